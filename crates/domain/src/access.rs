@@ -1,0 +1,254 @@
+//! Who may do what. Roles give capabilities; a person's data additionally needs a
+//! *basis* (see `person_basis`). The store's SQL predicate for lists and searches is the
+//! same rule written for the database, and the access-matrix test holds the two together.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::coded_enum;
+use crate::consent::{state_on, ConsentState, Purpose};
+use crate::org::OrganisationKind;
+
+coded_enum!(Role {
+    SocialWorker = "social_worker",
+    EmploymentCounsellor = "employment_counsellor",
+    Technician = "technician",
+    CaseManager = "case_manager",
+    Coordinator = "coordinator",
+    ProgrammeManager = "programme_manager",
+    Auditor = "auditor",
+    Admin = "admin",
+});
+
+/// What an operation needs from the actor's roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Read a person's record and cases (still subject to `person_basis`).
+    ReadPersonData,
+    /// Register a participant, edit their record, record consents.
+    WritePersonData,
+    /// Open a case, change its phase, team, status.
+    ManageCases,
+    /// Aggregates and pseudonymised lists of a programme.
+    ReadAggregates,
+    /// The audit log and its verification.
+    ReadAudit,
+    /// Territories, organisations, programmes, users, tokens.
+    Administer,
+}
+
+impl Role {
+    pub fn grants(self, c: Capability) -> bool {
+        use Capability as C;
+        use Role as R;
+        match c {
+            C::ReadPersonData => matches!(
+                self,
+                R::SocialWorker
+                    | R::EmploymentCounsellor
+                    | R::Technician
+                    | R::CaseManager
+                    | R::Coordinator
+            ),
+            C::WritePersonData => matches!(
+                self,
+                R::SocialWorker | R::EmploymentCounsellor | R::Technician | R::CaseManager
+            ),
+            C::ManageCases => matches!(
+                self,
+                R::SocialWorker | R::EmploymentCounsellor | R::CaseManager | R::Coordinator
+            ),
+            C::ReadAggregates => matches!(self, R::ProgrammeManager | R::Coordinator),
+            C::ReadAudit => matches!(self, R::Auditor),
+            C::Administer => matches!(self, R::Admin),
+        }
+    }
+}
+
+/// Who is acting: a user working for one organisation, with their roles there. A session
+/// or an API token always acts for exactly one organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub organisation_id: Uuid,
+    pub organisation_kind: OrganisationKind,
+    pub organisation_name: String,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    pub fn can(&self, c: Capability) -> bool {
+        self.roles.iter().any(|r| r.grants(c))
+    }
+
+    pub fn require(&self, c: Capability) -> crate::Result<()> {
+        if self.can(c) {
+            Ok(())
+        } else {
+            Err(crate::Error::Forbidden)
+        }
+    }
+
+    /// For person data a missing capability must look like a missing record.
+    pub fn require_person(&self, c: Capability) -> crate::Result<()> {
+        if self.can(c) {
+            Ok(())
+        } else {
+            Err(crate::Error::NotFound)
+        }
+    }
+}
+
+/// A consent as the access rule needs it.
+#[derive(Debug, Clone)]
+pub struct SharingConsent {
+    pub purpose: Purpose,
+    pub given_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub withdrawn_on: Option<NaiveDate>,
+    pub organisations: Vec<Uuid>,
+    pub organisation_kinds: Vec<OrganisationKind>,
+}
+
+impl SharingConsent {
+    fn covers(&self, org: Uuid, kind: OrganisationKind, day: NaiveDate) -> bool {
+        self.purpose == Purpose::Sharing
+            && state_on(self.given_on, self.expires_on, self.withdrawn_on, day)
+                == ConsentState::Active
+            && (self.organisations.contains(&org) || self.organisation_kinds.contains(&kind))
+    }
+}
+
+/// The facts about one person that decide who may see them.
+#[derive(Debug, Clone)]
+pub struct PersonFacts {
+    pub registering_organisation: Uuid,
+    /// Organisations with at least one active member on a team of one of the person's cases.
+    pub team_organisations: Vec<Uuid>,
+    pub consents: Vec<SharingConsent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The actor's organisation registered the person.
+    Registered,
+    /// The actor's organisation is on a case team and the person consented to sharing.
+    TeamWithConsent,
+}
+
+/// **The access rule.** An organisation sees a person if it registered them, or if it is
+/// on the team of one of their cases *and* an active sharing consent covers it (by id or
+/// by kind). Roles are checked separately (`Actor::can`).
+pub fn person_basis(
+    org: Uuid,
+    kind: OrganisationKind,
+    facts: &PersonFacts,
+    today: NaiveDate,
+) -> Option<Basis> {
+    if facts.registering_organisation == org {
+        return Some(Basis::Registered);
+    }
+    if facts.team_organisations.contains(&org)
+        && facts.consents.iter().any(|c| c.covers(org, kind, today))
+    {
+        return Some(Basis::TeamWithConsent);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    fn sharing(orgs: Vec<Uuid>, kinds: Vec<OrganisationKind>) -> SharingConsent {
+        SharingConsent {
+            purpose: Purpose::Sharing,
+            given_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            expires_on: None,
+            withdrawn_on: None,
+            organisations: orgs,
+            organisation_kinds: kinds,
+        }
+    }
+
+    #[test]
+    fn the_registering_organisation_always_sees() {
+        let me = Uuid::now_v7();
+        let f = PersonFacts {
+            registering_organisation: me,
+            team_organisations: vec![],
+            consents: vec![],
+        };
+        assert_eq!(
+            person_basis(me, OrganisationKind::SocialServices, &f, day()),
+            Some(Basis::Registered)
+        );
+    }
+
+    #[test]
+    fn team_membership_needs_consent() {
+        let reg = Uuid::now_v7();
+        let sexpe = Uuid::now_v7();
+        let mut f = PersonFacts {
+            registering_organisation: reg,
+            team_organisations: vec![sexpe],
+            consents: vec![],
+        };
+        let k = OrganisationKind::EmploymentService;
+        assert_eq!(person_basis(sexpe, k, &f, day()), None);
+        f.consents
+            .push(sharing(vec![], vec![OrganisationKind::ThirdSector]));
+        assert_eq!(
+            person_basis(sexpe, k, &f, day()),
+            None,
+            "consent for another kind"
+        );
+        f.consents.push(sharing(vec![], vec![k]));
+        assert_eq!(
+            person_basis(sexpe, k, &f, day()),
+            Some(Basis::TeamWithConsent)
+        );
+        // Withdrawn or expired consents stop the sharing.
+        f.consents[1].withdrawn_on = Some(day());
+        assert_eq!(person_basis(sexpe, k, &f, day()), None);
+        f.consents[1] = sharing(vec![sexpe], vec![]);
+        f.consents[1].expires_on = Some(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+        assert_eq!(person_basis(sexpe, k, &f, day()), None);
+    }
+
+    #[test]
+    fn consent_without_team_membership_is_not_enough() {
+        let reg = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let f = PersonFacts {
+            registering_organisation: reg,
+            team_organisations: vec![],
+            consents: vec![sharing(vec![other], vec![])],
+        };
+        assert_eq!(
+            person_basis(other, OrganisationKind::ThirdSector, &f, day()),
+            None
+        );
+    }
+
+    #[test]
+    fn roles_and_capabilities() {
+        assert!(Role::SocialWorker.grants(Capability::ReadPersonData));
+        assert!(!Role::Admin.grants(Capability::ReadPersonData));
+        assert!(!Role::Auditor.grants(Capability::ReadPersonData));
+        assert!(!Role::ProgrammeManager.grants(Capability::ReadPersonData));
+        assert!(Role::Auditor.grants(Capability::ReadAudit));
+        assert!(!Role::Admin.grants(Capability::ReadAudit));
+        assert!(Role::Admin.grants(Capability::Administer));
+        assert!(Role::ProgrammeManager.grants(Capability::ReadAggregates));
+        assert!(!Role::Technician.grants(Capability::ManageCases));
+    }
+}

@@ -1,0 +1,93 @@
+//! Text folding for search and comparison: lower case, accents and punctuation removed,
+//! white space collapsed. "Núñez-García" and "nunez garcia" fold to the same key.
+
+use unicode_normalization::UnicodeNormalization;
+
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.nfd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        let c = match c {
+            'ß' => 's',
+            'ø' | 'Ø' => 'o',
+            'æ' | 'Æ' => 'a',
+            'ł' | 'Ł' => 'l',
+            'đ' | 'Đ' => 'd',
+            other => other,
+        };
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// Trims and collapses inner white space; `None` for an empty value.
+pub fn clean(s: &str) -> Option<String> {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.is_empty() {
+        None
+    } else {
+        Some(joined)
+    }
+}
+
+/// The exclusive upper bound of a prefix range: every key that starts with `prefix`
+/// sorts in `[prefix, prefix_end(prefix))` under byte order.
+pub fn prefix_end(prefix: &str) -> String {
+    let mut s = prefix.to_string();
+    s.push(char::MAX);
+    s
+}
+
+/// Masks an identity number for lists: only the last three characters are shown.
+pub fn mask_document(number: &str) -> String {
+    let n = number.chars().count();
+    if n <= 3 {
+        return "*".repeat(n);
+    }
+    let visible: String = number.chars().skip(n - 3).collect();
+    format!("{}{}", "*".repeat(n - 3), visible)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_accents_case_and_punctuation() {
+        assert_eq!(fold("Núñez-García"), "nunez garcia");
+        assert_eq!(fold("  MARÍA  José "), "maria jose");
+        assert_eq!(fold("D'Alessandro"), "d alessandro");
+        assert_eq!(fold("Çelik Åström"), "celik astrom");
+    }
+
+    #[test]
+    fn prefix_range_contains_extensions() {
+        let end = prefix_end("gar");
+        assert!("garcia" < end.as_str());
+        assert!("gar" < end.as_str());
+        assert!("gas" > end.as_str());
+    }
+
+    #[test]
+    fn masks_all_but_last_three() {
+        assert_eq!(mask_document("12345678Z"), "******78Z");
+        assert_eq!(mask_document("AB"), "**");
+    }
+
+    #[test]
+    fn clean_collapses_and_rejects_empty() {
+        assert_eq!(clean("  a   b "), Some("a b".into()));
+        assert_eq!(clean("   "), None);
+    }
+}
