@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::coded_enum;
 use crate::error::{Errors, Result};
 use crate::org::OrganisationKind;
-use crate::participant::{lenient_string, parse_date};
+use crate::participant::{lenient_list, lenient_string, parse_date};
 use crate::text::clean;
 
 coded_enum!(Purpose {
@@ -28,8 +28,10 @@ pub struct ConsentInput {
     pub expires_on: String,
     pub evidence: String,
     /// Organisation ids the sharing covers.
+    #[serde(deserialize_with = "lenient_list")]
     pub organisations: Vec<String>,
     /// Kinds of organisation the sharing covers (e.g. every employment service).
+    #[serde(deserialize_with = "lenient_list")]
     pub organisation_kinds: Vec<String>,
 }
 

@@ -10,7 +10,7 @@ pub mod org;
 pub mod participant;
 pub mod text;
 
-pub use error::{Error, FieldError, Result};
+pub use error::{Error, Errors, FieldError, Result};
 
 /// A page request: 1-based page number and page size, both bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

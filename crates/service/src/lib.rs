@@ -1,1 +1,123 @@
+//! Itinera's services: each user-facing operation, once. The JSON API and the HTML views
+//! call these and nothing below them. A service checks the actor's role, opens one
+//! transaction, checks the access basis for person data, does the work, appends the
+//! audit entries and commits — so the write and its audit row stand or fall together.
 
+pub mod admin;
+pub mod aggregates;
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod clock;
+pub mod demo;
+pub mod participants;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::access::Actor;
+use itinera_domain::Error;
+use itinera_store::audit::NewEntry;
+use itinera_store::{Store, Tx};
+use uuid::Uuid;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+
+/// Where a request comes from: its id, the client's address, and the time it is handled.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub now: DateTime<Utc>,
+    pub request_id: String,
+    pub client_addr: String,
+}
+
+impl Ctx {
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+
+    /// A context for work started from the command line.
+    pub fn cli(now: DateTime<Utc>) -> Ctx {
+        Ctx {
+            now,
+            request_id: format!("cli-{}", Uuid::now_v7()),
+            client_addr: "local".into(),
+        }
+    }
+}
+
+/// Settings of a deployment that the services need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Sessions end after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// …and after this long in any case.
+    pub session_absolute: chrono::Duration,
+    /// Failed logins before an account is locked for `lockout`.
+    pub max_failed_logins: i32,
+    pub lockout: chrono::Duration,
+    /// Secret for pseudonyms in aggregate lists.
+    pub pseudonym_key: Vec<u8>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(12),
+            max_failed_logins: 5,
+            lockout: chrono::Duration::minutes(15),
+            pseudonym_key: b"itinera-default-pseudonym-key".to_vec(),
+        }
+    }
+}
+
+/// Everything the services need, shared by the API, the views and the CLI.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl Services {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Services {
+            store,
+            clock,
+            settings: Arc::new(settings),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// Appends an audit entry for `actor` in `tx`.
+pub(crate) async fn audit(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    ctx: &Ctx,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    detail: serde_json::Value,
+) -> Result<(), Error> {
+    itinera_store::audit::append(
+        tx,
+        &NewEntry {
+            at: ctx.now,
+            actor_user_id: actor.map(|a| a.user_id),
+            actor_organisation_id: actor.map(|a| a.organisation_id),
+            action,
+            entity,
+            entity_id,
+            request_id: &ctx.request_id,
+            client_addr: &ctx.client_addr,
+            detail: detail.to_string(),
+        },
+    )
+    .await
+    .map(|_| ())
+}

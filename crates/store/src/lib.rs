@@ -1,1 +1,232 @@
+//! Itinera's storage: one schema and one code path for SQLite and PostgreSQL.
+//!
+//! Every query is written once, in SQL that both engines accept (numbered `$n`
+//! placeholders, `RETURNING`, partial indexes), and run through [`on_tx!`], which
+//! compiles the same statement for the two sqlx drivers. Repositories take a [`Tx`]: all
+//! work of a request, and its audit rows, happen in one transaction.
 
+pub mod access;
+pub mod admin;
+pub mod audit;
+pub mod cases;
+pub mod consents;
+pub mod participants;
+pub mod schema;
+pub mod sessions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use itinera_domain::Error;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+
+/// Runs `$body` with `$c` bound to the transaction's connection, whichever the engine.
+/// The body is compiled once per driver, so it must be engine-neutral SQL.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// The engine behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pools: Pools,
+}
+
+/// One transaction on either engine.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Maps a database error to the domain's: unique violations become conflicts (named by
+/// the constraint where the engine names it), everything else is internal.
+pub fn db_err(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        if matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation) {
+            return Error::Conflict(match d.constraint() {
+                Some("participant_documents_kind_number") => "participant.document.exists",
+                Some("cases_one_live_per_programme") => "case.already_open",
+                Some("users_username") => "user.username.exists",
+                _ => "error.conflict",
+            });
+        }
+    }
+    Error::Internal(e.to_string())
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing; WAL, foreign keys,
+    /// `synchronous=FULL`) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store, Error> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(db_err)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(db_err)?;
+            Ok(Store {
+                pools: Pools::Postgres(pool),
+            })
+        } else if let Some(path) = url.strip_prefix("sqlite://").or(url.strip_prefix("sqlite:")) {
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(db_err)?;
+            Ok(Store {
+                pools: Pools::Sqlite(pool),
+            })
+        } else {
+            Err(Error::Internal(format!(
+                "unsupported database URL (use sqlite://PATH or postgres://…): {}",
+                url.split('@').next_back().unwrap_or("")
+            )))
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.pools {
+            Pools::Sqlite(_) => Engine::Sqlite,
+            Pools::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that concurrent writers queue instead of failing.
+    pub async fn write(&self) -> Result<Tx, Error> {
+        match &self.pools {
+            Pools::Sqlite(p) => Ok(Tx::Sqlite(
+                p.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?,
+            )),
+            Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
+        }
+    }
+
+    /// A transaction that only reads (no audit row: never for person data).
+    pub async fn read(&self) -> Result<Tx, Error> {
+        match &self.pools {
+            Pools::Sqlite(p) => Ok(Tx::Sqlite(p.begin().await.map_err(db_err)?)),
+            Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
+        }
+    }
+
+    /// Runs the migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<usize, Error> {
+        schema::migrate(self).await
+    }
+
+    /// The database's own integrity check (SQLite `integrity_check`; on PostgreSQL a
+    /// query over every table, which fails on a damaged heap).
+    pub async fn integrity_check(&self) -> Result<bool, Error> {
+        let mut tx = self.read().await?;
+        let ok = match &mut tx {
+            Tx::Sqlite(t) => {
+                let r: String = sqlx::query_scalar("PRAGMA integrity_check")
+                    .fetch_one(&mut **t)
+                    .await
+                    .map_err(db_err)?;
+                let fk: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
+                    .fetch_all(&mut **t)
+                    .await
+                    .map_err(db_err)?;
+                r == "ok" && fk.is_empty()
+            }
+            Tx::Postgres(t) => {
+                for table in schema::TABLES {
+                    sqlx::query(&format!("SELECT count(*) FROM {table}"))
+                        .execute(&mut **t)
+                        .await
+                        .map_err(db_err)?;
+                }
+                true
+            }
+        };
+        tx.rollback().await?;
+        Ok(ok)
+    }
+
+    /// Online backup of a SQLite database into a new file (`VACUUM INTO`).
+    pub async fn backup_sqlite(&self, dest: &str) -> Result<(), Error> {
+        match &self.pools {
+            Pools::Sqlite(p) => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(dest)
+                    .execute(p)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
+            }
+            Pools::Postgres(_) => Err(Error::Rule("backup.use_pg_dump")),
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite(p) => p.close().await,
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await.map_err(db_err),
+            Tx::Postgres(t) => t.commit().await.map_err(db_err),
+        }
+    }
+
+    pub async fn rollback(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await.map_err(db_err),
+            Tx::Postgres(t) => t.rollback().await.map_err(db_err),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Tx::Sqlite(_) => Engine::Sqlite,
+            Tx::Postgres(_) => Engine::Postgres,
+        }
+    }
+}

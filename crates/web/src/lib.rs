@@ -1,1 +1,65 @@
+//! Itinera over HTTP. Two siblings over the same services: `api` (JSON under `/api/v1`,
+//! bearer tokens, problem+json errors) and `views` (server-rendered HTML, sessions,
+//! CSRF-protected forms). `http` holds what both share: the request context, the
+//! language, security headers and the rendering of the one domain error.
 
+pub mod api;
+pub mod http;
+pub mod views;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use itinera_service::Services;
+
+/// Per-IP login attempts in the current window (a second line of defence beside the
+/// per-account lock-out).
+#[derive(Default)]
+pub struct LoginLimiter {
+    hits: Mutex<HashMap<IpAddr, (u32, chrono::DateTime<chrono::Utc>)>>,
+}
+
+impl LoginLimiter {
+    pub const MAX: u32 = 30;
+    pub const WINDOW_SECS: i64 = 300;
+
+    /// Counts one attempt; false when the address is over the limit.
+    pub fn allow(&self, ip: IpAddr, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let Ok(mut m) = self.hits.lock() else { return true };
+        if m.len() > 100_000 {
+            m.retain(|_, (_, start)| (now - *start).num_seconds() < Self::WINDOW_SECS);
+        }
+        let e = m.entry(ip).or_insert((0, now));
+        if (now - e.1).num_seconds() >= Self::WINDOW_SECS {
+            *e = (0, now);
+        }
+        e.0 += 1;
+        e.0 <= Self::MAX
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    /// Mark cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(services: Services, secure_cookies: bool) -> Self {
+        AppState { services, secure_cookies, limiter: Arc::new(LoginLimiter::default()) }
+    }
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(views::router())
+        .nest("/api/v1", api::router())
+        .route("/health", axum::routing::get(http::health))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::request_context))
+        .with_state(state)
+}

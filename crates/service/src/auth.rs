@@ -1,0 +1,230 @@
+//! Authentication: passwords (Argon2id), sessions with idle and absolute timeouts, a
+//! fresh session id at every login, account lock-out after repeated failures, and API
+//! tokens. Secrets are stored only as hashes.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use itinera_domain::access::{Actor, Role};
+use itinera_domain::org::OrganisationKind;
+use itinera_domain::Error;
+use itinera_store::{admin, sessions, Tx};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{audit, Ctx, Services};
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+pub fn hash_password(password: &str) -> Result<String, Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("password hashing: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+pub fn check_password_policy(password: &str) -> Result<(), Error> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(Error::field("password", "validation.password.too_short"));
+    }
+    Ok(())
+}
+
+/// A random secret, URL-safe.
+pub fn random_secret(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A live browser session: its secret id (for the cookie), the actor and the CSRF token.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id: String,
+    pub actor: Actor,
+    pub csrf_token: String,
+    /// The organisations the user may switch to.
+    pub organisations: Vec<(Uuid, String)>,
+}
+
+/// Loads the actor a user is when working for `org`.
+pub async fn actor_for(tx: &mut Tx, user_id: Uuid, org: Uuid) -> Result<Actor, Error> {
+    let user = admin::user(tx, user_id).await?.ok_or(Error::Unauthenticated)?;
+    if !user.active {
+        return Err(Error::Unauthenticated);
+    }
+    let ms = admin::memberships(tx, user_id).await?;
+    let here: Vec<_> = ms.iter().filter(|m| m.organisation_id == org).collect();
+    let first = here.first().ok_or(Error::Unauthenticated)?;
+    Ok(Actor {
+        user_id,
+        username: user.username,
+        display_name: user.display_name,
+        organisation_id: org,
+        organisation_kind: OrganisationKind::parse(&first.organisation_kind)
+            .ok_or_else(|| Error::Internal("organisation kind".into()))?,
+        organisation_name: first.organisation_name.clone(),
+        roles: here.iter().filter_map(|m| Role::parse(&m.role)).collect(),
+    })
+}
+
+async fn organisations_of(tx: &mut Tx, user_id: Uuid) -> Result<Vec<(Uuid, String)>, Error> {
+    let mut orgs: Vec<(Uuid, String)> = Vec::new();
+    for m in admin::memberships(tx, user_id).await? {
+        if !orgs.iter().any(|(id, _)| *id == m.organisation_id) {
+            orgs.push((m.organisation_id, m.organisation_name));
+        }
+    }
+    Ok(orgs)
+}
+
+impl Services {
+    /// Checks a password and opens a new session (a new id every time: no fixation).
+    pub async fn login(&self, ctx: &Ctx, username: &str, password: &str) -> Result<SessionInfo, Error> {
+        let mut tx = self.store.write().await?;
+        let user = admin::user_by_username(&mut tx, username.trim()).await?;
+        let Some(user) = user else {
+            // Spend the same time as a real check so that names cannot be probed.
+            let _ = verify_password(password, DUMMY_HASH);
+            audit(&mut tx, None, ctx, "auth.login_failed", "user", None, json!({"reason": "unknown_user"})).await?;
+            tx.commit().await?;
+            return Err(Error::Unauthenticated);
+        };
+        if user.locked_until.is_some_and(|t| t > ctx.now) {
+            audit(&mut tx, None, ctx, "auth.login_refused", "user", Some(user.id), json!({"reason": "locked"})).await?;
+            tx.commit().await?;
+            return Err(Error::TooManyRequests);
+        }
+        if !user.active || !verify_password(password, &user.password_hash) {
+            let lock = (user.failed_logins + 1 >= self.settings.max_failed_logins)
+                .then(|| ctx.now + self.settings.lockout);
+            admin::record_login_failure(&mut tx, user.id, lock).await?;
+            audit(&mut tx, None, ctx, "auth.login_failed", "user", Some(user.id), json!({"locked": lock.is_some()})).await?;
+            tx.commit().await?;
+            return Err(Error::Unauthenticated);
+        }
+        admin::reset_login_failures(&mut tx, user.id).await?;
+        let orgs = organisations_of(&mut tx, user.id).await?;
+        let Some((org, _)) = orgs.first().cloned() else {
+            return Err(Error::Unauthenticated);
+        };
+        let actor = actor_for(&mut tx, user.id, org).await?;
+        let id = random_secret(32);
+        let csrf_token = random_secret(32);
+        sessions::insert(
+            &mut tx,
+            &sessions::Session {
+                id_hash: secret_hash(&id),
+                user_id: user.id,
+                organisation_id: org,
+                csrf_token: csrf_token.clone(),
+                created_at: ctx.now,
+                last_seen_at: ctx.now,
+            },
+        )
+        .await?;
+        audit(&mut tx, Some(&actor), ctx, "auth.login", "user", Some(user.id), json!({})).await?;
+        tx.commit().await?;
+        Ok(SessionInfo { id, actor, csrf_token, organisations: orgs })
+    }
+
+    /// The session behind a cookie, if it is still valid; refreshes its idle timer.
+    pub async fn session(&self, id: &str, now: DateTime<Utc>) -> Result<SessionInfo, Error> {
+        let hash = secret_hash(id);
+        let mut tx = self.store.read().await?;
+        let s = sessions::get(&mut tx, &hash).await?.ok_or(Error::Unauthenticated)?;
+        let expired = now - s.last_seen_at > self.settings.session_idle
+            || now - s.created_at > self.settings.session_absolute;
+        if expired {
+            tx.rollback().await?;
+            let mut w = self.store.write().await?;
+            sessions::delete(&mut w, &hash).await?;
+            w.commit().await?;
+            return Err(Error::Unauthenticated);
+        }
+        let actor = actor_for(&mut tx, s.user_id, s.organisation_id).await?;
+        let orgs = organisations_of(&mut tx, s.user_id).await?;
+        tx.rollback().await?;
+        // Refresh the idle timer at most once a minute: one write, not one per request.
+        if now - s.last_seen_at > chrono::Duration::seconds(60) {
+            let mut w = self.store.write().await?;
+            sessions::touch(&mut w, &hash, now).await?;
+            w.commit().await?;
+        }
+        Ok(SessionInfo { id: id.to_string(), actor, csrf_token: s.csrf_token, organisations: orgs })
+    }
+
+    pub async fn logout(&self, ctx: &Ctx, session: &SessionInfo) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        sessions::delete(&mut tx, &secret_hash(&session.id)).await?;
+        audit(&mut tx, Some(&session.actor), ctx, "auth.logout", "user", Some(session.actor.user_id), json!({})).await?;
+        tx.commit().await
+    }
+
+    /// Switches the organisation a session works for (the user must belong to it).
+    pub async fn switch_organisation(&self, ctx: &Ctx, session: &SessionInfo, org: Uuid) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let actor = actor_for(&mut tx, session.actor.user_id, org)
+            .await
+            .map_err(|_| Error::field("organisation_id", "validation.choice"))?;
+        sessions::set_organisation(&mut tx, &secret_hash(&session.id), org).await?;
+        audit(&mut tx, Some(&actor), ctx, "auth.switch_organisation", "organisation", Some(org), json!({})).await?;
+        tx.commit().await
+    }
+
+    /// The actor behind a bearer token.
+    pub async fn token_actor(&self, token: &str, now: DateTime<Utc>) -> Result<Actor, Error> {
+        let mut tx = self.store.read().await?;
+        let (user, org) = admin::token_owner(&mut tx, &secret_hash(token), now)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        let actor = actor_for(&mut tx, user, org).await;
+        tx.rollback().await?;
+        actor
+    }
+}
+
+/// A valid Argon2id hash of a random password, used to spend equal time on unknown users.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2lI7k8Zr0K3pWQnq2H6JH0mM9f3gVbQH0S0mHq0uB8c";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_round_trip() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn password_policy() {
+        assert!(check_password_policy("short").is_err());
+        assert!(check_password_policy("long enough!").is_ok());
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashed() {
+        let a = random_secret(32);
+        assert_ne!(a, random_secret(32));
+        assert_eq!(secret_hash(&a).len(), 64);
+    }
+}

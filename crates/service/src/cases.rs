@@ -1,0 +1,418 @@
+//! Cases: open, read, move through the programme's phases, suspend, close, reopen; the
+//! case team and the case manager.
+
+use itinera_domain::access::{Actor, Capability, Role};
+use itinera_domain::case::{
+    check_exit_date, check_phase_move, check_status_change, reason, CaseEventKind, CaseStatus, ExitReason,
+    TeamRole,
+};
+use itinera_domain::participant::{lenient_i32, lenient_string, parse_date};
+use itinera_domain::{Error, Errors};
+use itinera_store::admin::Phase;
+use itinera_store::cases::{Case, CaseChange, Event, NewCase, NewEvent, NewMember, TeamMember};
+use itinera_store::{admin, cases, participants, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::participants::require_basis;
+use crate::{audit, Ctx, Services};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OpenCaseInput {
+    pub programme_id: String,
+    pub project_id: String,
+    /// `USER_ID@ORGANISATION_ID`: the professional and the organisation they act for.
+    pub case_manager: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub opened_on: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MemberInput {
+    /// `USER_ID@ORGANISATION_ID`.
+    pub professional: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StatusInput {
+    /// suspend, resume, close or reopen.
+    pub action: String,
+    pub reason: String,
+    pub exit_reason: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub exit_on: String,
+    #[serde(deserialize_with = "lenient_i32")]
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PhaseInput {
+    pub to_phase: String,
+    pub reason: String,
+    #[serde(deserialize_with = "lenient_i32")]
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub case: Case,
+    pub participant_name: String,
+    pub phases: Vec<Phase>,
+    /// The phases this case may move to now.
+    pub next_phases: Vec<String>,
+    pub team: Vec<TeamMember>,
+    pub timeline: Vec<Event>,
+}
+
+fn parse_professional(raw: &str, field: &str) -> Result<(Uuid, Uuid), Error> {
+    raw.split_once('@')
+        .and_then(|(u, o)| Some((Uuid::parse_str(u.trim()).ok()?, Uuid::parse_str(o.trim()).ok()?)))
+        .ok_or_else(|| {
+            Error::field(field, if raw.trim().is_empty() { "validation.required" } else { "validation.choice" })
+        })
+}
+
+/// The user must hold a professional role in that organisation.
+async fn check_professional(tx: &mut Tx, user: Uuid, org: Uuid, field: &str) -> Result<(), Error> {
+    let ok = admin::memberships(tx, user).await?.iter().any(|m| {
+        m.organisation_id == org && Role::parse(&m.role).is_some_and(|r| r.grants(Capability::ReadPersonData))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::field(field, "validation.case.not_a_professional"))
+    }
+}
+
+async fn load_case(tx: &mut Tx, actor: &Actor, ctx: &Ctx, cap: Capability, id: Uuid) -> Result<Case, Error> {
+    actor.require_person(cap)?;
+    let case = cases::get(tx, id).await?.ok_or(Error::NotFound)?;
+    require_basis(tx, actor, ctx, cap, case.participant_id).await?;
+    Ok(case)
+}
+
+impl Services {
+    pub async fn open_case(&self, actor: &Actor, ctx: &Ctx, pid: Uuid, input: &OpenCaseInput) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        require_basis(&mut tx, actor, ctx, Capability::ReadPersonData, pid).await?;
+        actor.require(Capability::ManageCases)?;
+        let mut e = Errors::new();
+        let programme = match Uuid::parse_str(input.programme_id.trim()) {
+            Ok(id) => admin::programme(&mut tx, id).await?,
+            Err(_) => None,
+        };
+        if programme.is_none() {
+            e.add("programme_id", if input.programme_id.trim().is_empty() { "validation.required" } else { "validation.choice" });
+        }
+        let mut project_id = None;
+        if !input.project_id.trim().is_empty() {
+            match (Uuid::parse_str(input.project_id.trim()), &programme) {
+                (Ok(pj), Some(p)) if admin::projects(&mut tx, p.id).await?.iter().any(|x| x.id == pj) => project_id = Some(pj),
+                _ => e.add("project_id", "validation.choice"),
+            }
+        }
+        let manager = match parse_professional(&input.case_manager, "case_manager") {
+            Ok((u, o)) => match check_professional(&mut tx, u, o, "case_manager").await {
+                Ok(()) => Some((u, o)),
+                Err(Error::Invalid(f)) => {
+                    f.into_iter().for_each(|f| e.add(f.field, f.code));
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            Err(Error::Invalid(f)) => {
+                f.into_iter().for_each(|f| e.add(f.field, f.code));
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let opened_on = if input.opened_on.trim().is_empty() {
+            Some(ctx.today())
+        } else {
+            e.take("opened_on", parse_date(&input.opened_on).and_then(|d| if d > ctx.today() { Err("validation.date.future") } else { Ok(d) }))
+        };
+        e.finish()?;
+        let (Some(programme), Some((manager, manager_org)), Some(opened_on)) = (programme, manager, opened_on) else {
+            return Err(Error::Internal("validation state".into()));
+        };
+        if !programme.active {
+            return Err(Error::field("programme_id", "validation.programme.inactive"));
+        }
+        let phases = admin::phases(&mut tx, programme.id).await?;
+        let first = phases.first().ok_or(Error::Rule("programme.no_phases"))?.code.clone();
+        let p = participants::get(&mut tx, pid).await?.ok_or(Error::NotFound)?;
+        let id = Uuid::now_v7();
+        cases::insert(
+            &mut tx,
+            &NewCase {
+                id,
+                participant_id: pid,
+                home_organisation_id: p.home_organisation_id,
+                programme_id: programme.id,
+                project_id,
+                opened_by_organisation_id: actor.organisation_id,
+                case_manager_id: manager,
+                phase: first.clone(),
+                opened_on,
+                now: ctx.now,
+            },
+        )
+        .await?;
+        cases::add_member(
+            &mut tx,
+            &NewMember {
+                case_id: id,
+                home_organisation_id: p.home_organisation_id,
+                user_id: manager,
+                organisation_id: manager_org,
+                role: TeamRole::CaseManager.code(),
+                now: ctx.now,
+            },
+        )
+        .await?;
+        cases::add_event(
+            &mut tx,
+            &NewEvent {
+                case_id: id,
+                home_organisation_id: p.home_organisation_id,
+                kind: CaseEventKind::Opened.code(),
+                from_phase: None,
+                to_phase: Some(&first),
+                from_status: None,
+                to_status: Some(CaseStatus::Open.code()),
+                reason: None,
+                actor_id: actor.user_id,
+                actor_organisation_id: actor.organisation_id,
+                at: ctx.now,
+            },
+        )
+        .await?;
+        audit(&mut tx, Some(actor), ctx, "case.create", "case", Some(id), json!({"participant": pid, "programme": programme.id})).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn case(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<CaseView, Error> {
+        let mut tx = self.store.write().await?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
+        let p = participants::get(&mut tx, case.participant_id).await?.ok_or(Error::NotFound)?;
+        let phases = admin::phases(&mut tx, case.programme_id).await?;
+        let codes: Vec<String> = phases.iter().map(|p| p.code.clone()).collect();
+        let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Closed);
+        let next_phases = codes
+            .iter()
+            .filter(|t| check_phase_move(&codes, &case.phase, t, status).is_ok())
+            .cloned()
+            .collect();
+        let team = cases::team(&mut tx, id).await?;
+        let timeline = cases::events(&mut tx, id).await?;
+        audit(&mut tx, Some(actor), ctx, "case.read", "case", Some(id), json!({})).await?;
+        tx.commit().await?;
+        Ok(CaseView { case, participant_name: p.data.full_name(), phases, next_phases, team, timeline })
+    }
+
+    pub async fn move_case_phase(&self, actor: &Actor, ctx: &Ctx, id: Uuid, input: &PhaseInput) -> Result<i32, Error> {
+        let mut tx = self.store.write().await?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
+        actor.require(Capability::ManageCases)?;
+        let why = reason(&input.reason).map_err(|c| Error::field("reason", c))?;
+        let phases: Vec<String> = admin::phases(&mut tx, case.programme_id).await?.into_iter().map(|p| p.code).collect();
+        let status = CaseStatus::parse(&case.status).ok_or_else(|| Error::Internal("case status".into()))?;
+        check_phase_move(&phases, &case.phase, input.to_phase.trim(), status).map_err(|code| match code {
+            "case.transition.not_open" => Error::Rule(code),
+            _ => Error::field("to_phase", code),
+        })?;
+        let to = input.to_phase.trim();
+        let v = cases::update(
+            &mut tx,
+            id,
+            input.version,
+            &CaseChange {
+                phase: to,
+                status: &case.status,
+                closed_on: case.closed_on,
+                exit_reason: case.exit_reason.as_deref(),
+                case_manager_id: case.case_manager_id,
+            },
+            ctx.now,
+        )
+        .await?;
+        cases::add_event(
+            &mut tx,
+            &NewEvent {
+                case_id: id,
+                home_organisation_id: case.home_organisation_id,
+                kind: CaseEventKind::PhaseChanged.code(),
+                from_phase: Some(&case.phase),
+                to_phase: Some(to),
+                from_status: None,
+                to_status: None,
+                reason: Some(&why),
+                actor_id: actor.user_id,
+                actor_organisation_id: actor.organisation_id,
+                at: ctx.now,
+            },
+        )
+        .await?;
+        audit(&mut tx, Some(actor), ctx, "case.phase", "case", Some(id), json!({"from": case.phase, "to": to})).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    pub async fn change_case_status(&self, actor: &Actor, ctx: &Ctx, id: Uuid, input: &StatusInput) -> Result<i32, Error> {
+        let mut tx = self.store.write().await?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
+        actor.require(Capability::ManageCases)?;
+        let kind = match input.action.as_str() {
+            "suspend" => CaseEventKind::Suspended,
+            "resume" => CaseEventKind::Resumed,
+            "close" => CaseEventKind::Closed,
+            "reopen" => CaseEventKind::Reopened,
+            _ => return Err(Error::field("action", "validation.choice")),
+        };
+        let from = CaseStatus::parse(&case.status).ok_or_else(|| Error::Internal("case status".into()))?;
+        let to = check_status_change(from, kind).map_err(Error::Rule)?;
+        let mut e = Errors::new();
+        let why = e.take("reason", reason(&input.reason));
+        let (mut closed_on, mut exit_reason) = (case.closed_on, case.exit_reason.clone());
+        if kind == CaseEventKind::Closed {
+            let er = e.take(
+                "exit_reason",
+                ExitReason::parse(input.exit_reason.trim()).ok_or(if input.exit_reason.trim().is_empty() {
+                    "validation.required"
+                } else {
+                    "validation.choice"
+                }),
+            );
+            let on = if input.exit_on.trim().is_empty() {
+                Some(ctx.today())
+            } else {
+                e.take("exit_on", parse_date(&input.exit_on).and_then(|d| check_exit_date(case.opened_on, d, ctx.today()).map(|_| d)))
+            };
+            closed_on = on;
+            exit_reason = er.map(|r| r.code().to_string());
+        } else if kind == CaseEventKind::Reopened {
+            closed_on = None;
+            exit_reason = None;
+        }
+        e.finish()?;
+        let why = why.unwrap_or_default();
+        let v = cases::update(
+            &mut tx,
+            id,
+            input.version,
+            &CaseChange {
+                phase: &case.phase,
+                status: to.code(),
+                closed_on,
+                exit_reason: exit_reason.as_deref(),
+                case_manager_id: case.case_manager_id,
+            },
+            ctx.now,
+        )
+        .await?;
+        cases::add_event(
+            &mut tx,
+            &NewEvent {
+                case_id: id,
+                home_organisation_id: case.home_organisation_id,
+                kind: kind.code(),
+                from_phase: None,
+                to_phase: None,
+                from_status: Some(from.code()),
+                to_status: Some(to.code()),
+                reason: Some(&why),
+                actor_id: actor.user_id,
+                actor_organisation_id: actor.organisation_id,
+                at: ctx.now,
+            },
+        )
+        .await?;
+        audit(&mut tx, Some(actor), ctx, "case.status", "case", Some(id), json!({"from": from.code(), "to": to.code(), "exit_reason": exit_reason})).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    pub async fn add_case_member(&self, actor: &Actor, ctx: &Ctx, id: Uuid, input: &MemberInput) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
+        actor.require(Capability::ManageCases)?;
+        let mut e = Errors::new();
+        let role = e.take("role", TeamRole::parse(input.role.trim()).ok_or("validation.choice"));
+        let who = match parse_professional(&input.professional, "professional") {
+            Ok(x) => Some(x),
+            Err(Error::Invalid(f)) => {
+                f.into_iter().for_each(|f| e.add(f.field, f.code));
+                None
+            }
+            Err(o) => return Err(o),
+        };
+        e.finish()?;
+        let (Some(role), Some((user, org))) = (role, who) else {
+            return Err(Error::Internal("validation state".into()));
+        };
+        check_professional(&mut tx, user, org, "professional").await?;
+        let member = cases::add_member(
+            &mut tx,
+            &NewMember { case_id: id, home_organisation_id: case.home_organisation_id, user_id: user, organisation_id: org, role: role.code(), now: ctx.now },
+        )
+        .await?;
+        cases::add_event(
+            &mut tx,
+            &NewEvent {
+                case_id: id,
+                home_organisation_id: case.home_organisation_id,
+                kind: CaseEventKind::TeamChanged.code(),
+                from_phase: None,
+                to_phase: None,
+                from_status: None,
+                to_status: None,
+                reason: None,
+                actor_id: actor.user_id,
+                actor_organisation_id: actor.organisation_id,
+                at: ctx.now,
+            },
+        )
+        .await?;
+        audit(&mut tx, Some(actor), ctx, "case.team.add", "case", Some(id), json!({"user": user, "organisation": org, "role": role.code()})).await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    pub async fn remove_case_member(&self, actor: &Actor, ctx: &Ctx, id: Uuid, member: Uuid) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
+        actor.require(Capability::ManageCases)?;
+        let team = cases::team(&mut tx, id).await?;
+        let m = team.iter().find(|m| m.id == member).ok_or(Error::NotFound)?;
+        if m.user_id == case.case_manager_id && m.role == TeamRole::CaseManager.code() {
+            return Err(Error::Rule("case.team.cannot_remove_manager"));
+        }
+        cases::remove_member(&mut tx, id, member, ctx.now).await?;
+        cases::add_event(
+            &mut tx,
+            &NewEvent {
+                case_id: id,
+                home_organisation_id: case.home_organisation_id,
+                kind: CaseEventKind::TeamChanged.code(),
+                from_phase: None,
+                to_phase: None,
+                from_status: None,
+                to_status: None,
+                reason: None,
+                actor_id: actor.user_id,
+                actor_organisation_id: actor.organisation_id,
+                at: ctx.now,
+            },
+        )
+        .await?;
+        audit(&mut tx, Some(actor), ctx, "case.team.remove", "case", Some(id), json!({"member": member})).await?;
+        tx.commit().await
+    }
+}

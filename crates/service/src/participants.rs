@@ -1,0 +1,213 @@
+//! The shared participant record: register, read, edit, search; consents.
+
+use chrono::NaiveDate;
+use itinera_domain::access::{Actor, Basis, Capability};
+use itinera_domain::consent::{check_withdrawal, state_on, ConsentInput};
+use itinera_domain::participant::{parse_date, ParticipantInput};
+use itinera_domain::{Error, Page, PageRequest};
+use itinera_store::participants::{Participant, Summary};
+use itinera_store::{access, admin, cases, consents, participants, Tx};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{audit, Ctx, Services};
+
+/// A participant as their page shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticipantView {
+    pub participant: Participant,
+    pub basis: Basis,
+    pub cases: Vec<cases::Case>,
+    pub consents: Vec<ConsentView>,
+    pub viewers: Vec<consents::Viewer>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentView {
+    #[serde(flatten)]
+    pub consent: consents::Consent,
+    pub state: &'static str,
+}
+
+/// Checks the actor's role and basis for a person, inside `tx`. A refusal is `NotFound`,
+/// the same answer as for an id that does not exist.
+pub(crate) async fn require_basis(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    cap: Capability,
+    pid: Uuid,
+) -> Result<Basis, Error> {
+    actor.require_person(cap)?;
+    access::basis(tx, pid, actor.organisation_id, actor.organisation_kind, ctx.today())
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+async fn check_territory(tx: &mut Tx, id: Option<Uuid>) -> Result<(), Error> {
+    if let Some(t) = id {
+        if admin::territory(tx, t).await?.is_none() {
+            return Err(Error::field("territory_id", "validation.choice"));
+        }
+    }
+    Ok(())
+}
+
+impl Services {
+    /// Registers a participant for the actor's organisation.
+    pub async fn register_participant(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        input: &ParticipantInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let data = input.validate(ctx.today())?;
+        let mut tx = self.store.write().await?;
+        check_territory(&mut tx, data.territory_id).await?;
+        let id = Uuid::now_v7();
+        participants::insert(&mut tx, id, actor.organisation_id, &data, actor.user_id, ctx.now).await?;
+        audit(&mut tx, Some(actor), ctx, "participant.create", "participant", Some(id), json!({})).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A participant's whole page: record, cases, consents and who may see them.
+    pub async fn participant(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<ParticipantView, Error> {
+        let mut tx = self.store.write().await?;
+        let basis = require_basis(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
+        let participant = participants::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let cases = cases::for_participant(&mut tx, id).await?;
+        let consents = consents::list(&mut tx, id)
+            .await?
+            .into_iter()
+            .map(|c| ConsentView {
+                state: state_on(c.given_on, c.expires_on, c.withdrawn_on, ctx.today()).code(),
+                consent: c,
+            })
+            .collect();
+        let viewers = consents::viewers(&mut tx, id, ctx.today()).await?;
+        audit(&mut tx, Some(actor), ctx, "participant.read", "participant", Some(id), json!({})).await?;
+        tx.commit().await?;
+        Ok(ParticipantView { participant, basis, cases, consents, viewers })
+    }
+
+    /// Edits a participant's record; `version` is the one the editor saw.
+    pub async fn update_participant(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        version: i32,
+        input: &ParticipantInput,
+    ) -> Result<i32, Error> {
+        let data = input.validate(ctx.today());
+        let mut tx = self.store.write().await?;
+        require_basis(&mut tx, actor, ctx, Capability::WritePersonData, id).await?;
+        let data = data?;
+        check_territory(&mut tx, data.territory_id).await?;
+        let current = participants::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let v = participants::update(&mut tx, id, current.home_organisation_id, version, &data, ctx.now).await?;
+        let changed = changed_fields(&current.data.to_input(), input);
+        audit(&mut tx, Some(actor), ctx, "participant.update", "participant", Some(id), json!({"fields": changed})).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Searches the participants the actor may see. The query itself is not logged.
+    pub async fn search_participants(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        query: &str,
+        page: PageRequest,
+    ) -> Result<Page<Summary>, Error> {
+        actor.require(Capability::ReadPersonData)?;
+        let mut tx = self.store.write().await?;
+        let found = participants::search(&mut tx, actor.organisation_id, actor.organisation_kind, ctx.today(), query, page).await?;
+        let ids: Vec<Uuid> = found.items.iter().map(|s| s.id).collect();
+        audit(&mut tx, Some(actor), ctx, "participant.search", "participant", None, json!({"results": ids})).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// How many participants the actor may see (the same rule as every list).
+    pub async fn visible_count(&self, actor: &Actor) -> Result<i64, Error> {
+        actor.require(Capability::ReadPersonData)?;
+        let mut tx = self.store.read().await?;
+        let n = participants::count_visible(&mut tx, actor.organisation_id, actor.organisation_kind, self.now().date_naive()).await?;
+        tx.rollback().await?;
+        Ok(n)
+    }
+
+    pub async fn add_consent(&self, actor: &Actor, ctx: &Ctx, pid: Uuid, input: &ConsentInput) -> Result<Uuid, Error> {
+        let data = input.validate(ctx.today());
+        let mut tx = self.store.write().await?;
+        require_basis(&mut tx, actor, ctx, Capability::WritePersonData, pid).await?;
+        let data = data?;
+        let p = participants::get(&mut tx, pid).await?.ok_or(Error::NotFound)?;
+        let id = Uuid::now_v7();
+        consents::insert(
+            &mut tx,
+            &consents::NewConsent {
+                id,
+                participant_id: pid,
+                home_organisation_id: p.home_organisation_id,
+                data: &data,
+                recorded_by: actor.user_id,
+                recorded_by_organisation_id: actor.organisation_id,
+                now: ctx.now,
+            },
+        )
+        .await?;
+        audit(&mut tx, Some(actor), ctx, "consent.create", "participant", Some(pid), json!({"consent": id, "purpose": data.purpose.code()})).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn withdraw_consent(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        consent_id: Uuid,
+        on: &str,
+        note: &str,
+    ) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        let (pid, given_on, withdrawn_on) = consents::get(&mut tx, consent_id).await?.ok_or(Error::NotFound)?;
+        require_basis(&mut tx, actor, ctx, Capability::WritePersonData, pid).await?;
+        let on: NaiveDate = if on.trim().is_empty() {
+            ctx.today()
+        } else {
+            parse_date(on).map_err(|code| Error::field("withdrawn_on", code))?
+        };
+        check_withdrawal(given_on, withdrawn_on, on, ctx.today()).map_err(|code| match code {
+            "consent.already_withdrawn" => Error::Rule(code),
+            _ => Error::field("withdrawn_on", code),
+        })?;
+        let note = itinera_domain::text::clean(note);
+        consents::withdraw(&mut tx, consent_id, on, note.as_deref()).await?;
+        audit(&mut tx, Some(actor), ctx, "consent.withdraw", "participant", Some(pid), json!({"consent": consent_id})).await?;
+        tx.commit().await?;
+        Ok(pid)
+    }
+}
+
+fn changed_fields(before: &ParticipantInput, after: &ParticipantInput) -> Vec<&'static str> {
+    let b = serde_json::to_value(before).unwrap_or_default();
+    let a = serde_json::to_value(after).unwrap_or_default();
+    let mut out = Vec::new();
+    for key in FIELDS {
+        if b.get(key) != a.get(key) {
+            out.push(*key);
+        }
+    }
+    out
+}
+
+const FIELDS: &[&str] = &[
+    "given_name", "surname1", "surname2", "sex", "birth_date", "nationality", "address", "postcode",
+    "territory_id", "phone", "email", "isced_level", "labour_status", "labour_status_since", "disability",
+    "disability_degree", "dependants", "single_parent", "homeless", "migrant", "minority", "rural", "documents",
+];

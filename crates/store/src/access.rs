@@ -1,0 +1,89 @@
+//! **The access rule, for the database.** `itinera_domain::access::person_basis` states
+//! the rule; this module is its one SQL form, used by every query that touches a person
+//! (single records, searches, lists, counts). The access-matrix test checks the two agree.
+
+use chrono::NaiveDate;
+use itinera_domain::access::{Basis, PersonFacts, SharingConsent};
+use itinera_domain::consent::Purpose;
+use itinera_domain::org::OrganisationKind;
+use itinera_domain::Error;
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Tx};
+
+/// The SQL predicate "organisation `$org` (of kind `$kind`) may see participant
+/// `{p}.id` on day `today`": each argument is an SQL expression (a placeholder such
+/// as `$1`, or a column).
+pub fn visible_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
+    format!(
+        "({p}.home_organisation_id = {org} OR (EXISTS (SELECT 1 FROM cases vc JOIN case_team_members vm ON vm.case_id = vc.id \
+           WHERE vc.participant_id = {p}.id AND vm.organisation_id = {org} AND vm.removed_at IS NULL) \
+         AND EXISTS (SELECT 1 FROM consents vk JOIN consent_scopes vs ON vs.consent_id = vk.id \
+           WHERE vk.participant_id = {p}.id AND vk.purpose = 'sharing' AND vk.given_on <= {today} \
+             AND (vk.withdrawn_on IS NULL OR vk.withdrawn_on > {today}) \
+             AND (vk.expires_on IS NULL OR vk.expires_on >= {today}) \
+             AND (vs.organisation_id = {org} OR vs.organisation_kind = {kind}))))"
+    )
+}
+
+/// The basis on which organisation `org` sees participant `pid` today, if any.
+pub async fn basis(
+    tx: &mut Tx,
+    pid: Uuid,
+    org: Uuid,
+    kind: OrganisationKind,
+    today: NaiveDate,
+) -> Result<Option<Basis>, Error> {
+    let sql = format!(
+        "SELECT p.home_organisation_id FROM participants p WHERE p.id = $1 AND {}",
+        visible_sql("p", "$2", "$3", "$4")
+    );
+    let home: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(&sql)
+        .bind(pid).bind(org).bind(kind.code()).bind(today)
+        .fetch_optional(c).await.map_err(db_err))?;
+    Ok(home.map(|h| {
+        if h == org {
+            Basis::Registered
+        } else {
+            Basis::TeamWithConsent
+        }
+    }))
+}
+
+/// The facts the domain rule needs, loaded plainly (used to cross-check the SQL form).
+pub async fn facts(tx: &mut Tx, pid: Uuid) -> Result<Option<PersonFacts>, Error> {
+    let home: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT home_organisation_id FROM participants WHERE id = $1"
+    ).bind(pid).fetch_optional(c).await.map_err(db_err))?;
+    let Some(home) = home else { return Ok(None) };
+    let team: Vec<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT DISTINCT m.organisation_id FROM case_team_members m JOIN cases c ON c.id = m.case_id \
+         WHERE c.participant_id = $1 AND m.removed_at IS NULL"
+    ).bind(pid).fetch_all(c).await.map_err(db_err))?;
+    type ConsentRow = (Uuid, String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+    let rows: Vec<ConsentRow> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, purpose, given_on, expires_on, withdrawn_on FROM consents WHERE participant_id = $1"
+    ).bind(pid).fetch_all(c).await.map_err(db_err))?;
+    let mut consents = Vec::new();
+    for (id, purpose, given_on, expires_on, withdrawn_on) in rows {
+        let scopes: Vec<(Option<Uuid>, Option<String>)> = on_tx!(tx, c => sqlx::query_as(
+            "SELECT organisation_id, organisation_kind FROM consent_scopes WHERE consent_id = $1"
+        ).bind(id).fetch_all(c).await.map_err(db_err))?;
+        consents.push(SharingConsent {
+            purpose: Purpose::parse(&purpose).unwrap_or(Purpose::Contact),
+            given_on,
+            expires_on,
+            withdrawn_on,
+            organisations: scopes.iter().filter_map(|s| s.0).collect(),
+            organisation_kinds: scopes
+                .iter()
+                .filter_map(|s| s.1.as_deref().and_then(OrganisationKind::parse))
+                .collect(),
+        });
+    }
+    Ok(Some(PersonFacts {
+        registering_organisation: home,
+        team_organisations: team,
+        consents,
+    }))
+}

@@ -1,0 +1,371 @@
+//! Configuration kept by administrators: territories, organisations, programmes (phases,
+//! funding, projects), users, memberships and API tokens.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::Error;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Tx};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Territory {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub level: String,
+    pub code: Option<String>,
+    pub name: String,
+}
+
+pub async fn territories(tx: &mut Tx) -> Result<Vec<Territory>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, parent_id, level, code, name FROM territories ORDER BY name"
+    ).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn territory(tx: &mut Tx, id: Uuid) -> Result<Option<Territory>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, parent_id, level, code, name FROM territories WHERE id = $1"
+    ).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn insert_territory(tx: &mut Tx, t: &Territory, now: DateTime<Utc>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO territories (id, parent_id, level, code, name, created_at) VALUES ($1,$2,$3,$4,$5,$6)"
+    ).bind(t.id).bind(t.parent_id).bind(&t.level).bind(&t.code).bind(&t.name).bind(now)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub territory_id: Option<Uuid>,
+    pub territory_name: Option<String>,
+    pub active: bool,
+}
+
+const ORG_SELECT: &str = "SELECT o.id, o.name, o.kind, o.territory_id, t.name AS territory_name, o.active FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id";
+
+pub async fn organisations(tx: &mut Tx) -> Result<Vec<Organisation>, Error> {
+    let sql = format!("{ORG_SELECT} ORDER BY o.name");
+    on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn organisation(tx: &mut Tx, id: Uuid) -> Result<Option<Organisation>, Error> {
+    let sql = format!("{ORG_SELECT} WHERE o.id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn upsert_organisation(tx: &mut Tx, o: &Organisation, now: DateTime<Utc>) -> Result<(), Error> {
+    let same_name: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM organisations WHERE name = $1 AND id <> $2"
+    ).bind(&o.name).bind(o.id).fetch_optional(c).await.map_err(db_err))?;
+    if same_name.is_some() {
+        return Err(Error::field("name", "validation.name_taken"));
+    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO organisations (id, name, kind, territory_id, active, created_at) VALUES ($1,$2,$3,$4,$5,$6) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, territory_id = excluded.territory_id, active = excluded.active"
+    ).bind(o.id).bind(&o.name).bind(&o.kind).bind(o.territory_id).bind(o.active).bind(now)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Programme {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub feeds_programme_id: Option<Uuid>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub active: bool,
+}
+
+const PROG_SELECT: &str = "SELECT id, code, name, description, feeds_programme_id, start_date, end_date, active FROM programmes";
+
+pub async fn programmes(tx: &mut Tx) -> Result<Vec<Programme>, Error> {
+    let sql = format!("{PROG_SELECT} ORDER BY code");
+    on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn programme(tx: &mut Tx, id: Uuid) -> Result<Option<Programme>, Error> {
+    let sql = format!("{PROG_SELECT} WHERE id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn upsert_programme(tx: &mut Tx, p: &Programme, now: DateTime<Utc>) -> Result<(), Error> {
+    let same: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM programmes WHERE code = $1 AND id <> $2")
+        .bind(&p.code).bind(p.id).fetch_optional(c).await.map_err(db_err))?;
+    if same.is_some() {
+        return Err(Error::field("code", "validation.code_taken"));
+    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO programmes (id, code, name, description, feeds_programme_id, start_date, end_date, active, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) \
+         ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, description = excluded.description, \
+         feeds_programme_id = excluded.feeds_programme_id, start_date = excluded.start_date, end_date = excluded.end_date, active = excluded.active"
+    ).bind(p.id).bind(&p.code).bind(&p.name).bind(&p.description).bind(p.feeds_programme_id).bind(p.start_date)
+    .bind(p.end_date).bind(p.active).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Phase {
+    pub position: i32,
+    pub code: String,
+    pub label: String,
+}
+
+pub async fn phases(tx: &mut Tx, programme_id: Uuid) -> Result<Vec<Phase>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT position, code, label FROM programme_phases WHERE programme_id = $1 ORDER BY position"
+    ).bind(programme_id).fetch_all(c).await.map_err(db_err))
+}
+
+/// Replaces a programme's workflow. Phases still used by a case cannot be dropped.
+pub async fn set_phases(tx: &mut Tx, programme_id: Uuid, phases: &[(String, String)]) -> Result<(), Error> {
+    let used: Vec<String> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT DISTINCT phase FROM cases WHERE programme_id = $1"
+    ).bind(programme_id).fetch_all(c).await.map_err(db_err))?;
+    if used.iter().any(|u| !phases.iter().any(|(code, _)| code == u)) {
+        return Err(Error::field("phases", "validation.phase.in_use"));
+    }
+    on_tx!(tx, c => sqlx::query("DELETE FROM programme_phases WHERE programme_id = $1")
+        .bind(programme_id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    for (i, (code, label)) in phases.iter().enumerate() {
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO programme_phases (programme_id, position, code, label) VALUES ($1,$2,$3,$4)"
+        ).bind(programme_id).bind(i as i32).bind(code).bind(label).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Funding {
+    pub id: Uuid,
+    pub fund: String,
+    pub share_bp: i32,
+}
+
+pub async fn funding(tx: &mut Tx, programme_id: Uuid) -> Result<Vec<Funding>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, fund, share_bp FROM funding_sources WHERE programme_id = $1 ORDER BY share_bp DESC, fund"
+    ).bind(programme_id).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn set_funding(tx: &mut Tx, programme_id: Uuid, shares: &[(String, i32)]) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM funding_sources WHERE programme_id = $1")
+        .bind(programme_id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    for (fund, bp) in shares {
+        on_tx!(tx, c => sqlx::query("INSERT INTO funding_sources (id, programme_id, fund, share_bp) VALUES ($1,$2,$3,$4)")
+            .bind(Uuid::now_v7()).bind(programme_id).bind(fund).bind(bp).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Project {
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub territory_id: Option<Uuid>,
+    pub organisation_id: Option<Uuid>,
+}
+
+pub async fn projects(tx: &mut Tx, programme_id: Uuid) -> Result<Vec<Project>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, programme_id, code, name, territory_id, organisation_id FROM projects WHERE programme_id = $1 ORDER BY code"
+    ).bind(programme_id).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn insert_project(tx: &mut Tx, p: &Project, now: DateTime<Utc>) -> Result<(), Error> {
+    let same: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM projects WHERE programme_id = $1 AND code = $2")
+        .bind(p.programme_id).bind(&p.code).fetch_optional(c).await.map_err(db_err))?;
+    if same.is_some() {
+        return Err(Error::field("code", "validation.code_taken"));
+    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO projects (id, programme_id, code, name, territory_id, organisation_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)"
+    ).bind(p.id).bind(p.programme_id).bind(&p.code).bind(&p.name).bind(p.territory_id).bind(p.organisation_id).bind(now)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub locale: String,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+const USER_SELECT: &str = "SELECT id, username, display_name, email, password_hash, locale, active, failed_logins, locked_until FROM users";
+
+pub async fn users(tx: &mut Tx) -> Result<Vec<User>, Error> {
+    let sql = format!("{USER_SELECT} ORDER BY username");
+    on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn user(tx: &mut Tx, id: Uuid) -> Result<Option<User>, Error> {
+    let sql = format!("{USER_SELECT} WHERE id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn user_by_username(tx: &mut Tx, username: &str) -> Result<Option<User>, Error> {
+    let sql = format!("{USER_SELECT} WHERE username = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(username).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn insert_user(tx: &mut Tx, u: &User, now: DateTime<Utc>) -> Result<(), Error> {
+    if user_by_username(tx, &u.username).await?.is_some() {
+        return Err(Error::field("username", "user.username.exists"));
+    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO users (id, username, display_name, email, password_hash, locale, active, failed_logins, locked_until, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,0,NULL,$8)"
+    ).bind(u.id).bind(&u.username).bind(&u.display_name).bind(&u.email).bind(&u.password_hash).bind(&u.locale)
+    .bind(u.active).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn update_user(tx: &mut Tx, u: &User) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET display_name = $2, email = $3, password_hash = $4, locale = $5, active = $6 WHERE id = $1"
+    ).bind(u.id).bind(&u.display_name).bind(&u.email).bind(&u.password_hash).bind(&u.locale).bind(u.active)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn record_login_failure(tx: &mut Tx, id: Uuid, locked_until: Option<DateTime<Utc>>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE id = $1"
+    ).bind(id).bind(locked_until).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn reset_login_failures(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Membership {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+    pub role: String,
+}
+
+pub async fn memberships(tx: &mut Tx, user_id: Uuid) -> Result<Vec<Membership>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT m.id, m.user_id, m.organisation_id, o.name AS organisation_name, o.kind AS organisation_kind, m.role \
+         FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = $1 ORDER BY o.name, m.role"
+    ).bind(user_id).fetch_all(c).await.map_err(db_err))
+}
+
+/// The professionals of an organisation (for case teams), with their roles there.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Professional {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub role: String,
+}
+
+pub async fn professionals(tx: &mut Tx) -> Result<Vec<Professional>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
+         FROM memberships m JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.organisation_id \
+         WHERE u.active AND m.role IN ('social_worker','employment_counsellor','technician','case_manager','coordinator') \
+         ORDER BY o.name, u.display_name, m.role"
+    ).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn add_membership(tx: &mut Tx, user_id: Uuid, org: Uuid, role: &str, now: DateTime<Utc>) -> Result<(), Error> {
+    let existing: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM memberships WHERE user_id = $1 AND organisation_id = $2 AND role = $3"
+    ).bind(user_id).bind(org).bind(role).fetch_optional(c).await.map_err(db_err))?;
+    if existing.is_some() {
+        return Err(Error::Conflict("membership.exists"));
+    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO memberships (id, user_id, organisation_id, role, created_at) VALUES ($1,$2,$3,$4,$5)"
+    ).bind(Uuid::now_v7()).bind(user_id).bind(org).bind(role).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn remove_membership(tx: &mut Tx, id: Uuid) -> Result<bool, Error> {
+    let r = on_tx!(tx, c => sqlx::query("DELETE FROM memberships WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(r == 1)
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Token {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub async fn tokens(tx: &mut Tx) -> Result<Vec<Token>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT t.id, t.user_id, u.username, t.organisation_id, o.name AS organisation_name, t.name, t.created_at, t.expires_at, t.revoked_at \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = t.organisation_id ORDER BY t.created_at DESC"
+    ).fetch_all(c).await.map_err(db_err))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_token(
+    tx: &mut Tx,
+    id: Uuid,
+    user_id: Uuid,
+    org: Uuid,
+    name: &str,
+    hash: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, organisation_id, name, token_hash, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7)"
+    ).bind(id).bind(user_id).bind(org).bind(name).bind(hash).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn revoke_token(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool, Error> {
+    let r = on_tx!(tx, c => sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(r == 1)
+}
+
+/// The user and organisation of a live token.
+pub async fn token_owner(tx: &mut Tx, hash: &str, now: DateTime<Utc>) -> Result<Option<(Uuid, Uuid)>, Error> {
+    let row: Option<(Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT user_id, organisation_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1"
+    ).bind(hash).fetch_optional(c).await.map_err(db_err))?;
+    Ok(row.and_then(|(u, o, exp, rev)| {
+        if rev.is_some() || exp.is_some_and(|e| e <= now) {
+            None
+        } else {
+            Some((u, o))
+        }
+    }))
+}

@@ -1,0 +1,216 @@
+//! The audit log: append-only and hash-chained. Each entry's hash covers the previous
+//! entry's hash and every field of the entry, so that any edit, deletion or insertion in
+//! the middle breaks the chain at that point.
+//!
+//! **Invariant:** an entry is appended in the same transaction as the read or write it
+//! records. `audit_head` holds the chain's tip; updating it first serialises appenders.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use itinera_domain::{Error, Page, PageRequest};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Store, Tx};
+
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_organisation_id: Option<Uuid>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<Uuid>,
+    pub request_id: &'a str,
+    pub client_addr: &'a str,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_organisation_id: Option<Uuid>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<Uuid>,
+    pub request_id: String,
+    pub client_addr: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chain_hash(
+    prev: &str,
+    seq: i64,
+    at: DateTime<Utc>,
+    actor: Option<Uuid>,
+    org: Option<Uuid>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    request_id: &str,
+    client_addr: &str,
+    detail: &str,
+) -> String {
+    let opt = |u: Option<Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
+    let mut h = Sha256::new();
+    for part in [
+        prev,
+        &seq.to_string(),
+        &at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        &opt(actor),
+        &opt(org),
+        action,
+        entity,
+        &opt(entity_id),
+        request_id,
+        client_addr,
+        detail,
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends one entry to the chain, inside `tx`.
+pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, Error> {
+    let (seq, prev): (i64, String) = on_tx!(tx, c => sqlx::query_as(
+        "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
+    ).fetch_one(c).await.map_err(db_err))?;
+    let hash = chain_hash(
+        &prev,
+        seq,
+        e.at,
+        e.actor_user_id,
+        e.actor_organisation_id,
+        e.action,
+        e.entity,
+        e.entity_id,
+        e.request_id,
+        e.client_addr,
+        &e.detail,
+    );
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor_user_id, actor_organisation_id, action, entity, entity_id, request_id, client_addr, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    )
+    .bind(seq).bind(e.at).bind(e.actor_user_id).bind(e.actor_organisation_id)
+    .bind(e.action).bind(e.entity).bind(e.entity_id).bind(e.request_id)
+    .bind(e.client_addr).bind(&e.detail).bind(&prev).bind(&hash)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    on_tx!(tx, c => sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
+        .bind(&hash).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(seq)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actor_user_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<Uuid>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Entries matching `f`, newest first.
+pub async fn list(tx: &mut Tx, f: &Filter, page: PageRequest) -> Result<Page<Entry>, Error> {
+    let from = f.from.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc());
+    let to = f
+        .to
+        .and_then(|d| d.succ_opt())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc());
+    let rows: Vec<Entry> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT seq, at, actor_user_id, actor_organisation_id, action, entity, entity_id, request_id, client_addr, detail, prev_hash, hash \
+         FROM audit_log \
+         WHERE ($1 IS NULL OR actor_user_id = $1) AND ($2 IS NULL OR action = $2) \
+           AND ($3 IS NULL OR entity = $3) AND ($4 IS NULL OR entity_id = $4) \
+           AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) \
+         ORDER BY seq DESC LIMIT $7 OFFSET $8"
+    )
+    .bind(f.actor_user_id).bind(f.action.as_deref()).bind(f.entity.as_deref()).bind(f.entity_id)
+    .bind(from).bind(to).bind(page.limit() + 1).bind(page.offset())
+    .fetch_all(c).await.map_err(db_err))?;
+    Ok(Page::from_overfetch(rows, page))
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Verification {
+    pub entries: i64,
+    pub intact: bool,
+    /// The first entry whose hash or link does not hold.
+    pub broken_at: Option<i64>,
+    pub problem: Option<String>,
+}
+
+/// Recomputes the whole chain, in batches, and says where it first breaks.
+pub async fn verify(store: &Store) -> Result<Verification, Error> {
+    let mut tx = store.read().await?;
+    let head: (i64, String) = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
+    ).fetch_one(c).await.map_err(db_err))?;
+    let mut prev_hash = "0".repeat(64);
+    let mut expected_seq = 1i64;
+    let mut count = 0i64;
+    let broken = |seq: i64, count: i64, why: &str| Verification {
+        entries: count,
+        intact: false,
+        broken_at: Some(seq),
+        problem: Some(why.to_string()),
+    };
+    loop {
+        let batch: Vec<Entry> = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT seq, at, actor_user_id, actor_organisation_id, action, entity, entity_id, request_id, client_addr, detail, prev_hash, hash \
+             FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000"
+        ).bind(expected_seq).fetch_all(c).await.map_err(db_err))?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in batch {
+            count += 1;
+            if e.seq != expected_seq {
+                tx.rollback().await?;
+                return Ok(broken(expected_seq, count, "missing entry"));
+            }
+            if e.prev_hash != prev_hash {
+                tx.rollback().await?;
+                return Ok(broken(e.seq, count, "link to previous entry broken"));
+            }
+            let h = chain_hash(
+                &e.prev_hash,
+                e.seq,
+                e.at,
+                e.actor_user_id,
+                e.actor_organisation_id,
+                &e.action,
+                &e.entity,
+                e.entity_id,
+                &e.request_id,
+                &e.client_addr,
+                &e.detail,
+            );
+            if h != e.hash {
+                tx.rollback().await?;
+                return Ok(broken(e.seq, count, "entry altered"));
+            }
+            prev_hash = e.hash;
+            expected_seq += 1;
+        }
+    }
+    tx.rollback().await?;
+    if head.0 != expected_seq - 1 || head.1 != prev_hash {
+        return Ok(broken(expected_seq, count, "entries removed from the end"));
+    }
+    Ok(Verification {
+        entries: count,
+        intact: true,
+        broken_at: None,
+        problem: None,
+    })
+}

@@ -1,0 +1,238 @@
+//! Cases, their teams and their timelines.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::Error;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Tx};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Case {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub programme_id: Uuid,
+    pub programme_code: String,
+    pub programme_name: String,
+    pub project_id: Option<Uuid>,
+    pub project_name: Option<String>,
+    pub opened_by_organisation_id: Uuid,
+    pub opened_by_organisation_name: String,
+    pub case_manager_id: Uuid,
+    pub case_manager_name: String,
+    pub phase: String,
+    pub status: String,
+    pub opened_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub exit_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const SELECT: &str = "SELECT c.id, c.participant_id, c.home_organisation_id, c.programme_id, g.code AS programme_code, g.name AS programme_name, \
+    c.project_id, j.name AS project_name, c.opened_by_organisation_id, o.name AS opened_by_organisation_name, c.case_manager_id, \
+    u.display_name AS case_manager_name, c.phase, c.status, c.opened_on, c.closed_on, c.exit_reason, c.version, c.created_at, c.updated_at \
+    FROM cases c JOIN programmes g ON g.id = c.programme_id LEFT JOIN projects j ON j.id = c.project_id \
+    JOIN organisations o ON o.id = c.opened_by_organisation_id JOIN users u ON u.id = c.case_manager_id";
+
+pub struct NewCase {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub programme_id: Uuid,
+    pub project_id: Option<Uuid>,
+    pub opened_by_organisation_id: Uuid,
+    pub case_manager_id: Uuid,
+    pub phase: String,
+    pub opened_on: NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert(tx: &mut Tx, n: &NewCase) -> Result<(), Error> {
+    let live: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM cases WHERE participant_id = $1 AND programme_id = $2 AND status <> 'closed'"
+    ).bind(n.participant_id).bind(n.programme_id).fetch_optional(c).await.map_err(db_err))?;
+    if live.is_some() {
+        return Err(Error::Conflict("case.already_open"));
+    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO cases (id, participant_id, home_organisation_id, programme_id, project_id, opened_by_organisation_id, case_manager_id, phase, status, opened_on, version, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'open',$9,1,$10,$10)"
+    ).bind(n.id).bind(n.participant_id).bind(n.home_organisation_id).bind(n.programme_id).bind(n.project_id)
+    .bind(n.opened_by_organisation_id).bind(n.case_manager_id).bind(&n.phase).bind(n.opened_on).bind(n.now)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<Case>, Error> {
+    let sql = format!("{SELECT} WHERE c.id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn for_participant(tx: &mut Tx, pid: Uuid) -> Result<Vec<Case>, Error> {
+    let sql = format!("{SELECT} WHERE c.participant_id = $1 ORDER BY c.opened_on DESC, c.id");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(pid).fetch_all(c).await.map_err(db_err))
+}
+
+/// The fields a transition changes, written only if the version is still current.
+pub struct CaseChange<'a> {
+    pub phase: &'a str,
+    pub status: &'a str,
+    pub closed_on: Option<NaiveDate>,
+    pub exit_reason: Option<&'a str>,
+    pub case_manager_id: Uuid,
+}
+
+pub async fn update(
+    tx: &mut Tx,
+    id: Uuid,
+    expected_version: i32,
+    ch: &CaseChange<'_>,
+    now: DateTime<Utc>,
+) -> Result<i32, Error> {
+    let v: Option<i32> = on_tx!(tx, c => sqlx::query_scalar(
+        "UPDATE cases SET phase = $3, status = $4, closed_on = $5, exit_reason = $6, case_manager_id = $7, version = version + 1, updated_at = $8 \
+         WHERE id = $1 AND version = $2 RETURNING version"
+    ).bind(id).bind(expected_version).bind(ch.phase).bind(ch.status).bind(ch.closed_on).bind(ch.exit_reason)
+    .bind(ch.case_manager_id).bind(now).fetch_optional(c).await.map_err(db_err))?;
+    v.ok_or(Error::Conflict("error.stale_version"))
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TeamMember {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+    pub role: String,
+    pub added_at: DateTime<Utc>,
+}
+
+pub async fn team(tx: &mut Tx, case_id: Uuid) -> Result<Vec<TeamMember>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT m.id, m.user_id, u.display_name AS user_name, m.organisation_id, o.name AS organisation_name, o.kind AS organisation_kind, m.role, m.added_at \
+         FROM case_team_members m JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.organisation_id \
+         WHERE m.case_id = $1 AND m.removed_at IS NULL ORDER BY o.name, u.display_name"
+    ).bind(case_id).fetch_all(c).await.map_err(db_err))
+}
+
+pub struct NewMember<'a> {
+    pub case_id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub role: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> Result<Uuid, Error> {
+    let existing: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM case_team_members WHERE case_id = $1 AND user_id = $2 AND organisation_id = $3 AND role = $4 AND removed_at IS NULL"
+    ).bind(m.case_id).bind(m.user_id).bind(m.organisation_id).bind(m.role).fetch_optional(c).await.map_err(db_err))?;
+    if existing.is_some() {
+        return Err(Error::Conflict("case.team.already_member"));
+    }
+    let id = Uuid::now_v7();
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO case_team_members (id, case_id, home_organisation_id, user_id, organisation_id, role, added_at) VALUES ($1,$2,$3,$4,$5,$6,$7)"
+    ).bind(id).bind(m.case_id).bind(m.home_organisation_id).bind(m.user_id).bind(m.organisation_id).bind(m.role).bind(m.now)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(id)
+}
+
+pub async fn remove_member(tx: &mut Tx, case_id: Uuid, member_id: Uuid, now: DateTime<Utc>) -> Result<bool, Error> {
+    let r = on_tx!(tx, c => sqlx::query(
+        "UPDATE case_team_members SET removed_at = $3 WHERE id = $2 AND case_id = $1 AND removed_at IS NULL"
+    ).bind(case_id).bind(member_id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(r == 1)
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Event {
+    pub id: Uuid,
+    pub kind: String,
+    pub from_phase: Option<String>,
+    pub to_phase: Option<String>,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub reason: Option<String>,
+    pub actor_name: String,
+    pub actor_organisation_name: String,
+    pub at: DateTime<Utc>,
+}
+
+pub struct NewEvent<'a> {
+    pub case_id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub kind: &'a str,
+    pub from_phase: Option<&'a str>,
+    pub to_phase: Option<&'a str>,
+    pub from_status: Option<&'a str>,
+    pub to_status: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub actor_id: Uuid,
+    pub actor_organisation_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn add_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO case_events (id, case_id, home_organisation_id, kind, from_phase, to_phase, from_status, to_status, reason, actor_id, actor_organisation_id, at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+    ).bind(Uuid::now_v7()).bind(e.case_id).bind(e.home_organisation_id).bind(e.kind).bind(e.from_phase).bind(e.to_phase)
+    .bind(e.from_status).bind(e.to_status).bind(e.reason).bind(e.actor_id).bind(e.actor_organisation_id).bind(e.at)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn events(tx: &mut Tx, case_id: Uuid) -> Result<Vec<Event>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT e.id, e.kind, e.from_phase, e.to_phase, e.from_status, e.to_status, e.reason, u.display_name AS actor_name, o.name AS actor_organisation_name, e.at \
+         FROM case_events e JOIN users u ON u.id = e.actor_id JOIN organisations o ON o.id = e.actor_organisation_id \
+         WHERE e.case_id = $1 ORDER BY e.at, e.id"
+    ).bind(case_id).fetch_all(c).await.map_err(db_err))
+}
+
+/// Counts of a programme's cases by status and phase, for aggregates.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PhaseCount {
+    pub status: String,
+    pub phase: String,
+    pub count: i64,
+}
+
+pub async fn counts_by_phase(tx: &mut Tx, programme_id: Uuid) -> Result<Vec<PhaseCount>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT status, phase, count(*) AS count FROM cases WHERE programme_id = $1 GROUP BY status, phase ORDER BY status, phase"
+    ).bind(programme_id).fetch_all(c).await.map_err(db_err))
+}
+
+/// A pseudonymised line for programme managers: no name, no document, no address.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PseudonymousCase {
+    pub case_id: Uuid,
+    pub participant_id: Uuid,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub territory_name: Option<String>,
+    pub phase: String,
+    pub status: String,
+    pub opened_on: NaiveDate,
+}
+
+pub async fn pseudonymous_list(
+    tx: &mut Tx,
+    programme_id: Uuid,
+    page: itinera_domain::PageRequest,
+) -> Result<itinera_domain::Page<PseudonymousCase>, Error> {
+    let rows: Vec<PseudonymousCase> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT c.id AS case_id, p.id AS participant_id, p.sex, p.birth_date, t.name AS territory_name, c.phase, c.status, c.opened_on \
+         FROM cases c JOIN participants p ON p.id = c.participant_id LEFT JOIN territories t ON t.id = p.territory_id \
+         WHERE c.programme_id = $1 ORDER BY c.opened_on DESC, c.id LIMIT $2 OFFSET $3"
+    ).bind(programme_id).bind(page.limit() + 1).bind(page.offset()).fetch_all(c).await.map_err(db_err))?;
+    Ok(itinera_domain::Page::from_overfetch(rows, page))
+}

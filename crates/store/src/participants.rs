@@ -1,0 +1,306 @@
+//! Participants and their identity documents.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::documents::DocumentKind;
+use itinera_domain::org::OrganisationKind;
+use itinera_domain::participant::{Document, LabourStatus, ParticipantData, Sex};
+use itinera_domain::text::{fold, prefix_end};
+use itinera_domain::{Error, Page, PageRequest};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::access::visible_sql;
+use crate::{db_err, on_tx, Tx};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Participant {
+    pub id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub home_organisation_name: String,
+    pub territory_name: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub data: ParticipantData,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    home_organisation_id: Uuid,
+    home_organisation_name: String,
+    territory_name: Option<String>,
+    given_name: String,
+    surname1: String,
+    surname2: Option<String>,
+    sex: String,
+    birth_date: NaiveDate,
+    nationality: Option<String>,
+    address: Option<String>,
+    postcode: Option<String>,
+    territory_id: Option<Uuid>,
+    phone: Option<String>,
+    email: Option<String>,
+    isced_level: Option<i16>,
+    labour_status: String,
+    labour_status_since: Option<NaiveDate>,
+    disability: bool,
+    disability_degree: Option<i16>,
+    dependants: i16,
+    single_parent: bool,
+    homeless: bool,
+    migrant: bool,
+    minority: bool,
+    rural: bool,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn surname_key(d: &ParticipantData) -> String {
+    fold(&format!(
+        "{} {}",
+        d.surname1,
+        d.surname2.as_deref().unwrap_or_default()
+    ))
+}
+
+/// Inserts a participant and their documents.
+pub async fn insert(
+    tx: &mut Tx,
+    id: Uuid,
+    home_org: Uuid,
+    d: &ParticipantData,
+    created_by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let skey = surname_key(d);
+    let gkey = fold(&d.given_name);
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO participants (id, home_organisation_id, given_name, surname1, surname2, sex, birth_date, nationality, address, postcode, territory_id, phone, email, isced_level, labour_status, labour_status_since, disability, disability_degree, dependants, single_parent, homeless, migrant, minority, rural, surname_key, given_key, version, created_at, created_by, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,1,$27,$28,$27)"
+    )
+    .bind(id).bind(home_org).bind(&d.given_name).bind(&d.surname1).bind(&d.surname2)
+    .bind(d.sex.code()).bind(d.birth_date).bind(&d.nationality).bind(&d.address).bind(&d.postcode)
+    .bind(d.territory_id).bind(&d.phone).bind(&d.email).bind(d.isced_level).bind(d.labour_status.code())
+    .bind(d.labour_status_since).bind(d.disability).bind(d.disability_degree).bind(d.dependants)
+    .bind(d.single_parent).bind(d.homeless).bind(d.migrant).bind(d.minority).bind(d.rural)
+    .bind(&skey).bind(&gkey).bind(now).bind(created_by)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    replace_documents(tx, id, home_org, &d.documents, now).await
+}
+
+/// Updates a participant if `expected_version` is still current (optimistic locking).
+pub async fn update(
+    tx: &mut Tx,
+    id: Uuid,
+    home_org: Uuid,
+    expected_version: i32,
+    d: &ParticipantData,
+    now: DateTime<Utc>,
+) -> Result<i32, Error> {
+    let skey = surname_key(d);
+    let gkey = fold(&d.given_name);
+    let v: Option<i32> = on_tx!(tx, c => sqlx::query_scalar(
+        "UPDATE participants SET given_name=$3, surname1=$4, surname2=$5, sex=$6, birth_date=$7, nationality=$8, address=$9, postcode=$10, territory_id=$11, phone=$12, email=$13, isced_level=$14, labour_status=$15, labour_status_since=$16, disability=$17, disability_degree=$18, dependants=$19, single_parent=$20, homeless=$21, migrant=$22, minority=$23, rural=$24, surname_key=$25, given_key=$26, version = version + 1, updated_at=$27 \
+         WHERE id = $1 AND version = $2 RETURNING version"
+    )
+    .bind(id).bind(expected_version).bind(&d.given_name).bind(&d.surname1).bind(&d.surname2)
+    .bind(d.sex.code()).bind(d.birth_date).bind(&d.nationality).bind(&d.address).bind(&d.postcode)
+    .bind(d.territory_id).bind(&d.phone).bind(&d.email).bind(d.isced_level).bind(d.labour_status.code())
+    .bind(d.labour_status_since).bind(d.disability).bind(d.disability_degree).bind(d.dependants)
+    .bind(d.single_parent).bind(d.homeless).bind(d.migrant).bind(d.minority).bind(d.rural)
+    .bind(&skey).bind(&gkey).bind(now)
+    .fetch_optional(c).await.map_err(db_err))?;
+    let v = v.ok_or(Error::Conflict("error.stale_version"))?;
+    replace_documents(tx, id, home_org, &d.documents, now).await?;
+    Ok(v)
+}
+
+async fn replace_documents(
+    tx: &mut Tx,
+    pid: Uuid,
+    home_org: Uuid,
+    docs: &[Document],
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    // Refuse a number already held by another person before touching anything.
+    for d in docs {
+        let other: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT participant_id FROM participant_documents WHERE kind = $1 AND number = $2 AND participant_id <> $3"
+        ).bind(d.kind.code()).bind(&d.number).bind(pid).fetch_optional(c).await.map_err(db_err))?;
+        if other.is_some() {
+            return Err(Error::Conflict("participant.document.exists"));
+        }
+    }
+    on_tx!(tx, c => sqlx::query("DELETE FROM participant_documents WHERE participant_id = $1")
+        .bind(pid).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    for d in docs {
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO participant_documents (id, participant_id, home_organisation_id, kind, number, created_at) VALUES ($1,$2,$3,$4,$5,$6)"
+        ).bind(Uuid::now_v7()).bind(pid).bind(home_org).bind(d.kind.code()).bind(&d.number).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    }
+    Ok(())
+}
+
+const SELECT: &str = "SELECT p.id, p.home_organisation_id, o.name AS home_organisation_name, t.name AS territory_name, p.given_name, p.surname1, p.surname2, p.sex, p.birth_date, p.nationality, p.address, p.postcode, p.territory_id, p.phone, p.email, p.isced_level, p.labour_status, p.labour_status_since, p.disability, p.disability_degree, p.dependants, p.single_parent, p.homeless, p.migrant, p.minority, p.rural, p.version, p.created_at, p.updated_at \
+     FROM participants p JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id";
+
+/// Loads a participant with no access check: callers check the basis first.
+pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<Participant>, Error> {
+    let sql = format!("{SELECT} WHERE p.id = $1");
+    let row: Option<Row> = on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))?;
+    let Some(r) = row else { return Ok(None) };
+    let docs: Vec<(String, String)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT kind, number FROM participant_documents WHERE participant_id = $1 ORDER BY created_at, kind"
+    ).bind(id).fetch_all(c).await.map_err(db_err))?;
+    let documents = docs
+        .into_iter()
+        .filter_map(|(k, n)| DocumentKind::parse(&k).map(|kind| Document { kind, number: n }))
+        .collect();
+    let bad = |what: &str| Error::Internal(format!("stored participant has an unknown {what}"));
+    Ok(Some(Participant {
+        id: r.id,
+        home_organisation_id: r.home_organisation_id,
+        home_organisation_name: r.home_organisation_name,
+        territory_name: r.territory_name,
+        version: r.version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        data: ParticipantData {
+            given_name: r.given_name,
+            surname1: r.surname1,
+            surname2: r.surname2,
+            sex: Sex::parse(&r.sex).ok_or_else(|| bad("sex"))?,
+            birth_date: r.birth_date,
+            nationality: r.nationality,
+            address: r.address,
+            postcode: r.postcode,
+            territory_id: r.territory_id,
+            phone: r.phone,
+            email: r.email,
+            isced_level: r.isced_level,
+            labour_status: LabourStatus::parse(&r.labour_status)
+                .ok_or_else(|| bad("labour status"))?,
+            labour_status_since: r.labour_status_since,
+            disability: r.disability,
+            disability_degree: r.disability_degree,
+            dependants: r.dependants,
+            single_parent: r.single_parent,
+            homeless: r.homeless,
+            migrant: r.migrant,
+            minority: r.minority,
+            rural: r.rural,
+            documents,
+        },
+    }))
+}
+
+/// One line of a result list: identity numbers are masked.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Summary {
+    pub id: Uuid,
+    pub given_name: String,
+    pub surname1: String,
+    pub surname2: Option<String>,
+    pub birth_date: NaiveDate,
+    pub home_organisation_name: String,
+    pub territory_name: Option<String>,
+    pub document: Option<String>,
+}
+
+impl Summary {
+    pub fn full_name(&self) -> String {
+        match &self.surname2 {
+            Some(s) => format!("{} {} {}", self.given_name, self.surname1, s),
+            None => format!("{} {}", self.given_name, self.surname1),
+        }
+    }
+}
+
+/// Searches the participants an organisation may see: by surname, given name or both
+/// (prefixes, accents and case ignored), or by identity number when the query has digits.
+pub async fn search(
+    tx: &mut Tx,
+    org: Uuid,
+    kind: OrganisationKind,
+    today: NaiveDate,
+    query: &str,
+    page: PageRequest,
+) -> Result<Page<Summary>, Error> {
+    let mut binds: Vec<String> = Vec::new();
+    // $1 org, $2 kind, $3 today; text binds from $4; limit and offset last.
+    let next = |v: String, binds: &mut Vec<String>| {
+        binds.push(v);
+        format!("${}", binds.len() + 3)
+    };
+    let doc = itinera_domain::documents::normalise(query);
+    let folded = fold(query);
+    let cond = if !doc.is_empty() && doc.chars().any(|c| c.is_ascii_digit()) {
+        let lo = next(doc.clone(), &mut binds);
+        let hi = next(prefix_end(&doc), &mut binds);
+        format!("p.id IN (SELECT participant_id FROM participant_documents WHERE number >= {lo} AND number < {hi})")
+    } else if folded.is_empty() {
+        "1 = 1".to_string()
+    } else {
+        let terms: Vec<&str> = folded.split(' ').take(5).collect();
+        let mut ors = Vec::new();
+        let whole = terms.join(" ");
+        for col in ["p.surname_key", "p.given_key"] {
+            let lo = next(whole.clone(), &mut binds);
+            let hi = next(prefix_end(&whole), &mut binds);
+            ors.push(format!("({col} >= {lo} AND {col} < {hi})"));
+        }
+        for k in 1..terms.len() {
+            let given = terms[..k].join(" ");
+            let sur = terms[k..].join(" ");
+            let glo = next(given.clone(), &mut binds);
+            let ghi = next(prefix_end(&given), &mut binds);
+            let slo = next(sur.clone(), &mut binds);
+            let shi = next(prefix_end(&sur), &mut binds);
+            ors.push(format!(
+                "(p.given_key >= {glo} AND p.given_key < {ghi} AND p.surname_key >= {slo} AND p.surname_key < {shi})"
+            ));
+        }
+        format!("({})", ors.join(" OR "))
+    };
+    let n = binds.len() + 3;
+    let sql = format!(
+        "SELECT p.id, p.given_name, p.surname1, p.surname2, p.birth_date, o.name AS home_organisation_name, t.name AS territory_name, \
+           (SELECT d.number FROM participant_documents d WHERE d.participant_id = p.id ORDER BY d.created_at LIMIT 1) AS document \
+         FROM participants p JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id \
+         WHERE {cond} AND {vis} \
+         ORDER BY p.surname_key, p.given_key, p.id LIMIT ${l} OFFSET ${o}",
+        vis = visible_sql("p", "$1", "$2", "$3"),
+        l = n + 1,
+        o = n + 2,
+    );
+    let rows: Vec<Summary> = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(&sql).bind(org).bind(kind.code()).bind(today);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        q.bind(page.limit() + 1).bind(page.offset()).fetch_all(c).await.map_err(db_err)
+    })?;
+    Ok(Page::from_overfetch(rows, page).map(|mut s| {
+        s.document = s.document.map(|d| itinera_domain::text::mask_document(&d));
+        s
+    }))
+}
+
+/// How many participants an organisation may see (the same rule as every list).
+pub async fn count_visible(
+    tx: &mut Tx,
+    org: Uuid,
+    kind: OrganisationKind,
+    today: NaiveDate,
+) -> Result<i64, Error> {
+    let sql = format!(
+        "SELECT count(*) FROM participants p WHERE {}",
+        visible_sql("p", "$1", "$2", "$3")
+    );
+    on_tx!(tx, c => sqlx::query_scalar(&sql).bind(org).bind(kind.code()).bind(today)
+        .fetch_one(c).await.map_err(db_err))
+}

@@ -1,0 +1,57 @@
+//! Browser sessions, stored by the hash of their id so that a database reader cannot
+//! take one over.
+
+use chrono::{DateTime, Utc};
+use itinera_domain::Error;
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Tx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    pub id_hash: String,
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+pub async fn insert(tx: &mut Tx, s: &Session) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, organisation_id, csrf_token, created_at, last_seen_at) VALUES ($1,$2,$3,$4,$5,$6)"
+    ).bind(&s.id_hash).bind(s.user_id).bind(s.organisation_id).bind(&s.csrf_token).bind(s.created_at).bind(s.last_seen_at)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, id_hash: &str) -> Result<Option<Session>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id_hash, user_id, organisation_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = $1"
+    ).bind(id_hash).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn touch(tx: &mut Tx, id_hash: &str, now: DateTime<Utc>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
+        .bind(id_hash).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn set_organisation(tx: &mut Tx, id_hash: &str, org: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE sessions SET organisation_id = $2 WHERE id_hash = $1")
+        .bind(id_hash).bind(org).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn delete(tx: &mut Tx, id_hash: &str) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+/// Removes sessions idle since before `idle_before` or created before `created_before`.
+pub async fn purge(tx: &mut Tx, idle_before: DateTime<Utc>, created_before: DateTime<Utc>) -> Result<u64, Error> {
+    let r = on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(idle_before).bind(created_before).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(r)
+}

@@ -1,0 +1,173 @@
+//! What the API and the views share: request context (id, client address, time),
+//! language choice, security headers, cookies.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use itinera_i18n::Lang;
+use itinera_service::Ctx;
+use uuid::Uuid;
+
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "itinera_session";
+pub const LANG_COOKIE: &str = "itinera_lang";
+
+/// The context of one request, made by `request_context` and read by handlers.
+#[derive(Clone, Debug)]
+pub struct RequestCtx(pub Ctx);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<RequestCtx>().cloned().ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+/// The language: the `itinera_lang` cookie, then `Accept-Language`, then Spanish.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// Extracts the request's language.
+pub struct ReqLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ReqLang(lang_of(&parts.headers)))
+    }
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Gives every request an id, its client address and the time (from the injected
+/// clock); checks the origin of state-changing browser requests; adds security headers.
+pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let request_id = Uuid::now_v7().to_string();
+    let client_addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let ctx = Ctx { now: state.services.now(), request_id: request_id.clone(), client_addr };
+    req.extensions_mut().insert(RequestCtx(ctx));
+    let is_api = req.uri().path().starts_with("/api/");
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !is_api && !same_origin(req.headers()) {
+        let lang = lang_of(req.headers());
+        return (StatusCode::FORBIDDEN, itinera_i18n::t(lang, "error.cross_site")).into_response();
+    }
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert("x-request-id", HeaderValue::from_str(&request_id).unwrap_or(HeaderValue::from_static("")));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.secure_cookies {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    tracing::info!(
+        request_id,
+        %method,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    res
+}
+
+/// A state-changing browser request must come from our own pages: Fetch Metadata when
+/// the browser sends it, otherwise the Origin header against the Host.
+fn same_origin(h: &HeaderMap) -> bool {
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (
+        h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        h.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) {
+        (Some("null"), _) => false,
+        (Some(origin), Some(host)) => origin.split("://").nth(1) == Some(host),
+        // No Origin: not a browser form post from another site (browsers send Origin on
+        // cross-site POSTs); the session-bound CSRF token still has to match.
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}
+
+pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let _ = &state;
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cookies() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; itinera_lang=ca; b=2"));
+        assert_eq!(cookie(&h, LANG_COOKIE), Some("ca"));
+        assert_eq!(lang_of(&h), Lang::Ca);
+    }
+
+    #[test]
+    fn origin_checks() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("localhost:8080"));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://localhost:8080"));
+        assert!(same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        assert!(!same_origin(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_origin(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&h));
+    }
+}

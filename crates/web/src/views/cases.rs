@@ -1,0 +1,282 @@
+//! Case pages: open a case, the case with its timeline, phase moves, status changes and
+//! the case team.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use itinera_domain::case::{ExitReason, TeamRole};
+use itinera_i18n::Lang;
+use itinera_service::auth::SessionInfo;
+use itinera_service::cases::{CaseView, MemberInput, OpenCaseInput, PhaseInput, StatusInput};
+use itinera_service::Ctx;
+use itinera_store::admin::{Professional, Programme, Project};
+use uuid::Uuid;
+
+use super::{render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult};
+use crate::http::{lang_of, RequestCtx};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/participants/{id}/cases/new", get(new).post(create))
+        .route("/cases/{id}", get(show))
+        .route("/cases/{id}/phase", post(phase))
+        .route("/cases/{id}/status", post(status))
+        .route("/cases/{id}/team", post(add_member))
+        .route("/cases/{id}/team/{member}/remove", post(remove_member))
+}
+
+#[derive(Template)]
+#[template(path = "cases/new.html")]
+struct NewPage {
+    page: PageCtx,
+    errors: FormErrors,
+    participant_id: Uuid,
+    name: String,
+    input: OpenCaseInput,
+    programmes: Vec<(Programme, Vec<Project>)>,
+    professionals: Vec<Professional>,
+}
+
+impl NewPage {
+    fn prof_value(&self, p: &Professional) -> String {
+        format!("{}@{}", p.user_id, p.organisation_id)
+    }
+}
+
+async fn new_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    pid: Uuid,
+    input: OpenCaseInput,
+    errors: FormErrors,
+) -> Result<NewPage, ViewError> {
+    let v = s.services.participant(&session.actor, ctx, pid).await?;
+    let mut programmes = Vec::new();
+    for p in s.services.programmes().await?.into_iter().filter(|p| p.active) {
+        let projects = s.services.programme(p.id).await?.projects;
+        programmes.push((p, projects));
+    }
+    Ok(NewPage {
+        page: PageCtx::new(lang, Some(session), "case.new"),
+        errors,
+        participant_id: pid,
+        name: v.participant.data.full_name(),
+        input,
+        programmes,
+        professionals: s.services.professionals().await?,
+    })
+}
+
+async fn new(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(pid): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    session.actor.require_person(itinera_domain::access::Capability::ManageCases)?;
+    let input = OpenCaseInput {
+        opened_on: ctx.today().to_string(),
+        case_manager: format!("{}@{}", session.actor.user_id, session.actor.organisation_id),
+        ..Default::default()
+    };
+    Ok(render(&new_page(&s, lang, &session, &ctx, pid, input, FormErrors::none(lang)).await?))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(pid): Path<Uuid>,
+    CsrfForm(input): CsrfForm<OpenCaseInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s.services.open_case(&session.actor, &ctx, pid, &input).await {
+        Ok(id) => Ok(see_other(&format!("/cases/{id}"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(&new_page(&s, lang, &session, &ctx, pid, input, errors).await?))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    v: CaseView,
+    professionals: Vec<Professional>,
+    /// Which form the errors belong to: phase, status or team.
+    form: &'static str,
+    errors: FormErrors,
+    phase_input: PhaseInput,
+    status_input: StatusInput,
+    member_input: MemberInput,
+}
+
+impl ShowPage {
+    fn exit_reasons(&self) -> Vec<(&'static str, String)> {
+        ExitReason::ALL.iter().map(|r| (r.code(), self.page.code("exit", r.code()))).collect()
+    }
+    fn team_roles(&self) -> Vec<(&'static str, String)> {
+        TeamRole::ALL.iter().map(|r| (r.code(), self.page.code("team_role", r.code()))).collect()
+    }
+    fn prof_value(&self, p: &Professional) -> String {
+        format!("{}@{}", p.user_id, p.organisation_id)
+    }
+    fn err(&self, form: &str, field: &str) -> Option<&'static str> {
+        if self.form == form {
+            self.errors.get(field)
+        } else {
+            None
+        }
+    }
+    fn general(&self, form: &str) -> Option<&'static str> {
+        if self.form == form {
+            self.errors.general()
+        } else {
+            None
+        }
+    }
+    fn is_open(&self) -> bool {
+        self.v.case.status == "open"
+    }
+    fn is_suspended(&self) -> bool {
+        self.v.case.status == "suspended"
+    }
+    fn is_closed(&self) -> bool {
+        self.v.case.status == "closed"
+    }
+    fn phase_state(&self, code: &str) -> &'static str {
+        let pos = |c: &str| self.v.phases.iter().position(|p| p.code == c);
+        match (pos(code), pos(&self.v.case.phase)) {
+            (Some(a), Some(b)) if a < b => "done",
+            (Some(a), Some(b)) if a == b => "current",
+            _ => "todo",
+        }
+    }
+}
+
+struct Retry {
+    form: &'static str,
+    errors: FormErrors,
+    phase_input: PhaseInput,
+    status_input: StatusInput,
+    member_input: MemberInput,
+}
+
+async fn show_page(s: &AppState, lang: Lang, session: &SessionInfo, ctx: &Ctx, id: Uuid, retry: Option<Retry>) -> Result<ShowPage, ViewError> {
+    let v = s.services.case(&session.actor, ctx, id).await?;
+    let r = retry.unwrap_or(Retry {
+        form: "",
+        errors: FormErrors::none(lang),
+        phase_input: PhaseInput::default(),
+        status_input: StatusInput { exit_on: ctx.today().to_string(), ..Default::default() },
+        member_input: MemberInput::default(),
+    });
+    Ok(ShowPage {
+        page: PageCtx::new(lang, Some(session), "case.title"),
+        v,
+        professionals: s.services.professionals().await?,
+        form: r.form,
+        errors: r.errors,
+        phase_input: r.phase_input,
+        status_input: r.status_input,
+        member_input: r.member_input,
+    })
+}
+
+async fn show(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    Ok(render(&show_page(&s, lang_of(&headers), &session, &ctx, id, None).await?))
+}
+
+async fn retry_page(s: &AppState, lang: Lang, session: &SessionInfo, ctx: &Ctx, id: Uuid, e: itinera_domain::Error, mut r: Retry) -> ViewResult {
+    r.errors = FormErrors::from_error(lang, e)?;
+    Ok(render_invalid(&show_page(s, lang, session, ctx, id, Some(r)).await?))
+}
+
+fn retry(form: &'static str, lang: Lang) -> Retry {
+    Retry {
+        form,
+        errors: FormErrors::none(lang),
+        phase_input: PhaseInput::default(),
+        status_input: StatusInput::default(),
+        member_input: MemberInput::default(),
+    }
+}
+
+async fn phase(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<PhaseInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s.services.move_case_phase(&session.actor, &ctx, id, &input).await {
+        Ok(_) => Ok(see_other(&format!("/cases/{id}#timeline"))),
+        Err(e) => retry_page(&s, lang, &session, &ctx, id, e, Retry { phase_input: input, ..retry("phase", lang) }).await,
+    }
+}
+
+async fn status(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<StatusInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s.services.change_case_status(&session.actor, &ctx, id, &input).await {
+        Ok(_) => Ok(see_other(&format!("/cases/{id}#timeline"))),
+        Err(e) => retry_page(&s, lang, &session, &ctx, id, e, Retry { status_input: input, ..retry("status", lang) }).await,
+    }
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<MemberInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s.services.add_case_member(&session.actor, &ctx, id, &input).await {
+        Ok(_) => Ok(see_other(&format!("/cases/{id}#team"))),
+        Err(e) => retry_page(&s, lang, &session, &ctx, id, e, Retry { member_input: input, ..retry("team", lang) }).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Empty {}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, member)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s.services.remove_case_member(&session.actor, &ctx, id, member).await {
+        Ok(_) => Ok(see_other(&format!("/cases/{id}#team"))),
+        Err(e) => retry_page(&s, lang, &session, &ctx, id, e, retry("team", lang)).await,
+    }
+}

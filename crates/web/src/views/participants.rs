@@ -1,0 +1,352 @@
+//! Participant pages: search, register, record, edit, consents.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use itinera_domain::consent::{ConsentInput, Purpose};
+use itinera_domain::documents::DocumentKind;
+use itinera_domain::org::OrganisationKind;
+use itinera_domain::participant::{DocumentInput, LabourStatus, ParticipantInput, Sex, COMMON_NATIONALITIES};
+use itinera_domain::{Page, PageRequest};
+use itinera_i18n::Lang;
+use itinera_service::participants::ParticipantView;
+use itinera_store::admin::{Organisation, Territory};
+use itinera_store::participants::Summary;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewResult};
+use crate::http::{lang_of, RequestCtx};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/participants", get(index).post(create))
+        .route("/participants/search", post(search))
+        .route("/participants/new", get(new))
+        .route("/participants/{id}", get(show))
+        .route("/participants/{id}/edit", get(edit).post(update))
+        .route("/participants/{id}/consents/new", get(new_consent).post(create_consent))
+        .route("/consents/{id}/withdraw", post(withdraw))
+}
+
+#[derive(Template)]
+#[template(path = "participants/search.html")]
+struct SearchPage {
+    page: PageCtx,
+    q: String,
+    results: Page<Summary>,
+}
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    page: Option<u32>,
+}
+
+async fn index(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Query(q): Query<PageQuery>,
+) -> ViewResult {
+    let page = PageCtx::new(lang_of(&headers), Some(&session), "participants.title");
+    let results = s.services.search_participants(&session.actor, &ctx, "", PageRequest::new(q.page, None)).await?;
+    Ok(render(&SearchPage { page, q: String::new(), results }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SearchInput {
+    q: String,
+    page: Option<String>,
+}
+
+/// Search terms are posted, so that names never appear in URLs or access logs.
+async fn search(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(input): CsrfForm<SearchInput>,
+) -> ViewResult {
+    let page = PageCtx::new(lang_of(&headers), Some(&session), "participants.title");
+    let n = input.page.as_deref().and_then(|p| p.parse().ok());
+    let results = s.services.search_participants(&session.actor, &ctx, &input.q, PageRequest::new(n, None)).await?;
+    Ok(render(&SearchPage { page, q: input.q, results }))
+}
+
+#[derive(Template)]
+#[template(path = "participants/form.html")]
+struct FormPage {
+    page: PageCtx,
+    errors: FormErrors,
+    input: ParticipantInput,
+    /// `None` when registering.
+    id: Option<Uuid>,
+    version: i32,
+    territories: Vec<Territory>,
+}
+
+impl FormPage {
+    fn sexes(&self) -> Vec<(&'static str, String)> {
+        Sex::ALL.iter().map(|s| (s.code(), self.page.code("sex", s.code()))).collect()
+    }
+    fn labour(&self) -> Vec<(&'static str, String)> {
+        LabourStatus::ALL.iter().map(|s| (s.code(), self.page.code("labour", s.code()))).collect()
+    }
+    fn document_kinds(&self) -> Vec<(&'static str, String)> {
+        DocumentKind::ALL.iter().map(|k| (k.code(), self.page.code("document", k.code()))).collect()
+    }
+    fn nationalities(&self) -> Vec<(&'static str, String)> {
+        COMMON_NATIONALITIES.iter().map(|c| (*c, self.page.code("country", c))).collect()
+    }
+    fn isced(&self) -> Vec<(String, String)> {
+        (0..=8).map(|i| (i.to_string(), self.page.code("isced", &i.to_string()))).collect()
+    }
+    fn territory_selected(&self, id: &Uuid) -> bool {
+        self.input.territory_id == id.to_string()
+    }
+    /// Two document rows at least, so that a second document can be added.
+    fn document_rows(&self) -> Vec<(usize, DocumentInput)> {
+        let mut d = self.input.documents.clone();
+        while d.len() < 2 {
+            d.push(DocumentInput::default());
+        }
+        d.into_iter().enumerate().collect()
+    }
+    fn doc_error(&self, i: &usize, part: &str) -> Option<&'static str> {
+        self.errors.get(&format!("documents.{i}.{part}"))
+    }
+}
+
+async fn form_page(
+    s: &AppState,
+    lang: Lang,
+    session: &itinera_service::auth::SessionInfo,
+    input: ParticipantInput,
+    errors: FormErrors,
+    id: Option<Uuid>,
+    version: i32,
+) -> Result<FormPage, super::ViewError> {
+    let title = if id.is_some() { "participant.edit" } else { "participant.new" };
+    Ok(FormPage {
+        page: PageCtx::new(lang, Some(session), title),
+        errors,
+        input,
+        id,
+        version,
+        territories: s.services.territories(&session.actor).await?,
+    })
+}
+
+async fn new(State(s): State<AppState>, headers: HeaderMap, Session(session): Session) -> ViewResult {
+    let lang = lang_of(&headers);
+    session.actor.require(itinera_domain::access::Capability::WritePersonData)?;
+    let input = ParticipantInput { dependants: "0".into(), ..Default::default() };
+    Ok(render(&form_page(&s, lang, &session, input, FormErrors::none(lang), None, 0).await?))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(input): CsrfForm<ParticipantInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s.services.register_participant(&session.actor, &ctx, &input).await {
+        Ok(id) => Ok(see_other(&format!("/participants/{id}"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(&form_page(&s, lang, &session, input, errors, None, 0).await?))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "participants/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    v: ParticipantView,
+}
+
+impl ShowPage {
+    fn flags(&self) -> Vec<String> {
+        let d = &self.v.participant.data;
+        [
+            ("disability", d.disability),
+            ("single_parent", d.single_parent),
+            ("homeless", d.homeless),
+            ("migrant", d.migrant),
+            ("minority", d.minority),
+            ("rural", d.rural),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(k, _)| self.page.t(&format!("participant.{k}")).to_string())
+        .collect()
+    }
+    fn basis_code(&self) -> &'static str {
+        match self.v.basis {
+            itinera_domain::access::Basis::Registered => "registered",
+            itinera_domain::access::Basis::TeamWithConsent => "team_with_consent",
+        }
+    }
+    fn nationality(&self) -> String {
+        self.v.participant.data.nationality.as_deref().map(|c| self.page.code("country", c)).unwrap_or_default()
+    }
+    fn isced(&self) -> String {
+        self.v.participant.data.isced_level.map(|i| self.page.code("isced", &i.to_string())).unwrap_or_default()
+    }
+}
+
+async fn show(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let page = PageCtx::new(lang_of(&headers), Some(&session), "participant.title");
+    let v = s.services.participant(&session.actor, &ctx, id).await?;
+    Ok(render(&ShowPage { page, v }))
+}
+
+async fn edit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    session.actor.require_person(itinera_domain::access::Capability::WritePersonData)?;
+    let v = s.services.participant(&session.actor, &ctx, id).await?;
+    let input = v.participant.data.to_input();
+    Ok(render(&form_page(&s, lang, &session, input, FormErrors::none(lang), Some(id), v.participant.version).await?))
+}
+
+#[derive(Deserialize)]
+struct EditInput {
+    #[serde(default)]
+    version: String,
+    #[serde(flatten)]
+    data: ParticipantInput,
+}
+
+async fn update(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<EditInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let version: i32 = input.version.parse().unwrap_or(0);
+    match s.services.update_participant(&session.actor, &ctx, id, version, &input.data).await {
+        Ok(_) => Ok(see_other(&format!("/participants/{id}"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(&form_page(&s, lang, &session, input.data, errors, Some(id), version).await?))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "participants/consent_form.html")]
+struct ConsentPage {
+    page: PageCtx,
+    errors: FormErrors,
+    id: Uuid,
+    name: String,
+    input: ConsentInput,
+    organisations: Vec<Organisation>,
+}
+
+impl ConsentPage {
+    fn purposes(&self) -> Vec<(&'static str, String)> {
+        Purpose::ALL.iter().map(|p| (p.code(), self.page.code("purpose", p.code()))).collect()
+    }
+    fn kinds(&self) -> Vec<(&'static str, String, bool)> {
+        OrganisationKind::ALL
+            .iter()
+            .map(|k| (k.code(), self.page.code("org_kind", k.code()), self.input.organisation_kinds.iter().any(|x| x == k.code())))
+            .collect()
+    }
+    fn org_checked(&self, id: &Uuid) -> bool {
+        self.input.organisations.iter().any(|x| *x == id.to_string())
+    }
+}
+
+async fn consent_page(
+    s: &AppState,
+    lang: Lang,
+    session: &itinera_service::auth::SessionInfo,
+    ctx: &itinera_service::Ctx,
+    id: Uuid,
+    input: ConsentInput,
+    errors: FormErrors,
+) -> Result<ConsentPage, super::ViewError> {
+    let v = s.services.participant(&session.actor, ctx, id).await?;
+    Ok(ConsentPage {
+        page: PageCtx::new(lang, Some(session), "consent.new"),
+        errors,
+        id,
+        name: v.participant.data.full_name(),
+        input,
+        organisations: s.services.organisations().await?,
+    })
+}
+
+async fn new_consent(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    session.actor.require_person(itinera_domain::access::Capability::WritePersonData)?;
+    let input = ConsentInput { purpose: "sharing".into(), given_on: ctx.today().to_string(), ..Default::default() };
+    Ok(render(&consent_page(&s, lang, &session, &ctx, id, input, FormErrors::none(lang)).await?))
+}
+
+async fn create_consent(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<ConsentInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s.services.add_consent(&session.actor, &ctx, id, &input).await {
+        Ok(_) => Ok(see_other(&format!("/participants/{id}#consents"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(&consent_page(&s, lang, &session, &ctx, id, input, errors).await?))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WithdrawInput {
+    withdrawn_on: String,
+    note: String,
+}
+
+async fn withdraw(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<WithdrawInput>,
+) -> ViewResult {
+    let pid = s.services.withdraw_consent(&session.actor, &ctx, id, &input.withdrawn_on, &input.note).await?;
+    Ok(see_other(&format!("/participants/{pid}#consents")))
+}
