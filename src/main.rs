@@ -1,1 +1,395 @@
-fn main() {}
+//! `itinera`: the one binary. Serves the web application and the API, migrates and
+//! backs up the database, seeds the demo, manages users and tokens, verifies the audit
+//! log and runs the benchmark.
+
+mod bench;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use itinera_service::admin::{MembershipInput, TokenInput, UserInput};
+use itinera_service::demo::{self, DemoOptions};
+use itinera_service::{Ctx, Services, Settings, SystemClock};
+use itinera_store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "itinera",
+    version,
+    about = "Integrated social and employment inclusion pathways"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArg {
+    /// sqlite://PATH (default) or postgres://USER@HOST/DB
+    #[arg(
+        long = "db",
+        env = "ITINERA_DATABASE_URL",
+        default_value = "sqlite://itinera.db"
+    )]
+    url: String,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[arg(long, env = "ITINERA_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Mark cookies Secure and send HSTS (when served behind TLS).
+    #[arg(long, env = "ITINERA_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application and the API (runs pending migrations first).
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Run pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Seed the demo data (seven CRISOL cities), then serve it.
+    Demo {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Only seed; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+        #[arg(long, default_value_t = 1200)]
+        participants: usize,
+        #[arg(long, default_value_t = 2017)]
+        seed: u64,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Online backup of a SQLite database into a new file.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        /// The file to write (must not exist).
+        #[arg(long)]
+        to: String,
+    },
+    /// Restore a SQLite backup: copies it into place (the server must be stopped).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: String,
+        /// The database file to replace.
+        #[arg(long)]
+        to: String,
+    },
+    /// Generate data and measure search, pages and throughput; prints the figures.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user with a role in an organisation (by name).
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// The password (or ITINERA_PASSWORD).
+        #[arg(long, env = "ITINERA_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user acting for an organisation; prints it on one line.
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        /// Organisation name (default: the user's first).
+        #[arg(long)]
+        organisation: Option<String>,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[arg(long)]
+        days: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits non-zero when it is broken.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ITINERA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn open(db: &DbArg) -> Result<Services> {
+    let store = Store::connect(&db.url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("opening the database")?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("migrating")?;
+    Ok(Services::new(
+        store,
+        Arc::new(SystemClock),
+        Settings::from_env(),
+    ))
+}
+
+async fn serve(services: Services, args: &ServeArgs) -> Result<()> {
+    let state = itinera_web::AppState::new(services.clone(), args.secure_cookies);
+    let app = itinera_web::app(state);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    eprintln!("Itinera: http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    services.store.close().await;
+    Ok(())
+}
+
+fn anyerr(e: itinera_domain::Error) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logs();
+    match cli.command {
+        Command::Serve { db, serve: s } => serve(open(&db).await?, &s).await,
+        Command::Migrate { db } => {
+            let store = Store::connect(&db.url).await.map_err(anyerr)?;
+            let n = store.migrate().await.map_err(anyerr)?;
+            println!("{n} migration(s) applied");
+            Ok(())
+        }
+        Command::Demo {
+            db,
+            serve: s,
+            no_serve,
+            participants,
+            seed,
+        } => {
+            let services = open(&db).await?;
+            let started = std::time::Instant::now();
+            let report = demo::seed(
+                &services.store,
+                services.now(),
+                &DemoOptions { seed, participants },
+                |done, total| {
+                    if total >= 10_000 && done % 50_000 < 2_000 {
+                        eprintln!("… {done} / {total} participants");
+                    }
+                },
+            )
+            .await
+            .map_err(anyerr)?;
+            if report.seeded {
+                eprintln!(
+                    "Demo seeded: {} participants, {} cases in {:.1} s",
+                    report.participants,
+                    report.cases,
+                    started.elapsed().as_secs_f64()
+                );
+            } else {
+                eprintln!("The database already holds the demo; nothing was added.");
+            }
+            eprintln!("Demo logins (password: {}):", demo::DEMO_PASSWORD);
+            for l in &report.logins {
+                eprintln!("  {:<18} {:<22} {}", l.username, l.role, l.organisation);
+            }
+            if no_serve {
+                Ok(())
+            } else {
+                serve(services, &s).await
+            }
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    username,
+                    name,
+                    password,
+                    organisation,
+                    role,
+                },
+        } => {
+            let services = open(&db).await?;
+            let ctx = Ctx::cli(services.now());
+            let org = find_org(&services, &organisation).await?;
+            let id = services
+                .create_user(
+                    None,
+                    &ctx,
+                    &UserInput {
+                        username,
+                        display_name: name,
+                        password,
+                        locale: "es".into(),
+                        active: true,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(anyerr)?;
+            services
+                .add_membership(
+                    None,
+                    &ctx,
+                    id,
+                    &MembershipInput {
+                        organisation_id: org.to_string(),
+                        role,
+                    },
+                )
+                .await
+                .map_err(anyerr)?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    db,
+                    username,
+                    organisation,
+                    name,
+                    days,
+                },
+        } => {
+            let services = open(&db).await?;
+            let ctx = Ctx::cli(services.now());
+            let users = services.users_for_cli().await.map_err(anyerr)?;
+            let Some((user, memberships)) = users.into_iter().find(|(u, _)| u.username == username)
+            else {
+                bail!("no user named {username}");
+            };
+            let org = match organisation {
+                Some(o) => find_org(&services, &o).await?,
+                None => match memberships.first() {
+                    Some(m) => m.organisation_id,
+                    None => bail!("{username} belongs to no organisation"),
+                },
+            };
+            let token = services
+                .create_token(
+                    None,
+                    &ctx,
+                    &TokenInput {
+                        user_id: user.id.to_string(),
+                        organisation_id: org.to_string(),
+                        name,
+                        expires_in_days: days.map(|d| d.to_string()).unwrap_or_default(),
+                    },
+                )
+                .await
+                .map_err(anyerr)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let services = open(&db).await?;
+            let v = services.verify_audit(None).await.map_err(anyerr)?;
+            println!("{}", serde_json::to_string(&v)?);
+            if !v.intact {
+                bail!(
+                    "the audit log is broken at entry {:?}: {:?}",
+                    v.broken_at,
+                    v.problem
+                );
+            }
+            Ok(())
+        }
+        Command::Backup { db, to } => {
+            if std::path::Path::new(&to).exists() {
+                bail!("{to} exists already");
+            }
+            let store = Store::connect(&db.url).await.map_err(anyerr)?;
+            store.backup_sqlite(&to).await.map_err(anyerr)?;
+            println!("backup written to {to}");
+            Ok(())
+        }
+        Command::Restore { from, to } => {
+            let check = Store::connect(&format!("sqlite://{from}"))
+                .await
+                .map_err(anyerr)?;
+            if !check.integrity_check().await.map_err(anyerr)? {
+                bail!("{from} fails the integrity check");
+            }
+            check.close().await;
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{to}{suffix}"));
+            }
+            std::fs::copy(&from, &to).with_context(|| format!("copying {from} to {to}"))?;
+            println!("restored {to} from {from}");
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+async fn find_org(services: &Services, name_or_id: &str) -> Result<uuid::Uuid> {
+    let orgs = services.organisations().await.map_err(anyerr)?;
+    orgs.iter()
+        .find(|o| o.name == name_or_id || o.id.to_string() == name_or_id)
+        .map(|o| o.id)
+        .with_context(|| format!("no organisation named {name_or_id}"))
+}

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -82,12 +84,13 @@ pub fn parse_catalogue(src: &str) -> (Vec<(&str, &str)>, Vec<usize>) {
     (entries, bad)
 }
 
-static CATALOGUES: LazyLock<HashMap<Lang, HashMap<&'static str, &'static str>>> = LazyLock::new(|| {
-    SOURCES
-        .iter()
-        .map(|(lang, src)| (*lang, parse_catalogue(src).0.into_iter().collect()))
-        .collect()
-});
+static CATALOGUES: LazyLock<HashMap<Lang, HashMap<&'static str, &'static str>>> =
+    LazyLock::new(|| {
+        SOURCES
+            .iter()
+            .map(|(lang, src)| (*lang, parse_catalogue(src).0.into_iter().collect()))
+            .collect()
+    });
 
 /// The text of `key` in `lang`, falling back to Spanish, then to the key itself (a
 /// missing key is caught by the catalogue tests, never silently in production).
@@ -166,13 +169,19 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported() {
-        assert_eq!(Lang::from_accept_language("it-IT,it;q=0.9,en;q=0.8"), Some(Lang::It));
-        assert_eq!(Lang::from_accept_language("de;q=1, en;q=0.5, ca;q=0.7"), Some(Lang::Ca));
+        assert_eq!(
+            Lang::from_accept_language("it-IT,it;q=0.9,en;q=0.8"),
+            Some(Lang::It)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de;q=1, en;q=0.5, ca;q=0.7"),
+            Some(Lang::Ca)
+        );
         assert_eq!(Lang::from_accept_language("de"), None);
     }
 
     #[test]
     fn fills_placeholders() {
-        assert!(tf(Lang::En, "list.page", &[("page", "3")]).contains('3'));
+        assert!(tf(Lang::En, "list.page_label", &[("page", "3")]).contains('3'));
     }
 }

@@ -4,7 +4,9 @@
 use chrono::Duration;
 use itinera_domain::access::{Actor, Capability, Role};
 use itinera_domain::case::{validate_workflow, DEFAULT_PHASES};
-use itinera_domain::org::{check_funding, validate_code, FundingShare, OrganisationKind, TerritoryLevel};
+use itinera_domain::org::{
+    check_funding, validate_code, FundingShare, OrganisationKind, TerritoryLevel,
+};
 use itinera_domain::participant::{lenient_bool, lenient_string, parse_date};
 use itinera_domain::text::clean;
 use itinera_domain::{Error, Errors};
@@ -134,8 +136,17 @@ pub fn parse_funding(raw: &str) -> Result<Vec<FundingShare>, &'static str> {
     let mut out = Vec::new();
     for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (fund, pct) = line.split_once('=').ok_or("validation.funding.format")?;
-        let pct: f64 = pct.trim().replace(',', ".").trim_end_matches('%').trim().parse().map_err(|_| "validation.funding.format")?;
-        out.push(FundingShare { fund: fund.trim().to_string(), share_bp: (pct * 100.0).round() as i32 });
+        let pct: f64 = pct
+            .trim()
+            .replace(',', ".")
+            .trim_end_matches('%')
+            .trim()
+            .parse()
+            .map_err(|_| "validation.funding.format")?;
+        out.push(FundingShare {
+            fund: fund.trim().to_string(),
+            share_bp: (pct * 100.0).round() as i32,
+        });
     }
     check_funding(&out)?;
     Ok(out)
@@ -151,19 +162,32 @@ impl Services {
         Ok(t)
     }
 
-    pub async fn create_territory(&self, actor: &Actor, ctx: &Ctx, input: &TerritoryInput) -> Result<Uuid, Error> {
+    pub async fn create_territory(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        input: &TerritoryInput,
+    ) -> Result<Uuid, Error> {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
         let name = required(&mut e, "name", &input.name, 120);
-        let level = e.take("level", TerritoryLevel::parse(input.level.trim()).ok_or("validation.choice"));
+        let level = e.take(
+            "level",
+            TerritoryLevel::parse(input.level.trim()).ok_or("validation.choice"),
+        );
         let parent = opt_uuid(&mut e, "parent_id", &input.parent_id);
         e.finish()?;
         let mut tx = self.store.write().await?;
         if let (Some(level), Some(pid)) = (level, parent) {
-            let p = admin::territory(&mut tx, pid).await?.ok_or(Error::field("parent_id", "validation.choice"))?;
+            let p = admin::territory(&mut tx, pid)
+                .await?
+                .ok_or(Error::field("parent_id", "validation.choice"))?;
             let plevel = TerritoryLevel::parse(&p.level);
             if plevel.and_then(|l| l.child()) != Some(level) {
-                return Err(Error::field("parent_id", "validation.territory.parent_level"));
+                return Err(Error::field(
+                    "parent_id",
+                    "validation.territory.parent_level",
+                ));
             }
         } else if level != Some(TerritoryLevel::Region) {
             return Err(Error::field("parent_id", "validation.required"));
@@ -176,11 +200,22 @@ impl Services {
             code: clean(&input.code),
             name: name.unwrap_or_default(),
         };
-        admin::insert_territory(&mut tx, &t, ctx.now).await.map_err(|e| match e {
-            Error::Conflict(_) => Error::field("code", "validation.code_taken"),
-            o => o,
-        })?;
-        audit(&mut tx, Some(actor), ctx, "territory.create", "territory", Some(id), json!({"name": t.name})).await?;
+        admin::insert_territory(&mut tx, &t, ctx.now)
+            .await
+            .map_err(|e| match e {
+                Error::Conflict(_) => Error::field("code", "validation.code_taken"),
+                o => o,
+            })?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "territory.create",
+            "territory",
+            Some(id),
+            json!({"name": t.name}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -193,19 +228,32 @@ impl Services {
         Ok(o)
     }
 
-    pub async fn save_organisation(&self, actor: &Actor, ctx: &Ctx, id: Option<Uuid>, input: &OrganisationInput) -> Result<Uuid, Error> {
+    pub async fn save_organisation(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Option<Uuid>,
+        input: &OrganisationInput,
+    ) -> Result<Uuid, Error> {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
         let name = required(&mut e, "name", &input.name, 160);
-        let kind = e.take("kind", OrganisationKind::parse(input.kind.trim()).ok_or("validation.choice"));
+        let kind = e.take(
+            "kind",
+            OrganisationKind::parse(input.kind.trim()).ok_or("validation.choice"),
+        );
         let territory = opt_uuid(&mut e, "territory_id", &input.territory_id);
         e.finish()?;
         let mut tx = self.store.write().await?;
         if let Some(t) = territory {
-            admin::territory(&mut tx, t).await?.ok_or(Error::field("territory_id", "validation.choice"))?;
+            admin::territory(&mut tx, t)
+                .await?
+                .ok_or(Error::field("territory_id", "validation.choice"))?;
         }
         if let Some(id) = id {
-            admin::organisation(&mut tx, id).await?.ok_or(Error::NotFound)?;
+            admin::organisation(&mut tx, id)
+                .await?
+                .ok_or(Error::NotFound)?;
         }
         let id = id.unwrap_or_else(Uuid::now_v7);
         let o = Organisation {
@@ -217,7 +265,16 @@ impl Services {
             active: input.active,
         };
         admin::upsert_organisation(&mut tx, &o, ctx.now).await?;
-        audit(&mut tx, Some(actor), ctx, "organisation.save", "organisation", Some(id), json!({"name": o.name, "kind": o.kind})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "organisation.save",
+            "organisation",
+            Some(id),
+            json!({"name": o.name, "kind": o.kind}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -231,22 +288,43 @@ impl Services {
 
     pub async fn programme(&self, id: Uuid) -> Result<ProgrammeView, Error> {
         let mut tx = self.store.read().await?;
-        let programme = admin::programme(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let programme = admin::programme(&mut tx, id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let phases = admin::phases(&mut tx, id).await?;
         let funding = admin::funding(&mut tx, id).await?;
         let projects = admin::projects(&mut tx, id).await?;
         tx.rollback().await?;
-        Ok(ProgrammeView { programme, phases, funding, projects })
+        Ok(ProgrammeView {
+            programme,
+            phases,
+            funding,
+            projects,
+        })
     }
 
-    pub async fn save_programme(&self, actor: &Actor, ctx: &Ctx, id: Option<Uuid>, input: &ProgrammeInput) -> Result<Uuid, Error> {
+    pub async fn save_programme(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Option<Uuid>,
+        input: &ProgrammeInput,
+    ) -> Result<Uuid, Error> {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
         let code = e.take("code", validate_code(&input.code));
         let name = required(&mut e, "name", &input.name, 160);
         let feeds = opt_uuid(&mut e, "feeds_programme_id", &input.feeds_programme_id);
-        let start = if input.start_date.trim().is_empty() { None } else { e.take("start_date", parse_date(&input.start_date)) };
-        let end = if input.end_date.trim().is_empty() { None } else { e.take("end_date", parse_date(&input.end_date)) };
+        let start = if input.start_date.trim().is_empty() {
+            None
+        } else {
+            e.take("start_date", parse_date(&input.start_date))
+        };
+        let end = if input.end_date.trim().is_empty() {
+            None
+        } else {
+            e.take("end_date", parse_date(&input.end_date))
+        };
         if let (Some(s), Some(x)) = (start, end) {
             if x < s {
                 e.add("end_date", "validation.date.end_before_start");
@@ -255,14 +333,21 @@ impl Services {
         let phase_list: Vec<String> = if input.phases.trim().is_empty() {
             DEFAULT_PHASES.iter().map(|s| s.to_string()).collect()
         } else {
-            input.phases.split(['\n', ',']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+            input
+                .phases
+                .split(['\n', ','])
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
         };
         let phases = e.take("phases", validate_workflow(&phase_list));
         let funding = e.take("funding", parse_funding(&input.funding));
         e.finish()?;
         let mut tx = self.store.write().await?;
         if let Some(id) = id {
-            admin::programme(&mut tx, id).await?.ok_or(Error::NotFound)?;
+            admin::programme(&mut tx, id)
+                .await?
+                .ok_or(Error::NotFound)?;
         }
         let id = id.unwrap_or_else(Uuid::now_v7);
         if let Some(f) = feeds {
@@ -281,16 +366,39 @@ impl Services {
             active: input.active,
         };
         admin::upsert_programme(&mut tx, &p, ctx.now).await?;
-        let phases: Vec<(String, String)> = phases.unwrap_or_default().into_iter().map(|c| (c.clone(), c)).collect();
+        let phases: Vec<(String, String)> = phases
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| (c.clone(), c))
+            .collect();
         admin::set_phases(&mut tx, id, &phases).await?;
-        let shares: Vec<(String, i32)> = funding.unwrap_or_default().into_iter().map(|f| (f.fund, f.share_bp)).collect();
+        let shares: Vec<(String, i32)> = funding
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (f.fund, f.share_bp))
+            .collect();
         admin::set_funding(&mut tx, id, &shares).await?;
-        audit(&mut tx, Some(actor), ctx, "programme.save", "programme", Some(id), json!({"code": p.code})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "programme.save",
+            "programme",
+            Some(id),
+            json!({"code": p.code}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn add_project(&self, actor: &Actor, ctx: &Ctx, programme_id: Uuid, input: &ProjectInput) -> Result<Uuid, Error> {
+    pub async fn add_project(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        programme_id: Uuid,
+        input: &ProjectInput,
+    ) -> Result<Uuid, Error> {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
         let code = e.take("code", validate_code(&input.code));
@@ -299,27 +407,54 @@ impl Services {
         let org = opt_uuid(&mut e, "organisation_id", &input.organisation_id);
         e.finish()?;
         let mut tx = self.store.write().await?;
-        admin::programme(&mut tx, programme_id).await?.ok_or(Error::NotFound)?;
+        admin::programme(&mut tx, programme_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         if let Some(t) = territory {
-            admin::territory(&mut tx, t).await?.ok_or(Error::field("territory_id", "validation.choice"))?;
+            admin::territory(&mut tx, t)
+                .await?
+                .ok_or(Error::field("territory_id", "validation.choice"))?;
         }
         if let Some(o) = org {
-            admin::organisation(&mut tx, o).await?.ok_or(Error::field("organisation_id", "validation.choice"))?;
+            admin::organisation(&mut tx, o)
+                .await?
+                .ok_or(Error::field("organisation_id", "validation.choice"))?;
         }
         let id = Uuid::now_v7();
         admin::insert_project(
             &mut tx,
-            &Project { id, programme_id, code: code.unwrap_or_default(), name: name.unwrap_or_default(), territory_id: territory, organisation_id: org },
+            &Project {
+                id,
+                programme_id,
+                code: code.unwrap_or_default(),
+                name: name.unwrap_or_default(),
+                territory_id: territory,
+                organisation_id: org,
+            },
             ctx.now,
         )
         .await?;
-        audit(&mut tx, Some(actor), ctx, "project.create", "programme", Some(programme_id), json!({"project": id})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "project.create",
+            "programme",
+            Some(programme_id),
+            json!({"project": id}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub async fn users(&self, actor: &Actor) -> Result<Vec<(User, Vec<admin::Membership>)>, Error> {
         actor.require(Capability::Administer)?;
+        self.users_for_cli().await
+    }
+
+    /// Users and memberships for the command line (run by whoever holds the database).
+    pub async fn users_for_cli(&self) -> Result<Vec<(User, Vec<admin::Membership>)>, Error> {
         let mut tx = self.store.read().await?;
         let mut out = Vec::new();
         for u in admin::users(&mut tx).await? {
@@ -333,7 +468,11 @@ impl Services {
     /// Every user's id and username (for the audit log's "who").
     pub async fn usernames(&self) -> Result<Vec<(Uuid, String)>, Error> {
         let mut tx = self.store.read().await?;
-        let u = admin::users(&mut tx).await?.into_iter().map(|u| (u.id, u.username)).collect();
+        let u = admin::users(&mut tx)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect();
         tx.rollback().await?;
         Ok(u)
     }
@@ -347,14 +486,22 @@ impl Services {
     }
 
     /// Creates a user; used by the admin pages, the API and `itinera user add`.
-    pub async fn create_user(&self, actor: Option<&Actor>, ctx: &Ctx, input: &UserInput) -> Result<Uuid, Error> {
+    pub async fn create_user(
+        &self,
+        actor: Option<&Actor>,
+        ctx: &Ctx,
+        input: &UserInput,
+    ) -> Result<Uuid, Error> {
         if let Some(a) = actor {
             a.require(Capability::Administer)?;
         }
         let mut e = Errors::new();
         let username = required(&mut e, "username", &input.username, 64).map(|u| u.to_lowercase());
         if let Some(u) = &username {
-            if !u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+            if !u
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            {
                 e.add("username", "validation.username.format");
             }
         }
@@ -362,7 +509,11 @@ impl Services {
         if let Err(Error::Invalid(f)) = check_password_policy(&input.password) {
             f.into_iter().for_each(|f| e.add(f.field, f.code));
         }
-        let locale = if input.locale.trim().is_empty() { "es".to_string() } else { input.locale.trim().to_string() };
+        let locale = if input.locale.trim().is_empty() {
+            "es".to_string()
+        } else {
+            input.locale.trim().to_string()
+        };
         if !["es", "ca", "it", "en"].contains(&locale.as_str()) {
             e.add("locale", "validation.choice");
         }
@@ -386,22 +537,54 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(&mut tx, actor, ctx, "user.create", "user", Some(id), json!({})).await?;
+        audit(
+            &mut tx,
+            actor,
+            ctx,
+            "user.create",
+            "user",
+            Some(id),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn set_user_active(&self, actor: &Actor, ctx: &Ctx, user_id: Uuid, active: bool) -> Result<(), Error> {
+    pub async fn set_user_active(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        user_id: Uuid,
+        active: bool,
+    ) -> Result<(), Error> {
         actor.require(Capability::Administer)?;
         let mut tx = self.store.write().await?;
-        let mut u = admin::user(&mut tx, user_id).await?.ok_or(Error::NotFound)?;
+        let mut u = admin::user(&mut tx, user_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         u.active = active;
         admin::update_user(&mut tx, &u).await?;
-        audit(&mut tx, Some(actor), ctx, "user.update", "user", Some(user_id), json!({"active": active})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "user.update",
+            "user",
+            Some(user_id),
+            json!({"active": active}),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn add_membership(&self, actor: Option<&Actor>, ctx: &Ctx, user_id: Uuid, input: &MembershipInput) -> Result<(), Error> {
+    pub async fn add_membership(
+        &self,
+        actor: Option<&Actor>,
+        ctx: &Ctx,
+        user_id: Uuid,
+        input: &MembershipInput,
+    ) -> Result<(), Error> {
         if let Some(a) = actor {
             a.require(Capability::Administer)?;
         }
@@ -410,24 +593,57 @@ impl Services {
         if org.is_none() && input.organisation_id.trim().is_empty() {
             e.add("organisation_id", "validation.required");
         }
-        let role = e.take("role", Role::parse(input.role.trim()).ok_or("validation.choice"));
+        let role = e.take(
+            "role",
+            Role::parse(input.role.trim()).ok_or("validation.choice"),
+        );
         e.finish()?;
-        let (Some(org), Some(role)) = (org, role) else { return Err(Error::Internal("validation state".into())) };
+        let (Some(org), Some(role)) = (org, role) else {
+            return Err(Error::Internal("validation state".into()));
+        };
         let mut tx = self.store.write().await?;
-        admin::user(&mut tx, user_id).await?.ok_or(Error::NotFound)?;
-        admin::organisation(&mut tx, org).await?.ok_or(Error::field("organisation_id", "validation.choice"))?;
+        admin::user(&mut tx, user_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        admin::organisation(&mut tx, org)
+            .await?
+            .ok_or(Error::field("organisation_id", "validation.choice"))?;
         admin::add_membership(&mut tx, user_id, org, role.code(), ctx.now).await?;
-        audit(&mut tx, actor, ctx, "membership.create", "user", Some(user_id), json!({"organisation": org, "role": role.code()})).await?;
+        audit(
+            &mut tx,
+            actor,
+            ctx,
+            "membership.create",
+            "user",
+            Some(user_id),
+            json!({"organisation": org, "role": role.code()}),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn remove_membership(&self, actor: &Actor, ctx: &Ctx, user_id: Uuid, membership_id: Uuid) -> Result<(), Error> {
+    pub async fn remove_membership(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        user_id: Uuid,
+        membership_id: Uuid,
+    ) -> Result<(), Error> {
         actor.require(Capability::Administer)?;
         let mut tx = self.store.write().await?;
         if !admin::remove_membership(&mut tx, membership_id).await? {
             return Err(Error::NotFound);
         }
-        audit(&mut tx, Some(actor), ctx, "membership.delete", "user", Some(user_id), json!({"membership": membership_id})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "membership.delete",
+            "user",
+            Some(user_id),
+            json!({"membership": membership_id}),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -440,7 +656,12 @@ impl Services {
     }
 
     /// Creates an API token and returns it: the only time it is ever shown.
-    pub async fn create_token(&self, actor: Option<&Actor>, ctx: &Ctx, input: &TokenInput) -> Result<String, Error> {
+    pub async fn create_token(
+        &self,
+        actor: Option<&Actor>,
+        ctx: &Ctx,
+        input: &TokenInput,
+    ) -> Result<String, Error> {
         if let Some(a) = actor {
             a.require(Capability::Administer)?;
         }
@@ -451,18 +672,51 @@ impl Services {
         let days = if input.expires_in_days.trim().is_empty() {
             None
         } else {
-            e.take("expires_in_days", input.expires_in_days.trim().parse::<i64>().ok().filter(|d| (1..=3650).contains(d)).ok_or("validation.number.range"))
+            e.take(
+                "expires_in_days",
+                input
+                    .expires_in_days
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|d| (1..=3650).contains(d))
+                    .ok_or("validation.number.range"),
+            )
         };
         e.finish()?;
         let (Some(user), Some(org)) = (user, org) else {
-            return Err(Error::Invalid(vec![itinera_domain::FieldError::new("user_id", "validation.required")]));
+            return Err(Error::Invalid(vec![itinera_domain::FieldError::new(
+                "user_id",
+                "validation.required",
+            )]));
         };
         let mut tx = self.store.write().await?;
-        crate::auth::actor_for(&mut tx, user, org).await.map_err(|_| Error::field("organisation_id", "validation.token.not_member"))?;
+        crate::auth::actor_for(&mut tx, user, org)
+            .await
+            .map_err(|_| Error::field("organisation_id", "validation.token.not_member"))?;
         let token = format!("itn_{}", random_secret(32));
         let id = Uuid::now_v7();
-        admin::insert_token(&mut tx, id, user, org, &name.unwrap_or_default(), &secret_hash(&token), days.map(|d| ctx.now + Duration::days(d)), ctx.now).await?;
-        audit(&mut tx, actor, ctx, "token.create", "user", Some(user), json!({"token": id, "organisation": org})).await?;
+        admin::insert_token(
+            &mut tx,
+            id,
+            user,
+            org,
+            &name.unwrap_or_default(),
+            &secret_hash(&token),
+            days.map(|d| ctx.now + Duration::days(d)),
+            ctx.now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            ctx,
+            "token.create",
+            "user",
+            Some(user),
+            json!({"token": id, "organisation": org}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -473,7 +727,16 @@ impl Services {
         if !admin::revoke_token(&mut tx, id, ctx.now).await? {
             return Err(Error::NotFound);
         }
-        audit(&mut tx, Some(actor), ctx, "token.revoke", "token", Some(id), json!({})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "token.revoke",
+            "token",
+            Some(id),
+            json!({}),
+        )
+        .await?;
         tx.commit().await
     }
 }
@@ -487,7 +750,10 @@ mod tests {
         let f = parse_funding("FSE=80\nJunta de Extremadura = 20 %").unwrap();
         assert_eq!(f[0].share_bp, 8000);
         assert_eq!(f[1].fund, "Junta de Extremadura");
-        assert_eq!(parse_funding("FSE=80\nX=30"), Err("validation.funding.total"));
+        assert_eq!(
+            parse_funding("FSE=80\nX=30"),
+            Err("validation.funding.total")
+        );
         assert_eq!(parse_funding("FSE"), Err("validation.funding.format"));
         assert!(parse_funding("").unwrap().is_empty());
     }

@@ -49,13 +49,30 @@ impl Services {
         format!("P-{}", &hex::encode(h.finalize())[..10])
     }
 
-    pub async fn programme_overview(&self, actor: &Actor, ctx: &Ctx, programme: Uuid, page: PageRequest) -> Result<ProgrammeOverview, Error> {
+    pub async fn programme_overview(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        programme: Uuid,
+        page: PageRequest,
+    ) -> Result<ProgrammeOverview, Error> {
         actor.require(Capability::ReadAggregates)?;
         let mut tx = self.store.write().await?;
-        itinera_store::admin::programme(&mut tx, programme).await?.ok_or(Error::NotFound)?;
+        itinera_store::admin::programme(&mut tx, programme)
+            .await?
+            .ok_or(Error::NotFound)?;
         let counts = cases::counts_by_phase(&mut tx, programme).await?;
         let list = cases::pseudonymous_list(&mut tx, programme, page).await?;
-        audit(&mut tx, Some(actor), ctx, "programme.overview", "programme", Some(programme), json!({})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "programme.overview",
+            "programme",
+            Some(programme),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         let total = counts.iter().map(|c| c.count).sum();
         let today = ctx.today();

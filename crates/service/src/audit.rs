@@ -23,7 +23,12 @@ pub struct AuditQuery {
 }
 
 impl Services {
-    pub async fn audit_log(&self, actor: &Actor, ctx: &Ctx, q: &AuditQuery) -> Result<Page<Entry>, Error> {
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        q: &AuditQuery,
+    ) -> Result<Page<Entry>, Error> {
         actor.require(Capability::ReadAudit)?;
         let mut e = Errors::new();
         let mut f = Filter::default();
@@ -37,7 +42,10 @@ impl Services {
         f.action = itinera_domain::text::clean(&q.action);
         f.entity = itinera_domain::text::clean(&q.entity);
         if !q.entity_id.trim().is_empty() {
-            f.entity_id = e.take("entity_id", Uuid::parse_str(q.entity_id.trim()).map_err(|_| "validation.uuid"));
+            f.entity_id = e.take(
+                "entity_id",
+                Uuid::parse_str(q.entity_id.trim()).map_err(|_| "validation.uuid"),
+            );
         }
         if !q.from.trim().is_empty() {
             f.from = e.take("from", parse_date(&q.from));
@@ -46,8 +54,22 @@ impl Services {
             f.to = e.take("to", parse_date(&q.to));
         }
         e.finish()?;
-        let page = audit::list(&mut tx, &f, PageRequest::new(q.page.trim().parse().ok(), Some(50))).await?;
-        crate::audit(&mut tx, Some(actor), ctx, "audit.read", "audit_log", None, json!({})).await?;
+        let page = audit::list(
+            &mut tx,
+            &f,
+            PageRequest::new(q.page.trim().parse().ok(), Some(50)),
+        )
+        .await?;
+        crate::audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "audit.read",
+            "audit_log",
+            None,
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(page)
     }

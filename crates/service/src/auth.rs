@@ -30,7 +30,11 @@ pub fn hash_password(password: &str) -> Result<String, Error> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -64,7 +68,9 @@ pub struct SessionInfo {
 
 /// Loads the actor a user is when working for `org`.
 pub async fn actor_for(tx: &mut Tx, user_id: Uuid, org: Uuid) -> Result<Actor, Error> {
-    let user = admin::user(tx, user_id).await?.ok_or(Error::Unauthenticated)?;
+    let user = admin::user(tx, user_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
     if !user.active {
         return Err(Error::Unauthenticated);
     }
@@ -95,18 +101,41 @@ async fn organisations_of(tx: &mut Tx, user_id: Uuid) -> Result<Vec<(Uuid, Strin
 
 impl Services {
     /// Checks a password and opens a new session (a new id every time: no fixation).
-    pub async fn login(&self, ctx: &Ctx, username: &str, password: &str) -> Result<SessionInfo, Error> {
+    pub async fn login(
+        &self,
+        ctx: &Ctx,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionInfo, Error> {
         let mut tx = self.store.write().await?;
         let user = admin::user_by_username(&mut tx, username.trim()).await?;
         let Some(user) = user else {
             // Spend the same time as a real check so that names cannot be probed.
             let _ = verify_password(password, DUMMY_HASH);
-            audit(&mut tx, None, ctx, "auth.login_failed", "user", None, json!({"reason": "unknown_user"})).await?;
+            audit(
+                &mut tx,
+                None,
+                ctx,
+                "auth.login_failed",
+                "user",
+                None,
+                json!({"reason": "unknown_user"}),
+            )
+            .await?;
             tx.commit().await?;
             return Err(Error::Unauthenticated);
         };
         if user.locked_until.is_some_and(|t| t > ctx.now) {
-            audit(&mut tx, None, ctx, "auth.login_refused", "user", Some(user.id), json!({"reason": "locked"})).await?;
+            audit(
+                &mut tx,
+                None,
+                ctx,
+                "auth.login_refused",
+                "user",
+                Some(user.id),
+                json!({"reason": "locked"}),
+            )
+            .await?;
             tx.commit().await?;
             return Err(Error::TooManyRequests);
         }
@@ -114,7 +143,16 @@ impl Services {
             let lock = (user.failed_logins + 1 >= self.settings.max_failed_logins)
                 .then(|| ctx.now + self.settings.lockout);
             admin::record_login_failure(&mut tx, user.id, lock).await?;
-            audit(&mut tx, None, ctx, "auth.login_failed", "user", Some(user.id), json!({"locked": lock.is_some()})).await?;
+            audit(
+                &mut tx,
+                None,
+                ctx,
+                "auth.login_failed",
+                "user",
+                Some(user.id),
+                json!({"locked": lock.is_some()}),
+            )
+            .await?;
             tx.commit().await?;
             return Err(Error::Unauthenticated);
         }
@@ -138,16 +176,32 @@ impl Services {
             },
         )
         .await?;
-        audit(&mut tx, Some(&actor), ctx, "auth.login", "user", Some(user.id), json!({})).await?;
+        audit(
+            &mut tx,
+            Some(&actor),
+            ctx,
+            "auth.login",
+            "user",
+            Some(user.id),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(SessionInfo { id, actor, csrf_token, organisations: orgs })
+        Ok(SessionInfo {
+            id,
+            actor,
+            csrf_token,
+            organisations: orgs,
+        })
     }
 
     /// The session behind a cookie, if it is still valid; refreshes its idle timer.
     pub async fn session(&self, id: &str, now: DateTime<Utc>) -> Result<SessionInfo, Error> {
         let hash = secret_hash(id);
         let mut tx = self.store.read().await?;
-        let s = sessions::get(&mut tx, &hash).await?.ok_or(Error::Unauthenticated)?;
+        let s = sessions::get(&mut tx, &hash)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
         let expired = now - s.last_seen_at > self.settings.session_idle
             || now - s.created_at > self.settings.session_absolute;
         if expired {
@@ -166,24 +220,52 @@ impl Services {
             sessions::touch(&mut w, &hash, now).await?;
             w.commit().await?;
         }
-        Ok(SessionInfo { id: id.to_string(), actor, csrf_token: s.csrf_token, organisations: orgs })
+        Ok(SessionInfo {
+            id: id.to_string(),
+            actor,
+            csrf_token: s.csrf_token,
+            organisations: orgs,
+        })
     }
 
     pub async fn logout(&self, ctx: &Ctx, session: &SessionInfo) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
         sessions::delete(&mut tx, &secret_hash(&session.id)).await?;
-        audit(&mut tx, Some(&session.actor), ctx, "auth.logout", "user", Some(session.actor.user_id), json!({})).await?;
+        audit(
+            &mut tx,
+            Some(&session.actor),
+            ctx,
+            "auth.logout",
+            "user",
+            Some(session.actor.user_id),
+            json!({}),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Switches the organisation a session works for (the user must belong to it).
-    pub async fn switch_organisation(&self, ctx: &Ctx, session: &SessionInfo, org: Uuid) -> Result<(), Error> {
+    pub async fn switch_organisation(
+        &self,
+        ctx: &Ctx,
+        session: &SessionInfo,
+        org: Uuid,
+    ) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
         let actor = actor_for(&mut tx, session.actor.user_id, org)
             .await
             .map_err(|_| Error::field("organisation_id", "validation.choice"))?;
         sessions::set_organisation(&mut tx, &secret_hash(&session.id), org).await?;
-        audit(&mut tx, Some(&actor), ctx, "auth.switch_organisation", "organisation", Some(org), json!({})).await?;
+        audit(
+            &mut tx,
+            Some(&actor),
+            ctx,
+            "auth.switch_organisation",
+            "organisation",
+            Some(org),
+            json!({}),
+        )
+        .await?;
         tx.commit().await
     }
 

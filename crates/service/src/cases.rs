@@ -3,8 +3,8 @@
 
 use itinera_domain::access::{Actor, Capability, Role};
 use itinera_domain::case::{
-    check_exit_date, check_phase_move, check_status_change, reason, CaseEventKind, CaseStatus, ExitReason,
-    TeamRole,
+    check_exit_date, check_phase_move, check_status_change, reason, CaseEventKind, CaseStatus,
+    ExitReason, TeamRole,
 };
 use itinera_domain::participant::{lenient_i32, lenient_string, parse_date};
 use itinera_domain::{Error, Errors};
@@ -72,16 +72,29 @@ pub struct CaseView {
 
 fn parse_professional(raw: &str, field: &str) -> Result<(Uuid, Uuid), Error> {
     raw.split_once('@')
-        .and_then(|(u, o)| Some((Uuid::parse_str(u.trim()).ok()?, Uuid::parse_str(o.trim()).ok()?)))
+        .and_then(|(u, o)| {
+            Some((
+                Uuid::parse_str(u.trim()).ok()?,
+                Uuid::parse_str(o.trim()).ok()?,
+            ))
+        })
         .ok_or_else(|| {
-            Error::field(field, if raw.trim().is_empty() { "validation.required" } else { "validation.choice" })
+            Error::field(
+                field,
+                if raw.trim().is_empty() {
+                    "validation.required"
+                } else {
+                    "validation.choice"
+                },
+            )
         })
 }
 
 /// The user must hold a professional role in that organisation.
 async fn check_professional(tx: &mut Tx, user: Uuid, org: Uuid, field: &str) -> Result<(), Error> {
     let ok = admin::memberships(tx, user).await?.iter().any(|m| {
-        m.organisation_id == org && Role::parse(&m.role).is_some_and(|r| r.grants(Capability::ReadPersonData))
+        m.organisation_id == org
+            && Role::parse(&m.role).is_some_and(|r| r.grants(Capability::ReadPersonData))
     });
     if ok {
         Ok(())
@@ -90,7 +103,13 @@ async fn check_professional(tx: &mut Tx, user: Uuid, org: Uuid, field: &str) -> 
     }
 }
 
-async fn load_case(tx: &mut Tx, actor: &Actor, ctx: &Ctx, cap: Capability, id: Uuid) -> Result<Case, Error> {
+async fn load_case(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    cap: Capability,
+    id: Uuid,
+) -> Result<Case, Error> {
     actor.require_person(cap)?;
     let case = cases::get(tx, id).await?.ok_or(Error::NotFound)?;
     require_basis(tx, actor, ctx, cap, case.participant_id).await?;
@@ -98,7 +117,13 @@ async fn load_case(tx: &mut Tx, actor: &Actor, ctx: &Ctx, cap: Capability, id: U
 }
 
 impl Services {
-    pub async fn open_case(&self, actor: &Actor, ctx: &Ctx, pid: Uuid, input: &OpenCaseInput) -> Result<Uuid, Error> {
+    pub async fn open_case(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        pid: Uuid,
+        input: &OpenCaseInput,
+    ) -> Result<Uuid, Error> {
         let mut tx = self.store.write().await?;
         require_basis(&mut tx, actor, ctx, Capability::ReadPersonData, pid).await?;
         actor.require(Capability::ManageCases)?;
@@ -108,12 +133,26 @@ impl Services {
             Err(_) => None,
         };
         if programme.is_none() {
-            e.add("programme_id", if input.programme_id.trim().is_empty() { "validation.required" } else { "validation.choice" });
+            e.add(
+                "programme_id",
+                if input.programme_id.trim().is_empty() {
+                    "validation.required"
+                } else {
+                    "validation.choice"
+                },
+            );
         }
         let mut project_id = None;
         if !input.project_id.trim().is_empty() {
             match (Uuid::parse_str(input.project_id.trim()), &programme) {
-                (Ok(pj), Some(p)) if admin::projects(&mut tx, p.id).await?.iter().any(|x| x.id == pj) => project_id = Some(pj),
+                (Ok(pj), Some(p))
+                    if admin::projects(&mut tx, p.id)
+                        .await?
+                        .iter()
+                        .any(|x| x.id == pj) =>
+                {
+                    project_id = Some(pj)
+                }
                 _ => e.add("project_id", "validation.choice"),
             }
         }
@@ -135,18 +174,38 @@ impl Services {
         let opened_on = if input.opened_on.trim().is_empty() {
             Some(ctx.today())
         } else {
-            e.take("opened_on", parse_date(&input.opened_on).and_then(|d| if d > ctx.today() { Err("validation.date.future") } else { Ok(d) }))
+            e.take(
+                "opened_on",
+                parse_date(&input.opened_on).and_then(|d| {
+                    if d > ctx.today() {
+                        Err("validation.date.future")
+                    } else {
+                        Ok(d)
+                    }
+                }),
+            )
         };
         e.finish()?;
-        let (Some(programme), Some((manager, manager_org)), Some(opened_on)) = (programme, manager, opened_on) else {
+        let (Some(programme), Some((manager, manager_org)), Some(opened_on)) =
+            (programme, manager, opened_on)
+        else {
             return Err(Error::Internal("validation state".into()));
         };
         if !programme.active {
-            return Err(Error::field("programme_id", "validation.programme.inactive"));
+            return Err(Error::field(
+                "programme_id",
+                "validation.programme.inactive",
+            ));
         }
         let phases = admin::phases(&mut tx, programme.id).await?;
-        let first = phases.first().ok_or(Error::Rule("programme.no_phases"))?.code.clone();
-        let p = participants::get(&mut tx, pid).await?.ok_or(Error::NotFound)?;
+        let first = phases
+            .first()
+            .ok_or(Error::Rule("programme.no_phases"))?
+            .code
+            .clone();
+        let p = participants::get(&mut tx, pid)
+            .await?
+            .ok_or(Error::NotFound)?;
         let id = Uuid::now_v7();
         cases::insert(
             &mut tx,
@@ -193,7 +252,16 @@ impl Services {
             },
         )
         .await?;
-        audit(&mut tx, Some(actor), ctx, "case.create", "case", Some(id), json!({"participant": pid, "programme": programme.id})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "case.create",
+            "case",
+            Some(id),
+            json!({"participant": pid, "programme": programme.id}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -201,7 +269,9 @@ impl Services {
     pub async fn case(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<CaseView, Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
-        let p = participants::get(&mut tx, case.participant_id).await?.ok_or(Error::NotFound)?;
+        let p = participants::get(&mut tx, case.participant_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let phases = admin::phases(&mut tx, case.programme_id).await?;
         let codes: Vec<String> = phases.iter().map(|p| p.code.clone()).collect();
         let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Closed);
@@ -212,21 +282,50 @@ impl Services {
             .collect();
         let team = cases::team(&mut tx, id).await?;
         let timeline = cases::events(&mut tx, id).await?;
-        audit(&mut tx, Some(actor), ctx, "case.read", "case", Some(id), json!({})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "case.read",
+            "case",
+            Some(id),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(CaseView { case, participant_name: p.data.full_name(), phases, next_phases, team, timeline })
+        Ok(CaseView {
+            case,
+            participant_name: p.data.full_name(),
+            phases,
+            next_phases,
+            team,
+            timeline,
+        })
     }
 
-    pub async fn move_case_phase(&self, actor: &Actor, ctx: &Ctx, id: Uuid, input: &PhaseInput) -> Result<i32, Error> {
+    pub async fn move_case_phase(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        input: &PhaseInput,
+    ) -> Result<i32, Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
         actor.require(Capability::ManageCases)?;
         let why = reason(&input.reason).map_err(|c| Error::field("reason", c))?;
-        let phases: Vec<String> = admin::phases(&mut tx, case.programme_id).await?.into_iter().map(|p| p.code).collect();
-        let status = CaseStatus::parse(&case.status).ok_or_else(|| Error::Internal("case status".into()))?;
-        check_phase_move(&phases, &case.phase, input.to_phase.trim(), status).map_err(|code| match code {
-            "case.transition.not_open" => Error::Rule(code),
-            _ => Error::field("to_phase", code),
+        let phases: Vec<String> = admin::phases(&mut tx, case.programme_id)
+            .await?
+            .into_iter()
+            .map(|p| p.code)
+            .collect();
+        let status =
+            CaseStatus::parse(&case.status).ok_or_else(|| Error::Internal("case status".into()))?;
+        check_phase_move(&phases, &case.phase, input.to_phase.trim(), status).map_err(|code| {
+            match code {
+                "case.transition.not_open" => Error::Rule(code),
+                _ => Error::field("to_phase", code),
+            }
         })?;
         let to = input.to_phase.trim();
         let v = cases::update(
@@ -260,12 +359,27 @@ impl Services {
             },
         )
         .await?;
-        audit(&mut tx, Some(actor), ctx, "case.phase", "case", Some(id), json!({"from": case.phase, "to": to})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "case.phase",
+            "case",
+            Some(id),
+            json!({"from": case.phase, "to": to}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(v)
     }
 
-    pub async fn change_case_status(&self, actor: &Actor, ctx: &Ctx, id: Uuid, input: &StatusInput) -> Result<i32, Error> {
+    pub async fn change_case_status(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        input: &StatusInput,
+    ) -> Result<i32, Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
         actor.require(Capability::ManageCases)?;
@@ -276,7 +390,8 @@ impl Services {
             "reopen" => CaseEventKind::Reopened,
             _ => return Err(Error::field("action", "validation.choice")),
         };
-        let from = CaseStatus::parse(&case.status).ok_or_else(|| Error::Internal("case status".into()))?;
+        let from =
+            CaseStatus::parse(&case.status).ok_or_else(|| Error::Internal("case status".into()))?;
         let to = check_status_change(from, kind).map_err(Error::Rule)?;
         let mut e = Errors::new();
         let why = e.take("reason", reason(&input.reason));
@@ -284,16 +399,22 @@ impl Services {
         if kind == CaseEventKind::Closed {
             let er = e.take(
                 "exit_reason",
-                ExitReason::parse(input.exit_reason.trim()).ok_or(if input.exit_reason.trim().is_empty() {
-                    "validation.required"
-                } else {
-                    "validation.choice"
-                }),
+                ExitReason::parse(input.exit_reason.trim()).ok_or(
+                    if input.exit_reason.trim().is_empty() {
+                        "validation.required"
+                    } else {
+                        "validation.choice"
+                    },
+                ),
             );
             let on = if input.exit_on.trim().is_empty() {
                 Some(ctx.today())
             } else {
-                e.take("exit_on", parse_date(&input.exit_on).and_then(|d| check_exit_date(case.opened_on, d, ctx.today()).map(|_| d)))
+                e.take(
+                    "exit_on",
+                    parse_date(&input.exit_on)
+                        .and_then(|d| check_exit_date(case.opened_on, d, ctx.today()).map(|_| d)),
+                )
             };
             closed_on = on;
             exit_reason = er.map(|r| r.code().to_string());
@@ -334,17 +455,35 @@ impl Services {
             },
         )
         .await?;
-        audit(&mut tx, Some(actor), ctx, "case.status", "case", Some(id), json!({"from": from.code(), "to": to.code(), "exit_reason": exit_reason})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "case.status",
+            "case",
+            Some(id),
+            json!({"from": from.code(), "to": to.code(), "exit_reason": exit_reason}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(v)
     }
 
-    pub async fn add_case_member(&self, actor: &Actor, ctx: &Ctx, id: Uuid, input: &MemberInput) -> Result<Uuid, Error> {
+    pub async fn add_case_member(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        input: &MemberInput,
+    ) -> Result<Uuid, Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
         actor.require(Capability::ManageCases)?;
         let mut e = Errors::new();
-        let role = e.take("role", TeamRole::parse(input.role.trim()).ok_or("validation.choice"));
+        let role = e.take(
+            "role",
+            TeamRole::parse(input.role.trim()).ok_or("validation.choice"),
+        );
         let who = match parse_professional(&input.professional, "professional") {
             Ok(x) => Some(x),
             Err(Error::Invalid(f)) => {
@@ -360,7 +499,14 @@ impl Services {
         check_professional(&mut tx, user, org, "professional").await?;
         let member = cases::add_member(
             &mut tx,
-            &NewMember { case_id: id, home_organisation_id: case.home_organisation_id, user_id: user, organisation_id: org, role: role.code(), now: ctx.now },
+            &NewMember {
+                case_id: id,
+                home_organisation_id: case.home_organisation_id,
+                user_id: user,
+                organisation_id: org,
+                role: role.code(),
+                now: ctx.now,
+            },
         )
         .await?;
         cases::add_event(
@@ -380,17 +526,35 @@ impl Services {
             },
         )
         .await?;
-        audit(&mut tx, Some(actor), ctx, "case.team.add", "case", Some(id), json!({"user": user, "organisation": org, "role": role.code()})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "case.team.add",
+            "case",
+            Some(id),
+            json!({"user": user, "organisation": org, "role": role.code()}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(member)
     }
 
-    pub async fn remove_case_member(&self, actor: &Actor, ctx: &Ctx, id: Uuid, member: Uuid) -> Result<(), Error> {
+    pub async fn remove_case_member(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        member: Uuid,
+    ) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
         actor.require(Capability::ManageCases)?;
         let team = cases::team(&mut tx, id).await?;
-        let m = team.iter().find(|m| m.id == member).ok_or(Error::NotFound)?;
+        let m = team
+            .iter()
+            .find(|m| m.id == member)
+            .ok_or(Error::NotFound)?;
         if m.user_id == case.case_manager_id && m.role == TeamRole::CaseManager.code() {
             return Err(Error::Rule("case.team.cannot_remove_manager"));
         }
@@ -412,7 +576,16 @@ impl Services {
             },
         )
         .await?;
-        audit(&mut tx, Some(actor), ctx, "case.team.remove", "case", Some(id), json!({"member": member})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "case.team.remove",
+            "case",
+            Some(id),
+            json!({"member": member}),
+        )
+        .await?;
         tx.commit().await
     }
 }

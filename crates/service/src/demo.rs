@@ -1,1 +1,1529 @@
-pub fn placeholder() {}
+//! The demo data set: the CRISOL story in Extremadura's seven cities, with their
+//! disadvantaged zones, social services, employment offices, third-sector entities and
+//! insertion companies; the CRISOL and CRISOL-FORMACIÓN programmes; participants with
+//! plausible Spanish and foreign names and valid documents; cases in every phase.
+//! Deterministic for a given seed and time. Rows go in with multi-row inserts, in
+//! batches, so that the benchmark's million participants seed quickly.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use itinera_domain::case::DEFAULT_PHASES;
+use itinera_domain::documents::{codice_fiscale_check, dni_letter};
+use itinera_domain::text::fold;
+use itinera_domain::Error;
+use itinera_store::bulk::{insert, V};
+use itinera_store::Store;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::hash_password;
+use crate::Ctx;
+
+pub const DEMO_PASSWORD: &str = "itinera-demo";
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub seed: u64,
+    pub participants: usize,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            seed: 2017,
+            participants: 1200,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub username: String,
+    pub role: &'static str,
+    pub organisation: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoReport {
+    /// False when the database already held the demo (nothing was written).
+    pub seeded: bool,
+    pub participants: usize,
+    pub cases: usize,
+    pub logins: Vec<DemoLogin>,
+}
+
+struct City {
+    name: &'static str,
+    ine: &'static str,
+    province: usize,
+    zones: &'static [&'static str],
+    ngo: &'static str,
+}
+
+const CITIES: &[City] = &[
+    City {
+        name: "Badajoz",
+        ine: "06015",
+        province: 0,
+        zones: &[
+            "Cerro de Reyes",
+            "Suerte de Saavedra",
+            "San Roque",
+            "Gurugú",
+        ],
+        ngo: "Asociación Puentes de Inclusión",
+    },
+    City {
+        name: "Cáceres",
+        ine: "10037",
+        province: 1,
+        zones: &["Aldea Moret", "Charca Musia", "San Blas"],
+        ngo: "Fundación Camino Abierto",
+    },
+    City {
+        name: "Mérida",
+        ine: "06083",
+        province: 0,
+        zones: &["San Lázaro", "Las Abadías", "Nueva Ciudad"],
+        ngo: "Asociación Emerita Solidaria",
+    },
+    City {
+        name: "Plasencia",
+        ine: "10148",
+        province: 1,
+        zones: &["San Miguel", "La Data"],
+        ngo: "Fundación Jerte Inclusiva",
+    },
+    City {
+        name: "Don Benito",
+        ine: "06044",
+        province: 0,
+        zones: &["Las Cumbres", "El Pilar"],
+        ngo: "Asociación Vegas Altas por el Empleo",
+    },
+    City {
+        name: "Villanueva de la Serena",
+        ine: "06153",
+        province: 0,
+        zones: &["La Nava", "San Isidro"],
+        ngo: "Asociación La Serena Integra",
+    },
+    City {
+        name: "Almendralejo",
+        ine: "06011",
+        province: 0,
+        zones: &["San Roque", "Las Mercedes"],
+        ngo: "Fundación Tierra de Barros",
+    },
+];
+
+const INSERTION_COMPANIES: &[&str] = &[
+    "Reciclajes Guadiana, Empresa de Inserción",
+    "Limpiezas Alcántara Inserta S.L.",
+    "Jardinería Vía de la Plata, Empresa de Inserción",
+];
+
+const F_NAMES: &[&str] = &[
+    "María",
+    "Carmen",
+    "Ana",
+    "Isabel",
+    "Laura",
+    "Lucía",
+    "Cristina",
+    "Marta",
+    "Rocío",
+    "Pilar",
+    "Sara",
+    "Raquel",
+    "Elena",
+    "Inmaculada",
+    "Yolanda",
+    "Noelia",
+    "Sonia",
+    "Beatriz",
+    "Alba",
+    "Paula",
+    "Nuria",
+    "Verónica",
+    "Silvia",
+    "Remedios",
+    "Josefa",
+    "Dolores",
+    "Antonia",
+    "Francisca",
+    "Manuela",
+    "María José",
+    "María del Carmen",
+    "Ana Belén",
+    "Guadalupe",
+    "Montaña",
+];
+const M_NAMES: &[&str] = &[
+    "José",
+    "Antonio",
+    "Manuel",
+    "Francisco",
+    "Juan",
+    "David",
+    "Javier",
+    "Daniel",
+    "Jesús",
+    "Carlos",
+    "Miguel",
+    "Alejandro",
+    "Rafael",
+    "Pedro",
+    "Ángel",
+    "Pablo",
+    "Sergio",
+    "Fernando",
+    "Jorge",
+    "Luis",
+    "Alberto",
+    "Álvaro",
+    "Adrián",
+    "Rubén",
+    "Iván",
+    "Óscar",
+    "José Antonio",
+    "Juan Carlos",
+    "Francisco Javier",
+    "José Manuel",
+    "Agustín",
+    "Joaquín",
+];
+const SURNAMES: &[&str] = &[
+    "García",
+    "Fernández",
+    "González",
+    "Rodríguez",
+    "López",
+    "Martínez",
+    "Sánchez",
+    "Pérez",
+    "Gómez",
+    "Martín",
+    "Jiménez",
+    "Ruiz",
+    "Hernández",
+    "Díaz",
+    "Moreno",
+    "Muñoz",
+    "Álvarez",
+    "Romero",
+    "Alonso",
+    "Gutiérrez",
+    "Navarro",
+    "Torres",
+    "Domínguez",
+    "Vázquez",
+    "Ramos",
+    "Gil",
+    "Ramírez",
+    "Serrano",
+    "Blanco",
+    "Molina",
+    "Morales",
+    "Suárez",
+    "Ortega",
+    "Delgado",
+    "Castro",
+    "Ortiz",
+    "Rubio",
+    "Marín",
+    "Sanz",
+    "Núñez",
+    "Iglesias",
+    "Medina",
+    "Garrido",
+    "Cortés",
+    "Castillo",
+    "Santos",
+    "Lozano",
+    "Guerrero",
+    "Cano",
+    "Prieto",
+    "Méndez",
+    "Cruz",
+    "Calvo",
+    "Gallego",
+    "Vidal",
+    "León",
+    "Márquez",
+    "Herrera",
+    "Peña",
+    "Flores",
+    "Cabrera",
+    "Campos",
+    "Vega",
+    "Fuentes",
+    "Carrasco",
+    "Caballero",
+    "Reyes",
+    "Nieto",
+    "Pascual",
+    "Montero",
+    "Lorenzo",
+    "Hidalgo",
+    "Durán",
+    "Mogollón",
+    "Borrella",
+    "Merchán",
+    "Bermejo",
+    "Sayago",
+    "Tena",
+    "Barroso",
+    "Masa",
+    "Chamorro",
+    "Silva",
+    "Gallardo",
+    "Rosado",
+    "de la Cruz",
+    "del Pozo",
+];
+
+struct Foreign {
+    nationality: &'static str,
+    f: &'static [&'static str],
+    m: &'static [&'static str],
+    surnames: &'static [&'static str],
+    two_surnames: bool,
+}
+
+const FOREIGN: &[Foreign] = &[
+    Foreign {
+        nationality: "MA",
+        f: &["Fátima", "Khadija", "Aicha", "Naima", "Salma", "Zineb"],
+        m: &["Mohamed", "Ahmed", "Youssef", "Said", "Hamid", "Karim"],
+        surnames: &[
+            "El Amrani",
+            "Benali",
+            "Bouzid",
+            "Haddad",
+            "Ouali",
+            "Tahiri",
+            "El Idrissi",
+        ],
+        two_surnames: false,
+    },
+    Foreign {
+        nationality: "RO",
+        f: &["Andreea", "Elena", "Ioana", "Mihaela", "Florentina"],
+        m: &["Ionuț", "Mihai", "Gheorghe", "Constantin", "Marian"],
+        surnames: &[
+            "Popescu",
+            "Ionescu",
+            "Dumitru",
+            "Stan",
+            "Constantin",
+            "Popa",
+        ],
+        two_surnames: false,
+    },
+    Foreign {
+        nationality: "CO",
+        f: &["Leidy", "Yuliana", "Marisol", "Luz Dary"],
+        m: &["Yeferson", "Wilmer", "Jhon Jairo", "Andrés Felipe"],
+        surnames: &[
+            "Restrepo", "Cardona", "Quintero", "Ospina", "Giraldo", "Valencia",
+        ],
+        two_surnames: true,
+    },
+    Foreign {
+        nationality: "UA",
+        f: &["Olena", "Iryna", "Oksana", "Natalia"],
+        m: &["Oleksandr", "Andriy", "Serhiy", "Dmytro"],
+        surnames: &[
+            "Shevchenko",
+            "Kovalenko",
+            "Bondarenko",
+            "Tkachenko",
+            "Melnyk",
+        ],
+        two_surnames: false,
+    },
+    Foreign {
+        nationality: "SN",
+        f: &["Awa", "Fatou", "Mariama"],
+        m: &["Mamadou", "Ousmane", "Cheikh"],
+        surnames: &["Diop", "Ndiaye", "Fall", "Sow"],
+        two_surnames: false,
+    },
+];
+
+const IT_F: &[&str] = &["Giulia", "Francesca", "Chiara", "Sara"];
+const IT_M: &[&str] = &["Giuseppe", "Marco", "Luca", "Alessandro"];
+const IT_SURNAMES: &[&str] = &["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano"];
+
+/// Deterministic v7 identifiers: the demo's time and the seeded generator.
+struct Ids {
+    rng: ChaCha8Rng,
+    ms: u64,
+}
+
+impl Ids {
+    fn next(&mut self) -> Uuid {
+        self.ms += 1;
+        let bytes: [u8; 10] = self.rng.gen();
+        uuid::Builder::from_unix_timestamp_millis(self.ms, &bytes).into_uuid()
+    }
+}
+
+struct Org {
+    id: Uuid,
+}
+
+struct CityOrgs {
+    social: Org,
+    employment: Org,
+    ngo: Org,
+    territory: Uuid,
+    zones: Vec<Uuid>,
+    social_worker: Uuid,
+    counsellor: Uuid,
+    technician: Uuid,
+}
+
+fn pick<'a, R: Rng>(rng: &mut R, xs: &'a [&'a str]) -> &'a str {
+    xs.choose(rng).copied().unwrap_or("")
+}
+
+fn fresh_dni<R: Rng>(rng: &mut R, used: &mut HashSet<String>) -> String {
+    loop {
+        let n: u32 = rng.gen_range(10_000_000..80_000_000);
+        let s = format!("{n:08}{}", dni_letter(n));
+        if used.insert(s.clone()) {
+            return s;
+        }
+    }
+}
+
+fn fresh_nie<R: Rng>(rng: &mut R, used: &mut HashSet<String>) -> String {
+    loop {
+        let p: u32 = rng.gen_range(0..3);
+        let n: u32 = rng.gen_range(0..10_000_000);
+        let letter = dni_letter(p * 10_000_000 + n);
+        let s = format!("{}{n:07}{letter}", ['X', 'Y', 'Z'][p as usize]);
+        if used.insert(s.clone()) {
+            return s;
+        }
+    }
+}
+
+fn fresh_cf<R: Rng>(
+    rng: &mut R,
+    used: &mut HashSet<String>,
+    surname: &str,
+    name: &str,
+    birth: NaiveDate,
+    female: bool,
+) -> String {
+    use chrono::Datelike;
+    let cons = |s: &str| -> String {
+        let up: String = fold(s)
+            .to_uppercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .collect();
+        let c: String = up.chars().filter(|c| !"AEIOU".contains(*c)).collect();
+        let v: String = up.chars().filter(|c| "AEIOU".contains(*c)).collect();
+        format!("{c}{v}XXX").chars().take(3).collect()
+    };
+    loop {
+        let months = ['A', 'B', 'C', 'D', 'E', 'H', 'L', 'M', 'P', 'R', 'S', 'T'];
+        let day = birth.day() + if female { 40 } else { 0 };
+        let town = format!(
+            "{}{:03}",
+            char::from(b'A' + rng.gen_range(0..26u8)),
+            rng.gen_range(1..999)
+        );
+        let first = format!(
+            "{}{}{:02}{}{:02}{}",
+            cons(surname),
+            cons(name),
+            birth.year() % 100,
+            months[birth.month0() as usize],
+            day,
+            town
+        );
+        let Some(check) = codice_fiscale_check(first.as_bytes()) else {
+            continue;
+        };
+        let s = format!("{first}{}", char::from(check));
+        if used.insert(s.clone()) {
+            return s;
+        }
+    }
+}
+
+/// Seeds the demo into an empty database (an already seeded one is left as it is).
+pub async fn seed(
+    store: &Store,
+    now: DateTime<Utc>,
+    opts: &DemoOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<DemoReport, Error> {
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let mut ids = Ids {
+        rng: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5eed),
+        ms: (now.timestamp_millis() as u64).saturating_sub(10_000_000),
+    };
+    let today = now.date_naive();
+    let logins_template = demo_logins();
+
+    let mut tx = store.write().await?;
+    if itinera_store::admin::user_by_username(&mut tx, "admin")
+        .await?
+        .is_some()
+    {
+        tx.rollback().await?;
+        return Ok(DemoReport {
+            seeded: false,
+            participants: 0,
+            cases: 0,
+            logins: logins_template,
+        });
+    }
+
+    // Territories.
+    let region = ids.next();
+    let provinces = [ids.next(), ids.next()];
+    let mut terr_rows = vec![
+        vec![
+            V::Uuid(region),
+            V::OptUuid(None),
+            V::Text("region".into()),
+            V::OptText(Some("11".into())),
+            V::Text("Extremadura".into()),
+            V::Ts(now),
+        ],
+        vec![
+            V::Uuid(provinces[0]),
+            V::OptUuid(Some(region)),
+            V::Text("province".into()),
+            V::OptText(Some("06".into())),
+            V::Text("Badajoz (provincia)".into()),
+            V::Ts(now),
+        ],
+        vec![
+            V::Uuid(provinces[1]),
+            V::OptUuid(Some(region)),
+            V::Text("province".into()),
+            V::OptText(Some("10".into())),
+            V::Text("Cáceres (provincia)".into()),
+            V::Ts(now),
+        ],
+    ];
+
+    // Organisations, users, memberships.
+    let pw = hash_password(DEMO_PASSWORD)?;
+    let mut org_rows = Vec::new();
+    let mut user_rows = Vec::new();
+    let mut member_rows = Vec::new();
+    let add_org = |ids: &mut Ids,
+                   name: String,
+                   kind: &str,
+                   territory: Option<Uuid>,
+                   org_rows: &mut Vec<Vec<V>>|
+     -> Org {
+        let id = ids.next();
+        org_rows.push(vec![
+            V::Uuid(id),
+            V::Text(name),
+            V::Text(kind.into()),
+            V::OptUuid(territory),
+            V::Bool(true),
+            V::Ts(now),
+        ]);
+        Org { id }
+    };
+    let add_user = |ids: &mut Ids,
+                    username: &str,
+                    display: &str,
+                    memberships: &[(Uuid, &str)],
+                    user_rows: &mut Vec<Vec<V>>,
+                    member_rows: &mut Vec<Vec<V>>|
+     -> Uuid {
+        let id = ids.next();
+        user_rows.push(vec![
+            V::Uuid(id),
+            V::Text(username.into()),
+            V::Text(display.into()),
+            V::OptText(None),
+            V::Text(pw.clone()),
+            V::Text("es".into()),
+            V::Bool(true),
+            V::I32(0),
+            V::Ts(now),
+        ]);
+        for (org, role) in memberships {
+            member_rows.push(vec![
+                V::Uuid(ids.next()),
+                V::Uuid(id),
+                V::Uuid(*org),
+                V::Text((*role).into()),
+                V::Ts(now),
+            ]);
+        }
+        id
+    };
+
+    let consejeria = add_org(
+        &mut ids,
+        "Consejería de Sanidad y Servicios Sociales".into(),
+        "authority",
+        Some(region),
+        &mut org_rows,
+    );
+    let sexpe = add_org(
+        &mut ids,
+        "Servicio Extremeño Público de Empleo (SEXPE)".into(),
+        "authority",
+        Some(region),
+        &mut org_rows,
+    );
+    let it = add_org(
+        &mut ids,
+        "Junta de Extremadura — Servicio de Informática".into(),
+        "authority",
+        Some(region),
+        &mut org_rows,
+    );
+    let dpo = add_org(
+        &mut ids,
+        "Delegación de Protección de Datos".into(),
+        "authority",
+        Some(region),
+        &mut org_rows,
+    );
+    for n in INSERTION_COMPANIES {
+        add_org(
+            &mut ids,
+            n.to_string(),
+            "insertion_company",
+            Some(region),
+            &mut org_rows,
+        );
+    }
+
+    let mut cities = Vec::new();
+    for c in CITIES {
+        let t = ids.next();
+        terr_rows.push(vec![
+            V::Uuid(t),
+            V::OptUuid(Some(provinces[c.province])),
+            V::Text("municipality".into()),
+            V::OptText(Some(c.ine.into())),
+            V::Text(c.name.into()),
+            V::Ts(now),
+        ]);
+        let mut zones = Vec::new();
+        for (i, z) in c.zones.iter().enumerate() {
+            let zid = ids.next();
+            terr_rows.push(vec![
+                V::Uuid(zid),
+                V::OptUuid(Some(t)),
+                V::Text("zone".into()),
+                V::OptText(Some(format!("{}-Z{}", c.ine, i + 1))),
+                V::Text(format!("{z} ({})", c.name)),
+                V::Ts(now),
+            ]);
+            zones.push(zid);
+        }
+        let social = add_org(
+            &mut ids,
+            format!("Servicios Sociales de Atención Social Básica de {}", c.name),
+            "social_services",
+            Some(t),
+            &mut org_rows,
+        );
+        let employment = add_org(
+            &mut ids,
+            format!("Centro de Empleo SEXPE {}", c.name),
+            "employment_service",
+            Some(t),
+            &mut org_rows,
+        );
+        let ngo = add_org(
+            &mut ids,
+            c.ngo.to_string(),
+            "third_sector",
+            Some(t),
+            &mut org_rows,
+        );
+        let slug = fold(c.name).replace(' ', "");
+        let social_worker = add_user(
+            &mut ids,
+            &format!("ts.{slug}"),
+            &format!("Trabajadora social · {}", c.name),
+            &[(social.id, "social_worker")],
+            &mut user_rows,
+            &mut member_rows,
+        );
+        let counsellor = add_user(
+            &mut ids,
+            &format!("orienta.{slug}"),
+            &format!("Orientador laboral · {}", c.name),
+            &[(employment.id, "employment_counsellor")],
+            &mut user_rows,
+            &mut member_rows,
+        );
+        let technician = add_user(
+            &mut ids,
+            &format!("tecnico.{slug}"),
+            &format!("Técnica de inserción · {}", c.ngo),
+            &[(ngo.id, "technician")],
+            &mut user_rows,
+            &mut member_rows,
+        );
+        cities.push(CityOrgs {
+            social,
+            employment,
+            ngo,
+            territory: t,
+            zones,
+            social_worker,
+            counsellor,
+            technician,
+        });
+    }
+    let Some(badajoz) = cities.first() else {
+        return Err(Error::Internal("no cities".into()));
+    };
+    add_user(
+        &mut ids,
+        "gestora.badajoz",
+        "Gestora de casos · Badajoz",
+        &[(badajoz.social.id, "case_manager")],
+        &mut user_rows,
+        &mut member_rows,
+    );
+    add_user(
+        &mut ids,
+        "coordina.crisol",
+        "Coordinadora técnica CRISOL",
+        &[(badajoz.social.id, "coordinator")],
+        &mut user_rows,
+        &mut member_rows,
+    );
+    add_user(
+        &mut ids,
+        "programa.junta",
+        "Gestor del programa CRISOL",
+        &[
+            (consejeria.id, "programme_manager"),
+            (sexpe.id, "programme_manager"),
+        ],
+        &mut user_rows,
+        &mut member_rows,
+    );
+    add_user(
+        &mut ids,
+        "auditoria",
+        "Auditora · Protección de Datos",
+        &[(dpo.id, "auditor")],
+        &mut user_rows,
+        &mut member_rows,
+    );
+    add_user(
+        &mut ids,
+        "admin",
+        "Administración Itinera",
+        &[(it.id, "admin")],
+        &mut user_rows,
+        &mut member_rows,
+    );
+
+    insert(
+        &mut tx,
+        "territories",
+        &["id", "parent_id", "level", "code", "name", "created_at"],
+        &terr_rows,
+    )
+    .await?;
+    insert(
+        &mut tx,
+        "organisations",
+        &["id", "name", "kind", "territory_id", "active", "created_at"],
+        &org_rows,
+    )
+    .await?;
+    insert(
+        &mut tx,
+        "users",
+        &[
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "password_hash",
+            "locale",
+            "active",
+            "failed_logins",
+            "created_at",
+        ],
+        &user_rows,
+    )
+    .await?;
+    insert(
+        &mut tx,
+        "memberships",
+        &["id", "user_id", "organisation_id", "role", "created_at"],
+        &member_rows,
+    )
+    .await?;
+
+    // Programmes.
+    let crisol = ids.next();
+    let formacion = ids.next();
+    let start = NaiveDate::from_ymd_opt(2021, 1, 1);
+    insert(
+        &mut tx,
+        "programmes",
+        &["id", "code", "name", "description", "feeds_programme_id", "start_date", "end_date", "active", "created_at"],
+        &[
+            vec![V::Uuid(formacion), V::Text("CRISOL-FORMACIÓN".into()), V::Text("CRISOL Formación en alternancia con el empleo".into()), V::Text("Formación en alternancia con el empleo de participantes de CRISOL, con contratación por empresas.".into()), V::OptUuid(None), V::OptDate(start), V::OptDate(None), V::Bool(true), V::Ts(now)],
+            vec![V::Uuid(crisol), V::Text("CRISOL".into()), V::Text("Programa de Crecimiento e Inserción Sociolaboral".into()), V::Text("Itinerarios integrados y personalizados de inserción sociolaboral en las zonas desfavorecidas de siete ciudades.".into()), V::OptUuid(Some(formacion)), V::OptDate(start), V::OptDate(None), V::Bool(true), V::Ts(now)],
+        ],
+    )
+    .await?;
+    let formacion_phases = [
+        "preselection",
+        "selection",
+        "training",
+        "employment",
+        "follow_up",
+    ];
+    let mut phase_rows = Vec::new();
+    for (i, p) in DEFAULT_PHASES.iter().enumerate() {
+        phase_rows.push(vec![
+            V::Uuid(crisol),
+            V::I32(i as i32),
+            V::Text((*p).into()),
+            V::Text((*p).into()),
+        ]);
+    }
+    for (i, p) in formacion_phases.iter().enumerate() {
+        phase_rows.push(vec![
+            V::Uuid(formacion),
+            V::I32(i as i32),
+            V::Text((*p).into()),
+            V::Text((*p).into()),
+        ]);
+    }
+    insert(
+        &mut tx,
+        "programme_phases",
+        &["programme_id", "position", "code", "label"],
+        &phase_rows,
+    )
+    .await?;
+    let mut funding = Vec::new();
+    for prog in [crisol, formacion] {
+        funding.push(vec![
+            V::Uuid(ids.next()),
+            V::Uuid(prog),
+            V::Text("FSE+".into()),
+            V::I32(8000),
+        ]);
+        funding.push(vec![
+            V::Uuid(ids.next()),
+            V::Uuid(prog),
+            V::Text("Junta de Extremadura".into()),
+            V::I32(2000),
+        ]);
+    }
+    insert(
+        &mut tx,
+        "funding_sources",
+        &["id", "programme_id", "fund", "share_bp"],
+        &funding,
+    )
+    .await?;
+    let mut project_rows = Vec::new();
+    let mut crisol_projects = Vec::new();
+    let mut formacion_projects = Vec::new();
+    for (c, orgs) in CITIES.iter().zip(&cities) {
+        let slug = fold(c.name).to_uppercase().replace(' ', "-");
+        let p1 = ids.next();
+        let p2 = ids.next();
+        project_rows.push(vec![
+            V::Uuid(p1),
+            V::Uuid(crisol),
+            V::Text(format!("CRISOL-{slug}")),
+            V::Text(format!("CRISOL {}", c.name)),
+            V::OptUuid(Some(orgs.territory)),
+            V::OptUuid(Some(orgs.social.id)),
+            V::Ts(now),
+        ]);
+        project_rows.push(vec![
+            V::Uuid(p2),
+            V::Uuid(formacion),
+            V::Text(format!("FORM-{slug}")),
+            V::Text(format!("Formación en alternancia · {}", c.ngo)),
+            V::OptUuid(Some(orgs.territory)),
+            V::OptUuid(Some(orgs.ngo.id)),
+            V::Ts(now),
+        ]);
+        crisol_projects.push(p1);
+        formacion_projects.push(p2);
+    }
+    insert(
+        &mut tx,
+        "projects",
+        &[
+            "id",
+            "programme_id",
+            "code",
+            "name",
+            "territory_id",
+            "organisation_id",
+            "created_at",
+        ],
+        &project_rows,
+    )
+    .await?;
+    crate::audit(
+        &mut tx,
+        None,
+        &Ctx::cli(now),
+        "demo.seed",
+        "database",
+        None,
+        json!({"participants": opts.participants, "seed": opts.seed}),
+    )
+    .await?;
+    tx.commit().await?;
+
+    // Participants, in batches, each batch one transaction.
+    let mut used_docs = HashSet::new();
+    let mut cases = 0usize;
+    let batch = 2_000;
+    let mut done = 0;
+    while done < opts.participants {
+        let n = batch.min(opts.participants - done);
+        let mut rows = Rows::default();
+        for _ in 0..n {
+            let ci = rng.gen_range(0..cities.len());
+            let city = &cities[ci];
+            cases += person(
+                &mut rng,
+                &mut ids,
+                &mut used_docs,
+                &mut rows,
+                city,
+                crisol,
+                formacion,
+                crisol_projects[ci],
+                formacion_projects[ci],
+                now,
+                today,
+            );
+        }
+        let mut tx = store.write().await?;
+        rows.write(&mut tx).await?;
+        tx.commit().await?;
+        done += n;
+        progress(done, opts.participants);
+    }
+
+    Ok(DemoReport {
+        seeded: true,
+        participants: opts.participants,
+        cases,
+        logins: logins_template,
+    })
+}
+
+#[derive(Default)]
+struct Rows {
+    participants: Vec<Vec<V>>,
+    documents: Vec<Vec<V>>,
+    consents: Vec<Vec<V>>,
+    scopes: Vec<Vec<V>>,
+    cases: Vec<Vec<V>>,
+    members: Vec<Vec<V>>,
+    events: Vec<Vec<V>>,
+}
+
+impl Rows {
+    async fn write(&self, tx: &mut itinera_store::Tx) -> Result<(), Error> {
+        insert(
+            tx,
+            "participants",
+            &[
+                "id",
+                "home_organisation_id",
+                "given_name",
+                "surname1",
+                "surname2",
+                "sex",
+                "birth_date",
+                "nationality",
+                "address",
+                "postcode",
+                "territory_id",
+                "phone",
+                "email",
+                "isced_level",
+                "labour_status",
+                "labour_status_since",
+                "disability",
+                "disability_degree",
+                "dependants",
+                "single_parent",
+                "homeless",
+                "migrant",
+                "minority",
+                "rural",
+                "surname_key",
+                "given_key",
+                "version",
+                "created_at",
+                "created_by",
+                "updated_at",
+            ],
+            &self.participants,
+        )
+        .await?;
+        insert(
+            tx,
+            "participant_documents",
+            &[
+                "id",
+                "participant_id",
+                "home_organisation_id",
+                "kind",
+                "number",
+                "created_at",
+            ],
+            &self.documents,
+        )
+        .await?;
+        insert(
+            tx,
+            "consents",
+            &[
+                "id",
+                "participant_id",
+                "home_organisation_id",
+                "purpose",
+                "given_on",
+                "expires_on",
+                "withdrawn_on",
+                "withdrawal_note",
+                "evidence",
+                "recorded_by",
+                "recorded_by_organisation_id",
+                "created_at",
+            ],
+            &self.consents,
+        )
+        .await?;
+        insert(
+            tx,
+            "consent_scopes",
+            &[
+                "consent_id",
+                "home_organisation_id",
+                "organisation_id",
+                "organisation_kind",
+            ],
+            &self.scopes,
+        )
+        .await?;
+        insert(
+            tx,
+            "cases",
+            &[
+                "id",
+                "participant_id",
+                "home_organisation_id",
+                "programme_id",
+                "project_id",
+                "opened_by_organisation_id",
+                "case_manager_id",
+                "phase",
+                "status",
+                "opened_on",
+                "closed_on",
+                "exit_reason",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            &self.cases,
+        )
+        .await?;
+        insert(
+            tx,
+            "case_team_members",
+            &[
+                "id",
+                "case_id",
+                "home_organisation_id",
+                "user_id",
+                "organisation_id",
+                "role",
+                "added_at",
+                "removed_at",
+            ],
+            &self.members,
+        )
+        .await?;
+        insert(
+            tx,
+            "case_events",
+            &[
+                "id",
+                "case_id",
+                "home_organisation_id",
+                "kind",
+                "from_phase",
+                "to_phase",
+                "from_status",
+                "to_status",
+                "reason",
+                "actor_id",
+                "actor_organisation_id",
+                "at",
+            ],
+            &self.events,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn at(d: NaiveDate, hour: u32) -> DateTime<Utc> {
+    d.and_hms_opt(hour, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_default()
+}
+
+/// One participant with consents and cases; returns how many cases.
+#[allow(clippy::too_many_arguments)]
+fn person(
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    used: &mut HashSet<String>,
+    rows: &mut Rows,
+    city: &CityOrgs,
+    crisol: Uuid,
+    formacion: Uuid,
+    crisol_project: Uuid,
+    formacion_project: Uuid,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> usize {
+    let pid = ids.next();
+    let female = rng.gen_bool(0.56);
+    let age_days = rng.gen_range(18 * 365..64 * 365);
+    let birth = today - Duration::days(age_days);
+    let kind = rng.gen_range(0..100);
+    let (given, s1, s2, nationality, doc_kind, doc) = if kind < 78 {
+        let g = pick(rng, if female { F_NAMES } else { M_NAMES });
+        let s1 = pick(rng, SURNAMES);
+        let s2 = pick(rng, SURNAMES);
+        (
+            g.to_string(),
+            s1.to_string(),
+            Some(s2.to_string()),
+            "ES",
+            "dni",
+            fresh_dni(rng, used),
+        )
+    } else if kind < 97 {
+        let f = &FOREIGN[rng.gen_range(0..FOREIGN.len())];
+        let g = pick(rng, if female { f.f } else { f.m });
+        let s1 = pick(rng, f.surnames);
+        let s2 = f.two_surnames.then(|| pick(rng, f.surnames).to_string());
+        (
+            g.to_string(),
+            s1.to_string(),
+            s2,
+            f.nationality,
+            "nie",
+            fresh_nie(rng, used),
+        )
+    } else {
+        let g = pick(rng, if female { IT_F } else { IT_M });
+        let s1 = pick(rng, IT_SURNAMES);
+        let cf = fresh_cf(rng, used, s1, g, birth, female);
+        (
+            g.to_string(),
+            s1.to_string(),
+            None,
+            "IT",
+            "codice_fiscale",
+            cf,
+        )
+    };
+    let migrant = nationality != "ES";
+    let zone = city.zones[rng.gen_range(0..city.zones.len())];
+    let labour = match rng.gen_range(0..100) {
+        0..=54 => "long_term_unemployed",
+        55..=84 => "unemployed",
+        85..=95 => "inactive",
+        _ => "employed",
+    };
+    let since = today - Duration::days(rng.gen_range(400..2500).min(age_days - 16 * 365).max(30));
+    let isced: i16 = [0, 1, 1, 2, 2, 2, 3, 3, 4][rng.gen_range(0..9)];
+    let disability = rng.gen_bool(0.08);
+    let home = city.social.id;
+    rows.participants.push(vec![
+        V::Uuid(pid),
+        V::Uuid(home),
+        V::Text(given.clone()),
+        V::Text(s1.clone()),
+        V::OptText(s2.clone()),
+        V::Text(if female { "female" } else { "male" }.into()),
+        V::Date(birth),
+        V::OptText(Some(nationality.into())),
+        V::OptText(Some(format!(
+            "Calle {} {}",
+            pick(rng, SURNAMES),
+            rng.gen_range(1..80)
+        ))),
+        V::OptText(Some(format!("{:05}", rng.gen_range(6000..10999)))),
+        V::OptUuid(Some(zone)),
+        V::OptText(Some(format!(
+            "+34{}",
+            rng.gen_range(600_000_000u32..699_999_999)
+        ))),
+        V::OptText(None),
+        V::OptI16(Some(isced)),
+        V::Text(labour.into()),
+        V::OptDate(Some(since)),
+        V::Bool(disability),
+        V::OptI16(disability.then(|| rng.gen_range(33..76))),
+        V::I16(rng.gen_range(0..4)),
+        V::Bool(rng.gen_bool(0.15)),
+        V::Bool(rng.gen_bool(0.03)),
+        V::Bool(migrant),
+        V::Bool(rng.gen_bool(0.09)),
+        V::Bool(false),
+        V::Text(fold(&format!("{} {}", s1, s2.as_deref().unwrap_or("")))),
+        V::Text(fold(&given)),
+        V::I32(1),
+        V::Ts(now),
+        V::Uuid(city.social_worker),
+        V::Ts(now),
+    ]);
+    rows.documents.push(vec![
+        V::Uuid(ids.next()),
+        V::Uuid(pid),
+        V::Uuid(home),
+        V::Text(doc_kind.into()),
+        V::Text(doc),
+        V::Ts(now),
+    ]);
+
+    // The case in CRISOL, in any phase.
+    let opened = today - Duration::days(rng.gen_range(15..900));
+    let phase_idx = rng.gen_range(0..DEFAULT_PHASES.len());
+    let status_roll = rng.gen_range(0..100);
+    let (status, exit) = if status_roll < 10 {
+        ("suspended", None)
+    } else if status_roll < 24 {
+        let reason = if phase_idx >= 6 {
+            "employed"
+        } else if phase_idx == 5 {
+            "in_training"
+        } else {
+            ["dropped_out", "moved", "other"][rng.gen_range(0..3)]
+        };
+        ("closed", Some(reason))
+    } else {
+        ("open", None)
+    };
+    // Consents: case management always; sharing with employment and third sector for
+    // most; some withdrawn or expired so that both sides of the access rule are seen.
+    rows.consents.push(vec![
+        V::Uuid(ids.next()),
+        V::Uuid(pid),
+        V::Uuid(home),
+        V::Text("case_management".into()),
+        V::Date(opened),
+        V::OptDate(None),
+        V::OptDate(None),
+        V::OptText(None),
+        V::Text("Consentimiento firmado en la entrevista de acogida".into()),
+        V::Uuid(city.social_worker),
+        V::Uuid(home),
+        V::Ts(now),
+    ]);
+    let share_roll = rng.gen_range(0..100);
+    if share_roll < 92 {
+        let cid = ids.next();
+        let (expires, withdrawn) = match share_roll {
+            0..=3 => (Some(today - Duration::days(10)), None),
+            4..=6 => (
+                None,
+                Some((today - Duration::days(rng.gen_range(1..60))).max(opened)),
+            ),
+            _ => (None, None),
+        };
+        rows.consents.push(vec![
+            V::Uuid(cid),
+            V::Uuid(pid),
+            V::Uuid(home),
+            V::Text("sharing".into()),
+            V::Date(opened),
+            V::OptDate(expires),
+            V::OptDate(withdrawn),
+            V::OptText(withdrawn.map(|_| "Retirado a petición de la persona".to_string())),
+            V::Text("Autorización de cesión de datos firmada".into()),
+            V::Uuid(city.social_worker),
+            V::Uuid(home),
+            V::Ts(now),
+        ]);
+        for k in ["employment_service", "third_sector", "insertion_company"] {
+            rows.scopes.push(vec![
+                V::Uuid(cid),
+                V::Uuid(home),
+                V::OptUuid(None),
+                V::OptText(Some(k.into())),
+            ]);
+        }
+    }
+    let case_id = ids.next();
+    let closed_on = exit.map(|_| (opened + Duration::days(rng.gen_range(30..400))).min(today));
+    rows.cases.push(vec![
+        V::Uuid(case_id),
+        V::Uuid(pid),
+        V::Uuid(home),
+        V::Uuid(crisol),
+        V::OptUuid(Some(crisol_project)),
+        V::Uuid(home),
+        V::Uuid(city.social_worker),
+        V::Text(DEFAULT_PHASES[phase_idx].into()),
+        V::Text(status.into()),
+        V::Date(opened),
+        V::OptDate(closed_on),
+        V::OptText(exit.map(str::to_string)),
+        V::I32(1),
+        V::Ts(now),
+        V::Ts(now),
+    ]);
+    let member = |rows: &mut Rows, ids: &mut Ids, case: Uuid, user: Uuid, org: Uuid, role: &str| {
+        rows.members.push(vec![
+            V::Uuid(ids.next()),
+            V::Uuid(case),
+            V::Uuid(home),
+            V::Uuid(user),
+            V::Uuid(org),
+            V::Text(role.into()),
+            V::Ts(at(opened, 9)),
+            V::OptTs(None),
+        ]);
+    };
+    member(
+        rows,
+        ids,
+        case_id,
+        city.social_worker,
+        city.social.id,
+        "case_manager",
+    );
+    if phase_idx >= 2 {
+        member(
+            rows,
+            ids,
+            case_id,
+            city.counsellor,
+            city.employment.id,
+            "employment_reference",
+        );
+    }
+    if phase_idx >= 5 {
+        member(rows, ids, case_id, city.technician, city.ngo.id, "trainer");
+    }
+    let event = |rows: &mut Rows,
+                 ids: &mut Ids,
+                 case: Uuid,
+                 kind: &str,
+                 from: Option<&str>,
+                 to: Option<&str>,
+                 fs: Option<&str>,
+                 ts: Option<&str>,
+                 reason: Option<&str>,
+                 when: DateTime<Utc>| {
+        rows.events.push(vec![
+            V::Uuid(ids.next()),
+            V::Uuid(case),
+            V::Uuid(home),
+            V::Text(kind.into()),
+            V::OptText(from.map(str::to_string)),
+            V::OptText(to.map(str::to_string)),
+            V::OptText(fs.map(str::to_string)),
+            V::OptText(ts.map(str::to_string)),
+            V::OptText(reason.map(str::to_string)),
+            V::Uuid(city.social_worker),
+            V::Uuid(home),
+            V::Ts(when),
+        ]);
+    };
+    event(
+        rows,
+        ids,
+        case_id,
+        "opened",
+        None,
+        Some(DEFAULT_PHASES[0]),
+        None,
+        Some("open"),
+        None,
+        at(opened, 9),
+    );
+    let span = (today - opened).num_days().max(1);
+    for i in 1..=phase_idx {
+        let when = opened + Duration::days(span * i as i64 / (phase_idx as i64 + 2));
+        event(
+            rows,
+            ids,
+            case_id,
+            "phase_changed",
+            Some(DEFAULT_PHASES[i - 1]),
+            Some(DEFAULT_PHASES[i]),
+            None,
+            None,
+            Some("Acordado en la mesa técnica de casos"),
+            at(when, 10),
+        );
+    }
+    match (status, closed_on) {
+        ("suspended", _) => event(
+            rows,
+            ids,
+            case_id,
+            "suspended",
+            None,
+            None,
+            Some("open"),
+            Some("suspended"),
+            Some("Baja médica temporal"),
+            at(today - Duration::days(3), 11),
+        ),
+        ("closed", Some(d)) => event(
+            rows,
+            ids,
+            case_id,
+            "closed",
+            None,
+            None,
+            Some("open"),
+            Some("closed"),
+            Some("Cierre del itinerario"),
+            at(d, 12),
+        ),
+        _ => {}
+    }
+    let mut count = 1;
+    // Participants in training or beyond were preselected for CRISOL-FORMACIÓN.
+    if phase_idx >= 5 && status == "open" {
+        let fid = ids.next();
+        let fphase = ["training", "employment", "follow_up"][(phase_idx - 5).min(2)];
+        let fopened = opened + Duration::days(span / 2);
+        rows.cases.push(vec![
+            V::Uuid(fid),
+            V::Uuid(pid),
+            V::Uuid(home),
+            V::Uuid(formacion),
+            V::OptUuid(Some(formacion_project)),
+            V::Uuid(home),
+            V::Uuid(city.social_worker),
+            V::Text(fphase.into()),
+            V::Text("open".into()),
+            V::Date(fopened),
+            V::OptDate(None),
+            V::OptText(None),
+            V::I32(1),
+            V::Ts(now),
+            V::Ts(now),
+        ]);
+        member(
+            rows,
+            ids,
+            fid,
+            city.social_worker,
+            city.social.id,
+            "case_manager",
+        );
+        member(rows, ids, fid, city.technician, city.ngo.id, "trainer");
+        member(
+            rows,
+            ids,
+            fid,
+            city.counsellor,
+            city.employment.id,
+            "employment_reference",
+        );
+        event(
+            rows,
+            ids,
+            fid,
+            "opened",
+            None,
+            Some("preselection"),
+            None,
+            Some("open"),
+            Some("Preseleccionada desde CRISOL"),
+            at(fopened, 9),
+        );
+        count += 1;
+    }
+    count
+}
+
+/// The demo's logins, for printing at start-up.
+pub fn demo_logins() -> Vec<DemoLogin> {
+    let l = |u: &str, role: &'static str, org: &str| DemoLogin {
+        username: u.into(),
+        role,
+        organisation: org.into(),
+    };
+    vec![
+        l(
+            "ts.badajoz",
+            "social_worker",
+            "Servicios Sociales de Atención Social Básica de Badajoz",
+        ),
+        l(
+            "orienta.badajoz",
+            "employment_counsellor",
+            "Centro de Empleo SEXPE Badajoz",
+        ),
+        l(
+            "tecnico.badajoz",
+            "technician",
+            "Asociación Puentes de Inclusión",
+        ),
+        l(
+            "gestora.badajoz",
+            "case_manager",
+            "Servicios Sociales de Atención Social Básica de Badajoz",
+        ),
+        l(
+            "coordina.crisol",
+            "coordinator",
+            "Servicios Sociales de Atención Social Básica de Badajoz",
+        ),
+        l(
+            "programa.junta",
+            "programme_manager",
+            "Consejería de Sanidad y Servicios Sociales",
+        ),
+        l("auditoria", "auditor", "Delegación de Protección de Datos"),
+        l(
+            "admin",
+            "admin",
+            "Junta de Extremadura — Servicio de Informática",
+        ),
+    ]
+}

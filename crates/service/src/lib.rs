@@ -60,6 +60,19 @@ pub struct Settings {
     pub pseudonym_key: Vec<u8>,
 }
 
+impl Settings {
+    /// Defaults, with the pseudonym key from `ITINERA_PSEUDONYM_KEY` when set.
+    pub fn from_env() -> Self {
+        let mut s = Settings::default();
+        if let Ok(k) = std::env::var("ITINERA_PSEUDONYM_KEY") {
+            if !k.is_empty() {
+                s.pseudonym_key = k.into_bytes();
+            }
+        }
+        s
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {

@@ -40,9 +40,15 @@ pub(crate) async fn require_basis(
     pid: Uuid,
 ) -> Result<Basis, Error> {
     actor.require_person(cap)?;
-    access::basis(tx, pid, actor.organisation_id, actor.organisation_kind, ctx.today())
-        .await?
-        .ok_or(Error::NotFound)
+    access::basis(
+        tx,
+        pid,
+        actor.organisation_id,
+        actor.organisation_kind,
+        ctx.today(),
+    )
+    .await?
+    .ok_or(Error::NotFound)
 }
 
 async fn check_territory(tx: &mut Tx, id: Option<Uuid>) -> Result<(), Error> {
@@ -67,17 +73,41 @@ impl Services {
         let mut tx = self.store.write().await?;
         check_territory(&mut tx, data.territory_id).await?;
         let id = Uuid::now_v7();
-        participants::insert(&mut tx, id, actor.organisation_id, &data, actor.user_id, ctx.now).await?;
-        audit(&mut tx, Some(actor), ctx, "participant.create", "participant", Some(id), json!({})).await?;
+        participants::insert(
+            &mut tx,
+            id,
+            actor.organisation_id,
+            &data,
+            actor.user_id,
+            ctx.now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "participant.create",
+            "participant",
+            Some(id),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// A participant's whole page: record, cases, consents and who may see them.
-    pub async fn participant(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<ParticipantView, Error> {
+    pub async fn participant(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<ParticipantView, Error> {
         let mut tx = self.store.write().await?;
         let basis = require_basis(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
-        let participant = participants::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let participant = participants::get(&mut tx, id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let cases = cases::for_participant(&mut tx, id).await?;
         let consents = consents::list(&mut tx, id)
             .await?
@@ -88,9 +118,24 @@ impl Services {
             })
             .collect();
         let viewers = consents::viewers(&mut tx, id, ctx.today()).await?;
-        audit(&mut tx, Some(actor), ctx, "participant.read", "participant", Some(id), json!({})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "participant.read",
+            "participant",
+            Some(id),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(ParticipantView { participant, basis, cases, consents, viewers })
+        Ok(ParticipantView {
+            participant,
+            basis,
+            cases,
+            consents,
+            viewers,
+        })
     }
 
     /// Edits a participant's record; `version` is the one the editor saw.
@@ -107,10 +152,29 @@ impl Services {
         require_basis(&mut tx, actor, ctx, Capability::WritePersonData, id).await?;
         let data = data?;
         check_territory(&mut tx, data.territory_id).await?;
-        let current = participants::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        let v = participants::update(&mut tx, id, current.home_organisation_id, version, &data, ctx.now).await?;
+        let current = participants::get(&mut tx, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let v = participants::update(
+            &mut tx,
+            id,
+            current.home_organisation_id,
+            version,
+            &data,
+            ctx.now,
+        )
+        .await?;
         let changed = changed_fields(&current.data.to_input(), input);
-        audit(&mut tx, Some(actor), ctx, "participant.update", "participant", Some(id), json!({"fields": changed})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "participant.update",
+            "participant",
+            Some(id),
+            json!({"fields": changed}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -125,9 +189,26 @@ impl Services {
     ) -> Result<Page<Summary>, Error> {
         actor.require(Capability::ReadPersonData)?;
         let mut tx = self.store.write().await?;
-        let found = participants::search(&mut tx, actor.organisation_id, actor.organisation_kind, ctx.today(), query, page).await?;
+        let found = participants::search(
+            &mut tx,
+            actor.organisation_id,
+            actor.organisation_kind,
+            ctx.today(),
+            query,
+            page,
+        )
+        .await?;
         let ids: Vec<Uuid> = found.items.iter().map(|s| s.id).collect();
-        audit(&mut tx, Some(actor), ctx, "participant.search", "participant", None, json!({"results": ids})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "participant.search",
+            "participant",
+            None,
+            json!({"results": ids}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(found)
     }
@@ -136,17 +217,31 @@ impl Services {
     pub async fn visible_count(&self, actor: &Actor) -> Result<i64, Error> {
         actor.require(Capability::ReadPersonData)?;
         let mut tx = self.store.read().await?;
-        let n = participants::count_visible(&mut tx, actor.organisation_id, actor.organisation_kind, self.now().date_naive()).await?;
+        let n = participants::count_visible(
+            &mut tx,
+            actor.organisation_id,
+            actor.organisation_kind,
+            self.now().date_naive(),
+        )
+        .await?;
         tx.rollback().await?;
         Ok(n)
     }
 
-    pub async fn add_consent(&self, actor: &Actor, ctx: &Ctx, pid: Uuid, input: &ConsentInput) -> Result<Uuid, Error> {
+    pub async fn add_consent(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        pid: Uuid,
+        input: &ConsentInput,
+    ) -> Result<Uuid, Error> {
         let data = input.validate(ctx.today());
         let mut tx = self.store.write().await?;
         require_basis(&mut tx, actor, ctx, Capability::WritePersonData, pid).await?;
         let data = data?;
-        let p = participants::get(&mut tx, pid).await?.ok_or(Error::NotFound)?;
+        let p = participants::get(&mut tx, pid)
+            .await?
+            .ok_or(Error::NotFound)?;
         let id = Uuid::now_v7();
         consents::insert(
             &mut tx,
@@ -161,7 +256,16 @@ impl Services {
             },
         )
         .await?;
-        audit(&mut tx, Some(actor), ctx, "consent.create", "participant", Some(pid), json!({"consent": id, "purpose": data.purpose.code()})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "consent.create",
+            "participant",
+            Some(pid),
+            json!({"consent": id, "purpose": data.purpose.code()}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -175,7 +279,9 @@ impl Services {
         note: &str,
     ) -> Result<Uuid, Error> {
         let mut tx = self.store.write().await?;
-        let (pid, given_on, withdrawn_on) = consents::get(&mut tx, consent_id).await?.ok_or(Error::NotFound)?;
+        let (pid, given_on, withdrawn_on) = consents::get(&mut tx, consent_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         require_basis(&mut tx, actor, ctx, Capability::WritePersonData, pid).await?;
         let on: NaiveDate = if on.trim().is_empty() {
             ctx.today()
@@ -188,7 +294,16 @@ impl Services {
         })?;
         let note = itinera_domain::text::clean(note);
         consents::withdraw(&mut tx, consent_id, on, note.as_deref()).await?;
-        audit(&mut tx, Some(actor), ctx, "consent.withdraw", "participant", Some(pid), json!({"consent": consent_id})).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "consent.withdraw",
+            "participant",
+            Some(pid),
+            json!({"consent": consent_id}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(pid)
     }
@@ -207,7 +322,27 @@ fn changed_fields(before: &ParticipantInput, after: &ParticipantInput) -> Vec<&'
 }
 
 const FIELDS: &[&str] = &[
-    "given_name", "surname1", "surname2", "sex", "birth_date", "nationality", "address", "postcode",
-    "territory_id", "phone", "email", "isced_level", "labour_status", "labour_status_since", "disability",
-    "disability_degree", "dependants", "single_parent", "homeless", "migrant", "minority", "rural", "documents",
+    "given_name",
+    "surname1",
+    "surname2",
+    "sex",
+    "birth_date",
+    "nationality",
+    "address",
+    "postcode",
+    "territory_id",
+    "phone",
+    "email",
+    "isced_level",
+    "labour_status",
+    "labour_status_since",
+    "disability",
+    "disability_degree",
+    "dependants",
+    "single_parent",
+    "homeless",
+    "migrant",
+    "minority",
+    "rural",
+    "documents",
 ];

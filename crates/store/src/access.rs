@@ -60,7 +60,13 @@ pub async fn facts(tx: &mut Tx, pid: Uuid) -> Result<Option<PersonFacts>, Error>
         "SELECT DISTINCT m.organisation_id FROM case_team_members m JOIN cases c ON c.id = m.case_id \
          WHERE c.participant_id = $1 AND m.removed_at IS NULL"
     ).bind(pid).fetch_all(c).await.map_err(db_err))?;
-    type ConsentRow = (Uuid, String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
+    type ConsentRow = (
+        Uuid,
+        String,
+        NaiveDate,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    );
     let rows: Vec<ConsentRow> = on_tx!(tx, c => sqlx::query_as(
         "SELECT id, purpose, given_on, expires_on, withdrawn_on FROM consents WHERE participant_id = $1"
     ).bind(pid).fetch_all(c).await.map_err(db_err))?;

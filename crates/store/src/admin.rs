@@ -59,7 +59,11 @@ pub async fn organisation(tx: &mut Tx, id: Uuid) -> Result<Option<Organisation>,
     on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
 }
 
-pub async fn upsert_organisation(tx: &mut Tx, o: &Organisation, now: DateTime<Utc>) -> Result<(), Error> {
+pub async fn upsert_organisation(
+    tx: &mut Tx,
+    o: &Organisation,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     let same_name: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
         "SELECT id FROM organisations WHERE name = $1 AND id <> $2"
     ).bind(&o.name).bind(o.id).fetch_optional(c).await.map_err(db_err))?;
@@ -127,11 +131,18 @@ pub async fn phases(tx: &mut Tx, programme_id: Uuid) -> Result<Vec<Phase>, Error
 }
 
 /// Replaces a programme's workflow. Phases still used by a case cannot be dropped.
-pub async fn set_phases(tx: &mut Tx, programme_id: Uuid, phases: &[(String, String)]) -> Result<(), Error> {
+pub async fn set_phases(
+    tx: &mut Tx,
+    programme_id: Uuid,
+    phases: &[(String, String)],
+) -> Result<(), Error> {
     let used: Vec<String> = on_tx!(tx, c => sqlx::query_scalar(
         "SELECT DISTINCT phase FROM cases WHERE programme_id = $1"
     ).bind(programme_id).fetch_all(c).await.map_err(db_err))?;
-    if used.iter().any(|u| !phases.iter().any(|(code, _)| code == u)) {
+    if used
+        .iter()
+        .any(|u| !phases.iter().any(|(code, _)| code == u))
+    {
         return Err(Error::field("phases", "validation.phase.in_use"));
     }
     on_tx!(tx, c => sqlx::query("DELETE FROM programme_phases WHERE programme_id = $1")
@@ -157,7 +168,11 @@ pub async fn funding(tx: &mut Tx, programme_id: Uuid) -> Result<Vec<Funding>, Er
     ).bind(programme_id).fetch_all(c).await.map_err(db_err))
 }
 
-pub async fn set_funding(tx: &mut Tx, programme_id: Uuid, shares: &[(String, i32)]) -> Result<(), Error> {
+pub async fn set_funding(
+    tx: &mut Tx,
+    programme_id: Uuid,
+    shares: &[(String, i32)],
+) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query("DELETE FROM funding_sources WHERE programme_id = $1")
         .bind(programme_id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     for (fund, bp) in shares {
@@ -246,7 +261,11 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn record_login_failure(tx: &mut Tx, id: Uuid, locked_until: Option<DateTime<Utc>>) -> Result<(), Error> {
+pub async fn record_login_failure(
+    tx: &mut Tx,
+    id: Uuid,
+    locked_until: Option<DateTime<Utc>>,
+) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE id = $1"
     ).bind(id).bind(locked_until).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
@@ -295,7 +314,13 @@ pub async fn professionals(tx: &mut Tx) -> Result<Vec<Professional>, Error> {
     ).fetch_all(c).await.map_err(db_err))
 }
 
-pub async fn add_membership(tx: &mut Tx, user_id: Uuid, org: Uuid, role: &str, now: DateTime<Utc>) -> Result<(), Error> {
+pub async fn add_membership(
+    tx: &mut Tx,
+    user_id: Uuid,
+    org: Uuid,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     let existing: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
         "SELECT id FROM memberships WHERE user_id = $1 AND organisation_id = $2 AND role = $3"
     ).bind(user_id).bind(org).bind(role).fetch_optional(c).await.map_err(db_err))?;
@@ -357,7 +382,11 @@ pub async fn revoke_token(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<b
 }
 
 /// The user and organisation of a live token.
-pub async fn token_owner(tx: &mut Tx, hash: &str, now: DateTime<Utc>) -> Result<Option<(Uuid, Uuid)>, Error> {
+pub async fn token_owner(
+    tx: &mut Tx,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Uuid, Uuid)>, Error> {
     let row: Option<(Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = on_tx!(tx, c => sqlx::query_as(
         "SELECT user_id, organisation_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1"
     ).bind(hash).fetch_optional(c).await.map_err(db_err))?;

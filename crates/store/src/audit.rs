@@ -120,12 +120,14 @@ pub struct Filter {
 
 /// Entries matching `f`, newest first.
 pub async fn list(tx: &mut Tx, f: &Filter, page: PageRequest) -> Result<Page<Entry>, Error> {
-    let from = f.from.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc());
-    let to = f
-        .to
-        .and_then(|d| d.succ_opt())
+    let from = f
+        .from
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|d| d.and_utc());
+    let to =
+        f.to.and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc());
     let rows: Vec<Entry> = on_tx!(tx, c => sqlx::query_as(
         "SELECT seq, at, actor_user_id, actor_organisation_id, action, entity, entity_id, request_id, client_addr, detail, prev_hash, hash \
          FROM audit_log \

@@ -144,7 +144,12 @@ pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> Result<Uuid, Error> {
     Ok(id)
 }
 
-pub async fn remove_member(tx: &mut Tx, case_id: Uuid, member_id: Uuid, now: DateTime<Utc>) -> Result<bool, Error> {
+pub async fn remove_member(
+    tx: &mut Tx,
+    case_id: Uuid,
+    member_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
     let r = on_tx!(tx, c => sqlx::query(
         "UPDATE case_team_members SET removed_at = $3 WHERE id = $2 AND case_id = $1 AND removed_at IS NULL"
     ).bind(case_id).bind(member_id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;

@@ -89,13 +89,21 @@ pub async fn list(tx: &mut Tx, participant_id: Uuid) -> Result<Vec<Consent>, Err
     Ok(rows)
 }
 
-pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<(Uuid, NaiveDate, Option<NaiveDate>)>, Error> {
+pub async fn get(
+    tx: &mut Tx,
+    id: Uuid,
+) -> Result<Option<(Uuid, NaiveDate, Option<NaiveDate>)>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT participant_id, given_on, withdrawn_on FROM consents WHERE id = $1"
     ).bind(id).fetch_optional(c).await.map_err(db_err))
 }
 
-pub async fn withdraw(tx: &mut Tx, id: Uuid, on: NaiveDate, note: Option<&str>) -> Result<(), Error> {
+pub async fn withdraw(
+    tx: &mut Tx,
+    id: Uuid,
+    on: NaiveDate,
+    note: Option<&str>,
+) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query("UPDATE consents SET withdrawn_on = $2, withdrawal_note = $3 WHERE id = $1 AND withdrawn_on IS NULL")
         .bind(id).bind(on).bind(note).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
@@ -110,7 +118,11 @@ pub struct Viewer {
     pub organisation_kind: String,
 }
 
-pub async fn viewers(tx: &mut Tx, participant_id: Uuid, today: NaiveDate) -> Result<Vec<Viewer>, Error> {
+pub async fn viewers(
+    tx: &mut Tx,
+    participant_id: Uuid,
+    today: NaiveDate,
+) -> Result<Vec<Viewer>, Error> {
     let sql = format!(
         "SELECT o.id AS organisation_id, o.name AS organisation_name, o.kind AS organisation_kind FROM organisations o, participants p \
          WHERE p.id = $1 AND {} ORDER BY o.name",

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod admin;
 pub mod audit;
+pub mod bulk;
 pub mod cases;
 pub mod consents;
 pub mod participants;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use itinera_domain::Error;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+use sqlx::{ConnectOptions, PgPool, Postgres, Sqlite, SqlitePool};
 
 /// Runs `$body` with `$c` bound to the transaction's connection, whichever the engine.
 /// The body is compiled once per driver, so it must be engine-neutral SQL.
@@ -86,7 +87,10 @@ impl Store {
     /// `synchronous=FULL`) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store, Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(db_err)?;
+            // Statement logs would print every query at INFO; request logs suffice.
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(db_err)?
+                .disable_statement_logging();
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -96,7 +100,10 @@ impl Store {
             Ok(Store {
                 pools: Pools::Postgres(pool),
             })
-        } else if let Some(path) = url.strip_prefix("sqlite://").or(url.strip_prefix("sqlite:")) {
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or(url.strip_prefix("sqlite:"))
+        {
             let opts = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -105,7 +112,8 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                .disable_statement_logging();
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)

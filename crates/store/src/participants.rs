@@ -151,7 +151,8 @@ const SELECT: &str = "SELECT p.id, p.home_organisation_id, o.name AS home_organi
 /// Loads a participant with no access check: callers check the basis first.
 pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<Participant>, Error> {
     let sql = format!("{SELECT} WHERE p.id = $1");
-    let row: Option<Row> = on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))?;
+    let row: Option<Row> =
+        on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))?;
     let Some(r) = row else { return Ok(None) };
     let docs: Vec<(String, String)> = on_tx!(tx, c => sqlx::query_as(
         "SELECT kind, number FROM participant_documents WHERE participant_id = $1 ORDER BY created_at, kind"

@@ -124,13 +124,12 @@ pub async fn describe(store: &Store) -> Result<Vec<ColumnInfo>, Error> {
     for table in TABLES {
         let rows: Vec<(String, String, bool)> = match &mut tx {
             crate::Tx::Sqlite(t) => {
-                let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-                    "SELECT name, type, \"notnull\", pk FROM pragma_table_info($1)",
-                )
-                .bind(table)
-                .fetch_all(&mut **t)
-                .await
-                .map_err(db_err)?;
+                let rows: Vec<(String, String, i64, i64)> =
+                    sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info($1)")
+                        .bind(table)
+                        .fetch_all(&mut **t)
+                        .await
+                        .map_err(db_err)?;
                 rows.into_iter()
                     // A primary key is NOT NULL on PostgreSQL; SQLite reports it as nullable.
                     .map(|(n, ty, nn, pk)| (n, ty, nn != 0 || pk != 0))
@@ -144,7 +143,9 @@ pub async fn describe(store: &Store) -> Result<Vec<ColumnInfo>, Error> {
                 .fetch_all(&mut **t)
                 .await
                 .map_err(db_err)?;
-                rows.into_iter().map(|(n, ty, nullable)| (n, ty, nullable == "NO")).collect()
+                rows.into_iter()
+                    .map(|(n, ty, nullable)| (n, ty, nullable == "NO"))
+                    .collect()
             }
         };
         for (column, ty, not_null) in rows {

@@ -50,7 +50,11 @@ pub async fn delete(tx: &mut Tx, id_hash: &str) -> Result<(), Error> {
 }
 
 /// Removes sessions idle since before `idle_before` or created before `created_before`.
-pub async fn purge(tx: &mut Tx, idle_before: DateTime<Utc>, created_before: DateTime<Utc>) -> Result<u64, Error> {
+pub async fn purge(
+    tx: &mut Tx,
+    idle_before: DateTime<Utc>,
+    created_before: DateTime<Utc>,
+) -> Result<u64, Error> {
     let r = on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(idle_before).bind(created_before).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(r)

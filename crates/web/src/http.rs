@@ -25,7 +25,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = StatusCode;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<RequestCtx>().cloned().ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+        parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
@@ -78,38 +82,62 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
 
 /// Gives every request an id, its client address and the time (from the injected
 /// clock); checks the origin of state-changing browser requests; adds security headers.
-pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn request_context(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let request_id = Uuid::now_v7().to_string();
     let client_addr = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
-    let ctx = Ctx { now: state.services.now(), request_id: request_id.clone(), client_addr };
+    let ctx = Ctx {
+        now: state.services.now(),
+        request_id: request_id.clone(),
+        client_addr,
+    };
     req.extensions_mut().insert(RequestCtx(ctx));
     let is_api = req.uri().path().starts_with("/api/");
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && !is_api && !same_origin(req.headers()) {
         let lang = lang_of(req.headers());
-        return (StatusCode::FORBIDDEN, itinera_i18n::t(lang, "error.cross_site")).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            itinera_i18n::t(lang, "error.cross_site"),
+        )
+            .into_response();
     }
     let started = std::time::Instant::now();
     let method = req.method().clone();
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("x-request-id", HeaderValue::from_str(&request_id).unwrap_or(HeaderValue::from_static("")));
+    h.insert(
+        "x-request-id",
+        HeaderValue::from_str(&request_id).unwrap_or(HeaderValue::from_static("")),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.secure_cookies {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     tracing::info!(
         request_id,
@@ -142,7 +170,11 @@ fn same_origin(h: &HeaderMap) -> bool {
 
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let _ = &state;
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"status":"ok"}"#,
+    )
 }
 
 #[cfg(test)]
@@ -152,7 +184,10 @@ mod tests {
     #[test]
     fn reads_cookies() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; itinera_lang=ca; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; itinera_lang=ca; b=2"),
+        );
         assert_eq!(cookie(&h, LANG_COOKIE), Some("ca"));
         assert_eq!(lang_of(&h), Lang::Ca);
     }
@@ -161,9 +196,15 @@ mod tests {
     fn origin_checks() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("localhost:8080"));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://localhost:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://localhost:8080"),
+        );
         assert!(same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(!same_origin(&h));
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(!same_origin(&h));

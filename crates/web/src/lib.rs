@@ -27,7 +27,9 @@ impl LoginLimiter {
 
     /// Counts one attempt; false when the address is over the limit.
     pub fn allow(&self, ip: IpAddr, now: chrono::DateTime<chrono::Utc>) -> bool {
-        let Ok(mut m) = self.hits.lock() else { return true };
+        let Ok(mut m) = self.hits.lock() else {
+            return true;
+        };
         if m.len() > 100_000 {
             m.retain(|_, (_, start)| (now - *start).num_seconds() < Self::WINDOW_SECS);
         }
@@ -50,7 +52,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(services: Services, secure_cookies: bool) -> Self {
-        AppState { services, secure_cookies, limiter: Arc::new(LoginLimiter::default()) }
+        AppState {
+            services,
+            secure_cookies,
+            limiter: Arc::new(LoginLimiter::default()),
+        }
     }
 }
 
@@ -60,6 +66,9 @@ pub fn app(state: AppState) -> Router {
         .merge(views::router())
         .nest("/api/v1", api::router())
         .route("/health", axum::routing::get(http::health))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), http::request_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::request_context,
+        ))
         .with_state(state)
 }

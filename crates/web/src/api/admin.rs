@@ -8,8 +8,8 @@ use axum::{Json, Router};
 use itinera_domain::access::Capability;
 use itinera_domain::Page;
 use itinera_service::admin::{
-    MembershipInput, OrganisationInput, ProgrammeInput, ProgrammeView, ProjectInput, TerritoryInput, TokenInput,
-    UserInput,
+    MembershipInput, OrganisationInput, ProgrammeInput, ProgrammeView, ProjectInput,
+    TerritoryInput, TokenInput, UserInput,
 };
 use itinera_service::aggregates::ProgrammeOverview;
 use itinera_service::audit::AuditQuery;
@@ -26,8 +26,14 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/territories", get(territories).post(create_territory))
-        .route("/organisations", get(organisations).post(create_organisation))
-        .route("/organisations/{id}", axum::routing::put(update_organisation))
+        .route(
+            "/organisations",
+            get(organisations).post(create_organisation),
+        )
+        .route(
+            "/organisations/{id}",
+            axum::routing::put(update_organisation),
+        )
         .route("/programmes", get(programmes).post(create_programme))
         .route("/programmes/{id}", get(programme).put(update_programme))
         .route("/programmes/{id}/projects", post(add_project))
@@ -42,7 +48,10 @@ pub fn router() -> Router<AppState> {
         .route("/audit-entries/verification", get(verify))
 }
 
-async fn territories(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Vec<Territory>>> {
+async fn territories(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<Json<Vec<Territory>>> {
     Ok(Json(s.services.territories(&a).await?))
 }
 
@@ -56,7 +65,10 @@ async fn create_territory(
     Ok(created(format!("/api/v1/territories/{id}"), id))
 }
 
-async fn organisations(State(s): State<AppState>, ApiActor(_): ApiActor) -> ApiResult<Json<Vec<Organisation>>> {
+async fn organisations(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+) -> ApiResult<Json<Vec<Organisation>>> {
     Ok(Json(s.services.organisations().await?))
 }
 
@@ -81,11 +93,18 @@ async fn update_organisation(
     Ok(Json(json!({"id": id})))
 }
 
-async fn programmes(State(s): State<AppState>, ApiActor(_): ApiActor) -> ApiResult<Json<Vec<Programme>>> {
+async fn programmes(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+) -> ApiResult<Json<Vec<Programme>>> {
     Ok(Json(s.services.programmes().await?))
 }
 
-async fn programme(State(s): State<AppState>, ApiActor(_): ApiActor, Path(id): Path<Uuid>) -> ApiResult<Json<ProgrammeView>> {
+async fn programme(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ProgrammeView>> {
     Ok(Json(s.services.programme(id).await?))
 }
 
@@ -128,7 +147,11 @@ async fn overview(
     Path(id): Path<Uuid>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<ProgrammeOverview>> {
-    Ok(Json(s.services.programme_overview(&a, &ctx, id, p.request()).await?))
+    Ok(Json(
+        s.services
+            .programme_overview(&a, &ctx, id, p.request())
+            .await?,
+    ))
 }
 
 async fn users(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Value>> {
@@ -188,7 +211,10 @@ async fn remove_membership(
     Ok(Json(json!({"id": mid, "removed": true})))
 }
 
-async fn tokens(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Vec<itinera_store::admin::Token>>> {
+async fn tokens(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<Json<Vec<itinera_store::admin::Token>>> {
     Ok(Json(s.services.tokens(&a).await?))
 }
 
@@ -200,7 +226,10 @@ async fn create_token(
 ) -> ApiResult<Response> {
     a.require(Capability::Administer)?;
     let token = s.services.create_token(Some(&a), &ctx, &b).await?;
-    Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::CREATED, Json(json!({"token": token})))))
+    Ok(axum::response::IntoResponse::into_response((
+        axum::http::StatusCode::CREATED,
+        Json(json!({"token": token})),
+    )))
 }
 
 async fn revoke_token(

@@ -35,7 +35,13 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")], OPENAPI)
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        OPENAPI,
+    )
 }
 
 async fn me(ApiActor(actor): ApiActor) -> Json<Actor> {
@@ -58,9 +64,11 @@ struct PendingProblem(std::sync::Arc<Error>);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = status.into_response();
-        r.extensions_mut().insert(PendingProblem(std::sync::Arc::new(self.0)));
+        r.extensions_mut()
+            .insert(PendingProblem(std::sync::Arc::new(self.0)));
         r
     }
 }
@@ -90,16 +98,24 @@ pub fn problem(e: &Error, lang: Lang, request_id: &str) -> serde_json::Value {
 
 async fn render_problems(req: Request, next: Next) -> Response {
     let lang = lang_of(req.headers());
-    let request_id = req.extensions().get::<RequestCtx>().map(|c| c.0.request_id.clone()).unwrap_or_default();
+    let request_id = req
+        .extensions()
+        .get::<RequestCtx>()
+        .map(|c| c.0.request_id.clone())
+        .unwrap_or_default();
     let res = next.run(req).await;
     let Some(PendingProblem(e)) = res.extensions().get::<PendingProblem>().cloned() else {
         return res;
     };
     let status = res.status();
     let mut out = (status, Json(problem(&e, lang, &request_id))).into_response();
-    out.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     if matches!(*e, Error::Unauthenticated) {
-        out.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        out.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     out
 }
@@ -110,7 +126,10 @@ pub struct ApiActor(pub Actor);
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -118,7 +137,9 @@ impl FromRequestParts<AppState> for ApiActor {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(ApiError(Error::Unauthenticated))?;
         let now = state.services.now();
-        Ok(ApiActor(state.services.token_actor(token.trim(), now).await?))
+        Ok(ApiActor(
+            state.services.token_actor(token.trim(), now).await?,
+        ))
     }
 }
 
@@ -131,7 +152,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError(Error::field("body", "error.json_content_type"))),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError(Error::field("body", "error.json_content_type")))
+            }
             Err(_) => Err(ApiError(Error::field("body", "error.bad_json"))),
         }
     }

@@ -23,7 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/participants", get(list).post(create))
         .route("/participants/search", post(search))
         .route("/participants/{id}", get(show).put(update))
-        .route("/participants/{id}/consents", get(consents).post(add_consent))
+        .route(
+            "/participants/{id}/consents",
+            get(consents).post(add_consent),
+        )
         .route("/participants/{id}/cases", get(cases_of).post(open_case))
         .route("/consents/{id}/withdrawal", post(withdraw))
         .route("/cases/{id}", get(case))
@@ -39,7 +42,11 @@ async fn list(
     RequestCtx(ctx): RequestCtx,
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<Page<Summary>>> {
-    Ok(Json(s.services.search_participants(&a, &ctx, "", p.request()).await?))
+    Ok(Json(
+        s.services
+            .search_participants(&a, &ctx, "", p.request())
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -57,7 +64,11 @@ async fn search(
     RequestCtx(ctx): RequestCtx,
     ApiJson(b): ApiJson<SearchBody>,
 ) -> ApiResult<Json<Page<Summary>>> {
-    Ok(Json(s.services.search_participants(&a, &ctx, &b.q, PageRequest::new(b.page, b.per_page)).await?))
+    Ok(Json(
+        s.services
+            .search_participants(&a, &ctx, &b.q, PageRequest::new(b.page, b.per_page))
+            .await?,
+    ))
 }
 
 async fn create(
@@ -93,7 +104,10 @@ async fn update(
     Path(id): Path<Uuid>,
     ApiJson(b): ApiJson<UpdateBody>,
 ) -> ApiResult<Json<Value>> {
-    let v = s.services.update_participant(&a, &ctx, id, b.version, &b.data).await?;
+    let v = s
+        .services
+        .update_participant(&a, &ctx, id, b.version, &b.data)
+        .await?;
     Ok(Json(json!({"id": id, "version": v})))
 }
 
@@ -132,7 +146,10 @@ async fn withdraw(
     Path(id): Path<Uuid>,
     ApiJson(b): ApiJson<WithdrawBody>,
 ) -> ApiResult<Json<Value>> {
-    let pid = s.services.withdraw_consent(&a, &ctx, id, &b.withdrawn_on, &b.note).await?;
+    let pid = s
+        .services
+        .withdraw_consent(&a, &ctx, id, &b.withdrawn_on, &b.note)
+        .await?;
     Ok(Json(json!({"id": id, "participant_id": pid})))
 }
 

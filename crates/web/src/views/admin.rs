@@ -10,8 +10,8 @@ use itinera_domain::org::{OrganisationKind, TerritoryLevel};
 use itinera_domain::PageRequest;
 use itinera_i18n::Lang;
 use itinera_service::admin::{
-    MembershipInput, OrganisationInput, ProgrammeInput, ProgrammeView, ProjectInput, TerritoryInput, TokenInput,
-    UserInput,
+    MembershipInput, OrganisationInput, ProgrammeInput, ProgrammeView, ProjectInput,
+    TerritoryInput, TokenInput, UserInput,
 };
 use itinera_service::aggregates::ProgrammeOverview;
 use itinera_service::audit::AuditQuery;
@@ -21,23 +21,41 @@ use itinera_store::audit::{Entry, Verification};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult};
+use super::{
+    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
+    ViewResult,
+};
 use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(index))
-        .route("/admin/territories", get(territories).post(create_territory))
-        .route("/admin/organisations", get(organisations).post(create_organisation))
-        .route("/admin/organisations/{id}", get(organisation).post(update_organisation))
+        .route(
+            "/admin/territories",
+            get(territories).post(create_territory),
+        )
+        .route(
+            "/admin/organisations",
+            get(organisations).post(create_organisation),
+        )
+        .route(
+            "/admin/organisations/{id}",
+            get(organisation).post(update_organisation),
+        )
         .route("/admin/programmes", get(programmes).post(create_programme))
-        .route("/admin/programmes/{id}", get(programme).post(update_programme))
+        .route(
+            "/admin/programmes/{id}",
+            get(programme).post(update_programme),
+        )
         .route("/admin/programmes/{id}/projects", post(add_project))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{id}", get(user))
         .route("/admin/users/{id}/memberships", post(add_membership))
-        .route("/admin/users/{id}/memberships/{mid}/remove", post(remove_membership))
+        .route(
+            "/admin/users/{id}/memberships/{mid}/remove",
+            post(remove_membership),
+        )
         .route("/admin/users/{id}/active", post(set_active))
         .route("/admin/tokens", get(tokens).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
@@ -57,7 +75,9 @@ struct IndexPage {
 
 async fn index(headers: HeaderMap, Session(session): Session) -> ViewResult {
     require_admin(&session)?;
-    Ok(render(&IndexPage { page: PageCtx::new(lang_of(&headers), Some(&session), "admin.title") }))
+    Ok(render(&IndexPage {
+        page: PageCtx::new(lang_of(&headers), Some(&session), "admin.title"),
+    }))
 }
 
 // ---- Territories -------------------------------------------------------------------
@@ -73,14 +93,25 @@ struct TerritoriesPage {
 
 impl TerritoriesPage {
     fn levels(&self) -> Vec<(&'static str, String)> {
-        TerritoryLevel::ALL.iter().map(|l| (l.code(), self.page.code("territory_level", l.code()))).collect()
+        TerritoryLevel::ALL
+            .iter()
+            .map(|l| (l.code(), self.page.code("territory_level", l.code())))
+            .collect()
     }
     fn parent_name(&self, id: &Option<Uuid>) -> String {
-        id.and_then(|id| self.territories.iter().find(|t| t.id == id)).map(|t| t.name.clone()).unwrap_or_default()
+        id.and_then(|id| self.territories.iter().find(|t| t.id == id))
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
     }
 }
 
-async fn territories_page(s: &AppState, lang: Lang, session: &SessionInfo, input: TerritoryInput, errors: FormErrors) -> Result<TerritoriesPage, ViewError> {
+async fn territories_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    input: TerritoryInput,
+    errors: FormErrors,
+) -> Result<TerritoriesPage, ViewError> {
     Ok(TerritoriesPage {
         page: PageCtx::new(lang, Some(session), "admin.territories"),
         territories: s.services.territories(&session.actor).await?,
@@ -89,10 +120,23 @@ async fn territories_page(s: &AppState, lang: Lang, session: &SessionInfo, input
     })
 }
 
-async fn territories(State(s): State<AppState>, headers: HeaderMap, Session(session): Session) -> ViewResult {
+async fn territories(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    Ok(render(&territories_page(&s, lang, &session, TerritoryInput::default(), FormErrors::none(lang)).await?))
+    Ok(render(
+        &territories_page(
+            &s,
+            lang,
+            &session,
+            TerritoryInput::default(),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
 }
 
 async fn create_territory(
@@ -103,11 +147,17 @@ async fn create_territory(
     CsrfForm(input): CsrfForm<TerritoryInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.create_territory(&session.actor, &ctx, &input).await {
+    match s
+        .services
+        .create_territory(&session.actor, &ctx, &input)
+        .await
+    {
         Ok(_) => Ok(see_other("/admin/territories")),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&territories_page(&s, lang, &session, input, errors).await?))
+            Ok(render_invalid(
+                &territories_page(&s, lang, &session, input, errors).await?,
+            ))
         }
     }
 }
@@ -128,7 +178,10 @@ struct OrganisationsPage {
 
 impl OrganisationsPage {
     fn kinds(&self) -> Vec<(&'static str, String)> {
-        OrganisationKind::ALL.iter().map(|k| (k.code(), self.page.code("org_kind", k.code()))).collect()
+        OrganisationKind::ALL
+            .iter()
+            .map(|k| (k.code(), self.page.code("org_kind", k.code())))
+            .collect()
     }
     fn territory_selected(&self, id: &Uuid) -> bool {
         self.input.territory_id == id.to_string()
@@ -153,33 +206,68 @@ async fn organisations_page(
     })
 }
 
-async fn organisations(State(s): State<AppState>, headers: HeaderMap, Session(session): Session) -> ViewResult {
+async fn organisations(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    let input = OrganisationInput { active: true, ..Default::default() };
-    Ok(render(&organisations_page(&s, lang, &session, input, FormErrors::none(lang), None).await?))
+    let input = OrganisationInput {
+        active: true,
+        ..Default::default()
+    };
+    Ok(render(
+        &organisations_page(&s, lang, &session, input, FormErrors::none(lang), None).await?,
+    ))
 }
 
-async fn organisation(State(s): State<AppState>, headers: HeaderMap, Session(session): Session, Path(id): Path<Uuid>) -> ViewResult {
+async fn organisation(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    let o = s.services.organisations().await?.into_iter().find(|o| o.id == id).ok_or(ViewError(itinera_domain::Error::NotFound))?;
+    let o = s
+        .services
+        .organisations()
+        .await?
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or(ViewError(itinera_domain::Error::NotFound))?;
     let input = OrganisationInput {
         name: o.name,
         kind: o.kind,
         territory_id: o.territory_id.map(|t| t.to_string()).unwrap_or_default(),
         active: o.active,
     };
-    Ok(render(&organisations_page(&s, lang, &session, input, FormErrors::none(lang), Some(id)).await?))
+    Ok(render(
+        &organisations_page(&s, lang, &session, input, FormErrors::none(lang), Some(id)).await?,
+    ))
 }
 
-async fn save_org(s: AppState, headers: HeaderMap, session: SessionInfo, ctx: itinera_service::Ctx, id: Option<Uuid>, input: OrganisationInput) -> ViewResult {
+async fn save_org(
+    s: AppState,
+    headers: HeaderMap,
+    session: SessionInfo,
+    ctx: itinera_service::Ctx,
+    id: Option<Uuid>,
+    input: OrganisationInput,
+) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.save_organisation(&session.actor, &ctx, id, &input).await {
+    match s
+        .services
+        .save_organisation(&session.actor, &ctx, id, &input)
+        .await
+    {
         Ok(_) => Ok(see_other("/admin/organisations")),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&organisations_page(&s, lang, &session, input, errors, id).await?))
+            Ok(render_invalid(
+                &organisations_page(&s, lang, &session, input, errors, id).await?,
+            ))
         }
     }
 }
@@ -236,12 +324,34 @@ fn programme_input(v: &ProgrammeView) -> ProgrammeInput {
         code: v.programme.code.clone(),
         name: v.programme.name.clone(),
         description: v.programme.description.clone(),
-        feeds_programme_id: v.programme.feeds_programme_id.map(|f| f.to_string()).unwrap_or_default(),
-        start_date: v.programme.start_date.map(|d| d.to_string()).unwrap_or_default(),
-        end_date: v.programme.end_date.map(|d| d.to_string()).unwrap_or_default(),
+        feeds_programme_id: v
+            .programme
+            .feeds_programme_id
+            .map(|f| f.to_string())
+            .unwrap_or_default(),
+        start_date: v
+            .programme
+            .start_date
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        end_date: v
+            .programme
+            .end_date
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         active: v.programme.active,
-        phases: v.phases.iter().map(|p| p.code.clone()).collect::<Vec<_>>().join("\n"),
-        funding: v.funding.iter().map(|f| format!("{}={}", f.fund, f64::from(f.share_bp) / 100.0)).collect::<Vec<_>>().join("\n"),
+        phases: v
+            .phases
+            .iter()
+            .map(|p| p.code.clone())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        funding: v
+            .funding
+            .iter()
+            .map(|f| format!("{}={}", f.fund, f64::from(f.share_bp) / 100.0))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
@@ -261,11 +371,14 @@ async fn programmes_page(
         None => None,
     };
     let input = input.unwrap_or_else(|| {
-        current.as_ref().map(programme_input).unwrap_or(ProgrammeInput {
-            active: true,
-            phases: itinera_domain::case::DEFAULT_PHASES.join("\n"),
-            ..Default::default()
-        })
+        current
+            .as_ref()
+            .map(programme_input)
+            .unwrap_or(ProgrammeInput {
+                active: true,
+                phases: itinera_domain::case::DEFAULT_PHASES.join("\n"),
+                ..Default::default()
+            })
     });
     Ok(ProgrammesPage {
         page: PageCtx::new(lang, Some(session), "admin.programmes"),
@@ -280,25 +393,81 @@ async fn programmes_page(
     })
 }
 
-async fn programmes(State(s): State<AppState>, headers: HeaderMap, Session(session): Session) -> ViewResult {
+async fn programmes(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    Ok(render(&programmes_page(&s, lang, &session, None, None, FormErrors::none(lang), ProjectInput::default(), FormErrors::none(lang)).await?))
+    Ok(render(
+        &programmes_page(
+            &s,
+            lang,
+            &session,
+            None,
+            None,
+            FormErrors::none(lang),
+            ProjectInput::default(),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
 }
 
-async fn programme(State(s): State<AppState>, headers: HeaderMap, Session(session): Session, Path(id): Path<Uuid>) -> ViewResult {
+async fn programme(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    Ok(render(&programmes_page(&s, lang, &session, Some(id), None, FormErrors::none(lang), ProjectInput::default(), FormErrors::none(lang)).await?))
+    Ok(render(
+        &programmes_page(
+            &s,
+            lang,
+            &session,
+            Some(id),
+            None,
+            FormErrors::none(lang),
+            ProjectInput::default(),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
 }
 
-async fn save_prog(s: AppState, headers: HeaderMap, session: SessionInfo, ctx: itinera_service::Ctx, id: Option<Uuid>, input: ProgrammeInput) -> ViewResult {
+async fn save_prog(
+    s: AppState,
+    headers: HeaderMap,
+    session: SessionInfo,
+    ctx: itinera_service::Ctx,
+    id: Option<Uuid>,
+    input: ProgrammeInput,
+) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.save_programme(&session.actor, &ctx, id, &input).await {
+    match s
+        .services
+        .save_programme(&session.actor, &ctx, id, &input)
+        .await
+    {
         Ok(pid) => Ok(see_other(&format!("/admin/programmes/{pid}"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&programmes_page(&s, lang, &session, id, Some(input), errors, ProjectInput::default(), FormErrors::none(lang)).await?))
+            Ok(render_invalid(
+                &programmes_page(
+                    &s,
+                    lang,
+                    &session,
+                    id,
+                    Some(input),
+                    errors,
+                    ProjectInput::default(),
+                    FormErrors::none(lang),
+                )
+                .await?,
+            ))
         }
     }
 }
@@ -333,11 +502,27 @@ async fn add_project(
     CsrfForm(input): CsrfForm<ProjectInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.add_project(&session.actor, &ctx, id, &input).await {
+    match s
+        .services
+        .add_project(&session.actor, &ctx, id, &input)
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/admin/programmes/{id}#projects"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&programmes_page(&s, lang, &session, Some(id), None, FormErrors::none(lang), input, errors).await?))
+            Ok(render_invalid(
+                &programmes_page(
+                    &s,
+                    lang,
+                    &session,
+                    Some(id),
+                    None,
+                    FormErrors::none(lang),
+                    input,
+                    errors,
+                )
+                .await?,
+            ))
         }
     }
 }
@@ -355,24 +540,60 @@ struct UsersPage {
 
 impl UsersPage {
     fn locales(&self) -> Vec<(&'static str, &'static str)> {
-        Lang::ALL.iter().map(|l| (l.code(), l.native_name())).collect()
+        Lang::ALL
+            .iter()
+            .map(|l| (l.code(), l.native_name()))
+            .collect()
     }
     fn roles_of(&self, ms: &[Membership]) -> String {
         ms.iter()
-            .map(|m| format!("{} · {}", m.organisation_name, self.page.code("role", &m.role)))
+            .map(|m| {
+                format!(
+                    "{} · {}",
+                    m.organisation_name,
+                    self.page.code("role", &m.role)
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ")
     }
 }
 
-async fn users_page(s: &AppState, lang: Lang, session: &SessionInfo, input: UserInput, errors: FormErrors) -> Result<UsersPage, ViewError> {
-    Ok(UsersPage { page: PageCtx::new(lang, Some(session), "admin.users"), users: s.services.users(&session.actor).await?, errors, input })
+async fn users_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    input: UserInput,
+    errors: FormErrors,
+) -> Result<UsersPage, ViewError> {
+    Ok(UsersPage {
+        page: PageCtx::new(lang, Some(session), "admin.users"),
+        users: s.services.users(&session.actor).await?,
+        errors,
+        input,
+    })
 }
 
-async fn users(State(s): State<AppState>, headers: HeaderMap, Session(session): Session) -> ViewResult {
+async fn users(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    Ok(render(&users_page(&s, lang, &session, UserInput { locale: "es".into(), ..Default::default() }, FormErrors::none(lang)).await?))
+    Ok(render(
+        &users_page(
+            &s,
+            lang,
+            &session,
+            UserInput {
+                locale: "es".into(),
+                ..Default::default()
+            },
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
 }
 
 async fn create_user(
@@ -384,13 +605,19 @@ async fn create_user(
 ) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    match s.services.create_user(Some(&session.actor), &ctx, &input).await {
+    match s
+        .services
+        .create_user(Some(&session.actor), &ctx, &input)
+        .await
+    {
         Ok(id) => Ok(see_other(&format!("/admin/users/{id}"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
             // A password is never sent back to the browser.
             input.password.clear();
-            Ok(render_invalid(&users_page(&s, lang, &session, input, errors).await?))
+            Ok(render_invalid(
+                &users_page(&s, lang, &session, input, errors).await?,
+            ))
         }
     }
 }
@@ -408,11 +635,21 @@ struct UserPage {
 
 impl UserPage {
     fn roles(&self) -> Vec<(&'static str, String)> {
-        Role::ALL.iter().map(|r| (r.code(), self.page.code("role", r.code()))).collect()
+        Role::ALL
+            .iter()
+            .map(|r| (r.code(), self.page.code("role", r.code())))
+            .collect()
     }
 }
 
-async fn user_page(s: &AppState, lang: Lang, session: &SessionInfo, id: Uuid, input: MembershipInput, errors: FormErrors) -> Result<UserPage, ViewError> {
+async fn user_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    id: Uuid,
+    input: MembershipInput,
+    errors: FormErrors,
+) -> Result<UserPage, ViewError> {
     let (user, memberships) = s
         .services
         .users(&session.actor)
@@ -430,10 +667,25 @@ async fn user_page(s: &AppState, lang: Lang, session: &SessionInfo, id: Uuid, in
     })
 }
 
-async fn user(State(s): State<AppState>, headers: HeaderMap, Session(session): Session, Path(id): Path<Uuid>) -> ViewResult {
+async fn user(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    Ok(render(&user_page(&s, lang, &session, id, MembershipInput::default(), FormErrors::none(lang)).await?))
+    Ok(render(
+        &user_page(
+            &s,
+            lang,
+            &session,
+            id,
+            MembershipInput::default(),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
 }
 
 async fn add_membership(
@@ -446,11 +698,17 @@ async fn add_membership(
 ) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    match s.services.add_membership(Some(&session.actor), &ctx, id, &input).await {
+    match s
+        .services
+        .add_membership(Some(&session.actor), &ctx, id, &input)
+        .await
+    {
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&user_page(&s, lang, &session, id, input, errors).await?))
+            Ok(render_invalid(
+                &user_page(&s, lang, &session, id, input, errors).await?,
+            ))
         }
     }
 }
@@ -465,7 +723,9 @@ async fn remove_membership(
     Path((id, mid)): Path<(Uuid, Uuid)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> ViewResult {
-    s.services.remove_membership(&session.actor, &ctx, id, mid).await?;
+    s.services
+        .remove_membership(&session.actor, &ctx, id, mid)
+        .await?;
     Ok(see_other(&format!("/admin/users/{id}")))
 }
 
@@ -481,7 +741,9 @@ async fn set_active(
     Path(id): Path<Uuid>,
     CsrfForm(input): CsrfForm<ActiveInput>,
 ) -> ViewResult {
-    s.services.set_user_active(&session.actor, &ctx, id, input.active == "true").await?;
+    s.services
+        .set_user_active(&session.actor, &ctx, id, input.active == "true")
+        .await?;
     Ok(see_other(&format!("/admin/users/{id}")))
 }
 
@@ -507,7 +769,10 @@ impl TokensPage {
             for m in ms {
                 if !seen.contains(&m.organisation_id) {
                     seen.push(m.organisation_id);
-                    out.push((format!("{}@{}", u.id, m.organisation_id), format!("{} — {}", u.username, m.organisation_name)));
+                    out.push((
+                        format!("{}@{}", u.id, m.organisation_id),
+                        format!("{} — {}", u.username, m.organisation_name),
+                    ));
                 }
             }
         }
@@ -515,7 +780,14 @@ impl TokensPage {
     }
 }
 
-async fn tokens_page(s: &AppState, lang: Lang, session: &SessionInfo, input: TokenInput, errors: FormErrors, created: Option<String>) -> Result<TokensPage, ViewError> {
+async fn tokens_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    input: TokenInput,
+    errors: FormErrors,
+    created: Option<String>,
+) -> Result<TokensPage, ViewError> {
     Ok(TokensPage {
         page: PageCtx::new(lang, Some(session), "admin.tokens"),
         tokens: s.services.tokens(&session.actor).await?,
@@ -526,10 +798,24 @@ async fn tokens_page(s: &AppState, lang: Lang, session: &SessionInfo, input: Tok
     })
 }
 
-async fn tokens(State(s): State<AppState>, headers: HeaderMap, Session(session): Session) -> ViewResult {
+async fn tokens(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    Ok(render(&tokens_page(&s, lang, &session, TokenInput::default(), FormErrors::none(lang), None).await?))
+    Ok(render(
+        &tokens_page(
+            &s,
+            lang,
+            &session,
+            TokenInput::default(),
+            FormErrors::none(lang),
+            None,
+        )
+        .await?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -549,13 +835,38 @@ async fn create_token(
 ) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    let (user_id, organisation_id) = f.owner.split_once('@').map(|(u, o)| (u.to_string(), o.to_string())).unwrap_or_default();
-    let input = TokenInput { user_id, organisation_id, name: f.name, expires_in_days: f.expires_in_days };
-    match s.services.create_token(Some(&session.actor), &ctx, &input).await {
-        Ok(token) => Ok(render(&tokens_page(&s, lang, &session, TokenInput::default(), FormErrors::none(lang), Some(token)).await?)),
+    let (user_id, organisation_id) = f
+        .owner
+        .split_once('@')
+        .map(|(u, o)| (u.to_string(), o.to_string()))
+        .unwrap_or_default();
+    let input = TokenInput {
+        user_id,
+        organisation_id,
+        name: f.name,
+        expires_in_days: f.expires_in_days,
+    };
+    match s
+        .services
+        .create_token(Some(&session.actor), &ctx, &input)
+        .await
+    {
+        Ok(token) => Ok(render(
+            &tokens_page(
+                &s,
+                lang,
+                &session,
+                TokenInput::default(),
+                FormErrors::none(lang),
+                Some(token),
+            )
+            .await?,
+        )),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&tokens_page(&s, lang, &session, input, errors, None).await?))
+            Ok(render_invalid(
+                &tokens_page(&s, lang, &session, input, errors, None).await?,
+            ))
         }
     }
 }
@@ -586,7 +897,9 @@ struct AuditPage {
 
 impl AuditPage {
     fn who(&self, id: &Option<Uuid>) -> String {
-        id.and_then(|id| self.usernames.iter().find(|(u, _)| *u == id)).map(|(_, n)| n.clone()).unwrap_or_else(|| "—".into())
+        id.and_then(|id| self.usernames.iter().find(|(u, _)| *u == id))
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| "—".into())
     }
     fn next_page(&self) -> String {
         let mut q = self.q.clone();
@@ -612,14 +925,25 @@ async fn audit(
 ) -> ViewResult {
     session.actor.require(Capability::ReadAudit)?;
     let lang = lang_of(&headers);
-    let verification = if params.verify.is_some() { Some(s.services.verify_audit(Some(&session.actor)).await?) } else { None };
+    let verification = if params.verify.is_some() {
+        Some(s.services.verify_audit(Some(&session.actor)).await?)
+    } else {
+        None
+    };
     let (entries, errors) = match s.services.audit_log(&session.actor, &ctx, &params.q).await {
         Ok(p) => (Some(p), FormErrors::none(lang)),
         Err(e) => (None, FormErrors::from_error(lang, e)?),
     };
     // Auditors see who acted (professionals' usernames), never participants' data.
     let usernames = s.services.usernames().await?;
-    Ok(render(&AuditPage { page: PageCtx::new(lang, Some(&session), "audit.title"), q: params.q, entries, errors, verification, usernames }))
+    Ok(render(&AuditPage {
+        page: PageCtx::new(lang, Some(&session), "audit.title"),
+        q: params.q,
+        entries,
+        errors,
+        verification,
+        usernames,
+    }))
 }
 
 // ---- Programme overview ------------------------------------------------------------
@@ -635,13 +959,29 @@ struct OverviewPage {
 
 impl OverviewPage {
     fn phase_total(&self, code: &str) -> i64 {
-        self.o.counts.iter().filter(|c| c.phase == code && c.status != "closed").map(|c| c.count).sum()
+        self.o
+            .counts
+            .iter()
+            .filter(|c| c.phase == code && c.status != "closed")
+            .map(|c| c.count)
+            .sum()
     }
     fn status_total(&self, status: &str) -> i64 {
-        self.o.counts.iter().filter(|c| c.status == status).map(|c| c.count).sum()
+        self.o
+            .counts
+            .iter()
+            .filter(|c| c.status == status)
+            .map(|c| c.count)
+            .sum()
     }
     fn bar(&self, code: &str) -> i64 {
-        let max = self.phases.iter().map(|p| self.phase_total(&p.code)).max().unwrap_or(0).max(1);
+        let max = self
+            .phases
+            .iter()
+            .map(|p| self.phase_total(&p.code))
+            .max()
+            .unwrap_or(0)
+            .max(1);
         self.phase_total(code) * 100 / max
     }
 }
@@ -660,7 +1000,15 @@ async fn overview(
     Query(p): Query<OverviewParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let o = s.services.programme_overview(&session.actor, &ctx, id, PageRequest::new(p.page, Some(50))).await?;
+    let o = s
+        .services
+        .programme_overview(&session.actor, &ctx, id, PageRequest::new(p.page, Some(50)))
+        .await?;
     let view = s.services.programme(id).await?;
-    Ok(render(&OverviewPage { page: PageCtx::new(lang, Some(&session), "overview.title"), programme: view.programme, phases: view.phases, o }))
+    Ok(render(&OverviewPage {
+        page: PageCtx::new(lang, Some(&session), "overview.title"),
+        programme: view.programme,
+        phases: view.phases,
+        o,
+    }))
 }

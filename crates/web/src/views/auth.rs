@@ -12,7 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{render, see_other, CsrfForm, PageCtx, Session, ViewResult};
-use crate::http::{set_cookie, RequestCtx, ReqLang, LANG_COOKIE, SESSION_COOKIE};
+use crate::http::{set_cookie, ReqLang, RequestCtx, LANG_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
 pub fn router() -> axum::Router<AppState> {
@@ -33,7 +33,11 @@ struct LoginPage {
 }
 
 async fn login_form(ReqLang(lang): ReqLang) -> Response {
-    render(&LoginPage { page: PageCtx::new(lang, None, "login.title"), username: String::new(), error: None })
+    render(&LoginPage {
+        page: PageCtx::new(lang, None, "login.title"),
+        username: String::new(),
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -57,13 +61,24 @@ async fn login(
     };
     if let Ok(ip) = ctx.client_addr.parse::<std::net::IpAddr>() {
         if !s.limiter.allow(ip, ctx.now) {
-            return (axum::http::StatusCode::TOO_MANY_REQUESTS, render(&page(itinera_i18n::t(lang, "error.too_many_requests")))).into_response();
+            return (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                render(&page(itinera_i18n::t(lang, "error.too_many_requests"))),
+            )
+                .into_response();
         }
     }
-    match s.services.login(&ctx, &input.username, &input.password).await {
+    match s
+        .services
+        .login(&ctx, &input.username, &input.password)
+        .await
+    {
         Ok(session) => {
             let mut r = see_other("/");
-            r.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &session.id, None, s.secure_cookies));
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &session.id, None, s.secure_cookies),
+            );
             r
         }
         Err(e) => {
@@ -72,7 +87,8 @@ async fn login(
                 Error::Unauthenticated => "login.failed",
                 _ => "error.internal",
             };
-            let status = axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
+            let status = axum::http::StatusCode::from_u16(e.status())
+                .unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
             (status, render(&page(itinera_i18n::t(lang, key)))).into_response()
         }
     }
@@ -81,10 +97,18 @@ async fn login(
 #[derive(Deserialize)]
 struct Empty {}
 
-async fn logout(State(s): State<AppState>, Session(session): Session, RequestCtx(ctx): RequestCtx, CsrfForm(_): CsrfForm<Empty>) -> ViewResult {
+async fn logout(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> ViewResult {
     s.services.logout(&ctx, &session).await?;
     let mut r = see_other("/login");
-    r.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0), s.secure_cookies));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", Some(0), s.secure_cookies),
+    );
     Ok(r)
 }
 
@@ -100,9 +124,16 @@ struct LangInput {
 async fn language(State(s): State<AppState>, Form(input): Form<LangInput>) -> Response {
     let lang = Lang::parse(&input.lang).unwrap_or_default();
     // Only local paths: never an open redirect.
-    let back = if input.back.starts_with('/') && !input.back.starts_with("//") { input.back.as_str() } else { "/" };
+    let back = if input.back.starts_with('/') && !input.back.starts_with("//") {
+        input.back.as_str()
+    } else {
+        "/"
+    };
     let mut r = see_other(back);
-    r.headers_mut().append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang.code(), Some(31_536_000), s.secure_cookies));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, lang.code(), Some(31_536_000), s.secure_cookies),
+    );
     r
 }
 
@@ -117,7 +148,9 @@ async fn organisation(
     RequestCtx(ctx): RequestCtx,
     CsrfForm(input): CsrfForm<OrgInput>,
 ) -> ViewResult {
-    s.services.switch_organisation(&ctx, &session, input.organisation_id).await?;
+    s.services
+        .switch_organisation(&ctx, &session, input.organisation_id)
+        .await?;
     Ok(see_other("/"))
 }
 
@@ -129,14 +162,26 @@ struct HomePage {
     visible: Option<i64>,
 }
 
-async fn home(State(s): State<AppState>, headers: HeaderMap, Session(session): Session) -> ViewResult {
+async fn home(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
     let lang = crate::http::lang_of(&headers);
     let page = PageCtx::new(lang, Some(&session), "home.title");
-    let programmes = if page.can_aggregates() { s.services.programmes().await? } else { vec![] };
+    let programmes = if page.can_aggregates() {
+        s.services.programmes().await?
+    } else {
+        vec![]
+    };
     let visible = if page.can_read() {
         Some(s.services.visible_count(&session.actor).await?)
     } else {
         None
     };
-    Ok(render(&HomePage { page, programmes, visible }))
+    Ok(render(&HomePage {
+        page,
+        programmes,
+        visible,
+    }))
 }

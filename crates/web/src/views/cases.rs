@@ -14,7 +14,10 @@ use itinera_service::Ctx;
 use itinera_store::admin::{Professional, Programme, Project};
 use uuid::Uuid;
 
-use super::{render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult};
+use super::{
+    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
+    ViewResult,
+};
 use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
@@ -57,7 +60,13 @@ async fn new_page(
 ) -> Result<NewPage, ViewError> {
     let v = s.services.participant(&session.actor, ctx, pid).await?;
     let mut programmes = Vec::new();
-    for p in s.services.programmes().await?.into_iter().filter(|p| p.active) {
+    for p in s
+        .services
+        .programmes()
+        .await?
+        .into_iter()
+        .filter(|p| p.active)
+    {
         let projects = s.services.programme(p.id).await?.projects;
         programmes.push((p, projects));
     }
@@ -80,13 +89,20 @@ async fn new(
     Path(pid): Path<Uuid>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    session.actor.require_person(itinera_domain::access::Capability::ManageCases)?;
+    session
+        .actor
+        .require_person(itinera_domain::access::Capability::ManageCases)?;
     let input = OpenCaseInput {
         opened_on: ctx.today().to_string(),
-        case_manager: format!("{}@{}", session.actor.user_id, session.actor.organisation_id),
+        case_manager: format!(
+            "{}@{}",
+            session.actor.user_id, session.actor.organisation_id
+        ),
         ..Default::default()
     };
-    Ok(render(&new_page(&s, lang, &session, &ctx, pid, input, FormErrors::none(lang)).await?))
+    Ok(render(
+        &new_page(&s, lang, &session, &ctx, pid, input, FormErrors::none(lang)).await?,
+    ))
 }
 
 async fn create(
@@ -98,11 +114,17 @@ async fn create(
     CsrfForm(input): CsrfForm<OpenCaseInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.open_case(&session.actor, &ctx, pid, &input).await {
+    match s
+        .services
+        .open_case(&session.actor, &ctx, pid, &input)
+        .await
+    {
         Ok(id) => Ok(see_other(&format!("/cases/{id}"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&new_page(&s, lang, &session, &ctx, pid, input, errors).await?))
+            Ok(render_invalid(
+                &new_page(&s, lang, &session, &ctx, pid, input, errors).await?,
+            ))
         }
     }
 }
@@ -123,10 +145,16 @@ struct ShowPage {
 
 impl ShowPage {
     fn exit_reasons(&self) -> Vec<(&'static str, String)> {
-        ExitReason::ALL.iter().map(|r| (r.code(), self.page.code("exit", r.code()))).collect()
+        ExitReason::ALL
+            .iter()
+            .map(|r| (r.code(), self.page.code("exit", r.code())))
+            .collect()
     }
     fn team_roles(&self) -> Vec<(&'static str, String)> {
-        TeamRole::ALL.iter().map(|r| (r.code(), self.page.code("team_role", r.code()))).collect()
+        TeamRole::ALL
+            .iter()
+            .map(|r| (r.code(), self.page.code("team_role", r.code())))
+            .collect()
     }
     fn prof_value(&self, p: &Professional) -> String {
         format!("{}@{}", p.user_id, p.organisation_id)
@@ -172,13 +200,23 @@ struct Retry {
     member_input: MemberInput,
 }
 
-async fn show_page(s: &AppState, lang: Lang, session: &SessionInfo, ctx: &Ctx, id: Uuid, retry: Option<Retry>) -> Result<ShowPage, ViewError> {
+async fn show_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    retry: Option<Retry>,
+) -> Result<ShowPage, ViewError> {
     let v = s.services.case(&session.actor, ctx, id).await?;
     let r = retry.unwrap_or(Retry {
         form: "",
         errors: FormErrors::none(lang),
         phase_input: PhaseInput::default(),
-        status_input: StatusInput { exit_on: ctx.today().to_string(), ..Default::default() },
+        status_input: StatusInput {
+            exit_on: ctx.today().to_string(),
+            ..Default::default()
+        },
         member_input: MemberInput::default(),
     });
     Ok(ShowPage {
@@ -200,12 +238,24 @@ async fn show(
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
 ) -> ViewResult {
-    Ok(render(&show_page(&s, lang_of(&headers), &session, &ctx, id, None).await?))
+    Ok(render(
+        &show_page(&s, lang_of(&headers), &session, &ctx, id, None).await?,
+    ))
 }
 
-async fn retry_page(s: &AppState, lang: Lang, session: &SessionInfo, ctx: &Ctx, id: Uuid, e: itinera_domain::Error, mut r: Retry) -> ViewResult {
+async fn retry_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    e: itinera_domain::Error,
+    mut r: Retry,
+) -> ViewResult {
     r.errors = FormErrors::from_error(lang, e)?;
-    Ok(render_invalid(&show_page(s, lang, session, ctx, id, Some(r)).await?))
+    Ok(render_invalid(
+        &show_page(s, lang, session, ctx, id, Some(r)).await?,
+    ))
 }
 
 fn retry(form: &'static str, lang: Lang) -> Retry {
@@ -227,9 +277,27 @@ async fn phase(
     CsrfForm(input): CsrfForm<PhaseInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.move_case_phase(&session.actor, &ctx, id, &input).await {
+    match s
+        .services
+        .move_case_phase(&session.actor, &ctx, id, &input)
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/cases/{id}#timeline"))),
-        Err(e) => retry_page(&s, lang, &session, &ctx, id, e, Retry { phase_input: input, ..retry("phase", lang) }).await,
+        Err(e) => {
+            retry_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                e,
+                Retry {
+                    phase_input: input,
+                    ..retry("phase", lang)
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -242,9 +310,27 @@ async fn status(
     CsrfForm(input): CsrfForm<StatusInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.change_case_status(&session.actor, &ctx, id, &input).await {
+    match s
+        .services
+        .change_case_status(&session.actor, &ctx, id, &input)
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/cases/{id}#timeline"))),
-        Err(e) => retry_page(&s, lang, &session, &ctx, id, e, Retry { status_input: input, ..retry("status", lang) }).await,
+        Err(e) => {
+            retry_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                e,
+                Retry {
+                    status_input: input,
+                    ..retry("status", lang)
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -257,9 +343,27 @@ async fn add_member(
     CsrfForm(input): CsrfForm<MemberInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.add_case_member(&session.actor, &ctx, id, &input).await {
+    match s
+        .services
+        .add_case_member(&session.actor, &ctx, id, &input)
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/cases/{id}#team"))),
-        Err(e) => retry_page(&s, lang, &session, &ctx, id, e, Retry { member_input: input, ..retry("team", lang) }).await,
+        Err(e) => {
+            retry_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                e,
+                Retry {
+                    member_input: input,
+                    ..retry("team", lang)
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -275,7 +379,11 @@ async fn remove_member(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.remove_case_member(&session.actor, &ctx, id, member).await {
+    match s
+        .services
+        .remove_case_member(&session.actor, &ctx, id, member)
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/cases/{id}#team"))),
         Err(e) => retry_page(&s, lang, &session, &ctx, id, e, retry("team", lang)).await,
     }

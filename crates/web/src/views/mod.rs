@@ -38,7 +38,10 @@ pub fn router() -> Router<AppState> {
 
 async fn style() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../static/style.css"),
     )
         .into_response()
@@ -66,6 +69,10 @@ impl PageCtx {
 
     pub fn t(&self, key: &str) -> &'static str {
         t(self.lang, key)
+    }
+
+    pub fn page_label(&self, n: &u32) -> String {
+        itinera_i18n::tf(self.lang, "list.page_label", &[("page", &n.to_string())])
     }
 
     /// A coded value's label, e.g. `code("sex", "female")`.
@@ -123,11 +130,16 @@ impl PageCtx {
     }
 
     pub fn langs(&self) -> Vec<(&'static str, &'static str, bool)> {
-        Lang::ALL.iter().map(|l| (l.code(), l.native_name(), *l == self.lang)).collect()
+        Lang::ALL
+            .iter()
+            .map(|l| (l.code(), l.native_name(), *l == self.lang))
+            .collect()
     }
 
     pub fn is_current_org(&self, id: &Uuid) -> bool {
-        self.actor.as_ref().is_some_and(|a| a.organisation_id == *id)
+        self.actor
+            .as_ref()
+            .is_some_and(|a| a.organisation_id == *id)
     }
 
     /// An element id for a field name (`documents.0.kind` → `documents-0-kind`).
@@ -138,7 +150,13 @@ impl PageCtx {
     pub fn roles(&self) -> String {
         self.actor
             .as_ref()
-            .map(|a| a.roles.iter().map(|r| self.code("role", r.code())).collect::<Vec<_>>().join(", "))
+            .map(|a| {
+                a.roles
+                    .iter()
+                    .map(|r| self.code("role", r.code()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
             .unwrap_or_default()
     }
 }
@@ -153,20 +171,35 @@ pub struct FormErrors {
 
 impl FormErrors {
     pub fn none(lang: Lang) -> Self {
-        FormErrors { lang, fields: vec![], general: None }
+        FormErrors {
+            lang,
+            fields: vec![],
+            general: None,
+        }
     }
 
     /// Splits an error into field messages or a general one; other errors pass through.
     pub fn from_error(lang: Lang, e: Error) -> Result<Self, Error> {
         match e {
-            Error::Invalid(fields) => Ok(FormErrors { lang, fields, general: None }),
-            Error::Rule(k) | Error::Conflict(k) => Ok(FormErrors { lang, fields: vec![], general: Some(k) }),
+            Error::Invalid(fields) => Ok(FormErrors {
+                lang,
+                fields,
+                general: None,
+            }),
+            Error::Rule(k) | Error::Conflict(k) => Ok(FormErrors {
+                lang,
+                fields: vec![],
+                general: Some(k),
+            }),
             other => Err(other),
         }
     }
 
     pub fn get(&self, field: &str) -> Option<&'static str> {
-        self.fields.iter().find(|f| f.field == field).map(|f| t(self.lang, f.code))
+        self.fields
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| t(self.lang, f.code))
     }
 
     pub fn has(&self, field: &str) -> bool {
@@ -183,7 +216,10 @@ impl FormErrors {
 
     /// (field id, message) for the summary at the top of a form.
     pub fn list(&self) -> Vec<(String, &'static str)> {
-        self.fields.iter().map(|f| (f.field.replace('.', "-"), t(self.lang, f.code))).collect()
+        self.fields
+            .iter()
+            .map(|f| (f.field.replace('.', "-"), t(self.lang, f.code)))
+            .collect()
     }
 }
 
@@ -205,9 +241,11 @@ impl IntoResponse for ViewError {
         if matches!(self.0, Error::Unauthenticated) {
             return Redirect::to("/login").into_response();
         }
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = status.into_response();
-        r.extensions_mut().insert(PendingError(std::sync::Arc::new(self.0)));
+        r.extensions_mut()
+            .insert(PendingError(std::sync::Arc::new(self.0)));
         r
     }
 }
@@ -225,7 +263,11 @@ struct ErrorPage {
 
 async fn render_errors(req: Request, next: Next) -> Response {
     let lang = lang_of(req.headers());
-    let request_id = req.extensions().get::<RequestCtx>().map(|c| c.0.request_id.clone()).unwrap_or_default();
+    let request_id = req
+        .extensions()
+        .get::<RequestCtx>()
+        .map(|c| c.0.request_id.clone())
+        .unwrap_or_default();
     let res = next.run(req).await;
     let Some(PendingError(e)) = res.extensions().get::<PendingError>().cloned() else {
         return res;
@@ -264,7 +306,10 @@ pub struct Session(pub SessionInfo);
 impl FromRequestParts<AppState> for Session {
     type Rejection = ViewError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let id = cookie(&parts.headers, SESSION_COOKIE).ok_or(ViewError(Error::Unauthenticated))?;
         let now = state.services.now();
         Ok(Session(state.services.session(id, now).await?))
@@ -284,9 +329,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let bytes = axum::body::to_bytes(body, 1024 * 1024)
             .await
             .map_err(|_| ViewError(Error::field("body", "error.bad_form")))?;
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| ViewError(Error::field("body", "error.bad_form")))?;
-        let token = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| ViewError(Error::field("body", "error.bad_form")))?;
+        let token = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
         if token != Some(session.csrf_token.as_str()) {
             return Err(ViewError(Error::Forbidden));
         }
@@ -341,7 +389,6 @@ pub fn see_other(to: &str) -> Response {
     }
     r
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,9 @@ use axum::Router;
 use itinera_domain::consent::{ConsentInput, Purpose};
 use itinera_domain::documents::DocumentKind;
 use itinera_domain::org::OrganisationKind;
-use itinera_domain::participant::{DocumentInput, LabourStatus, ParticipantInput, Sex, COMMON_NATIONALITIES};
+use itinera_domain::participant::{
+    DocumentInput, LabourStatus, ParticipantInput, Sex, COMMON_NATIONALITIES,
+};
 use itinera_domain::{Page, PageRequest};
 use itinera_i18n::Lang;
 use itinera_service::participants::ParticipantView;
@@ -17,7 +19,9 @@ use itinera_store::participants::Summary;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewResult};
+use super::{
+    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewResult,
+};
 use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
@@ -28,7 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/participants/new", get(new))
         .route("/participants/{id}", get(show))
         .route("/participants/{id}/edit", get(edit).post(update))
-        .route("/participants/{id}/consents/new", get(new_consent).post(create_consent))
+        .route(
+            "/participants/{id}/consents/new",
+            get(new_consent).post(create_consent),
+        )
         .route("/consents/{id}/withdraw", post(withdraw))
 }
 
@@ -53,8 +60,15 @@ async fn index(
     Query(q): Query<PageQuery>,
 ) -> ViewResult {
     let page = PageCtx::new(lang_of(&headers), Some(&session), "participants.title");
-    let results = s.services.search_participants(&session.actor, &ctx, "", PageRequest::new(q.page, None)).await?;
-    Ok(render(&SearchPage { page, q: String::new(), results }))
+    let results = s
+        .services
+        .search_participants(&session.actor, &ctx, "", PageRequest::new(q.page, None))
+        .await?;
+    Ok(render(&SearchPage {
+        page,
+        q: String::new(),
+        results,
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -74,8 +88,15 @@ async fn search(
 ) -> ViewResult {
     let page = PageCtx::new(lang_of(&headers), Some(&session), "participants.title");
     let n = input.page.as_deref().and_then(|p| p.parse().ok());
-    let results = s.services.search_participants(&session.actor, &ctx, &input.q, PageRequest::new(n, None)).await?;
-    Ok(render(&SearchPage { page, q: input.q, results }))
+    let results = s
+        .services
+        .search_participants(&session.actor, &ctx, &input.q, PageRequest::new(n, None))
+        .await?;
+    Ok(render(&SearchPage {
+        page,
+        q: input.q,
+        results,
+    }))
 }
 
 #[derive(Template)]
@@ -92,19 +113,33 @@ struct FormPage {
 
 impl FormPage {
     fn sexes(&self) -> Vec<(&'static str, String)> {
-        Sex::ALL.iter().map(|s| (s.code(), self.page.code("sex", s.code()))).collect()
+        Sex::ALL
+            .iter()
+            .map(|s| (s.code(), self.page.code("sex", s.code())))
+            .collect()
     }
     fn labour(&self) -> Vec<(&'static str, String)> {
-        LabourStatus::ALL.iter().map(|s| (s.code(), self.page.code("labour", s.code()))).collect()
+        LabourStatus::ALL
+            .iter()
+            .map(|s| (s.code(), self.page.code("labour", s.code())))
+            .collect()
     }
     fn document_kinds(&self) -> Vec<(&'static str, String)> {
-        DocumentKind::ALL.iter().map(|k| (k.code(), self.page.code("document", k.code()))).collect()
+        DocumentKind::ALL
+            .iter()
+            .map(|k| (k.code(), self.page.code("document", k.code())))
+            .collect()
     }
     fn nationalities(&self) -> Vec<(&'static str, String)> {
-        COMMON_NATIONALITIES.iter().map(|c| (*c, self.page.code("country", c))).collect()
+        COMMON_NATIONALITIES
+            .iter()
+            .map(|c| (*c, self.page.code("country", c)))
+            .collect()
     }
     fn isced(&self) -> Vec<(String, String)> {
-        (0..=8).map(|i| (i.to_string(), self.page.code("isced", &i.to_string()))).collect()
+        (0..=8)
+            .map(|i| (i.to_string(), self.page.code("isced", &i.to_string())))
+            .collect()
     }
     fn territory_selected(&self, id: &Uuid) -> bool {
         self.input.territory_id == id.to_string()
@@ -131,7 +166,11 @@ async fn form_page(
     id: Option<Uuid>,
     version: i32,
 ) -> Result<FormPage, super::ViewError> {
-    let title = if id.is_some() { "participant.edit" } else { "participant.new" };
+    let title = if id.is_some() {
+        "participant.edit"
+    } else {
+        "participant.new"
+    };
     Ok(FormPage {
         page: PageCtx::new(lang, Some(session), title),
         errors,
@@ -142,11 +181,22 @@ async fn form_page(
     })
 }
 
-async fn new(State(s): State<AppState>, headers: HeaderMap, Session(session): Session) -> ViewResult {
+async fn new(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
     let lang = lang_of(&headers);
-    session.actor.require(itinera_domain::access::Capability::WritePersonData)?;
-    let input = ParticipantInput { dependants: "0".into(), ..Default::default() };
-    Ok(render(&form_page(&s, lang, &session, input, FormErrors::none(lang), None, 0).await?))
+    session
+        .actor
+        .require(itinera_domain::access::Capability::WritePersonData)?;
+    let input = ParticipantInput {
+        dependants: "0".into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &form_page(&s, lang, &session, input, FormErrors::none(lang), None, 0).await?,
+    ))
 }
 
 async fn create(
@@ -157,11 +207,17 @@ async fn create(
     CsrfForm(input): CsrfForm<ParticipantInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.register_participant(&session.actor, &ctx, &input).await {
+    match s
+        .services
+        .register_participant(&session.actor, &ctx, &input)
+        .await
+    {
         Ok(id) => Ok(see_other(&format!("/participants/{id}"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&form_page(&s, lang, &session, input, errors, None, 0).await?))
+            Ok(render_invalid(
+                &form_page(&s, lang, &session, input, errors, None, 0).await?,
+            ))
         }
     }
 }
@@ -196,10 +252,21 @@ impl ShowPage {
         }
     }
     fn nationality(&self) -> String {
-        self.v.participant.data.nationality.as_deref().map(|c| self.page.code("country", c)).unwrap_or_default()
+        self.v
+            .participant
+            .data
+            .nationality
+            .as_deref()
+            .map(|c| self.page.code("country", c))
+            .unwrap_or_default()
     }
     fn isced(&self) -> String {
-        self.v.participant.data.isced_level.map(|i| self.page.code("isced", &i.to_string())).unwrap_or_default()
+        self.v
+            .participant
+            .data
+            .isced_level
+            .map(|i| self.page.code("isced", &i.to_string()))
+            .unwrap_or_default()
     }
 }
 
@@ -223,10 +290,23 @@ async fn edit(
     Path(id): Path<Uuid>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    session.actor.require_person(itinera_domain::access::Capability::WritePersonData)?;
+    session
+        .actor
+        .require_person(itinera_domain::access::Capability::WritePersonData)?;
     let v = s.services.participant(&session.actor, &ctx, id).await?;
     let input = v.participant.data.to_input();
-    Ok(render(&form_page(&s, lang, &session, input, FormErrors::none(lang), Some(id), v.participant.version).await?))
+    Ok(render(
+        &form_page(
+            &s,
+            lang,
+            &session,
+            input,
+            FormErrors::none(lang),
+            Some(id),
+            v.participant.version,
+        )
+        .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -247,11 +327,17 @@ async fn update(
 ) -> ViewResult {
     let lang = lang_of(&headers);
     let version: i32 = input.version.parse().unwrap_or(0);
-    match s.services.update_participant(&session.actor, &ctx, id, version, &input.data).await {
+    match s
+        .services
+        .update_participant(&session.actor, &ctx, id, version, &input.data)
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/participants/{id}"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&form_page(&s, lang, &session, input.data, errors, Some(id), version).await?))
+            Ok(render_invalid(
+                &form_page(&s, lang, &session, input.data, errors, Some(id), version).await?,
+            ))
         }
     }
 }
@@ -269,16 +355,28 @@ struct ConsentPage {
 
 impl ConsentPage {
     fn purposes(&self) -> Vec<(&'static str, String)> {
-        Purpose::ALL.iter().map(|p| (p.code(), self.page.code("purpose", p.code()))).collect()
+        Purpose::ALL
+            .iter()
+            .map(|p| (p.code(), self.page.code("purpose", p.code())))
+            .collect()
     }
     fn kinds(&self) -> Vec<(&'static str, String, bool)> {
         OrganisationKind::ALL
             .iter()
-            .map(|k| (k.code(), self.page.code("org_kind", k.code()), self.input.organisation_kinds.iter().any(|x| x == k.code())))
+            .map(|k| {
+                (
+                    k.code(),
+                    self.page.code("org_kind", k.code()),
+                    self.input.organisation_kinds.iter().any(|x| x == k.code()),
+                )
+            })
             .collect()
     }
     fn org_checked(&self, id: &Uuid) -> bool {
-        self.input.organisations.iter().any(|x| *x == id.to_string())
+        self.input
+            .organisations
+            .iter()
+            .any(|x| *x == id.to_string())
     }
 }
 
@@ -310,9 +408,17 @@ async fn new_consent(
     Path(id): Path<Uuid>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    session.actor.require_person(itinera_domain::access::Capability::WritePersonData)?;
-    let input = ConsentInput { purpose: "sharing".into(), given_on: ctx.today().to_string(), ..Default::default() };
-    Ok(render(&consent_page(&s, lang, &session, &ctx, id, input, FormErrors::none(lang)).await?))
+    session
+        .actor
+        .require_person(itinera_domain::access::Capability::WritePersonData)?;
+    let input = ConsentInput {
+        purpose: "sharing".into(),
+        given_on: ctx.today().to_string(),
+        ..Default::default()
+    };
+    Ok(render(
+        &consent_page(&s, lang, &session, &ctx, id, input, FormErrors::none(lang)).await?,
+    ))
 }
 
 async fn create_consent(
@@ -324,11 +430,17 @@ async fn create_consent(
     CsrfForm(input): CsrfForm<ConsentInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.add_consent(&session.actor, &ctx, id, &input).await {
+    match s
+        .services
+        .add_consent(&session.actor, &ctx, id, &input)
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/participants/{id}#consents"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(&consent_page(&s, lang, &session, &ctx, id, input, errors).await?))
+            Ok(render_invalid(
+                &consent_page(&s, lang, &session, &ctx, id, input, errors).await?,
+            ))
         }
     }
 }
@@ -347,6 +459,9 @@ async fn withdraw(
     Path(id): Path<Uuid>,
     CsrfForm(input): CsrfForm<WithdrawInput>,
 ) -> ViewResult {
-    let pid = s.services.withdraw_consent(&session.actor, &ctx, id, &input.withdrawn_on, &input.note).await?;
+    let pid = s
+        .services
+        .withdraw_consent(&session.actor, &ctx, id, &input.withdrawn_on, &input.note)
+        .await?;
     Ok(see_other(&format!("/participants/{pid}#consents")))
 }

@@ -1,0 +1,92 @@
+//! Multi-row inserts for seeding and imports: one statement per batch of rows, the
+//! same SQL on both engines.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::Error;
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Tx};
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub enum V {
+    Uuid(Uuid),
+    OptUuid(Option<Uuid>),
+    Text(String),
+    OptText(Option<String>),
+    Date(NaiveDate),
+    OptDate(Option<NaiveDate>),
+    Ts(DateTime<Utc>),
+    OptTs(Option<DateTime<Utc>>),
+    Bool(bool),
+    I16(i16),
+    OptI16(Option<i16>),
+    I32(i32),
+}
+
+/// The most parameters one statement binds (below SQLite's and PostgreSQL's limits).
+const MAX_PARAMS: usize = 30_000;
+/// Rows per statement: a fixed size keeps the statement text the same from batch to
+/// batch, so that the driver prepares it once and reuses it.
+const MAX_ROWS: usize = 250;
+
+/// Inserts `rows` into `table`, in as few statements as the parameter limit allows.
+pub async fn insert(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<V>],
+) -> Result<(), Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let per = (MAX_PARAMS / columns.len()).clamp(1, MAX_ROWS);
+    for chunk in rows.chunks(per) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            if row.len() != columns.len() {
+                return Err(Error::Internal(format!(
+                    "bulk insert into {table}: row of {} values",
+                    row.len()
+                )));
+            }
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for j in 0..row.len() {
+                n += 1;
+                if j > 0 {
+                    sql.push(',');
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for row in chunk {
+                for v in row {
+                    q = match v {
+                        V::Uuid(x) => q.bind(*x),
+                        V::OptUuid(x) => q.bind(*x),
+                        V::Text(x) => q.bind(x.as_str()),
+                        V::OptText(x) => q.bind(x.as_deref()),
+                        V::Date(x) => q.bind(*x),
+                        V::OptDate(x) => q.bind(*x),
+                        V::Ts(x) => q.bind(*x),
+                        V::OptTs(x) => q.bind(*x),
+                        V::Bool(x) => q.bind(*x),
+                        V::I16(x) => q.bind(*x),
+                        V::OptI16(x) => q.bind(*x),
+                        V::I32(x) => q.bind(*x),
+                    };
+                }
+            }
+            q.execute(c).await.map(|r| r.rows_affected()).map_err(db_err)
+        })?;
+    }
+    Ok(())
+}

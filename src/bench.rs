@@ -1,0 +1,307 @@
+//! `itinera bench`: generates participants with cases on a fresh SQLite database and
+//! measures, in one run: seeding time; search by surname prefix and by document (p50,
+//! p95); the participant page and the case page over HTTP with concurrent clients (p50,
+//! p99, requests/s); `/health` throughput (the ceiling); the server's peak memory.
+//! The server runs as a child process so that its memory is its own.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use itinera_domain::PageRequest;
+use itinera_service::demo::{self, DemoOptions};
+use itinera_service::{Ctx, Services, Settings, SystemClock};
+use itinera_store::Store;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokio::sync::Mutex;
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    participants: usize,
+    /// Directory for the benchmark database (emptied first).
+    #[arg(long, default_value = "bench-data")]
+    dir: String,
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Seconds of load per HTTP measurement.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Searches of each kind.
+    #[arg(long, default_value_t = 400)]
+    searches: usize,
+    #[arg(long, default_value = "127.0.0.1:18080")]
+    listen: String,
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn summary(mut ms: Vec<f64>) -> (f64, f64, f64, usize) {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    (pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), ms.len())
+}
+
+fn anyerr(e: itinera_domain::Error) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Runs `clients` loops against `urls` for `seconds`, returning latencies (ms).
+async fn load(
+    client: reqwest::Client,
+    urls: Arc<Vec<String>>,
+    clients: usize,
+    seconds: u64,
+    cookie: Option<String>,
+) -> Result<(Vec<f64>, f64, usize)> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let lat = Arc::new(Mutex::new(Vec::new()));
+    let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for w in 0..clients {
+        let (client, urls, lat, errors, cookie) = (
+            client.clone(),
+            urls.clone(),
+            lat.clone(),
+            errors.clone(),
+            cookie.clone(),
+        );
+        handles.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            let mut i = w;
+            while Instant::now() < deadline {
+                let url = &urls[i % urls.len()];
+                i += clients;
+                let t = Instant::now();
+                let mut req = client.get(url);
+                if let Some(c) = &cookie {
+                    req = req.header("cookie", c);
+                }
+                match req.send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        mine.push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    _ => {
+                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+            lat.lock().await.extend(mine);
+        }));
+    }
+    for h in handles {
+        h.await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let v = std::mem::take(&mut *lat.lock().await);
+    let rps = v.len() as f64 / elapsed;
+    Ok((v, rps, errors.load(std::sync::atomic::Ordering::Relaxed)))
+}
+
+fn peak_memory_mb(pid: u32) -> Option<(f64, f64)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb = |key: &str| {
+        s.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    Some((kb("VmHWM:")? / 1024.0, kb("VmRSS:")? / 1024.0))
+}
+
+pub async fn run(a: BenchArgs) -> Result<()> {
+    let _ = std::fs::remove_dir_all(&a.dir);
+    std::fs::create_dir_all(&a.dir)?;
+    let path = format!("{}/bench.db", a.dir);
+    let url = format!("sqlite://{path}");
+    let store = Store::connect(&url).await.map_err(anyerr)?;
+    store.migrate().await.map_err(anyerr)?;
+    let services = Services::new(store.clone(), Arc::new(SystemClock), Settings::default());
+
+    println!(
+        "# Itinera benchmark: {} participants, SQLite, {} clients",
+        a.participants, a.concurrency
+    );
+    let t = Instant::now();
+    let report = demo::seed(
+        &store,
+        services.now(),
+        &DemoOptions {
+            seed: 7,
+            participants: a.participants,
+        },
+        |done, total| {
+            if done % 100_000 < 2_000 {
+                eprintln!("seeding {done}/{total}");
+            }
+        },
+    )
+    .await
+    .map_err(anyerr)?;
+    let seeding = t.elapsed().as_secs_f64();
+    println!(
+        "seeding: {:.1} s ({} participants, {} cases)",
+        seeding, report.participants, report.cases
+    );
+
+    // Samples: surnames and documents of people the Badajoz social worker may see.
+    let ctx = Ctx::cli(services.now());
+    let session = services
+        .login(&ctx, "ts.badajoz", demo::DEMO_PASSWORD)
+        .await
+        .map_err(anyerr)?;
+    let actor = session.actor.clone();
+    let sample = services
+        .search_participants(&actor, &ctx, "", PageRequest::new(Some(1), Some(100)))
+        .await
+        .map_err(anyerr)?;
+    let mut ids = Vec::new();
+    for s in &sample.items {
+        ids.push(s.id);
+    }
+    if ids.is_empty() {
+        bail!("no visible participants to measure");
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut surname_ms = Vec::new();
+    let mut doc_ms = Vec::new();
+    let mut docs = Vec::new();
+    for id in ids.iter().take(50) {
+        let v = services
+            .participant(&actor, &ctx, *id)
+            .await
+            .map_err(anyerr)?;
+        if let Some(d) = v.participant.data.documents.first() {
+            docs.push(d.number.clone());
+        }
+    }
+    for _ in 0..a.searches {
+        let s = &sample.items[rng.gen_range(0..sample.items.len())];
+        let prefix: String = s.surname1.chars().take(rng.gen_range(3..6)).collect();
+        let t = Instant::now();
+        services
+            .search_participants(&actor, &ctx, &prefix, PageRequest::default())
+            .await
+            .map_err(anyerr)?;
+        surname_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let d = &docs[rng.gen_range(0..docs.len())];
+        let t = Instant::now();
+        services
+            .search_participants(&actor, &ctx, d, PageRequest::default())
+            .await
+            .map_err(anyerr)?;
+        doc_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (p50, p95, _, n) = summary(surname_ms);
+    println!("search by surname prefix: p50 {p50:.2} ms, p95 {p95:.2} ms ({n} searches)");
+    let (p50, p95, _, n) = summary(doc_ms);
+    println!("search by document: p50 {p50:.2} ms, p95 {p95:.2} ms ({n} searches)");
+    let cases: Vec<uuid::Uuid> = {
+        let mut out = Vec::new();
+        for id in ids.iter().take(50) {
+            let v = services
+                .participant(&actor, &ctx, *id)
+                .await
+                .map_err(anyerr)?;
+            out.extend(v.cases.iter().map(|c| c.id));
+        }
+        out
+    };
+    store.close().await;
+
+    // The server, as its own process.
+    let exe = std::env::current_exe()?;
+    let mut child = tokio::process::Command::new(exe)
+        .args(["serve", "--db", &url, "--listen", &a.listen])
+        .env("ITINERA_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the server")?;
+    let pid = child.id().unwrap_or(0);
+    let base = format!("http://{}", a.listen);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.concurrency)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let mut up = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if !up {
+        bail!("the server did not start");
+    }
+    let login = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", "ts.badajoz"),
+            ("password", demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await?;
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .context("no session cookie")?;
+
+    let purls = Arc::new(
+        ids.iter()
+            .map(|id| format!("{base}/participants/{id}"))
+            .collect::<Vec<_>>(),
+    );
+    let (lat, rps, errs) = load(
+        client.clone(),
+        purls,
+        a.concurrency,
+        a.seconds,
+        Some(cookie.clone()),
+    )
+    .await?;
+    let (p50, _, p99, n) = summary(lat);
+    println!("participant page: p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
+    let curls = Arc::new(
+        cases
+            .iter()
+            .map(|id| format!("{base}/cases/{id}"))
+            .collect::<Vec<_>>(),
+    );
+    let (lat, case_rps, errs) = load(
+        client.clone(),
+        curls,
+        a.concurrency,
+        a.seconds,
+        Some(cookie.clone()),
+    )
+    .await?;
+    let (p50, _, p99, n) = summary(lat);
+    println!("case page: p50 {p50:.2} ms, p99 {p99:.2} ms, {case_rps:.0} req/s ({n} requests, {errs} errors)");
+    let hurls = Arc::new(vec![format!("{base}/health")]);
+    let (lat, health_rps, _) = load(client.clone(), hurls, a.concurrency, a.seconds, None).await?;
+    let (p50, _, p99, _) = summary(lat);
+    println!("/health: {health_rps:.0} req/s (p50 {p50:.2} ms, p99 {p99:.2} ms)");
+    println!(
+        "participant page throughput: {:.1} % of the /health ceiling",
+        rps / health_rps * 100.0
+    );
+    if let Some((peak, rss)) = peak_memory_mb(pid) {
+        println!("server memory: peak {peak:.0} MB, now {rss:.0} MB");
+    }
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    Ok(())
+}
