@@ -239,15 +239,15 @@ pub async fn search(
     };
     let doc = itinera_domain::documents::normalise(query);
     let folded = fold(query);
-    let cond = if !doc.is_empty() && doc.chars().any(|c| c.is_ascii_digit()) {
+    let mut ors = Vec::new();
+    // A query with digits may be a document number; it may also be part of a name.
+    if doc.chars().any(|c| c.is_ascii_digit()) {
         let lo = next(doc.clone(), &mut binds);
         let hi = next(prefix_end(&doc), &mut binds);
-        format!("p.id IN (SELECT participant_id FROM participant_documents WHERE number >= {lo} AND number < {hi})")
-    } else if folded.is_empty() {
-        "1 = 1".to_string()
-    } else {
+        ors.push(format!("p.id IN (SELECT participant_id FROM participant_documents WHERE number >= {lo} AND number < {hi})"));
+    }
+    if !folded.is_empty() {
         let terms: Vec<&str> = folded.split(' ').take(5).collect();
-        let mut ors = Vec::new();
         let whole = terms.join(" ");
         for col in ["p.surname_key", "p.given_key"] {
             let lo = next(whole.clone(), &mut binds);
@@ -265,6 +265,10 @@ pub async fn search(
                 "(p.given_key >= {glo} AND p.given_key < {ghi} AND p.surname_key >= {slo} AND p.surname_key < {shi})"
             ));
         }
+    }
+    let cond = if ors.is_empty() {
+        "1 = 1".to_string()
+    } else {
         format!("({})", ors.join(" OR "))
     };
     let n = binds.len() + 3;

@@ -121,11 +121,26 @@ struct LangInput {
 
 /// Switching language needs no session (the login page has the switch too), so it
 /// takes a plain form; it only sets a cookie.
-async fn language(State(s): State<AppState>, Form(input): Form<LangInput>) -> Response {
+async fn language(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(input): Form<LangInput>,
+) -> Response {
     let lang = Lang::parse(&input.lang).unwrap_or_default();
+    // Back to the page the switch was on (the same-origin Referer), or where asked.
+    let referer_path = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
+    let wanted = if input.back.is_empty() {
+        referer_path.unwrap_or_default()
+    } else {
+        input.back.clone()
+    };
     // Only local paths: never an open redirect.
-    let back = if input.back.starts_with('/') && !input.back.starts_with("//") {
-        input.back.as_str()
+    let back = if wanted.starts_with('/') && !wanted.starts_with("//") {
+        wanted.as_str()
     } else {
         "/"
     };

@@ -1,0 +1,204 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn administrators_configure_the_network() {
+    let app = spawn_app().await;
+    // Territories nest region > province > municipality > zone.
+    let r = app.get(ADMIN, "/territories").await;
+    let badajoz = r
+        .body
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "Badajoz"))
+        .cloned()
+        .unwrap_or_default();
+    let r = app
+        .post(
+            ADMIN,
+            "/territories",
+            &json!({"name": "Los Colorines", "level": "zone", "parent_id": badajoz["id"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(
+            ADMIN,
+            "/territories",
+            &json!({"name": "Mal", "level": "province", "parent_id": badajoz["id"]}),
+        )
+        .await;
+    assert_eq!(
+        r.body["errors"][0]["code"],
+        "validation.territory.parent_level"
+    );
+
+    // Organisations.
+    let r = app.post(ADMIN, "/organisations", &json!({"name": "Cáritas Diocesana (prueba)", "kind": "third_sector", "territory_id": badajoz["id"], "active": true})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let org = r.body["id"].as_str().unwrap_or("").to_string();
+    let r = app
+        .post(
+            ADMIN,
+            "/organisations",
+            &json!({"name": "Cáritas Diocesana (prueba)", "kind": "third_sector"}),
+        )
+        .await;
+    assert_eq!(r.body["errors"][0]["code"], "validation.name_taken");
+    let r = app
+        .post(
+            ADMIN,
+            "/organisations",
+            &json!({"name": "X", "kind": "bank"}),
+        )
+        .await;
+    assert_eq!(r.body["errors"][0]["field"], "kind");
+
+    // A programme with its own workflow and funding.
+    let r = app
+        .post(ADMIN, "/programmes", &json!({"code": "plan-empleo", "name": "Plan de Empleo", "phases": "intake\nplan\njob", "funding": "FSE+=80\nDiputación=20", "active": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let pid = r.body["id"].as_str().unwrap_or("").to_string();
+    let r = app.get(ADMIN, &format!("/programmes/{pid}")).await;
+    assert_eq!(r.body["code"], "PLAN-EMPLEO");
+    assert_eq!(r.body["phases"].as_array().map(Vec::len), Some(3));
+    assert_eq!(r.body["funding"][0]["share_bp"], 8000);
+    let r = app
+        .post(
+            ADMIN,
+            "/programmes",
+            &json!({"code": "X2", "name": "Mal", "funding": "FSE+=80\nOtro=30", "phases": "a1"}),
+        )
+        .await;
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        fields.contains(&"funding") && fields.contains(&"phases"),
+        "{fields:?}"
+    );
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/programmes/{pid}/projects"),
+            &json!({"code": "ALB-1", "name": "Albacete centro", "organisation_id": org}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+
+    // Users, memberships, tokens.
+    let r = app.post(ADMIN, "/users", &json!({"username": "nueva.tecnica", "display_name": "Nueva Técnica", "password": "corta"})).await;
+    assert_eq!(r.body["errors"][0]["code"], "validation.password.too_short");
+    let r = app.post(ADMIN, "/users", &json!({"username": "nueva.tecnica", "display_name": "Nueva Técnica", "password": "una contraseña larga"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let uid = r.body["id"].as_str().unwrap_or("").to_string();
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/users/{uid}/memberships"),
+            &json!({"organisation_id": org, "role": "technician"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = app
+        .post(
+            ADMIN,
+            "/tokens",
+            &json!({"user_id": uid, "organisation_id": org, "name": "integración"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let token = r.body["token"].as_str().unwrap_or("").to_string();
+    let me = app
+        .client
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me");
+    let me: serde_json::Value = me.json().await.expect("json");
+    assert_eq!(me["username"], "nueva.tecnica");
+    assert_eq!(me["roles"][0], "technician");
+    // Revoked tokens stop working.
+    let list = app.get(ADMIN, "/tokens").await;
+    let tid = list
+        .body
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "integración"))
+        .and_then(|t| t["id"].as_str())
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(
+        app.delete(ADMIN, &format!("/tokens/{tid}")).await.status,
+        StatusCode::OK
+    );
+    let me = app
+        .client
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+
+    // Professionals cannot configure.
+    assert_eq!(
+        app.post(
+            SOCIAL_BADAJOZ,
+            "/organisations",
+            &json!({"name": "Y", "kind": "employer"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn admin_pages_work_in_every_language() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app.base);
+    b.login(ADMIN).await;
+    for (lang, word) in [
+        ("es", "Organizaciones"),
+        ("ca", "Organitzacions"),
+        ("it", "Organizzazioni"),
+        ("en", "Organisations"),
+    ] {
+        let r = b
+            .client
+            .post(format!("{}/language", app.base))
+            .form(&[("lang", lang), ("back", "/admin")])
+            .send()
+            .await
+            .expect("lang");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (status, html) = b.page("/admin/organisations").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(word), "{lang}");
+        assert!(html.contains(&format!("lang=\"{lang}\"")));
+        assert!(!html.contains("⟨?⟩"), "a missing translation in {lang}");
+    }
+    for path in [
+        "/admin",
+        "/admin/territories",
+        "/admin/programmes",
+        "/admin/users",
+        "/admin/tokens",
+    ] {
+        let (status, html) = b.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!html.contains("⟨?⟩"), "a missing translation on {path}");
+    }
+    let (status, html, _) = b
+        .post_form(
+            "/admin/organisations",
+            &[("name", ""), ("kind", "employer")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("This is required."));
+}

@@ -1,0 +1,105 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn reads_and_writes_are_audited_and_the_chain_verifies() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Pilar", "Cano", "", 20_000_001))
+        .await;
+    app.get(SOCIAL_BADAJOZ, &format!("/participants/{pid}"))
+        .await;
+    let r = app
+        .get(AUDITOR, &format!("/audit-entries?entity_id={pid}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        actions.contains(&"participant.create") && actions.contains(&"participant.read"),
+        "{actions:?}"
+    );
+    let entry = &r.body["items"][0];
+    assert!(entry["request_id"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(entry["client_addr"], "127.0.0.1");
+    assert!(entry["actor_user_id"].is_string());
+    // Professionals and administrators do not read the log; the auditor reads no case.
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, "/audit-entries").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(ADMIN, "/audit-entries").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let v = app.get(AUDITOR, "/audit-entries/verification").await;
+    assert_eq!(v.body["intact"], true);
+    // Filters are validated.
+    let r = app.get(AUDITOR, "/audit-entries?from=yesterday").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?actor={SOCIAL_BADAJOZ}&action=participant.read"),
+        )
+        .await;
+    assert!(r.body["items"].as_array().is_some_and(|a| !a.is_empty()));
+}
+
+#[tokio::test]
+async fn a_failed_write_leaves_no_audit_row_and_no_data() {
+    let app = spawn_app().await;
+    let before = app
+        .get(AUDITOR, "/audit-entries?action=participant.create")
+        .await
+        .body["items"]
+        .as_array()
+        .map(Vec::len);
+    app.register(SOCIAL_BADAJOZ, &person("Elena", "Soto", "", 20_000_002))
+        .await;
+    // The same document again: refused, and neither a participant nor an audit row stays.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/participants",
+            &person("Elena", "Soto", "", 20_000_002),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let after = app
+        .get(AUDITOR, "/audit-entries?action=participant.create")
+        .await
+        .body["items"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(after, before.map(|n| n + 1));
+}
+
+#[tokio::test]
+async fn tampering_with_the_log_is_found_where_it_happened() {
+    let app = spawn_app().await;
+    for n in 0..5 {
+        app.register(SOCIAL_BADAJOZ, &person("Sara", "León", "", 20_000_010 + n))
+            .await;
+    }
+    let v = app.services.verify_audit(None).await.expect("verify");
+    assert!(v.intact);
+    let target = v.entries - 2;
+    let mut tx = app.store.write().await.expect("tx");
+    itinera_store::on_tx!(&mut tx, c => sqlx::query("UPDATE audit_log SET detail = '{}', client_addr = '10.0.0.1' WHERE seq = $1").bind(target).execute(c).await.map(|_| ())).expect("tamper");
+    tx.commit().await.expect("commit");
+    let r = app.get(AUDITOR, "/audit-entries/verification").await;
+    assert_eq!(r.body["intact"], false);
+    assert_eq!(r.body["broken_at"], target);
+    // The auditor's page says so too.
+    let b = Browser::new(&app.base);
+    b.login(AUDITOR).await;
+    let (_, html) = b.page("/audit?verify=1").await;
+    assert!(html.contains("El registro está alterado"));
+    assert!(html.contains(&format!("#{target}")));
+    let _ = json!({});
+}

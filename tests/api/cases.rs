@@ -1,0 +1,285 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn version(app: &TestApp, case: &str) -> i64 {
+    app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}"))
+        .await
+        .body["case"]["version"]
+        .as_i64()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_case_moves_through_its_phases_with_reasons_and_a_timeline() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Carmen", "Vega", "Silva", 30_000_001),
+        )
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, SOCIAL_BADAJOZ).await;
+    let r = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await;
+    assert_eq!(r.body["case"]["phase"], "detection");
+    assert_eq!(r.body["case"]["status"], "open");
+    assert_eq!(r.body["team"][0]["role"], "case_manager");
+
+    // A second live case in the same programme is refused.
+    let crisol = app.programme("CRISOL").await;
+    let manager = app.professional(SOCIAL_BADAJOZ).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pid}/cases"),
+            &json!({"programme_id": crisol, "case_manager": manager}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // Forward two phases, each with a reason.
+    for to in ["preselection", "diagnosis"] {
+        let v = version(&app, &case).await;
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &format!("/cases/{case}/phase-changes"),
+                &json!({"to_phase": to, "reason": "Acordado en mesa técnica", "version": v}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    // A reason is required; back more than one phase is refused.
+    let v = version(&app, &case).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/phase-changes"),
+            &json!({"to_phase": "plan", "reason": " ", "version": v}),
+        )
+        .await;
+    assert_eq!(r.body["errors"][0]["field"], "reason");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/phase-changes"),
+            &json!({"to_phase": "detection", "reason": "error", "version": v}),
+        )
+        .await;
+    assert_eq!(
+        r.body["errors"][0]["code"],
+        "case.transition.backward_too_far"
+    );
+    // A stale version is a conflict.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/phase-changes"),
+            &json!({"to_phase": "plan", "reason": "x", "version": v - 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // Suspend: no phase moves until resumed.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/status-changes"),
+            &json!({"action": "suspend", "reason": "Baja médica", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let v = version(&app, &case).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/phase-changes"),
+            &json!({"to_phase": "plan", "reason": "x", "version": v}),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:case.transition.not_open"
+    );
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/status-changes"),
+            &json!({"action": "resume", "reason": "Alta", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // Close: exit reason required, date not before opening.
+    let v = version(&app, &case).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/status-changes"),
+            &json!({"action": "close", "reason": "Fin", "exit_on": "2020-01-01", "version": v}),
+        )
+        .await;
+    let fields: Vec<String> = r.body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        fields.contains(&"exit_reason".to_string()) && fields.contains(&"exit_on".to_string()),
+        "{fields:?}"
+    );
+    let r = app.post(SOCIAL_BADAJOZ, &format!("/cases/{case}/status-changes"), &json!({"action": "close", "reason": "Contrato", "exit_reason": "employed", "exit_on": "2026-11-23", "version": v})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await;
+    assert_eq!(r.body["case"]["status"], "closed");
+    assert_eq!(r.body["case"]["exit_reason"], "employed");
+    assert_eq!(r.body["case"]["closed_on"], "2026-11-23");
+    // Reopen.
+    let v = version(&app, &case).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/status-changes"),
+            &json!({"action": "reopen", "reason": "Pierde el empleo", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await;
+    let kinds: Vec<&str> = r.body["timeline"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        kinds,
+        [
+            "opened",
+            "phase_changed",
+            "phase_changed",
+            "suspended",
+            "resumed",
+            "closed",
+            "reopened"
+        ]
+    );
+    assert_eq!(r.body["timeline"][2]["reason"], "Acordado en mesa técnica");
+    assert_eq!(r.body["case"]["closed_on"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn the_case_team_spans_organisations() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Antonia", "Durán", "", 30_000_002))
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, CASE_MANAGER).await;
+    let ngo = app.professional(NGO_BADAJOZ).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/team-members"),
+            &json!({"professional": ngo, "role": "tutor"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/team-members"),
+            &json!({"professional": ngo, "role": "tutor"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // Only professionals: the auditor cannot be put on a team.
+    let auditor = app.professional(AUDITOR).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/team-members"),
+            &json!({"professional": auditor, "role": "other"}),
+        )
+        .await;
+    assert_eq!(
+        r.body["errors"][0]["code"],
+        "validation.case.not_a_professional"
+    );
+    let r = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await;
+    let team = r.body["team"].as_array().cloned().unwrap_or_default();
+    assert_eq!(team.len(), 2);
+    let manager = team
+        .iter()
+        .find(|m| m["role"] == "case_manager")
+        .cloned()
+        .unwrap_or_default();
+    let r = app
+        .delete(
+            SOCIAL_BADAJOZ,
+            &format!(
+                "/cases/{case}/team-members/{}",
+                manager["id"].as_str().unwrap_or("")
+            ),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:case.team.cannot_remove_manager"
+    );
+    let tutor = team
+        .iter()
+        .find(|m| m["role"] == "tutor")
+        .cloned()
+        .unwrap_or_default();
+    let r = app
+        .delete(
+            SOCIAL_BADAJOZ,
+            &format!(
+                "/cases/{case}/team-members/{}",
+                tutor["id"].as_str().unwrap_or("")
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_case_page_in_the_browser() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Yolanda", "Ramos", "", 30_000_003))
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, SOCIAL_BADAJOZ).await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page(&format!("/cases/{case}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("aria-current=\"step\">Detección"));
+    let (status, html, _) = b
+        .post_form(
+            &format!("/cases/{case}/phase"),
+            &[
+                ("to_phase", "preselection"),
+                ("reason", ""),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Este dato es obligatorio."));
+    let (status, _, _) = b
+        .post_form(
+            &format!("/cases/{case}/phase"),
+            &[
+                ("to_phase", "preselection"),
+                ("reason", "Entrevista hecha"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = b.page(&format!("/cases/{case}")).await;
+    assert!(html.contains("aria-current=\"step\">Preselección"));
+    assert!(html.contains("Entrevista hecha"));
+}

@@ -1,0 +1,397 @@
+//! `spawn_app()`: the real application on a fresh database (SQLite file, or a new
+//! PostgreSQL database when `ITINERA_TEST_DB=postgres`), seeded with a small demo, on a
+//! random port, with a fixed clock. Tests talk HTTP to it.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use itinera_domain::documents::dni_letter;
+use itinera_service::demo::{self, DemoOptions};
+use itinera_service::{Ctx, FixedClock, Services, Settings};
+use itinera_store::Store;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = demo::DEMO_PASSWORD;
+
+/// Users of the demo, by what they are in the tests.
+pub const SOCIAL_BADAJOZ: &str = "ts.badajoz";
+pub const SEXPE_BADAJOZ: &str = "orienta.badajoz";
+pub const NGO_BADAJOZ: &str = "tecnico.badajoz";
+pub const SOCIAL_MERIDA: &str = "ts.merida";
+pub const SEXPE_MERIDA: &str = "orienta.merida";
+pub const CASE_MANAGER: &str = "gestora.badajoz";
+pub const COORDINATOR: &str = "coordina.crisol";
+pub const PROGRAMME_MANAGER: &str = "programa.junta";
+pub const AUDITOR: &str = "auditoria";
+pub const ADMIN: &str = "admin";
+
+pub const ALL_USERS: &[&str] = &[
+    SOCIAL_BADAJOZ,
+    SEXPE_BADAJOZ,
+    NGO_BADAJOZ,
+    SOCIAL_MERIDA,
+    SEXPE_MERIDA,
+    CASE_MANAGER,
+    COORDINATOR,
+    PROGRAMME_MANAGER,
+    AUDITOR,
+    ADMIN,
+];
+
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+        .single()
+        .expect("time")
+}
+
+pub fn engine_name() -> String {
+    std::env::var("ITINERA_TEST_DB").unwrap_or_else(|_| "sqlite".into())
+}
+
+/// A database URL for a fresh, empty database of the engine under test.
+pub async fn fresh_database_url() -> String {
+    fresh_database_url_for(&engine_name()).await
+}
+
+/// A fresh, empty database of the named engine (`sqlite` or `postgres`).
+pub async fn fresh_database_url_for(engine: &str) -> String {
+    if engine == "postgres" {
+        let admin = std::env::var("ITINERA_TEST_PG")
+            .unwrap_or_else(|_| "postgres://itinera@127.0.0.1:54329/postgres".into());
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let client = connect_pg(&admin).await;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&client)
+            .await
+            .expect("create database");
+        client.close().await;
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin);
+        format!("{base}/{name}")
+    } else {
+        let dir =
+            std::env::temp_dir().join(format!("itinera-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        format!("sqlite://{}", dir.join("test.db").display())
+    }
+}
+
+async fn connect_pg(url: &str) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("connect to the test PostgreSQL (is it running? see README)")
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub services: Services,
+    pub clock: Arc<FixedClock>,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub tokens: HashMap<String, String>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(40).await
+}
+
+pub async fn spawn_app_with(participants: usize) -> TestApp {
+    let db_url = fresh_database_url().await;
+    let store = Store::connect(&db_url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let clock = Arc::new(FixedClock::new(start_time()));
+    let services = Services::new(store.clone(), clock.clone(), Settings::default());
+    demo::seed(
+        &store,
+        start_time(),
+        &DemoOptions {
+            seed: 99,
+            participants,
+        },
+        |_, _| {},
+    )
+    .await
+    .expect("seed");
+    let mut tokens = HashMap::new();
+    let ctx = Ctx::cli(start_time());
+    for (user, memberships) in services.users_for_cli().await.expect("users") {
+        let Some(m) = memberships.first() else {
+            continue;
+        };
+        let token = services
+            .create_token(
+                None,
+                &ctx,
+                &itinera_service::admin::TokenInput {
+                    user_id: user.id.to_string(),
+                    organisation_id: m.organisation_id.to_string(),
+                    name: "test".into(),
+                    expires_in_days: String::new(),
+                },
+            )
+            .await
+            .expect("token");
+        tokens.insert(user.username.clone(), token);
+    }
+    let state = itinera_web::AppState::new(services.clone(), false);
+    let app = itinera_web::app(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        services,
+        clock,
+        store,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        tokens,
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl TestApp {
+    pub fn token(&self, user: &str) -> &str {
+        self.tokens.get(user).map(String::as_str).unwrap_or("none")
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
+        let r = req.send().await.expect("request");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, user: &str, path: &str) -> Resp {
+        self.send(
+            self.client
+                .get(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(self.token(user)),
+        )
+        .await
+    }
+
+    pub async fn post(&self, user: &str, path: &str, body: &Value) -> Resp {
+        self.send(
+            self.client
+                .post(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(self.token(user))
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn post_lang(&self, user: &str, path: &str, body: &Value, lang: &str) -> Resp {
+        self.send(
+            self.client
+                .post(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(self.token(user))
+                .header("accept-language", lang)
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn put(&self, user: &str, path: &str, body: &Value) -> Resp {
+        self.send(
+            self.client
+                .put(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(self.token(user))
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, user: &str, path: &str) -> Resp {
+        self.send(
+            self.client
+                .delete(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(self.token(user)),
+        )
+        .await
+    }
+
+    /// The id of a demo organisation by (part of) its name.
+    pub async fn org(&self, name_part: &str) -> String {
+        let r = self.get(ADMIN, "/organisations").await;
+        r.body
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|o| o["name"].as_str().is_some_and(|n| n.contains(name_part)))
+            })
+            .and_then(|o| o["id"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no organisation like {name_part}"))
+    }
+
+    pub async fn programme(&self, code: &str) -> String {
+        let r = self.get(ADMIN, "/programmes").await;
+        r.body
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["code"] == code))
+            .and_then(|p| p["id"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no programme {code}"))
+    }
+
+    /// `USER_ID@ORG_ID` of a demo professional (their first organisation).
+    pub async fn professional(&self, username: &str) -> String {
+        let r = self.get(ADMIN, "/users").await;
+        let entry = r
+            .body
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["user"]["username"] == username))
+            .unwrap_or_else(|| panic!("no user {username}"))
+            .clone();
+        format!(
+            "{}@{}",
+            entry["user"]["id"].as_str().unwrap_or(""),
+            entry["memberships"][0]["organisation_id"]
+                .as_str()
+                .unwrap_or("")
+        )
+    }
+
+    /// Registers a participant as `user`; returns the id.
+    pub async fn register(&self, user: &str, body: &Value) -> String {
+        let r = self.post(user, "/participants", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "register: {:?}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    }
+
+    /// Opens a CRISOL case for `pid` managed by `manager`; returns the case id.
+    pub async fn open_case(&self, user: &str, pid: &str, manager: &str) -> String {
+        let programme = self.programme("CRISOL").await;
+        let manager = self.professional(manager).await;
+        let r = self
+            .post(
+                user,
+                &format!("/participants/{pid}/cases"),
+                &json!({"programme_id": programme, "case_manager": manager}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "open case: {:?}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    }
+}
+
+/// A valid DNI for a number.
+pub fn dni(n: u32) -> String {
+    format!("{n:08}{}", dni_letter(n))
+}
+
+/// A participant's JSON as a professional would send it.
+pub fn person(given: &str, surname1: &str, surname2: &str, dni_number: u32) -> Value {
+    json!({
+        "given_name": given,
+        "surname1": surname1,
+        "surname2": surname2,
+        "sex": "female",
+        "birth_date": "1984-05-17",
+        "nationality": "ES",
+        "labour_status": "unemployed",
+        "labour_status_since": "2025-09-01",
+        "phone": "+34 600 123 456",
+        "documents": [{"kind": "dni", "number": dni(dni_number)}],
+    })
+}
+
+/// A browser: cookies, forms with the CSRF token read from the page.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_string(),
+        }
+    }
+
+    pub async fn login(&self, user: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/login", self.base))
+            .form(&[("username", user), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("login")
+    }
+
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("get");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
+    pub async fn csrf(&self) -> String {
+        let (_, html) = self.page("/").await;
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let csrf = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .expect("post");
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (status, r.text().await.unwrap_or_default(), location)
+    }
+}

@@ -1,0 +1,270 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn register_read_and_edit_a_participant() {
+    let app = spawn_app().await;
+    let id = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("María José", "Núñez", "García", 12_345_678),
+        )
+        .await;
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{id}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["participant"]["given_name"], "María José");
+    assert_eq!(r.body["participant"]["documents"][0]["number"], "12345678Z");
+    assert_eq!(r.body["participant"]["phone"], "+34600123456");
+    assert_eq!(r.body["basis"], "registered");
+    let version = r.body["participant"]["version"].as_i64().unwrap_or(0);
+
+    let mut edit = person("María José", "Núñez", "García", 12_345_678);
+    edit["version"] = json!(version);
+    edit["homeless"] = json!(true);
+    let r = app
+        .put(SOCIAL_BADAJOZ, &format!("/participants/{id}"), &edit)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["version"], version + 1);
+    // A second edit with the old version is refused: someone changed it meanwhile.
+    let r = app
+        .put(SOCIAL_BADAJOZ, &format!("/participants/{id}"), &edit)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["type"], "urn:itinera:problem:error.stale_version");
+}
+
+#[tokio::test]
+async fn a_bad_dni_is_reported_on_its_field_in_the_users_language_and_nothing_is_saved() {
+    let app = spawn_app().await;
+    let before = app.get(SOCIAL_BADAJOZ, "/participants?per_page=100").await;
+    let mut bad = person("Ana", "Pérez", "", 1);
+    bad["documents"][0]["number"] = json!("12345678A");
+    bad["birth_date"] = json!("31/02/1990");
+    bad["email"] = json!("no-at-sign");
+    let r = app
+        .post_lang(SOCIAL_BADAJOZ, "/participants", &bad, "ca")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    let errors = r.body["errors"].as_array().cloned().unwrap_or_default();
+    let find = |f: &str| {
+        errors
+            .iter()
+            .find(|e| e["field"] == f)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(find("documents.0.number")["code"], "validation.dni.letter");
+    assert_eq!(
+        find("documents.0.number")["message"],
+        "La lletra del DNI no correspon al número."
+    );
+    assert_eq!(find("birth_date")["code"], "validation.date.format");
+    assert_eq!(find("email")["code"], "validation.email.format");
+    // Spanish by default.
+    let r = app.post(SOCIAL_BADAJOZ, "/participants", &bad).await;
+    assert!(r.body["title"].as_str().unwrap_or("").contains("corregir"));
+    let after = app.get(SOCIAL_BADAJOZ, "/participants?per_page=100").await;
+    assert_eq!(
+        before.body["items"].as_array().map(Vec::len),
+        after.body["items"].as_array().map(Vec::len)
+    );
+}
+
+#[tokio::test]
+async fn nie_and_codice_fiscale_are_checked_and_passports_are_not() {
+    let app = spawn_app().await;
+    let mut p = person("Ionuț", "Popescu", "", 0);
+    p["documents"] = json!([{"kind": "nie", "number": "X1234567L"}, {"kind": "passport", "number": "ro 0012345"}]);
+    app.register(SEXPE_BADAJOZ, &p).await;
+    p["documents"] = json!([{"kind": "codice_fiscale", "number": "RSSMRA85T10A562T"}]);
+    let r = app.post(SEXPE_BADAJOZ, "/participants", &p).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.body["errors"][0]["code"],
+        "validation.codice_fiscale.check"
+    );
+}
+
+#[tokio::test]
+async fn the_same_document_cannot_be_registered_twice() {
+    let app = spawn_app().await;
+    app.register(SOCIAL_BADAJOZ, &person("Rocío", "Mogollón", "", 44_444_444))
+        .await;
+    let r = app
+        .post(
+            SOCIAL_MERIDA,
+            "/participants",
+            &person("Rocio", "Mogollon", "", 44_444_444),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:participant.document.exists"
+    );
+}
+
+#[tokio::test]
+async fn search_ignores_accents_and_case_masks_documents_and_pages() {
+    let app = spawn_app().await;
+    let id = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Íñigo", "Ñúñez", "Álvarez", 70_000_001),
+        )
+        .await;
+    for q in ["nunez", "ÑÚÑ", "inigo nunez", "Inigo", "nunez alv"] {
+        let r = app
+            .post(SOCIAL_BADAJOZ, "/participants/search", &json!({"q": q}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let ids: Vec<&str> = r.body["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|i| i["id"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            ids.contains(&id.as_str()),
+            "query {q} did not find the person"
+        );
+    }
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/participants/search",
+            &json!({"q": dni(70_000_001)}),
+        )
+        .await;
+    assert_eq!(r.body["items"][0]["id"], id.as_str());
+    assert_eq!(
+        r.body["items"][0]["document"],
+        format!("******{}", &dni(70_000_001)[6..])
+    );
+    assert!(
+        !r.body.to_string().contains(&dni(70_000_001)),
+        "a list shows a full document number"
+    );
+    // Pagination: 40 demo participants over 7 cities, plus ours.
+    let p1 = app
+        .get(SOCIAL_BADAJOZ, "/participants?per_page=2&page=1")
+        .await;
+    let p2 = app
+        .get(SOCIAL_BADAJOZ, "/participants?per_page=2&page=2")
+        .await;
+    assert_eq!(p1.body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(p1.body["has_more"], true);
+    assert_ne!(p1.body["items"][0]["id"], p2.body["items"][0]["id"]);
+}
+
+#[tokio::test]
+async fn consents_are_recorded_validated_and_withdrawn() {
+    let app = spawn_app().await;
+    let id = app
+        .register(SOCIAL_BADAJOZ, &person("Lucía", "Gil", "", 55_555_555))
+        .await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{id}/consents"),
+            &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.body["errors"][0]["code"],
+        "validation.consent.sharing_needs_scope"
+    );
+    let sexpe = app.org("SEXPE Badajoz").await;
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("/participants/{id}/consents"), &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma en papel", "organisations": [sexpe]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let consent = r.body["id"].as_str().unwrap_or("").to_string();
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{id}/consents"))
+        .await;
+    assert_eq!(r.body["consents"][0]["state"], "active");
+    assert_eq!(
+        r.body["consents"][0]["organisations"][0]["id"],
+        sexpe.as_str()
+    );
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/consents/{consent}/withdrawal"),
+            &json!({"withdrawn_on": "2026-11-20", "note": "Lo pide la persona"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{id}/consents"))
+        .await;
+    assert_eq!(r.body["consents"][0]["state"], "withdrawn");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/consents/{consent}/withdrawal"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:consent.already_withdrawn"
+    );
+}
+
+#[tokio::test]
+async fn the_html_form_keeps_what_was_typed_and_marks_the_bad_field() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html, _) = b
+        .post_form(
+            "/participants",
+            &[
+                ("given_name", "Manuela"),
+                ("surname1", "Barroso"),
+                ("sex", "female"),
+                ("birth_date", "1979-02-03"),
+                ("labour_status", "unemployed"),
+                ("documents.0.kind", "dni"),
+                ("documents.0.number", "12345678A"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("value=\"Manuela\""), "the typed name is kept");
+    assert!(
+        html.contains("value=\"12345678A\""),
+        "the typed document is kept"
+    );
+    assert!(html.contains("La letra del DNI no corresponde al número."));
+    assert!(html.contains("aria-invalid=\"true\""));
+    let (status, _, location) = b
+        .post_form(
+            "/participants",
+            &[
+                ("given_name", "Manuela"),
+                ("surname1", "Barroso"),
+                ("sex", "female"),
+                ("birth_date", "1979-02-03"),
+                ("labour_status", "unemployed"),
+                ("documents.0.kind", "dni"),
+                ("documents.0.number", "12345678Z"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, html) = b.page(location.as_deref().unwrap_or("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Manuela Barroso"));
+}
