@@ -2,6 +2,8 @@
 //! `ITINERA_TEST_DB` (sqlite by default, or postgres). The README's test command runs
 //! them on both.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod access;
 mod admin;
 mod audit;

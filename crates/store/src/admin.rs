@@ -387,7 +387,8 @@ pub async fn token_owner(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Uuid, Uuid)>, Error> {
-    let row: Option<(Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = on_tx!(tx, c => sqlx::query_as(
+    type TokenRow = (Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let row: Option<TokenRow> = on_tx!(tx, c => sqlx::query_as(
         "SELECT user_id, organisation_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1"
     ).bind(hash).fetch_optional(c).await.map_err(db_err))?;
     Ok(row.and_then(|(u, o, exp, rev)| {
