@@ -46,7 +46,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "unit and integration tests on SQLite"
-ITINERA_TEST_DB=sqlite cargo test --workspace --quiet 2>&1 | tee "$PGDIR/sqlite.log" | grep -E "^test result|FAILED|panicked|access matrix|crash test" || true
+ITINERA_TEST_DB=sqlite cargo test --workspace --quiet -- --nocapture 2>&1 | tee "$PGDIR/sqlite.log" | grep -E "^test result|FAILED|panicked|access matrix|crash test" || true
 grep -q "FAILED\|error: test failed" "$PGDIR/sqlite.log" && { cat "$PGDIR/sqlite.log" | tail -80; exit 1; }
 
 step "API integration and crash tests on PostgreSQL"

@@ -57,7 +57,7 @@ impl Services {
         page: PageRequest,
     ) -> Result<ProgrammeOverview, Error> {
         actor.require(Capability::ReadAggregates)?;
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.audited_read().await?;
         itinera_store::admin::programme(&mut tx, programme)
             .await?
             .ok_or(Error::NotFound)?;

@@ -32,7 +32,7 @@ impl Services {
         actor.require(Capability::ReadAudit)?;
         let mut e = Errors::new();
         let mut f = Filter::default();
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.audited_read().await?;
         if !q.actor.trim().is_empty() {
             match itinera_store::admin::user_by_username(&mut tx, q.actor.trim()).await? {
                 Some(u) => f.actor_user_id = Some(u.id),

@@ -157,6 +157,13 @@ impl Services {
             return Err(Error::Unauthenticated);
         }
         admin::reset_login_failures(&mut tx, user.id).await?;
+        // Sessions past their timeouts are useless: remove them as people sign in.
+        sessions::purge(
+            &mut tx,
+            ctx.now - self.settings.session_idle,
+            ctx.now - self.settings.session_absolute,
+        )
+        .await?;
         let orgs = organisations_of(&mut tx, user.id).await?;
         let Some((org, _)) = orgs.first().cloned() else {
             return Err(Error::Unauthenticated);

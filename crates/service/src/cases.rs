@@ -267,7 +267,7 @@ impl Services {
     }
 
     pub async fn case(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<CaseView, Error> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.audited_read().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
         let p = participants::get(&mut tx, case.participant_id)
             .await?

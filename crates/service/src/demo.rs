@@ -900,37 +900,52 @@ pub async fn seed(
     .await?;
     tx.commit().await?;
 
-    // Participants, in batches, each batch one transaction.
-    let mut used_docs = HashSet::new();
-    let mut cases = 0usize;
-    let batch = 2_000;
-    let mut done = 0;
-    while done < opts.participants {
-        let n = batch.min(opts.participants - done);
-        let mut rows = Rows::default();
-        for _ in 0..n {
-            let ci = rng.gen_range(0..cities.len());
-            let city = &cities[ci];
-            cases += person(
-                &mut rng,
-                &mut ids,
-                &mut used_docs,
-                &mut rows,
-                city,
-                crisol,
-                formacion,
-                crisol_projects[ci],
-                formacion_projects[ci],
-                now,
-                today,
-            );
+    // Participants, in batches, each batch one transaction. A thread generates the next
+    // batch while this one is written.
+    let total = opts.participants;
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Rows, usize, usize)>(2);
+    let generator = std::thread::spawn(move || {
+        let mut used_docs = HashSet::new();
+        let mut done = 0;
+        while done < total {
+            let n = 2_000.min(total - done);
+            let mut rows = Rows::default();
+            let mut cases = 0;
+            for _ in 0..n {
+                let ci = rng.gen_range(0..cities.len());
+                cases += person(
+                    &mut rng,
+                    &mut ids,
+                    &mut used_docs,
+                    &mut rows,
+                    &cities[ci],
+                    crisol,
+                    formacion,
+                    crisol_projects[ci],
+                    formacion_projects[ci],
+                    now,
+                    today,
+                );
+            }
+            done += n;
+            if sender.blocking_send((rows, n, cases)).is_err() {
+                break;
+            }
         }
+    });
+    let mut cases = 0usize;
+    let mut done = 0;
+    while let Some((rows, n, c)) = receiver.recv().await {
         let mut tx = store.write().await?;
         rows.write(&mut tx).await?;
         tx.commit().await?;
         done += n;
-        progress(done, opts.participants);
+        cases += c;
+        progress(done, total);
     }
+    generator
+        .join()
+        .map_err(|_| Error::Internal("demo generator failed".into()))?;
 
     Ok(DemoReport {
         seeded: true,

@@ -103,7 +103,7 @@ impl Services {
         ctx: &Ctx,
         id: Uuid,
     ) -> Result<ParticipantView, Error> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.audited_read().await?;
         let basis = require_basis(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
         let participant = participants::get(&mut tx, id)
             .await?
@@ -188,7 +188,7 @@ impl Services {
         page: PageRequest,
     ) -> Result<Page<Summary>, Error> {
         actor.require(Capability::ReadPersonData)?;
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.audited_read().await?;
         let found = participants::search(
             &mut tx,
             actor.organisation_id,

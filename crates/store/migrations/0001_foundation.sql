@@ -146,8 +146,8 @@ CREATE TABLE participants (
     created_by UUID NOT NULL REFERENCES users (id),
     updated_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX participants_surname_key ON participants (surname_key);
-CREATE INDEX participants_given_key ON participants (given_key);
+CREATE INDEX participants_surname_key ON participants (surname_key, given_key, id);
+CREATE INDEX participants_given_key ON participants (given_key, surname_key, id);
 CREATE INDEX participants_home ON participants (home_organisation_id, surname_key);
 
 CREATE TABLE participant_documents (

@@ -16,8 +16,8 @@ use crate::{db_err, on_tx, Tx};
 /// as `$1`, or a column).
 pub fn visible_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
     format!(
-        "({p}.home_organisation_id = {org} OR (EXISTS (SELECT 1 FROM cases vc JOIN case_team_members vm ON vm.case_id = vc.id \
-           WHERE vc.participant_id = {p}.id AND vm.organisation_id = {org} AND vm.removed_at IS NULL) \
+        "({p}.home_organisation_id = {org} OR (EXISTS (SELECT 1 FROM cases vc WHERE vc.participant_id = {p}.id \
+           AND EXISTS (SELECT 1 FROM case_team_members vm WHERE vm.case_id = vc.id AND vm.organisation_id = {org} AND vm.removed_at IS NULL)) \
          AND EXISTS (SELECT 1 FROM consents vk JOIN consent_scopes vs ON vs.consent_id = vk.id \
            WHERE vk.participant_id = {p}.id AND vk.purpose = 'sharing' AND vk.given_on <= {today} \
              AND (vk.withdrawn_on IS NULL OR vk.withdrawn_on > {today}) \

@@ -24,11 +24,33 @@ pub enum V {
     I32(i32),
 }
 
-/// The most parameters one statement binds (below SQLite's and PostgreSQL's limits).
-const MAX_PARAMS: usize = 30_000;
+/// The most parameters one statement binds. The SQLite driver looks up each
+/// parameter's name by a walk over all of them, so the cost of a statement grows with
+/// the square of its parameters: many small statements beat a few huge ones.
+const MAX_PARAMS: usize = 120;
 /// Rows per statement: a fixed size keeps the statement text the same from batch to
 /// batch, so that the driver prepares it once and reuses it.
 const MAX_ROWS: usize = 250;
+
+/// `$1, $2, …` → `?, ?, …` (in order). The SQLite driver resolves each numbered
+/// parameter by name with a walk over all of them, which makes a statement's cost grow
+/// with the square of its parameters; anonymous ones bind in order at no cost. Only
+/// the bulk path needs this: its statements carry thousands of parameters.
+fn anonymous_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            while chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Inserts `rows` into `table`, in as few statements as the parameter limit allows.
 pub async fn insert(
@@ -65,6 +87,9 @@ pub async fn insert(
             }
             sql.push(')');
         }
+        if tx.engine() == crate::Engine::Sqlite {
+            sql = anonymous_placeholders(&sql);
+        }
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
             for row in chunk {
@@ -89,4 +114,15 @@ pub async fn insert(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbered_placeholders_become_anonymous_in_order() {
+        assert_eq!(
+            super::anonymous_placeholders("INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"),
+            "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
+        );
+    }
 }

@@ -123,8 +123,12 @@ pub async fn viewers(
     participant_id: Uuid,
     today: NaiveDate,
 ) -> Result<Vec<Viewer>, Error> {
+    // Only the registering organisation and the team organisations can qualify: look at
+    // those, not at every organisation of the network.
     let sql = format!(
-        "SELECT o.id AS organisation_id, o.name AS organisation_name, o.kind AS organisation_kind FROM organisations o, participants p \
+        "SELECT o.id AS organisation_id, o.name AS organisation_name, o.kind AS organisation_kind FROM participants p \
+         JOIN organisations o ON o.id = p.home_organisation_id OR o.id IN \
+           (SELECT m.organisation_id FROM case_team_members m JOIN cases c ON c.id = m.case_id WHERE c.participant_id = p.id AND m.removed_at IS NULL) \
          WHERE p.id = $1 AND {} ORDER BY o.name",
         crate::access::visible_sql("p", "o.id", "o.kind", "$2")
     );

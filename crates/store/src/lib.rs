@@ -139,14 +139,41 @@ impl Store {
         }
     }
 
-    /// A transaction that will write. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so that concurrent writers queue instead of failing.
+    /// A transaction that will write data. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that concurrent writers queue instead of failing, and its
+    /// commit is flushed to disk (`synchronous = FULL`): durable against power loss.
     pub async fn write(&self) -> Result<Tx, Error> {
         match &self.pools {
             Pools::Sqlite(p) => Ok(Tx::Sqlite(
-                p.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?,
+                p.begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")
+                    .await
+                    .map_err(db_err)?,
             )),
             Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
+        }
+    }
+
+    /// A transaction that reads a person's data and writes only its audit entries.
+    /// Its commit is durable against a crash of the process (the WAL is written before
+    /// the commit returns) but not flushed to disk on its own: the next data write or
+    /// checkpoint flushes it. This keeps each read and its audit row in one transaction
+    /// without one disk flush per page view (`synchronous = NORMAL` on SQLite,
+    /// `synchronous_commit = off` on PostgreSQL).
+    pub async fn audited_read(&self) -> Result<Tx, Error> {
+        match &self.pools {
+            Pools::Sqlite(p) => Ok(Tx::Sqlite(
+                p.begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
+                    .await
+                    .map_err(db_err)?,
+            )),
+            Pools::Postgres(p) => {
+                let mut t = p.begin().await.map_err(db_err)?;
+                sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                    .execute(&mut *t)
+                    .await
+                    .map_err(db_err)?;
+                Ok(Tx::Postgres(t))
+            }
         }
     }
 

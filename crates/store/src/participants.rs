@@ -221,8 +221,20 @@ impl Summary {
     }
 }
 
-/// Searches the participants an organisation may see: by surname, given name or both
-/// (prefixes, accents and case ignored), or by identity number when the query has digits.
+/// One way a query can match, with the order its index delivers.
+struct Branch {
+    cond: String,
+    order: &'static str,
+}
+
+const BY_SURNAME: &str = "p.surname_key, p.given_key, p.id";
+const BY_GIVEN: &str = "p.given_key, p.surname_key, p.id";
+
+/// Searches the participants an organisation may see: by identity number (when the
+/// query has digits), surnames, given name, or given name and surnames (prefixes,
+/// accents and case ignored). Results come in that order of kinds, each kind in the
+/// order of its index, so every kind is an index range scan that stops as soon as the
+/// page is full, whatever the size of the registry.
 pub async fn search(
     tx: &mut Tx,
     org: Uuid,
@@ -231,65 +243,88 @@ pub async fn search(
     query: &str,
     page: PageRequest,
 ) -> Result<Page<Summary>, Error> {
+    // $1 org, $2 kind, $3 today; the text values from $4.
     let mut binds: Vec<String> = Vec::new();
-    // $1 org, $2 kind, $3 today; text binds from $4; limit and offset last.
-    let next = |v: String, binds: &mut Vec<String>| {
-        binds.push(v);
-        format!("${}", binds.len() + 3)
+    let range = |col: &str, prefix: &str, binds: &mut Vec<String>| {
+        binds.push(prefix.to_string());
+        binds.push(prefix_end(prefix));
+        format!(
+            "({col} >= ${} AND {col} < ${})",
+            binds.len() + 2,
+            binds.len() + 3
+        )
     };
     let doc = itinera_domain::documents::normalise(query);
     let folded = fold(query);
-    let mut ors = Vec::new();
-    // A query with digits may be a document number; it may also be part of a name.
+    let mut branches = Vec::new();
     if doc.chars().any(|c| c.is_ascii_digit()) {
-        let lo = next(doc.clone(), &mut binds);
-        let hi = next(prefix_end(&doc), &mut binds);
-        ors.push(format!("p.id IN (SELECT participant_id FROM participant_documents WHERE number >= {lo} AND number < {hi})"));
+        let r = range("number", &doc, &mut binds);
+        branches.push(Branch {
+            cond: format!("p.id IN (SELECT participant_id FROM participant_documents WHERE {r})"),
+            order: BY_SURNAME,
+        });
     }
     if !folded.is_empty() {
         let terms: Vec<&str> = folded.split(' ').take(5).collect();
         let whole = terms.join(" ");
-        for col in ["p.surname_key", "p.given_key"] {
-            let lo = next(whole.clone(), &mut binds);
-            let hi = next(prefix_end(&whole), &mut binds);
-            ors.push(format!("({col} >= {lo} AND {col} < {hi})"));
-        }
+        branches.push(Branch {
+            cond: range("p.surname_key", &whole, &mut binds),
+            order: BY_SURNAME,
+        });
+        branches.push(Branch {
+            cond: range("p.given_key", &whole, &mut binds),
+            order: BY_GIVEN,
+        });
         for k in 1..terms.len() {
-            let given = terms[..k].join(" ");
-            let sur = terms[k..].join(" ");
-            let glo = next(given.clone(), &mut binds);
-            let ghi = next(prefix_end(&given), &mut binds);
-            let slo = next(sur.clone(), &mut binds);
-            let shi = next(prefix_end(&sur), &mut binds);
-            ors.push(format!(
-                "(p.given_key >= {glo} AND p.given_key < {ghi} AND p.surname_key >= {slo} AND p.surname_key < {shi})"
-            ));
+            let g = range("p.given_key", &terms[..k].join(" "), &mut binds);
+            let sn = range("p.surname_key", &terms[k..].join(" "), &mut binds);
+            branches.push(Branch {
+                cond: format!("({g} AND {sn})"),
+                order: BY_SURNAME,
+            });
         }
     }
-    let cond = if ors.is_empty() {
-        "1 = 1".to_string()
-    } else {
-        format!("({})", ors.join(" OR "))
-    };
-    let n = binds.len() + 3;
-    let sql = format!(
-        "SELECT p.id, p.given_name, p.surname1, p.surname2, p.birth_date, o.name AS home_organisation_name, t.name AS territory_name, \
-           (SELECT d.number FROM participant_documents d WHERE d.participant_id = p.id ORDER BY d.created_at LIMIT 1) AS document \
-         FROM participants p JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id \
-         WHERE {cond} AND {vis} \
-         ORDER BY p.surname_key, p.given_key, p.id LIMIT ${l} OFFSET ${o}",
-        vis = visible_sql("p", "$1", "$2", "$3"),
-        l = n + 1,
-        o = n + 2,
-    );
-    let rows: Vec<Summary> = on_tx!(tx, c => {
-        let mut q = sqlx::query_as(&sql).bind(org).bind(kind.code()).bind(today);
-        for b in &binds {
-            q = q.bind(b);
+    if branches.is_empty() {
+        branches.push(Branch {
+            cond: "1 = 1".into(),
+            order: BY_SURNAME,
+        });
+    }
+
+    let wanted = (page.offset() + page.limit() + 1) as usize;
+    let mut found: Vec<Summary> = Vec::new();
+    for (i, b) in branches.iter().enumerate() {
+        if found.len() >= wanted {
+            break;
         }
-        q.bind(page.limit() + 1).bind(page.offset()).fetch_all(c).await.map_err(db_err)
-    })?;
-    Ok(Page::from_overfetch(rows, page).map(|mut s| {
+        // A person matching an earlier kind is listed there only.
+        let earlier: String = branches[..i]
+            .iter()
+            .map(|e| format!(" AND NOT {}", e.cond))
+            .collect();
+        let sql = format!(
+            "SELECT p.id, p.given_name, p.surname1, p.surname2, p.birth_date, o.name AS home_organisation_name, t.name AS territory_name, \
+               (SELECT d.number FROM participant_documents d WHERE d.participant_id = p.id ORDER BY d.created_at LIMIT 1) AS document \
+             FROM participants p JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id \
+             WHERE {cond}{earlier} AND {vis} ORDER BY {order} LIMIT ${l}",
+            cond = b.cond,
+            vis = visible_sql("p", "$1", "$2", "$3"),
+            order = b.order,
+            l = binds.len() + 4,
+        );
+        let limit = (wanted - found.len()) as i64;
+        let rows: Vec<Summary> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql).bind(org).bind(kind.code()).bind(today);
+            for v in &binds {
+                q = q.bind(v);
+            }
+            q.bind(limit).fetch_all(c).await.map_err(db_err)
+        })?;
+        found.extend(rows);
+    }
+    let start = (page.offset() as usize).min(found.len());
+    let rest = found.split_off(start);
+    Ok(Page::from_overfetch(rest, page).map(|mut s| {
         s.document = s.document.map(|d| itinera_domain::text::mask_document(&d));
         s
     }))

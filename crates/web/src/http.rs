@@ -2,6 +2,7 @@
 //! language choice, security headers, cookies.
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -139,6 +140,11 @@ pub async fn request_context(
             HeaderValue::from_static("max-age=31536000"),
         );
     }
+    let m = &state.metrics;
+    let class = (res.status().as_u16() / 100).clamp(2, 5) as usize - 2;
+    m.by_class[class].fetch_add(1, Ordering::Relaxed);
+    m.micros
+        .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
     tracing::info!(
         request_id,
         %method,
@@ -166,6 +172,23 @@ fn same_origin(h: &HeaderMap) -> bool {
         (None, _) => true,
         (Some(_), None) => false,
     }
+}
+
+/// Request counters in the Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let m = &state.metrics;
+    let mut out = String::from("# HELP itinera_http_requests_total Requests served.\n# TYPE itinera_http_requests_total counter\n");
+    for (i, class) in ["2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
+        out.push_str(&format!(
+            "itinera_http_requests_total{{class=\"{class}\"}} {}\n",
+            m.by_class[i].load(Ordering::Relaxed)
+        ));
+    }
+    out.push_str(&format!(
+        "# HELP itinera_http_request_seconds_sum Time spent answering.\n# TYPE itinera_http_request_seconds_sum counter\nitinera_http_request_seconds_sum {:.6}\n",
+        m.micros.load(Ordering::Relaxed) as f64 / 1e6
+    ));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {

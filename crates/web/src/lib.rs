@@ -42,12 +42,22 @@ impl LoginLimiter {
     }
 }
 
+/// Counters for `/metrics` (Prometheus text format). Counts only: no identifiers.
+#[derive(Default)]
+pub struct Metrics {
+    /// Responses by class: 2xx, 3xx, 4xx, 5xx.
+    pub by_class: [std::sync::atomic::AtomicU64; 4],
+    /// Sum of response times, in microseconds.
+    pub micros: std::sync::atomic::AtomicU64,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
     pub limiter: Arc<LoginLimiter>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -56,6 +66,7 @@ impl AppState {
             services,
             secure_cookies,
             limiter: Arc::new(LoginLimiter::default()),
+            metrics: Arc::new(Metrics::default()),
         }
     }
 }
@@ -66,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .merge(views::router())
         .nest("/api/v1", api::router())
         .route("/health", axum::routing::get(http::health))
+        .route("/metrics", axum::routing::get(http::metrics))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http::request_context,
