@@ -116,6 +116,45 @@ async fn load_case(
     Ok(case)
 }
 
+/// What an event changed, for the case's timeline.
+#[derive(Default)]
+struct Change<'a> {
+    from_phase: Option<&'a str>,
+    to_phase: Option<&'a str>,
+    from_status: Option<&'a str>,
+    to_status: Option<&'a str>,
+    reason: Option<&'a str>,
+}
+
+/// Adds an event to a case's timeline, by the actor, now.
+async fn timeline(
+    tx: &mut Tx,
+    case_id: Uuid,
+    home_organisation_id: Uuid,
+    actor: &Actor,
+    ctx: &Ctx,
+    kind: CaseEventKind,
+    ch: Change<'_>,
+) -> Result<(), Error> {
+    cases::add_event(
+        tx,
+        &NewEvent {
+            case_id,
+            home_organisation_id,
+            kind: kind.code(),
+            from_phase: ch.from_phase,
+            to_phase: ch.to_phase,
+            from_status: ch.from_status,
+            to_status: ch.to_status,
+            reason: ch.reason,
+            actor_id: actor.user_id,
+            actor_organisation_id: actor.organisation_id,
+            at: ctx.now,
+        },
+    )
+    .await
+}
+
 impl Services {
     pub async fn open_case(
         &self,
@@ -235,20 +274,17 @@ impl Services {
             },
         )
         .await?;
-        cases::add_event(
+        timeline(
             &mut tx,
-            &NewEvent {
-                case_id: id,
-                home_organisation_id: p.home_organisation_id,
-                kind: CaseEventKind::Opened.code(),
-                from_phase: None,
+            id,
+            p.home_organisation_id,
+            actor,
+            ctx,
+            CaseEventKind::Opened,
+            Change {
                 to_phase: Some(&first),
-                from_status: None,
                 to_status: Some(CaseStatus::Open.code()),
-                reason: None,
-                actor_id: actor.user_id,
-                actor_organisation_id: actor.organisation_id,
-                at: ctx.now,
+                ..Change::default()
             },
         )
         .await?;
@@ -342,20 +378,18 @@ impl Services {
             ctx.now,
         )
         .await?;
-        cases::add_event(
+        timeline(
             &mut tx,
-            &NewEvent {
-                case_id: id,
-                home_organisation_id: case.home_organisation_id,
-                kind: CaseEventKind::PhaseChanged.code(),
+            id,
+            case.home_organisation_id,
+            actor,
+            ctx,
+            CaseEventKind::PhaseChanged,
+            Change {
                 from_phase: Some(&case.phase),
                 to_phase: Some(to),
-                from_status: None,
-                to_status: None,
                 reason: Some(&why),
-                actor_id: actor.user_id,
-                actor_organisation_id: actor.organisation_id,
-                at: ctx.now,
+                ..Change::default()
             },
         )
         .await?;
@@ -438,20 +472,18 @@ impl Services {
             ctx.now,
         )
         .await?;
-        cases::add_event(
+        timeline(
             &mut tx,
-            &NewEvent {
-                case_id: id,
-                home_organisation_id: case.home_organisation_id,
-                kind: kind.code(),
-                from_phase: None,
-                to_phase: None,
+            id,
+            case.home_organisation_id,
+            actor,
+            ctx,
+            kind,
+            Change {
                 from_status: Some(from.code()),
                 to_status: Some(to.code()),
                 reason: Some(&why),
-                actor_id: actor.user_id,
-                actor_organisation_id: actor.organisation_id,
-                at: ctx.now,
+                ..Change::default()
             },
         )
         .await?;
@@ -509,21 +541,14 @@ impl Services {
             },
         )
         .await?;
-        cases::add_event(
+        timeline(
             &mut tx,
-            &NewEvent {
-                case_id: id,
-                home_organisation_id: case.home_organisation_id,
-                kind: CaseEventKind::TeamChanged.code(),
-                from_phase: None,
-                to_phase: None,
-                from_status: None,
-                to_status: None,
-                reason: None,
-                actor_id: actor.user_id,
-                actor_organisation_id: actor.organisation_id,
-                at: ctx.now,
-            },
+            id,
+            case.home_organisation_id,
+            actor,
+            ctx,
+            CaseEventKind::TeamChanged,
+            Change::default(),
         )
         .await?;
         audit(
@@ -559,21 +584,14 @@ impl Services {
             return Err(Error::Rule("case.team.cannot_remove_manager"));
         }
         cases::remove_member(&mut tx, id, member, ctx.now).await?;
-        cases::add_event(
+        timeline(
             &mut tx,
-            &NewEvent {
-                case_id: id,
-                home_organisation_id: case.home_organisation_id,
-                kind: CaseEventKind::TeamChanged.code(),
-                from_phase: None,
-                to_phase: None,
-                from_status: None,
-                to_status: None,
-                reason: None,
-                actor_id: actor.user_id,
-                actor_organisation_id: actor.organisation_id,
-                at: ctx.now,
-            },
+            id,
+            case.home_organisation_id,
+            actor,
+            ctx,
+            CaseEventKind::TeamChanged,
+            Change::default(),
         )
         .await?;
         audit(
