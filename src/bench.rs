@@ -34,6 +34,9 @@ pub struct BenchArgs {
     searches: usize,
     #[arg(long, default_value = "127.0.0.1:18080")]
     listen: String,
+    /// SQLite page cache (MB) while seeding (the server keeps its normal 64 MB).
+    #[arg(long, default_value_t = 1024)]
+    load_cache_mb: u32,
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -123,7 +126,10 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     std::fs::create_dir_all(&a.dir)?;
     let path = format!("{}/bench.db", a.dir);
     let url = format!("sqlite://{path}");
-    let store = Store::connect(&url).await.map_err(anyerr)?;
+    // The load gets a large page cache; the server started below has the normal one.
+    let store = Store::connect_with_cache(&url, a.load_cache_mb)
+        .await
+        .map_err(anyerr)?;
     store.migrate().await.map_err(anyerr)?;
     let services = Services::new(store.clone(), Arc::new(SystemClock), Settings::default());
 

@@ -273,18 +273,44 @@ async fn the_html_form_keeps_what_was_typed_and_marks_the_bad_field() {
 async fn search_lists_surname_matches_first_and_pages_without_repeats() {
     let app = spawn_app().await;
     let by_surname = [
-        app.register(SOCIAL_BADAJOZ, &person("Ana", "Zebedeo", "Alba", 71_000_001)).await,
-        app.register(SOCIAL_BADAJOZ, &person("Berta", "Zebedeo", "Bravo", 71_000_002)).await,
+        app.register(
+            SOCIAL_BADAJOZ,
+            &person("Ana", "Zebedeo", "Alba", 71_000_001),
+        )
+        .await,
+        app.register(
+            SOCIAL_BADAJOZ,
+            &person("Berta", "Zebedeo", "Bravo", 71_000_002),
+        )
+        .await,
     ];
     let by_given = [
-        app.register(SOCIAL_BADAJOZ, &person("Zebedea", "Alonso", "", 71_000_003)).await,
-        app.register(SOCIAL_BADAJOZ, &person("Zebedea", "Borrella", "", 71_000_004)).await,
+        app.register(SOCIAL_BADAJOZ, &person("Zebedea", "Alonso", "", 71_000_003))
+            .await,
+        app.register(
+            SOCIAL_BADAJOZ,
+            &person("Zebedea", "Borrella", "", 71_000_004),
+        )
+        .await,
     ];
     let page = |n: u32| {
         let app = &app;
         async move {
-            let r = app.post(SOCIAL_BADAJOZ, "/participants/search", &json!({"q": "zebed", "per_page": 2, "page": n})).await;
-            let ids: Vec<String> = r.body["items"].as_array().map(|a| a.iter().filter_map(|i| i["id"].as_str().map(str::to_string)).collect()).unwrap_or_default();
+            let r = app
+                .post(
+                    SOCIAL_BADAJOZ,
+                    "/participants/search",
+                    &json!({"q": "zebed", "per_page": 2, "page": n}),
+                )
+                .await;
+            let ids: Vec<String> = r.body["items"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|i| i["id"].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
             (ids, r.body["has_more"].as_bool())
         }
     };
