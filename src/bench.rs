@@ -17,6 +17,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::Mutex;
 
+use crate::anyerr;
+
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000_000)]
@@ -50,10 +52,6 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 fn summary(mut ms: Vec<f64>) -> (f64, f64, f64, usize) {
     ms.sort_by(|a, b| a.total_cmp(b));
     (pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), ms.len())
-}
-
-fn anyerr(e: itinera_domain::Error) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
 }
 
 /// Runs `clients` loops against `urls` for `seconds`, returning latencies (ms).

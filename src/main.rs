@@ -202,8 +202,25 @@ async fn serve(services: Services, args: &ServeArgs) -> Result<()> {
     Ok(())
 }
 
+/// A domain error for a person at a terminal: translated (`ITINERA_LANG`, Spanish by
+/// default), with the field of each bad value.
 fn anyerr(e: itinera_domain::Error) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
+    let lang = std::env::var("ITINERA_LANG")
+        .ok()
+        .and_then(|l| itinera_i18n::Lang::parse(&l))
+        .unwrap_or_default();
+    match e {
+        itinera_domain::Error::Internal(detail) => anyhow::anyhow!("{detail}"),
+        itinera_domain::Error::Invalid(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, itinera_i18n::t(lang, f.code)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{}", itinera_i18n::t(lang, other.message_key())),
+    }
 }
 
 #[tokio::main]

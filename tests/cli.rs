@@ -4,6 +4,8 @@
 
 use std::process::Command;
 
+use chrono::TimeZone;
+
 fn itinera(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_itinera"))
         .args(args)
@@ -105,4 +107,42 @@ fn backup_restore_and_verify_a_sqlite_database() {
     assert!(String::from_utf8_lossy(&out.stdout)
         .trim()
         .starts_with("itn_"));
+}
+
+#[test]
+fn the_demo_never_goes_into_a_database_that_holds_data() {
+    let dir = std::env::temp_dir().join(format!("itinera-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("real.db").display());
+    assert!(itinera(&["migrate", "--db", &url]).status.success());
+    // A real deployment: one organisation of its own, no demo.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = itinera_store::Store::connect(&url).await.unwrap();
+        let mut tx = store.write().await.unwrap();
+        let org = itinera_store::admin::Organisation {
+            id: uuid::Uuid::now_v7(),
+            name: "Ayuntamiento de Albacete".into(),
+            kind: "social_services".into(),
+            territory_id: None,
+            territory_name: None,
+            active: true,
+        };
+        itinera_store::admin::upsert_organisation(
+            &mut tx,
+            &org,
+            chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+    let out = itinera(&["demo", "--no-serve", "--participants", "3", "--db", &url]);
+    assert!(
+        !out.status.success(),
+        "the demo was loaded into a real database"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("solo se carga en una base de datos vacía")
+    );
 }

@@ -489,6 +489,14 @@ pub async fn seed(
             logins: logins_template,
         });
     }
+    // Never mix the demo into a real database.
+    if !itinera_store::admin::organisations(&mut tx)
+        .await?
+        .is_empty()
+    {
+        tx.rollback().await?;
+        return Err(Error::Rule("demo.database_not_empty"));
+    }
 
     // Territories.
     let region = ids.next();
@@ -901,8 +909,12 @@ pub async fn seed(
     tx.commit().await?;
 
     // Participants, in batches, each batch one transaction. A thread generates the next
-    // batch while this one is written.
+    // batch while this one is written. The person tables are empty: their secondary
+    // indexes are built once at the end, not row by row.
     let total = opts.participants;
+    let mut tx = store.write().await?;
+    let indexes = itinera_store::bulk::suspend_indexes(&mut tx, PERSON_TABLES).await?;
+    tx.commit().await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Rows, usize, usize)>(2);
     let generator = std::thread::spawn(move || {
         let mut used_docs = HashSet::new();
@@ -946,6 +958,9 @@ pub async fn seed(
     generator
         .join()
         .map_err(|_| Error::Internal("demo generator failed".into()))?;
+    let mut tx = store.write().await?;
+    itinera_store::bulk::restore_indexes(&mut tx, &indexes).await?;
+    tx.commit().await?;
 
     Ok(DemoReport {
         seeded: true,
@@ -954,6 +969,16 @@ pub async fn seed(
         logins: logins_template,
     })
 }
+
+const PERSON_TABLES: &[&str] = &[
+    "participants",
+    "participant_documents",
+    "consents",
+    "consent_scopes",
+    "cases",
+    "case_team_members",
+    "case_events",
+];
 
 #[derive(Default)]
 struct Rows {

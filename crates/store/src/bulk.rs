@@ -126,3 +126,48 @@ mod tests {
         );
     }
 }
+
+/// The secondary indexes of `tables`, as the statements that create them.
+async fn index_ddl(tx: &mut Tx, tables: &[&str]) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    for t in tables {
+        let rows: Vec<(String, String)> = match tx {
+            Tx::Sqlite(c) => sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL ORDER BY name",
+            )
+            .bind(*t)
+            .fetch_all(&mut **c)
+            .await
+            .map_err(db_err)?,
+            Tx::Postgres(c) => sqlx::query_as(
+                "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
+                 WHERE i.schemaname = current_schema() AND i.tablename = $1 \
+                   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname) ORDER BY 1",
+            )
+            .bind(*t)
+            .fetch_all(&mut **c)
+            .await
+            .map_err(db_err)?,
+        };
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// For a load into empty tables: drops their secondary indexes and returns the
+/// statements that rebuild them (a sorted build after the load is much faster than
+/// keeping every index up to date row by row). Give the result to `restore_indexes`.
+pub async fn suspend_indexes(tx: &mut Tx, tables: &[&str]) -> Result<Vec<String>, Error> {
+    let ddl = index_ddl(tx, tables).await?;
+    for (name, _) in &ddl {
+        on_tx!(tx, c => sqlx::query(&format!("DROP INDEX {name}")).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    }
+    Ok(ddl.into_iter().map(|(_, sql)| sql).collect())
+}
+
+pub async fn restore_indexes(tx: &mut Tx, ddl: &[String]) -> Result<(), Error> {
+    for sql in ddl {
+        on_tx!(tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    }
+    Ok(())
+}
