@@ -116,17 +116,6 @@ pub async fn insert(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbered_placeholders_become_anonymous_in_order() {
-        assert_eq!(
-            super::anonymous_placeholders("INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"),
-            "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
-        );
-    }
-}
-
 /// The secondary indexes of `tables`, as the statements that create them.
 async fn index_ddl(tx: &mut Tx, tables: &[&str]) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
@@ -170,4 +159,15 @@ pub async fn restore_indexes(tx: &mut Tx, ddl: &[String]) -> Result<(), Error> {
         on_tx!(tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbered_placeholders_become_anonymous_in_order() {
+        assert_eq!(
+            super::anonymous_placeholders("INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"),
+            "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
+        );
+    }
 }
