@@ -213,21 +213,6 @@ impl Services {
         Ok(found)
     }
 
-    /// How many participants the actor may see (the same rule as every list).
-    pub async fn visible_count(&self, actor: &Actor) -> Result<i64, Error> {
-        actor.require(Capability::ReadPersonData)?;
-        let mut tx = self.store.read().await?;
-        let n = participants::count_visible(
-            &mut tx,
-            actor.organisation_id,
-            actor.organisation_kind,
-            self.now().date_naive(),
-        )
-        .await?;
-        tx.rollback().await?;
-        Ok(n)
-    }
-
     pub async fn add_consent(
         &self,
         actor: &Actor,

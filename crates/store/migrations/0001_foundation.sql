@@ -205,6 +205,7 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_participant ON cases (participant_id);
 CREATE INDEX cases_programme_phase ON cases (programme_id, status, phase);
+CREATE INDEX cases_programme_opened ON cases (programme_id, opened_on, id);
 CREATE UNIQUE INDEX cases_one_live_per_programme ON cases (participant_id, programme_id) WHERE status <> 'closed';
 
 CREATE TABLE case_team_members (

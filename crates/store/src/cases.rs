@@ -237,7 +237,7 @@ pub async fn pseudonymous_list(
     let rows: Vec<PseudonymousCase> = on_tx!(tx, c => sqlx::query_as(
         "SELECT c.id AS case_id, p.id AS participant_id, p.sex, p.birth_date, t.name AS territory_name, c.phase, c.status, c.opened_on \
          FROM cases c JOIN participants p ON p.id = c.participant_id LEFT JOIN territories t ON t.id = p.territory_id \
-         WHERE c.programme_id = $1 ORDER BY c.opened_on DESC, c.id LIMIT $2 OFFSET $3"
+         WHERE c.programme_id = $1 ORDER BY c.opened_on DESC, c.id DESC LIMIT $2 OFFSET $3"
     ).bind(programme_id).bind(page.limit() + 1).bind(page.offset()).fetch_all(c).await.map_err(db_err))?;
     Ok(itinera_domain::Page::from_overfetch(rows, page))
 }

@@ -329,18 +329,3 @@ pub async fn search(
         s
     }))
 }
-
-/// How many participants an organisation may see (the same rule as every list).
-pub async fn count_visible(
-    tx: &mut Tx,
-    org: Uuid,
-    kind: OrganisationKind,
-    today: NaiveDate,
-) -> Result<i64, Error> {
-    let sql = format!(
-        "SELECT count(*) FROM participants p WHERE {}",
-        visible_sql("p", "$1", "$2", "$3")
-    );
-    on_tx!(tx, c => sqlx::query_scalar(&sql).bind(org).bind(kind.code()).bind(today)
-        .fetch_one(c).await.map_err(db_err))
-}

@@ -174,7 +174,6 @@ async fn organisation(
 struct HomePage {
     page: PageCtx,
     programmes: Vec<itinera_store::admin::Programme>,
-    visible: Option<i64>,
 }
 
 async fn home(
@@ -189,14 +188,5 @@ async fn home(
     } else {
         vec![]
     };
-    let visible = if page.can_read() {
-        Some(s.services.visible_count(&session.actor).await?)
-    } else {
-        None
-    };
-    Ok(render(&HomePage {
-        page,
-        programmes,
-        visible,
-    }))
+    Ok(render(&HomePage { page, programmes }))
 }
