@@ -28,8 +28,8 @@ coded_enum!(CaseEventKind {
     Resumed = "resumed",
     Closed = "closed",
     Reopened = "reopened",
-    TeamChanged = "team_changed",
-    ManagerChanged = "manager_changed",
+    TeamMemberAdded = "team_member_added",
+    TeamMemberRemoved = "team_member_removed",
 });
 
 coded_enum!(

@@ -68,6 +68,18 @@ pub struct SessionInfo {
 
 /// Loads the actor a user is when working for `org`.
 pub async fn actor_for(tx: &mut Tx, user_id: Uuid, org: Uuid) -> Result<Actor, Error> {
+    actor_and_organisations(tx, user_id, org)
+        .await
+        .map(|(a, _)| a)
+}
+
+/// The actor, and every organisation the user may switch to, from one read of the
+/// user's memberships.
+async fn actor_and_organisations(
+    tx: &mut Tx,
+    user_id: Uuid,
+    org: Uuid,
+) -> Result<(Actor, Vec<(Uuid, String)>), Error> {
     let user = admin::user(tx, user_id)
         .await?
         .ok_or(Error::Unauthenticated)?;
@@ -77,7 +89,7 @@ pub async fn actor_for(tx: &mut Tx, user_id: Uuid, org: Uuid) -> Result<Actor, E
     let ms = admin::memberships(tx, user_id).await?;
     let here: Vec<_> = ms.iter().filter(|m| m.organisation_id == org).collect();
     let first = here.first().ok_or(Error::Unauthenticated)?;
-    Ok(Actor {
+    let actor = Actor {
         user_id,
         username: user.username,
         display_name: user.display_name,
@@ -86,17 +98,14 @@ pub async fn actor_for(tx: &mut Tx, user_id: Uuid, org: Uuid) -> Result<Actor, E
             .ok_or_else(|| Error::Internal("organisation kind".into()))?,
         organisation_name: first.organisation_name.clone(),
         roles: here.iter().filter_map(|m| Role::parse(&m.role)).collect(),
-    })
-}
-
-async fn organisations_of(tx: &mut Tx, user_id: Uuid) -> Result<Vec<(Uuid, String)>, Error> {
+    };
     let mut orgs: Vec<(Uuid, String)> = Vec::new();
-    for m in admin::memberships(tx, user_id).await? {
+    for m in &ms {
         if !orgs.iter().any(|(id, _)| *id == m.organisation_id) {
-            orgs.push((m.organisation_id, m.organisation_name));
+            orgs.push((m.organisation_id, m.organisation_name.clone()));
         }
     }
-    Ok(orgs)
+    Ok((actor, orgs))
 }
 
 impl Services {
@@ -164,11 +173,14 @@ impl Services {
             ctx.now - self.settings.session_absolute,
         )
         .await?;
-        let orgs = organisations_of(&mut tx, user.id).await?;
-        let Some((org, _)) = orgs.first().cloned() else {
+        let first_org = admin::memberships(&mut tx, user.id)
+            .await?
+            .first()
+            .map(|m| m.organisation_id);
+        let Some(org) = first_org else {
             return Err(Error::Unauthenticated);
         };
-        let actor = actor_for(&mut tx, user.id, org).await?;
+        let (actor, orgs) = actor_and_organisations(&mut tx, user.id, org).await?;
         let id = random_secret(32);
         let csrf_token = random_secret(32);
         sessions::insert(
@@ -218,8 +230,7 @@ impl Services {
             w.commit().await?;
             return Err(Error::Unauthenticated);
         }
-        let actor = actor_for(&mut tx, s.user_id, s.organisation_id).await?;
-        let orgs = organisations_of(&mut tx, s.user_id).await?;
+        let (actor, orgs) = actor_and_organisations(&mut tx, s.user_id, s.organisation_id).await?;
         tx.rollback().await?;
         // Refresh the idle timer at most once a minute: one write, not one per request.
         if now - s.last_seen_at > chrono::Duration::seconds(60) {

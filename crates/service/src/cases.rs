@@ -541,14 +541,23 @@ impl Services {
             },
         )
         .await?;
+        // The timeline names who joined, as the team list shows them.
+        let joined = cases::team(&mut tx, id)
+            .await?
+            .into_iter()
+            .find(|m| m.id == member)
+            .map(|m| format!("{} · {}", m.user_name, m.organisation_name));
         timeline(
             &mut tx,
             id,
             case.home_organisation_id,
             actor,
             ctx,
-            CaseEventKind::TeamChanged,
-            Change::default(),
+            CaseEventKind::TeamMemberAdded,
+            Change {
+                reason: joined.as_deref(),
+                ..Change::default()
+            },
         )
         .await?;
         audit(
@@ -584,14 +593,18 @@ impl Services {
             return Err(Error::Rule("case.team.cannot_remove_manager"));
         }
         cases::remove_member(&mut tx, id, member, ctx.now).await?;
+        let left = format!("{} · {}", m.user_name, m.organisation_name);
         timeline(
             &mut tx,
             id,
             case.home_organisation_id,
             actor,
             ctx,
-            CaseEventKind::TeamChanged,
-            Change::default(),
+            CaseEventKind::TeamMemberRemoved,
+            Change {
+                reason: Some(&left),
+                ..Change::default()
+            },
         )
         .await?;
         audit(
