@@ -2,10 +2,13 @@
 //! them. This crate does no I/O and never reads the clock: callers pass the time in.
 
 pub mod access;
+pub mod assessment;
 pub mod case;
 pub mod consent;
+pub mod contact;
 pub mod documents;
 pub mod error;
+pub mod itinerary;
 pub mod org;
 pub mod participant;
 pub mod text;

@@ -14,11 +14,18 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../migrations/0001_foundation.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "diagnosis_itinerary",
+        sql: include_str!("../migrations/0002_diagnosis_itinerary.sql"),
+    },
+];
 
 /// Every table of the schema, in creation order.
 pub const TABLES: &[&str] = &[
@@ -41,6 +48,16 @@ pub const TABLES: &[&str] = &[
     "case_events",
     "audit_head",
     "audit_log",
+    "instruments",
+    "assessments",
+    "assessment_scores",
+    "itineraries",
+    "itinerary_goals",
+    "itinerary_actions",
+    "itinerary_versions",
+    "itinerary_reviews",
+    "contacts",
+    "contact_participants",
 ];
 
 /// The migration's SQL for one engine.
