@@ -158,10 +158,7 @@ impl Instrument {
                 prev = Some(l.level);
             }
             if d.levels.len() < 2 {
-                e.add(
-                    format!("domains.{n}.levels"),
-                    "validation.instrument.scale",
-                );
+                e.add(format!("domains.{n}.levels"), "validation.instrument.scale");
             }
         }
         if self.profiles.is_empty() {
@@ -207,7 +204,10 @@ impl Instrument {
 
     /// The lowest and highest level of the scales (for charts).
     pub fn scale_bounds(&self) -> (i16, i16) {
-        let lv = self.domains.iter().flat_map(|d| d.levels.iter().map(|l| l.level));
+        let lv = self
+            .domains
+            .iter()
+            .flat_map(|d| d.levels.iter().map(|l| l.level));
         let (lo, hi) = lv.fold((i16::MAX, i16::MIN), |(a, b), l| (a.min(l), b.max(l)));
         if lo > hi {
             (1, 5)
@@ -255,7 +255,10 @@ impl Instrument {
         }
         for k in raw.keys() {
             if self.domain(k).is_none() {
-                e.add(format!("scores.{k}"), "validation.assessment.unknown_domain");
+                e.add(
+                    format!("scores.{k}"),
+                    "validation.assessment.unknown_domain",
+                );
             }
         }
         e.finish()?;
@@ -334,7 +337,10 @@ pub fn suggested_goal_domains(i: &Instrument, scores: &[Score]) -> Vec<String> {
         })
         .collect();
     low.sort();
-    low.into_iter().take(5).map(|(_, _, d)| d.to_string()).collect()
+    low.into_iter()
+        .take(5)
+        .map(|(_, _, d)| d.to_string())
+        .collect()
 }
 
 /// An assessment date: not in the future, not before the case was opened.

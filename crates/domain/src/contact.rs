@@ -126,7 +126,10 @@ pub fn check_contact(
         orgs.sort();
         orgs.dedup();
         if orgs.len() < 2 {
-            e.add("professionals", "validation.contact.joint_needs_two_services");
+            e.add(
+                "professionals",
+                "validation.contact.joint_needs_two_services",
+            );
         }
     }
     let summary = e.take(

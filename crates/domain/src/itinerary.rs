@@ -403,7 +403,11 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> Vec<Difference> {
                     }
                 };
                 cmp("domain", old.domain.clone(), g.domain.clone());
-                cmp("description", old.description.clone(), g.description.clone());
+                cmp(
+                    "description",
+                    old.description.clone(),
+                    g.description.clone(),
+                );
                 cmp("target_on", opt(&old.target_on), opt(&g.target_on));
                 cmp("status", old.status.clone(), g.status.clone());
                 if !f.is_empty() {
@@ -417,7 +421,11 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> Vec<Difference> {
             }
         }
     }
-    for g in a.goals.iter().filter(|g| !b.goals.iter().any(|x| x.id == g.id)) {
+    for g in a
+        .goals
+        .iter()
+        .filter(|g| !b.goals.iter().any(|x| x.id == g.id))
+    {
         out.push(Difference {
             item: "goal",
             change: "removed",
@@ -442,13 +450,21 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> Vec<Difference> {
                 };
                 cmp("kind", old.kind.clone(), ac.kind.clone());
                 cmp("service", old.service.clone(), ac.service.clone());
-                cmp("description", old.description.clone(), ac.description.clone());
+                cmp(
+                    "description",
+                    old.description.clone(),
+                    ac.description.clone(),
+                );
                 cmp(
                     "responsible",
                     format!("{} · {}", old.responsible_name, old.organisation_name),
                     format!("{} · {}", ac.responsible_name, ac.organisation_name),
                 );
-                cmp("starts_on", old.starts_on.to_string(), ac.starts_on.to_string());
+                cmp(
+                    "starts_on",
+                    old.starts_on.to_string(),
+                    ac.starts_on.to_string(),
+                );
                 cmp("due_on", old.due_on.to_string(), ac.due_on.to_string());
                 cmp("status", old.status.clone(), ac.status.clone());
                 if !f.is_empty() {
@@ -488,10 +504,7 @@ pub struct SignInput {
 
 /// Checks a signature: a date not in the future and at least two signatories (the person
 /// and a professional).
-pub fn check_signature(
-    s: &SignInput,
-    today: NaiveDate,
-) -> Result<(NaiveDate, Vec<String>), Error> {
+pub fn check_signature(s: &SignInput, today: NaiveDate) -> Result<(NaiveDate, Vec<String>), Error> {
     let mut e = Errors::new();
     let on = e.take(
         "signed_on",
@@ -586,7 +599,10 @@ mod tests {
 
     #[test]
     fn an_action_is_due_after_it_starts() {
-        assert_eq!(check_action(&action()).unwrap().status, ActionStatus::Planned);
+        assert_eq!(
+            check_action(&action()).unwrap().status,
+            ActionStatus::Planned
+        );
         let mut a = action();
         a.due_on = "2026-01-15".into();
         assert_eq!(

@@ -103,7 +103,7 @@ async fn check_professional(tx: &mut Tx, user: Uuid, org: Uuid, field: &str) -> 
     }
 }
 
-async fn load_case(
+pub(crate) async fn load_case(
     tx: &mut Tx,
     actor: &Actor,
     ctx: &Ctx,

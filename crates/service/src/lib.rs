@@ -5,12 +5,16 @@
 
 pub mod admin;
 pub mod aggregates;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod clock;
+pub mod contacts;
 pub mod demo;
+pub mod itineraries;
 pub mod participants;
+pub mod worklist;
 
 use std::sync::Arc;
 

@@ -7,13 +7,17 @@
 
 pub mod access;
 pub mod admin;
+pub mod assessments;
 pub mod audit;
 pub mod bulk;
 pub mod cases;
 pub mod consents;
+pub mod contacts;
+pub mod itineraries;
 pub mod participants;
 pub mod schema;
 pub mod sessions;
+pub mod worklist;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -107,7 +107,33 @@ pub async fn migrate(store: &Store) -> Result<usize, Error> {
         tracing::info!(version = m.version, name = m.name, "migration applied");
         count += 1;
     }
+    install_default_instrument(store).await?;
     Ok(count)
+}
+
+/// Publishes the built-in assessment instrument (version by version) if it is missing.
+#[allow(clippy::disallowed_methods)]
+async fn install_default_instrument(store: &Store) -> Result<(), Error> {
+    let i = itinera_domain::assessment::Instrument::from_json(
+        itinera_domain::assessment::DEFAULT_INSTRUMENT_JSON,
+    )?;
+    let mut tx = store.write().await?;
+    let present: Option<uuid::Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
+        "SELECT id FROM instruments WHERE code = $1 AND version = $2"
+    ).bind(&i.code).bind(i.version).fetch_optional(c).await.map_err(db_err))?;
+    if present.is_none() {
+        crate::assessments::insert_instrument(
+            &mut tx,
+            uuid::Uuid::now_v7(),
+            &i.code,
+            i.version,
+            itinera_domain::assessment::DEFAULT_INSTRUMENT_JSON,
+            None,
+            Utc::now(),
+        )
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// A column as both engines describe it, reduced to the logical type, for the test that

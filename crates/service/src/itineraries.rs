@@ -1,0 +1,516 @@
+//! The joint itinerary of a case: the plan (commitments, language, review date), goals,
+//! actions owned by each service, the signed agreement versions with their differences,
+//! and reviews.
+
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::assessment::Instrument;
+use itinera_domain::itinerary::{
+    check_action, check_goal, check_plan, check_review, check_signature, diff, ActionInput,
+    Difference, GoalInput, PlanInput, ReviewInput, SignInput, SnapAction, SnapGoal, Snapshot,
+};
+use itinera_domain::Error;
+use itinera_store::cases::{Case, TeamMember};
+use itinera_store::itineraries::{
+    self, Action, Goal, Itinerary, NewReview, NewVersion, Review, VersionRow,
+};
+use itinera_store::{cases, participants, Tx};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::assessments::{on_team, require_team_writer, AssessmentsView};
+use crate::cases::load_case;
+use crate::{audit, Ctx, Services};
+
+/// A signed, frozen version of the agreement.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedVersion {
+    pub number: i32,
+    pub signed_on: chrono::NaiveDate,
+    pub signatories: Vec<String>,
+    pub recorded_by_name: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    pub snapshot: Snapshot,
+}
+
+fn signed(v: VersionRow) -> Result<SignedVersion, Error> {
+    Ok(SignedVersion {
+        number: v.number,
+        signed_on: v.signed_on,
+        signatories: serde_json::from_str(&v.signatories)
+            .map_err(|e| Error::Internal(e.to_string()))?,
+        recorded_by_name: v.recorded_by_name,
+        recorded_at: v.recorded_at,
+        snapshot: serde_json::from_str(&v.snapshot).map_err(|e| Error::Internal(e.to_string()))?,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItineraryView {
+    pub case: Case,
+    pub participant_name: String,
+    /// `None` until the first goal, action or plan change.
+    pub itinerary: Option<Itinerary>,
+    pub goals: Vec<Goal>,
+    pub actions: Vec<Action>,
+    pub versions: Vec<SignedVersion>,
+    pub reviews: Vec<Review>,
+    /// The current plan as it would be signed now.
+    pub draft: Snapshot,
+    /// What changed since the last signed version (empty: the draft is what was signed).
+    pub unsigned_changes: Vec<Difference>,
+    /// The domains goals may be set in (the latest instrument's), and suggestions.
+    pub instrument: Option<Instrument>,
+    pub suggested_goal_domains: Vec<String>,
+    /// The case team: who may own actions.
+    pub team: Vec<TeamMember>,
+    pub can_edit: bool,
+}
+
+impl ItineraryView {
+    pub fn latest_signed(&self) -> Option<&SignedVersion> {
+        self.versions.last()
+    }
+    pub fn version(&self) -> i32 {
+        self.itinerary.as_ref().map(|i| i.version).unwrap_or(0)
+    }
+}
+
+fn snapshot(it: Option<&Itinerary>, goals: &[Goal], actions: &[Action]) -> Snapshot {
+    Snapshot {
+        commitments: it.map(|i| i.commitments.clone()).unwrap_or_default(),
+        language: it
+            .map(|i| i.language.clone())
+            .unwrap_or_else(|| "es".into()),
+        goals: goals
+            .iter()
+            .map(|g| SnapGoal {
+                id: g.id,
+                domain: g.domain.clone(),
+                description: g.description.clone(),
+                target_on: g.target_on,
+                status: g.status.clone(),
+            })
+            .collect(),
+        actions: actions
+            .iter()
+            .map(|a| SnapAction {
+                id: a.id,
+                kind: a.kind.clone(),
+                service: a.service.clone(),
+                description: a.description.clone(),
+                organisation_name: a.organisation_name.clone(),
+                responsible_name: a.responsible_name.clone(),
+                starts_on: a.starts_on,
+                due_on: a.due_on,
+                status: a.status.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The responsible professional of an action must be on the case team, for that
+/// organisation.
+async fn check_responsible(tx: &mut Tx, case: &Case, user: Uuid, org: Uuid) -> Result<(), Error> {
+    if cases::team(tx, case.id)
+        .await?
+        .iter()
+        .any(|m| m.user_id == user && m.organisation_id == org)
+    {
+        Ok(())
+    } else {
+        Err(Error::field("responsible", "validation.action.not_on_team"))
+    }
+}
+
+impl Services {
+    pub async fn itinerary(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+    ) -> Result<ItineraryView, Error> {
+        let mut tx = self.store.audited_read().await?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, case_id).await?;
+        let v = self.itinerary_in(&mut tx, actor, case).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "itinerary.read",
+            "case",
+            Some(case_id),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    async fn itinerary_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        case: Case,
+    ) -> Result<ItineraryView, Error> {
+        let p = participants::get(tx, case.participant_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let it = itineraries::for_case(tx, case.id).await?;
+        let (goals, actions, versions, reviews) = match &it {
+            Some(i) => (
+                itineraries::goals(tx, i.id).await?,
+                itineraries::actions(tx, i.id).await?,
+                itineraries::versions(tx, i.id)
+                    .await?
+                    .into_iter()
+                    .map(signed)
+                    .collect::<Result<Vec<_>, _>>()?,
+                itineraries::reviews(tx, i.id).await?,
+            ),
+            None => Default::default(),
+        };
+        let draft = snapshot(it.as_ref(), &goals, &actions);
+        let unsigned_changes = match versions.last() {
+            Some(v) => diff(&v.snapshot, &draft),
+            None => Vec::new(),
+        };
+        let AssessmentsView {
+            instruments,
+            current,
+            assessments,
+            suggested_goal_domains,
+            ..
+        } = self.assessments_in(tx, actor, case.clone()).await?;
+        let inst_id = assessments
+            .last()
+            .map(|a| a.row.instrument_id)
+            .or_else(|| current.first().copied());
+        let instrument = inst_id.and_then(|id| {
+            instruments
+                .into_iter()
+                .find(|i| i.id == id)
+                .map(|i| i.definition)
+        });
+        let can_edit = actor.can(Capability::WritePersonData)
+            && case.status != "closed"
+            && on_team(tx, actor, &case).await?;
+        Ok(ItineraryView {
+            participant_name: p.data.full_name(),
+            team: cases::team(tx, case.id).await?,
+            case,
+            itinerary: it,
+            goals,
+            actions,
+            versions,
+            reviews,
+            draft,
+            unsigned_changes,
+            instrument,
+            suggested_goal_domains,
+            can_edit,
+        })
+    }
+
+    /// Opens the case for a change to its itinerary: access, team, open case; creates
+    /// the itinerary on first use.
+    async fn itinerary_for_change(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+    ) -> Result<(Case, Itinerary), Error> {
+        let case = load_case(tx, actor, ctx, Capability::ReadPersonData, case_id).await?;
+        require_team_writer(tx, actor, &case).await?;
+        if case.status == "closed" {
+            return Err(Error::Rule("case.closed"));
+        }
+        let it = itineraries::ensure(tx, case.id, case.home_organisation_id, ctx.now).await?;
+        Ok((case, it))
+    }
+
+    async fn goal_domains(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        case: &Case,
+    ) -> Result<Vec<String>, Error> {
+        let v = self.itinerary_in(tx, actor, case.clone()).await?;
+        Ok(v.instrument
+            .map(|i| i.domains.into_iter().map(|d| d.code).collect())
+            .unwrap_or_default())
+    }
+
+    pub async fn update_plan(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        input: &PlanInput,
+    ) -> Result<i32, Error> {
+        let mut tx = self.store.write().await?;
+        let (_, it) = self
+            .itinerary_for_change(&mut tx, actor, ctx, case_id)
+            .await?;
+        let p = check_plan(input)?;
+        // A new itinerary is at version 1; forms of a page shown before it existed say 0.
+        let expected = if input.version == 0 {
+            it.version
+        } else {
+            input.version
+        };
+        let v = itineraries::update_plan(&mut tx, it.id, expected, &p, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "itinerary.plan",
+            "case",
+            Some(case_id),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    pub async fn add_goal(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        input: &GoalInput,
+    ) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        let (case, it) = self
+            .itinerary_for_change(&mut tx, actor, ctx, case_id)
+            .await?;
+        let domains = self.goal_domains(&mut tx, actor, &case).await?;
+        let g = check_goal(input, &domains)?;
+        let id = itineraries::insert_goal(&mut tx, &it, &g, ctx.now).await?;
+        itineraries::touch(&mut tx, it.id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "itinerary.goal.create",
+            "case",
+            Some(case_id),
+            json!({"goal": id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn update_goal(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        goal_id: Uuid,
+        input: &GoalInput,
+    ) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let (case, it) = self
+            .itinerary_for_change(&mut tx, actor, ctx, case_id)
+            .await?;
+        let domains = self.goal_domains(&mut tx, actor, &case).await?;
+        let g = check_goal(input, &domains)?;
+        if !itineraries::update_goal(&mut tx, it.id, goal_id, &g, ctx.now).await? {
+            return Err(Error::NotFound);
+        }
+        itineraries::touch(&mut tx, it.id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "itinerary.goal.update",
+            "case",
+            Some(case_id),
+            json!({"goal": goal_id}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn checked_action(
+        &self,
+        tx: &mut Tx,
+        case: &Case,
+        it: &Itinerary,
+        input: &ActionInput,
+    ) -> Result<itinera_domain::itinerary::ActionData, Error> {
+        let a = check_action(input)?;
+        check_responsible(tx, case, a.responsible_id, a.organisation_id).await?;
+        if let Some(g) = a.goal_id {
+            if !itineraries::goals(tx, it.id)
+                .await?
+                .iter()
+                .any(|x| x.id == g)
+            {
+                return Err(Error::field("goal_id", "validation.choice"));
+            }
+        }
+        Ok(a)
+    }
+
+    pub async fn add_action(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        input: &ActionInput,
+    ) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        let (case, it) = self
+            .itinerary_for_change(&mut tx, actor, ctx, case_id)
+            .await?;
+        let a = self.checked_action(&mut tx, &case, &it, input).await?;
+        let id = itineraries::insert_action(&mut tx, &it, &a, ctx.now).await?;
+        itineraries::touch(&mut tx, it.id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "itinerary.action.create",
+            "case",
+            Some(case_id),
+            json!({"action": id, "service": a.service.code()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn update_action(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        action_id: Uuid,
+        input: &ActionInput,
+    ) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let (case, it) = self
+            .itinerary_for_change(&mut tx, actor, ctx, case_id)
+            .await?;
+        let a = self.checked_action(&mut tx, &case, &it, input).await?;
+        if !itineraries::update_action(&mut tx, it.id, action_id, &a, ctx.now).await? {
+            return Err(Error::NotFound);
+        }
+        itineraries::touch(&mut tx, it.id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "itinerary.action.update",
+            "case",
+            Some(case_id),
+            json!({"action": action_id, "status": a.status.code()}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Records the signature of the agreement: the current plan is frozen as the next
+    /// version.
+    pub async fn sign_agreement(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        input: &SignInput,
+        expected_version: i32,
+    ) -> Result<i32, Error> {
+        let mut tx = self.store.write().await?;
+        let (_, it) = self
+            .itinerary_for_change(&mut tx, actor, ctx, case_id)
+            .await?;
+        let (on, names) = check_signature(input, ctx.today())?;
+        let goals = itineraries::goals(&mut tx, it.id).await?;
+        let actions = itineraries::actions(&mut tx, it.id).await?;
+        if goals.is_empty() || actions.is_empty() {
+            return Err(Error::Rule("agreement.empty"));
+        }
+        let snap = snapshot(Some(&it), &goals, &actions);
+        if let Some(last) = itineraries::versions(&mut tx, it.id).await?.pop() {
+            if diff(&signed(last)?.snapshot, &snap).is_empty() {
+                return Err(Error::Rule("agreement.unchanged"));
+            }
+        }
+        let expected = if expected_version == 0 {
+            it.version
+        } else {
+            expected_version
+        };
+        let n = itineraries::insert_version(
+            &mut tx,
+            &NewVersion {
+                itinerary: &it,
+                snapshot: &serde_json::to_string(&snap)
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+                signed_on: on,
+                signatories: &serde_json::to_string(&names)
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+                recorded_by: actor.user_id,
+                now: ctx.now,
+            },
+            expected,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "itinerary.sign",
+            "case",
+            Some(case_id),
+            json!({"version": n}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub async fn review_itinerary(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        input: &ReviewInput,
+    ) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        let (_, it) = self
+            .itinerary_for_change(&mut tx, actor, ctx, case_id)
+            .await?;
+        let (on, progress, next) = check_review(input, ctx.today())?;
+        let id = itineraries::insert_review(
+            &mut tx,
+            &NewReview {
+                itinerary: &it,
+                reviewed_on: on,
+                progress: &progress,
+                next_review_on: next,
+                reviewer_id: actor.user_id,
+                reviewer_organisation_id: actor.organisation_id,
+                now: ctx.now,
+            },
+        )
+        .await?;
+        itineraries::set_review_on(&mut tx, it.id, next, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "itinerary.review",
+            "case",
+            Some(case_id),
+            json!({"review": id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}

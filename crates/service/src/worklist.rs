@@ -1,0 +1,68 @@
+//! Each professional's work list: actions they own that are due or overdue, itinerary
+//! reviews due, assessments missing on cases in the diagnosis phase. Later capabilities
+//! (referrals, incidents, agreements of coordination bodies) add their kinds here.
+
+use chrono::Duration;
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::Error;
+use itinera_store::worklist::{self, Item};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::{audit, Ctx, Services};
+
+/// How far ahead the work list looks for things coming due.
+pub const HORIZON_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkList {
+    pub actions_due: Vec<Item>,
+    pub reviews_due: Vec<Item>,
+    pub assessments_missing: Vec<Item>,
+    /// Counts per kind, in display order.
+    pub counts: Vec<(&'static str, usize)>,
+    pub today: chrono::NaiveDate,
+}
+
+impl WorkList {
+    pub fn total(&self) -> usize {
+        self.counts.iter().map(|c| c.1).sum()
+    }
+}
+
+impl Services {
+    pub async fn work_list(&self, actor: &Actor, ctx: &Ctx) -> Result<WorkList, Error> {
+        actor.require(Capability::ReadPersonData)?;
+        let today = ctx.today();
+        let until = today + Duration::days(HORIZON_DAYS);
+        let kind = actor.organisation_kind.code();
+        let (u, o) = (actor.user_id, actor.organisation_id);
+        let mut tx = self.store.audited_read().await?;
+        let actions_due = worklist::actions_due(&mut tx, u, o, kind, today, until).await?;
+        let reviews_due = worklist::reviews_due(&mut tx, u, o, kind, today, until).await?;
+        let assessments_missing = worklist::assessments_missing(&mut tx, u, o, kind, today).await?;
+        let counts = vec![
+            ("actions_due", actions_due.len()),
+            ("reviews_due", reviews_due.len()),
+            ("assessments_missing", assessments_missing.len()),
+        ];
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "worklist.read",
+            "user",
+            Some(u),
+            json!({"items": counts.iter().map(|c| c.1).sum::<usize>()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(WorkList {
+            actions_due,
+            reviews_due,
+            assessments_missing,
+            counts,
+            today,
+        })
+    }
+}

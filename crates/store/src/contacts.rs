@@ -1,0 +1,137 @@
+//! The contact log. **`VISIBLE`** is the SQL form of `itinera_domain::contact::visible`:
+//! every query that lists or counts contacts includes it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::contact::ContactData;
+use itinera_domain::Error;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Tx};
+
+/// "the reader (`$2` user, `$3` organisation) may read contact `k`", given that they may
+/// read its case.
+pub const VISIBLE: &str =
+    "(k.visibility = 'team' OR (k.visibility = 'service' AND k.author_organisation_id = $3) \
+    OR (k.visibility = 'author' AND k.author_id = $2))";
+
+pub struct NewContact<'a> {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub data: &'a ContactData,
+    pub author_id: Uuid,
+    pub author_organisation_id: Uuid,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert(tx: &mut Tx, n: &NewContact<'_>) -> Result<(), Error> {
+    let d = n.data;
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO contacts (id, case_id, home_organisation_id, happened_on, kind, summary, next_step, visibility, author_id, author_organisation_id, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+    ).bind(n.id).bind(n.case_id).bind(n.home_organisation_id).bind(d.happened_on).bind(d.kind.code()).bind(&d.summary)
+    .bind(&d.next_step).bind(d.visibility.code()).bind(n.author_id).bind(n.author_organisation_id).bind(n.now)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    for (user, org) in &d.professionals {
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO contact_participants (contact_id, home_organisation_id, user_id, organisation_id) VALUES ($1,$2,$3,$4)"
+        ).bind(n.id).bind(n.home_organisation_id).bind(user).bind(org)
+        .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ContactRow {
+    pub id: Uuid,
+    pub happened_on: NaiveDate,
+    pub kind: String,
+    pub summary: String,
+    pub next_step: Option<String>,
+    pub visibility: String,
+    pub author_id: Uuid,
+    pub author_name: String,
+    pub author_organisation_id: Uuid,
+    pub author_organisation_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ContactProfessional {
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    #[serde(flatten)]
+    pub row: ContactRow,
+    pub professionals: Vec<ContactProfessional>,
+}
+
+/// The contacts of a case the reader may read, newest first.
+pub async fn for_case(
+    tx: &mut Tx,
+    case_id: Uuid,
+    reader: Uuid,
+    reader_org: Uuid,
+) -> Result<Vec<Contact>, Error> {
+    let sql = format!(
+        "SELECT k.id, k.happened_on, k.kind, k.summary, k.next_step, k.visibility, k.author_id, u.display_name AS author_name, \
+         k.author_organisation_id, o.name AS author_organisation_name, k.created_at \
+         FROM contacts k JOIN users u ON u.id = k.author_id JOIN organisations o ON o.id = k.author_organisation_id \
+         WHERE k.case_id = $1 AND {VISIBLE} ORDER BY k.happened_on DESC, k.created_at DESC"
+    );
+    let rows: Vec<ContactRow> = on_tx!(tx, c => sqlx::query_as(&sql)
+        .bind(case_id).bind(reader).bind(reader_org).fetch_all(c).await.map_err(db_err))?;
+    let people: Vec<(Uuid, Uuid, String, Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT p.contact_id, p.user_id, u.display_name, p.organisation_id, o.name FROM contact_participants p \
+         JOIN contacts k ON k.id = p.contact_id JOIN users u ON u.id = p.user_id JOIN organisations o ON o.id = p.organisation_id \
+         WHERE k.case_id = $1 ORDER BY o.name, u.display_name"
+    ).bind(case_id).fetch_all(c).await.map_err(db_err))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let professionals = people
+                .iter()
+                .filter(|p| p.0 == row.id)
+                .map(|p| ContactProfessional {
+                    user_id: p.1,
+                    user_name: p.2.clone(),
+                    organisation_id: p.3,
+                    organisation_name: p.4.clone(),
+                })
+                .collect();
+            Contact { row, professionals }
+        })
+        .collect())
+}
+
+/// One contact, if the reader may read it; with its case id.
+pub async fn get(
+    tx: &mut Tx,
+    id: Uuid,
+    reader: Uuid,
+    reader_org: Uuid,
+) -> Result<Option<Uuid>, Error> {
+    let sql = format!("SELECT k.case_id FROM contacts k WHERE k.id = $1 AND {VISIBLE}");
+    on_tx!(tx, c => sqlx::query_scalar(&sql).bind(id).bind(reader).bind(reader_org)
+        .fetch_optional(c).await.map_err(db_err))
+}
+
+/// How many of a case's contacts the reader may read, by kind.
+pub async fn counts(
+    tx: &mut Tx,
+    case_id: Uuid,
+    reader: Uuid,
+    reader_org: Uuid,
+) -> Result<Vec<(String, i64)>, Error> {
+    let sql = format!(
+        "SELECT k.kind, count(*) FROM contacts k WHERE k.case_id = $1 AND {VISIBLE} GROUP BY k.kind ORDER BY k.kind"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(case_id).bind(reader).bind(reader_org)
+        .fetch_all(c).await.map_err(db_err))
+}
