@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod auth;
 mod cases;
+mod casework;
 mod helpers;
 mod participants;
 mod schema;

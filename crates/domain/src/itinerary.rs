@@ -500,6 +500,9 @@ pub struct SignInput {
     pub signed_on: String,
     /// Who signed, one per line: the person, the professionals, the company.
     pub signatories: String,
+    /// The itinerary's version the signatories saw (0: the current one).
+    #[serde(deserialize_with = "crate::participant::lenient_i32")]
+    pub version: i32,
 }
 
 /// Checks a signature: a date not in the future and at least two signatories (the person
@@ -652,12 +655,14 @@ mod tests {
         let s = SignInput {
             signed_on: "2026-06-01".into(),
             signatories: "Ana\n".into(),
+            ..Default::default()
         };
         let c = codes(check_signature(&s, today).unwrap_err());
         assert_eq!(c.len(), 2);
         let ok = SignInput {
             signed_on: "".into(),
             signatories: "Ana López\n\nLuis Pérez (SEXPE)".into(),
+            ..Default::default()
         };
         assert_eq!(
             check_signature(&ok, today).unwrap(),

@@ -422,7 +422,6 @@ impl Services {
         ctx: &Ctx,
         case_id: Uuid,
         input: &SignInput,
-        expected_version: i32,
     ) -> Result<i32, Error> {
         let mut tx = self.store.write().await?;
         let (_, it) = self
@@ -440,10 +439,10 @@ impl Services {
                 return Err(Error::Rule("agreement.unchanged"));
             }
         }
-        let expected = if expected_version == 0 {
+        let expected = if input.version == 0 {
             it.version
         } else {
-            expected_version
+            input.version
         };
         let n = itineraries::insert_version(
             &mut tx,
@@ -472,6 +471,32 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// The differences from signed version `from` to version `to` (the current draft
+    /// when `to` is absent).
+    pub async fn itinerary_diff(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        from: i32,
+        to: Option<i32>,
+    ) -> Result<Vec<Difference>, Error> {
+        let v = self.itinerary(actor, ctx, case_id).await?;
+        let pick = |n: i32, field: &str| {
+            v.versions
+                .iter()
+                .find(|x| x.number == n)
+                .map(|x| &x.snapshot)
+                .ok_or_else(|| Error::field(field, "validation.choice"))
+        };
+        let a = pick(from, "from")?;
+        let b = match to {
+            Some(n) => pick(n, "to")?,
+            None => &v.draft,
+        };
+        Ok(diff(a, b))
     }
 
     pub async fn review_itinerary(

@@ -4,6 +4,7 @@
 //! file, served at `/api/v1/openapi.json`; a test checks every documented route exists.
 
 mod admin;
+mod casework;
 mod participants;
 
 use axum::extract::rejection::JsonRejection;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .merge(participants::router())
         .merge(admin::router())
+        .merge(casework::router())
         .layer(axum::middleware::from_fn(render_problems))
 }
 
