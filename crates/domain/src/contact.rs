@@ -53,6 +53,7 @@ pub struct ContactInput {
     pub happened_on: String,
     pub kind: String,
     /// `USER_ID@ORGANISATION_ID` of each professional who took part (the author is added).
+    #[serde(deserialize_with = "crate::participant::lenient_list")]
     pub professionals: Vec<String>,
     pub summary: String,
     pub next_step: String,

@@ -174,19 +174,40 @@ async fn organisation(
 struct HomePage {
     page: PageCtx,
     programmes: Vec<itinera_store::admin::Programme>,
+    /// The professional's work list (for those who read case data).
+    work: Option<itinera_service::worklist::WorkList>,
+}
+
+impl HomePage {
+    fn overdue(&self, d: &Option<chrono::NaiveDate>) -> bool {
+        match (&self.work, d) {
+            (Some(w), Some(d)) => *d < w.today,
+            _ => false,
+        }
+    }
 }
 
 async fn home(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
 ) -> ViewResult {
     let lang = crate::http::lang_of(&headers);
     let page = PageCtx::new(lang, Some(&session), "home.title");
+    let work = if page.can_read() {
+        Some(s.services.work_list(&session.actor, &ctx).await?)
+    } else {
+        None
+    };
     let programmes = if page.can_aggregates() {
         s.services.programmes().await?
     } else {
         vec![]
     };
-    Ok(render(&HomePage { page, programmes }))
+    Ok(render(&HomePage {
+        page,
+        programmes,
+        work,
+    }))
 }

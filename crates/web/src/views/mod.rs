@@ -3,8 +3,11 @@
 //! was typed and a message next to each bad field.
 
 mod admin;
+mod assessments;
 mod auth;
 mod cases;
+mod contacts;
+mod itineraries;
 mod participants;
 
 use askama::Template;
@@ -32,6 +35,9 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(participants::router())
         .merge(cases::router())
+        .merge(assessments::router())
+        .merge(itineraries::router())
+        .merge(contacts::router())
         .merge(admin::router())
         .layer(axum::middleware::from_fn(render_errors))
 }
@@ -367,6 +373,19 @@ pub fn pairs_to_json(pairs: &[(String, String)]) -> serde_json::Value {
                 }
                 continue;
             }
+            // `scores.income.level`: a map of objects keyed by the middle part.
+            let outer = root
+                .entry(parts[0])
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(o) = outer {
+                let inner = o
+                    .entry(parts[1])
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(i) = inner {
+                    i.insert(parts[2].to_string(), Value::String(v.clone()));
+                }
+            }
+            continue;
         }
         match root.get_mut(k) {
             Some(Value::Array(a)) => a.push(Value::String(v.clone())),
@@ -405,7 +424,13 @@ mod tests {
             p("documents.1.kind", "nie"),
             p("organisation_kinds", "a"),
             p("organisation_kinds", "b"),
+            p("scores.income.level", "3"),
+            p("scores.income.note", "n"),
+            p("scores.housing.level", "na"),
         ]);
+        assert_eq!(v["scores"]["income"]["level"], "3");
+        assert_eq!(v["scores"]["income"]["note"], "n");
+        assert_eq!(v["scores"]["housing"]["level"], "na");
         assert_eq!(v["given_name"], "Ana");
         assert_eq!(v["documents"][1]["kind"], "nie");
         assert_eq!(v["organisation_kinds"][1], "b");
