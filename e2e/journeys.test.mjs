@@ -172,3 +172,123 @@ test('pages are usable with the keyboard alone', async () => {
   assert.deepEqual(unlabelled, []);
   await context.close();
 });
+
+test('assess a person, read the profile and the radar chart, build an itinerary with two services, sign and print the agreement, record a joint interview', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'ts.badajoz');
+
+  // A new person with a case, and the employment counsellor on the case team.
+  await page.goto(`${base}/participants/new`);
+  await page.getByLabel('Nombre', { exact: false }).first().fill('Esperanza');
+  await page.locator('#surname1').fill('Barrena');
+  await page.locator('#surname2').fill('Cuadrado');
+  await page.locator('#sex').selectOption('female');
+  await page.locator('#birth_date').fill('1979-03-02');
+  await page.locator('#labour_status').selectOption('long_term_unemployed');
+  await page.locator('#documents-0-kind').selectOption('dni');
+  await page.locator('#documents-0-number').fill('44556677L');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.waitForURL(/\/participants\/[0-9a-f-]{36}$/);
+  await page.getByRole('link', { name: 'Abrir expediente' }).click();
+  await page.locator('#programme_id').selectOption({ label: 'CRISOL — Programa de Crecimiento e Inserción Sociolaboral' });
+  await page.getByRole('button', { name: 'Abrir expediente' }).click();
+  await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
+  const caseUrl = page.url();
+  const counsellor = await page.locator('#professional option', { hasText: 'Orientador laboral · Badajoz' }).first().getAttribute('value');
+  await page.locator('#professional').selectOption(counsellor);
+  await page.locator('#member-role').selectOption('employment_reference');
+  await page.getByRole('button', { name: 'Añadir', exact: true }).click();
+  await page.waitForURL(/#team$/);
+
+  // Assess: a missing domain is named, the chosen levels stay; then the profile says why.
+  await page.getByRole('navigation', { name: 'Secciones del expediente' }).getByRole('link', { name: 'Diagnóstico' }).click();
+  await page.getByRole('link', { name: 'Nueva valoración' }).click();
+  const levels = { income: '2', employment: '2', education_skills: '3', housing: '4', health: '4', mental_health: '4', addictions: 'na', family_care: '3', social_network: '3', legal: '5', mobility: '2', digital: '2', language: '5' };
+  for (const [domain, level] of Object.entries(levels)) {
+    if (domain !== 'income') await page.locator(`#scores-${domain}-${level}`).check();
+  }
+  await page.getByRole('button', { name: 'Guardar valoración' }).click();
+  assert.equal(await page.locator('#scores-income-error').innerText(), 'Elija un nivel para este ámbito.');
+  assert.ok(await page.locator('#scores-digital-2').isChecked(), 'the typed levels are kept');
+  await page.locator('#scores-income-2').check();
+  await page.locator('#scores-employment-note').fill('Sin experiencia reciente');
+  await page.getByRole('button', { name: 'Guardar valoración' }).click();
+  await page.waitForURL(/\/assessments$/);
+  assert.equal(await page.locator('#profile-name').innerText(), 'Necesita trabajo prelaboral');
+  const because = await page.locator('#profile-because').innerText();
+  for (const d of ['Empleo', 'Movilidad', 'Competencias digitales']) assert.match(because, new RegExp(d));
+  assert.equal(await page.locator('figure.radar svg[role="img"]').count(), 1);
+  assert.equal(await page.locator('figure.radar svg polygon.latest').count(), 1);
+  assert.equal(await page.locator('#comparison-table tbody tr').count(), 13);
+
+  // The itinerary: a goal from a suggested domain, actions owned by two services.
+  await page.getByRole('navigation', { name: 'Secciones del expediente' }).getByRole('link', { name: 'Itinerario' }).click();
+  await page.locator('#goal-domain').selectOption('employment');
+  await page.locator('#goal-description').fill('Conseguir un empleo de al menos seis meses');
+  await page.getByRole('button', { name: 'Añadir objetivo' }).click();
+  await page.waitForURL(/#goals$/);
+  const me = await page.locator('#action-responsible option', { hasText: 'Trabajadora social · Badajoz' }).first().getAttribute('value');
+  const other = await page.locator('#action-responsible option', { hasText: 'Orientador laboral · Badajoz' }).first().getAttribute('value');
+  // Due before it starts: refused, with the typed values kept.
+  await page.locator('#action-kind').selectOption('social_support');
+  await page.locator('#action-service').selectOption('social');
+  await page.locator('#action-description').fill('Acompañamiento para la solicitud del ingreso mínimo');
+  await page.locator('#action-responsible').selectOption(me);
+  await page.locator('#action-starts').fill('2026-12-01');
+  await page.locator('#action-due').fill('2026-11-01');
+  await page.getByRole('button', { name: 'Añadir acción' }).click();
+  assert.equal(await page.locator('#action-due-error').innerText(), 'El vencimiento es anterior al inicio.');
+  assert.equal(await page.locator('#action-description').inputValue(), 'Acompañamiento para la solicitud del ingreso mínimo');
+  await page.locator('#action-due').fill('2027-01-31');
+  await page.getByRole('button', { name: 'Añadir acción' }).click();
+  await page.waitForURL(/#actions$/);
+  await page.locator('#action-kind').selectOption('orientation');
+  await page.locator('#action-service').selectOption('employment');
+  await page.locator('#action-description').fill('Orientación laboral y búsqueda de ofertas');
+  await page.locator('#action-responsible').selectOption(other);
+  await page.locator('#action-starts').fill('2026-12-01');
+  await page.locator('#action-due').fill('2027-02-28');
+  await page.getByRole('button', { name: 'Añadir acción' }).click();
+  await page.waitForURL(/#actions$/);
+  assert.equal(await page.locator('#actions-table tbody tr').count(), 2);
+  await page.locator('#commitments').fill('Acudir a las citas acordadas\nAvisar si no puedo asistir');
+  await page.getByRole('button', { name: 'Guardar', exact: true }).click();
+  await page.waitForURL(/#plan$/);
+
+  // Print the agreement (draft), then sign it: version 1, frozen.
+  await page.getByRole('link', { name: 'Ver e imprimir el acuerdo' }).click();
+  await page.waitForURL(/\/itinerary\/agreement$/);
+  const agreement = await page.locator('article.agreement').innerText();
+  assert.match(agreement, /Esperanza Barrena Cuadrado/);
+  assert.match(agreement, /Servicios sociales/);
+  assert.match(agreement, /Empleo/);
+  assert.match(agreement, /Avisar si no puedo asistir/);
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('header.top').isVisible(), false, 'the print layout hides the navigation');
+  assert.ok(await page.locator('.signatures').isVisible());
+  await page.emulateMedia({ media: 'screen' });
+  await page.goBack();
+  await page.locator('#signatories').fill('Esperanza Barrena Cuadrado\nTrabajadora social · Badajoz\nOrientador laboral · Badajoz');
+  await page.getByRole('button', { name: 'Registrar la firma' }).click();
+  await page.waitForURL(/#agreement$/);
+  assert.equal(await page.locator('#versions tbody tr').count(), 1);
+  await page.locator('#versions tbody tr a').first().click();
+  assert.match(await page.locator('article.agreement').innerText(), /Versión firmada 1/);
+
+  // A joint interview needs two services.
+  await page.goto(caseUrl.replace(/#.*$/, '') + '/contacts');
+  await page.locator('#kind').selectOption('joint_interview');
+  await page.locator('#summary').fill('Entrevista conjunta de acogida con el orientador');
+  await page.getByRole('button', { name: 'Guardar contacto' }).click();
+  assert.equal(await page.locator('#professionals-error').innerText(), 'Una entrevista conjunta necesita profesionales de dos o más servicios.');
+  assert.equal(await page.locator('#summary').inputValue(), 'Entrevista conjunta de acogida con el orientador');
+  await page.getByLabel('Orientador laboral · Badajoz', { exact: false }).check();
+  await page.getByRole('button', { name: 'Guardar contacto' }).click();
+  await page.waitForURL(/\/contacts$/);
+  const log = await page.locator('#contacts').innerText();
+  assert.match(log, /Entrevista conjunta/);
+  assert.match(log, /Orientador laboral · Badajoz/);
+  await page.screenshot({ path: join(tmpdir(), 'itinera-e2e-itinerary.png'), fullPage: true });
+  await context.close();
+});

@@ -13,3 +13,4 @@ mod casework;
 mod helpers;
 mod participants;
 mod schema;
+mod visibility;
