@@ -221,6 +221,7 @@ test('assess a person, read the profile and the radar chart, build an itinerary 
   assert.equal(await page.locator('figure.radar svg[role="img"]').count(), 1);
   assert.equal(await page.locator('figure.radar svg polygon.latest').count(), 1);
   assert.equal(await page.locator('#comparison-table tbody tr').count(), 13);
+  await page.screenshot({ path: join(tmpdir(), 'itinera-e2e-diagnosis.png'), fullPage: true });
 
   // The itinerary: a goal from a suggested domain, actions owned by two services.
   await page.getByRole('navigation', { name: 'Secciones del expediente' }).getByRole('link', { name: 'Itinerario' }).click();

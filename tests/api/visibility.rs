@@ -71,7 +71,10 @@ async fn contacts_show_only_to_those_their_visibility_allows() {
     );
     assert_eq!(cells, ALL_USERS.len() * 3 * 2);
     // The matrix exercises both answers: some cells must show, most must not.
-    assert!(allowed > 6 && allowed < cells / 2, "{allowed} of {cells} allowed");
+    assert!(
+        allowed > 6 && allowed < cells / 2,
+        "{allowed} of {cells} allowed"
+    );
     assert!(leaks.is_empty(), "leaks: {leaks:?}");
     assert!(misses.is_empty(), "misses: {misses:?}");
 }

@@ -8,8 +8,10 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use itinera_domain::assessment::{suggested_goal_domains, text_in, Instrument, Score};
 use itinera_domain::case::DEFAULT_PHASES;
 use itinera_domain::documents::{codice_fiscale_check, dni_letter};
+use itinera_domain::itinerary::{SnapAction, SnapGoal, Snapshot};
 use itinera_domain::text::fold;
 use itinera_domain::Error;
 use itinera_store::bulk::{insert, V};
@@ -379,6 +381,8 @@ struct Org {
 }
 
 struct CityOrgs {
+    /// The city's name, for the names the demo's snapshots carry.
+    name: &'static str,
     social: Org,
     employment: Org,
     ngo: Org,
@@ -690,6 +694,7 @@ pub async fn seed(
             &mut member_rows,
         );
         cities.push(CityOrgs {
+            name: c.name,
             social,
             employment,
             ngo,
@@ -915,6 +920,12 @@ pub async fn seed(
     let mut tx = store.write().await?;
     let indexes = itinera_store::bulk::suspend_indexes(&mut tx, PERSON_TABLES).await?;
     tx.commit().await?;
+    let instrument = casework_instrument(store).await?;
+    let mut work = Casework {
+        rng: ChaCha8Rng::seed_from_u64(opts.seed ^ 0xca5e_3041),
+        instrument_id: instrument.0,
+        instrument: instrument.1,
+    };
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Rows, usize, usize)>(2);
     let generator = std::thread::spawn(move || {
         let mut used_docs = HashSet::new();
@@ -927,6 +938,7 @@ pub async fn seed(
                 let ci = rng.gen_range(0..cities.len());
                 cases += person(
                     &mut rng,
+                    &mut work,
                     &mut ids,
                     &mut used_docs,
                     &mut rows,
@@ -978,6 +990,15 @@ const PERSON_TABLES: &[&str] = &[
     "cases",
     "case_team_members",
     "case_events",
+    "assessments",
+    "assessment_scores",
+    "itineraries",
+    "itinerary_goals",
+    "itinerary_actions",
+    "itinerary_versions",
+    "itinerary_reviews",
+    "contacts",
+    "contact_participants",
 ];
 
 #[derive(Default)]
@@ -989,6 +1010,14 @@ struct Rows {
     cases: Vec<Vec<V>>,
     members: Vec<Vec<V>>,
     events: Vec<Vec<V>>,
+    assessments: Vec<Vec<V>>,
+    scores: Vec<Vec<V>>,
+    itineraries: Vec<Vec<V>>,
+    goals: Vec<Vec<V>>,
+    actions: Vec<Vec<V>>,
+    versions: Vec<Vec<V>>,
+    contacts: Vec<Vec<V>>,
+    contact_people: Vec<Vec<V>>,
 }
 
 impl Rows {
@@ -1136,7 +1165,461 @@ impl Rows {
             &self.events,
         )
         .await?;
+        insert(
+            tx,
+            "assessments",
+            &[
+                "id",
+                "case_id",
+                "participant_id",
+                "home_organisation_id",
+                "instrument_id",
+                "assessed_on",
+                "assessor_id",
+                "assessor_organisation_id",
+                "profile",
+                "note",
+                "created_at",
+            ],
+            &self.assessments,
+        )
+        .await?;
+        insert(
+            tx,
+            "assessment_scores",
+            &[
+                "assessment_id",
+                "home_organisation_id",
+                "domain",
+                "level",
+                "note",
+            ],
+            &self.scores,
+        )
+        .await?;
+        insert(
+            tx,
+            "itineraries",
+            &[
+                "id",
+                "case_id",
+                "home_organisation_id",
+                "commitments",
+                "language",
+                "review_on",
+                "signed_versions",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            &self.itineraries,
+        )
+        .await?;
+        insert(
+            tx,
+            "itinerary_goals",
+            &[
+                "id",
+                "itinerary_id",
+                "home_organisation_id",
+                "domain",
+                "description",
+                "target_on",
+                "status",
+                "position",
+                "created_at",
+                "updated_at",
+            ],
+            &self.goals,
+        )
+        .await?;
+        insert(
+            tx,
+            "itinerary_actions",
+            &[
+                "id",
+                "itinerary_id",
+                "home_organisation_id",
+                "goal_id",
+                "kind",
+                "service",
+                "description",
+                "organisation_id",
+                "responsible_id",
+                "starts_on",
+                "due_on",
+                "status",
+                "status_reason",
+                "created_at",
+                "updated_at",
+            ],
+            &self.actions,
+        )
+        .await?;
+        insert(
+            tx,
+            "itinerary_versions",
+            &[
+                "id",
+                "itinerary_id",
+                "home_organisation_id",
+                "number",
+                "snapshot",
+                "signed_on",
+                "signatories",
+                "recorded_by",
+                "recorded_at",
+            ],
+            &self.versions,
+        )
+        .await?;
+        insert(
+            tx,
+            "contacts",
+            &[
+                "id",
+                "case_id",
+                "home_organisation_id",
+                "happened_on",
+                "kind",
+                "summary",
+                "next_step",
+                "visibility",
+                "author_id",
+                "author_organisation_id",
+                "created_at",
+            ],
+            &self.contacts,
+        )
+        .await?;
+        insert(
+            tx,
+            "contact_participants",
+            &[
+                "contact_id",
+                "home_organisation_id",
+                "user_id",
+                "organisation_id",
+            ],
+            &self.contact_people,
+        )
+        .await?;
         Ok(())
+    }
+}
+
+/// What the casework generator needs: its own random stream (so the people of a seed
+/// stay the same whatever casework is added) and the default instrument.
+struct Casework {
+    rng: ChaCha8Rng,
+    instrument_id: Uuid,
+    instrument: Instrument,
+}
+
+async fn casework_instrument(store: &Store) -> Result<(Uuid, Instrument), Error> {
+    let mut tx = store.read().await?;
+    let rows = itinera_store::assessments::current_instruments(&mut tx).await?;
+    tx.rollback().await?;
+    let row = rows
+        .into_iter()
+        .find(|r| r.code == "itinera-default")
+        .ok_or_else(|| Error::Internal("the default instrument is missing".into()))?;
+    let i = serde_json::from_str(&row.definition).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((row.id, i))
+}
+
+struct CaseFacts {
+    case_id: Uuid,
+    pid: Uuid,
+    home: Uuid,
+    opened: NaiveDate,
+    phase_idx: usize,
+    open: bool,
+}
+
+/// The work inside a CRISOL case, as far as its phase has gone: an assessment from the
+/// diagnosis phase on (a second one, better, from training on), an itinerary with goals
+/// and actions of the social and employment services and a signed agreement from the
+/// plan phase on, and a few contacts.
+#[allow(clippy::too_many_arguments)]
+fn casework(
+    w: &mut Casework,
+    ids: &mut Ids,
+    rows: &mut Rows,
+    city: &CityOrgs,
+    f: CaseFacts,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) {
+    let span = (today - f.opened).num_days().max(1);
+    let day = |k: i64| (f.opened + Duration::days(span * k / 10)).min(today);
+    let sw = city.social_worker;
+    let so = city.social.id;
+    let mut last_scores: Vec<Score> = Vec::new();
+    if f.phase_idx >= 3 {
+        let n = if f.phase_idx >= 5 { 2 } else { 1 };
+        let base: Vec<i16> = w
+            .instrument
+            .domains
+            .iter()
+            .map(|_| w.rng.gen_range(1..=4))
+            .collect();
+        for k in 0..n {
+            let aid = ids.next();
+            let scores: Vec<Score> = w
+                .instrument
+                .domains
+                .iter()
+                .zip(&base)
+                .map(|(d, b)| {
+                    let na = d.allow_na && w.rng.gen_range(0..10) == 0;
+                    Score {
+                        domain: d.code.clone(),
+                        level: (!na).then(|| (b + k as i16 + w.rng.gen_range(0..2)).min(5)),
+                        note: None,
+                    }
+                })
+                .collect();
+            let derived = w.instrument.derive(&scores);
+            let (assessor, org) = if k == 0 {
+                (sw, so)
+            } else {
+                (city.counsellor, city.employment.id)
+            };
+            rows.assessments.push(vec![
+                V::Uuid(aid),
+                V::Uuid(f.case_id),
+                V::Uuid(f.pid),
+                V::Uuid(f.home),
+                V::Uuid(w.instrument_id),
+                V::Date(day(3 + 4 * k as i64)),
+                V::Uuid(assessor),
+                V::Uuid(org),
+                V::Text(derived.profile),
+                V::OptText(None),
+                V::Ts(now),
+            ]);
+            for s in &scores {
+                rows.scores.push(vec![
+                    V::Uuid(aid),
+                    V::Uuid(f.home),
+                    V::Text(s.domain.clone()),
+                    V::OptI16(s.level),
+                    V::OptText(None),
+                ]);
+            }
+            last_scores = scores;
+        }
+    }
+    if f.phase_idx >= 4 {
+        let iid = ids.next();
+        let signed_on = day(5);
+        let review_on = if f.open {
+            Some(today + Duration::days(w.rng.gen_range(-10..80)))
+        } else {
+            None
+        };
+        let commitments = "Acudir a las citas acordadas\nAvisar con antelación si no puedo asistir\nParticipar en las acciones de formación";
+        rows.itineraries.push(vec![
+            V::Uuid(iid),
+            V::Uuid(f.case_id),
+            V::Uuid(f.home),
+            V::Text(commitments.into()),
+            V::Text("es".into()),
+            V::OptDate(review_on),
+            V::I32(1),
+            V::I32(2),
+            V::Ts(now),
+            V::Ts(now),
+        ]);
+        let low = suggested_goal_domains(&w.instrument, &last_scores);
+        let goal_domains: Vec<String> = if low.is_empty() {
+            vec!["employment".into()]
+        } else {
+            low.into_iter().take(2).collect()
+        };
+        let mut snap_goals = Vec::new();
+        let mut goal_ids = Vec::new();
+        for (i, d) in goal_domains.iter().enumerate() {
+            let gid = ids.next();
+            let label = w
+                .instrument
+                .domain(d)
+                .map(|x| text_in(&x.label, "es").to_lowercase())
+                .unwrap_or_default();
+            let description = format!("Mejorar la situación en {label}");
+            let target = Some(day(9) + Duration::days(120));
+            rows.goals.push(vec![
+                V::Uuid(gid),
+                V::Uuid(iid),
+                V::Uuid(f.home),
+                V::Text(d.clone()),
+                V::Text(description.clone()),
+                V::OptDate(target),
+                V::Text("open".into()),
+                V::I32(i as i32 + 1),
+                V::Ts(now),
+                V::Ts(now),
+            ]);
+            snap_goals.push(SnapGoal {
+                id: gid,
+                domain: d.clone(),
+                description,
+                target_on: target,
+                status: "open".into(),
+            });
+            goal_ids.push(gid);
+        }
+        let social_name = format!("Trabajadora social · {}", city.name);
+        let social_org = format!(
+            "Servicios Sociales de Atención Social Básica de {}",
+            city.name
+        );
+        let emp_name = format!("Orientador laboral · {}", city.name);
+        let emp_org = format!("Centro de Empleo SEXPE {}", city.name);
+        let plan = [
+            (
+                "social_support",
+                "social",
+                "Acompañamiento social y gestión de prestaciones",
+                sw,
+                so,
+                &social_name,
+                &social_org,
+            ),
+            (
+                "orientation",
+                "employment",
+                "Orientación laboral y búsqueda activa de empleo",
+                city.counsellor,
+                city.employment.id,
+                &emp_name,
+                &emp_org,
+            ),
+        ];
+        let mut snap_actions = Vec::new();
+        for (i, (kind, service, text, user, org, uname, oname)) in plan.into_iter().enumerate() {
+            let aid = ids.next();
+            let starts = signed_on;
+            let due = today + Duration::days(w.rng.gen_range(-5..60));
+            let due = due.max(starts);
+            let status = if !f.open {
+                "done"
+            } else if due < today {
+                "in_progress"
+            } else {
+                "planned"
+            };
+            rows.actions.push(vec![
+                V::Uuid(aid),
+                V::Uuid(iid),
+                V::Uuid(f.home),
+                V::OptUuid(goal_ids.get(i).copied()),
+                V::Text(kind.into()),
+                V::Text(service.into()),
+                V::Text(text.into()),
+                V::Uuid(org),
+                V::Uuid(user),
+                V::Date(starts),
+                V::Date(due),
+                V::Text(status.into()),
+                V::OptText(None),
+                V::Ts(now),
+                V::Ts(now),
+            ]);
+            snap_actions.push(SnapAction {
+                id: aid,
+                kind: kind.into(),
+                service: service.into(),
+                description: text.into(),
+                organisation_name: oname.clone(),
+                responsible_name: uname.clone(),
+                starts_on: starts,
+                due_on: due,
+                status: status.into(),
+            });
+        }
+        let snapshot = Snapshot {
+            commitments: commitments.into(),
+            language: "es".into(),
+            goals: snap_goals,
+            actions: snap_actions,
+        };
+        let signatories = vec!["La persona participante".to_string(), social_name, emp_name];
+        rows.versions.push(vec![
+            V::Uuid(ids.next()),
+            V::Uuid(iid),
+            V::Uuid(f.home),
+            V::I32(1),
+            V::Text(serde_json::to_string(&snapshot).unwrap_or_default()),
+            V::Date(signed_on),
+            V::Text(serde_json::to_string(&signatories).unwrap_or_default()),
+            V::Uuid(sw),
+            V::Ts(now),
+        ]);
+    }
+    // Contacts: an intake interview; a joint interview once the counsellor is on the
+    // team; a note only the social service reads.
+    let contact = |rows: &mut Rows,
+                   ids: &mut Ids,
+                   on: NaiveDate,
+                   kind: &str,
+                   summary: &str,
+                   visibility: &str,
+                   people: &[(Uuid, Uuid)]| {
+        let cid = ids.next();
+        rows.contacts.push(vec![
+            V::Uuid(cid),
+            V::Uuid(f.case_id),
+            V::Uuid(f.home),
+            V::Date(on),
+            V::Text(kind.into()),
+            V::Text(summary.into()),
+            V::OptText(None),
+            V::Text(visibility.into()),
+            V::Uuid(sw),
+            V::Uuid(so),
+            V::Ts(now),
+        ]);
+        for (u, o) in people {
+            rows.contact_people.push(vec![
+                V::Uuid(cid),
+                V::Uuid(f.home),
+                V::Uuid(*u),
+                V::Uuid(*o),
+            ]);
+        }
+    };
+    contact(
+        rows,
+        ids,
+        f.opened,
+        "individual_interview",
+        "Entrevista de acogida: situación y expectativas de la persona",
+        "team",
+        &[(sw, so)],
+    );
+    if f.phase_idx >= 2 {
+        contact(
+            rows,
+            ids,
+            day(2),
+            "joint_interview",
+            "Entrevista conjunta de servicios sociales y empleo para acordar el itinerario",
+            "team",
+            &[(sw, so), (city.counsellor, city.employment.id)],
+        );
+    }
+    if f.phase_idx >= 3 && w.rng.gen_bool(0.5) {
+        contact(
+            rows,
+            ids,
+            day(4),
+            "home_visit",
+            "Visita a domicilio: situación familiar y de vivienda",
+            "service",
+            &[(sw, so)],
+        );
     }
 }
 
@@ -1148,8 +1631,10 @@ fn at(d: NaiveDate, hour: u32) -> DateTime<Utc> {
 
 /// One participant with consents and cases; returns how many cases.
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)]
 fn person(
     rng: &mut ChaCha8Rng,
+    work: &mut Casework,
     ids: &mut Ids,
     used: &mut HashSet<String>,
     rows: &mut Rows,
@@ -1464,6 +1949,22 @@ fn person(
         ),
         _ => {}
     }
+    casework(
+        work,
+        ids,
+        rows,
+        city,
+        CaseFacts {
+            case_id,
+            pid,
+            home,
+            opened,
+            phase_idx,
+            open: status != "closed",
+        },
+        today,
+        now,
+    );
     let mut count = 1;
     // Participants in training or beyond were preselected for CRISOL-FORMACIÓN.
     if phase_idx >= 5 && status == "open" {
