@@ -1631,7 +1631,6 @@ fn at(d: NaiveDate, hour: u32) -> DateTime<Utc> {
 
 /// One participant with consents and cases; returns how many cases.
 #[allow(clippy::too_many_arguments)]
-#[allow(clippy::too_many_arguments)]
 fn person(
     rng: &mut ChaCha8Rng,
     work: &mut Casework,

@@ -311,9 +311,15 @@ async fn done(
     ctx: &Ctx,
     id: Uuid,
     result: Result<(), Error>,
-    anchor: &str,
     retry: Retry,
 ) -> ViewResult {
+    let anchor = match retry.form.split('-').next().unwrap_or("") {
+        "goal" => "goals",
+        "action" => "actions",
+        "sign" => "agreement",
+        "review" => "reviews",
+        _ => "plan",
+    };
     match result {
         Ok(()) => Ok(see_other(&format!("/cases/{id}/itinerary#{anchor}"))),
         Err(e) => {
@@ -344,7 +350,7 @@ async fn plan(
         plan: Some(input),
         ..Default::default()
     };
-    done(&s, lang, &session, &ctx, id, r, "plan", retry).await
+    done(&s, lang, &session, &ctx, id, r, retry).await
 }
 
 async fn add_goal(
@@ -366,7 +372,7 @@ async fn add_goal(
         goal: Some(input),
         ..Default::default()
     };
-    done(&s, lang, &session, &ctx, id, r, "goals", retry).await
+    done(&s, lang, &session, &ctx, id, r, retry).await
 }
 
 async fn update_goal(
@@ -387,7 +393,7 @@ async fn update_goal(
         goal: Some(input),
         ..Default::default()
     };
-    done(&s, lang, &session, &ctx, id, r, "goals", retry).await
+    done(&s, lang, &session, &ctx, id, r, retry).await
 }
 
 async fn add_action(
@@ -409,7 +415,7 @@ async fn add_action(
         action: Some(input),
         ..Default::default()
     };
-    done(&s, lang, &session, &ctx, id, r, "actions", retry).await
+    done(&s, lang, &session, &ctx, id, r, retry).await
 }
 
 async fn update_action(
@@ -430,7 +436,7 @@ async fn update_action(
         action: Some(input),
         ..Default::default()
     };
-    done(&s, lang, &session, &ctx, id, r, "actions", retry).await
+    done(&s, lang, &session, &ctx, id, r, retry).await
 }
 
 async fn sign(
@@ -452,7 +458,7 @@ async fn sign(
         sign: Some(input),
         ..Default::default()
     };
-    done(&s, lang, &session, &ctx, id, r, "agreement", retry).await
+    done(&s, lang, &session, &ctx, id, r, retry).await
 }
 
 async fn review(
@@ -474,7 +480,7 @@ async fn review(
         review: Some(input),
         ..Default::default()
     };
-    done(&s, lang, &session, &ctx, id, r, "reviews", retry).await
+    done(&s, lang, &session, &ctx, id, r, retry).await
 }
 
 /// The agreement to print: a signed version, or the current draft.
