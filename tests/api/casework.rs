@@ -467,3 +467,59 @@ async fn a_joint_interview_needs_two_services_and_contacts_follow_their_visibili
     let joint = &app.get(SEXPE_BADAJOZ, &path).await.body["contacts"][0];
     assert_eq!(joint["professionals"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn administrators_publish_and_export_instruments_in_the_browser() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app.base);
+    b.login(ADMIN).await;
+    let (status, html) = b.page("/admin/instruments").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("itinera-default"));
+    let export = html
+        .split("href=\"/admin/instruments/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("export link");
+    let (status, json) = b.page(&format!("/admin/instruments/{export}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut def: Value = serde_json::from_str(&json).expect("exported JSON");
+    // A broken definition: the error names the path, the text stays in the form.
+    def["version"] = json!(3);
+    def["profiles"][3]["when_any"] =
+        json!([[{"domains": ["income"], "at_most": 1, "min_count": 1}]]);
+    let typed = def.to_string();
+    let (status, html, _) = b
+        .post_form("/admin/instruments", &[("definition", typed.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("<code>profiles</code>"), "{html}");
+    assert!(html.contains("El último perfil debe aplicarse siempre"));
+    let unescaped = html.replace("&#34;", "\"").replace("&quot;", "\"");
+    assert!(
+        unescaped.contains("\"version\":3"),
+        "the typed JSON is kept"
+    );
+    // Fixed, it is published as version 3; professionals cannot reach the page.
+    def["profiles"][3]["when_any"] = json!([[]]);
+    let (status, _, location) = b
+        .post_form(
+            "/admin/instruments",
+            &[("definition", def.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/admin/instruments"));
+    let list = app.get(SOCIAL_BADAJOZ, "/instruments").await.body;
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["version"] == 3));
+    let social = Browser::new(&app.base);
+    social.login(SOCIAL_BADAJOZ).await;
+    assert_eq!(
+        social.page("/admin/instruments").await.0,
+        StatusCode::FORBIDDEN
+    );
+}

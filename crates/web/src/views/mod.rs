@@ -7,6 +7,7 @@ mod assessments;
 mod auth;
 mod cases;
 mod contacts;
+mod instruments;
 mod itineraries;
 mod participants;
 
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(assessments::router())
         .merge(itineraries::router())
         .merge(contacts::router())
+        .merge(instruments::router())
         .merge(admin::router())
         .layer(axum::middleware::from_fn(render_errors))
 }
