@@ -1,7 +1,8 @@
 //! `itinera bench`: generates participants with cases on a fresh SQLite database and
 //! measures, in one run: seeding time; search by surname prefix and by document (p50,
 //! p95); the participant page and the case page over HTTP with concurrent clients (p50,
-//! p99, requests/s); `/health` throughput (the ceiling); the server's peak memory.
+//! p99, requests/s); the itinerary and contacts pages and the work list; `/health`
+//! throughput (the ceiling); the server's peak memory.
 //! The server runs as a child process so that its memory is its own.
 
 use std::sync::Arc;
@@ -294,6 +295,40 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     .await?;
     let (p50, _, p99, n) = summary(lat);
     println!("case page: p50 {p50:.2} ms, p99 {p99:.2} ms, {case_rps:.0} req/s ({n} requests, {errs} errors)");
+    // The work inside a case (itinerary with versions, contacts under their
+    // visibility) and the professional's work list on the start page.
+    for (label, suffix) in [
+        ("itinerary page", "itinerary"),
+        ("contacts page", "contacts"),
+    ] {
+        let urls = Arc::new(
+            cases
+                .iter()
+                .map(|id| format!("{base}/cases/{id}/{suffix}"))
+                .collect::<Vec<_>>(),
+        );
+        let (lat, rps, errs) = load(
+            client.clone(),
+            urls,
+            a.concurrency,
+            a.seconds,
+            Some(cookie.clone()),
+        )
+        .await?;
+        let (p50, _, p99, n) = summary(lat);
+        println!("{label}: p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
+    }
+    let wurls = Arc::new(vec![format!("{base}/")]);
+    let (lat, rps, errs) = load(
+        client.clone(),
+        wurls,
+        a.concurrency,
+        a.seconds,
+        Some(cookie.clone()),
+    )
+    .await?;
+    let (p50, _, p99, n) = summary(lat);
+    println!("work list (start page): p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
     let hurls = Arc::new(vec![format!("{base}/health")]);
     let (lat, health_rps, _) = load(client.clone(), hurls, a.concurrency, a.seconds, None).await?;
     let (p50, _, p99, _) = summary(lat);
