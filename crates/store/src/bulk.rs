@@ -121,7 +121,7 @@ async fn index_ddl(tx: &mut Tx, tables: &[&str]) -> Result<Vec<(String, String)>
     let mut out = Vec::new();
     for t in tables {
         let rows: Vec<(String, String)> = match tx {
-            Tx::Sqlite(c) => sqlx::query_as(
+            Tx::Sqlite(c, _) => sqlx::query_as(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL ORDER BY name",
             )
             .bind(*t)

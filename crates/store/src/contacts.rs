@@ -121,17 +121,3 @@ pub async fn get(
     on_tx!(tx, c => sqlx::query_scalar(&sql).bind(id).bind(reader).bind(reader_org)
         .fetch_optional(c).await.map_err(db_err))
 }
-
-/// How many of a case's contacts the reader may read, by kind.
-pub async fn counts(
-    tx: &mut Tx,
-    case_id: Uuid,
-    reader: Uuid,
-    reader_org: Uuid,
-) -> Result<Vec<(String, i64)>, Error> {
-    let sql = format!(
-        "SELECT k.kind, count(*) FROM contacts k WHERE k.case_id = $1 AND {VISIBLE} GROUP BY k.kind ORDER BY k.kind"
-    );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(case_id).bind(reader).bind(reader_org)
-        .fetch_all(c).await.map_err(db_err))
-}

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod worklist;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use itinera_domain::Error;
@@ -33,7 +34,7 @@ use sqlx::{ConnectOptions, PgPool, Postgres, Sqlite, SqlitePool};
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, ..) => {
                 let $c = &mut **t;
                 $body
             }
@@ -62,11 +63,19 @@ enum Pools {
 #[derive(Clone, Debug)]
 pub struct Store {
     pools: Pools,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order,
+    /// before `BEGIN IMMEDIATE`, instead of in SQLite's busy handler, which polls with
+    /// sleeps of up to 100 ms and so leaves the lock idle while requests wait.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// One transaction on either engine.
+/// One transaction on either engine. A SQLite transaction that writes holds its place
+/// in the writer queue until it ends.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Sqlite(
+        sqlx::Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
@@ -109,6 +118,7 @@ impl Store {
                 .map_err(db_err)?;
             Ok(Store {
                 pools: Pools::Postgres(pool),
+                writer: Arc::new(tokio::sync::Mutex::new(())),
             })
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
@@ -133,6 +143,7 @@ impl Store {
                 .map_err(db_err)?;
             Ok(Store {
                 pools: Pools::Sqlite(pool),
+                writer: Arc::new(tokio::sync::Mutex::new(())),
             })
         } else {
             Err(Error::Internal(format!(
@@ -154,11 +165,15 @@ impl Store {
     /// commit is flushed to disk (`synchronous = FULL`): durable against power loss.
     pub async fn write(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => Ok(Tx::Sqlite(
-                p.begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")
-                    .await
-                    .map_err(db_err)?,
-            )),
+            Pools::Sqlite(p) => {
+                let turn = self.writer.clone().lock_owned().await;
+                Ok(Tx::Sqlite(
+                    p.begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")
+                        .await
+                        .map_err(db_err)?,
+                    Some(turn),
+                ))
+            }
             Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
         }
     }
@@ -171,11 +186,15 @@ impl Store {
     /// `synchronous_commit = off` on PostgreSQL).
     pub async fn audited_read(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => Ok(Tx::Sqlite(
-                p.begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
-                    .await
-                    .map_err(db_err)?,
-            )),
+            Pools::Sqlite(p) => {
+                let turn = self.writer.clone().lock_owned().await;
+                Ok(Tx::Sqlite(
+                    p.begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
+                        .await
+                        .map_err(db_err)?,
+                    Some(turn),
+                ))
+            }
             Pools::Postgres(p) => {
                 let mut t = p.begin().await.map_err(db_err)?;
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
@@ -190,7 +209,7 @@ impl Store {
     /// A transaction that only reads (no audit row: never for person data).
     pub async fn read(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => Ok(Tx::Sqlite(p.begin().await.map_err(db_err)?)),
+            Pools::Sqlite(p) => Ok(Tx::Sqlite(p.begin().await.map_err(db_err)?, None)),
             Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
         }
     }
@@ -205,7 +224,7 @@ impl Store {
     pub async fn integrity_check(&self) -> Result<bool, Error> {
         let mut tx = self.read().await?;
         let ok = match &mut tx {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 let r: String = sqlx::query_scalar("PRAGMA integrity_check")
                     .fetch_one(&mut **t)
                     .await
@@ -256,21 +275,22 @@ impl Store {
 impl Tx {
     pub async fn commit(self) -> Result<(), Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await.map_err(db_err),
+            // The queue turn is released after the commit, when the tuple drops.
+            Tx::Sqlite(t, _turn) => t.commit().await.map_err(db_err),
             Tx::Postgres(t) => t.commit().await.map_err(db_err),
         }
     }
 
     pub async fn rollback(self) -> Result<(), Error> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await.map_err(db_err),
+            Tx::Sqlite(t, _turn) => t.rollback().await.map_err(db_err),
             Tx::Postgres(t) => t.rollback().await.map_err(db_err),
         }
     }
 
     pub fn engine(&self) -> Engine {
         match self {
-            Tx::Sqlite(_) => Engine::Sqlite,
+            Tx::Sqlite(..) => Engine::Sqlite,
             Tx::Postgres(_) => Engine::Postgres,
         }
     }

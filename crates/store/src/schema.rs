@@ -168,7 +168,7 @@ pub async fn describe(store: &Store) -> Result<Vec<ColumnInfo>, Error> {
     let mut out = Vec::new();
     for table in TABLES {
         let rows: Vec<(String, String, bool)> = match &mut tx {
-            crate::Tx::Sqlite(t) => {
+            crate::Tx::Sqlite(t, _) => {
                 let rows: Vec<(String, String, i64, i64)> =
                     sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info($1)")
                         .bind(table)
