@@ -991,7 +991,6 @@ const PERSON_TABLES: &[&str] = &[
     "case_team_members",
     "case_events",
     "assessments",
-    "assessment_scores",
     "itineraries",
     "itinerary_goals",
     "itinerary_actions",
@@ -1011,7 +1010,6 @@ struct Rows {
     members: Vec<Vec<V>>,
     events: Vec<Vec<V>>,
     assessments: Vec<Vec<V>>,
-    scores: Vec<Vec<V>>,
     itineraries: Vec<Vec<V>>,
     goals: Vec<Vec<V>>,
     actions: Vec<Vec<V>>,
@@ -1178,23 +1176,11 @@ impl Rows {
                 "assessor_id",
                 "assessor_organisation_id",
                 "profile",
+                "scores",
                 "note",
                 "created_at",
             ],
             &self.assessments,
-        )
-        .await?;
-        insert(
-            tx,
-            "assessment_scores",
-            &[
-                "assessment_id",
-                "home_organisation_id",
-                "domain",
-                "level",
-                "note",
-            ],
-            &self.scores,
         )
         .await?;
         insert(
@@ -1396,18 +1382,10 @@ fn casework(
                 V::Uuid(assessor),
                 V::Uuid(org),
                 V::Text(derived.profile),
+                V::Text(serde_json::to_string(&scores).unwrap_or_default()),
                 V::OptText(None),
                 V::Ts(now),
             ]);
-            for s in &scores {
-                rows.scores.push(vec![
-                    V::Uuid(aid),
-                    V::Uuid(f.home),
-                    V::Text(s.domain.clone()),
-                    V::OptI16(s.level),
-                    V::OptText(None),
-                ]);
-            }
             last_scores = scores;
         }
     }

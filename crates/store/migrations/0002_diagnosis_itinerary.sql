@@ -22,19 +22,13 @@ CREATE TABLE assessments (
     assessor_id UUID NOT NULL REFERENCES users (id),
     assessor_organisation_id UUID NOT NULL REFERENCES organisations (id),
     profile TEXT NOT NULL,
+    -- The scores, one per domain of the instrument: a JSON array of
+    -- {"domain", "level" (null: not applicable), "note"}, always read with the assessment.
+    scores TEXT NOT NULL,
     note TEXT,
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX assessments_case ON assessments (case_id, assessed_on);
-
-CREATE TABLE assessment_scores (
-    assessment_id UUID NOT NULL REFERENCES assessments (id),
-    home_organisation_id UUID NOT NULL REFERENCES organisations (id),
-    domain TEXT NOT NULL,
-    level SMALLINT,
-    note TEXT,
-    PRIMARY KEY (assessment_id, domain)
-);
 
 CREATE TABLE itineraries (
     id UUID PRIMARY KEY,
@@ -83,7 +77,8 @@ CREATE TABLE itinerary_actions (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX itinerary_actions_itinerary ON itinerary_actions (itinerary_id, starts_on);
-CREATE INDEX itinerary_actions_responsible ON itinerary_actions (responsible_id, status, due_on);
+-- The work list walks a professional's pending actions in due order.
+CREATE INDEX itinerary_actions_pending ON itinerary_actions (responsible_id, due_on) WHERE status IN ('planned', 'in_progress');
 
 CREATE TABLE itinerary_versions (
     id UUID PRIMARY KEY,

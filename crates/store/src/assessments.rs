@@ -76,18 +76,13 @@ pub struct NewAssessment<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, a: &NewAssessment<'_>) -> Result<(), Error> {
+    let scores = serde_json::to_string(a.scores).map_err(|e| Error::Internal(e.to_string()))?;
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO assessments (id, case_id, participant_id, home_organisation_id, instrument_id, assessed_on, assessor_id, assessor_organisation_id, profile, note, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+        "INSERT INTO assessments (id, case_id, participant_id, home_organisation_id, instrument_id, assessed_on, assessor_id, assessor_organisation_id, profile, scores, note, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
     ).bind(a.id).bind(a.case_id).bind(a.participant_id).bind(a.home_organisation_id).bind(a.instrument_id)
-    .bind(a.assessed_on).bind(a.assessor_id).bind(a.assessor_organisation_id).bind(a.profile).bind(a.note).bind(a.now)
+    .bind(a.assessed_on).bind(a.assessor_id).bind(a.assessor_organisation_id).bind(a.profile).bind(&scores).bind(a.note).bind(a.now)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    for s in a.scores {
-        on_tx!(tx, c => sqlx::query(
-            "INSERT INTO assessment_scores (assessment_id, home_organisation_id, domain, level, note) VALUES ($1,$2,$3,$4,$5)"
-        ).bind(a.id).bind(a.home_organisation_id).bind(&s.domain).bind(s.level).bind(&s.note)
-        .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    }
     Ok(())
 }
 
@@ -103,6 +98,8 @@ pub struct AssessmentRow {
     pub assessor_name: String,
     pub assessor_organisation_name: String,
     pub profile: String,
+    #[serde(skip)]
+    pub scores: String,
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -118,28 +115,17 @@ pub struct Assessment {
 pub async fn for_case(tx: &mut Tx, case_id: Uuid) -> Result<Vec<Assessment>, Error> {
     let rows: Vec<AssessmentRow> = on_tx!(tx, c => sqlx::query_as(
         "SELECT a.id, a.case_id, a.instrument_id, i.code AS instrument_code, i.version AS instrument_version, a.assessed_on, \
-         a.assessor_id, u.display_name AS assessor_name, o.name AS assessor_organisation_name, a.profile, a.note, a.created_at \
+         a.assessor_id, u.display_name AS assessor_name, o.name AS assessor_organisation_name, a.profile, a.scores, a.note, a.created_at \
          FROM assessments a JOIN instruments i ON i.id = a.instrument_id JOIN users u ON u.id = a.assessor_id \
          JOIN organisations o ON o.id = a.assessor_organisation_id WHERE a.case_id = $1 ORDER BY a.assessed_on, a.created_at"
     ).bind(case_id).fetch_all(c).await.map_err(db_err))?;
-    let scores: Vec<(Uuid, String, Option<i16>, Option<String>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT s.assessment_id, s.domain, s.level, s.note FROM assessment_scores s JOIN assessments a ON a.id = s.assessment_id WHERE a.case_id = $1"
-    ).bind(case_id).fetch_all(c).await.map_err(db_err))?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
-            let scores = scores
-                .iter()
-                .filter(|s| s.0 == row.id)
-                .map(|s| Score {
-                    domain: s.1.clone(),
-                    level: s.2,
-                    note: s.3.clone(),
-                })
-                .collect();
-            Assessment { row, scores }
+            let scores: Vec<Score> = serde_json::from_str(&row.scores)
+                .map_err(|e| Error::Internal(format!("assessment {} scores: {e}", row.id)))?;
+            Ok(Assessment { row, scores })
         })
-        .collect())
+        .collect()
 }
 
 /// The case an assessment belongs to.

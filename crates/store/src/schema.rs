@@ -50,7 +50,6 @@ pub const TABLES: &[&str] = &[
     "audit_log",
     "instruments",
     "assessments",
-    "assessment_scores",
     "itineraries",
     "itinerary_goals",
     "itinerary_actions",

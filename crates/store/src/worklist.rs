@@ -35,7 +35,7 @@ pub async fn actions_due(
         "SELECT c.id AS case_id, {NAME} AS participant_name, a.id AS item_id, a.description AS label, a.due_on \
          FROM itinerary_actions a JOIN itineraries i ON i.id = a.itinerary_id JOIN cases c ON c.id = i.case_id \
          JOIN participants p ON p.id = c.participant_id \
-         WHERE a.responsible_id = $1 AND a.organisation_id = $2 AND a.status IN ('planned', 'in_progress') AND a.due_on <= $5 \
+         WHERE a.responsible_id = $1 AND a.status IN ('planned', 'in_progress') AND a.due_on <= $5 AND a.organisation_id = $2 \
          AND c.status = 'open' AND {} ORDER BY a.due_on, a.id LIMIT 200",
         visible_sql("p", "$2", "$3", "$4")
     );
