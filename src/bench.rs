@@ -24,6 +24,9 @@ use crate::anyerr;
 pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000_000)]
     participants: usize,
+    /// Contacts in all (default: ten per participant, 10,000,000 for a million).
+    #[arg(long)]
+    contacts: Option<usize>,
     /// Directory for the benchmark database (emptied first).
     #[arg(long, default_value = "bench-data")]
     dir: String,
@@ -143,6 +146,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         &DemoOptions {
             seed: 7,
             participants: a.participants,
+            contacts: Some(a.contacts.unwrap_or(a.participants * 10)),
         },
         |done, total| {
             if done % 100_000 < 2_000 {
@@ -154,8 +158,12 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     .map_err(anyerr)?;
     let seeding = t.elapsed().as_secs_f64();
     println!(
-        "seeding: {:.1} s ({} participants, {} cases)",
-        seeding, report.participants, report.cases
+        "seeding participants with consents and cases: {:.1} s ({} participants, {} cases)",
+        report.people_seconds, report.participants, report.cases
+    );
+    println!(
+        "seeding the casework (assessments, itineraries, contacts): {:.1} s ({} contacts); {:.1} s in all",
+        report.casework_seconds, report.contacts, seeding
     );
 
     // Samples: surnames and documents of people the Badajoz social worker may see.

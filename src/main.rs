@@ -247,7 +247,11 @@ async fn main() -> Result<()> {
             let report = demo::seed(
                 &services.store,
                 services.now(),
-                &DemoOptions { seed, participants },
+                &DemoOptions {
+                    seed,
+                    participants,
+                    contacts: None,
+                },
                 |done, total| {
                     if total >= 10_000 && done % 50_000 < 2_000 {
                         eprintln!("… {done} / {total} participants");

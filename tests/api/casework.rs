@@ -80,6 +80,23 @@ async fn an_assessment_derives_a_profile_and_is_compared_over_time() {
     let (_, case) = shared_case(&app, 41_000_001).await;
     let inst = default_instrument(&app).await;
     let path = format!("/cases/{case}/assessments");
+    // In the diagnosis phase without an assessment, the case is on the work list.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/phase-changes"),
+            &json!({"to_phase": "diagnosis", "reason": "Entrevista de acogida hecha", "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let missing = |w: &Value| {
+        w["assessments_missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["case_id"] == case.as_str())
+    };
+    assert!(missing(&app.get(SOCIAL_BADAJOZ, "/tasks").await.body));
 
     // A score outside the scale and a missing one: named per domain, in Spanish, nothing saved.
     let mut bad = scores(&[("income", "7")], "3");
@@ -125,6 +142,7 @@ async fn an_assessment_derives_a_profile_and_is_compared_over_time() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
 
+    assert!(!missing(&app.get(SOCIAL_BADAJOZ, "/tasks").await.body));
     let v = app.get(SEXPE_BADAJOZ, &path).await.body;
     assert_eq!(v["assessments"][0]["profile"], "intensive_social_support");
     assert_eq!(v["assessments"][1]["profile"], "pre_labour");

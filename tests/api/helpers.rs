@@ -114,6 +114,7 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
         &DemoOptions {
             seed: 99,
             participants,
+            contacts: None,
         },
         |_, _| {},
     )

@@ -31,6 +31,9 @@ pub const DEMO_PASSWORD: &str = "itinera-demo";
 pub struct DemoOptions {
     pub seed: u64,
     pub participants: usize,
+    /// Contacts to generate in all, when more than the few each case gets anyway
+    /// (the benchmark asks for millions).
+    pub contacts: Option<usize>,
 }
 
 impl Default for DemoOptions {
@@ -38,9 +41,14 @@ impl Default for DemoOptions {
         DemoOptions {
             seed: 2017,
             participants: 1200,
+            contacts: None,
         }
     }
 }
+
+/// Cases per professional: a large demo gets as many social workers, counsellors and
+/// technicians per city as such caseloads need (the demo logins are the first team).
+pub const CASELOAD: usize = 150;
 
 #[derive(Debug, Clone)]
 pub struct DemoLogin {
@@ -55,6 +63,11 @@ pub struct DemoReport {
     pub seeded: bool,
     pub participants: usize,
     pub cases: usize,
+    pub contacts: usize,
+    /// Seconds spent on the participants with their consents and cases…
+    pub people_seconds: f64,
+    /// …and on the work inside the cases (assessments, itineraries, contacts).
+    pub casework_seconds: f64,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -391,6 +404,38 @@ struct CityOrgs {
     social_worker: Uuid,
     counsellor: Uuid,
     technician: Uuid,
+    /// Teams of (social worker, counsellor, technician); the first is the demo logins'.
+    staff: Vec<[Uuid; 3]>,
+}
+
+impl CityOrgs {
+    /// The team that follows a person (by their id, so no random draw is spent on it).
+    fn team(&self, pid: Uuid) -> (usize, [Uuid; 3]) {
+        let k = (pid.as_u128() % self.staff.len().max(1) as u128) as usize;
+        (
+            k,
+            self.staff.get(k).copied().unwrap_or([
+                self.social_worker,
+                self.counsellor,
+                self.technician,
+            ]),
+        )
+    }
+
+    /// The names of team `k`'s social worker and counsellor, as the users were created.
+    fn names(&self, k: usize) -> (String, String) {
+        if k == 0 {
+            (
+                format!("Trabajadora social · {}", self.name),
+                format!("Orientador laboral · {}", self.name),
+            )
+        } else {
+            (
+                format!("Trabajadora social {} · {}", k + 1, self.name),
+                format!("Orientador laboral {} · {}", k + 1, self.name),
+            )
+        }
+    }
 }
 
 fn pick<'a, R: Rng>(rng: &mut R, xs: &'a [&'a str]) -> &'a str {
@@ -490,6 +535,9 @@ pub async fn seed(
             seeded: false,
             participants: 0,
             cases: 0,
+            contacts: 0,
+            people_seconds: 0.0,
+            casework_seconds: 0.0,
             logins: logins_template,
         });
     }
@@ -693,6 +741,36 @@ pub async fn seed(
             &mut user_rows,
             &mut member_rows,
         );
+        let mut staff = vec![[social_worker, counsellor, technician]];
+        let teams = (opts.participants / CITIES.len()).div_ceil(CASELOAD).max(1);
+        for k in 2..=teams {
+            staff.push([
+                add_user(
+                    &mut ids,
+                    &format!("ts.{slug}.{k}"),
+                    &format!("Trabajadora social {k} · {}", c.name),
+                    &[(social.id, "social_worker")],
+                    &mut user_rows,
+                    &mut member_rows,
+                ),
+                add_user(
+                    &mut ids,
+                    &format!("orienta.{slug}.{k}"),
+                    &format!("Orientador laboral {k} · {}", c.name),
+                    &[(employment.id, "employment_counsellor")],
+                    &mut user_rows,
+                    &mut member_rows,
+                ),
+                add_user(
+                    &mut ids,
+                    &format!("tecnico.{slug}.{k}"),
+                    &format!("Técnica de inserción {k} · {}", c.ngo),
+                    &[(ngo.id, "technician")],
+                    &mut user_rows,
+                    &mut member_rows,
+                ),
+            ]);
+        }
         cities.push(CityOrgs {
             name: c.name,
             social,
@@ -703,6 +781,7 @@ pub async fn seed(
             social_worker,
             counsellor,
             technician,
+            staff,
         });
     }
     let Some(badajoz) = cities.first() else {
@@ -917,31 +996,33 @@ pub async fn seed(
     // batch while this one is written. The person tables are empty: their secondary
     // indexes are built once at the end, not row by row.
     let total = opts.participants;
+    let started = std::time::Instant::now();
     let mut tx = store.write().await?;
     let indexes = itinera_store::bulk::suspend_indexes(&mut tx, PERSON_TABLES).await?;
+    let casework_indexes = itinera_store::bulk::suspend_indexes(&mut tx, CASEWORK_TABLES).await?;
     tx.commit().await?;
-    let instrument = casework_instrument(store).await?;
-    let mut work = Casework {
-        rng: ChaCha8Rng::seed_from_u64(opts.seed ^ 0xca5e_3041),
-        instrument_id: instrument.0,
-        instrument: instrument.1,
-    };
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Rows, usize, usize)>(2);
+    let cities = std::sync::Arc::new(cities);
+    let people_cities = cities.clone();
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<(Rows, usize, usize, Vec<CaseFacts>)>(2);
     let generator = std::thread::spawn(move || {
+        let cities = people_cities;
         let mut used_docs = HashSet::new();
         let mut done = 0;
         while done < total {
             let n = 2_000.min(total - done);
             let mut rows = Rows::default();
+            let mut facts = Vec::new();
             let mut cases = 0;
             for _ in 0..n {
                 let ci = rng.gen_range(0..cities.len());
                 cases += person(
                     &mut rng,
-                    &mut work,
                     &mut ids,
                     &mut used_docs,
                     &mut rows,
+                    &mut facts,
+                    ci,
                     &cities[ci],
                     crisol,
                     formacion,
@@ -952,32 +1033,82 @@ pub async fn seed(
                 );
             }
             done += n;
-            if sender.blocking_send((rows, n, cases)).is_err() {
+            if sender.blocking_send((rows, n, cases, facts)).is_err() {
                 break;
             }
         }
+        ids
     });
     let mut cases = 0usize;
     let mut done = 0;
-    while let Some((rows, n, c)) = receiver.recv().await {
+    let mut all_facts = Vec::new();
+    while let Some((rows, n, c, facts)) = receiver.recv().await {
         let mut tx = store.write().await?;
         rows.write(&mut tx).await?;
         tx.commit().await?;
         done += n;
         cases += c;
+        all_facts.extend(facts);
         progress(done, total);
     }
-    generator
+    let ids = generator
         .join()
         .map_err(|_| Error::Internal("demo generator failed".into()))?;
     let mut tx = store.write().await?;
     itinera_store::bulk::restore_indexes(&mut tx, &indexes).await?;
+    tx.commit().await?;
+    let people_seconds = started.elapsed().as_secs_f64();
+
+    // The work inside the cases, from the facts of each CRISOL case, with a random
+    // stream and identifiers of its own so the people of a seed stay the same.
+    let started = std::time::Instant::now();
+    let instrument = casework_instrument(store).await?;
+    let natural = all_facts.len() * 2;
+    let extra_per_case = opts
+        .contacts
+        .map(|c| c.saturating_sub(natural) as f64 / all_facts.len().max(1) as f64)
+        .unwrap_or(0.0);
+    let mut work = Casework {
+        rng: ChaCha8Rng::seed_from_u64(opts.seed ^ 0xca5e_3041),
+        ids,
+        instrument_id: instrument.0,
+        instrument: instrument.1,
+        extra_per_case,
+    };
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Rows, usize)>(2);
+    let generator = std::thread::spawn(move || {
+        for chunk in all_facts.chunks(2_000) {
+            let mut rows = Rows::default();
+            for f in chunk {
+                casework(&mut work, &mut rows, &cities[f.city], f, today, now);
+            }
+            let contacts = rows.contacts.len();
+            if sender.blocking_send((rows, contacts)).is_err() {
+                break;
+            }
+        }
+    });
+    let mut contacts = 0usize;
+    while let Some((rows, n)) = receiver.recv().await {
+        let mut tx = store.write().await?;
+        rows.write(&mut tx).await?;
+        tx.commit().await?;
+        contacts += n;
+    }
+    generator
+        .join()
+        .map_err(|_| Error::Internal("demo casework generator failed".into()))?;
+    let mut tx = store.write().await?;
+    itinera_store::bulk::restore_indexes(&mut tx, &casework_indexes).await?;
     tx.commit().await?;
 
     Ok(DemoReport {
         seeded: true,
         participants: opts.participants,
         cases,
+        contacts,
+        people_seconds,
+        casework_seconds: started.elapsed().as_secs_f64(),
         logins: logins_template,
     })
 }
@@ -990,6 +1121,9 @@ const PERSON_TABLES: &[&str] = &[
     "cases",
     "case_team_members",
     "case_events",
+];
+
+const CASEWORK_TABLES: &[&str] = &[
     "assessments",
     "itineraries",
     "itinerary_goals",
@@ -1298,8 +1432,11 @@ impl Rows {
 /// stay the same whatever casework is added) and the default instrument.
 struct Casework {
     rng: ChaCha8Rng,
+    ids: Ids,
     instrument_id: Uuid,
     instrument: Instrument,
+    /// Follow-up contacts to add per case, on average, beyond the natural ones.
+    extra_per_case: f64,
 }
 
 async fn casework_instrument(store: &Store) -> Result<(Uuid, Instrument), Error> {
@@ -1314,7 +1451,33 @@ async fn casework_instrument(store: &Store) -> Result<(Uuid, Instrument), Error>
     Ok((row.id, i))
 }
 
+const FOLLOW_UPS: &[(&str, &str)] = &[
+    (
+        "phone",
+        "Llamada de seguimiento: acude a las acciones previstas",
+    ),
+    (
+        "individual_interview",
+        "Entrevista de seguimiento del itinerario",
+    ),
+    (
+        "phone",
+        "Recordatorio de cita y revisión de la documentación",
+    ),
+    (
+        "group_session",
+        "Sesión grupal de habilidades para el empleo",
+    ),
+    (
+        "individual_interview",
+        "Revisión de la búsqueda de empleo y de ofertas",
+    ),
+];
+
+/// What the casework of one CRISOL case follows from.
 struct CaseFacts {
+    city: usize,
+    team: usize,
     case_id: Uuid,
     pid: Uuid,
     home: Uuid,
@@ -1330,17 +1493,22 @@ struct CaseFacts {
 #[allow(clippy::too_many_arguments)]
 fn casework(
     w: &mut Casework,
-    ids: &mut Ids,
     rows: &mut Rows,
     city: &CityOrgs,
-    f: CaseFacts,
+    f: &CaseFacts,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) {
     let span = (today - f.opened).num_days().max(1);
     let day = |k: i64| (f.opened + Duration::days(span * k / 10)).min(today);
-    let sw = city.social_worker;
+    let [sw, co, _] = city.staff.get(f.team).copied().unwrap_or([
+        city.social_worker,
+        city.counsellor,
+        city.technician,
+    ]);
     let so = city.social.id;
+    let eo = city.employment.id;
+    let ids = &mut w.ids;
     let mut last_scores: Vec<Score> = Vec::new();
     if f.phase_idx >= 3 {
         let n = if f.phase_idx >= 5 { 2 } else { 1 };
@@ -1367,11 +1535,7 @@ fn casework(
                 })
                 .collect();
             let derived = w.instrument.derive(&scores);
-            let (assessor, org) = if k == 0 {
-                (sw, so)
-            } else {
-                (city.counsellor, city.employment.id)
-            };
+            let (assessor, org) = if k == 0 { (sw, so) } else { (co, eo) };
             rows.assessments.push(vec![
                 V::Uuid(aid),
                 V::Uuid(f.case_id),
@@ -1448,12 +1612,11 @@ fn casework(
             });
             goal_ids.push(gid);
         }
-        let social_name = format!("Trabajadora social · {}", city.name);
+        let (social_name, emp_name) = city.names(f.team);
         let social_org = format!(
             "Servicios Sociales de Atención Social Básica de {}",
             city.name
         );
-        let emp_name = format!("Orientador laboral · {}", city.name);
         let emp_org = format!("Centro de Empleo SEXPE {}", city.name);
         let plan = [
             (
@@ -1469,8 +1632,8 @@ fn casework(
                 "orientation",
                 "employment",
                 "Orientación laboral y búsqueda activa de empleo",
-                city.counsellor,
-                city.employment.id,
+                co,
+                eo,
                 &emp_name,
                 &emp_org,
             ),
@@ -1585,7 +1748,7 @@ fn casework(
             "joint_interview",
             "Entrevista conjunta de servicios sociales y empleo para acordar el itinerario",
             "team",
-            &[(sw, so), (city.counsellor, city.employment.id)],
+            &[(sw, so), (co, eo)],
         );
     }
     if f.phase_idx >= 3 && w.rng.gen_bool(0.5) {
@@ -1599,6 +1762,44 @@ fn casework(
             &[(sw, so)],
         );
     }
+    // Follow-up contacts, spread over the case's life, when many are asked for.
+    let whole = w.extra_per_case.floor();
+    let extra =
+        whole as usize + usize::from(w.rng.gen_bool((w.extra_per_case - whole).clamp(0.0, 1.0)));
+    for _ in 0..extra {
+        let on = f.opened + Duration::days(w.rng.gen_range(0..=span));
+        let (kind, summary) = FOLLOW_UPS[w.rng.gen_range(0..FOLLOW_UPS.len())];
+        let vis = match w.rng.gen_range(0..20) {
+            0 => "author",
+            1..=3 => "service",
+            _ => "team",
+        };
+        let by = if f.phase_idx >= 2 && w.rng.gen_bool(0.4) {
+            (co, eo)
+        } else {
+            (sw, so)
+        };
+        let cid = ids.next();
+        rows.contacts.push(vec![
+            V::Uuid(cid),
+            V::Uuid(f.case_id),
+            V::Uuid(f.home),
+            V::Date(on.min(today)),
+            V::Text(kind.into()),
+            V::Text(summary.into()),
+            V::OptText(None),
+            V::Text(vis.into()),
+            V::Uuid(by.0),
+            V::Uuid(by.1),
+            V::Ts(now),
+        ]);
+        rows.contact_people.push(vec![
+            V::Uuid(cid),
+            V::Uuid(f.home),
+            V::Uuid(by.0),
+            V::Uuid(by.1),
+        ]);
+    }
 }
 
 fn at(d: NaiveDate, hour: u32) -> DateTime<Utc> {
@@ -1611,10 +1812,11 @@ fn at(d: NaiveDate, hour: u32) -> DateTime<Utc> {
 #[allow(clippy::too_many_arguments)]
 fn person(
     rng: &mut ChaCha8Rng,
-    work: &mut Casework,
     ids: &mut Ids,
     used: &mut HashSet<String>,
     rows: &mut Rows,
+    facts: &mut Vec<CaseFacts>,
+    city_index: usize,
     city: &CityOrgs,
     crisol: Uuid,
     formacion: Uuid,
@@ -1624,6 +1826,7 @@ fn person(
     today: NaiveDate,
 ) -> usize {
     let pid = ids.next();
+    let (team, [sw, co, te]) = city.team(pid);
     let female = rng.gen_bool(0.56);
     let age_days = rng.gen_range(18 * 365..64 * 365);
     let birth = today - Duration::days(age_days);
@@ -1714,7 +1917,7 @@ fn person(
         V::Text(fold(&given)),
         V::I32(1),
         V::Ts(now),
-        V::Uuid(city.social_worker),
+        V::Uuid(sw),
         V::Ts(now),
     ]);
     rows.documents.push(vec![
@@ -1756,7 +1959,7 @@ fn person(
         V::OptDate(None),
         V::OptText(None),
         V::Text("Consentimiento firmado en la entrevista de acogida".into()),
-        V::Uuid(city.social_worker),
+        V::Uuid(sw),
         V::Uuid(home),
         V::Ts(now),
     ]);
@@ -1781,7 +1984,7 @@ fn person(
             V::OptDate(withdrawn),
             V::OptText(withdrawn.map(|_| "Retirado a petición de la persona".to_string())),
             V::Text("Autorización de cesión de datos firmada".into()),
-            V::Uuid(city.social_worker),
+            V::Uuid(sw),
             V::Uuid(home),
             V::Ts(now),
         ]);
@@ -1803,7 +2006,7 @@ fn person(
         V::Uuid(crisol),
         V::OptUuid(Some(crisol_project)),
         V::Uuid(home),
-        V::Uuid(city.social_worker),
+        V::Uuid(sw),
         V::Text(DEFAULT_PHASES[phase_idx].into()),
         V::Text(status.into()),
         V::Date(opened),
@@ -1825,26 +2028,19 @@ fn person(
             V::OptTs(None),
         ]);
     };
-    member(
-        rows,
-        ids,
-        case_id,
-        city.social_worker,
-        city.social.id,
-        "case_manager",
-    );
+    member(rows, ids, case_id, sw, city.social.id, "case_manager");
     if phase_idx >= 2 {
         member(
             rows,
             ids,
             case_id,
-            city.counsellor,
+            co,
             city.employment.id,
             "employment_reference",
         );
     }
     if phase_idx >= 5 {
-        member(rows, ids, case_id, city.technician, city.ngo.id, "trainer");
+        member(rows, ids, case_id, te, city.ngo.id, "trainer");
     }
     let event = |rows: &mut Rows,
                  ids: &mut Ids,
@@ -1866,7 +2062,7 @@ fn person(
             V::OptText(fs.map(str::to_string)),
             V::OptText(ts.map(str::to_string)),
             V::OptText(reason.map(str::to_string)),
-            V::Uuid(city.social_worker),
+            V::Uuid(sw),
             V::Uuid(home),
             V::Ts(when),
         ]);
@@ -1926,22 +2122,16 @@ fn person(
         ),
         _ => {}
     }
-    casework(
-        work,
-        ids,
-        rows,
-        city,
-        CaseFacts {
-            case_id,
-            pid,
-            home,
-            opened,
-            phase_idx,
-            open: status != "closed",
-        },
-        today,
-        now,
-    );
+    facts.push(CaseFacts {
+        city: city_index,
+        team,
+        case_id,
+        pid,
+        home,
+        opened,
+        phase_idx,
+        open: status != "closed",
+    });
     let mut count = 1;
     // Participants in training or beyond were preselected for CRISOL-FORMACIÓN.
     if phase_idx >= 5 && status == "open" {
@@ -1955,7 +2145,7 @@ fn person(
             V::Uuid(formacion),
             V::OptUuid(Some(formacion_project)),
             V::Uuid(home),
-            V::Uuid(city.social_worker),
+            V::Uuid(sw),
             V::Text(fphase.into()),
             V::Text("open".into()),
             V::Date(fopened),
@@ -1965,20 +2155,13 @@ fn person(
             V::Ts(now),
             V::Ts(now),
         ]);
+        member(rows, ids, fid, sw, city.social.id, "case_manager");
+        member(rows, ids, fid, te, city.ngo.id, "trainer");
         member(
             rows,
             ids,
             fid,
-            city.social_worker,
-            city.social.id,
-            "case_manager",
-        );
-        member(rows, ids, fid, city.technician, city.ngo.id, "trainer");
-        member(
-            rows,
-            ids,
-            fid,
-            city.counsellor,
+            co,
             city.employment.id,
             "employment_reference",
         );
