@@ -186,7 +186,7 @@ async fn acknowledged_writes_survive_sigkill() {
         // …and every write of every round, in the database.
         let store = Store::connect(&url).await.expect("connect");
         let mut tx = store.read().await.expect("tx");
-        let stored: Vec<uuid::Uuid> = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM participants WHERE surname1 = 'Prueba'").fetch_all(c).await).expect("ids");
+        let stored: Vec<uuid::Uuid> = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM participants WHERE surname1 = 'Prueba'").fetch_all(c).await.map_err(itinera_store::db_err)).expect("ids");
         tx.rollback().await.expect("rollback");
         let stored: std::collections::HashSet<String> =
             stored.into_iter().map(|u| u.to_string()).collect();

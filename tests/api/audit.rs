@@ -90,7 +90,7 @@ async fn tampering_with_the_log_is_found_where_it_happened() {
     assert!(v.intact);
     let target = v.entries - 2;
     let mut tx = app.store.write().await.expect("tx");
-    itinera_store::on_tx!(&mut tx, c => sqlx::query("UPDATE audit_log SET detail = '{}', client_addr = '10.0.0.1' WHERE seq = $1").bind(target).execute(c).await.map(|_| ())).expect("tamper");
+    itinera_store::on_tx!(&mut tx, c => sqlx::query("UPDATE audit_log SET detail = '{}', client_addr = '10.0.0.1' WHERE seq = $1").bind(target).execute(c).await.map(|_| ()).map_err(itinera_store::db_err)).expect("tamper");
     tx.commit().await.expect("commit");
     let r = app.get(AUDITOR, "/audit-entries/verification").await;
     assert_eq!(r.body["intact"], false);
@@ -102,4 +102,100 @@ async fn tampering_with_the_log_is_found_where_it_happened() {
     assert!(html.contains("El registro está alterado"));
     assert!(html.contains(&format!("#{target}")));
     let _ = json!({});
+}
+
+/// Many page views at once share group transactions on SQLite: every successful read
+/// has its audit row, a refused one has none and spoils nobody else's, writes in the
+/// middle keep their own durable commits, and the chain stays intact.
+#[tokio::test]
+async fn concurrent_reads_and_writes_keep_one_audit_row_each_and_an_intact_chain() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        ids.push(
+            app.register(
+                SOCIAL_BADAJOZ,
+                &person("Nerea", "Solís", "", 20_100_000 + n),
+            )
+            .await,
+        );
+    }
+    let count = |action: &'static str| {
+        let store = app.store.clone();
+        async move {
+            let mut tx = store.read().await.expect("tx");
+            let n: i64 = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(
+                "SELECT count(*) FROM audit_log WHERE action = $1"
+            ).bind(action).fetch_one(c).await.map_err(itinera_store::db_err))
+            .expect("count");
+            tx.rollback().await.expect("rollback");
+            n
+        }
+    };
+    let reads_before = count("participant.read").await;
+    let creates_before = count("participant.create").await;
+    let mut tasks = Vec::new();
+    for k in 0..96usize {
+        let (client, base, token) = (
+            app.client.clone(),
+            app.base.clone(),
+            app.token(SOCIAL_BADAJOZ).to_string(),
+        );
+        let id = ids[k % ids.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            let r = if k % 16 == 5 {
+                // Someone else's (or nobody's) record: refused, without an audit row.
+                client
+                    .get(format!(
+                        "{base}/api/v1/participants/{}",
+                        uuid::Uuid::now_v7()
+                    ))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+            } else if k % 16 == 9 {
+                client
+                    .post(format!("{base}/api/v1/participants"))
+                    .bearer_auth(&token)
+                    .json(&person("Irene", "Gallardo", "", 20_200_000 + k as u32))
+                    .send()
+                    .await
+            } else {
+                client
+                    .get(format!("{base}/api/v1/participants/{id}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+            };
+            (k, r.expect("request").status())
+        }));
+    }
+    let (mut ok_reads, mut created) = (0i64, 0i64);
+    for t in tasks {
+        let (k, status) = t.await.expect("task");
+        match k % 16 {
+            5 => assert_eq!(status, StatusCode::NOT_FOUND),
+            9 => {
+                assert_eq!(status, StatusCode::CREATED);
+                created += 1;
+            }
+            _ => {
+                assert_eq!(status, StatusCode::OK);
+                ok_reads += 1;
+            }
+        }
+    }
+    assert_eq!(count("participant.read").await - reads_before, ok_reads);
+    assert_eq!(count("participant.create").await - creates_before, created);
+    let v = app.services.verify_audit(None).await.expect("verify");
+    assert!(v.intact, "{v:?}");
+    if app.store.engine() == itinera_store::Engine::Sqlite {
+        let g = app.store.group_stats();
+        let (members, commits) = (
+            g.members.load(std::sync::atomic::Ordering::Relaxed),
+            g.commits.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        eprintln!("group commit: {members} audited reads in {commits} commits");
+        assert!(commits < members, "{members} reads, {commits} commits");
+    }
 }

@@ -121,11 +121,11 @@ async fn index_ddl(tx: &mut Tx, tables: &[&str]) -> Result<Vec<(String, String)>
     let mut out = Vec::new();
     for t in tables {
         let rows: Vec<(String, String)> = match tx {
-            Tx::Sqlite(c, _) => sqlx::query_as(
+            Tx::Sqlite(c) => sqlx::query_as(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL ORDER BY name",
             )
             .bind(*t)
-            .fetch_all(&mut **c)
+            .fetch_all(c.conn()?)
             .await
             .map_err(db_err)?,
             Tx::Postgres(c) => sqlx::query_as(

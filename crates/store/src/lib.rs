@@ -12,6 +12,8 @@ pub mod audit;
 pub mod bulk;
 pub mod cases;
 pub mod consents;
+mod group;
+pub use group::GroupStats;
 pub mod contacts;
 pub mod itineraries;
 pub mod participants;
@@ -20,7 +22,6 @@ pub mod sessions;
 pub mod worklist;
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use itinera_domain::Error;
@@ -34,10 +35,10 @@ use sqlx::{ConnectOptions, PgPool, Postgres, Sqlite, SqlitePool};
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t, ..) => {
-                let $c = &mut **t;
-                $body
-            }
+            $crate::Tx::Sqlite(t) => match t.conn() {
+                Ok($c) => $body,
+                Err(e) => Err(e),
+            },
             $crate::Tx::Postgres(t) => {
                 let $c = &mut **t;
                 $body
@@ -63,20 +64,34 @@ enum Pools {
 #[derive(Clone, Debug)]
 pub struct Store {
     pools: Pools,
-    /// SQLite has one writer at a time. Writers of this process queue here, in order,
-    /// before `BEGIN IMMEDIATE`, instead of in SQLite's busy handler, which polls with
-    /// sleeps of up to 100 ms and so leaves the lock idle while requests wait.
-    writer: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite's one writer: the queue of this process's writers and the group commit
+    /// of audited reads (see `group`).
+    writer: group::Writer,
 }
 
-/// One transaction on either engine. A SQLite transaction that writes holds its place
-/// in the writer queue until it ends.
+/// One transaction on either engine.
 pub enum Tx {
-    Sqlite(
-        sqlx::Transaction<'static, Sqlite>,
-        Option<tokio::sync::OwnedMutexGuard<()>>,
-    ),
+    Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A SQLite transaction: one of its own (a data write holds the writer's turn until it
+/// ends; a plain read needs none), or an audited read inside a group transaction.
+pub enum SqliteTx {
+    Own(
+        sqlx::Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<group::WriterState>>,
+    ),
+    Member(group::Member),
+}
+
+impl SqliteTx {
+    pub fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, Error> {
+        match self {
+            SqliteTx::Own(t, _) => Ok(&mut **t),
+            SqliteTx::Member(m) => m.conn(),
+        }
+    }
 }
 
 /// Maps a database error to the domain's: unique violations become conflicts (named by
@@ -118,7 +133,7 @@ impl Store {
                 .map_err(db_err)?;
             Ok(Store {
                 pools: Pools::Postgres(pool),
-                writer: Arc::new(tokio::sync::Mutex::new(())),
+                writer: group::Writer::default(),
             })
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
@@ -143,7 +158,7 @@ impl Store {
                 .map_err(db_err)?;
             Ok(Store {
                 pools: Pools::Sqlite(pool),
-                writer: Arc::new(tokio::sync::Mutex::new(())),
+                writer: group::Writer::default(),
             })
         } else {
             Err(Error::Internal(format!(
@@ -151,6 +166,11 @@ impl Store {
                 url.split('@').next_back().unwrap_or("")
             )))
         }
+    }
+
+    /// Audited reads and the group commits that served them (SQLite).
+    pub fn group_stats(&self) -> &GroupStats {
+        self.writer.stats()
     }
 
     pub fn engine(&self) -> Engine {
@@ -166,35 +186,28 @@ impl Store {
     pub async fn write(&self) -> Result<Tx, Error> {
         match &self.pools {
             Pools::Sqlite(p) => {
-                let turn = self.writer.clone().lock_owned().await;
-                Ok(Tx::Sqlite(
+                let turn = self.writer.exclusive().await;
+                Ok(Tx::Sqlite(SqliteTx::Own(
                     p.begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")
                         .await
                         .map_err(db_err)?,
                     Some(turn),
-                ))
+                )))
             }
             Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
         }
     }
 
     /// A transaction that reads a person's data and writes only its audit entries.
-    /// Its commit is durable against a crash of the process (the WAL is written before
-    /// the commit returns) but not flushed to disk on its own: the next data write or
-    /// checkpoint flushes it. This keeps each read and its audit row in one transaction
+    /// On SQLite it is a member of a group transaction (see `group`): committed with the
+    /// group, before `commit` returns. Its commit is durable against a crash of the
+    /// process (the WAL is written before the commit returns) but not flushed to disk on
+    /// its own: the next data write or checkpoint flushes it. This keeps each read and its audit row in one transaction
     /// without one disk flush per page view (`synchronous = NORMAL` on SQLite,
     /// `synchronous_commit = off` on PostgreSQL).
     pub async fn audited_read(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => {
-                let turn = self.writer.clone().lock_owned().await;
-                Ok(Tx::Sqlite(
-                    p.begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
-                        .await
-                        .map_err(db_err)?,
-                    Some(turn),
-                ))
-            }
+            Pools::Sqlite(p) => Ok(Tx::Sqlite(SqliteTx::Member(self.writer.join(p).await?))),
             Pools::Postgres(p) => {
                 let mut t = p.begin().await.map_err(db_err)?;
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
@@ -209,7 +222,10 @@ impl Store {
     /// A transaction that only reads (no audit row: never for person data).
     pub async fn read(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => Ok(Tx::Sqlite(p.begin().await.map_err(db_err)?, None)),
+            Pools::Sqlite(p) => Ok(Tx::Sqlite(SqliteTx::Own(
+                p.begin().await.map_err(db_err)?,
+                None,
+            ))),
             Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
         }
     }
@@ -224,13 +240,14 @@ impl Store {
     pub async fn integrity_check(&self) -> Result<bool, Error> {
         let mut tx = self.read().await?;
         let ok = match &mut tx {
-            Tx::Sqlite(t, _) => {
+            Tx::Sqlite(t) => {
+                let t = t.conn()?;
                 let r: String = sqlx::query_scalar("PRAGMA integrity_check")
-                    .fetch_one(&mut **t)
+                    .fetch_one(&mut *t)
                     .await
                     .map_err(db_err)?;
                 let fk: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
-                    .fetch_all(&mut **t)
+                    .fetch_all(&mut *t)
                     .await
                     .map_err(db_err)?;
                 r == "ok" && fk.is_empty()
@@ -275,15 +292,17 @@ impl Store {
 impl Tx {
     pub async fn commit(self) -> Result<(), Error> {
         match self {
-            // The queue turn is released after the commit, when the tuple drops.
-            Tx::Sqlite(t, _turn) => t.commit().await.map_err(db_err),
+            // The writer's turn is released after the commit, when `_turn` drops.
+            Tx::Sqlite(SqliteTx::Own(t, _turn)) => t.commit().await.map_err(db_err),
+            Tx::Sqlite(SqliteTx::Member(m)) => m.commit().await,
             Tx::Postgres(t) => t.commit().await.map_err(db_err),
         }
     }
 
     pub async fn rollback(self) -> Result<(), Error> {
         match self {
-            Tx::Sqlite(t, _turn) => t.rollback().await.map_err(db_err),
+            Tx::Sqlite(SqliteTx::Own(t, _turn)) => t.rollback().await.map_err(db_err),
+            Tx::Sqlite(SqliteTx::Member(m)) => m.rollback().await,
             Tx::Postgres(t) => t.rollback().await.map_err(db_err),
         }
     }

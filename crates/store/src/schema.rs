@@ -167,11 +167,11 @@ pub async fn describe(store: &Store) -> Result<Vec<ColumnInfo>, Error> {
     let mut out = Vec::new();
     for table in TABLES {
         let rows: Vec<(String, String, bool)> = match &mut tx {
-            crate::Tx::Sqlite(t, _) => {
+            crate::Tx::Sqlite(t) => {
                 let rows: Vec<(String, String, i64, i64)> =
                     sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info($1)")
                         .bind(table)
-                        .fetch_all(&mut **t)
+                        .fetch_all(t.conn()?)
                         .await
                         .map_err(db_err)?;
                 rows.into_iter()

@@ -188,6 +188,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "# HELP itinera_http_request_seconds_sum Time spent answering.\n# TYPE itinera_http_request_seconds_sum counter\nitinera_http_request_seconds_sum {:.6}\n",
         m.micros.load(Ordering::Relaxed) as f64 / 1e6
     ));
+    let g = state.services.store.group_stats();
+    out.push_str(&format!(
+        "# HELP itinera_audited_reads_total Reads of person data with their audit rows (SQLite).\n# TYPE itinera_audited_reads_total counter\nitinera_audited_reads_total {}\n\
+         # HELP itinera_group_commits_total Commits that served them (SQLite group commit).\n# TYPE itinera_group_commits_total counter\nitinera_group_commits_total {}\n",
+        g.members.load(Ordering::Relaxed),
+        g.commits.load(Ordering::Relaxed)
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
