@@ -283,3 +283,46 @@ async fn the_case_page_in_the_browser() {
     assert!(html.contains("aria-current=\"step\">Preselección"));
     assert!(html.contains("Entrevista hecha"));
 }
+
+#[tokio::test]
+async fn the_professional_lists_offer_the_local_network_and_find_anyone_else() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Adela", "Rincón", "Paz", 30_000_077),
+        )
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, SOCIAL_BADAJOZ).await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (_, html) = b.page(&format!("/cases/{case}")).await;
+    assert!(
+        html.contains("Orientador laboral · Badajoz"),
+        "the local network"
+    );
+    assert!(
+        !html.contains("Orientador laboral · Mérida"),
+        "not the whole region"
+    );
+    let (status, html, _) = b
+        .post_form(
+            &format!("/cases/{case}/team/find"),
+            &[("find", "orientador laboral · mér")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Orientador laboral · Mérida"));
+    assert!(
+        !html.contains("Orientador laboral · Badajoz —"),
+        "only the matches"
+    );
+    // The same on the form that opens a case.
+    let (_, html, _) = b
+        .post_form(
+            &format!("/participants/{pid}/cases/new/find"),
+            &[("find", "ts.merida")],
+        )
+        .await;
+    assert!(html.contains("Trabajadora social · Mérida"));
+}

@@ -485,6 +485,19 @@ impl Services {
         Ok(p)
     }
 
+    /// Professionals to offer in a form (see `store::admin::professionals_near`).
+    pub async fn professionals_near(
+        &self,
+        find: &str,
+        org: Uuid,
+        case_id: Option<Uuid>,
+    ) -> Result<Vec<admin::Professional>, Error> {
+        let mut tx = self.store.read().await?;
+        let p = admin::professionals_near(&mut tx, find, org, case_id).await?;
+        tx.rollback().await?;
+        Ok(p)
+    }
+
     /// Creates a user; used by the admin pages, the API and `itinera user add`.
     pub async fn create_user(
         &self,

@@ -314,6 +314,41 @@ pub async fn professionals(tx: &mut Tx) -> Result<Vec<Professional>, Error> {
     ).fetch_all(c).await.map_err(db_err))
 }
 
+/// At most this many professionals are offered in one list; a search narrows it.
+pub const PICK_LIMIT: i64 = 200;
+
+/// Professionals to choose from: those whose name or user name contains `find` (folded
+/// to lower case), or, without a search, those of the actor's organisation, of the
+/// organisations of its territory and of the organisations on the case's team.
+pub async fn professionals_near(
+    tx: &mut Tx,
+    find: &str,
+    org: Uuid,
+    case_id: Option<Uuid>,
+) -> Result<Vec<Professional>, Error> {
+    let needle: String = find
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| *c != '%' && *c != '_')
+        .collect();
+    let pattern = if needle.is_empty() {
+        String::new()
+    } else {
+        format!("%{needle}%")
+    };
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
+         FROM memberships m JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.organisation_id \
+         WHERE u.active AND m.role IN ('social_worker','employment_counsellor','technician','case_manager','coordinator') \
+           AND (($1 <> '' AND (lower(u.display_name) LIKE $1 OR lower(u.username) LIKE $1)) \
+             OR ($1 = '' AND (o.id = $2 \
+               OR o.territory_id = (SELECT x.territory_id FROM organisations x WHERE x.id = $2) \
+               OR EXISTS (SELECT 1 FROM case_team_members t WHERE t.case_id = $3 AND t.organisation_id = o.id AND t.removed_at IS NULL)))) \
+         ORDER BY o.name, u.display_name, m.role LIMIT $4"
+    ).bind(&pattern).bind(org).bind(case_id.unwrap_or_default()).bind(PICK_LIMIT).fetch_all(c).await.map_err(db_err))
+}
+
 pub async fn add_membership(
     tx: &mut Tx,
     user_id: Uuid,

@@ -60,7 +60,7 @@ pub async fn reviews_due(
 ) -> Result<Vec<Item>, Error> {
     let sql = format!(
         "SELECT DISTINCT c.id AS case_id, {NAME} AS participant_name, i.id AS item_id, '' AS label, i.review_on AS due_on \
-         FROM {MY_CASES} CROSS JOIN itineraries i \
+         FROM case_team_members m CROSS JOIN cases c CROSS JOIN itineraries i CROSS JOIN participants p \
          WHERE {MINE} AND i.case_id = c.id AND i.review_on <= $5 AND c.status = 'open' AND {} ORDER BY due_on, item_id LIMIT 200",
         visible_sql("p", "$2", "$3", "$4")
     );

@@ -24,10 +24,12 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/participants/{id}/cases/new", get(new).post(create))
+        .route("/participants/{id}/cases/new/find", post(new_find))
         .route("/cases/{id}", get(show))
         .route("/cases/{id}/phase", post(phase))
         .route("/cases/{id}/status", post(status))
         .route("/cases/{id}/team", post(add_member))
+        .route("/cases/{id}/team/find", post(team_find))
         .route("/cases/{id}/team/{member}/remove", post(remove_member))
 }
 
@@ -41,9 +43,14 @@ struct NewPage {
     input: OpenCaseInput,
     programmes: Vec<(Programme, Vec<Project>)>,
     professionals: Vec<Professional>,
+    /// What the professional list was searched for.
+    find: String,
 }
 
 impl NewPage {
+    fn limited(&self) -> bool {
+        self.professionals.len() as i64 >= itinera_store::admin::PICK_LIMIT
+    }
     fn prof_value(&self, p: &Professional) -> String {
         format!("{}@{}", p.user_id, p.organisation_id)
     }
@@ -55,7 +62,7 @@ async fn new_page(
     session: &SessionInfo,
     ctx: &Ctx,
     pid: Uuid,
-    input: OpenCaseInput,
+    (input, find): (OpenCaseInput, String),
     errors: FormErrors,
 ) -> Result<NewPage, ViewError> {
     let v = s.services.participant(&session.actor, ctx, pid).await?;
@@ -77,7 +84,11 @@ async fn new_page(
         name: v.participant.data.full_name(),
         input,
         programmes,
-        professionals: s.services.professionals().await?,
+        professionals: s
+            .services
+            .professionals_near(&find, session.actor.organisation_id, None)
+            .await?,
+        find,
     })
 }
 
@@ -101,7 +112,50 @@ async fn new(
         ..Default::default()
     };
     Ok(render(
-        &new_page(&s, lang, &session, &ctx, pid, input, FormErrors::none(lang)).await?,
+        &new_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            pid,
+            (input, String::new()),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
+}
+
+/// A search for the professional to name: the form again with the matches.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct FindForm {
+    find: String,
+}
+
+async fn new_find(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(pid): Path<Uuid>,
+    CsrfForm(f): CsrfForm<FindForm>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let input = OpenCaseInput {
+        opened_on: ctx.today().to_string(),
+        ..Default::default()
+    };
+    Ok(render(
+        &new_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            pid,
+            (input, f.find),
+            FormErrors::none(lang),
+        )
+        .await?,
     ))
 }
 
@@ -123,7 +177,16 @@ async fn create(
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
             Ok(render_invalid(
-                &new_page(&s, lang, &session, &ctx, pid, input, errors).await?,
+                &new_page(
+                    &s,
+                    lang,
+                    &session,
+                    &ctx,
+                    pid,
+                    (input, String::new()),
+                    errors,
+                )
+                .await?,
             ))
         }
     }
@@ -135,6 +198,8 @@ struct ShowPage {
     page: PageCtx,
     v: CaseView,
     professionals: Vec<Professional>,
+    /// What the professional list was searched for.
+    find: String,
     /// Which form the errors belong to: phase, status or team.
     form: &'static str,
     errors: FormErrors,
@@ -144,6 +209,9 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    fn limited(&self) -> bool {
+        self.professionals.len() as i64 >= itinera_store::admin::PICK_LIMIT
+    }
     fn exit_reasons(&self) -> Vec<(&'static str, String)> {
         ExitReason::ALL
             .iter()
@@ -194,6 +262,7 @@ impl ShowPage {
 
 struct Retry {
     form: &'static str,
+    find: String,
     errors: FormErrors,
     phase_input: PhaseInput,
     status_input: StatusInput,
@@ -211,6 +280,7 @@ async fn show_page(
     let v = s.services.case(&session.actor, ctx, id).await?;
     let r = retry.unwrap_or(Retry {
         form: "",
+        find: String::new(),
         errors: FormErrors::none(lang),
         phase_input: PhaseInput::default(),
         status_input: StatusInput {
@@ -222,7 +292,11 @@ async fn show_page(
     Ok(ShowPage {
         page: PageCtx::new(lang, Some(session), "case.title"),
         v,
-        professionals: s.services.professionals().await?,
+        professionals: s
+            .services
+            .professionals_near(&r.find, session.actor.organisation_id, Some(id))
+            .await?,
+        find: r.find,
         form: r.form,
         errors: r.errors,
         phase_input: r.phase_input,
@@ -261,6 +335,7 @@ async fn retry_page(
 fn retry(form: &'static str, lang: Lang) -> Retry {
     Retry {
         form,
+        find: String::new(),
         errors: FormErrors::none(lang),
         phase_input: PhaseInput::default(),
         status_input: StatusInput::default(),
@@ -369,6 +444,31 @@ async fn add_member(
 
 #[derive(serde::Deserialize)]
 struct Empty {}
+
+async fn team_find(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(f): CsrfForm<FindForm>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &show_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            Some(Retry {
+                find: f.find,
+                ..retry("team", lang)
+            }),
+        )
+        .await?,
+    ))
+}
 
 async fn remove_member(
     State(s): State<AppState>,
