@@ -27,6 +27,9 @@ pub struct BenchArgs {
     /// Contacts in all (default: ten per participant, 10,000,000 for a million).
     #[arg(long)]
     contacts: Option<usize>,
+    /// Measure on the database a previous run left in `--dir` (no seeding).
+    #[arg(long)]
+    reuse: bool,
     /// Directory for the benchmark database (emptied first).
     #[arg(long, default_value = "bench-data")]
     dir: String,
@@ -124,9 +127,12 @@ fn peak_memory_mb(pid: u32) -> Option<(f64, f64)> {
 }
 
 pub async fn run(a: BenchArgs) -> Result<()> {
-    let _ = std::fs::remove_dir_all(&a.dir);
-    std::fs::create_dir_all(&a.dir)?;
     let path = format!("{}/bench.db", a.dir);
+    let reuse = a.reuse && std::path::Path::new(&path).exists();
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&a.dir);
+        std::fs::create_dir_all(&a.dir)?;
+    }
     let url = format!("sqlite://{path}");
     // The load gets a large page cache; the server started below has the normal one.
     let store = Store::connect_with_cache(&url, a.load_cache_mb)
@@ -139,32 +145,39 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         "# Itinera benchmark: {} participants, SQLite, {} clients",
         a.participants, a.concurrency
     );
-    let t = Instant::now();
-    let report = demo::seed(
-        &store,
-        services.now(),
-        &DemoOptions {
-            seed: 7,
-            participants: a.participants,
-            contacts: Some(a.contacts.unwrap_or(a.participants * 10)),
-        },
-        |done, total| {
-            if done % 100_000 < 2_000 {
-                eprintln!("seeding {done}/{total}");
-            }
-        },
-    )
-    .await
-    .map_err(anyerr)?;
-    let seeding = t.elapsed().as_secs_f64();
-    println!(
-        "seeding participants with consents and cases: {:.1} s ({} participants, {} cases)",
-        report.people_seconds, report.participants, report.cases
-    );
-    println!(
-        "seeding the casework (assessments, itineraries, contacts): {:.1} s ({} contacts); {:.1} s in all",
-        report.casework_seconds, report.contacts, seeding
-    );
+    if reuse {
+        println!(
+            "seeding: skipped (--reuse: the database in {} as it is)",
+            a.dir
+        );
+    } else {
+        let t = Instant::now();
+        let report = demo::seed(
+            &store,
+            services.now(),
+            &DemoOptions {
+                seed: 7,
+                participants: a.participants,
+                contacts: Some(a.contacts.unwrap_or(a.participants * 10)),
+            },
+            |done, total| {
+                if done % 100_000 < 2_000 {
+                    eprintln!("seeding {done}/{total}");
+                }
+            },
+        )
+        .await
+        .map_err(anyerr)?;
+        let seeding = t.elapsed().as_secs_f64();
+        println!(
+            "seeding participants with consents and cases: {:.1} s ({} participants, {} cases)",
+            report.people_seconds, report.participants, report.cases
+        );
+        println!(
+            "seeding the casework (assessments, itineraries, contacts): {:.1} s ({} contacts); {:.1} s in all",
+            report.casework_seconds, report.contacts, seeding
+        );
+    }
 
     // Samples: surnames and documents of people the Badajoz social worker may see.
     let ctx = Ctx::cli(services.now());

@@ -2,6 +2,9 @@
 -- reviews, and the contact log. Every row carries the home organisation of the person it
 -- concerns (the distribution key); instruments are network-wide reference data.
 
+-- Professionals are offered by organisation (the local network of a form).
+CREATE INDEX memberships_organisation ON memberships (organisation_id, role);
+
 CREATE TABLE instruments (
     id UUID PRIMARY KEY,
     code TEXT NOT NULL,

@@ -337,16 +337,30 @@ pub async fn professionals_near(
     } else {
         format!("%{needle}%")
     };
-    on_tx!(tx, c => sqlx::query_as(
+    const ROLES: &str =
+        "m.role IN ('social_worker','employment_counsellor','technician','case_manager','coordinator')";
+    if !pattern.is_empty() {
+        let sql = format!(
+            "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
+             FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.organisation_id \
+             WHERE u.active AND {ROLES} AND (lower(u.display_name) LIKE $1 OR lower(u.username) LIKE $1) \
+             ORDER BY o.name, u.display_name, m.role LIMIT $2"
+        );
+        return on_tx!(tx, c => sqlx::query_as(&sql).bind(&pattern).bind(PICK_LIMIT)
+            .fetch_all(c).await.map_err(db_err));
+    }
+    // The few organisations first, then their members along the organisation index.
+    let sql = format!(
         "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
-         FROM memberships m JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.organisation_id \
-         WHERE u.active AND m.role IN ('social_worker','employment_counsellor','technician','case_manager','coordinator') \
-           AND (($1 <> '' AND (lower(u.display_name) LIKE $1 OR lower(u.username) LIKE $1)) \
-             OR ($1 = '' AND (o.id = $2 \
-               OR o.territory_id = (SELECT x.territory_id FROM organisations x WHERE x.id = $2) \
-               OR EXISTS (SELECT 1 FROM case_team_members t WHERE t.case_id = $3 AND t.organisation_id = o.id AND t.removed_at IS NULL)))) \
-         ORDER BY o.name, u.display_name, m.role LIMIT $4"
-    ).bind(&pattern).bind(org).bind(case_id.unwrap_or_default()).bind(PICK_LIMIT).fetch_all(c).await.map_err(db_err))
+         FROM organisations o CROSS JOIN memberships m CROSS JOIN users u \
+         WHERE o.id IN (SELECT $1 UNION SELECT y.id FROM organisations y \
+                          WHERE y.territory_id = (SELECT x.territory_id FROM organisations x WHERE x.id = $1) \
+                        UNION SELECT t.organisation_id FROM case_team_members t WHERE t.case_id = $2 AND t.removed_at IS NULL) \
+           AND m.organisation_id = o.id AND u.id = m.user_id AND u.active AND {ROLES} \
+         ORDER BY o.name, u.display_name, m.role LIMIT $3"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(case_id.unwrap_or_default()).bind(PICK_LIMIT)
+        .fetch_all(c).await.map_err(db_err))
 }
 
 pub async fn add_membership(
