@@ -319,7 +319,8 @@ pub const PICK_LIMIT: i64 = 200;
 
 /// Professionals to choose from: those whose name or user name contains `find` (folded
 /// to lower case), or, without a search, those of the actor's organisation, of the
-/// organisations of its territory and of the organisations on the case's team.
+/// organisations of its territory and of the organisations on the case's team — when
+/// they fit in one list (`PICK_LIMIT`); a larger network is searched, not listed.
 pub async fn professionals_near(
     tx: &mut Tx,
     find: &str,
@@ -350,13 +351,23 @@ pub async fn professionals_near(
             .fetch_all(c).await.map_err(db_err));
     }
     // The few organisations first, then their members along the organisation index.
+    // A network too large for one list is searched instead: nothing is listed.
+    const NEAR: &str = "o.id IN (SELECT $1 UNION SELECT y.id FROM organisations y \
+        WHERE y.territory_id = (SELECT x.territory_id FROM organisations x WHERE x.id = $1) \
+        UNION SELECT t.organisation_id FROM case_team_members t WHERE t.case_id = $2 AND t.removed_at IS NULL)";
+    let count_sql = format!(
+        "SELECT count(*) FROM organisations o CROSS JOIN memberships m \
+         WHERE {NEAR} AND m.organisation_id = o.id AND {ROLES}"
+    );
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(&count_sql).bind(org).bind(case_id.unwrap_or_default())
+        .fetch_one(c).await.map_err(db_err))?;
+    if n > PICK_LIMIT {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
          FROM organisations o CROSS JOIN memberships m CROSS JOIN users u \
-         WHERE o.id IN (SELECT $1 UNION SELECT y.id FROM organisations y \
-                          WHERE y.territory_id = (SELECT x.territory_id FROM organisations x WHERE x.id = $1) \
-                        UNION SELECT t.organisation_id FROM case_team_members t WHERE t.case_id = $2 AND t.removed_at IS NULL) \
-           AND m.organisation_id = o.id AND u.id = m.user_id AND u.active AND {ROLES} \
+         WHERE {NEAR} AND m.organisation_id = o.id AND u.id = m.user_id AND u.active AND {ROLES} \
          ORDER BY o.name, u.display_name, m.role LIMIT $3"
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(case_id.unwrap_or_default()).bind(PICK_LIMIT)

@@ -48,8 +48,9 @@ struct NewPage {
 }
 
 impl NewPage {
+    /// Nothing listed without a search: the network is too large for one list.
     fn limited(&self) -> bool {
-        self.professionals.len() as i64 >= itinera_store::admin::PICK_LIMIT
+        self.find.trim().is_empty() && self.professionals.is_empty()
     }
     fn prof_value(&self, p: &Professional) -> String {
         format!("{}@{}", p.user_id, p.organisation_id)
@@ -209,8 +210,9 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    /// Nothing listed without a search: the network is too large for one list.
     fn limited(&self) -> bool {
-        self.professionals.len() as i64 >= itinera_store::admin::PICK_LIMIT
+        self.find.trim().is_empty() && self.professionals.is_empty()
     }
     fn exit_reasons(&self) -> Vec<(&'static str, String)> {
         ExitReason::ALL
