@@ -217,21 +217,40 @@ impl Services {
     /// The session behind a cookie, if it is still valid; refreshes its idle timer.
     pub async fn session(&self, id: &str, now: DateTime<Utc>) -> Result<SessionInfo, Error> {
         let hash = secret_hash(id);
-        let mut tx = self.store.read().await?;
-        let s = sessions::get(&mut tx, &hash)
-            .await?
-            .ok_or(Error::Unauthenticated)?;
+        // One statement on every request: the session, its user and their memberships.
+        let mut tx = self.store.single().await?;
+        let rows = sessions::with_actor(&mut tx, &hash).await?;
+        tx.rollback().await?;
+        let s = rows.first().ok_or(Error::Unauthenticated)?;
         let expired = now - s.last_seen_at > self.settings.session_idle
             || now - s.created_at > self.settings.session_absolute;
-        if expired {
-            tx.rollback().await?;
+        if expired || !s.active {
             let mut w = self.store.write().await?;
             sessions::delete(&mut w, &hash).await?;
             w.commit().await?;
             return Err(Error::Unauthenticated);
         }
-        let (actor, orgs) = actor_and_organisations(&mut tx, s.user_id, s.organisation_id).await?;
-        tx.rollback().await?;
+        let here: Vec<_> = rows
+            .iter()
+            .filter(|m| m.m_organisation_id == s.organisation_id)
+            .collect();
+        let first = here.first().ok_or(Error::Unauthenticated)?;
+        let actor = Actor {
+            user_id: s.user_id,
+            username: s.username.clone(),
+            display_name: s.display_name.clone(),
+            organisation_id: s.organisation_id,
+            organisation_kind: OrganisationKind::parse(&first.m_organisation_kind)
+                .ok_or_else(|| Error::Internal("organisation kind".into()))?,
+            organisation_name: first.m_organisation_name.clone(),
+            roles: here.iter().filter_map(|m| Role::parse(&m.m_role)).collect(),
+        };
+        let mut orgs: Vec<(Uuid, String)> = Vec::new();
+        for m in &rows {
+            if !orgs.iter().any(|(id, _)| *id == m.m_organisation_id) {
+                orgs.push((m.m_organisation_id, m.m_organisation_name.clone()));
+            }
+        }
         // Refresh the idle timer at most once a minute: one write, not one per request.
         if now - s.last_seen_at > chrono::Duration::seconds(60) {
             let mut w = self.store.write().await?;
@@ -241,7 +260,7 @@ impl Services {
         Ok(SessionInfo {
             id: id.to_string(),
             actor,
-            csrf_token: s.csrf_token,
+            csrf_token: s.csrf_token.clone(),
             organisations: orgs,
         })
     }

@@ -83,6 +83,8 @@ pub enum SqliteTx {
         Option<tokio::sync::OwnedMutexGuard<group::WriterState>>,
     ),
     Member(group::Member),
+    /// A pooled connection for one read statement: no `BEGIN`, no `ROLLBACK`.
+    Single(sqlx::pool::PoolConnection<Sqlite>),
 }
 
 impl SqliteTx {
@@ -90,6 +92,7 @@ impl SqliteTx {
         match self {
             SqliteTx::Own(t, _) => Ok(&mut **t),
             SqliteTx::Member(m) => m.conn(),
+            SqliteTx::Single(c) => Ok(&mut **c),
         }
     }
 }
@@ -219,6 +222,17 @@ impl Store {
         }
     }
 
+    /// One read statement that needs no snapshot (no audit row: never for person data).
+    /// On SQLite a pooled connection without a transaction: the statement is its own.
+    pub async fn single(&self) -> Result<Tx, Error> {
+        match &self.pools {
+            Pools::Sqlite(p) => Ok(Tx::Sqlite(SqliteTx::Single(
+                p.acquire().await.map_err(db_err)?,
+            ))),
+            Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
+        }
+    }
+
     /// A transaction that only reads (no audit row: never for person data).
     pub async fn read(&self) -> Result<Tx, Error> {
         match &self.pools {
@@ -295,6 +309,7 @@ impl Tx {
             // The writer's turn is released after the commit, when `_turn` drops.
             Tx::Sqlite(SqliteTx::Own(t, _turn)) => t.commit().await.map_err(db_err),
             Tx::Sqlite(SqliteTx::Member(m)) => m.commit().await,
+            Tx::Sqlite(SqliteTx::Single(_)) => Ok(()),
             Tx::Postgres(t) => t.commit().await.map_err(db_err),
         }
     }
@@ -303,6 +318,7 @@ impl Tx {
         match self {
             Tx::Sqlite(SqliteTx::Own(t, _turn)) => t.rollback().await.map_err(db_err),
             Tx::Sqlite(SqliteTx::Member(m)) => m.rollback().await,
+            Tx::Sqlite(SqliteTx::Single(_)) => Ok(()),
             Tx::Postgres(t) => t.rollback().await.map_err(db_err),
         }
     }

@@ -31,6 +31,33 @@ pub async fn get(tx: &mut Tx, id_hash: &str) -> Result<Option<Session>, Error> {
     ).bind(id_hash).fetch_optional(c).await.map_err(db_err))
 }
 
+/// A session with its user and the user's memberships, in one statement: one row per
+/// membership (none when the session, the user or every membership is gone).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub username: String,
+    pub display_name: String,
+    pub active: bool,
+    pub m_organisation_id: Uuid,
+    pub m_organisation_name: String,
+    pub m_organisation_kind: String,
+    pub m_role: String,
+}
+
+pub async fn with_actor(tx: &mut Tx, id_hash: &str) -> Result<Vec<SessionRow>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT s.user_id, s.organisation_id, s.csrf_token, s.created_at, s.last_seen_at, u.username, u.display_name, u.active, \
+         m.organisation_id AS m_organisation_id, o.name AS m_organisation_name, o.kind AS m_organisation_kind, m.role AS m_role \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN memberships m ON m.user_id = u.id \
+         JOIN organisations o ON o.id = m.organisation_id WHERE s.id_hash = $1 ORDER BY o.name, m.role"
+    ).bind(id_hash).fetch_all(c).await.map_err(db_err))
+}
+
 pub async fn touch(tx: &mut Tx, id_hash: &str, now: DateTime<Utc>) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
         .bind(id_hash).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
