@@ -79,11 +79,41 @@ fn chain_hash(
 
 /// Appends one entry to the chain, inside `tx`.
 pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, Error> {
+    // An audited read in a SQLite group keeps the chain's tip in the group (it holds
+    // the write lock) and the group writes `audit_head` once, when it commits.
+    if let Tx::Sqlite(crate::SqliteTx::Member(m)) = tx {
+        let (last, prev) = match m.audit_head() {
+            Some(h) => h,
+            None => on_tx!(tx, c => sqlx::query_as::<_, (i64, String)>(
+                "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
+            ).fetch_one(c).await.map_err(db_err))?,
+        };
+        let seq = last + 1;
+        let hash = insert_entry(tx, e, seq, &prev).await?;
+        if let Tx::Sqlite(crate::SqliteTx::Member(m)) = tx {
+            m.set_audit_head(seq, hash);
+        }
+        return Ok(seq);
+    }
+    // Elsewhere the head row is locked first, which serialises appenders.
     let (seq, prev): (i64, String) = on_tx!(tx, c => sqlx::query_as(
         "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
     ).fetch_one(c).await.map_err(db_err))?;
+    let hash = insert_entry(tx, e, seq, &prev).await?;
+    on_tx!(tx, c => sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
+        .bind(&hash).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(seq)
+}
+
+/// Writes entry `seq` after `prev`; returns its hash.
+async fn insert_entry(
+    tx: &mut Tx,
+    e: &NewEntry<'_>,
+    seq: i64,
+    prev: &str,
+) -> Result<String, Error> {
     let hash = chain_hash(
-        &prev,
+        prev,
         seq,
         e.at,
         e.actor_user_id,
@@ -101,11 +131,9 @@ pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, Error> {
     )
     .bind(seq).bind(e.at).bind(e.actor_user_id).bind(e.actor_organisation_id)
     .bind(e.action).bind(e.entity).bind(e.entity_id).bind(e.request_id)
-    .bind(e.client_addr).bind(&e.detail).bind(&prev).bind(&hash)
+    .bind(e.client_addr).bind(&e.detail).bind(prev).bind(&hash)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    on_tx!(tx, c => sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(&hash).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    Ok(seq)
+    Ok(hash)
 }
 
 #[derive(Debug, Clone, Default)]

@@ -35,6 +35,21 @@ type Outcome = Result<(), String>;
 
 /// Runs one statement (`sqlx::query`, boxed with a named lifetime: a `raw_sql` future
 /// held through these async layers cannot be proven `Send` for every lifetime).
+fn write_head<'a>(
+    conn: &'a mut SqliteConnection,
+    seq: i64,
+    hash: String,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+    Box::pin(async move {
+        sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(hash)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+}
+
 fn exec<'a>(
     conn: &'a mut SqliteConnection,
     sql: &'static str,
@@ -45,6 +60,10 @@ fn exec<'a>(
 /// A group transaction of audited reads, open between members.
 struct Group {
     tx: sqlx::Transaction<'static, Sqlite>,
+    /// The audit chain's tip as the group's members leave it: kept here and written to
+    /// `audit_head` once, when the group commits (the group holds the write lock).
+    head: Option<(i64, String)>,
+    head_dirty: bool,
     /// The members that finished, waiting for the commit.
     waiting: Vec<oneshot::Sender<Outcome>>,
     started: Instant,
@@ -96,9 +115,18 @@ impl Drop for Queued<'_> {
     }
 }
 
-async fn commit_group(g: Group, stats: &GroupStats) {
+async fn commit_group(mut g: Group, stats: &GroupStats) {
     stats.commits.fetch_add(1, Ordering::Relaxed);
-    let outcome = g.tx.commit().await.map_err(|e| e.to_string());
+    let head = match (&g.head, g.head_dirty) {
+        (Some((seq, hash)), true) => write_head(&mut g.tx, *seq, hash.clone())
+            .await
+            .map_err(|e| e.to_string()),
+        _ => Ok(()),
+    };
+    let outcome = match head {
+        Ok(()) => g.tx.commit().await.map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
     for w in g.waiting {
         let _ = w.send(outcome.clone());
     }
@@ -133,6 +161,8 @@ impl Writer {
                     .begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
                     .await
                     .map_err(db_err)?,
+                head: None,
+                head_dirty: false,
                 waiting: Vec::new(),
                 started: Instant::now(),
                 generation: self.generations.fetch_add(1, Ordering::SeqCst),
@@ -143,7 +173,9 @@ impl Writer {
             return Err(db_err(e));
         }
         self.stats.members.fetch_add(1, Ordering::Relaxed);
+        let head_at_start = (group.head.clone(), group.head_dirty);
         Ok(Member {
+            head_at_start,
             group: Some(group),
             turn: Some(turn),
             writer: self.clone(),
@@ -181,6 +213,8 @@ impl Writer {
 
 /// One audited read inside a group transaction.
 pub struct Member {
+    /// The group's audit tip when this member began, restored if it is undone.
+    head_at_start: (Option<(i64, String)>, bool),
     group: Option<Group>,
     turn: Option<OwnedMutexGuard<WriterState>>,
     writer: Writer,
@@ -194,6 +228,19 @@ impl Member {
             .ok_or_else(|| Error::Internal("transaction already ended".into()))
     }
 
+    /// The audit chain's tip, if the group knows it.
+    pub(crate) fn audit_head(&self) -> Option<(i64, String)> {
+        self.group.as_ref().and_then(|g| g.head.clone())
+    }
+
+    /// The chain's new tip, to be written when the group commits.
+    pub(crate) fn set_audit_head(&mut self, seq: i64, hash: String) {
+        if let Some(g) = self.group.as_mut() {
+            g.head = Some((seq, hash));
+            g.head_dirty = true;
+        }
+    }
+
     fn parts(&mut self) -> Result<(Group, OwnedMutexGuard<WriterState>), Error> {
         match (self.group.take(), self.turn.take()) {
             (Some(g), Some(t)) => Ok((g, t)),
@@ -205,7 +252,7 @@ impl Member {
     pub(crate) async fn commit(mut self) -> Result<(), Error> {
         let (mut group, turn) = self.parts()?;
         if let Err(e) = exec(&mut group.tx, "RELEASE member").await {
-            undo(&mut group).await;
+            undo(&mut group, self.head_at_start.clone()).await;
             self.writer.settle(group, turn).await;
             return Err(db_err(e));
         }
@@ -222,7 +269,7 @@ impl Member {
     /// Undoes the member's work; the group goes on.
     pub(crate) async fn rollback(mut self) -> Result<(), Error> {
         let (mut group, turn) = self.parts()?;
-        undo(&mut group).await;
+        undo(&mut group, self.head_at_start.clone()).await;
         self.writer.settle(group, turn).await;
         Ok(())
     }
@@ -230,7 +277,8 @@ impl Member {
 
 /// Rolls back to the member's savepoint. Should even that fail, the group cannot be
 /// trusted: it is rolled back as a whole and its members told so.
-async fn undo(group: &mut Group) {
+async fn undo(group: &mut Group, head_at_start: (Option<(i64, String)>, bool)) {
+    (group.head, group.head_dirty) = head_at_start;
     let undone = match exec(&mut group.tx, "ROLLBACK TO member").await {
         Ok(()) => exec(&mut group.tx, "RELEASE member").await.is_ok(),
         Err(_) => false,
@@ -242,6 +290,7 @@ async fn undo(group: &mut Group) {
         if exec(&mut group.tx, "ROLLBACK").await.is_ok() {
             let _ = exec(&mut group.tx, "BEGIN IMMEDIATE").await;
         }
+        (group.head, group.head_dirty) = (None, false);
     }
 }
 
@@ -249,9 +298,10 @@ fn cleanup(
     writer: Writer,
     mut group: Group,
     turn: OwnedMutexGuard<WriterState>,
+    head_at_start: (Option<(i64, String)>, bool),
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     Box::pin(async move {
-        undo(&mut group).await;
+        undo(&mut group, head_at_start).await;
         writer.settle(group, turn).await;
     })
 }
@@ -263,7 +313,7 @@ impl Drop for Member {
         if let (Some(group), Some(turn)) = (self.group.take(), self.turn.take()) {
             let writer = self.writer.clone();
             if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                rt.spawn(cleanup(writer, group, turn));
+                rt.spawn(cleanup(writer, group, turn, self.head_at_start.clone()));
             }
         }
     }
