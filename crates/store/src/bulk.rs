@@ -154,15 +154,40 @@ pub async fn suspend_indexes(tx: &mut Tx, tables: &[&str]) -> Result<Vec<String>
     Ok(ddl.into_iter().map(|(_, sql)| sql).collect())
 }
 
+/// Builds the suspended indexes again. `IF NOT EXISTS`: restoring is safe to repeat.
 pub async fn restore_indexes(tx: &mut Tx, ddl: &[String]) -> Result<(), Error> {
     for sql in ddl {
-        on_tx!(tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+        let sql = if_not_exists(sql);
+        on_tx!(tx, c => sqlx::query(&sql).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     }
     Ok(())
 }
 
+fn if_not_exists(ddl: &str) -> String {
+    for prefix in ["CREATE UNIQUE INDEX ", "CREATE INDEX "] {
+        if let Some(rest) = ddl.strip_prefix(prefix) {
+            if !rest.starts_with("IF NOT EXISTS") {
+                return format!("{prefix}IF NOT EXISTS {rest}");
+            }
+        }
+    }
+    ddl.to_string()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn restoring_an_index_is_safe_to_repeat() {
+        assert_eq!(
+            super::if_not_exists("CREATE UNIQUE INDEX a ON t (x)"),
+            "CREATE UNIQUE INDEX IF NOT EXISTS a ON t (x)"
+        );
+        assert_eq!(
+            super::if_not_exists("CREATE INDEX b ON public.t USING btree (x)"),
+            "CREATE INDEX IF NOT EXISTS b ON public.t USING btree (x)"
+        );
+    }
+
     #[test]
     fn numbered_placeholders_become_anonymous_in_order() {
         assert_eq!(
