@@ -154,40 +154,26 @@ pub async fn suspend_indexes(tx: &mut Tx, tables: &[&str]) -> Result<Vec<String>
     Ok(ddl.into_iter().map(|(_, sql)| sql).collect())
 }
 
-/// Builds the suspended indexes again. `IF NOT EXISTS`: restoring is safe to repeat.
+/// Builds the suspended indexes again.
 pub async fn restore_indexes(tx: &mut Tx, ddl: &[String]) -> Result<(), Error> {
+    if let Tx::Sqlite(c) = tx {
+        // A pooled connection may still hold the schema as it was before another
+        // connection dropped these indexes, and SQLite checks an index's name against
+        // that copy when it prepares `CREATE INDEX` ("already exists"). Reading the
+        // schema inside this transaction brings the copy up to date first.
+        let _: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+            .fetch_one(c.conn()?)
+            .await
+            .map_err(db_err)?;
+    }
     for sql in ddl {
-        let sql = if_not_exists(sql);
-        on_tx!(tx, c => sqlx::query(&sql).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+        on_tx!(tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     }
     Ok(())
 }
 
-fn if_not_exists(ddl: &str) -> String {
-    for prefix in ["CREATE UNIQUE INDEX ", "CREATE INDEX "] {
-        if let Some(rest) = ddl.strip_prefix(prefix) {
-            if !rest.starts_with("IF NOT EXISTS") {
-                return format!("{prefix}IF NOT EXISTS {rest}");
-            }
-        }
-    }
-    ddl.to_string()
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn restoring_an_index_is_safe_to_repeat() {
-        assert_eq!(
-            super::if_not_exists("CREATE UNIQUE INDEX a ON t (x)"),
-            "CREATE UNIQUE INDEX IF NOT EXISTS a ON t (x)"
-        );
-        assert_eq!(
-            super::if_not_exists("CREATE INDEX b ON public.t USING btree (x)"),
-            "CREATE INDEX IF NOT EXISTS b ON public.t USING btree (x)"
-        );
-    }
-
     #[test]
     fn numbered_placeholders_become_anonymous_in_order() {
         assert_eq!(
