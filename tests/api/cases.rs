@@ -326,3 +326,54 @@ async fn the_professional_lists_offer_the_local_network_and_find_anyone_else() {
         .await;
     assert!(html.contains("Trabajadora social · Mérida"));
 }
+
+#[tokio::test]
+async fn a_network_too_large_for_one_list_is_searched_instead() {
+    let app = spawn_app().await;
+    // 201 more social workers in the Badajoz social services.
+    let org = uuid::Uuid::parse_str(
+        &app.org("Servicios Sociales de Atención Social Básica de Badajoz")
+            .await,
+    )
+    .unwrap();
+    let mut tx = app.store.write().await.expect("tx");
+    for n in 0..201 {
+        let user = itinera_store::admin::User {
+            id: uuid::Uuid::now_v7(),
+            username: format!("ts.extra.{n}"),
+            display_name: format!("Trabajadora social extra {n:03}"),
+            email: None,
+            password_hash: "x".into(),
+            locale: "es".into(),
+            active: true,
+            failed_logins: 0,
+            locked_until: None,
+        };
+        itinera_store::admin::insert_user(&mut tx, &user, start_time())
+            .await
+            .expect("user");
+        itinera_store::admin::add_membership(&mut tx, user.id, org, "social_worker", start_time())
+            .await
+            .expect("membership");
+    }
+    tx.commit().await.expect("commit");
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Olga", "Prieto", "Sanz", 30_000_078),
+        )
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, SOCIAL_BADAJOZ).await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (_, html) = b.page(&format!("/cases/{case}")).await;
+    assert!(html.contains("Hay demasiados profesionales para una lista"));
+    assert!(!html.contains("Trabajadora social extra 000"));
+    // Naming oneself needs no search.
+    let (_, form) = b.page(&format!("/participants/{pid}/cases/new")).await;
+    assert!(form.contains("Trabajadora social · Badajoz —"));
+    let (_, html, _) = b
+        .post_form(&format!("/cases/{case}/team/find"), &[("find", "extra 20")])
+        .await;
+    assert!(html.contains("Trabajadora social extra 200"));
+}

@@ -485,15 +485,17 @@ impl Services {
         Ok(p)
     }
 
-    /// Professionals to offer in a form (see `store::admin::professionals_near`).
+    /// Professionals to offer in a form, and whether the list had to be cut to the
+    /// actor alone (see `store::admin::professionals_near`).
     pub async fn professionals_near(
         &self,
         find: &str,
         org: Uuid,
         case_id: Option<Uuid>,
-    ) -> Result<Vec<admin::Professional>, Error> {
+        me: Uuid,
+    ) -> Result<(Vec<admin::Professional>, bool), Error> {
         let mut tx = self.store.read().await?;
-        let p = admin::professionals_near(&mut tx, find, org, case_id).await?;
+        let p = admin::professionals_near(&mut tx, find, org, case_id, me).await?;
         tx.rollback().await?;
         Ok(p)
     }

@@ -326,7 +326,8 @@ pub async fn professionals_near(
     find: &str,
     org: Uuid,
     case_id: Option<Uuid>,
-) -> Result<Vec<Professional>, Error> {
+    me: Uuid,
+) -> Result<(Vec<Professional>, bool), Error> {
     let needle: String = find
         .trim()
         .to_lowercase()
@@ -347,8 +348,9 @@ pub async fn professionals_near(
              WHERE u.active AND {ROLES} AND (lower(u.display_name) LIKE $1 OR lower(u.username) LIKE $1) \
              ORDER BY o.name, u.display_name, m.role LIMIT $2"
         );
-        return on_tx!(tx, c => sqlx::query_as(&sql).bind(&pattern).bind(PICK_LIMIT)
-            .fetch_all(c).await.map_err(db_err));
+        let found = on_tx!(tx, c => sqlx::query_as(&sql).bind(&pattern).bind(PICK_LIMIT)
+            .fetch_all(c).await.map_err(db_err))?;
+        return Ok((found, false));
     }
     // The few organisations first, then their members along the organisation index.
     // A network too large for one list is searched instead: nothing is listed.
@@ -362,7 +364,15 @@ pub async fn professionals_near(
     let n: i64 = on_tx!(tx, c => sqlx::query_scalar(&count_sql).bind(org).bind(case_id.unwrap_or_default())
         .fetch_one(c).await.map_err(db_err))?;
     if n > PICK_LIMIT {
-        return Ok(Vec::new());
+        // Only the actor, so that naming oneself needs no search.
+        let sql = format!(
+            "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
+             FROM memberships m JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.organisation_id \
+             WHERE m.user_id = $1 AND m.organisation_id = $2 AND {ROLES} ORDER BY m.role"
+        );
+        let mine = on_tx!(tx, c => sqlx::query_as(&sql).bind(me).bind(org)
+            .fetch_all(c).await.map_err(db_err))?;
+        return Ok((mine, true));
     }
     let sql = format!(
         "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
@@ -370,8 +380,9 @@ pub async fn professionals_near(
          WHERE {NEAR} AND m.organisation_id = o.id AND u.id = m.user_id AND u.active AND {ROLES} \
          ORDER BY o.name, u.display_name, m.role LIMIT $3"
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(case_id.unwrap_or_default()).bind(PICK_LIMIT)
-        .fetch_all(c).await.map_err(db_err))
+    let near = on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(case_id.unwrap_or_default()).bind(PICK_LIMIT)
+        .fetch_all(c).await.map_err(db_err))?;
+    Ok((near, false))
 }
 
 pub async fn add_membership(

@@ -45,12 +45,13 @@ struct NewPage {
     professionals: Vec<Professional>,
     /// What the professional list was searched for.
     find: String,
+    /// The network is too large for one list: search it.
+    limited: bool,
 }
 
 impl NewPage {
-    /// Nothing listed without a search: the network is too large for one list.
     fn limited(&self) -> bool {
-        self.find.trim().is_empty() && self.professionals.is_empty()
+        self.limited
     }
     fn prof_value(&self, p: &Professional) -> String {
         format!("{}@{}", p.user_id, p.organisation_id)
@@ -78,6 +79,15 @@ async fn new_page(
         let projects = s.services.programme(p.id).await?.projects;
         programmes.push((p, projects));
     }
+    let (professionals, limited) = s
+        .services
+        .professionals_near(
+            &find,
+            session.actor.organisation_id,
+            None,
+            session.actor.user_id,
+        )
+        .await?;
     Ok(NewPage {
         page: PageCtx::new(lang, Some(session), "case.new"),
         errors,
@@ -85,11 +95,9 @@ async fn new_page(
         name: v.participant.data.full_name(),
         input,
         programmes,
-        professionals: s
-            .services
-            .professionals_near(&find, session.actor.organisation_id, None)
-            .await?,
+        professionals,
         find,
+        limited,
     })
 }
 
@@ -201,6 +209,8 @@ struct ShowPage {
     professionals: Vec<Professional>,
     /// What the professional list was searched for.
     find: String,
+    /// The network is too large for one list: search it.
+    limited: bool,
     /// Which form the errors belong to: phase, status or team.
     form: &'static str,
     errors: FormErrors,
@@ -210,9 +220,8 @@ struct ShowPage {
 }
 
 impl ShowPage {
-    /// Nothing listed without a search: the network is too large for one list.
     fn limited(&self) -> bool {
-        self.find.trim().is_empty() && self.professionals.is_empty()
+        self.limited
     }
     fn exit_reasons(&self) -> Vec<(&'static str, String)> {
         ExitReason::ALL
@@ -291,14 +300,21 @@ async fn show_page(
         },
         member_input: MemberInput::default(),
     });
+    let (professionals, limited) = s
+        .services
+        .professionals_near(
+            &r.find,
+            session.actor.organisation_id,
+            Some(id),
+            session.actor.user_id,
+        )
+        .await?;
     Ok(ShowPage {
         page: PageCtx::new(lang, Some(session), "case.title"),
         v,
-        professionals: s
-            .services
-            .professionals_near(&r.find, session.actor.organisation_id, Some(id))
-            .await?,
+        professionals,
         find: r.find,
+        limited,
         form: r.form,
         errors: r.errors,
         phase_input: r.phase_input,
