@@ -477,14 +477,6 @@ impl Services {
         Ok(u)
     }
 
-    /// The professionals who can be on a case team (name, organisation, role).
-    pub async fn professionals(&self) -> Result<Vec<admin::Professional>, Error> {
-        let mut tx = self.store.read().await?;
-        let p = admin::professionals(&mut tx).await?;
-        tx.rollback().await?;
-        Ok(p)
-    }
-
     /// Professionals to offer in a form, and whether the list had to be cut to the
     /// actor alone (see `store::admin::professionals_near`).
     pub async fn professionals_near(

@@ -10,7 +10,7 @@ use itinera_domain::assessment::{
 use itinera_domain::participant::{lenient_string, parse_date};
 use itinera_domain::{Error, Errors};
 use itinera_store::assessments::{self, Assessment, InstrumentRow, NewAssessment};
-use itinera_store::cases::Case;
+use itinera_store::cases::{Case, TeamMember};
 use itinera_store::{cases, participants, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -89,12 +89,40 @@ impl AssessmentsView {
     }
 }
 
+/// The instrument a case's goals are set in (its latest assessment's, else the first
+/// current one) and the domains suggested for goals (the latest assessment's lowest).
+pub(crate) async fn goal_frame(
+    tx: &mut Tx,
+    case_id: Uuid,
+) -> Result<(Option<Instrument>, Vec<String>), Error> {
+    let list = assessments::for_case(tx, case_id).await?;
+    let row = match list.last() {
+        Some(a) => assessments::instrument(tx, a.row.instrument_id).await?,
+        None => assessments::current_instruments(tx)
+            .await?
+            .into_iter()
+            .next(),
+    };
+    let Some(row) = row else {
+        return Ok((None, Vec::new()));
+    };
+    let instrument = parse_row(row)?.definition;
+    let suggested = list
+        .last()
+        .map(|a| suggested_goal_domains(&instrument, &a.scores))
+        .unwrap_or_default();
+    Ok((Some(instrument), suggested))
+}
+
 /// Whether the actor, acting for their organisation, is on the case's team now.
 pub(crate) async fn on_team(tx: &mut Tx, actor: &Actor, case: &Case) -> Result<bool, Error> {
-    Ok(cases::team(tx, case.id)
-        .await?
-        .iter()
-        .any(|m| m.user_id == actor.user_id && m.organisation_id == actor.organisation_id))
+    Ok(in_team(&cases::team(tx, case.id).await?, actor))
+}
+
+/// Whether the actor, acting for their organisation, is in `team`.
+pub(crate) fn in_team(team: &[TeamMember], actor: &Actor) -> bool {
+    team.iter()
+        .any(|m| m.user_id == actor.user_id && m.organisation_id == actor.organisation_id)
 }
 
 /// Writing into a case (assessments, itinerary, contacts) is for writers on its team.

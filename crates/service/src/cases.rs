@@ -71,23 +71,7 @@ pub struct CaseView {
 }
 
 fn parse_professional(raw: &str, field: &str) -> Result<(Uuid, Uuid), Error> {
-    raw.split_once('@')
-        .and_then(|(u, o)| {
-            Some((
-                Uuid::parse_str(u.trim()).ok()?,
-                Uuid::parse_str(o.trim()).ok()?,
-            ))
-        })
-        .ok_or_else(|| {
-            Error::field(
-                field,
-                if raw.trim().is_empty() {
-                    "validation.required"
-                } else {
-                    "validation.choice"
-                },
-            )
-        })
+    itinera_domain::itinerary::parse_professional(raw).map_err(|code| Error::field(field, code))
 }
 
 /// The user must hold a professional role in that organisation.

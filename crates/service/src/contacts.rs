@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::assessments::{on_team, require_team_writer};
+use crate::assessments::{in_team, require_team_writer};
 use crate::cases::load_case;
 use crate::{audit, Ctx, Services};
 
@@ -38,10 +38,10 @@ impl Services {
             .ok_or(Error::NotFound)?;
         let list =
             contacts::for_case(&mut tx, case_id, actor.user_id, actor.organisation_id).await?;
+        let team = cases::team(&mut tx, case_id).await?;
         let can_record = actor.can(Capability::WritePersonData)
             && case.status != "closed"
-            && on_team(&mut tx, actor, &case).await?;
-        let team = cases::team(&mut tx, case_id).await?;
+            && in_team(&team, actor);
         audit(
             &mut tx,
             Some(actor),

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::assessments::{on_team, require_team_writer, AssessmentsView};
+use crate::assessments::{goal_frame, in_team, require_team_writer};
 use crate::cases::load_case;
 use crate::{audit, Ctx, Services};
 
@@ -68,9 +68,24 @@ pub struct ItineraryView {
 }
 
 impl ItineraryView {
-    pub fn latest_signed(&self) -> Option<&SignedVersion> {
-        self.versions.last()
+    /// The differences from signed version `from` to version `to` (the current draft
+    /// when `to` is absent).
+    pub fn differences(&self, from: i32, to: Option<i32>) -> Result<Vec<Difference>, Error> {
+        let pick = |n: i32, field: &str| {
+            self.versions
+                .iter()
+                .find(|x| x.number == n)
+                .map(|x| &x.snapshot)
+                .ok_or_else(|| Error::field(field, "validation.choice"))
+        };
+        let a = pick(from, "from")?;
+        let b = match to {
+            Some(n) => pick(n, "to")?,
+            None => &self.draft,
+        };
+        Ok(diff(a, b))
     }
+
     pub fn version(&self) -> i32 {
         self.itinerary.as_ref().map(|i| i.version).unwrap_or(0)
     }
@@ -175,29 +190,14 @@ impl Services {
             Some(v) => diff(&v.snapshot, &draft),
             None => Vec::new(),
         };
-        let AssessmentsView {
-            instruments,
-            current,
-            assessments,
-            suggested_goal_domains,
-            ..
-        } = self.assessments_in(tx, actor, case.clone()).await?;
-        let inst_id = assessments
-            .last()
-            .map(|a| a.row.instrument_id)
-            .or_else(|| current.first().copied());
-        let instrument = inst_id.and_then(|id| {
-            instruments
-                .into_iter()
-                .find(|i| i.id == id)
-                .map(|i| i.definition)
-        });
+        let (instrument, suggested_goal_domains) = goal_frame(tx, case.id).await?;
+        let team = cases::team(tx, case.id).await?;
         let can_edit = actor.can(Capability::WritePersonData)
             && case.status != "closed"
-            && on_team(tx, actor, &case).await?;
+            && in_team(&team, actor);
         Ok(ItineraryView {
             participant_name: p.data.full_name(),
-            team: cases::team(tx, case.id).await?,
+            team,
             case,
             itinerary: it,
             goals,
@@ -230,14 +230,11 @@ impl Services {
         Ok((case, it))
     }
 
-    async fn goal_domains(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        case: &Case,
-    ) -> Result<Vec<String>, Error> {
-        let v = self.itinerary_in(tx, actor, case.clone()).await?;
-        Ok(v.instrument
+    /// The domains goals may be set in.
+    async fn goal_domains(tx: &mut Tx, case: &Case) -> Result<Vec<String>, Error> {
+        Ok(goal_frame(tx, case.id)
+            .await?
+            .0
             .map(|i| i.domains.into_iter().map(|d| d.code).collect())
             .unwrap_or_default())
     }
@@ -286,7 +283,7 @@ impl Services {
         let (case, it) = self
             .itinerary_for_change(&mut tx, actor, ctx, case_id)
             .await?;
-        let domains = self.goal_domains(&mut tx, actor, &case).await?;
+        let domains = Self::goal_domains(&mut tx, &case).await?;
         let g = check_goal(input, &domains)?;
         let id = itineraries::insert_goal(&mut tx, &it, &g, ctx.now).await?;
         itineraries::touch(&mut tx, it.id, ctx.now).await?;
@@ -316,7 +313,7 @@ impl Services {
         let (case, it) = self
             .itinerary_for_change(&mut tx, actor, ctx, case_id)
             .await?;
-        let domains = self.goal_domains(&mut tx, actor, &case).await?;
+        let domains = Self::goal_domains(&mut tx, &case).await?;
         let g = check_goal(input, &domains)?;
         if !itineraries::update_goal(&mut tx, it.id, goal_id, &g, ctx.now).await? {
             return Err(Error::NotFound);
@@ -471,32 +468,6 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(n)
-    }
-
-    /// The differences from signed version `from` to version `to` (the current draft
-    /// when `to` is absent).
-    pub async fn itinerary_diff(
-        &self,
-        actor: &Actor,
-        ctx: &Ctx,
-        case_id: Uuid,
-        from: i32,
-        to: Option<i32>,
-    ) -> Result<Vec<Difference>, Error> {
-        let v = self.itinerary(actor, ctx, case_id).await?;
-        let pick = |n: i32, field: &str| {
-            v.versions
-                .iter()
-                .find(|x| x.number == n)
-                .map(|x| &x.snapshot)
-                .ok_or_else(|| Error::field(field, "validation.choice"))
-        };
-        let a = pick(from, "from")?;
-        let b = match to {
-            Some(n) => pick(n, "to")?,
-            None => &v.draft,
-        };
-        Ok(diff(a, b))
     }
 
     pub async fn review_itinerary(

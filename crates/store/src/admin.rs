@@ -305,15 +305,6 @@ pub struct Professional {
     pub role: String,
 }
 
-pub async fn professionals(tx: &mut Tx) -> Result<Vec<Professional>, Error> {
-    on_tx!(tx, c => sqlx::query_as(
-        "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
-         FROM memberships m JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.organisation_id \
-         WHERE u.active AND m.role IN ('social_worker','employment_counsellor','technician','case_manager','coordinator') \
-         ORDER BY o.name, u.display_name, m.role"
-    ).fetch_all(c).await.map_err(db_err))
-}
-
 /// At most this many professionals are offered in one list; a search narrows it.
 pub const PICK_LIMIT: i64 = 200;
 

@@ -127,9 +127,3 @@ pub async fn for_case(tx: &mut Tx, case_id: Uuid) -> Result<Vec<Assessment>, Err
         })
         .collect()
 }
-
-/// The case an assessment belongs to.
-pub async fn case_of(tx: &mut Tx, id: Uuid) -> Result<Option<Uuid>, Error> {
-    on_tx!(tx, c => sqlx::query_scalar("SELECT case_id FROM assessments WHERE id = $1")
-        .bind(id).fetch_optional(c).await.map_err(db_err))
-}

@@ -109,15 +109,3 @@ pub async fn for_case(
         })
         .collect())
 }
-
-/// One contact, if the reader may read it; with its case id.
-pub async fn get(
-    tx: &mut Tx,
-    id: Uuid,
-    reader: Uuid,
-    reader_org: Uuid,
-) -> Result<Option<Uuid>, Error> {
-    let sql = format!("SELECT k.case_id FROM contacts k WHERE k.id = $1 AND {VISIBLE}");
-    on_tx!(tx, c => sqlx::query_scalar(&sql).bind(id).bind(reader).bind(reader_org)
-        .fetch_optional(c).await.map_err(db_err))
-}

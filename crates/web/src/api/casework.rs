@@ -219,8 +219,9 @@ async fn differences(
 ) -> ApiResult<Json<Value>> {
     let d = s
         .services
-        .itinerary_diff(&a, &ctx, id, q.from, q.to)
-        .await?;
+        .itinerary(&a, &ctx, id)
+        .await?
+        .differences(q.from, q.to)?;
     Ok(Json(json!({"from": q.from, "to": q.to, "differences": d})))
 }
 

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
-use itinera_domain::assessment::{text_in, Domain, Instrument, ScoreInput, Texts};
+use itinera_domain::assessment::{text_in, Domain, Instrument, Texts};
 use itinera_i18n::Lang;
 use itinera_service::assessments::{AssessmentInput, AssessmentsView};
 use itinera_service::auth::SessionInfo;
@@ -302,21 +302,9 @@ async fn create(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    CsrfForm(mut input): CsrfForm<AssessmentInput>,
+    CsrfForm(input): CsrfForm<AssessmentInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    // A domain left without a choice sends nothing: make it an empty score so the
-    // error names it.
-    if let Ok(iid) = Uuid::parse_str(input.instrument_id.trim()) {
-        if let Ok(i) = s.services.instrument(iid).await {
-            for d in &i.definition.domains {
-                input
-                    .scores
-                    .entry(d.code.clone())
-                    .or_insert_with(ScoreInput::default);
-            }
-        }
-    }
     match s.services.assess(&session.actor, &ctx, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/cases/{id}/assessments"))),
         Err(e) => {

@@ -619,11 +619,8 @@ async fn differences(
     Query(q): Query<DiffParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let differences = s
-        .services
-        .itinerary_diff(&session.actor, &ctx, id, q.from, q.to)
-        .await?;
     let v = s.services.itinerary(&session.actor, &ctx, id).await?;
+    let differences = v.differences(q.from, q.to)?;
     Ok(render(&DiffPage {
         page: PageCtx::new(lang, Some(&session), "itinerary.differences"),
         v,
