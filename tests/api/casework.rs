@@ -390,6 +390,11 @@ async fn an_itinerary_with_actions_of_two_services_is_signed_versioned_and_revie
         .map(|f| f[0].as_str().unwrap())
         .collect();
     assert_eq!(fields, vec!["due_on", "status"]);
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("{base}/differences?from=uno"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "from");
     let r = app.get(SOCIAL_BADAJOZ, &format!("{base}/versions/1")).await;
     assert_eq!(r.body["signatories"].as_array().unwrap().len(), 3);
 

@@ -67,6 +67,31 @@ pub struct ItineraryView {
     pub can_edit: bool,
 }
 
+/// Which versions to compare, as a query string carries them (`to` empty: the draft).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DiffQuery {
+    pub from: String,
+    pub to: String,
+}
+
+impl DiffQuery {
+    pub fn versions(&self) -> Result<(i32, Option<i32>), Error> {
+        let num = |raw: &str, field: &str| {
+            raw.trim()
+                .parse::<i32>()
+                .map_err(|_| Error::field(field, "validation.choice"))
+        };
+        let from = num(&self.from, "from")?;
+        let to = if self.to.trim().is_empty() {
+            None
+        } else {
+            Some(num(&self.to, "to")?)
+        };
+        Ok((from, to))
+    }
+}
+
 impl ItineraryView {
     /// The differences from signed version `from` to version `to` (the current draft
     /// when `to` is absent).

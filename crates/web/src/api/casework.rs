@@ -13,9 +13,8 @@ use itinera_domain::itinerary::{ActionInput, GoalInput, PlanInput, ReviewInput, 
 use itinera_domain::Error;
 use itinera_service::assessments::{AssessmentInput, AssessmentsView, PublishedInstrument};
 use itinera_service::contacts::ContactsView;
-use itinera_service::itineraries::{ItineraryView, SignedVersion};
+use itinera_service::itineraries::{DiffQuery, ItineraryView, SignedVersion};
 use itinera_service::worklist::WorkList;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -204,25 +203,20 @@ async fn version(
     Ok(Json(found))
 }
 
-#[derive(Deserialize)]
-struct DiffParams {
-    from: i32,
-    to: Option<i32>,
-}
-
 async fn differences(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    Query(q): Query<DiffParams>,
+    Query(q): Query<DiffQuery>,
 ) -> ApiResult<Json<Value>> {
+    let (from, to) = q.versions()?;
     let d = s
         .services
         .itinerary(&a, &ctx, id)
         .await?
-        .differences(q.from, q.to)?;
-    Ok(Json(json!({"from": q.from, "to": q.to, "differences": d})))
+        .differences(from, to)?;
+    Ok(Json(json!({"from": from, "to": to, "differences": d})))
 }
 
 async fn review(

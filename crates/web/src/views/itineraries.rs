@@ -15,7 +15,7 @@ use itinera_domain::itinerary::{
 use itinera_domain::Error;
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
-use itinera_service::itineraries::ItineraryView;
+use itinera_service::itineraries::{DiffQuery, ItineraryView};
 use itinera_service::Ctx;
 use itinera_store::cases::TeamMember;
 use itinera_store::itineraries::{Action, Goal};
@@ -604,28 +604,23 @@ impl DiffPage {
     }
 }
 
-#[derive(Deserialize)]
-struct DiffParams {
-    from: i32,
-    to: Option<i32>,
-}
-
 async fn differences(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    Query(q): Query<DiffParams>,
+    Query(q): Query<DiffQuery>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
+    let (from, to) = q.versions()?;
     let v = s.services.itinerary(&session.actor, &ctx, id).await?;
-    let differences = v.differences(q.from, q.to)?;
+    let differences = v.differences(from, to)?;
     Ok(render(&DiffPage {
         page: PageCtx::new(lang, Some(&session), "itinerary.differences"),
         v,
-        from: q.from,
-        to: q.to,
+        from,
+        to,
         differences,
     }))
 }
