@@ -3,6 +3,8 @@
 //! log and runs the benchmark.
 
 mod bench;
+mod link;
+mod synth;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -107,6 +109,11 @@ enum Command {
     },
     /// Generate data and measure search, pages and throughput; prints the figures.
     Bench(bench::BenchArgs),
+    /// Record linkage on CSV files: find the records that are the same person.
+    Link {
+        #[command(subcommand)]
+        command: link::LinkCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -404,6 +411,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::Link { command } => link::run(command),
     }
 }
 
