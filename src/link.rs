@@ -240,7 +240,12 @@ fn finish(ds: &Dataset, common: &Common, started: Instant) -> Result<()> {
     let read_s = started.elapsed().as_secs_f64();
     let opts = Options {
         threshold: common.threshold,
-        keep_above: common.threshold.min(0.5),
+        // Uncertain pairs are kept only for the report.
+        keep_above: if common.report.is_some() {
+            common.threshold.min(0.3)
+        } else {
+            common.threshold
+        },
         seed: common.seed,
         ..Options::default()
     };

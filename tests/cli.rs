@@ -146,3 +146,155 @@ fn the_demo_never_goes_into_a_database_that_holds_data() {
         String::from_utf8_lossy(&out.stderr).contains("solo se carga en una base de datos vacía")
     );
 }
+
+/// `itinera link`: the synthetic registry, deduplicated and scored against its truth;
+/// a pair of files in Windows-1252 with `;`; bad mappings named.
+#[test]
+fn link_finds_the_duplicates_of_a_synthetic_registry() {
+    let dir = std::env::temp_dir().join(format!("itinera-link-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("synth.csv");
+    let out = itinera(&[
+        "link",
+        "synth",
+        "--rows",
+        "3000",
+        "--seed",
+        "3",
+        "--out",
+        input.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pairs = dir.join("pairs.csv");
+    let map = [
+        "given_name=given_name",
+        "surname=surname",
+        "sex=sex",
+        "birth_date=birth_date",
+        "document=document",
+        "postcode=postcode",
+        "municipality=municipality",
+        "address=address",
+        "phone=phone",
+        "email=email",
+        "person_id=ignore",
+    ];
+    let mut args = vec![
+        "link",
+        "dedupe",
+        input.to_str().unwrap(),
+        "--id",
+        "rec_id",
+        "--out",
+        pairs.to_str().unwrap(),
+        "--map",
+    ];
+    args.extend(map);
+    let out = itinera(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Score against person_id, which the engine never read.
+    let data = std::fs::read_to_string(&input).unwrap();
+    let mut person = std::collections::HashMap::new();
+    let mut members: std::collections::HashMap<String, usize> = Default::default();
+    for line in data.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        person.insert(cols[0].to_string(), cols[1].to_string());
+        *members.entry(cols[1].to_string()).or_default() += 1;
+    }
+    let true_pairs: usize = members.values().map(|n| n * (n - 1) / 2).sum();
+    let found = std::fs::read_to_string(&pairs).unwrap();
+    let mut lines = found.lines();
+    assert_eq!(lines.next(), Some("left_id,right_id,match_probability"));
+    let (mut tp, mut predicted) = (0usize, 0usize);
+    for line in lines {
+        let cols: Vec<&str> = line.split(',').collect();
+        let p: f64 = cols[2].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        predicted += 1;
+        if person[cols[0]] == person[cols[1]] {
+            tp += 1;
+        }
+    }
+    let precision = tp as f64 / predicted as f64;
+    let recall = tp as f64 / true_pairs as f64;
+    assert!(
+        precision > 0.95 && recall > 0.95,
+        "precision {precision}, recall {recall}"
+    );
+
+    // Two files from older systems: `;`, Windows-1252, a BOM-less header.
+    let left = dir.join("left.csv");
+    let right = dir.join("right.csv");
+    let mut l = b"id;nombre;apellidos;nacimiento;dni\n".to_vec();
+    l.extend_from_slice(b"a1;Mar\xeda Jos\xe9;Garc\xeda L\xf3pez;07/03/1980;12345678Z\n");
+    l.extend_from_slice(b"a2;Luis;Mart\xedn;1990-01-01;22222222J\n");
+    std::fs::write(&left, l).unwrap();
+    let mut r = b"\xef\xbb\xbfid;nombre;apellidos;nacimiento;dni\n".to_vec();
+    r.extend_from_slice("b1;M.ª José;García;1980-03-07;12345678\n".as_bytes());
+    r.extend_from_slice("b2;Ana;Pérez;2001-05-05;11111111H\n".as_bytes());
+    std::fs::write(&right, r).unwrap();
+    let linked = dir.join("linked.csv");
+    let out = itinera(&[
+        "link",
+        "pair",
+        left.to_str().unwrap(),
+        right.to_str().unwrap(),
+        "--id",
+        "id",
+        "--map",
+        "nombre=given_name",
+        "apellidos=surname",
+        "nacimiento=birth_date",
+        "dni=document",
+        "--out",
+        linked.to_str().unwrap(),
+        "--threshold",
+        "0.5",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let linked = std::fs::read_to_string(&linked).unwrap();
+    assert!(linked.lines().any(|l| l.starts_with("a1,b1,")), "{linked}");
+    assert!(!linked.contains("a2,"), "{linked}");
+
+    // Mistakes are named.
+    let out = itinera(&[
+        "link",
+        "dedupe",
+        input.to_str().unwrap(),
+        "--id",
+        "rec_id",
+        "--out",
+        pairs.to_str().unwrap(),
+        "--map",
+        "apellido=surname",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("column `apellido` is not in the header"));
+    let out = itinera(&[
+        "link",
+        "dedupe",
+        input.to_str().unwrap(),
+        "--id",
+        "rec_id",
+        "--out",
+        pairs.to_str().unwrap(),
+        "--map",
+        "surname=apellido",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field kind `apellido`"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -20,50 +20,109 @@ pub(crate) enum Part {
     LastToken,
     /// The two alphabetically first tokens of a name, whatever their order.
     SortedTokens,
+    /// The alphabetically first token of a name: the same for "García López", "López
+    /// García" and, most often, "García".
+    SortedFirst,
     /// The year of a date.
     Year,
+    /// The year and month of a date.
+    YearMonth,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct Rule {
     pub parts: Vec<(usize, Part)>,
     pub label: String,
+    /// Parts added when the rule alone would bring together too many pairs (a loose
+    /// rule suits a few thousand records, not a million).
+    pub refine: Vec<(usize, Part)>,
+}
+
+impl Rule {
+    fn refined(&self, kinds: &[Kind]) -> Rule {
+        let mut parts = self.parts.clone();
+        parts.extend(self.refine.iter().copied());
+        Rule {
+            label: label(kinds, &parts),
+            parts,
+            refine: Vec::new(),
+        }
+    }
+}
+
+fn label(kinds: &[Kind], parts: &[(usize, Part)]) -> String {
+    parts
+        .iter()
+        .map(|(f, p)| format!("{}:{}", kinds[*f], part_name(*p)))
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 /// The rules used for a set of field kinds: those whose fields are all present.
 pub(crate) fn default_rules(kinds: &[Kind]) -> Vec<Rule> {
     use Kind::*;
     use Part::*;
-    let plan: &[&[(Kind, Part)]] = &[
-        &[(Document, Exact)],
-        &[(Phone, Exact)],
-        &[(Email, Exact)],
-        &[(BirthDate, Exact), (Surname, FirstSkeleton)],
-        &[(BirthDate, Exact), (GivenName, FirstSkeleton)],
-        &[(GivenName, Prefix(3)), (Surname, Prefix(4))],
-        &[(GivenName, FirstSkeleton), (Surname, LastToken)],
-        &[(Postcode, Exact), (Surname, FirstSkeleton)],
-        &[(Postcode, Exact), (GivenName, FirstSkeleton)],
-        &[(BirthDate, Exact), (Postcode, Exact)],
-        &[(Address, Exact), (StreetNumber, Exact)],
-        &[(FullName, SortedTokens)],
-        &[(FullName, FirstSkeleton), (BirthDate, Exact)],
-        &[(FullName, FirstSkeleton), (Postcode, Exact)],
-        &[(FullName, LastToken), (BirthDate, Year)],
+    type Spec = &'static [(Kind, Part)];
+    // (rule, refinement when too loose)
+    let plan: &[(Spec, Spec)] = &[
+        (&[(Document, Exact)], &[]),
+        (&[(Phone, Exact)], &[(BirthDate, Year)]),
+        (&[(Email, Exact)], &[]),
+        (&[(BirthDate, Exact), (Surname, FirstSkeleton)], &[]),
+        (&[(BirthDate, Exact), (GivenName, FirstSkeleton)], &[]),
+        (
+            &[
+                (GivenName, FirstSkeleton),
+                (Surname, SortedFirst),
+                (BirthDate, YearMonth),
+            ],
+            &[],
+        ),
+        (
+            &[(GivenName, Prefix(3)), (Surname, Prefix(4))],
+            &[(BirthDate, Year)],
+        ),
+        (
+            &[(Postcode, Exact), (Surname, FirstSkeleton)],
+            &[(GivenName, FirstSkeleton)],
+        ),
+        (
+            &[(Postcode, Exact), (GivenName, FirstSkeleton)],
+            &[(Surname, SortedFirst)],
+        ),
+        (
+            &[(GivenName, FirstSkeleton), (Surname, LastToken)],
+            &[(BirthDate, Year)],
+        ),
+        (&[(BirthDate, Exact), (Postcode, Exact)], &[]),
+        (
+            &[(Address, Exact), (StreetNumber, Exact)],
+            &[(Postcode, Exact)],
+        ),
+        (&[(FullName, SortedTokens)], &[(BirthDate, Year)]),
+        (&[(FullName, FirstSkeleton), (BirthDate, Exact)], &[]),
+        (
+            &[(FullName, FirstSkeleton), (Postcode, Exact)],
+            &[(BirthDate, Year)],
+        ),
+        (&[(FullName, LastToken), (BirthDate, Year)], &[]),
     ];
+    let field =
+        |(kind, part): &(Kind, Part)| kinds.iter().position(|k| k == kind).map(|f| (f, *part));
     let mut rules = Vec::new();
-    for spec in plan {
-        let parts: Option<Vec<(usize, Part)>> = spec
-            .iter()
-            .map(|(kind, part)| kinds.iter().position(|k| k == kind).map(|f| (f, *part)))
-            .collect();
+    for (spec, refine) in plan {
+        let parts: Option<Vec<(usize, Part)>> = spec.iter().map(field).collect();
         if let Some(parts) = parts {
-            let label = spec
+            let refine = refine
                 .iter()
-                .map(|(k, p)| format!("{k}:{}", part_name(*p)))
-                .collect::<Vec<_>>()
-                .join("+");
-            rules.push(Rule { parts, label });
+                .map(field)
+                .collect::<Option<Vec<_>>>()
+                .unwrap_or_default();
+            rules.push(Rule {
+                label: label(kinds, &parts),
+                parts,
+                refine,
+            });
         }
     }
     rules
@@ -76,7 +135,9 @@ fn part_name(p: Part) -> String {
         Part::FirstSkeleton => "first_sound".into(),
         Part::LastToken => "last_word".into(),
         Part::SortedTokens => "sorted_words".into(),
+        Part::SortedFirst => "first_sorted_word".into(),
         Part::Year => "year".into(),
+        Part::YearMonth => "year_month".into(),
     }
 }
 
@@ -123,7 +184,15 @@ pub(crate) fn key(ds: &Dataset, rule: &Rule, i: usize) -> u64 {
                                 mix(&mut h, x);
                             }
                         }
-                        Part::Exact | Part::Year => mix(&mut h, v),
+                        Part::SortedFirst => {
+                            let t = v
+                                .split(|b| *b == b' ')
+                                .filter(|t| !t.is_empty())
+                                .min()
+                                .unwrap_or(v);
+                            mix(&mut h, t)
+                        }
+                        _ => mix(&mut h, v),
                     }
                     true
                 }
@@ -133,10 +202,10 @@ pub(crate) fn key(ds: &Dataset, rule: &Rule, i: usize) -> u64 {
                 if v == 0 {
                     false
                 } else {
-                    let v = if matches!(part, Part::Year) {
-                        v / 10_000
-                    } else {
-                        v
+                    let v = match part {
+                        Part::Year => v / 10_000,
+                        Part::YearMonth => v / 100,
+                        _ => v,
                     };
                     mix(&mut h, &v.to_le_bytes());
                     true
@@ -182,18 +251,42 @@ pub struct RuleStats {
     pub skipped_pairs: u64,
 }
 
+/// The pairs a rule's keys would bring together (blocks over the size limit left out).
+fn pair_count(keys: &[u64], max_block: usize) -> u64 {
+    let mut sorted: Vec<u64> = keys.iter().copied().filter(|k| *k != 0).collect();
+    sorted.sort_unstable();
+    let mut total = 0u64;
+    for block in sorted.chunk_by(|a, b| a == b) {
+        if block.len() <= max_block {
+            total += (block.len() * (block.len() - 1) / 2) as u64;
+        }
+    }
+    total
+}
+
 /// All candidate pairs `(i, j)`: in a dedupe `i < j`; in a link `i` is a left row and `j`
-/// a right row.
+/// a right row. A rule that would bring together more than `budget` pairs is refined
+/// first. Returns the rules as applied.
 pub(crate) fn candidates(
     ds: &Dataset,
-    rules: &[Rule],
+    rules: Vec<Rule>,
     max_block: usize,
-) -> (Vec<(u32, u32)>, Vec<RuleStats>) {
+    budget: u64,
+) -> (Vec<(u32, u32)>, Vec<RuleStats>, Vec<Rule>) {
     let n = ds.len();
-    let keys: Vec<Vec<u64>> = rules
-        .par_iter()
-        .map(|r| (0..n).map(|i| key(ds, r, i)).collect())
-        .collect();
+    let (rules, keys): (Vec<Rule>, Vec<Vec<u64>>) = rules
+        .into_par_iter()
+        .map(|r| {
+            let keys: Vec<u64> = (0..n).map(|i| key(ds, &r, i)).collect();
+            if !r.refine.is_empty() && pair_count(&keys, max_block) > budget {
+                let fine = r.refined(&ds.kinds);
+                let keys: Vec<u64> = (0..n).map(|i| key(ds, &fine, i)).collect();
+                (fine, keys)
+            } else {
+                (r, keys)
+            }
+        })
+        .unzip();
     let per_rule: Vec<(Vec<(u32, u32)>, RuleStats)> = (0..rules.len())
         .into_par_iter()
         .map(|r| {
@@ -254,5 +347,27 @@ pub(crate) fn candidates(
         all.extend_from_slice(&p);
         stats.push(s);
     }
-    (all, stats)
+    (all, stats, rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Dataset, Table};
+
+    #[test]
+    fn year_month_rule_pairs_a_mistyped_day() {
+        let mut t = Table::new(vec![
+            ("g".into(), Kind::GivenName),
+            ("s".into(), Kind::Surname),
+            ("d".into(), Kind::BirthDate),
+        ])
+        .unwrap();
+        t.push("a", &["Ana", "García López", "1980-03-07"]).unwrap();
+        t.push("b", &["Anna", "García", "1980-03-17"]).unwrap();
+        let ds = Dataset::dedupe(t);
+        let rules = default_rules(&ds.kinds);
+        let (pairs, stats, _) = candidates(&ds, rules, 100, 100);
+        assert_eq!(pairs, vec![(0, 1)], "{stats:?}");
+    }
 }

@@ -3,7 +3,16 @@
 //! evidence for nor against a match.
 
 use crate::field::{Column, Kind, Strs};
-use crate::text::{edit_distance_within, jaro_winkler};
+use crate::text::{edit_distance_within, jaro_winkler, jaro_winkler_bound};
+
+/// Jaro–Winkler when it may reach `floor`, else 0 (without running the quadratic loop).
+fn similarity(a: &[u8], b: &[u8], floor: f32) -> f32 {
+    if jaro_winkler_bound(a, b) < floor {
+        0.0
+    } else {
+        jaro_winkler(a, b)
+    }
+}
 
 /// The levels of a kind, worst first: stable codes for the API and the explanations.
 pub fn level_codes(kind: Kind) -> &'static [&'static str] {
@@ -174,7 +183,7 @@ fn compare_names(
     if sa == sb && !sa.is_empty() {
         return Some(2);
     }
-    let jw = jaro_winkler(a, b);
+    let jw = similarity(a, b, SIMILAR);
     if jw >= CLOSE {
         return Some(2);
     }
@@ -233,12 +242,13 @@ fn compare_text(kind: Kind, norm: &Strs, i: usize, j: usize) -> Option<u8> {
         Kind::Region => Some(0),
         Kind::Postcode | Kind::StreetNumber => Some(u8::from(edit_distance_within(a, b, 1) <= 1)),
         Kind::Email => {
-            let local = |s: &[u8]| s.split(|c| *c == b'@').next().map(<[u8]>::to_vec);
-            let same_user = local(a) == local(b);
+            let local =
+                |s: &'_ [u8]| -> usize { s.iter().position(|c| *c == b'@').unwrap_or(s.len()) };
+            let same_user = a[..local(a)] == b[..local(b)];
             Some(u8::from(same_user || edit_distance_within(a, b, 1) <= 1))
         }
         _ => {
-            let jw = jaro_winkler(a, b);
+            let jw = similarity(a, b, SIMILAR);
             Some(if jw >= CLOSE {
                 2
             } else if jw >= SIMILAR {

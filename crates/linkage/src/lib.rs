@@ -214,6 +214,9 @@ pub struct Options {
     pub seed: u64,
     /// Blocks with more records than this are not compared pair by pair.
     pub max_block: usize,
+    /// A blocking rule that would bring together more pairs than this many per record
+    /// is made stricter.
+    pub pairs_per_record: f64,
     pub em_iterations: usize,
     /// Pairs at or above this probability are kept in the outcome (for review queues and
     /// reports of uncertain pairs) even when below `threshold`.
@@ -224,9 +227,10 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             threshold: DEFAULT_THRESHOLD,
-            u_samples: 300_000,
+            u_samples: 100_000,
             seed: 1,
-            max_block: 5_000,
+            max_block: 1_000,
+            pairs_per_record: 2.0,
             em_iterations: 200,
             keep_above: DEFAULT_THRESHOLD,
         }
@@ -280,7 +284,10 @@ pub fn run(ds: &Dataset, opts: &Options) -> Result<Linkage, LinkError> {
         return Err(LinkError::NoBlockingRule);
     }
     let t = std::time::Instant::now();
-    let (pairs, rule_stats) = block::candidates(ds, &rules, opts.max_block);
+    let budget = (opts.pairs_per_record * ds.len() as f64) as u64 + 10_000;
+    let (mut pairs, rule_stats, rules) = block::candidates(ds, rules, opts.max_block, budget);
+    // In row order, each row's data stays in cache across its pairs.
+    pairs.par_sort_unstable();
     let blocking_s = seconds_since(t);
 
     let t = std::time::Instant::now();
@@ -310,7 +317,15 @@ pub fn run(ds: &Dataset, opts: &Options) -> Result<Linkage, LinkError> {
     let comparing_s = seconds_since(t);
 
     let t = std::time::Instant::now();
-    let model = model::fit(ds, u, &counts, ds.total_pairs(), opts.em_iterations);
+    let sessions = training_sessions(ds, &rules, &pairs, &patterns);
+    let model = model::fit(
+        ds,
+        u,
+        &sessions,
+        &counts,
+        ds.total_pairs(),
+        opts.em_iterations,
+    );
     let em_s = seconds_since(t);
 
     let t = std::time::Instant::now();
@@ -364,6 +379,65 @@ pub fn run(ds: &Dataset, opts: &Options) -> Result<Linkage, LinkError> {
             clustering_s,
         },
     })
+}
+
+/// The EM sessions: the pairs of the first blocking rule on the identity document and
+/// of the first on the exact birth date (each leaves out its own fields), so that
+/// every field is estimated from pairs chosen without looking at it. With neither, one
+/// session over all candidates.
+fn training_sessions(
+    ds: &Dataset,
+    rules: &[block::Rule],
+    pairs: &[(u32, u32)],
+    patterns: &[u64],
+) -> Vec<model::Session> {
+    let uses = |r: &block::Rule, kind: Kind| r.parts.iter().any(|(f, _)| ds.kinds[*f] == kind);
+    let mut chosen: Vec<&block::Rule> = Vec::new();
+    if let Some(r) = rules.iter().find(|r| uses(r, Kind::Document)) {
+        chosen.push(r);
+    }
+    if let Some(r) = rules
+        .iter()
+        .find(|r| uses(r, Kind::BirthDate) && !uses(r, Kind::Document) && r.parts.len() > 1)
+    {
+        chosen.push(r);
+    }
+    let nf = ds.kinds.len();
+    if chosen.is_empty() {
+        let mut counts: HashMap<u64, f64> = HashMap::new();
+        for p in patterns {
+            *counts.entry(*p).or_insert(0.0) += 1.0;
+        }
+        let mut patterns: Vec<(u64, f64)> = counts.into_iter().collect();
+        patterns.sort_unstable_by_key(|(p, _)| *p);
+        return vec![model::Session {
+            patterns,
+            excluded: vec![false; nf],
+        }];
+    }
+    chosen
+        .into_iter()
+        .map(|rule| {
+            let keys: Vec<u64> = (0..ds.len())
+                .into_par_iter()
+                .map(|i| block::key(ds, rule, i))
+                .collect();
+            let mut counts: HashMap<u64, f64> = HashMap::new();
+            for (&(i, j), p) in pairs.iter().zip(patterns) {
+                let k = keys[i as usize];
+                if k != 0 && k == keys[j as usize] {
+                    *counts.entry(*p).or_insert(0.0) += 1.0;
+                }
+            }
+            let mut excluded = vec![false; nf];
+            for (f, _) in &rule.parts {
+                excluded[*f] = true;
+            }
+            let mut patterns: Vec<(u64, f64)> = counts.into_iter().collect();
+            patterns.sort_unstable_by_key(|(p, _)| *p);
+            model::Session { patterns, excluded }
+        })
+        .collect()
 }
 
 impl Linkage {

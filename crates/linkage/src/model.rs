@@ -30,9 +30,15 @@ pub struct FieldModel {
 }
 
 impl FieldModel {
-    /// The match weight (log2 Bayes factor) of a level.
+    /// The match weight (log2 Bayes factor) of a level. Exact agreement is never
+    /// evidence against a match, even where nearly everyone shares the value.
     pub fn weight(&self, level: usize) -> f64 {
-        (self.m[level] / self.u[level]).log2()
+        let w = (self.m[level] / self.u[level]).log2();
+        if level + 1 == self.m.len() {
+            w.max(0.0)
+        } else {
+            w
+        }
     }
 }
 
@@ -78,7 +84,24 @@ pub(crate) fn frequency(col: &Column, i: usize) -> Option<f32> {
 
 /// P(two non-matching records agree exactly on the field): the sum of the squared value
 /// frequencies, computed from the values themselves rather than sampled.
-fn exact_agreement_rate(col: &Column, n: usize) -> Option<f64> {
+const U_PRIOR_PAIRS: f64 = 200.0;
+
+/// What u usually is, worst level first, for people's data: the prior the sampled
+/// estimate is smoothed towards.
+fn u_prior(kind: Kind) -> &'static [f64] {
+    match kind {
+        Kind::GivenName | Kind::Surname | Kind::FullName => &[0.95, 0.03, 0.01, 0.005, 0.005],
+        Kind::BirthDate => &[0.97, 0.0296, 0.0002, 0.0001, 0.0001],
+        Kind::Sex => &[0.5, 0.5],
+        Kind::Region => &[0.8, 0.2],
+        Kind::Document | Kind::Phone | Kind::Email => &[0.99998, 0.00001, 0.00001],
+        Kind::Postcode | Kind::StreetNumber => &[0.9, 0.05, 0.05],
+        Kind::Municipality | Kind::Address | Kind::Text => &[0.9, 0.06, 0.03, 0.01],
+    }
+}
+
+/// (the rate, the number of pairs it was measured on).
+fn exact_agreement_rate(col: &Column, n: usize) -> Option<(f64, f64)> {
     let mut keys: Vec<u64> = match col {
         Column::Name { folded: s, .. }
         | Column::Text { norm: s, .. }
@@ -115,7 +138,7 @@ fn exact_agreement_rate(col: &Column, n: usize) -> Option<f64> {
             run = 1;
         }
     }
-    Some(sum)
+    Some((sum, total * (total - 1.0) / 2.0))
 }
 
 fn hash_bytes(v: &[u8]) -> u64 {
@@ -135,6 +158,11 @@ pub(crate) fn estimate_u(ds: &Dataset, samples: usize, seed: u64) -> Vec<Vec<f64
         Some(s) => ((0, s), (s, n)),
         None => ((0, n), (0, n)),
     };
+    let pairs = match ds.split {
+        Some(s) => s as f64 * (n - s) as f64,
+        None => n as f64 * (n as f64 - 1.0) / 2.0,
+    };
+    let samples = samples.min((2.0 * pairs).max(10_000.0) as usize);
     let chunks = 64usize;
     let per_chunk = samples.div_ceil(chunks).max(1);
     let counts: Vec<Vec<[u64; 8]>> = (0..chunks)
@@ -172,12 +200,18 @@ pub(crate) fn estimate_u(ds: &Dataset, samples: usize, seed: u64) -> Vec<Vec<f64
             }
         }
         let observed: f64 = c.iter().sum();
-        // Half a pair per level keeps rare levels from a zero u.
-        let smoothed: Vec<f64> = c.iter().map(|x| x + 0.5).collect();
-        let total = observed + 0.5 * levels as f64;
-        let mut probs: Vec<f64> = smoothed.iter().map(|x| x / total).collect();
-        if let Some(exact) = exact_agreement_rate(col, n) {
-            let exact = exact.clamp(1e-9, 0.999);
+        // Pseudo-pairs drawn from the prior: negligible beside many samples, decisive
+        // when the data are a handful of records.
+        let prior = u_prior(ds.kinds[f]);
+        let total = observed + U_PRIOR_PAIRS;
+        let mut probs: Vec<f64> = c
+            .iter()
+            .zip(prior)
+            .map(|(x, p)| (x + U_PRIOR_PAIRS * p) / total)
+            .collect();
+        if let Some((exact, weight)) = exact_agreement_rate(col, n) {
+            let exact = ((exact * weight + U_PRIOR_PAIRS * prior[top]) / (weight + U_PRIOR_PAIRS))
+                .clamp(1e-9, 0.999);
             let rest: f64 = probs[..top].iter().sum();
             for p in &mut probs[..top] {
                 *p = *p / rest * (1.0 - exact);
@@ -189,51 +223,84 @@ pub(crate) fn estimate_u(ds: &Dataset, samples: usize, seed: u64) -> Vec<Vec<f64
     u
 }
 
-/// Fits m and the prior by EM over the candidates' comparison vectors (`counts` maps a
-/// vector to how many candidate pairs have it); `total_pairs` is the number of pairs the
-/// prior refers to (every pair not a candidate is taken as a non-match).
-pub(crate) fn fit(
-    ds: &Dataset,
-    u: Vec<Vec<f64>>,
-    counts: &HashMap<u64, u64>,
-    total_pairs: f64,
+/// Groups of kinds whose agreement is one piece of evidence, not several: 1, the
+/// household (address, street number, phone), which people who live together share;
+/// 2, the area (postcode, town, region), which follows from the address. Adding up
+/// their weights as if independent would make relatives the same person, so within a
+/// group only the strongest agreement counts (every disagreement still does).
+pub(crate) fn group(kind: Kind) -> u8 {
+    match kind {
+        Kind::Address | Kind::StreetNumber | Kind::Phone => 1,
+        Kind::Postcode | Kind::Municipality | Kind::Region => 2,
+        _ => 0,
+    }
+}
+
+/// Adds up field weights (`None`: field missing), counting each group's agreement once.
+#[inline]
+pub(crate) fn combine(weights: &[Option<f64>], groups: &[u8]) -> f64 {
+    let mut total = 0.0;
+    let mut best = [0.0f64; 3];
+    for (w, g) in weights.iter().zip(groups) {
+        let Some(w) = *w else { continue };
+        if *g > 0 && w > 0.0 {
+            let b = &mut best[usize::from(*g)];
+            *b = b.max(w);
+        } else {
+            total += w;
+        }
+    }
+    total + best[1] + best[2]
+}
+
+/// One EM training session over the pairs that a blocking rule brings together
+/// (`patterns`: comparison vector and count). The rule's own fields agree by
+/// construction, so they are left out and their m is not estimated here.
+fn em_session(
+    kinds: &[Kind],
+    u: &[Vec<f64>],
+    m_start: &[Vec<f64>],
+    patterns: &[(u64, f64)],
+    excluded: &[bool],
     max_iterations: usize,
-) -> Model {
-    let nf = ds.cols.len();
-    let mut m: Vec<Vec<f64>> = (0..nf).map(|f| m_prior(ds.kinds[f]).to_vec()).collect();
-    let patterns: Vec<(u64, f64)> = counts.iter().map(|(p, c)| (*p, *c as f64)).collect();
-    let candidates: f64 = patterns.iter().map(|(_, c)| c).sum();
-    // Start by supposing the candidates hold about as many matches as a tenth of them,
-    // or one per record, whichever is fewer.
-    let mut prior = ((candidates * 0.1).min(ds.len() as f64) / total_pairs).clamp(1e-12, 0.5);
-    // Pseudo-pairs pulling m towards its prior: strong when the data are few.
+) -> (Vec<Vec<f64>>, usize) {
+    let nf = kinds.len();
+    let groups: Vec<u8> = kinds.iter().map(|k| group(*k)).collect();
+    let mut m = m_start.to_vec();
+    let mut share = 0.5f64;
     let strength = 10.0;
     let mut iterations = 0;
+    let mut ws: Vec<Option<f64>> = vec![None; nf];
     for it in 0..max_iterations {
         iterations = it + 1;
-        let log_m: Vec<Vec<f64>> = m
-            .iter()
-            .map(|v| v.iter().map(|x| x.ln()).collect())
+        let table: Vec<Vec<f64>> = (0..nf)
+            .map(|f| {
+                (0..m[f].len())
+                    .map(|l| (m[f][l] / u[f][l]).log2())
+                    .collect()
+            })
             .collect();
-        let log_u: Vec<Vec<f64>> = u
-            .iter()
-            .map(|v| v.iter().map(|x| x.ln()).collect())
-            .collect();
-        let log_odds_prior = (prior / (1.0 - prior)).ln();
+        let prior = (share / (1.0 - share)).log2();
         let mut acc: Vec<Vec<f64>> = (0..nf).map(|f| vec![0.0; m[f].len()]).collect();
         let mut acc_total = vec![0.0f64; nf];
-        let mut expected_matches = 0.0;
-        for (p, c) in &patterns {
-            let mut llr = log_odds_prior;
+        let mut matches = 0.0;
+        let mut total = 0.0;
+        for (p, c) in patterns {
             for f in 0..nf {
-                if let Some(l) = level_of(*p, f) {
-                    llr += log_m[f][l] - log_u[f][l];
-                }
+                ws[f] = if excluded[f] {
+                    None
+                } else {
+                    level_of(*p, f).map(|l| table[f][l])
+                };
             }
-            let post = 1.0 / (1.0 + (-llr).exp());
+            let post = probability(prior + combine(&ws, &groups));
             let w = post * c;
-            expected_matches += w;
+            matches += w;
+            total += c;
             for f in 0..nf {
+                if excluded[f] {
+                    continue;
+                }
                 if let Some(l) = level_of(*p, f) {
                     acc[f][l] += w;
                     acc_total[f] += w;
@@ -242,17 +309,107 @@ pub(crate) fn fit(
         }
         let mut change: f64 = 0.0;
         for f in 0..nf {
-            let pri = m_prior(ds.kinds[f]);
+            if excluded[f] {
+                continue;
+            }
+            let pri = m_prior(kinds[f]);
             for l in 0..m[f].len() {
                 let new = (acc[f][l] + strength * pri[l]) / (acc_total[f] + strength);
                 change = change.max((new - m[f][l]).abs());
                 m[f][l] = new;
             }
         }
-        let new_prior = (expected_matches / total_pairs).clamp(1e-12, 0.5);
-        change = change.max(((new_prior - prior) / prior).abs() * 1e-3);
-        prior = new_prior;
+        let new_share = (matches / total.max(1.0)).clamp(1e-9, 1.0 - 1e-9);
+        change = change.max((new_share - share).abs());
+        share = new_share;
         if change < 1e-6 {
+            break;
+        }
+    }
+    (m, iterations)
+}
+
+/// A training session: the candidate pairs a rule brings together, and the fields
+/// that rule uses.
+pub(crate) struct Session {
+    pub patterns: Vec<(u64, f64)>,
+    pub excluded: Vec<bool>,
+}
+
+/// Fits m by EM sessions (each field's m is the mean of the sessions that estimate
+/// it; a field no session estimates keeps its prior), then the prior P(match) over
+/// all candidates with m and u fixed; `total_pairs` is the number of pairs the prior
+/// refers to (a pair blocking never brought together is taken as a non-match).
+pub(crate) fn fit(
+    ds: &Dataset,
+    u: Vec<Vec<f64>>,
+    sessions: &[Session],
+    all: &HashMap<u64, u64>,
+    total_pairs: f64,
+    max_iterations: usize,
+) -> Model {
+    let nf = ds.cols.len();
+    let start: Vec<Vec<f64>> = (0..nf).map(|f| m_prior(ds.kinds[f]).to_vec()).collect();
+    let mut sums: Vec<Vec<f64>> = start.iter().map(|v| vec![0.0; v.len()]).collect();
+    let mut estimated = vec![0usize; nf];
+    let mut iterations = 0;
+    for s in sessions {
+        let (m, it) = em_session(
+            &ds.kinds,
+            &u,
+            &start,
+            &s.patterns,
+            &s.excluded,
+            max_iterations,
+        );
+        iterations += it;
+        for f in 0..nf {
+            if !s.excluded[f] {
+                estimated[f] += 1;
+                for (acc, v) in sums[f].iter_mut().zip(&m[f]) {
+                    *acc += v;
+                }
+            }
+        }
+    }
+    let m: Vec<Vec<f64>> = (0..nf)
+        .map(|f| {
+            if estimated[f] == 0 {
+                start[f].clone()
+            } else {
+                sums[f].iter().map(|x| x / estimated[f] as f64).collect()
+            }
+        })
+        .collect();
+    // The prior: the expected number of matches among the candidates, by fixed point.
+    let groups: Vec<u8> = ds.kinds.iter().map(|k| group(*k)).collect();
+    let table: Vec<Vec<f64>> = (0..nf)
+        .map(|f| {
+            (0..m[f].len())
+                .map(|l| (m[f][l] / u[f][l]).log2())
+                .collect()
+        })
+        .collect();
+    let mut sorted: Vec<(u64, u64)> = all.iter().map(|(p, c)| (*p, *c)).collect();
+    sorted.sort_unstable();
+    let base: Vec<(f64, f64)> = sorted
+        .iter()
+        .map(|(p, c)| {
+            let ws: Vec<Option<f64>> = (0..nf)
+                .map(|f| level_of(*p, f).map(|l| table[f][l]))
+                .collect();
+            (combine(&ws, &groups), *c as f64)
+        })
+        .collect();
+    let mut prior = (ds.len() as f64 * 0.5 / total_pairs).clamp(1e-15, 0.5);
+    for _ in 0..max_iterations {
+        let pw = (prior / (1.0 - prior)).log2();
+        let expected: f64 = base.iter().map(|(w, c)| probability(pw + w) * c).sum();
+        let new = (expected / total_pairs).clamp(1e-15, 0.5);
+        let done = ((new - prior) / prior).abs() < 1e-6;
+        prior = new;
+        iterations += 1;
+        if done {
             break;
         }
     }
@@ -276,6 +433,7 @@ pub(crate) struct Scorer {
     weights: Vec<Vec<f64>>,
     top_u: Vec<f64>,
     adjust: Vec<bool>,
+    groups: Vec<u8>,
     prior_weight: f64,
 }
 
@@ -293,6 +451,7 @@ impl Scorer {
                 .iter()
                 .map(|f| f.kind.frequency_adjusted())
                 .collect(),
+            groups: model.fields.iter().map(|f| group(f.kind)).collect(),
             prior_weight: model.prior_weight(),
         }
     }
@@ -313,18 +472,25 @@ impl Scorer {
         }
     }
 
-    /// The total match weight of a pair with comparison vector `p`.
-    pub fn weight(&self, ds: &Dataset, p: u64, i: usize, j: usize) -> f64 {
-        let mut w = self.prior_weight;
+    /// Each field's weight for a pair (`None` where a side is missing).
+    fn field_weights(&self, ds: &Dataset, p: u64, i: usize, j: usize) -> [Option<f64>; MAX_FIELDS] {
+        let mut out = [None; MAX_FIELDS];
         for (f, ws) in self.weights.iter().enumerate() {
             if let Some(l) = level_of(p, f) {
-                w += ws[l];
+                let mut w = ws[l];
                 if l == ws.len() - 1 {
-                    w += self.adjustment(ds, f, i, j);
+                    w = (w + self.adjustment(ds, f, i, j)).max(0.0);
                 }
+                out[f] = Some(w);
             }
         }
-        w
+        out
+    }
+
+    /// The total match weight of a pair with comparison vector `p`.
+    pub fn weight(&self, ds: &Dataset, p: u64, i: usize, j: usize) -> f64 {
+        let ws = self.field_weights(ds, p, i, j);
+        self.prior_weight + combine(&ws[..self.weights.len()], &self.groups)
     }
 }
 
@@ -345,6 +511,10 @@ pub struct FieldExplanation {
     pub u: Option<f64>,
     /// log2(m/u), including the frequency adjustment.
     pub weight: f64,
+    /// The field's group (1 household: address, street number, phone; 2 area:
+    /// postcode, town, region; 0 none): within a group only the strongest agreement
+    /// counts.
+    pub group: u8,
     /// The part of the weight due to how rare the shared value is.
     pub frequency_adjustment: f64,
 }
@@ -374,7 +544,7 @@ pub(crate) fn explain(
         if let Some(l) = level {
             weight = fm.weight(l);
             if l == fm.m.len() - 1 {
-                adj = scorer.adjustment(ds, f, i, j);
+                adj = scorer.adjustment(ds, f, i, j).max(-weight);
                 weight += adj;
             }
         }
@@ -387,6 +557,7 @@ pub(crate) fn explain(
             m: level.map(|l| fm.m[l]),
             u: level.map(|l| fm.u[l]),
             weight,
+            group: group(fm.kind),
             frequency_adjustment: adj,
         });
     }
