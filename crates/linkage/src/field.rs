@@ -142,10 +142,6 @@ impl Strs {
         self.bytes.extend_from_slice(&other.bytes);
         self.ends.extend(other.ends.iter().map(|e| e + base));
     }
-
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 4
-    }
 }
 
 /// A prepared column.
@@ -171,24 +167,6 @@ pub(crate) enum Column {
     Phone(Vec<u64>),
     /// Every other kind: a normalised string and its relative frequency.
     Text { norm: Strs, tf: Vec<f32> },
-}
-
-impl Column {
-    pub(crate) fn heap_bytes(&self) -> usize {
-        match self {
-            Column::Name {
-                folded,
-                canon,
-                skel,
-                tf,
-            } => folded.heap_bytes() + canon.heap_bytes() + skel.heap_bytes() + tf.capacity() * 4,
-            Column::Date(v) => v.capacity() * 4,
-            Column::Sex(v) => v.capacity(),
-            Column::Document { norm, core } => norm.heap_bytes() + core.heap_bytes(),
-            Column::Phone(v) => v.capacity() * 8,
-            Column::Text { norm, tf } => norm.heap_bytes() + tf.capacity() * 4,
-        }
-    }
 }
 
 /// Prepares the raw values of one column.

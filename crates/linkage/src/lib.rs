@@ -185,13 +185,6 @@ impl Dataset {
         }
         .max(1.0)
     }
-
-    /// Bytes held by the prepared data, for the benchmark's memory figures.
-    pub fn heap_bytes(&self) -> usize {
-        self.ids.heap_bytes()
-            + self.raw.iter().map(Strs::heap_bytes).sum::<usize>()
-            + self.cols.iter().map(Column::heap_bytes).sum::<usize>()
-    }
 }
 
 fn prepare_all(table: &Table) -> Vec<Column> {
@@ -440,17 +433,20 @@ fn training_sessions(
         .collect()
 }
 
+fn score_with(scorer: &model::Scorer, ds: &Dataset, i: usize, j: usize) -> ScoredPair {
+    let w = scorer.weight(ds, model::pattern(ds, i, j), i, j);
+    ScoredPair {
+        left: i as u32,
+        right: j as u32,
+        weight: w,
+        match_probability: model::probability(w),
+    }
+}
+
 impl Linkage {
     /// Scores any two rows of the data set (whether or not blocking paired them).
     pub fn score(&self, ds: &Dataset, i: usize, j: usize) -> ScoredPair {
-        let scorer = model::Scorer::new(&self.model);
-        let w = scorer.weight(ds, model::pattern(ds, i, j), i, j);
-        ScoredPair {
-            left: i as u32,
-            right: j as u32,
-            weight: w,
-            match_probability: model::probability(w),
-        }
+        score_with(&model::Scorer::new(&self.model), ds, i, j)
     }
 
     /// Field by field, why rows `i` and `j` score what they score.
@@ -481,19 +477,16 @@ impl Linkage {
         }
         let mut groups: Vec<Vec<u32>> = members.into_values().filter(|m| m.len() > 1).collect();
         groups.sort_unstable_by_key(|g| g[0]);
+        let scorer = model::Scorer::new(&self.model);
         let mut out = Vec::new();
-        for g in groups {
-            if g.len() > max_cluster {
-                let set: std::collections::HashSet<u32> = g.iter().copied().collect();
-                out.extend(
-                    direct
-                        .values()
-                        .filter(|p| set.contains(&p.left))
-                        .copied()
-                        .collect::<Vec<_>>(),
-                );
-                continue;
-            }
+        // Clusters too large to list pair by pair contribute their direct matches.
+        out.extend(direct.values().filter(|p| {
+            let c = self.clusters[p.left as usize];
+            groups
+                .binary_search_by_key(&c, |g| g[0])
+                .is_ok_and(|k| groups[k].len() > max_cluster)
+        }));
+        for g in groups.iter().filter(|g| g.len() <= max_cluster) {
             for (x, &a) in g.iter().enumerate() {
                 for &b in &g[x + 1..] {
                     let (i, j) = (a.min(b), a.max(b));
@@ -504,7 +497,7 @@ impl Linkage {
                     }
                     out.push(match direct.get(&(i, j)) {
                         Some(p) => *p,
-                        None => self.score(ds, i as usize, j as usize),
+                        None => score_with(&scorer, ds, i as usize, j as usize),
                     });
                 }
             }

@@ -253,6 +253,14 @@ pub(crate) fn combine(weights: &[Option<f64>], groups: &[u8]) -> f64 {
     total + best[1] + best[2]
 }
 
+/// log2(m/u) for every field and level.
+fn log_bayes_factors(m: &[Vec<f64>], u: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    m.iter()
+        .zip(u)
+        .map(|(mf, uf)| mf.iter().zip(uf).map(|(a, b)| (a / b).log2()).collect())
+        .collect()
+}
+
 /// One EM training session over the pairs that a blocking rule brings together
 /// (`patterns`: comparison vector and count). The rule's own fields agree by
 /// construction, so they are left out and their m is not estimated here.
@@ -273,13 +281,7 @@ fn em_session(
     let mut ws: Vec<Option<f64>> = vec![None; nf];
     for it in 0..max_iterations {
         iterations = it + 1;
-        let table: Vec<Vec<f64>> = (0..nf)
-            .map(|f| {
-                (0..m[f].len())
-                    .map(|l| (m[f][l] / u[f][l]).log2())
-                    .collect()
-            })
-            .collect();
+        let table = log_bayes_factors(&m, u);
         let prior = (share / (1.0 - share)).log2();
         let mut acc: Vec<Vec<f64>> = (0..nf).map(|f| vec![0.0; m[f].len()]).collect();
         let mut acc_total = vec![0.0f64; nf];
@@ -383,13 +385,7 @@ pub(crate) fn fit(
         .collect();
     // The prior: the expected number of matches among the candidates, by fixed point.
     let groups: Vec<u8> = ds.kinds.iter().map(|k| group(*k)).collect();
-    let table: Vec<Vec<f64>> = (0..nf)
-        .map(|f| {
-            (0..m[f].len())
-                .map(|l| (m[f][l] / u[f][l]).log2())
-                .collect()
-        })
-        .collect();
+    let table = log_bayes_factors(&m, &u);
     let mut sorted: Vec<(u64, u64)> = all.iter().map(|(p, c)| (*p, *c)).collect();
     sorted.sort_unstable();
     let base: Vec<(f64, f64)> = sorted

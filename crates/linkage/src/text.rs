@@ -273,6 +273,17 @@ pub fn skeleton(word: &str) -> String {
 
 const MAX_JARO: usize = 64;
 
+/// Winkler's boost of a Jaro similarity for a common prefix of up to four bytes.
+fn winkler(jaro: f32, a: &[u8], b: &[u8]) -> f32 {
+    let prefix = a
+        .iter()
+        .zip(b.iter())
+        .take(4)
+        .take_while(|(x, y)| x == y)
+        .count();
+    jaro + prefix as f32 * 0.1 * (1.0 - jaro)
+}
+
 /// An upper bound of `jaro_winkler(a, b)` from the letters the two share, in one pass
 /// over each string: a letter of the shorter string that the longer lacks can never be
 /// a match. Lets comparisons skip the quadratic Jaro loop for clearly different values.
@@ -297,13 +308,7 @@ pub fn jaro_winkler_bound(a: &[u8], b: &[u8]) -> f32 {
         return 0.0;
     }
     let jaro = (m / la as f32 + m / lb as f32 + 1.0) / 3.0;
-    let prefix = a
-        .iter()
-        .zip(b.iter())
-        .take(4)
-        .take_while(|(x, y)| x == y)
-        .count();
-    jaro + prefix as f32 * 0.1 * (1.0 - jaro)
+    winkler(jaro, a, b)
 }
 
 /// Jaro–Winkler similarity of two byte strings, in [0, 1] (strings longer than 64 bytes
@@ -353,13 +358,7 @@ pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f32 {
     }
     let m = matches as f32;
     let jaro = (m / la as f32 + m / lb as f32 + (m - (transpositions / 2) as f32) / m) / 3.0;
-    let prefix = a
-        .iter()
-        .zip(b.iter())
-        .take(4)
-        .take_while(|(x, y)| x == y)
-        .count();
-    jaro + prefix as f32 * 0.1 * (1.0 - jaro)
+    winkler(jaro, a, b)
 }
 
 /// The optimal-string-alignment distance (edits, with adjacent transpositions counting
