@@ -26,6 +26,19 @@ pub enum LinkCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Deduplicate Itinera's own registry: fit the model lookups use, report the
+    /// clusters and the uncertain pairs; with --apply, link the sure pairs and queue the
+    /// uncertain ones for review (one transaction, audited).
+    Registry {
+        #[command(flatten)]
+        db: crate::DbArg,
+        /// Link and queue, not only report.
+        #[arg(long)]
+        apply: bool,
+        /// Where to write the report (JSON): clusters, sizes, pairs to link, uncertain pairs.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Write a synthetic registry with known duplicates (for the benchmark).
     Synth {
         #[arg(long, default_value_t = 1_000_000)]
@@ -65,6 +78,9 @@ pub struct Common {
 
 pub fn run(cmd: LinkCommand) -> Result<()> {
     match cmd {
+        LinkCommand::Registry { .. } => {
+            bail!("`link registry` runs on the database and is dispatched by main")
+        }
         LinkCommand::Synth { rows, seed, out } => {
             let file =
                 File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;

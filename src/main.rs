@@ -28,7 +28,7 @@ struct Cli {
 }
 
 #[derive(Args, Clone)]
-struct DbArg {
+pub(crate) struct DbArg {
     /// sqlite://PATH (default) or postgres://USER@HOST/DB
     #[arg(
         long = "db",
@@ -411,6 +411,37 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::Link {
+            command: link::LinkCommand::Registry { db, apply, report },
+        } => {
+            let services = open(&db).await?;
+            let ctx = Ctx::cli(services.now());
+            let r = services
+                .dedupe_registry(&ctx, apply)
+                .await
+                .map_err(anyerr)?;
+            if let Some(path) = report {
+                let tmp = path.with_extension("tmp");
+                std::fs::write(&tmp, serde_json::to_vec_pretty(&r)?)
+                    .with_context(|| format!("writing {}", tmp.display()))?;
+                std::fs::rename(&tmp, &path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!(
+                "{}",
+                serde_json::json!({
+                    "records": r.records,
+                    "persons_before": r.persons_before,
+                    "clusters": r.clusters.len(),
+                    "to_link": r.to_link.len(),
+                    "uncertain": r.uncertain.len(),
+                    "applied": r.applied,
+                    "merges": r.merges,
+                    "queued": r.queued,
+                })
+            );
+            Ok(())
+        }
         Command::Link { command } => link::run(command),
     }
 }

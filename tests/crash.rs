@@ -136,8 +136,11 @@ async fn acknowledged_writes_survive_sigkill() {
             writers.push(tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
                     let n = counter.fetch_add(1, Ordering::Relaxed);
+                    // A different birth date each: these are different people.
+                    let birth = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default()
+                        + chrono::Duration::days(i64::from(n) * 7_919 % 25_000);
                     let body = serde_json::json!({
-                        "given_name": "Crash", "surname1": "Prueba", "sex": "male", "birth_date": "1990-01-01",
+                        "given_name": "Crash", "surname1": "Prueba", "sex": "male", "birth_date": birth.to_string(),
                         "labour_status": "unemployed", "documents": [{"kind": "dni", "number": format!("{n:08}{}", dni_letter(n))}],
                     });
                     match client.post(format!("http://127.0.0.1:{port}/api/v1/participants")).bearer_auth(&token).json(&body).send().await {

@@ -61,14 +61,12 @@ async fn a_failed_write_leaves_no_audit_row_and_no_data() {
         .map(Vec::len);
     app.register(SOCIAL_BADAJOZ, &person("Elena", "Soto", "", 20_000_002))
         .await;
-    // The same document again: refused, and neither a participant nor an audit row stays.
-    let r = app
-        .post(
-            SOCIAL_BADAJOZ,
-            "/participants",
-            &person("Elena", "Soto", "", 20_000_002),
-        )
-        .await;
+    // The same document for someone else of the same organisation: refused, and
+    // neither a participant nor an audit row stays.
+    let mut other = person("Marta", "Gil", "", 20_000_002);
+    other["birth_date"] = json!("1991-02-03");
+    other["phone"] = json!("+34 699 000 111");
+    let r = app.post(SOCIAL_BADAJOZ, "/participants", &other).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let after = app
         .get(AUDITOR, "/audit-entries?action=participant.create")

@@ -311,17 +311,24 @@ pub fn dni(n: u32) -> String {
 }
 
 /// A participant's JSON as a professional would send it.
+/// A test person. Different numbers give different persons to the master index: the
+/// birth date and the phone follow the number, scattered (two test people with the same
+/// name, birthday and phone, or one digit apart, would rightly look like one).
 pub fn person(given: &str, surname1: &str, surname2: &str, dni_number: u32) -> Value {
+    let n = u64::from(dni_number);
+    let birth = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default()
+        + chrono::Duration::days((n * 7_919 % 18_000) as i64);
+    let phone = n * 104_729 % 100_000_000;
     json!({
         "given_name": given,
         "surname1": surname1,
         "surname2": surname2,
         "sex": "female",
-        "birth_date": "1984-05-17",
+        "birth_date": birth.to_string(),
         "nationality": "ES",
         "labour_status": "unemployed",
         "labour_status_since": "2025-09-01",
-        "phone": "+34 600 123 456",
+        "phone": format!("+34 6{phone:08}"),
         "documents": [{"kind": "dni", "number": dni(dni_number)}],
     })
 }

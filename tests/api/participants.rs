@@ -18,7 +18,7 @@ async fn register_read_and_edit_a_participant() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["participant"]["given_name"], "María José");
     assert_eq!(r.body["participant"]["documents"][0]["number"], "12345678Z");
-    assert_eq!(r.body["participant"]["phone"], "+34600123456");
+    assert_eq!(r.body["participant"]["phone"], "+34650511262");
     assert_eq!(r.body["basis"], "registered");
     let version = r.body["participant"]["version"].as_i64().unwrap_or(0);
 
@@ -95,10 +95,21 @@ async fn nie_and_codice_fiscale_are_checked_and_passports_are_not() {
 }
 
 #[tokio::test]
-async fn the_same_document_cannot_be_registered_twice() {
+async fn a_document_belongs_to_one_person_of_an_organisation() {
     let app = spawn_app().await;
     app.register(SOCIAL_BADAJOZ, &person("Rocío", "Mogollón", "", 44_444_444))
         .await;
+    // Someone else typed with the same number in the same organisation: refused.
+    let mut other = person("Lucía", "Barrena", "", 44_444_444);
+    other["birth_date"] = json!("1999-09-09");
+    other["phone"] = json!("+34 699 111 222");
+    let r = app.post(SOCIAL_BADAJOZ, "/participants", &other).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:participant.document.exists"
+    );
+    // The same person registered by another organisation is linked, not refused.
     let r = app
         .post(
             SOCIAL_MERIDA,
@@ -106,11 +117,8 @@ async fn the_same_document_cannot_be_registered_twice() {
             &person("Rocio", "Mogollon", "", 44_444_444),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(
-        r.body["type"],
-        "urn:itinera:problem:participant.document.exists"
-    );
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["outcome"], "linked");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ pub mod contact;
 pub mod documents;
 pub mod error;
 pub mod itinerary;
+pub mod linkage;
 pub mod org;
 pub mod participant;
 pub mod text;

@@ -19,6 +19,7 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod field;
+pub mod lookup;
 pub mod model;
 pub mod text;
 
@@ -29,6 +30,7 @@ use serde::Serialize;
 
 pub use block::RuleStats;
 pub use field::{Kind, Strs, UnknownKind};
+pub use lookup::Lookup;
 pub use model::{Explanation, FieldExplanation, FieldModel, Model};
 
 use field::Column;
@@ -49,6 +51,8 @@ pub enum LinkError {
     SchemaMismatch,
     #[error("no blocking rule can be built from these fields; map a document, a birth date, names or a postcode")]
     NoBlockingRule,
+    #[error("the stored linkage model cannot be used: {0}")]
+    BadModel(String),
 }
 
 /// Raw rows as they come from a source: an id and one value per field.
@@ -455,7 +459,7 @@ impl Linkage {
             ds.raw.iter().map(|c| c.str(i).to_string()).collect(),
             ds.raw.iter().map(|c| c.str(j).to_string()).collect(),
         ];
-        model::explain(ds, &self.model, &raw, i, j)
+        model::explain(ds, &self.model, &raw, i, j, true)
     }
 
     /// The pairs judged the same person: within each cluster of at most `max_cluster`

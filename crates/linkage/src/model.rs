@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::compare::{compare, level_codes, level_count, m_prior};
 use crate::field::{Column, Kind};
@@ -20,10 +20,12 @@ use crate::Dataset;
 pub(crate) const NULL: u64 = 0xF;
 pub const MAX_FIELDS: usize = 16;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FieldModel {
     pub name: String,
     pub kind: Kind,
+    /// The level codes, worst first (not read back: they follow from the kind).
+    #[serde(skip_deserializing)]
     pub levels: Vec<&'static str>,
     pub m: Vec<f64>,
     pub u: Vec<f64>,
@@ -42,7 +44,7 @@ impl FieldModel {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
     pub fields: Vec<FieldModel>,
     /// P(two records drawn at random are the same person).
@@ -53,6 +55,50 @@ pub struct Model {
 impl Model {
     pub fn prior_weight(&self) -> f64 {
         (self.prior / (1.0 - self.prior)).log2()
+    }
+
+    /// A model with no data behind it, for looking records up before one has been
+    /// fitted on the registry: cautious priors (near-misses on identifiers and dates
+    /// are commoner by chance than a fitted model would find, and a wholly different
+    /// identity number is strong evidence of two persons), and a prior P(match) for a
+    /// population of `population` records.
+    pub fn from_priors(fields: &[(String, Kind)], population: usize) -> Model {
+        Model {
+            fields: fields
+                .iter()
+                .map(|(name, kind)| {
+                    let (m, u) = lookup_prior(*kind);
+                    FieldModel {
+                        name: name.clone(),
+                        kind: *kind,
+                        levels: level_codes(*kind).to_vec(),
+                        m,
+                        u,
+                    }
+                })
+                .collect(),
+            prior: (1.0 / population.max(1_000) as f64).clamp(1e-15, 0.5),
+            em_iterations: 0,
+        }
+    }
+
+    /// Reads back a model written with `serde_json`, checking that every field has one
+    /// m and one u in (0, 1] per level of its kind.
+    pub fn from_json(json: &str) -> Result<Model, crate::LinkError> {
+        let mut model: Model =
+            serde_json::from_str(json).map_err(|e| crate::LinkError::BadModel(e.to_string()))?;
+        if !(model.prior > 0.0 && model.prior < 1.0) {
+            return Err(crate::LinkError::BadModel("prior".into()));
+        }
+        for f in &mut model.fields {
+            let n = level_count(f.kind);
+            let ok = |v: &[f64]| v.len() == n && v.iter().all(|x| *x > 0.0 && *x <= 1.0);
+            if !ok(&f.m) || !ok(&f.u) {
+                return Err(crate::LinkError::BadModel(f.name.clone()));
+            }
+            f.levels = level_codes(f.kind).to_vec();
+        }
+        Ok(model)
     }
 }
 
@@ -97,6 +143,18 @@ fn u_prior(kind: Kind) -> &'static [f64] {
         Kind::Document | Kind::Phone | Kind::Email => &[0.99998, 0.00001, 0.00001],
         Kind::Postcode | Kind::StreetNumber => &[0.9, 0.05, 0.05],
         Kind::Municipality | Kind::Address | Kind::Text => &[0.9, 0.06, 0.03, 0.01],
+    }
+}
+
+/// m and u of a kind for lookups without a fitted model (see `Model::from_priors`).
+fn lookup_prior(kind: Kind) -> (Vec<f64>, Vec<f64>) {
+    let m = m_prior(kind).to_vec();
+    match kind {
+        Kind::Document => (vec![0.001, 0.149, 0.85], vec![0.99949, 0.0005, 0.00001]),
+        Kind::Phone => (m, vec![0.998, 0.0015, 0.0005]),
+        Kind::Email => (m, vec![0.998, 0.0015, 0.0005]),
+        Kind::BirthDate => (m, vec![0.966, 0.032, 0.001, 0.0009, 0.0001]),
+        _ => (m, u_prior(kind).to_vec()),
     }
 }
 
@@ -452,6 +510,13 @@ impl Scorer {
         }
     }
 
+    /// The same weights without the frequency adjustment: for scoring a few candidates
+    /// fetched for one record, whose value frequencies say nothing about the registry.
+    pub fn without_frequencies(mut self) -> Self {
+        self.adjust.iter_mut().for_each(|a| *a = false);
+        self
+    }
+
     /// The frequency adjustment of field `f` when rows `i` and `j` agree exactly: a rare
     /// shared value weighs more than a common one.
     #[inline]
@@ -530,8 +595,13 @@ pub(crate) fn explain(
     raw: &[Vec<String>; 2],
     i: usize,
     j: usize,
+    frequencies: bool,
 ) -> Explanation {
-    let scorer = Scorer::new(model);
+    let scorer = if frequencies {
+        Scorer::new(model)
+    } else {
+        Scorer::new(model).without_frequencies()
+    };
     let p = pattern(ds, i, j);
     let mut fields = Vec::new();
     for (f, fm) in model.fields.iter().enumerate() {

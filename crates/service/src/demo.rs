@@ -1159,6 +1159,7 @@ impl Rows {
             "participants",
             &[
                 "id",
+                "person_id",
                 "home_organisation_id",
                 "given_name",
                 "surname1",
@@ -1882,6 +1883,7 @@ fn person(
     let disability = rng.gen_bool(0.08);
     let home = city.social.id;
     rows.participants.push(vec![
+        V::Uuid(pid),
         V::Uuid(pid),
         V::Uuid(home),
         V::Text(given.clone()),

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod contacts;
 pub mod demo;
 pub mod itineraries;
+pub mod linkage;
 pub mod participants;
 pub mod worklist;
 

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use itinera_domain::access::{Actor, Basis, Capability};
 use itinera_domain::consent::{check_withdrawal, state_on, ConsentInput};
+use itinera_domain::linkage::Outcome;
 use itinera_domain::participant::{parse_date, ParticipantInput};
 use itinera_domain::{Error, Page, PageRequest};
 use itinera_store::participants::{Participant, Summary};
@@ -21,6 +22,8 @@ pub struct ParticipantView {
     pub cases: Vec<cases::Case>,
     pub consents: Vec<ConsentView>,
     pub viewers: Vec<consents::Viewer>,
+    /// The person this record belongs to in the master index.
+    pub person: crate::linkage::PersonLinks,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,49 +54,91 @@ pub(crate) async fn require_basis(
     .ok_or(Error::NotFound)
 }
 
-async fn check_territory(tx: &mut Tx, id: Option<Uuid>) -> Result<(), Error> {
-    if let Some(t) = id {
-        if admin::territory(tx, t).await?.is_none() {
-            return Err(Error::field("territory_id", "validation.choice"));
-        }
+/// Checks the territory exists; its name (the index compares it as the municipality).
+async fn check_territory(tx: &mut Tx, id: Option<Uuid>) -> Result<Option<String>, Error> {
+    match id {
+        Some(t) => admin::territory(tx, t)
+            .await?
+            .map(|t| Some(t.name))
+            .ok_or_else(|| Error::field("territory_id", "validation.choice")),
+        None => Ok(None),
     }
-    Ok(())
+}
+
+/// A registration's result: the record (new, or the organisation's existing one) and
+/// what the master index did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Registered {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub link: crate::linkage::LookupOutcome,
 }
 
 impl Services {
-    /// Registers a participant for the actor's organisation.
+    /// Registers a participant for the actor's organisation, after looking the person
+    /// up in the master index: the organisation's own record of a sure match is used
+    /// instead (nothing is created); a sure match registered elsewhere is joined to the
+    /// new record's person; doubtful ones go to the review queue.
     pub async fn register_participant(
         &self,
         actor: &Actor,
         ctx: &Ctx,
         input: &ParticipantInput,
-    ) -> Result<Uuid, Error> {
+    ) -> Result<Registered, Error> {
         actor.require(Capability::WritePersonData)?;
         let data = input.validate(ctx.today())?;
         let mut tx = self.store.write().await?;
-        check_territory(&mut tx, data.territory_id).await?;
-        let id = Uuid::now_v7();
-        participants::insert(
+        let territory = check_territory(&mut tx, data.territory_id).await?;
+        let outcome = crate::linkage::lookup(
             &mut tx,
-            id,
             actor.organisation_id,
             &data,
-            actor.user_id,
-            ctx.now,
+            territory.as_deref(),
+            None,
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "participant.create",
-            "participant",
-            Some(id),
-            json!({}),
-        )
-        .await?;
+        let id = match &outcome {
+            Outcome::Existing(c) => c.record,
+            _ => {
+                let id = Uuid::now_v7();
+                participants::insert(
+                    &mut tx,
+                    id,
+                    actor.organisation_id,
+                    &data,
+                    actor.user_id,
+                    ctx.now,
+                )
+                .await?;
+                audit(
+                    &mut tx,
+                    Some(actor),
+                    ctx,
+                    "participant.create",
+                    "participant",
+                    Some(id),
+                    json!({}),
+                )
+                .await?;
+                id
+            }
+        };
+        let link =
+            crate::linkage::apply(&mut tx, Some(actor), ctx, id, &outcome, "register").await?;
+        if let Outcome::Existing(c) = &outcome {
+            audit(
+                &mut tx,
+                Some(actor),
+                ctx,
+                "participant.match_existing",
+                "participant",
+                Some(id),
+                json!({"probability": c.probability}),
+            )
+            .await?;
+        }
         tx.commit().await?;
-        Ok(id)
+        Ok(Registered { id, link })
     }
 
     /// A participant's whole page: record, cases, consents and who may see them.
@@ -118,6 +163,7 @@ impl Services {
             })
             .collect();
         let viewers = consents::viewers(&mut tx, id, ctx.today()).await?;
+        let person = crate::linkage::person_links(&mut tx, actor, ctx, id).await?;
         audit(
             &mut tx,
             Some(actor),
@@ -135,6 +181,7 @@ impl Services {
             cases,
             consents,
             viewers,
+            person,
         })
     }
 

@@ -19,6 +19,8 @@ pub struct WorkList {
     pub actions_due: Vec<Item>,
     pub reviews_due: Vec<Item>,
     pub assessments_missing: Vec<Item>,
+    /// Open pairs in the master index's review queue the actor can decide.
+    pub link_reviews: usize,
     /// Counts per kind, in display order.
     pub counts: Vec<(&'static str, usize)>,
     pub today: chrono::NaiveDate,
@@ -41,10 +43,18 @@ impl Services {
         let actions_due = worklist::actions_due(&mut tx, u, o, kind, today, until).await?;
         let reviews_due = worklist::reviews_due(&mut tx, u, o, kind, today, until).await?;
         let assessments_missing = worklist::assessments_missing(&mut tx, u, o, kind, today).await?;
+        // Pairs of records waiting for someone to say whether they are one person.
+        let link_reviews = if actor.can(Capability::WritePersonData) {
+            itinera_store::linkage::open_count(&mut tx, o, actor.organisation_kind, today).await?
+                as usize
+        } else {
+            0
+        };
         let counts = vec![
             ("actions_due", actions_due.len()),
             ("reviews_due", reviews_due.len()),
             ("assessments_missing", assessments_missing.len()),
+            ("link_reviews", link_reviews),
         ];
         audit(
             &mut tx,
@@ -61,6 +71,7 @@ impl Services {
             actions_due,
             reviews_due,
             assessments_missing,
+            link_reviews,
             counts,
             today,
         })

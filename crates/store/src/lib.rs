@@ -16,6 +16,7 @@ mod group;
 pub use group::GroupStats;
 pub mod contacts;
 pub mod itineraries;
+pub mod linkage;
 pub mod participants;
 pub mod schema;
 pub mod sessions;
@@ -103,7 +104,7 @@ pub fn db_err(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(d) = &e {
         if matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation) {
             return Error::Conflict(match d.constraint() {
-                Some("participant_documents_kind_number") => "participant.document.exists",
+                Some("participant_documents_org_kind_number") => "participant.document.exists",
                 Some("cases_one_live_per_programme") => "case.already_open",
                 Some("users_username") => "user.username.exists",
                 _ => "error.conflict",

@@ -78,8 +78,8 @@ pub async fn insert(
     let skey = surname_key(d);
     let gkey = fold(&d.given_name);
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO participants (id, home_organisation_id, given_name, surname1, surname2, sex, birth_date, nationality, address, postcode, territory_id, phone, email, isced_level, labour_status, labour_status_since, disability, disability_degree, dependants, single_parent, homeless, migrant, minority, rural, surname_key, given_key, version, created_at, created_by, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,1,$27,$28,$27)"
+        "INSERT INTO participants (id, person_id, home_organisation_id, given_name, surname1, surname2, sex, birth_date, nationality, address, postcode, territory_id, phone, email, isced_level, labour_status, labour_status_since, disability, disability_degree, dependants, single_parent, homeless, migrant, minority, rural, surname_key, given_key, version, created_at, created_by, updated_at) \
+         VALUES ($1,$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,1,$27,$28,$27)"
     )
     .bind(id).bind(home_org).bind(&d.given_name).bind(&d.surname1).bind(&d.surname2)
     .bind(d.sex.code()).bind(d.birth_date).bind(&d.nationality).bind(&d.address).bind(&d.postcode)
@@ -125,11 +125,13 @@ async fn replace_documents(
     docs: &[Document],
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    // Refuse a number already held by another person before touching anything.
+    // Refuse a number already held by another record of the same organisation before
+    // touching anything (another organisation's record of the same person is linked
+    // by the index, not refused).
     for d in docs {
         let other: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
-            "SELECT participant_id FROM participant_documents WHERE kind = $1 AND number = $2 AND participant_id <> $3"
-        ).bind(d.kind.code()).bind(&d.number).bind(pid).fetch_optional(c).await.map_err(db_err))?;
+            "SELECT participant_id FROM participant_documents WHERE home_organisation_id = $4 AND kind = $1 AND number = $2 AND participant_id <> $3"
+        ).bind(d.kind.code()).bind(&d.number).bind(pid).bind(home_org).fetch_optional(c).await.map_err(db_err))?;
         if other.is_some() {
             return Err(Error::Conflict("participant.document.exists"));
         }

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "diagnosis_itinerary",
         sql: include_str!("../migrations/0002_diagnosis_itinerary.sql"),
     },
+    Migration {
+        version: 3,
+        name: "linkage",
+        sql: include_str!("../migrations/0003_linkage.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -57,6 +62,10 @@ pub const TABLES: &[&str] = &[
     "itinerary_reviews",
     "contacts",
     "contact_participants",
+    "linkage_settings",
+    "link_reviews",
+    "merges",
+    "merge_members",
 ];
 
 /// The migration's SQL for one engine.

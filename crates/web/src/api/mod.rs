@@ -5,6 +5,7 @@
 
 mod admin;
 mod casework;
+mod linkage;
 mod participants;
 
 use axum::extract::rejection::JsonRejection;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(participants::router())
         .merge(admin::router())
         .merge(casework::router())
+        .merge(linkage::router())
         .layer(axum::middleware::from_fn(render_problems))
 }
 

@@ -1,7 +1,8 @@
 //! `/participants`, `/consents`, `/cases`.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use itinera_domain::consent::ConsentInput;
@@ -77,8 +78,18 @@ async fn create(
     RequestCtx(ctx): RequestCtx,
     ApiJson(input): ApiJson<ParticipantInput>,
 ) -> ApiResult<Response> {
-    let id = s.services.register_participant(&a, &ctx, &input).await?;
-    Ok(created(format!("/api/v1/participants/{id}"), id))
+    let r = s.services.register_participant(&a, &ctx, &input).await?;
+    // The organisation's existing record of the person: nothing was created.
+    let status = if r.link.outcome == "existing" {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut resp = (status, Json(&r)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/participants/{}", r.id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
 }
 
 async fn show(

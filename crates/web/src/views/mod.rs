@@ -9,6 +9,7 @@ mod cases;
 mod contacts;
 mod instruments;
 mod itineraries;
+mod linkage;
 mod participants;
 
 use askama::Template;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(instruments::router())
         .merge(admin::router())
+        .merge(linkage::router())
         .layer(axum::middleware::from_fn(render_errors))
 }
 

@@ -212,7 +212,10 @@ async fn create(
         .register_participant(&session.actor, &ctx, &input)
         .await
     {
-        Ok(id) => Ok(see_other(&format!("/participants/{id}"))),
+        Ok(r) => Ok(see_other(&format!(
+            "/participants/{}?index={}",
+            r.id, r.link.outcome
+        ))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
             Ok(render_invalid(
@@ -222,14 +225,27 @@ async fn create(
     }
 }
 
+#[derive(Deserialize, Default)]
+struct ShowParams {
+    index: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "participants/show.html")]
 struct ShowPage {
     page: PageCtx,
     v: ParticipantView,
+    /// What the master index did, after a registration or an unmerge.
+    notice: Option<&'static str>,
 }
 
 impl ShowPage {
+    fn side(&self, s: &itinera_service::linkage::Side) -> String {
+        super::linkage::side_label(&self.page, s)
+    }
+    fn percent(&self, p: &f64) -> String {
+        super::linkage::percent(*p)
+    }
     fn flags(&self) -> Vec<String> {
         let d = &self.v.participant.data;
         [
@@ -276,10 +292,18 @@ async fn show(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
+    Query(q): Query<ShowParams>,
 ) -> ViewResult {
     let page = PageCtx::new(lang_of(&headers), Some(&session), "participant.title");
     let v = s.services.participant(&session.actor, &ctx, id).await?;
-    Ok(render(&ShowPage { page, v }))
+    let notice = match q.index.as_deref() {
+        Some("linked") => Some("linkage.notice.linked"),
+        Some("review") => Some("linkage.notice.review"),
+        Some("existing") => Some("linkage.notice.existing"),
+        Some("unmerged") => Some("linkage.notice.unmerged"),
+        _ => None,
+    };
+    Ok(render(&ShowPage { page, v, notice }))
 }
 
 async fn edit(

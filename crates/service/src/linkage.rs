@@ -1,0 +1,819 @@
+//! One person, one record: the lookup every new record goes through, the review queue,
+//! merges and unmerges, the deployment's thresholds, and the deduplication of the whole
+//! registry.
+//!
+//! The index looks across organisations (a person registered by the municipality and by
+//! an NGO is one person), but nobody sees more because of it: a record is shown only to
+//! those with a basis for it; of a record they may not see, a reviewer sees how each
+//! field compares (level and weight), never the values.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Datelike;
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::linkage::{decide, Candidate, Outcome, Thresholds};
+use itinera_domain::participant::ParticipantData;
+use itinera_domain::text::fold;
+use itinera_domain::{Error, Page, PageRequest};
+use itinera_linkage::{Explanation, Kind, Lookup, Model, Table};
+use itinera_store::linkage::{self as store, LinkRecord, Merge, Review};
+use itinera_store::{access, Tx};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{audit, Ctx, Services};
+
+/// The fields the index compares, in the order of its tables.
+pub const FIELDS: [(&str, Kind); 10] = [
+    ("given_name", Kind::GivenName),
+    ("surname", Kind::Surname),
+    ("birth_date", Kind::BirthDate),
+    ("sex", Kind::Sex),
+    ("document", Kind::Document),
+    ("postcode", Kind::Postcode),
+    ("municipality", Kind::Municipality),
+    ("address", Kind::Address),
+    ("phone", Kind::Phone),
+    ("email", Kind::Email),
+];
+
+/// When no model has been fitted on the registry, the priors assume a registry of this
+/// many records.
+const PRIOR_POPULATION: usize = 100_000;
+/// Records fetched per kind of candidate (identity number, birth date, names).
+const CANDIDATE_LIMIT: i64 = 200;
+
+fn fields() -> Vec<(String, Kind)> {
+    FIELDS.iter().map(|(n, k)| ((*n).to_string(), *k)).collect()
+}
+
+fn link_err(e: itinera_linkage::LinkError) -> Error {
+    Error::Internal(e.to_string())
+}
+
+fn surname(s1: &str, s2: Option<&str>) -> String {
+    match s2 {
+        Some(s) => format!("{s1} {s}"),
+        None => s1.to_string(),
+    }
+}
+
+fn record_values(r: &LinkRecord) -> Vec<String> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        r.given_name.clone(),
+        surname(&r.surname1, r.surname2.as_deref()),
+        r.birth_date.to_string(),
+        r.sex.clone(),
+        o(&r.document),
+        o(&r.postcode),
+        o(&r.territory_name),
+        o(&r.address),
+        o(&r.phone),
+        o(&r.email),
+    ]
+}
+
+fn data_values(d: &ParticipantData, territory: Option<&str>) -> Vec<String> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        d.given_name.clone(),
+        surname(&d.surname1, d.surname2.as_deref()),
+        d.birth_date.to_string(),
+        d.sex.code().to_string(),
+        d.documents
+            .first()
+            .map(|x| x.number.clone())
+            .unwrap_or_default(),
+        o(&d.postcode),
+        territory.unwrap_or_default().to_string(),
+        o(&d.address),
+        o(&d.phone),
+        o(&d.email),
+    ]
+}
+
+fn push(table: &mut Table, id: &str, values: &[String]) -> Result<(), Error> {
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    table.push(id, &refs).map_err(link_err)
+}
+
+/// The model lookups use: the one fitted on the registry when it fits these fields,
+/// otherwise the priors.
+fn model_of(settings: &store::Settings) -> Model {
+    settings
+        .model
+        .as_deref()
+        .and_then(|j| Model::from_json(j).ok())
+        .filter(|m| {
+            m.fields.len() == FIELDS.len()
+                && m.fields
+                    .iter()
+                    .zip(FIELDS.iter())
+                    .all(|(f, (n, k))| f.name == *n && f.kind == *k)
+        })
+        .unwrap_or_else(|| Model::from_priors(&fields(), PRIOR_POPULATION))
+}
+
+fn thresholds(settings: &store::Settings) -> Thresholds {
+    Thresholds {
+        auto_link: settings.auto_link,
+        review: settings.review,
+    }
+}
+
+/// What a lookup found, for the response.
+#[derive(Debug, Clone, Serialize)]
+pub struct LookupOutcome {
+    /// `new`, `linked`, `review` or `existing`.
+    pub outcome: &'static str,
+    pub probability: Option<f64>,
+    /// Pairs put in the review queue.
+    pub queued: usize,
+}
+
+/// Looks for the person of `data` among the registry's records (every organisation's):
+/// what to do with it. `exclude` is the record itself when it exists already.
+pub(crate) async fn lookup(
+    tx: &mut Tx,
+    org: Uuid,
+    data: &ParticipantData,
+    territory: Option<&str>,
+    exclude: Option<Uuid>,
+) -> Result<Outcome, Error> {
+    let settings = store::settings(tx).await?;
+    let b = data.birth_date;
+    let mut birth_dates = vec![b];
+    if b.day() <= 12 && b.day() != b.month() {
+        if let Some(swapped) = chrono::NaiveDate::from_ymd_opt(b.year(), b.day(), b.month()) {
+            birth_dates.push(swapped);
+        }
+    }
+    let probe = store::Probe {
+        documents: data
+            .documents
+            .iter()
+            .map(|d| itinera_domain::documents::normalise(&d.number))
+            .collect(),
+        birth_dates,
+        given_key: fold(&data.given_name),
+        surnames: std::iter::once(fold(&data.surname1))
+            .chain(data.surname2.as_deref().map(fold))
+            .collect(),
+        exclude,
+    };
+    let cands = store::candidates(tx, &probe, CANDIDATE_LIMIT).await?;
+    if cands.is_empty() {
+        return Ok(Outcome::New(Vec::new()));
+    }
+    let mut table = Table::new(fields()).map_err(link_err)?;
+    push(&mut table, "new", &data_values(data, territory))?;
+    for c in &cands {
+        push(&mut table, &c.id.to_string(), &record_values(c))?;
+    }
+    let found = Lookup::new(model_of(&settings))
+        .score(table)
+        .map_err(link_err)?;
+    let scored: Vec<Candidate> = found
+        .scores
+        .iter()
+        .filter_map(|s| cands.get(s.right as usize - 1).map(|c| (c, s)))
+        .map(|(c, s)| Candidate {
+            record: c.id,
+            person: c.person_id,
+            home_organisation: c.home_organisation_id,
+            probability: s.match_probability,
+        })
+        .collect();
+    let mut excluded = Vec::new();
+    if let Some(x) = exclude {
+        for other in store::different_from(tx, x).await? {
+            if let Some(p) = store::person_of(tx, other).await? {
+                excluded.push(p);
+            }
+        }
+    }
+    Ok(decide(&scored, thresholds(&settings), org, &excluded))
+}
+
+/// Applies a lookup's outcome to `record`, just created: joins it to the person found,
+/// queues the doubtful pairs; each step audited.
+pub(crate) async fn apply(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    ctx: &Ctx,
+    record: Uuid,
+    outcome: &Outcome,
+    source: &str,
+) -> Result<LookupOutcome, Error> {
+    let (link, reviews) = match outcome {
+        Outcome::Existing(c) => {
+            return Ok(LookupOutcome {
+                outcome: outcome.code(),
+                probability: Some(c.probability),
+                queued: 0,
+            })
+        }
+        Outcome::Link(top, r) => (Some(top), r.as_slice()),
+        Outcome::New(r) => (None, r.as_slice()),
+    };
+    if let Some(top) = link {
+        let merge = store::merge(
+            tx,
+            top.person,
+            record,
+            "auto",
+            Some(top.probability),
+            None,
+            actor.map(|a| a.user_id),
+            ctx.now,
+        )
+        .await?;
+        audit(
+            tx,
+            actor,
+            ctx,
+            "participant.link",
+            "participant",
+            Some(record),
+            json!({"merge": merge, "person": top.person, "with": top.record, "probability": top.probability, "source": source}),
+        )
+        .await?;
+    }
+    let mut queued = 0;
+    for c in reviews {
+        if store::queue(tx, record, c.record, c.probability, source, ctx.now).await? {
+            queued += 1;
+            audit(
+                tx,
+                actor,
+                ctx,
+                "linkage.queue",
+                "participant",
+                Some(record),
+                json!({"with": c.record, "probability": c.probability, "source": source}),
+            )
+            .await?;
+        }
+    }
+    Ok(LookupOutcome {
+        outcome: outcome.code(),
+        probability: link.map(|t| t.probability),
+        queued,
+    })
+}
+
+/// One side of a pair as the actor may see it: the record, or only that there is one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    pub visible: bool,
+    pub record: Option<LinkRecord>,
+}
+
+async fn side(tx: &mut Tx, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<Side, Error> {
+    let visible = access::basis(
+        tx,
+        id,
+        actor.organisation_id,
+        actor.organisation_kind,
+        ctx.today(),
+    )
+    .await?
+    .is_some();
+    Ok(Side {
+        visible,
+        record: if visible {
+            store::record(tx, id).await?
+        } else {
+            None
+        },
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewItem {
+    #[serde(flatten)]
+    pub review: Review,
+    pub left: Side,
+    pub right: Side,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewView {
+    #[serde(flatten)]
+    pub item: ReviewItem,
+    /// Scored now, with the current model, on the records as they are now.
+    pub explanation: Explanation,
+    pub thresholds: Thresholds,
+    /// Whether the two records are the same person now (a merge since).
+    pub same_person: bool,
+}
+
+/// A merge as a record's page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergeView {
+    #[serde(flatten)]
+    pub merge: Merge,
+    /// The records the merge moved, as the actor may see them.
+    pub moved: Vec<Side>,
+    pub can_undo: bool,
+}
+
+/// The person a record belongs to: the records of the person the actor may see, and
+/// the merges that made it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonLinks {
+    #[serde(skip)]
+    pub person_id: Uuid,
+    pub records: Vec<LinkRecord>,
+    pub merges: Vec<MergeView>,
+}
+
+/// Inside a read of `record`'s page (already audited by it).
+pub(crate) async fn person_links(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    record: Uuid,
+) -> Result<PersonLinks, Error> {
+    let person_id = store::person_of(tx, record).await?.ok_or(Error::NotFound)?;
+    let records = store::person_records(
+        tx,
+        person_id,
+        actor.organisation_id,
+        actor.organisation_kind,
+        ctx.today(),
+    )
+    .await?;
+    let mut merges = Vec::new();
+    for m in store::merges_of(tx, person_id, record).await? {
+        let mut moved = Vec::new();
+        for id in store::merge_members(tx, m.id).await? {
+            moved.push(side(tx, actor, ctx, id).await?);
+        }
+        let can_undo = m.undone_at.is_none() && actor.can(Capability::WritePersonData);
+        merges.push(MergeView {
+            merge: m,
+            moved,
+            can_undo,
+        });
+    }
+    Ok(PersonLinks {
+        person_id,
+        records,
+        merges,
+    })
+}
+
+/// Blanks the values of the sides the actor may not see.
+fn mask(mut e: Explanation, left: bool, right: bool) -> Explanation {
+    for f in &mut e.fields {
+        if !left {
+            f.left.clear();
+        }
+        if !right {
+            f.right.clear();
+        }
+    }
+    e
+}
+
+impl Services {
+    /// The deployment's thresholds (administrators).
+    pub async fn linkage_settings(&self, actor: &Actor) -> Result<store::Settings, Error> {
+        actor.require(Capability::Administer)?;
+        let mut tx = self.store.read().await?;
+        let s = store::settings(&mut tx).await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    pub async fn set_linkage_thresholds(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        auto_link: &str,
+        review: &str,
+    ) -> Result<Thresholds, Error> {
+        actor.require(Capability::Administer)?;
+        let t = Thresholds::parse(auto_link, review)?;
+        let mut tx = self.store.write().await?;
+        store::set_thresholds(&mut tx, t.auto_link, t.review, actor.user_id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "linkage.settings.update",
+            "linkage_settings",
+            None,
+            json!({"auto_link": t.auto_link, "review": t.review}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// The review queue: pairs with a record the actor may see on at least one side.
+    pub async fn link_reviews(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        open_only: bool,
+        page: PageRequest,
+    ) -> Result<Page<ReviewItem>, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let mut tx = self.store.audited_read().await?;
+        let found = store::reviews_for(
+            &mut tx,
+            actor.organisation_id,
+            actor.organisation_kind,
+            ctx.today(),
+            open_only,
+            page,
+        )
+        .await?;
+        let mut items = Vec::with_capacity(found.items.len());
+        let mut shown = Vec::new();
+        for r in &found.items {
+            let left = side(&mut tx, actor, ctx, r.left_id).await?;
+            let right = side(&mut tx, actor, ctx, r.right_id).await?;
+            shown.extend(left.record.as_ref().map(|x| x.id));
+            shown.extend(right.record.as_ref().map(|x| x.id));
+            items.push(ReviewItem {
+                review: r.clone(),
+                left,
+                right,
+            });
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "linkage.review.list",
+            "participant",
+            None,
+            json!({"results": shown}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Page {
+            items,
+            page: found.page,
+            per_page: found.per_page,
+            has_more: found.has_more,
+        })
+    }
+
+    async fn review_item(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<ReviewItem, Error> {
+        actor.require_person(Capability::WritePersonData)?;
+        let review = store::review(tx, id).await?.ok_or(Error::NotFound)?;
+        let left = side(tx, actor, ctx, review.left_id).await?;
+        let right = side(tx, actor, ctx, review.right_id).await?;
+        if !left.visible && !right.visible {
+            return Err(Error::NotFound);
+        }
+        Ok(ReviewItem {
+            review,
+            left,
+            right,
+        })
+    }
+
+    /// One pair side by side, with the field-by-field explanation.
+    pub async fn link_review(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<ReviewView, Error> {
+        let mut tx = self.store.audited_read().await?;
+        let item = self.review_item(&mut tx, actor, ctx, id).await?;
+        let settings = store::settings(&mut tx).await?;
+        let l = store::record(&mut tx, item.review.left_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let r = store::record(&mut tx, item.review.right_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let mut table = Table::new(fields()).map_err(link_err)?;
+        push(&mut table, "left", &record_values(&l))?;
+        push(&mut table, "right", &record_values(&r))?;
+        let lookup = Lookup::new(model_of(&settings));
+        let found = lookup.score(table).map_err(link_err)?;
+        let explanation = mask(
+            lookup.explain(&found, 1),
+            item.left.visible,
+            item.right.visible,
+        );
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "linkage.review.read",
+            "link_review",
+            Some(id),
+            json!({"left": item.left.record.as_ref().map(|x| x.id), "right": item.right.record.as_ref().map(|x| x.id)}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ReviewView {
+            item,
+            explanation,
+            thresholds: thresholds(&settings),
+            same_person: l.person_id == r.person_id,
+        })
+    }
+
+    /// Decides a pair: the same person (their persons are merged) or different (the
+    /// pair never comes back). Returns the merge, if one was made.
+    pub async fn decide_link_review(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        same: bool,
+    ) -> Result<Option<Uuid>, Error> {
+        let mut tx = self.store.write().await?;
+        let item = self.review_item(&mut tx, actor, ctx, id).await?;
+        let r = &item.review;
+        store::decide(
+            &mut tx,
+            id,
+            if same { "same" } else { "different" },
+            actor.user_id,
+            actor.organisation_id,
+            ctx.now,
+        )
+        .await?;
+        let mut merge = None;
+        if same {
+            let pl = store::person_of(&mut tx, r.left_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let pr = store::person_of(&mut tx, r.right_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            if pl != pr {
+                // The older person (ids are time-ordered) keeps its id.
+                let (keep, absorbed) = (pl.min(pr), pl.max(pr));
+                merge = Some(
+                    store::merge(
+                        &mut tx,
+                        keep,
+                        absorbed,
+                        "review",
+                        Some(r.match_probability),
+                        Some(id),
+                        Some(actor.user_id),
+                        ctx.now,
+                    )
+                    .await?,
+                );
+            }
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "linkage.decide",
+            "link_review",
+            Some(id),
+            json!({"same": same, "left": r.left_id, "right": r.right_id, "merge": merge}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(merge)
+    }
+
+    /// Undoes a merge: the records it moved go back to the person they came from, and
+    /// each of their pairs with the records left behind is remembered as "different", so
+    /// neither a lookup nor the batch joins them again. Returns a record the actor may
+    /// see, to go back to.
+    pub async fn unmerge(&self, actor: &Actor, ctx: &Ctx, merge_id: Uuid) -> Result<Uuid, Error> {
+        actor.require_person(Capability::WritePersonData)?;
+        let mut tx = self.store.write().await?;
+        let m = store::merge_by_id(&mut tx, merge_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let moved = store::merge_members(&mut tx, merge_id).await?;
+        let stayed: Vec<Uuid> = store::person_records_all(&mut tx, m.person_id)
+            .await?
+            .into_iter()
+            .filter(|id| !moved.contains(id))
+            .collect();
+        let mut back_to = None;
+        for id in moved.iter().chain(&stayed) {
+            if side(&mut tx, actor, ctx, *id).await?.visible {
+                back_to = Some(*id);
+                break;
+            }
+        }
+        let back_to = back_to.ok_or(Error::NotFound)?;
+        store::unmerge(&mut tx, merge_id, actor.user_id, ctx.now).await?;
+        for a in &moved {
+            for b in &stayed {
+                store::mark_different(
+                    &mut tx,
+                    *a,
+                    *b,
+                    actor.user_id,
+                    actor.organisation_id,
+                    ctx.now,
+                )
+                .await?;
+            }
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "linkage.unmerge",
+            "merge",
+            Some(merge_id),
+            json!({"moved": moved, "person": m.person_id, "back_to": m.absorbed_person_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(back_to)
+    }
+}
+
+/// What the batch deduplication found (and, with `apply`, did).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryReport {
+    pub records: usize,
+    pub persons_before: usize,
+    pub thresholds: Thresholds,
+    /// Clusters of more than one record at the auto-link threshold.
+    pub clusters: Vec<Vec<Uuid>>,
+    /// How many clusters of each size (size → count), single records included.
+    pub sizes: Vec<(usize, usize)>,
+    /// Pairs at or above the auto-link threshold whose records are different persons now.
+    pub to_link: Vec<ReportPair>,
+    /// Pairs between the thresholds, not yet queued or decided.
+    pub uncertain: Vec<ReportPair>,
+    pub model: Model,
+    pub applied: bool,
+    pub merges: usize,
+    pub queued: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportPair {
+    pub left: Uuid,
+    pub right: Uuid,
+    pub match_probability: f64,
+}
+
+impl Services {
+    /// Deduplicates the whole registry (the command line, before go-live or
+    /// periodically): scores every candidate pair with a model fitted on the registry,
+    /// stores that model for lookups, and reports the clusters and the uncertain pairs.
+    /// With `apply`, in one transaction, links the sure pairs (merges of kind
+    /// `registry`) and queues the uncertain ones; pairs decided before are left alone.
+    pub async fn dedupe_registry(&self, ctx: &Ctx, apply: bool) -> Result<RegistryReport, Error> {
+        let mut tx = self.store.read().await?;
+        let records = store::all_records(&mut tx).await?;
+        let settings = store::settings(&mut tx).await?;
+        let decided: HashSet<(Uuid, Uuid)> = store::all_pairs(&mut tx).await?.into_iter().collect();
+        tx.commit().await?;
+        let t = thresholds(&settings);
+        let mut table = Table::new(fields()).map_err(link_err)?;
+        for r in &records {
+            push(&mut table, &r.id.to_string(), &record_values(r))?;
+        }
+        let ds = itinera_linkage::Dataset::dedupe(table);
+        let opts = itinera_linkage::Options {
+            threshold: t.auto_link,
+            keep_above: t.review,
+            ..Default::default()
+        };
+        let run = if records.len() < 2 {
+            None
+        } else {
+            Some(itinera_linkage::run(&ds, &opts).map_err(link_err)?)
+        };
+        let model = run
+            .as_ref()
+            .map(|l| l.model.clone())
+            .unwrap_or_else(|| Model::from_priors(&fields(), PRIOR_POPULATION));
+        let mut members: HashMap<u32, Vec<Uuid>> = HashMap::new();
+        if let Some(l) = &run {
+            for (row, c) in l.clusters.iter().enumerate() {
+                members.entry(*c).or_default().push(records[row].id);
+            }
+        }
+        let mut sizes: HashMap<usize, usize> = HashMap::new();
+        for m in members.values() {
+            *sizes.entry(m.len()).or_insert(0) += 1;
+        }
+        let mut sizes: Vec<(usize, usize)> = sizes.into_iter().collect();
+        sizes.sort_unstable();
+        let mut clusters: Vec<Vec<Uuid>> = members.into_values().filter(|m| m.len() > 1).collect();
+        clusters.iter_mut().for_each(|c| c.sort_unstable());
+        clusters.sort_unstable();
+        let persons_before = records
+            .iter()
+            .map(|r| r.person_id)
+            .collect::<HashSet<_>>()
+            .len();
+        let (mut to_link, mut uncertain) = (Vec::new(), Vec::new());
+        for p in run.iter().flat_map(|l| l.pairs.iter()) {
+            let (a, b) = (&records[p.left as usize], &records[p.right as usize]);
+            if a.person_id == b.person_id || decided.contains(&(a.id.min(b.id), a.id.max(b.id))) {
+                continue;
+            }
+            let pair = ReportPair {
+                left: a.id.min(b.id),
+                right: a.id.max(b.id),
+                match_probability: p.match_probability,
+            };
+            if p.match_probability >= t.auto_link {
+                to_link.push(pair);
+            } else {
+                uncertain.push(pair);
+            }
+        }
+        let (mut merges, mut queued) = (0, 0);
+        let mut tx = self.store.write().await?;
+        store::set_model(
+            &mut tx,
+            &serde_json::to_string(&model).map_err(|e| Error::Internal(e.to_string()))?,
+            ctx.now,
+        )
+        .await?;
+        if apply {
+            for p in &to_link {
+                let pl = store::person_of(&mut tx, p.left)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                let pr = store::person_of(&mut tx, p.right)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                if pl == pr {
+                    continue;
+                }
+                let (keep, absorbed) = (pl.min(pr), pl.max(pr));
+                let m = store::merge(
+                    &mut tx,
+                    keep,
+                    absorbed,
+                    "registry",
+                    Some(p.match_probability),
+                    None,
+                    None,
+                    ctx.now,
+                )
+                .await?;
+                merges += 1;
+                audit(&mut tx, None, ctx, "participant.link", "participant", Some(p.right),
+                    json!({"merge": m, "person": keep, "with": p.left, "probability": p.match_probability, "source": "registry"})).await?;
+            }
+            for p in &uncertain {
+                if store::queue(
+                    &mut tx,
+                    p.left,
+                    p.right,
+                    p.match_probability,
+                    "registry",
+                    ctx.now,
+                )
+                .await?
+                {
+                    queued += 1;
+                }
+            }
+        }
+        audit(
+            &mut tx,
+            None,
+            ctx,
+            "linkage.registry",
+            "linkage_settings",
+            None,
+            json!({"records": records.len(), "to_link": to_link.len(), "uncertain": uncertain.len(), "applied": apply, "merges": merges, "queued": queued}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RegistryReport {
+            records: records.len(),
+            persons_before,
+            thresholds: t,
+            clusters,
+            sizes,
+            to_link,
+            uncertain,
+            model,
+            applied: apply,
+            merges,
+            queued,
+        })
+    }
+}

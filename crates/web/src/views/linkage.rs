@@ -1,0 +1,286 @@
+//! The master participant index in the browser: the review queue, one pair side by side
+//! with its explanation, the decision, undoing a merge, and the administrators'
+//! thresholds.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use itinera_domain::access::Capability;
+use itinera_domain::{Page, PageRequest};
+use itinera_i18n::Lang;
+use itinera_service::auth::SessionInfo;
+use itinera_service::linkage::{ReviewItem, ReviewView, Side};
+use itinera_store::linkage::Settings;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
+    ViewResult,
+};
+use crate::http::{lang_of, RequestCtx};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/links", get(queue))
+        .route("/links/{id}", get(show))
+        .route("/links/{id}/decision", post(decide))
+        .route("/merges/{id}/undo", post(undo))
+        .route("/admin/linkage", get(settings).post(save_settings))
+}
+
+/// A probability as a percentage with one decimal.
+pub fn percent(p: f64) -> String {
+    format!("{:.1} %", p * 100.0)
+}
+
+/// "Name Surname Surname · dd/mm/yyyy · Organisation", or that the actor may not see it.
+pub fn side_label(page: &PageCtx, s: &Side) -> String {
+    match &s.record {
+        Some(r) => format!(
+            "{} {}{} · {} · {}",
+            r.given_name,
+            r.surname1,
+            r.surname2
+                .as_deref()
+                .map(|x| format!(" {x}"))
+                .unwrap_or_default(),
+            page.date(&r.birth_date),
+            r.home_organisation_name
+        ),
+        None => page.t("linkage.hidden_record").to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct QueueParams {
+    page: Option<u32>,
+    #[serde(default)]
+    all: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "links/queue.html")]
+struct QueuePage {
+    page: PageCtx,
+    reviews: Page<ReviewItem>,
+    all: bool,
+}
+
+impl QueuePage {
+    fn label(&self, s: &Side) -> String {
+        side_label(&self.page, s)
+    }
+    fn percent(&self, p: &f64) -> String {
+        percent(*p)
+    }
+    fn more(&self, page: u32) -> String {
+        format!("/links?page={page}{}", if self.all { "&all=1" } else { "" })
+    }
+}
+
+async fn queue(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Query(q): Query<QueueParams>,
+) -> ViewResult {
+    let all = q.all.is_some();
+    let reviews = s
+        .services
+        .link_reviews(&session.actor, &ctx, !all, PageRequest::new(q.page, None))
+        .await?;
+    Ok(render(&QueuePage {
+        page: PageCtx::new(lang_of(&headers), Some(&session), "linkage.queue"),
+        reviews,
+        all,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "links/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    v: ReviewView,
+    error: Option<&'static str>,
+}
+
+impl ShowPage {
+    fn label(&self, s: &Side) -> String {
+        side_label(&self.page, s)
+    }
+    fn percent(&self, p: &f64) -> String {
+        percent(*p)
+    }
+    fn weight(&self, w: &f64) -> String {
+        format!("{w:+.1}")
+    }
+    fn level(&self, l: &Option<&'static str>) -> String {
+        match l {
+            Some(code) => self.page.code("link_level", code),
+            None => self.page.t("linkage.level.missing").to_string(),
+        }
+    }
+    fn field(&self, name: &str) -> String {
+        self.page.code("link_field", name)
+    }
+}
+
+async fn show_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &itinera_service::Ctx,
+    id: Uuid,
+    error: Option<&'static str>,
+) -> Result<ShowPage, ViewError> {
+    Ok(ShowPage {
+        page: PageCtx::new(lang, Some(session), "linkage.review"),
+        v: s.services.link_review(&session.actor, ctx, id).await?,
+        error,
+    })
+}
+
+async fn show(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    Ok(render(
+        &show_page(&s, lang_of(&headers), &session, &ctx, id, None).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct DecisionInput {
+    #[serde(default)]
+    decision: String,
+}
+
+async fn decide(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<DecisionInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let same = match input.decision.as_str() {
+        "same" => true,
+        "different" => false,
+        _ => {
+            return Ok(render_invalid(
+                &show_page(
+                    &s,
+                    lang,
+                    &session,
+                    &ctx,
+                    id,
+                    Some("linkage.decision.required"),
+                )
+                .await?,
+            ))
+        }
+    };
+    match s
+        .services
+        .decide_link_review(&session.actor, &ctx, id, same)
+        .await
+    {
+        Ok(_) => Ok(see_other("/links")),
+        Err(itinera_domain::Error::Conflict(k)) => Ok(render_invalid(
+            &show_page(&s, lang, &session, &ctx, id, Some(k)).await?,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn undo(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    let back = s.services.unmerge(&session.actor, &ctx, id).await?;
+    Ok(see_other(&format!("/participants/{back}?index=unmerged")))
+}
+
+#[derive(Deserialize, Default)]
+struct ThresholdsInput {
+    #[serde(default)]
+    auto_link: String,
+    #[serde(default)]
+    review: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/linkage.html")]
+struct SettingsPage {
+    page: PageCtx,
+    settings: Settings,
+    input: ThresholdsInput,
+    errors: FormErrors,
+}
+
+async fn settings_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    input: Option<ThresholdsInput>,
+    errors: FormErrors,
+) -> Result<SettingsPage, ViewError> {
+    let settings = s.services.linkage_settings(&session.actor).await?;
+    let input = input.unwrap_or_else(|| ThresholdsInput {
+        auto_link: settings.auto_link.to_string(),
+        review: settings.review.to_string(),
+    });
+    Ok(SettingsPage {
+        page: PageCtx::new(lang, Some(session), "admin.linkage"),
+        settings,
+        input,
+        errors,
+    })
+}
+
+async fn settings(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
+    session.actor.require(Capability::Administer)?;
+    let lang = lang_of(&headers);
+    Ok(render(
+        &settings_page(&s, lang, &session, None, FormErrors::none(lang)).await?,
+    ))
+}
+
+async fn save_settings(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(input): CsrfForm<ThresholdsInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .set_linkage_thresholds(&session.actor, &ctx, &input.auto_link, &input.review)
+        .await
+    {
+        Ok(_) => Ok(see_other("/admin/linkage")),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &settings_page(&s, lang, &session, Some(input), errors).await?,
+            ))
+        }
+    }
+}

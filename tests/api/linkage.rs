@@ -1,0 +1,472 @@
+//! The master participant index: lookups on registration, the review queue, merges and
+//! unmerges, the thresholds, the batch deduplication — through the API, on both engines.
+
+use itinera_service::Ctx;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn with(mut p: Value, changes: &[(&str, Value)]) -> Value {
+    for (k, v) in changes {
+        p[*k] = v.clone();
+    }
+    p
+}
+
+#[tokio::test]
+async fn one_person_registered_by_two_organisations_is_linked_without_sharing_their_records() {
+    let app = spawn_app().await;
+    let a = with(
+        person("María José", "García", "Pérez", 51_000_001),
+        &[("birth_date", json!("1985-03-07"))],
+    );
+    let id_a = app.register(SOCIAL_BADAJOZ, &a).await;
+    // Mérida types her differently: abbreviation, surnames swapped, another phone.
+    let b = with(
+        person("M.ª José", "Pérez", "García", 51_000_001),
+        &[
+            ("birth_date", json!("07/03/1985")),
+            ("phone", json!("+34 611 222 333")),
+        ],
+    );
+    let r = app.post(SOCIAL_MERIDA, "/participants", &b).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["outcome"], "linked");
+    assert!(r.body["probability"].as_f64().unwrap() >= 0.9);
+    let id_b = r.body["id"].as_str().unwrap().to_string();
+    assert_ne!(id_a, id_b);
+
+    // Each organisation still sees only its own record.
+    assert_eq!(
+        app.get(SOCIAL_MERIDA, &format!("/participants/{id_a}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .get(SOCIAL_MERIDA, &format!("/participants/{id_b}"))
+        .await;
+    assert_eq!(r.body["person"]["records"].as_array().unwrap().len(), 1);
+    let merges = r.body["person"]["merges"].as_array().unwrap().clone();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0]["kind"], "auto");
+    assert_eq!(merges[0]["moved"][0]["visible"], true);
+    let merge_id = merges[0]["id"].as_str().unwrap().to_string();
+    // Badajoz sees that its record was linked, never Mérida's record or its id.
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{id_a}"))
+        .await;
+    let m = &r.body["person"]["merges"][0];
+    assert_eq!(m["moved"][0]["visible"], false);
+    assert!(m["moved"][0]["record"].is_null());
+    assert!(!r.body.to_string().contains(&id_b));
+
+    // Badajoz registering her again gets its own record back; nothing is created.
+    let again = with(
+        person("Maria Jose", "Garcia", "Perez", 51_000_001),
+        &[("birth_date", json!("1985-03-07"))],
+    );
+    let r = app.post(SOCIAL_BADAJOZ, "/participants", &again).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["outcome"], "existing");
+    assert_eq!(r.body["id"], id_a.as_str());
+    assert_eq!(
+        r.headers["location"].to_str().unwrap(),
+        format!("/api/v1/participants/{id_a}")
+    );
+
+    // A wrong link can be undone by those who see one of its records, once.
+    let r = app
+        .post(NGO_BADAJOZ, &format!("/merges/{merge_id}/undo"), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .post(
+            SOCIAL_MERIDA,
+            &format!("/merges/{merge_id}/undo"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["participant_id"], id_b.as_str());
+    let r = app
+        .post(
+            SOCIAL_MERIDA,
+            &format!("/merges/{merge_id}/undo"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["type"], "urn:itinera:problem:linkage.merge.undone");
+    let r = app
+        .get(SOCIAL_MERIDA, &format!("/participants/{id_b}"))
+        .await;
+    assert!(!r.body["person"]["merges"][0]["undone_at"].is_null());
+
+    // Every step is in the audit log.
+    let r = app
+        .get(AUDITOR, &format!("/audit-entries?entity_id={id_b}"))
+        .await;
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"participant.link"), "{actions:?}");
+    let r = app
+        .get(AUDITOR, &format!("/audit-entries?entity_id={merge_id}"))
+        .await;
+    assert_eq!(r.body["items"][0]["action"], "linkage.unmerge");
+}
+
+#[tokio::test]
+async fn a_doubtful_match_waits_for_a_person_and_the_decision_is_remembered() {
+    let app = spawn_app().await;
+    let a = with(
+        person("Francisco", "Ruiz", "Gómez", 52_000_001),
+        &[("birth_date", json!("1980-03-07"))],
+    );
+    let id_a = app.register(SOCIAL_BADAJOZ, &a).await;
+    // One surname, day and month swapped, no document, no phone.
+    let b = with(
+        person("Francisco", "Ruiz", "", 0),
+        &[
+            ("birth_date", json!("1980-07-03")),
+            ("documents", json!([])),
+            ("phone", json!("")),
+        ],
+    );
+    let r = app.post(SOCIAL_BADAJOZ, "/participants", &b).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["outcome"], "review", "{:?}", r.body);
+    assert_eq!(r.body["queued"], 1);
+    let id_b = r.body["id"].as_str().unwrap().to_string();
+
+    // The queue: in the work list, and listed for Badajoz, not for an NGO that sees
+    // neither record.
+    let r = app.get(SOCIAL_BADAJOZ, "/tasks").await;
+    let counts = r.body["counts"].as_array().unwrap();
+    assert!(
+        counts.iter().any(|c| c[0] == "link_reviews" && c[1] == 1),
+        "{counts:?}"
+    );
+    let r = app.get(SOCIAL_BADAJOZ, "/link-reviews").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let items = r.body["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["left"]["visible"], true);
+    assert_eq!(items[0]["right"]["visible"], true);
+    let review = items[0]["id"].as_str().unwrap().to_string();
+    let r = app.get(NGO_BADAJOZ, "/link-reviews").await;
+    assert!(r.body["items"].as_array().unwrap().is_empty());
+    let r = app
+        .get(NGO_BADAJOZ, &format!("/link-reviews/{review}"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Side by side with the explanation: each field's level and weight, and the total.
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/link-reviews/{review}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let fields = r.body["explanation"]["fields"].as_array().unwrap();
+    let level = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f["field"] == name)
+            .map(|f| f["level"].clone())
+            .unwrap()
+    };
+    assert_eq!(level("birth_date"), "day_month_swapped");
+    assert_eq!(level("given_name"), "exact");
+    assert_eq!(level("surname"), "variant");
+    assert!(level("document").is_null());
+    let sum: f64 = r.body["explanation"]["prior_weight"].as_f64().unwrap()
+        + fields
+            .iter()
+            .map(|f| f["weight"].as_f64().unwrap())
+            .sum::<f64>();
+    let total = r.body["explanation"]["total_weight"].as_f64().unwrap();
+    assert!((sum - total).abs() < 1e-9, "{sum} vs {total}");
+    let p = r.body["explanation"]["match_probability"].as_f64().unwrap();
+    assert!((0.5..0.9).contains(&p), "{p}");
+
+    // A decision needs an answer; "same" merges the two persons.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/link-reviews/{review}/decision"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "same");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/link-reviews/{review}/decision"),
+            &json!({"same": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let merge = r.body["merge"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/link-reviews/{review}/decision"),
+            &json!({"same": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{id_b}"))
+        .await;
+    let records: Vec<&str> = r.body["person"]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
+    assert_eq!(records, [id_a.as_str(), id_b.as_str()]);
+    assert!(app.get(SOCIAL_BADAJOZ, "/link-reviews").await.body["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // Unmerged, the pair is remembered as two persons: it never comes back.
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("/merges/{merge}/undo"), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/link-reviews/{review}"))
+        .await;
+    assert_eq!(r.body["status"], "different");
+    assert_eq!(r.body["same_person"], false);
+    let report = app
+        .services
+        .dedupe_registry(&Ctx::cli(start_time()), true)
+        .await
+        .unwrap();
+    let pair_back = report
+        .to_link
+        .iter()
+        .chain(&report.uncertain)
+        .any(|p| [p.left.to_string(), p.right.to_string()].contains(&id_a));
+    assert!(!pair_back);
+}
+
+#[tokio::test]
+async fn administrators_set_the_thresholds_with_clear_errors() {
+    let app = spawn_app().await;
+    let r = app.get(ADMIN, "/linkage/settings").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["auto_link"], 0.9);
+    assert_eq!(r.body["review"], 0.5);
+    let r = app
+        .put(
+            ADMIN,
+            "/linkage/settings",
+            &json!({"auto_link": 0.6, "review": 0.8}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "review");
+    assert_eq!(r.body["errors"][0]["code"], "linkage.threshold.order");
+    let r = app
+        .put(
+            ADMIN,
+            "/linkage/settings",
+            &json!({"auto_link": "x", "review": 2}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let codes: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        ["linkage.threshold.number", "linkage.threshold.range"]
+    );
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            "/linkage/settings",
+            &json!({"auto_link": 0.95, "review": 0.6}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .put(
+            ADMIN,
+            "/linkage/settings",
+            &json!({"auto_link": 0.95, "review": "0,6"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(ADMIN, "/linkage/settings").await;
+    assert_eq!(r.body["auto_link"], 0.95);
+    assert_eq!(r.body["review"], 0.6);
+}
+
+/// The records and persons of the registry, in id order.
+async fn persons(app: &TestApp) -> Vec<(uuid::Uuid, uuid::Uuid)> {
+    let mut tx = app.store.read().await.unwrap();
+    let rows: Vec<(uuid::Uuid, uuid::Uuid)> = itinera_store::on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT id, person_id FROM participants ORDER BY id"
+    ).fetch_all(c).await.map_err(itinera_store::db_err))
+    .unwrap();
+    tx.commit().await.unwrap();
+    rows
+}
+
+#[tokio::test]
+async fn the_registry_batch_links_duplicates_and_every_merge_undone_restores_it_exactly() {
+    let app = spawn_app().await;
+    // Registered while the index links nothing (thresholds at 1): duplicates get in.
+    let r = app
+        .put(
+            ADMIN,
+            "/linkage/settings",
+            &json!({"auto_link": 1, "review": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let people = [
+        ("Ana Belén", "Sánchez", "Pardo", "1979-12-01", 53_000_001),
+        ("Youssef", "El Idrissi", "", "1990-06-15", 53_000_002),
+        ("Giuseppe", "Russo", "", "1968-02-29", 53_000_003),
+    ];
+    let mut pairs = Vec::new();
+    for (g, s1, s2, born, n) in people {
+        let p = with(person(g, s1, s2, n), &[("birth_date", json!(born))]);
+        let a = app.register(SOCIAL_BADAJOZ, &p).await;
+        let b = app.register(SOCIAL_MERIDA, &p).await;
+        pairs.push((a, b));
+    }
+    let r = app
+        .put(
+            ADMIN,
+            "/linkage/settings",
+            &json!({"auto_link": 0.9, "review": 0.5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let before = persons(&app).await;
+
+    let ctx = Ctx::cli(start_time());
+    let dry = app.services.dedupe_registry(&ctx, false).await.unwrap();
+    assert!(!dry.applied);
+    assert_eq!(dry.merges, 0);
+    assert_eq!(persons(&app).await, before, "a dry run changes nothing");
+    for (a, b) in &pairs {
+        assert!(
+            dry.to_link.iter().any(|p| {
+                let ids = [p.left.to_string(), p.right.to_string()];
+                ids.contains(a) && ids.contains(b)
+            }),
+            "{a} {b} not found"
+        );
+    }
+    assert!(dry.clusters.len() >= pairs.len());
+    let records: usize = dry.sizes.iter().map(|(size, n)| size * n).sum();
+    assert_eq!(records, dry.records);
+
+    let done = app.services.dedupe_registry(&ctx, true).await.unwrap();
+    assert_eq!(done.merges, dry.to_link.len());
+    let after = persons(&app).await;
+    for (a, b) in &pairs {
+        let pa = after.iter().find(|(id, _)| id.to_string() == *a).unwrap().1;
+        let pb = after.iter().find(|(id, _)| id.to_string() == *b).unwrap().1;
+        assert_eq!(pa, pb);
+    }
+    // A second run finds nothing more to link.
+    let again = app.services.dedupe_registry(&ctx, true).await.unwrap();
+    assert_eq!(again.merges, 0);
+
+    // Undo every merge, latest first: the registry is exactly as before.
+    let mut tx = app.store.read().await.unwrap();
+    let merges: Vec<uuid::Uuid> = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(
+        "SELECT id FROM merges WHERE undone_at IS NULL ORDER BY created_at DESC, id DESC"
+    ).fetch_all(c).await.map_err(itinera_store::db_err))
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(merges.len(), done.merges);
+    for m in merges {
+        let r = app
+            .post(SOCIAL_BADAJOZ, &format!("/merges/{m}/undo"), &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    assert_eq!(persons(&app).await, before);
+}
+
+#[tokio::test]
+async fn random_merges_undone_in_any_allowed_order_restore_every_person() {
+    use rand::{Rng, SeedableRng};
+    let app = spawn_app_with(0).await;
+    let mut ids = Vec::new();
+    for n in 0..8u32 {
+        let p = person(&format!("Persona{n}"), "Distinta", "", 54_000_000 + n * 997);
+        ids.push(app.register(SOCIAL_BADAJOZ, &p).await);
+    }
+    let before = persons(&app).await;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+    for round in 0..5 {
+        // Merge random persons together, then undo every merge, refusing those that a
+        // later merge has moved on until it is undone.
+        let mut made = Vec::new();
+        for _ in 0..rng.gen_range(1..7) {
+            let current = persons(&app).await;
+            let a = current[rng.gen_range(0..current.len())].1;
+            let b = current[rng.gen_range(0..current.len())].1;
+            if a == b {
+                continue;
+            }
+            let mut tx = app.store.write().await.unwrap();
+            let m = itinera_store::linkage::merge(
+                &mut tx,
+                a.min(b),
+                a.max(b),
+                "review",
+                None,
+                None,
+                None,
+                start_time(),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            made.push(m);
+        }
+        // Try them oldest first: a refusal must leave everything as it was.
+        let mut pending = made.clone();
+        while !pending.is_empty() {
+            let mut progressed = false;
+            for m in pending.clone() {
+                let snapshot = persons(&app).await;
+                let r = app
+                    .post(SOCIAL_BADAJOZ, &format!("/merges/{m}/undo"), &json!({}))
+                    .await;
+                match r.status {
+                    StatusCode::OK => {
+                        pending.retain(|x| *x != m);
+                        progressed = true;
+                    }
+                    StatusCode::CONFLICT => {
+                        assert_eq!(r.body["type"], "urn:itinera:problem:linkage.merge.later");
+                        assert_eq!(persons(&app).await, snapshot);
+                    }
+                    s => panic!("round {round}: {s} {:?}", r.body),
+                }
+            }
+            assert!(progressed, "round {round}: no merge could be undone");
+        }
+        assert_eq!(persons(&app).await, before, "round {round}");
+    }
+}
