@@ -470,3 +470,119 @@ async fn random_merges_undone_in_any_allowed_order_restore_every_person() {
         assert_eq!(persons(&app).await, before, "round {round}");
     }
 }
+
+#[tokio::test]
+async fn the_review_queue_and_the_thresholds_work_in_the_browser() {
+    let app = spawn_app().await;
+    let a = with(
+        person("Francisco", "Ruiz", "Gómez", 55_000_001),
+        &[("birth_date", json!("1980-03-07")), ("sex", json!("male"))],
+    );
+    let id_a = app.register(SOCIAL_BADAJOZ, &a).await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let form = [
+        ("given_name", "Francisco"),
+        ("surname1", "Ruiz"),
+        ("sex", "male"),
+        ("birth_date", "15/11/1962"),
+        ("labour_status", "unemployed"),
+    ];
+    // Not a likely match (another date): a new person, no notice.
+    let (status, _, location) = b.post_form("/participants", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.unwrap().ends_with("?index=new"));
+    // Day and month swapped: registered, and the pair goes to the queue.
+    let mut doubtful = form;
+    doubtful[3] = ("birth_date", "1980-07-03");
+    let (status, _, location) = b.post_form("/participants", &doubtful).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    assert!(location.ends_with("?index=review"), "{location}");
+    let (status, html) = b.page(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("la pareja queda en la cola de posibles duplicados"));
+
+    let (status, html) = b.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Posibles duplicados por revisar"));
+    let (status, html) = b.page("/links").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("⟨?⟩"));
+    let review = html
+        .split("href=\"/links/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let (status, html) = b.page(&format!("/links/{review}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("día y mes intercambiados"),
+        "the level is shown"
+    );
+    assert!(html.contains("Comparación dato a dato"));
+    assert!(!html.contains("⟨?⟩"));
+    // No answer: the page again with the message; then "same".
+    let (status, html, _) = b.post_form(&format!("/links/{review}/decision"), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Elija una de las dos respuestas."));
+    let (status, _, location) = b
+        .post_form(
+            &format!("/links/{review}/decision"),
+            &[("decision", "same")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/links"));
+    let (_, html) = b.page(&format!("/participants/{id_a}")).await;
+    assert!(html.contains("Registros de esta misma persona que usted puede ver"));
+    assert!(html.contains("Deshacer la unión"));
+    let merge = html
+        .split("action=\"/merges/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_string();
+    let (status, _, location) = b.post_form(&format!("/merges/{merge}/undo"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = b.page(location.as_deref().unwrap()).await;
+    assert!(html.contains("Se ha deshecho la unión"));
+
+    // The administrators' page, in every language, with field errors kept.
+    let admin = Browser::new(&app.base);
+    admin.login(ADMIN).await;
+    for (lang, word) in [
+        ("es", "Umbral de revisión"),
+        ("ca", "Llindar de revisió"),
+        ("it", "Soglia di verifica"),
+        ("en", "Review threshold"),
+    ] {
+        admin
+            .client
+            .post(format!("{}/language", app.base))
+            .form(&[("lang", lang), ("back", "/admin")])
+            .send()
+            .await
+            .unwrap();
+        let (status, html) = admin.page("/admin/linkage").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(word), "{lang}");
+        assert!(!html.contains("⟨?⟩"), "{lang}");
+    }
+    let (status, html, _) = admin
+        .post_form("/admin/linkage", &[("auto_link", "0,7"), ("review", "0.8")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("value=\"0,7\""), "what was typed is kept");
+    assert!(html.contains("aria-invalid=\"true\""));
+    let (status, _, _) = admin
+        .post_form(
+            "/admin/linkage",
+            &[("auto_link", "0,95"), ("review", "0,6")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = b.page("/admin/linkage").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
