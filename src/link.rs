@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use itinera_linkage::{Dataset, Kind, Linkage, Options, Table};
+use itinera_tabular::text;
 
 #[derive(Subcommand)]
 pub enum LinkCommand {
@@ -138,29 +139,6 @@ fn parse_map(map: &[String]) -> Result<Vec<(String, Option<Kind>)>> {
         bail!("no column is mapped to a kind other than `ignore`");
     }
     Ok(out)
-}
-
-/// Windows-1252 to Unicode, for files saved by older spreadsheet programs.
-fn decode_cp1252(bytes: &[u8]) -> String {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9f => HIGH[(b - 0x80) as usize],
-            _ => char::from(b),
-        })
-        .collect()
-}
-
-fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => std::borrow::Cow::Owned(decode_cp1252(bytes)),
-    }
 }
 
 /// Reads a CSV file (`,` or `;` or tab, quoted fields, UTF-8 with or without BOM, or

@@ -3,6 +3,7 @@
 //! log and runs the benchmark.
 
 mod bench;
+mod import;
 mod link;
 mod synth;
 
@@ -109,6 +110,9 @@ enum Command {
     },
     /// Generate data and measure search, pages and throughput; prints the figures.
     Bench(bench::BenchArgs),
+    /// Import participants from an existing system's file (CSV or XLSX): dry run, then
+    /// the real run; every row goes through the master index.
+    Import(import::ImportArgs),
     /// Record linkage on CSV files: find the records that are the same person.
     Link {
         #[command(subcommand)]
@@ -443,6 +447,10 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Link { command } => link::run(command),
+        Command::Import(args) => {
+            let services = open(&args.db).await?;
+            import::run(&services, args).await
+        }
     }
 }
 

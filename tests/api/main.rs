@@ -11,6 +11,7 @@ mod auth;
 mod cases;
 mod casework;
 mod helpers;
+mod imports;
 mod linkage;
 mod participants;
 mod schema;

@@ -8,6 +8,7 @@ pub mod consent;
 pub mod contact;
 pub mod documents;
 pub mod error;
+pub mod import;
 pub mod itinerary;
 pub mod linkage;
 pub mod org;

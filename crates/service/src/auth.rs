@@ -66,6 +66,29 @@ pub struct SessionInfo {
     pub organisations: Vec<(Uuid, String)>,
 }
 
+impl Services {
+    /// The actor a user is for work started from the command line: working for `org`,
+    /// or for their first organisation.
+    pub async fn cli_actor(&self, username: &str, org: Option<Uuid>) -> Result<Actor, Error> {
+        let users = self.users_for_cli().await?;
+        let (user, memberships) = users
+            .into_iter()
+            .find(|(u, _)| u.username == username)
+            .ok_or(Error::NotFound)?;
+        let org = match org {
+            Some(o) => o,
+            None => memberships
+                .first()
+                .map(|m| m.organisation_id)
+                .ok_or(Error::Unauthenticated)?,
+        };
+        let mut tx = self.store.read().await?;
+        let actor = actor_for(&mut tx, user.id, org).await?;
+        tx.commit().await?;
+        Ok(actor)
+    }
+}
+
 /// Loads the actor a user is when working for `org`.
 pub async fn actor_for(tx: &mut Tx, user_id: Uuid, org: Uuid) -> Result<Actor, Error> {
     actor_and_organisations(tx, user_id, org)

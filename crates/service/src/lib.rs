@@ -12,6 +12,7 @@ pub mod cases;
 pub mod clock;
 pub mod contacts;
 pub mod demo;
+pub mod imports;
 pub mod itineraries;
 pub mod linkage;
 pub mod participants;

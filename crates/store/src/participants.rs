@@ -118,6 +118,20 @@ pub async fn update(
     Ok(v)
 }
 
+/// Whether another record of organisation `org` holds this identity number (checked
+/// before an insert that would otherwise fail half-way through a batch).
+pub async fn document_taken(
+    tx: &mut Tx,
+    org: Uuid,
+    kind: &str,
+    number: &str,
+) -> Result<bool, Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM participant_documents WHERE home_organisation_id = $1 AND kind = $2 AND number = $3"
+    ).bind(org).bind(kind).bind(number).fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
+}
+
 async fn replace_documents(
     tx: &mut Tx,
     pid: Uuid,

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "linkage",
         sql: include_str!("../migrations/0003_linkage.sql"),
     },
+    Migration {
+        version: 4,
+        name: "imports",
+        sql: include_str!("../migrations/0004_imports.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -66,6 +71,9 @@ pub const TABLES: &[&str] = &[
     "link_reviews",
     "merges",
     "merge_members",
+    "import_mappings",
+    "import_batches",
+    "participant_sources",
 ];
 
 /// The migration's SQL for one engine.

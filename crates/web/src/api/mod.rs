@@ -5,6 +5,7 @@
 
 mod admin;
 mod casework;
+mod imports;
 mod linkage;
 mod participants;
 
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(casework::router())
         .merge(linkage::router())
+        .merge(imports::router())
         .layer(axum::middleware::from_fn(render_problems))
 }
 

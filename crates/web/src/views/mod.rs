@@ -7,6 +7,7 @@ mod assessments;
 mod auth;
 mod cases;
 mod contacts;
+pub(crate) mod imports;
 mod instruments;
 mod itineraries;
 mod linkage;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(instruments::router())
         .merge(admin::router())
         .merge(linkage::router())
+        .merge(imports::router())
         .layer(axum::middleware::from_fn(render_errors))
 }
 

@@ -1,0 +1,521 @@
+//! Imports from existing systems: a file (CSV or XLSX) and a column mapping become
+//! registrations, each looked up in the master index like one typed by hand. A dry run
+//! does everything — lookups included, so rows that are the same person within the
+//! file are found too — and rolls it back; the real run is one transaction (no
+//! half-imported file) and is recorded by the file's hash, so running it again changes
+//! nothing. Rows with problems are reported with their line and column; the real run
+//! refuses to apply a file with rejected rows unless told to leave them out.
+
+use std::collections::HashMap;
+
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::import::{find_territory, CellProblem, Mapping};
+use itinera_domain::linkage::Outcome;
+use itinera_domain::{Error, Page, PageRequest};
+use itinera_store::imports::{self as store, Batch, Figures, NewBatch, SavedMapping};
+use itinera_store::{admin, participants};
+use itinera_tabular::Format;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{audit, Ctx, Services};
+
+/// What to import and how.
+pub struct ImportRequest<'a> {
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    /// The source ("Servicios sociales — SIUSS", "SEXPE demandantes"…): the name its
+    /// mapping is saved under, and the scope of its record ids.
+    pub source: &'a str,
+    /// The mapping; `None` uses the one saved for `source`.
+    pub mapping: Option<Mapping>,
+    /// Save the mapping under the source's name when the import is applied.
+    pub save_mapping: bool,
+    pub dry_run: bool,
+    /// Apply the valid rows even if some are rejected (they are reported, not imported).
+    pub skip_invalid: bool,
+}
+
+/// One row's fate.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineReport {
+    pub line: usize,
+    /// `created` (a new person), `linked` (joined to a person another organisation
+    /// registered), `review` (created, with a doubtful pair queued), `existing` (already
+    /// this organisation's record: nothing created) or `rejected`.
+    pub outcome: &'static str,
+    pub participant_id: Option<Uuid>,
+    pub probability: Option<f64>,
+    /// For `existing`: the line of this file that created that record.
+    pub same_as_line: Option<usize>,
+    pub problems: Vec<CellProblem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub batch_id: Option<Uuid>,
+    pub file_name: String,
+    pub source: String,
+    pub format: Option<Format>,
+    pub columns: Vec<String>,
+    pub rows: usize,
+    pub created: usize,
+    pub linked: usize,
+    pub review: usize,
+    pub existing: usize,
+    pub rejected: usize,
+    pub dry_run: bool,
+    /// Whether the rows were written.
+    pub applied: bool,
+    /// Not applied because rows were rejected and `skip_invalid` was not asked.
+    pub blocked_by_rejections: bool,
+    /// This very file was imported before: nothing was done.
+    pub already_imported: Option<Batch>,
+    pub lines: Vec<LineReport>,
+}
+
+/// A first look at a file: its columns, a few rows, and a guessed (or the saved)
+/// mapping.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub format: Format,
+    pub columns: Vec<String>,
+    pub sample: Vec<Vec<String>>,
+    pub rows: usize,
+    pub mapping: Mapping,
+}
+
+fn file_error(e: itinera_tabular::TabularError) -> Error {
+    Error::field("file", e.code())
+}
+
+/// Reads the file, or names what is wrong with it.
+pub fn read_file(bytes: &[u8]) -> Result<itinera_tabular::Sheet, Error> {
+    itinera_tabular::read(bytes).map_err(file_error)
+}
+
+fn check_source(source: &str) -> Result<&str, Error> {
+    let s = source.trim();
+    if s.is_empty() {
+        Err(Error::field("source", "validation.required"))
+    } else if s.chars().count() > 100 {
+        Err(Error::field("source", "validation.too_long"))
+    } else {
+        Ok(s)
+    }
+}
+
+impl Services {
+    /// The organisation's saved mappings.
+    pub async fn import_mappings(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(SavedMapping, Mapping)>, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let mut tx = self.store.read().await?;
+        let rows = store::mappings(&mut tx, actor.organisation_id).await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| {
+                let parsed = serde_json::from_str(&m.mapping).unwrap_or_default();
+                (m, parsed)
+            })
+            .collect())
+    }
+
+    /// Saves a mapping under a source's name (it is checked when a file is imported).
+    pub async fn save_import_mapping(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        source: &str,
+        mapping: &Mapping,
+    ) -> Result<(), Error> {
+        actor.require(Capability::WritePersonData)?;
+        let source = check_source(source)?;
+        let json = serde_json::to_string(mapping).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut tx = self.store.write().await?;
+        store::save_mapping(
+            &mut tx,
+            actor.organisation_id,
+            source,
+            &json,
+            actor.user_id,
+            ctx.now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "import.mapping.save",
+            "import_mapping",
+            None,
+            json!({"source": source}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The columns of a file, its first rows and the mapping to start from: the one
+    /// saved for `source`, or one guessed from the headers.
+    pub async fn preview_import(
+        &self,
+        actor: &Actor,
+        bytes: &[u8],
+        source: &str,
+    ) -> Result<Preview, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let sheet = read_file(bytes)?;
+        let saved = if source.trim().is_empty() {
+            None
+        } else {
+            let mut tx = self.store.read().await?;
+            let m = store::mapping(&mut tx, actor.organisation_id, source.trim()).await?;
+            tx.commit().await?;
+            m.and_then(|m| serde_json::from_str::<Mapping>(&m.mapping).ok())
+        };
+        let mapping = match saved {
+            Some(mut m) => {
+                // Columns of the file the saved mapping does not know are shown too.
+                for h in &sheet.header {
+                    if !m.columns.iter().any(|c| c.column == *h) {
+                        m.columns.push(itinera_domain::import::ColumnMap {
+                            column: h.clone(),
+                            target: "ignore".into(),
+                        });
+                    }
+                }
+                m
+            }
+            None => {
+                let mut used = Vec::new();
+                Mapping {
+                    columns: sheet
+                        .header
+                        .iter()
+                        .map(|h| {
+                            let mut t = itinera_domain::import::guess_target(h);
+                            if used.contains(&t) {
+                                t = itinera_domain::import::Target::Ignore;
+                            }
+                            used.push(t);
+                            itinera_domain::import::ColumnMap {
+                                column: h.clone(),
+                                target: t.code().to_string(),
+                            }
+                        })
+                        .collect(),
+                    default_labour_status: String::new(),
+                    m_means: String::new(),
+                }
+            }
+        };
+        Ok(Preview {
+            format: sheet.format.clone(),
+            sample: sheet.rows.iter().take(5).map(|r| r.cells.clone()).collect(),
+            rows: sheet.rows.len(),
+            columns: sheet.header,
+            mapping,
+        })
+    }
+
+    /// Imports a file (see the module's documentation). `progress(done, total)` is
+    /// called as rows are processed.
+    pub async fn import_participants(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        req: &ImportRequest<'_>,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> Result<ImportReport, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let source = check_source(req.source)?;
+        let sheet = read_file(req.bytes)?;
+        let sha256 = hex::encode(Sha256::digest(req.bytes));
+        let org = actor.organisation_id;
+        let mut tx = self.store.write().await?;
+        let mapping = match &req.mapping {
+            Some(m) => m.clone(),
+            None => store::mapping(&mut tx, org, source)
+                .await?
+                .and_then(|m| serde_json::from_str(&m.mapping).ok())
+                .ok_or_else(|| Error::field("source", "import.mapping.none"))?,
+        };
+        let resolved = mapping.resolve(&sheet.header)?;
+        let mut report = ImportReport {
+            batch_id: None,
+            file_name: req.file_name.to_string(),
+            source: source.to_string(),
+            format: Some(sheet.format.clone()),
+            columns: sheet.header.clone(),
+            rows: sheet.rows.len(),
+            created: 0,
+            linked: 0,
+            review: 0,
+            existing: 0,
+            rejected: 0,
+            dry_run: req.dry_run,
+            applied: false,
+            blocked_by_rejections: false,
+            already_imported: None,
+            lines: Vec::new(),
+        };
+        if let Some(b) = store::batch_by_hash(&mut tx, org, &sha256).await? {
+            report.already_imported = Some(b);
+            return Ok(report);
+        }
+        let batch_id = Uuid::now_v7();
+        store::insert_batch(
+            &mut tx,
+            &NewBatch {
+                id: batch_id,
+                org,
+                source,
+                file_name: req.file_name,
+                sha256: &sha256,
+                by: actor.user_id,
+                now: ctx.now,
+            },
+        )
+        .await?;
+        let territories: Vec<(Uuid, String)> = admin::territories(&mut tx)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let mut line_of: HashMap<Uuid, usize> = HashMap::new();
+        let total = sheet.rows.len();
+        for (i, row) in sheet.rows.iter().enumerate() {
+            progress(i, total);
+            let mut line = LineReport {
+                line: row.line,
+                outcome: "rejected",
+                participant_id: None,
+                probability: None,
+                same_as_line: None,
+                problems: Vec::new(),
+            };
+            if row.cells.len() != sheet.header.len() {
+                line.problems.push(CellProblem {
+                    column: String::new(),
+                    code: "import.row.width",
+                });
+                report.lines.push(line);
+                continue;
+            }
+            let mut read = resolved.read(&row.cells);
+            let mut territory_name = None;
+            if let Some(m) = &read.municipality {
+                match find_territory(m, &territories) {
+                    Some(id) => {
+                        read.input.territory_id = id.to_string();
+                        territory_name = territories
+                            .iter()
+                            .find(|(t, _)| *t == id)
+                            .map(|(_, n)| n.clone());
+                    }
+                    None => read.problems.push(CellProblem {
+                        column: resolved.column_of("territory_id"),
+                        code: "import.value.territory",
+                    }),
+                }
+            }
+            line.problems = read.problems;
+            let data = match read.input.validate(ctx.today()) {
+                Ok(d) => Some(d),
+                Err(Error::Invalid(fields)) => {
+                    for f in fields {
+                        let column = resolved.column_of(&f.field);
+                        if !line
+                            .problems
+                            .iter()
+                            .any(|p| p.column == column && !column.is_empty())
+                        {
+                            line.problems.push(CellProblem {
+                                column,
+                                code: f.code,
+                            });
+                        }
+                    }
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            let data = match data {
+                Some(d) if line.problems.is_empty() => d,
+                _ => {
+                    report.lines.push(line);
+                    continue;
+                }
+            };
+            // The same source id imported before: that record.
+            if let Some(ext) = &read.external_id {
+                if let Some(pid) = store::source_record(&mut tx, org, source, ext).await? {
+                    line.outcome = "existing";
+                    line.participant_id = Some(pid);
+                    line.same_as_line = line_of.get(&pid).copied();
+                    report.lines.push(line);
+                    continue;
+                }
+            }
+            let outcome =
+                crate::linkage::lookup(&mut tx, org, &data, territory_name.as_deref(), None)
+                    .await?;
+            let pid = match &outcome {
+                Outcome::Existing(c) => {
+                    line.outcome = "existing";
+                    line.probability = Some(c.probability);
+                    line.same_as_line = line_of.get(&c.record).copied();
+                    c.record
+                }
+                _ => {
+                    if let Some(d) = data.documents.first() {
+                        if participants::document_taken(&mut tx, org, d.kind.code(), &d.number)
+                            .await?
+                        {
+                            line.problems.push(CellProblem {
+                                column: resolved.column_of("documents"),
+                                code: "participant.document.exists",
+                            });
+                            report.lines.push(line);
+                            continue;
+                        }
+                    }
+                    let id = Uuid::now_v7();
+                    participants::insert(&mut tx, id, org, &data, actor.user_id, ctx.now).await?;
+                    audit(
+                        &mut tx,
+                        Some(actor),
+                        ctx,
+                        "participant.create",
+                        "participant",
+                        Some(id),
+                        json!({"batch": batch_id, "line": row.line}),
+                    )
+                    .await?;
+                    let applied =
+                        crate::linkage::apply(&mut tx, Some(actor), ctx, id, &outcome, "import")
+                            .await?;
+                    line.outcome = match applied.outcome {
+                        "linked" => "linked",
+                        "review" => "review",
+                        _ => "created",
+                    };
+                    line.probability = applied.probability;
+                    line_of.insert(id, row.line);
+                    id
+                }
+            };
+            line.participant_id = Some(pid);
+            if let Some(ext) = &read.external_id {
+                store::insert_source(&mut tx, pid, org, source, ext, batch_id, ctx.now).await?;
+            }
+            report.lines.push(line);
+        }
+        progress(total, total);
+        for l in &report.lines {
+            match l.outcome {
+                "created" => report.created += 1,
+                "linked" => report.linked += 1,
+                "review" => report.review += 1,
+                "existing" => report.existing += 1,
+                _ => report.rejected += 1,
+            }
+        }
+        if req.dry_run || (report.rejected > 0 && !req.skip_invalid) {
+            report.blocked_by_rejections = !req.dry_run;
+            // Nothing is kept: ids of records this run would have created mean nothing.
+            for l in &mut report.lines {
+                if l.outcome != "existing" || l.same_as_line.is_some() {
+                    l.participant_id = None;
+                }
+            }
+            return Ok(report);
+        }
+        let figures = Figures {
+            rows_read: count(report.rows),
+            created: count(report.created),
+            linked: count(report.linked),
+            queued: count(report.review),
+            existing: count(report.existing),
+            rejected: count(report.rejected),
+        };
+        let lines_json =
+            serde_json::to_string(&report.lines).map_err(|e| Error::Internal(e.to_string()))?;
+        store::finish_batch(&mut tx, batch_id, &figures, &lines_json).await?;
+        if req.save_mapping {
+            let json =
+                serde_json::to_string(&mapping).map_err(|e| Error::Internal(e.to_string()))?;
+            store::save_mapping(&mut tx, org, source, &json, actor.user_id, ctx.now).await?;
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "import.run",
+            "import_batch",
+            Some(batch_id),
+            json!({"file": req.file_name, "source": source, "rows": report.rows, "created": report.created,
+                   "linked": report.linked, "review": report.review, "existing": report.existing, "rejected": report.rejected}),
+        )
+        .await?;
+        tx.commit().await?;
+        report.batch_id = Some(batch_id);
+        report.applied = true;
+        Ok(report)
+    }
+
+    /// The organisation's import batches, latest first.
+    pub async fn import_batches(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<Batch>, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let mut tx = self.store.read().await?;
+        let p = store::batches(&mut tx, actor.organisation_id, page).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    /// One batch of the organisation with its row-by-row report.
+    pub async fn import_batch(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(Batch, serde_json::Value), Error> {
+        actor.require(Capability::WritePersonData)?;
+        let mut tx = self.store.read().await?;
+        let (b, report) = store::batch(&mut tx, actor.organisation_id, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        tx.commit().await?;
+        let lines = serde_json::from_str(&report).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok((b, lines))
+    }
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl Services {
+    /// Checks a file and a mapping before a (long) import starts: the file can be read
+    /// and the mapping fits its header. The errors are those the import would give.
+    pub fn check_import(
+        &self,
+        actor: &Actor,
+        bytes: &[u8],
+        source: &str,
+        mapping: &Mapping,
+    ) -> Result<(), Error> {
+        actor.require(Capability::WritePersonData)?;
+        check_source(source)?;
+        let sheet = read_file(bytes)?;
+        mapping.resolve(&sheet.header).map(|_| ())
+    }
+}

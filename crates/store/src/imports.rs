@@ -1,0 +1,154 @@
+//! Imports: saved column mappings, batches with their reports, and the source ids of
+//! imported records.
+
+use chrono::{DateTime, Utc};
+use itinera_domain::{Error, Page, PageRequest};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Tx};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SavedMapping {
+    pub id: Uuid,
+    pub name: String,
+    /// The mapping as JSON (`itinera_domain::import::Mapping`).
+    #[serde(skip)]
+    pub mapping: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn mappings(tx: &mut Tx, org: Uuid) -> Result<Vec<SavedMapping>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, name, mapping, updated_at FROM import_mappings WHERE organisation_id = $1 ORDER BY name"
+    ).bind(org).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn mapping(tx: &mut Tx, org: Uuid, name: &str) -> Result<Option<SavedMapping>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, name, mapping, updated_at FROM import_mappings WHERE organisation_id = $1 AND name = $2"
+    ).bind(org).bind(name).fetch_optional(c).await.map_err(db_err))
+}
+
+/// Saves a mapping under its name (replacing the one of that name).
+pub async fn save_mapping(
+    tx: &mut Tx,
+    org: Uuid,
+    name: &str,
+    json: &str,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO import_mappings (id, organisation_id, name, mapping, created_by, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$6) \
+         ON CONFLICT (organisation_id, name) DO UPDATE SET mapping = $4, updated_at = $6"
+    ).bind(Uuid::now_v7()).bind(org).bind(name).bind(json).bind(by).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// A batch without its report.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Batch {
+    pub id: Uuid,
+    pub source: String,
+    pub file_name: String,
+    pub rows_read: i32,
+    pub created: i32,
+    pub linked: i32,
+    pub queued: i32,
+    pub existing: i32,
+    pub rejected: i32,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const BATCH: &str = "SELECT b.id, b.source, b.file_name, b.rows_read, b.created, b.linked, b.queued, b.existing, b.rejected, u.display_name AS created_by_name, b.created_at \
+     FROM import_batches b JOIN users u ON u.id = b.created_by";
+
+pub async fn batch_by_hash(tx: &mut Tx, org: Uuid, sha256: &str) -> Result<Option<Batch>, Error> {
+    let sql = format!("{BATCH} WHERE b.organisation_id = $1 AND b.file_sha256 = $2");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(sha256).fetch_optional(c).await.map_err(db_err))
+}
+
+/// A batch of `org` and its report (JSON).
+pub async fn batch(tx: &mut Tx, org: Uuid, id: Uuid) -> Result<Option<(Batch, String)>, Error> {
+    let sql = format!("{BATCH} WHERE b.organisation_id = $1 AND b.id = $2");
+    let b: Option<Batch> = on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(id).fetch_optional(c).await.map_err(db_err))?;
+    let Some(b) = b else { return Ok(None) };
+    let report: String = on_tx!(tx, c => sqlx::query_scalar("SELECT report FROM import_batches WHERE id = $1")
+        .bind(id).fetch_one(c).await.map_err(db_err))?;
+    Ok(Some((b, report)))
+}
+
+pub async fn batches(tx: &mut Tx, org: Uuid, page: PageRequest) -> Result<Page<Batch>, Error> {
+    let sql = format!(
+        "{BATCH} WHERE b.organisation_id = $1 ORDER BY b.created_at DESC, b.id DESC LIMIT $2 OFFSET $3"
+    );
+    let rows: Vec<Batch> = on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(page.limit() + 1).bind(page.offset())
+        .fetch_all(c).await.map_err(db_err))?;
+    Ok(Page::from_overfetch(rows, page))
+}
+
+pub struct NewBatch<'a> {
+    pub id: Uuid,
+    pub org: Uuid,
+    pub source: &'a str,
+    pub file_name: &'a str,
+    pub sha256: &'a str,
+    pub by: Uuid,
+    pub now: DateTime<Utc>,
+}
+
+/// Opens a batch (its rows refer to it); `finish_batch` writes its figures.
+pub async fn insert_batch(tx: &mut Tx, b: &NewBatch<'_>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO import_batches (id, organisation_id, source, file_name, file_sha256, rows_read, created, linked, queued, existing, rejected, report, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,0,0,0,0,0,0,'[]',$6,$7)"
+    ).bind(b.id).bind(b.org).bind(b.source).bind(b.file_name).bind(b.sha256).bind(b.by).bind(b.now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// The figures of a batch: rows read, created, linked, queued, existing, rejected.
+pub struct Figures {
+    pub rows_read: i32,
+    pub created: i32,
+    pub linked: i32,
+    pub queued: i32,
+    pub existing: i32,
+    pub rejected: i32,
+}
+
+pub async fn finish_batch(tx: &mut Tx, id: Uuid, f: &Figures, report: &str) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE import_batches SET rows_read = $2, created = $3, linked = $4, queued = $5, existing = $6, rejected = $7, report = $8 WHERE id = $1"
+    ).bind(id).bind(f.rows_read).bind(f.created).bind(f.linked).bind(f.queued).bind(f.existing).bind(f.rejected).bind(report)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// The record an organisation imported from `source` with that id there, if any.
+pub async fn source_record(
+    tx: &mut Tx,
+    org: Uuid,
+    source: &str,
+    external_id: &str,
+) -> Result<Option<Uuid>, Error> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT participant_id FROM participant_sources WHERE home_organisation_id = $1 AND source = $2 AND external_id = $3"
+    ).bind(org).bind(source).bind(external_id).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn insert_source(
+    tx: &mut Tx,
+    participant: Uuid,
+    org: Uuid,
+    source: &str,
+    external_id: &str,
+    batch: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO participant_sources (participant_id, home_organisation_id, source, external_id, batch_id, created_at) VALUES ($1,$2,$3,$4,$5,$6) \
+         ON CONFLICT (home_organisation_id, source, external_id) DO NOTHING"
+    ).bind(participant).bind(org).bind(source).bind(external_id).bind(batch).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}

@@ -1,0 +1,449 @@
+//! # itinera-tabular: the tables people export from their systems
+//!
+//! A municipal social-services export, an employment-service extract, an NGO's
+//! spreadsheet: CSV with `,` `;` or tabs, quoted fields, in UTF-8 (with or without BOM),
+//! UTF-16 (Excel's "Unicode text") or Windows-1252; or an XLSX workbook (its first
+//! sheet). [`read`] turns the bytes into a header and rows of text, each row with the
+//! line (CSV) or row number (XLSX) it came from, so that every later problem can be
+//! named where the person will find it. Dates typed as dates in a workbook come out as
+//! `YYYY-MM-DD`; dates stored as numbers stay numbers (Excel serials), for the caller to
+//! read as such. No I/O: the caller hands over the bytes.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use serde::Serialize;
+
+/// How the file was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum Format {
+    Csv { delimiter: char, encoding: Encoding },
+    Xlsx { sheet: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Utf16,
+    Windows1252,
+}
+
+/// One data row: its line in the file (1 is the header's) and its cells, trimmed. A row
+/// may have more or fewer cells than the header; the caller reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: usize,
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub format: Format,
+    pub header: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TabularError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is not text in a known encoding, nor an XLSX workbook")]
+    Encoding,
+    #[error("column `{column}` appears twice in the header")]
+    DuplicateColumn { column: String },
+    #[error("the header has an empty column name (column {column})")]
+    EmptyColumn { column: String },
+    #[error("line {line}: {message}")]
+    Csv { line: usize, message: String },
+    #[error("the XLSX workbook cannot be read (damaged or truncated): {0}")]
+    Xlsx(String),
+}
+
+impl TabularError {
+    /// The translation key of the problem.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TabularError::Empty => "import.file.empty",
+            TabularError::Encoding => "import.file.encoding",
+            TabularError::DuplicateColumn { .. } => "import.file.duplicate_column",
+            TabularError::EmptyColumn { .. } => "import.file.empty_column",
+            TabularError::Csv { .. } => "import.file.csv",
+            TabularError::Xlsx(_) => "import.file.xlsx",
+        }
+    }
+
+    /// The line the problem is on, when it is on one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            TabularError::Csv { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a CSV or XLSX file (told apart by its first bytes, not its name).
+pub fn read(bytes: &[u8]) -> Result<Sheet, TabularError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(TabularError::Empty);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+/// The spreadsheet name of a 0-based column: A, B, …, Z, AA, AB, …
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        out.push(b'A' + r as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Windows-1252 to Unicode, for files saved by older spreadsheet programs.
+pub fn decode_cp1252(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9f => HIGH[(b - 0x80) as usize],
+            _ => char::from(b),
+        })
+        .collect()
+}
+
+/// A cell's bytes as text: UTF-8 if they are, Windows-1252 otherwise.
+pub fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => std::borrow::Cow::Owned(decode_cp1252(bytes)),
+    }
+}
+
+/// The file's text and the encoding it was in.
+pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), TabularError> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return std::str::from_utf8(rest)
+            .map(|s| (s.to_string(), Encoding::Utf8Bom))
+            .map_err(|_| TabularError::Encoding);
+    }
+    let utf16 = |rest: &[u8], le: bool| -> Result<(String, Encoding), TabularError> {
+        if !rest.len().is_multiple_of(2) {
+            return Err(TabularError::Encoding);
+        }
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units)
+            .map(|s| (s, Encoding::Utf16))
+            .map_err(|_| TabularError::Encoding)
+    };
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, true);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, false);
+    }
+    // Text has no NUL bytes; a binary file (or UTF-16 without its mark) has many.
+    if bytes.contains(&0) {
+        return Err(TabularError::Encoding);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok((s.to_string(), Encoding::Utf8)),
+        Err(_) => Ok((decode_cp1252(bytes), Encoding::Windows1252)),
+    }
+}
+
+/// The delimiter that splits the header line into the most columns (outside quotes).
+fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().next().unwrap_or_default();
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for c in first.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|i| (counts[*i], 2 - i)).unwrap_or(0);
+    [b',', b';', b'\t'][best]
+}
+
+/// `first_col`: the 0-based column the table starts at (a workbook's table may not start
+/// at A).
+fn check_header(header: &[String], first_col: usize) -> Result<(), TabularError> {
+    for (i, h) in header.iter().enumerate() {
+        if h.is_empty() {
+            return Err(TabularError::EmptyColumn {
+                column: column_letter(first_col + i),
+            });
+        }
+        if header[..i].contains(h) {
+            return Err(TabularError::DuplicateColumn { column: h.clone() });
+        }
+    }
+    Ok(())
+}
+
+fn is_blank(cells: &[String]) -> bool {
+    cells.iter().all(String::is_empty)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Sheet, TabularError> {
+    let (text, encoding) = decode(bytes)?;
+    let delimiter = sniff_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header: Vec<String> = match records.next() {
+        Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
+        Some(Err(e)) => {
+            return Err(TabularError::Csv {
+                line: 1,
+                message: e.to_string(),
+            })
+        }
+        None => return Err(TabularError::Empty),
+    };
+    // Trailing empty header cells (a spreadsheet's habit) are not columns.
+    let mut header = header;
+    while header.last().is_some_and(String::is_empty) && header.len() > 1 {
+        header.pop();
+    }
+    check_header(&header, 0)?;
+    // A record's line, from its byte offset: the reader's offset may point at the end
+    // of the previous line (CR LF, skipped blank lines), so line breaks are stepped over.
+    let bytes_of = text.as_bytes();
+    let newlines: Vec<usize> = bytes_of
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let line_at = |byte: u64| {
+        let mut b = byte as usize;
+        while b < bytes_of.len() && matches!(bytes_of[b], b'\r' | b'\n') {
+            b += 1;
+        }
+        newlines.partition_point(|&n| n < b) + 1
+    };
+    let mut rows = Vec::new();
+    for r in records {
+        let r = r.map_err(|e| TabularError::Csv {
+            line: e.position().map_or(0, |p| line_at(p.byte())),
+            message: e.to_string(),
+        })?;
+        let line = r.position().map_or(0, |p| line_at(p.byte()));
+        let mut cells: Vec<String> = r.iter().map(|c| c.trim().to_string()).collect();
+        while cells.len() > header.len() && cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        if !is_blank(&cells) {
+            rows.push(Row { line, cells });
+        }
+    }
+    Ok(Sheet {
+        format: Format::Csv {
+            delimiter: char::from(delimiter),
+            encoding,
+        },
+        header,
+        rows,
+    })
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
+            Some(t) => t.to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Sheet, TabularError> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e: calamine::XlsxError| TabularError::Xlsx(e.to_string()))?;
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| TabularError::Xlsx("no sheet".into()))?;
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| TabularError::Xlsx(e.to_string()))?;
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    let mut it = range.rows();
+    let header: Vec<String> = it
+        .next()
+        .ok_or(TabularError::Empty)?
+        .iter()
+        .map(cell_text)
+        .collect();
+    // Columns left of the table are not part of it; neither are empty trailing ones.
+    let mut header = header;
+    while header.last().is_some_and(String::is_empty) && header.len() > 1 {
+        header.pop();
+    }
+    check_header(&header, first_col as usize)?;
+    let mut rows = Vec::new();
+    for (i, r) in it.enumerate() {
+        let mut cells: Vec<String> = r.iter().map(cell_text).collect();
+        while cells.len() > header.len() && cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        if !is_blank(&cells) {
+            rows.push(Row {
+                line: first_row as usize + i + 2,
+                cells,
+            });
+        }
+    }
+    Ok(Sheet {
+        format: Format::Xlsx { sheet: name },
+        header,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn csv_dialects_and_encodings() {
+        let s = read("Nombre;Apellidos;Fecha\n\"Peña, Ana\";García;07/03/1985\n\n;;\nLuis;Pérez;1990-01-02\n".as_bytes()).unwrap();
+        let crlf = read(b"a;b\r\n1;2\r\n\r\n3;4\r\n").unwrap();
+        assert_eq!(crlf.rows[0].line, 2);
+        assert_eq!(crlf.rows[1].line, 4);
+        assert_eq!(s.header, ["Nombre", "Apellidos", "Fecha"]);
+        assert_eq!(s.rows.len(), 2);
+        assert_eq!(s.rows[0].cells[0], "Peña, Ana");
+        assert_eq!(s.rows[1].line, 5);
+        assert_eq!(
+            s.format,
+            Format::Csv {
+                delimiter: ';',
+                encoding: Encoding::Utf8
+            }
+        );
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(b"a,b\n1,2\n");
+        assert_eq!(read(&bom).unwrap().header, ["a", "b"]);
+        // Windows-1252: "Muñoz" with ñ = 0xF1.
+        let s = read(b"nombre\tapellido\nJos\xe9\tMu\xf1oz\n").unwrap();
+        assert_eq!(s.rows[0].cells, ["José", "Muñoz"]);
+        let mut u16 = vec![0xFF, 0xFE];
+        for unit in "nombre\tedad\r\nÁngel\t3\r\n".encode_utf16() {
+            u16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let s = read(&u16).unwrap();
+        assert_eq!(s.rows[0].cells, ["Ángel", "3"]);
+        assert!(matches!(
+            s.format,
+            Format::Csv {
+                encoding: Encoding::Utf16,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn bad_files_are_named() {
+        assert_eq!(read(b"  \n").unwrap_err(), TabularError::Empty);
+        assert_eq!(read(b"a,b\x00c\n").unwrap_err(), TabularError::Encoding);
+        assert_eq!(
+            read(b"a,b,a\n1,2,3\n").unwrap_err(),
+            TabularError::DuplicateColumn { column: "a".into() }
+        );
+        assert_eq!(
+            read(b"a,,c\n1,2,3\n").unwrap_err(),
+            TabularError::EmptyColumn { column: "B".into() }
+        );
+        // A short row is kept as it is: the caller reports it with its line.
+        let s = read(b"a,b,c\n1,2\n").unwrap();
+        assert_eq!(s.rows[0].cells.len(), 2);
+        assert_eq!(s.rows[0].line, 2);
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(27), "AB");
+    }
+
+    fn workbook() -> Vec<u8> {
+        use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Usuarios").unwrap();
+        let date = XFormat::new().set_num_format("dd/mm/yyyy");
+        ws.write_string(0, 0, "Nombre").unwrap();
+        ws.write_string(0, 1, "F. nacimiento").unwrap();
+        ws.write_string(0, 2, "Serie").unwrap();
+        ws.write_string(1, 0, " Ana ").unwrap();
+        ws.write_datetime_with_format(1, 1, ExcelDateTime::from_ymd(1985, 3, 7).unwrap(), &date)
+            .unwrap();
+        ws.write_number(1, 2, 31_113.0).unwrap();
+        ws.write_string(3, 0, "Luis").unwrap();
+        wb.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn xlsx_first_sheet_with_dates_and_serials() {
+        let s = read(&workbook()).unwrap();
+        assert_eq!(s.header, ["Nombre", "F. nacimiento", "Serie"]);
+        assert_eq!(s.rows[0].cells, ["Ana", "1985-03-07", "31113"]);
+        assert_eq!(s.rows[0].line, 2);
+        assert_eq!(
+            s.rows[1].line, 4,
+            "a blank row is skipped, lines still count"
+        );
+        assert_eq!(
+            s.format,
+            Format::Xlsx {
+                sheet: "Usuarios".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_truncated_workbook_is_named_as_such() {
+        let wb = workbook();
+        let cut = &wb[..wb.len() / 2];
+        let e = read(cut).unwrap_err();
+        assert_eq!(e.code(), "import.file.xlsx");
+    }
+}

@@ -1,0 +1,475 @@
+//! Imports from existing systems, end to end through the API and the browser, on both
+//! engines: dry run, refusal with rejected rows, the real run, re-runs, XLSX.
+
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A municipal social-services export: `;`, Windows-1252, Spanish headers.
+fn municipal_csv(extra: &str) -> Vec<u8> {
+    let text = format!(
+        "Nº Expediente;Nombre;Apellidos;Sexo;F. Nacimiento;DNI/NIE;Nacionalidad;Teléfono\r\n\
+         SS-001;Dolores;Muñoz Gallardo;M;14/02/1971;{d1};Española;600 111 222\r\n\
+         SS-002;Ibrahima;Diallo;H;1988-09-30;{d2};Senegal;\r\n\
+         SS-003;Lola;Muñoz Gallardo;M;14/02/1971;{d1};ES;600111222\r\n\
+         SS-004;Pedro;Ramos;H;02/05/1960;12345678A;ES;\r\n\
+         SS-005;Rosa;Vidal;M;31/02/1980;;ES;\r\n\
+         SS-006;Juan;Solo\r\n{extra}",
+        d1 = dni(33_111_222),
+        d2 = dni(44_222_333),
+    );
+    // Windows-1252: the only non-ASCII letters here are º ñ é.
+    text.chars()
+        .map(|c| match c {
+            'º' => 0xBA,
+            'ñ' => 0xF1,
+            'é' => 0xE9,
+            c => c as u8,
+        })
+        .collect()
+}
+
+fn mapping() -> Value {
+    json!({
+        "columns": [
+            {"column": "Nº Expediente", "target": "external_id"},
+            {"column": "Nombre", "target": "given_name"},
+            {"column": "Apellidos", "target": "surnames"},
+            {"column": "Sexo", "target": "sex"},
+            {"column": "F. Nacimiento", "target": "birth_date"},
+            {"column": "DNI/NIE", "target": "document"},
+            {"column": "Nacionalidad", "target": "nationality"},
+            {"column": "Teléfono", "target": "phone"}
+        ],
+        "default_labour_status": "unemployed"
+    })
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut tx = app.store.read().await.unwrap();
+    let n: i64 = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(c).await.map_err(itinera_store::db_err)).unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
+fn line(report: &Value, n: u64) -> &Value {
+    report["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["line"] == n)
+        .unwrap_or_else(|| panic!("no line {n}: {report}"))
+}
+
+#[tokio::test]
+async fn a_municipal_export_is_tried_then_imported_once() {
+    let app = spawn_app().await;
+    // The employment service registered Ibrahima already.
+    let sexpe = with_birth(person("Ibrahima", "Diallo", "", 44_222_333), "1988-09-30");
+    let sexpe_id = app.register(SEXPE_BADAJOZ, &sexpe).await;
+    let people = count(&app, "SELECT COUNT(*) FROM participants").await;
+
+    let file = municipal_csv("");
+    let body = |dry_run: bool, skip_invalid: bool| {
+        json!({
+            "file_name": "siuss.csv", "content_base64": b64(&file), "source": "SIUSS Badajoz",
+            "mapping": mapping(), "save_mapping": true, "dry_run": dry_run, "skip_invalid": skip_invalid
+        })
+    };
+    // The dry run: row by row, and nothing stays.
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/imports", &body(true, false))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let rep = r.body;
+    assert_eq!(rep["format"]["format"], "csv");
+    assert_eq!(rep["format"]["encoding"], "windows1252");
+    assert_eq!(rep["rows"], 6);
+    assert_eq!(line(&rep, 2)["outcome"], "created", "{rep}");
+    assert_eq!(line(&rep, 3)["outcome"], "linked");
+    assert_eq!(
+        line(&rep, 4)["outcome"],
+        "existing",
+        "Lola is Dolores, line 2"
+    );
+    assert_eq!(line(&rep, 4)["same_as_line"], 2);
+    let problems = |n: u64| -> Vec<(String, String)> {
+        line(&rep, n)["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["column"].as_str().unwrap().to_string(),
+                    p["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        problems(5),
+        [("DNI/NIE".to_string(), "validation.dni.letter".to_string())]
+    );
+    assert_eq!(
+        problems(6),
+        [("F. Nacimiento".to_string(), "import.value.date".to_string())]
+    );
+    assert_eq!(
+        problems(7),
+        [(String::new(), "import.row.width".to_string())]
+    );
+    assert_eq!(rep["rejected"], 3);
+    assert_eq!(rep["applied"], false);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM participants").await,
+        people
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM import_batches").await, 0);
+
+    // The real run refuses a file with rejected rows…
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/imports", &body(false, false))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["blocked_by_rejections"], true);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM participants").await,
+        people
+    );
+    // …unless told to leave them out: then the rest, in one go.
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/imports", &body(false, true))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let rep = r.body;
+    assert_eq!(rep["applied"], true);
+    assert_eq!(
+        (
+            rep["created"].as_u64(),
+            rep["linked"].as_u64(),
+            rep["existing"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM participants").await,
+        people + 2
+    );
+    let ibrahima = line(&rep, 3)["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Linked to the employment service's record, which Badajoz still cannot read.
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{ibrahima}"))
+        .await;
+    assert_eq!(r.body["person"]["merges"][0]["kind"], "auto");
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &format!("/participants/{sexpe_id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let batch = rep["batch_id"].as_str().unwrap().to_string();
+    let r = app.get(SOCIAL_BADAJOZ, &format!("/imports/{batch}")).await;
+    assert_eq!(r.body["batch"]["created"], 1);
+    assert_eq!(r.body["lines"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, &format!("/imports/{batch}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .get(AUDITOR, &format!("/audit-entries?entity_id={batch}"))
+        .await;
+    assert_eq!(r.body["items"][0]["action"], "import.run");
+
+    // The same file again: recognised, nothing changes.
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/imports", &body(false, true))
+        .await;
+    assert_eq!(r.body["already_imported"]["id"], batch.as_str());
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM participants").await,
+        people + 2
+    );
+
+    // Next month's export, with the saved mapping: known ids are known, the new row is new.
+    let next = municipal_csv(&format!(
+        "SS-007;Ana;Ortiz;M;03/03/1993;{};ES;\r\n",
+        dni(55_333_444)
+    ));
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports",
+            &json!({"file_name": "siuss-2.csv", "content_base64": b64(&next), "source": "SIUSS Badajoz", "skip_invalid": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(line(&r.body, 2)["outcome"], "existing");
+    assert_eq!(line(&r.body, 3)["outcome"], "existing");
+    assert_eq!(line(&r.body, 8)["outcome"], "created");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM participants").await,
+        people + 3
+    );
+}
+
+fn with_birth(mut p: Value, born: &str) -> Value {
+    p["birth_date"] = json!(born);
+    p
+}
+
+/// Given name, surname, sex, birth date as an Excel serial, codice fiscale.
+type Person<'a> = (&'a str, &'a str, &'a str, Option<f64>, Option<&'a str>);
+
+fn workbook(rows: &[Person]) -> Vec<u8> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    for (c, h) in [
+        "Nome",
+        "Cognome",
+        "Sesso",
+        "Data di nascita",
+        "Codice fiscale",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (g, s, x, serial, cf)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *g).unwrap();
+        ws.write_string(r, 1, *s).unwrap();
+        ws.write_string(r, 2, *x).unwrap();
+        if let Some(n) = serial {
+            // Odd rows as a date cell, even ones as a bare serial number.
+            if r % 2 == 1 {
+                ws.write_number_with_format(r, 3, *n, &date).unwrap();
+            } else {
+                ws.write_number(r, 3, *n).unwrap();
+            }
+        }
+        if let Some(cf) = cf {
+            ws.write_string(r, 4, *cf).unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn an_italian_workbook_with_excel_dates_and_a_truncated_one() {
+    let app = spawn_app().await;
+    let wb = workbook(&[
+        (
+            "Giuseppe",
+            "Russo",
+            "maschio",
+            Some(25_000.0),
+            Some("RSSGPP68B29H501X"),
+        ),
+        ("Anna", "Bianchi", "F", Some(33_000.0), None),
+    ]);
+    // The guessed mapping from the Italian headers.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports/preview",
+            &json!({"content_base64": b64(&wb), "source": "Comune"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let targets: Vec<&str> = r.body["mapping"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        ["given_name", "surname1", "sex", "birth_date", "document"]
+    );
+    let mut mapping = r.body["mapping"].clone();
+    mapping["default_labour_status"] = json!("inactive");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports",
+            &json!({"file_name": "comune.xlsx", "content_base64": b64(&wb), "source": "Comune", "mapping": mapping, "dry_run": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["format"]["format"], "xlsx");
+    // The codice fiscale check character is wrong on purpose: named, with its column.
+    assert_eq!(line(&r.body, 2)["problems"][0]["column"], "Codice fiscale");
+    assert_eq!(line(&r.body, 3)["outcome"], "created");
+    // 33000 is 1990-05-07 in Excel's calendar.
+    let wb2 = workbook(&[("Anna", "Bianchi", "F", Some(33_000.0), None)]);
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports",
+            &json!({"file_name": "c2.xlsx", "content_base64": b64(&wb2), "source": "Comune", "mapping": mapping}),
+        )
+        .await;
+    let pid = line(&r.body, 2)["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{pid}"))
+        .await;
+    assert_eq!(p.body["participant"]["birth_date"], "1990-05-07");
+
+    // A truncated workbook, an unknown column, a file that is not text.
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/imports", &json!({"file_name": "x.xlsx", "content_base64": b64(&wb[..wb.len() / 2]), "source": "Comune", "mapping": mapping}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "file");
+    assert_eq!(r.body["errors"][0]["code"], "import.file.xlsx");
+    let mut wrong = mapping.clone();
+    wrong["columns"][1]["column"] = json!("Cognome e nome");
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/imports", &json!({"file_name": "c.xlsx", "content_base64": b64(&wb), "source": "Comune", "mapping": wrong}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "columns.1.column");
+    assert_eq!(r.body["errors"][0]["code"], "import.mapping.unknown_column");
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/imports", &json!({"file_name": "c.bin", "content_base64": b64(b"\x00\x01\x02binary"), "source": "Comune", "mapping": mapping}))
+        .await;
+    assert_eq!(r.body["errors"][0]["code"], "import.file.encoding");
+    // Those without the right to register people cannot import.
+    let r = app
+        .post(PROGRAMME_MANAGER, "/imports", &json!({"file_name": "c.xlsx", "content_base64": b64(&wb), "source": "Comune", "mapping": mapping}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_browser_uploads_checks_the_columns_tries_and_imports() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let csrf = b.csrf().await;
+    let upload = |bytes: Vec<u8>, source: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("source", source.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("siuss.csv"),
+            );
+        b.client
+            .post(format!("{}/imports", app.base))
+            .multipart(form)
+            .send()
+    };
+    // Problems with the upload itself are shown on the form.
+    let r = upload(b"\x00\x00".to_vec(), "").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Este dato es obligatorio."));
+    assert!(html.contains("No se puede leer el fichero"));
+
+    let r = upload(municipal_csv(""), "SIUSS Badajoz").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (status, html) = b.page(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Nº Expediente"), "the columns are listed");
+    assert!(
+        html.contains("<option value=\"external_id\" selected>"),
+        "guessed from the header"
+    );
+    assert!(!html.contains("⟨?⟩"));
+    let columns = [
+        "Nº Expediente",
+        "Nombre",
+        "Apellidos",
+        "Sexo",
+        "F. Nacimiento",
+        "DNI/NIE",
+        "Nacionalidad",
+        "Teléfono",
+    ];
+    let targets = [
+        "external_id",
+        "given_name",
+        "surnames",
+        "sex",
+        "birth_date",
+        "document",
+        "nationality",
+        "phone",
+    ];
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    for (c, t) in columns.iter().zip(targets) {
+        fields.push(("column", c));
+        fields.push(("target", t));
+    }
+    // No labour status anywhere: the field says so, and the choices are kept.
+    let mut first = fields.clone();
+    first.push(("mode", "dry"));
+    let (status, html, _) = b.post_form(&location, &first).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Ninguna columna da la situación laboral"));
+    assert!(html.contains("<option value=\"surnames\" selected>"));
+    fields.push(("default_labour_status", "unemployed"));
+    fields.push(("save_mapping", "true"));
+    fields.push(("mode", "dry"));
+    let (status, _, job) = b.post_form(&location, &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let job = job.unwrap();
+    let mut html = String::new();
+    for _ in 0..100 {
+        let (_, h) = b.page(&job).await;
+        if !h.contains("http-equiv=\"refresh\"") {
+            html = h;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(html.contains("Prueba: no se ha guardado nada."), "{html}");
+    assert!(html.contains("La letra del DNI no corresponde al número."));
+    assert!(html.contains("misma persona que la línea 2"));
+    // Import the valid rows.
+    let (status, _, job) = b
+        .post_form(&format!("{job}/apply"), &[("skip_invalid", "true")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let job = job.unwrap();
+    let mut html = String::new();
+    for _ in 0..100 {
+        let (_, h) = b.page(&job).await;
+        if !h.contains("http-equiv=\"refresh\"") {
+            html = h;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(html.contains("Importación guardada."), "{html}");
+    let (status, html) = b.page("/imports").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("siuss.csv"));
+    assert!(
+        html.contains("SIUSS Badajoz"),
+        "the saved source is offered"
+    );
+    // Another user's job is not found.
+    let other = Browser::new(&app.base);
+    other.login(SEXPE_BADAJOZ).await;
+    assert_eq!(other.page(&job).await.0, StatusCode::NOT_FOUND);
+}
