@@ -298,3 +298,129 @@ fn link_finds_the_duplicates_of_a_synthetic_registry() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field kind `apellido`"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn import_a_file_then_deduplicate_the_registry_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("itinera-imp-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("db.sqlite").display());
+    let out = itinera(&["demo", "--no-serve", "--participants", "20", "--db", &url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = dir.join("ngo.csv");
+    let dni = |n: u32| format!("{n:08}{}", itinera_domain::documents::dni_letter(n));
+    std::fs::write(
+        &file,
+        format!(
+            "Nombre,Apellidos,Sexo,Nacimiento,Documento,Situación\n\
+             Fátima,Benali,M,1994-04-04,{},desempleada\n\
+             Marcos,Gil Luque,H,30/13/1980,,parado\n\
+             Yolanda,Cortés,M,12/12/1979,{},ocupada\n",
+            dni(70_000_001),
+            dni(70_000_002)
+        ),
+    )
+    .unwrap();
+    let maps = [
+        "--map",
+        "Nombre=given_name",
+        "--map",
+        "Apellidos=surnames",
+        "--map",
+        "Sexo=sex",
+        "--map",
+        "Nacimiento=birth_date",
+        "--map",
+        "Documento=document",
+        "--map",
+        "Situación=labour_status",
+    ];
+    let base = [
+        "import",
+        file.to_str().unwrap(),
+        "--db",
+        &url,
+        "--source",
+        "Hoja ONG",
+        "--username",
+        "tecnico.badajoz",
+    ];
+    // The dry run names the bad row by line and column, in Spanish by default.
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(maps);
+    args.push("--dry-run");
+    let out = itinera(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("Línea 3, columna Nacimiento: Fecha no reconocida"),
+        "{err}"
+    );
+    assert!(err.contains("3 filas — 2 personas nuevas"), "{err}");
+    assert!(err.contains("Prueba: no se ha guardado nada."), "{err}");
+    // The real run refuses the file with its bad row (exit status 1), in English if asked.
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(maps);
+    args.extend(["--lang", "en"]);
+    let out = itinera(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("Line 3, column Nacimiento"), "{err}");
+    // Leaving the bad row out, and saving the mapping; a re-run changes nothing.
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(maps);
+    args.extend(["--skip-invalid", "--save-mapping"]);
+    let out = itinera(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Importación guardada."));
+    let mut args: Vec<&str> = base.to_vec();
+    args.push("--skip-invalid");
+    let out = itinera(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ya se importó"));
+
+    // The registry batch: a report, then applied.
+    let report = dir.join("dedupe.json");
+    let out = itinera(&[
+        "link",
+        "registry",
+        "--db",
+        &url,
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["records"], 22);
+    assert_eq!(summary["applied"], false);
+    let full: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert!(full["model"]["fields"].as_array().unwrap().len() == 10);
+    let out = itinera(&["link", "registry", "--db", &url, "--apply"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = itinera(&["audit", "verify", "--db", &url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
