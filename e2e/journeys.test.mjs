@@ -293,3 +293,41 @@ test('assess a person, read the profile and the radar chart, build an itinerary 
   await page.screenshot({ path: join(tmpdir(), 'itinera-e2e-itinerary.png'), fullPage: true });
   await context.close();
 });
+
+test('import a municipal export: upload, check the columns, try it, import the valid rows, then decide a possible duplicate side by side', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'ts.badajoz');
+  const csv = '\ufeffNº Expediente;Nombre;Apellidos;Sexo;F. Nacimiento;DNI/NIE\n'
+    + 'E2E-1;Francisco;Ruiz Gómez;H;07/03/1980;71234567W\n'
+    + 'E2E-2;Francisco;Ruiz;H;1980-07-03;\n'
+    + 'E2E-3;Rosa;Vidal;M;31/02/1980;\n';
+  await page.goto(`${base}/imports`);
+  await page.getByLabel('Sistema de origen').fill('SIUSS prueba');
+  await page.setInputFiles('#file', { name: 'siuss.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await page.getByRole('button', { name: 'Subir y revisar columnas' }).click();
+  await page.waitForURL(/\/imports\/uploads\//);
+  // The columns were recognised from their headers.
+  assert.equal(await page.locator('#target-2').inputValue(), 'surnames');
+  assert.equal(await page.locator('#target-4').inputValue(), 'birth_date');
+  await page.locator('#default_labour_status').selectOption('unemployed');
+  await page.getByRole('button', { name: 'Probar sin guardar' }).click();
+  await page.getByText('Prueba: no se ha guardado nada.').waitFor({ timeout: 20000 });
+  const tried = await page.locator('#lines').innerText();
+  assert.match(tried, /F\. Nacimiento: Fecha no reconocida/);
+  assert.match(tried, /posible duplicado en revisión/);
+  await page.getByRole('button', { name: 'Importar solo las filas correctas' }).click();
+  await page.getByText('Importación guardada.').waitFor({ timeout: 20000 });
+
+  // The doubtful pair waits in the queue; side by side, with each field's level.
+  await page.goto(`${base}/links`);
+  await page.getByRole('link', { name: 'Revisar' }).first().click();
+  const why = await page.locator('#explanation').innerText();
+  assert.match(why, /día y mes intercambiados/);
+  assert.match(why, /Fecha de nacimiento/);
+  await page.getByLabel('No, son personas distintas').check();
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.waitForURL(`${base}/links`);
+  assert.match(await page.locator('main').innerText(), /No hay parejas pendientes de revisión/);
+  await context.close();
+});

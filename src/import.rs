@@ -13,6 +13,8 @@ use itinera_i18n::{t, tf, Lang};
 use itinera_service::imports::{ImportReport, ImportRequest};
 use itinera_service::{Ctx, Services};
 
+use crate::text::{err, msg};
+
 #[derive(Args)]
 pub struct ImportArgs {
     /// The file (CSV with `,` `;` or tab, UTF-8, UTF-16 or Windows-1252; or XLSX).
@@ -57,21 +59,22 @@ pub struct ImportArgs {
     #[arg(long)]
     pub report: Option<PathBuf>,
     /// Language of the messages: es, ca, it, en.
-    #[arg(long, default_value = "es")]
+    #[arg(long, env = "ITINERA_LANG", default_value = "es")]
     pub lang: String,
 }
 
 fn mapping(args: &ImportArgs) -> Result<Option<Mapping>> {
     let mut m = if let Some(path) = &args.mapping {
+        let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+            .with_context(|| msg("cli.cannot_read", &[("path", &name)]))?;
         serde_json::from_str::<Mapping>(&text)
-            .with_context(|| format!("{}: not a mapping", path.display()))?
+            .with_context(|| msg("cli.import.bad_mapping_file", &[("path", &name)]))?
     } else if !args.map.is_empty() {
         let mut columns = Vec::new();
         for pair in &args.map {
             let Some((column, target)) = pair.rsplit_once('=') else {
-                bail!("--map takes COLUMN=FIELD, got `{pair}`");
+                return Err(err("cli.import.map_format", &[("given", pair)]));
             };
             columns.push(ColumnMap {
                 column: column.to_string(),
@@ -161,8 +164,13 @@ fn print(report: &ImportReport, lang: Lang) {
 
 pub async fn run(services: &Services, args: ImportArgs) -> Result<()> {
     let lang = Lang::parse(&args.lang).unwrap_or(Lang::Es);
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    crate::text::set_lang(lang);
+    let bytes = std::fs::read(&args.file).with_context(|| {
+        msg(
+            "cli.cannot_read",
+            &[("path", &args.file.display().to_string())],
+        )
+    })?;
     let org = match &args.organisation {
         Some(o) => Some(crate::find_org(services, o).await?),
         None => None,
@@ -219,7 +227,7 @@ pub async fn run(services: &Services, args: ImportArgs) -> Result<()> {
     };
     if let Some(path) = &args.report {
         std::fs::write(path, serde_json::to_vec_pretty(&report)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .with_context(|| msg("cli.cannot_write", &[("path", &path.display().to_string())]))?;
     }
     print(&report, lang);
     if report.blocked_by_rejections {

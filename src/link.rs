@@ -7,10 +7,12 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use itinera_linkage::{Dataset, Kind, Linkage, Options, Table};
 use itinera_tabular::text;
+
+use crate::text::{err, link_err, msg};
 
 #[derive(Subcommand)]
 pub enum LinkCommand {
@@ -79,18 +81,24 @@ pub struct Common {
 
 pub fn run(cmd: LinkCommand) -> Result<()> {
     match cmd {
-        LinkCommand::Registry { .. } => {
-            bail!("`link registry` runs on the database and is dispatched by main")
-        }
+        LinkCommand::Registry { .. } => Err(crate::text::err("error.internal", &[])),
         LinkCommand::Synth { rows, seed, out } => {
-            let file =
-                File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let file = File::create(&out).with_context(|| {
+                msg("cli.cannot_create", &[("path", &out.display().to_string())])
+            })?;
             let mut w = BufWriter::new(file);
             let persons = crate::synth::write(&mut w, rows, seed)?;
             w.flush()?;
             eprintln!(
-                "wrote {rows} records of {persons} people to {}",
-                out.display()
+                "{}",
+                msg(
+                    "cli.link.synth_written",
+                    &[
+                        ("rows", &rows.to_string()),
+                        ("persons", &persons.to_string()),
+                        ("path", &out.display().to_string())
+                    ]
+                )
             );
             Ok(())
         }
@@ -120,23 +128,29 @@ fn parse_map(map: &[String]) -> Result<Vec<(String, Option<Kind>)>> {
     let mut out: Vec<(String, Option<Kind>)> = Vec::new();
     for m in map {
         let Some((col, kind)) = m.split_once('=') else {
-            bail!("--map takes COL=KIND, got `{m}`");
+            return Err(err("cli.link.map_format", &[("given", m)]));
         };
         let kind = if kind == "ignore" {
             None
         } else {
-            Some(kind.parse::<Kind>().map_err(|e| {
+            Some(kind.parse::<Kind>().map_err(|_| {
                 let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-                anyhow::anyhow!("{e}; the kinds are {}, ignore", kinds.join(", "))
+                err(
+                    "cli.link.unknown_kind",
+                    &[
+                        ("kind", kind),
+                        ("kinds", &format!("{}, ignore", kinds.join(", "))),
+                    ],
+                )
             })?)
         };
         if out.iter().any(|(c, _)| c == col) {
-            bail!("column `{col}` is mapped twice");
+            return Err(err("cli.link.mapped_twice", &[("column", col)]));
         }
         out.push((col.to_string(), kind));
     }
     if out.iter().all(|(_, k)| k.is_none()) {
-        bail!("no column is mapped to a kind other than `ignore`");
+        return Err(err("cli.link.nothing_mapped", &[]));
     }
     Ok(out)
 }
@@ -144,7 +158,8 @@ fn parse_map(map: &[String]) -> Result<Vec<(String, Option<Kind>)>> {
 /// Reads a CSV file (`,` or `;` or tab, quoted fields, UTF-8 with or without BOM, or
 /// Windows-1252) into a table of the mapped columns.
 fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool) -> Result<Table> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let name = path.display().to_string();
+    let file = File::open(path).with_context(|| msg("cli.cannot_open", &[("path", &name)]))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let head = reader.fill_buf()?;
     let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
@@ -162,16 +177,19 @@ fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool
         .from_reader(reader.by_ref());
     let header: Vec<String> = csv
         .byte_headers()
-        .with_context(|| format!("{}: cannot read the header line", path.display()))?
+        .with_context(|| msg("cli.link.no_header", &[("path", &name)]))?
         .iter()
         .map(|h| text(h).trim().to_string())
         .collect();
     let position = |col: &str| -> Result<usize> {
         header.iter().position(|h| h == col).with_context(|| {
-            format!(
-                "{}: column `{col}` is not in the header (columns: {})",
-                path.display(),
-                header.join(", ")
+            msg(
+                "cli.link.unknown_column",
+                &[
+                    ("path", &name),
+                    ("column", col),
+                    ("columns", &header.join(", ")),
+                ],
             )
         })
     };
@@ -185,7 +203,7 @@ fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool
             at.push(p);
         }
     }
-    let mut table = Table::new(fields)?;
+    let mut table = Table::new(fields).map_err(link_err)?;
     let mut record = csv::ByteRecord::new();
     let mut values: Vec<String> = Vec::with_capacity(at.len());
     let mut line = 1u64;
@@ -195,7 +213,14 @@ fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool
             Ok(true) => {}
             Err(e) => {
                 let l = e.position().map_or(line + 1, |p| p.line());
-                bail!("{}: line {l}: {e}", path.display());
+                return Err(err(
+                    "cli.link.bad_line",
+                    &[
+                        ("path", &name),
+                        ("line", &l.to_string()),
+                        ("detail", &e.to_string()),
+                    ],
+                ));
             }
         }
         line = record.position().map_or(line + 1, |p| p.line());
@@ -203,10 +228,10 @@ fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool
             .trim()
             .to_string();
         if id_value.is_empty() {
-            bail!(
-                "{}: line {line}: the id column `{id}` is empty",
-                path.display()
-            );
+            return Err(err(
+                "cli.link.empty_id",
+                &[("path", &name), ("line", &line.to_string()), ("column", id)],
+            ));
         }
         values.clear();
         for p in &at {
@@ -219,9 +244,15 @@ fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool
             });
         }
         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-        table.push(&id_value, &refs)?;
+        table.push(&id_value, &refs).map_err(link_err)?;
         if !quiet && table.len() % 500_000 == 0 {
-            eprintln!("{}: {} rows read", path.display(), table.len());
+            eprintln!(
+                "{}",
+                msg(
+                    "cli.link.rows_read",
+                    &[("path", &name), ("rows", &table.len().to_string())]
+                )
+            );
         }
     }
     Ok(table)
@@ -229,7 +260,7 @@ fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool
 
 fn finish(ds: &Dataset, common: &Common, started: Instant) -> Result<()> {
     if !(0.0..=1.0).contains(&common.threshold) {
-        bail!("--threshold must be between 0 and 1");
+        return Err(err("cli.link.threshold", &[]));
     }
     let read_s = started.elapsed().as_secs_f64();
     let opts = Options {
@@ -243,10 +274,14 @@ fn finish(ds: &Dataset, common: &Common, started: Instant) -> Result<()> {
         seed: common.seed,
         ..Options::default()
     };
-    let linkage = itinera_linkage::run(ds, &opts)?;
+    let linkage = itinera_linkage::run(ds, &opts).map_err(link_err)?;
     let matches = linkage.matches(ds, 50);
-    let out = File::create(&common.out)
-        .with_context(|| format!("cannot create {}", common.out.display()))?;
+    let out = File::create(&common.out).with_context(|| {
+        msg(
+            "cli.cannot_create",
+            &[("path", &common.out.display().to_string())],
+        )
+    })?;
     let mut w = csv::Writer::from_writer(BufWriter::new(out));
     w.write_record(["left_id", "right_id", "match_probability"])?;
     for p in &matches {
@@ -274,27 +309,47 @@ fn summary(ds: &Dataset, l: &Linkage, matches: usize, read_s: f64, started: Inst
         c.len()
     };
     eprintln!(
-        "{} records, {} candidate pairs, {} matching pairs, {} persons",
-        ds.len(),
-        l.candidates,
-        matches,
-        persons
+        "{}",
+        msg(
+            "cli.link.summary",
+            &[
+                ("records", &ds.len().to_string()),
+                ("candidates", &l.candidates.to_string()),
+                ("matches", &matches.to_string()),
+                ("persons", &persons.to_string()),
+            ]
+        )
     );
     for r in &l.rules {
+        let skipped = if r.skipped_blocks > 0 {
+            msg(
+                "cli.link.skipped",
+                &[("blocks", &r.skipped_blocks.to_string())],
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "  blocking {:<45} {:>10} pairs{}",
-            r.rule,
-            r.pairs,
-            if r.skipped_blocks > 0 {
-                format!(" ({} blocks over the size limit skipped)", r.skipped_blocks)
-            } else {
-                String::new()
-            }
+            "  {}",
+            msg(
+                "cli.link.blocking",
+                &[
+                    ("rule", &format!("{:<45}", r.rule)),
+                    ("pairs", &format!("{:>10}", r.pairs)),
+                    ("skipped", &skipped),
+                ]
+            )
         );
     }
     eprintln!(
-        "  prior {:.3e} ({} EM iterations)",
-        l.model.prior, l.model.em_iterations
+        "  {}",
+        msg(
+            "cli.link.prior",
+            &[
+                ("prior", &format!("{:.3e}", l.model.prior)),
+                ("iterations", &l.model.em_iterations.to_string()),
+            ]
+        )
     );
     for f in &l.model.fields {
         let weights: Vec<String> = (0..f.m.len())
@@ -303,15 +358,22 @@ fn summary(ds: &Dataset, l: &Linkage, matches: usize, read_s: f64, started: Inst
         eprintln!("  {:<14} {}", f.name, weights.join(", "));
     }
     let t = &l.timings;
+    let f = |x: f64| format!("{x:.2}");
     eprintln!(
-        "  seconds: read+prepare {read_s:.2}, blocking {:.2}, u {:.2}, compare {:.2}, EM {:.2}, score {:.2}, cluster {:.2}, total {:.2}",
-        t.blocking_s,
-        t.estimating_u_s,
-        t.comparing_s,
-        t.em_s,
-        t.scoring_s,
-        t.clustering_s,
-        started.elapsed().as_secs_f64()
+        "  {}",
+        msg(
+            "cli.link.seconds",
+            &[
+                ("read", &f(read_s)),
+                ("blocking", &f(t.blocking_s)),
+                ("u", &f(t.estimating_u_s)),
+                ("compare", &f(t.comparing_s)),
+                ("em", &f(t.em_s)),
+                ("score", &f(t.scoring_s)),
+                ("cluster", &f(t.clustering_s)),
+                ("total", &f(started.elapsed().as_secs_f64())),
+            ]
+        )
     );
 }
 
@@ -355,7 +417,12 @@ fn write_report(
         "timings": l.timings,
         "uncertain_pairs": uncertain,
     });
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let file = File::create(path).with_context(|| {
+        msg(
+            "cli.cannot_create",
+            &[("path", &path.display().to_string())],
+        )
+    })?;
     serde_json::to_writer_pretty(BufWriter::new(file), &report)?;
     Ok(())
 }

@@ -6,11 +6,12 @@ mod bench;
 mod import;
 mod link;
 mod synth;
+mod text;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use itinera_service::admin::{MembershipInput, TokenInput, UserInput};
 use itinera_service::demo::{self, DemoOptions};
@@ -181,12 +182,12 @@ async fn open(db: &DbArg) -> Result<Services> {
     let store = Store::connect(&db.url)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("opening the database")?;
+        .context(text::msg("cli.db_open", &[]))?;
     store
         .migrate()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("migrating")?;
+        .context(text::msg("cli.migrate_failed", &[]))?;
     Ok(Services::new(
         store,
         Arc::new(SystemClock),
@@ -199,7 +200,7 @@ async fn serve(services: Services, args: &ServeArgs) -> Result<()> {
     let app = itinera_web::app(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("binding {}", args.listen))?;
+        .with_context(|| text::msg("cli.bind", &[("addr", &args.listen.to_string())]))?;
     eprintln!("Itinera: http://{}", listener.local_addr()?);
     axum::serve(
         listener,
@@ -216,10 +217,7 @@ async fn serve(services: Services, args: &ServeArgs) -> Result<()> {
 /// A domain error for a person at a terminal: translated (`ITINERA_LANG`, Spanish by
 /// default), with the field of each bad value.
 fn anyerr(e: itinera_domain::Error) -> anyhow::Error {
-    let lang = std::env::var("ITINERA_LANG")
-        .ok()
-        .and_then(|l| itinera_i18n::Lang::parse(&l))
-        .unwrap_or_default();
+    let lang = text::lang();
     match e {
         itinera_domain::Error::Internal(detail) => anyhow::anyhow!("{detail}"),
         itinera_domain::Error::Invalid(fields) => anyhow::anyhow!(
@@ -243,7 +241,10 @@ async fn main() -> Result<()> {
         Command::Migrate { db } => {
             let store = Store::connect(&db.url).await.map_err(anyerr)?;
             let n = store.migrate().await.map_err(anyerr)?;
-            println!("{n} migration(s) applied");
+            println!(
+                "{}",
+                text::msg("cli.migrations_applied", &[("n", &n.to_string())])
+            );
             Ok(())
         }
         Command::Demo {
@@ -265,7 +266,13 @@ async fn main() -> Result<()> {
                 },
                 |done, total| {
                     if total >= 10_000 && done % 50_000 < 2_000 {
-                        eprintln!("… {done} / {total} participants");
+                        eprintln!(
+                            "{}",
+                            text::msg(
+                                "cli.demo_progress",
+                                &[("done", &done.to_string()), ("total", &total.to_string())]
+                            )
+                        );
                     }
                 },
             )
@@ -273,15 +280,26 @@ async fn main() -> Result<()> {
             .map_err(anyerr)?;
             if report.seeded {
                 eprintln!(
-                    "Demo seeded: {} participants, {} cases in {:.1} s",
-                    report.participants,
-                    report.cases,
-                    started.elapsed().as_secs_f64()
+                    "{}",
+                    text::msg(
+                        "cli.demo_seeded",
+                        &[
+                            ("participants", &report.participants.to_string()),
+                            ("cases", &report.cases.to_string()),
+                            (
+                                "seconds",
+                                &format!("{:.1}", started.elapsed().as_secs_f64())
+                            ),
+                        ]
+                    )
                 );
             } else {
-                eprintln!("The database already holds the demo; nothing was added.");
+                eprintln!("{}", text::msg("cli.demo_present", &[]));
             }
-            eprintln!("Demo logins (password: {}):", demo::DEMO_PASSWORD);
+            eprintln!(
+                "{}",
+                text::msg("cli.demo_logins", &[("password", demo::DEMO_PASSWORD)])
+            );
             for l in &report.logins {
                 eprintln!("  {:<18} {:<22} {}", l.username, l.role, l.organisation);
             }
@@ -350,13 +368,13 @@ async fn main() -> Result<()> {
             let users = services.users_for_cli().await.map_err(anyerr)?;
             let Some((user, memberships)) = users.into_iter().find(|(u, _)| u.username == username)
             else {
-                bail!("no user named {username}");
+                return Err(text::err("cli.no_user", &[("user", &username)]));
             };
             let org = match organisation {
                 Some(o) => find_org(&services, &o).await?,
                 None => match memberships.first() {
                     Some(m) => m.organisation_id,
-                    None => bail!("{username} belongs to no organisation"),
+                    None => return Err(text::err("cli.no_organisation", &[("user", &username)])),
                 },
             };
             let token = services
@@ -382,21 +400,26 @@ async fn main() -> Result<()> {
             let v = services.verify_audit(None).await.map_err(anyerr)?;
             println!("{}", serde_json::to_string(&v)?);
             if !v.intact {
-                bail!(
-                    "the audit log is broken at entry {:?}: {:?}",
-                    v.broken_at,
-                    v.problem
-                );
+                return Err(text::err(
+                    "cli.audit_broken",
+                    &[
+                        (
+                            "entry",
+                            &v.broken_at.map(|n| n.to_string()).unwrap_or_default(),
+                        ),
+                        ("problem", &v.problem.clone().unwrap_or_default()),
+                    ],
+                ));
             }
             Ok(())
         }
         Command::Backup { db, to } => {
             if std::path::Path::new(&to).exists() {
-                bail!("{to} exists already");
+                return Err(text::err("cli.file_exists", &[("path", &to)]));
             }
             let store = Store::connect(&db.url).await.map_err(anyerr)?;
             store.backup_sqlite(&to).await.map_err(anyerr)?;
-            println!("backup written to {to}");
+            println!("{}", text::msg("cli.backup_written", &[("path", &to)]));
             Ok(())
         }
         Command::Restore { from, to } => {
@@ -404,14 +427,18 @@ async fn main() -> Result<()> {
                 .await
                 .map_err(anyerr)?;
             if !check.integrity_check().await.map_err(anyerr)? {
-                bail!("{from} fails the integrity check");
+                return Err(text::err("cli.integrity_failed", &[("path", &from)]));
             }
             check.close().await;
             for suffix in ["-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{to}{suffix}"));
             }
-            std::fs::copy(&from, &to).with_context(|| format!("copying {from} to {to}"))?;
-            println!("restored {to} from {from}");
+            std::fs::copy(&from, &to)
+                .with_context(|| text::msg("cli.copy_failed", &[("from", &from), ("to", &to)]))?;
+            println!(
+                "{}",
+                text::msg("cli.restored", &[("from", &from), ("to", &to)])
+            );
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,
@@ -426,10 +453,12 @@ async fn main() -> Result<()> {
                 .map_err(anyerr)?;
             if let Some(path) = report {
                 let tmp = path.with_extension("tmp");
-                std::fs::write(&tmp, serde_json::to_vec_pretty(&r)?)
-                    .with_context(|| format!("writing {}", tmp.display()))?;
-                std::fs::rename(&tmp, &path)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(&tmp, serde_json::to_vec_pretty(&r)?).with_context(|| {
+                    text::msg("cli.cannot_write", &[("path", &tmp.display().to_string())])
+                })?;
+                std::fs::rename(&tmp, &path).with_context(|| {
+                    text::msg("cli.cannot_write", &[("path", &path.display().to_string())])
+                })?;
             }
             println!(
                 "{}",
@@ -459,5 +488,5 @@ async fn find_org(services: &Services, name_or_id: &str) -> Result<uuid::Uuid> {
     orgs.iter()
         .find(|o| o.name == name_or_id || o.id.to_string() == name_or_id)
         .map(|o| o.id)
-        .with_context(|| format!("no organisation named {name_or_id}"))
+        .with_context(|| text::msg("cli.no_org_named", &[("name", name_or_id)]))
 }

@@ -282,7 +282,8 @@ fn link_finds_the_duplicates_of_a_synthetic_registry() {
         "apellido=surname",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("column `apellido` is not in the header"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("la columna «apellido» no está en la cabecera"));
     let out = itinera(&[
         "link",
         "dedupe",
@@ -295,7 +296,7 @@ fn link_finds_the_duplicates_of_a_synthetic_registry() {
         "surname=apellido",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field kind `apellido`"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Tipo desconocido «apellido»"));
     std::fs::remove_dir_all(&dir).ok();
 }
 
