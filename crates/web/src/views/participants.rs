@@ -212,6 +212,8 @@ async fn create(
         .register_participant(&session.actor, &ctx, &input)
         .await
     {
+        // A plain new person needs no word from the index; anything else is told.
+        Ok(r) if r.link.outcome == "new" => Ok(see_other(&format!("/participants/{}", r.id))),
         Ok(r) => Ok(see_other(&format!(
             "/participants/{}?index={}",
             r.id, r.link.outcome
