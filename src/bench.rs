@@ -231,6 +231,42 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     println!("search by surname prefix: p50 {p50:.2} ms, p95 {p95:.2} ms ({n} searches)");
     let (p50, p95, _, n) = summary(doc_ms);
     println!("search by document: p50 {p50:.2} ms, p95 {p95:.2} ms ({n} searches)");
+
+    // Registration through the master index, on the whole registry: Mérida registers
+    // again people Badajoz has (spelled another way), and Badajoz registers new people.
+    let merida = services
+        .login(&ctx, "ts.merida", demo::DEMO_PASSWORD)
+        .await
+        .map_err(anyerr)?
+        .actor;
+    let mut reg_ms = Vec::new();
+    let mut outcomes: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    for (k, id) in ids.iter().take(50).enumerate() {
+        let v = services
+            .participant(&actor, &ctx, *id)
+            .await
+            .map_err(anyerr)?;
+        let mut again = v.participant.data.to_input();
+        again.given_name = itinera_domain::text::fold(&again.given_name).to_uppercase();
+        again.phone.clear();
+        again.email.clear();
+        let mut fresh = again.clone();
+        fresh.given_name = format!("Bench{k}");
+        fresh.surname1 = format!("Nuevo{k}");
+        fresh.surname2.clear();
+        fresh.documents.clear();
+        for (who, input) in [(&merida, &again), (&actor, &fresh)] {
+            let t = Instant::now();
+            let r = services
+                .register_participant(who, &ctx, input)
+                .await
+                .map_err(anyerr)?;
+            reg_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            *outcomes.entry(r.link.outcome).or_insert(0) += 1;
+        }
+    }
+    let (p50, _, p99, n) = summary(reg_ms);
+    println!("registration with master-index lookup: p50 {p50:.2} ms, p99 {p99:.2} ms ({n} registrations: {outcomes:?})");
     let cases: Vec<uuid::Uuid> = {
         let mut out = Vec::new();
         for id in ids.iter().take(50) {
