@@ -589,3 +589,53 @@ async fn the_review_queue_and_the_thresholds_work_in_the_browser() {
     let (status, _) = b.page("/admin/linkage").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_edit_that_makes_a_record_match_another_person_queues_the_pair() {
+    let app = spawn_app().await;
+    let a = with(
+        person("Remedios", "Caballero", "Pozo", 56_000_001),
+        &[("birth_date", json!("1966-10-20"))],
+    );
+    app.register(SOCIAL_BADAJOZ, &a).await;
+    // Mérida registers her with a wrong birth year and no document: a new person.
+    let b = with(
+        person("Remedios", "Caballero", "Pozo", 0),
+        &[
+            ("birth_date", json!("1976-02-11")),
+            ("documents", json!([])),
+            ("phone", json!("")),
+        ],
+    );
+    let r = app.post(SOCIAL_MERIDA, "/participants", &b).await;
+    assert_eq!(r.body["outcome"], "new", "{:?}", r.body);
+    let id_b = r.body["id"].as_str().unwrap().to_string();
+    // Correcting the date makes her match: the pair is queued, nothing is merged.
+    let r = app
+        .get(SOCIAL_MERIDA, &format!("/participants/{id_b}"))
+        .await;
+    let version = r.body["participant"]["version"].as_i64().unwrap();
+    let mut edit = b.clone();
+    edit["birth_date"] = json!("1966-10-20");
+    edit["version"] = json!(version);
+    let r = app
+        .put(SOCIAL_MERIDA, &format!("/participants/{id_b}"), &edit)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(SOCIAL_MERIDA, "/link-reviews").await;
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{:?}", r.body);
+    assert_eq!(items[0]["source"], "edit");
+    let r = app
+        .get(SOCIAL_MERIDA, &format!("/participants/{id_b}"))
+        .await;
+    assert!(r.body["person"]["merges"].as_array().unwrap().is_empty());
+    // Editing again does not queue the same pair twice.
+    let version = r.body["participant"]["version"].as_i64().unwrap();
+    edit["version"] = json!(version);
+    edit["address"] = json!("Calle Mayor 3");
+    app.put(SOCIAL_MERIDA, &format!("/participants/{id_b}"), &edit)
+        .await;
+    let r = app.get(SOCIAL_MERIDA, "/link-reviews").await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+}

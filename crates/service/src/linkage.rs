@@ -123,6 +123,42 @@ fn thresholds(settings: &store::Settings) -> Thresholds {
     }
 }
 
+/// After an edit, looks the record up again: any person it now matches (other than its
+/// own) goes to the review queue — an edit never merges by itself. Returns the number
+/// of pairs queued.
+pub(crate) async fn review_after_edit(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    record: Uuid,
+    data: &ParticipantData,
+    territory: Option<&str>,
+) -> Result<usize, Error> {
+    let outcome = lookup(tx, actor.organisation_id, data, territory, Some(record)).await?;
+    let found: Vec<Candidate> = match outcome {
+        Outcome::Existing(c) => vec![c],
+        Outcome::Link(top, rest) => std::iter::once(top).chain(rest).collect(),
+        Outcome::New(rest) => rest,
+    };
+    let mut queued = 0;
+    for c in found {
+        if store::queue(tx, record, c.record, c.probability, "edit", ctx.now).await? {
+            queued += 1;
+            audit(
+                tx,
+                Some(actor),
+                ctx,
+                "linkage.queue",
+                "participant",
+                Some(record),
+                json!({"with": c.record, "probability": c.probability, "source": "edit"}),
+            )
+            .await?;
+        }
+    }
+    Ok(queued)
+}
+
 /// What a lookup found, for the response.
 #[derive(Debug, Clone, Serialize)]
 pub struct LookupOutcome {
@@ -188,6 +224,10 @@ pub(crate) async fn lookup(
         .collect();
     let mut excluded = Vec::new();
     if let Some(x) = exclude {
+        // A record is never a duplicate of its own person.
+        if let Some(p) = store::person_of(tx, x).await? {
+            excluded.push(p);
+        }
         for other in store::different_from(tx, x).await? {
             if let Some(p) = store::person_of(tx, other).await? {
                 excluded.push(p);

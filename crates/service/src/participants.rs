@@ -198,7 +198,7 @@ impl Services {
         let mut tx = self.store.write().await?;
         require_basis(&mut tx, actor, ctx, Capability::WritePersonData, id).await?;
         let data = data?;
-        check_territory(&mut tx, data.territory_id).await?;
+        let territory = check_territory(&mut tx, data.territory_id).await?;
         let current = participants::get(&mut tx, id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -212,6 +212,8 @@ impl Services {
         )
         .await?;
         let changed = changed_fields(&current.data.to_input(), input);
+        crate::linkage::review_after_edit(&mut tx, actor, ctx, id, &data, territory.as_deref())
+            .await?;
         audit(
             &mut tx,
             Some(actor),
