@@ -58,7 +58,7 @@ impl ActionStatus {
     }
 }
 
-fn required_text(raw: &str, max: usize) -> Result<String, &'static str> {
+pub(crate) fn required_text(raw: &str, max: usize) -> Result<String, &'static str> {
     match clean(raw) {
         None => Err("validation.required"),
         Some(s) if s.chars().count() > max => Err("validation.too_long"),
@@ -66,14 +66,14 @@ fn required_text(raw: &str, max: usize) -> Result<String, &'static str> {
     }
 }
 
-fn optional_text(raw: &str, max: usize) -> Result<Option<String>, &'static str> {
+pub(crate) fn optional_text(raw: &str, max: usize) -> Result<Option<String>, &'static str> {
     match clean(raw) {
         Some(s) if s.chars().count() > max => Err("validation.too_long"),
         other => Ok(other),
     }
 }
 
-fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
+pub(crate) fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
     if raw.trim().is_empty() {
         Ok(None)
     } else {

@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod case;
 pub mod consent;
 pub mod contact;
+pub mod coordination;
 pub mod documents;
 pub mod error;
 pub mod import;
