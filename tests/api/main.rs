@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod cases;
 mod casework;
+mod coordination;
 mod helpers;
 mod imports;
 mod linkage;

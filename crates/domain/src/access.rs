@@ -36,6 +36,10 @@ pub enum Capability {
     ReadAudit,
     /// Territories, organisations, programmes, users, tokens.
     Administer,
+    /// Take part in coordination bodies: meetings, minutes, agreements.
+    Coordinate,
+    /// Convene a coordination body and name its members.
+    ConveneBodies,
 }
 
 impl Role {
@@ -62,6 +66,18 @@ impl Role {
             C::ReadAggregates => matches!(self, R::ProgrammeManager | R::Coordinator),
             C::ReadAudit => matches!(self, R::Auditor),
             C::Administer => matches!(self, R::Admin),
+            C::Coordinate => matches!(
+                self,
+                R::SocialWorker
+                    | R::EmploymentCounsellor
+                    | R::Technician
+                    | R::CaseManager
+                    | R::Coordinator
+                    | R::ProgrammeManager
+            ),
+            C::ConveneBodies => {
+                matches!(self, R::CaseManager | R::Coordinator | R::ProgrammeManager)
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cases;
 pub mod clock;
 pub mod contacts;
+pub mod coordination;
 pub mod demo;
 pub mod imports;
 pub mod itineraries;

@@ -21,6 +21,9 @@ pub struct WorkList {
     pub assessments_missing: Vec<Item>,
     /// Open pairs in the master index's review queue the actor can decide.
     pub link_reviews: usize,
+    /// Agreements of coordination bodies the actor (or their organisation) owns, due
+    /// within the horizon or overdue.
+    pub agreements_due: Vec<crate::coordination::AgreementView>,
     /// Counts per kind, in display order.
     pub counts: Vec<(&'static str, usize)>,
     pub today: chrono::NaiveDate,
@@ -50,11 +53,15 @@ impl Services {
         } else {
             0
         };
+        let agreements_due = self
+            .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
+            .await?;
         let counts = vec![
             ("actions_due", actions_due.len()),
             ("reviews_due", reviews_due.len()),
             ("assessments_missing", assessments_missing.len()),
             ("link_reviews", link_reviews),
+            ("agreements_due", agreements_due.len()),
         ];
         audit(
             &mut tx,
@@ -72,6 +79,7 @@ impl Services {
             reviews_due,
             assessments_missing,
             link_reviews,
+            agreements_due,
             counts,
             today,
         })

@@ -15,6 +15,7 @@ pub mod consents;
 mod group;
 pub use group::GroupStats;
 pub mod contacts;
+pub mod coordination;
 pub mod imports;
 pub mod itineraries;
 pub mod linkage;

@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "imports",
         sql: include_str!("../migrations/0004_imports.sql"),
     },
+    Migration {
+        version: 5,
+        name: "coordination",
+        sql: include_str!("../migrations/0005_coordination.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -74,6 +79,12 @@ pub const TABLES: &[&str] = &[
     "import_mappings",
     "import_batches",
     "participant_sources",
+    "coordination_bodies",
+    "body_members",
+    "meetings",
+    "meeting_items",
+    "meeting_attendance",
+    "agreements",
 ];
 
 /// The migration's SQL for one engine.

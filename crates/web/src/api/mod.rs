@@ -5,6 +5,7 @@
 
 mod admin;
 mod casework;
+mod coordination;
 mod imports;
 mod linkage;
 mod participants;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(casework::router())
         .merge(linkage::router())
         .merge(imports::router())
+        .merge(coordination::router())
         .layer(axum::middleware::from_fn(render_problems))
 }
 

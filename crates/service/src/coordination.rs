@@ -1,0 +1,637 @@
+//! Coordination bodies at three levels, their meetings and agreements. A body is seen
+//! by its members only; at level 3 its agenda names cases, each shown to a member only
+//! as far as the access rule lets that member see the person; levels 1 and 2 never put
+//! a case on the agenda.
+
+use chrono::{Duration, NaiveDate};
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::coordination::{
+    check_transition, planned_dates, AgreementInput, AgreementStatus, Attendance, BodyInput,
+    Frequency, Level, MeetingInput, MemberRole, Owner,
+};
+use itinera_domain::Error;
+use itinera_store::coordination::{
+    self as store, Agreement, Body, Item, Meeting, Member, Reference,
+};
+use itinera_store::{access, admin, cases, participants, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{audit, Ctx, Services};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyView {
+    pub body: Body,
+    pub members: Vec<Member>,
+    pub meetings: Vec<Meeting>,
+    pub open_agreements: Vec<AgreementView>,
+    /// The coming meetings its frequency plans (from today).
+    pub planned: Vec<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementView {
+    #[serde(flatten)]
+    pub agreement: Agreement,
+    pub overdue: bool,
+}
+
+fn view(a: Agreement, today: NaiveDate) -> AgreementView {
+    let status = AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Open);
+    AgreementView {
+        overdue: itinera_domain::coordination::is_overdue(status, a.due_on, today),
+        agreement: a,
+    }
+}
+
+/// An agenda item as a member sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    #[serde(flatten)]
+    pub item: Item,
+    /// For a case: the person's name when this member may see them.
+    pub participant_name: Option<String>,
+    pub visible: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingView {
+    pub meeting: Meeting,
+    pub body: Body,
+    pub items: Vec<ItemView>,
+    pub members: Vec<Member>,
+    /// (member, attendance).
+    pub attendance: Vec<(Uuid, String)>,
+    pub agreements: Vec<AgreementView>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MemberInput {
+    pub organisation_id: String,
+    pub user_id: String,
+    pub role: String,
+}
+
+async fn visible_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Body, Error> {
+    store::body(tx, id, actor.user_id, actor.organisation_id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+async fn meeting_and_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<(Meeting, Body), Error> {
+    let m = store::meeting(tx, id).await?.ok_or(Error::NotFound)?;
+    let b = visible_body(tx, actor, m.body_id).await?;
+    Ok((m, b))
+}
+
+fn frozen(m: &Meeting) -> Result<(), Error> {
+    if m.minutes_approved_at.is_some() {
+        Err(Error::Conflict("coordination.minutes.frozen"))
+    } else {
+        Ok(())
+    }
+}
+
+fn parse_id(raw: &str, field: &str) -> Result<Option<Uuid>, Error> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse()
+        .map(Some)
+        .map_err(|_| Error::field(field, "validation.choice"))
+}
+
+impl Services {
+    /// Convenes a body; the actor's organisation and the actor (as chair) are its first
+    /// members.
+    pub async fn create_body(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        input: &BodyInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let d = input.validate()?;
+        let mut tx = self.store.write().await?;
+        for (field, table, id) in [
+            ("programme_id", Reference::Programmes, d.programme_id),
+            ("project_id", Reference::Projects, d.project_id),
+            ("territory_id", Reference::Territories, d.territory_id),
+        ] {
+            if let Some(id) = id {
+                if !store::reference_exists(&mut tx, table, id).await? {
+                    return Err(Error::field(field, "validation.choice"));
+                }
+            }
+        }
+        let id = Uuid::now_v7();
+        store::insert_body(
+            &mut tx,
+            id,
+            &d,
+            actor.organisation_id,
+            actor.user_id,
+            ctx.now,
+        )
+        .await?;
+        store::insert_member(
+            &mut tx,
+            id,
+            actor.organisation_id,
+            Some(actor.user_id),
+            MemberRole::Chair.code(),
+            ctx.now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "body.create",
+            "coordination_body",
+            Some(id),
+            json!({"level": d.level.number()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Names a member: an organisation as a whole, or one of its professionals.
+    pub async fn add_body_member(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Uuid,
+        input: &MemberInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let org = parse_id(&input.organisation_id, "organisation_id")?
+            .ok_or_else(|| Error::field("organisation_id", "validation.required"))?;
+        let user = parse_id(&input.user_id, "user_id")?;
+        let role = MemberRole::parse(input.role.trim())
+            .ok_or_else(|| Error::field("role", "validation.choice"))?;
+        let mut tx = self.store.write().await?;
+        visible_body(&mut tx, actor, body).await?;
+        if !store::reference_exists(&mut tx, Reference::Organisations, org).await? {
+            return Err(Error::field("organisation_id", "validation.choice"));
+        }
+        if let Some(u) = user {
+            let ms = admin::memberships(&mut tx, u).await?;
+            if !ms.iter().any(|m| m.organisation_id == org) {
+                return Err(Error::field(
+                    "user_id",
+                    "coordination.member_not_of_organisation",
+                ));
+            }
+        }
+        let members = store::members(&mut tx, body).await?;
+        if members
+            .iter()
+            .any(|m| m.organisation_id == org && m.user_id == user)
+        {
+            return Err(Error::Conflict("coordination.member_exists"));
+        }
+        let id = store::insert_member(&mut tx, body, org, user, role.code(), ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "body.member.add",
+            "coordination_body",
+            Some(body),
+            json!({"member": id, "organisation": org, "user": user}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The bodies the actor is a member of (in person or through their organisation).
+    pub async fn bodies(&self, actor: &Actor) -> Result<Vec<Body>, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        let b = store::bodies(&mut tx, actor.user_id, actor.organisation_id).await?;
+        tx.commit().await?;
+        Ok(b)
+    }
+
+    pub async fn body(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<BodyView, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        let body = visible_body(&mut tx, actor, id).await?;
+        let members = store::members(&mut tx, id).await?;
+        let meetings = store::meetings(&mut tx, id).await?;
+        let open_agreements = store::agreements_of_body(&mut tx, id, true)
+            .await?
+            .into_iter()
+            .map(|a| view(a, ctx.today()))
+            .collect();
+        tx.commit().await?;
+        let frequency = Frequency::parse(&body.frequency).unwrap_or(Frequency::Monthly);
+        let anchor = body
+            .first_meeting_on
+            .unwrap_or(body.created_at.date_naive());
+        let planned = planned_dates(
+            anchor,
+            frequency,
+            body.custom_days.map(|d| d.max(1) as u16),
+            ctx.today(),
+            6,
+        );
+        Ok(BodyView {
+            body,
+            members,
+            meetings,
+            open_agreements,
+            planned,
+        })
+    }
+
+    /// Plans a meeting. Its agenda starts with the body's open agreements (to follow
+    /// them up), then the topics, then — at level 3 only — the cases, each of which the
+    /// actor must be able to see.
+    pub async fn create_meeting(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Uuid,
+        input: &MeetingInput,
+        case_ids: &[String],
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::Coordinate)?;
+        let d = input.validate()?;
+        let mut tx = self.store.write().await?;
+        let b = visible_body(&mut tx, actor, body).await?;
+        let level = Level::parse(&b.level.to_string()).unwrap_or(Level::CASES);
+        let mut cases = Vec::new();
+        for (i, raw) in case_ids.iter().filter(|c| !c.trim().is_empty()).enumerate() {
+            if !level.allows_cases() {
+                return Err(Error::field(
+                    format!("cases.{i}"),
+                    "coordination.case_on_level",
+                ));
+            }
+            let id = parse_id(raw, &format!("cases.{i}"))?.unwrap_or_default();
+            let case = cases::get(&mut tx, id).await?;
+            let visible = match &case {
+                Some(c) => access::basis(
+                    &mut tx,
+                    c.participant_id,
+                    actor.organisation_id,
+                    actor.organisation_kind,
+                    ctx.today(),
+                )
+                .await?
+                .is_some(),
+                None => false,
+            };
+            if !visible {
+                return Err(Error::field(
+                    format!("cases.{i}"),
+                    "coordination.case_unknown",
+                ));
+            }
+            cases.push(id);
+        }
+        let id = Uuid::now_v7();
+        store::insert_meeting(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
+        let mut position = 0;
+        for a in store::agreements_of_body(&mut tx, body, true).await? {
+            position += 1;
+            store::insert_item(
+                &mut tx,
+                id,
+                position,
+                "followup",
+                &a.text,
+                a.case_id.filter(|_| level.allows_cases()),
+                Some(a.id),
+            )
+            .await?;
+        }
+        for t in &d.topics {
+            position += 1;
+            store::insert_item(&mut tx, id, position, "topic", t, None, None).await?;
+        }
+        for c in &cases {
+            position += 1;
+            store::insert_item(&mut tx, id, position, "case", "", Some(*c), None).await?;
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "meeting.create",
+            "meeting",
+            Some(id),
+            json!({"body": body, "cases": cases}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A meeting as this member sees it. Naming a case's person is a read of their data:
+    /// audited, with the persons shown.
+    pub async fn meeting(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<MeetingView, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.audited_read().await?;
+        let (meeting, body) = meeting_and_body(&mut tx, actor, id).await?;
+        let mut items = Vec::new();
+        let mut shown = Vec::new();
+        for item in store::items(&mut tx, id).await? {
+            let (visible, name) = match item.participant_id {
+                Some(pid) => {
+                    let ok = actor.can(Capability::ReadPersonData)
+                        && access::basis(
+                            &mut tx,
+                            pid,
+                            actor.organisation_id,
+                            actor.organisation_kind,
+                            ctx.today(),
+                        )
+                        .await?
+                        .is_some();
+                    if ok {
+                        shown.push(pid);
+                        (
+                            true,
+                            participants::get(&mut tx, pid)
+                                .await?
+                                .map(|p| p.data.full_name()),
+                        )
+                    } else {
+                        (false, None)
+                    }
+                }
+                None => (true, None),
+            };
+            items.push(ItemView {
+                item,
+                participant_name: name,
+                visible,
+            });
+        }
+        let members = store::members(&mut tx, body.id).await?;
+        let attendance = store::attendance(&mut tx, id).await?;
+        let agreements = store::agreements_of_meeting(&mut tx, id)
+            .await?
+            .into_iter()
+            .map(|a| view(a, ctx.today()))
+            .collect();
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "meeting.read",
+            "meeting",
+            Some(id),
+            json!({"participants": shown}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(MeetingView {
+            meeting,
+            body,
+            items,
+            members,
+            attendance,
+            agreements,
+        })
+    }
+
+    /// Records who came: (member, present | excused | absent).
+    pub async fn record_attendance(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+        rows: &[(String, String)],
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        let (m, b) = meeting_and_body(&mut tx, actor, meeting).await?;
+        frozen(&m)?;
+        let members = store::members(&mut tx, b.id).await?;
+        let mut errors = Vec::new();
+        let mut ok = Vec::new();
+        for (i, (member, att)) in rows.iter().enumerate() {
+            let mid = member
+                .trim()
+                .parse::<Uuid>()
+                .ok()
+                .filter(|id| members.iter().any(|x| x.id == *id));
+            let a = Attendance::parse(att.trim());
+            match (mid, a) {
+                (Some(mid), Some(a)) => ok.push((mid, a)),
+                (None, _) => errors.push(itinera_domain::FieldError::new(
+                    format!("attendance.{i}.member"),
+                    "coordination.not_a_member",
+                )),
+                (_, None) => errors.push(itinera_domain::FieldError::new(
+                    format!("attendance.{i}.attendance"),
+                    "validation.choice",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        for (mid, a) in &ok {
+            store::set_attendance(&mut tx, meeting, *mid, a.code()).await?;
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "meeting.attendance",
+            "meeting",
+            Some(meeting),
+            json!({"rows": ok.len()}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Writes the minutes of one agenda item (until the minutes are approved).
+    pub async fn record_minutes(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+        item: Uuid,
+        text: &str,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let text = itinera_domain::text::clean(text);
+        if text.as_ref().is_some_and(|t| t.chars().count() > 20_000) {
+            return Err(Error::field("minutes", "validation.too_long"));
+        }
+        let mut tx = self.store.write().await?;
+        let (m, _) = meeting_and_body(&mut tx, actor, meeting).await?;
+        frozen(&m)?;
+        store::set_minutes(&mut tx, meeting, item, text.as_deref()).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "meeting.minutes",
+            "meeting",
+            Some(meeting),
+            json!({"item": item}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Approves the minutes: from now on they are frozen.
+    pub async fn approve_minutes(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        meeting_and_body(&mut tx, actor, meeting).await?;
+        store::approve_minutes(&mut tx, meeting, actor.user_id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "meeting.approve",
+            "meeting",
+            Some(meeting),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Records an agreement made at a meeting. Its owner is a member of the body (a
+    /// member professional, or a member organisation); its case, if any, is one on the
+    /// meeting's agenda.
+    pub async fn add_agreement(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+        input: &AgreementInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::Coordinate)?;
+        let d = input.validate(ctx.today())?;
+        let mut tx = self.store.write().await?;
+        let (m, b) = meeting_and_body(&mut tx, actor, meeting).await?;
+        frozen(&m)?;
+        let members = store::members(&mut tx, b.id).await?;
+        let owner_org = match d.owner {
+            Owner::User(u) => members
+                .iter()
+                .find(|x| x.user_id == Some(u))
+                .map(|x| x.organisation_id),
+            Owner::Organisation(o) => members
+                .iter()
+                .find(|x| x.organisation_id == o)
+                .map(|x| x.organisation_id),
+        }
+        .ok_or_else(|| Error::field("owner", "coordination.owner_not_member"))?;
+        if let Some(c) = d.case_id {
+            let items = store::items(&mut tx, meeting).await?;
+            if !items.iter().any(|i| i.case_id == Some(c)) {
+                return Err(Error::field("case_id", "coordination.case_not_on_agenda"));
+            }
+        }
+        let id = Uuid::now_v7();
+        store::insert_agreement(
+            &mut tx,
+            id,
+            b.id,
+            meeting,
+            &d,
+            owner_org,
+            actor.user_id,
+            ctx.now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "agreement.create",
+            "agreement",
+            Some(id),
+            json!({"meeting": meeting, "owner": d.owner, "due_on": d.due_on}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Marks an agreement done, drops it (with a reason) or reopens it.
+    pub async fn set_agreement_status(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        status: &str,
+        reason: &str,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let to = AgreementStatus::parse(status.trim())
+            .ok_or_else(|| Error::field("status", "validation.choice"))?;
+        let mut tx = self.store.write().await?;
+        let a = store::agreement(&mut tx, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        visible_body(&mut tx, actor, a.body_id).await?;
+        let from = AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Open);
+        let reason = itinera_domain::text::clean(reason);
+        check_transition(from, to, reason.as_deref()).map_err(|code| match code {
+            "coordination.agreement.reason_required" => Error::field("reason", code),
+            _ => Error::Rule(code),
+        })?;
+        let done_on = (to == AgreementStatus::Done).then(|| ctx.today());
+        store::set_agreement_status(
+            &mut tx,
+            id,
+            to.code(),
+            reason.as_deref().filter(|_| to == AgreementStatus::Dropped),
+            done_on,
+            ctx.now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "agreement.status",
+            "agreement",
+            Some(id),
+            json!({"from": from.code(), "to": to.code()}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The actor's open agreements due within `days` (overdue ones included).
+    pub(crate) async fn agreements_due(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        days: i64,
+    ) -> Result<Vec<AgreementView>, Error> {
+        let until = ctx.today() + Duration::days(days);
+        Ok(
+            store::agreements_due(tx, actor.user_id, actor.organisation_id, until)
+                .await?
+                .into_iter()
+                .map(|a| view(a, ctx.today()))
+                .collect(),
+        )
+    }
+}

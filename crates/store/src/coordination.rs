@@ -1,0 +1,367 @@
+//! Coordination bodies, their members and meetings (agenda, attendance, minutes), and
+//! agreements.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::coordination::{AgreementData, BodyData, MeetingData, Owner};
+use itinera_domain::Error;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{db_err, on_tx, Tx};
+
+/// A body is visible to its members: a professional named as one, or anyone of a
+/// member organisation (a member with no professional named). `$u` user, `$o` org.
+pub fn visible_body_sql(b: &str, u: &str, o: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM body_members vb WHERE vb.body_id = {b}.id AND vb.removed_at IS NULL \
+           AND (vb.user_id = {u} OR (vb.user_id IS NULL AND vb.organisation_id = {o})))"
+    )
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Body {
+    pub id: Uuid,
+    pub name: String,
+    pub level: i16,
+    pub programme_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    pub territory_id: Option<Uuid>,
+    pub frequency: String,
+    pub custom_days: Option<i16>,
+    pub first_meeting_on: Option<NaiveDate>,
+    pub description: Option<String>,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const BODY: &str = "SELECT b.id, b.name, b.level, b.programme_id, b.project_id, b.territory_id, b.frequency, b.custom_days, b.first_meeting_on, b.description, b.organisation_id, o.name AS organisation_name, b.created_at \
+     FROM coordination_bodies b JOIN organisations o ON o.id = b.organisation_id";
+
+pub async fn insert_body(
+    tx: &mut Tx,
+    id: Uuid,
+    d: &BodyData,
+    org: Uuid,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO coordination_bodies (id, name, level, programme_id, project_id, territory_id, frequency, custom_days, first_meeting_on, description, organisation_id, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+    ).bind(id).bind(&d.name).bind(i16::from(d.level.number())).bind(d.programme_id).bind(d.project_id).bind(d.territory_id)
+    .bind(d.frequency.code()).bind(d.custom_days.map(|x| x as i16)).bind(d.first_meeting_on).bind(&d.description)
+    .bind(org).bind(by).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// A body, if user `u` of organisation `o` may see it.
+pub async fn body(tx: &mut Tx, id: Uuid, u: Uuid, o: Uuid) -> Result<Option<Body>, Error> {
+    let sql = format!(
+        "{BODY} WHERE b.id = $1 AND {}",
+        visible_body_sql("b", "$2", "$3")
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).bind(u).bind(o).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn bodies(tx: &mut Tx, u: Uuid, o: Uuid) -> Result<Vec<Body>, Error> {
+    let sql = format!(
+        "{BODY} WHERE {} ORDER BY b.level, b.name, b.id",
+        visible_body_sql("b", "$1", "$2")
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).fetch_all(c).await.map_err(db_err))
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Member {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub user_id: Option<Uuid>,
+    pub user_name: Option<String>,
+    pub role: String,
+    pub added_at: DateTime<Utc>,
+}
+
+pub async fn insert_member(
+    tx: &mut Tx,
+    body: Uuid,
+    org: Uuid,
+    user: Option<Uuid>,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, Error> {
+    let id = Uuid::now_v7();
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO body_members (id, body_id, organisation_id, user_id, role, added_at) VALUES ($1,$2,$3,$4,$5,$6)"
+    ).bind(id).bind(body).bind(org).bind(user).bind(role).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))?;
+    Ok(id)
+}
+
+/// The current members of a body.
+pub async fn members(tx: &mut Tx, body: Uuid) -> Result<Vec<Member>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT m.id, m.organisation_id, o.name AS organisation_name, m.user_id, u.display_name AS user_name, m.role, m.added_at \
+         FROM body_members m JOIN organisations o ON o.id = m.organisation_id LEFT JOIN users u ON u.id = m.user_id \
+         WHERE m.body_id = $1 AND m.removed_at IS NULL ORDER BY m.added_at, m.id"
+    ).bind(body).fetch_all(c).await.map_err(db_err))
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub body_id: Uuid,
+    pub meeting_date: NaiveDate,
+    pub starts: String,
+    pub ends: String,
+    pub mode: String,
+    pub place: Option<String>,
+    pub link: Option<String>,
+    pub minutes_approved_at: Option<DateTime<Utc>>,
+    pub minutes_approved_by_name: Option<String>,
+}
+
+const MEETING: &str = "SELECT m.id, m.body_id, m.meeting_date, m.starts, m.ends, m.mode, m.place, m.link, m.minutes_approved_at, u.display_name AS minutes_approved_by_name \
+     FROM meetings m LEFT JOIN users u ON u.id = m.minutes_approved_by";
+
+pub async fn insert_meeting(
+    tx: &mut Tx,
+    id: Uuid,
+    body: Uuid,
+    d: &MeetingData,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO meetings (id, body_id, meeting_date, starts, ends, mode, place, link, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
+    ).bind(id).bind(body).bind(d.starts_at.date()).bind(d.starts_at.format("%H:%M").to_string())
+    .bind(d.ends_at.format("%H:%M").to_string()).bind(d.mode.code()).bind(&d.place).bind(&d.link).bind(by).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+pub async fn meeting(tx: &mut Tx, id: Uuid) -> Result<Option<Meeting>, Error> {
+    let sql = format!("{MEETING} WHERE m.id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn meetings(tx: &mut Tx, body: Uuid) -> Result<Vec<Meeting>, Error> {
+    let sql =
+        format!("{MEETING} WHERE m.body_id = $1 ORDER BY m.meeting_date DESC, m.starts DESC, m.id");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(body).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn approve_minutes(
+    tx: &mut Tx,
+    id: Uuid,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE meetings SET minutes_approved_at = $2, minutes_approved_by = $3 WHERE id = $1 AND minutes_approved_at IS NULL"
+    ).bind(id).bind(now).bind(by).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    if n == 0 {
+        return Err(Error::Conflict("coordination.minutes.frozen"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Item {
+    pub id: Uuid,
+    pub position: i32,
+    pub kind: String,
+    pub title: String,
+    pub case_id: Option<Uuid>,
+    /// The case's participant (for the caller's access check; never sent).
+    #[serde(skip)]
+    pub participant_id: Option<Uuid>,
+    pub agreement_id: Option<Uuid>,
+    pub minutes: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_item(
+    tx: &mut Tx,
+    meeting: Uuid,
+    position: i32,
+    kind: &str,
+    title: &str,
+    case_id: Option<Uuid>,
+    agreement_id: Option<Uuid>,
+) -> Result<Uuid, Error> {
+    let id = Uuid::now_v7();
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO meeting_items (id, meeting_id, position, kind, title, case_id, agreement_id) VALUES ($1,$2,$3,$4,$5,$6,$7)"
+    ).bind(id).bind(meeting).bind(position).bind(kind).bind(title).bind(case_id).bind(agreement_id)
+    .execute(c).await.map(|_| ()).map_err(db_err))?;
+    Ok(id)
+}
+
+pub async fn items(tx: &mut Tx, meeting: Uuid) -> Result<Vec<Item>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT i.id, i.position, i.kind, i.title, i.case_id, c.participant_id, i.agreement_id, i.minutes \
+         FROM meeting_items i LEFT JOIN cases c ON c.id = i.case_id WHERE i.meeting_id = $1 ORDER BY i.position, i.id"
+    ).bind(meeting).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn set_minutes(
+    tx: &mut Tx,
+    meeting: Uuid,
+    item: Uuid,
+    text: Option<&str>,
+) -> Result<(), Error> {
+    let n = on_tx!(tx, c => sqlx::query("UPDATE meeting_items SET minutes = $3 WHERE id = $2 AND meeting_id = $1")
+        .bind(meeting).bind(item).bind(text).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_attendance(
+    tx: &mut Tx,
+    meeting: Uuid,
+    member: Uuid,
+    attendance: &str,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO meeting_attendance (meeting_id, member_id, attendance) VALUES ($1,$2,$3) \
+         ON CONFLICT (meeting_id, member_id) DO UPDATE SET attendance = $3"
+    ).bind(meeting).bind(member).bind(attendance).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+pub async fn attendance(tx: &mut Tx, meeting: Uuid) -> Result<Vec<(Uuid, String)>, Error> {
+    on_tx!(tx, c => sqlx::query_as("SELECT member_id, attendance FROM meeting_attendance WHERE meeting_id = $1 ORDER BY member_id")
+        .bind(meeting).fetch_all(c).await.map_err(db_err))
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Agreement {
+    pub id: Uuid,
+    pub body_id: Uuid,
+    pub body_name: String,
+    pub meeting_id: Uuid,
+    pub meeting_date: NaiveDate,
+    pub text: String,
+    pub owner_organisation_id: Uuid,
+    pub owner_organisation_name: String,
+    pub owner_user_id: Option<Uuid>,
+    pub owner_user_name: Option<String>,
+    pub due_on: NaiveDate,
+    pub case_id: Option<Uuid>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub done_on: Option<NaiveDate>,
+}
+
+const AGREEMENT: &str = "SELECT a.id, a.body_id, b.name AS body_name, a.meeting_id, m.meeting_date, a.text, a.owner_organisation_id, o.name AS owner_organisation_name, a.owner_user_id, u.display_name AS owner_user_name, a.due_on, a.case_id, a.status, a.status_reason, a.done_on \
+     FROM agreements a JOIN coordination_bodies b ON b.id = a.body_id JOIN meetings m ON m.id = a.meeting_id \
+     JOIN organisations o ON o.id = a.owner_organisation_id LEFT JOIN users u ON u.id = a.owner_user_id";
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_agreement(
+    tx: &mut Tx,
+    id: Uuid,
+    body: Uuid,
+    meeting: Uuid,
+    d: &AgreementData,
+    owner_org: Uuid,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let owner_user = match d.owner {
+        Owner::User(u) => Some(u),
+        Owner::Organisation(_) => None,
+    };
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO agreements (id, body_id, meeting_id, text, owner_organisation_id, owner_user_id, due_on, case_id, status, created_by, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'open',$9,$10,$10)"
+    ).bind(id).bind(body).bind(meeting).bind(&d.text).bind(owner_org).bind(owner_user).bind(d.due_on).bind(d.case_id).bind(by).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+pub async fn agreement(tx: &mut Tx, id: Uuid) -> Result<Option<Agreement>, Error> {
+    let sql = format!("{AGREEMENT} WHERE a.id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+/// A body's agreements: the open ones (oldest due first), or all.
+pub async fn agreements_of_body(
+    tx: &mut Tx,
+    body: Uuid,
+    open_only: bool,
+) -> Result<Vec<Agreement>, Error> {
+    let sql = format!(
+        "{AGREEMENT} WHERE a.body_id = $1 {} ORDER BY a.due_on, a.id",
+        if open_only {
+            "AND a.status = 'open'"
+        } else {
+            ""
+        }
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(body).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn agreements_of_meeting(tx: &mut Tx, meeting: Uuid) -> Result<Vec<Agreement>, Error> {
+    let sql = format!("{AGREEMENT} WHERE a.meeting_id = $1 ORDER BY a.created_at, a.id");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(meeting).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn set_agreement_status(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    reason: Option<&str>,
+    done_on: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE agreements SET status = $2, status_reason = $3, done_on = $4, updated_at = $5 WHERE id = $1"
+    ).bind(id).bind(status).bind(reason).bind(done_on).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// Open agreements owned by user `u`, or by organisation `o` with no professional
+/// named, due by `until` (overdue ones included): the work list's.
+pub async fn agreements_due(
+    tx: &mut Tx,
+    u: Uuid,
+    o: Uuid,
+    until: NaiveDate,
+) -> Result<Vec<Agreement>, Error> {
+    let sql = format!(
+        "{AGREEMENT} WHERE a.status = 'open' AND a.due_on <= $3 \
+           AND (a.owner_user_id = $1 OR (a.owner_user_id IS NULL AND a.owner_organisation_id = $2)) \
+         ORDER BY a.due_on, a.id LIMIT 200"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(until).fetch_all(c).await.map_err(db_err))
+}
+
+/// Whether a row of a reference table exists (`programmes`, `projects`, `territories`,
+/// `organisations`): a form's choice is checked before it is stored.
+pub async fn reference_exists(tx: &mut Tx, table: Reference, id: Uuid) -> Result<bool, Error> {
+    let sql = format!("SELECT COUNT(*) FROM {} WHERE id = $1", table.name());
+    let n: i64 =
+        on_tx!(tx, c => sqlx::query_scalar(&sql).bind(id).fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Reference {
+    Programmes,
+    Projects,
+    Territories,
+    Organisations,
+}
+
+impl Reference {
+    fn name(self) -> &'static str {
+        match self {
+            Reference::Programmes => "programmes",
+            Reference::Projects => "projects",
+            Reference::Territories => "territories",
+            Reference::Organisations => "organisations",
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Coordination bodies, meetings and agreements.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use itinera_domain::coordination::{AgreementInput, BodyInput, MeetingInput};
+use itinera_service::coordination::{BodyView, MeetingView, MemberInput};
+use itinera_store::coordination::Body;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::{ApiActor, ApiJson, ApiResult};
+use crate::http::RequestCtx;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bodies", get(list).post(create))
+        .route("/bodies/{id}", get(show))
+        .route("/bodies/{id}/members", post(add_member))
+        .route("/bodies/{id}/meetings", post(create_meeting))
+        .route("/meetings/{id}", get(meeting))
+        .route("/meetings/{id}/attendance", put(attendance))
+        .route("/meetings/{id}/items/{item}/minutes", put(minutes))
+        .route("/meetings/{id}/approval", post(approve))
+        .route("/meetings/{id}/agreements", post(add_agreement))
+        .route("/agreements/{id}/status", post(agreement_status))
+}
+
+async fn list(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Vec<Body>>> {
+    Ok(Json(s.services.bodies(&a).await?))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    ApiJson(b): ApiJson<BodyInput>,
+) -> ApiResult<Json<Value>> {
+    let id = s.services.create_body(&a, &ctx, &b).await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+async fn show(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<BodyView>> {
+    Ok(Json(s.services.body(&a, &ctx, id).await?))
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<MemberInput>,
+) -> ApiResult<Json<Value>> {
+    let m = s.services.add_body_member(&a, &ctx, id, &b).await?;
+    Ok(Json(json!({ "id": m })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MeetingBody {
+    #[serde(flatten)]
+    meeting: MeetingInput,
+    cases: Vec<String>,
+}
+
+async fn create_meeting(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<MeetingBody>,
+) -> ApiResult<Json<Value>> {
+    let m = s
+        .services
+        .create_meeting(&a, &ctx, id, &b.meeting, &b.cases)
+        .await?;
+    Ok(Json(json!({ "id": m })))
+}
+
+async fn meeting(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<MeetingView>> {
+    Ok(Json(s.services.meeting(&a, &ctx, id).await?))
+}
+
+#[derive(Deserialize)]
+struct AttendanceRow {
+    member_id: String,
+    attendance: String,
+}
+
+async fn attendance(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(rows): ApiJson<Vec<AttendanceRow>>,
+) -> ApiResult<Json<Value>> {
+    let rows: Vec<(String, String)> = rows
+        .into_iter()
+        .map(|r| (r.member_id, r.attendance))
+        .collect();
+    s.services.record_attendance(&a, &ctx, id, &rows).await?;
+    Ok(Json(json!({ "recorded": rows.len() })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MinutesBody {
+    minutes: String,
+}
+
+async fn minutes(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, item)): Path<(Uuid, Uuid)>,
+    ApiJson(b): ApiJson<MinutesBody>,
+) -> ApiResult<Json<Value>> {
+    s.services
+        .record_minutes(&a, &ctx, id, item, &b.minutes)
+        .await?;
+    Ok(Json(json!({ "item": item })))
+}
+
+async fn approve(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
+    s.services.approve_minutes(&a, &ctx, id).await?;
+    Ok(Json(json!({ "approved": true })))
+}
+
+async fn add_agreement(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<AgreementInput>,
+) -> ApiResult<Json<Value>> {
+    let ag = s.services.add_agreement(&a, &ctx, id, &b).await?;
+    Ok(Json(json!({ "id": ag })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusBody {
+    status: String,
+    reason: String,
+}
+
+async fn agreement_status(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<StatusBody>,
+) -> ApiResult<Json<Value>> {
+    s.services
+        .set_agreement_status(&a, &ctx, id, &b.status, &b.reason)
+        .await?;
+    Ok(Json(json!({ "status": b.status.trim() })))
+}

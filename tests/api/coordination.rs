@@ -1,0 +1,330 @@
+//! Coordination bodies, meetings and agreements through the API, on both engines.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// (user id, organisation id) of a demo professional.
+async fn who(app: &TestApp, username: &str) -> (String, String) {
+    let p = app.professional(username).await;
+    let (u, o) = p.split_once('@').unwrap();
+    (u.to_string(), o.to_string())
+}
+
+fn codes(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or("").to_string(),
+                        e["code"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_to_the_end() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Consuelo", "Rangel", "Durán", 57_000_001),
+        )
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, CASE_MANAGER).await;
+
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/bodies",
+            &json!({"name": "Mesa técnica de casos de Badajoz", "level": "3", "frequency": "fortnightly", "first_meeting_on": "2026-11-24"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let body = r.body["id"].as_str().unwrap().to_string();
+    let (sexpe_user, sexpe_org) = who(&app, SEXPE_BADAJOZ).await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members"),
+            &json!({"organisation_id": sexpe_org, "user_id": sexpe_user, "role": "reference_technician"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(CASE_MANAGER, &format!("/bodies/{body}")).await;
+    assert_eq!(r.body["members"].as_array().unwrap().len(), 2);
+    assert_eq!(r.body["planned"][0], "2026-11-24");
+    assert_eq!(
+        r.body["planned"][1], "2026-12-08",
+        "fortnightly from 24 November"
+    );
+
+    // A meeting that ends before it starts is refused, field by field.
+    let meeting = json!({"date": "2026-11-26", "starts": "10:00", "ends": "09:00", "mode": "in_person", "place": "Centro de Servicios Sociales", "topics": "Coordinación con el SEXPE", "cases": [case]});
+    let r = app
+        .post(CASE_MANAGER, &format!("/bodies/{body}/meetings"), &meeting)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "ends".to_string(),
+            "coordination.meeting.ends_before".to_string()
+        )]
+    );
+    let mut ok = meeting.clone();
+    ok["ends"] = json!("11:30");
+    let r = app
+        .post(CASE_MANAGER, &format!("/bodies/{body}/meetings"), &ok)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let m1 = r.body["id"].as_str().unwrap().to_string();
+
+    // The case manager sees the person on the agenda; the employment counsellor, who
+    // has no basis for her, sees that a case is there and nothing else.
+    let r = app.get(CASE_MANAGER, &format!("/meetings/{m1}")).await;
+    let items = r.body["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1]["participant_name"], "Consuelo Rangel Durán");
+    let r = app.get(SEXPE_BADAJOZ, &format!("/meetings/{m1}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["items"][1]["visible"], false);
+    assert!(!r.body.to_string().contains("Rangel"));
+    let topic = items[0]["id"].as_str().unwrap().to_string();
+    let members = r.body["members"].as_array().unwrap().clone();
+
+    // Attendance, minutes, an agreement owned by a member about the case on the agenda.
+    let rows: Vec<Value> = members
+        .iter()
+        .map(|m| json!({"member_id": m["id"], "attendance": if m["user_id"] == sexpe_user.as_str() { "excused" } else { "present" }}))
+        .collect();
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/attendance"),
+            &json!(rows),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/attendance"),
+            &json!([{"member_id": uuid::Uuid::nil(), "attendance": "present"}]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/items/{topic}/minutes"),
+            &json!({"minutes": "Se acuerda coordinar la derivación a formación."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let (ngo_user, _) = who(&app, NGO_BADAJOZ).await;
+    let agreement = |owner: &str, case_id: &str| json!({"text": "Derivar a Consuelo al curso de cocina", "owner": owner, "due_on": "2026-11-27", "case_id": case_id});
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/agreements"),
+            &agreement(&format!("user:{ngo_user}"), &case),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "owner".to_string(),
+            "coordination.owner_not_member".to_string()
+        )]
+    );
+    let other_case = app
+        .open_case(
+            SOCIAL_BADAJOZ,
+            &app.register(SOCIAL_BADAJOZ, &person("Otra", "Persona", "", 57_000_002))
+                .await,
+            CASE_MANAGER,
+        )
+        .await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/agreements"),
+            &agreement(&format!("user:{sexpe_user}"), &other_case),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "case_id".to_string(),
+            "coordination.case_not_on_agenda".to_string()
+        )]
+    );
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/agreements"),
+            &agreement(&format!("user:{sexpe_user}"), &case),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let ag = r.body["id"].as_str().unwrap().to_string();
+
+    // It is in its owner's work list.
+    let r = app.get(SEXPE_BADAJOZ, "/tasks").await;
+    assert_eq!(
+        r.body["agreements_due"][0]["id"],
+        ag.as_str(),
+        "{:?}",
+        r.body
+    );
+    assert!(r.body["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c[0] == "agreements_due" && c[1] == 1));
+
+    // Approved minutes are frozen.
+    assert_eq!(
+        app.post(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/approval"),
+            &json!({})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/items/{topic}/minutes"),
+            &json!({"minutes": "otra cosa"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:coordination.minutes.frozen"
+    );
+
+    // The next meeting's agenda starts with the open agreement; there it is done.
+    let next = json!({"date": "2026-12-10", "starts": "10:00", "ends": "11:00", "mode": "virtual", "link": "https://reunion.example.org/mesa"});
+    let r = app
+        .post(CASE_MANAGER, &format!("/bodies/{body}/meetings"), &next)
+        .await;
+    let m2 = r.body["id"].as_str().unwrap().to_string();
+    let r = app.get(CASE_MANAGER, &format!("/meetings/{m2}")).await;
+    assert_eq!(r.body["items"][0]["kind"], "followup");
+    assert_eq!(r.body["items"][0]["agreement_id"], ag.as_str());
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/agreements/{ag}/status"),
+            &json!({"status": "dropped"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "reason".to_string(),
+            "coordination.agreement.reason_required".to_string()
+        )]
+    );
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/agreements/{ag}/status"),
+            &json!({"status": "done"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(SEXPE_BADAJOZ, "/tasks").await;
+    assert!(r.body["agreements_due"].as_array().unwrap().is_empty());
+    let r = app
+        .get(AUDITOR, &format!("/audit-entries?entity_id={ag}"))
+        .await;
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"agreement.create") && actions.contains(&"agreement.status"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_programme_table_never_puts_a_case_on_its_agenda_and_outsiders_see_nothing() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/bodies",
+            &json!({"name": "x", "level": "3", "frequency": "monthly"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a social worker does not convene"
+    );
+    let r = app
+        .post(COORDINATOR, "/bodies", &json!({"name": "Comisión de seguimiento CRISOL", "level": "1", "frequency": "quarterly"}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "programme_id".to_string(),
+            "coordination.level1_programme".to_string()
+        )]
+    );
+    let programme = app.programme("CRISOL").await;
+    let r = app
+        .post(COORDINATOR, "/bodies", &json!({"name": "Comisión de seguimiento CRISOL", "level": "1", "frequency": "quarterly", "programme_id": programme}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let body = r.body["id"].as_str().unwrap().to_string();
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Nombre", "Secreto", "", 57_000_003))
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, CASE_MANAGER).await;
+    let r = app
+        .post(
+            COORDINATOR,
+            &format!("/bodies/{body}/meetings"),
+            &json!({"date": "2026-12-15", "starts": "09:30", "ends": "11:00", "mode": "in_person", "place": "Mérida", "cases": [case]}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "cases.0".to_string(),
+            "coordination.case_on_level".to_string()
+        )]
+    );
+    // Someone who is not a member sees neither the body nor its meetings.
+    assert_eq!(
+        app.get(SOCIAL_MERIDA, &format!("/bodies/{body}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(app
+        .get(SOCIAL_MERIDA, "/bodies")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let r = app.get(COORDINATOR, "/bodies").await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+}
