@@ -328,3 +328,152 @@ async fn a_programme_table_never_puts_a_case_on_its_agenda_and_outsiders_see_not
     let r = app.get(COORDINATOR, "/bodies").await;
     assert_eq!(r.body.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_pages_convene_a_table_plan_a_meeting_and_record_an_agreement() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Amparo", "Cidoncha", "", 57_000_010),
+        )
+        .await;
+    app.open_case(SOCIAL_BADAJOZ, &pid, CASE_MANAGER).await;
+    let b = Browser::new(&app.base);
+    b.login(CASE_MANAGER).await;
+    let (status, html) = b.page("/bodies").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("no es miembro de ninguna mesa"));
+    assert!(!html.contains("⟨?⟩"));
+    // A level-1 table without its programme: the field says so, what was typed stays.
+    let (status, html, _) = b
+        .post_form(
+            "/bodies",
+            &[
+                ("name", "Comisión CRISOL"),
+                ("level", "1"),
+                ("frequency", "monthly"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Una mesa de nivel 1 (programa) necesita su programa."));
+    assert!(html.contains("value=\"Comisión CRISOL\""));
+    let (status, _, location) = b
+        .post_form(
+            "/bodies",
+            &[
+                ("name", "Mesa de casos"),
+                ("level", "3"),
+                ("frequency", "fortnightly"),
+                ("first_meeting_on", "2026-11-24"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let body = location.unwrap();
+    let (_, sexpe_org) = who(&app, SEXPE_BADAJOZ).await;
+    let (status, _, _) = b
+        .post_form(
+            &format!("{body}/members"),
+            &[
+                ("organisation_id", &sexpe_org),
+                ("username", SEXPE_BADAJOZ),
+                ("role", "reference_technician"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, html) = b.page(&body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("técnico/a de referencia"));
+    assert!(
+        html.contains("Amparo Cidoncha"),
+        "the manager's cases are offered for the agenda"
+    );
+    assert!(!html.contains("⟨?⟩"));
+    let case = html
+        .split("name=\"cases\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let (status, html, _) = b
+        .post_form(
+            &format!("{body}/meetings"),
+            &[
+                ("date", "2026-11-26"),
+                ("starts", "12:00"),
+                ("ends", "11:00"),
+                ("mode", "virtual"),
+                ("link", "https://x.example.org"),
+                ("cases", &case),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("La reunión debe terminar después de empezar."));
+    let (status, _, location) = b
+        .post_form(
+            &format!("{body}/meetings"),
+            &[
+                ("date", "2026-11-26"),
+                ("starts", "10:00"),
+                ("ends", "11:00"),
+                ("mode", "virtual"),
+                ("link", "https://x.example.org"),
+                ("topics", "Plan de empleo"),
+                ("cases", &case),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let meeting = location.unwrap();
+    let (status, html) = b.page(&meeting).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Caso: Amparo Cidoncha"));
+    assert!(!html.contains("⟨?⟩"));
+    // No owner: the field says so and the text stays.
+    let (status, html, _) = b
+        .post_form(
+            &format!("{meeting}/agreements"),
+            &[
+                ("text", "Inscribir en el curso"),
+                ("owner", ""),
+                ("due_on", "2026-11-30"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Elija quién se encarga del acuerdo."));
+    assert!(html.contains("Inscribir en el curso"));
+    let owner = html
+        .split("<option value=\"user:")
+        .nth(2)
+        .and_then(|s| s.split('"').next())
+        .map(|id| format!("user:{id}"))
+        .unwrap();
+    let (status, _, _) = b
+        .post_form(
+            &format!("{meeting}/agreements"),
+            &[
+                ("text", "Inscribir en el curso"),
+                ("owner", &owner),
+                ("due_on", "2026-11-30"),
+                ("case_id", &case),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The employment counsellor finds it in the work list.
+    let o = Browser::new(&app.base);
+    o.login(SEXPE_BADAJOZ).await;
+    let (_, home) = o.page("/").await;
+    assert!(
+        home.contains("Inscribir en el curso"),
+        "in the owner's work list"
+    );
+    let (_, html) = o.page(&meeting).await;
+    assert!(html.contains("Un caso que usted no puede ver"));
+    assert!(!html.contains("Cidoncha"));
+}

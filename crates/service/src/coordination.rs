@@ -70,7 +70,10 @@ pub struct MeetingView {
 #[serde(default)]
 pub struct MemberInput {
     pub organisation_id: String,
+    /// A professional by id (the API) …
     pub user_id: String,
+    /// … or by user name (the form); both empty: the organisation as a whole.
+    pub username: String,
     pub role: String,
 }
 
@@ -171,10 +174,20 @@ impl Services {
         actor.require(Capability::ConveneBodies)?;
         let org = parse_id(&input.organisation_id, "organisation_id")?
             .ok_or_else(|| Error::field("organisation_id", "validation.required"))?;
-        let user = parse_id(&input.user_id, "user_id")?;
+        let mut user = parse_id(&input.user_id, "user_id")?;
         let role = MemberRole::parse(input.role.trim())
             .ok_or_else(|| Error::field("role", "validation.choice"))?;
         let mut tx = self.store.write().await?;
+        if user.is_none() && !input.username.trim().is_empty() {
+            user = Some(
+                admin::user_by_username(&mut tx, input.username.trim())
+                    .await?
+                    .map(|u| u.id)
+                    .ok_or_else(|| {
+                        Error::field("username", "coordination.member_not_of_organisation")
+                    })?,
+            );
+        }
         visible_body(&mut tx, actor, body).await?;
         if !store::reference_exists(&mut tx, Reference::Organisations, org).await? {
             return Err(Error::field("organisation_id", "validation.choice"));
@@ -633,5 +646,50 @@ impl Services {
                 .map(|a| view(a, ctx.today()))
                 .collect(),
         )
+    }
+}
+
+impl Services {
+    /// The cases the actor may put on a case table's agenda: their open team cases,
+    /// with the person's name (an audited read).
+    pub async fn agenda_cases(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+    ) -> Result<Vec<(Uuid, String)>, Error> {
+        if !actor.can(Capability::ReadPersonData) {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.store.audited_read().await?;
+        let cases = store::team_cases(
+            &mut tx,
+            actor.user_id,
+            actor.organisation_id,
+            actor.organisation_kind.code(),
+            ctx.today(),
+        )
+        .await?;
+        let ids: Vec<Uuid> = cases.iter().map(|(id, _)| *id).collect();
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "case.list",
+            "case",
+            None,
+            json!({"cases": ids}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(cases)
+    }
+
+    /// The organisations and professionals that may be named members (the network).
+    pub async fn member_choices(&self, actor: &Actor) -> Result<Vec<(Uuid, String)>, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let mut tx = self.store.read().await?;
+        let orgs = admin::organisations(&mut tx).await?;
+        tx.commit().await?;
+        Ok(orgs.into_iter().map(|o| (o.id, o.name)).collect())
     }
 }

@@ -365,3 +365,24 @@ impl Reference {
         }
     }
 }
+
+/// The open cases user `u` is on the team of, that organisation `o` may see, with the
+/// person's name (for a case table's agenda).
+pub async fn team_cases(
+    tx: &mut Tx,
+    u: Uuid,
+    o: Uuid,
+    kind: &str,
+    today: NaiveDate,
+) -> Result<Vec<(Uuid, String)>, Error> {
+    let sql = format!(
+        "SELECT DISTINCT c.id, p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '') AS name, p.surname_key \
+         FROM case_team_members m JOIN cases c ON c.id = m.case_id JOIN participants p ON p.id = c.participant_id \
+         WHERE m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.status <> 'closed' AND {} \
+         ORDER BY p.surname_key, c.id LIMIT 500",
+        crate::access::visible_sql("p", "$2", "$3", "$4")
+    );
+    let rows: Vec<(Uuid, String, String)> = on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(kind).bind(today)
+        .fetch_all(c).await.map_err(db_err))?;
+    Ok(rows.into_iter().map(|(id, name, _)| (id, name)).collect())
+}

@@ -7,6 +7,7 @@ mod assessments;
 mod auth;
 mod cases;
 mod contacts;
+mod coordination;
 pub(crate) mod imports;
 mod instruments;
 mod itineraries;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(linkage::router())
         .merge(imports::router())
+        .merge(coordination::router())
         .layer(axum::middleware::from_fn(render_errors))
 }
 
@@ -131,6 +133,10 @@ impl PageCtx {
 
     pub fn can_admin(&self) -> bool {
         self.can(Capability::Administer)
+    }
+
+    pub fn can_coordinate(&self) -> bool {
+        self.can(Capability::Coordinate)
     }
 
     pub fn can_audit(&self) -> bool {

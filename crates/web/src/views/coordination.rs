@@ -1,0 +1,478 @@
+//! Coordination bodies in the browser: the list and a new body, a body's page (members,
+//! the coming meetings, meetings held, open agreements), and a meeting's page (agenda
+//! with minutes, attendance, agreements, approval), printable.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use itinera_domain::access::Capability;
+use itinera_domain::coordination::{
+    AgreementInput, Attendance, BodyInput, Frequency, MeetingInput, MemberRole,
+};
+use itinera_domain::participant::lenient_list;
+use itinera_i18n::Lang;
+use itinera_service::auth::SessionInfo;
+use itinera_service::coordination::{BodyView, MeetingView, MemberInput};
+use itinera_store::coordination::Body;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
+    ViewResult,
+};
+use crate::http::{lang_of, RequestCtx};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bodies", get(list).post(create))
+        .route("/bodies/{id}", get(show))
+        .route("/bodies/{id}/members", post(add_member))
+        .route("/bodies/{id}/meetings", post(create_meeting))
+        .route("/meetings/{id}", get(meeting))
+        .route("/meetings/{id}/attendance", post(attendance))
+        .route("/meetings/{id}/items/{item}/minutes", post(minutes))
+        .route("/meetings/{id}/approval", post(approve))
+        .route("/meetings/{id}/agreements", post(add_agreement))
+        .route("/agreements/{id}/status", post(agreement_status))
+}
+
+// ---- Bodies -----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "coordination/bodies.html")]
+struct ListPage {
+    page: PageCtx,
+    bodies: Vec<Body>,
+    programmes: Vec<(Uuid, String)>,
+    input: BodyInput,
+    errors: FormErrors,
+}
+
+impl ListPage {
+    fn frequencies(&self) -> Vec<(&'static str, String)> {
+        Frequency::ALL
+            .iter()
+            .map(|f| (f.code(), self.page.code("frequency", f.code())))
+            .collect()
+    }
+}
+
+async fn list_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    input: BodyInput,
+    errors: FormErrors,
+) -> Result<ListPage, ViewError> {
+    let bodies = s.services.bodies(&session.actor).await?;
+    let programmes = if session.actor.can(Capability::ConveneBodies) {
+        s.services
+            .programmes()
+            .await?
+            .into_iter()
+            .map(|p| (p.id, format!("{} — {}", p.code, p.name)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ListPage {
+        page: PageCtx::new(lang, Some(session), "coordination.title"),
+        bodies,
+        programmes,
+        input,
+        errors,
+    })
+}
+
+async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let input = BodyInput {
+        level: "3".into(),
+        frequency: "fortnightly".into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &list_page(&s, lang, &session, input, FormErrors::none(lang)).await?,
+    ))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(input): CsrfForm<BodyInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s.services.create_body(&session.actor, &ctx, &input).await {
+        Ok(id) => Ok(see_other(&format!("/bodies/{id}"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &list_page(&s, lang, &session, input, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "coordination/body.html")]
+struct BodyPage {
+    page: PageCtx,
+    v: BodyView,
+    organisations: Vec<(Uuid, String)>,
+    cases: Vec<(Uuid, String)>,
+    member: MemberInput,
+    meeting: MeetingInput,
+    errors: FormErrors,
+}
+
+impl BodyPage {
+    fn roles(&self) -> Vec<(&'static str, String)> {
+        MemberRole::ALL
+            .iter()
+            .map(|r| (r.code(), self.page.code("body_role", r.code())))
+            .collect()
+    }
+    fn allows_cases(&self) -> bool {
+        self.v.body.level == 3
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn body_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &itinera_service::Ctx,
+    id: Uuid,
+    member: MemberInput,
+    meeting: MeetingInput,
+    errors: FormErrors,
+) -> Result<BodyPage, ViewError> {
+    let v = s.services.body(&session.actor, ctx, id).await?;
+    let organisations = if session.actor.can(Capability::ConveneBodies) {
+        s.services.member_choices(&session.actor).await?
+    } else {
+        Vec::new()
+    };
+    let cases = if v.body.level == 3 {
+        s.services.agenda_cases(&session.actor, ctx).await?
+    } else {
+        Vec::new()
+    };
+    Ok(BodyPage {
+        page: PageCtx::new(lang, Some(session), "coordination.body"),
+        v,
+        organisations,
+        cases,
+        member,
+        meeting,
+        errors,
+    })
+}
+
+fn new_meeting() -> MeetingInput {
+    MeetingInput {
+        mode: "in_person".into(),
+        starts: "10:00".into(),
+        ends: "11:30".into(),
+        ..Default::default()
+    }
+}
+
+async fn show(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &body_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            MemberInput::default(),
+            new_meeting(),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<MemberInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .add_body_member(&session.actor, &ctx, id, &input)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/bodies/{id}#members"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &body_page(&s, lang, &session, &ctx, id, input, new_meeting(), errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MeetingForm {
+    #[serde(flatten)]
+    meeting: MeetingInput,
+    #[serde(deserialize_with = "lenient_list")]
+    cases: Vec<String>,
+}
+
+async fn create_meeting(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<MeetingForm>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .create_meeting(&session.actor, &ctx, id, &form.meeting, &form.cases)
+        .await
+    {
+        Ok(m) => Ok(see_other(&format!("/meetings/{m}"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &body_page(
+                    &s,
+                    lang,
+                    &session,
+                    &ctx,
+                    id,
+                    MemberInput::default(),
+                    form.meeting,
+                    errors,
+                )
+                .await?,
+            ))
+        }
+    }
+}
+
+// ---- Meetings -------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "coordination/meeting.html")]
+struct MeetingPage {
+    page: PageCtx,
+    v: MeetingView,
+    agreement: AgreementInput,
+    errors: FormErrors,
+}
+
+impl MeetingPage {
+    fn attendance_of(&self, member: &Uuid) -> String {
+        self.v
+            .attendance
+            .iter()
+            .find(|(m, _)| m == member)
+            .map(|(_, a)| a.clone())
+            .unwrap_or_default()
+    }
+    fn attendances(&self) -> Vec<(&'static str, String)> {
+        Attendance::ALL
+            .iter()
+            .map(|a| (a.code(), self.page.code("attendance", a.code())))
+            .collect()
+    }
+    fn member_label(&self, m: &itinera_store::coordination::Member) -> String {
+        match &m.user_name {
+            Some(u) => format!("{u} · {}", m.organisation_name),
+            None => m.organisation_name.clone(),
+        }
+    }
+    fn owner_value(&self, m: &itinera_store::coordination::Member) -> String {
+        match m.user_id {
+            Some(u) => format!("user:{u}"),
+            None => format!("organisation:{}", m.organisation_id),
+        }
+    }
+    fn frozen(&self) -> bool {
+        self.v.meeting.minutes_approved_at.is_some()
+    }
+    fn agenda_cases(&self) -> Vec<(Uuid, String)> {
+        self.v
+            .items
+            .iter()
+            .filter_map(|i| Some((i.item.case_id?, i.participant_name.clone()?)))
+            .collect()
+    }
+}
+
+async fn meeting_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &itinera_service::Ctx,
+    id: Uuid,
+    agreement: AgreementInput,
+    errors: FormErrors,
+) -> Result<MeetingPage, ViewError> {
+    Ok(MeetingPage {
+        page: PageCtx::new(lang, Some(session), "coordination.meeting"),
+        v: s.services.meeting(&session.actor, ctx, id).await?,
+        agreement,
+        errors,
+    })
+}
+
+async fn meeting(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &meeting_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            AgreementInput::default(),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AttendanceForm {
+    #[serde(deserialize_with = "lenient_list")]
+    member: Vec<String>,
+    #[serde(deserialize_with = "lenient_list")]
+    attendance: Vec<String>,
+}
+
+async fn attendance(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<AttendanceForm>,
+) -> ViewResult {
+    let rows: Vec<(String, String)> = form
+        .member
+        .into_iter()
+        .zip(form.attendance)
+        .filter(|(_, a)| !a.is_empty())
+        .collect();
+    s.services
+        .record_attendance(&session.actor, &ctx, id, &rows)
+        .await?;
+    Ok(see_other(&format!("/meetings/{id}#attendance")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MinutesForm {
+    minutes: String,
+}
+
+async fn minutes(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, item)): Path<(Uuid, Uuid)>,
+    CsrfForm(form): CsrfForm<MinutesForm>,
+) -> ViewResult {
+    s.services
+        .record_minutes(&session.actor, &ctx, id, item, &form.minutes)
+        .await?;
+    Ok(see_other(&format!("/meetings/{id}#item-{item}")))
+}
+
+async fn approve(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    s.services.approve_minutes(&session.actor, &ctx, id).await?;
+    Ok(see_other(&format!("/meetings/{id}")))
+}
+
+async fn add_agreement(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<AgreementInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .add_agreement(&session.actor, &ctx, id, &input)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/meetings/{id}#agreements"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &meeting_page(&s, lang, &session, &ctx, id, input, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusForm {
+    status: String,
+    reason: String,
+    back: String,
+}
+
+async fn agreement_status(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> ViewResult {
+    s.services
+        .set_agreement_status(&session.actor, &ctx, id, &form.status, &form.reason)
+        .await?;
+    // Back to the meeting or the body the form was on (a local path only).
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+        form.back
+    } else {
+        "/".to_string()
+    };
+    Ok(see_other(&back))
+}
