@@ -331,3 +331,88 @@ test('import a municipal export: upload, check the columns, try it, import the v
   assert.match(await page.locator('main').innerText(), /No hay parejas pendientes de revisión/);
   await context.close();
 });
+
+test('convene a case table, plan a meeting with two cases, record attendance, minutes and an agreement, see it in the owner\'s work list, mark it done at the next meeting', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'gestora.badajoz');
+  await page.locator('header nav').getByRole('link', { name: 'Coordinación', exact: true }).click();
+  await page.getByLabel('Nombre').fill('Mesa técnica de casos — Badajoz');
+  await page.locator('#level').selectOption('3');
+  await page.locator('#frequency').selectOption('fortnightly');
+  await page.getByRole('button', { name: 'Crear la mesa' }).click();
+  await page.waitForURL(/\/bodies\/[0-9a-f-]{36}$/);
+  const bodyUrl = page.url();
+
+  // The reference technicians: the social worker and the employment counsellor.
+  for (const [org, user] of [['Servicios Sociales de Atención Social Básica de Badajoz', 'ts.badajoz'], ['Centro de Empleo SEXPE Badajoz', 'orienta.badajoz']]) {
+    await page.locator('#organisation_id').selectOption({ label: org });
+    await page.locator('#username').fill(user);
+    await page.locator('#role').selectOption('reference_technician');
+    await page.getByRole('button', { name: 'Añadir miembro' }).click();
+    await page.waitForURL(/#members$/);
+  }
+  assert.match(await page.locator('#members').innerText(), /técnico\/a de referencia/);
+  await context.close();
+
+  // The social worker plans a meeting with two of her cases on the agenda.
+  const context2 = await browser.newContext({ locale: 'es-ES' });
+  const sw = await context2.newPage();
+  await login(sw, 'ts.badajoz');
+  await sw.goto(bodyUrl);
+  await meetingJourney(sw, bodyUrl);
+  await context2.close();
+});
+
+async function meetingJourney(page, bodyUrl) {
+  await page.locator('#date').fill('2026-12-03');
+  await page.locator('#starts').fill('10:00');
+  await page.locator('#ends').fill('11:30');
+  await page.locator('#place').fill('Centro de Servicios Sociales de Badajoz');
+  await page.locator('#topics').fill('Coordinación con el empleo');
+  const cases = page.locator('input[name="cases"]');
+  await cases.nth(0).check();
+  await cases.nth(1).check();
+  await page.getByRole('button', { name: 'Planificar la reunión' }).click();
+  await page.waitForURL(/\/meetings\/[0-9a-f-]{36}$/);
+  const meetingUrl = page.url();
+  assert.equal(await page.locator('#agenda li').count(), 3);
+
+  // Attendance, minutes and an agreement for the employment counsellor.
+  for (const select of await page.locator('#attendance select').all()) {
+    await select.selectOption('present');
+  }
+  await page.locator('#attendance').getByRole('button', { name: 'Guardar' }).click();
+  await page.waitForURL(/#attendance$/);
+  await page.locator('#agenda textarea').first().fill('Se revisan las ofertas de empleo de diciembre.');
+  await page.locator('#agenda').getByRole('button', { name: 'Guardar' }).first().click();
+  await page.locator('#text').fill('Enviar las ofertas de cocina a las dos personas');
+  const sexpe = await page.locator('#owner option', { hasText: 'SEXPE' }).getAttribute('value');
+  await page.locator('#owner').selectOption(sexpe);
+  // Due in three days: within the owner's work-list horizon, whenever this runs.
+  const soon = new Date(Date.now() + 3 * 86400000).toISOString().slice(0, 10);
+  await page.locator('#due_on').fill(soon);
+  await page.getByRole('button', { name: 'Añadir el acuerdo' }).click();
+  await page.waitForURL(/#agreements$/);
+  assert.match(await page.locator('#agreements').innerText(), /Enviar las ofertas de cocina/);
+
+  // The owner sees it in the work list.
+  const other = await browser.newContext({ locale: 'es-ES' });
+  const counsellor = await other.newPage();
+  await login(counsellor, 'orienta.badajoz');
+  assert.match(await counsellor.locator('#worklist').innerText(), /Enviar las ofertas de cocina/);
+  await other.close();
+
+  // The next meeting starts by following it up; there it is done.
+  await page.goto(bodyUrl);
+  await page.locator('#date').fill('2026-12-17');
+  await page.locator('#place').fill('Centro de Servicios Sociales de Badajoz');
+  await page.getByRole('button', { name: 'Planificar la reunión' }).click();
+  await page.waitForURL(/\/meetings\/[0-9a-f-]{36}$/);
+  assert.notEqual(page.url(), meetingUrl);
+  assert.match(await page.locator('#agenda li').first().innerText(), /Seguimiento del acuerdo: Enviar las ofertas de cocina/);
+  await page.goto(meetingUrl);
+  await page.getByRole('button', { name: 'Marcar como cumplido' }).click();
+  await page.waitForURL(/#agreements$/);
+  assert.match(await page.locator('#agreements').innerText(), /cumplido/);
+}
