@@ -477,3 +477,92 @@ async fn the_pages_convene_a_table_plan_a_meeting_and_record_an_agreement() {
     assert!(html.contains("Un caso que usted no puede ver"));
     assert!(!html.contains("Cidoncha"));
 }
+
+#[tokio::test]
+async fn the_calendar_feed_carries_the_meetings_and_no_person_and_can_be_revoked() {
+    use icalendar::{Calendar, CalendarComponent, Component};
+    let app = spawn_app().await;
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Nieves", "Escobar", "", 57_000_020))
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, CASE_MANAGER).await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/bodies",
+            &json!({"name": "Mesa de casos; Badajoz, sur", "level": "3", "frequency": "monthly"}),
+        )
+        .await;
+    let body = r.body["id"].as_str().unwrap().to_string();
+    for (date, topics) in [("2026-11-26", "Casos nuevos"), ("2026-12-17", "")] {
+        let r = app
+            .post(
+                CASE_MANAGER,
+                &format!("/bodies/{body}/meetings"),
+                &json!({"date": date, "starts": "09:30", "ends": "11:00", "mode": "in_person", "place": "Sala 2, Centro Cívico", "topics": topics, "cases": [case]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let r = app
+        .get(CASE_MANAGER, "/calendar?from=2026-11-01&to=2026-12-31")
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    let r = app.post(CASE_MANAGER, "/calendar/feed", &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let path = r.body["path"].as_str().unwrap().to_string();
+    let fetch = |p: String| {
+        let client = app.client.clone();
+        let url = format!("{}{p}", app.base);
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let resp = fetch(path.clone()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let text = resp.text().await.unwrap();
+    assert!(!text.contains("Escobar"), "no participant in the feed");
+    // Parsed back by an iCalendar library: two events, with the body's name and place.
+    let cal: Calendar = text.parse().unwrap();
+    let events: Vec<_> = cal
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].get_summary(), Some("Mesa de casos; Badajoz, sur"));
+    assert_eq!(
+        events[0].property_value("LOCATION"),
+        Some("Sala 2, Centro Cívico")
+    );
+    assert!(events[0].get_uid().unwrap().ends_with("@itinera"));
+    // A new link revokes the old one; revoking leaves none.
+    let r = app.post(CASE_MANAGER, "/calendar/feed", &json!({})).await;
+    let new_path = r.body["path"].as_str().unwrap().to_string();
+    assert_eq!(fetch(path).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(fetch(new_path.clone()).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.delete(CASE_MANAGER, "/calendar/feed").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(fetch(new_path).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        fetch("/calendar/feed/cal_guess.ics".into()).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // The page, with its month grid.
+    let b = Browser::new(&app.base);
+    b.login(CASE_MANAGER).await;
+    let (status, html) = b.page("/calendar?month=2026-12").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("diciembre 2026"));
+    assert!(html.contains("09:30 Mesa de casos; Badajoz, sur"));
+    let (status, html, _) = b.post_form("/calendar/feed", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("/calendar/feed/cal_"));
+}

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod calendar;
 pub mod case;
 pub mod consent;
 pub mod contact;

@@ -386,3 +386,71 @@ pub async fn team_cases(
         .fetch_all(c).await.map_err(db_err))?;
     Ok(rows.into_iter().map(|(id, name, _)| (id, name)).collect())
 }
+
+/// A meeting in a calendar: with its body's name.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CalendarEntry {
+    pub id: Uuid,
+    pub body_id: Uuid,
+    pub body_name: String,
+    pub meeting_date: NaiveDate,
+    pub starts: String,
+    pub ends: String,
+    pub mode: String,
+    pub place: Option<String>,
+    pub link: Option<String>,
+}
+
+/// The meetings of the bodies user `u` of organisation `o` is a member of, between two
+/// dates (inclusive).
+pub async fn calendar(
+    tx: &mut Tx,
+    u: Uuid,
+    o: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<CalendarEntry>, Error> {
+    let sql = format!(
+        "SELECT m.id, m.body_id, b.name AS body_name, m.meeting_date, m.starts, m.ends, m.mode, m.place, m.link \
+         FROM meetings m JOIN coordination_bodies b ON b.id = m.body_id \
+         WHERE m.meeting_date >= $3 AND m.meeting_date <= $4 AND {} ORDER BY m.meeting_date, m.starts, m.id",
+        visible_body_sql("b", "$1", "$2")
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(from).bind(to).fetch_all(c).await.map_err(db_err))
+}
+
+/// A new feed for (user, organisation); earlier ones are revoked.
+pub async fn replace_feed(
+    tx: &mut Tx,
+    u: Uuid,
+    o: Uuid,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    revoke_feeds(tx, u, o, now).await?;
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO calendar_feeds (id, user_id, organisation_id, token_hash, created_at) VALUES ($1,$2,$3,$4,$5)"
+    ).bind(Uuid::now_v7()).bind(u).bind(o).bind(token_hash).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+pub async fn revoke_feeds(tx: &mut Tx, u: Uuid, o: Uuid, now: DateTime<Utc>) -> Result<u64, Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE calendar_feeds SET revoked_at = $3 WHERE user_id = $1 AND organisation_id = $2 AND revoked_at IS NULL"
+    ).bind(u).bind(o).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
+}
+
+/// The (user, organisation) of a live feed.
+pub async fn feed_owner(tx: &mut Tx, token_hash: &str) -> Result<Option<(Uuid, Uuid)>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT user_id, organisation_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL"
+    ).bind(token_hash).fetch_optional(c).await.map_err(db_err))
+}
+
+/// Whether (user, organisation) has a live feed.
+pub async fn has_feed(tx: &mut Tx, u: Uuid, o: Uuid) -> Result<bool, Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM calendar_feeds WHERE user_id = $1 AND organisation_id = $2 AND revoked_at IS NULL"
+    ).bind(u).bind(o).fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
+}

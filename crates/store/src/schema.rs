@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "coordination",
         sql: include_str!("../migrations/0005_coordination.sql"),
     },
+    Migration {
+        version: 6,
+        name: "calendar",
+        sql: include_str!("../migrations/0006_calendar.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -85,6 +90,7 @@ pub const TABLES: &[&str] = &[
     "meeting_items",
     "meeting_attendance",
     "agreements",
+    "calendar_feeds",
 ];
 
 /// The migration's SQL for one engine.

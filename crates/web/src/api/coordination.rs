@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/approval", post(approve))
         .route("/meetings/{id}/agreements", post(add_agreement))
         .route("/agreements/{id}/status", post(agreement_status))
+        .route("/calendar", get(calendar))
+        .route("/calendar/feed", post(create_feed).delete(revoke_feed))
 }
 
 async fn list(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Vec<Body>>> {
@@ -172,4 +174,50 @@ async fn agreement_status(
         .set_agreement_status(&a, &ctx, id, &b.status, &b.reason)
         .await?;
     Ok(Json(json!({ "status": b.status.trim() })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct CalendarParams {
+    from: String,
+    to: String,
+}
+
+async fn calendar(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    axum::extract::Query(p): axum::extract::Query<CalendarParams>,
+) -> ApiResult<Json<Vec<itinera_store::coordination::CalendarEntry>>> {
+    let date = |v: &str, field: &str, default: chrono::NaiveDate| {
+        if v.trim().is_empty() {
+            Ok(default)
+        } else {
+            itinera_domain::participant::parse_date(v)
+                .map_err(|code| itinera_domain::Error::field(field, code))
+        }
+    };
+    let from = date(&p.from, "from", ctx.today())?;
+    let to = date(&p.to, "to", from + chrono::Duration::days(90))?;
+    Ok(Json(s.services.calendar(&a, from, to).await?))
+}
+
+async fn create_feed(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+) -> ApiResult<Json<Value>> {
+    let token = s.services.create_calendar_feed(&a, &ctx).await?;
+    Ok(Json(
+        json!({"token": token, "path": format!("/calendar/feed/{token}.ics")}),
+    ))
+}
+
+async fn revoke_feed(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+) -> ApiResult<Json<Value>> {
+    s.services.revoke_calendar_feed(&a, &ctx).await?;
+    Ok(Json(json!({"revoked": true})))
 }

@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/approval", post(approve))
         .route("/meetings/{id}/agreements", post(add_agreement))
         .route("/agreements/{id}/status", post(agreement_status))
+        .route("/calendar", get(calendar))
+        .route("/calendar/feed", post(create_feed))
+        .route("/calendar/feed/revoke", post(revoke_feed))
+        .route("/calendar/feed/{file}", get(feed))
 }
 
 // ---- Bodies -----------------------------------------------------------------------------
@@ -475,4 +479,152 @@ async fn agreement_status(
         "/".to_string()
     };
     Ok(see_other(&back))
+}
+
+// ---- Calendar -----------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "coordination/calendar.html")]
+struct CalendarPage {
+    page: PageCtx,
+    month: chrono::NaiveDate,
+    weeks: Vec<[Option<chrono::NaiveDate>; 7]>,
+    entries: Vec<itinera_store::coordination::CalendarEntry>,
+    has_feed: bool,
+    /// A feed address just created (shown once).
+    new_feed: Option<String>,
+}
+
+impl CalendarPage {
+    fn on(&self, d: &chrono::NaiveDate) -> Vec<&itinera_store::coordination::CalendarEntry> {
+        self.entries
+            .iter()
+            .filter(|e| e.meeting_date == *d)
+            .collect()
+    }
+    fn month_link(&self, delta: i32) -> String {
+        use chrono::Datelike;
+        let m = if delta < 0 {
+            self.month.checked_sub_months(chrono::Months::new(1))
+        } else {
+            self.month.checked_add_months(chrono::Months::new(1))
+        }
+        .unwrap_or(self.month);
+        format!("/calendar?month={:04}-{:02}", m.year(), m.month())
+    }
+    fn title(&self) -> String {
+        use chrono::Datelike;
+        format!(
+            "{} {}",
+            self.page.code("month", &self.month.month().to_string()),
+            self.month.year()
+        )
+    }
+    fn day(&self, d: &chrono::NaiveDate) -> u32 {
+        use chrono::Datelike;
+        d.day()
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CalendarParams {
+    month: String,
+}
+
+async fn calendar_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &itinera_service::Ctx,
+    month: &str,
+    new_feed: Option<String>,
+) -> Result<CalendarPage, ViewError> {
+    use chrono::Datelike;
+    let today = ctx.today();
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .unwrap_or_else(|_| today.with_day(1).unwrap_or(today));
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .map(|d| d - chrono::Duration::days(1))
+        .unwrap_or(first);
+    let entries = s.services.calendar(&session.actor, first, last).await?;
+    Ok(CalendarPage {
+        page: PageCtx::new(lang, Some(session), "calendar.title"),
+        month: first,
+        weeks: itinera_domain::calendar::month_weeks(first.year(), first.month()),
+        entries,
+        has_feed: s.services.has_calendar_feed(&session.actor).await?,
+        new_feed,
+    })
+}
+
+async fn calendar(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    axum::extract::Query(q): axum::extract::Query<CalendarParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &calendar_page(&s, lang, &session, &ctx, &q.month, None).await?,
+    ))
+}
+
+async fn create_feed(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let token = s
+        .services
+        .create_calendar_feed(&session.actor, &ctx)
+        .await?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if s.secure_cookies { "https" } else { "http" };
+    let url = format!("{scheme}://{host}/calendar/feed/{token}.ics");
+    Ok(render(
+        &calendar_page(&s, lang, &session, &ctx, "", Some(url)).await?,
+    ))
+}
+
+async fn revoke_feed(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    s.services
+        .revoke_calendar_feed(&session.actor, &ctx)
+        .await?;
+    Ok(see_other("/calendar"))
+}
+
+/// The feed itself, for calendar programs: no session, the secret in the address.
+async fn feed(
+    State(s): State<AppState>,
+    RequestCtx(ctx): RequestCtx,
+    Path(file): Path<String>,
+) -> Result<axum::response::Response, ViewError> {
+    use axum::response::IntoResponse;
+    let token = file.strip_suffix(".ics").unwrap_or(&file);
+    let ics = s.services.calendar_feed(token, ctx.now).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        ics,
+    )
+        .into_response())
 }
