@@ -566,3 +566,58 @@ async fn the_calendar_feed_carries_the_meetings_and_no_person_and_can_be_revoked
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("/calendar/feed/cal_"));
 }
+
+#[tokio::test]
+async fn network_agreements_are_recorded_searched_and_counted() {
+    let app = spawn_app().await;
+    let (_, social) = who(&app, SOCIAL_BADAJOZ).await;
+    let (_, sexpe) = who(&app, SEXPE_BADAJOZ).await;
+    let programme = app.programme("CRISOL").await;
+    let r = app
+        .post(COORDINATOR, "/network-agreements", &json!({"subject": "Protocolo de derivación", "kind": "protocol", "parties": [social], "signed_on": "2025-01-10"}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "parties".to_string(),
+            "coordination.network.two_parties".to_string()
+        )]
+    );
+    let r = app
+        .post(
+            COORDINATOR,
+            "/network-agreements",
+            &json!({"subject": "Protocolo de derivación entre servicios sociales y empleo", "kind": "protocol", "parties": [social, sexpe],
+                    "signed_on": "2025-01-10", "valid_until": "2027-01-09", "document_ref": "BOP Badajoz 12/2025", "programmes": [programme]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(COORDINATOR, "/network-agreements", &json!({"subject": "Convenio antiguo", "kind": "collaboration", "parties": [social, sexpe], "signed_on": "2020-01-01", "valid_until": "2021-12-31"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        app.post(SOCIAL_BADAJOZ, "/network-agreements", &json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.get(SOCIAL_BADAJOZ, "/network-agreements").await;
+    assert_eq!(
+        (r.body["total"].as_u64(), r.body["in_force"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(r.body["items"][0]["programmes"][0], "CRISOL");
+    let r = app
+        .get(SOCIAL_BADAJOZ, "/network-agreements?q=derivacion")
+        .await;
+    assert_eq!(r.body["total"], 1);
+    assert_eq!(r.body["items"][0]["in_force"], true);
+    let b = Browser::new(&app.base);
+    b.login(COORDINATOR).await;
+    let (status, html) = b.page("/network-agreements?q=convenio").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Convenio antiguo"));
+    assert!(html.contains("1 acuerdos, 0 en vigor hoy"));
+    assert!(!html.contains("⟨?⟩"));
+}

@@ -812,3 +812,86 @@ impl Services {
         Ok(itinera_domain::calendar::ics("Itinera", &events, now))
     }
 }
+
+/// A network agreement as listed: in force or not.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkAgreementView {
+    #[serde(flatten)]
+    pub agreement: store::NetworkAgreement,
+    pub in_force: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkAgreements {
+    pub items: Vec<NetworkAgreementView>,
+    pub in_force: usize,
+    pub total: usize,
+}
+
+impl Services {
+    /// Records a collaboration agreement or protocol between organisations.
+    pub async fn create_network_agreement(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        input: &itinera_domain::coordination::NetworkAgreementInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let d = input.validate()?;
+        let mut tx = self.store.write().await?;
+        for o in &d.parties {
+            if !store::reference_exists(&mut tx, Reference::Organisations, *o).await? {
+                return Err(Error::field("parties", "validation.choice"));
+            }
+        }
+        for p in &d.programmes {
+            if !store::reference_exists(&mut tx, Reference::Programmes, *p).await? {
+                return Err(Error::field("programmes", "validation.choice"));
+            }
+        }
+        let id = Uuid::now_v7();
+        store::insert_network_agreement(&mut tx, id, &d, actor.user_id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "network_agreement.create",
+            "network_agreement",
+            Some(id),
+            json!({"parties": d.parties}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The network's agreements, searched by subject or party, with how many are in
+    /// force today.
+    pub async fn network_agreements(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        query: &str,
+    ) -> Result<NetworkAgreements, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        let rows = store::network_agreements(&mut tx, query).await?;
+        tx.commit().await?;
+        let items: Vec<NetworkAgreementView> = rows
+            .into_iter()
+            .map(|a| NetworkAgreementView {
+                in_force: itinera_domain::coordination::in_force(
+                    a.signed_on,
+                    a.valid_until,
+                    ctx.today(),
+                ),
+                agreement: a,
+            })
+            .collect();
+        Ok(NetworkAgreements {
+            in_force: items.iter().filter(|a| a.in_force).count(),
+            total: items.len(),
+            items,
+        })
+    }
+}

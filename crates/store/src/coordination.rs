@@ -454,3 +454,65 @@ pub async fn has_feed(tx: &mut Tx, u: Uuid, o: Uuid) -> Result<bool, Error> {
     ).bind(u).bind(o).fetch_one(c).await.map_err(db_err))?;
     Ok(n > 0)
 }
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct NetworkAgreement {
+    pub id: Uuid,
+    pub subject: String,
+    pub kind: String,
+    pub signed_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub document_ref: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Filled after the query: the parties' names, the programmes' codes.
+    #[sqlx(skip)]
+    pub parties: Vec<String>,
+    #[sqlx(skip)]
+    pub programmes: Vec<String>,
+}
+
+pub async fn insert_network_agreement(
+    tx: &mut Tx,
+    id: Uuid,
+    d: &itinera_domain::coordination::NetworkAgreementData,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO network_agreements (id, subject, subject_key, kind, signed_on, valid_until, document_ref, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+    ).bind(id).bind(&d.subject).bind(itinera_domain::text::fold(&d.subject)).bind(d.kind.code()).bind(d.signed_on)
+    .bind(d.valid_until).bind(&d.document_ref).bind(by).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))?;
+    for o in &d.parties {
+        on_tx!(tx, c => sqlx::query("INSERT INTO network_agreement_parties (agreement_id, organisation_id) VALUES ($1,$2)")
+            .bind(id).bind(o).execute(c).await.map(|_| ()).map_err(db_err))?;
+    }
+    for p in &d.programmes {
+        on_tx!(tx, c => sqlx::query("INSERT INTO network_agreement_programmes (agreement_id, programme_id) VALUES ($1,$2)")
+            .bind(id).bind(p).execute(c).await.map(|_| ()).map_err(db_err))?;
+    }
+    Ok(())
+}
+
+/// Network agreements whose subject or a party's name contains `query` (folded), the
+/// latest signed first.
+pub async fn network_agreements(tx: &mut Tx, query: &str) -> Result<Vec<NetworkAgreement>, Error> {
+    let q = itinera_domain::text::fold(query);
+    let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+    let mut rows: Vec<NetworkAgreement> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT a.id, a.subject, a.kind, a.signed_on, a.valid_until, a.document_ref, a.created_at FROM network_agreements a \
+         WHERE $1 = '' OR a.subject_key LIKE $2 OR EXISTS (SELECT 1 FROM network_agreement_parties p JOIN organisations o ON o.id = p.organisation_id \
+           WHERE p.agreement_id = a.id AND lower(o.name) LIKE $3) \
+         ORDER BY a.signed_on DESC, a.id LIMIT 500"
+    ).bind(&q).bind(&pattern).bind(format!("%{}%", query.trim().to_lowercase().replace(['%', '_'], "")))
+    .fetch_all(c).await.map_err(db_err))?;
+    for r in &mut rows {
+        r.parties = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT o.name FROM network_agreement_parties p JOIN organisations o ON o.id = p.organisation_id WHERE p.agreement_id = $1 ORDER BY o.name"
+        ).bind(r.id).fetch_all(c).await.map_err(db_err))?;
+        r.programmes = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT g.code FROM network_agreement_programmes p JOIN programmes g ON g.id = p.programme_id WHERE p.agreement_id = $1 ORDER BY g.code"
+        ).bind(r.id).fetch_all(c).await.map_err(db_err))?;
+    }
+    Ok(rows)
+}

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "calendar",
         sql: include_str!("../migrations/0006_calendar.sql"),
     },
+    Migration {
+        version: 7,
+        name: "network_agreements",
+        sql: include_str!("../migrations/0007_network_agreements.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -91,6 +96,9 @@ pub const TABLES: &[&str] = &[
     "meeting_attendance",
     "agreements",
     "calendar_feeds",
+    "network_agreements",
+    "network_agreement_parties",
+    "network_agreement_programmes",
 ];
 
 /// The migration's SQL for one engine.

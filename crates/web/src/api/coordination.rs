@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/agreements/{id}/status", post(agreement_status))
         .route("/calendar", get(calendar))
         .route("/calendar/feed", post(create_feed).delete(revoke_feed))
+        .route(
+            "/network-agreements",
+            get(network_agreements).post(create_network_agreement),
+        )
 }
 
 async fn list(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Vec<Body>>> {
@@ -220,4 +224,29 @@ async fn revoke_feed(
 ) -> ApiResult<Json<Value>> {
     s.services.revoke_calendar_feed(&a, &ctx).await?;
     Ok(Json(json!({"revoked": true})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct SearchParams {
+    q: String,
+}
+
+async fn network_agreements(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    axum::extract::Query(p): axum::extract::Query<SearchParams>,
+) -> ApiResult<Json<itinera_service::coordination::NetworkAgreements>> {
+    Ok(Json(s.services.network_agreements(&a, &ctx, &p.q).await?))
+}
+
+async fn create_network_agreement(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    ApiJson(b): ApiJson<itinera_domain::coordination::NetworkAgreementInput>,
+) -> ApiResult<Json<Value>> {
+    let id = s.services.create_network_agreement(&a, &ctx, &b).await?;
+    Ok(Json(json!({ "id": id })))
 }

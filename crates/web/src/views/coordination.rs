@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/calendar/feed", post(create_feed))
         .route("/calendar/feed/revoke", post(revoke_feed))
         .route("/calendar/feed/{file}", get(feed))
+        .route("/network-agreements", get(network).post(create_network))
 }
 
 // ---- Bodies -----------------------------------------------------------------------------
@@ -627,4 +628,118 @@ async fn feed(
         ics,
     )
         .into_response())
+}
+
+// ---- Network agreements ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "coordination/network.html")]
+struct NetworkPage {
+    page: PageCtx,
+    list: itinera_service::coordination::NetworkAgreements,
+    q: String,
+    organisations: Vec<(Uuid, String)>,
+    programmes: Vec<(Uuid, String)>,
+    input: itinera_domain::coordination::NetworkAgreementInput,
+    errors: FormErrors,
+}
+
+impl NetworkPage {
+    fn chosen(&self, list: &[String], id: &Uuid) -> bool {
+        list.iter().any(|x| *x == id.to_string())
+    }
+    fn summary(&self) -> String {
+        itinera_i18n::tf(
+            self.page.lang,
+            "network.counts",
+            &[
+                ("total", &self.list.total.to_string()),
+                ("in_force", &self.list.in_force.to_string()),
+            ],
+        )
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NetworkParams {
+    q: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn network_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &itinera_service::Ctx,
+    q: String,
+    input: itinera_domain::coordination::NetworkAgreementInput,
+    errors: FormErrors,
+) -> Result<NetworkPage, ViewError> {
+    let list = s
+        .services
+        .network_agreements(&session.actor, ctx, &q)
+        .await?;
+    let (organisations, programmes) = if session.actor.can(Capability::ConveneBodies) {
+        (
+            s.services.member_choices(&session.actor).await?,
+            s.services
+                .programmes()
+                .await?
+                .into_iter()
+                .map(|p| (p.id, format!("{} — {}", p.code, p.name)))
+                .collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(NetworkPage {
+        page: PageCtx::new(lang, Some(session), "network.title"),
+        list,
+        q,
+        organisations,
+        programmes,
+        input,
+        errors,
+    })
+}
+
+async fn network(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    axum::extract::Query(p): axum::extract::Query<NetworkParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let input = itinera_domain::coordination::NetworkAgreementInput {
+        kind: "collaboration".into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &network_page(&s, lang, &session, &ctx, p.q, input, FormErrors::none(lang)).await?,
+    ))
+}
+
+async fn create_network(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(input): CsrfForm<itinera_domain::coordination::NetworkAgreementInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .create_network_agreement(&session.actor, &ctx, &input)
+        .await
+    {
+        Ok(_) => Ok(see_other("/network-agreements")),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &network_page(&s, lang, &session, &ctx, String::new(), input, errors).await?,
+            ))
+        }
+    }
 }
