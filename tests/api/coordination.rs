@@ -621,3 +621,71 @@ async fn network_agreements_are_recorded_searched_and_counted() {
     assert!(html.contains("1 acuerdos, 0 en vigor hoy"));
     assert!(!html.contains("⟨?⟩"));
 }
+
+#[tokio::test]
+async fn the_owner_is_notified_when_an_agreement_is_assigned_and_when_it_is_overdue() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/bodies",
+            &json!({"name": "Mesa", "level": "3", "frequency": "weekly"}),
+        )
+        .await;
+    let body = r.body["id"].as_str().unwrap().to_string();
+    let (sexpe_user, sexpe_org) = who(&app, SEXPE_BADAJOZ).await;
+    app.post(
+        CASE_MANAGER,
+        &format!("/bodies/{body}/members"),
+        &json!({"organisation_id": sexpe_org, "user_id": sexpe_user, "role": "member"}),
+    )
+    .await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/meetings"),
+            &json!({"date": "2026-11-24", "starts": "10:00", "ends": "11:00", "mode": "virtual", "link": "https://x.example.org"}),
+        )
+        .await;
+    let meeting = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/meetings/{meeting}/agreements"),
+            &json!({"text": "Revisar las ofertas", "owner": format!("user:{sexpe_user}"), "due_on": "2026-11-25"}),
+        )
+        .await;
+    let ag = r.body["id"].as_str().unwrap().to_string();
+    let r = app.get(SEXPE_BADAJOZ, "/notifications").await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.body[0]["kind"], "agreement_assigned");
+    assert_eq!(
+        app.post(SEXPE_BADAJOZ, "/notifications/read", &json!({}))
+            .await
+            .body["read"],
+        1
+    );
+    assert!(app
+        .get(SEXPE_BADAJOZ, "/notifications")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // Two days later it is overdue: the work list tells the owner, once.
+    app.clock.advance(chrono::Duration::days(3));
+    let r = app.get(SEXPE_BADAJOZ, "/tasks").await;
+    assert_eq!(r.body["agreements_due"][0]["overdue"], true);
+    assert_eq!(r.body["notifications"][0]["kind"], "agreement_overdue");
+    assert_eq!(r.body["notifications"][0]["agreement_id"], ag.as_str());
+    let r = app.get(SEXPE_BADAJOZ, "/tasks").await;
+    assert_eq!(r.body["notifications"].as_array().unwrap().len(), 1);
+    let b = Browser::new(&app.base);
+    b.login(SEXPE_BADAJOZ).await;
+    let (_, html) = b.page("/").await;
+    assert!(html.contains("Acuerdo vencido: Revisar las ofertas"));
+    let (status, _, _) = b.post_form("/notifications/read", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = b.page("/").await;
+    assert!(!html.contains("Acuerdo vencido"));
+}

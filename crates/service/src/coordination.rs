@@ -570,6 +570,19 @@ impl Services {
             ctx.now,
         )
         .await?;
+        // The owner is told: the professional named, or the organisation's member
+        // professionals in the body.
+        let to: Vec<Uuid> = match d.owner {
+            Owner::User(u) => vec![u],
+            Owner::Organisation(o) => members
+                .iter()
+                .filter(|m| m.organisation_id == o)
+                .filter_map(|m| m.user_id)
+                .collect(),
+        };
+        for u in to {
+            store::notify(&mut tx, u, owner_org, "agreement_assigned", id, ctx.now).await?;
+        }
         audit(
             &mut tx,
             Some(actor),
@@ -639,13 +652,25 @@ impl Services {
         days: i64,
     ) -> Result<Vec<AgreementView>, Error> {
         let until = ctx.today() + Duration::days(days);
-        Ok(
+        let due: Vec<AgreementView> =
             store::agreements_due(tx, actor.user_id, actor.organisation_id, until)
                 .await?
                 .into_iter()
                 .map(|a| view(a, ctx.today()))
-                .collect(),
-        )
+                .collect();
+        // An agreement found overdue is told to its owner once.
+        for a in due.iter().filter(|a| a.overdue) {
+            store::notify(
+                tx,
+                actor.user_id,
+                actor.organisation_id,
+                "agreement_overdue",
+                a.agreement.id,
+                ctx.now,
+            )
+            .await?;
+        }
+        Ok(due)
     }
 }
 
@@ -893,5 +918,27 @@ impl Services {
             total: items.len(),
             items,
         })
+    }
+}
+
+impl Services {
+    /// The actor's unread notices.
+    pub async fn notifications(&self, actor: &Actor) -> Result<Vec<store::Notification>, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        let n = store::unread_notifications(&mut tx, actor.user_id, actor.organisation_id).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Marks the actor's notices read.
+    pub async fn read_notifications(&self, actor: &Actor, ctx: &Ctx) -> Result<u64, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        let n =
+            store::mark_notifications_read(&mut tx, actor.user_id, actor.organisation_id, ctx.now)
+                .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 }

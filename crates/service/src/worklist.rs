@@ -24,6 +24,8 @@ pub struct WorkList {
     /// Agreements of coordination bodies the actor (or their organisation) owns, due
     /// within the horizon or overdue.
     pub agreements_due: Vec<crate::coordination::AgreementView>,
+    /// Unread notices (agreements assigned or overdue).
+    pub notifications: Vec<itinera_store::coordination::Notification>,
     /// Counts per kind, in display order.
     pub counts: Vec<(&'static str, usize)>,
     pub today: chrono::NaiveDate,
@@ -56,6 +58,8 @@ impl Services {
         let agreements_due = self
             .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
             .await?;
+        let notifications =
+            itinera_store::coordination::unread_notifications(&mut tx, u, o).await?;
         let counts = vec![
             ("actions_due", actions_due.len()),
             ("reviews_due", reviews_due.len()),
@@ -80,6 +84,7 @@ impl Services {
             assessments_missing,
             link_reviews,
             agreements_due,
+            notifications,
             counts,
             today,
         })

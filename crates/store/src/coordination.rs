@@ -516,3 +516,55 @@ pub async fn network_agreements(tx: &mut Tx, query: &str) -> Result<Vec<NetworkA
     }
     Ok(rows)
 }
+
+/// A notice (once per person, kind and agreement).
+pub async fn notify(
+    tx: &mut Tx,
+    user: Uuid,
+    org: Uuid,
+    kind: &str,
+    agreement: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO notifications (id, user_id, organisation_id, kind, agreement_id, created_at) VALUES ($1,$2,$3,$4,$5,$6) \
+         ON CONFLICT (user_id, kind, agreement_id) DO NOTHING"
+    ).bind(Uuid::now_v7()).bind(user).bind(org).bind(kind).bind(agreement).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Notification {
+    pub id: Uuid,
+    pub kind: String,
+    pub agreement_id: Uuid,
+    pub agreement_text: String,
+    pub meeting_id: Uuid,
+    pub body_name: String,
+    pub due_on: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The unread notices of user `u` working for `o`, newest first.
+pub async fn unread_notifications(
+    tx: &mut Tx,
+    u: Uuid,
+    o: Uuid,
+) -> Result<Vec<Notification>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT n.id, n.kind, n.agreement_id, a.text AS agreement_text, a.meeting_id, b.name AS body_name, a.due_on, n.created_at \
+         FROM notifications n JOIN agreements a ON a.id = n.agreement_id JOIN coordination_bodies b ON b.id = a.body_id \
+         WHERE n.user_id = $1 AND n.organisation_id = $2 AND n.read_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT 100"
+    ).bind(u).bind(o).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn mark_notifications_read(
+    tx: &mut Tx,
+    u: Uuid,
+    o: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND organisation_id = $2 AND read_at IS NULL"
+    ).bind(u).bind(o).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
+}

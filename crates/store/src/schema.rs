@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "network_agreements",
         sql: include_str!("../migrations/0007_network_agreements.sql"),
     },
+    Migration {
+        version: 8,
+        name: "notifications",
+        sql: include_str!("../migrations/0008_notifications.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -99,6 +104,7 @@ pub const TABLES: &[&str] = &[
     "network_agreements",
     "network_agreement_parties",
     "network_agreement_programmes",
+    "notifications",
 ];
 
 /// The migration's SQL for one engine.

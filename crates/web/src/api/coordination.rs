@@ -32,6 +32,8 @@ pub fn router() -> Router<AppState> {
             "/network-agreements",
             get(network_agreements).post(create_network_agreement),
         )
+        .route("/notifications", get(notifications))
+        .route("/notifications/read", post(read_notifications))
 }
 
 async fn list(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Vec<Body>>> {
@@ -249,4 +251,20 @@ async fn create_network_agreement(
 ) -> ApiResult<Json<Value>> {
     let id = s.services.create_network_agreement(&a, &ctx, &b).await?;
     Ok(Json(json!({ "id": id })))
+}
+
+async fn notifications(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<Json<Vec<itinera_store::coordination::Notification>>> {
+    Ok(Json(s.services.notifications(&a).await?))
+}
+
+async fn read_notifications(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+) -> ApiResult<Json<Value>> {
+    let n = s.services.read_notifications(&a, &ctx).await?;
+    Ok(Json(json!({ "read": n })))
 }

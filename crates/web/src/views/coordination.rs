@@ -43,6 +43,17 @@ pub fn router() -> Router<AppState> {
         .route("/calendar/feed/revoke", post(revoke_feed))
         .route("/calendar/feed/{file}", get(feed))
         .route("/network-agreements", get(network).post(create_network))
+        .route("/notifications/read", post(read_notifications))
+}
+
+async fn read_notifications(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    s.services.read_notifications(&session.actor, &ctx).await?;
+    Ok(see_other("/"))
 }
 
 // ---- Bodies -----------------------------------------------------------------------------
