@@ -164,10 +164,7 @@ fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool
     let head = reader.fill_buf()?;
     let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
     let first_line = head.split(|b| *b == b'\n').next().unwrap_or(head);
-    let delimiter = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first_line.iter().filter(|b| *b == d).count())
-        .unwrap_or(b',');
+    let delimiter = itinera_tabular::sniff_delimiter(&text(first_line));
     if bom {
         reader.consume(3);
     }

@@ -221,6 +221,36 @@ async fn a_municipal_export_is_tried_then_imported_once() {
         count(&app, "SELECT COUNT(*) FROM participants").await,
         people + 3
     );
+
+    // Someone else with a number the organisation already holds: that row is refused
+    // with its column, and the rest of the file goes in.
+    let clash = format!(
+        "Nombre;Apellidos;Sexo;F. Nacimiento;DNI/NIE\r\nEusebio;Pradas Roca;H;01/01/1950;{}\r\nIrene;Sanz;M;05/05/2001;{}\r\n",
+        dni(33_111_222),
+        dni(66_444_555)
+    );
+    let map = json!({"columns": [
+        {"column": "Nombre", "target": "given_name"}, {"column": "Apellidos", "target": "surnames"},
+        {"column": "Sexo", "target": "sex"}, {"column": "F. Nacimiento", "target": "birth_date"},
+        {"column": "DNI/NIE", "target": "document"}], "default_labour_status": "unemployed"});
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports",
+            &json!({"file_name": "clash.csv", "content_base64": b64(clash.as_bytes()), "source": "Otra hoja", "mapping": map, "skip_invalid": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        line(&r.body, 2)["problems"][0]["code"],
+        "participant.document.exists"
+    );
+    assert_eq!(line(&r.body, 2)["problems"][0]["column"], "DNI/NIE");
+    assert_eq!(line(&r.body, 3)["outcome"], "created");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM participants").await,
+        people + 4
+    );
 }
 
 fn with_birth(mut p: Value, born: &str) -> Value {

@@ -73,7 +73,7 @@ pub(crate) fn optional_text(raw: &str, max: usize) -> Result<Option<String>, &'s
     }
 }
 
-pub(crate) fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
+fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
     if raw.trim().is_empty() {
         Ok(None)
     } else {

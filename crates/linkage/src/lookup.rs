@@ -25,10 +25,6 @@ impl Lookup {
         Lookup { model, scorer }
     }
 
-    pub fn model(&self) -> &Model {
-        &self.model
-    }
-
     /// Scores row 0 of `table` against every other row. The table's fields must be the
     /// model's, in the same order.
     pub fn score(&self, table: Table) -> Result<Found, LinkError> {

@@ -373,20 +373,22 @@ impl Services {
                     c.record
                 }
                 _ => {
-                    if let Some(d) = data.documents.first() {
-                        if participants::document_taken(&mut tx, org, d.kind.code(), &d.number)
-                            .await?
-                        {
+                    let id = Uuid::now_v7();
+                    match participants::insert(&mut tx, id, org, &data, actor.user_id, ctx.now)
+                        .await
+                    {
+                        Ok(()) => {}
+                        // Refused before anything was written: the row is reported.
+                        Err(Error::Conflict(code @ "participant.document.exists")) => {
                             line.problems.push(CellProblem {
                                 column: resolved.column_of("documents"),
-                                code: "participant.document.exists",
+                                code,
                             });
                             report.lines.push(line);
                             continue;
                         }
+                        Err(e) => return Err(e),
                     }
-                    let id = Uuid::now_v7();
-                    participants::insert(&mut tx, id, org, &data, actor.user_id, ctx.now).await?;
                     audit(
                         &mut tx,
                         Some(actor),

@@ -592,32 +592,22 @@ impl Services {
             ctx.now,
         )
         .await?;
-        let mut merge = None;
-        if same {
-            let pl = store::person_of(&mut tx, r.left_id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            let pr = store::person_of(&mut tx, r.right_id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            if pl != pr {
-                // The older person (ids are time-ordered) keeps its id.
-                let (keep, absorbed) = (pl.min(pr), pl.max(pr));
-                merge = Some(
-                    store::merge(
-                        &mut tx,
-                        keep,
-                        absorbed,
-                        "review",
-                        Some(r.match_probability),
-                        Some(id),
-                        Some(actor.user_id),
-                        ctx.now,
-                    )
-                    .await?,
-                );
-            }
-        }
+        let merge = if same {
+            store::merge_records(
+                &mut tx,
+                r.left_id,
+                r.right_id,
+                "review",
+                Some(r.match_probability),
+                Some(id),
+                Some(actor.user_id),
+                ctx.now,
+            )
+            .await?
+            .map(|(m, _)| m)
+        } else {
+            None
+        };
         audit(
             &mut tx,
             Some(actor),
@@ -791,27 +781,20 @@ impl Services {
         .await?;
         if apply {
             for p in &to_link {
-                let pl = store::person_of(&mut tx, p.left)
-                    .await?
-                    .ok_or(Error::NotFound)?;
-                let pr = store::person_of(&mut tx, p.right)
-                    .await?
-                    .ok_or(Error::NotFound)?;
-                if pl == pr {
-                    continue;
-                }
-                let (keep, absorbed) = (pl.min(pr), pl.max(pr));
-                let m = store::merge(
+                let Some((m, keep)) = store::merge_records(
                     &mut tx,
-                    keep,
-                    absorbed,
+                    p.left,
+                    p.right,
                     "registry",
                     Some(p.match_probability),
                     None,
                     None,
                     ctx.now,
                 )
-                .await?;
+                .await?
+                else {
+                    continue;
+                };
                 merges += 1;
                 audit(&mut tx, None, ctx, "participant.link", "participant", Some(p.right),
                     json!({"merge": m, "person": keep, "with": p.left, "probability": p.match_probability, "source": "registry"})).await?;

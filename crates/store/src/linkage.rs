@@ -329,6 +329,29 @@ pub async fn merge(
     Ok(id)
 }
 
+/// Merges the persons of records `a` and `b`; the older person (ids are time-ordered)
+/// keeps its id. `None` when they are one person already.
+#[allow(clippy::too_many_arguments)]
+pub async fn merge_records(
+    tx: &mut Tx,
+    a: Uuid,
+    b: Uuid,
+    kind: &str,
+    probability: Option<f64>,
+    review_id: Option<Uuid>,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Option<(Uuid, Uuid)>, Error> {
+    let pa = person_of(tx, a).await?.ok_or(Error::NotFound)?;
+    let pb = person_of(tx, b).await?.ok_or(Error::NotFound)?;
+    if pa == pb {
+        return Ok(None);
+    }
+    let keep = pa.min(pb);
+    let id = merge(tx, keep, pa.max(pb), kind, probability, review_id, by, now).await?;
+    Ok(Some((id, keep)))
+}
+
 pub async fn merge_by_id(tx: &mut Tx, id: Uuid) -> Result<Option<Merge>, Error> {
     let sql = format!("{MERGE} WHERE m.id = $1");
     on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))

@@ -66,7 +66,9 @@ fn surname_key(d: &ParticipantData) -> String {
     ))
 }
 
-/// Inserts a participant and their documents.
+/// Inserts a participant and their documents. A number another record of the
+/// organisation holds is refused before anything is written, so a caller may go on in
+/// the same transaction (an import's next row).
 pub async fn insert(
     tx: &mut Tx,
     id: Uuid,
@@ -75,6 +77,7 @@ pub async fn insert(
     created_by: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
+    check_documents(tx, id, home_org, &d.documents).await?;
     let skey = surname_key(d);
     let gkey = fold(&d.given_name);
     on_tx!(tx, c => sqlx::query(
@@ -118,18 +121,23 @@ pub async fn update(
     Ok(v)
 }
 
-/// Whether another record of organisation `org` holds this identity number (checked
-/// before an insert that would otherwise fail half-way through a batch).
-pub async fn document_taken(
+/// Refuses a number already held by another record of the same organisation (another
+/// organisation's record of the same person is linked by the index, not refused).
+async fn check_documents(
     tx: &mut Tx,
-    org: Uuid,
-    kind: &str,
-    number: &str,
-) -> Result<bool, Error> {
-    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM participant_documents WHERE home_organisation_id = $1 AND kind = $2 AND number = $3"
-    ).bind(org).bind(kind).bind(number).fetch_one(c).await.map_err(db_err))?;
-    Ok(n > 0)
+    pid: Uuid,
+    home_org: Uuid,
+    docs: &[Document],
+) -> Result<(), Error> {
+    for d in docs {
+        let other: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT participant_id FROM participant_documents WHERE home_organisation_id = $4 AND kind = $1 AND number = $2 AND participant_id <> $3"
+        ).bind(d.kind.code()).bind(&d.number).bind(pid).bind(home_org).fetch_optional(c).await.map_err(db_err))?;
+        if other.is_some() {
+            return Err(Error::Conflict("participant.document.exists"));
+        }
+    }
+    Ok(())
 }
 
 async fn replace_documents(
@@ -139,17 +147,7 @@ async fn replace_documents(
     docs: &[Document],
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    // Refuse a number already held by another record of the same organisation before
-    // touching anything (another organisation's record of the same person is linked
-    // by the index, not refused).
-    for d in docs {
-        let other: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
-            "SELECT participant_id FROM participant_documents WHERE home_organisation_id = $4 AND kind = $1 AND number = $2 AND participant_id <> $3"
-        ).bind(d.kind.code()).bind(&d.number).bind(pid).bind(home_org).fetch_optional(c).await.map_err(db_err))?;
-        if other.is_some() {
-            return Err(Error::Conflict("participant.document.exists"));
-        }
-    }
+    check_documents(tx, pid, home_org, docs).await?;
     on_tx!(tx, c => sqlx::query("DELETE FROM participant_documents WHERE participant_id = $1")
         .bind(pid).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     for d in docs {

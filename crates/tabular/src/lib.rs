@@ -174,8 +174,9 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), TabularError> {
     }
 }
 
-/// The delimiter that splits the header line into the most columns (outside quotes).
-fn sniff_delimiter(text: &str) -> u8 {
+/// The delimiter (`,` `;` or tab) that splits the header line into the most columns
+/// (outside quotes).
+pub fn sniff_delimiter(text: &str) -> u8 {
     let first = text.lines().next().unwrap_or_default();
     let mut counts = [0usize; 3];
     let mut quoted = false;
