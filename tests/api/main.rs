@@ -8,6 +8,7 @@ mod access;
 mod admin;
 mod audit;
 mod auth;
+mod boards;
 mod cases;
 mod casework;
 mod coordination;

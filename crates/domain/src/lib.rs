@@ -3,11 +3,13 @@
 
 pub mod access;
 pub mod assessment;
+pub mod boards;
 pub mod calendar;
 pub mod case;
 pub mod consent;
 pub mod contact;
 pub mod coordination;
+pub mod coordination_report;
 pub mod documents;
 pub mod error;
 pub mod import;
@@ -15,6 +17,7 @@ pub mod itinerary;
 pub mod linkage;
 pub mod org;
 pub mod participant;
+pub mod protocols;
 pub mod text;
 
 pub use error::{Error, Errors, FieldError, Result};

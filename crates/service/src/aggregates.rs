@@ -61,8 +61,7 @@ impl Services {
         itinera_store::admin::programme(&mut tx, programme)
             .await?
             .ok_or(Error::NotFound)?;
-        let counts = cases::counts_by_phase(&mut tx, programme).await?;
-        let list = cases::pseudonymous_list(&mut tx, programme, page).await?;
+        let o = self.overview_in(&mut tx, ctx, programme, page).await?;
         audit(
             &mut tx,
             Some(actor),
@@ -74,6 +73,55 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        Ok(o)
+    }
+
+    /// What a programme-level (1) or project-level (2) body sees of its programme: the
+    /// same aggregates and pseudonymised list as a programme manager, never a name.
+    /// Membership of the body is the basis; a case table (3) has no such view.
+    pub async fn body_overview(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Uuid,
+        page: PageRequest,
+    ) -> Result<(Uuid, ProgrammeOverview), Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.audited_read().await?;
+        let b =
+            itinera_store::coordination::body(&mut tx, body, actor.user_id, actor.organisation_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+        if b.level >= 3 {
+            return Err(Error::NotFound);
+        }
+        let programme = b
+            .programme_id
+            .ok_or(Error::Rule("coordination.overview_no_programme"))?;
+        let o = self.overview_in(&mut tx, ctx, programme, page).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "body.overview",
+            "coordination_body",
+            Some(body),
+            json!({"programme": programme}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((programme, o))
+    }
+
+    async fn overview_in(
+        &self,
+        tx: &mut itinera_store::Tx,
+        ctx: &Ctx,
+        programme: Uuid,
+        page: PageRequest,
+    ) -> Result<ProgrammeOverview, Error> {
+        let counts = cases::counts_by_phase(tx, programme).await?;
+        let list = cases::pseudonymous_list(tx, programme, page).await?;
         let total = counts.iter().map(|c| c.count).sum();
         let today = ctx.today();
         Ok(ProgrammeOverview {

@@ -28,6 +28,10 @@ pub struct BodyView {
     pub open_agreements: Vec<AgreementView>,
     /// The coming meetings its frequency plans (from today).
     pub planned: Vec<NaiveDate>,
+    /// Its improvement boards.
+    pub boards: Vec<itinera_store::boards::Board>,
+    /// Its protocols and guides.
+    pub protocols: Vec<crate::protocols::ProtocolLine>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,6 +247,8 @@ impl Services {
             .into_iter()
             .map(|a| view(a, ctx.today()))
             .collect();
+        let boards = itinera_store::boards::boards_of_body(&mut tx, id).await?;
+        let protocols = self.protocol_lines(&mut tx, actor, ctx, Some(id)).await?;
         tx.commit().await?;
         let frequency = Frequency::parse(&body.frequency).unwrap_or(Frequency::Monthly);
         let anchor = body
@@ -261,6 +267,8 @@ impl Services {
             meetings,
             open_agreements,
             planned,
+            boards,
+            protocols,
         })
     }
 
@@ -536,63 +544,8 @@ impl Services {
         input: &AgreementInput,
     ) -> Result<Uuid, Error> {
         actor.require(Capability::Coordinate)?;
-        let d = input.validate(ctx.today())?;
         let mut tx = self.store.write().await?;
-        let (m, b) = meeting_and_body(&mut tx, actor, meeting).await?;
-        frozen(&m)?;
-        let members = store::members(&mut tx, b.id).await?;
-        let owner_org = match d.owner {
-            Owner::User(u) => members
-                .iter()
-                .find(|x| x.user_id == Some(u))
-                .map(|x| x.organisation_id),
-            Owner::Organisation(o) => members
-                .iter()
-                .find(|x| x.organisation_id == o)
-                .map(|x| x.organisation_id),
-        }
-        .ok_or_else(|| Error::field("owner", "coordination.owner_not_member"))?;
-        if let Some(c) = d.case_id {
-            let items = store::items(&mut tx, meeting).await?;
-            if !items.iter().any(|i| i.case_id == Some(c)) {
-                return Err(Error::field("case_id", "coordination.case_not_on_agenda"));
-            }
-        }
-        let id = Uuid::now_v7();
-        store::insert_agreement(
-            &mut tx,
-            id,
-            b.id,
-            meeting,
-            &d,
-            owner_org,
-            actor.user_id,
-            ctx.now,
-        )
-        .await?;
-        // The owner is told: the professional named, or the organisation's member
-        // professionals in the body.
-        let to: Vec<Uuid> = match d.owner {
-            Owner::User(u) => vec![u],
-            Owner::Organisation(o) => members
-                .iter()
-                .filter(|m| m.organisation_id == o)
-                .filter_map(|m| m.user_id)
-                .collect(),
-        };
-        for u in to {
-            store::notify(&mut tx, u, owner_org, "agreement_assigned", id, ctx.now).await?;
-        }
-        audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "agreement.create",
-            "agreement",
-            Some(id),
-            json!({"meeting": meeting, "owner": d.owner, "due_on": d.due_on}),
-        )
-        .await?;
+        let id = agreement_in(&mut tx, actor, ctx, meeting, input).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -940,5 +893,153 @@ impl Services {
                 .await?;
         tx.commit().await?;
         Ok(n)
+    }
+}
+
+/// Records an agreement made at a meeting inside the caller's transaction (a meeting's
+/// form, or a board's card turned into an agreement).
+pub(crate) async fn agreement_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    meeting: Uuid,
+    input: &AgreementInput,
+) -> Result<Uuid, Error> {
+    let d = input.validate(ctx.today())?;
+    let (m, b) = meeting_and_body(tx, actor, meeting).await?;
+    frozen(&m)?;
+    let members = store::members(tx, b.id).await?;
+    let owner_org = match d.owner {
+        Owner::User(u) => members
+            .iter()
+            .find(|x| x.user_id == Some(u))
+            .map(|x| x.organisation_id),
+        Owner::Organisation(o) => members
+            .iter()
+            .find(|x| x.organisation_id == o)
+            .map(|x| x.organisation_id),
+    }
+    .ok_or_else(|| Error::field("owner", "coordination.owner_not_member"))?;
+    if let Some(c) = d.case_id {
+        let items = store::items(tx, meeting).await?;
+        if !items.iter().any(|i| i.case_id == Some(c)) {
+            return Err(Error::field("case_id", "coordination.case_not_on_agenda"));
+        }
+    }
+    let id = Uuid::now_v7();
+    store::insert_agreement(tx, id, b.id, meeting, &d, owner_org, actor.user_id, ctx.now).await?;
+    // The owner is told: the professional named, or the organisation's member
+    // professionals in the body.
+    let to: Vec<Uuid> = match d.owner {
+        Owner::User(u) => vec![u],
+        Owner::Organisation(o) => members
+            .iter()
+            .filter(|m| m.organisation_id == o)
+            .filter_map(|m| m.user_id)
+            .collect(),
+    };
+    for u in to {
+        store::notify(tx, u, owner_org, "agreement_assigned", id, ctx.now).await?;
+    }
+    audit(
+        tx,
+        Some(actor),
+        ctx,
+        "agreement.create",
+        "agreement",
+        Some(id),
+        json!({"meeting": meeting, "owner": d.owner, "due_on": d.due_on}),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// A body's coordination report for a period, with the body it is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyReport {
+    pub body: Body,
+    #[serde(flatten)]
+    pub report: itinera_domain::coordination_report::Report,
+}
+
+impl Services {
+    /// The coordination report of a body the actor is a member of: counts only (no
+    /// person is named in it), so any member may read it.
+    pub async fn coordination_report(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Uuid,
+        from: &str,
+        to: &str,
+    ) -> Result<BodyReport, Error> {
+        use itinera_domain::coordination_report::{
+            build, AgreementFact, AttendanceFact, JointInterviews, MeetingFact, Period, Schedule,
+        };
+        use itinera_store::coordination_report as facts;
+        actor.require(Capability::Coordinate)?;
+        let today = ctx.today();
+        let period = Period::parse(from, to, today)?;
+        let mut tx = self.store.read().await?;
+        let b = visible_body(&mut tx, actor, body).await?;
+        let meetings = facts::meetings(&mut tx, body, period.from, period.to).await?;
+        let attendance = facts::attendance(&mut tx, body, period.from, period.to).await?;
+        let start = period.from.and_time(chrono::NaiveTime::MIN).and_utc();
+        let end = (period.to + Duration::days(1))
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
+        let agreements = facts::agreements(&mut tx, body, start, end).await?;
+        let cases = facts::cases_reviewed(&mut tx, body, period.from, period.to).await?;
+        let (joint, joint_total) =
+            facts::joint_interviews(&mut tx, body, period.from, period.to).await?;
+        tx.commit().await?;
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        let schedule = Schedule {
+            anchor: b.first_meeting_on.unwrap_or(b.created_at.date_naive()),
+            frequency: Frequency::parse(&b.frequency).unwrap_or(Frequency::Monthly),
+            custom_days: b.custom_days.map(|d| d.max(1) as u16),
+        };
+        let report = build(
+            period,
+            today,
+            schedule,
+            &meetings
+                .into_iter()
+                .map(|(date, present)| MeetingFact {
+                    date,
+                    present: count(present),
+                })
+                .collect::<Vec<_>>(),
+            &attendance
+                .into_iter()
+                .filter_map(|(meeting_date, organisation_id, organisation, a)| {
+                    Some(AttendanceFact {
+                        meeting_date,
+                        organisation_id,
+                        organisation,
+                        attendance: Attendance::parse(&a)?,
+                    })
+                })
+                .collect::<Vec<_>>(),
+            &agreements
+                .into_iter()
+                .map(|(made, status, due_on, done_on)| AgreementFact {
+                    made_on: made.date_naive(),
+                    status: AgreementStatus::parse(&status).unwrap_or(AgreementStatus::Open),
+                    due_on,
+                    done_on,
+                })
+                .collect::<Vec<_>>(),
+            count(cases),
+            joint
+                .into_iter()
+                .map(|(organisation, n)| JointInterviews {
+                    organisation,
+                    count: count(n),
+                })
+                .collect(),
+            count(joint_total),
+        );
+        Ok(BodyReport { body: b, report })
     }
 }

@@ -8,6 +8,7 @@ pub mod aggregates;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod boards;
 pub mod cases;
 pub mod clock;
 pub mod contacts;
@@ -17,6 +18,7 @@ pub mod imports;
 pub mod itineraries;
 pub mod linkage;
 pub mod participants;
+pub mod protocols;
 pub mod worklist;
 
 use std::sync::Arc;

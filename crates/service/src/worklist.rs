@@ -26,6 +26,9 @@ pub struct WorkList {
     pub agreements_due: Vec<crate::coordination::AgreementView>,
     /// Unread notices (agreements assigned or overdue).
     pub notifications: Vec<itinera_store::coordination::Notification>,
+    /// Protocols and guides in force that concern the actor and that they have not
+    /// confirmed reading.
+    pub protocols_to_read: Vec<crate::protocols::ProtocolLine>,
     /// Counts per kind, in display order.
     pub counts: Vec<(&'static str, usize)>,
     pub today: chrono::NaiveDate,
@@ -60,12 +63,22 @@ impl Services {
             .await?;
         let notifications =
             itinera_store::coordination::unread_notifications(&mut tx, u, o).await?;
+        let protocols_to_read: Vec<_> = if actor.can(Capability::Coordinate) {
+            self.protocol_lines(&mut tx, actor, ctx, None)
+                .await?
+                .into_iter()
+                .filter(|p| p.to_read)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let counts = vec![
             ("actions_due", actions_due.len()),
             ("reviews_due", reviews_due.len()),
             ("assessments_missing", assessments_missing.len()),
             ("link_reviews", link_reviews),
             ("agreements_due", agreements_due.len()),
+            ("protocols_to_read", protocols_to_read.len()),
         ];
         audit(
             &mut tx,
@@ -85,6 +98,7 @@ impl Services {
             link_reviews,
             agreements_due,
             notifications,
+            protocols_to_read,
             counts,
             today,
         })

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../migrations/0008_notifications.sql"),
     },
+    Migration {
+        version: 9,
+        name: "boards_protocols",
+        sql: include_str!("../migrations/0009_boards_protocols.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -105,6 +110,15 @@ pub const TABLES: &[&str] = &[
     "network_agreement_parties",
     "network_agreement_programmes",
     "notifications",
+    "protocols",
+    "protocol_versions",
+    "protocol_reads",
+    "protocol_changes",
+    "boards",
+    "board_columns",
+    "board_groups",
+    "board_cards",
+    "board_votes",
 ];
 
 /// The migration's SQL for one engine.

@@ -9,6 +9,8 @@
 //! `YYYY-MM-DD`; dates stored as numbers stay numbers (Excel serials), for the caller to
 //! read as such. No I/O: the caller hands over the bytes.
 
+pub mod write;
+
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use itinera_domain::coordination::{AgreementInput, BodyInput, MeetingInput};
-use itinera_service::coordination::{BodyView, MeetingView, MemberInput};
+use itinera_service::coordination::{BodyReport, BodyView, MeetingView, MemberInput};
 use itinera_store::coordination::Body;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{ApiActor, ApiJson, ApiResult};
 use crate::http::RequestCtx;
+use crate::views::coordination_report::{self as export, PeriodParams};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -19,6 +20,10 @@ pub fn router() -> Router<AppState> {
         .route("/bodies", get(list).post(create))
         .route("/bodies/{id}", get(show))
         .route("/bodies/{id}/members", post(add_member))
+        .route("/bodies/{id}/report", get(report))
+        .route("/bodies/{id}/overview", get(overview))
+        .route("/bodies/{id}/report.csv", get(report_csv))
+        .route("/bodies/{id}/report.xlsx", get(report_xlsx))
         .route("/bodies/{id}/meetings", post(create_meeting))
         .route("/meetings/{id}", get(meeting))
         .route("/meetings/{id}/attendance", put(attendance))
@@ -267,4 +272,76 @@ async fn read_notifications(
 ) -> ApiResult<Json<Value>> {
     let n = s.services.read_notifications(&a, &ctx).await?;
     Ok(Json(json!({ "read": n })))
+}
+
+async fn report(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(p): axum::extract::Query<PeriodParams>,
+) -> ApiResult<Json<BodyReport>> {
+    Ok(Json(
+        s.services
+            .coordination_report(&a, &ctx, id, &p.from, &p.to)
+            .await?,
+    ))
+}
+
+async fn report_csv(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(p): axum::extract::Query<PeriodParams>,
+) -> ApiResult<axum::response::Response> {
+    let r = s
+        .services
+        .coordination_report(&a, &ctx, id, &p.from, &p.to)
+        .await?;
+    let bytes = export::csv_bytes(crate::http::lang_of(&headers), &r)?;
+    Ok(export::download(&r, "csv", export::CSV, bytes))
+}
+
+async fn report_xlsx(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(p): axum::extract::Query<PeriodParams>,
+) -> ApiResult<axum::response::Response> {
+    let r = s
+        .services
+        .coordination_report(&a, &ctx, id, &p.from, &p.to)
+        .await?;
+    let bytes = export::xlsx_bytes(crate::http::lang_of(&headers), &r)?;
+    Ok(export::download(&r, "xlsx", export::XLSX, bytes))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OverviewParams {
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+async fn overview(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(p): axum::extract::Query<OverviewParams>,
+) -> ApiResult<Json<itinera_service::aggregates::ProgrammeOverview>> {
+    let (_, o) = s
+        .services
+        .body_overview(
+            &a,
+            &ctx,
+            id,
+            itinera_domain::PageRequest::new(p.page, p.per_page),
+        )
+        .await?;
+    Ok(Json(o))
 }

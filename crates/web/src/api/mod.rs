@@ -4,6 +4,7 @@
 //! file, served at `/api/v1/openapi.json`; a test checks every documented route exists.
 
 mod admin;
+mod boards;
 mod casework;
 mod coordination;
 mod imports;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(linkage::router())
         .merge(imports::router())
         .merge(coordination::router())
+        .merge(boards::router())
         .layer(axum::middleware::from_fn(render_problems))
 }
 

@@ -950,11 +950,13 @@ async fn audit(
 
 #[derive(Template)]
 #[template(path = "overview.html")]
-struct OverviewPage {
-    page: PageCtx,
-    programme: Programme,
-    phases: Vec<itinera_store::admin::Phase>,
-    o: ProgrammeOverview,
+pub(crate) struct OverviewPage {
+    pub page: PageCtx,
+    pub programme: Programme,
+    pub phases: Vec<itinera_store::admin::Phase>,
+    pub o: ProgrammeOverview,
+    /// The level-1 or level-2 body this is shown to, if any.
+    pub body: Option<(Uuid, String)>,
 }
 
 impl OverviewPage {
@@ -987,8 +989,8 @@ impl OverviewPage {
 }
 
 #[derive(Deserialize, Default)]
-struct OverviewParams {
-    page: Option<u32>,
+pub(crate) struct OverviewParams {
+    pub page: Option<u32>,
 }
 
 async fn overview(
@@ -1010,5 +1012,6 @@ async fn overview(
         programme: view.programme,
         phases: view.phases,
         o,
+        body: None,
     }))
 }

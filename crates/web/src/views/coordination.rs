@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/bodies", get(list).post(create))
         .route("/bodies/{id}", get(show))
         .route("/bodies/{id}/members", post(add_member))
+        .route("/bodies/{id}/overview", get(overview))
         .route("/bodies/{id}/meetings", post(create_meeting))
         .route("/meetings/{id}", get(meeting))
         .route("/meetings/{id}/attendance", post(attendance))
@@ -293,6 +294,36 @@ async fn create_meeting(
             ))
         }
     }
+}
+
+/// What a level-1 or level-2 body sees of its programme: aggregates and pseudonyms.
+async fn overview(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(p): axum::extract::Query<super::admin::OverviewParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let (programme, o) = s
+        .services
+        .body_overview(
+            &session.actor,
+            &ctx,
+            id,
+            itinera_domain::PageRequest::new(p.page, Some(50)),
+        )
+        .await?;
+    let body = s.services.body(&session.actor, &ctx, id).await?.body;
+    let view = s.services.programme(programme).await?;
+    Ok(render(&super::admin::OverviewPage {
+        page: PageCtx::new(lang, Some(&session), "overview.title"),
+        programme: view.programme,
+        phases: view.phases,
+        o,
+        body: Some((body.id, body.name)),
+    }))
 }
 
 // ---- Meetings -------------------------------------------------------------------------

@@ -5,14 +5,17 @@
 mod admin;
 mod assessments;
 mod auth;
+mod boards;
 mod cases;
 mod contacts;
 mod coordination;
+pub(crate) mod coordination_report;
 pub(crate) mod imports;
 mod instruments;
 mod itineraries;
 mod linkage;
 mod participants;
+mod protocols;
 
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -47,6 +50,9 @@ pub fn router() -> Router<AppState> {
         .merge(linkage::router())
         .merge(imports::router())
         .merge(coordination::router())
+        .merge(boards::router())
+        .merge(coordination_report::router())
+        .merge(protocols::router())
         .layer(axum::middleware::from_fn(render_errors))
 }
 

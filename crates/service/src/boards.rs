@@ -1,0 +1,387 @@
+//! Improvement boards of a body: its members post cards (named or anonymous) and vote
+//! while the board is open; the body's conveners group the cards and turn the chosen
+//! ones into agreements (at one of the body's meetings) or protocol changes.
+
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::boards::{
+    check_open, check_vote, state, BoardInput, BoardState, CardInput, GroupInput,
+};
+use itinera_domain::coordination::AgreementInput;
+use itinera_domain::Error;
+use itinera_store::boards::{self as store, Board, Card, Column, Group};
+use itinera_store::coordination::{self as bodies, Body};
+use itinera_store::{protocols, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::coordination::agreement_in;
+use crate::{audit, Ctx, Services};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CardView {
+    #[serde(flatten)]
+    pub card: Card,
+    /// Whether the actor voted for it.
+    pub voted: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnView {
+    #[serde(flatten)]
+    pub column: Column,
+    pub cards: Vec<CardView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardView {
+    pub board: Board,
+    pub body: Body,
+    pub state: BoardState,
+    pub columns: Vec<ColumnView>,
+    pub groups: Vec<Group>,
+    /// The actor's votes left; `None` when the board has no limit.
+    pub votes_left: Option<u32>,
+}
+
+/// A card turned into an agreement at one of the body's meetings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CardAgreementInput {
+    pub meeting_id: String,
+    #[serde(flatten)]
+    pub agreement: AgreementInput,
+}
+
+/// A card turned into a proposed change of a protocol.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CardChangeInput {
+    pub protocol_id: String,
+    pub text: String,
+}
+
+async fn visible_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Body, Error> {
+    bodies::body(tx, id, actor.user_id, actor.organisation_id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+async fn board_and_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<(Board, Body), Error> {
+    let b = store::board(tx, id).await?.ok_or(Error::NotFound)?;
+    let body = visible_body(tx, actor, b.body_id).await?;
+    Ok((b, body))
+}
+
+/// The board of a card the actor may see, and the card.
+async fn card_on(tx: &mut Tx, actor: &Actor, card: Uuid) -> Result<(Board, Body, Card), Error> {
+    let board = store::card_board(tx, card).await?.ok_or(Error::NotFound)?;
+    let (b, body) = board_and_body(tx, actor, board).await?;
+    let c = store::cards(tx, board)
+        .await?
+        .into_iter()
+        .find(|c| c.id == card)
+        .ok_or(Error::NotFound)?;
+    Ok((b, body, c))
+}
+
+/// The cards that go together with `card`: its group, or itself alone.
+fn with_group(card: &Card, all: &[Card]) -> Vec<Uuid> {
+    match card.group_id {
+        Some(g) => all
+            .iter()
+            .filter(|c| c.group_id == Some(g))
+            .map(|c| c.id)
+            .collect(),
+        None => vec![card.id],
+    }
+}
+
+impl Services {
+    /// Opens a board for a body's members.
+    pub async fn create_board(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Uuid,
+        input: &BoardInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let d = input.validate()?;
+        let mut tx = self.store.write().await?;
+        visible_body(&mut tx, actor, body).await?;
+        let id = Uuid::now_v7();
+        store::insert_board(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "board.create",
+            "board",
+            Some(id),
+            json!({"body": body, "columns": d.columns.len()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The boards of a body.
+    pub async fn boards(&self, actor: &Actor, body: Uuid) -> Result<Vec<Board>, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        visible_body(&mut tx, actor, body).await?;
+        let b = store::boards_of_body(&mut tx, body).await?;
+        tx.commit().await?;
+        Ok(b)
+    }
+
+    /// A board as a member sees it: its columns with their cards (most voted first),
+    /// the coordinator's groups and the member's votes left.
+    pub async fn board(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<BoardView, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        let (board, body) = board_and_body(&mut tx, actor, id).await?;
+        let cols = store::columns(&mut tx, id).await?;
+        let mut cards = store::cards(&mut tx, id).await?;
+        let groups = store::groups(&mut tx, id).await?;
+        let mine = store::my_votes(&mut tx, id, actor.user_id).await?;
+        tx.commit().await?;
+        cards.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.created_at.cmp(&b.created_at)));
+        let columns = cols
+            .into_iter()
+            .map(|column| ColumnView {
+                cards: cards
+                    .iter()
+                    .filter(|c| c.column_id == column.id)
+                    .map(|c| CardView {
+                        voted: mine.contains(&c.id),
+                        card: c.clone(),
+                    })
+                    .collect(),
+                column,
+            })
+            .collect();
+        let used = u32::try_from(mine.len()).unwrap_or(u32::MAX);
+        Ok(BoardView {
+            state: state(board.opens_on, board.closes_on, ctx.today()),
+            votes_left: board
+                .votes_per_member
+                .map(|l| u32::try_from(l).unwrap_or(0).saturating_sub(used)),
+            board,
+            body,
+            columns,
+            groups,
+        })
+    }
+
+    /// Posts a card while the board is open. An anonymous card keeps no author.
+    pub async fn post_card(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        board: Uuid,
+        input: &CardInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        let (b, _) = board_and_body(&mut tx, actor, board).await?;
+        check_open(state(b.opens_on, b.closes_on, ctx.today())).map_err(Error::Rule)?;
+        let d = input.validate()?;
+        if !store::columns(&mut tx, board)
+            .await?
+            .iter()
+            .any(|c| c.id == d.column_id)
+        {
+            return Err(Error::field("column_id", "validation.choice"));
+        }
+        let id = Uuid::now_v7();
+        let author = (!d.anonymous).then_some((actor.user_id, actor.organisation_id));
+        store::insert_card(&mut tx, id, board, d.column_id, &d.text, author, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "board.card",
+            "board",
+            Some(board),
+            json!({"card": id, "anonymous": d.anonymous}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Votes for a card (or takes the vote back) while the board is open, within the
+    /// board's votes per member.
+    pub async fn vote_card(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        card: Uuid,
+        on: bool,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        let (b, _, _) = card_on(&mut tx, actor, card).await?;
+        check_open(state(b.opens_on, b.closes_on, ctx.today())).map_err(Error::Rule)?;
+        let changed = if on {
+            let mine = store::my_votes(&mut tx, b.id, actor.user_id).await?;
+            if mine.contains(&card) {
+                false
+            } else {
+                check_vote(
+                    u32::try_from(mine.len()).unwrap_or(u32::MAX),
+                    b.votes_per_member
+                        .map(|v| u16::try_from(v).unwrap_or(u16::MAX)),
+                )
+                .map_err(Error::Rule)?;
+                store::vote(&mut tx, b.id, card, actor.user_id, ctx.now).await?
+            }
+        } else {
+            store::unvote(&mut tx, card, actor.user_id).await?
+        };
+        if changed {
+            audit(
+                &mut tx,
+                Some(actor),
+                ctx,
+                if on { "board.vote" } else { "board.unvote" },
+                "board",
+                Some(b.id),
+                json!({"card": card}),
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Groups cards of a board under a title (open or closed board).
+    pub async fn group_cards(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        board: Uuid,
+        input: &GroupInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let d = input.validate()?;
+        let mut tx = self.store.write().await?;
+        board_and_body(&mut tx, actor, board).await?;
+        let cards = store::cards(&mut tx, board).await?;
+        if d.cards.iter().any(|c| !cards.iter().any(|k| k.id == *c)) {
+            return Err(Error::field("cards", "validation.choice"));
+        }
+        let id = Uuid::now_v7();
+        store::insert_group(&mut tx, id, board, &d.title, ctx.now).await?;
+        for c in &d.cards {
+            store::set_group(&mut tx, *c, id).await?;
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "board.group",
+            "board",
+            Some(board),
+            json!({"group": id, "cards": d.cards}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Turns a card (with its group) into an agreement made at one of the body's
+    /// meetings; the cards link to it.
+    pub async fn card_to_agreement(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        card: Uuid,
+        input: &CardAgreementInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let mut tx = self.store.write().await?;
+        let (b, body, c) = card_on(&mut tx, actor, card).await?;
+        if c.agreement_id.is_some() {
+            return Err(Error::Conflict("boards.already_agreement"));
+        }
+        let meeting = input
+            .meeting_id
+            .trim()
+            .parse::<Uuid>()
+            .ok()
+            .ok_or_else(|| Error::field("meeting_id", "validation.required"))?;
+        match bodies::meeting(&mut tx, meeting).await? {
+            Some(m) if m.body_id == body.id => {}
+            _ => return Err(Error::field("meeting_id", "validation.choice")),
+        }
+        let agreement = agreement_in(&mut tx, actor, ctx, meeting, &input.agreement).await?;
+        let all = store::cards(&mut tx, b.id).await?;
+        let linked = with_group(&c, &all);
+        store::link_cards(&mut tx, &linked, Some(agreement), None).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "board.card.agreement",
+            "board",
+            Some(b.id),
+            json!({"cards": linked, "agreement": agreement}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(agreement)
+    }
+
+    /// Turns a card (with its group) into a proposed change of a protocol the actor
+    /// sees; the next version may apply it.
+    pub async fn card_to_protocol_change(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        card: Uuid,
+        input: &CardChangeInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let text = itinera_domain::text::clean(&input.text)
+            .ok_or_else(|| Error::field("text", "validation.required"))?;
+        if text.chars().count() > 2000 {
+            return Err(Error::field("text", "validation.too_long"));
+        }
+        let mut tx = self.store.write().await?;
+        let (b, _, c) = card_on(&mut tx, actor, card).await?;
+        if c.protocol_change_id.is_some() {
+            return Err(Error::Conflict("boards.already_change"));
+        }
+        let protocol = input
+            .protocol_id
+            .trim()
+            .parse::<Uuid>()
+            .ok()
+            .ok_or_else(|| Error::field("protocol_id", "validation.required"))?;
+        if protocols::protocol(&mut tx, protocol, actor.user_id, actor.organisation_id)
+            .await?
+            .is_none()
+        {
+            return Err(Error::field("protocol_id", "validation.choice"));
+        }
+        let id = Uuid::now_v7();
+        protocols::insert_change(&mut tx, id, protocol, &text, actor.user_id, ctx.now).await?;
+        let all = store::cards(&mut tx, b.id).await?;
+        let linked = with_group(&c, &all);
+        store::link_cards(&mut tx, &linked, None, Some(id)).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "board.card.protocol_change",
+            "board",
+            Some(b.id),
+            json!({"cards": linked, "protocol": protocol, "change": id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,345 @@
+//! Protocols and guides: published by a body's conveners, versioned; the version in
+//! force is shown to everyone it concerns, who confirm reading it; the body sees who
+//! has not.
+
+use itinera_domain::access::{Actor, Capability, Role};
+use itinera_domain::protocols::{
+    concerns, in_force, parse_roles, ProtocolInput, Scope, Validity, VersionInput,
+};
+use itinera_domain::Error;
+use itinera_store::coordination::{self as bodies, Reference};
+use itinera_store::protocols::{self as store, Change, Protocol, Reader, Version};
+use itinera_store::Tx;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{audit, Ctx, Services};
+
+/// A new protocol with its first version.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NewProtocol {
+    #[serde(flatten)]
+    pub protocol: ProtocolInput,
+    #[serde(flatten)]
+    pub version: VersionInput,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    #[serde(flatten)]
+    pub version: Version,
+    pub in_force: bool,
+}
+
+/// A professional concerned by the version in force, and whether they confirmed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReaderStatus {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub organisation_name: String,
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtocolView {
+    pub protocol: Protocol,
+    pub versions: Vec<VersionView>,
+    /// The number of the version in force, if any.
+    pub in_force: Option<i32>,
+    /// Whether the version in force concerns the actor, and whether they confirmed it.
+    pub concerns_me: bool,
+    pub read_by_me: bool,
+    pub changes: Vec<Change>,
+    /// Who the version in force concerns, read or not (for the body's conveners).
+    pub readers: Vec<ReaderStatus>,
+}
+
+/// A protocol line as listed: the version in force and whether the actor must read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtocolLine {
+    #[serde(flatten)]
+    pub protocol: Protocol,
+    pub in_force: Option<i32>,
+    pub to_read: bool,
+}
+
+fn validity(v: &Version) -> Validity {
+    Validity {
+        version: v.version,
+        valid_from: v.valid_from,
+        valid_until: v.valid_until,
+    }
+}
+
+fn current(versions: &[Version], today: chrono::NaiveDate) -> Option<&Version> {
+    let all: Vec<Validity> = versions.iter().map(validity).collect();
+    let n = in_force(&all, today)?;
+    versions.iter().find(|v| v.version == n)
+}
+
+/// The concerned professionals (one line each) of a version.
+fn concerned(readers: Vec<Reader>, roles: &[Role]) -> Vec<Reader> {
+    let mut out: Vec<Reader> = Vec::new();
+    for r in readers {
+        let held: Vec<Role> = Role::parse(&r.role).into_iter().collect();
+        if concerns(roles, &held) && !out.iter().any(|o| o.user_id == r.user_id) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+async fn visible(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Protocol, Error> {
+    store::protocol(tx, id, actor.user_id, actor.organisation_id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+impl Services {
+    /// Publishes a protocol or guide with its first version.
+    pub async fn create_protocol(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        input: &NewProtocol,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let (p, v) = match (input.protocol.validate(), input.version.validate()) {
+            (Ok(p), Ok(v)) => (p, v),
+            (Err(Error::Invalid(mut a)), Err(Error::Invalid(b))) => {
+                a.extend(b);
+                return Err(Error::Invalid(a));
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
+        if !v.applies.is_empty() {
+            return Err(Error::field("applies", "validation.choice"));
+        }
+        let mut tx = self.store.write().await?;
+        match p.scope {
+            Scope::Programme(id) => {
+                if !bodies::reference_exists(&mut tx, Reference::Programmes, id).await? {
+                    return Err(Error::field("programme_id", "validation.choice"));
+                }
+            }
+            Scope::Body(id) => {
+                if bodies::body(&mut tx, id, actor.user_id, actor.organisation_id)
+                    .await?
+                    .is_none()
+                {
+                    return Err(Error::field("body_id", "validation.choice"));
+                }
+            }
+        }
+        if !bodies::reference_exists(&mut tx, Reference::Organisations, p.owner_organisation_id)
+            .await?
+        {
+            return Err(Error::field("owner_organisation_id", "validation.choice"));
+        }
+        let id = Uuid::now_v7();
+        store::insert_protocol(&mut tx, id, &p, actor.user_id, ctx.now).await?;
+        store::insert_version(&mut tx, Uuid::now_v7(), id, &v, actor.user_id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "protocol.create",
+            "protocol",
+            Some(id),
+            json!({"scope": p.scope}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Publishes the next version; it may apply proposed changes.
+    pub async fn publish_version(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        protocol: Uuid,
+        input: &VersionInput,
+    ) -> Result<i32, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let v = input.validate()?;
+        let mut tx = self.store.write().await?;
+        visible(&mut tx, actor, protocol).await?;
+        let id = Uuid::now_v7();
+        let n = store::insert_version(&mut tx, id, protocol, &v, actor.user_id, ctx.now).await?;
+        for c in &v.applies {
+            if !store::apply_change(&mut tx, protocol, *c, id).await? {
+                return Err(Error::field("applies", "validation.choice"));
+            }
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "protocol.version",
+            "protocol",
+            Some(protocol),
+            json!({"version": n, "applies": v.applies}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The protocols the actor sees (of one body if given), with the version in force
+    /// and whether the actor has still to confirm reading it.
+    pub async fn protocols(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Option<Uuid>,
+    ) -> Result<Vec<ProtocolLine>, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        let lines = self.protocol_lines(&mut tx, actor, ctx, body).await?;
+        tx.commit().await?;
+        Ok(lines)
+    }
+
+    pub(crate) async fn protocol_lines(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Option<Uuid>,
+    ) -> Result<Vec<ProtocolLine>, Error> {
+        let list = store::protocols(tx, actor.user_id, actor.organisation_id, body).await?;
+        let read = store::read_by(tx, actor.user_id).await?;
+        let mut out = Vec::with_capacity(list.len());
+        for p in list {
+            let versions = store::versions(tx, p.id).await?;
+            let cur = current(&versions, ctx.today());
+            let to_read = cur.is_some_and(|v| {
+                concerns(&parse_roles(&v.roles), &actor.roles) && !read.contains(&v.id)
+            });
+            out.push(ProtocolLine {
+                in_force: cur.map(|v| v.version),
+                to_read,
+                protocol: p,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn protocol(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<ProtocolView, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        let protocol = visible(&mut tx, actor, id).await?;
+        let versions = store::versions(&mut tx, id).await?;
+        let changes = store::changes(&mut tx, id).await?;
+        let cur = current(&versions, ctx.today()).cloned();
+        let mut readers = Vec::new();
+        let (mut concerns_me, mut read_by_me) = (false, false);
+        if let Some(v) = &cur {
+            let roles = parse_roles(&v.roles);
+            concerns_me = concerns(&roles, &actor.roles);
+            let reads = store::reads(&mut tx, v.id).await?;
+            read_by_me = reads.iter().any(|(u, _)| *u == actor.user_id);
+            let sees_readers = protocol.body_id.is_some() || actor.can(Capability::ConveneBodies);
+            if sees_readers {
+                readers = concerned(store::readers(&mut tx, protocol.body_id).await?, &roles)
+                    .into_iter()
+                    .map(|r| ReaderStatus {
+                        read_at: reads
+                            .iter()
+                            .find(|(u, _)| *u == r.user_id)
+                            .map(|(_, at)| *at),
+                        user_id: r.user_id,
+                        display_name: r.display_name,
+                        organisation_name: r.organisation_name,
+                    })
+                    .collect();
+                // Those who have not read first.
+                readers.sort_by_key(|r| r.read_at.is_some());
+            }
+        }
+        tx.commit().await?;
+        let n = cur.as_ref().map(|v| v.version);
+        Ok(ProtocolView {
+            versions: versions
+                .into_iter()
+                .map(|v| VersionView {
+                    in_force: Some(v.version) == n,
+                    version: v,
+                })
+                .collect(),
+            in_force: n,
+            concerns_me,
+            read_by_me,
+            changes,
+            readers,
+            protocol,
+        })
+    }
+
+    /// Confirms the actor has read the version in force.
+    pub async fn confirm_protocol_read(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        visible(&mut tx, actor, id).await?;
+        let versions = store::versions(&mut tx, id).await?;
+        let v = current(&versions, ctx.today()).ok_or(Error::Rule("protocols.none_in_force"))?;
+        if store::confirm_read(&mut tx, v.id, actor.user_id, ctx.now).await? {
+            audit(
+                &mut tx,
+                Some(actor),
+                ctx,
+                "protocol.read",
+                "protocol",
+                Some(id),
+                json!({"version": v.version}),
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Proposes a change to a protocol (typed, not from a board).
+    pub async fn propose_protocol_change(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        text: &str,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::Coordinate)?;
+        let text = itinera_domain::text::clean(text)
+            .ok_or_else(|| Error::field("text", "validation.required"))?;
+        if text.chars().count() > 2000 {
+            return Err(Error::field("text", "validation.too_long"));
+        }
+        let mut tx = self.store.write().await?;
+        visible(&mut tx, actor, id).await?;
+        let change = Uuid::now_v7();
+        store::insert_change(&mut tx, change, id, &text, actor.user_id, ctx.now).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "protocol.change",
+            "protocol",
+            Some(id),
+            json!({"change": change}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(change)
+    }
+}

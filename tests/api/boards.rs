@@ -1,0 +1,535 @@
+//! Improvement boards and protocols through the API, on both engines.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn codes(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or("").to_string(),
+                        e["code"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// (user id, organisation id) of a demo professional.
+async fn who(app: &TestApp, username: &str) -> (String, String) {
+    let p = app.professional(username).await;
+    let (u, o) = p.split_once('@').unwrap();
+    (u.to_string(), o.to_string())
+}
+
+/// A level-1 body convened by the case manager with the SEXPE counsellor and the
+/// social worker of Badajoz as members.
+async fn body_with_members(app: &TestApp) -> String {
+    let programme = app.programme("CRISOL").await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/bodies",
+            &json!({"name": "Grupo de coordinación, seguimiento y evaluación", "level": "1", "programme_id": programme, "frequency": "monthly", "first_meeting_on": "2026-11-24"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let body = r.body["id"].as_str().unwrap().to_string();
+    for (user, role) in [
+        (SEXPE_BADAJOZ, "reference_technician"),
+        (SOCIAL_BADAJOZ, "reference_technician"),
+    ] {
+        let (u, o) = who(app, user).await;
+        let r = app
+            .post(
+                CASE_MANAGER,
+                &format!("/bodies/{body}/members"),
+                &json!({"organisation_id": o, "user_id": u, "role": role}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    body
+}
+
+fn card<'a>(board: &'a Value, id: &str) -> &'a Value {
+    board["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["cards"].as_array().unwrap().iter())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no card {id} in {board}"))
+}
+
+#[tokio::test]
+async fn members_post_and_vote_cards_and_the_convener_turns_them_into_an_agreement() {
+    let app = spawn_app().await;
+    let body = body_with_members(&app).await;
+
+    // Bad input, every field at once.
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/boards"),
+            &json!({"question": "", "columns": ["A", "a"], "opens_on": "2026-11-30", "closes_on": "2026-11-01", "votes_per_member": "0"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&r.body),
+        [
+            ("question".into(), "validation.required".into()),
+            ("columns".into(), "boards.column_twice".into()),
+            ("closes_on".into(), "boards.closes_before_opens".into()),
+            ("votes_per_member".into(), "boards.votes_range".into()),
+        ]
+    );
+    // Only a convener opens a board.
+    let ok = json!({"question": "¿Qué propones para mejorar la comunicación y la coordinación entre ambos programas?", "columns": ["COMUNICACIÓN", "COORDINACIÓN", "OTRAS APORTACIONES"], "opens_on": "2026-11-23", "closes_on": "2026-11-30", "votes_per_member": "2"});
+    let r = app
+        .post(SEXPE_BADAJOZ, &format!("/bodies/{body}/boards"), &ok)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(CASE_MANAGER, &format!("/bodies/{body}/boards"), &ok)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let board = r.body["id"].as_str().unwrap().to_string();
+    let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
+    assert_eq!(r.body["state"], "open");
+    let columns: Vec<String> = r.body["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(columns.len(), 3);
+
+    // Two members post, one of them anonymously.
+    let post = |user: &'static str, col: usize, text: &'static str, anonymous: bool| {
+        let app = &app;
+        let board = board.clone();
+        let col = columns[col].clone();
+        async move {
+            let r = app
+                .post(
+                    user,
+                    &format!("/boards/{board}/cards"),
+                    &json!({"column_id": col, "text": text, "anonymous": anonymous}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            r.body["id"].as_str().unwrap().to_string()
+        }
+    };
+    let c1 = post(
+        SEXPE_BADAJOZ,
+        0,
+        "Un canal de mensajería común entre técnicos",
+        false,
+    )
+    .await;
+    let c2 = post(
+        SOCIAL_BADAJOZ,
+        1,
+        "Reuniones mensuales de casos compartidos",
+        true,
+    )
+    .await;
+    let c3 = post(
+        SOCIAL_BADAJOZ,
+        0,
+        "Un directorio de referentes por servicio",
+        false,
+    )
+    .await;
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/boards/{board}/cards"),
+            &json!({"column_id": columns[0], "text": "  "}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("text".into(), "validation.required".into())]
+    );
+    // A non-member sees nothing of it.
+    assert_eq!(
+        app.get(SOCIAL_MERIDA, &format!("/boards/{board}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(SOCIAL_MERIDA, &format!("/cards/{c1}/vote"), &json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Votes: two per member; voting twice for one card counts once; a vote taken back
+    // frees it.
+    for c in [&c1, &c2, &c1] {
+        let r = app
+            .post(SEXPE_BADAJOZ, &format!("/cards/{c}/vote"), &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let r = app
+        .post(SEXPE_BADAJOZ, &format!("/cards/{c3}/vote"), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["type"], "urn:itinera:problem:boards.no_votes_left");
+    assert_eq!(
+        app.delete(SEXPE_BADAJOZ, &format!("/cards/{c2}/vote"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for (user, c) in [(SEXPE_BADAJOZ, &c3), (SOCIAL_BADAJOZ, &c1)] {
+        let r = app
+            .post(user, &format!("/cards/{c}/vote"), &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
+    assert_eq!(r.body["votes_left"], 0);
+    assert_eq!(card(&r.body, &c1)["votes"], 2);
+    assert_eq!(card(&r.body, &c1)["voted"], true);
+    assert_eq!(card(&r.body, &c2)["votes"], 0);
+    // The most voted card heads its column.
+    assert_eq!(r.body["columns"][0]["cards"][0]["id"], c1.as_str());
+    // Named and anonymous cards: the anonymous one has no author at all.
+    assert!(card(&r.body, &c1)["author_name"].is_string());
+    assert!(card(&r.body, &c2)["author_name"].is_null());
+    assert!(card(&r.body, &c2)["author_organisation_name"].is_null());
+
+    // The convener groups two cards and turns the group into an agreement at a meeting.
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/boards/{board}/groups"),
+            &json!({"title": "Canales", "cards": [c1, c3]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/boards/{board}/groups"),
+            &json!({"title": "Canales de comunicación", "cards": [c1, c3]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/meetings"),
+            &json!({"date": "2026-11-26", "starts": "10:00", "ends": "11:00", "mode": "virtual", "link": "https://meet.example.org/crisol"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let meeting = r.body["id"].as_str().unwrap().to_string();
+    let (sexpe_user, _) = who(&app, SEXPE_BADAJOZ).await;
+    let (merida_user, _) = who(&app, SOCIAL_MERIDA).await;
+    // An owner who is not a member is refused, and nothing is linked.
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cards/{c1}/agreement"),
+            &json!({"meeting_id": meeting, "text": "Crear un canal común", "owner": format!("user:{merida_user}"), "due_on": "2026-11-27"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("owner".into(), "coordination.owner_not_member".into())]
+    );
+    let r = app.get(CASE_MANAGER, &format!("/boards/{board}")).await;
+    assert!(card(&r.body, &c1)["agreement_id"].is_null());
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cards/{c1}/agreement"),
+            &json!({"meeting_id": meeting, "text": "Crear un canal común de mensajería y un directorio de referentes", "owner": format!("user:{sexpe_user}"), "due_on": "2026-11-27"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let agreement = r.body["id"].as_str().unwrap().to_string();
+    let r = app.get(CASE_MANAGER, &format!("/boards/{board}")).await;
+    assert_eq!(card(&r.body, &c1)["agreement_id"], agreement.as_str());
+    assert_eq!(
+        card(&r.body, &c3)["agreement_id"],
+        agreement.as_str(),
+        "the whole group is linked"
+    );
+    assert!(card(&r.body, &c2)["agreement_id"].is_null());
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cards/{c3}/agreement"),
+            &json!({"meeting_id": meeting, "text": "Otra vez", "owner": format!("user:{sexpe_user}"), "due_on": "2026-11-27"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // The owner finds it in their work list.
+    let r = app.get(SEXPE_BADAJOZ, "/tasks").await;
+    assert!(
+        r.body["agreements_due"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == agreement.as_str()),
+        "{:?}",
+        r.body["agreements_due"]
+    );
+
+    // Once the board closes, a card or a vote is refused with a clear reason.
+    app.clock.advance(Duration::days(8));
+    let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
+    assert_eq!(r.body["state"], "closed");
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/boards/{board}/cards"),
+            &json!({"column_id": columns[2], "text": "Llega tarde"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["type"], "urn:itinera:problem:boards.closed");
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("/cards/{c2}/vote"), &json!({}))
+        .await;
+    assert_eq!(r.body["type"], "urn:itinera:problem:boards.closed");
+    let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
+    let total: usize = r.body["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cards"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total, 3, "nothing was added to the closed board");
+}
+
+#[tokio::test]
+async fn protocols_are_versioned_and_the_body_sees_who_has_not_read_the_one_in_force() {
+    let app = spawn_app().await;
+    let body = body_with_members(&app).await;
+    let programme = app.programme("CRISOL").await;
+    let (_, social_org) = who(&app, SOCIAL_BADAJOZ).await;
+
+    // Both scopes, a validity that ends before it starts: every field at once.
+    let r = app
+        .post(
+            COORDINATOR,
+            "/protocols",
+            &json!({"title": "Guía de coordinación conjunta", "kind": "guide", "programme_id": programme, "body_id": body, "owner_organisation_id": social_org,
+                    "summary": "Circuitos y referentes", "valid_from": "2026-11-01", "valid_until": "2026-10-01", "roles": ["social_worker", "auditor"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&r.body),
+        [
+            ("body_id".into(), "protocols.scope_error".into()),
+            ("valid_until".into(), "protocols.until_before_from".into()),
+            ("roles".into(), "validation.choice".into()),
+        ]
+    );
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/protocols",
+            &json!({"title": "Guía", "kind": "guide", "programme_id": programme, "owner_organisation_id": social_org, "summary": "x", "valid_from": "2026-11-01"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a social worker does not publish"
+    );
+    let r = app
+        .post(
+            COORDINATOR,
+            "/protocols",
+            &json!({"title": "Guía de coordinación conjunta CRISOL", "kind": "guide", "programme_id": programme, "owner_organisation_id": social_org,
+                    "summary": "Circuitos de derivación, referentes por servicio y entrevistas conjuntas.", "document_ref": "GUIA-CRISOL-2026", "valid_from": "2026-11-01",
+                    "roles": ["social_worker", "employment_counsellor"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let guide = r.body["id"].as_str().unwrap().to_string();
+
+    // The social worker is concerned and has not read it: it is in their work list.
+    let listed = |r: &Resp| -> Value {
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == guide.as_str())
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let r = app.get(SOCIAL_BADAJOZ, "/protocols").await;
+    assert_eq!(listed(&r)["in_force"], 1);
+    assert_eq!(listed(&r)["to_read"], true);
+    let r = app.get(SOCIAL_BADAJOZ, "/tasks").await;
+    assert_eq!(r.body["protocols_to_read"][0]["id"], guide.as_str());
+    // A technician is not concerned by it.
+    let r = app.get(NGO_BADAJOZ, "/protocols").await;
+    assert_eq!(listed(&r)["to_read"], false);
+
+    // Confirming reading; the coordinator sees who has and who has not.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/protocols/{guide}/read"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(SOCIAL_BADAJOZ, "/protocols").await;
+    assert_eq!(listed(&r)["to_read"], false);
+    let r = app.get(COORDINATOR, &format!("/protocols/{guide}")).await;
+    let readers = r.body["readers"].as_array().unwrap();
+    let (social_user, _) = who(&app, SOCIAL_BADAJOZ).await;
+    let (sexpe_user, _) = who(&app, SEXPE_BADAJOZ).await;
+    let status_of = |u: &str| {
+        readers
+            .iter()
+            .find(|x| x["user_id"] == u)
+            .map(|x| x["read_at"].is_string())
+    };
+    assert_eq!(status_of(&social_user), Some(true));
+    assert_eq!(status_of(&sexpe_user), Some(false));
+    assert!(readers.iter().all(|x| x["display_name"].is_string()));
+    assert_eq!(
+        readers[0]["read_at"],
+        Value::Null,
+        "those who have not read come first"
+    );
+
+    // A change is proposed and a new version applies it: it must be read again.
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/protocols/{guide}/changes"),
+            &json!({"text": "Añadir el canal común de mensajería"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let change = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            COORDINATOR,
+            &format!("/protocols/{guide}/versions"),
+            &json!({"summary": "Añade el canal común de mensajería.", "valid_from": "2026-11-23", "roles": ["social_worker", "employment_counsellor"], "applies": [change]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["version"], 2);
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/protocols/{guide}"))
+        .await;
+    assert_eq!(r.body["in_force"], 2);
+    assert_eq!(r.body["read_by_me"], false);
+    assert_eq!(r.body["changes"][0]["applied_in_version"], 2);
+    assert_eq!(r.body["versions"].as_array().unwrap().len(), 2);
+    // Applying a change twice is refused, and the version is not half-published.
+    let r = app
+        .post(
+            COORDINATOR,
+            &format!("/protocols/{guide}/versions"),
+            &json!({"summary": "Otra", "valid_from": "2026-11-23", "applies": [change]}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("applies".into(), "validation.choice".into())]
+    );
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/protocols/{guide}"))
+        .await;
+    assert_eq!(r.body["versions"].as_array().unwrap().len(), 2);
+
+    // A body's protocol is seen by its members only.
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/protocols",
+            &json!({"title": "Protocolo con las empresas de inserción", "kind": "protocol", "body_id": body, "owner_organisation_id": social_org, "summary": "Derivaciones a empresas de inserción", "valid_from": "2026-11-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let own = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get(SOCIAL_MERIDA, &format!("/protocols/{own}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app.get(SOCIAL_MERIDA, "/protocols").await;
+    assert!(r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["id"] != own.as_str()));
+    let r = app
+        .get(SEXPE_BADAJOZ, &format!("/protocols?body={body}"))
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    // The members are its readers: the body sees who has not read it.
+    let r = app.get(SEXPE_BADAJOZ, &format!("/protocols/{own}")).await;
+    let names: Vec<&str> = r.body["readers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["user_id"].as_str())
+        .collect();
+    assert!(names.contains(&sexpe_user.as_str()) && names.contains(&social_user.as_str()));
+
+    // A card of a board becomes a proposed change of the body's protocol.
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/boards"),
+            &json!({"question": "¿Qué cambiarías del protocolo?", "columns": ["PROPUESTAS"], "opens_on": "2026-11-23", "closes_on": "2026-11-30"}),
+        )
+        .await;
+    let board = r.body["id"].as_str().unwrap().to_string();
+    let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
+    let col = r.body["columns"][0]["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/boards/{board}/cards"),
+            &json!({"column_id": col, "text": "Un plazo máximo de respuesta a las derivaciones"}),
+        )
+        .await;
+    let c = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cards/{c}/protocol-change"),
+            &json!({"protocol_id": own, "text": "Plazo máximo de respuesta de diez días"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(SEXPE_BADAJOZ, &format!("/protocols/{own}")).await;
+    assert_eq!(
+        r.body["changes"][0]["text"],
+        "Plazo máximo de respuesta de diez días"
+    );
+    assert!(r.body["changes"][0]["applied_in_version"].is_null());
+    let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
+    assert!(r.body["columns"][0]["cards"][0]["protocol_change_id"].is_string());
+}
