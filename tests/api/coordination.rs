@@ -689,3 +689,174 @@ async fn the_owner_is_notified_when_an_agreement_is_assigned_and_when_it_is_over
     let (_, html) = b.page("/").await;
     assert!(!html.contains("Acuerdo vencido"));
 }
+
+#[tokio::test]
+async fn a_body_is_edited_its_members_change_and_the_minutes_are_exported() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/bodies",
+            &json!({"name": "Mesa técnica", "level": "3", "frequency": "monthly"}),
+        )
+        .await;
+    let body = r.body["id"].as_str().unwrap().to_string();
+    let (su, so) = who(&app, SEXPE_BADAJOZ).await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members"),
+            &json!({"organisation_id": so, "user_id": su, "role": "member"}),
+        )
+        .await;
+    let sexpe_member = r.body["id"].as_str().unwrap().to_string();
+
+    // Editing keeps the level; a bad frequency is a field error and changes nothing.
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/bodies/{body}"),
+            &json!({"name": "Mesa técnica de casos (Badajoz)", "level": "1", "frequency": "custom", "custom_days": "0"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("custom_days".into(), "coordination.custom_days".into())]
+    );
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/bodies/{body}"),
+            &json!({"name": "Mesa técnica de casos (Badajoz)", "level": "1", "frequency": "weekly", "first_meeting_on": "2026-11-25", "description": "Casos compartidos"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(CASE_MANAGER, &format!("/bodies/{body}")).await;
+    assert_eq!(r.body["body"]["name"], "Mesa técnica de casos (Badajoz)");
+    assert_eq!(r.body["body"]["level"], 3, "the level stays");
+    assert_eq!(r.body["planned"][1], "2026-12-02");
+    assert_eq!(
+        app.put(
+            SEXPE_BADAJOZ,
+            &format!("/bodies/{body}"),
+            &json!({"name": "x", "frequency": "weekly"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The only chair cannot leave or step down; once another chairs, they can.
+    let chair = r.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "chair")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .delete(CASE_MANAGER, &format!("/bodies/{body}/members/{chair}"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:coordination.last_chair"
+    );
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members/{sexpe_member}"),
+            &json!({"role": "chair"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members/{chair}"),
+            &json!({"role": "secretary"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    // A meeting with minutes, exported as text.
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/meetings"),
+            &json!({"date": "2026-11-25", "starts": "10:00", "ends": "11:00", "mode": "in_person", "place": "Sala 3", "topics": "Calendario de seguimiento"}),
+        )
+        .await;
+    let meeting = r.body["id"].as_str().unwrap().to_string();
+    let r = app.get(CASE_MANAGER, &format!("/meetings/{meeting}")).await;
+    let item = r.body["items"][0]["id"].as_str().unwrap().to_string();
+    app.put(
+        CASE_MANAGER,
+        &format!("/meetings/{meeting}/items/{item}/minutes"),
+        &json!({"minutes": "Se acuerda un calendario quincenal.\nRevisión en enero."}),
+    )
+    .await;
+    app.put(
+        CASE_MANAGER,
+        &format!("/meetings/{meeting}/attendance"),
+        &json!([{"member_id": sexpe_member, "attendance": "present"}]),
+    )
+    .await;
+    let r = app
+        .client
+        .get(format!(
+            "{}/api/v1/meetings/{meeting}/minutes.txt",
+            app.base
+        ))
+        .bearer_auth(app.token(SEXPE_BADAJOZ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("acta-2026-11-25.txt"));
+    let text = r.text().await.unwrap();
+    assert!(
+        text.starts_with("Mesa técnica de casos (Badajoz) — 25/11/2026 10:00–11:00\n"),
+        "{text}"
+    );
+    assert!(text.contains("1. Calendario de seguimiento\n   Se acuerda un calendario quincenal.\n   Revisión en enero.\n"), "{text}");
+    assert!(text.contains("Centro de Empleo SEXPE Badajoz: asiste\n"), "{text}");
+    assert!(text.contains("Acta en borrador"), "{text}");
+
+    // A member removed no longer sees the body; their attendance stays in the minutes.
+    let r = app
+        .delete(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members/{sexpe_member}"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the only chair now"
+    );
+    app.put(
+        CASE_MANAGER,
+        &format!("/bodies/{body}/members/{chair}"),
+        &json!({"role": "chair"}),
+    )
+    .await;
+    let r = app
+        .delete(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members/{sexpe_member}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, &format!("/bodies/{body}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -12,6 +12,7 @@ mod boards;
 mod cases;
 mod casework;
 mod coordination;
+mod coordination_report;
 mod helpers;
 mod imports;
 mod linkage;

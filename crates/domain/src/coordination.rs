@@ -376,11 +376,54 @@ pub fn check_transition(
     }
 }
 
+/// Whether a member may leave a body or change role: a body keeps at least one chair.
+/// `roles` are the current members' (id, role); `changing` the member; `to` the new
+/// role, or `None` to remove them.
+pub fn check_member_change(
+    roles: &[(uuid::Uuid, MemberRole)],
+    changing: uuid::Uuid,
+    to: Option<MemberRole>,
+) -> std::result::Result<(), &'static str> {
+    let chairs_after = roles
+        .iter()
+        .filter(|(id, r)| {
+            if *id == changing {
+                to == Some(MemberRole::Chair)
+            } else {
+                *r == MemberRole::Chair
+            }
+        })
+        .count();
+    if chairs_after == 0 {
+        Err("coordination.last_chair")
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::Error;
+
+    #[test]
+    fn a_body_keeps_a_chair() {
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let roles = [(a, MemberRole::Chair), (b, MemberRole::Member)];
+        assert_eq!(
+            check_member_change(&roles, a, None),
+            Err("coordination.last_chair")
+        );
+        assert_eq!(
+            check_member_change(&roles, a, Some(MemberRole::Secretary)),
+            Err("coordination.last_chair")
+        );
+        assert!(check_member_change(&roles, b, None).is_ok());
+        assert!(check_member_change(&roles, b, Some(MemberRole::Chair)).is_ok());
+        let two = [(a, MemberRole::Chair), (b, MemberRole::Chair)];
+        assert!(check_member_change(&two, a, None).is_ok());
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -43,6 +43,27 @@ pub fn clean(s: &str) -> Option<String> {
 
 /// The exclusive upper bound of a prefix range: every key that starts with `prefix`
 /// sorts in `[prefix, prefix_end(prefix))` under byte order.
+/// Like [`clean`], but keeps the line breaks of a longer text (minutes, notes): each
+/// line is cleaned, runs of blank lines become one, and blank lines at either end go.
+pub fn clean_paragraphs(s: &str) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in s.lines() {
+        let l = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if l.is_empty() && out.last().is_none_or(|p| p.is_empty()) {
+            continue;
+        }
+        out.push(l);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    if out.is_empty() {
+        None
+    } else {
+        Some(out.join("\n"))
+    }
+}
+
 pub fn prefix_end(prefix: &str) -> String {
     let mut s = prefix.to_string();
     s.push(char::MAX);
@@ -89,5 +110,19 @@ mod tests {
     fn clean_collapses_and_rejects_empty() {
         assert_eq!(clean("  a   b "), Some("a b".into()));
         assert_eq!(clean("   "), None);
+    }
+}
+
+#[cfg(test)]
+mod paragraph_tests {
+    use super::clean_paragraphs;
+
+    #[test]
+    fn paragraphs_keep_their_lines() {
+        assert_eq!(
+            clean_paragraphs("\n  Uno  dos \r\n\n\n\ttres\n\n").as_deref(),
+            Some("Uno dos\n\ntres")
+        );
+        assert_eq!(clean_paragraphs(" \n \n"), None);
     }
 }

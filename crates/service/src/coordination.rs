@@ -227,6 +227,95 @@ impl Services {
         Ok(id)
     }
 
+    /// Changes a body's name, frequency, first meeting or description. Its level and
+    /// scope stay as convened (what the body may see depends on them).
+    pub async fn update_body(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        input: &BodyInput,
+    ) -> Result<(), Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let mut tx = self.store.write().await?;
+        let b = visible_body(&mut tx, actor, id).await?;
+        let fixed = BodyInput {
+            level: b.level.to_string(),
+            programme_id: b.programme_id.map(|x| x.to_string()).unwrap_or_default(),
+            project_id: b.project_id.map(|x| x.to_string()).unwrap_or_default(),
+            territory_id: b.territory_id.map(|x| x.to_string()).unwrap_or_default(),
+            ..input.clone()
+        };
+        let d = fixed.validate()?;
+        store::update_body(&mut tx, id, &d).await?;
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            "body.update",
+            "coordination_body",
+            Some(id),
+            json!({"frequency": d.frequency.code()}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Changes a member's role (`Some`) or removes them (`None`); a body keeps a chair.
+    pub async fn change_body_member(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Uuid,
+        member: Uuid,
+        role: Option<&str>,
+    ) -> Result<(), Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let to = match role {
+            Some(r) => Some(
+                MemberRole::parse(r.trim())
+                    .ok_or_else(|| Error::field("role", "validation.choice"))?,
+            ),
+            None => None,
+        };
+        let mut tx = self.store.write().await?;
+        visible_body(&mut tx, actor, body).await?;
+        let members = store::members(&mut tx, body).await?;
+        if !members.iter().any(|m| m.id == member) {
+            return Err(Error::NotFound);
+        }
+        let roles: Vec<(Uuid, MemberRole)> = members
+            .iter()
+            .map(|m| {
+                (
+                    m.id,
+                    MemberRole::parse(&m.role).unwrap_or(MemberRole::Member),
+                )
+            })
+            .collect();
+        itinera_domain::coordination::check_member_change(&roles, member, to)
+            .map_err(Error::Rule)?;
+        match to {
+            Some(r) => store::set_member_role(&mut tx, member, r.code()).await?,
+            None => store::remove_member(&mut tx, member, ctx.now).await?,
+        }
+        audit(
+            &mut tx,
+            Some(actor),
+            ctx,
+            if to.is_some() {
+                "body.member.role"
+            } else {
+                "body.member.remove"
+            },
+            "coordination_body",
+            Some(body),
+            json!({"member": member, "role": to.map(|r| r.code())}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// The bodies the actor is a member of (in person or through their organisation).
     pub async fn bodies(&self, actor: &Actor) -> Result<Vec<Body>, Error> {
         actor.require(Capability::Coordinate)?;
@@ -488,7 +577,7 @@ impl Services {
         text: &str,
     ) -> Result<(), Error> {
         actor.require(Capability::Coordinate)?;
-        let text = itinera_domain::text::clean(text);
+        let text = itinera_domain::text::clean_paragraphs(text);
         if text.as_ref().is_some_and(|t| t.chars().count() > 20_000) {
             return Err(Error::field("minutes", "validation.too_long"));
         }

@@ -55,6 +55,15 @@ pub async fn insert_body(
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
+/// Changes what a body may change: its name, frequency, first meeting, description
+/// (its level and scope stay).
+pub async fn update_body(tx: &mut Tx, id: Uuid, d: &BodyData) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE coordination_bodies SET name = $2, frequency = $3, custom_days = $4, first_meeting_on = $5, description = $6 WHERE id = $1"
+    ).bind(id).bind(&d.name).bind(d.frequency.code()).bind(d.custom_days.map(|x| x as i16)).bind(d.first_meeting_on).bind(&d.description)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 /// A body, if user `u` of organisation `o` may see it.
 pub async fn body(tx: &mut Tx, id: Uuid, u: Uuid, o: Uuid) -> Result<Option<Body>, Error> {
     let sql = format!(
@@ -97,6 +106,19 @@ pub async fn insert_member(
     ).bind(id).bind(body).bind(org).bind(user).bind(role).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))?;
     Ok(id)
+}
+
+pub async fn set_member_role(tx: &mut Tx, member: Uuid, role: &str) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE body_members SET role = $2 WHERE id = $1")
+        .bind(member).bind(role)
+        .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// A member leaves the body; their past attendance and agreements stay.
+pub async fn remove_member(tx: &mut Tx, member: Uuid, now: DateTime<Utc>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE body_members SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL")
+        .bind(member).bind(now)
+        .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
 /// The current members of a body.

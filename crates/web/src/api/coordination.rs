@@ -18,7 +18,11 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/bodies", get(list).post(create))
-        .route("/bodies/{id}", get(show))
+        .route("/bodies/{id}", get(show).put(update))
+        .route(
+            "/bodies/{id}/members/{member}",
+            put(member_role).delete(remove_member),
+        )
         .route("/bodies/{id}/members", post(add_member))
         .route("/bodies/{id}/report", get(report))
         .route("/bodies/{id}/overview", get(overview))
@@ -26,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/bodies/{id}/report.xlsx", get(report_xlsx))
         .route("/bodies/{id}/meetings", post(create_meeting))
         .route("/meetings/{id}", get(meeting))
+        .route("/meetings/{id}/minutes.txt", get(minutes_text))
         .route("/meetings/{id}/attendance", put(attendance))
         .route("/meetings/{id}/items/{item}/minutes", put(minutes))
         .route("/meetings/{id}/approval", post(approve))
@@ -344,4 +349,60 @@ async fn overview(
         )
         .await?;
     Ok(Json(o))
+}
+
+async fn update(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<BodyInput>,
+) -> ApiResult<Json<Value>> {
+    s.services.update_body(&a, &ctx, id, &b).await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RoleBody {
+    role: String,
+}
+
+async fn member_role(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, member)): Path<(Uuid, Uuid)>,
+    ApiJson(b): ApiJson<RoleBody>,
+) -> ApiResult<Json<Value>> {
+    s.services
+        .change_body_member(&a, &ctx, id, member, Some(&b.role))
+        .await?;
+    Ok(Json(json!({ "id": member, "role": b.role })))
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, member)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Json<Value>> {
+    s.services
+        .change_body_member(&a, &ctx, id, member, None)
+        .await?;
+    Ok(Json(json!({ "removed": member })))
+}
+
+async fn minutes_text(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::response::Response> {
+    let v = s.services.meeting(&a, &ctx, id).await?;
+    Ok(crate::views::coordination::minutes_download(
+        crate::http::lang_of(&headers),
+        &v,
+    ))
 }

@@ -32,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/bodies/{id}", get(show))
         .route("/bodies/{id}/members", post(add_member))
         .route("/bodies/{id}/overview", get(overview))
+        .route("/bodies/{id}/edit", get(edit_body).post(update_body))
+        .route("/bodies/{id}/members/{member}", post(member_role))
+        .route("/bodies/{id}/members/{member}/remove", post(remove_member))
+        .route("/meetings/{id}/minutes.txt", get(minutes_text))
         .route("/bodies/{id}/meetings", post(create_meeting))
         .route("/meetings/{id}", get(meeting))
         .route("/meetings/{id}/attendance", post(attendance))
@@ -294,6 +298,276 @@ async fn create_meeting(
             ))
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "coordination/edit.html")]
+struct EditPage {
+    page: PageCtx,
+    body: Body,
+    input: BodyInput,
+    errors: FormErrors,
+}
+
+impl EditPage {
+    fn frequencies(&self) -> Vec<(&'static str, String)> {
+        Frequency::ALL
+            .iter()
+            .map(|f| (f.code(), self.page.code("frequency", f.code())))
+            .collect()
+    }
+}
+
+async fn edit_body(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    session.actor.require(Capability::ConveneBodies)?;
+    let body = s.services.body(&session.actor, &ctx, id).await?.body;
+    let input = BodyInput {
+        name: body.name.clone(),
+        frequency: body.frequency.clone(),
+        custom_days: body.custom_days.map(|d| d.to_string()).unwrap_or_default(),
+        first_meeting_on: body
+            .first_meeting_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        description: body.description.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok(render(&EditPage {
+        page: PageCtx::new(lang, Some(&session), "coordination.edit_body"),
+        body,
+        input,
+        errors: FormErrors::none(lang),
+    }))
+}
+
+async fn update_body(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<BodyInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .update_body(&session.actor, &ctx, id, &input)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/bodies/{id}"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            let body = s.services.body(&session.actor, &ctx, id).await?.body;
+            Ok(render_invalid(&EditPage {
+                page: PageCtx::new(lang, Some(&session), "coordination.edit_body"),
+                body,
+                input,
+                errors,
+            }))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RoleForm {
+    role: String,
+}
+
+/// A member's role changed, or a member removed: back to the body's page, which says
+/// why if it was refused.
+async fn member_change(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &itinera_service::Ctx,
+    id: Uuid,
+    member: Uuid,
+    role: Option<&str>,
+) -> ViewResult {
+    match s
+        .services
+        .change_body_member(&session.actor, ctx, id, member, role)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/bodies/{id}#members"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &body_page(
+                    s,
+                    lang,
+                    session,
+                    ctx,
+                    id,
+                    MemberInput::default(),
+                    new_meeting(),
+                    errors,
+                )
+                .await?,
+            ))
+        }
+    }
+}
+
+async fn member_role(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, member)): Path<(Uuid, Uuid)>,
+    CsrfForm(form): CsrfForm<RoleForm>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    member_change(&s, lang, &session, &ctx, id, member, Some(&form.role)).await
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, member)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    member_change(&s, lang, &session, &ctx, id, member, None).await
+}
+
+/// The minutes as a plain-text document (to file or paste into an official record).
+/// It names the cases this member may see, as the meeting's page does (an audited read).
+async fn minutes_text(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let v = s.services.meeting(&session.actor, &ctx, id).await?;
+    Ok(minutes_download(lang, &v))
+}
+
+/// The minutes of a meeting as text, in the reader's language.
+pub(crate) fn minutes_document(lang: Lang, v: &MeetingView) -> String {
+    use itinera_i18n::t;
+    let code = |prefix: &str, c: &str| {
+        let key = format!("{prefix}.{c}");
+        if itinera_i18n::has(&key) {
+            t(lang, &key).to_string()
+        } else {
+            c.to_string()
+        }
+    };
+    let m = &v.meeting;
+    let mut out = String::new();
+    let title = format!(
+        "{} — {} {}–{}",
+        v.body.name,
+        m.meeting_date.format("%d/%m/%Y"),
+        m.starts,
+        m.ends
+    );
+    out.push_str(&format!(
+        "{title}\n{}\n\n",
+        "=".repeat(title.chars().count())
+    ));
+    out.push_str(&format!(
+        "{}: {}",
+        t(lang, "coordination.mode"),
+        code("meeting_mode", &m.mode)
+    ));
+    if let Some(p) = &m.place {
+        out.push_str(&format!(" · {p}"));
+    }
+    if let Some(l) = &m.link {
+        out.push_str(&format!(" · {l}"));
+    }
+    out.push('\n');
+    match (&m.minutes_approved_at, &m.minutes_approved_by_name) {
+        (Some(at), by) => out.push_str(&format!(
+            "{}: {}{}\n",
+            t(lang, "coordination.minutes_approved"),
+            at.format("%d/%m/%Y %H:%M"),
+            by.as_ref().map(|b| format!(" · {b}")).unwrap_or_default()
+        )),
+        (None, _) => out.push_str(&format!("{}\n", t(lang, "coordination.minutes_draft"))),
+    }
+    out.push_str(&format!("\n{}\n", t(lang, "coordination.attendance")));
+    for mm in &v.members {
+        let who = match &mm.user_name {
+            Some(u) => format!("{u} · {}", mm.organisation_name),
+            None => mm.organisation_name.clone(),
+        };
+        let att = v
+            .attendance
+            .iter()
+            .find(|(x, _)| *x == mm.id)
+            .map(|(_, a)| code("attendance", a))
+            .unwrap_or_else(|| "—".into());
+        out.push_str(&format!("- {who}: {att}\n"));
+    }
+    out.push_str(&format!("\n{}\n", t(lang, "coordination.agenda")));
+    for (i, it) in v.items.iter().enumerate() {
+        let what = match it.item.kind.as_str() {
+            "case" => match &it.participant_name {
+                Some(n) => format!("{}: {n}", t(lang, "coordination.case_item")),
+                None => t(lang, "coordination.hidden_case").to_string(),
+            },
+            "followup" => format!("{}: {}", t(lang, "coordination.followup"), it.item.title),
+            _ => it.item.title.clone(),
+        };
+        out.push_str(&format!("{}. {what}\n", i + 1));
+        if let Some(mn) = &it.item.minutes {
+            for line in mn.lines() {
+                out.push_str(&format!("   {line}\n"));
+            }
+        }
+    }
+    out.push_str(&format!("\n{}\n", t(lang, "coordination.agreements")));
+    for a in &v.agreements {
+        let owner = match &a.agreement.owner_user_name {
+            Some(u) => format!("{u} · {}", a.agreement.owner_organisation_name),
+            None => a.agreement.owner_organisation_name.clone(),
+        };
+        out.push_str(&format!(
+            "- {} — {owner} · {} {} · {}\n",
+            a.agreement.text,
+            t(lang, "coordination.due_on"),
+            a.agreement.due_on.format("%d/%m/%Y"),
+            code("agreement_status", &a.agreement.status)
+        ));
+    }
+    out
+}
+
+pub(crate) fn minutes_download(lang: Lang, v: &MeetingView) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"acta-{}.txt\"",
+                    v.meeting.meeting_date
+                ),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        minutes_document(lang, v),
+    )
+        .into_response()
 }
 
 /// What a level-1 or level-2 body sees of its programme: aggregates and pseudonyms.

@@ -8,7 +8,7 @@ mod auth;
 mod boards;
 mod cases;
 mod contacts;
-mod coordination;
+pub(crate) mod coordination;
 pub(crate) mod coordination_report;
 pub(crate) mod imports;
 mod instruments;
