@@ -533,3 +533,97 @@ async fn protocols_are_versioned_and_the_body_sees_who_has_not_read_the_one_in_f
     let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
     assert!(r.body["columns"][0]["cards"][0]["protocol_change_id"].is_string());
 }
+
+#[tokio::test]
+async fn in_the_browser_a_card_posted_to_a_closed_board_is_refused_and_kept() {
+    let app = spawn_app().await;
+    let body = body_with_members(&app).await;
+    let b = Browser::new(&app.base);
+    b.login(CASE_MANAGER).await;
+    let (status, html) = b.page(&format!("/bodies/{body}/boards/new")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("COMUNICACIÓN\nCOORDINACIÓN\nOTRAS APORTACIONES"),
+        "{html}"
+    );
+    // Bad dates: the form comes back with the error and what was typed.
+    let question = "¿Qué propones para mejorar la coordinación?";
+    let (status, html, _) = b
+        .post_form(
+            &format!("/bodies/{body}/boards"),
+            &[
+                ("question", question),
+                ("columns", "COMUNICACIÓN\r\nCOORDINACIÓN"),
+                ("opens_on", "2026-11-23"),
+                ("closes_on", "2026-11-01"),
+                ("votes_per_member", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("El panel debe cerrarse después de abrirse."),
+        "{html}"
+    );
+    assert!(html.contains(question));
+    let (status, _, location) = b
+        .post_form(
+            &format!("/bodies/{body}/boards"),
+            &[
+                ("question", question),
+                ("columns", "COMUNICACIÓN\r\nCOORDINACIÓN"),
+                ("opens_on", "2026-11-23"),
+                ("closes_on", "2026-11-24"),
+                ("votes_per_member", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let board = location.unwrap();
+
+    let m = Browser::new(&app.base);
+    m.login(SEXPE_BADAJOZ).await;
+    let (_, html) = m.page(&board).await;
+    let column = html
+        .split("name=\"column_id\">")
+        .nth(1)
+        .and_then(|s| s.split("value=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let (status, _, _) = m
+        .post_form(
+            &format!("{board}/cards"),
+            &[
+                ("column_id", &column),
+                ("text", "Un calendario común"),
+                ("anonymous", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = m.page(&board).await;
+    assert!(html.contains("Un calendario común"));
+    assert!(html.contains("Anónima"));
+
+    app.clock.advance(chrono::Duration::days(2));
+    m.login(SEXPE_BADAJOZ).await; // the session timed out meanwhile
+    let (status, html, _) = m
+        .post_form(
+            &format!("{board}/cards"),
+            &[
+                ("column_id", &column),
+                ("text", "Una propuesta que llega tarde"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("El panel está cerrado: ya no admite propuestas ni votos."),
+        "{html}"
+    );
+    assert!(
+        html.contains("Una propuesta que llega tarde"),
+        "what was typed is kept"
+    );
+}

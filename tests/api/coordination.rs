@@ -825,7 +825,10 @@ async fn a_body_is_edited_its_members_change_and_the_minutes_are_exported() {
         "{text}"
     );
     assert!(text.contains("1. Calendario de seguimiento\n   Se acuerda un calendario quincenal.\n   Revisión en enero.\n"), "{text}");
-    assert!(text.contains("Centro de Empleo SEXPE Badajoz: asiste\n"), "{text}");
+    assert!(
+        text.contains("Centro de Empleo SEXPE Badajoz: asiste\n"),
+        "{text}"
+    );
     assert!(text.contains("Acta en borrador"), "{text}");
 
     // A member removed no longer sees the body; their attendance stays in the minutes.
