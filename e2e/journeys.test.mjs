@@ -416,3 +416,89 @@ async function meetingJourney(page, bodyUrl) {
   await page.waitForURL(/#agreements$/);
   assert.match(await page.locator('#agreements').innerText(), /cumplido/);
 }
+
+test('open an improvement board, post and vote cards as two members, turn a card into an agreement', async () => {
+  const inDays = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'gestora.badajoz');
+  await page.locator('header nav').getByRole('link', { name: 'Coordinación', exact: true }).click();
+  await page.getByLabel('Nombre').fill('Grupo de coordinación, seguimiento y evaluación');
+  await page.locator('#level').selectOption('3');
+  await page.locator('#frequency').selectOption('monthly');
+  await page.getByRole('button', { name: 'Crear la mesa' }).click();
+  await page.waitForURL(/\/bodies\/[0-9a-f-]{36}$/);
+  const bodyUrl = page.url();
+  for (const [org, user] of [['Servicios Sociales de Atención Social Básica de Badajoz', 'ts.badajoz'], ['Centro de Empleo SEXPE Badajoz', 'orienta.badajoz']]) {
+    await page.locator('#organisation_id').selectOption({ label: org });
+    await page.locator('#username').fill(user);
+    await page.locator('#role').selectOption('member');
+    await page.getByRole('button', { name: 'Añadir miembro' }).click();
+    await page.waitForURL(/#members$/);
+  }
+  // A meeting to adopt agreements at.
+  await page.locator('#date').fill(inDays(5));
+  await page.locator('#place').fill('Sala de reuniones del SEXPE');
+  await page.getByRole('button', { name: 'Planificar la reunión' }).click();
+  await page.waitForURL(/\/meetings\/[0-9a-f-]{36}$/);
+
+  // The board: the question, the default columns, open today for two weeks.
+  await page.goto(bodyUrl);
+  await page.getByRole('link', { name: 'Abrir un panel de mejora' }).click();
+  await page.getByLabel('Pregunta').fill('¿Qué propones para mejorar la comunicación y la coordinación entre ambos programas?');
+  assert.match(await page.locator('#columns').inputValue(), /COMUNICACIÓN\nCOORDINACIÓN\nOTRAS APORTACIONES/);
+  await page.getByRole('button', { name: 'Abrir el panel' }).click();
+  await page.waitForURL(/\/boards\/[0-9a-f-]{36}$/);
+  const boardUrl = page.url();
+
+  // Two members post (one card anonymously) and vote for each other's cards.
+  const members = {};
+  for (const user of ['ts.badajoz', 'orienta.badajoz']) {
+    const c = await browser.newContext({ locale: 'es-ES' });
+    members[user] = await c.newPage();
+    await login(members[user], user);
+    await members[user].goto(boardUrl);
+  }
+  const post = async (p, column, text, anonymous) => {
+    await p.locator('#column_id').selectOption({ label: column });
+    await p.locator('#text').fill(text);
+    if (anonymous) await p.locator('#anonymous').check();
+    await p.getByRole('button', { name: 'Publicar', exact: true }).click();
+    await p.waitForURL(/#card-/);
+  };
+  await post(members['ts.badajoz'], 'COMUNICACIÓN', 'Un canal común de mensajería entre técnicos', false);
+  await post(members['ts.badajoz'], 'COORDINACIÓN', 'Reuniones mensuales de casos compartidos', true);
+  await post(members['orienta.badajoz'], 'COMUNICACIÓN', 'Un directorio de referentes por servicio', false);
+  const card = (p, text) => p.locator('li.board-card', { hasText: text });
+  await card(members['orienta.badajoz'], 'Un canal común').getByRole('button', { name: 'Votar' }).click();
+  await members['orienta.badajoz'].waitForURL(/#card-/);
+  await card(members['ts.badajoz'], 'Un canal común').getByRole('button', { name: 'Votar' }).click();
+  await members['ts.badajoz'].waitForURL(/#card-/);
+  await card(members['ts.badajoz'], 'Un directorio').getByRole('button', { name: 'Votar' }).click();
+  await members['ts.badajoz'].waitForURL(/#card-/);
+  const anonymous = await card(members['orienta.badajoz'], 'Reuniones mensuales').innerText();
+  assert.match(anonymous, /Anónima/);
+  assert.doesNotMatch(anonymous, /Trabajadora social|Servicios Sociales/);
+  assert.match(await card(members['ts.badajoz'], 'Un canal común').innerText(), /Votos: 2/);
+  // The most voted card leads its column.
+  assert.match(await members['ts.badajoz'].locator('.board-column').first().locator('li.board-card').first().innerText(), /Un canal común/);
+
+  // The convener turns the most voted card into an agreement owned by the SEXPE.
+  await page.goto(boardUrl);
+  await card(page, 'Un canal común').getByRole('link', { name: 'Convertir en acuerdo' }).click();
+  await page.waitForURL(/\/cards\/[0-9a-f-]{36}\/agreement/);
+  assert.match(await page.locator('#text').inputValue(), /Un canal común de mensajería/);
+  const sexpe = await page.locator('#owner option', { hasText: 'SEXPE' }).first().getAttribute('value');
+  await page.locator('#owner').selectOption(sexpe);
+  await page.locator('#due_on').fill(inDays(4));
+  await page.getByRole('button', { name: 'Registrar el acuerdo' }).click();
+  await page.waitForURL(/\/boards\/[0-9a-f-]{36}#card-/);
+  assert.match(await card(page, 'Un canal común').innerText(), /convertida en acuerdo/);
+  await page.goto(bodyUrl);
+  assert.match(await page.locator('#agreements').innerText(), /Un canal común de mensajería/);
+  // And the counsellor finds it in the work list.
+  await members['orienta.badajoz'].goto(new URL('/', boardUrl).href);
+  assert.match(await members['orienta.badajoz'].locator('#worklist').innerText(), /Un canal común de mensajería/);
+  for (const p of Object.values(members)) await p.context().close();
+  await context.close();
+});
