@@ -279,6 +279,11 @@ async fn main() -> Result<()> {
             .await
             .map_err(anyerr)?;
             if report.seeded {
+                itinera_service::demo_coordination::seed(&services, services.now())
+                    .await
+                    .map_err(anyerr)?;
+            }
+            if report.seeded {
                 eprintln!(
                     "{}",
                     text::msg(

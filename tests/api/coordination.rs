@@ -863,3 +863,42 @@ async fn a_body_is_edited_its_members_change_and_the_minutes_are_exported() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_demo_coordination_is_seeded_through_the_services_once() {
+    let app = spawn_app().await;
+    let now = start_time();
+    assert!(itinera_service::demo_coordination::seed(&app.services, now)
+        .await
+        .unwrap());
+    assert!(
+        !itinera_service::demo_coordination::seed(&app.services, now)
+            .await
+            .unwrap()
+    );
+    let r = app.get(COORDINATOR, "/bodies").await;
+    let bodies = r.body.as_array().unwrap();
+    let group = bodies.iter().find(|b| b["level"] == 1).unwrap();
+    let id = group["id"].as_str().unwrap();
+    let v = app.get(SEXPE_BADAJOZ, &format!("/bodies/{id}")).await;
+    assert_eq!(v.body["meetings"].as_array().unwrap().len(), 3);
+    assert_eq!(v.body["boards"].as_array().unwrap().len(), 1);
+    let board = v.body["boards"][0]["id"].as_str().unwrap();
+    let b = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
+    assert_eq!(b.body["state"], "open");
+    assert_eq!(b.body["votes_left"], 1);
+    // The report sees the two meetings held and the agreements.
+    let r = app
+        .get(SEXPE_BADAJOZ, &format!("/bodies/{id}/report"))
+        .await;
+    assert_eq!(r.body["held"], 2);
+    assert_eq!(r.body["agreements"]["made"], 3);
+    assert_eq!(r.body["agreements"]["done_on_time"], 1);
+    // The guide is to read for the counsellor, read by the social worker.
+    let r = app.get(SEXPE_BADAJOZ, "/tasks").await;
+    assert_eq!(r.body["protocols_to_read"].as_array().unwrap().len(), 1);
+    let r = app.get(SOCIAL_BADAJOZ, "/tasks").await;
+    assert!(r.body["protocols_to_read"].as_array().unwrap().is_empty());
+    let r = app.get(SEXPE_BADAJOZ, "/network-agreements").await;
+    assert_eq!(r.body["in_force"], 1);
+}

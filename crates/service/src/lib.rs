@@ -14,6 +14,7 @@ pub mod clock;
 pub mod contacts;
 pub mod coordination;
 pub mod demo;
+pub mod demo_coordination;
 pub mod imports;
 pub mod itineraries;
 pub mod linkage;
