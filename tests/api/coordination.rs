@@ -902,3 +902,88 @@ async fn the_demo_coordination_is_seeded_through_the_services_once() {
     let r = app.get(SEXPE_BADAJOZ, "/network-agreements").await;
     assert_eq!(r.body["in_force"], 1);
 }
+
+#[tokio::test]
+async fn a_meeting_invites_some_members_and_only_they_have_it_in_their_calendar() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/bodies",
+            &json!({"name": "Mesa técnica", "level": "3", "frequency": "monthly"}),
+        )
+        .await;
+    let body = r.body["id"].as_str().unwrap().to_string();
+    let mut ids = Vec::new();
+    for user in [SEXPE_BADAJOZ, NGO_BADAJOZ] {
+        let (u, o) = who(&app, user).await;
+        let r = app
+            .post(
+                CASE_MANAGER,
+                &format!("/bodies/{body}/members"),
+                &json!({"organisation_id": o, "user_id": u, "role": "member"}),
+            )
+            .await;
+        ids.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let chair = app.get(CASE_MANAGER, &format!("/bodies/{body}")).await.body["members"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // An invitee who is not a member is refused.
+    let meeting = json!({"date": "2026-11-26", "starts": "10:00", "ends": "11:00", "mode": "in_person", "place": "Sala 2", "invited": [chair, uuid::Uuid::nil()]});
+    let r = app
+        .post(CASE_MANAGER, &format!("/bodies/{body}/meetings"), &meeting)
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("invited.1".into(), "coordination.not_a_member".into())]
+    );
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/meetings"),
+            &json!({"date": "2026-11-26", "starts": "10:00", "ends": "11:00", "mode": "in_person", "place": "Sala 2", "invited": [chair, ids[0]]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let m = r.body["id"].as_str().unwrap().to_string();
+    let cal = |user: &'static str| {
+        let app = &app;
+        async move {
+            app.get(user, "/calendar?from=2026-11-01&to=2026-11-30")
+                .await
+                .body
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(cal(SEXPE_BADAJOZ).await, 1);
+    assert_eq!(cal(NGO_BADAJOZ).await, 0, "a member not invited");
+    // Attendance is for the invited only.
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/meetings/{m}/attendance"),
+            &json!([{"member_id": ids[1], "attendance": "present"}]),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "attendance.0.member".into(),
+            "coordination.not_a_member".into()
+        )]
+    );
+    let r = app.get(NGO_BADAJOZ, &format!("/meetings/{m}")).await;
+    assert_eq!(r.body["invited"].as_array().unwrap().len(), 2);
+    // Without a list, everyone is invited.
+    app.post(
+        CASE_MANAGER,
+        &format!("/bodies/{body}/meetings"),
+        &json!({"date": "2026-11-27", "starts": "10:00", "ends": "11:00", "mode": "in_person", "place": "Sala 2"}),
+    )
+    .await;
+    assert_eq!(cal(NGO_BADAJOZ).await, 1);
+}

@@ -65,6 +65,8 @@ pub struct MeetingView {
     pub body: Body,
     pub items: Vec<ItemView>,
     pub members: Vec<Member>,
+    /// The members invited (their attendance is recorded).
+    pub invited: Vec<Uuid>,
     /// (member, attendance).
     pub attendance: Vec<(Uuid, String)>,
     pub agreements: Vec<AgreementView>,
@@ -371,11 +373,33 @@ impl Services {
         body: Uuid,
         input: &MeetingInput,
         case_ids: &[String],
+        invited: &[String],
     ) -> Result<Uuid, Error> {
         actor.require(Capability::Coordinate)?;
         let d = input.validate()?;
         let mut tx = self.store.write().await?;
         let b = visible_body(&mut tx, actor, body).await?;
+        // Everyone, unless the meeting names whom it invites (members of the body).
+        let members = store::members(&mut tx, body).await?;
+        let mut invitees = Vec::new();
+        for (i, raw) in invited.iter().filter(|c| !c.trim().is_empty()).enumerate() {
+            match raw.trim().parse::<Uuid>() {
+                Ok(id) if members.iter().any(|m| m.id == id) => {
+                    if !invitees.contains(&id) {
+                        invitees.push(id)
+                    }
+                }
+                _ => {
+                    return Err(Error::field(
+                        format!("invited.{i}"),
+                        "coordination.not_a_member",
+                    ))
+                }
+            }
+        }
+        if invitees.is_empty() {
+            invitees = members.iter().map(|m| m.id).collect();
+        }
         let level = Level::parse(&b.level.to_string()).unwrap_or(Level::CASES);
         let mut cases = Vec::new();
         for (i, raw) in case_ids.iter().filter(|c| !c.trim().is_empty()).enumerate() {
@@ -409,6 +433,9 @@ impl Services {
         }
         let id = Uuid::now_v7();
         store::insert_meeting(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
+        for m in &invitees {
+            store::invite(&mut tx, id, *m).await?;
+        }
         let mut position = 0;
         for a in store::agreements_of_body(&mut tx, body, true).await? {
             position += 1;
@@ -487,6 +514,7 @@ impl Services {
             });
         }
         let members = store::members(&mut tx, body.id).await?;
+        let invited = store::invitees(&mut tx, id).await?;
         let attendance = store::attendance(&mut tx, id).await?;
         let agreements = store::agreements_of_meeting(&mut tx, id)
             .await?
@@ -509,6 +537,7 @@ impl Services {
             body,
             items,
             members,
+            invited,
             attendance,
             agreements,
         })
@@ -527,6 +556,7 @@ impl Services {
         let (m, b) = meeting_and_body(&mut tx, actor, meeting).await?;
         frozen(&m)?;
         let members = store::members(&mut tx, b.id).await?;
+        let invited = store::invitees(&mut tx, meeting).await?;
         let mut errors = Vec::new();
         let mut ok = Vec::new();
         for (i, (member, att)) in rows.iter().enumerate() {
@@ -534,7 +564,7 @@ impl Services {
                 .trim()
                 .parse::<Uuid>()
                 .ok()
-                .filter(|id| members.iter().any(|x| x.id == *id));
+                .filter(|id| members.iter().any(|x| x.id == *id) && invited.contains(id));
             let a = Attendance::parse(att.trim());
             match (mid, a) {
                 (Some(mid), Some(a)) => ok.push((mid, a)),

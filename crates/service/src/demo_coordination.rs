@@ -143,6 +143,7 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
                     topics: topic.into(),
                 },
                 &[],
+                &[],
             )
             .await?;
         let rows: Vec<(String, String)> = members
@@ -217,6 +218,7 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
             topics: "Propuestas del panel de mejora".into(),
             ..Default::default()
         },
+        &[],
         &[],
     )
     .await?;

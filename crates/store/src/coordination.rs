@@ -423,8 +423,30 @@ pub struct CalendarEntry {
     pub link: Option<String>,
 }
 
-/// The meetings of the bodies user `u` of organisation `o` is a member of, between two
-/// dates (inclusive).
+/// Whether user `u` of organisation `o` is invited to meeting `m`: in person, or as
+/// one of an invited member organisation.
+pub fn invited_sql(m: &str, u: &str, o: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM meeting_invitees mi JOIN body_members im ON im.id = mi.member_id \
+           WHERE mi.meeting_id = {m}.id AND im.removed_at IS NULL \
+           AND (im.user_id = {u} OR (im.user_id IS NULL AND im.organisation_id = {o})))"
+    )
+}
+
+pub async fn invite(tx: &mut Tx, meeting: Uuid, member: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("INSERT INTO meeting_invitees (meeting_id, member_id) VALUES ($1,$2) ON CONFLICT DO NOTHING")
+        .bind(meeting).bind(member)
+        .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// The members invited to a meeting.
+pub async fn invitees(tx: &mut Tx, meeting: Uuid) -> Result<Vec<Uuid>, Error> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT member_id FROM meeting_invitees WHERE meeting_id = $1 ORDER BY member_id")
+        .bind(meeting).fetch_all(c).await.map_err(db_err))
+}
+
+/// The meetings user `u` of organisation `o` is invited to, between two dates
+/// (inclusive).
 pub async fn calendar(
     tx: &mut Tx,
     u: Uuid,
@@ -436,7 +458,7 @@ pub async fn calendar(
         "SELECT m.id, m.body_id, b.name AS body_name, m.meeting_date, m.starts, m.ends, m.mode, m.place, m.link \
          FROM meetings m JOIN coordination_bodies b ON b.id = m.body_id \
          WHERE m.meeting_date >= $3 AND m.meeting_date <= $4 AND {} ORDER BY m.meeting_date, m.starts, m.id",
-        visible_body_sql("b", "$1", "$2")
+        invited_sql("m", "$1", "$2")
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(from).bind(to).fetch_all(c).await.map_err(db_err))
 }

@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "boards_protocols",
         sql: include_str!("../migrations/0009_boards_protocols.sql"),
     },
+    Migration {
+        version: 10,
+        name: "meeting_invitees",
+        sql: include_str!("../migrations/0010_meeting_invitees.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -119,6 +124,7 @@ pub const TABLES: &[&str] = &[
     "board_groups",
     "board_cards",
     "board_votes",
+    "meeting_invitees",
 ];
 
 /// The migration's SQL for one engine.

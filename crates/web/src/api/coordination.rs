@@ -86,6 +86,8 @@ struct MeetingBody {
     #[serde(flatten)]
     meeting: MeetingInput,
     cases: Vec<String>,
+    /// Member ids; none: every member.
+    invited: Vec<String>,
 }
 
 async fn create_meeting(
@@ -97,7 +99,7 @@ async fn create_meeting(
 ) -> ApiResult<Json<Value>> {
     let m = s
         .services
-        .create_meeting(&a, &ctx, id, &b.meeting, &b.cases)
+        .create_meeting(&a, &ctx, id, &b.meeting, &b.cases, &b.invited)
         .await?;
     Ok(Json(json!({ "id": m })))
 }

@@ -153,6 +153,9 @@ struct BodyPage {
     cases: Vec<(Uuid, String)>,
     member: MemberInput,
     meeting: MeetingInput,
+    /// A refused meeting form's ticked cases and invited members (none: all invited).
+    chosen_cases: Vec<String>,
+    invited: Vec<String>,
     errors: FormErrors,
 }
 
@@ -165,6 +168,12 @@ impl BodyPage {
     }
     fn allows_cases(&self) -> bool {
         self.v.body.level == 3
+    }
+    fn case_chosen(&self, id: &Uuid) -> bool {
+        self.chosen_cases.contains(&id.to_string())
+    }
+    fn is_invited(&self, id: &Uuid) -> bool {
+        self.invited.is_empty() || self.invited.contains(&id.to_string())
     }
 }
 
@@ -197,6 +206,8 @@ async fn body_page(
         cases,
         member,
         meeting,
+        chosen_cases: Vec::new(),
+        invited: Vec::new(),
         errors,
     })
 }
@@ -264,6 +275,8 @@ struct MeetingForm {
     meeting: MeetingInput,
     #[serde(deserialize_with = "lenient_list")]
     cases: Vec<String>,
+    #[serde(deserialize_with = "lenient_list")]
+    invited: Vec<String>,
 }
 
 async fn create_meeting(
@@ -277,25 +290,33 @@ async fn create_meeting(
     let lang = lang_of(&headers);
     match s
         .services
-        .create_meeting(&session.actor, &ctx, id, &form.meeting, &form.cases)
+        .create_meeting(
+            &session.actor,
+            &ctx,
+            id,
+            &form.meeting,
+            &form.cases,
+            &form.invited,
+        )
         .await
     {
         Ok(m) => Ok(see_other(&format!("/meetings/{m}"))),
         Err(e) => {
             let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &body_page(
-                    &s,
-                    lang,
-                    &session,
-                    &ctx,
-                    id,
-                    MemberInput::default(),
-                    form.meeting,
-                    errors,
-                )
-                .await?,
-            ))
+            let mut page = body_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                MemberInput::default(),
+                form.meeting,
+                errors,
+            )
+            .await?;
+            page.chosen_cases = form.cases;
+            page.invited = form.invited;
+            Ok(render_invalid(&page))
         }
     }
 }
@@ -501,7 +522,7 @@ pub(crate) fn minutes_document(lang: Lang, v: &MeetingView) -> String {
         (None, _) => out.push_str(&format!("{}\n", t(lang, "coordination.minutes_draft"))),
     }
     out.push_str(&format!("\n{}\n", t(lang, "coordination.attendance")));
-    for mm in &v.members {
+    for mm in v.members.iter().filter(|m| v.invited.contains(&m.id)) {
         let who = match &mm.user_name {
             Some(u) => format!("{u} · {}", mm.organisation_name),
             None => mm.organisation_name.clone(),
@@ -640,6 +661,14 @@ impl MeetingPage {
     }
     fn frozen(&self) -> bool {
         self.v.meeting.minutes_approved_at.is_some()
+    }
+    /// The members invited: their attendance is recorded.
+    fn invited_members(&self) -> Vec<&itinera_store::coordination::Member> {
+        self.v
+            .members
+            .iter()
+            .filter(|m| self.v.invited.contains(&m.id))
+            .collect()
     }
     fn agenda_cases(&self) -> Vec<(Uuid, String)> {
         self.v
