@@ -156,8 +156,8 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", format!("-{}", u64::from(cache_mb) * 1024))
-                .pragma("temp_store", "memory")
-                .disable_statement_logging();
+                .pragma("temp_store", "memory");
+            let opts = slow_statement_log(opts);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
@@ -178,6 +178,7 @@ impl Store {
     }
 
     /// Audited reads and the group commits that served them (SQLite).
+    /// (See `slow_statement_log` for the statement log.)
     pub fn group_stats(&self) -> &GroupStats {
         self.writer.stats()
     }
@@ -334,5 +335,22 @@ impl Tx {
             Tx::Sqlite(..) => Engine::Sqlite,
             Tx::Postgres(_) => Engine::Postgres,
         }
+    }
+}
+
+/// Statements are not logged (they may name persons) unless `ITINERA_SLOW_SQL_US` asks
+/// for those slower than that many microseconds, at warn level, for diagnosis on a
+/// test or benchmark database.
+fn slow_statement_log<O: ConnectOptions>(opts: O) -> O {
+    let opts = opts.disable_statement_logging();
+    match std::env::var("ITINERA_SLOW_SQL_US")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        Some(us) => opts.log_slow_statements(
+            tracing::log::LevelFilter::Warn,
+            Duration::from_micros(us),
+        ),
+        None => opts,
     }
 }
