@@ -620,6 +620,55 @@ async fn network_agreements_are_recorded_searched_and_counted() {
     assert!(html.contains("Convenio antiguo"));
     assert!(html.contains("1 acuerdos, 0 en vigor hoy"));
     assert!(!html.contains("⟨?⟩"));
+
+    // The bodies it serves: only bodies its author is a member of; named only to their
+    // members; listed on the body's page.
+    let r = app
+        .post(
+            COORDINATOR,
+            "/bodies",
+            &json!({"name": "Comisión CRISOL", "level": "1", "programme_id": programme, "frequency": "quarterly"}),
+        )
+        .await;
+    let body = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/bodies",
+            &json!({"name": "Mesa ajena", "level": "3", "frequency": "weekly"}),
+        )
+        .await;
+    let other = r.body["id"].as_str().unwrap().to_string();
+    let serving = |bodies: Vec<&str>| json!({"subject": "Protocolo con las empresas de inserción", "kind": "protocol", "parties": [social, sexpe], "signed_on": "2026-01-15", "bodies": bodies});
+    let r = app
+        .post(COORDINATOR, "/network-agreements", &serving(vec![&other]))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("bodies".into(), "validation.choice".into())]
+    );
+    let r = app
+        .post(COORDINATOR, "/network-agreements", &serving(vec![&body]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .get(COORDINATOR, &format!("/network-agreements?body={body}"))
+        .await;
+    assert_eq!(r.body["total"], 1);
+    assert_eq!(r.body["items"][0]["bodies"][0], "Comisión CRISOL");
+    let r = app
+        .get(SOCIAL_BADAJOZ, "/network-agreements?q=inserción")
+        .await;
+    assert_eq!(r.body["total"], 1);
+    assert!(
+        r.body["items"][0]["bodies"].as_array().unwrap().is_empty(),
+        "a non-member is not told the body"
+    );
+    let r = app.get(COORDINATOR, &format!("/bodies/{body}")).await;
+    assert_eq!(
+        r.body["network_agreements"][0]["subject"],
+        "Protocolo con las empresas de inserción"
+    );
 }
 
 #[tokio::test]
@@ -986,4 +1035,45 @@ async fn a_meeting_invites_some_members_and_only_they_have_it_in_their_calendar(
     )
     .await;
     assert_eq!(cal(NGO_BADAJOZ).await, 1);
+}
+
+#[tokio::test]
+async fn a_planned_date_is_convened_from_the_body_page() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            "/bodies",
+            &json!({"name": "Mesa quincenal", "level": "3", "frequency": "fortnightly", "first_meeting_on": "2026-11-24"}),
+        )
+        .await;
+    let body = r.body["id"].as_str().unwrap().to_string();
+    let b = Browser::new(&app.base);
+    b.login(CASE_MANAGER).await;
+    let (_, html) = b.page(&format!("/bodies/{body}")).await;
+    assert!(
+        html.contains(&format!("/bodies/{body}?date=2026-12-08#new-meeting")),
+        "{html}"
+    );
+    let (_, html) = b.page(&format!("/bodies/{body}?date=2026-12-08")).await;
+    assert!(
+        html.contains("name=\"date\" type=\"date\" value=\"2026-12-08\""),
+        "{html}"
+    );
+    let (status, _, _) = b
+        .post_form(
+            &format!("/bodies/{body}/meetings"),
+            &[
+                ("date", "2026-12-08"),
+                ("starts", "10:00"),
+                ("ends", "11:00"),
+                ("mode", "in_person"),
+                ("place", "Sala 1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = b.page(&format!("/bodies/{body}")).await;
+    assert!(!html.contains("?date=2026-12-08#new-meeting"));
+    assert!(html.contains("convocada"));
 }

@@ -575,6 +575,9 @@ pub struct NetworkAgreementInput {
     pub document_ref: String,
     #[serde(deserialize_with = "crate::participant::lenient_list")]
     pub programmes: Vec<String>,
+    /// The coordination bodies it serves.
+    #[serde(deserialize_with = "crate::participant::lenient_list")]
+    pub bodies: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -586,6 +589,7 @@ pub struct NetworkAgreementData {
     pub valid_until: Option<NaiveDate>,
     pub document_ref: Option<String>,
     pub programmes: Vec<uuid::Uuid>,
+    pub bodies: Vec<uuid::Uuid>,
 }
 
 impl NetworkAgreementInput {
@@ -631,6 +635,14 @@ impl NetworkAgreementInput {
                 Err(_) => e.add("programmes", "validation.choice"),
             }
         }
+        let mut bodies = Vec::new();
+        for b in self.bodies.iter().filter(|b| !b.trim().is_empty()) {
+            match b.trim().parse::<uuid::Uuid>() {
+                Ok(id) if !bodies.contains(&id) => bodies.push(id),
+                Ok(_) => {}
+                Err(_) => e.add("bodies", "validation.choice"),
+            }
+        }
         e.finish()?;
         Ok(NetworkAgreementData {
             subject: subject.unwrap_or_default(),
@@ -640,6 +652,7 @@ impl NetworkAgreementInput {
             valid_until: valid_until.flatten(),
             document_ref: document_ref.flatten(),
             programmes,
+            bodies,
         })
     }
 }

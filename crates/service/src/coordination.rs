@@ -32,6 +32,8 @@ pub struct BodyView {
     pub boards: Vec<itinera_store::boards::Board>,
     /// Its protocols and guides.
     pub protocols: Vec<crate::protocols::ProtocolLine>,
+    /// The network agreements that serve it.
+    pub network_agreements: Vec<store::NetworkAgreement>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -340,6 +342,9 @@ impl Services {
             .collect();
         let boards = itinera_store::boards::boards_of_body(&mut tx, id).await?;
         let protocols = self.protocol_lines(&mut tx, actor, ctx, Some(id)).await?;
+        let network_agreements =
+            store::network_agreements(&mut tx, "", Some(id), actor.user_id, actor.organisation_id)
+                .await?;
         tx.commit().await?;
         let frequency = Frequency::parse(&body.frequency).unwrap_or(Frequency::Monthly);
         let anchor = body
@@ -360,6 +365,7 @@ impl Services {
             planned,
             boards,
             protocols,
+            network_agreements,
         })
     }
 
@@ -946,6 +952,15 @@ impl Services {
                 return Err(Error::field("programmes", "validation.choice"));
             }
         }
+        // Only bodies the actor is a member of.
+        for b in &d.bodies {
+            if store::body(&mut tx, *b, actor.user_id, actor.organisation_id)
+                .await?
+                .is_none()
+            {
+                return Err(Error::field("bodies", "validation.choice"));
+            }
+        }
         let id = Uuid::now_v7();
         store::insert_network_agreement(&mut tx, id, &d, actor.user_id, ctx.now).await?;
         audit(
@@ -969,10 +984,16 @@ impl Services {
         actor: &Actor,
         ctx: &Ctx,
         query: &str,
+        body: Option<Uuid>,
     ) -> Result<NetworkAgreements, Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.read().await?;
-        let rows = store::network_agreements(&mut tx, query).await?;
+        if let Some(b) = body {
+            visible_body(&mut tx, actor, b).await?;
+        }
+        let rows =
+            store::network_agreements(&mut tx, query, body, actor.user_id, actor.organisation_id)
+                .await?;
         tx.commit().await?;
         let items: Vec<NetworkAgreementView> = rows
             .into_iter()

@@ -344,6 +344,7 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
             valid_until: day(530),
             document_ref: "PROT-EI-2026".into(),
             programmes: vec![programme.to_string()],
+            bodies: vec![group.to_string()],
         },
     )
     .await?;

@@ -513,6 +513,9 @@ pub struct NetworkAgreement {
     pub parties: Vec<String>,
     #[sqlx(skip)]
     pub programmes: Vec<String>,
+    /// The bodies it serves that the reader is a member of.
+    #[sqlx(skip)]
+    pub bodies: Vec<String>,
 }
 
 pub async fn insert_network_agreement(
@@ -535,20 +538,32 @@ pub async fn insert_network_agreement(
         on_tx!(tx, c => sqlx::query("INSERT INTO network_agreement_programmes (agreement_id, programme_id) VALUES ($1,$2)")
             .bind(id).bind(p).execute(c).await.map(|_| ()).map_err(db_err))?;
     }
+    for b in &d.bodies {
+        on_tx!(tx, c => sqlx::query("INSERT INTO network_agreement_bodies (agreement_id, body_id) VALUES ($1,$2)")
+            .bind(id).bind(b).execute(c).await.map(|_| ()).map_err(db_err))?;
+    }
     Ok(())
 }
 
 /// Network agreements whose subject or a party's name contains `query` (folded), the
-/// latest signed first.
-pub async fn network_agreements(tx: &mut Tx, query: &str) -> Result<Vec<NetworkAgreement>, Error> {
+/// latest signed first; of one body when `body` is given. The bodies named are those
+/// user `u` of organisation `o` is a member of.
+pub async fn network_agreements(
+    tx: &mut Tx,
+    query: &str,
+    body: Option<Uuid>,
+    u: Uuid,
+    o: Uuid,
+) -> Result<Vec<NetworkAgreement>, Error> {
     let q = itinera_domain::text::fold(query);
     let pattern = format!("%{}%", q.replace(['%', '_'], ""));
     let mut rows: Vec<NetworkAgreement> = on_tx!(tx, c => sqlx::query_as(
         "SELECT a.id, a.subject, a.kind, a.signed_on, a.valid_until, a.document_ref, a.created_at FROM network_agreements a \
-         WHERE $1 = '' OR a.subject_key LIKE $2 OR EXISTS (SELECT 1 FROM network_agreement_parties p JOIN organisations o ON o.id = p.organisation_id \
-           WHERE p.agreement_id = a.id AND lower(o.name) LIKE $3) \
+         WHERE ($1 = '' OR a.subject_key LIKE $2 OR EXISTS (SELECT 1 FROM network_agreement_parties p JOIN organisations o ON o.id = p.organisation_id \
+           WHERE p.agreement_id = a.id AND lower(o.name) LIKE $3)) \
+           AND ($4 IS NULL OR EXISTS (SELECT 1 FROM network_agreement_bodies nb WHERE nb.agreement_id = a.id AND nb.body_id = $4)) \
          ORDER BY a.signed_on DESC, a.id LIMIT 500"
-    ).bind(&q).bind(&pattern).bind(format!("%{}%", query.trim().to_lowercase().replace(['%', '_'], "")))
+    ).bind(&q).bind(&pattern).bind(format!("%{}%", query.trim().to_lowercase().replace(['%', '_'], ""))).bind(body)
     .fetch_all(c).await.map_err(db_err))?;
     for r in &mut rows {
         r.parties = on_tx!(tx, c => sqlx::query_scalar(
@@ -557,6 +572,13 @@ pub async fn network_agreements(tx: &mut Tx, query: &str) -> Result<Vec<NetworkA
         r.programmes = on_tx!(tx, c => sqlx::query_scalar(
             "SELECT g.code FROM network_agreement_programmes p JOIN programmes g ON g.id = p.programme_id WHERE p.agreement_id = $1 ORDER BY g.code"
         ).bind(r.id).fetch_all(c).await.map_err(db_err))?;
+        let sql = format!(
+            "SELECT b.name FROM network_agreement_bodies nb JOIN coordination_bodies b ON b.id = nb.body_id \
+             WHERE nb.agreement_id = $1 AND {} ORDER BY b.name",
+            visible_body_sql("b", "$2", "$3")
+        );
+        r.bodies = on_tx!(tx, c => sqlx::query_scalar(&sql)
+            .bind(r.id).bind(u).bind(o).fetch_all(c).await.map_err(db_err))?;
     }
     Ok(rows)
 }

@@ -347,10 +347,9 @@ fn slow_statement_log<O: ConnectOptions>(opts: O) -> O {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
     {
-        Some(us) => opts.log_slow_statements(
-            tracing::log::LevelFilter::Warn,
-            Duration::from_micros(us),
-        ),
+        Some(us) => {
+            opts.log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_micros(us))
+        }
         None => opts,
     }
 }

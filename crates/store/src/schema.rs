@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "meeting_invitees",
         sql: include_str!("../migrations/0010_meeting_invitees.sql"),
     },
+    Migration {
+        version: 11,
+        name: "network_agreement_bodies",
+        sql: include_str!("../migrations/0011_network_agreement_bodies.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -125,6 +130,7 @@ pub const TABLES: &[&str] = &[
     "board_cards",
     "board_votes",
     "meeting_invitees",
+    "network_agreement_bodies",
 ];
 
 /// The migration's SQL for one engine.

@@ -244,6 +244,7 @@ async fn revoke_feed(
 #[serde(default)]
 pub(crate) struct SearchParams {
     q: String,
+    body: Option<Uuid>,
 }
 
 async fn network_agreements(
@@ -252,7 +253,11 @@ async fn network_agreements(
     RequestCtx(ctx): RequestCtx,
     axum::extract::Query(p): axum::extract::Query<SearchParams>,
 ) -> ApiResult<Json<itinera_service::coordination::NetworkAgreements>> {
-    Ok(Json(s.services.network_agreements(&a, &ctx, &p.q).await?))
+    Ok(Json(
+        s.services
+            .network_agreements(&a, &ctx, &p.q, p.body)
+            .await?,
+    ))
 }
 
 async fn create_network_agreement(

@@ -169,6 +169,14 @@ impl BodyPage {
     fn allows_cases(&self) -> bool {
         self.v.body.level == 3
     }
+    /// The meeting already convened on a planned date, if any.
+    fn meeting_on(&self, d: &chrono::NaiveDate) -> Option<Uuid> {
+        self.v
+            .meetings
+            .iter()
+            .find(|m| m.meeting_date == *d)
+            .map(|m| m.id)
+    }
     fn case_chosen(&self, id: &Uuid) -> bool {
         self.chosen_cases.contains(&id.to_string())
     }
@@ -221,14 +229,26 @@ fn new_meeting() -> MeetingInput {
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ShowParams {
+    /// A planned date chosen to convene: the new meeting's form starts with it.
+    date: String,
+}
+
 async fn show(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
+    axum::extract::Query(p): axum::extract::Query<ShowParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
+    let mut meeting = new_meeting();
+    if chrono::NaiveDate::parse_from_str(&p.date, "%Y-%m-%d").is_ok() {
+        meeting.date = p.date;
+    }
     Ok(render(
         &body_page(
             &s,
@@ -237,7 +257,7 @@ async fn show(
             &ctx,
             id,
             MemberInput::default(),
-            new_meeting(),
+            meeting,
             FormErrors::none(lang),
         )
         .await?,
@@ -985,6 +1005,7 @@ struct NetworkPage {
     q: String,
     organisations: Vec<(Uuid, String)>,
     programmes: Vec<(Uuid, String)>,
+    bodies: Vec<(Uuid, String)>,
     input: itinera_domain::coordination::NetworkAgreementInput,
     errors: FormErrors,
 }
@@ -1023,9 +1044,9 @@ async fn network_page(
 ) -> Result<NetworkPage, ViewError> {
     let list = s
         .services
-        .network_agreements(&session.actor, ctx, &q)
+        .network_agreements(&session.actor, ctx, &q, None)
         .await?;
-    let (organisations, programmes) = if session.actor.can(Capability::ConveneBodies) {
+    let (organisations, programmes, bodies) = if session.actor.can(Capability::ConveneBodies) {
         (
             s.services.member_choices(&session.actor).await?,
             s.services
@@ -1034,9 +1055,15 @@ async fn network_page(
                 .into_iter()
                 .map(|p| (p.id, format!("{} — {}", p.code, p.name)))
                 .collect(),
+            s.services
+                .bodies(&session.actor)
+                .await?
+                .into_iter()
+                .map(|b| (b.id, b.name))
+                .collect(),
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     Ok(NetworkPage {
         page: PageCtx::new(lang, Some(session), "network.title"),
@@ -1044,6 +1071,7 @@ async fn network_page(
         q,
         organisations,
         programmes,
+        bodies,
         input,
         errors,
     })
