@@ -627,3 +627,100 @@ async fn in_the_browser_a_card_posted_to_a_closed_board_is_refused_and_kept() {
         "what was typed is kept"
     );
 }
+
+#[tokio::test]
+async fn only_those_who_run_a_body_change_it_and_only_the_owner_publishes_a_programme_guide() {
+    let app = spawn_app().await;
+    let body = body_with_members(&app).await;
+    // The programme manager may convene bodies, but is a plain member of this one.
+    let (u, o) = who(&app, PROGRAMME_MANAGER).await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members"),
+            &json!({"organisation_id": o, "user_id": u, "role": "member"}),
+        )
+        .await;
+    let pm_member = r.body["id"].as_str().unwrap().to_string();
+    let v = app.get(PROGRAMME_MANAGER, &format!("/bodies/{body}")).await;
+    assert_eq!(v.body["runs"], false);
+    let sexpe_member = v.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "reference_technician")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for r in [
+        app.delete(
+            PROGRAMME_MANAGER,
+            &format!("/bodies/{body}/members/{sexpe_member}"),
+        )
+        .await,
+        app.put(
+            PROGRAMME_MANAGER,
+            &format!("/bodies/{body}/members/{pm_member}"),
+            &json!({"role": "chair"}),
+        )
+        .await,
+        app.put(
+            PROGRAMME_MANAGER,
+            &format!("/bodies/{body}"),
+            &json!({"name": "Otro nombre", "frequency": "weekly"}),
+        )
+        .await,
+        app.post(
+            PROGRAMME_MANAGER,
+            &format!("/bodies/{body}/boards"),
+            &json!({"question": "¿?", "columns": ["A"], "opens_on": "2026-11-23", "closes_on": "2026-11-30"}),
+        )
+        .await,
+    ] {
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    }
+    // Made secretary, they may.
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members/{pm_member}"),
+            &json!({"role": "secretary"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .put(
+            PROGRAMME_MANAGER,
+            &format!("/bodies/{body}"),
+            &json!({"name": "Grupo de coordinación CRISOL", "frequency": "monthly"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    // A programme guide is published by its owner organisation only.
+    let programme = app.programme("CRISOL").await;
+    let (_, social_org) = who(&app, SOCIAL_BADAJOZ).await;
+    let guide = json!({"title": "Guía", "kind": "guide", "programme_id": programme, "owner_organisation_id": social_org, "summary": "Circuitos", "valid_from": "2026-11-01"});
+    let r = app.post(PROGRAMME_MANAGER, "/protocols", &guide).await;
+    assert_eq!(
+        codes(&r.body),
+        [("owner_organisation_id".into(), "protocols.owner_own".into())]
+    );
+    let r = app.post(COORDINATOR, "/protocols", &guide).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            PROGRAMME_MANAGER,
+            &format!("/protocols/{id}/versions"),
+            &json!({"summary": "Otra", "valid_from": "2026-11-23"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .get(PROGRAMME_MANAGER, &format!("/protocols/{id}"))
+        .await;
+    assert_eq!(r.body["can_publish"], false);
+    assert_eq!(r.body["versions"].as_array().unwrap().len(), 1);
+}

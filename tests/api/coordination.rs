@@ -1035,6 +1035,15 @@ async fn a_meeting_invites_some_members_and_only_they_have_it_in_their_calendar(
     )
     .await;
     assert_eq!(cal(NGO_BADAJOZ).await, 1);
+    // A member named later is invited to the meetings that invite everyone.
+    let (u, o) = who(&app, SOCIAL_MERIDA).await;
+    app.post(
+        CASE_MANAGER,
+        &format!("/bodies/{body}/members"),
+        &json!({"organisation_id": o, "user_id": u, "role": "member"}),
+    )
+    .await;
+    assert_eq!(cal(SOCIAL_MERIDA).await, 1);
 }
 
 #[tokio::test]

@@ -376,6 +376,12 @@ pub fn check_transition(
     }
 }
 
+/// Those who run a body — its chair and its secretary — name and change its members,
+/// edit it, open its boards and turn cards into agreements.
+pub fn runs_the_body(role: MemberRole) -> bool {
+    matches!(role, MemberRole::Chair | MemberRole::Secretary)
+}
+
 /// Whether a member may leave a body or change role: a body keeps at least one chair.
 /// `roles` are the current members' (id, role); `changing` the member; `to` the new
 /// role, or `None` to remove them.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::coordination::agreement_in;
+use crate::coordination::{agreement_in, require_runs};
 use crate::{audit, Ctx, Services};
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +42,8 @@ pub struct BoardView {
     pub groups: Vec<Group>,
     /// The actor's votes left; `None` when the board has no limit.
     pub votes_left: Option<u32>,
+    /// Whether the actor runs the body (groups cards, turns them into agreements).
+    pub runs: bool,
 }
 
 /// A card turned into an agreement at one of the body's meetings.
@@ -109,7 +111,7 @@ impl Services {
         actor.require(Capability::ConveneBodies)?;
         let d = input.validate()?;
         let mut tx = self.store.write().await?;
-        visible_body(&mut tx, actor, body).await?;
+        require_runs(&mut tx, actor, body).await?;
         let id = Uuid::now_v7();
         store::insert_board(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
         audit(
@@ -146,6 +148,9 @@ impl Services {
         let mut cards = store::cards(&mut tx, id).await?;
         let groups = store::groups(&mut tx, id).await?;
         let mine = store::my_votes(&mut tx, id, actor.user_id).await?;
+        let runs = crate::coordination::require_runs(&mut tx, actor, body.id)
+            .await
+            .is_ok();
         tx.commit().await?;
         cards.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.created_at.cmp(&b.created_at)));
         let columns = cols
@@ -172,6 +177,7 @@ impl Services {
             body,
             columns,
             groups,
+            runs,
         })
     }
 
@@ -267,7 +273,8 @@ impl Services {
         actor.require(Capability::ConveneBodies)?;
         let d = input.validate()?;
         let mut tx = self.store.write().await?;
-        board_and_body(&mut tx, actor, board).await?;
+        let (_, body) = board_and_body(&mut tx, actor, board).await?;
+        require_runs(&mut tx, actor, body.id).await?;
         let cards = store::cards(&mut tx, board).await?;
         if d.cards.iter().any(|c| !cards.iter().any(|k| k.id == *c)) {
             return Err(Error::field("cards", "validation.choice"));
@@ -303,6 +310,7 @@ impl Services {
         actor.require(Capability::ConveneBodies)?;
         let mut tx = self.store.write().await?;
         let (b, body, c) = card_on(&mut tx, actor, card).await?;
+        require_runs(&mut tx, actor, body.id).await?;
         if c.agreement_id.is_some() {
             return Err(Error::Conflict("boards.already_agreement"));
         }
@@ -350,7 +358,8 @@ impl Services {
             return Err(Error::field("text", "validation.too_long"));
         }
         let mut tx = self.store.write().await?;
-        let (b, _, c) = card_on(&mut tx, actor, card).await?;
+        let (b, body, c) = card_on(&mut tx, actor, card).await?;
+        require_runs(&mut tx, actor, body.id).await?;
         if c.protocol_change_id.is_some() {
             return Err(Error::Conflict("boards.already_change"));
         }

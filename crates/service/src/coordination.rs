@@ -34,6 +34,8 @@ pub struct BodyView {
     pub protocols: Vec<crate::protocols::ProtocolLine>,
     /// The network agreements that serve it.
     pub network_agreements: Vec<store::NetworkAgreement>,
+    /// Whether the reader runs the body (chair or secretary, and may convene).
+    pub runs: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +97,22 @@ async fn meeting_and_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<(Meeti
     let m = store::meeting(tx, id).await?.ok_or(Error::NotFound)?;
     let b = visible_body(tx, actor, m.body_id).await?;
     Ok((m, b))
+}
+
+/// The actor runs the body (in person, as its chair or secretary); refused otherwise.
+/// The body must be visible to them.
+pub(crate) async fn require_runs(tx: &mut Tx, actor: &Actor, body: Uuid) -> Result<Body, Error> {
+    actor.require(Capability::ConveneBodies)?;
+    let b = visible_body(tx, actor, body).await?;
+    let runs = store::members(tx, body).await?.iter().any(|m| {
+        m.user_id == Some(actor.user_id)
+            && MemberRole::parse(&m.role).is_some_and(itinera_domain::coordination::runs_the_body)
+    });
+    if runs {
+        Ok(b)
+    } else {
+        Err(Error::Forbidden)
+    }
 }
 
 fn frozen(m: &Meeting) -> Result<(), Error> {
@@ -196,7 +214,7 @@ impl Services {
                     })?,
             );
         }
-        visible_body(&mut tx, actor, body).await?;
+        require_runs(&mut tx, actor, body).await?;
         if !store::reference_exists(&mut tx, Reference::Organisations, org).await? {
             return Err(Error::field("organisation_id", "validation.choice"));
         }
@@ -242,7 +260,7 @@ impl Services {
     ) -> Result<(), Error> {
         actor.require(Capability::ConveneBodies)?;
         let mut tx = self.store.write().await?;
-        let b = visible_body(&mut tx, actor, id).await?;
+        let b = require_runs(&mut tx, actor, id).await?;
         let fixed = BodyInput {
             level: b.level.to_string(),
             programme_id: b.programme_id.map(|x| x.to_string()).unwrap_or_default(),
@@ -283,7 +301,7 @@ impl Services {
             None => None,
         };
         let mut tx = self.store.write().await?;
-        visible_body(&mut tx, actor, body).await?;
+        require_runs(&mut tx, actor, body).await?;
         let members = store::members(&mut tx, body).await?;
         if !members.iter().any(|m| m.id == member) {
             return Err(Error::NotFound);
@@ -340,6 +358,12 @@ impl Services {
             .into_iter()
             .map(|a| view(a, ctx.today()))
             .collect();
+        let runs = actor.can(Capability::ConveneBodies)
+            && members.iter().any(|m| {
+                m.user_id == Some(actor.user_id)
+                    && MemberRole::parse(&m.role)
+                        .is_some_and(itinera_domain::coordination::runs_the_body)
+            });
         let boards = itinera_store::boards::boards_of_body(&mut tx, id).await?;
         let protocols = self.protocol_lines(&mut tx, actor, ctx, Some(id)).await?;
         let network_agreements =
@@ -363,6 +387,7 @@ impl Services {
             meetings,
             open_agreements,
             planned,
+            runs,
             boards,
             protocols,
             network_agreements,
@@ -403,9 +428,7 @@ impl Services {
                 }
             }
         }
-        if invitees.is_empty() {
-            invitees = members.iter().map(|m| m.id).collect();
-        }
+        let invites_all = invitees.is_empty();
         let level = Level::parse(&b.level.to_string()).unwrap_or(Level::CASES);
         let mut cases = Vec::new();
         for (i, raw) in case_ids.iter().filter(|c| !c.trim().is_empty()).enumerate() {
@@ -439,6 +462,7 @@ impl Services {
         }
         let id = Uuid::now_v7();
         store::insert_meeting(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
+        store::set_invites_all(&mut tx, id, invites_all).await?;
         for m in &invitees {
             store::invite(&mut tx, id, *m).await?;
         }

@@ -54,6 +54,8 @@ pub struct ProtocolView {
     pub changes: Vec<Change>,
     /// Who the version in force concerns, read or not (for the body's conveners).
     pub readers: Vec<ReaderStatus>,
+    /// Whether the reader may publish its next version.
+    pub can_publish: bool,
 }
 
 /// A protocol line as listed: the version in force and whether the actor must read it.
@@ -89,6 +91,23 @@ fn concerned(readers: Vec<Reader>, roles: &[Role]) -> Vec<Reader> {
         }
     }
     out
+}
+
+/// Who publishes a protocol's versions: those who run its body, or the professionals
+/// (who may convene) of the organisation that owns it.
+async fn may_publish(tx: &mut Tx, actor: &Actor, p: &Protocol) -> Result<bool, Error> {
+    if !actor.can(Capability::ConveneBodies) {
+        return Ok(false);
+    }
+    if p.owner_organisation_id == actor.organisation_id {
+        return Ok(true);
+    }
+    Ok(match p.body_id {
+        Some(b) => crate::coordination::require_runs(tx, actor, b)
+            .await
+            .is_ok(),
+        None => false,
+    })
 }
 
 async fn visible(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Protocol, Error> {
@@ -131,7 +150,14 @@ impl Services {
                 {
                     return Err(Error::field("body_id", "validation.choice"));
                 }
+                crate::coordination::require_runs(&mut tx, actor, id).await?;
             }
+        }
+        // A programme's protocol is published by the organisation that owns it.
+        if matches!(p.scope, Scope::Programme(_))
+            && p.owner_organisation_id != actor.organisation_id
+        {
+            return Err(Error::field("owner_organisation_id", "protocols.owner_own"));
         }
         if !bodies::reference_exists(&mut tx, Reference::Organisations, p.owner_organisation_id)
             .await?
@@ -166,7 +192,10 @@ impl Services {
         actor.require(Capability::ConveneBodies)?;
         let v = input.validate()?;
         let mut tx = self.store.write().await?;
-        visible(&mut tx, actor, protocol).await?;
+        let p = visible(&mut tx, actor, protocol).await?;
+        if !may_publish(&mut tx, actor, &p).await? {
+            return Err(Error::Forbidden);
+        }
         let id = Uuid::now_v7();
         let n = store::insert_version(&mut tx, id, protocol, &v, actor.user_id, ctx.now).await?;
         for c in &v.applies {
@@ -265,6 +294,7 @@ impl Services {
                 readers.sort_by_key(|r| r.read_at.is_some());
             }
         }
+        let can_publish = may_publish(&mut tx, actor, &protocol).await?;
         tx.commit().await?;
         let n = cur.as_ref().map(|v| v.version);
         Ok(ProtocolView {
@@ -280,6 +310,7 @@ impl Services {
             read_by_me,
             changes,
             readers,
+            can_publish,
             protocol,
         })
     }

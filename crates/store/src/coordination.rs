@@ -427,10 +427,17 @@ pub struct CalendarEntry {
 /// one of an invited member organisation.
 pub fn invited_sql(m: &str, u: &str, o: &str) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM meeting_invitees mi JOIN body_members im ON im.id = mi.member_id \
-           WHERE mi.meeting_id = {m}.id AND im.removed_at IS NULL \
-           AND (im.user_id = {u} OR (im.user_id IS NULL AND im.organisation_id = {o})))"
+        "EXISTS (SELECT 1 FROM body_members im WHERE im.body_id = {m}.body_id AND im.removed_at IS NULL \
+           AND (im.user_id = {u} OR (im.user_id IS NULL AND im.organisation_id = {o})) \
+           AND ({m}.invites_all OR EXISTS (SELECT 1 FROM meeting_invitees mi WHERE mi.meeting_id = {m}.id AND mi.member_id = im.id)))"
     )
+}
+
+/// Whether a meeting invites every member (it named nobody) or only those named.
+pub async fn set_invites_all(tx: &mut Tx, meeting: Uuid, all: bool) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE meetings SET invites_all = $2 WHERE id = $1")
+        .bind(meeting).bind(all)
+        .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
 pub async fn invite(tx: &mut Tx, meeting: Uuid, member: Uuid) -> Result<(), Error> {
@@ -439,10 +446,14 @@ pub async fn invite(tx: &mut Tx, meeting: Uuid, member: Uuid) -> Result<(), Erro
         .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
-/// The members invited to a meeting.
+/// The current members invited to a meeting: all of them, or those it named.
 pub async fn invitees(tx: &mut Tx, meeting: Uuid) -> Result<Vec<Uuid>, Error> {
-    on_tx!(tx, c => sqlx::query_scalar("SELECT member_id FROM meeting_invitees WHERE meeting_id = $1 ORDER BY member_id")
-        .bind(meeting).fetch_all(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT bm.id FROM meetings m JOIN body_members bm ON bm.body_id = m.body_id \
+         WHERE m.id = $1 AND bm.removed_at IS NULL \
+           AND (m.invites_all OR EXISTS (SELECT 1 FROM meeting_invitees mi WHERE mi.meeting_id = m.id AND mi.member_id = bm.id)) \
+         ORDER BY bm.id"
+    ).bind(meeting).fetch_all(c).await.map_err(db_err))
 }
 
 /// The meetings user `u` of organisation `o` is invited to, between two dates

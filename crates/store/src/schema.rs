@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "network_agreement_bodies",
         sql: include_str!("../migrations/0011_network_agreement_bodies.sql"),
     },
+    Migration {
+        version: 12,
+        name: "meeting_invites_all",
+        sql: include_str!("../migrations/0012_meeting_invites_all.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

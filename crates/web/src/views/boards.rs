@@ -143,7 +143,7 @@ impl BoardPage {
         self.v.state == itinera_domain::boards::BoardState::Open
     }
     fn convener(&self) -> bool {
-        self.page.can(Capability::ConveneBodies)
+        self.v.runs
     }
     fn group_title(&self, c: &CardView) -> String {
         c.card

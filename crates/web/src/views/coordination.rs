@@ -197,7 +197,8 @@ async fn body_page(
     errors: FormErrors,
 ) -> Result<BodyPage, ViewError> {
     let v = s.services.body(&session.actor, ctx, id).await?;
-    let organisations = if session.actor.can(Capability::ConveneBodies) {
+    // Those who run the body name its members.
+    let organisations = if v.runs {
         s.services.member_choices(&session.actor).await?
     } else {
         Vec::new()

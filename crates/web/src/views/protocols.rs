@@ -220,7 +220,10 @@ impl ProtocolPage {
             .count()
     }
     fn convener(&self) -> bool {
-        self.page.can(Capability::ConveneBodies)
+        self.v.can_publish
+    }
+    fn applied(&self, id: &Uuid) -> bool {
+        self.version.applies.contains(&id.to_string())
     }
     fn pending(&self) -> Vec<&itinera_store::protocols::Change> {
         self.v
