@@ -366,3 +366,30 @@ async fn a_level_one_body_sees_aggregates_and_pseudonyms_and_never_a_name() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_project_table_sees_its_projects_cases_only() {
+    let app = spawn_app().await;
+    let programme = app.programme("CRISOL").await;
+    let v = app.get(ADMIN, &format!("/programmes/{programme}")).await;
+    let project = v.body["projects"][0]["id"].as_str().unwrap().to_string();
+    let mut totals = Vec::new();
+    for (level, scope) in [
+        ("1", json!({"programme_id": programme})),
+        ("2", json!({"project_id": project})),
+    ] {
+        let mut body = json!({"name": format!("Mesa de nivel {level}"), "level": level, "frequency": "monthly"});
+        for (k, v) in scope.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = app.post(COORDINATOR, "/bodies", &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_string();
+        let r = app
+            .get(COORDINATOR, &format!("/bodies/{id}/overview"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        totals.push(r.body["total"].as_i64().unwrap());
+    }
+    assert!(totals[1] > 0 && totals[1] < totals[0], "{totals:?}");
+}

@@ -61,7 +61,9 @@ impl Services {
         itinera_store::admin::programme(&mut tx, programme)
             .await?
             .ok_or(Error::NotFound)?;
-        let o = self.overview_in(&mut tx, ctx, programme, page).await?;
+        let o = self
+            .overview_in(&mut tx, ctx, programme, None, page)
+            .await?;
         audit(
             &mut tx,
             Some(actor),
@@ -95,10 +97,18 @@ impl Services {
         if b.level >= 3 {
             return Err(Error::NotFound);
         }
-        let programme = b
-            .programme_id
-            .ok_or(Error::Rule("coordination.overview_no_programme"))?;
-        let o = self.overview_in(&mut tx, ctx, programme, page).await?;
+        // A project table (2) sees its project's cases; a programme table (1) its
+        // programme's.
+        let project = if b.level == 2 { b.project_id } else { None };
+        let programme = match (b.programme_id, project) {
+            (_, Some(p)) => itinera_store::coordination::project_programme(&mut tx, p).await?,
+            (Some(g), None) => Some(g),
+            (None, None) => None,
+        }
+        .ok_or(Error::Rule("coordination.overview_no_programme"))?;
+        let o = self
+            .overview_in(&mut tx, ctx, programme, project, page)
+            .await?;
         audit(
             &mut tx,
             Some(actor),
@@ -118,10 +128,11 @@ impl Services {
         tx: &mut itinera_store::Tx,
         ctx: &Ctx,
         programme: Uuid,
+        project: Option<Uuid>,
         page: PageRequest,
     ) -> Result<ProgrammeOverview, Error> {
-        let counts = cases::counts_by_phase(tx, programme).await?;
-        let list = cases::pseudonymous_list(tx, programme, page).await?;
+        let counts = cases::counts_by_phase(tx, programme, project).await?;
+        let list = cases::pseudonymous_list(tx, programme, project, page).await?;
         let total = counts.iter().map(|c| c.count).sum();
         let today = ctx.today();
         Ok(ProgrammeOverview {

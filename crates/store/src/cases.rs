@@ -210,10 +210,16 @@ pub struct PhaseCount {
     pub count: i64,
 }
 
-pub async fn counts_by_phase(tx: &mut Tx, programme_id: Uuid) -> Result<Vec<PhaseCount>, Error> {
+/// Cases per status and phase of a programme (of one of its projects, if given).
+pub async fn counts_by_phase(
+    tx: &mut Tx,
+    programme_id: Uuid,
+    project_id: Option<Uuid>,
+) -> Result<Vec<PhaseCount>, Error> {
     on_tx!(tx, c => sqlx::query_as(
-        "SELECT status, phase, count(*) AS count FROM cases WHERE programme_id = $1 GROUP BY status, phase ORDER BY status, phase"
-    ).bind(programme_id).fetch_all(c).await.map_err(db_err))
+        "SELECT status, phase, count(*) AS count FROM cases WHERE programme_id = $1 AND ($2 IS NULL OR project_id = $2) \
+         GROUP BY status, phase ORDER BY status, phase"
+    ).bind(programme_id).bind(project_id).fetch_all(c).await.map_err(db_err))
 }
 
 /// A pseudonymised line for programme managers: no name, no document, no address.
@@ -232,12 +238,13 @@ pub struct PseudonymousCase {
 pub async fn pseudonymous_list(
     tx: &mut Tx,
     programme_id: Uuid,
+    project_id: Option<Uuid>,
     page: itinera_domain::PageRequest,
 ) -> Result<itinera_domain::Page<PseudonymousCase>, Error> {
     let rows: Vec<PseudonymousCase> = on_tx!(tx, c => sqlx::query_as(
         "SELECT c.id AS case_id, p.id AS participant_id, p.sex, p.birth_date, t.name AS territory_name, c.phase, c.status, c.opened_on \
          FROM cases c JOIN participants p ON p.id = c.participant_id LEFT JOIN territories t ON t.id = p.territory_id \
-         WHERE c.programme_id = $1 ORDER BY c.opened_on DESC, c.id DESC LIMIT $2 OFFSET $3"
-    ).bind(programme_id).bind(page.limit() + 1).bind(page.offset()).fetch_all(c).await.map_err(db_err))?;
+         WHERE c.programme_id = $1 AND ($4 IS NULL OR c.project_id = $4) ORDER BY c.opened_on DESC, c.id DESC LIMIT $2 OFFSET $3"
+    ).bind(programme_id).bind(page.limit() + 1).bind(page.offset()).bind(project_id).fetch_all(c).await.map_err(db_err))?;
     Ok(itinera_domain::Page::from_overfetch(rows, page))
 }

@@ -360,6 +360,12 @@ pub async fn agreements_due(
     on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(until).fetch_all(c).await.map_err(db_err))
 }
 
+/// The programme a project belongs to.
+pub async fn project_programme(tx: &mut Tx, project: Uuid) -> Result<Option<Uuid>, Error> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT programme_id FROM projects WHERE id = $1")
+        .bind(project).fetch_optional(c).await.map_err(db_err))
+}
+
 /// Whether a row of a reference table exists (`programmes`, `projects`, `territories`,
 /// `organisations`): a form's choice is checked before it is stored.
 pub async fn reference_exists(tx: &mut Tx, table: Reference, id: Uuid) -> Result<bool, Error> {
