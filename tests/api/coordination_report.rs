@@ -130,7 +130,7 @@ async fn the_report_counts_meetings_attendance_agreements_cases_and_joint_interv
     let r = app.get(SEXPE_BADAJOZ, &path).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let x = &r.body;
-    assert_eq!(x["planned"], 5, "weekly from 2 November: 2, 9, 16, 23, 30");
+    assert_eq!(x["planned"], 4, "weekly from 2 November up to today: 2, 9, 16, 23");
     assert_eq!(x["held"], 2);
     assert_eq!(x["not_held"], 1);
     assert_eq!(x["cases_reviewed"], 1);
@@ -198,7 +198,7 @@ async fn the_report_counts_meetings_attendance_agreements_cases_and_joint_interv
     let sheet = itinera_tabular::read(&bytes).unwrap();
     assert_eq!(sheet.header.len(), 2);
     let values: Vec<Vec<String>> = sheet.rows.iter().map(|r| r.cells.clone()).collect();
-    assert!(values.iter().any(|r| r[1] == "5"), "{values:?}");
+    assert!(values.iter().any(|r| r[1] == "4"), "{values:?}");
     assert!(values.iter().any(|r| r[1] == "Mesa técnica semanal"));
 
     // The page shows it too.
@@ -210,8 +210,15 @@ async fn the_report_counts_meetings_attendance_agreements_cases_and_joint_interv
         ))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("<td id=\"planned\">5</td>"), "{html}");
+    assert!(html.contains("<td id=\"planned\">4</td>"), "{html}");
     assert!(html.contains("<svg"));
+    // A period that cannot be: the dates as typed, with why.
+    let (status, html) = b
+        .page(&format!("/bodies/{body}/report?from=2026-12-01&to=2026-11-01"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("value=\"2026-12-01\""), "{html}");
+    assert!(html.contains("id=\"to-error\""), "{html}");
 }
 
 #[tokio::test]

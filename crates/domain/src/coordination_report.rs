@@ -112,7 +112,8 @@ pub struct JointInterviews {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub period: Period,
-    /// Meetings the frequency plans in the period.
+    /// Meetings the frequency plans in the period, up to today (to compare with those
+    /// held).
     pub planned: u32,
     /// Meetings in the period, up to today, at which someone was present.
     pub held: u32,
@@ -150,7 +151,7 @@ pub fn build(
         2000,
     )
     .into_iter()
-    .take_while(|d| *d <= period.to)
+    .take_while(|d| *d <= period.to.min(today))
     .count();
     let past: Vec<&MeetingFact> = meetings
         .iter()
@@ -262,7 +263,8 @@ mod tests {
             from: d(2026, 9, 1),
             to: d(2026, 12, 31),
         };
-        // Monthly on the 15th since January: Sep, Oct, Nov, Dec in the period.
+        // Monthly on the 15th since January: Sep, Oct, Nov up to today (Dec is still to
+        // come).
         let schedule = Schedule {
             anchor: d(2026, 1, 15),
             frequency: Frequency::Monthly,
@@ -363,8 +365,8 @@ mod tests {
             joint,
             4,
         );
-        assert_eq!((r.planned, r.held, r.not_held), (4, 2, 1));
-        assert_eq!(r.held_rate(), Some(50.0));
+        assert_eq!((r.planned, r.held, r.not_held), (3, 2, 1));
+        assert_eq!(r.held_rate(), Some(66.7));
         assert_eq!(r.attendance.len(), 2);
         let sexpe = r
             .attendance

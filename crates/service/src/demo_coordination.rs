@@ -207,7 +207,7 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
     // The next one, planned.
     s.create_meeting(
         &coordinator,
-        &ctx,
+        &at(-1),
         group,
         &MeetingInput {
             date: day(3),

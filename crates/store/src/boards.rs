@@ -185,7 +185,7 @@ pub async fn link_cards(
 ) -> Result<(), Error> {
     for card in cards {
         on_tx!(tx, c => sqlx::query(
-            "UPDATE board_cards SET agreement_id = COALESCE($2, agreement_id), protocol_change_id = COALESCE($3, protocol_change_id) WHERE id = $1"
+            "UPDATE board_cards SET agreement_id = COALESCE(agreement_id, $2), protocol_change_id = COALESCE(protocol_change_id, $3) WHERE id = $1"
         ).bind(card).bind(agreement).bind(change)
         .execute(c).await.map(|_| ()).map_err(db_err))?;
     }

@@ -47,7 +47,8 @@ pub async fn agreements(
     ).bind(body).bind(from).bind(until).fetch_all(c).await.map_err(db_err))
 }
 
-/// How many distinct cases were on the agenda of the body's meetings between two dates.
+/// How many distinct cases were on the agenda of the body's meetings held (someone
+/// present) between two dates.
 pub async fn cases_reviewed(
     tx: &mut Tx,
     body: Uuid,
@@ -56,7 +57,8 @@ pub async fn cases_reviewed(
 ) -> Result<i64, Error> {
     on_tx!(tx, c => sqlx::query_scalar(
         "SELECT count(DISTINCT i.case_id) FROM meeting_items i JOIN meetings m ON m.id = i.meeting_id \
-         WHERE m.body_id = $1 AND m.meeting_date >= $2 AND m.meeting_date <= $3 AND i.case_id IS NOT NULL"
+         WHERE m.body_id = $1 AND m.meeting_date >= $2 AND m.meeting_date <= $3 AND i.case_id IS NOT NULL \
+           AND EXISTS (SELECT 1 FROM meeting_attendance a WHERE a.meeting_id = m.id AND a.attendance = 'present')"
     ).bind(body).bind(from).bind(to).fetch_one(c).await.map_err(db_err))
 }
 
@@ -73,7 +75,7 @@ pub async fn joint_interviews(
          AND cp.organisation_id IN (SELECT bm.organisation_id FROM body_members bm WHERE bm.body_id = $1 AND bm.removed_at IS NULL)";
     let per: Vec<(String, i64)> = on_tx!(tx, c => sqlx::query_as(&format!(
         "SELECT o.name, count(DISTINCT c.id) FROM contacts c JOIN contact_participants cp ON cp.contact_id = c.id \
-         JOIN organisations o ON o.id = cp.organisation_id WHERE {WHERE} GROUP BY o.name ORDER BY o.name"
+         JOIN organisations o ON o.id = cp.organisation_id WHERE {WHERE} GROUP BY o.id, o.name ORDER BY o.name"
     )).bind(body).bind(from).bind(to).fetch_all(c).await.map_err(db_err))?;
     let total: i64 = on_tx!(tx, c => sqlx::query_scalar(&format!(
         "SELECT count(DISTINCT c.id) FROM contacts c JOIN contact_participants cp ON cp.contact_id = c.id WHERE {WHERE}"

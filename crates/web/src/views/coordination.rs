@@ -177,6 +177,12 @@ impl BodyPage {
             .find(|m| m.meeting_date == *d)
             .map(|m| m.id)
     }
+    fn cases_error(&self) -> Option<&'static str> {
+        self.errors.list_for("cases.")
+    }
+    fn invited_error(&self) -> Option<&'static str> {
+        self.errors.list_for("invited.")
+    }
     fn case_chosen(&self, id: &Uuid) -> bool {
         self.chosen_cases.contains(&id.to_string())
     }

@@ -147,6 +147,7 @@ struct ReportPage {
     from: String,
     to: String,
     query: String,
+    errors: super::FormErrors,
 }
 
 impl ReportPage {
@@ -204,18 +205,41 @@ async fn page(
     Query(p): Query<PeriodParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let r = report(&s, &session, &ctx, id, &p).await?;
-    let (from, to) = (
-        r.report.period.from.to_string(),
-        r.report.period.to.to_string(),
-    );
-    Ok(render(&ReportPage {
-        page: PageCtx::new(lang, Some(&session), "report.title"),
-        query: format!("from={from}&to={to}"),
-        from,
-        to,
-        r,
-    }))
+    match s
+        .services
+        .coordination_report(&session.actor, &ctx, id, &p.from, &p.to)
+        .await
+    {
+        Ok(r) => {
+            let (from, to) = (
+                r.report.period.from.to_string(),
+                r.report.period.to.to_string(),
+            );
+            Ok(render(&ReportPage {
+                page: PageCtx::new(lang, Some(&session), "report.title"),
+                query: format!("from={from}&to={to}"),
+                from,
+                to,
+                r,
+                errors: super::FormErrors::none(lang),
+            }))
+        }
+        // A period that cannot be: the dates as typed, with why, over the default report.
+        Err(e @ Error::Invalid(_)) => {
+            let errors = super::FormErrors::from_error(lang, e)?;
+            let r = report(&s, &session, &ctx, id, &PeriodParams::default()).await?;
+            let query = format!("from={}&to={}", r.report.period.from, r.report.period.to);
+            Ok(super::render_invalid(&ReportPage {
+                page: PageCtx::new(lang, Some(&session), "report.title"),
+                query,
+                from: p.from,
+                to: p.to,
+                r,
+                errors,
+            }))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn csv(

@@ -226,6 +226,14 @@ impl FormErrors {
             .map(|f| t(self.lang, f.code))
     }
 
+    /// The first message for a field of a list (`prefix` like `cases.`).
+    pub fn list_for(&self, prefix: &str) -> Option<&'static str> {
+        self.fields
+            .iter()
+            .find(|f| f.field.starts_with(prefix))
+            .map(|f| t(self.lang, f.code))
+    }
+
     pub fn has(&self, field: &str) -> bool {
         self.fields.iter().any(|f| f.field == field)
     }
