@@ -130,7 +130,10 @@ async fn the_report_counts_meetings_attendance_agreements_cases_and_joint_interv
     let r = app.get(SEXPE_BADAJOZ, &path).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let x = &r.body;
-    assert_eq!(x["planned"], 4, "weekly from 2 November up to today: 2, 9, 16, 23");
+    assert_eq!(
+        x["planned"], 4,
+        "weekly from 2 November up to today: 2, 9, 16, 23"
+    );
     assert_eq!(x["held"], 2);
     assert_eq!(x["not_held"], 1);
     assert_eq!(x["cases_reviewed"], 1);
@@ -214,7 +217,9 @@ async fn the_report_counts_meetings_attendance_agreements_cases_and_joint_interv
     assert!(html.contains("<svg"));
     // A period that cannot be: the dates as typed, with why.
     let (status, html) = b
-        .page(&format!("/bodies/{body}/report?from=2026-12-01&to=2026-11-01"))
+        .page(&format!(
+            "/bodies/{body}/report?from=2026-12-01&to=2026-11-01"
+        ))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("value=\"2026-12-01\""), "{html}");

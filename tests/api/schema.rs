@@ -40,3 +40,15 @@ async fn migrations_are_idempotent_and_integrity_holds() {
     assert_eq!(store.migrate().await.expect("second"), 0);
     assert!(store.integrity_check().await.expect("check"));
 }
+
+#[tokio::test]
+async fn the_seeded_demo_keeps_every_reference() {
+    // The demo is loaded without row-by-row foreign-key checks (`Store::bulk_write`):
+    // the whole database is checked afterwards instead.
+    let app = crate::helpers::spawn_app().await;
+    assert!(app.store.integrity_check().await.expect("check"));
+    itinera_service::demo_coordination::seed(&app.services, crate::helpers::start_time())
+        .await
+        .expect("coordination");
+    assert!(app.store.integrity_check().await.expect("check"));
+}

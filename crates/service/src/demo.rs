@@ -1010,7 +1010,7 @@ pub async fn seed(
         let mut used_docs = HashSet::new();
         let mut done = 0;
         while done < total {
-            let n = 2_000.min(total - done);
+            let n = 10_000.min(total - done);
             let mut rows = Rows::default();
             let mut facts = Vec::new();
             let mut cases = 0;
@@ -1043,7 +1043,7 @@ pub async fn seed(
     let mut done = 0;
     let mut all_facts = Vec::new();
     while let Some((rows, n, c, facts)) = receiver.recv().await {
-        let mut tx = store.write().await?;
+        let mut tx = store.bulk_write().await?;
         rows.write(&mut tx).await?;
         tx.commit().await?;
         done += n;
@@ -1077,7 +1077,7 @@ pub async fn seed(
     };
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Rows, usize)>(2);
     let generator = std::thread::spawn(move || {
-        for chunk in all_facts.chunks(2_000) {
+        for chunk in all_facts.chunks(10_000) {
             let mut rows = Rows::default();
             for f in chunk {
                 casework(&mut work, &mut rows, &cities[f.city], f, today, now);
@@ -1090,7 +1090,7 @@ pub async fn seed(
     });
     let mut contacts = 0usize;
     while let Some((rows, n)) = receiver.recv().await {
-        let mut tx = store.write().await?;
+        let mut tx = store.bulk_write().await?;
         rows.write(&mut tx).await?;
         tx.commit().await?;
         contacts += n;

@@ -158,7 +158,9 @@ impl Writer {
             Some(g) => g,
             None => Group {
                 tx: pool
-                    .begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
+                    .begin_with(
+                        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE",
+                    )
                     .await
                     .map_err(db_err)?,
                 head: None,

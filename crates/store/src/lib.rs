@@ -198,9 +198,33 @@ impl Store {
             Pools::Sqlite(p) => {
                 let turn = self.writer.exclusive().await;
                 Ok(Tx::Sqlite(SqliteTx::Own(
-                    p.begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")
-                        .await
-                        .map_err(db_err)?,
+                    p.begin_with(
+                        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE",
+                    )
+                    .await
+                    .map_err(db_err)?,
+                    Some(turn),
+                )))
+            }
+            Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
+        }
+    }
+
+    /// A write transaction for a bulk load that its writer guarantees consistent (the
+    /// demo and benchmark seeding): on SQLite, without row-by-row foreign-key checks
+    /// and without a flush per commit. Every other transaction turns the checks back on
+    /// when it begins (a pooled connection keeps its pragmas), and the tests check the
+    /// seeded database with `PRAGMA foreign_key_check`.
+    pub async fn bulk_write(&self) -> Result<Tx, Error> {
+        match &self.pools {
+            Pools::Sqlite(p) => {
+                let turn = self.writer.exclusive().await;
+                Ok(Tx::Sqlite(SqliteTx::Own(
+                    p.begin_with(
+                        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE",
+                    )
+                    .await
+                    .map_err(db_err)?,
                     Some(turn),
                 )))
             }
