@@ -6,29 +6,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn codes(body: &Value) -> Vec<(String, String)> {
-    body["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or("").to_string(),
-                        e["code"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// (user id, organisation id) of a demo professional.
-async fn who(app: &TestApp, username: &str) -> (String, String) {
-    let p = app.professional(username).await;
-    let (u, o) = p.split_once('@').unwrap();
-    (u.to_string(), o.to_string())
-}
-
 /// A level-1 body convened by the case manager with the SEXPE counsellor and the
 /// social worker of Badajoz as members.
 async fn body_with_members(app: &TestApp) -> String {

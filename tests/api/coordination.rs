@@ -5,29 +5,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-/// (user id, organisation id) of a demo professional.
-async fn who(app: &TestApp, username: &str) -> (String, String) {
-    let p = app.professional(username).await;
-    let (u, o) = p.split_once('@').unwrap();
-    (u.to_string(), o.to_string())
-}
-
-fn codes(body: &Value) -> Vec<(String, String)> {
-    body["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or("").to_string(),
-                        e["code"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_to_the_end() {
     let app = spawn_app().await;

@@ -7,12 +7,6 @@ use serde_json::json;
 use crate::casework::shared_case;
 use crate::helpers::*;
 
-async fn who(app: &TestApp, username: &str) -> (String, String) {
-    let p = app.professional(username).await;
-    let (u, o) = p.split_once('@').unwrap();
-    (u.to_string(), o.to_string())
-}
-
 async fn download(app: &TestApp, user: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
     let r = app
         .client

@@ -403,3 +403,27 @@ impl Browser {
         (status, r.text().await.unwrap_or_default(), location)
     }
 }
+
+/// (user id, organisation id) of a demo professional.
+pub async fn who(app: &TestApp, username: &str) -> (String, String) {
+    let p = app.professional(username).await;
+    let (u, o) = p.split_once('@').unwrap_or_default();
+    (u.to_string(), o.to_string())
+}
+
+/// The (field, code) pairs of a problem document's errors.
+pub fn codes(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or("").to_string(),
+                        e["code"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
