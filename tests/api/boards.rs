@@ -701,3 +701,46 @@ async fn only_those_who_run_a_body_change_it_and_only_the_owner_publishes_a_prog
     assert_eq!(r.body["can_publish"], false);
     assert_eq!(r.body["versions"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn concurrent_votes_of_one_member_stay_within_the_limit() {
+    let app = spawn_app().await;
+    let body = body_with_members(&app).await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/boards"),
+            &json!({"question": "¿Qué mejorarías?", "columns": ["IDEAS"], "opens_on": "2026-11-23", "closes_on": "2026-11-30", "votes_per_member": "2"}),
+        )
+        .await;
+    let board = r.body["id"].as_str().unwrap().to_string();
+    let col = app
+        .get(SEXPE_BADAJOZ, &format!("/boards/{board}"))
+        .await
+        .body["columns"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut cards = Vec::new();
+    for text in ["Una", "Dos", "Tres", "Cuatro"] {
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &format!("/boards/{board}/cards"),
+                &json!({"column_id": col, "text": text}),
+            )
+            .await;
+        cards.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let empty = json!({});
+    let paths: Vec<String> = cards.iter().map(|c| format!("/cards/{c}/vote")).collect();
+    let vote = |i: usize| app.post(SEXPE_BADAJOZ, &paths[i], &empty);
+    let (a, b, c, d) = tokio::join!(vote(0), vote(1), vote(2), vote(3));
+    let ok = [a, b, c, d]
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(ok, 2);
+    let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
+    assert_eq!(r.body["votes_left"], 0);
+}

@@ -232,6 +232,7 @@ impl Services {
         let (b, _, _) = card_on(&mut tx, actor, card).await?;
         check_open(state(b.opens_on, b.closes_on, ctx.today())).map_err(Error::Rule)?;
         let changed = if on {
+            store::lock(&mut tx, b.id).await?;
             let mine = store::my_votes(&mut tx, b.id, actor.user_id).await?;
             if mine.contains(&card) {
                 false

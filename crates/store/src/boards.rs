@@ -118,6 +118,13 @@ pub async fn insert_card(
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
+/// Takes the board's row lock until the transaction ends (a no-op update, the same on
+/// both engines), so that two votes of one member cannot both pass the limit.
+pub async fn lock(tx: &mut Tx, board: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE boards SET votes_per_member = votes_per_member WHERE id = $1")
+        .bind(board).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 /// The cards a member has voted for on a board.
 pub async fn my_votes(tx: &mut Tx, board: Uuid, user: Uuid) -> Result<Vec<Uuid>, Error> {
     on_tx!(tx, c => sqlx::query_scalar(

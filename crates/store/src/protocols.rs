@@ -100,6 +100,9 @@ pub async fn insert_version(
     by: Uuid,
     now: DateTime<Utc>,
 ) -> Result<i32, Error> {
+    // The protocol's row lock numbers concurrent publications one after the other.
+    on_tx!(tx, c => sqlx::query("UPDATE protocols SET title = title WHERE id = $1")
+        .bind(protocol).execute(c).await.map(|_| ()).map_err(db_err))?;
     let last: Option<i32> = on_tx!(tx, c => sqlx::query_scalar(
         "SELECT max(version) FROM protocol_versions WHERE protocol_id = $1"
     ).bind(protocol).fetch_one(c).await.map_err(db_err))?;
