@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::coordination::{agreement_in, require_runs};
+use crate::coordination::{agreement_in, require_runs, visible_body};
 use crate::{audit, Ctx, Services};
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,28 +63,27 @@ pub struct CardChangeInput {
     pub text: String,
 }
 
-async fn visible_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Body, Error> {
-    bodies::body(tx, id, actor.user_id, actor.organisation_id)
-        .await?
-        .ok_or(Error::NotFound)
-}
-
 async fn board_and_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<(Board, Body), Error> {
     let b = store::board(tx, id).await?.ok_or(Error::NotFound)?;
     let body = visible_body(tx, actor, b.body_id).await?;
     Ok((b, body))
 }
 
-/// The board of a card the actor may see, and the card.
-async fn card_on(tx: &mut Tx, actor: &Actor, card: Uuid) -> Result<(Board, Body, Card), Error> {
+/// The board of a card the actor may see, the card, and the board's cards.
+async fn card_on(
+    tx: &mut Tx,
+    actor: &Actor,
+    card: Uuid,
+) -> Result<(Board, Body, Card, Vec<Card>), Error> {
     let board = store::card_board(tx, card).await?.ok_or(Error::NotFound)?;
     let (b, body) = board_and_body(tx, actor, board).await?;
-    let c = store::cards(tx, board)
-        .await?
-        .into_iter()
+    let all = store::cards(tx, board).await?;
+    let c = all
+        .iter()
         .find(|c| c.id == card)
+        .cloned()
         .ok_or(Error::NotFound)?;
-    Ok((b, body, c))
+    Ok((b, body, c, all))
 }
 
 /// The cards that go together with `card`: its group, or itself alone.
@@ -148,9 +147,7 @@ impl Services {
         let mut cards = store::cards(&mut tx, id).await?;
         let groups = store::groups(&mut tx, id).await?;
         let mine = store::my_votes(&mut tx, id, actor.user_id).await?;
-        let runs = crate::coordination::require_runs(&mut tx, actor, body.id)
-            .await
-            .is_ok();
+        let runs = crate::coordination::runs(actor, &bodies::members(&mut tx, body.id).await?);
         tx.commit().await?;
         cards.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.created_at.cmp(&b.created_at)));
         let columns = cols
@@ -229,7 +226,7 @@ impl Services {
     ) -> Result<(), Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.write().await?;
-        let (b, _, _) = card_on(&mut tx, actor, card).await?;
+        let (b, ..) = card_on(&mut tx, actor, card).await?;
         check_open(state(b.opens_on, b.closes_on, ctx.today())).map_err(Error::Rule)?;
         let changed = if on {
             store::lock(&mut tx, b.id).await?;
@@ -310,7 +307,7 @@ impl Services {
     ) -> Result<Uuid, Error> {
         actor.require(Capability::ConveneBodies)?;
         let mut tx = self.store.write().await?;
-        let (b, body, c) = card_on(&mut tx, actor, card).await?;
+        let (b, body, c, all) = card_on(&mut tx, actor, card).await?;
         require_runs(&mut tx, actor, body.id).await?;
         if c.agreement_id.is_some() {
             return Err(Error::Conflict("boards.already_agreement"));
@@ -326,7 +323,6 @@ impl Services {
             _ => return Err(Error::field("meeting_id", "validation.choice")),
         }
         let agreement = agreement_in(&mut tx, actor, ctx, meeting, &input.agreement).await?;
-        let all = store::cards(&mut tx, b.id).await?;
         let linked = with_group(&c, &all);
         store::link_cards(&mut tx, &linked, Some(agreement), None).await?;
         audit(
@@ -359,7 +355,7 @@ impl Services {
             return Err(Error::field("text", "validation.too_long"));
         }
         let mut tx = self.store.write().await?;
-        let (b, body, c) = card_on(&mut tx, actor, card).await?;
+        let (b, body, c, all) = card_on(&mut tx, actor, card).await?;
         require_runs(&mut tx, actor, body.id).await?;
         if c.protocol_change_id.is_some() {
             return Err(Error::Conflict("boards.already_change"));
@@ -378,7 +374,6 @@ impl Services {
         }
         let id = Uuid::now_v7();
         protocols::insert_change(&mut tx, id, protocol, &text, actor.user_id, ctx.now).await?;
-        let all = store::cards(&mut tx, b.id).await?;
         let linked = with_group(&c, &all);
         store::link_cards(&mut tx, &linked, None, Some(id)).await?;
         audit(

@@ -87,7 +87,7 @@ pub struct MemberInput {
     pub role: String,
 }
 
-async fn visible_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Body, Error> {
+pub(crate) async fn visible_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Body, Error> {
     store::body(tx, id, actor.user_id, actor.organisation_id)
         .await?
         .ok_or(Error::NotFound)
@@ -99,16 +99,23 @@ async fn meeting_and_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<(Meeti
     Ok((m, b))
 }
 
-/// The actor runs the body (in person, as its chair or secretary); refused otherwise.
-/// The body must be visible to them.
+/// Whether the actor runs a body with these members: a member in person, as its chair
+/// or secretary, with a role that may convene.
+pub(crate) fn runs(actor: &Actor, members: &[Member]) -> bool {
+    actor.can(Capability::ConveneBodies)
+        && members.iter().any(|m| {
+            m.user_id == Some(actor.user_id)
+                && MemberRole::parse(&m.role)
+                    .is_some_and(itinera_domain::coordination::runs_the_body)
+        })
+}
+
+/// The actor runs the body (see `runs`); refused otherwise. The body must be visible
+/// to them.
 pub(crate) async fn require_runs(tx: &mut Tx, actor: &Actor, body: Uuid) -> Result<Body, Error> {
     actor.require(Capability::ConveneBodies)?;
     let b = visible_body(tx, actor, body).await?;
-    let runs = store::members(tx, body).await?.iter().any(|m| {
-        m.user_id == Some(actor.user_id)
-            && MemberRole::parse(&m.role).is_some_and(itinera_domain::coordination::runs_the_body)
-    });
-    if runs {
+    if runs(actor, &store::members(tx, body).await?) {
         Ok(b)
     } else {
         Err(Error::Forbidden)
@@ -358,12 +365,7 @@ impl Services {
             .into_iter()
             .map(|a| view(a, ctx.today()))
             .collect();
-        let runs = actor.can(Capability::ConveneBodies)
-            && members.iter().any(|m| {
-                m.user_id == Some(actor.user_id)
-                    && MemberRole::parse(&m.role)
-                        .is_some_and(itinera_domain::coordination::runs_the_body)
-            });
+        let runs = runs(actor, &members);
         let boards = itinera_store::boards::boards_of_body(&mut tx, id).await?;
         let protocols = self.protocol_lines(&mut tx, actor, ctx, Some(id)).await?;
         let network_agreements =

@@ -240,10 +240,19 @@ impl Services {
         body: Option<Uuid>,
     ) -> Result<Vec<ProtocolLine>, Error> {
         let list = store::protocols(tx, actor.user_id, actor.organisation_id, body).await?;
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all =
+            store::versions_of_visible(tx, actor.user_id, actor.organisation_id, body).await?;
         let read = store::read_by(tx, actor.user_id).await?;
         let mut out = Vec::with_capacity(list.len());
         for p in list {
-            let versions = store::versions(tx, p.id).await?;
+            let versions: Vec<Version> = all
+                .iter()
+                .filter(|v| v.protocol_id == p.id)
+                .cloned()
+                .collect();
             let cur = current(&versions, ctx.today());
             let to_read = cur.is_some_and(|v| {
                 concerns(&parse_roles(&v.roles), &actor.roles) && !read.contains(&v.id)

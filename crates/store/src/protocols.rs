@@ -84,11 +84,28 @@ pub struct Version {
     pub published_at: DateTime<Utc>,
 }
 
+const VERSION: &str = "SELECT v.id, v.protocol_id, v.version, v.summary, v.document_ref, v.valid_from, v.valid_until, v.roles, u.display_name AS published_by_name, v.published_at \
+     FROM protocol_versions v JOIN users u ON u.id = v.published_by";
+
+/// A protocol's versions, the latest first.
 pub async fn versions(tx: &mut Tx, protocol: Uuid) -> Result<Vec<Version>, Error> {
-    on_tx!(tx, c => sqlx::query_as(
-        "SELECT v.id, v.protocol_id, v.version, v.summary, v.document_ref, v.valid_from, v.valid_until, v.roles, u.display_name AS published_by_name, v.published_at \
-         FROM protocol_versions v JOIN users u ON u.id = v.published_by WHERE v.protocol_id = $1 ORDER BY v.version DESC"
-    ).bind(protocol).fetch_all(c).await.map_err(db_err))
+    let sql = format!("{VERSION} WHERE v.protocol_id = $1 ORDER BY v.version DESC");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(protocol).fetch_all(c).await.map_err(db_err))
+}
+
+/// The versions of every protocol `protocols` lists (same arguments), in one query.
+pub async fn versions_of_visible(
+    tx: &mut Tx,
+    u: Uuid,
+    o: Uuid,
+    body: Option<Uuid>,
+) -> Result<Vec<Version>, Error> {
+    let sql = format!(
+        "{VERSION} JOIN protocols p ON p.id = v.protocol_id LEFT JOIN coordination_bodies b ON b.id = p.body_id \
+         WHERE {} AND ($3 IS NULL OR p.body_id = $3) ORDER BY v.protocol_id, v.version DESC",
+        visible("$1", "$2")
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(body).fetch_all(c).await.map_err(db_err))
 }
 
 /// Publishes the next version; its number.

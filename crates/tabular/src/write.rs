@@ -92,8 +92,9 @@ fn sheet_name(title: &str, taken: &[String]) -> String {
         .filter(|c| !"[]:*?/\\".contains(*c))
         .take(28)
         .collect();
+    // An empty title (never given by Itinera) becomes the sheet's number.
     let base = if clean.trim().is_empty() {
-        "Hoja".to_string()
+        (taken.len() + 1).to_string()
     } else {
         clean
     };

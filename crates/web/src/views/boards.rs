@@ -354,16 +354,10 @@ struct AgreementPage {
 
 impl AgreementPage {
     fn owner_value(&self, m: &Member) -> String {
-        match m.user_id {
-            Some(u) => format!("user:{u}"),
-            None => format!("organisation:{}", m.organisation_id),
-        }
+        super::coordination::owner_value(m)
     }
     fn member_label(&self, m: &Member) -> String {
-        match &m.user_name {
-            Some(u) => format!("{u} · {}", m.organisation_name),
-            None => m.organisation_name.clone(),
-        }
+        super::coordination::member_label(m)
     }
 }
 

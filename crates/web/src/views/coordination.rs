@@ -503,17 +503,27 @@ async fn minutes_text(
     Ok(minutes_download(lang, &v))
 }
 
+/// A member as a list names them: the professional and their organisation, or the
+/// organisation.
+pub(crate) fn member_label(m: &itinera_store::coordination::Member) -> String {
+    match &m.user_name {
+        Some(u) => format!("{u} · {}", m.organisation_name),
+        None => m.organisation_name.clone(),
+    }
+}
+
+/// A member as an agreement's owner (`user:ID` or `organisation:ID`).
+pub(crate) fn owner_value(m: &itinera_store::coordination::Member) -> String {
+    match m.user_id {
+        Some(u) => format!("user:{u}"),
+        None => format!("organisation:{}", m.organisation_id),
+    }
+}
+
 /// The minutes of a meeting as text, in the reader's language.
 pub(crate) fn minutes_document(lang: Lang, v: &MeetingView) -> String {
     use itinera_i18n::t;
-    let code = |prefix: &str, c: &str| {
-        let key = format!("{prefix}.{c}");
-        if itinera_i18n::has(&key) {
-            t(lang, &key).to_string()
-        } else {
-            c.to_string()
-        }
-    };
+    let code = |prefix: &str, c: &str| super::code_label(lang, prefix, c);
     let m = &v.meeting;
     let mut out = String::new();
     let title = format!(
@@ -550,10 +560,7 @@ pub(crate) fn minutes_document(lang: Lang, v: &MeetingView) -> String {
     }
     out.push_str(&format!("\n{}\n", t(lang, "coordination.attendance")));
     for mm in v.members.iter().filter(|m| v.invited.contains(&m.id)) {
-        let who = match &mm.user_name {
-            Some(u) => format!("{u} · {}", mm.organisation_name),
-            None => mm.organisation_name.clone(),
-        };
+        let who = member_label(mm);
         let att = v
             .attendance
             .iter()
@@ -675,16 +682,10 @@ impl MeetingPage {
             .collect()
     }
     fn member_label(&self, m: &itinera_store::coordination::Member) -> String {
-        match &m.user_name {
-            Some(u) => format!("{u} · {}", m.organisation_name),
-            None => m.organisation_name.clone(),
-        }
+        member_label(m)
     }
     fn owner_value(&self, m: &itinera_store::coordination::Member) -> String {
-        match m.user_id {
-            Some(u) => format!("user:{u}"),
-            None => format!("organisation:{}", m.organisation_id),
-        }
+        owner_value(m)
     }
     fn frozen(&self) -> bool {
         self.v.meeting.minutes_approved_at.is_some()

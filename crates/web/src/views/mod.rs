@@ -67,6 +67,16 @@ async fn style() -> Response {
         .into_response()
 }
 
+/// A coded value's label in `lang` (the code itself when the catalogue has none).
+pub fn code_label(lang: Lang, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}.{code}");
+    if itinera_i18n::has(&key) {
+        t(lang, &key).to_string()
+    } else {
+        code.to_string()
+    }
+}
+
 /// What every page's layout needs: language, who is signed in, the CSRF token.
 pub struct PageCtx {
     pub lang: Lang,
@@ -97,12 +107,7 @@ impl PageCtx {
 
     /// A coded value's label, e.g. `code("sex", "female")`.
     pub fn code(&self, prefix: &str, code: &str) -> String {
-        let key = format!("{prefix}.{code}");
-        if itinera_i18n::has(&key) {
-            t(self.lang, &key).to_string()
-        } else {
-            code.to_string()
-        }
+        code_label(self.lang, prefix, code)
     }
 
     pub fn phase(&self, code: &str) -> String {
