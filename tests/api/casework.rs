@@ -411,6 +411,24 @@ async fn an_itinerary_with_actions_of_two_services_is_signed_versioned_and_revie
         .unwrap()
         .iter()
         .any(|i| i["case_id"] == case.as_str()));
+    // Each kind comes soonest first (one statement reads the three kinds).
+    for kind in ["actions_due", "reviews_due"] {
+        let dates: Vec<&str> = w[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["due_on"].as_str())
+            .collect();
+        assert!(dates.windows(2).all(|d| d[0] <= d[1]), "{kind}: {dates:?}");
+    }
+    assert_eq!(
+        w["counts"]
+            .as_array()
+            .map(|c| c.len())
+            .unwrap_or_default(),
+        6,
+        "{w}"
+    );
 
     // A review records progress and sets the next date.
     let r = app

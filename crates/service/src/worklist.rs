@@ -47,24 +47,19 @@ impl Services {
         let until = today + Duration::days(HORIZON_DAYS);
         let kind = actor.organisation_kind.code();
         let (u, o) = (actor.user_id, actor.organisation_id);
-        let mut tx = self.store.audited_read().await?;
-        let actions_due = worklist::actions_due(&mut tx, u, o, kind, today, until).await?;
-        let reviews_due = worklist::reviews_due(&mut tx, u, o, kind, today, until).await?;
-        let assessments_missing = worklist::assessments_missing(&mut tx, u, o, kind, today).await?;
-        // Pairs of records waiting for someone to say whether they are one person.
+        // What is not a person's data first, in a plain read of its own: the audited
+        // read below (which on SQLite holds the one writer) does only what needs it.
+        let mut plain = self.store.read().await?;
+        // Pairs of records waiting for someone to say whether they are one person
+        // (a count: no person is named).
         let link_reviews = if actor.can(Capability::WritePersonData) {
-            itinera_store::linkage::open_count(&mut tx, o, actor.organisation_kind, today).await?
-                as usize
+            itinera_store::linkage::open_count(&mut plain, o, actor.organisation_kind, today)
+                .await? as usize
         } else {
             0
         };
-        let agreements_due = self
-            .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
-            .await?;
-        let notifications =
-            itinera_store::coordination::unread_notifications(&mut tx, u, o).await?;
         let protocols_to_read: Vec<_> = if actor.can(Capability::Coordinate) {
-            self.protocol_lines(&mut tx, actor, ctx, None)
+            self.protocol_lines(&mut plain, actor, ctx, None)
                 .await?
                 .into_iter()
                 .filter(|p| p.to_read)
@@ -72,6 +67,18 @@ impl Services {
         } else {
             Vec::new()
         };
+        plain.rollback().await?;
+
+        let mut tx = self.store.audited_read().await?;
+        let worklist::CaseItems {
+            actions_due,
+            reviews_due,
+            assessments_missing,
+        } = worklist::case_items(&mut tx, u, o, kind, today, until).await?;
+        // Agreements stay here: one found overdue is told to its owner (a write).
+        let agreements_due = self
+            .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
+            .await?;
         let counts = vec![
             ("actions_due", actions_due.len()),
             ("reviews_due", reviews_due.len()),
@@ -91,6 +98,11 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        // Notices last, so that an agreement found overdue just now is among them.
+        let mut plain = self.store.single().await?;
+        let notifications =
+            itinera_store::coordination::unread_notifications(&mut plain, u, o).await?;
+        plain.rollback().await?;
         Ok(WorkList {
             actions_due,
             reviews_due,

@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "meeting_invites_all",
         sql: include_str!("../migrations/0012_meeting_invites_all.sql"),
     },
+    Migration {
+        version: 13,
+        name: "team_caseload_index",
+        sql: include_str!("../migrations/0013_team_caseload_index.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

@@ -22,67 +22,79 @@ pub struct Item {
 
 const NAME: &str = "p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '')";
 
-/// Pending actions the user owns (for this organisation) due by `until`.
-pub async fn actions_due(
-    tx: &mut Tx,
-    user: Uuid,
-    org: Uuid,
-    kind: &str,
-    today: NaiveDate,
-    until: NaiveDate,
-) -> Result<Vec<Item>, Error> {
-    let sql = format!(
-        "SELECT c.id AS case_id, {NAME} AS participant_name, a.id AS item_id, a.description AS label, a.due_on \
-         FROM itinerary_actions a JOIN itineraries i ON i.id = a.itinerary_id JOIN cases c ON c.id = i.case_id \
-         JOIN participants p ON p.id = c.participant_id \
-         WHERE a.responsible_id = $1 AND a.status IN ('planned', 'in_progress') AND a.due_on <= $5 AND a.organisation_id = $2 \
-         AND c.status = 'open' AND {} ORDER BY a.due_on, a.id LIMIT 200",
-        visible_sql("p", "$2", "$3", "$4")
-    );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today).bind(until)
-        .fetch_all(c).await.map_err(db_err))
+/// What the work list shows of the cases a professional may see.
+#[derive(Debug, Clone, Default)]
+pub struct CaseItems {
+    /// Pending actions the user owns (for this organisation) due by `until`.
+    pub actions_due: Vec<Item>,
+    /// Itineraries of open cases on the user's teams whose review is due by `until`.
+    pub reviews_due: Vec<Item>,
+    /// Open cases in the diagnosis phase on the user's teams without any assessment.
+    pub assessments_missing: Vec<Item>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    k: i64,
+    case_id: Uuid,
+    participant_name: String,
+    item_id: Option<Uuid>,
+    label: String,
+    due_on: Option<NaiveDate>,
 }
 
 /// The user's current team memberships drive the team queries (a caseload is a few
 /// hundred cases, the registry millions); `CROSS JOIN` keeps SQLite's planner to that
 /// order and means a plain inner join to PostgreSQL.
-const MY_CASES: &str = "case_team_members m CROSS JOIN cases c CROSS JOIN participants p";
 const MINE: &str = "m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.id = m.case_id AND p.id = c.participant_id";
 
-/// Itineraries of open cases on the user's teams whose review is due by `until`.
-pub async fn reviews_due(
+/// The three kinds of case items, at most 200 of each, in one statement (one trip to
+/// the database inside the audited read). Every part carries the access predicate.
+pub async fn case_items(
     tx: &mut Tx,
     user: Uuid,
     org: Uuid,
     kind: &str,
     today: NaiveDate,
     until: NaiveDate,
-) -> Result<Vec<Item>, Error> {
+) -> Result<CaseItems, Error> {
+    let visible = visible_sql("p", "$2", "$3", "$4");
     let sql = format!(
-        "SELECT DISTINCT c.id AS case_id, {NAME} AS participant_name, i.id AS item_id, '' AS label, i.review_on AS due_on \
-         FROM case_team_members m CROSS JOIN cases c CROSS JOIN itineraries i CROSS JOIN participants p \
-         WHERE {MINE} AND i.case_id = c.id AND i.review_on <= $5 AND c.status = 'open' AND {} ORDER BY due_on, item_id LIMIT 200",
-        visible_sql("p", "$2", "$3", "$4")
+        "SELECT k, case_id, participant_name, item_id, label, due_on FROM ( \
+           SELECT * FROM (SELECT CAST(1 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, a.id AS item_id, a.description AS label, a.due_on, a.due_on AS s1, a.id AS s2 \
+             FROM itinerary_actions a JOIN itineraries i ON i.id = a.itinerary_id JOIN cases c ON c.id = i.case_id \
+             JOIN participants p ON p.id = c.participant_id \
+             WHERE a.responsible_id = $1 AND a.status IN ('planned', 'in_progress') AND a.due_on <= $5 AND a.organisation_id = $2 \
+             AND c.status = 'open' AND {visible} ORDER BY a.due_on, a.id LIMIT 200) actions \
+           UNION ALL \
+           SELECT * FROM (SELECT DISTINCT CAST(2 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, i.id AS item_id, '' AS label, i.review_on AS due_on, i.review_on AS s1, i.id AS s2 \
+             FROM case_team_members m CROSS JOIN cases c CROSS JOIN itineraries i CROSS JOIN participants p \
+             WHERE {MINE} AND i.case_id = c.id AND i.review_on <= $5 AND c.status = 'open' AND {visible} \
+             ORDER BY s1, s2 LIMIT 200) reviews \
+           UNION ALL \
+           SELECT * FROM (SELECT DISTINCT CAST(3 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, CAST(NULL AS UUID) AS item_id, '' AS label, CAST(NULL AS DATE) AS due_on, c.opened_on AS s1, c.id AS s2 \
+             FROM case_team_members m CROSS JOIN cases c CROSS JOIN participants p \
+             WHERE {MINE} AND c.phase = 'diagnosis' AND c.status = 'open' \
+             AND NOT EXISTS (SELECT 1 FROM assessments s WHERE s.case_id = c.id) AND {visible} \
+             ORDER BY s1, s2 LIMIT 200) missing \
+         ) items ORDER BY k, s1, s2"
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today).bind(until)
-        .fetch_all(c).await.map_err(db_err))
-}
-
-/// Open cases in the diagnosis phase on the user's teams without any assessment.
-pub async fn assessments_missing(
-    tx: &mut Tx,
-    user: Uuid,
-    org: Uuid,
-    kind: &str,
-    today: NaiveDate,
-) -> Result<Vec<Item>, Error> {
-    let sql = format!(
-        "SELECT DISTINCT c.id AS case_id, {NAME} AS participant_name, CAST(NULL AS UUID) AS item_id, '' AS label, CAST(NULL AS DATE) AS due_on, c.opened_on \
-         FROM {MY_CASES} \
-         WHERE {MINE} AND c.phase = 'diagnosis' AND c.status = 'open' \
-         AND NOT EXISTS (SELECT 1 FROM assessments s WHERE s.case_id = c.id) AND {} ORDER BY c.opened_on, case_id LIMIT 200",
-        visible_sql("p", "$2", "$3", "$4")
-    );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today)
-        .fetch_all(c).await.map_err(db_err))
+    let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today).bind(until)
+        .fetch_all(c).await.map_err(db_err))?;
+    let mut out = CaseItems::default();
+    for r in rows {
+        let item = Item {
+            case_id: r.case_id,
+            participant_name: r.participant_name,
+            item_id: r.item_id,
+            label: r.label,
+            due_on: r.due_on,
+        };
+        match r.k {
+            1 => out.actions_due.push(item),
+            2 => out.reviews_due.push(item),
+            _ => out.assessments_missing.push(item),
+        }
+    }
+    Ok(out)
 }
