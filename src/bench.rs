@@ -1,8 +1,9 @@
 //! `itinera bench`: generates participants with cases on a fresh SQLite database and
 //! measures, in one run: seeding time; search by surname prefix and by document (p50,
-//! p95); the participant page and the case page over HTTP with concurrent clients (p50,
-//! p99, requests/s); the itinerary and contacts pages and the work list; `/health`
-//! throughput (the ceiling); the server's peak memory.
+//! p95); over HTTP, with as many professionals at once as clients, each signed in and
+//! opening their own cases (the busiest caseloads): the participant page, the case
+//! page, the itinerary and contacts pages and the work list (p50, p99, requests/s);
+//! `/health` throughput (the ceiling); the server's peak memory.
 //! The server runs as a child process so that its memory is its own.
 
 use std::sync::Arc;
@@ -61,36 +62,37 @@ fn summary(mut ms: Vec<f64>) -> (f64, f64, f64, usize) {
     (pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), ms.len())
 }
 
-/// Runs `clients` loops against `urls` for `seconds`, returning latencies (ms).
-async fn load(
-    client: reqwest::Client,
-    urls: Arc<Vec<String>>,
-    clients: usize,
-    seconds: u64,
+/// One client of the load: its session cookie, if any, and the pages it opens in turn.
+struct Client {
     cookie: Option<String>,
+    urls: Vec<String>,
+}
+
+/// Runs one loop per client for `seconds`, each opening its pages in turn; returns the
+/// latencies (ms), the requests per second and the errors.
+async fn load(
+    http: reqwest::Client,
+    clients: Arc<Vec<Client>>,
+    seconds: u64,
 ) -> Result<(Vec<f64>, f64, usize)> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let lat = Arc::new(Mutex::new(Vec::new()));
     let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut handles = Vec::new();
-    for w in 0..clients {
-        let (client, urls, lat, errors, cookie) = (
-            client.clone(),
-            urls.clone(),
-            lat.clone(),
-            errors.clone(),
-            cookie.clone(),
-        );
+    for w in 0..clients.len() {
+        let (http, clients, lat, errors) =
+            (http.clone(), clients.clone(), lat.clone(), errors.clone());
         handles.push(tokio::spawn(async move {
+            let me = &clients[w];
             let mut mine = Vec::new();
-            let mut i = w;
-            while Instant::now() < deadline {
-                let url = &urls[i % urls.len()];
-                i += clients;
+            let mut i = 0usize;
+            while Instant::now() < deadline && !me.urls.is_empty() {
+                let url = &me.urls[i % me.urls.len()];
+                i += 1;
                 let t = Instant::now();
-                let mut req = client.get(url);
-                if let Some(c) = &cookie {
+                let mut req = http.get(url);
+                if let Some(c) = &me.cookie {
                     req = req.header("cookie", c);
                 }
                 match req.send().await {
@@ -267,17 +269,34 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     }
     let (p50, _, p99, n) = summary(reg_ms);
     println!("registration with master-index lookup: p50 {p50:.2} ms, p99 {p99:.2} ms ({n} registrations: {outcomes:?})");
-    let cases: Vec<uuid::Uuid> = {
-        let mut out = Vec::new();
-        for id in ids.iter().take(50) {
-            let v = services
-                .participant(&actor, &ctx, *id)
-                .await
-                .map_err(anyerr)?;
-            out.extend(v.cases.iter().map(|c| c.id));
-        }
-        out
+    // The professionals at work: the `concurrency` professionals with the largest
+    // caseloads, each signed in with a session of their own and opening their own
+    // cases (up to 100 each), the way a service's staff use it at once.
+    let desks = {
+        let mut tx = store.read().await.map_err(anyerr)?;
+        let d = itinera_store::cases::busiest_desks(
+            &mut tx,
+            a.concurrency as i64,
+            100,
+            services.now().date_naive(),
+        )
+        .await
+        .map_err(anyerr)?;
+        tx.rollback().await.map_err(anyerr)?;
+        d
     };
+    if desks.is_empty() {
+        bail!("no professional with open cases to measure");
+    }
+    let mut sessions = Vec::new();
+    for d in &desks {
+        let s = services
+            .login(&ctx, &d.username, demo::DEMO_PASSWORD)
+            .await
+            .map_err(anyerr)?;
+        sessions.push(format!("itinera_session={}", s.id));
+    }
+    let cases_measured: usize = desks.iter().map(|d| d.cases.len()).sum();
     store.close().await;
 
     // The server, as its own process.
@@ -290,13 +309,13 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         .context("starting the server")?;
     let pid = child.id().unwrap_or(0);
     let base = format!("http://{}", a.listen);
-    let client = reqwest::Client::builder()
+    let http = reqwest::Client::builder()
         .pool_max_idle_per_host(a.concurrency)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let mut up = false;
     for _ in 0..100 {
-        if client.get(format!("{base}/health")).send().await.is_ok() {
+        if http.get(format!("{base}/health")).send().await.is_ok() {
             up = true;
             break;
         }
@@ -305,94 +324,63 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     if !up {
         bail!("the server did not start");
     }
-    let login = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("username", "ts.badajoz"),
-            ("password", demo::DEMO_PASSWORD),
-        ])
-        .send()
-        .await?;
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_string)
-        .context("no session cookie")?;
-
-    let purls = Arc::new(
-        ids.iter()
-            .map(|id| format!("{base}/participants/{id}"))
-            .collect::<Vec<_>>(),
+    println!(
+        "pages: {} professionals at once, each on their own cases ({cases_measured} cases in all)",
+        desks.len()
     );
-    let (lat, rps, errs) = load(
-        client.clone(),
-        purls,
-        a.concurrency,
-        a.seconds,
-        Some(cookie.clone()),
-    )
-    .await?;
-    let (p50, _, p99, n) = summary(lat);
-    println!("participant page: p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
-    let curls = Arc::new(
-        cases
-            .iter()
-            .map(|id| format!("{base}/cases/{id}"))
-            .collect::<Vec<_>>(),
-    );
-    let (lat, case_rps, errs) = load(
-        client.clone(),
-        curls,
-        a.concurrency,
-        a.seconds,
-        Some(cookie.clone()),
-    )
-    .await?;
-    let (p50, _, p99, n) = summary(lat);
-    println!("case page: p50 {p50:.2} ms, p99 {p99:.2} ms, {case_rps:.0} req/s ({n} requests, {errs} errors)");
-    // The work inside a case (itinerary with versions, contacts under their
-    // visibility) and the professional's work list on the start page.
-    for (label, suffix) in [
-        ("itinerary page", "itinerary"),
-        ("contacts page", "contacts"),
-    ] {
-        let urls = Arc::new(
-            cases
-                .iter()
-                .map(|id| format!("{base}/cases/{id}/{suffix}"))
+    // Client k works at desk k (there are fewer desks than clients only on a small
+    // database).
+    let clients = |page: &dyn Fn(&(uuid::Uuid, uuid::Uuid)) -> String| {
+        Arc::new(
+            (0..a.concurrency)
+                .map(|k| {
+                    let d = &desks[k % desks.len()];
+                    Client {
+                        cookie: Some(sessions[k % desks.len()].clone()),
+                        urls: d
+                            .cases
+                            .iter()
+                            .map(|c| format!("{base}{}", page(c)))
+                            .collect(),
+                    }
+                })
                 .collect::<Vec<_>>(),
-        );
-        let (lat, rps, errs) = load(
-            client.clone(),
-            urls,
-            a.concurrency,
-            a.seconds,
-            Some(cookie.clone()),
         )
-        .await?;
+    };
+    let mut participant_rps = 0.0;
+    for (label, page) in [
+        (
+            "participant page",
+            &(|c: &(uuid::Uuid, uuid::Uuid)| format!("/participants/{}", c.1))
+                as &dyn Fn(&(uuid::Uuid, uuid::Uuid)) -> String,
+        ),
+        ("case page", &|c| format!("/cases/{}", c.0)),
+        ("itinerary page", &|c| format!("/cases/{}/itinerary", c.0)),
+        ("contacts page", &|c| format!("/cases/{}/contacts", c.0)),
+        // The start page: each professional's work list.
+        ("work list (start page)", &|_| "/".to_string()),
+    ] {
+        let (lat, rps, errs) = load(http.clone(), clients(page), a.seconds).await?;
         let (p50, _, p99, n) = summary(lat);
         println!("{label}: p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
+        if label == "participant page" {
+            participant_rps = rps;
+        }
     }
-    let wurls = Arc::new(vec![format!("{base}/")]);
-    let (lat, rps, errs) = load(
-        client.clone(),
-        wurls,
-        a.concurrency,
-        a.seconds,
-        Some(cookie.clone()),
-    )
-    .await?;
-    let (p50, _, p99, n) = summary(lat);
-    println!("work list (start page): p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
-    let hurls = Arc::new(vec![format!("{base}/health")]);
-    let (lat, health_rps, _) = load(client.clone(), hurls, a.concurrency, a.seconds, None).await?;
+    let health = Arc::new(
+        (0..a.concurrency)
+            .map(|_| Client {
+                cookie: None,
+                urls: vec![format!("{base}/health")],
+            })
+            .collect::<Vec<_>>(),
+    );
+    let (lat, health_rps, _) = load(http.clone(), health, a.seconds).await?;
     let (p50, _, p99, _) = summary(lat);
     println!("/health: {health_rps:.0} req/s (p50 {p50:.2} ms, p99 {p99:.2} ms)");
     println!(
         "participant page throughput: {:.1} % of the /health ceiling",
-        rps / health_rps * 100.0
+        participant_rps / health_rps * 100.0
     );
     if let Some((peak, rss)) = peak_memory_mb(pid) {
         println!("server memory: peak {peak:.0} MB, now {rss:.0} MB");

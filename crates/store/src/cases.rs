@@ -248,3 +248,43 @@ pub async fn pseudonymous_list(
     ).bind(programme_id).bind(page.limit() + 1).bind(page.offset()).bind(project_id).fetch_all(c).await.map_err(db_err))?;
     Ok(itinera_domain::Page::from_overfetch(rows, page))
 }
+
+/// One professional's desk for the benchmark: who, and open cases of their teams whose
+/// participant their organisation may see today (case id, participant id).
+#[derive(Debug, Clone)]
+pub struct Desk {
+    pub username: String,
+    pub cases: Vec<(Uuid, Uuid)>,
+}
+
+/// The `users` professionals with the largest caseloads, each with up to `per_user` of
+/// their open cases (the benchmark's concurrent professionals).
+pub async fn busiest_desks(
+    tx: &mut Tx,
+    users: i64,
+    per_user: i64,
+    today: NaiveDate,
+) -> Result<Vec<Desk>, Error> {
+    let who: Vec<(String, Uuid, Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT u.username, m.user_id, m.organisation_id, o.kind FROM case_team_members m \
+         JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.organisation_id \
+         WHERE m.removed_at IS NULL GROUP BY u.username, m.user_id, m.organisation_id, o.kind \
+         ORDER BY count(*) DESC, u.username LIMIT $1"
+    ).bind(users).fetch_all(c).await.map_err(db_err))?;
+    let sql = format!(
+        "SELECT c.id, c.participant_id FROM case_team_members m CROSS JOIN cases c CROSS JOIN participants p \
+         WHERE m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.id = m.case_id \
+         AND c.status = 'open' AND p.id = c.participant_id AND {} ORDER BY c.id LIMIT $5",
+        crate::access::visible_sql("p", "$2", "$3", "$4")
+    );
+    let mut out = Vec::new();
+    for (username, user, org, kind) in who {
+        let cases: Vec<(Uuid, Uuid)> = on_tx!(tx, c => sqlx::query_as(&sql)
+            .bind(user).bind(org).bind(&kind).bind(today).bind(per_user)
+            .fetch_all(c).await.map_err(db_err))?;
+        if !cases.is_empty() {
+            out.push(Desk { username, cases });
+        }
+    }
+    Ok(out)
+}
