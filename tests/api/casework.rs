@@ -422,10 +422,7 @@ async fn an_itinerary_with_actions_of_two_services_is_signed_versioned_and_revie
         assert!(dates.windows(2).all(|d| d[0] <= d[1]), "{kind}: {dates:?}");
     }
     assert_eq!(
-        w["counts"]
-            .as_array()
-            .map(|c| c.len())
-            .unwrap_or_default(),
+        w["counts"].as_array().map(|c| c.len()).unwrap_or_default(),
         6,
         "{w}"
     );

@@ -53,6 +53,9 @@ macro_rules! on_tx {
     };
 }
 
+/// The page cache of each reading SQLite connection (MB).
+const READER_CACHE_MB: u64 = 16;
+
 /// The engine behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -62,7 +65,12 @@ pub enum Engine {
 
 #[derive(Clone, Debug)]
 enum Pools {
-    Sqlite(SqlitePool),
+    /// SQLite: the one connection that writes (data writes and the group transactions
+    /// of audited reads), and the connections that only read.
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -123,7 +131,7 @@ impl Store {
     /// Connects to `sqlite://PATH` (created if missing; WAL, foreign keys,
     /// `synchronous=FULL`) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store, Error> {
-        Self::connect_with_cache(url, 64).await
+        Self::connect_with_cache(url, 128).await
     }
 
     /// Like `connect`, with SQLite's page cache of `cache_mb` per connection: bulk loads
@@ -155,18 +163,33 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", format!("-{}", u64::from(cache_mb) * 1024))
                 .pragma("temp_store", "memory");
             let opts = slow_statement_log(opts);
-            let pool = SqlitePoolOptions::new()
+            // One connection writes: data writes and the group transactions of audited
+            // reads. It is the only one that commits, so its page cache stays valid
+            // from one transaction to the next (in WAL mode a connection drops its
+            // whole cache when another one has committed since its last transaction),
+            // and it gets the large cache. The reading connections' caches are dropped
+            // at every commit of the writer, so a small one serves them as well.
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(
+                    opts.clone()
+                        .pragma("cache_size", format!("-{}", u64::from(cache_mb) * 1024)),
+                )
+                .await
+                .map_err(db_err)?;
+            let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
+                .connect_with(opts.pragma("cache_size", format!("-{}", READER_CACHE_MB * 1024)))
                 .await
                 .map_err(db_err)?;
             Ok(Store {
-                pools: Pools::Sqlite(pool),
+                pools: Pools::Sqlite { write, read },
                 writer: group::Writer::default(),
             })
         } else {
@@ -185,7 +208,7 @@ impl Store {
 
     pub fn engine(&self) -> Engine {
         match self.pools {
-            Pools::Sqlite(_) => Engine::Sqlite,
+            Pools::Sqlite { .. } => Engine::Sqlite,
             Pools::Postgres(_) => Engine::Postgres,
         }
     }
@@ -195,7 +218,7 @@ impl Store {
     /// commit is flushed to disk (`synchronous = FULL`): durable against power loss.
     pub async fn write(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => {
+            Pools::Sqlite { write: p, .. } => {
                 let turn = self.writer.exclusive().await;
                 Ok(Tx::Sqlite(SqliteTx::Own(
                     p.begin_with(
@@ -217,7 +240,7 @@ impl Store {
     /// seeded database with `PRAGMA foreign_key_check`.
     pub async fn bulk_write(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => {
+            Pools::Sqlite { write: p, .. } => {
                 let turn = self.writer.exclusive().await;
                 Ok(Tx::Sqlite(SqliteTx::Own(
                     p.begin_with(
@@ -241,7 +264,9 @@ impl Store {
     /// `synchronous_commit = off` on PostgreSQL).
     pub async fn audited_read(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => Ok(Tx::Sqlite(SqliteTx::Member(self.writer.join(p).await?))),
+            Pools::Sqlite { write, .. } => {
+                Ok(Tx::Sqlite(SqliteTx::Member(self.writer.join(write).await?)))
+            }
             Pools::Postgres(p) => {
                 let mut t = p.begin().await.map_err(db_err)?;
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
@@ -257,7 +282,7 @@ impl Store {
     /// On SQLite a pooled connection without a transaction: the statement is its own.
     pub async fn single(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => Ok(Tx::Sqlite(SqliteTx::Single(
+            Pools::Sqlite { read: p, .. } => Ok(Tx::Sqlite(SqliteTx::Single(
                 p.acquire().await.map_err(db_err)?,
             ))),
             Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
@@ -267,7 +292,7 @@ impl Store {
     /// A transaction that only reads (no audit row: never for person data).
     pub async fn read(&self) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite(p) => Ok(Tx::Sqlite(SqliteTx::Own(
+            Pools::Sqlite { read: p, .. } => Ok(Tx::Sqlite(SqliteTx::Own(
                 p.begin().await.map_err(db_err)?,
                 None,
             ))),
@@ -314,7 +339,7 @@ impl Store {
     /// Online backup of a SQLite database into a new file (`VACUUM INTO`).
     pub async fn backup_sqlite(&self, dest: &str) -> Result<(), Error> {
         match &self.pools {
-            Pools::Sqlite(p) => {
+            Pools::Sqlite { read: p, .. } => {
                 sqlx::query("VACUUM INTO $1")
                     .bind(dest)
                     .execute(p)
@@ -328,7 +353,10 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite(p) => p.close().await,
+            Pools::Sqlite { write, read } => {
+                write.close().await;
+                read.close().await;
+            }
             Pools::Postgres(p) => p.close().await,
         }
     }
