@@ -44,7 +44,8 @@ pub struct BenchArgs {
     searches: usize,
     #[arg(long, default_value = "127.0.0.1:18080")]
     listen: String,
-    /// SQLite page cache (MB) while seeding (the server keeps its normal 64 MB).
+    /// SQLite page cache (MB) of the writing connection while seeding (the server keeps
+    /// its normal 128 MB).
     #[arg(long, default_value_t = 1024)]
     load_cache_mb: u32,
 }

@@ -134,8 +134,9 @@ impl Store {
         Self::connect_with_cache(url, 128).await
     }
 
-    /// Like `connect`, with SQLite's page cache of `cache_mb` per connection: bulk loads
-    /// into a large database go faster with a cache that holds the indexes.
+    /// Like `connect`, with a page cache of `cache_mb` on SQLite's writing connection
+    /// (128 MB by default): bulk loads into a large database go faster with a cache that
+    /// holds the indexes.
     pub async fn connect_with_cache(url: &str, cache_mb: u32) -> Result<Store, Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // Statement logs would print every query at INFO; request logs suffice.
