@@ -1,6 +1,6 @@
 // Browser end-to-end journeys in Debian's headless Chromium, driven by playwright-core
 // (no browser download). The server is the real binary with the demo data on a fresh
-// SQLite file.
+// SQLite file, or on the empty PostgreSQL database named by ITINERA_E2E_DB.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
 
+// The server runs on the real clock: dates are typed relative to today.
+const dayIn = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
 const BIN = process.env.ITINERA_BIN ?? '../target/debug/itinera';
 const PASSWORD = 'itinera-demo';
 let server;
@@ -41,7 +43,8 @@ before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'itinera-e2e-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['demo', '--db', `sqlite://${join(dir, 'e2e.db')}`, '--listen', `127.0.0.1:${port}`, '--participants', '300'], {
+  const db = process.env.ITINERA_E2E_DB || `sqlite://${join(dir, 'e2e.db')}`;
+  server = spawn(BIN, ['demo', '--db', db, '--listen', `127.0.0.1:${port}`, '--participants', '300'], {
     env: { ...process.env, ITINERA_LOG: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -236,20 +239,20 @@ test('assess a person, read the profile and the radar chart, build an itinerary 
   await page.locator('#action-service').selectOption('social');
   await page.locator('#action-description').fill('Acompañamiento para la solicitud del ingreso mínimo');
   await page.locator('#action-responsible').selectOption(me);
-  await page.locator('#action-starts').fill('2026-12-01');
-  await page.locator('#action-due').fill('2026-11-01');
+  await page.locator('#action-starts').fill(dayIn(-2));
+  await page.locator('#action-due').fill(dayIn(-30));
   await page.getByRole('button', { name: 'Añadir acción' }).click();
   assert.equal(await page.locator('#action-due-error').innerText(), 'El vencimiento es anterior al inicio.');
   assert.equal(await page.locator('#action-description').inputValue(), 'Acompañamiento para la solicitud del ingreso mínimo');
-  await page.locator('#action-due').fill('2027-01-31');
+  await page.locator('#action-due').fill(dayIn(60));
   await page.getByRole('button', { name: 'Añadir acción' }).click();
   await page.waitForURL(/#actions$/);
   await page.locator('#action-kind').selectOption('orientation');
   await page.locator('#action-service').selectOption('employment');
   await page.locator('#action-description').fill('Orientación laboral y búsqueda de ofertas');
   await page.locator('#action-responsible').selectOption(other);
-  await page.locator('#action-starts').fill('2026-12-01');
-  await page.locator('#action-due').fill('2027-02-28');
+  await page.locator('#action-starts').fill(dayIn(-2));
+  await page.locator('#action-due').fill(dayIn(87));
   await page.getByRole('button', { name: 'Añadir acción' }).click();
   await page.waitForURL(/#actions$/);
   assert.equal(await page.locator('#actions-table tbody tr').count(), 2);
@@ -365,7 +368,7 @@ test('convene a case table, plan a meeting with two cases, record attendance, mi
 });
 
 async function meetingJourney(page, bodyUrl) {
-  await page.locator('#date').fill('2026-12-03');
+  await page.locator('#date').fill(dayIn(0));
   await page.locator('#starts').fill('10:00');
   await page.locator('#ends').fill('11:30');
   await page.locator('#place').fill('Centro de Servicios Sociales de Badajoz');
@@ -405,7 +408,7 @@ async function meetingJourney(page, bodyUrl) {
 
   // The next meeting starts by following it up; there it is done.
   await page.goto(bodyUrl);
-  await page.locator('#date').fill('2026-12-17');
+  await page.locator('#date').fill(dayIn(14));
   await page.locator('#place').fill('Centro de Servicios Sociales de Badajoz');
   await page.getByRole('button', { name: 'Planificar la reunión' }).click();
   await page.waitForURL(/\/meetings\/[0-9a-f-]{36}$/);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of Itinera on a fresh machine: installs what the tests need from the
-# distribution's packages (PostgreSQL 15, Chromium, Node.js), starts a throw-away
-# PostgreSQL cluster on loopback as an unprivileged user, then runs
+# distribution's packages (PostgreSQL 15, Chromium, Node.js; needs root or sudo), starts a
+# throw-away PostgreSQL cluster on loopback as an unprivileged user, then runs
 #   1. formatting and lint checks,
-#   2. unit and integration tests on SQLite (and the schema comparison with PostgreSQL),
-#   3. the API integration and crash tests again on PostgreSQL,
-#   4. the browser end-to-end tests in headless Chromium.
+#   2. every unit and integration test on SQLite (with the schema comparison, which
+#      needs PostgreSQL too),
+#   3. the integration, command-line and crash tests again on PostgreSQL,
+#   4. the browser journeys in headless Chromium, on SQLite and on PostgreSQL.
+# Pass or fail is decided by each runner's exit code; a step that ran no test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,56 +16,79 @@ export CARGO_TERM_COLOR=never
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 step() { printf '\n== %s\n' "$*"; }
+fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
 need=()
-[ -x /usr/lib/postgresql/15/bin/pg_ctl ] || need+=(postgresql-15)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
-command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   step "installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# A throw-away PostgreSQL 15 cluster on loopback, run by an unprivileged user.
-PGBIN=/usr/lib/postgresql/15/bin
 PGPORT="${ITINERA_TEST_PG_PORT:-54329}"
-PGDIR=$(mktemp -d /tmp/itinera-pg.XXXXXX)
-PGUSER_OS=itinera-test
-id "$PGUSER_OS" >/dev/null 2>&1 || $SUDO useradd --system --no-create-home --shell /usr/sbin/nologin "$PGUSER_OS"
-chown "$PGUSER_OS" "$PGDIR"
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u "$PGUSER_OS" -- "$@"; else sudo -u "$PGUSER_OS" "$@"; fi; }
-cleanup() { as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+WORK=$(mktemp -d /tmp/itinera-test.XXXXXX)
+PGDIR="$WORK/pg"
+cleanup() { scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 step "starting PostgreSQL 15 on 127.0.0.1:$PGPORT"
-as_pg "$PGBIN/initdb" -D "$PGDIR/data" -U itinera --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" start >/dev/null
-export ITINERA_TEST_PG="postgres://itinera@127.0.0.1:$PGPORT/postgres"
+ITINERA_TEST_PG=$(scripts/pg-cluster.sh start "$PGDIR" "$PGPORT")
+export ITINERA_TEST_PG
+# The schema comparison fails, instead of skipping, when PostgreSQL is missing.
+export ITINERA_REQUIRE_PG=1
+
+# Runs `cargo test` with the given arguments, keeps its output in $WORK/$1.log, fails on
+# cargo's exit code, and fails when it ran no test. Prints the counts.
+cargo_tests() {
+  local name=$1; shift
+  local log="$WORK/$name.log"
+  if ! cargo test "$@" -- --nocapture >"$log" 2>&1; then
+    grep -E "^test .*FAILED|panicked|^error|^failures:|test result" "$log" | tail -60 || true
+    tail -40 "$log"
+    fail "$name"
+  fi
+  local passed
+  passed=$(grep -E "^test result: ok" "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{p+=$1} END {print p+0}')
+  grep -E "access matrix|crash test|escalation|schema" "$log" | grep -v "^test " || true
+  [ "$passed" -gt 0 ] || fail "$name ran no test"
+  echo "$name: $passed passed"
+  echo "$passed" >"$WORK/$name.count"
+}
 
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "unit and integration tests on SQLite"
-ITINERA_TEST_DB=sqlite cargo test --workspace --quiet -- --nocapture 2>&1 | tee "$PGDIR/sqlite.log" | grep -E "^test result|FAILED|panicked|access matrix|crash test" || true
-grep -q "FAILED\|error: test failed" "$PGDIR/sqlite.log" && { cat "$PGDIR/sqlite.log" | tail -80; exit 1; }
+ITINERA_TEST_DB=sqlite cargo_tests sqlite --workspace --quiet
 
-step "API integration and crash tests on PostgreSQL"
-ITINERA_TEST_DB=postgres cargo test --quiet --test api --test crash -- --nocapture 2>&1 | tee "$PGDIR/pg.log" | grep -E "^test result|FAILED|panicked|access matrix|crash test" || true
-grep -q "FAILED\|error: test failed" "$PGDIR/pg.log" && { cat "$PGDIR/pg.log" | tail -80; exit 1; }
+step "integration, command-line and crash tests on PostgreSQL"
+ITINERA_TEST_DB=postgres cargo_tests postgres --quiet --test api --test cli --test crash
 
-step "browser end-to-end tests (headless Chromium)"
+step "browser journeys (headless Chromium) on SQLite and on PostgreSQL"
 cargo build --quiet
 (cd e2e && npm ci --no-audit --no-fund --silent)
-ITINERA_BIN="$CARGO_TARGET_DIR/debug/itinera" node --test --test-reporter=spec e2e/ 2>&1 | tee "$PGDIR/e2e.log"
-E2E_PASS=$(grep -E "^ℹ pass" "$PGDIR/e2e.log" | awk '{print $3}')
-E2E_FAIL=$(grep -E "^ℹ fail" "$PGDIR/e2e.log" | awk '{print $3}')
-[ "${E2E_FAIL:-1}" = "0" ] || exit 1
+e2e() {
+  local name=$1 db=$2
+  local log="$WORK/$name.log"
+  if ! ITINERA_BIN="$CARGO_TARGET_DIR/debug/itinera" ITINERA_E2E_DB="$db" \
+      node --test --test-reporter=spec e2e/ >"$log" 2>&1; then
+    cat "$log"; fail "$name"
+  fi
+  local pass
+  pass=$(grep -E "^ℹ pass" "$log" | awk '{print $3}')
+  [ "${pass:-0}" -gt 0 ] || { cat "$log"; fail "$name ran no test"; }
+  grep -E "^✔|^ℹ (pass|fail)" "$log" || true
+  echo "${pass}" >"$WORK/$name.count"
+}
+e2e e2e-sqlite ""
+psql "$ITINERA_TEST_PG" -qc "CREATE DATABASE e2e" >/dev/null
+e2e e2e-postgres "${ITINERA_TEST_PG%/*}/e2e"
 
 step "summary"
-sum() { grep -E "^test result" "$1" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' | awk '{p+=$1; f+=$2} END {print p+0, f+0}'; }
-read -r SP SF < <(sum "$PGDIR/sqlite.log")
-read -r PP PF < <(sum "$PGDIR/pg.log")
-echo "SQLite: $SP passed, $SF failed; PostgreSQL: $PP passed, $PF failed; browser: ${E2E_PASS:-0} passed, ${E2E_FAIL:-0} failed"
-echo "$((SP + PP + ${E2E_PASS:-0})) passed, $((SF + PF + ${E2E_FAIL:-0})) failed"
+total=0
+for n in sqlite postgres e2e-sqlite e2e-postgres; do
+  c=$(cat "$WORK/$n.count"); total=$((total + c)); printf '%-13s %5d passed\n' "$n" "$c"
+done
+echo "$total passed, 0 failed"

@@ -7,7 +7,9 @@
 //! The server runs as a child process so that its memory is its own.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use itinera_clock::Stopwatch;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -55,7 +57,7 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
         return 0.0;
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+    sorted.get(i).or(sorted.last()).copied().unwrap_or(0.0)
 }
 
 fn summary(mut ms: Vec<f64>) -> (f64, f64, f64, usize) {
@@ -76,22 +78,26 @@ async fn load(
     clients: Arc<Vec<Client>>,
     seconds: u64,
 ) -> Result<(Vec<f64>, f64, usize)> {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let deadline = Duration::from_secs(seconds);
+    let clock = Stopwatch::start();
     let lat = Arc::new(Mutex::new(Vec::new()));
     let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let mut handles = Vec::new();
     for w in 0..clients.len() {
         let (http, clients, lat, errors) =
             (http.clone(), clients.clone(), lat.clone(), errors.clone());
         handles.push(tokio::spawn(async move {
-            let me = &clients[w];
+            let Some(me) = clients.get(w) else {
+                return;
+            };
             let mut mine = Vec::new();
-            let mut i = 0usize;
-            while Instant::now() < deadline && !me.urls.is_empty() {
-                let url = &me.urls[i % me.urls.len()];
-                i += 1;
-                let t = Instant::now();
+            let mut urls = me.urls.iter().cycle();
+            while clock.elapsed() < deadline {
+                let Some(url) = urls.next() else {
+                    break;
+                };
+                let t = Stopwatch::start();
                 let mut req = http.get(url);
                 if let Some(c) = &me.cookie {
                     req = req.header("cookie", c);
@@ -141,7 +147,10 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     let store = Store::connect_with_cache(&url, a.load_cache_mb)
         .await
         .map_err(anyerr)?;
-    store.migrate().await.map_err(anyerr)?;
+    store
+        .migrate(itinera_service::Clock::now(&SystemClock))
+        .await
+        .map_err(anyerr)?;
     let services = Services::new(store.clone(), Arc::new(SystemClock), Settings::default());
 
     println!(
@@ -154,7 +163,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
             a.dir
         );
     } else {
-        let t = Instant::now();
+        let t = Stopwatch::start();
         let report = demo::seed(
             &store,
             services.now(),
@@ -214,16 +223,20 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         }
     }
     for _ in 0..a.searches {
-        let s = &sample.items[rng.gen_range(0..sample.items.len())];
+        let Some(s) = sample.items.get(rng.gen_range(0..sample.items.len())) else {
+            continue;
+        };
         let prefix: String = s.surname1.chars().take(rng.gen_range(3..6)).collect();
-        let t = Instant::now();
+        let t = Stopwatch::start();
         services
             .search_participants(&actor, &ctx, &prefix, PageRequest::default())
             .await
             .map_err(anyerr)?;
         surname_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        let d = &docs[rng.gen_range(0..docs.len())];
-        let t = Instant::now();
+        let Some(d) = docs.get(rng.gen_range(0..docs.len())) else {
+            continue;
+        };
+        let t = Stopwatch::start();
         services
             .search_participants(&actor, &ctx, d, PageRequest::default())
             .await
@@ -259,7 +272,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         fresh.surname2.clear();
         fresh.documents.clear();
         for (who, input) in [(&merida, &again), (&actor, &fresh)] {
-            let t = Instant::now();
+            let t = Stopwatch::start();
             let r = services
                 .register_participant(who, &ctx, input)
                 .await
@@ -334,16 +347,16 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     let clients = |page: &dyn Fn(&(uuid::Uuid, uuid::Uuid)) -> String| {
         Arc::new(
             (0..a.concurrency)
-                .map(|k| {
-                    let d = &desks[k % desks.len()];
-                    Client {
-                        cookie: Some(sessions[k % desks.len()].clone()),
+                .filter_map(|k| {
+                    let d = desks.get(k % desks.len())?;
+                    Some(Client {
+                        cookie: sessions.get(k % desks.len()).cloned(),
                         urls: d
                             .cases
                             .iter()
                             .map(|c| format!("{base}{}", page(c)))
                             .collect(),
-                    }
+                    })
                 })
                 .collect::<Vec<_>>(),
         )

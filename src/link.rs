@@ -2,10 +2,10 @@
 //! go-live and for the benchmark. The engine is `itinera-linkage`; this file only reads
 //! the files, maps their columns and writes the pairs.
 
+use itinera_clock::Stopwatch;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -104,7 +104,7 @@ pub fn run(cmd: LinkCommand) -> Result<()> {
         }
         LinkCommand::Dedupe { input, common } => {
             let fields = parse_map(&common.map)?;
-            let started = Instant::now();
+            let started = Stopwatch::start();
             let table = read_table(&input, &common.id, &fields, common.quiet)?;
             let ds = Dataset::dedupe(table);
             finish(&ds, &common, started)
@@ -115,7 +115,7 @@ pub fn run(cmd: LinkCommand) -> Result<()> {
             common,
         } => {
             let fields = parse_map(&common.map)?;
-            let started = Instant::now();
+            let started = Stopwatch::start();
             let l = read_table(&left, &common.id, &fields, common.quiet)?;
             let r = read_table(&right, &common.id, &fields, common.quiet)?;
             let ds = Dataset::link(l, r)?;
@@ -255,7 +255,7 @@ fn read_table(path: &Path, id: &str, map: &[(String, Option<Kind>)], quiet: bool
     Ok(table)
 }
 
-fn finish(ds: &Dataset, common: &Common, started: Instant) -> Result<()> {
+fn finish(ds: &Dataset, common: &Common, started: Stopwatch) -> Result<()> {
     if !(0.0..=1.0).contains(&common.threshold) {
         return Err(err("cli.link.threshold", &[]));
     }
@@ -298,7 +298,7 @@ fn finish(ds: &Dataset, common: &Common, started: Instant) -> Result<()> {
     Ok(())
 }
 
-fn summary(ds: &Dataset, l: &Linkage, matches: usize, read_s: f64, started: Instant) {
+fn summary(ds: &Dataset, l: &Linkage, matches: usize, read_s: f64, started: Stopwatch) {
     let persons = {
         let mut c = l.clusters.clone();
         c.sort_unstable();
@@ -349,8 +349,12 @@ fn summary(ds: &Dataset, l: &Linkage, matches: usize, read_s: f64, started: Inst
         )
     );
     for f in &l.model.fields {
-        let weights: Vec<String> = (0..f.m.len())
-            .map(|k| format!("{} {:+.1}", f.levels[k], f.weight(k)))
+        let weights: Vec<String> = f
+            .levels
+            .iter()
+            .take(f.m.len())
+            .enumerate()
+            .map(|(k, level)| format!("{level} {:+.1}", f.weight(k)))
             .collect();
         eprintln!("  {:<14} {}", f.name, weights.join(", "));
     }

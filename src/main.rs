@@ -184,7 +184,7 @@ async fn open(db: &DbArg) -> Result<Services> {
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context(text::msg("cli.db_open", &[]))?;
     store
-        .migrate()
+        .migrate(itinera_service::Clock::now(&SystemClock))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context(text::msg("cli.migrate_failed", &[]))?;
@@ -240,7 +240,10 @@ async fn main() -> Result<()> {
         Command::Serve { db, serve: s } => serve(open(&db).await?, &s).await,
         Command::Migrate { db } => {
             let store = Store::connect(&db.url).await.map_err(anyerr)?;
-            let n = store.migrate().await.map_err(anyerr)?;
+            let n = store
+                .migrate(itinera_service::Clock::now(&SystemClock))
+                .await
+                .map_err(anyerr)?;
             println!(
                 "{}",
                 text::msg("cli.migrations_applied", &[("n", &n.to_string())])
@@ -255,7 +258,7 @@ async fn main() -> Result<()> {
             seed,
         } => {
             let services = open(&db).await?;
-            let started = std::time::Instant::now();
+            let started = itinera_clock::Stopwatch::start();
             let report = demo::seed(
                 &services.store,
                 services.now(),

@@ -152,7 +152,7 @@ fn skewed<'a>(rng: &mut ChaCha8Rng, items: &[&'a str]) -> &'a str {
             return item;
         }
     }
-    items[n - 1]
+    items.last().copied().unwrap_or_default()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -235,7 +235,7 @@ fn nie(rng: &mut ChaCha8Rng) -> String {
     let prefix = rng.gen_range(0..3u32);
     let n: u32 = rng.gen_range(0..10_000_000);
     let letter = dni_letter(prefix * 10_000_000 + n);
-    format!("{}{n:07}{letter}", ['X', 'Y', 'Z'][prefix as usize])
+    format!("{}{n:07}{letter}", nth(&['X', 'Y', 'Z'], prefix as usize))
 }
 
 fn consonants_vowels(s: &str) -> (Vec<u8>, Vec<u8>) {
@@ -254,8 +254,8 @@ fn consonants_vowels(s: &str) -> (Vec<u8>, Vec<u8>) {
 
 fn cf_part(s: &str, given: bool) -> String {
     let (c, v) = consonants_vowels(s);
-    let mut out: Vec<u8> = if given && c.len() >= 4 {
-        vec![c[0], c[2], c[3]]
+    let mut out: Vec<u8> = if let (true, [first, _, third, fourth, ..]) = (given, c.as_slice()) {
+        vec![*first, *third, *fourth]
     } else {
         c.iter().chain(v.iter()).copied().take(3).collect()
     };
@@ -269,13 +269,13 @@ fn codice_fiscale(rng: &mut ChaCha8Rng, p: &Person) -> String {
     let months = b"ABCDEHLMPRST";
     let (y, m, d) = p.birth;
     let day = if p.woman { d + 40 } else { d };
-    let comune = IT_COMUNI[rng.gen_range(0..IT_COMUNI.len())];
+    let comune = nth(IT_COMUNI, rng.gen_range(0..IT_COMUNI.len()));
     let first15 = format!(
         "{}{}{:02}{}{:02}{}",
         cf_part(&p.surname1, false),
         cf_part(&p.given, true),
         y % 100,
-        months[(m - 1) as usize] as char,
+        nth(months, (m - 1) as usize) as char,
         day,
         comune
     );
@@ -374,7 +374,7 @@ fn new_person(rng: &mut ChaCha8Rng, l: &Lists) -> Person {
 fn new_address(rng: &mut ChaCha8Rng, l: &Lists) -> String {
     format!(
         "{} {} {}",
-        STREET_KINDS[rng.gen_range(0..STREET_KINDS.len())],
+        nth(STREET_KINDS, rng.gen_range(0..STREET_KINDS.len())),
         skewed(rng, &l.streets),
         rng.gen_range(1..120)
     )
@@ -382,13 +382,16 @@ fn new_address(rng: &mut ChaCha8Rng, l: &Lists) -> String {
 
 fn email(rng: &mut ChaCha8Rng, p: &Person) -> String {
     let user = itinera_domain::text::fold(&format!("{}.{}", p.given, p.surname1)).replace(' ', "");
-    let domain = [
-        "gmail.com",
-        "hotmail.com",
-        "yahoo.es",
-        "outlook.es",
-        "telefonica.net",
-    ][rng.gen_range(0..5)];
+    let domain = nth(
+        &[
+            "gmail.com",
+            "hotmail.com",
+            "yahoo.es",
+            "outlook.es",
+            "telefonica.net",
+        ],
+        rng.gen_range(0..5),
+    );
     format!("{user}{}@{domain}", rng.gen_range(1..999))
 }
 
@@ -419,11 +422,19 @@ fn typo(rng: &mut ChaCha8Rng, s: &str) -> String {
     }
     let i = rng.gen_range(1..chars.len());
     match rng.gen_range(0..4) {
-        0 => chars[i] = (b'a' + rng.gen_range(0..26u8)) as char,
+        0 => {
+            let typed = (b'a' + rng.gen_range(0..26u8)) as char;
+            if let Some(c) = chars.get_mut(i) {
+                *c = typed;
+            }
+        }
         1 => {
             chars.remove(i);
         }
-        2 => chars.insert(i, chars[i]),
+        2 => {
+            let doubled = chars.get(i).copied().unwrap_or(' ');
+            chars.insert(i, doubled);
+        }
         _ => chars.swap(i - 1, i),
     }
     chars.into_iter().collect()
@@ -431,15 +442,23 @@ fn typo(rng: &mut ChaCha8Rng, s: &str) -> String {
 
 fn digit_typo(rng: &mut ChaCha8Rng, s: &str) -> String {
     let mut b: Vec<u8> = s.bytes().collect();
-    let digits: Vec<usize> = (0..b.len()).filter(|i| b[*i].is_ascii_digit()).collect();
+    let digits: Vec<usize> = b
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_ascii_digit())
+        .map(|(i, _)| i)
+        .collect();
     if digits.len() < 2 {
         return s.to_string();
     }
-    let k = digits[rng.gen_range(0..digits.len())];
-    if rng.gen_bool(0.5) && k + 1 < b.len() && b[k + 1].is_ascii_digit() {
+    let k = nth(&digits, rng.gen_range(0..digits.len()));
+    if rng.gen_bool(0.5) && b.get(k + 1).is_some_and(u8::is_ascii_digit) {
         b.swap(k, k + 1);
     } else {
-        b[k] = b'0' + rng.gen_range(0..10u8);
+        let typed = b'0' + rng.gen_range(0..10u8);
+        if let Some(c) = b.get_mut(k) {
+            *c = typed;
+        }
     }
     String::from_utf8(b).unwrap_or_else(|_| s.to_string())
 }
@@ -560,7 +579,7 @@ fn variant(rng: &mut ChaCha8Rng, l: &Lists, p: &Person) -> Vec<String> {
     } else if rng.gen_bool(0.05) {
         address = typo(rng, &address);
     }
-    let (postcode, municipality) = PLACES[place];
+    let (postcode, municipality) = nth(PLACES, place);
     let mut municipality = municipality.to_string();
     if rng.gen_bool(0.1) {
         municipality = municipality.to_uppercase();
@@ -590,9 +609,9 @@ fn variant(rng: &mut ChaCha8Rng, l: &Lists, p: &Person) -> Vec<String> {
     let sex = if rng.gen_bool(0.02) {
         String::new()
     } else if p.woman {
-        ["M", "F", "Mujer"][rng.gen_range(0..3)].to_string()
+        nth(&["M", "F", "Mujer"], rng.gen_range(0..3)).to_string()
     } else {
-        ["H", "M", "Hombre"][rng.gen_range(0..3)].to_string()
+        nth(&["H", "M", "Hombre"], rng.gen_range(0..3)).to_string()
     };
     // "M" means mujer in one system and male in another: keep each system consistent.
     let sex = match sex.as_str() {
@@ -672,4 +691,9 @@ pub fn write(out: &mut dyn Write, rows: usize, seed: u64) -> Result<usize> {
     }
     w.flush()?;
     Ok(persons as usize)
+}
+
+/// `xs[i]`; the generator's lists are never empty, so the default is never used.
+fn nth<T: Copy + Default>(xs: &[T], i: usize) -> T {
+    xs.get(i).copied().unwrap_or_default()
 }

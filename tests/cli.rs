@@ -1,6 +1,11 @@
 //! The command line as an administrator uses it: seed, back up online, restore, verify.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::process::Command;
 
@@ -120,7 +125,7 @@ fn the_demo_never_goes_into_a_database_that_holds_data() {
         let store = itinera_store::Store::connect(&url).await.unwrap();
         let mut tx = store.write().await.unwrap();
         let org = itinera_store::admin::Organisation {
-            id: uuid::Uuid::now_v7(),
+            id: uuid::Uuid::new_v4(),
             name: "Ayuntamiento de Albacete".into(),
             kind: "social_services".into(),
             territory_id: None,

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Crash safety: the real binary, under a stream of writes, is killed with SIGKILL at
 //! random moments (20 times); after each restart every write it acknowledged (2xx) is
 //! there, the database's integrity check passes and the audit chain is intact. Runs on

@@ -355,7 +355,7 @@ async fn known_cells_of_the_rule() {
     let random = app
         .get(
             SOCIAL_MERIDA,
-            &format!("/participants/{}", uuid::Uuid::now_v7()),
+            &format!("/participants/{}", uuid::Uuid::new_v4()),
         )
         .await;
     let refused = app

@@ -146,7 +146,7 @@ async fn concurrent_reads_and_writes_keep_one_audit_row_each_and_an_intact_chain
                 client
                     .get(format!(
                         "{base}/api/v1/participants/{}",
-                        uuid::Uuid::now_v7()
+                        uuid::Uuid::new_v4()
                     ))
                     .bearer_auth(&token)
                     .send()

@@ -339,7 +339,7 @@ async fn a_network_too_large_for_one_list_is_searched_instead() {
     let mut tx = app.store.write().await.expect("tx");
     for n in 0..201 {
         let user = itinera_store::admin::User {
-            id: uuid::Uuid::now_v7(),
+            id: uuid::Uuid::new_v4(),
             username: format!("ts.extra.{n}"),
             display_name: format!("Trabajadora social extra {n:03}"),
             email: None,

@@ -105,7 +105,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(participants: usize) -> TestApp {
     let db_url = fresh_database_url().await;
     let store = Store::connect(&db_url).await.expect("connect");
-    store.migrate().await.expect("migrate");
+    store.migrate(start_time()).await.expect("migrate");
     let clock = Arc::new(FixedClock::new(start_time()));
     let services = Services::new(store.clone(), clock.clone(), Settings::default());
     demo::seed(

@@ -2,7 +2,12 @@
 //! `ITINERA_TEST_DB` (sqlite by default, or postgres). The README's test command runs
 //! them on both.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod access;
 mod admin;

@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn the_registering_organisation_always_sees() {
-        let me = Uuid::now_v7();
+        let me = Uuid::new_v4();
         let f = PersonFacts {
             registering_organisation: me,
             team_organisations: vec![],
@@ -211,8 +211,8 @@ mod tests {
 
     #[test]
     fn team_membership_needs_consent() {
-        let reg = Uuid::now_v7();
-        let sexpe = Uuid::now_v7();
+        let reg = Uuid::new_v4();
+        let sexpe = Uuid::new_v4();
         let mut f = PersonFacts {
             registering_organisation: reg,
             team_organisations: vec![sexpe],
@@ -242,8 +242,8 @@ mod tests {
 
     #[test]
     fn consent_without_team_membership_is_not_enough() {
-        let reg = Uuid::now_v7();
-        let other = Uuid::now_v7();
+        let reg = Uuid::new_v4();
+        let other = Uuid::new_v4();
         let f = PersonFacts {
             registering_organisation: reg,
             team_organisations: vec![],

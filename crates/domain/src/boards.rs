@@ -283,7 +283,7 @@ mod tests {
                 ("text".into(), "validation.required")
             ]
         );
-        let one = uuid::Uuid::now_v7().to_string();
+        let one = uuid::Uuid::new_v4().to_string();
         assert_eq!(
             codes(
                 GroupInput {

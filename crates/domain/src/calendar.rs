@@ -92,7 +92,9 @@ pub fn month_weeks(year: i32, month: u32) -> Vec<[Option<NaiveDate>; 7]> {
     let mut d = first;
     while d.month() == month {
         let col = d.weekday().num_days_from_monday() as usize;
-        week[col] = Some(d);
+        if let Some(slot) = week.get_mut(col) {
+            *slot = Some(d);
+        }
         if col == 6 {
             weeks.push(week);
             week = [None; 7];

@@ -415,7 +415,7 @@ mod tests {
 
     #[test]
     fn a_body_keeps_a_chair() {
-        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
         let roles = [(a, MemberRole::Chair), (b, MemberRole::Member)];
         assert_eq!(
             check_member_change(&roles, a, None),
@@ -676,8 +676,8 @@ mod network_tests {
 
     #[test]
     fn a_network_agreement_has_two_parties_and_a_sane_validity() {
-        let a = uuid::Uuid::now_v7().to_string();
-        let b = uuid::Uuid::now_v7().to_string();
+        let a = uuid::Uuid::new_v4().to_string();
+        let b = uuid::Uuid::new_v4().to_string();
         let input = NetworkAgreementInput {
             subject: "Protocolo con las empresas de inserción".into(),
             kind: "protocol".into(),

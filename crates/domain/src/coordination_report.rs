@@ -180,7 +180,9 @@ pub fn build(
                 orgs.len() - 1
             }
         };
-        let o = &mut orgs[i];
+        let Some(o) = orgs.get_mut(i) else {
+            continue;
+        };
         match a.attendance {
             Attendance::Present => o.present += 1,
             Attendance::Excused => o.excused += 1,
@@ -292,7 +294,7 @@ mod tests {
                 present: 0,
             }, // still to come
         ];
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         let att = |date, org, name: &str, at| AttendanceFact {
             meeting_date: date,
             organisation_id: org,

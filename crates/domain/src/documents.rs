@@ -51,7 +51,9 @@ pub fn normalise(number: &str) -> String {
 
 /// The control letter of a DNI number (0..=99_999_999).
 pub fn dni_letter(n: u32) -> char {
-    char::from(DNI_LETTERS[(n % 23) as usize])
+    DNI_LETTERS
+        .get((n % 23) as usize)
+        .map_or('?', |c| char::from(*c))
 }
 
 /// Validates a document number of the given kind and returns its normal form, or the
@@ -75,36 +77,40 @@ pub fn validate(kind: DocumentKind, raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// Eight digits and a letter.
+fn digits_value(d: &[u8]) -> Option<u32> {
+    d.iter().try_fold(0u32, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
 fn validate_dni(n: &str) -> Result<(), &'static str> {
-    let bytes = n.as_bytes();
-    if bytes.len() != 9
-        || !bytes[..8].iter().all(u8::is_ascii_digit)
-        || !bytes[8].is_ascii_alphabetic()
-    {
+    let Ok(bytes) = <&[u8; 9]>::try_from(n.as_bytes()) else {
         return Err("validation.dni.format");
-    }
-    let num: u32 = n[..8].parse().map_err(|_| "validation.dni.format")?;
-    if dni_letter(num) as u8 != bytes[8] {
+    };
+    let (digits, letter) = (&bytes[..8], bytes[8]);
+    let Some(num) = digits_value(digits).filter(|_| letter.is_ascii_alphabetic()) else {
+        return Err("validation.dni.format");
+    };
+    if dni_letter(num) as u8 != letter {
         return Err("validation.dni.letter");
     }
     Ok(())
 }
 
 fn validate_nie(n: &str) -> Result<(), &'static str> {
-    let bytes = n.as_bytes();
-    if bytes.len() != 9
-        || !matches!(bytes[0], b'X' | b'Y' | b'Z')
-        || !bytes[1..8].iter().all(u8::is_ascii_digit)
-        || !bytes[8].is_ascii_alphabetic()
-    {
+    let Ok(bytes) = <&[u8; 9]>::try_from(n.as_bytes()) else {
         return Err("validation.nie.format");
-    }
+    };
     let prefix = match bytes[0] {
         b'X' => 0,
         b'Y' => 1,
-        _ => 2,
+        b'Z' => 2,
+        _ => return Err("validation.nie.format"),
     };
-    let rest: u32 = n[1..8].parse().map_err(|_| "validation.nie.format")?;
+    let Some(rest) = digits_value(&bytes[1..8]).filter(|_| bytes[8].is_ascii_alphabetic()) else {
+        return Err("validation.nie.format");
+    };
     if dni_letter(prefix * 10_000_000 + rest) as u8 != bytes[8] {
         return Err("validation.nie.letter");
     }
@@ -114,10 +120,9 @@ fn validate_nie(n: &str) -> Result<(), &'static str> {
 /// Codice fiscale: 6 letters, 2 digits, month letter, 2 digits, letter, 3 digits, check
 /// letter. "Omocodia" replaces digits by letters (LMNPQRSTUV); it is accepted.
 fn validate_codice_fiscale(n: &str) -> Result<(), &'static str> {
-    let b = n.as_bytes();
-    if b.len() != 16 {
+    let Ok(b) = <&[u8; 16]>::try_from(n.as_bytes()) else {
         return Err("validation.codice_fiscale.format");
-    }
+    };
     let digitish = |c: u8| c.is_ascii_digit() || b"LMNPQRSTUV".contains(&c);
     let shape_ok = b[..6].iter().all(u8::is_ascii_alphabetic)
         && digitish(b[6])
@@ -154,7 +159,7 @@ pub fn codice_fiscale_check(first15: &[u8]) -> Option<u8> {
         };
         // Positions are 1-based in the standard: odd positions are even indices.
         if i % 2 == 0 {
-            sum += ODD[idx as usize];
+            sum += ODD.get(idx as usize).copied()?;
         } else {
             sum += idx;
         }

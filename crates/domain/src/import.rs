@@ -113,7 +113,7 @@ impl Mapping {
                 ));
                 continue;
             }
-            columns.push((pos, target, header[pos].clone()));
+            columns.push((pos, target, header.get(pos).cloned().unwrap_or_default()));
         }
         let has = |t: Target| columns.iter().any(|(_, x, _)| *x == t);
         for t in REQUIRED {
@@ -487,14 +487,12 @@ pub fn guess_target(header: &str) -> Target {
 pub fn split_surnames(v: &str) -> (String, String) {
     const PARTICLES: [&str; 9] = ["de", "del", "la", "las", "los", "y", "i", "di", "da"];
     let words: Vec<&str> = v.split_whitespace().collect();
-    let mut i = 0;
-    while i < words.len() && PARTICLES.contains(&fold(words[i]).as_str()) {
-        i += 1;
-    }
-    let end = (i + 1).min(words.len());
-    let first = words[..end].join(" ");
-    let second = words[end..].join(" ");
-    (first, second)
+    let particles = words
+        .iter()
+        .take_while(|w| PARTICLES.contains(&fold(w).as_str()))
+        .count();
+    let (first, second) = words.split_at((particles + 1).min(words.len()));
+    (first.join(" "), second.join(" "))
 }
 
 /// A sex as the source wrote it. `m_means_male`: whether a lone "M" is male.
@@ -709,17 +707,23 @@ pub fn guess_kind(number: &str) -> &'static str {
         .collect();
     let b = n.as_bytes();
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    if (b.len() == 9 && digits(&b[..8]) && b[8].is_ascii_alphabetic())
-        || (b.len() == 8 && digits(b))
-    {
-        "dni"
-    } else if b.len() == 9 && matches!(b[0], b'X' | b'Y' | b'Z') && digits(&b[1..8]) {
-        "nie"
-    } else if b.len() == 16 && b[..6].iter().all(u8::is_ascii_alphabetic) && digits(&b[6..8]) {
-        "codice_fiscale"
-    } else {
-        "passport"
+    if let Ok(b) = <&[u8; 9]>::try_from(b) {
+        if digits(&b[..8]) && b[8].is_ascii_alphabetic() {
+            return "dni";
+        }
+        if matches!(b[0], b'X' | b'Y' | b'Z') && digits(&b[1..8]) {
+            return "nie";
+        }
     }
+    if b.len() == 8 && digits(b) {
+        return "dni";
+    }
+    if let Ok(b) = <&[u8; 16]>::try_from(b) {
+        if b[..6].iter().all(u8::is_ascii_alphabetic) && digits(&b[6..8]) {
+            return "codice_fiscale";
+        }
+    }
+    "passport"
 }
 
 /// Finds a territory by name (accents and case ignored).

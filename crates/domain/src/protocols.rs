@@ -216,8 +216,8 @@ mod tests {
 
     #[test]
     fn a_protocol_belongs_to_a_programme_or_a_body_not_both() {
-        let p = uuid::Uuid::now_v7().to_string();
-        let o = uuid::Uuid::now_v7().to_string();
+        let p = uuid::Uuid::new_v4().to_string();
+        let o = uuid::Uuid::new_v4().to_string();
         let input = ProtocolInput {
             title: "Guía de coordinación conjunta".into(),
             kind: "guide".into(),

@@ -2,6 +2,12 @@
 //! fields; two records are a candidate pair when some rule gives them the same key. A
 //! pair found by an earlier rule is not emitted again by a later one.
 
+// A numeric kernel: its indexes are record, field and level positions in arrays it
+// built and sized itself, so `clippy::indexing_slicing` (denied in the workspace) is
+// allowed in the engine's kernels (block, cluster, compare, model, text, lib) and never
+// in its input parsing (`field`), where values come from people's files.
+#![allow(clippy::indexing_slicing)]
+
 use rayon::prelude::*;
 use serde::Serialize;
 

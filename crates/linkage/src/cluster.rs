@@ -2,6 +2,12 @@
 //! by union–find. A cluster is numbered by its smallest row, so the numbering does not
 //! depend on the order the pairs arrive in.
 
+// A numeric kernel: its indexes are record, field and level positions in arrays it
+// built and sized itself, so `clippy::indexing_slicing` (denied in the workspace) is
+// allowed in the engine's kernels (block, cluster, compare, model, text, lib) and never
+// in its input parsing (`field`), where values come from people's files.
+#![allow(clippy::indexing_slicing)]
+
 /// The cluster of each of `n` rows, given the matched pairs.
 pub fn components(n: usize, pairs: impl Iterator<Item = (u32, u32)>) -> Vec<u32> {
     let mut parent: Vec<u32> = (0..n as u32).collect();

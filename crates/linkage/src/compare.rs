@@ -2,6 +2,12 @@
 //! the kind's top level ("exact"). `None` means one side is missing, which is neither
 //! evidence for nor against a match.
 
+// A numeric kernel: its indexes are record, field and level positions in arrays it
+// built and sized itself, so `clippy::indexing_slicing` (denied in the workspace) is
+// allowed in the engine's kernels (block, cluster, compare, model, text, lib) and never
+// in its input parsing (`field`), where values come from people's files.
+#![allow(clippy::indexing_slicing)]
+
 use crate::field::{Column, Kind, Strs};
 use crate::text::{edit_distance_within, jaro_winkler, jaro_winkler_bound};
 

@@ -128,8 +128,12 @@ impl Strs {
 
     #[inline]
     pub fn get(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.bytes[start..self.ends[i] as usize]
+        let start = match i.checked_sub(1) {
+            Some(p) => self.ends.get(p).map_or(0, |e| *e as usize),
+            None => 0,
+        };
+        let end = self.ends.get(i).map_or(start, |e| *e as usize);
+        self.bytes.get(start..end).unwrap_or_default()
     }
 
     /// Row `i` as text. Values are pushed as `&str`, so the bytes are always UTF-8.
@@ -359,10 +363,13 @@ pub fn parse_date(s: &str) -> u32 {
         return 0;
     }
     let num = |p: &str| p.parse::<u32>().unwrap_or(0);
-    let (y, m, d) = if parts[0].len() == 4 {
-        (num(parts[0]), num(parts[1]), num(parts[2]))
-    } else if parts[2].len() == 4 {
-        (num(parts[2]), num(parts[1]), num(parts[0]))
+    let [a, b, c] = parts.as_slice() else {
+        return 0;
+    };
+    let (y, m, d) = if a.len() == 4 {
+        (num(a), num(b), num(c))
+    } else if c.len() == 4 {
+        (num(c), num(b), num(a))
     } else {
         return 0;
     };
@@ -394,13 +401,17 @@ fn document_core(d: &str) -> &str {
     let b = d.as_bytes();
     let mut start = 0;
     let mut end = b.len();
-    if end >= 8 && matches!(b[0], b'X' | b'Y' | b'Z') && b[1].is_ascii_digit() {
-        start = 1;
+    if let [first, second, ..] = b {
+        if end >= 8 && matches!(first, b'X' | b'Y' | b'Z') && second.is_ascii_digit() {
+            start = 1;
+        }
     }
-    if end > start + 1 && b[end - 1].is_ascii_alphabetic() && b[end - 2].is_ascii_digit() {
-        end -= 1;
+    if let [.., before, last] = b {
+        if end > start + 1 && last.is_ascii_alphabetic() && before.is_ascii_digit() {
+            end -= 1;
+        }
     }
-    let core = &d[start..end];
+    let core = d.get(start..end).unwrap_or_default();
     if core.bytes().all(|c| c.is_ascii_digit()) {
         core
     } else {

@@ -270,7 +270,7 @@ pub struct Linkage {
     pub timings: Timings,
 }
 
-fn seconds_since(t: std::time::Instant) -> f64 {
+fn seconds_since(t: itinera_clock::Stopwatch) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
@@ -280,18 +280,18 @@ pub fn run(ds: &Dataset, opts: &Options) -> Result<Linkage, LinkError> {
     if rules.is_empty() {
         return Err(LinkError::NoBlockingRule);
     }
-    let t = std::time::Instant::now();
+    let t = itinera_clock::Stopwatch::start();
     let budget = (opts.pairs_per_record * ds.len() as f64) as u64 + 10_000;
     let (mut pairs, rule_stats, rules) = block::candidates(ds, rules, opts.max_block, budget);
     // In row order, each row's data stays in cache across its pairs.
     pairs.par_sort_unstable();
     let blocking_s = seconds_since(t);
 
-    let t = std::time::Instant::now();
+    let t = itinera_clock::Stopwatch::start();
     let u = model::estimate_u(ds, opts.u_samples, opts.seed);
     let estimating_u_s = seconds_since(t);
 
-    let t = std::time::Instant::now();
+    let t = itinera_clock::Stopwatch::start();
     let patterns: Vec<u64> = pairs
         .par_iter()
         .map(|&(i, j)| model::pattern(ds, i as usize, j as usize))
@@ -313,7 +313,7 @@ pub fn run(ds: &Dataset, opts: &Options) -> Result<Linkage, LinkError> {
         });
     let comparing_s = seconds_since(t);
 
-    let t = std::time::Instant::now();
+    let t = itinera_clock::Stopwatch::start();
     let sessions = training_sessions(ds, &rules, &pairs, &patterns);
     let model = model::fit(
         ds,
@@ -325,7 +325,7 @@ pub fn run(ds: &Dataset, opts: &Options) -> Result<Linkage, LinkError> {
     );
     let em_s = seconds_since(t);
 
-    let t = std::time::Instant::now();
+    let t = itinera_clock::Stopwatch::start();
     let scorer = model::Scorer::new(&model);
     let keep = opts.keep_above.min(opts.threshold);
     let mut scored: Vec<ScoredPair> = pairs
@@ -350,7 +350,7 @@ pub fn run(ds: &Dataset, opts: &Options) -> Result<Linkage, LinkError> {
     });
     let scoring_s = seconds_since(t);
 
-    let t = std::time::Instant::now();
+    let t = itinera_clock::Stopwatch::start();
     let clusters = cluster::components(
         ds.len(),
         scored
@@ -388,7 +388,8 @@ fn training_sessions(
     pairs: &[(u32, u32)],
     patterns: &[u64],
 ) -> Vec<model::Session> {
-    let uses = |r: &block::Rule, kind: Kind| r.parts.iter().any(|(f, _)| ds.kinds[*f] == kind);
+    let uses =
+        |r: &block::Rule, kind: Kind| r.parts.iter().any(|(f, _)| ds.kinds.get(*f) == Some(&kind));
     let mut chosen: Vec<&block::Rule> = Vec::new();
     if let Some(r) = rules.iter().find(|r| uses(r, Kind::Document)) {
         chosen.push(r);
@@ -421,14 +422,16 @@ fn training_sessions(
                 .collect();
             let mut counts: HashMap<u64, f64> = HashMap::new();
             for (&(i, j), p) in pairs.iter().zip(patterns) {
-                let k = keys[i as usize];
-                if k != 0 && k == keys[j as usize] {
+                let k = keys.get(i as usize).copied().unwrap_or(0);
+                if k != 0 && Some(&k) == keys.get(j as usize) {
                     *counts.entry(*p).or_insert(0.0) += 1.0;
                 }
             }
             let mut excluded = vec![false; nf];
             for (f, _) in &rule.parts {
-                excluded[*f] = true;
+                if let Some(e) = excluded.get_mut(*f) {
+                    *e = true;
+                }
             }
             let mut patterns: Vec<(u64, f64)> = counts.into_iter().collect();
             patterns.sort_unstable_by_key(|(p, _)| *p);
@@ -480,19 +483,20 @@ impl Linkage {
             direct.insert((p.left, p.right), *p);
         }
         let mut groups: Vec<Vec<u32>> = members.into_values().filter(|m| m.len() > 1).collect();
-        groups.sort_unstable_by_key(|g| g[0]);
+        // Each group has at least two members; its first is its smallest row.
+        groups.sort_unstable_by_key(|g| g.first().copied());
         let scorer = model::Scorer::new(&self.model);
         let mut out = Vec::new();
         // Clusters too large to list pair by pair contribute their direct matches.
         out.extend(direct.values().filter(|p| {
-            let c = self.clusters[p.left as usize];
+            let c = self.clusters.get(p.left as usize).copied();
             groups
-                .binary_search_by_key(&c, |g| g[0])
-                .is_ok_and(|k| groups[k].len() > max_cluster)
+                .binary_search_by_key(&c, |g| g.first().copied())
+                .is_ok_and(|k| groups.get(k).is_some_and(|g| g.len() > max_cluster))
         }));
         for g in groups.iter().filter(|g| g.len() <= max_cluster) {
             for (x, &a) in g.iter().enumerate() {
-                for &b in &g[x + 1..] {
+                for &b in g.iter().skip(x + 1) {
                     let (i, j) = (a.min(b), a.max(b));
                     if let Some(s) = ds.split {
                         if i as usize >= s || (j as usize) < s {

@@ -2,6 +2,12 @@
 //! phonetic skeleton, Jaro–Winkler and a bounded edit distance. Everything works on
 //! folded ASCII bytes, so the hot comparison loop never touches Unicode tables.
 
+// A numeric kernel: its indexes are record, field and level positions in arrays it
+// built and sized itself, so `clippy::indexing_slicing` (denied in the workspace) is
+// allowed in the engine's kernels (block, cluster, compare, model, text, lib) and never
+// in its input parsing (`field`), where values come from people's files.
+#![allow(clippy::indexing_slicing)]
+
 use unicode_normalization::UnicodeNormalization;
 
 /// Lower case, accents removed, every run of punctuation or white space turned into one

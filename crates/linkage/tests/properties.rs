@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Properties every linkage must have, over generated records: a record always matches
 //! itself, comparing is symmetric, and the outcome does not depend on row order.
 

@@ -192,7 +192,7 @@ impl Services {
         } else if level != Some(TerritoryLevel::Region) {
             return Err(Error::field("parent_id", "validation.required"));
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         let t = Territory {
             id,
             parent_id: parent,
@@ -255,7 +255,7 @@ impl Services {
                 .await?
                 .ok_or(Error::NotFound)?;
         }
-        let id = id.unwrap_or_else(Uuid::now_v7);
+        let id = id.unwrap_or_else(|| ctx.new_id());
         let o = Organisation {
             id,
             name: name.unwrap_or_default(),
@@ -349,7 +349,7 @@ impl Services {
                 .await?
                 .ok_or(Error::NotFound)?;
         }
-        let id = id.unwrap_or_else(Uuid::now_v7);
+        let id = id.unwrap_or_else(|| ctx.new_id());
         if let Some(f) = feeds {
             if f == id || admin::programme(&mut tx, f).await?.is_none() {
                 return Err(Error::field("feeds_programme_id", "validation.choice"));
@@ -377,7 +377,7 @@ impl Services {
             .into_iter()
             .map(|f| (f.fund, f.share_bp))
             .collect();
-        admin::set_funding(&mut tx, id, &shares).await?;
+        admin::set_funding(&mut tx, id, &shares, ctx.now).await?;
         audit(
             &mut tx,
             Some(actor),
@@ -420,7 +420,7 @@ impl Services {
                 .await?
                 .ok_or(Error::field("organisation_id", "validation.choice"))?;
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         admin::insert_project(
             &mut tx,
             &Project {
@@ -527,7 +527,7 @@ impl Services {
         e.finish()?;
         let hash = hash_password(&input.password)?;
         let mut tx = self.store.write().await?;
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         admin::insert_user(
             &mut tx,
             &User {
@@ -702,7 +702,7 @@ impl Services {
             .await
             .map_err(|_| Error::field("organisation_id", "validation.token.not_member"))?;
         let token = format!("itn_{}", random_secret(32));
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         admin::insert_token(
             &mut tx,
             id,

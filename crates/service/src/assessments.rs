@@ -202,7 +202,7 @@ impl Services {
                 ));
             }
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         let canonical =
             serde_json::to_string_pretty(&i).map_err(|e| Error::Internal(e.to_string()))?;
         assessments::insert_instrument(
@@ -360,7 +360,7 @@ impl Services {
             return Err(Error::Internal("validation state".into()));
         };
         let derived = inst.definition.derive(&scores);
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         assessments::insert(
             &mut tx,
             &NewAssessment {

@@ -111,7 +111,7 @@ impl Services {
         let d = input.validate()?;
         let mut tx = self.store.write().await?;
         require_runs(&mut tx, actor, body).await?;
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         store::insert_board(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
         audit(
             &mut tx,
@@ -198,7 +198,7 @@ impl Services {
         {
             return Err(Error::field("column_id", "validation.choice"));
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         let author = (!d.anonymous).then_some((actor.user_id, actor.organisation_id));
         store::insert_card(&mut tx, id, board, d.column_id, &d.text, author, ctx.now).await?;
         audit(
@@ -277,7 +277,7 @@ impl Services {
         if d.cards.iter().any(|c| !cards.iter().any(|k| k.id == *c)) {
             return Err(Error::field("cards", "validation.choice"));
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         store::insert_group(&mut tx, id, board, &d.title, ctx.now).await?;
         for c in &d.cards {
             store::set_group(&mut tx, *c, id).await?;
@@ -372,7 +372,7 @@ impl Services {
         {
             return Err(Error::field("protocol_id", "validation.choice"));
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         protocols::insert_change(&mut tx, id, protocol, &text, actor.user_id, ctx.now).await?;
         let linked = with_group(&c, &all);
         store::link_cards(&mut tx, &linked, None, Some(id)).await?;

@@ -229,7 +229,7 @@ impl Services {
         let p = participants::get(&mut tx, pid)
             .await?
             .ok_or(Error::NotFound)?;
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         cases::insert(
             &mut tx,
             &NewCase {

@@ -93,7 +93,7 @@ impl Services {
                 "validation.contact.not_on_team",
             ));
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         contacts::insert(
             &mut tx,
             &NewContact {

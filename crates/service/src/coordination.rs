@@ -163,7 +163,7 @@ impl Services {
                 }
             }
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         store::insert_body(
             &mut tx,
             id,
@@ -462,7 +462,7 @@ impl Services {
             }
             cases.push(id);
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         store::insert_meeting(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
         store::set_invites_all(&mut tx, id, invites_all).await?;
         for m in &invitees {
@@ -479,16 +479,17 @@ impl Services {
                 &a.text,
                 a.case_id.filter(|_| level.allows_cases()),
                 Some(a.id),
+                ctx.now,
             )
             .await?;
         }
         for t in &d.topics {
             position += 1;
-            store::insert_item(&mut tx, id, position, "topic", t, None, None).await?;
+            store::insert_item(&mut tx, id, position, "topic", t, None, None, ctx.now).await?;
         }
         for c in &cases {
             position += 1;
-            store::insert_item(&mut tx, id, position, "case", "", Some(*c), None).await?;
+            store::insert_item(&mut tx, id, position, "case", "", Some(*c), None, ctx.now).await?;
         }
         audit(
             &mut tx,
@@ -987,7 +988,7 @@ impl Services {
                 return Err(Error::field("bodies", "validation.choice"));
             }
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         store::insert_network_agreement(&mut tx, id, &d, actor.user_id, ctx.now).await?;
         audit(
             &mut tx,
@@ -1092,7 +1093,7 @@ pub(crate) async fn agreement_in(
             return Err(Error::field("case_id", "coordination.case_not_on_agenda"));
         }
     }
-    let id = Uuid::now_v7();
+    let id = ctx.new_id();
     store::insert_agreement(tx, id, b.id, meeting, &d, owner_org, actor.user_id, ctx.now).await?;
     // The owner is told: the professional named, or the organisation's member
     // professionals in the body.

@@ -438,6 +438,11 @@ impl CityOrgs {
     }
 }
 
+/// `xs[i]`; the generator's lists are never empty, so the default is never used.
+fn nth<T: Copy + Default>(xs: &[T], i: usize) -> T {
+    xs.get(i).copied().unwrap_or_default()
+}
+
 fn pick<'a, R: Rng>(rng: &mut R, xs: &'a [&'a str]) -> &'a str {
     xs.choose(rng).copied().unwrap_or("")
 }
@@ -457,7 +462,7 @@ fn fresh_nie<R: Rng>(rng: &mut R, used: &mut HashSet<String>) -> String {
         let p: u32 = rng.gen_range(0..3);
         let n: u32 = rng.gen_range(0..10_000_000);
         let letter = dni_letter(p * 10_000_000 + n);
-        let s = format!("{}{n:07}{letter}", ['X', 'Y', 'Z'][p as usize]);
+        let s = format!("{}{n:07}{letter}", nth(&['X', 'Y', 'Z'], p as usize));
         if used.insert(s.clone()) {
             return s;
         }
@@ -496,7 +501,7 @@ fn fresh_cf<R: Rng>(
             cons(surname),
             cons(name),
             birth.year() % 100,
-            months[birth.month0() as usize],
+            nth(&months, birth.month0() as usize),
             day,
             town
         );
@@ -676,7 +681,7 @@ pub async fn seed(
         let t = ids.next();
         terr_rows.push(vec![
             V::Uuid(t),
-            V::OptUuid(Some(provinces[c.province])),
+            V::OptUuid(Some(nth(&provinces, c.province))),
             V::Text("municipality".into()),
             V::OptText(Some(c.ine.into())),
             V::Text(c.name.into()),
@@ -996,7 +1001,7 @@ pub async fn seed(
     // batch while this one is written. The person tables are empty: their secondary
     // indexes are built once at the end, not row by row.
     let total = opts.participants;
-    let started = std::time::Instant::now();
+    let started = crate::clock::Stopwatch::start();
     let mut tx = store.write().await?;
     let indexes = itinera_store::bulk::suspend_indexes(&mut tx, PERSON_TABLES).await?;
     let casework_indexes = itinera_store::bulk::suspend_indexes(&mut tx, CASEWORK_TABLES).await?;
@@ -1016,6 +1021,9 @@ pub async fn seed(
             let mut cases = 0;
             for _ in 0..n {
                 let ci = rng.gen_range(0..cities.len());
+                let Some(city) = cities.get(ci) else {
+                    continue;
+                };
                 cases += person(
                     &mut rng,
                     &mut ids,
@@ -1023,11 +1031,11 @@ pub async fn seed(
                     &mut rows,
                     &mut facts,
                     ci,
-                    &cities[ci],
+                    city,
                     crisol,
                     formacion,
-                    crisol_projects[ci],
-                    formacion_projects[ci],
+                    nth(&crisol_projects, ci),
+                    nth(&formacion_projects, ci),
                     now,
                     today,
                 );
@@ -1061,7 +1069,7 @@ pub async fn seed(
 
     // The work inside the cases, from the facts of each CRISOL case, with a random
     // stream and identifiers of its own so the people of a seed stay the same.
-    let started = std::time::Instant::now();
+    let started = crate::clock::Stopwatch::start();
     let instrument = casework_instrument(store).await?;
     let natural = all_facts.len() * 2;
     let extra_per_case = opts
@@ -1080,7 +1088,9 @@ pub async fn seed(
         for chunk in all_facts.chunks(10_000) {
             let mut rows = Rows::default();
             for f in chunk {
-                casework(&mut work, &mut rows, &cities[f.city], f, today, now);
+                if let Some(city) = cities.get(f.city) {
+                    casework(&mut work, &mut rows, city, f, today, now);
+                }
             }
             let contacts = rows.contacts.len();
             if sender.blocking_send((rows, contacts)).is_err() {
@@ -1769,7 +1779,7 @@ fn casework(
         whole as usize + usize::from(w.rng.gen_bool((w.extra_per_case - whole).clamp(0.0, 1.0)));
     for _ in 0..extra {
         let on = f.opened + Duration::days(w.rng.gen_range(0..=span));
-        let (kind, summary) = FOLLOW_UPS[w.rng.gen_range(0..FOLLOW_UPS.len())];
+        let (kind, summary) = nth(FOLLOW_UPS, w.rng.gen_range(0..FOLLOW_UPS.len()));
         let vis = match w.rng.gen_range(0..20) {
             0 => "author",
             1..=3 => "service",
@@ -1844,8 +1854,10 @@ fn person(
             "dni",
             fresh_dni(rng, used),
         )
-    } else if kind < 97 {
-        let f = &FOREIGN[rng.gen_range(0..FOREIGN.len())];
+    } else if let Some(f) = (kind < 97)
+        .then(|| rng.gen_range(0..FOREIGN.len()))
+        .and_then(|i| FOREIGN.get(i))
+    {
         let g = pick(rng, if female { f.f } else { f.m });
         let s1 = pick(rng, f.surnames);
         let s2 = f.two_surnames.then(|| pick(rng, f.surnames).to_string());
@@ -1871,7 +1883,7 @@ fn person(
         )
     };
     let migrant = nationality != "ES";
-    let zone = city.zones[rng.gen_range(0..city.zones.len())];
+    let zone = nth(&city.zones, rng.gen_range(0..city.zones.len()));
     let labour = match rng.gen_range(0..100) {
         0..=54 => "long_term_unemployed",
         55..=84 => "unemployed",
@@ -1879,7 +1891,7 @@ fn person(
         _ => "employed",
     };
     let since = today - Duration::days(rng.gen_range(400..2500).min(age_days - 16 * 365).max(30));
-    let isced: i16 = [0, 1, 1, 2, 2, 2, 3, 3, 4][rng.gen_range(0..9)];
+    let isced: i16 = nth(&[0, 1, 1, 2, 2, 2, 3, 3, 4], rng.gen_range(0..9));
     let disability = rng.gen_bool(0.08);
     let home = city.social.id;
     rows.participants.push(vec![
@@ -1943,7 +1955,7 @@ fn person(
         } else if phase_idx == 5 {
             "in_training"
         } else {
-            ["dropped_out", "moved", "other"][rng.gen_range(0..3)]
+            nth(&["dropped_out", "moved", "other"], rng.gen_range(0..3))
         };
         ("closed", Some(reason))
     } else {
@@ -2009,7 +2021,7 @@ fn person(
         V::OptUuid(Some(crisol_project)),
         V::Uuid(home),
         V::Uuid(sw),
-        V::Text(DEFAULT_PHASES[phase_idx].into()),
+        V::Text(nth(DEFAULT_PHASES, phase_idx).into()),
         V::Text(status.into()),
         V::Date(opened),
         V::OptDate(closed_on),
@@ -2075,7 +2087,7 @@ fn person(
         case_id,
         "opened",
         None,
-        Some(DEFAULT_PHASES[0]),
+        DEFAULT_PHASES.first().copied(),
         None,
         Some("open"),
         None,
@@ -2089,8 +2101,8 @@ fn person(
             ids,
             case_id,
             "phase_changed",
-            Some(DEFAULT_PHASES[i - 1]),
-            Some(DEFAULT_PHASES[i]),
+            DEFAULT_PHASES.get(i - 1).copied(),
+            DEFAULT_PHASES.get(i).copied(),
             None,
             None,
             Some("Acordado en la mesa técnica de casos"),
@@ -2138,7 +2150,10 @@ fn person(
     // Participants in training or beyond were preselected for CRISOL-FORMACIÓN.
     if phase_idx >= 5 && status == "open" {
         let fid = ids.next();
-        let fphase = ["training", "employment", "follow_up"][(phase_idx - 5).min(2)];
+        let fphase = nth(
+            &["training", "employment", "follow_up"],
+            (phase_idx - 5).min(2),
+        );
         let fopened = opened + Duration::days(span / 2);
         rows.cases.push(vec![
             V::Uuid(fid),

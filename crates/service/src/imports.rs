@@ -268,7 +268,7 @@ impl Services {
             report.already_imported = Some(b);
             return Ok(report);
         }
-        let batch_id = Uuid::now_v7();
+        let batch_id = ctx.new_id();
         store::insert_batch(
             &mut tx,
             &NewBatch {
@@ -373,7 +373,7 @@ impl Services {
                     c.record
                 }
                 _ => {
-                    let id = Uuid::now_v7();
+                    let id = ctx.new_id();
                     match participants::insert(&mut tx, id, org, &data, actor.user_id, ctx.now)
                         .await
                     {

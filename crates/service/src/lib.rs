@@ -46,11 +46,16 @@ impl Ctx {
         self.now.date_naive()
     }
 
+    /// A new id for something made in this request (UUID v7 of the request's time).
+    pub fn new_id(&self) -> Uuid {
+        clock::new_id(self.now)
+    }
+
     /// A context for work started from the command line.
     pub fn cli(now: DateTime<Utc>) -> Ctx {
         Ctx {
             now,
-            request_id: format!("cli-{}", Uuid::now_v7()),
+            request_id: format!("cli-{}", clock::new_id(now)),
             client_addr: "local".into(),
         }
     }

@@ -736,8 +736,8 @@ impl Services {
             .unwrap_or_else(|| Model::from_priors(&fields(), PRIOR_POPULATION));
         let mut members: HashMap<u32, Vec<Uuid>> = HashMap::new();
         if let Some(l) = &run {
-            for (row, c) in l.clusters.iter().enumerate() {
-                members.entry(*c).or_default().push(records[row].id);
+            for (record, c) in records.iter().zip(&l.clusters) {
+                members.entry(*c).or_default().push(record.id);
             }
         }
         let mut sizes: HashMap<usize, usize> = HashMap::new();
@@ -756,7 +756,10 @@ impl Services {
             .len();
         let (mut to_link, mut uncertain) = (Vec::new(), Vec::new());
         for p in run.iter().flat_map(|l| l.pairs.iter()) {
-            let (a, b) = (&records[p.left as usize], &records[p.right as usize]);
+            let (Some(a), Some(b)) = (records.get(p.left as usize), records.get(p.right as usize))
+            else {
+                continue;
+            };
             if a.person_id == b.person_id || decided.contains(&(a.id.min(b.id), a.id.max(b.id))) {
                 continue;
             }

@@ -100,7 +100,7 @@ impl Services {
         let id = match &outcome {
             Outcome::Existing(c) => c.record,
             _ => {
-                let id = Uuid::now_v7();
+                let id = ctx.new_id();
                 participants::insert(
                     &mut tx,
                     id,
@@ -276,7 +276,7 @@ impl Services {
         let p = participants::get(&mut tx, pid)
             .await?
             .ok_or(Error::NotFound)?;
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         consents::insert(
             &mut tx,
             &consents::NewConsent {

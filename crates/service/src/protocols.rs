@@ -164,9 +164,9 @@ impl Services {
         {
             return Err(Error::field("owner_organisation_id", "validation.choice"));
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         store::insert_protocol(&mut tx, id, &p, actor.user_id, ctx.now).await?;
-        store::insert_version(&mut tx, Uuid::now_v7(), id, &v, actor.user_id, ctx.now).await?;
+        store::insert_version(&mut tx, ctx.new_id(), id, &v, actor.user_id, ctx.now).await?;
         audit(
             &mut tx,
             Some(actor),
@@ -196,7 +196,7 @@ impl Services {
         if !may_publish(&mut tx, actor, &p).await? {
             return Err(Error::Forbidden);
         }
-        let id = Uuid::now_v7();
+        let id = ctx.new_id();
         let n = store::insert_version(&mut tx, id, protocol, &v, actor.user_id, ctx.now).await?;
         for c in &v.applies {
             if !store::apply_change(&mut tx, protocol, *c, id).await? {
@@ -367,7 +367,7 @@ impl Services {
         }
         let mut tx = self.store.write().await?;
         visible(&mut tx, actor, id).await?;
-        let change = Uuid::now_v7();
+        let change = ctx.new_id();
         store::insert_change(&mut tx, change, id, &text, actor.user_id, ctx.now).await?;
         audit(
             &mut tx,

@@ -172,12 +172,13 @@ pub async fn set_funding(
     tx: &mut Tx,
     programme_id: Uuid,
     shares: &[(String, i32)],
+    now: DateTime<Utc>,
 ) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query("DELETE FROM funding_sources WHERE programme_id = $1")
         .bind(programme_id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     for (fund, bp) in shares {
         on_tx!(tx, c => sqlx::query("INSERT INTO funding_sources (id, programme_id, fund, share_bp) VALUES ($1,$2,$3,$4)")
-            .bind(Uuid::now_v7()).bind(programme_id).bind(fund).bind(bp).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+            .bind(itinera_clock::new_id(now)).bind(programme_id).bind(fund).bind(bp).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     }
     Ok(())
 }
@@ -391,7 +392,7 @@ pub async fn add_membership(
     }
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO memberships (id, user_id, organisation_id, role, created_at) VALUES ($1,$2,$3,$4,$5)"
-    ).bind(Uuid::now_v7()).bind(user_id).bind(org).bind(role).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    ).bind(itinera_clock::new_id(now)).bind(user_id).bind(org).bind(role).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }
 

@@ -42,7 +42,7 @@ pub async fn insert_board(
         let pos = i32::try_from(i).unwrap_or(0);
         on_tx!(tx, c => sqlx::query(
             "INSERT INTO board_columns (id, board_id, position, title) VALUES ($1,$2,$3,$4)"
-        ).bind(Uuid::now_v7()).bind(id).bind(pos).bind(title)
+        ).bind(itinera_clock::new_id(now)).bind(id).bind(pos).bind(title)
         .execute(c).await.map(|_| ()).map_err(db_err))?;
     }
     Ok(())

@@ -136,7 +136,7 @@ pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> Result<Uuid, Error> {
     if existing.is_some() {
         return Err(Error::Conflict("case.team.already_member"));
     }
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(m.now);
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO case_team_members (id, case_id, home_organisation_id, user_id, organisation_id, role, added_at) VALUES ($1,$2,$3,$4,$5,$6,$7)"
     ).bind(id).bind(m.case_id).bind(m.home_organisation_id).bind(m.user_id).bind(m.organisation_id).bind(m.role).bind(m.now)
@@ -188,7 +188,7 @@ pub async fn add_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO case_events (id, case_id, home_organisation_id, kind, from_phase, to_phase, from_status, to_status, reason, actor_id, actor_organisation_id, at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
-    ).bind(Uuid::now_v7()).bind(e.case_id).bind(e.home_organisation_id).bind(e.kind).bind(e.from_phase).bind(e.to_phase)
+    ).bind(itinera_clock::new_id(e.at)).bind(e.case_id).bind(e.home_organisation_id).bind(e.kind).bind(e.from_phase).bind(e.to_phase)
     .bind(e.from_status).bind(e.to_status).bind(e.reason).bind(e.actor_id).bind(e.actor_organisation_id).bind(e.at)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())

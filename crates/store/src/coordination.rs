@@ -100,7 +100,7 @@ pub async fn insert_member(
     role: &str,
     now: DateTime<Utc>,
 ) -> Result<Uuid, Error> {
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(now);
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO body_members (id, body_id, organisation_id, user_id, role, added_at) VALUES ($1,$2,$3,$4,$5,$6)"
     ).bind(id).bind(body).bind(org).bind(user).bind(role).bind(now)
@@ -211,8 +211,9 @@ pub async fn insert_item(
     title: &str,
     case_id: Option<Uuid>,
     agreement_id: Option<Uuid>,
+    now: DateTime<Utc>,
 ) -> Result<Uuid, Error> {
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(now);
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO meeting_items (id, meeting_id, position, kind, title, case_id, agreement_id) VALUES ($1,$2,$3,$4,$5,$6,$7)"
     ).bind(id).bind(meeting).bind(position).bind(kind).bind(title).bind(case_id).bind(agreement_id)
@@ -491,7 +492,7 @@ pub async fn replace_feed(
     revoke_feeds(tx, u, o, now).await?;
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO calendar_feeds (id, user_id, organisation_id, token_hash, created_at) VALUES ($1,$2,$3,$4,$5)"
-    ).bind(Uuid::now_v7()).bind(u).bind(o).bind(token_hash).bind(now)
+    ).bind(itinera_clock::new_id(now)).bind(u).bind(o).bind(token_hash).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
@@ -612,7 +613,7 @@ pub async fn notify(
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO notifications (id, user_id, organisation_id, kind, agreement_id, created_at) VALUES ($1,$2,$3,$4,$5,$6) \
          ON CONFLICT (user_id, kind, agreement_id) DO NOTHING"
-    ).bind(Uuid::now_v7()).bind(user).bind(org).bind(kind).bind(agreement).bind(now)
+    ).bind(itinera_clock::new_id(now)).bind(user).bind(org).bind(kind).bind(agreement).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 

@@ -19,7 +19,9 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use itinera_clock::Stopwatch;
 
 use itinera_domain::Error;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
@@ -66,7 +68,7 @@ struct Group {
     head_dirty: bool,
     /// The members that finished, waiting for the commit.
     waiting: Vec<oneshot::Sender<Outcome>>,
-    started: Instant,
+    started: Stopwatch,
     generation: u64,
 }
 
@@ -166,7 +168,7 @@ impl Writer {
                 head: None,
                 head_dirty: false,
                 waiting: Vec::new(),
-                started: Instant::now(),
+                started: Stopwatch::start(),
                 generation: self.generations.fetch_add(1, Ordering::SeqCst),
             },
         };

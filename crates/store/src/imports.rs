@@ -42,7 +42,7 @@ pub async fn save_mapping(
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO import_mappings (id, organisation_id, name, mapping, created_by, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$6) \
          ON CONFLICT (organisation_id, name) DO UPDATE SET mapping = $4, updated_at = $6"
-    ).bind(Uuid::now_v7()).bind(org).bind(name).bind(json).bind(by).bind(now)
+    ).bind(itinera_clock::new_id(now)).bind(org).bind(name).bind(json).bind(by).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 

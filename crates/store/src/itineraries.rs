@@ -42,7 +42,7 @@ pub async fn ensure(
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO itineraries (id, case_id, home_organisation_id, commitments, language, review_on, signed_versions, version, created_at, updated_at) \
          VALUES ($1,$2,$3,'','es',NULL,0,1,$4,$4)"
-    ).bind(Uuid::now_v7()).bind(case_id).bind(home).bind(now)
+    ).bind(itinera_clock::new_id(now)).bind(case_id).bind(home).bind(now)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     for_case(tx, case_id)
         .await?
@@ -105,7 +105,7 @@ pub async fn insert_goal(
     g: &GoalData,
     now: DateTime<Utc>,
 ) -> Result<Uuid, Error> {
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(now);
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO itinerary_goals (id, itinerary_id, home_organisation_id, domain, description, target_on, status, position, created_at, updated_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,(SELECT coalesce(max(position), 0) + 1 FROM itinerary_goals WHERE itinerary_id = $2),$8,$8)"
@@ -160,7 +160,7 @@ pub async fn insert_action(
     a: &ActionData,
     now: DateTime<Utc>,
 ) -> Result<Uuid, Error> {
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(now);
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO itinerary_actions (id, itinerary_id, home_organisation_id, goal_id, kind, service, description, organisation_id, responsible_id, starts_on, due_on, status, status_reason, created_at, updated_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14)"
@@ -226,7 +226,7 @@ pub async fn insert_version(
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO itinerary_versions (id, itinerary_id, home_organisation_id, number, snapshot, signed_on, signatories, recorded_by, recorded_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
-    ).bind(Uuid::now_v7()).bind(v.itinerary.id).bind(v.itinerary.home_organisation_id).bind(n).bind(v.snapshot)
+    ).bind(itinera_clock::new_id(v.now)).bind(v.itinerary.id).bind(v.itinerary.home_organisation_id).bind(n).bind(v.snapshot)
     .bind(v.signed_on).bind(v.signatories).bind(v.recorded_by).bind(v.now)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(n)
@@ -261,7 +261,7 @@ pub struct NewReview<'a> {
 }
 
 pub async fn insert_review(tx: &mut Tx, r: &NewReview<'_>) -> Result<Uuid, Error> {
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(r.now);
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO itinerary_reviews (id, itinerary_id, home_organisation_id, reviewed_on, progress, next_review_on, reviewer_id, reviewer_organisation_id, created_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"

@@ -301,9 +301,9 @@ impl Store {
         }
     }
 
-    /// Runs the migrations that have not run yet.
-    pub async fn migrate(&self) -> Result<usize, Error> {
-        schema::migrate(self).await
+    /// Runs the migrations that have not run yet; `now` (the caller's clock) is when.
+    pub async fn migrate(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, Error> {
+        schema::migrate(self, now).await
     }
 
     /// The database's own integrity check (SQLite `integrity_check`; on PostgreSQL a

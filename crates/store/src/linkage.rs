@@ -192,7 +192,7 @@ pub async fn queue(
     let n = on_tx!(tx, c => sqlx::query(
         "INSERT INTO link_reviews (id, left_id, right_id, match_probability, source, status, created_at) VALUES ($1,$2,$3,$4,$5,'open',$6) \
          ON CONFLICT (left_id, right_id) DO NOTHING"
-    ).bind(Uuid::now_v7()).bind(l).bind(r).bind(probability).bind(source).bind(now)
+    ).bind(itinera_clock::new_id(now)).bind(l).bind(r).bind(probability).bind(source).bind(now)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(n == 1)
 }
@@ -316,7 +316,7 @@ pub async fn merge(
     if person == absorbed {
         return Err(Error::Conflict("linkage.already_same"));
     }
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(now);
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO merges (id, person_id, absorbed_person_id, kind, match_probability, review_id, created_at, created_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"
     ).bind(id).bind(person).bind(absorbed).bind(kind).bind(probability).bind(review_id).bind(now).bind(by)
@@ -416,6 +416,6 @@ pub async fn mark_different(
         "INSERT INTO link_reviews (id, left_id, right_id, match_probability, source, status, created_at, decided_at, decided_by, decided_organisation_id) \
          VALUES ($1,$2,$3,0,'unmerge','different',$4,$4,$5,$6) \
          ON CONFLICT (left_id, right_id) DO UPDATE SET status = 'different', decided_at = $4, decided_by = $5, decided_organisation_id = $6"
-    ).bind(Uuid::now_v7()).bind(l).bind(r).bind(now).bind(by).bind(org)
+    ).bind(itinera_clock::new_id(now)).bind(l).bind(r).bind(now).bind(by).bind(org)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }

@@ -153,7 +153,7 @@ async fn replace_documents(
     for d in docs {
         on_tx!(tx, c => sqlx::query(
             "INSERT INTO participant_documents (id, participant_id, home_organisation_id, kind, number, created_at) VALUES ($1,$2,$3,$4,$5,$6)"
-        ).bind(Uuid::now_v7()).bind(pid).bind(home_org).bind(d.kind.code()).bind(&d.number).bind(now)
+        ).bind(itinera_clock::new_id(now)).bind(pid).bind(home_org).bind(d.kind.code()).bind(&d.number).bind(now)
         .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     }
     Ok(())
@@ -290,8 +290,9 @@ pub async fn search(
             order: BY_GIVEN,
         });
         for k in 1..terms.len() {
-            let g = range("p.given_key", &terms[..k].join(" "), &mut binds);
-            let sn = range("p.surname_key", &terms[k..].join(" "), &mut binds);
+            let (given, surnames) = terms.split_at(k);
+            let g = range("p.given_key", &given.join(" "), &mut binds);
+            let sn = range("p.surname_key", &surnames.join(" "), &mut binds);
             branches.push(Branch {
                 cond: format!("({g} AND {sn})"),
                 order: BY_SURNAME,
@@ -312,8 +313,9 @@ pub async fn search(
             break;
         }
         // A person matching an earlier kind is listed there only.
-        let earlier: String = branches[..i]
+        let earlier: String = branches
             .iter()
+            .take(i)
             .map(|e| format!(" AND NOT {}", e.cond))
             .collect();
         let sql = format!(

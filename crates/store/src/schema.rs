@@ -2,7 +2,7 @@
 //! token `{collate_c}`. Applied in order, each in its own transaction, recorded with a
 //! checksum so that an edited migration is refused rather than silently skipped.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use itinera_domain::Error;
 use sha2::{Digest, Sha256};
 
@@ -156,9 +156,8 @@ fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))
 }
 
-// When a migration was applied is the machine's time, not the application's clock.
-#[allow(clippy::disallowed_methods)]
-pub async fn migrate(store: &Store) -> Result<usize, Error> {
+/// Runs the migrations that have not run yet; `now` is when (from the caller's clock).
+pub async fn migrate(store: &Store, now: DateTime<Utc>) -> Result<usize, Error> {
     let mut tx = store.write().await?;
     on_tx!(&mut tx, c => sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
@@ -185,18 +184,17 @@ pub async fn migrate(store: &Store) -> Result<usize, Error> {
         on_tx!(&mut tx, c => sqlx::raw_sql(&sql).execute(&mut *c).await.map(|r| r.rows_affected()).map_err(db_err))?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)"
-        ).bind(m.version).bind(m.name).bind(&sum).bind(Utc::now()).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+        ).bind(m.version).bind(m.name).bind(&sum).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
         tx.commit().await?;
         tracing::info!(version = m.version, name = m.name, "migration applied");
         count += 1;
     }
-    install_default_instrument(store).await?;
+    install_default_instrument(store, now).await?;
     Ok(count)
 }
 
 /// Publishes the built-in assessment instrument (version by version) if it is missing.
-#[allow(clippy::disallowed_methods)]
-async fn install_default_instrument(store: &Store) -> Result<(), Error> {
+async fn install_default_instrument(store: &Store, now: DateTime<Utc>) -> Result<(), Error> {
     let i = itinera_domain::assessment::Instrument::from_json(
         itinera_domain::assessment::DEFAULT_INSTRUMENT_JSON,
     )?;
@@ -207,12 +205,12 @@ async fn install_default_instrument(store: &Store) -> Result<(), Error> {
     if present.is_none() {
         crate::assessments::insert_instrument(
             &mut tx,
-            uuid::Uuid::now_v7(),
+            itinera_clock::new_id(now),
             &i.code,
             i.version,
             itinera_domain::assessment::DEFAULT_INSTRUMENT_JSON,
             None,
-            Utc::now(),
+            now,
         )
         .await?;
     }
@@ -227,6 +225,40 @@ pub struct ColumnInfo {
     pub column: String,
     pub logical_type: String,
     pub not_null: bool,
+}
+
+/// An index as both engines describe it. `kind` is `pk` (the primary key), `unique` (a
+/// UNIQUE constraint) or `index` (a `CREATE INDEX`); only the last has a name both
+/// engines keep (the others are named by each engine its own way).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexInfo {
+    pub table: String,
+    pub kind: &'static str,
+    pub name: String,
+    pub columns: String,
+    pub unique: bool,
+    pub partial: bool,
+}
+
+/// A foreign key: its columns, the table and columns it refers to, and what a delete of
+/// the referred row does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ForeignKeyInfo {
+    pub table: String,
+    pub columns: String,
+    pub references: String,
+    pub referenced_columns: String,
+    pub on_delete: String,
+}
+
+/// The whole logical schema: columns, indexes and constraints, sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaInfo {
+    pub columns: Vec<ColumnInfo>,
+    pub indexes: Vec<IndexInfo>,
+    pub foreign_keys: Vec<ForeignKeyInfo>,
+    /// (table, number of CHECK constraints).
+    pub checks: Vec<(String, i64)>,
 }
 
 fn logical(t: &str) -> String {
@@ -245,47 +277,257 @@ fn logical(t: &str) -> String {
     .to_string()
 }
 
-/// The columns of every table, as the engine reports them.
-pub async fn describe(store: &Store) -> Result<Vec<ColumnInfo>, Error> {
+fn on_delete_name(code: &str) -> String {
+    match code {
+        "a" | "NO ACTION" => "no action",
+        "r" | "RESTRICT" => "restrict",
+        "c" | "CASCADE" => "cascade",
+        "n" | "SET NULL" => "set null",
+        "d" | "SET DEFAULT" => "set default",
+        other => return other.to_lowercase(),
+    }
+    .to_string()
+}
+
+/// The schema of every table, as the engine reports it.
+pub async fn describe(store: &Store) -> Result<SchemaInfo, Error> {
     let mut tx = store.read().await?;
-    let mut out = Vec::new();
+    let mut out = SchemaInfo {
+        columns: Vec::new(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+    };
     for table in TABLES {
-        let rows: Vec<(String, String, bool)> = match &mut tx {
-            crate::Tx::Sqlite(t) => {
-                let rows: Vec<(String, String, i64, i64)> =
-                    sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info($1)")
-                        .bind(table)
-                        .fetch_all(t.conn()?)
-                        .await
-                        .map_err(db_err)?;
-                rows.into_iter()
-                    // A primary key is NOT NULL on PostgreSQL; SQLite reports it as nullable.
-                    .map(|(n, ty, nn, pk)| (n, ty, nn != 0 || pk != 0))
-                    .collect()
-            }
-            crate::Tx::Postgres(t) => {
-                let rows: Vec<(String, String, String)> = sqlx::query_as(
-                    "SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-                )
-                .bind(table)
-                .fetch_all(&mut **t)
-                .await
-                .map_err(db_err)?;
-                rows.into_iter()
-                    .map(|(n, ty, nullable)| (n, ty, nullable == "NO"))
-                    .collect()
-            }
-        };
-        for (column, ty, not_null) in rows {
-            out.push(ColumnInfo {
-                table: table.to_string(),
-                column,
-                logical_type: logical(&ty),
-                not_null,
-            });
+        match &mut tx {
+            crate::Tx::Sqlite(t) => describe_sqlite(t.conn()?, table, &mut out).await?,
+            crate::Tx::Postgres(t) => describe_postgres(t, table, &mut out).await?,
         }
     }
     tx.rollback().await?;
-    out.sort();
+    out.columns.sort();
+    out.indexes.sort();
+    out.foreign_keys.sort();
+    out.checks.sort();
     Ok(out)
+}
+
+async fn describe_sqlite(
+    c: &mut sqlx::SqliteConnection,
+    table: &str,
+    out: &mut SchemaInfo,
+) -> Result<(), Error> {
+    let cols: Vec<(String, String, i64, i64)> =
+        sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info($1)")
+            .bind(table)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+    let pk: Vec<String> = {
+        let mut k: Vec<(i64, String)> = cols
+            .iter()
+            .filter(|x| x.3 > 0)
+            .map(|x| (x.3, x.0.clone()))
+            .collect();
+        k.sort();
+        k.into_iter().map(|x| x.1).collect()
+    };
+    for (column, ty, nn, pk) in &cols {
+        out.columns.push(ColumnInfo {
+            table: table.to_string(),
+            column: column.clone(),
+            logical_type: logical(ty),
+            // A primary key is NOT NULL on PostgreSQL; SQLite reports it as nullable.
+            not_null: *nn != 0 || *pk != 0,
+        });
+    }
+    let indexes: Vec<(String, i64, String, i64)> =
+        sqlx::query_as("SELECT name, \"unique\", origin, partial FROM pragma_index_list($1)")
+            .bind(table)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+    for (name, unique, origin, partial) in indexes {
+        let columns: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                .bind(&name)
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db_err)?;
+        let kind = match origin.as_str() {
+            "pk" => "pk",
+            "u" => "unique",
+            _ => "index",
+        };
+        out.indexes.push(IndexInfo {
+            table: table.to_string(),
+            kind,
+            name: if kind == "index" { name } else { String::new() },
+            columns: columns
+                .into_iter()
+                .map(|x| x.0)
+                .collect::<Vec<_>>()
+                .join(","),
+            unique: unique != 0,
+            partial: partial != 0,
+        });
+    }
+    // An INTEGER PRIMARY KEY is the rowid and has no index of its own.
+    if !pk.is_empty()
+        && !out
+            .indexes
+            .iter()
+            .any(|i| i.table == table && i.kind == "pk")
+    {
+        out.indexes.push(IndexInfo {
+            table: table.to_string(),
+            kind: "pk",
+            name: String::new(),
+            columns: pk.join(","),
+            unique: true,
+            partial: false,
+        });
+    }
+    let fks: Vec<(i64, i64, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT id, seq, \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list($1) ORDER BY id, seq",
+    )
+    .bind(table)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    let mut grouped: Vec<ForeignKeyInfo> = Vec::new();
+    let mut last = -1;
+    for (id, _, references, from, to, on_delete) in fks {
+        let to = match to {
+            Some(t) => t,
+            None => "id".to_string(),
+        };
+        match grouped.last_mut() {
+            Some(f) if id == last => {
+                f.columns.push(',');
+                f.columns.push_str(&from);
+                f.referenced_columns.push(',');
+                f.referenced_columns.push_str(&to);
+            }
+            _ => grouped.push(ForeignKeyInfo {
+                table: table.to_string(),
+                columns: from,
+                references,
+                referenced_columns: to,
+                on_delete: on_delete_name(&on_delete),
+            }),
+        }
+        last = id;
+    }
+    out.foreign_keys.extend(grouped);
+    let sql: Option<String> =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1")
+            .bind(table)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?;
+    let checks = count_checks(&sql.unwrap_or_default());
+    out.checks.push((table.to_string(), checks));
+    Ok(())
+}
+
+/// The CHECK constraints in a table's SQL (SQLite keeps them only there).
+fn count_checks(sql: &str) -> i64 {
+    let upper = sql.to_uppercase();
+    let mut n = 0;
+    let mut rest = upper.as_str();
+    while let Some(at) = rest.find("CHECK") {
+        rest = rest.get(at + 5..).unwrap_or_default();
+        if rest.trim_start().starts_with('(') {
+            n += 1;
+        }
+    }
+    n
+}
+
+async fn describe_postgres(
+    t: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    table: &str,
+    out: &mut SchemaInfo,
+) -> Result<(), Error> {
+    let cols: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(&mut **t)
+    .await
+    .map_err(db_err)?;
+    for (column, ty, nullable) in cols {
+        out.columns.push(ColumnInfo {
+            table: table.to_string(),
+            column,
+            logical_type: logical(&ty),
+            not_null: nullable == "NO",
+        });
+    }
+    let indexes: Vec<(String, bool, bool, bool, Option<String>, String)> = sqlx::query_as(
+        "SELECT i.relname::text, ix.indisunique, ix.indisprimary, ix.indpred IS NOT NULL, \
+         (SELECT k.contype::text FROM pg_constraint k WHERE k.conindid = ix.indexrelid AND k.conrelid = ix.indrelid LIMIT 1), \
+         (SELECT string_agg(a.attname::text, ',' ORDER BY x.ord) FROM unnest(ix.indkey) WITH ORDINALITY x(attnum, ord) \
+            JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = x.attnum) \
+         FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE n.nspname = current_schema() AND t.relname = $1",
+    )
+    .bind(table)
+    .fetch_all(&mut **t)
+    .await
+    .map_err(db_err)?;
+    for (name, unique, primary, partial, constraint, columns) in indexes {
+        let kind = if primary {
+            "pk"
+        } else if constraint.as_deref() == Some("u") {
+            "unique"
+        } else {
+            "index"
+        };
+        out.indexes.push(IndexInfo {
+            table: table.to_string(),
+            kind,
+            name: if kind == "index" { name } else { String::new() },
+            columns,
+            unique,
+            partial,
+        });
+    }
+    let fks: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT r.relname::text, \
+         (SELECT string_agg(a.attname::text, ',' ORDER BY x.ord) FROM unnest(k.conkey) WITH ORDINALITY x(n, ord) \
+            JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = x.n), \
+         (SELECT string_agg(a.attname::text, ',' ORDER BY x.ord) FROM unnest(k.confkey) WITH ORDINALITY x(n, ord) \
+            JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = x.n), \
+         k.confdeltype::text \
+         FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid JOIN pg_class r ON r.oid = k.confrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE k.contype = 'f' AND n.nspname = current_schema() AND t.relname = $1",
+    )
+    .bind(table)
+    .fetch_all(&mut **t)
+    .await
+    .map_err(db_err)?;
+    for (references, columns, referenced_columns, on_delete) in fks {
+        out.foreign_keys.push(ForeignKeyInfo {
+            table: table.to_string(),
+            columns,
+            references,
+            referenced_columns,
+            on_delete: on_delete_name(&on_delete),
+        });
+    }
+    let checks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE k.contype = 'c' AND n.nspname = current_schema() AND t.relname = $1",
+    )
+    .bind(table)
+    .fetch_one(&mut **t)
+    .await
+    .map_err(db_err)?;
+    out.checks.push((table.to_string(), checks));
+    Ok(())
 }

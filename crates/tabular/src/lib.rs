@@ -121,7 +121,10 @@ pub fn decode_cp1252(bytes: &[u8]) -> String {
     bytes
         .iter()
         .map(|&b| match b {
-            0x80..=0x9f => HIGH[(b - 0x80) as usize],
+            0x80..=0x9f => HIGH
+                .get(usize::from(b - 0x80))
+                .copied()
+                .unwrap_or('\u{fffd}'),
             _ => char::from(b),
         })
         .collect()
@@ -148,11 +151,12 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), TabularError> {
         }
         let units: Vec<u16> = rest
             .chunks_exact(2)
+            .filter_map(|c| <[u8; 2]>::try_from(c).ok())
             .map(|c| {
                 if le {
-                    u16::from_le_bytes([c[0], c[1]])
+                    u16::from_le_bytes(c)
                 } else {
-                    u16::from_be_bytes([c[0], c[1]])
+                    u16::from_be_bytes(c)
                 }
             })
             .collect();
@@ -180,31 +184,35 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), TabularError> {
 /// (outside quotes).
 pub fn sniff_delimiter(text: &str) -> u8 {
     let first = text.lines().next().unwrap_or_default();
-    let mut counts = [0usize; 3];
+    let (mut commas, mut semicolons, mut tabs) = (0usize, 0usize, 0usize);
     let mut quoted = false;
     for c in first.chars() {
         match c {
             '"' => quoted = !quoted,
-            ',' if !quoted => counts[0] += 1,
-            ';' if !quoted => counts[1] += 1,
-            '\t' if !quoted => counts[2] += 1,
+            ',' if !quoted => commas += 1,
+            ';' if !quoted => semicolons += 1,
+            '\t' if !quoted => tabs += 1,
             _ => {}
         }
     }
-    let best = (0..3).max_by_key(|i| (counts[*i], 2 - i)).unwrap_or(0);
-    [b',', b';', b'\t'][best]
+    // The most columns wins; on a tie, the comma, then the semicolon.
+    [(commas, 2, b','), (semicolons, 1, b';'), (tabs, 0, b'\t')]
+        .into_iter()
+        .max_by_key(|(n, rank, _)| (*n, *rank))
+        .map_or(b',', |(_, _, d)| d)
 }
 
 /// `first_col`: the 0-based column the table starts at (a workbook's table may not start
 /// at A).
 fn check_header(header: &[String], first_col: usize) -> Result<(), TabularError> {
+    let mut seen = std::collections::HashSet::with_capacity(header.len());
     for (i, h) in header.iter().enumerate() {
         if h.is_empty() {
             return Err(TabularError::EmptyColumn {
                 column: column_letter(first_col + i),
             });
         }
-        if header[..i].contains(h) {
+        if !seen.insert(h.as_str()) {
             return Err(TabularError::DuplicateColumn { column: h.clone() });
         }
     }
@@ -251,7 +259,7 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, TabularError> {
         .collect();
     let line_at = |byte: u64| {
         let mut b = byte as usize;
-        while b < bytes_of.len() && matches!(bytes_of[b], b'\r' | b'\n') {
+        while matches!(bytes_of.get(b), Some(b'\r' | b'\n')) {
             b += 1;
         }
         newlines.partition_point(|&n| n < b) + 1

@@ -11,7 +11,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use itinera_i18n::Lang;
 use itinera_service::Ctx;
-use uuid::Uuid;
 
 use crate::AppState;
 
@@ -88,14 +87,15 @@ pub async fn request_context(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let request_id = Uuid::now_v7().to_string();
+    let now = state.services.now();
+    let request_id = itinera_clock::new_id(now).to_string();
     let client_addr = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
     let ctx = Ctx {
-        now: state.services.now(),
+        now,
         request_id: request_id.clone(),
         client_addr,
     };
@@ -110,7 +110,7 @@ pub async fn request_context(
         )
             .into_response();
     }
-    let started = std::time::Instant::now();
+    let started = itinera_clock::Stopwatch::start();
     let method = req.method().clone();
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -142,7 +142,9 @@ pub async fn request_context(
     }
     let m = &state.metrics;
     let class = (res.status().as_u16() / 100).clamp(2, 5) as usize - 2;
-    m.by_class[class].fetch_add(1, Ordering::Relaxed);
+    if let Some(c) = m.by_class.get(class) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
     m.micros
         .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
     tracing::info!(
@@ -178,10 +180,10 @@ fn same_origin(h: &HeaderMap) -> bool {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let m = &state.metrics;
     let mut out = String::from("# HELP itinera_http_requests_total Requests served.\n# TYPE itinera_http_requests_total counter\n");
-    for (i, class) in ["2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
+    for (class, n) in ["2xx", "3xx", "4xx", "5xx"].iter().zip(&m.by_class) {
         out.push_str(&format!(
             "itinera_http_requests_total{{class=\"{class}\"}} {}\n",
-            m.by_class[i].load(Ordering::Relaxed)
+            n.load(Ordering::Relaxed)
         ));
     }
     out.push_str(&format!(

@@ -95,10 +95,15 @@ pub fn problem(e: &Error, lang: Lang, request_id: &str) -> serde_json::Value {
         "instance": format!("urn:itinera:request:{request_id}"),
     });
     if let Error::Invalid(fields) = e {
-        body["errors"] = fields
-            .iter()
-            .map(|f| json!({"field": f.field, "code": f.code, "message": t(lang, f.code)}))
-            .collect();
+        if let Some(o) = body.as_object_mut() {
+            o.insert(
+                "errors".into(),
+                fields
+                    .iter()
+                    .map(|f| json!({"field": f.field, "code": f.code, "message": t(lang, f.code)}))
+                    .collect(),
+            );
+        }
     }
     if let Error::Internal(detail) = e {
         tracing::error!(request_id, detail, "internal error");

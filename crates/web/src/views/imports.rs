@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use itinera_clock::Stopwatch;
 
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
@@ -54,7 +56,7 @@ struct Upload {
     file_name: String,
     source: String,
     bytes: Arc<Vec<u8>>,
-    at: Instant,
+    at: Stopwatch,
 }
 
 struct Job {
@@ -66,7 +68,7 @@ struct Job {
     total: Arc<AtomicUsize>,
     /// The report, or the translation key of what went wrong.
     result: Arc<Mutex<Option<Result<ImportReport, &'static str>>>>,
-    at: Instant,
+    at: Stopwatch,
 }
 
 /// The uploads and import jobs of this process.
@@ -233,7 +235,7 @@ async fn upload(
         ));
     }
     s.imports.sweep();
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(s.services.now());
     if let Ok(mut u) = s.imports.uploads.lock() {
         u.insert(
             id,
@@ -242,7 +244,7 @@ async fn upload(
                 file_name: form.file_name,
                 source: form.source.trim().to_string(),
                 bytes: Arc::new(form.bytes),
-                at: Instant::now(),
+                at: Stopwatch::start(),
             },
         );
     }
@@ -423,7 +425,7 @@ fn spawn_job(
         .imports
         .upload(upload, owner(session))
         .ok_or_else(expired)?;
-    let id = Uuid::now_v7();
+    let id = itinera_clock::new_id(s.services.now());
     let job = Job {
         owner: owner(session),
         upload,
@@ -432,7 +434,7 @@ fn spawn_job(
         done: Arc::new(AtomicUsize::new(0)),
         total: Arc::new(AtomicUsize::new(0)),
         result: Arc::new(Mutex::new(None)),
-        at: Instant::now(),
+        at: Stopwatch::start(),
     };
     let (done, total, result) = (job.done.clone(), job.total.clone(), job.result.clone());
     if let Ok(mut j) = s.imports.jobs.lock() {

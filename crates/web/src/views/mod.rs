@@ -391,29 +391,29 @@ pub fn pairs_to_json(pairs: &[(String, String)]) -> serde_json::Value {
             continue;
         }
         let parts: Vec<&str> = k.split('.').collect();
-        if parts.len() == 3 {
-            if let Ok(idx) = parts[1].parse::<usize>() {
-                let arr = root.entry(parts[0]).or_insert_with(|| Value::Array(vec![]));
+        if let [outer, middle, inner] = parts.as_slice() {
+            if let Ok(idx) = middle.parse::<usize>() {
+                let arr = root.entry(*outer).or_insert_with(|| Value::Array(vec![]));
                 if let Value::Array(a) = arr {
                     while a.len() <= idx.min(50) {
                         a.push(Value::Object(Map::new()));
                     }
                     if let Some(Value::Object(o)) = a.get_mut(idx.min(50)) {
-                        o.insert(parts[2].to_string(), Value::String(v.clone()));
+                        o.insert(inner.to_string(), Value::String(v.clone()));
                     }
                 }
                 continue;
             }
             // `scores.income.level`: a map of objects keyed by the middle part.
             let outer = root
-                .entry(parts[0])
+                .entry(*outer)
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(o) = outer {
-                let inner = o
-                    .entry(parts[1])
+                let map = o
+                    .entry(*middle)
                     .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(i) = inner {
-                    i.insert(parts[2].to_string(), Value::String(v.clone()));
+                if let Value::Object(i) = map {
+                    i.insert(inner.to_string(), Value::String(v.clone()));
                 }
             }
             continue;
