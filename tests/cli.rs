@@ -1,4 +1,6 @@
-//! The command line as an administrator uses it: seed, back up online, restore, verify.
+//! The command line as an administrator uses it: seed, add users and tokens, verify the
+//! audit chain, import, deduplicate (on the engine under test: `ITINERA_TEST_DB`), and
+//! back up and restore (SQLite; on PostgreSQL `backup` says to use pg_dump).
 
 #![allow(
     clippy::unwrap_used,
@@ -11,6 +13,8 @@ use std::process::Command;
 
 use chrono::TimeZone;
 
+mod common;
+
 fn itinera(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_itinera"))
         .args(args)
@@ -19,58 +23,25 @@ fn itinera(args: &[&str]) -> std::process::Output {
         .expect("run itinera")
 }
 
-#[test]
-fn backup_restore_and_verify_a_sqlite_database() {
-    let dir = std::env::temp_dir().join(format!("itinera-cli-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("live.db");
-    let url = format!("sqlite://{}", db.display());
-    let out = itinera(&["demo", "--no-serve", "--participants", "25", "--db", &url]);
+fn assert_ok(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn users_tokens_and_the_audit_chain_from_the_command_line() {
+    let url = common::fresh_database_url_blocking();
+    let out = itinera(&["demo", "--no-serve", "--participants", "25", "--db", &url]);
+    assert_ok(&out);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("ts.badajoz"),
         "logins are printed"
     );
-
-    let backup = dir.join("backup.db");
-    let out = itinera(&["backup", "--db", &url, "--to", backup.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // Never over an existing file.
-    let out = itinera(&["backup", "--db", &url, "--to", backup.to_str().unwrap()]);
-    assert!(!out.status.success());
-
-    let restored = dir.join("restored.db");
-    let out = itinera(&[
-        "restore",
-        "--from",
-        backup.to_str().unwrap(),
-        "--to",
-        restored.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = itinera(&[
-        "audit",
-        "verify",
-        "--db",
-        &format!("sqlite://{}", restored.display()),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = itinera(&["audit", "verify", "--db", &url]);
+    assert_ok(&out);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["intact"], true);
     assert!(report["entries"].as_i64().unwrap() >= 1);
@@ -95,11 +66,7 @@ fn backup_restore_and_verify_a_sqlite_database() {
         .env("ITINERA_LOG", "error")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let out = itinera(&[
         "token",
         "create",
@@ -108,17 +75,79 @@ fn backup_restore_and_verify_a_sqlite_database() {
         "--username",
         "nuevo.orientador",
     ]);
-    assert!(out.status.success());
+    assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stdout)
         .trim()
         .starts_with("itn_"));
+    // An unknown user is named.
+    let out = itinera(&["token", "create", "--db", &url, "--username", "nadie"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nadie"));
+}
+
+#[test]
+fn backup_and_restore() {
+    let dir = std::env::temp_dir().join(format!("itinera-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let backup = dir.join("backup.db");
+    if common::on_postgres() {
+        // PostgreSQL has its own tools, and the command says so.
+        let url = common::fresh_database_url_blocking();
+        assert_ok(&itinera(&["migrate", "--db", &url]));
+        let out = itinera(&["backup", "--db", &url, "--to", backup.to_str().unwrap()]);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("pg_dump"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!backup.exists());
+        return;
+    }
+    let db = dir.join("live.db");
+    let url = format!("sqlite://{}", db.display());
+    assert_ok(&itinera(&[
+        "demo",
+        "--no-serve",
+        "--participants",
+        "25",
+        "--db",
+        &url,
+    ]));
+    assert_ok(&itinera(&[
+        "backup",
+        "--db",
+        &url,
+        "--to",
+        backup.to_str().unwrap(),
+    ]));
+    // Never over an existing file.
+    let out = itinera(&["backup", "--db", &url, "--to", backup.to_str().unwrap()]);
+    assert!(!out.status.success());
+
+    let restored = dir.join("restored.db");
+    assert_ok(&itinera(&[
+        "restore",
+        "--from",
+        backup.to_str().unwrap(),
+        "--to",
+        restored.to_str().unwrap(),
+    ]));
+    let out = itinera(&[
+        "audit",
+        "verify",
+        "--db",
+        &format!("sqlite://{}", restored.display()),
+    ]);
+    assert_ok(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["intact"], true);
+    assert!(report["entries"].as_i64().unwrap() >= 1);
 }
 
 #[test]
 fn the_demo_never_goes_into_a_database_that_holds_data() {
-    let dir = std::env::temp_dir().join(format!("itinera-cli-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("real.db").display());
+    let url = common::fresh_database_url_blocking();
     assert!(itinera(&["migrate", "--db", &url]).status.success());
     // A real deployment: one organisation of its own, no demo.
     tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -309,7 +338,7 @@ fn link_finds_the_duplicates_of_a_synthetic_registry() {
 fn import_a_file_then_deduplicate_the_registry_from_the_command_line() {
     let dir = std::env::temp_dir().join(format!("itinera-imp-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("db.sqlite").display());
+    let url = common::fresh_database_url_blocking();
     let out = itinera(&["demo", "--no-serve", "--participants", "20", "--db", &url]);
     assert!(
         out.status.success(),

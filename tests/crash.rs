@@ -26,31 +26,10 @@ fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_itinera")
 }
 
+mod common;
+
 async fn database_url() -> String {
-    if std::env::var("ITINERA_TEST_DB").as_deref() == Ok("postgres") {
-        let admin = std::env::var("ITINERA_TEST_PG")
-            .unwrap_or_else(|_| "postgres://itinera@127.0.0.1:54329/postgres".into());
-        let name = format!("crash_{}", uuid::Uuid::new_v4().simple());
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&admin)
-            .await
-            .expect("connect to the test PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&pool)
-            .await
-            .expect("create database");
-        pool.close().await;
-        format!(
-            "{}/{name}",
-            admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin)
-        )
-    } else {
-        let dir =
-            std::env::temp_dir().join(format!("itinera-crash-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        format!("sqlite://{}", dir.join("crash.db").display())
-    }
+    common::fresh_database_url().await
 }
 
 fn free_port() -> u16 {

@@ -47,47 +47,7 @@ pub fn start_time() -> DateTime<Utc> {
         .expect("time")
 }
 
-pub fn engine_name() -> String {
-    std::env::var("ITINERA_TEST_DB").unwrap_or_else(|_| "sqlite".into())
-}
-
-/// A database URL for a fresh, empty database of the engine under test.
-pub async fn fresh_database_url() -> String {
-    fresh_database_url_for(&engine_name()).await
-}
-
-/// A fresh, empty database of the named engine (`sqlite` or `postgres`).
-pub async fn fresh_database_url_for(engine: &str) -> String {
-    if engine == "postgres" {
-        let admin = std::env::var("ITINERA_TEST_PG")
-            .unwrap_or_else(|_| "postgres://itinera@127.0.0.1:54329/postgres".into());
-        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let client = connect_pg(&admin).await;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&client)
-            .await
-            .expect("create database");
-        client.close().await;
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_string())
-            .unwrap_or(admin);
-        format!("{base}/{name}")
-    } else {
-        let dir =
-            std::env::temp_dir().join(format!("itinera-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        format!("sqlite://{}", dir.join("test.db").display())
-    }
-}
-
-async fn connect_pg(url: &str) -> sqlx::PgPool {
-    sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await
-        .expect("connect to the test PostgreSQL (is it running? see README)")
-}
+pub use crate::common::{engine_name, fresh_database_url, fresh_database_url_for};
 
 pub struct TestApp {
     pub base: String,

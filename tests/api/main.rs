@@ -9,6 +9,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod access;
 mod admin;
 mod audit;
