@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use itinera_service::admin::{MembershipInput, TokenInput, UserInput};
 use itinera_service::demo::{self, DemoOptions};
-use itinera_service::{Ctx, Services, Settings, SystemClock};
+use itinera_service::{Caller, Ctx, Services, Settings, SystemClock};
 use itinera_store::Store;
 
 #[derive(Parser)]
@@ -333,7 +333,7 @@ async fn main() -> Result<()> {
             let org = find_org(&services, &organisation).await?;
             let id = services
                 .create_user(
-                    None,
+                    Caller::CommandLine,
                     &ctx,
                     &UserInput {
                         username,
@@ -348,7 +348,7 @@ async fn main() -> Result<()> {
                 .map_err(anyerr)?;
             services
                 .add_membership(
-                    None,
+                    Caller::CommandLine,
                     &ctx,
                     id,
                     &MembershipInput {
@@ -387,7 +387,7 @@ async fn main() -> Result<()> {
             };
             let token = services
                 .create_token(
-                    None,
+                    Caller::CommandLine,
                     &ctx,
                     &TokenInput {
                         user_id: user.id.to_string(),
@@ -405,7 +405,10 @@ async fn main() -> Result<()> {
             command: AuditCommand::Verify { db },
         } => {
             let services = open(&db).await?;
-            let v = services.verify_audit(None).await.map_err(anyerr)?;
+            let v = services
+                .verify_audit(Caller::CommandLine)
+                .await
+                .map_err(anyerr)?;
             println!("{}", serde_json::to_string(&v)?);
             if !v.intact {
                 return Err(text::err(

@@ -84,7 +84,11 @@ async fn tampering_with_the_log_is_found_where_it_happened() {
         app.register(SOCIAL_BADAJOZ, &person("Sara", "León", "", 20_000_010 + n))
             .await;
     }
-    let v = app.services.verify_audit(None).await.expect("verify");
+    let v = app
+        .services
+        .verify_audit(itinera_service::Caller::CommandLine)
+        .await
+        .expect("verify");
     assert!(v.intact);
     let target = v.entries - 2;
     let mut tx = app.store.write().await.expect("tx");
@@ -185,7 +189,11 @@ async fn concurrent_reads_and_writes_keep_one_audit_row_each_and_an_intact_chain
     }
     assert_eq!(count("participant.read").await - reads_before, ok_reads);
     assert_eq!(count("participant.create").await - creates_before, created);
-    let v = app.services.verify_audit(None).await.expect("verify");
+    let v = app
+        .services
+        .verify_audit(itinera_service::Caller::CommandLine)
+        .await
+        .expect("verify");
     assert!(v.intact, "{v:?}");
     if app.store.engine() == itinera_store::Engine::Sqlite {
         let g = app.store.group_stats();

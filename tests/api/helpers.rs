@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use itinera_domain::documents::dni_letter;
 use itinera_service::demo::{self, DemoOptions};
-use itinera_service::{Ctx, FixedClock, Services, Settings};
+use itinera_service::{Caller, Ctx, FixedClock, Services, Settings};
 use itinera_store::Store;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -47,7 +47,7 @@ pub fn start_time() -> DateTime<Utc> {
         .expect("time")
 }
 
-pub use crate::common::{engine_name, fresh_database_url, fresh_database_url_for};
+pub use crate::common::{fresh_database_url, fresh_database_url_for};
 
 pub struct TestApp {
     pub base: String,
@@ -88,7 +88,7 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
         };
         let token = services
             .create_token(
-                None,
+                Caller::CommandLine,
                 &ctx,
                 &itinera_service::admin::TokenInput {
                     user_id: user.id.to_string(),

@@ -320,7 +320,7 @@ impl Instrument {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ScoreInput {
-    #[serde(deserialize_with = "crate::participant::lenient_string")]
+    #[serde(deserialize_with = "crate::input::lenient_string")]
     pub level: String,
     pub note: String,
 }

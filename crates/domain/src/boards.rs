@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Errors, Result};
-use crate::itinerary::required_text;
-use crate::participant::{lenient_bool, lenient_list, parse_date};
+use crate::input::required_text;
+use crate::input::{lenient_bool, lenient_list, parse_date};
 
 /// The most columns a board has.
 pub const MAX_COLUMNS: usize = 8;

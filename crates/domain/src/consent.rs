@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use crate::coded_enum;
 use crate::error::{Errors, Result};
+use crate::input::{lenient_list, lenient_string, parse_date};
 use crate::org::OrganisationKind;
-use crate::participant::{lenient_list, lenient_string, parse_date};
 use crate::text::clean;
 
 coded_enum!(Purpose {

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use crate::coded_enum;
 use crate::error::{Error, Errors};
-use crate::itinerary::parse_professional;
-use crate::participant::{lenient_string, parse_date};
+use crate::input::parse_professional;
+use crate::input::{lenient_string, parse_date};
 use crate::text::clean;
 
 coded_enum!(ContactKind {
@@ -53,7 +53,7 @@ pub struct ContactInput {
     pub happened_on: String,
     pub kind: String,
     /// `USER_ID@ORGANISATION_ID` of each professional who took part (the author is added).
-    #[serde(deserialize_with = "crate::participant::lenient_list")]
+    #[serde(deserialize_with = "crate::input::lenient_list")]
     pub professionals: Vec<String>,
     pub summary: String,
     pub next_step: String,

@@ -7,8 +7,8 @@ use chrono::{Duration, Months, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Errors, Result};
-use crate::itinerary::{optional_text, required_text};
-use crate::participant::parse_date;
+use crate::input::parse_date;
+use crate::input::{optional_text, required_text};
 
 crate::coded_enum!(Frequency {
     Weekly = "weekly",
@@ -574,15 +574,15 @@ crate::coded_enum!(NetworkAgreementKind {
 pub struct NetworkAgreementInput {
     pub subject: String,
     pub kind: String,
-    #[serde(deserialize_with = "crate::participant::lenient_list")]
+    #[serde(deserialize_with = "crate::input::lenient_list")]
     pub parties: Vec<String>,
     pub signed_on: String,
     pub valid_until: String,
     pub document_ref: String,
-    #[serde(deserialize_with = "crate::participant::lenient_list")]
+    #[serde(deserialize_with = "crate::input::lenient_list")]
     pub programmes: Vec<String>,
     /// The coordination bodies it serves.
-    #[serde(deserialize_with = "crate::participant::lenient_list")]
+    #[serde(deserialize_with = "crate::input::lenient_list")]
     pub bodies: Vec<String>,
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::coordination::{planned_dates, AgreementStatus, Attendance, Frequency};
-use crate::participant::parse_date;
+use crate::input::parse_date;
 
 /// A period, both days included, of at most three years.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

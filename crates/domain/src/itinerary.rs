@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::coded_enum;
 use crate::error::{Error, Errors};
-use crate::participant::{lenient_string, parse_date};
+use crate::input::{
+    lenient_string, optional_date, optional_text, parse_date, parse_professional, required_text,
+};
 use crate::text::clean;
 
 coded_enum!(GoalStatus {
@@ -55,29 +57,6 @@ impl ActionStatus {
     /// Whether the action is still to be done (it shows in the owner's work list).
     pub fn is_pending(self) -> bool {
         matches!(self, ActionStatus::Planned | ActionStatus::InProgress)
-    }
-}
-
-pub(crate) fn required_text(raw: &str, max: usize) -> Result<String, &'static str> {
-    match clean(raw) {
-        None => Err("validation.required"),
-        Some(s) if s.chars().count() > max => Err("validation.too_long"),
-        Some(s) => Ok(s),
-    }
-}
-
-pub(crate) fn optional_text(raw: &str, max: usize) -> Result<Option<String>, &'static str> {
-    match clean(raw) {
-        Some(s) if s.chars().count() > max => Err("validation.too_long"),
-        other => Ok(other),
-    }
-}
-
-fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
-    if raw.trim().is_empty() {
-        Ok(None)
-    } else {
-        parse_date(raw).map(Some)
     }
 }
 
@@ -163,21 +142,6 @@ pub struct ActionData {
     pub due_on: NaiveDate,
     pub status: ActionStatus,
     pub status_reason: Option<String>,
-}
-
-/// Parses `USER_ID@ORGANISATION_ID`.
-pub fn parse_professional(raw: &str) -> Result<(Uuid, Uuid), &'static str> {
-    if raw.trim().is_empty() {
-        return Err("validation.required");
-    }
-    raw.split_once('@')
-        .and_then(|(u, o)| {
-            Some((
-                Uuid::parse_str(u.trim()).ok()?,
-                Uuid::parse_str(o.trim()).ok()?,
-            ))
-        })
-        .ok_or("validation.choice")
 }
 
 /// Checks an action: kind, owning service, responsible professional, dates in order, and
@@ -293,7 +257,7 @@ pub struct PlanInput {
     pub language: String,
     #[serde(deserialize_with = "lenient_string")]
     pub review_on: String,
-    #[serde(deserialize_with = "crate::participant::lenient_i32")]
+    #[serde(deserialize_with = "crate::input::lenient_i32")]
     pub version: i32,
 }
 
@@ -501,7 +465,7 @@ pub struct SignInput {
     /// Who signed, one per line: the person, the professionals, the company.
     pub signatories: String,
     /// The itinerary's version the signatories saw (0: the current one).
-    #[serde(deserialize_with = "crate::participant::lenient_i32")]
+    #[serde(deserialize_with = "crate::input::lenient_i32")]
     pub version: i32,
 }
 

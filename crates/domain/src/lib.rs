@@ -13,6 +13,7 @@ pub mod coordination_report;
 pub mod documents;
 pub mod error;
 pub mod import;
+pub mod input;
 pub mod itinerary;
 pub mod linkage;
 pub mod org;

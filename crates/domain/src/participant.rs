@@ -2,13 +2,13 @@
 //! validation, and the validated record.
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::coded_enum;
 use crate::documents::{self, DocumentKind};
 use crate::error::{Errors, Result};
-use crate::text::clean;
+use crate::input::{lenient_bool, lenient_string, optional_text, parse_date, required_text};
 
 coded_enum!(Sex {
     Female = "female",
@@ -78,51 +78,6 @@ pub struct DocumentInput {
     pub number: String,
 }
 
-/// Accepts a JSON string, number or null as text.
-pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    })
-}
-
-/// Accepts a JSON number or a numeric string (forms send text); anything else is 0,
-/// which no stored version has, so a stale or missing version is refused, not guessed.
-pub fn lenient_i32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or(0),
-        serde_json::Value::String(s) => s.trim().parse().unwrap_or(0),
-        _ => 0,
-    })
-}
-
-/// Accepts a list of strings, or a single string (a form with one ticked box).
-pub fn lenient_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::String(s) => vec![s],
-        serde_json::Value::Array(a) => a
-            .into_iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect(),
-        _ => vec![],
-    })
-}
-
-/// Accepts `true`/`false`, and the strings a form sends for a ticked box.
-pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::Bool(b) => b,
-        serde_json::Value::String(s) => matches!(s.as_str(), "on" | "true" | "1" | "yes"),
-        serde_json::Value::Number(n) => n.as_i64() == Some(1),
-        _ => false,
-    })
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub kind: DocumentKind,
@@ -157,14 +112,6 @@ pub struct ParticipantData {
     pub documents: Vec<Document>,
 }
 
-/// Parses a calendar date typed as `YYYY-MM-DD` (the HTML date input) or `DD/MM/YYYY`.
-pub fn parse_date(s: &str) -> Result<NaiveDate, &'static str> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .map_err(|_| "validation.date.format")
-}
-
 /// Whole years between `birth` and `on`.
 pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     let mut age = on.year() - birth.year();
@@ -172,22 +119,6 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
         age -= 1;
     }
     age
-}
-
-fn required(s: &str, max: usize) -> Result<String, &'static str> {
-    let v = clean(s).ok_or("validation.required")?;
-    if v.chars().count() > max {
-        return Err("validation.too_long");
-    }
-    Ok(v)
-}
-
-fn optional(s: &str, max: usize) -> Result<Option<String>, &'static str> {
-    match clean(s) {
-        None => Ok(None),
-        Some(v) if v.chars().count() > max => Err("validation.too_long"),
-        Some(v) => Ok(Some(v)),
-    }
 }
 
 fn optional_int(s: &str, min: i16, max: i16) -> Result<Option<i16>, &'static str> {
@@ -203,7 +134,7 @@ fn optional_int(s: &str, min: i16, max: i16) -> Result<Option<i16>, &'static str
 }
 
 fn validate_email(s: &str) -> Result<Option<String>, &'static str> {
-    let Some(v) = optional(s, 254)? else {
+    let Some(v) = optional_text(s, 254)? else {
         return Ok(None);
     };
     let ok = match v.split_once('@') {
@@ -224,7 +155,7 @@ fn validate_email(s: &str) -> Result<Option<String>, &'static str> {
 }
 
 fn validate_phone(s: &str) -> Result<Option<String>, &'static str> {
-    let Some(v) = optional(s, 32)? else {
+    let Some(v) = optional_text(s, 32)? else {
         return Ok(None);
     };
     let digits: String = v
@@ -247,9 +178,9 @@ impl ParticipantInput {
     /// Validates every field at once against `today`, returning all the field errors.
     pub fn validate(&self, today: NaiveDate) -> Result<ParticipantData> {
         let mut e = Errors::new();
-        let given_name = e.take("given_name", required(&self.given_name, 100));
-        let surname1 = e.take("surname1", required(&self.surname1, 100));
-        let surname2 = e.take("surname2", optional(&self.surname2, 100));
+        let given_name = e.take("given_name", required_text(&self.given_name, 100));
+        let surname1 = e.take("surname1", required_text(&self.surname1, 100));
+        let surname2 = e.take("surname2", optional_text(&self.surname2, 100));
         let sex = e.take(
             "sex",
             Sex::parse(self.sex.trim()).ok_or(if self.sex.trim().is_empty() {
@@ -284,9 +215,9 @@ impl ParticipantInput {
                 Err("validation.nationality.format")
             }
         });
-        let address = e.take("address", optional(&self.address, 200));
+        let address = e.take("address", optional_text(&self.address, 200));
         let postcode = e.take("postcode", {
-            match optional(&self.postcode, 10) {
+            match optional_text(&self.postcode, 10) {
                 Ok(Some(p)) if !p.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') => {
                     Err("validation.postcode.format")
                 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
 use crate::error::{Errors, Result};
-use crate::itinerary::{optional_text, required_text};
-use crate::participant::{lenient_list, parse_date};
+use crate::input::{lenient_list, parse_date};
+use crate::input::{optional_text, required_text};
 
 crate::coded_enum!(ProtocolKind {
     Guide = "guide",

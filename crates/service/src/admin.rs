@@ -4,10 +4,10 @@
 use chrono::Duration;
 use itinera_domain::access::{Actor, Capability, Role};
 use itinera_domain::case::{validate_workflow, DEFAULT_PHASES};
+use itinera_domain::input::{lenient_bool, lenient_string, optional_id, parse_date, required_text};
 use itinera_domain::org::{
     check_funding, validate_code, FundingShare, OrganisationKind, TerritoryLevel,
 };
-use itinera_domain::participant::{lenient_bool, lenient_string, parse_date};
 use itinera_domain::text::clean;
 use itinera_domain::{Error, Errors};
 use itinera_store::admin::{self, Organisation, Programme, Project, Territory, User};
@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::audit::{finish, Action};
 use crate::auth::{check_password_policy, hash_password, random_secret, secret_hash};
-use crate::{audit, Ctx, Services};
+use crate::{Caller, Ctx, Services};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -103,34 +104,6 @@ pub struct ProgrammeView {
     pub projects: Vec<Project>,
 }
 
-fn opt_uuid(e: &mut Errors, field: &str, raw: &str) -> Option<Uuid> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return None;
-    }
-    match Uuid::parse_str(t) {
-        Ok(u) => Some(u),
-        Err(_) => {
-            e.add(field, "validation.choice");
-            None
-        }
-    }
-}
-
-fn required(e: &mut Errors, field: &str, raw: &str, max: usize) -> Option<String> {
-    match clean(raw) {
-        None => {
-            e.add(field, "validation.required");
-            None
-        }
-        Some(v) if v.chars().count() > max => {
-            e.add(field, "validation.too_long");
-            None
-        }
-        Some(v) => Some(v),
-    }
-}
-
 /// Parses `FUND=PERCENT` lines into shares in basis points.
 pub fn parse_funding(raw: &str) -> Result<Vec<FundingShare>, &'static str> {
     let mut out = Vec::new();
@@ -170,12 +143,12 @@ impl Services {
     ) -> Result<Uuid, Error> {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
-        let name = required(&mut e, "name", &input.name, 120);
+        let name = e.take("name", required_text(&input.name, 120));
         let level = e.take(
             "level",
             TerritoryLevel::parse(input.level.trim()).ok_or("validation.choice"),
         );
-        let parent = opt_uuid(&mut e, "parent_id", &input.parent_id);
+        let parent = e.take("parent_id", optional_id(&input.parent_id)).flatten();
         e.finish()?;
         let mut tx = self.store.write().await?;
         if let (Some(level), Some(pid)) = (level, parent) {
@@ -206,17 +179,15 @@ impl Services {
                 Error::Conflict(_) => Error::field("code", "validation.code_taken"),
                 o => o,
             })?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "territory.create",
-            "territory",
+            Action::TerritoryCreate,
             Some(id),
             json!({"name": t.name}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -237,12 +208,14 @@ impl Services {
     ) -> Result<Uuid, Error> {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
-        let name = required(&mut e, "name", &input.name, 160);
+        let name = e.take("name", required_text(&input.name, 160));
         let kind = e.take(
             "kind",
             OrganisationKind::parse(input.kind.trim()).ok_or("validation.choice"),
         );
-        let territory = opt_uuid(&mut e, "territory_id", &input.territory_id);
+        let territory = e
+            .take("territory_id", optional_id(&input.territory_id))
+            .flatten();
         e.finish()?;
         let mut tx = self.store.write().await?;
         if let Some(t) = territory {
@@ -265,17 +238,15 @@ impl Services {
             active: input.active,
         };
         admin::upsert_organisation(&mut tx, &o, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "organisation.save",
-            "organisation",
+            Action::OrganisationSave,
             Some(id),
             json!({"name": o.name, "kind": o.kind}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -313,8 +284,10 @@ impl Services {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
         let code = e.take("code", validate_code(&input.code));
-        let name = required(&mut e, "name", &input.name, 160);
-        let feeds = opt_uuid(&mut e, "feeds_programme_id", &input.feeds_programme_id);
+        let name = e.take("name", required_text(&input.name, 160));
+        let feeds = e
+            .take("feeds_programme_id", optional_id(&input.feeds_programme_id))
+            .flatten();
         let start = if input.start_date.trim().is_empty() {
             None
         } else {
@@ -378,17 +351,15 @@ impl Services {
             .map(|f| (f.fund, f.share_bp))
             .collect();
         admin::set_funding(&mut tx, id, &shares, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "programme.save",
-            "programme",
+            Action::ProgrammeSave,
             Some(id),
             json!({"code": p.code}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -402,9 +373,13 @@ impl Services {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
         let code = e.take("code", validate_code(&input.code));
-        let name = required(&mut e, "name", &input.name, 160);
-        let territory = opt_uuid(&mut e, "territory_id", &input.territory_id);
-        let org = opt_uuid(&mut e, "organisation_id", &input.organisation_id);
+        let name = e.take("name", required_text(&input.name, 160));
+        let territory = e
+            .take("territory_id", optional_id(&input.territory_id))
+            .flatten();
+        let org = e
+            .take("organisation_id", optional_id(&input.organisation_id))
+            .flatten();
         e.finish()?;
         let mut tx = self.store.write().await?;
         admin::programme(&mut tx, programme_id)
@@ -434,17 +409,15 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "project.create",
-            "programme",
+            Action::ProjectCreate,
             Some(programme_id),
             json!({"project": id}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -495,15 +468,15 @@ impl Services {
     /// Creates a user; used by the admin pages, the API and `itinera user add`.
     pub async fn create_user(
         &self,
-        actor: Option<&Actor>,
+        actor: Caller<'_>,
         ctx: &Ctx,
         input: &UserInput,
     ) -> Result<Uuid, Error> {
-        if let Some(a) = actor {
-            a.require(Capability::Administer)?;
-        }
+        actor.require(Capability::Administer)?;
         let mut e = Errors::new();
-        let username = required(&mut e, "username", &input.username, 64).map(|u| u.to_lowercase());
+        let username = e
+            .take("username", required_text(&input.username, 64))
+            .map(|u| u.to_lowercase());
         if let Some(u) = &username {
             if !u
                 .chars()
@@ -512,7 +485,7 @@ impl Services {
                 e.add("username", "validation.username.format");
             }
         }
-        let display_name = required(&mut e, "display_name", &input.display_name, 120);
+        let display_name = e.take("display_name", required_text(&input.display_name, 120));
         if let Err(Error::Invalid(f)) = check_password_policy(&input.password) {
             f.into_iter().for_each(|f| e.add(f.field, f.code));
         }
@@ -544,17 +517,7 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(
-            &mut tx,
-            actor,
-            ctx,
-            "user.create",
-            "user",
-            Some(id),
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
+        finish(tx, actor, ctx, Action::UserCreate, Some(id), json!({})).await?;
         Ok(id)
     }
 
@@ -572,31 +535,29 @@ impl Services {
             .ok_or(Error::NotFound)?;
         u.active = active;
         admin::update_user(&mut tx, &u).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "user.update",
-            "user",
+            Action::UserUpdate,
             Some(user_id),
             json!({"active": active}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     pub async fn add_membership(
         &self,
-        actor: Option<&Actor>,
+        actor: Caller<'_>,
         ctx: &Ctx,
         user_id: Uuid,
         input: &MembershipInput,
     ) -> Result<(), Error> {
-        if let Some(a) = actor {
-            a.require(Capability::Administer)?;
-        }
+        actor.require(Capability::Administer)?;
         let mut e = Errors::new();
-        let org = opt_uuid(&mut e, "organisation_id", &input.organisation_id);
+        let org = e
+            .take("organisation_id", optional_id(&input.organisation_id))
+            .flatten();
         if org.is_none() && input.organisation_id.trim().is_empty() {
             e.add("organisation_id", "validation.required");
         }
@@ -616,17 +577,15 @@ impl Services {
             .await?
             .ok_or(Error::field("organisation_id", "validation.choice"))?;
         admin::add_membership(&mut tx, user_id, org, role.code(), ctx.now).await?;
-        audit(
-            &mut tx,
+        finish(
+            tx,
             actor,
             ctx,
-            "membership.create",
-            "user",
+            Action::MembershipCreate,
             Some(user_id),
             json!({"organisation": org, "role": role.code()}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     pub async fn remove_membership(
@@ -641,17 +600,15 @@ impl Services {
         if !admin::remove_membership(&mut tx, membership_id).await? {
             return Err(Error::NotFound);
         }
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "membership.delete",
-            "user",
+            Action::MembershipDelete,
             Some(user_id),
             json!({"membership": membership_id}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     pub async fn tokens(&self, actor: &Actor) -> Result<Vec<admin::Token>, Error> {
@@ -665,17 +622,17 @@ impl Services {
     /// Creates an API token and returns it: the only time it is ever shown.
     pub async fn create_token(
         &self,
-        actor: Option<&Actor>,
+        actor: Caller<'_>,
         ctx: &Ctx,
         input: &TokenInput,
     ) -> Result<String, Error> {
-        if let Some(a) = actor {
-            a.require(Capability::Administer)?;
-        }
+        actor.require(Capability::Administer)?;
         let mut e = Errors::new();
-        let user = opt_uuid(&mut e, "user_id", &input.user_id);
-        let org = opt_uuid(&mut e, "organisation_id", &input.organisation_id);
-        let name = required(&mut e, "name", &input.name, 120);
+        let user = e.take("user_id", optional_id(&input.user_id)).flatten();
+        let org = e
+            .take("organisation_id", optional_id(&input.organisation_id))
+            .flatten();
+        let name = e.take("name", required_text(&input.name, 120));
         let days = if input.expires_in_days.trim().is_empty() {
             None
         } else {
@@ -714,17 +671,15 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(
-            &mut tx,
+        finish(
+            tx,
             actor,
             ctx,
-            "token.create",
-            "user",
+            Action::TokenCreate,
             Some(user),
             json!({"token": id, "organisation": org}),
         )
         .await?;
-        tx.commit().await?;
         Ok(token)
     }
 
@@ -734,17 +689,7 @@ impl Services {
         if !admin::revoke_token(&mut tx, id, ctx.now).await? {
             return Err(Error::NotFound);
         }
-        audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "token.revoke",
-            "token",
-            Some(id),
-            json!({}),
-        )
-        .await?;
-        tx.commit().await
+        finish(tx, actor, ctx, Action::TokenRevoke, Some(id), json!({})).await
     }
 }
 

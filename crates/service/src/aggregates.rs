@@ -9,7 +9,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{audit, Ctx, Services};
+use crate::audit::{finish, Action};
+use crate::{Ctx, Services};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PseudonymousLine {
@@ -64,17 +65,15 @@ impl Services {
         let o = self
             .overview_in(&mut tx, ctx, programme, None, page)
             .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "programme.overview",
-            "programme",
+            Action::ProgrammeOverview,
             Some(programme),
             json!({}),
         )
         .await?;
-        tx.commit().await?;
         Ok(o)
     }
 
@@ -109,17 +108,15 @@ impl Services {
         let o = self
             .overview_in(&mut tx, ctx, programme, project, page)
             .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "body.overview",
-            "coordination_body",
+            Action::BodyOverview,
             Some(body),
             json!({"programme": programme}),
         )
         .await?;
-        tx.commit().await?;
         Ok((programme, o))
     }
 

@@ -7,17 +7,19 @@ use itinera_domain::access::{Actor, Capability};
 use itinera_domain::assessment::{
     check_assessed_on, suggested_goal_domains, Derived, Instrument, Score, ScoreInput,
 };
-use itinera_domain::participant::{lenient_string, parse_date};
+use itinera_domain::input::{lenient_string, parse_date};
 use itinera_domain::{Error, Errors};
 use itinera_store::assessments::{self, Assessment, InstrumentRow, NewAssessment};
-use itinera_store::cases::{Case, TeamMember};
-use itinera_store::{cases, participants, Tx};
+use itinera_store::cases::Case;
+use itinera_store::{participants, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::cases::load_case;
-use crate::{audit, Ctx, Services};
+use crate::audit::{finish, Action};
+use crate::guard::load_case;
+use crate::guard::{on_team, require_team_writer};
+use crate::{Ctx, Services};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -114,31 +116,6 @@ pub(crate) async fn goal_frame(
     Ok((Some(instrument), suggested))
 }
 
-/// Whether the actor, acting for their organisation, is on the case's team now.
-pub(crate) async fn on_team(tx: &mut Tx, actor: &Actor, case: &Case) -> Result<bool, Error> {
-    Ok(in_team(&cases::team(tx, case.id).await?, actor))
-}
-
-/// Whether the actor, acting for their organisation, is in `team`.
-pub(crate) fn in_team(team: &[TeamMember], actor: &Actor) -> bool {
-    team.iter()
-        .any(|m| m.user_id == actor.user_id && m.organisation_id == actor.organisation_id)
-}
-
-/// Writing into a case (assessments, itinerary, contacts) is for writers on its team.
-pub(crate) async fn require_team_writer(
-    tx: &mut Tx,
-    actor: &Actor,
-    case: &Case,
-) -> Result<(), Error> {
-    actor.require(Capability::WritePersonData)?;
-    if on_team(tx, actor, case).await? {
-        Ok(())
-    } else {
-        Err(Error::Rule("case.team.required"))
-    }
-}
-
 fn changes(instrument: &Instrument, list: &[Assessment]) -> Vec<DomainChange> {
     let level = |a: &Assessment, d: &str| {
         a.scores
@@ -215,17 +192,15 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "instrument.publish",
-            "instrument",
+            Action::InstrumentPublish,
             Some(id),
             json!({"code": i.code, "version": i.version}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -238,17 +213,15 @@ impl Services {
         let mut tx = self.store.audited_read().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, case_id).await?;
         let v = self.assessments_in(&mut tx, actor, case).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "assessment.read",
-            "case",
+            Action::AssessmentRead,
             Some(case_id),
             json!({}),
         )
         .await?;
-        tx.commit().await?;
         Ok(v)
     }
 
@@ -379,17 +352,15 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "assessment.create",
-            "assessment",
+            Action::AssessmentCreate,
             Some(id),
             json!({"case": case_id, "profile": derived.profile}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 }

@@ -1,83 +1,429 @@
-//! The auditor's view: the log, filtered, and the chain's verification.
+//! The audit vocabulary and the two ways a service ends: `audit` appends an entry to the
+//! caller's transaction; `finish` appends the last one and commits, so that a change of
+//! a person's data (or a read of it) and its audit row stand or fall together.
+//!
+//! Every entry names who acted (`Caller`), what was done (`Action`: a code and the kind
+//! of entity its id names), the entity's id, and details that never hold a person's
+//! data (ids, codes, counts).
 
-use itinera_domain::access::{Actor, Capability};
-use itinera_domain::participant::parse_date;
-use itinera_domain::{Error, Errors, Page, PageRequest};
-use itinera_store::audit::{self, Entry, Filter, Verification};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use itinera_domain::Error;
+use itinera_store::audit::NewEntry;
+use itinera_store::Tx;
 use uuid::Uuid;
 
-use crate::{Ctx, Services};
+use crate::{Caller, Ctx};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AuditQuery {
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub from: String,
-    pub to: String,
-    pub page: String,
+/// Every kind of audit entry: its code (`participant.read`) and the kind of entity its
+/// id names. The auditor's page and `itinera audit verify` read these codes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    LinkageQueue,
+    AgreementCreate,
+    BodyMemberRemove,
+    BodyMemberRole,
+    BoardUnvote,
+    BoardVote,
+    AgreementStatus,
+    AssessmentCreate,
+    AssessmentRead,
+    AuditRead,
+    AuthLogin,
+    AuthLoginFailed,
+    AuthLoginRefused,
+    AuthLogout,
+    AuthSwitchOrganisation,
+    BoardCard,
+    BoardCardAgreement,
+    BoardCardProtocolChange,
+    BoardCreate,
+    BoardGroup,
+    BodyCreate,
+    BodyMemberAdd,
+    BodyOverview,
+    BodyUpdate,
+    CalendarFeedCreate,
+    CalendarFeedRevoke,
+    CaseCreate,
+    CaseList,
+    CasePhase,
+    CaseRead,
+    CaseStatus,
+    CaseTeamAdd,
+    CaseTeamRemove,
+    ConsentCreate,
+    ConsentWithdraw,
+    ContactCreate,
+    ContactRead,
+    DemoSeed,
+    ImportMappingSave,
+    ImportRun,
+    InstrumentPublish,
+    ItineraryActionCreate,
+    ItineraryActionUpdate,
+    ItineraryGoalCreate,
+    ItineraryGoalUpdate,
+    ItineraryPlan,
+    ItineraryRead,
+    ItineraryReview,
+    ItinerarySign,
+    LinkageDecide,
+    LinkageRegistry,
+    LinkageReviewList,
+    LinkageReviewRead,
+    LinkageSettingsUpdate,
+    LinkageUnmerge,
+    MeetingApprove,
+    MeetingAttendance,
+    MeetingCreate,
+    MeetingMinutes,
+    MeetingRead,
+    MembershipCreate,
+    MembershipDelete,
+    NetworkAgreementCreate,
+    OrganisationSave,
+    ParticipantCreate,
+    ParticipantLink,
+    ParticipantMatchExisting,
+    ParticipantRead,
+    ParticipantSearch,
+    ParticipantUpdate,
+    ProgrammeOverview,
+    ProgrammeSave,
+    ProjectCreate,
+    ProtocolChange,
+    ProtocolCreate,
+    ProtocolRead,
+    ProtocolVersion,
+    TerritoryCreate,
+    TokenCreate,
+    TokenRevoke,
+    UserCreate,
+    UserUpdate,
+    WorklistRead,
 }
 
-impl Services {
-    pub async fn audit_log(
-        &self,
-        actor: &Actor,
-        ctx: &Ctx,
-        q: &AuditQuery,
-    ) -> Result<Page<Entry>, Error> {
-        actor.require(Capability::ReadAudit)?;
-        let mut e = Errors::new();
-        let mut f = Filter::default();
-        let mut tx = self.store.audited_read().await?;
-        if !q.actor.trim().is_empty() {
-            match itinera_store::admin::user_by_username(&mut tx, q.actor.trim()).await? {
-                Some(u) => f.actor_user_id = Some(u.id),
-                None => e.add("actor", "validation.audit.unknown_user"),
-            }
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::LinkageQueue,
+        Action::AgreementCreate,
+        Action::BodyMemberRemove,
+        Action::BodyMemberRole,
+        Action::BoardUnvote,
+        Action::BoardVote,
+        Action::AgreementStatus,
+        Action::AssessmentCreate,
+        Action::AssessmentRead,
+        Action::AuditRead,
+        Action::AuthLogin,
+        Action::AuthLoginFailed,
+        Action::AuthLoginRefused,
+        Action::AuthLogout,
+        Action::AuthSwitchOrganisation,
+        Action::BoardCard,
+        Action::BoardCardAgreement,
+        Action::BoardCardProtocolChange,
+        Action::BoardCreate,
+        Action::BoardGroup,
+        Action::BodyCreate,
+        Action::BodyMemberAdd,
+        Action::BodyOverview,
+        Action::BodyUpdate,
+        Action::CalendarFeedCreate,
+        Action::CalendarFeedRevoke,
+        Action::CaseCreate,
+        Action::CaseList,
+        Action::CasePhase,
+        Action::CaseRead,
+        Action::CaseStatus,
+        Action::CaseTeamAdd,
+        Action::CaseTeamRemove,
+        Action::ConsentCreate,
+        Action::ConsentWithdraw,
+        Action::ContactCreate,
+        Action::ContactRead,
+        Action::DemoSeed,
+        Action::ImportMappingSave,
+        Action::ImportRun,
+        Action::InstrumentPublish,
+        Action::ItineraryActionCreate,
+        Action::ItineraryActionUpdate,
+        Action::ItineraryGoalCreate,
+        Action::ItineraryGoalUpdate,
+        Action::ItineraryPlan,
+        Action::ItineraryRead,
+        Action::ItineraryReview,
+        Action::ItinerarySign,
+        Action::LinkageDecide,
+        Action::LinkageRegistry,
+        Action::LinkageReviewList,
+        Action::LinkageReviewRead,
+        Action::LinkageSettingsUpdate,
+        Action::LinkageUnmerge,
+        Action::MeetingApprove,
+        Action::MeetingAttendance,
+        Action::MeetingCreate,
+        Action::MeetingMinutes,
+        Action::MeetingRead,
+        Action::MembershipCreate,
+        Action::MembershipDelete,
+        Action::NetworkAgreementCreate,
+        Action::OrganisationSave,
+        Action::ParticipantCreate,
+        Action::ParticipantLink,
+        Action::ParticipantMatchExisting,
+        Action::ParticipantRead,
+        Action::ParticipantSearch,
+        Action::ParticipantUpdate,
+        Action::ProgrammeOverview,
+        Action::ProgrammeSave,
+        Action::ProjectCreate,
+        Action::ProtocolChange,
+        Action::ProtocolCreate,
+        Action::ProtocolRead,
+        Action::ProtocolVersion,
+        Action::TerritoryCreate,
+        Action::TokenCreate,
+        Action::TokenRevoke,
+        Action::UserCreate,
+        Action::UserUpdate,
+        Action::WorklistRead,
+    ];
+
+    /// The code stored in the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::LinkageQueue => "linkage.queue",
+            Action::AgreementCreate => "agreement.create",
+            Action::BodyMemberRemove => "body.member.remove",
+            Action::BodyMemberRole => "body.member.role",
+            Action::BoardUnvote => "board.unvote",
+            Action::BoardVote => "board.vote",
+            Action::AgreementStatus => "agreement.status",
+            Action::AssessmentCreate => "assessment.create",
+            Action::AssessmentRead => "assessment.read",
+            Action::AuditRead => "audit.read",
+            Action::AuthLogin => "auth.login",
+            Action::AuthLoginFailed => "auth.login_failed",
+            Action::AuthLoginRefused => "auth.login_refused",
+            Action::AuthLogout => "auth.logout",
+            Action::AuthSwitchOrganisation => "auth.switch_organisation",
+            Action::BoardCard => "board.card",
+            Action::BoardCardAgreement => "board.card.agreement",
+            Action::BoardCardProtocolChange => "board.card.protocol_change",
+            Action::BoardCreate => "board.create",
+            Action::BoardGroup => "board.group",
+            Action::BodyCreate => "body.create",
+            Action::BodyMemberAdd => "body.member.add",
+            Action::BodyOverview => "body.overview",
+            Action::BodyUpdate => "body.update",
+            Action::CalendarFeedCreate => "calendar.feed.create",
+            Action::CalendarFeedRevoke => "calendar.feed.revoke",
+            Action::CaseCreate => "case.create",
+            Action::CaseList => "case.list",
+            Action::CasePhase => "case.phase",
+            Action::CaseRead => "case.read",
+            Action::CaseStatus => "case.status",
+            Action::CaseTeamAdd => "case.team.add",
+            Action::CaseTeamRemove => "case.team.remove",
+            Action::ConsentCreate => "consent.create",
+            Action::ConsentWithdraw => "consent.withdraw",
+            Action::ContactCreate => "contact.create",
+            Action::ContactRead => "contact.read",
+            Action::DemoSeed => "demo.seed",
+            Action::ImportMappingSave => "import.mapping.save",
+            Action::ImportRun => "import.run",
+            Action::InstrumentPublish => "instrument.publish",
+            Action::ItineraryActionCreate => "itinerary.action.create",
+            Action::ItineraryActionUpdate => "itinerary.action.update",
+            Action::ItineraryGoalCreate => "itinerary.goal.create",
+            Action::ItineraryGoalUpdate => "itinerary.goal.update",
+            Action::ItineraryPlan => "itinerary.plan",
+            Action::ItineraryRead => "itinerary.read",
+            Action::ItineraryReview => "itinerary.review",
+            Action::ItinerarySign => "itinerary.sign",
+            Action::LinkageDecide => "linkage.decide",
+            Action::LinkageRegistry => "linkage.registry",
+            Action::LinkageReviewList => "linkage.review.list",
+            Action::LinkageReviewRead => "linkage.review.read",
+            Action::LinkageSettingsUpdate => "linkage.settings.update",
+            Action::LinkageUnmerge => "linkage.unmerge",
+            Action::MeetingApprove => "meeting.approve",
+            Action::MeetingAttendance => "meeting.attendance",
+            Action::MeetingCreate => "meeting.create",
+            Action::MeetingMinutes => "meeting.minutes",
+            Action::MeetingRead => "meeting.read",
+            Action::MembershipCreate => "membership.create",
+            Action::MembershipDelete => "membership.delete",
+            Action::NetworkAgreementCreate => "network_agreement.create",
+            Action::OrganisationSave => "organisation.save",
+            Action::ParticipantCreate => "participant.create",
+            Action::ParticipantLink => "participant.link",
+            Action::ParticipantMatchExisting => "participant.match_existing",
+            Action::ParticipantRead => "participant.read",
+            Action::ParticipantSearch => "participant.search",
+            Action::ParticipantUpdate => "participant.update",
+            Action::ProgrammeOverview => "programme.overview",
+            Action::ProgrammeSave => "programme.save",
+            Action::ProjectCreate => "project.create",
+            Action::ProtocolChange => "protocol.change",
+            Action::ProtocolCreate => "protocol.create",
+            Action::ProtocolRead => "protocol.read",
+            Action::ProtocolVersion => "protocol.version",
+            Action::TerritoryCreate => "territory.create",
+            Action::TokenCreate => "token.create",
+            Action::TokenRevoke => "token.revoke",
+            Action::UserCreate => "user.create",
+            Action::UserUpdate => "user.update",
+            Action::WorklistRead => "worklist.read",
         }
-        f.action = itinera_domain::text::clean(&q.action);
-        f.entity = itinera_domain::text::clean(&q.entity);
-        if !q.entity_id.trim().is_empty() {
-            f.entity_id = e.take(
-                "entity_id",
-                Uuid::parse_str(q.entity_id.trim()).map_err(|_| "validation.uuid"),
-            );
-        }
-        if !q.from.trim().is_empty() {
-            f.from = e.take("from", parse_date(&q.from));
-        }
-        if !q.to.trim().is_empty() {
-            f.to = e.take("to", parse_date(&q.to));
-        }
-        e.finish()?;
-        let page = audit::list(
-            &mut tx,
-            &f,
-            PageRequest::new(q.page.trim().parse().ok(), Some(50)),
-        )
-        .await?;
-        crate::audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "audit.read",
-            "audit_log",
-            None,
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(page)
     }
 
-    pub async fn verify_audit(&self, actor: Option<&Actor>) -> Result<Verification, Error> {
-        if let Some(a) = actor {
-            a.require(Capability::ReadAudit)?;
+    /// The kind of entity the entry's id names.
+    pub fn entity(self) -> &'static str {
+        match self {
+            Action::LinkageQueue => "participant",
+            Action::AgreementCreate => "agreement",
+            Action::BodyMemberRemove => "coordination_body",
+            Action::BodyMemberRole => "coordination_body",
+            Action::BoardUnvote => "board",
+            Action::BoardVote => "board",
+            Action::AgreementStatus => "agreement",
+            Action::AssessmentCreate => "assessment",
+            Action::AssessmentRead => "case",
+            Action::AuditRead => "audit_log",
+            Action::AuthLogin => "user",
+            Action::AuthLoginFailed => "user",
+            Action::AuthLoginRefused => "user",
+            Action::AuthLogout => "user",
+            Action::AuthSwitchOrganisation => "organisation",
+            Action::BoardCard => "board",
+            Action::BoardCardAgreement => "board",
+            Action::BoardCardProtocolChange => "board",
+            Action::BoardCreate => "board",
+            Action::BoardGroup => "board",
+            Action::BodyCreate => "coordination_body",
+            Action::BodyMemberAdd => "coordination_body",
+            Action::BodyOverview => "coordination_body",
+            Action::BodyUpdate => "coordination_body",
+            Action::CalendarFeedCreate => "user",
+            Action::CalendarFeedRevoke => "user",
+            Action::CaseCreate => "case",
+            Action::CaseList => "case",
+            Action::CasePhase => "case",
+            Action::CaseRead => "case",
+            Action::CaseStatus => "case",
+            Action::CaseTeamAdd => "case",
+            Action::CaseTeamRemove => "case",
+            Action::ConsentCreate => "participant",
+            Action::ConsentWithdraw => "participant",
+            Action::ContactCreate => "contact",
+            Action::ContactRead => "case",
+            Action::DemoSeed => "database",
+            Action::ImportMappingSave => "import_mapping",
+            Action::ImportRun => "import_batch",
+            Action::InstrumentPublish => "instrument",
+            Action::ItineraryActionCreate => "case",
+            Action::ItineraryActionUpdate => "case",
+            Action::ItineraryGoalCreate => "case",
+            Action::ItineraryGoalUpdate => "case",
+            Action::ItineraryPlan => "case",
+            Action::ItineraryRead => "case",
+            Action::ItineraryReview => "case",
+            Action::ItinerarySign => "case",
+            Action::LinkageDecide => "link_review",
+            Action::LinkageRegistry => "linkage_settings",
+            Action::LinkageReviewList => "participant",
+            Action::LinkageReviewRead => "link_review",
+            Action::LinkageSettingsUpdate => "linkage_settings",
+            Action::LinkageUnmerge => "merge",
+            Action::MeetingApprove => "meeting",
+            Action::MeetingAttendance => "meeting",
+            Action::MeetingCreate => "meeting",
+            Action::MeetingMinutes => "meeting",
+            Action::MeetingRead => "meeting",
+            Action::MembershipCreate => "user",
+            Action::MembershipDelete => "user",
+            Action::NetworkAgreementCreate => "network_agreement",
+            Action::OrganisationSave => "organisation",
+            Action::ParticipantCreate => "participant",
+            Action::ParticipantLink => "participant",
+            Action::ParticipantMatchExisting => "participant",
+            Action::ParticipantRead => "participant",
+            Action::ParticipantSearch => "participant",
+            Action::ParticipantUpdate => "participant",
+            Action::ProgrammeOverview => "programme",
+            Action::ProgrammeSave => "programme",
+            Action::ProjectCreate => "programme",
+            Action::ProtocolChange => "protocol",
+            Action::ProtocolCreate => "protocol",
+            Action::ProtocolRead => "protocol",
+            Action::ProtocolVersion => "protocol",
+            Action::TerritoryCreate => "territory",
+            Action::TokenCreate => "user",
+            Action::TokenRevoke => "token",
+            Action::UserCreate => "user",
+            Action::UserUpdate => "user",
+            Action::WorklistRead => "user",
         }
-        audit::verify(&self.store).await
+    }
+}
+
+/// Appends an audit entry for `by` in `tx`.
+pub(crate) async fn audit<'a>(
+    tx: &mut Tx,
+    by: impl Into<Caller<'a>>,
+    ctx: &Ctx,
+    action: Action,
+    entity_id: Option<Uuid>,
+    detail: serde_json::Value,
+) -> Result<(), Error> {
+    let by = by.into();
+    let actor = by.actor();
+    itinera_store::audit::append(
+        tx,
+        &NewEntry {
+            at: ctx.now,
+            actor_user_id: actor.map(|a| a.user_id),
+            actor_organisation_id: actor.map(|a| a.organisation_id),
+            action: action.code(),
+            entity: action.entity(),
+            entity_id,
+            request_id: &ctx.request_id,
+            client_addr: &ctx.client_addr,
+            detail: detail.to_string(),
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Appends the operation's last audit entry and commits: the ending of every service
+/// that writes, and of every audited read.
+pub(crate) async fn finish<'a>(
+    mut tx: Tx,
+    by: impl Into<Caller<'a>>,
+    ctx: &Ctx,
+    action: Action,
+    entity_id: Option<Uuid>,
+    detail: serde_json::Value,
+) -> Result<(), Error> {
+    audit(&mut tx, by, ctx, action, entity_id, detail).await?;
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_name_their_entity() {
+        let mut codes: Vec<&str> = Action::ALL.iter().map(|a| a.code()).collect();
+        codes.sort_unstable();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), n);
+        assert!(Action::ALL.iter().all(|a| !a.entity().is_empty()));
+        assert_eq!(Action::ParticipantRead.code(), "participant.read");
+        assert_eq!(Action::ConsentWithdraw.entity(), "participant");
     }
 }

@@ -16,7 +16,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{audit, Ctx, Services};
+use crate::audit::{finish, Action};
+use crate::{Caller, Ctx, Services};
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 
@@ -144,48 +145,42 @@ impl Services {
         let Some(user) = user else {
             // Spend the same time as a real check so that names cannot be probed.
             let _ = verify_password(password, DUMMY_HASH);
-            audit(
-                &mut tx,
-                None,
+            finish(
+                tx,
+                Caller::SigningIn,
                 ctx,
-                "auth.login_failed",
-                "user",
+                Action::AuthLoginFailed,
                 None,
                 json!({"reason": "unknown_user"}),
             )
             .await?;
-            tx.commit().await?;
             return Err(Error::Unauthenticated);
         };
         if user.locked_until.is_some_and(|t| t > ctx.now) {
-            audit(
-                &mut tx,
-                None,
+            finish(
+                tx,
+                Caller::SigningIn,
                 ctx,
-                "auth.login_refused",
-                "user",
+                Action::AuthLoginRefused,
                 Some(user.id),
                 json!({"reason": "locked"}),
             )
             .await?;
-            tx.commit().await?;
             return Err(Error::TooManyRequests);
         }
         if !user.active || !verify_password(password, &user.password_hash) {
             let lock = (user.failed_logins + 1 >= self.settings.max_failed_logins)
                 .then(|| ctx.now + self.settings.lockout);
             admin::record_login_failure(&mut tx, user.id, lock).await?;
-            audit(
-                &mut tx,
-                None,
+            finish(
+                tx,
+                Caller::SigningIn,
                 ctx,
-                "auth.login_failed",
-                "user",
+                Action::AuthLoginFailed,
                 Some(user.id),
                 json!({"locked": lock.is_some()}),
             )
             .await?;
-            tx.commit().await?;
             return Err(Error::Unauthenticated);
         }
         admin::reset_login_failures(&mut tx, user.id).await?;
@@ -218,17 +213,7 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(&actor),
-            ctx,
-            "auth.login",
-            "user",
-            Some(user.id),
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
+        finish(tx, &actor, ctx, Action::AuthLogin, Some(user.id), json!({})).await?;
         Ok(SessionInfo {
             id,
             actor,
@@ -291,17 +276,15 @@ impl Services {
     pub async fn logout(&self, ctx: &Ctx, session: &SessionInfo) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
         sessions::delete(&mut tx, &secret_hash(&session.id)).await?;
-        audit(
-            &mut tx,
-            Some(&session.actor),
+        finish(
+            tx,
+            &session.actor,
             ctx,
-            "auth.logout",
-            "user",
+            Action::AuthLogout,
             Some(session.actor.user_id),
             json!({}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// Switches the organisation a session works for (the user must belong to it).
@@ -316,17 +299,15 @@ impl Services {
             .await
             .map_err(|_| Error::field("organisation_id", "validation.choice"))?;
         sessions::set_organisation(&mut tx, &secret_hash(&session.id), org).await?;
-        audit(
-            &mut tx,
-            Some(&actor),
+        finish(
+            tx,
+            &actor,
             ctx,
-            "auth.switch_organisation",
-            "organisation",
+            Action::AuthSwitchOrganisation,
             Some(org),
             json!({}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// The actor behind a bearer token.

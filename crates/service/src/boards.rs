@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::coordination::{agreement_in, require_runs, visible_body};
-use crate::{audit, Ctx, Services};
+use crate::audit::{audit, finish, Action};
+use crate::coordination::agreement_in;
+use crate::guard::{require_runs, visible_body};
+use crate::{Ctx, Services};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CardView {
@@ -113,17 +115,15 @@ impl Services {
         require_runs(&mut tx, actor, body).await?;
         let id = ctx.new_id();
         store::insert_board(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "board.create",
-            "board",
+            Action::BoardCreate,
             Some(id),
             json!({"body": body, "columns": d.columns.len()}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -147,7 +147,7 @@ impl Services {
         let mut cards = store::cards(&mut tx, id).await?;
         let groups = store::groups(&mut tx, id).await?;
         let mine = store::my_votes(&mut tx, id, actor.user_id).await?;
-        let runs = crate::coordination::runs(actor, &bodies::members(&mut tx, body.id).await?);
+        let runs = crate::guard::runs(actor, &bodies::members(&mut tx, body.id).await?);
         tx.commit().await?;
         cards.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.created_at.cmp(&b.created_at)));
         let columns = cols
@@ -201,17 +201,15 @@ impl Services {
         let id = ctx.new_id();
         let author = (!d.anonymous).then_some((actor.user_id, actor.organisation_id));
         store::insert_card(&mut tx, id, board, d.column_id, &d.text, author, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "board.card",
-            "board",
+            Action::BoardCard,
             Some(board),
             json!({"card": id, "anonymous": d.anonymous}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -248,10 +246,13 @@ impl Services {
         if changed {
             audit(
                 &mut tx,
-                Some(actor),
+                actor,
                 ctx,
-                if on { "board.vote" } else { "board.unvote" },
-                "board",
+                if on {
+                    Action::BoardVote
+                } else {
+                    Action::BoardUnvote
+                },
                 Some(b.id),
                 json!({"card": card}),
             )
@@ -282,17 +283,15 @@ impl Services {
         for c in &d.cards {
             store::set_group(&mut tx, *c, id).await?;
         }
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "board.group",
-            "board",
+            Action::BoardGroup,
             Some(board),
             json!({"group": id, "cards": d.cards}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -325,17 +324,15 @@ impl Services {
         let agreement = agreement_in(&mut tx, actor, ctx, meeting, &input.agreement).await?;
         let linked = with_group(&c, &all);
         store::link_cards(&mut tx, &linked, Some(agreement), None).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "board.card.agreement",
-            "board",
+            Action::BoardCardAgreement,
             Some(b.id),
             json!({"cards": linked, "agreement": agreement}),
         )
         .await?;
-        tx.commit().await?;
         Ok(agreement)
     }
 
@@ -376,17 +373,15 @@ impl Services {
         protocols::insert_change(&mut tx, id, protocol, &text, actor.user_id, ctx.now).await?;
         let linked = with_group(&c, &all);
         store::link_cards(&mut tx, &linked, None, Some(id)).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "board.card.protocol_change",
-            "board",
+            Action::BoardCardProtocolChange,
             Some(b.id),
             json!({"cards": linked, "protocol": protocol, "change": id}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 }

@@ -6,7 +6,7 @@ use itinera_domain::case::{
     check_exit_date, check_phase_move, check_status_change, reason, CaseEventKind, CaseStatus,
     ExitReason, TeamRole,
 };
-use itinera_domain::participant::{lenient_i32, lenient_string, parse_date};
+use itinera_domain::input::{lenient_i32, lenient_string, parse_date};
 use itinera_domain::{Error, Errors};
 use itinera_store::admin::Phase;
 use itinera_store::cases::{Case, CaseChange, Event, NewCase, NewEvent, NewMember, TeamMember};
@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::participants::require_basis;
-use crate::{audit, Ctx, Services};
+use crate::audit::{finish, Action};
+use crate::guard::load_case;
+use crate::guard::require_basis;
+use crate::{Ctx, Services};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -71,7 +73,7 @@ pub struct CaseView {
 }
 
 fn parse_professional(raw: &str, field: &str) -> Result<(Uuid, Uuid), Error> {
-    itinera_domain::itinerary::parse_professional(raw).map_err(|code| Error::field(field, code))
+    itinera_domain::input::parse_professional(raw).map_err(|code| Error::field(field, code))
 }
 
 /// The user must hold a professional role in that organisation.
@@ -85,19 +87,6 @@ async fn check_professional(tx: &mut Tx, user: Uuid, org: Uuid, field: &str) -> 
     } else {
         Err(Error::field(field, "validation.case.not_a_professional"))
     }
-}
-
-pub(crate) async fn load_case(
-    tx: &mut Tx,
-    actor: &Actor,
-    ctx: &Ctx,
-    cap: Capability,
-    id: Uuid,
-) -> Result<Case, Error> {
-    actor.require_person(cap)?;
-    let case = cases::get(tx, id).await?.ok_or(Error::NotFound)?;
-    require_basis(tx, actor, ctx, cap, case.participant_id).await?;
-    Ok(case)
 }
 
 /// What an event changed, for the case's timeline.
@@ -272,17 +261,15 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "case.create",
-            "case",
+            Action::CaseCreate,
             Some(id),
             json!({"participant": pid, "programme": programme.id}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -302,17 +289,7 @@ impl Services {
             .collect();
         let team = cases::team(&mut tx, id).await?;
         let timeline = cases::events(&mut tx, id).await?;
-        audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "case.read",
-            "case",
-            Some(id),
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
+        finish(tx, actor, ctx, Action::CaseRead, Some(id), json!({})).await?;
         Ok(CaseView {
             case,
             participant_name: p.data.full_name(),
@@ -377,17 +354,15 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "case.phase",
-            "case",
+            Action::CasePhase,
             Some(id),
             json!({"from": case.phase, "to": to}),
         )
         .await?;
-        tx.commit().await?;
         Ok(v)
     }
 
@@ -471,17 +446,15 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "case.status",
-            "case",
+            Action::CaseStatus,
             Some(id),
             json!({"from": from.code(), "to": to.code(), "exit_reason": exit_reason}),
         )
         .await?;
-        tx.commit().await?;
         Ok(v)
     }
 
@@ -544,17 +517,15 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "case.team.add",
-            "case",
+            Action::CaseTeamAdd,
             Some(id),
             json!({"user": user, "organisation": org, "role": role.code()}),
         )
         .await?;
-        tx.commit().await?;
         Ok(member)
     }
 
@@ -591,16 +562,14 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "case.team.remove",
-            "case",
+            Action::CaseTeamRemove,
             Some(id),
             json!({"member": member}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 }

@@ -10,9 +10,10 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::assessments::{in_team, require_team_writer};
-use crate::cases::load_case;
-use crate::{audit, Ctx, Services};
+use crate::audit::{finish, Action};
+use crate::guard::load_case;
+use crate::guard::{in_team, require_team_writer};
+use crate::{Ctx, Services};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ContactsView {
@@ -42,17 +43,15 @@ impl Services {
         let can_record = actor.can(Capability::WritePersonData)
             && case.status != "closed"
             && in_team(&team, actor);
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "contact.read",
-            "case",
+            Action::ContactRead,
             Some(case_id),
             json!({"count": list.len()}),
         )
         .await?;
-        tx.commit().await?;
         Ok(ContactsView {
             case,
             participant_name: p.data.full_name(),
@@ -107,17 +106,8 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "contact.create",
-            "contact",
-            Some(id),
-            json!({"case": case_id, "kind": data.kind.code(), "visibility": data.visibility.code()}),
-        )
-        .await?;
-        tx.commit().await?;
+        finish(tx, actor, ctx, Action::ContactCreate, Some(id),
+            json!({"case": case_id, "kind": data.kind.code(), "visibility": data.visibility.code()})).await?;
         Ok(id)
     }
 }

@@ -9,6 +9,7 @@ use itinera_domain::coordination::{
     check_transition, planned_dates, AgreementInput, AgreementStatus, Attendance, BodyInput,
     Frequency, Level, MeetingInput, MemberRole, Owner,
 };
+use itinera_domain::input::optional_id;
 use itinera_domain::Error;
 use itinera_store::coordination::{
     self as store, Agreement, Body, Item, Meeting, Member, Reference,
@@ -18,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{audit, Ctx, Services};
+use crate::audit::{audit, finish, Action};
+use crate::guard::{require_runs, runs, visible_body};
+use crate::{Ctx, Services};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BodyView {
@@ -87,39 +90,10 @@ pub struct MemberInput {
     pub role: String,
 }
 
-pub(crate) async fn visible_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Body, Error> {
-    store::body(tx, id, actor.user_id, actor.organisation_id)
-        .await?
-        .ok_or(Error::NotFound)
-}
-
 async fn meeting_and_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<(Meeting, Body), Error> {
     let m = store::meeting(tx, id).await?.ok_or(Error::NotFound)?;
     let b = visible_body(tx, actor, m.body_id).await?;
     Ok((m, b))
-}
-
-/// Whether the actor runs a body with these members: a member in person, as its chair
-/// or secretary, with a role that may convene.
-pub(crate) fn runs(actor: &Actor, members: &[Member]) -> bool {
-    actor.can(Capability::ConveneBodies)
-        && members.iter().any(|m| {
-            m.user_id == Some(actor.user_id)
-                && MemberRole::parse(&m.role)
-                    .is_some_and(itinera_domain::coordination::runs_the_body)
-        })
-}
-
-/// The actor runs the body (see `runs`); refused otherwise. The body must be visible
-/// to them.
-pub(crate) async fn require_runs(tx: &mut Tx, actor: &Actor, body: Uuid) -> Result<Body, Error> {
-    actor.require(Capability::ConveneBodies)?;
-    let b = visible_body(tx, actor, body).await?;
-    if runs(actor, &store::members(tx, body).await?) {
-        Ok(b)
-    } else {
-        Err(Error::Forbidden)
-    }
 }
 
 fn frozen(m: &Meeting) -> Result<(), Error> {
@@ -128,16 +102,6 @@ fn frozen(m: &Meeting) -> Result<(), Error> {
     } else {
         Ok(())
     }
-}
-
-fn parse_id(raw: &str, field: &str) -> Result<Option<Uuid>, Error> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    t.parse()
-        .map(Some)
-        .map_err(|_| Error::field(field, "validation.choice"))
 }
 
 impl Services {
@@ -182,17 +146,15 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "body.create",
-            "coordination_body",
+            Action::BodyCreate,
             Some(id),
             json!({"level": d.level.number()}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -205,9 +167,10 @@ impl Services {
         input: &MemberInput,
     ) -> Result<Uuid, Error> {
         actor.require(Capability::ConveneBodies)?;
-        let org = parse_id(&input.organisation_id, "organisation_id")?
+        let org = optional_id(&input.organisation_id)
+            .map_err(|c| Error::field("organisation_id", c))?
             .ok_or_else(|| Error::field("organisation_id", "validation.required"))?;
-        let mut user = parse_id(&input.user_id, "user_id")?;
+        let mut user = optional_id(&input.user_id).map_err(|c| Error::field("user_id", c))?;
         let role = MemberRole::parse(input.role.trim())
             .ok_or_else(|| Error::field("role", "validation.choice"))?;
         let mut tx = self.store.write().await?;
@@ -242,17 +205,15 @@ impl Services {
             return Err(Error::Conflict("coordination.member_exists"));
         }
         let id = store::insert_member(&mut tx, body, org, user, role.code(), ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "body.member.add",
-            "coordination_body",
+            Action::BodyMemberAdd,
             Some(body),
             json!({"member": id, "organisation": org, "user": user}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -277,17 +238,15 @@ impl Services {
         };
         let d = fixed.validate()?;
         store::update_body(&mut tx, id, &d).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "body.update",
-            "coordination_body",
+            Action::BodyUpdate,
             Some(id),
             json!({"frequency": d.frequency.code()}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// Changes a member's role (`Some`) or removes them (`None`); a body keeps a chair.
@@ -330,14 +289,13 @@ impl Services {
         }
         audit(
             &mut tx,
-            Some(actor),
+            actor,
             ctx,
             if to.is_some() {
-                "body.member.role"
+                Action::BodyMemberRole
             } else {
-                "body.member.remove"
+                Action::BodyMemberRemove
             },
-            "coordination_body",
             Some(body),
             json!({"member": member, "role": to.map(|r| r.code())}),
         )
@@ -440,7 +398,9 @@ impl Services {
                     "coordination.case_on_level",
                 ));
             }
-            let id = parse_id(raw, &format!("cases.{i}"))?.unwrap_or_default();
+            let id = optional_id(raw)
+                .map_err(|c| Error::field(format!("cases.{i}"), c))?
+                .unwrap_or_default();
             let case = cases::get(&mut tx, id).await?;
             let visible = match &case {
                 Some(c) => access::basis(
@@ -491,17 +451,15 @@ impl Services {
             position += 1;
             store::insert_item(&mut tx, id, position, "case", "", Some(*c), None, ctx.now).await?;
         }
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "meeting.create",
-            "meeting",
+            Action::MeetingCreate,
             Some(id),
             json!({"body": body, "cases": cases}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -554,17 +512,15 @@ impl Services {
             .into_iter()
             .map(|a| view(a, ctx.today()))
             .collect();
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "meeting.read",
-            "meeting",
+            Action::MeetingRead,
             Some(id),
             json!({"participants": shown}),
         )
         .await?;
-        tx.commit().await?;
         Ok(MeetingView {
             meeting,
             body,
@@ -617,17 +573,15 @@ impl Services {
         for (mid, a) in &ok {
             store::set_attendance(&mut tx, meeting, *mid, a.code()).await?;
         }
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "meeting.attendance",
-            "meeting",
+            Action::MeetingAttendance,
             Some(meeting),
             json!({"rows": ok.len()}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// Writes the minutes of one agenda item (until the minutes are approved).
@@ -648,17 +602,15 @@ impl Services {
         let (m, _) = meeting_and_body(&mut tx, actor, meeting).await?;
         frozen(&m)?;
         store::set_minutes(&mut tx, meeting, item, text.as_deref()).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "meeting.minutes",
-            "meeting",
+            Action::MeetingMinutes,
             Some(meeting),
             json!({"item": item}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// Approves the minutes: from now on they are frozen.
@@ -672,17 +624,15 @@ impl Services {
         let mut tx = self.store.write().await?;
         meeting_and_body(&mut tx, actor, meeting).await?;
         store::approve_minutes(&mut tx, meeting, actor.user_id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "meeting.approve",
-            "meeting",
+            Action::MeetingApprove,
             Some(meeting),
             json!({}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// Records an agreement made at a meeting. Its owner is a member of the body (a
@@ -735,17 +685,15 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "agreement.status",
-            "agreement",
+            Action::AgreementStatus,
             Some(id),
             json!({"from": from.code(), "to": to.code()}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// The actor's open agreements due within `days` (overdue ones included).
@@ -800,17 +748,15 @@ impl Services {
         )
         .await?;
         let ids: Vec<Uuid> = cases.iter().map(|(id, _)| *id).collect();
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "case.list",
-            "case",
+            Action::CaseList,
             None,
             json!({"cases": ids}),
         )
         .await?;
-        tx.commit().await?;
         Ok(cases)
     }
 
@@ -864,17 +810,15 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "calendar.feed.create",
-            "user",
+            Action::CalendarFeedCreate,
             Some(actor.user_id),
             json!({}),
         )
         .await?;
-        tx.commit().await?;
         Ok(token)
     }
 
@@ -882,17 +826,15 @@ impl Services {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.write().await?;
         store::revoke_feeds(&mut tx, actor.user_id, actor.organisation_id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "calendar.feed.revoke",
-            "user",
+            Action::CalendarFeedRevoke,
             Some(actor.user_id),
             json!({}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// The iCalendar text of a feed: the meetings of the owner's bodies from three months
@@ -990,17 +932,15 @@ impl Services {
         }
         let id = ctx.new_id();
         store::insert_network_agreement(&mut tx, id, &d, actor.user_id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "network_agreement.create",
-            "network_agreement",
+            Action::NetworkAgreementCreate,
             Some(id),
             json!({"parties": d.parties}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -1110,10 +1050,9 @@ pub(crate) async fn agreement_in(
     }
     audit(
         tx,
-        Some(actor),
+        actor,
         ctx,
-        "agreement.create",
-        "agreement",
+        Action::AgreementCreate,
         Some(id),
         json!({"meeting": meeting, "owner": d.owner, "due_on": d.due_on}),
     )

@@ -22,8 +22,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::audit::{finish, Action};
 use crate::auth::hash_password;
-use crate::Ctx;
+use crate::{Caller, Ctx};
 
 pub const DEMO_PASSWORD: &str = "itinera-demo";
 
@@ -985,17 +986,15 @@ pub async fn seed(
         &project_rows,
     )
     .await?;
-    crate::audit(
-        &mut tx,
-        None,
+    finish(
+        tx,
+        Caller::CommandLine,
         &Ctx::cli(now),
-        "demo.seed",
-        "database",
+        Action::DemoSeed,
         None,
         json!({"participants": opts.participants, "seed": opts.seed}),
     )
     .await?;
-    tx.commit().await?;
 
     // Participants, in batches, each batch one transaction. A thread generates the next
     // batch while this one is written. The person tables are empty: their secondary

@@ -20,7 +20,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{audit, Ctx, Services};
+use crate::audit::{audit, finish, Action};
+use crate::{Ctx, Services};
 
 /// What to import and how.
 pub struct ImportRequest<'a> {
@@ -147,17 +148,15 @@ impl Services {
             ctx.now,
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "import.mapping.save",
-            "import_mapping",
+            Action::ImportMappingSave,
             None,
             json!({"source": source}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// The columns of a file, its first rows and the mapping to start from: the one
@@ -391,16 +390,15 @@ impl Services {
                     }
                     audit(
                         &mut tx,
-                        Some(actor),
+                        actor,
                         ctx,
-                        "participant.create",
-                        "participant",
+                        Action::ParticipantCreate,
                         Some(id),
                         json!({"batch": batch_id, "line": row.line}),
                     )
                     .await?;
                     let applied =
-                        crate::linkage::apply(&mut tx, Some(actor), ctx, id, &outcome, "import")
+                        crate::linkage::apply(&mut tx, actor.into(), ctx, id, &outcome, "import")
                             .await?;
                     line.outcome = match applied.outcome {
                         "linked" => "linked",
@@ -454,18 +452,9 @@ impl Services {
                 serde_json::to_string(&mapping).map_err(|e| Error::Internal(e.to_string()))?;
             store::save_mapping(&mut tx, org, source, &json, actor.user_id, ctx.now).await?;
         }
-        audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "import.run",
-            "import_batch",
-            Some(batch_id),
+        finish(tx, actor, ctx, Action::ImportRun, Some(batch_id),
             json!({"file": req.file_name, "source": source, "rows": report.rows, "created": report.created,
-                   "linked": report.linked, "review": report.review, "existing": report.existing, "rejected": report.rejected}),
-        )
-        .await?;
-        tx.commit().await?;
+                   "linked": report.linked, "review": report.review, "existing": report.existing, "rejected": report.rejected})).await?;
         report.batch_id = Some(batch_id);
         report.applied = true;
         Ok(report)

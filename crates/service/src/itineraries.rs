@@ -18,9 +18,11 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::assessments::{goal_frame, in_team, require_team_writer};
-use crate::cases::load_case;
-use crate::{audit, Ctx, Services};
+use crate::assessments::goal_frame;
+use crate::audit::{self, finish};
+use crate::guard::load_case;
+use crate::guard::{in_team, require_team_writer};
+use crate::{Ctx, Services};
 
 /// A signed, frozen version of the agreement.
 #[derive(Debug, Clone, Serialize)]
@@ -173,17 +175,15 @@ impl Services {
         let mut tx = self.store.audited_read().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, case_id).await?;
         let v = self.itinerary_in(&mut tx, actor, case).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "itinerary.read",
-            "case",
+            audit::Action::ItineraryRead,
             Some(case_id),
             json!({}),
         )
         .await?;
-        tx.commit().await?;
         Ok(v)
     }
 
@@ -283,17 +283,15 @@ impl Services {
             input.version
         };
         let v = itineraries::update_plan(&mut tx, it.id, expected, &p, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "itinerary.plan",
-            "case",
+            audit::Action::ItineraryPlan,
             Some(case_id),
             json!({}),
         )
         .await?;
-        tx.commit().await?;
         Ok(v)
     }
 
@@ -312,17 +310,15 @@ impl Services {
         let g = check_goal(input, &domains)?;
         let id = itineraries::insert_goal(&mut tx, &it, &g, ctx.now).await?;
         itineraries::touch(&mut tx, it.id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "itinerary.goal.create",
-            "case",
+            audit::Action::ItineraryGoalCreate,
             Some(case_id),
             json!({"goal": id}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -344,17 +340,15 @@ impl Services {
             return Err(Error::NotFound);
         }
         itineraries::touch(&mut tx, it.id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "itinerary.goal.update",
-            "case",
+            audit::Action::ItineraryGoalUpdate,
             Some(case_id),
             json!({"goal": goal_id}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     async fn checked_action(
@@ -392,17 +386,15 @@ impl Services {
         let a = self.checked_action(&mut tx, &case, &it, input).await?;
         let id = itineraries::insert_action(&mut tx, &it, &a, ctx.now).await?;
         itineraries::touch(&mut tx, it.id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "itinerary.action.create",
-            "case",
+            audit::Action::ItineraryActionCreate,
             Some(case_id),
             json!({"action": id, "service": a.service.code()}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -423,17 +415,15 @@ impl Services {
             return Err(Error::NotFound);
         }
         itineraries::touch(&mut tx, it.id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "itinerary.action.update",
-            "case",
+            audit::Action::ItineraryActionUpdate,
             Some(case_id),
             json!({"action": action_id, "status": a.status.code()}),
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// Records the signature of the agreement: the current plan is frozen as the next
@@ -481,17 +471,15 @@ impl Services {
             expected,
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "itinerary.sign",
-            "case",
+            audit::Action::ItinerarySign,
             Some(case_id),
             json!({"version": n}),
         )
         .await?;
-        tx.commit().await?;
         Ok(n)
     }
 
@@ -521,17 +509,15 @@ impl Services {
         )
         .await?;
         itineraries::set_review_on(&mut tx, it.id, next, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "itinerary.review",
-            "case",
+            audit::Action::ItineraryReview,
             Some(case_id),
             json!({"review": id}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 }

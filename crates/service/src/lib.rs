@@ -7,6 +7,7 @@ pub mod admin;
 pub mod aggregates;
 pub mod assessments;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod boards;
 pub mod cases;
@@ -15,6 +16,7 @@ pub mod contacts;
 pub mod coordination;
 pub mod demo;
 pub mod demo_coordination;
+mod guard;
 pub mod imports;
 pub mod itineraries;
 pub mod linkage;
@@ -27,8 +29,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::Actor;
 use itinera_domain::Error;
-use itinera_store::audit::NewEntry;
-use itinera_store::{Store, Tx};
+use itinera_store::Store;
 use uuid::Uuid;
 
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -122,30 +123,41 @@ impl Services {
     }
 }
 
-/// Appends an audit entry for `actor` in `tx`.
-pub(crate) async fn audit(
-    tx: &mut Tx,
-    actor: Option<&Actor>,
-    ctx: &Ctx,
-    action: &str,
-    entity: &str,
-    entity_id: Option<Uuid>,
-    detail: serde_json::Value,
-) -> Result<(), Error> {
-    itinera_store::audit::append(
-        tx,
-        &NewEntry {
-            at: ctx.now,
-            actor_user_id: actor.map(|a| a.user_id),
-            actor_organisation_id: actor.map(|a| a.organisation_id),
-            action,
-            entity,
-            entity_id,
-            request_id: &ctx.request_id,
-            client_addr: &ctx.client_addr,
-            detail: detail.to_string(),
-        },
-    )
-    .await
-    .map(|_| ())
+/// Who a service acts for. Most services take an `&Actor`: a professional signed in, or
+/// an integration's token, whose capabilities the service checks. A few administrative
+/// services also run from the command line on the server (`itinera user add`, `token
+/// create`, `audit verify`, `link registry`, the demo): whoever runs it there already
+/// holds the database's credentials, so `CommandLine` passes every capability check,
+/// and its audit entries name no user. A sign-in attempt acts for nobody yet.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    Actor(&'a Actor),
+    CommandLine,
+    SigningIn,
+}
+
+impl<'a> From<&'a Actor> for Caller<'a> {
+    fn from(a: &'a Actor) -> Self {
+        Caller::Actor(a)
+    }
+}
+
+impl<'a> Caller<'a> {
+    /// The actor, when a person or an integration acts.
+    pub fn actor(self) -> Option<&'a Actor> {
+        match self {
+            Caller::Actor(a) => Some(a),
+            Caller::CommandLine | Caller::SigningIn => None,
+        }
+    }
+
+    /// The capability check: the actor's roles, or the command line, which may do
+    /// anything.
+    pub fn require(self, c: itinera_domain::access::Capability) -> Result<(), Error> {
+        match self {
+            Caller::Actor(a) => a.require(c),
+            Caller::CommandLine => Ok(()),
+            Caller::SigningIn => Err(Error::Unauthenticated),
+        }
+    }
 }

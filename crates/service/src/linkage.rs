@@ -22,7 +22,8 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{audit, Ctx, Services};
+use crate::audit::{audit, finish, Action};
+use crate::{Caller, Ctx, Services};
 
 /// The fields the index compares, in the order of its tables.
 pub const FIELDS: [(&str, Kind); 10] = [
@@ -146,10 +147,9 @@ pub(crate) async fn review_after_edit(
             queued += 1;
             audit(
                 tx,
-                Some(actor),
+                actor,
                 ctx,
-                "linkage.queue",
-                "participant",
+                Action::LinkageQueue,
                 Some(record),
                 json!({"with": c.record, "probability": c.probability, "source": "edit"}),
             )
@@ -241,7 +241,7 @@ pub(crate) async fn lookup(
 /// queues the doubtful pairs; each step audited.
 pub(crate) async fn apply(
     tx: &mut Tx,
-    actor: Option<&Actor>,
+    actor: Caller<'_>,
     ctx: &Ctx,
     record: Uuid,
     outcome: &Outcome,
@@ -266,20 +266,12 @@ pub(crate) async fn apply(
             "auto",
             Some(top.probability),
             None,
-            actor.map(|a| a.user_id),
+            actor.actor().map(|a| a.user_id),
             ctx.now,
         )
         .await?;
-        audit(
-            tx,
-            actor,
-            ctx,
-            "participant.link",
-            "participant",
-            Some(record),
-            json!({"merge": merge, "person": top.person, "with": top.record, "probability": top.probability, "source": source}),
-        )
-        .await?;
+        audit(tx, actor, ctx, Action::ParticipantLink, Some(record),
+            json!({"merge": merge, "person": top.person, "with": top.record, "probability": top.probability, "source": source})).await?;
     }
     let mut queued = 0;
     for c in reviews {
@@ -289,8 +281,7 @@ pub(crate) async fn apply(
                 tx,
                 actor,
                 ctx,
-                "linkage.queue",
-                "participant",
+                Action::LinkageQueue,
                 Some(record),
                 json!({"with": c.record, "probability": c.probability, "source": source}),
             )
@@ -440,17 +431,15 @@ impl Services {
         let t = Thresholds::parse(auto_link, review)?;
         let mut tx = self.store.write().await?;
         store::set_thresholds(&mut tx, t.auto_link, t.review, actor.user_id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "linkage.settings.update",
-            "linkage_settings",
+            Action::LinkageSettingsUpdate,
             None,
             json!({"auto_link": t.auto_link, "review": t.review}),
         )
         .await?;
-        tx.commit().await?;
         Ok(t)
     }
 
@@ -486,17 +475,15 @@ impl Services {
                 right,
             });
         }
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "linkage.review.list",
-            "participant",
+            Action::LinkageReviewList,
             None,
             json!({"results": shown}),
         )
         .await?;
-        tx.commit().await?;
         Ok(Page {
             items,
             page: found.page,
@@ -552,17 +539,8 @@ impl Services {
             item.left.visible,
             item.right.visible,
         );
-        audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "linkage.review.read",
-            "link_review",
-            Some(id),
-            json!({"left": item.left.record.as_ref().map(|x| x.id), "right": item.right.record.as_ref().map(|x| x.id)}),
-        )
-        .await?;
-        tx.commit().await?;
+        finish(tx, actor, ctx, Action::LinkageReviewRead, Some(id),
+            json!({"left": item.left.record.as_ref().map(|x| x.id), "right": item.right.record.as_ref().map(|x| x.id)})).await?;
         Ok(ReviewView {
             item,
             explanation,
@@ -608,17 +586,15 @@ impl Services {
         } else {
             None
         };
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "linkage.decide",
-            "link_review",
+            Action::LinkageDecide,
             Some(id),
             json!({"same": same, "left": r.left_id, "right": r.right_id, "merge": merge}),
         )
         .await?;
-        tx.commit().await?;
         Ok(merge)
     }
 
@@ -660,17 +636,15 @@ impl Services {
                 .await?;
             }
         }
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "linkage.unmerge",
-            "merge",
+            Action::LinkageUnmerge,
             Some(merge_id),
             json!({"moved": moved, "person": m.person_id, "back_to": m.absorbed_person_id}),
         )
         .await?;
-        tx.commit().await?;
         Ok(back_to)
     }
 }
@@ -799,7 +773,7 @@ impl Services {
                     continue;
                 };
                 merges += 1;
-                audit(&mut tx, None, ctx, "participant.link", "participant", Some(p.right),
+                audit(&mut tx, Caller::CommandLine, ctx, Action::ParticipantLink, Some(p.right),
                     json!({"merge": m, "person": keep, "with": p.left, "probability": p.match_probability, "source": "registry"})).await?;
             }
             for p in &uncertain {
@@ -817,17 +791,8 @@ impl Services {
                 }
             }
         }
-        audit(
-            &mut tx,
-            None,
-            ctx,
-            "linkage.registry",
-            "linkage_settings",
-            None,
-            json!({"records": records.len(), "to_link": to_link.len(), "uncertain": uncertain.len(), "applied": apply, "merges": merges, "queued": queued}),
-        )
-        .await?;
-        tx.commit().await?;
+        finish(tx, Caller::CommandLine, ctx, Action::LinkageRegistry, None,
+            json!({"records": records.len(), "to_link": to_link.len(), "uncertain": uncertain.len(), "applied": apply, "merges": merges, "queued": queued})).await?;
         Ok(RegistryReport {
             records: records.len(),
             persons_before,

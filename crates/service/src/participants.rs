@@ -3,16 +3,19 @@
 use chrono::NaiveDate;
 use itinera_domain::access::{Actor, Basis, Capability};
 use itinera_domain::consent::{check_withdrawal, state_on, ConsentInput};
+use itinera_domain::input::parse_date;
 use itinera_domain::linkage::Outcome;
-use itinera_domain::participant::{parse_date, ParticipantInput};
+use itinera_domain::participant::ParticipantInput;
 use itinera_domain::{Error, Page, PageRequest};
 use itinera_store::participants::{Participant, Summary};
-use itinera_store::{access, admin, cases, consents, participants, Tx};
+use itinera_store::{admin, cases, consents, participants, Tx};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{audit, Ctx, Services};
+use crate::audit::{audit, finish, Action};
+use crate::guard::require_basis;
+use crate::{Ctx, Services};
 
 /// A participant as their page shows them.
 #[derive(Debug, Clone, Serialize)]
@@ -31,27 +34,6 @@ pub struct ConsentView {
     #[serde(flatten)]
     pub consent: consents::Consent,
     pub state: &'static str,
-}
-
-/// Checks the actor's role and basis for a person, inside `tx`. A refusal is `NotFound`,
-/// the same answer as for an id that does not exist.
-pub(crate) async fn require_basis(
-    tx: &mut Tx,
-    actor: &Actor,
-    ctx: &Ctx,
-    cap: Capability,
-    pid: Uuid,
-) -> Result<Basis, Error> {
-    actor.require_person(cap)?;
-    access::basis(
-        tx,
-        pid,
-        actor.organisation_id,
-        actor.organisation_kind,
-        ctx.today(),
-    )
-    .await?
-    .ok_or(Error::NotFound)
 }
 
 /// Checks the territory exists; its name (the index compares it as the municipality).
@@ -112,10 +94,9 @@ impl Services {
                 .await?;
                 audit(
                     &mut tx,
-                    Some(actor),
+                    actor,
                     ctx,
-                    "participant.create",
-                    "participant",
+                    Action::ParticipantCreate,
                     Some(id),
                     json!({}),
                 )
@@ -124,14 +105,13 @@ impl Services {
             }
         };
         let link =
-            crate::linkage::apply(&mut tx, Some(actor), ctx, id, &outcome, "register").await?;
+            crate::linkage::apply(&mut tx, actor.into(), ctx, id, &outcome, "register").await?;
         if let Outcome::Existing(c) = &outcome {
             audit(
                 &mut tx,
-                Some(actor),
+                actor,
                 ctx,
-                "participant.match_existing",
-                "participant",
+                Action::ParticipantMatchExisting,
                 Some(id),
                 json!({"probability": c.probability}),
             )
@@ -164,17 +144,7 @@ impl Services {
             .collect();
         let viewers = consents::viewers(&mut tx, id, ctx.today()).await?;
         let person = crate::linkage::person_links(&mut tx, actor, ctx, id).await?;
-        audit(
-            &mut tx,
-            Some(actor),
-            ctx,
-            "participant.read",
-            "participant",
-            Some(id),
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
+        finish(tx, actor, ctx, Action::ParticipantRead, Some(id), json!({})).await?;
         Ok(ParticipantView {
             participant,
             basis,
@@ -214,17 +184,15 @@ impl Services {
         let changed = changed_fields(&current.data.to_input(), input);
         crate::linkage::review_after_edit(&mut tx, actor, ctx, id, &data, territory.as_deref())
             .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "participant.update",
-            "participant",
+            Action::ParticipantUpdate,
             Some(id),
             json!({"fields": changed}),
         )
         .await?;
-        tx.commit().await?;
         Ok(v)
     }
 
@@ -248,17 +216,15 @@ impl Services {
         )
         .await?;
         let ids: Vec<Uuid> = found.items.iter().map(|s| s.id).collect();
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "participant.search",
-            "participant",
+            Action::ParticipantSearch,
             None,
             json!({"results": ids}),
         )
         .await?;
-        tx.commit().await?;
         Ok(found)
     }
 
@@ -290,17 +256,15 @@ impl Services {
             },
         )
         .await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "consent.create",
-            "participant",
+            Action::ConsentCreate,
             Some(pid),
             json!({"consent": id, "purpose": data.purpose.code()}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -328,17 +292,15 @@ impl Services {
         })?;
         let note = itinera_domain::text::clean(note);
         consents::withdraw(&mut tx, consent_id, on, note.as_deref()).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "consent.withdraw",
-            "participant",
+            Action::ConsentWithdraw,
             Some(pid),
             json!({"consent": consent_id}),
         )
         .await?;
-        tx.commit().await?;
         Ok(pid)
     }
 }

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{audit, Ctx, Services};
+use crate::audit::{audit, finish, Action};
+use crate::{Ctx, Services};
 
 /// A new protocol with its first version.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -103,9 +104,7 @@ async fn may_publish(tx: &mut Tx, actor: &Actor, p: &Protocol) -> Result<bool, E
         return Ok(true);
     }
     Ok(match p.body_id {
-        Some(b) => crate::coordination::require_runs(tx, actor, b)
-            .await
-            .is_ok(),
+        Some(b) => crate::guard::require_runs(tx, actor, b).await.is_ok(),
         None => false,
     })
 }
@@ -150,7 +149,7 @@ impl Services {
                 {
                     return Err(Error::field("body_id", "validation.choice"));
                 }
-                crate::coordination::require_runs(&mut tx, actor, id).await?;
+                crate::guard::require_runs(&mut tx, actor, id).await?;
             }
         }
         // A programme's protocol is published by the organisation that owns it.
@@ -167,17 +166,15 @@ impl Services {
         let id = ctx.new_id();
         store::insert_protocol(&mut tx, id, &p, actor.user_id, ctx.now).await?;
         store::insert_version(&mut tx, ctx.new_id(), id, &v, actor.user_id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "protocol.create",
-            "protocol",
+            Action::ProtocolCreate,
             Some(id),
             json!({"scope": p.scope}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -203,17 +200,15 @@ impl Services {
                 return Err(Error::field("applies", "validation.choice"));
             }
         }
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "protocol.version",
-            "protocol",
+            Action::ProtocolVersion,
             Some(protocol),
             json!({"version": n, "applies": v.applies}),
         )
         .await?;
-        tx.commit().await?;
         Ok(n)
     }
 
@@ -339,10 +334,9 @@ impl Services {
         if store::confirm_read(&mut tx, v.id, actor.user_id, ctx.now).await? {
             audit(
                 &mut tx,
-                Some(actor),
+                actor,
                 ctx,
-                "protocol.read",
-                "protocol",
+                Action::ProtocolRead,
                 Some(id),
                 json!({"version": v.version}),
             )
@@ -369,17 +363,15 @@ impl Services {
         visible(&mut tx, actor, id).await?;
         let change = ctx.new_id();
         store::insert_change(&mut tx, change, id, &text, actor.user_id, ctx.now).await?;
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "protocol.change",
-            "protocol",
+            Action::ProtocolChange,
             Some(id),
             json!({"change": change}),
         )
         .await?;
-        tx.commit().await?;
         Ok(change)
     }
 }

@@ -9,7 +9,8 @@ use itinera_store::worklist::{self, Item};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::{audit, Ctx, Services};
+use crate::audit::{finish, Action};
+use crate::{Ctx, Services};
 
 /// How far ahead the work list looks for things coming due.
 pub const HORIZON_DAYS: i64 = 7;
@@ -87,17 +88,15 @@ impl Services {
             ("agreements_due", agreements_due.len()),
             ("protocols_to_read", protocols_to_read.len()),
         ];
-        audit(
-            &mut tx,
-            Some(actor),
+        finish(
+            tx,
+            actor,
             ctx,
-            "worklist.read",
-            "user",
+            Action::WorklistRead,
             Some(u),
             json!({"items": counts.iter().map(|c| c.1).sum::<usize>()}),
         )
         .await?;
-        tx.commit().await?;
         // Notices last, so that an agreement found overdue just now is among them.
         let mut plain = self.store.single().await?;
         let notifications =

@@ -12,7 +12,7 @@ use itinera_service::admin::{
     TerritoryInput, TokenInput, UserInput,
 };
 use itinera_service::aggregates::ProgrammeOverview;
-use itinera_service::audit::AuditQuery;
+use itinera_service::audit_log::AuditQuery;
 use itinera_store::admin::{Organisation, Programme, Territory};
 use itinera_store::audit::{Entry, Verification};
 use serde::Deserialize;
@@ -169,7 +169,7 @@ async fn create_user(
     ApiJson(b): ApiJson<UserInput>,
 ) -> ApiResult<Response> {
     a.require(Capability::Administer)?;
-    let id = s.services.create_user(Some(&a), &ctx, &b).await?;
+    let id = s.services.create_user((&a).into(), &ctx, &b).await?;
     Ok(created(format!("/api/v1/users/{id}"), id))
 }
 
@@ -197,7 +197,7 @@ async fn add_membership(
     ApiJson(b): ApiJson<MembershipInput>,
 ) -> ApiResult<Response> {
     a.require(Capability::Administer)?;
-    s.services.add_membership(Some(&a), &ctx, id, &b).await?;
+    s.services.add_membership((&a).into(), &ctx, id, &b).await?;
     Ok(created(format!("/api/v1/users/{id}"), id))
 }
 
@@ -225,7 +225,7 @@ async fn create_token(
     ApiJson(b): ApiJson<TokenInput>,
 ) -> ApiResult<Response> {
     a.require(Capability::Administer)?;
-    let token = s.services.create_token(Some(&a), &ctx, &b).await?;
+    let token = s.services.create_token((&a).into(), &ctx, &b).await?;
     Ok(axum::response::IntoResponse::into_response((
         axum::http::StatusCode::CREATED,
         Json(json!({"token": token})),
@@ -252,5 +252,5 @@ async fn audit_entries(
 }
 
 async fn verify(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Verification>> {
-    Ok(Json(s.services.verify_audit(Some(&a)).await?))
+    Ok(Json(s.services.verify_audit((&a).into()).await?))
 }

@@ -211,7 +211,7 @@ async fn calendar(
         if v.trim().is_empty() {
             Ok(default)
         } else {
-            itinera_domain::participant::parse_date(v)
+            itinera_domain::input::parse_date(v)
                 .map_err(|code| itinera_domain::Error::field(field, code))
         }
     };

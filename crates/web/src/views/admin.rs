@@ -14,7 +14,7 @@ use itinera_service::admin::{
     TerritoryInput, TokenInput, UserInput,
 };
 use itinera_service::aggregates::ProgrammeOverview;
-use itinera_service::audit::AuditQuery;
+use itinera_service::audit_log::AuditQuery;
 use itinera_service::auth::SessionInfo;
 use itinera_store::admin::{Membership, Organisation, Programme, Territory, Token, User};
 use itinera_store::audit::{Entry, Verification};
@@ -607,7 +607,7 @@ async fn create_user(
     let lang = lang_of(&headers);
     match s
         .services
-        .create_user(Some(&session.actor), &ctx, &input)
+        .create_user((&session.actor).into(), &ctx, &input)
         .await
     {
         Ok(id) => Ok(see_other(&format!("/admin/users/{id}"))),
@@ -700,7 +700,7 @@ async fn add_membership(
     let lang = lang_of(&headers);
     match s
         .services
-        .add_membership(Some(&session.actor), &ctx, id, &input)
+        .add_membership((&session.actor).into(), &ctx, id, &input)
         .await
     {
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}"))),
@@ -848,7 +848,7 @@ async fn create_token(
     };
     match s
         .services
-        .create_token(Some(&session.actor), &ctx, &input)
+        .create_token((&session.actor).into(), &ctx, &input)
         .await
     {
         Ok(token) => Ok(render(
@@ -926,7 +926,7 @@ async fn audit(
     session.actor.require(Capability::ReadAudit)?;
     let lang = lang_of(&headers);
     let verification = if params.verify.is_some() {
-        Some(s.services.verify_audit(Some(&session.actor)).await?)
+        Some(s.services.verify_audit((&session.actor).into()).await?)
     } else {
         None
     };

@@ -238,7 +238,7 @@ async fn post_card(
 #[serde(default)]
 struct GroupForm {
     group_title: String,
-    #[serde(deserialize_with = "itinera_domain::participant::lenient_list")]
+    #[serde(deserialize_with = "itinera_domain::input::lenient_list")]
     cards: Vec<String>,
 }
 

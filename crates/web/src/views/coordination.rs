@@ -11,7 +11,7 @@ use itinera_domain::access::Capability;
 use itinera_domain::coordination::{
     AgreementInput, Attendance, BodyInput, Frequency, MeetingInput, MemberRole,
 };
-use itinera_domain::participant::lenient_list;
+use itinera_domain::input::lenient_list;
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
 use itinera_service::coordination::{BodyView, MeetingView, MemberInput};

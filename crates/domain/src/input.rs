@@ -1,0 +1,171 @@
+//! Generic parsers of what people type and integrators send: required and optional
+//! text (cleaned, with a length limit), dates, ids, a professional acting for an
+//! organisation, and the lenient readers of form values (a form sends every value as
+//! text; a ticked box as "on"). Each returns the translation key of the problem; the
+//! caller names the field.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer};
+use uuid::Uuid;
+
+use crate::text::clean;
+
+/// Required text, cleaned (trimmed, inner runs of space joined, control characters
+/// removed), at most `max` characters.
+pub fn required_text(raw: &str, max: usize) -> Result<String, &'static str> {
+    match clean(raw) {
+        None => Err("validation.required"),
+        Some(s) if s.chars().count() > max => Err("validation.too_long"),
+        Some(s) => Ok(s),
+    }
+}
+
+pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, &'static str> {
+    match clean(raw) {
+        Some(s) if s.chars().count() > max => Err("validation.too_long"),
+        other => Ok(other),
+    }
+}
+
+/// An optional date: empty is none.
+pub fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_date(raw).map(Some)
+    }
+}
+
+/// Parses a calendar date typed as `YYYY-MM-DD` (the HTML date input) or `DD/MM/YYYY`.
+pub fn parse_date(s: &str) -> Result<NaiveDate, &'static str> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .map_err(|_| "validation.date.format")
+}
+
+/// An optional id: empty is none; anything but a UUID is not one of the choices.
+pub fn optional_id(raw: &str) -> Result<Option<Uuid>, &'static str> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    Uuid::parse_str(t)
+        .map(Some)
+        .map_err(|_| "validation.choice")
+}
+
+/// Parses `USER_ID@ORGANISATION_ID`.
+pub fn parse_professional(raw: &str) -> Result<(Uuid, Uuid), &'static str> {
+    if raw.trim().is_empty() {
+        return Err("validation.required");
+    }
+    raw.split_once('@')
+        .and_then(|(u, o)| {
+            Some((
+                Uuid::parse_str(u.trim()).ok()?,
+                Uuid::parse_str(o.trim()).ok()?,
+            ))
+        })
+        .ok_or("validation.choice")
+}
+
+/// Accepts a JSON string, number or null as text.
+pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    })
+}
+
+/// Accepts a JSON number or a numeric string (forms send text); anything else is 0,
+/// which no stored version has, so a stale or missing version is refused, not guessed.
+pub fn lenient_i32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or(0),
+        serde_json::Value::String(s) => s.trim().parse().unwrap_or(0),
+        _ => 0,
+    })
+}
+
+/// Accepts a list of strings, or a single string (a form with one ticked box).
+pub fn lenient_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::String(s) => vec![s],
+        serde_json::Value::Array(a) => a
+            .into_iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => vec![],
+    })
+}
+
+/// Accepts `true`/`false`, and the strings a form sends for a ticked box.
+pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::Bool(b) => b,
+        serde_json::Value::String(s) => matches!(s.as_str(), "on" | "true" | "1" | "yes"),
+        serde_json::Value::Number(n) => n.as_i64() == Some(1),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_dates_and_ids() {
+        assert_eq!(required_text("  Ana  ", 10), Ok("Ana".to_string()));
+        assert_eq!(required_text("   ", 10), Err("validation.required"));
+        assert_eq!(required_text("abcdef", 5), Err("validation.too_long"));
+        assert_eq!(optional_text("", 5), Ok(None));
+        assert_eq!(
+            parse_date("03/12/2026"),
+            NaiveDate::from_ymd_opt(2026, 12, 3).ok_or("x")
+        );
+        assert_eq!(parse_date("2026-12-03"), parse_date("03/12/2026"));
+        assert_eq!(parse_date("31/02/2026"), Err("validation.date.format"));
+        assert_eq!(optional_date(" "), Ok(None));
+        assert_eq!(optional_id(""), Ok(None));
+        assert_eq!(optional_id("abc"), Err("validation.choice"));
+        let (u, o) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(parse_professional(&format!("{u}@{o}")), Ok((u, o)));
+        assert_eq!(parse_professional(""), Err("validation.required"));
+        assert_eq!(parse_professional("x@y"), Err("validation.choice"));
+    }
+
+    #[derive(Deserialize)]
+    struct Form {
+        #[serde(deserialize_with = "lenient_bool", default)]
+        ticked: bool,
+        #[serde(deserialize_with = "lenient_list", default)]
+        list: Vec<String>,
+        #[serde(deserialize_with = "lenient_i32", default)]
+        version: i32,
+        #[serde(deserialize_with = "lenient_string", default)]
+        text: String,
+    }
+
+    #[test]
+    fn forms_send_text() {
+        let f: Form = serde_json::from_value(serde_json::json!({
+            "ticked": "on", "list": "one", "version": "7", "text": 12
+        }))
+        .unwrap_or_else(|_| Form {
+            ticked: false,
+            list: vec![],
+            version: -1,
+            text: String::new(),
+        });
+        assert!(f.ticked);
+        assert_eq!(f.list, vec!["one".to_string()]);
+        assert_eq!(f.version, 7);
+        assert_eq!(f.text, "12");
+    }
+}
