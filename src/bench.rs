@@ -14,7 +14,7 @@ use itinera_clock::Stopwatch;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use itinera_domain::PageRequest;
-use itinera_service::demo::{self, DemoOptions};
+use itinera_seed::demo::{self, DemoOptions};
 use itinera_service::{Ctx, Services, Settings, SystemClock};
 use itinera_store::Store;
 use rand::{Rng, SeedableRng};

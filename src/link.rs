@@ -87,7 +87,7 @@ pub fn run(cmd: LinkCommand) -> Result<()> {
                 msg("cli.cannot_create", &[("path", &out.display().to_string())])
             })?;
             let mut w = BufWriter::new(file);
-            let persons = crate::synth::write(&mut w, rows, seed)?;
+            let persons = itinera_seed::synth::write(&mut w, rows, seed)?;
             w.flush()?;
             eprintln!(
                 "{}",

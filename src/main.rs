@@ -5,7 +5,6 @@
 mod bench;
 mod import;
 mod link;
-mod synth;
 mod text;
 
 use std::net::SocketAddr;
@@ -13,8 +12,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use itinera_seed::demo::{self, DemoOptions};
 use itinera_service::admin::{MembershipInput, TokenInput, UserInput};
-use itinera_service::demo::{self, DemoOptions};
 use itinera_service::{Caller, Ctx, Services, Settings, SystemClock};
 use itinera_store::Store;
 
@@ -282,7 +281,7 @@ async fn main() -> Result<()> {
             .await
             .map_err(anyerr)?;
             if report.seeded {
-                itinera_service::demo_coordination::seed(&services, services.now())
+                itinera_seed::demo::coordination::seed(&services, services.now())
                     .await
                     .map_err(anyerr)?;
             }

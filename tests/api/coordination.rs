@@ -894,14 +894,12 @@ async fn a_body_is_edited_its_members_change_and_the_minutes_are_exported() {
 async fn the_demo_coordination_is_seeded_through_the_services_once() {
     let app = spawn_app().await;
     let now = start_time();
-    assert!(itinera_service::demo_coordination::seed(&app.services, now)
+    assert!(itinera_seed::demo::coordination::seed(&app.services, now)
         .await
         .unwrap());
-    assert!(
-        !itinera_service::demo_coordination::seed(&app.services, now)
-            .await
-            .unwrap()
-    );
+    assert!(!itinera_seed::demo::coordination::seed(&app.services, now)
+        .await
+        .unwrap());
     let r = app.get(COORDINATOR, "/bodies").await;
     let bodies = r.body.as_array().unwrap();
     let group = bodies.iter().find(|b| b["level"] == 1).unwrap();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use itinera_domain::documents::dni_letter;
-use itinera_service::demo::{self, DemoOptions};
+use itinera_seed::demo::{self, DemoOptions};
 use itinera_service::{Caller, Ctx, FixedClock, Services, Settings};
 use itinera_store::Store;
 use reqwest::StatusCode;

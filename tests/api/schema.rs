@@ -67,7 +67,7 @@ async fn the_seeded_demo_keeps_every_reference() {
     // the whole database is checked afterwards instead.
     let app = crate::helpers::spawn_app().await;
     assert!(app.store.integrity_check().await.expect("check"));
-    itinera_service::demo_coordination::seed(&app.services, crate::helpers::start_time())
+    itinera_seed::demo::coordination::seed(&app.services, crate::helpers::start_time())
         .await
         .expect("coordination");
     assert!(app.store.integrity_check().await.expect("check"));

@@ -369,7 +369,7 @@ impl Action {
 }
 
 /// Appends an audit entry for `by` in `tx`.
-pub(crate) async fn audit<'a>(
+pub async fn audit<'a>(
     tx: &mut Tx,
     by: impl Into<Caller<'a>>,
     ctx: &Ctx,
@@ -399,7 +399,7 @@ pub(crate) async fn audit<'a>(
 
 /// Appends the operation's last audit entry and commits: the ending of every service
 /// that writes, and of every audited read.
-pub(crate) async fn finish<'a>(
+pub async fn finish<'a>(
     mut tx: Tx,
     by: impl Into<Caller<'a>>,
     ctx: &Ctx,

@@ -14,8 +14,6 @@ pub mod cases;
 pub mod clock;
 pub mod contacts;
 pub mod coordination;
-pub mod demo;
-pub mod demo_coordination;
 mod guard;
 pub mod imports;
 pub mod itineraries;

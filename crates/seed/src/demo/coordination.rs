@@ -14,9 +14,9 @@ use itinera_domain::protocols::{ProtocolInput, VersionInput};
 use itinera_domain::Error;
 use uuid::Uuid;
 
-use crate::coordination::MemberInput;
-use crate::protocols::NewProtocol;
-use crate::{Ctx, Services};
+use itinera_service::coordination::MemberInput;
+use itinera_service::protocols::NewProtocol;
+use itinera_service::{Ctx, Services};
 
 /// The proposals of the demo board: (column, text, anonymous, author).
 const CARDS: &[(usize, &str, bool, &str)] = &[
@@ -57,7 +57,7 @@ async fn actor(s: &Services, username: &str) -> Result<Actor, Error> {
         .first()
         .map(|m| m.organisation_id)
         .ok_or(Error::NotFound)?;
-    let a = crate::auth::actor_for(&mut tx, u.id, org).await?;
+    let a = itinera_service::auth::actor_for(&mut tx, u.id, org).await?;
     tx.commit().await?;
     Ok(a)
 }

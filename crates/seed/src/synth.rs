@@ -9,7 +9,6 @@
 
 use std::io::Write;
 
-use anyhow::Result;
 use itinera_domain::documents::{codice_fiscale_check, dni_letter};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -642,7 +641,7 @@ fn variant(rng: &mut ChaCha8Rng, l: &Lists, p: &Person) -> Vec<String> {
 
 /// Writes `rows` records (header `rec_id,person_id,given_name,surname,sex,birth_date,
 /// document,postcode,municipality,address,phone,email`) in a shuffled order.
-pub fn write(out: &mut dyn Write, rows: usize, seed: u64) -> Result<usize> {
+pub fn write(out: &mut dyn Write, rows: usize, seed: u64) -> Result<usize, csv::Error> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let lists = Lists::new();
     let mut records: Vec<(u32, Vec<String>)> = Vec::with_capacity(rows);

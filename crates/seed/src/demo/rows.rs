@@ -1,0 +1,321 @@
+//! The rows of a batch, table by table, written with multi-row inserts
+//! (`itinera_store::bulk`).
+
+use itinera_domain::Error;
+use itinera_store::bulk::{insert, V};
+
+pub(super) const PERSON_TABLES: &[&str] = &[
+    "participants",
+    "participant_documents",
+    "consents",
+    "consent_scopes",
+    "cases",
+    "case_team_members",
+    "case_events",
+];
+
+pub(super) const CASEWORK_TABLES: &[&str] = &[
+    "assessments",
+    "itineraries",
+    "itinerary_goals",
+    "itinerary_actions",
+    "itinerary_versions",
+    "itinerary_reviews",
+    "contacts",
+    "contact_participants",
+];
+
+#[derive(Default)]
+pub(super) struct Rows {
+    pub(super) participants: Vec<Vec<V>>,
+    pub(super) documents: Vec<Vec<V>>,
+    pub(super) consents: Vec<Vec<V>>,
+    pub(super) scopes: Vec<Vec<V>>,
+    pub(super) cases: Vec<Vec<V>>,
+    pub(super) members: Vec<Vec<V>>,
+    pub(super) events: Vec<Vec<V>>,
+    pub(super) assessments: Vec<Vec<V>>,
+    pub(super) itineraries: Vec<Vec<V>>,
+    pub(super) goals: Vec<Vec<V>>,
+    pub(super) actions: Vec<Vec<V>>,
+    pub(super) versions: Vec<Vec<V>>,
+    pub(super) contacts: Vec<Vec<V>>,
+    pub(super) contact_people: Vec<Vec<V>>,
+}
+
+impl Rows {
+    pub(super) async fn write(&self, tx: &mut itinera_store::Tx) -> Result<(), Error> {
+        insert(
+            tx,
+            "participants",
+            &[
+                "id",
+                "person_id",
+                "home_organisation_id",
+                "given_name",
+                "surname1",
+                "surname2",
+                "sex",
+                "birth_date",
+                "nationality",
+                "address",
+                "postcode",
+                "territory_id",
+                "phone",
+                "email",
+                "isced_level",
+                "labour_status",
+                "labour_status_since",
+                "disability",
+                "disability_degree",
+                "dependants",
+                "single_parent",
+                "homeless",
+                "migrant",
+                "minority",
+                "rural",
+                "surname_key",
+                "given_key",
+                "version",
+                "created_at",
+                "created_by",
+                "updated_at",
+            ],
+            &self.participants,
+        )
+        .await?;
+        insert(
+            tx,
+            "participant_documents",
+            &[
+                "id",
+                "participant_id",
+                "home_organisation_id",
+                "kind",
+                "number",
+                "created_at",
+            ],
+            &self.documents,
+        )
+        .await?;
+        insert(
+            tx,
+            "consents",
+            &[
+                "id",
+                "participant_id",
+                "home_organisation_id",
+                "purpose",
+                "given_on",
+                "expires_on",
+                "withdrawn_on",
+                "withdrawal_note",
+                "evidence",
+                "recorded_by",
+                "recorded_by_organisation_id",
+                "created_at",
+            ],
+            &self.consents,
+        )
+        .await?;
+        insert(
+            tx,
+            "consent_scopes",
+            &[
+                "consent_id",
+                "home_organisation_id",
+                "organisation_id",
+                "organisation_kind",
+            ],
+            &self.scopes,
+        )
+        .await?;
+        insert(
+            tx,
+            "cases",
+            &[
+                "id",
+                "participant_id",
+                "home_organisation_id",
+                "programme_id",
+                "project_id",
+                "opened_by_organisation_id",
+                "case_manager_id",
+                "phase",
+                "status",
+                "opened_on",
+                "closed_on",
+                "exit_reason",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            &self.cases,
+        )
+        .await?;
+        insert(
+            tx,
+            "case_team_members",
+            &[
+                "id",
+                "case_id",
+                "home_organisation_id",
+                "user_id",
+                "organisation_id",
+                "role",
+                "added_at",
+                "removed_at",
+            ],
+            &self.members,
+        )
+        .await?;
+        insert(
+            tx,
+            "case_events",
+            &[
+                "id",
+                "case_id",
+                "home_organisation_id",
+                "kind",
+                "from_phase",
+                "to_phase",
+                "from_status",
+                "to_status",
+                "reason",
+                "actor_id",
+                "actor_organisation_id",
+                "at",
+            ],
+            &self.events,
+        )
+        .await?;
+        insert(
+            tx,
+            "assessments",
+            &[
+                "id",
+                "case_id",
+                "participant_id",
+                "home_organisation_id",
+                "instrument_id",
+                "assessed_on",
+                "assessor_id",
+                "assessor_organisation_id",
+                "profile",
+                "scores",
+                "note",
+                "created_at",
+            ],
+            &self.assessments,
+        )
+        .await?;
+        insert(
+            tx,
+            "itineraries",
+            &[
+                "id",
+                "case_id",
+                "home_organisation_id",
+                "commitments",
+                "language",
+                "review_on",
+                "signed_versions",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            &self.itineraries,
+        )
+        .await?;
+        insert(
+            tx,
+            "itinerary_goals",
+            &[
+                "id",
+                "itinerary_id",
+                "home_organisation_id",
+                "domain",
+                "description",
+                "target_on",
+                "status",
+                "position",
+                "created_at",
+                "updated_at",
+            ],
+            &self.goals,
+        )
+        .await?;
+        insert(
+            tx,
+            "itinerary_actions",
+            &[
+                "id",
+                "itinerary_id",
+                "home_organisation_id",
+                "goal_id",
+                "kind",
+                "service",
+                "description",
+                "organisation_id",
+                "responsible_id",
+                "starts_on",
+                "due_on",
+                "status",
+                "status_reason",
+                "created_at",
+                "updated_at",
+            ],
+            &self.actions,
+        )
+        .await?;
+        insert(
+            tx,
+            "itinerary_versions",
+            &[
+                "id",
+                "itinerary_id",
+                "home_organisation_id",
+                "number",
+                "snapshot",
+                "signed_on",
+                "signatories",
+                "recorded_by",
+                "recorded_at",
+            ],
+            &self.versions,
+        )
+        .await?;
+        insert(
+            tx,
+            "contacts",
+            &[
+                "id",
+                "case_id",
+                "home_organisation_id",
+                "happened_on",
+                "kind",
+                "summary",
+                "next_step",
+                "visibility",
+                "author_id",
+                "author_organisation_id",
+                "created_at",
+            ],
+            &self.contacts,
+        )
+        .await?;
+        insert(
+            tx,
+            "contact_participants",
+            &[
+                "contact_id",
+                "home_organisation_id",
+                "user_id",
+                "organisation_id",
+            ],
+            &self.contact_people,
+        )
+        .await?;
+        Ok(())
+    }
+}
