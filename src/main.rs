@@ -2,7 +2,6 @@
 //! backs up the database, seeds the demo, manages users and tokens, verifies the audit
 //! log and runs the benchmark.
 
-mod bench;
 mod import;
 mod link;
 mod text;
@@ -109,7 +108,7 @@ enum Command {
         to: String,
     },
     /// Generate data and measure search, pages and throughput; prints the figures.
-    Bench(bench::BenchArgs),
+    Bench(itinera_bench::BenchArgs),
     /// Import participants from an existing system's file (CSV or XLSX): dry run, then
     /// the real run; every row goes through the master index.
     Import(import::ImportArgs),
@@ -451,7 +450,9 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
-        Command::Bench(args) => bench::run(args).await,
+        Command::Bench(args) => itinera_bench::run(args)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}")),
         Command::Link {
             command: link::LinkCommand::Registry { db, apply, report },
         } => {

@@ -9,10 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use itinera_clock::Stopwatch;
-
-use anyhow::{bail, Context, Result};
 use clap::Args;
+use itinera_clock::Stopwatch;
 use itinera_domain::PageRequest;
 use itinera_seed::demo::{self, DemoOptions};
 use itinera_service::{Ctx, Services, Settings, SystemClock};
@@ -21,7 +19,22 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::Mutex;
 
-use crate::anyerr;
+/// What can stop a benchmark run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("{0}")]
+    Domain(#[from] itinera_domain::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    #[error("{0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("{0}")]
+    Failed(&'static str),
+}
+
+type Result<T, E = BenchError> = std::result::Result<T, E>;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -144,13 +157,10 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     }
     let url = format!("sqlite://{path}");
     // The load gets a large page cache; the server started below has the normal one.
-    let store = Store::connect_with_cache(&url, a.load_cache_mb)
-        .await
-        .map_err(anyerr)?;
+    let store = Store::connect_with_cache(&url, a.load_cache_mb).await?;
     store
         .migrate(itinera_service::Clock::now(&SystemClock))
-        .await
-        .map_err(anyerr)?;
+        .await?;
     let services = Services::new(store.clone(), Arc::new(SystemClock), Settings::default());
 
     println!(
@@ -178,8 +188,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
                 }
             },
         )
-        .await
-        .map_err(anyerr)?;
+        .await?;
         let seeding = t.elapsed().as_secs_f64();
         println!(
             "seeding participants with consents and cases: {:.1} s ({} participants, {} cases)",
@@ -195,29 +204,24 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     let ctx = Ctx::cli(services.now());
     let session = services
         .login(&ctx, "ts.badajoz", demo::DEMO_PASSWORD)
-        .await
-        .map_err(anyerr)?;
+        .await?;
     let actor = session.actor.clone();
     let sample = services
         .search_participants(&actor, &ctx, "", PageRequest::new(Some(1), Some(100)))
-        .await
-        .map_err(anyerr)?;
+        .await?;
     let mut ids = Vec::new();
     for s in &sample.items {
         ids.push(s.id);
     }
     if ids.is_empty() {
-        bail!("no visible participants to measure");
+        return Err(BenchError::Failed("no visible participants to measure"));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let mut surname_ms = Vec::new();
     let mut doc_ms = Vec::new();
     let mut docs = Vec::new();
     for id in ids.iter().take(50) {
-        let v = services
-            .participant(&actor, &ctx, *id)
-            .await
-            .map_err(anyerr)?;
+        let v = services.participant(&actor, &ctx, *id).await?;
         if let Some(d) = v.participant.data.documents.first() {
             docs.push(d.number.clone());
         }
@@ -230,8 +234,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         let t = Stopwatch::start();
         services
             .search_participants(&actor, &ctx, &prefix, PageRequest::default())
-            .await
-            .map_err(anyerr)?;
+            .await?;
         surname_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         let Some(d) = docs.get(rng.gen_range(0..docs.len())) else {
             continue;
@@ -239,8 +242,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         let t = Stopwatch::start();
         services
             .search_participants(&actor, &ctx, d, PageRequest::default())
-            .await
-            .map_err(anyerr)?;
+            .await?;
         doc_ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let (p50, p95, _, n) = summary(surname_ms);
@@ -252,16 +254,12 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     // again people Badajoz has (spelled another way), and Badajoz registers new people.
     let merida = services
         .login(&ctx, "ts.merida", demo::DEMO_PASSWORD)
-        .await
-        .map_err(anyerr)?
+        .await?
         .actor;
     let mut reg_ms = Vec::new();
     let mut outcomes: std::collections::BTreeMap<&'static str, usize> = Default::default();
     for (k, id) in ids.iter().take(50).enumerate() {
-        let v = services
-            .participant(&actor, &ctx, *id)
-            .await
-            .map_err(anyerr)?;
+        let v = services.participant(&actor, &ctx, *id).await?;
         let mut again = v.participant.data.to_input();
         again.given_name = itinera_domain::text::fold(&again.given_name).to_uppercase();
         again.phone.clear();
@@ -273,10 +271,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         fresh.documents.clear();
         for (who, input) in [(&merida, &again), (&actor, &fresh)] {
             let t = Stopwatch::start();
-            let r = services
-                .register_participant(who, &ctx, input)
-                .await
-                .map_err(anyerr)?;
+            let r = services.register_participant(who, &ctx, input).await?;
             reg_ms.push(t.elapsed().as_secs_f64() * 1000.0);
             *outcomes.entry(r.link.outcome).or_insert(0) += 1;
         }
@@ -287,27 +282,27 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     // caseloads, each signed in with a session of their own and opening their own
     // cases (up to 100 each), the way a service's staff use it at once.
     let desks = {
-        let mut tx = store.read().await.map_err(anyerr)?;
+        let mut tx = store.read().await?;
         let d = itinera_store::cases::busiest_desks(
             &mut tx,
             a.concurrency as i64,
             100,
             services.now().date_naive(),
         )
-        .await
-        .map_err(anyerr)?;
-        tx.rollback().await.map_err(anyerr)?;
+        .await?;
+        tx.rollback().await?;
         d
     };
     if desks.is_empty() {
-        bail!("no professional with open cases to measure");
+        return Err(BenchError::Failed(
+            "no professional with open cases to measure",
+        ));
     }
     let mut sessions = Vec::new();
     for d in &desks {
         let s = services
             .login(&ctx, &d.username, demo::DEMO_PASSWORD)
-            .await
-            .map_err(anyerr)?;
+            .await?;
         sessions.push(format!("itinera_session={}", s.id));
     }
     let cases_measured: usize = desks.iter().map(|d| d.cases.len()).sum();
@@ -319,8 +314,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         .args(["serve", "--db", &url, "--listen", &a.listen])
         .env("ITINERA_LOG", "warn")
         .kill_on_drop(true)
-        .spawn()
-        .context("starting the server")?;
+        .spawn()?;
     let pid = child.id().unwrap_or(0);
     let base = format!("http://{}", a.listen);
     let http = reqwest::Client::builder()
@@ -336,7 +330,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     if !up {
-        bail!("the server did not start");
+        return Err(BenchError::Failed("the server did not start"));
     }
     println!(
         "pages: {} professionals at once, each on their own cases ({cases_measured} cases in all)",
