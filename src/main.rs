@@ -236,85 +236,14 @@ async fn main() -> Result<()> {
     init_logs();
     match cli.command {
         Command::Serve { db, serve: s } => serve(open(&db).await?, &s).await,
-        Command::Migrate { db } => {
-            let store = Store::connect(&db.url).await.map_err(anyerr)?;
-            let n = store
-                .migrate(itinera_service::Clock::now(&SystemClock))
-                .await
-                .map_err(anyerr)?;
-            println!(
-                "{}",
-                text::msg("cli.migrations_applied", &[("n", &n.to_string())])
-            );
-            Ok(())
-        }
+        Command::Migrate { db } => migrate(&db).await,
         Command::Demo {
             db,
             serve: s,
             no_serve,
             participants,
             seed,
-        } => {
-            let services = open(&db).await?;
-            let started = itinera_clock::Stopwatch::start();
-            let report = demo::seed(
-                &services.store,
-                services.now(),
-                &DemoOptions {
-                    seed,
-                    participants,
-                    contacts: None,
-                },
-                |done, total| {
-                    if total >= 10_000 && done % 50_000 < 2_000 {
-                        eprintln!(
-                            "{}",
-                            text::msg(
-                                "cli.demo_progress",
-                                &[("done", &done.to_string()), ("total", &total.to_string())]
-                            )
-                        );
-                    }
-                },
-            )
-            .await
-            .map_err(anyerr)?;
-            if report.seeded {
-                itinera_seed::demo::coordination::seed(&services, services.now())
-                    .await
-                    .map_err(anyerr)?;
-            }
-            if report.seeded {
-                eprintln!(
-                    "{}",
-                    text::msg(
-                        "cli.demo_seeded",
-                        &[
-                            ("participants", &report.participants.to_string()),
-                            ("cases", &report.cases.to_string()),
-                            (
-                                "seconds",
-                                &format!("{:.1}", started.elapsed().as_secs_f64())
-                            ),
-                        ]
-                    )
-                );
-            } else {
-                eprintln!("{}", text::msg("cli.demo_present", &[]));
-            }
-            eprintln!(
-                "{}",
-                text::msg("cli.demo_logins", &[("password", demo::DEMO_PASSWORD)])
-            );
-            for l in &report.logins {
-                eprintln!("  {:<18} {:<22} {}", l.username, l.role, l.organisation);
-            }
-            if no_serve {
-                Ok(())
-            } else {
-                serve(services, &s).await
-            }
-        }
+        } => demo(&db, &s, no_serve, participants, seed).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -325,40 +254,7 @@ async fn main() -> Result<()> {
                     organisation,
                     role,
                 },
-        } => {
-            let services = open(&db).await?;
-            let ctx = Ctx::cli(services.now());
-            let org = find_org(&services, &organisation).await?;
-            let id = services
-                .create_user(
-                    Caller::CommandLine,
-                    &ctx,
-                    &UserInput {
-                        username,
-                        display_name: name,
-                        password,
-                        locale: "es".into(),
-                        active: true,
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map_err(anyerr)?;
-            services
-                .add_membership(
-                    Caller::CommandLine,
-                    &ctx,
-                    id,
-                    &MembershipInput {
-                        organisation_id: org.to_string(),
-                        role,
-                    },
-                )
-                .await
-                .map_err(anyerr)?;
-            println!("{id}");
-            Ok(())
-        }
+        } => user_add(&db, username, name, password, &organisation, role).await,
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -368,130 +264,277 @@ async fn main() -> Result<()> {
                     name,
                     days,
                 },
-        } => {
-            let services = open(&db).await?;
-            let ctx = Ctx::cli(services.now());
-            let users = services.users_for_cli().await.map_err(anyerr)?;
-            let Some((user, memberships)) = users.into_iter().find(|(u, _)| u.username == username)
-            else {
-                return Err(text::err("cli.no_user", &[("user", &username)]));
-            };
-            let org = match organisation {
-                Some(o) => find_org(&services, &o).await?,
-                None => match memberships.first() {
-                    Some(m) => m.organisation_id,
-                    None => return Err(text::err("cli.no_organisation", &[("user", &username)])),
-                },
-            };
-            let token = services
-                .create_token(
-                    Caller::CommandLine,
-                    &ctx,
-                    &TokenInput {
-                        user_id: user.id.to_string(),
-                        organisation_id: org.to_string(),
-                        name,
-                        expires_in_days: days.map(|d| d.to_string()).unwrap_or_default(),
-                    },
-                )
-                .await
-                .map_err(anyerr)?;
-            println!("{token}");
-            Ok(())
-        }
+        } => token_create(&db, &username, organisation.as_deref(), name, days).await,
         Command::Audit {
             command: AuditCommand::Verify { db },
-        } => {
-            let services = open(&db).await?;
-            let v = services
-                .verify_audit(Caller::CommandLine)
-                .await
-                .map_err(anyerr)?;
-            println!("{}", serde_json::to_string(&v)?);
-            if !v.intact {
-                return Err(text::err(
-                    "cli.audit_broken",
-                    &[
-                        (
-                            "entry",
-                            &v.broken_at.map(|n| n.to_string()).unwrap_or_default(),
-                        ),
-                        ("problem", &v.problem.clone().unwrap_or_default()),
-                    ],
-                ));
-            }
-            Ok(())
-        }
-        Command::Backup { db, to } => {
-            if std::path::Path::new(&to).exists() {
-                return Err(text::err("cli.file_exists", &[("path", &to)]));
-            }
-            let store = Store::connect(&db.url).await.map_err(anyerr)?;
-            store.backup_sqlite(&to).await.map_err(anyerr)?;
-            println!("{}", text::msg("cli.backup_written", &[("path", &to)]));
-            Ok(())
-        }
-        Command::Restore { from, to } => {
-            let check = Store::connect(&format!("sqlite://{from}"))
-                .await
-                .map_err(anyerr)?;
-            if !check.integrity_check().await.map_err(anyerr)? {
-                return Err(text::err("cli.integrity_failed", &[("path", &from)]));
-            }
-            check.close().await;
-            for suffix in ["-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{to}{suffix}"));
-            }
-            std::fs::copy(&from, &to)
-                .with_context(|| text::msg("cli.copy_failed", &[("from", &from), ("to", &to)]))?;
-            println!(
-                "{}",
-                text::msg("cli.restored", &[("from", &from), ("to", &to)])
-            );
-            Ok(())
-        }
+        } => audit_verify(&db).await,
+        Command::Backup { db, to } => backup(&db, &to).await,
+        Command::Restore { from, to } => restore(&from, &to).await,
         Command::Bench(args) => itinera_bench::run(args)
             .await
             .map_err(|e| anyhow::anyhow!("{e}")),
         Command::Link {
             command: link::LinkCommand::Registry { db, apply, report },
-        } => {
-            let services = open(&db).await?;
-            let ctx = Ctx::cli(services.now());
-            let r = services
-                .dedupe_registry(&ctx, apply)
-                .await
-                .map_err(anyerr)?;
-            if let Some(path) = report {
-                let tmp = path.with_extension("tmp");
-                std::fs::write(&tmp, serde_json::to_vec_pretty(&r)?).with_context(|| {
-                    text::msg("cli.cannot_write", &[("path", &tmp.display().to_string())])
-                })?;
-                std::fs::rename(&tmp, &path).with_context(|| {
-                    text::msg("cli.cannot_write", &[("path", &path.display().to_string())])
-                })?;
-            }
-            println!(
-                "{}",
-                serde_json::json!({
-                    "records": r.records,
-                    "persons_before": r.persons_before,
-                    "clusters": r.clusters.len(),
-                    "to_link": r.to_link.len(),
-                    "uncertain": r.uncertain.len(),
-                    "applied": r.applied,
-                    "merges": r.merges,
-                    "queued": r.queued,
-                })
-            );
-            Ok(())
-        }
+        } => link_registry(&db, apply, report).await,
         Command::Link { command } => link::run(command),
         Command::Import(args) => {
             let services = open(&args.db).await?;
             import::run(&services, args).await
         }
     }
+}
+
+/// `itinera migrate`.
+async fn migrate(db: &DbArg) -> Result<()> {
+    let store = Store::connect(&db.url).await.map_err(anyerr)?;
+    let n = store
+        .migrate(itinera_service::Clock::now(&SystemClock))
+        .await
+        .map_err(anyerr)?;
+    println!(
+        "{}",
+        text::msg("cli.migrations_applied", &[("n", &n.to_string())])
+    );
+    Ok(())
+}
+
+/// `itinera demo`: seeds the demo into an empty database (or finds it there), prints
+/// the logins, then serves unless told not to.
+async fn demo(
+    db: &DbArg,
+    s: &ServeArgs,
+    no_serve: bool,
+    participants: usize,
+    seed: u64,
+) -> Result<()> {
+    let services = open(db).await?;
+    let started = itinera_clock::Stopwatch::start();
+    let report = demo::seed(
+        &services.store,
+        services.now(),
+        &DemoOptions {
+            seed,
+            participants,
+            contacts: None,
+        },
+        |done, total| {
+            if total >= 10_000 && done % 50_000 < 2_000 {
+                eprintln!(
+                    "{}",
+                    text::msg(
+                        "cli.demo_progress",
+                        &[("done", &done.to_string()), ("total", &total.to_string())]
+                    )
+                );
+            }
+        },
+    )
+    .await
+    .map_err(anyerr)?;
+    if report.seeded {
+        itinera_seed::demo::coordination::seed(&services, services.now())
+            .await
+            .map_err(anyerr)?;
+    }
+    if report.seeded {
+        eprintln!(
+            "{}",
+            text::msg(
+                "cli.demo_seeded",
+                &[
+                    ("participants", &report.participants.to_string()),
+                    ("cases", &report.cases.to_string()),
+                    (
+                        "seconds",
+                        &format!("{:.1}", started.elapsed().as_secs_f64())
+                    ),
+                ]
+            )
+        );
+    } else {
+        eprintln!("{}", text::msg("cli.demo_present", &[]));
+    }
+    eprintln!(
+        "{}",
+        text::msg("cli.demo_logins", &[("password", demo::DEMO_PASSWORD)])
+    );
+    for l in &report.logins {
+        eprintln!("  {:<18} {:<22} {}", l.username, l.role, l.organisation);
+    }
+    if no_serve {
+        Ok(())
+    } else {
+        serve(services, s).await
+    }
+}
+
+/// `itinera user add`.
+async fn user_add(
+    db: &DbArg,
+    username: String,
+    name: String,
+    password: String,
+    organisation: &str,
+    role: String,
+) -> Result<()> {
+    let services = open(db).await?;
+    let ctx = Ctx::cli(services.now());
+    let org = find_org(&services, organisation).await?;
+    let id = services
+        .create_user(
+            Caller::CommandLine,
+            &ctx,
+            &UserInput {
+                username,
+                display_name: name,
+                password,
+                locale: "es".into(),
+                active: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(anyerr)?;
+    services
+        .add_membership(
+            Caller::CommandLine,
+            &ctx,
+            id,
+            &MembershipInput {
+                organisation_id: org.to_string(),
+                role,
+            },
+        )
+        .await
+        .map_err(anyerr)?;
+    println!("{id}");
+    Ok(())
+}
+
+/// `itinera token create`: prints the token on one line.
+async fn token_create(
+    db: &DbArg,
+    username: &str,
+    organisation: Option<&str>,
+    name: String,
+    days: Option<u32>,
+) -> Result<()> {
+    let services = open(db).await?;
+    let ctx = Ctx::cli(services.now());
+    let users = services.users_for_cli().await.map_err(anyerr)?;
+    let Some((user, memberships)) = users.into_iter().find(|(u, _)| u.username == username) else {
+        return Err(text::err("cli.no_user", &[("user", username)]));
+    };
+    let org = match organisation {
+        Some(o) => find_org(&services, o).await?,
+        None => match memberships.first() {
+            Some(m) => m.organisation_id,
+            None => return Err(text::err("cli.no_organisation", &[("user", username)])),
+        },
+    };
+    let token = services
+        .create_token(
+            Caller::CommandLine,
+            &ctx,
+            &TokenInput {
+                user_id: user.id.to_string(),
+                organisation_id: org.to_string(),
+                name,
+                expires_in_days: days.map(|d| d.to_string()).unwrap_or_default(),
+            },
+        )
+        .await
+        .map_err(anyerr)?;
+    println!("{token}");
+    Ok(())
+}
+
+/// `itinera audit verify`: non-zero exit when the chain is broken.
+async fn audit_verify(db: &DbArg) -> Result<()> {
+    let services = open(db).await?;
+    let v = services
+        .verify_audit(Caller::CommandLine)
+        .await
+        .map_err(anyerr)?;
+    println!("{}", serde_json::to_string(&v)?);
+    if !v.intact {
+        return Err(text::err(
+            "cli.audit_broken",
+            &[
+                (
+                    "entry",
+                    &v.broken_at.map(|n| n.to_string()).unwrap_or_default(),
+                ),
+                ("problem", &v.problem.clone().unwrap_or_default()),
+            ],
+        ));
+    }
+    Ok(())
+}
+
+/// `itinera backup` (SQLite, online).
+async fn backup(db: &DbArg, to: &str) -> Result<()> {
+    if std::path::Path::new(to).exists() {
+        return Err(text::err("cli.file_exists", &[("path", to)]));
+    }
+    let store = Store::connect(&db.url).await.map_err(anyerr)?;
+    store.backup_sqlite(to).await.map_err(anyerr)?;
+    println!("{}", text::msg("cli.backup_written", &[("path", to)]));
+    Ok(())
+}
+
+/// `itinera restore`: checks the backup, then copies it into place.
+async fn restore(from: &str, to: &str) -> Result<()> {
+    let check = Store::connect(&format!("sqlite://{from}"))
+        .await
+        .map_err(anyerr)?;
+    if !check.integrity_check().await.map_err(anyerr)? {
+        return Err(text::err("cli.integrity_failed", &[("path", from)]));
+    }
+    check.close().await;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{to}{suffix}"));
+    }
+    std::fs::copy(from, to)
+        .with_context(|| text::msg("cli.copy_failed", &[("from", from), ("to", to)]))?;
+    println!(
+        "{}",
+        text::msg("cli.restored", &[("from", from), ("to", to)])
+    );
+    Ok(())
+}
+
+/// `itinera link registry`: deduplicates the whole registry.
+async fn link_registry(db: &DbArg, apply: bool, report: Option<std::path::PathBuf>) -> Result<()> {
+    let services = open(db).await?;
+    let ctx = Ctx::cli(services.now());
+    let r = services
+        .dedupe_registry(&ctx, apply)
+        .await
+        .map_err(anyerr)?;
+    if let Some(path) = report {
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&r)?).with_context(|| {
+            text::msg("cli.cannot_write", &[("path", &tmp.display().to_string())])
+        })?;
+        std::fs::rename(&tmp, &path).with_context(|| {
+            text::msg("cli.cannot_write", &[("path", &path.display().to_string())])
+        })?;
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "records": r.records,
+            "persons_before": r.persons_before,
+            "clusters": r.clusters.len(),
+            "to_link": r.to_link.len(),
+            "uncertain": r.uncertain.len(),
+            "applied": r.applied,
+            "merges": r.merges,
+            "queued": r.queued,
+        })
+    );
+    Ok(())
 }
 
 async fn find_org(services: &Services, name_or_id: &str) -> Result<uuid::Uuid> {
