@@ -16,6 +16,7 @@ pub mod import;
 pub mod input;
 pub mod itinerary;
 pub mod linkage;
+pub mod network;
 pub mod org;
 pub mod participant;
 pub mod protocols;

@@ -539,7 +539,7 @@ pub struct NetworkAgreement {
 pub async fn insert_network_agreement(
     tx: &mut Tx,
     id: Uuid,
-    d: &itinera_domain::coordination::NetworkAgreementData,
+    d: &itinera_domain::network::NetworkAgreementData,
     by: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {

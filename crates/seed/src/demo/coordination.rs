@@ -7,9 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 use itinera_domain::access::Actor;
 use itinera_domain::boards::{BoardInput, CardInput};
-use itinera_domain::coordination::{
-    AgreementInput, BodyInput, MeetingInput, NetworkAgreementInput,
-};
+use itinera_domain::coordination::{AgreementInput, BodyInput, MeetingInput};
+use itinera_domain::network::NetworkAgreementInput;
 use itinera_domain::protocols::{ProtocolInput, VersionInput};
 use itinera_domain::Error;
 use uuid::Uuid;

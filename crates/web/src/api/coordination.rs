@@ -264,7 +264,7 @@ async fn create_network_agreement(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
-    ApiJson(b): ApiJson<itinera_domain::coordination::NetworkAgreementInput>,
+    ApiJson(b): ApiJson<itinera_domain::network::NetworkAgreementInput>,
 ) -> ApiResult<Json<Value>> {
     let id = s.services.create_network_agreement(&a, &ctx, &b).await?;
     Ok(Json(json!({ "id": id })))

@@ -1014,7 +1014,7 @@ struct NetworkPage {
     organisations: Vec<(Uuid, String)>,
     programmes: Vec<(Uuid, String)>,
     bodies: Vec<(Uuid, String)>,
-    input: itinera_domain::coordination::NetworkAgreementInput,
+    input: itinera_domain::network::NetworkAgreementInput,
     errors: FormErrors,
 }
 
@@ -1047,7 +1047,7 @@ async fn network_page(
     session: &SessionInfo,
     ctx: &itinera_service::Ctx,
     q: String,
-    input: itinera_domain::coordination::NetworkAgreementInput,
+    input: itinera_domain::network::NetworkAgreementInput,
     errors: FormErrors,
 ) -> Result<NetworkPage, ViewError> {
     let list = s
@@ -1093,7 +1093,7 @@ async fn network(
     axum::extract::Query(p): axum::extract::Query<NetworkParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let input = itinera_domain::coordination::NetworkAgreementInput {
+    let input = itinera_domain::network::NetworkAgreementInput {
         kind: "collaboration".into(),
         ..Default::default()
     };
@@ -1107,7 +1107,7 @@ async fn create_network(
     headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
-    CsrfForm(input): CsrfForm<itinera_domain::coordination::NetworkAgreementInput>,
+    CsrfForm(input): CsrfForm<itinera_domain::network::NetworkAgreementInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     match s

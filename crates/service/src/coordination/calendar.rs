@@ -1,0 +1,126 @@
+//! A member's meetings by month, and the secret, revocable iCalendar feed of each
+//! professional (no participant in it).
+
+use chrono::{Duration, NaiveDate};
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::Error;
+use itinera_store::coordination::{self as store};
+use serde_json::json;
+
+use crate::audit::{finish, Action};
+use crate::{Ctx, Services};
+
+impl Services {
+    /// The meetings of the actor's bodies between two dates.
+    pub async fn calendar(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<store::CalendarEntry>, Error> {
+        actor.require(Capability::Coordinate)?;
+        if to < from || (to - from).num_days() > 400 {
+            return Err(Error::field("to", "validation.date.range"));
+        }
+        let mut tx = self.store.read().await?;
+        let c = store::calendar(&mut tx, actor.user_id, actor.organisation_id, from, to).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// Whether the actor has a live calendar feed.
+    pub async fn has_calendar_feed(&self, actor: &Actor) -> Result<bool, Error> {
+        let mut tx = self.store.read().await?;
+        let has = store::has_feed(&mut tx, actor.user_id, actor.organisation_id).await?;
+        tx.commit().await?;
+        Ok(has)
+    }
+
+    /// A new secret feed token for the actor (the previous one stops working). Shown
+    /// once; only its hash is kept.
+    pub async fn create_calendar_feed(&self, actor: &Actor, ctx: &Ctx) -> Result<String, Error> {
+        actor.require(Capability::Coordinate)?;
+        let token = format!("cal_{}", crate::auth::random_secret(32));
+        let mut tx = self.store.write().await?;
+        store::replace_feed(
+            &mut tx,
+            actor.user_id,
+            actor.organisation_id,
+            &crate::auth::secret_hash(&token),
+            ctx.now,
+        )
+        .await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::CalendarFeedCreate,
+            Some(actor.user_id),
+            json!({}),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    pub async fn revoke_calendar_feed(&self, actor: &Actor, ctx: &Ctx) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        store::revoke_feeds(&mut tx, actor.user_id, actor.organisation_id, ctx.now).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::CalendarFeedRevoke,
+            Some(actor.user_id),
+            json!({}),
+        )
+        .await
+    }
+
+    /// The iCalendar text of a feed: the meetings of the owner's bodies from three months
+    /// back to a year ahead. It names bodies, times and places — never a participant
+    /// (agenda items are not in it). An unknown or revoked token, or a deactivated user,
+    /// is `NotFound`.
+    pub async fn calendar_feed(
+        &self,
+        token: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<String, Error> {
+        let mut tx = self.store.read().await?;
+        let (u, o) = store::feed_owner(&mut tx, &crate::auth::secret_hash(token))
+            .await?
+            .ok_or(Error::NotFound)?;
+        let actor = crate::auth::actor_for(&mut tx, u, o)
+            .await
+            .map_err(|_| Error::NotFound)?;
+        if !actor.can(Capability::Coordinate) {
+            return Err(Error::NotFound);
+        }
+        let today = now.date_naive();
+        let entries = store::calendar(
+            &mut tx,
+            u,
+            o,
+            today - Duration::days(90),
+            today + Duration::days(366),
+        )
+        .await?;
+        tx.commit().await?;
+        let time = |d: NaiveDate, t: &str| {
+            d.and_time(chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap_or_default())
+        };
+        let events: Vec<itinera_domain::calendar::Event> = entries
+            .iter()
+            .map(|e| itinera_domain::calendar::Event {
+                uid: format!("{}@itinera", e.id),
+                starts: time(e.meeting_date, &e.starts),
+                ends: time(e.meeting_date, &e.ends),
+                summary: e.body_name.clone(),
+                location: e.place.clone(),
+                url: e.link.clone(),
+                description: None,
+            })
+            .collect();
+        Ok(itinera_domain::calendar::ics("Itinera", &events, now))
+    }
+}

@@ -1,0 +1,476 @@
+//! Meetings: planning one (its agenda starts with the body's open agreements), a
+//! member's view of it, attendance, minutes (frozen once approved) and agreements
+//! followed to the end.
+
+use chrono::Duration;
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::coordination::{
+    check_transition, AgreementInput, AgreementStatus, Attendance, Level, MeetingInput, Owner,
+};
+use itinera_domain::input::optional_id;
+use itinera_domain::Error;
+use itinera_store::coordination::{self as store, Body, Item, Meeting, Member};
+use itinera_store::{access, cases, participants, Tx};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{audit, finish, Action};
+use crate::guard::visible_body;
+use crate::{Ctx, Services};
+
+use super::{frozen, meeting_and_body, view, AgreementView};
+
+/// An agenda item as a member sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    #[serde(flatten)]
+    pub item: Item,
+    /// For a case: the person's name when this member may see them.
+    pub participant_name: Option<String>,
+    pub visible: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingView {
+    pub meeting: Meeting,
+    pub body: Body,
+    pub items: Vec<ItemView>,
+    pub members: Vec<Member>,
+    /// The members invited (their attendance is recorded).
+    pub invited: Vec<Uuid>,
+    /// (member, attendance).
+    pub attendance: Vec<(Uuid, String)>,
+    pub agreements: Vec<AgreementView>,
+}
+
+impl Services {
+    /// Plans a meeting. Its agenda starts with the body's open agreements (to follow
+    /// them up), then the topics, then — at level 3 only — the cases, each of which the
+    /// actor must be able to see.
+    pub async fn create_meeting(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Uuid,
+        input: &MeetingInput,
+        case_ids: &[String],
+        invited: &[String],
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::Coordinate)?;
+        let d = input.validate()?;
+        let mut tx = self.store.write().await?;
+        let b = visible_body(&mut tx, actor, body).await?;
+        // Everyone, unless the meeting names whom it invites (members of the body).
+        let members = store::members(&mut tx, body).await?;
+        let mut invitees = Vec::new();
+        for (i, raw) in invited.iter().filter(|c| !c.trim().is_empty()).enumerate() {
+            match raw.trim().parse::<Uuid>() {
+                Ok(id) if members.iter().any(|m| m.id == id) => {
+                    if !invitees.contains(&id) {
+                        invitees.push(id)
+                    }
+                }
+                _ => {
+                    return Err(Error::field(
+                        format!("invited.{i}"),
+                        "coordination.not_a_member",
+                    ))
+                }
+            }
+        }
+        let invites_all = invitees.is_empty();
+        let level = Level::parse(&b.level.to_string()).unwrap_or(Level::CASES);
+        let mut cases = Vec::new();
+        for (i, raw) in case_ids.iter().filter(|c| !c.trim().is_empty()).enumerate() {
+            if !level.allows_cases() {
+                return Err(Error::field(
+                    format!("cases.{i}"),
+                    "coordination.case_on_level",
+                ));
+            }
+            let id = optional_id(raw)
+                .map_err(|c| Error::field(format!("cases.{i}"), c))?
+                .unwrap_or_default();
+            let case = cases::get(&mut tx, id).await?;
+            let visible = match &case {
+                Some(c) => access::basis(
+                    &mut tx,
+                    c.participant_id,
+                    actor.organisation_id,
+                    actor.organisation_kind,
+                    ctx.today(),
+                )
+                .await?
+                .is_some(),
+                None => false,
+            };
+            if !visible {
+                return Err(Error::field(
+                    format!("cases.{i}"),
+                    "coordination.case_unknown",
+                ));
+            }
+            cases.push(id);
+        }
+        let id = ctx.new_id();
+        store::insert_meeting(&mut tx, id, body, &d, actor.user_id, ctx.now).await?;
+        store::set_invites_all(&mut tx, id, invites_all).await?;
+        for m in &invitees {
+            store::invite(&mut tx, id, *m).await?;
+        }
+        let mut position = 0;
+        for a in store::agreements_of_body(&mut tx, body, true).await? {
+            position += 1;
+            store::insert_item(
+                &mut tx,
+                id,
+                position,
+                "followup",
+                &a.text,
+                a.case_id.filter(|_| level.allows_cases()),
+                Some(a.id),
+                ctx.now,
+            )
+            .await?;
+        }
+        for t in &d.topics {
+            position += 1;
+            store::insert_item(&mut tx, id, position, "topic", t, None, None, ctx.now).await?;
+        }
+        for c in &cases {
+            position += 1;
+            store::insert_item(&mut tx, id, position, "case", "", Some(*c), None, ctx.now).await?;
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::MeetingCreate,
+            Some(id),
+            json!({"body": body, "cases": cases}),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// A meeting as this member sees it. Naming a case's person is a read of their data:
+    /// audited, with the persons shown.
+    pub async fn meeting(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<MeetingView, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.audited_read().await?;
+        let (meeting, body) = meeting_and_body(&mut tx, actor, id).await?;
+        let mut items = Vec::new();
+        let mut shown = Vec::new();
+        for item in store::items(&mut tx, id).await? {
+            let (visible, name) = match item.participant_id {
+                Some(pid) => {
+                    let ok = actor.can(Capability::ReadPersonData)
+                        && access::basis(
+                            &mut tx,
+                            pid,
+                            actor.organisation_id,
+                            actor.organisation_kind,
+                            ctx.today(),
+                        )
+                        .await?
+                        .is_some();
+                    if ok {
+                        shown.push(pid);
+                        (
+                            true,
+                            participants::get(&mut tx, pid)
+                                .await?
+                                .map(|p| p.data.full_name()),
+                        )
+                    } else {
+                        (false, None)
+                    }
+                }
+                None => (true, None),
+            };
+            items.push(ItemView {
+                item,
+                participant_name: name,
+                visible,
+            });
+        }
+        let members = store::members(&mut tx, body.id).await?;
+        let invited = store::invitees(&mut tx, id).await?;
+        let attendance = store::attendance(&mut tx, id).await?;
+        let agreements = store::agreements_of_meeting(&mut tx, id)
+            .await?
+            .into_iter()
+            .map(|a| view(a, ctx.today()))
+            .collect();
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::MeetingRead,
+            Some(id),
+            json!({"participants": shown}),
+        )
+        .await?;
+        Ok(MeetingView {
+            meeting,
+            body,
+            items,
+            members,
+            invited,
+            attendance,
+            agreements,
+        })
+    }
+
+    /// Records who came: (member, present | excused | absent).
+    pub async fn record_attendance(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+        rows: &[(String, String)],
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        let (m, b) = meeting_and_body(&mut tx, actor, meeting).await?;
+        frozen(&m)?;
+        let members = store::members(&mut tx, b.id).await?;
+        let invited = store::invitees(&mut tx, meeting).await?;
+        let mut errors = Vec::new();
+        let mut ok = Vec::new();
+        for (i, (member, att)) in rows.iter().enumerate() {
+            let mid = member
+                .trim()
+                .parse::<Uuid>()
+                .ok()
+                .filter(|id| members.iter().any(|x| x.id == *id) && invited.contains(id));
+            let a = Attendance::parse(att.trim());
+            match (mid, a) {
+                (Some(mid), Some(a)) => ok.push((mid, a)),
+                (None, _) => errors.push(itinera_domain::FieldError::new(
+                    format!("attendance.{i}.member"),
+                    "coordination.not_a_member",
+                )),
+                (_, None) => errors.push(itinera_domain::FieldError::new(
+                    format!("attendance.{i}.attendance"),
+                    "validation.choice",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        for (mid, a) in &ok {
+            store::set_attendance(&mut tx, meeting, *mid, a.code()).await?;
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::MeetingAttendance,
+            Some(meeting),
+            json!({"rows": ok.len()}),
+        )
+        .await
+    }
+
+    /// Writes the minutes of one agenda item (until the minutes are approved).
+    pub async fn record_minutes(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+        item: Uuid,
+        text: &str,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let text = itinera_domain::text::clean_paragraphs(text);
+        if text.as_ref().is_some_and(|t| t.chars().count() > 20_000) {
+            return Err(Error::field("minutes", "validation.too_long"));
+        }
+        let mut tx = self.store.write().await?;
+        let (m, _) = meeting_and_body(&mut tx, actor, meeting).await?;
+        frozen(&m)?;
+        store::set_minutes(&mut tx, meeting, item, text.as_deref()).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::MeetingMinutes,
+            Some(meeting),
+            json!({"item": item}),
+        )
+        .await
+    }
+
+    /// Approves the minutes: from now on they are frozen.
+    pub async fn approve_minutes(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        meeting_and_body(&mut tx, actor, meeting).await?;
+        store::approve_minutes(&mut tx, meeting, actor.user_id, ctx.now).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::MeetingApprove,
+            Some(meeting),
+            json!({}),
+        )
+        .await
+    }
+
+    /// Records an agreement made at a meeting. Its owner is a member of the body (a
+    /// member professional, or a member organisation); its case, if any, is one on the
+    /// meeting's agenda.
+    pub async fn add_agreement(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+        input: &AgreementInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.write().await?;
+        let id = agreement_in(&mut tx, actor, ctx, meeting, input).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Marks an agreement done, drops it (with a reason) or reopens it.
+    pub async fn set_agreement_status(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        status: &str,
+        reason: &str,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let to = AgreementStatus::parse(status.trim())
+            .ok_or_else(|| Error::field("status", "validation.choice"))?;
+        let mut tx = self.store.write().await?;
+        let a = store::agreement(&mut tx, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        visible_body(&mut tx, actor, a.body_id).await?;
+        let from = AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Open);
+        let reason = itinera_domain::text::clean(reason);
+        check_transition(from, to, reason.as_deref()).map_err(|code| match code {
+            "coordination.agreement.reason_required" => Error::field("reason", code),
+            _ => Error::Rule(code),
+        })?;
+        let done_on = (to == AgreementStatus::Done).then(|| ctx.today());
+        store::set_agreement_status(
+            &mut tx,
+            id,
+            to.code(),
+            reason.as_deref().filter(|_| to == AgreementStatus::Dropped),
+            done_on,
+            ctx.now,
+        )
+        .await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::AgreementStatus,
+            Some(id),
+            json!({"from": from.code(), "to": to.code()}),
+        )
+        .await
+    }
+
+    /// The actor's open agreements due within `days` (overdue ones included).
+    pub(crate) async fn agreements_due(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        days: i64,
+    ) -> Result<Vec<AgreementView>, Error> {
+        let until = ctx.today() + Duration::days(days);
+        let due: Vec<AgreementView> =
+            store::agreements_due(tx, actor.user_id, actor.organisation_id, until)
+                .await?
+                .into_iter()
+                .map(|a| view(a, ctx.today()))
+                .collect();
+        // An agreement found overdue is told to its owner once.
+        for a in due.iter().filter(|a| a.overdue) {
+            store::notify(
+                tx,
+                actor.user_id,
+                actor.organisation_id,
+                "agreement_overdue",
+                a.agreement.id,
+                ctx.now,
+            )
+            .await?;
+        }
+        Ok(due)
+    }
+}
+
+/// Records an agreement made at a meeting inside the caller's transaction (a meeting's
+/// form, or a board's card turned into an agreement).
+pub(crate) async fn agreement_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    meeting: Uuid,
+    input: &AgreementInput,
+) -> Result<Uuid, Error> {
+    let d = input.validate(ctx.today())?;
+    let (m, b) = meeting_and_body(tx, actor, meeting).await?;
+    frozen(&m)?;
+    let members = store::members(tx, b.id).await?;
+    let owner_org = match d.owner {
+        Owner::User(u) => members
+            .iter()
+            .find(|x| x.user_id == Some(u))
+            .map(|x| x.organisation_id),
+        Owner::Organisation(o) => members
+            .iter()
+            .find(|x| x.organisation_id == o)
+            .map(|x| x.organisation_id),
+    }
+    .ok_or_else(|| Error::field("owner", "coordination.owner_not_member"))?;
+    if let Some(c) = d.case_id {
+        let items = store::items(tx, meeting).await?;
+        if !items.iter().any(|i| i.case_id == Some(c)) {
+            return Err(Error::field("case_id", "coordination.case_not_on_agenda"));
+        }
+    }
+    let id = ctx.new_id();
+    store::insert_agreement(tx, id, b.id, meeting, &d, owner_org, actor.user_id, ctx.now).await?;
+    // The owner is told: the professional named, or the organisation's member
+    // professionals in the body.
+    let to: Vec<Uuid> = match d.owner {
+        Owner::User(u) => vec![u],
+        Owner::Organisation(o) => members
+            .iter()
+            .filter(|m| m.organisation_id == o)
+            .filter_map(|m| m.user_id)
+            .collect(),
+    };
+    for u in to {
+        store::notify(tx, u, owner_org, "agreement_assigned", id, ctx.now).await?;
+    }
+    audit(
+        tx,
+        actor,
+        ctx,
+        Action::AgreementCreate,
+        Some(id),
+        json!({"meeting": meeting, "owner": d.owner, "due_on": d.due_on}),
+    )
+    .await?;
+    Ok(id)
+}

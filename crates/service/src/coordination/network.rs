@@ -1,0 +1,110 @@
+//! Network agreements: collaboration agreements and protocols between organisations,
+//! recorded by those who convene bodies, listed and searched by every coordination
+//! member.
+
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::Error;
+use itinera_store::coordination::{self as store, Reference};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{finish, Action};
+use crate::guard::visible_body;
+use crate::{Ctx, Services};
+
+/// A network agreement as listed: in force or not.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkAgreementView {
+    #[serde(flatten)]
+    pub agreement: store::NetworkAgreement,
+    pub in_force: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkAgreements {
+    pub items: Vec<NetworkAgreementView>,
+    pub in_force: usize,
+    pub total: usize,
+}
+
+impl Services {
+    /// Records a collaboration agreement or protocol between organisations.
+    pub async fn create_network_agreement(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        input: &itinera_domain::network::NetworkAgreementInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ConveneBodies)?;
+        let d = input.validate()?;
+        let mut tx = self.store.write().await?;
+        for o in &d.parties {
+            if !store::reference_exists(&mut tx, Reference::Organisations, *o).await? {
+                return Err(Error::field("parties", "validation.choice"));
+            }
+        }
+        for p in &d.programmes {
+            if !store::reference_exists(&mut tx, Reference::Programmes, *p).await? {
+                return Err(Error::field("programmes", "validation.choice"));
+            }
+        }
+        // Only bodies the actor is a member of.
+        for b in &d.bodies {
+            if store::body(&mut tx, *b, actor.user_id, actor.organisation_id)
+                .await?
+                .is_none()
+            {
+                return Err(Error::field("bodies", "validation.choice"));
+            }
+        }
+        let id = ctx.new_id();
+        store::insert_network_agreement(&mut tx, id, &d, actor.user_id, ctx.now).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::NetworkAgreementCreate,
+            Some(id),
+            json!({"parties": d.parties}),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// The network's agreements, searched by subject or party, with how many are in
+    /// force today.
+    pub async fn network_agreements(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        query: &str,
+        body: Option<Uuid>,
+    ) -> Result<NetworkAgreements, Error> {
+        actor.require(Capability::Coordinate)?;
+        let mut tx = self.store.read().await?;
+        if let Some(b) = body {
+            visible_body(&mut tx, actor, b).await?;
+        }
+        let rows =
+            store::network_agreements(&mut tx, query, body, actor.user_id, actor.organisation_id)
+                .await?;
+        tx.commit().await?;
+        let items: Vec<NetworkAgreementView> = rows
+            .into_iter()
+            .map(|a| NetworkAgreementView {
+                in_force: itinera_domain::network::in_force(
+                    a.signed_on,
+                    a.valid_until,
+                    ctx.today(),
+                ),
+                agreement: a,
+            })
+            .collect();
+        Ok(NetworkAgreements {
+            in_force: items.iter().filter(|a| a.in_force).count(),
+            total: items.len(),
+            items,
+        })
+    }
+}

@@ -1,0 +1,103 @@
+//! A body's coordination report for a period (see
+//! `itinera_domain::coordination_report`).
+
+use chrono::Duration;
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::coordination::{AgreementStatus, Attendance, Frequency};
+use itinera_domain::Error;
+use itinera_store::coordination::Body;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::guard::visible_body;
+use crate::{Ctx, Services};
+
+/// A body's coordination report for a period, with the body it is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyReport {
+    pub body: Body,
+    #[serde(flatten)]
+    pub report: itinera_domain::coordination_report::Report,
+}
+
+impl Services {
+    /// The coordination report of a body the actor is a member of: counts only (no
+    /// person is named in it), so any member may read it.
+    pub async fn coordination_report(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        body: Uuid,
+        from: &str,
+        to: &str,
+    ) -> Result<BodyReport, Error> {
+        use itinera_domain::coordination_report::{
+            build, AgreementFact, AttendanceFact, JointInterviews, MeetingFact, Period, Schedule,
+        };
+        use itinera_store::coordination_report as facts;
+        actor.require(Capability::Coordinate)?;
+        let today = ctx.today();
+        let period = Period::parse(from, to, today)?;
+        let mut tx = self.store.read().await?;
+        let b = visible_body(&mut tx, actor, body).await?;
+        let meetings = facts::meetings(&mut tx, body, period.from, period.to).await?;
+        let attendance = facts::attendance(&mut tx, body, period.from, period.to).await?;
+        let start = period.from.and_time(chrono::NaiveTime::MIN).and_utc();
+        let end = (period.to + Duration::days(1))
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
+        let agreements = facts::agreements(&mut tx, body, start, end).await?;
+        let cases = facts::cases_reviewed(&mut tx, body, period.from, period.to).await?;
+        let (joint, joint_total) =
+            facts::joint_interviews(&mut tx, body, period.from, period.to).await?;
+        tx.commit().await?;
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        let schedule = Schedule {
+            anchor: b.first_meeting_on.unwrap_or(b.created_at.date_naive()),
+            frequency: Frequency::parse(&b.frequency).unwrap_or(Frequency::Monthly),
+            custom_days: b.custom_days.map(|d| d.max(1) as u16),
+        };
+        let report = build(
+            period,
+            today,
+            schedule,
+            &meetings
+                .into_iter()
+                .map(|(date, present)| MeetingFact {
+                    date,
+                    present: count(present),
+                })
+                .collect::<Vec<_>>(),
+            &attendance
+                .into_iter()
+                .filter_map(|(meeting_date, organisation_id, organisation, a)| {
+                    Some(AttendanceFact {
+                        meeting_date,
+                        organisation_id,
+                        organisation,
+                        attendance: Attendance::parse(&a)?,
+                    })
+                })
+                .collect::<Vec<_>>(),
+            &agreements
+                .into_iter()
+                .map(|(made, status, due_on, done_on)| AgreementFact {
+                    made_on: made.date_naive(),
+                    status: AgreementStatus::parse(&status).unwrap_or(AgreementStatus::Open),
+                    due_on,
+                    done_on,
+                })
+                .collect::<Vec<_>>(),
+            count(cases),
+            joint
+                .into_iter()
+                .map(|(organisation, n)| JointInterviews {
+                    organisation,
+                    count: count(n),
+                })
+                .collect(),
+            count(joint_total),
+        );
+        Ok(BodyReport { body: b, report })
+    }
+}
