@@ -422,9 +422,10 @@ async fn token_create(
     let services = open(db).await?;
     let ctx = Ctx::cli(services.now());
     let users = services.users_for_cli().await.map_err(anyerr)?;
-    let Some((user, memberships)) = users.into_iter().find(|(u, _)| u.username == username) else {
+    let Some(found) = users.into_iter().find(|u| u.user.username == username) else {
         return Err(text::err("cli.no_user", &[("user", username)]));
     };
+    let (user, memberships) = (found.user, found.memberships);
     let org = match organisation {
         Some(o) => find_org(&services, o).await?,
         None => match memberships.first() {

@@ -82,7 +82,9 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
     .expect("seed");
     let mut tokens = HashMap::new();
     let ctx = Ctx::cli(start_time());
-    for (user, memberships) in services.users_for_cli().await.expect("users") {
+    for itinera_service::admin::UserView { user, memberships } in
+        services.users_for_cli().await.expect("users")
+    {
         let Some(m) = memberships.first() else {
             continue;
         };

@@ -84,7 +84,7 @@ impl Role {
 
 /// Who is acting: a user working for one organisation, with their roles there. A session
 /// or an API token always acts for exactly one organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Actor {
     pub user_id: Uuid,
     pub username: String,
@@ -147,7 +147,7 @@ pub struct PersonFacts {
     pub consents: Vec<SharingConsent>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// The actor's organisation registered the person.

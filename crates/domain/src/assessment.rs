@@ -31,7 +31,7 @@ pub fn text_in<'a>(t: &'a Texts, lang: &str) -> &'a str {
         .unwrap_or("")
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Instrument {
     pub code: String,
@@ -41,7 +41,7 @@ pub struct Instrument {
     pub profiles: Vec<Profile>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Domain {
     pub code: String,
@@ -53,7 +53,7 @@ pub struct Domain {
     pub levels: Vec<Level>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Level {
     pub level: i16,
@@ -63,7 +63,7 @@ pub struct Level {
 /// A profile and the rule that derives it. Profiles are tried in order; the first whose
 /// rule holds is the assessment's profile. A rule holds when any of its groups holds; a
 /// group holds when all its conditions hold; an empty group always holds (the fallback).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     pub code: String,
@@ -76,7 +76,7 @@ pub struct Profile {
 /// Among `domains` (empty: all), count the scored ones whose level is within the bounds.
 /// The condition holds when that count reaches `min_count`, or, when `min_count` is
 /// absent, when every scored domain listed is within the bounds (and at least one is).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     #[serde(default)]
@@ -90,7 +90,7 @@ pub struct Condition {
 }
 
 /// One domain's score: a level of its scale, or not applicable (`None`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Score {
     pub domain: String,
     pub level: Option<i16>,
@@ -98,7 +98,7 @@ pub struct Score {
 }
 
 /// The derived profile and the domains that led to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Derived {
     pub profile: String,
     pub because: Vec<String>,
@@ -317,7 +317,7 @@ impl Instrument {
 }
 
 /// What an assessor types for one domain: a level (`"1"`…, or `"na"`) and a note.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ScoreInput {
     #[serde(deserialize_with = "crate::input::lenient_string")]

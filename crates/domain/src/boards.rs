@@ -14,7 +14,7 @@ use crate::input::{lenient_bool, lenient_list, parse_date};
 pub const MAX_COLUMNS: usize = 8;
 
 /// A board as typed. `columns` are titles; a form sends them one per line.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct BoardInput {
     pub question: String,
@@ -26,7 +26,7 @@ pub struct BoardInput {
     pub votes_per_member: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BoardData {
     pub question: String,
     pub columns: Vec<String>,
@@ -123,7 +123,7 @@ pub fn check_vote(used: u32, limit: Option<u16>) -> std::result::Result<(), &'st
 }
 
 /// A card as typed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CardInput {
     pub column_id: String,
@@ -132,7 +132,7 @@ pub struct CardInput {
     pub anonymous: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CardData {
     pub column_id: uuid::Uuid,
     pub text: String,
@@ -160,7 +160,7 @@ impl CardInput {
 }
 
 /// A group of cards as typed by the coordinator: a title and two cards or more.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct GroupInput {
     pub title: String,
@@ -168,7 +168,7 @@ pub struct GroupInput {
     pub cards: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GroupData {
     pub title: String,
     pub cards: Vec<uuid::Uuid>,

@@ -155,7 +155,7 @@ pub fn check_exit_date(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PhaseMove {
     pub to_phase: String,
     pub reason: String,

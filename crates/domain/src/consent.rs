@@ -18,7 +18,7 @@ coded_enum!(Purpose {
     Contact = "contact",
 });
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ConsentInput {
     pub purpose: String,
@@ -35,7 +35,7 @@ pub struct ConsentInput {
     pub organisation_kinds: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConsentData {
     pub purpose: Purpose,
     pub given_on: NaiveDate,
@@ -129,7 +129,7 @@ impl ConsentInput {
 }
 
 /// The state of a consent on a given day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentState {
     NotYetValid,

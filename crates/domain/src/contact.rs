@@ -46,7 +46,7 @@ pub fn visible(
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ContactInput {
     #[serde(deserialize_with = "lenient_string")]

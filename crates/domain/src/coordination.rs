@@ -44,7 +44,9 @@ crate::coded_enum!(AgreementStatus {
 
 /// The three levels of the network's coordination: 1 programme (strategic), 2 project
 /// (operational), 3 cases (technical).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Level(u8);
 
 impl Level {
@@ -107,7 +109,7 @@ pub fn planned_dates(
 }
 
 /// A body as a form or the API sends it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct BodyInput {
     pub name: String,
@@ -121,7 +123,7 @@ pub struct BodyInput {
     pub description: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BodyData {
     pub name: String,
     pub level: Level,
@@ -201,7 +203,7 @@ impl BodyInput {
 }
 
 /// A meeting as a form or the API sends it: date, times, mode, place or link, agenda.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct MeetingInput {
     pub date: String,
@@ -214,7 +216,7 @@ pub struct MeetingInput {
     pub topics: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MeetingData {
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
@@ -287,7 +289,7 @@ impl MeetingInput {
 
 /// An agreement as typed: its text, owner (`user:ID` or `organisation:ID`, a member of
 /// the body), due date and, at level 3, the case it concerns.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct AgreementInput {
     pub text: String,
@@ -296,7 +298,7 @@ pub struct AgreementInput {
     pub case_id: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Owner {
     User(uuid::Uuid),
@@ -315,7 +317,7 @@ impl Owner {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AgreementData {
     pub text: String,
     pub owner: Owner,

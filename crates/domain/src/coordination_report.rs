@@ -11,7 +11,7 @@ use crate::coordination::{planned_dates, AgreementStatus, Attendance, Frequency}
 use crate::input::parse_date;
 
 /// A period, both days included, of at most three years.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -82,7 +82,7 @@ pub struct Schedule {
     pub custom_days: Option<u16>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OrganisationAttendance {
     pub organisation_id: Uuid,
     pub organisation: String,
@@ -93,7 +93,7 @@ pub struct OrganisationAttendance {
     pub rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AgreementCounts {
     pub made: u32,
     pub done_on_time: u32,
@@ -103,13 +103,13 @@ pub struct AgreementCounts {
     pub dropped: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct JointInterviews {
     pub organisation: String,
     pub count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub period: Period,
     /// Meetings the frequency plans in the period, up to today (to compare with those

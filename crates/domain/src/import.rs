@@ -37,14 +37,14 @@ crate::coded_enum!(Target {
 });
 
 /// One source column and the field it fills.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ColumnMap {
     pub column: String,
     pub target: String,
 }
 
 /// A source's mapping, saved per organisation and reused for every file of that source.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Mapping {
     pub columns: Vec<ColumnMap>,
@@ -64,7 +64,7 @@ pub struct Resolved {
 }
 
 /// A problem in one cell (or, with an empty column, in the mapping's defaults).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CellProblem {
     pub column: String,
     pub code: &'static str,

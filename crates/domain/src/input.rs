@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(parse_professional("x@y"), Err("validation.choice"));
     }
 
-    #[derive(Deserialize)]
+    #[derive(Deserialize, utoipa::ToSchema)]
     struct Form {
         #[serde(deserialize_with = "lenient_bool", default)]
         ticked: bool,

@@ -60,7 +60,7 @@ impl ActionStatus {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct GoalInput {
     pub domain: String,
@@ -113,7 +113,7 @@ pub fn check_goal(g: &GoalInput, domains: &[String]) -> Result<GoalData, Error> 
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ActionInput {
     pub goal_id: String,
@@ -248,7 +248,7 @@ pub fn check_action(a: &ActionInput) -> Result<ActionData, Error> {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PlanInput {
     /// The person's commitments, one per line.
@@ -289,7 +289,7 @@ pub fn check_plan(p: &PlanInput) -> Result<PlanData, Error> {
 }
 
 /// The agreement as signed: what a frozen version holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Snapshot {
     pub commitments: String,
     pub language: String,
@@ -297,7 +297,7 @@ pub struct Snapshot {
     pub actions: Vec<SnapAction>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnapGoal {
     pub id: Uuid,
     pub domain: String,
@@ -306,7 +306,7 @@ pub struct SnapGoal {
     pub status: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnapAction {
     pub id: Uuid,
     pub kind: String,
@@ -320,7 +320,7 @@ pub struct SnapAction {
 }
 
 /// One difference between two versions of an itinerary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Difference {
     /// `commitments`, `goal` or `action`.
     pub item: &'static str,
@@ -457,7 +457,7 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> Vec<Difference> {
     out
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SignInput {
     #[serde(deserialize_with = "lenient_string")]
@@ -498,7 +498,7 @@ pub fn check_signature(s: &SignInput, today: NaiveDate) -> Result<(NaiveDate, Ve
         .ok_or_else(|| Error::Internal("validation state".into()))
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ReviewInput {
     #[serde(deserialize_with = "lenient_string")]

@@ -25,7 +25,9 @@ pub mod text;
 pub use error::{Error, Errors, FieldError, Result};
 
 /// A page request: 1-based page number and page size, both bounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct PageRequest {
     pub page: u32,
     pub per_page: u32,
@@ -57,7 +59,7 @@ impl Default for PageRequest {
 }
 
 /// One page of results. `has_more` is computed by fetching one row more than asked.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub page: u32,

@@ -8,7 +8,7 @@ use crate::error::{Error, FieldError};
 
 /// Match probabilities: at or above `auto_link` a record is the same person; from
 /// `review` up to it, a person decides; below, a new person.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Thresholds {
     pub auto_link: f64,
     pub review: f64,
@@ -41,7 +41,7 @@ impl Thresholds {
 }
 
 /// A record a lookup scored.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Candidate {
     pub record: Uuid,
     pub person: Uuid,
@@ -50,7 +50,7 @@ pub struct Candidate {
 }
 
 /// What to do with a record looked up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub enum Outcome {
     /// The organisation already has this person's record: use it, create nothing.
     Existing(Candidate),

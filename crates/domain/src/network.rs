@@ -15,7 +15,7 @@ crate::coded_enum!(NetworkAgreementKind {
 
 /// A collaboration agreement or protocol between organisations (accordo di rete,
 /// protocolo de colaboración), as typed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct NetworkAgreementInput {
     pub subject: String,
@@ -32,7 +32,7 @@ pub struct NetworkAgreementInput {
     pub bodies: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NetworkAgreementData {
     pub subject: String,
     pub kind: NetworkAgreementKind,

@@ -32,7 +32,7 @@ pub const COMMON_NATIONALITIES: &[&str] = &[
 
 /// What a professional typed, as text: forms and the JSON API both arrive here, so that a
 /// bad value is reported next to its field instead of failing the whole request.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ParticipantInput {
     pub given_name: String,
@@ -71,21 +71,21 @@ pub struct ParticipantInput {
     pub documents: Vec<DocumentInput>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DocumentInput {
     pub kind: String,
     pub number: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Document {
     pub kind: DocumentKind,
     pub number: String,
 }
 
 /// A participant's validated data. Existing means valid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ParticipantData {
     pub given_name: String,
     pub surname1: String,

@@ -20,7 +20,7 @@ crate::coded_enum!(ProtocolKind {
 });
 
 /// A protocol as typed: for a programme or for a body (one of the two).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ProtocolInput {
     pub title: String,
@@ -30,14 +30,14 @@ pub struct ProtocolInput {
     pub owner_organisation_id: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Scope {
     Programme(uuid::Uuid),
     Body(uuid::Uuid),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ProtocolData {
     pub title: String,
     pub kind: ProtocolKind,
@@ -92,7 +92,7 @@ impl ProtocolInput {
 }
 
 /// A version as typed. `roles` are role codes; none means every professional.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct VersionInput {
     pub summary: String,
@@ -106,7 +106,7 @@ pub struct VersionInput {
     pub applies: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VersionData {
     pub summary: String,
     pub document_ref: Option<String>,

@@ -2,6 +2,7 @@
 //! users, memberships and API tokens. Administrators configure; they never read cases.
 
 use chrono::Duration;
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability, Role};
 use itinera_domain::case::{validate_workflow, DEFAULT_PHASES};
 use itinera_domain::input::{lenient_bool, lenient_string, optional_id, parse_date, required_text};
@@ -10,16 +11,17 @@ use itinera_domain::org::{
 };
 use itinera_domain::text::clean;
 use itinera_domain::{Error, Errors};
-use itinera_store::admin::{self, Organisation, Programme, Project, Territory, User};
+use itinera_store::admin;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
 use crate::auth::{check_password_policy, hash_password, random_secret, secret_hash};
 use crate::{Caller, Ctx, Services};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct TerritoryInput {
     pub name: String,
@@ -28,7 +30,7 @@ pub struct TerritoryInput {
     pub parent_id: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct OrganisationInput {
     pub name: String,
@@ -38,7 +40,7 @@ pub struct OrganisationInput {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ProgrammeInput {
     pub code: String,
@@ -57,7 +59,7 @@ pub struct ProgrammeInput {
     pub funding: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ProjectInput {
     pub code: String,
@@ -66,7 +68,7 @@ pub struct ProjectInput {
     pub organisation_id: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct UserInput {
     pub username: String,
@@ -78,14 +80,14 @@ pub struct UserInput {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct MembershipInput {
     pub organisation_id: String,
     pub role: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct TokenInput {
     pub user_id: String,
@@ -95,13 +97,252 @@ pub struct TokenInput {
     pub expires_in_days: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProgrammeView {
     #[serde(flatten)]
     pub programme: Programme,
-    pub phases: Vec<admin::Phase>,
-    pub funding: Vec<admin::Funding>,
+    pub phases: Vec<Phase>,
+    pub funding: Vec<Funding>,
     pub projects: Vec<Project>,
+}
+
+// ---- What leaves the server -------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Territory {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub level: String,
+    pub code: Option<String>,
+    pub name: String,
+}
+
+impl From<itinera_store::admin::Territory> for Territory {
+    fn from(r: itinera_store::admin::Territory) -> Self {
+        Territory {
+            id: r.id,
+            parent_id: r.parent_id,
+            level: r.level,
+            code: r.code,
+            name: r.name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub territory_id: Option<Uuid>,
+    pub territory_name: Option<String>,
+    pub active: bool,
+}
+
+impl From<itinera_store::admin::Organisation> for Organisation {
+    fn from(r: itinera_store::admin::Organisation) -> Self {
+        Organisation {
+            id: r.id,
+            name: r.name,
+            kind: r.kind,
+            territory_id: r.territory_id,
+            territory_name: r.territory_name,
+            active: r.active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Programme {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub feeds_programme_id: Option<Uuid>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub active: bool,
+}
+
+impl From<itinera_store::admin::Programme> for Programme {
+    fn from(r: itinera_store::admin::Programme) -> Self {
+        Programme {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            description: r.description,
+            feeds_programme_id: r.feeds_programme_id,
+            start_date: r.start_date,
+            end_date: r.end_date,
+            active: r.active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Phase {
+    pub position: i32,
+    pub code: String,
+    pub label: String,
+}
+
+impl From<itinera_store::admin::Phase> for Phase {
+    fn from(r: itinera_store::admin::Phase) -> Self {
+        Phase {
+            position: r.position,
+            code: r.code,
+            label: r.label,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Funding {
+    pub id: Uuid,
+    pub fund: String,
+    pub share_bp: i32,
+}
+
+impl From<itinera_store::admin::Funding> for Funding {
+    fn from(r: itinera_store::admin::Funding) -> Self {
+        Funding {
+            id: r.id,
+            fund: r.fund,
+            share_bp: r.share_bp,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Project {
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub territory_id: Option<Uuid>,
+    pub organisation_id: Option<Uuid>,
+}
+
+impl From<itinera_store::admin::Project> for Project {
+    fn from(r: itinera_store::admin::Project) -> Self {
+        Project {
+            id: r.id,
+            programme_id: r.programme_id,
+            code: r.code,
+            name: r.name,
+            territory_id: r.territory_id,
+            organisation_id: r.organisation_id,
+        }
+    }
+}
+
+/// A user, as administrators see them: never the password's hash.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub locale: String,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl From<itinera_store::admin::User> for User {
+    fn from(r: itinera_store::admin::User) -> Self {
+        User {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            email: r.email,
+            locale: r.locale,
+            active: r.active,
+            failed_logins: r.failed_logins,
+            locked_until: r.locked_until,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Membership {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+    pub role: String,
+}
+
+impl From<itinera_store::admin::Membership> for Membership {
+    fn from(r: itinera_store::admin::Membership) -> Self {
+        Membership {
+            id: r.id,
+            user_id: r.user_id,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            organisation_kind: r.organisation_kind,
+            role: r.role,
+        }
+    }
+}
+
+/// A user with their memberships (organisation and role).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub user: User,
+    pub memberships: Vec<Membership>,
+}
+
+/// The professionals of an organisation (for case teams), with their roles there.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Professional {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub role: String,
+}
+
+impl From<itinera_store::admin::Professional> for Professional {
+    fn from(r: itinera_store::admin::Professional) -> Self {
+        Professional {
+            user_id: r.user_id,
+            display_name: r.display_name,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            role: r.role,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Token {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<itinera_store::admin::Token> for Token {
+    fn from(r: itinera_store::admin::Token) -> Self {
+        Token {
+            id: r.id,
+            user_id: r.user_id,
+            username: r.username,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            name: r.name,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+        }
+    }
 }
 
 /// Parses `FUND=PERCENT` lines into shares in basis points.
@@ -132,7 +373,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         let t = admin::territories(&mut tx).await?;
         tx.rollback().await?;
-        Ok(t)
+        Ok(t.into_iter().map(Into::into).collect())
     }
 
     pub async fn create_territory(
@@ -166,7 +407,7 @@ impl Services {
             return Err(Error::field("parent_id", "validation.required"));
         }
         let id = ctx.new_id();
-        let t = Territory {
+        let t = admin::Territory {
             id,
             parent_id: parent,
             level: level.map(|l| l.code().to_string()).unwrap_or_default(),
@@ -196,7 +437,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         let o = admin::organisations(&mut tx).await?;
         tx.rollback().await?;
-        Ok(o)
+        Ok(o.into_iter().map(Into::into).collect())
     }
 
     pub async fn save_organisation(
@@ -229,7 +470,7 @@ impl Services {
                 .ok_or(Error::NotFound)?;
         }
         let id = id.unwrap_or_else(|| ctx.new_id());
-        let o = Organisation {
+        let o = admin::Organisation {
             id,
             name: name.unwrap_or_default(),
             kind: kind.map(|k| k.code().to_string()).unwrap_or_default(),
@@ -254,7 +495,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         let p = admin::programmes(&mut tx).await?;
         tx.rollback().await?;
-        Ok(p)
+        Ok(p.into_iter().map(Into::into).collect())
     }
 
     pub async fn programme(&self, id: Uuid) -> Result<ProgrammeView, Error> {
@@ -267,10 +508,10 @@ impl Services {
         let projects = admin::projects(&mut tx, id).await?;
         tx.rollback().await?;
         Ok(ProgrammeView {
-            programme,
-            phases,
-            funding,
-            projects,
+            programme: programme.into(),
+            phases: phases.into_iter().map(Into::into).collect(),
+            funding: funding.into_iter().map(Into::into).collect(),
+            projects: projects.into_iter().map(Into::into).collect(),
         })
     }
 
@@ -328,7 +569,7 @@ impl Services {
                 return Err(Error::field("feeds_programme_id", "validation.choice"));
             }
         }
-        let p = Programme {
+        let p = admin::Programme {
             id,
             code: code.unwrap_or_default(),
             name: name.unwrap_or_default(),
@@ -398,7 +639,7 @@ impl Services {
         let id = ctx.new_id();
         admin::insert_project(
             &mut tx,
-            &Project {
+            &admin::Project {
                 id,
                 programme_id,
                 code: code.unwrap_or_default(),
@@ -421,18 +662,21 @@ impl Services {
         Ok(id)
     }
 
-    pub async fn users(&self, actor: &Actor) -> Result<Vec<(User, Vec<admin::Membership>)>, Error> {
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>, Error> {
         actor.require(Capability::Administer)?;
         self.users_for_cli().await
     }
 
     /// Users and memberships for the command line (run by whoever holds the database).
-    pub async fn users_for_cli(&self) -> Result<Vec<(User, Vec<admin::Membership>)>, Error> {
+    pub async fn users_for_cli(&self) -> Result<Vec<UserView>, Error> {
         let mut tx = self.store.read().await?;
         let mut out = Vec::new();
         for u in admin::users(&mut tx).await? {
             let m = admin::memberships(&mut tx, u.id).await?;
-            out.push((u, m));
+            out.push(UserView {
+                user: u.into(),
+                memberships: m.into_iter().map(Into::into).collect(),
+            });
         }
         tx.rollback().await?;
         Ok(out)
@@ -458,11 +702,11 @@ impl Services {
         org: Uuid,
         case_id: Option<Uuid>,
         me: Uuid,
-    ) -> Result<(Vec<admin::Professional>, bool), Error> {
+    ) -> Result<(Vec<Professional>, bool), Error> {
         let mut tx = self.store.read().await?;
-        let p = admin::professionals_near(&mut tx, find, org, case_id, me).await?;
+        let (p, cut) = admin::professionals_near(&mut tx, find, org, case_id, me).await?;
         tx.rollback().await?;
-        Ok(p)
+        Ok((p.into_iter().map(Into::into).collect(), cut))
     }
 
     /// Creates a user; used by the admin pages, the API and `itinera user add`.
@@ -503,7 +747,7 @@ impl Services {
         let id = ctx.new_id();
         admin::insert_user(
             &mut tx,
-            &User {
+            &admin::User {
                 id,
                 username: username.unwrap_or_default(),
                 display_name: display_name.unwrap_or_default(),
@@ -611,12 +855,12 @@ impl Services {
         .await
     }
 
-    pub async fn tokens(&self, actor: &Actor) -> Result<Vec<admin::Token>, Error> {
+    pub async fn tokens(&self, actor: &Actor) -> Result<Vec<Token>, Error> {
         actor.require(Capability::Administer)?;
         let mut tx = self.store.read().await?;
         let t = admin::tokens(&mut tx).await?;
         tx.rollback().await?;
-        Ok(t)
+        Ok(t.into_iter().map(Into::into).collect())
     }
 
     /// Creates an API token and returns it: the only time it is ever shown.

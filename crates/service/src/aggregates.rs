@@ -3,16 +3,17 @@
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::participant::age_on;
 use itinera_domain::{Error, Page, PageRequest};
-use itinera_store::cases::{self, PhaseCount};
+use itinera_store::cases;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
 use crate::{Ctx, Services};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PseudonymousLine {
     /// A stable pseudonym: the same person has the same one, and it cannot be reversed
     /// without the deployment's key.
@@ -25,7 +26,25 @@ pub struct PseudonymousLine {
     pub opened_on: chrono::NaiveDate,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Counts of a programme's cases by status and phase, for aggregates.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PhaseCount {
+    pub status: String,
+    pub phase: String,
+    pub count: i64,
+}
+
+impl From<itinera_store::cases::PhaseCount> for PhaseCount {
+    fn from(r: itinera_store::cases::PhaseCount) -> Self {
+        PhaseCount {
+            status: r.status,
+            phase: r.phase,
+            count: r.count,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProgrammeOverview {
     pub counts: Vec<PhaseCount>,
     pub total: i64,
@@ -133,7 +152,7 @@ impl Services {
         let total = counts.iter().map(|c| c.count).sum();
         let today = ctx.today();
         Ok(ProgrammeOverview {
-            counts,
+            counts: counts.into_iter().map(Into::into).collect(),
             total,
             cases: list.map(|c| PseudonymousLine {
                 pseudonym: self.pseudonym(c.participant_id),

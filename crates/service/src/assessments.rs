@@ -3,17 +3,19 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::assessment::{
     check_assessed_on, suggested_goal_domains, Derived, Instrument, Score, ScoreInput,
 };
 use itinera_domain::input::{lenient_string, parse_date};
 use itinera_domain::{Error, Errors};
-use itinera_store::assessments::{self, Assessment, InstrumentRow, NewAssessment};
-use itinera_store::cases::Case;
+use itinera_store::assessments::{self, InstrumentRow, NewAssessment};
+use itinera_store::cases;
 use itinera_store::{participants, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
@@ -21,7 +23,7 @@ use crate::guard::load_case;
 use crate::guard::{on_team, require_team_writer};
 use crate::{Ctx, Services};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct AssessmentInput {
     pub instrument_id: String,
@@ -33,7 +35,7 @@ pub struct AssessmentInput {
 }
 
 /// An instrument as published: its row and its parsed definition.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublishedInstrument {
     pub id: Uuid,
     pub published_at: chrono::DateTime<chrono::Utc>,
@@ -50,7 +52,7 @@ fn parse_row(r: InstrumentRow) -> Result<PublishedInstrument, Error> {
 }
 
 /// One domain compared between the first and the latest assessment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DomainChange {
     pub domain: String,
     pub first: Option<i16>,
@@ -59,9 +61,60 @@ pub struct DomainChange {
     pub history: Vec<Option<i16>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentRecord {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub instrument_id: Uuid,
+    pub instrument_code: String,
+    pub instrument_version: i32,
+    pub assessed_on: NaiveDate,
+    pub assessor_id: Uuid,
+    pub assessor_name: String,
+    pub assessor_organisation_name: String,
+    pub profile: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::assessments::AssessmentRow> for AssessmentRecord {
+    fn from(r: itinera_store::assessments::AssessmentRow) -> Self {
+        AssessmentRecord {
+            id: r.id,
+            case_id: r.case_id,
+            instrument_id: r.instrument_id,
+            instrument_code: r.instrument_code,
+            instrument_version: r.instrument_version,
+            assessed_on: r.assessed_on,
+            assessor_id: r.assessor_id,
+            assessor_name: r.assessor_name,
+            assessor_organisation_name: r.assessor_organisation_name,
+            profile: r.profile,
+            note: r.note,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Assessment {
+    #[serde(flatten)]
+    pub row: AssessmentRecord,
+    pub scores: Vec<Score>,
+}
+
+impl From<itinera_store::assessments::Assessment> for Assessment {
+    fn from(r: itinera_store::assessments::Assessment) -> Self {
+        Assessment {
+            row: r.row.into(),
+            scores: r.scores,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssessmentsView {
-    pub case: Case,
+    pub case: crate::cases::Case,
     pub participant_name: String,
     pub assessments: Vec<Assessment>,
     /// The instruments of the assessments and the current ones, by id.
@@ -229,12 +282,16 @@ impl Services {
         &self,
         tx: &mut Tx,
         actor: &Actor,
-        case: Case,
+        case: cases::Case,
     ) -> Result<AssessmentsView, Error> {
         let p = participants::get(tx, case.participant_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let list = assessments::for_case(tx, case.id).await?;
+        let list: Vec<Assessment> = assessments::for_case(tx, case.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
         let current_rows = assessments::current_instruments(tx).await?;
         let current: Vec<Uuid> = current_rows.iter().map(|r| r.id).collect();
         let mut instruments: Vec<PublishedInstrument> = Vec::new();
@@ -273,7 +330,7 @@ impl Services {
         };
         Ok(AssessmentsView {
             participant_name: p.data.full_name(),
-            case,
+            case: case.into(),
             assessments: list,
             instruments,
             current,

@@ -1,17 +1,19 @@
 //! The auditor's view: the log, filtered, and the chain's verification.
 
+use chrono::{DateTime, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::input::parse_date;
 use itinera_domain::{Error, Errors, Page, PageRequest};
-use itinera_store::audit::{self, Entry, Filter, Verification};
+use itinera_store::audit::{self, Filter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
 use crate::{Caller, Ctx, Services};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct AuditQuery {
     pub actor: String,
@@ -23,13 +25,72 @@ pub struct AuditQuery {
     pub page: String,
 }
 
+// ---- What leaves the server -------------------------------------------------------
+
+/// An entry of the audit log, for auditors: who did what to which record, when, from
+/// where, with the hashes that chain it to the entries before.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_organisation_id: Option<Uuid>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<Uuid>,
+    pub request_id: String,
+    pub client_addr: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<itinera_store::audit::Entry> for AuditEntry {
+    fn from(r: itinera_store::audit::Entry) -> Self {
+        AuditEntry {
+            seq: r.seq,
+            at: r.at,
+            actor_user_id: r.actor_user_id,
+            actor_organisation_id: r.actor_organisation_id,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            request_id: r.request_id,
+            client_addr: r.client_addr,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verification {
+    pub entries: i64,
+    pub intact: bool,
+    /// The first entry whose hash or link does not hold.
+    pub broken_at: Option<i64>,
+    pub problem: Option<String>,
+}
+
+impl From<itinera_store::audit::Verification> for Verification {
+    fn from(r: itinera_store::audit::Verification) -> Self {
+        Verification {
+            entries: r.entries,
+            intact: r.intact,
+            broken_at: r.broken_at,
+            problem: r.problem,
+        }
+    }
+}
+
 impl Services {
     pub async fn audit_log(
         &self,
         actor: &Actor,
         ctx: &Ctx,
         q: &AuditQuery,
-    ) -> Result<Page<Entry>, Error> {
+    ) -> Result<Page<AuditEntry>, Error> {
         actor.require(Capability::ReadAudit)?;
         let mut e = Errors::new();
         let mut f = Filter::default();
@@ -62,11 +123,11 @@ impl Services {
         )
         .await?;
         finish(tx, actor, ctx, Action::AuditRead, None, json!({})).await?;
-        Ok(page)
+        Ok(page.map(Into::into))
     }
 
     pub async fn verify_audit(&self, actor: Caller<'_>) -> Result<Verification, Error> {
         actor.require(Capability::ReadAudit)?;
-        audit::verify(&self.store).await
+        audit::verify(&self.store).await.map(Into::into)
     }
 }

@@ -72,10 +72,11 @@ impl Services {
     /// or for their first organisation.
     pub async fn cli_actor(&self, username: &str, org: Option<Uuid>) -> Result<Actor, Error> {
         let users = self.users_for_cli().await?;
-        let (user, memberships) = users
+        let found = users
             .into_iter()
-            .find(|(u, _)| u.username == username)
+            .find(|u| u.user.username == username)
             .ok_or(Error::NotFound)?;
+        let (user, memberships) = (found.user, found.memberships);
         let org = match org {
             Some(o) => o,
             None => memberships

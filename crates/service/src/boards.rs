@@ -2,17 +2,19 @@
 //! while the board is open; the body's conveners group the cards and turn the chosen
 //! ones into agreements (at one of the body's meetings) or protocol changes.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::boards::{
     check_open, check_vote, state, BoardInput, BoardState, CardInput, GroupInput,
 };
 use itinera_domain::coordination::AgreementInput;
 use itinera_domain::Error;
-use itinera_store::boards::{self as store, Board, Card, Column, Group};
-use itinera_store::coordination::{self as bodies, Body};
+use itinera_store::boards as store;
+use itinera_store::coordination as bodies;
 use itinera_store::{protocols, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{audit, finish, Action};
@@ -20,7 +22,99 @@ use crate::coordination::agreement_in;
 use crate::guard::{require_runs, visible_body};
 use crate::{Ctx, Services};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Board {
+    pub id: Uuid,
+    pub body_id: Uuid,
+    pub body_name: String,
+    pub question: String,
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
+    pub votes_per_member: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::boards::Board> for Board {
+    fn from(r: itinera_store::boards::Board) -> Self {
+        Board {
+            id: r.id,
+            body_id: r.body_id,
+            body_name: r.body_name,
+            question: r.question,
+            opens_on: r.opens_on,
+            closes_on: r.closes_on,
+            votes_per_member: r.votes_per_member,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BoardColumn {
+    pub id: Uuid,
+    pub position: i32,
+    pub title: String,
+}
+
+impl From<itinera_store::boards::Column> for BoardColumn {
+    fn from(r: itinera_store::boards::Column) -> Self {
+        BoardColumn {
+            id: r.id,
+            position: r.position,
+            title: r.title,
+        }
+    }
+}
+
+/// A card with its votes. `author_name` is empty for an anonymous card (no author is
+/// kept).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Card {
+    pub id: Uuid,
+    pub column_id: Uuid,
+    pub text: String,
+    pub author_name: Option<String>,
+    pub author_organisation_name: Option<String>,
+    pub group_id: Option<Uuid>,
+    pub agreement_id: Option<Uuid>,
+    pub protocol_change_id: Option<Uuid>,
+    pub votes: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::boards::Card> for Card {
+    fn from(r: itinera_store::boards::Card) -> Self {
+        Card {
+            id: r.id,
+            column_id: r.column_id,
+            text: r.text,
+            author_name: r.author_name,
+            author_organisation_name: r.author_organisation_name,
+            group_id: r.group_id,
+            agreement_id: r.agreement_id,
+            protocol_change_id: r.protocol_change_id,
+            votes: r.votes,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CardGroup {
+    pub id: Uuid,
+    pub title: String,
+}
+
+impl From<itinera_store::boards::Group> for CardGroup {
+    fn from(r: itinera_store::boards::Group) -> Self {
+        CardGroup {
+            id: r.id,
+            title: r.title,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CardView {
     #[serde(flatten)]
     pub card: Card,
@@ -28,20 +122,20 @@ pub struct CardView {
     pub voted: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ColumnView {
     #[serde(flatten)]
-    pub column: Column,
+    pub column: BoardColumn,
     pub cards: Vec<CardView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BoardView {
     pub board: Board,
-    pub body: Body,
+    pub body: crate::coordination::Body,
     pub state: BoardState,
     pub columns: Vec<ColumnView>,
-    pub groups: Vec<Group>,
+    pub groups: Vec<CardGroup>,
     /// The actor's votes left; `None` when the board has no limit.
     pub votes_left: Option<u32>,
     /// Whether the actor runs the body (groups cards, turns them into agreements).
@@ -49,7 +143,7 @@ pub struct BoardView {
 }
 
 /// A card turned into an agreement at one of the body's meetings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct CardAgreementInput {
     pub meeting_id: String,
@@ -58,14 +152,18 @@ pub struct CardAgreementInput {
 }
 
 /// A card turned into a proposed change of a protocol.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct CardChangeInput {
     pub protocol_id: String,
     pub text: String,
 }
 
-async fn board_and_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<(Board, Body), Error> {
+async fn board_and_body(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(store::Board, bodies::Body), Error> {
     let b = store::board(tx, id).await?.ok_or(Error::NotFound)?;
     let body = visible_body(tx, actor, b.body_id).await?;
     Ok((b, body))
@@ -76,7 +174,7 @@ async fn card_on(
     tx: &mut Tx,
     actor: &Actor,
     card: Uuid,
-) -> Result<(Board, Body, Card, Vec<Card>), Error> {
+) -> Result<(store::Board, bodies::Body, store::Card, Vec<store::Card>), Error> {
     let board = store::card_board(tx, card).await?.ok_or(Error::NotFound)?;
     let (b, body) = board_and_body(tx, actor, board).await?;
     let all = store::cards(tx, board).await?;
@@ -89,7 +187,7 @@ async fn card_on(
 }
 
 /// The cards that go together with `card`: its group, or itself alone.
-fn with_group(card: &Card, all: &[Card]) -> Vec<Uuid> {
+fn with_group(card: &store::Card, all: &[store::Card]) -> Vec<Uuid> {
     match card.group_id {
         Some(g) => all
             .iter()
@@ -134,7 +232,7 @@ impl Services {
         visible_body(&mut tx, actor, body).await?;
         let b = store::boards_of_body(&mut tx, body).await?;
         tx.commit().await?;
-        Ok(b)
+        Ok(b.into_iter().map(Into::into).collect())
     }
 
     /// A board as a member sees it: its columns with their cards (most voted first),
@@ -158,10 +256,10 @@ impl Services {
                     .filter(|c| c.column_id == column.id)
                     .map(|c| CardView {
                         voted: mine.contains(&c.id),
-                        card: c.clone(),
+                        card: c.clone().into(),
                     })
                     .collect(),
-                column,
+                column: column.into(),
             })
             .collect();
         let used = u32::try_from(mine.len()).unwrap_or(u32::MAX);
@@ -170,10 +268,10 @@ impl Services {
             votes_left: board
                 .votes_per_member
                 .map(|l| u32::try_from(l).unwrap_or(0).saturating_sub(used)),
-            board,
-            body,
+            board: board.into(),
+            body: body.into(),
             columns,
-            groups,
+            groups: groups.into_iter().map(Into::into).collect(),
             runs,
         })
     }

@@ -1,6 +1,7 @@
 //! Cases: open, read, move through the programme's phases, suspend, close, reopen; the
 //! case team and the case manager.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability, Role};
 use itinera_domain::case::{
     check_exit_date, check_phase_move, check_status_change, reason, CaseEventKind, CaseStatus,
@@ -8,11 +9,11 @@ use itinera_domain::case::{
 };
 use itinera_domain::input::{lenient_i32, lenient_string, parse_date};
 use itinera_domain::{Error, Errors};
-use itinera_store::admin::Phase;
-use itinera_store::cases::{Case, CaseChange, Event, NewCase, NewEvent, NewMember, TeamMember};
+use itinera_store::cases::{CaseChange, NewCase, NewEvent, NewMember};
 use itinera_store::{admin, cases, participants, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
@@ -20,7 +21,7 @@ use crate::guard::load_case;
 use crate::guard::require_basis;
 use crate::{Ctx, Services};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct OpenCaseInput {
     pub programme_id: String,
@@ -31,7 +32,7 @@ pub struct OpenCaseInput {
     pub opened_on: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct MemberInput {
     /// `USER_ID@ORGANISATION_ID`.
@@ -39,7 +40,7 @@ pub struct MemberInput {
     pub role: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct StatusInput {
     /// suspend, resume, close or reopen.
@@ -52,7 +53,7 @@ pub struct StatusInput {
     pub version: i32,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct PhaseInput {
     pub to_phase: String,
@@ -61,15 +62,127 @@ pub struct PhaseInput {
     pub version: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+// ---- What leaves the server -------------------------------------------------------
+
+/// A case: its participant, programme, phase, status and case manager.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Case {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub programme_id: Uuid,
+    pub programme_code: String,
+    pub programme_name: String,
+    pub project_id: Option<Uuid>,
+    pub project_name: Option<String>,
+    pub opened_by_organisation_id: Uuid,
+    pub opened_by_organisation_name: String,
+    pub case_manager_id: Uuid,
+    pub case_manager_name: String,
+    pub phase: String,
+    pub status: String,
+    pub opened_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub exit_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::cases::Case> for Case {
+    fn from(r: itinera_store::cases::Case) -> Self {
+        Case {
+            id: r.id,
+            participant_id: r.participant_id,
+            home_organisation_id: r.home_organisation_id,
+            programme_id: r.programme_id,
+            programme_code: r.programme_code,
+            programme_name: r.programme_name,
+            project_id: r.project_id,
+            project_name: r.project_name,
+            opened_by_organisation_id: r.opened_by_organisation_id,
+            opened_by_organisation_name: r.opened_by_organisation_name,
+            case_manager_id: r.case_manager_id,
+            case_manager_name: r.case_manager_name,
+            phase: r.phase,
+            status: r.status,
+            opened_on: r.opened_on,
+            closed_on: r.closed_on,
+            exit_reason: r.exit_reason,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamMember {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+    pub role: String,
+    pub added_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::cases::TeamMember> for TeamMember {
+    fn from(r: itinera_store::cases::TeamMember) -> Self {
+        TeamMember {
+            id: r.id,
+            user_id: r.user_id,
+            user_name: r.user_name,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            organisation_kind: r.organisation_kind,
+            role: r.role,
+            added_at: r.added_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseEvent {
+    pub id: Uuid,
+    pub kind: String,
+    pub from_phase: Option<String>,
+    pub to_phase: Option<String>,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub reason: Option<String>,
+    pub actor_name: String,
+    pub actor_organisation_name: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<itinera_store::cases::Event> for CaseEvent {
+    fn from(r: itinera_store::cases::Event) -> Self {
+        CaseEvent {
+            id: r.id,
+            kind: r.kind,
+            from_phase: r.from_phase,
+            to_phase: r.to_phase,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            reason: r.reason,
+            actor_name: r.actor_name,
+            actor_organisation_name: r.actor_organisation_name,
+            at: r.at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseView {
     pub case: Case,
     pub participant_name: String,
-    pub phases: Vec<Phase>,
+    pub phases: Vec<crate::admin::Phase>,
     /// The phases this case may move to now.
     pub next_phases: Vec<String>,
     pub team: Vec<TeamMember>,
-    pub timeline: Vec<Event>,
+    pub timeline: Vec<CaseEvent>,
 }
 
 fn parse_professional(raw: &str, field: &str) -> Result<(Uuid, Uuid), Error> {
@@ -291,12 +404,12 @@ impl Services {
         let timeline = cases::events(&mut tx, id).await?;
         finish(tx, actor, ctx, Action::CaseRead, Some(id), json!({})).await?;
         Ok(CaseView {
-            case,
+            case: case.into(),
             participant_name: p.data.full_name(),
-            phases,
+            phases: phases.into_iter().map(Into::into).collect(),
             next_phases,
-            team,
-            timeline,
+            team: team.into_iter().map(Into::into).collect(),
+            timeline: timeline.into_iter().map(Into::into).collect(),
         })
     }
 

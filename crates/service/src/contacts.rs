@@ -1,13 +1,14 @@
 //! The contact log of a case, under the visibility rule.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::contact::{check_contact, ContactInput};
 use itinera_domain::Error;
-use itinera_store::cases::{Case, TeamMember};
-use itinera_store::contacts::{self, Contact, NewContact};
+use itinera_store::contacts::{self, NewContact};
 use itinera_store::{cases, participants};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
@@ -15,13 +16,85 @@ use crate::guard::load_case;
 use crate::guard::{in_team, require_team_writer};
 use crate::{Ctx, Services};
 
-#[derive(Debug, Clone, Serialize)]
+// ---- What leaves the server -------------------------------------------------------
+
+/// A contact as the reader may read it (the visibility rule chose it).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContactRecord {
+    pub id: Uuid,
+    pub happened_on: NaiveDate,
+    pub kind: String,
+    pub summary: String,
+    pub next_step: Option<String>,
+    pub visibility: String,
+    pub author_id: Uuid,
+    pub author_name: String,
+    pub author_organisation_id: Uuid,
+    pub author_organisation_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::contacts::ContactRow> for ContactRecord {
+    fn from(r: itinera_store::contacts::ContactRow) -> Self {
+        ContactRecord {
+            id: r.id,
+            happened_on: r.happened_on,
+            kind: r.kind,
+            summary: r.summary,
+            next_step: r.next_step,
+            visibility: r.visibility,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            author_organisation_id: r.author_organisation_id,
+            author_organisation_name: r.author_organisation_name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContactProfessional {
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+}
+
+impl From<itinera_store::contacts::ContactProfessional> for ContactProfessional {
+    fn from(r: itinera_store::contacts::ContactProfessional) -> Self {
+        ContactProfessional {
+            user_id: r.user_id,
+            user_name: r.user_name,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contact {
+    #[serde(flatten)]
+    pub row: ContactRecord,
+    pub professionals: Vec<ContactProfessional>,
+}
+
+impl From<itinera_store::contacts::Contact> for Contact {
+    fn from(r: itinera_store::contacts::Contact) -> Self {
+        Contact {
+            row: r.row.into(),
+            professionals: r.professionals.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A case's contact log as one reader may see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContactsView {
-    pub case: Case,
+    pub case: crate::cases::Case,
     pub participant_name: String,
     /// Only the contacts the reader may read.
     pub contacts: Vec<Contact>,
-    pub team: Vec<TeamMember>,
+    pub team: Vec<crate::cases::TeamMember>,
     pub can_record: bool,
 }
 
@@ -53,10 +126,10 @@ impl Services {
         )
         .await?;
         Ok(ContactsView {
-            case,
+            case: case.into(),
             participant_name: p.data.full_name(),
-            contacts: list,
-            team,
+            contacts: list.into_iter().map(Into::into).collect(),
+            team: team.into_iter().map(Into::into).collect(),
             can_record,
         })
     }

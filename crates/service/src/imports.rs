@@ -8,16 +8,18 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::import::{find_territory, CellProblem, Mapping};
 use itinera_domain::linkage::Outcome;
 use itinera_domain::{Error, Page, PageRequest};
-use itinera_store::imports::{self as store, Batch, Figures, NewBatch, SavedMapping};
+use itinera_store::imports::{self as store, Figures, NewBatch};
 use itinera_store::{admin, participants};
-use itinera_tabular::Format;
+use itinera_tabular::{Encoding, Format};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{audit, finish, Action};
@@ -39,8 +41,96 @@ pub struct ImportRequest<'a> {
     pub skip_invalid: bool,
 }
 
+// ---- What leaves the server -------------------------------------------------------
+
+/// A batch without its report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Batch {
+    pub id: Uuid,
+    pub source: String,
+    pub file_name: String,
+    pub rows_read: i32,
+    pub created: i32,
+    pub linked: i32,
+    pub queued: i32,
+    pub existing: i32,
+    pub rejected: i32,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::imports::Batch> for Batch {
+    fn from(r: itinera_store::imports::Batch) -> Self {
+        Batch {
+            id: r.id,
+            source: r.source,
+            file_name: r.file_name,
+            rows_read: r.rows_read,
+            created: r.created,
+            linked: r.linked,
+            queued: r.queued,
+            existing: r.existing,
+            rejected: r.rejected,
+            created_by_name: r.created_by_name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A source's saved column mapping.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SavedMappingView {
+    /// The source's name.
+    pub source: String,
+    pub updated_at: DateTime<Utc>,
+    pub mapping: Mapping,
+}
+
+/// A batch with its row-by-row report, as it was recorded.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BatchReport {
+    pub batch: Batch,
+    #[schema(value_type = Vec<LineReport>)]
+    pub lines: serde_json::Value,
+}
+
+/// How a file was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum FileFormat {
+    Csv {
+        /// `,`, `;` or a tab.
+        delimiter: char,
+        /// utf8, utf8_bom, utf16 or windows1252.
+        encoding: &'static str,
+    },
+    Xlsx {
+        sheet: String,
+    },
+}
+
+impl From<Format> for FileFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Csv {
+                delimiter,
+                encoding,
+            } => FileFormat::Csv {
+                delimiter,
+                encoding: match encoding {
+                    Encoding::Utf8 => "utf8",
+                    Encoding::Utf8Bom => "utf8_bom",
+                    Encoding::Utf16 => "utf16",
+                    Encoding::Windows1252 => "windows1252",
+                },
+            },
+            Format::Xlsx { sheet } => FileFormat::Xlsx { sheet },
+        }
+    }
+}
+
 /// One row's fate.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LineReport {
     pub line: usize,
     /// `created` (a new person), `linked` (joined to a person another organisation
@@ -54,12 +144,12 @@ pub struct LineReport {
     pub problems: Vec<CellProblem>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportReport {
     pub batch_id: Option<Uuid>,
     pub file_name: String,
     pub source: String,
-    pub format: Option<Format>,
+    pub format: Option<FileFormat>,
     pub columns: Vec<String>,
     pub rows: usize,
     pub created: usize,
@@ -79,9 +169,9 @@ pub struct ImportReport {
 
 /// A first look at a file: its columns, a few rows, and a guessed (or the saved)
 /// mapping.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Preview {
-    pub format: Format,
+    pub format: FileFormat,
     pub columns: Vec<String>,
     pub sample: Vec<Vec<String>>,
     pub rows: usize,
@@ -110,19 +200,17 @@ fn check_source(source: &str) -> Result<&str, Error> {
 
 impl Services {
     /// The organisation's saved mappings.
-    pub async fn import_mappings(
-        &self,
-        actor: &Actor,
-    ) -> Result<Vec<(SavedMapping, Mapping)>, Error> {
+    pub async fn import_mappings(&self, actor: &Actor) -> Result<Vec<SavedMappingView>, Error> {
         actor.require(Capability::WritePersonData)?;
         let mut tx = self.store.read().await?;
         let rows = store::mappings(&mut tx, actor.organisation_id).await?;
         tx.commit().await?;
         Ok(rows
             .into_iter()
-            .map(|m| {
-                let parsed = serde_json::from_str(&m.mapping).unwrap_or_default();
-                (m, parsed)
+            .map(|m| SavedMappingView {
+                mapping: serde_json::from_str(&m.mapping).unwrap_or_default(),
+                source: m.name,
+                updated_at: m.updated_at,
             })
             .collect())
     }
@@ -214,7 +302,7 @@ impl Services {
             }
         };
         Ok(Preview {
-            format: sheet.format.clone(),
+            format: sheet.format.clone().into(),
             sample: sheet.rows.iter().take(5).map(|r| r.cells.clone()).collect(),
             rows: sheet.rows.len(),
             columns: sheet.header,
@@ -249,7 +337,7 @@ impl Services {
             batch_id: None,
             file_name: req.file_name.to_string(),
             source: source.to_string(),
-            format: Some(sheet.format.clone()),
+            format: Some(sheet.format.clone().into()),
             columns: sheet.header.clone(),
             rows: sheet.rows.len(),
             created: 0,
@@ -264,7 +352,7 @@ impl Services {
             lines: Vec::new(),
         };
         if let Some(b) = store::batch_by_hash(&mut tx, org, &sha256).await? {
-            report.already_imported = Some(b);
+            report.already_imported = Some(b.into());
             return Ok(report);
         }
         let batch_id = ctx.new_id();
@@ -470,15 +558,11 @@ impl Services {
         let mut tx = self.store.read().await?;
         let p = store::batches(&mut tx, actor.organisation_id, page).await?;
         tx.commit().await?;
-        Ok(p)
+        Ok(p.map(Into::into))
     }
 
     /// One batch of the organisation with its row-by-row report.
-    pub async fn import_batch(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-    ) -> Result<(Batch, serde_json::Value), Error> {
+    pub async fn import_batch(&self, actor: &Actor, id: Uuid) -> Result<BatchReport, Error> {
         actor.require(Capability::WritePersonData)?;
         let mut tx = self.store.read().await?;
         let (b, report) = store::batch(&mut tx, actor.organisation_id, id)
@@ -486,7 +570,10 @@ impl Services {
             .ok_or(Error::NotFound)?;
         tx.commit().await?;
         let lines = serde_json::from_str(&report).map_err(|e| Error::Internal(e.to_string()))?;
-        Ok((b, lines))
+        Ok(BatchReport {
+            batch: b.into(),
+            lines,
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 //! actions owned by each service, the signed agreement versions with their differences,
 //! and reviews.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::assessment::Instrument;
 use itinera_domain::itinerary::{
@@ -9,13 +10,14 @@ use itinera_domain::itinerary::{
     Difference, GoalInput, PlanInput, ReviewInput, SignInput, SnapAction, SnapGoal, Snapshot,
 };
 use itinera_domain::Error;
-use itinera_store::cases::{Case, TeamMember};
+use itinera_store::cases::Case;
 use itinera_store::itineraries::{
-    self, Action, Goal, Itinerary, NewReview, NewVersion, Review, VersionRow,
+    self, Action, Goal, Itinerary, NewReview, NewVersion, VersionRow,
 };
 use itinera_store::{cases, participants, Tx};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::assessments::goal_frame;
@@ -25,7 +27,7 @@ use crate::guard::{in_team, require_team_writer};
 use crate::{Ctx, Services};
 
 /// A signed, frozen version of the agreement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SignedVersion {
     pub number: i32,
     pub signed_on: chrono::NaiveDate,
@@ -47,16 +49,133 @@ fn signed(v: VersionRow) -> Result<SignedVersion, Error> {
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+// ---- What leaves the server -------------------------------------------------------
+
+/// The itinerary's plan: commitments, language, review date, versions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItineraryPlan {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub commitments: String,
+    pub language: String,
+    pub review_on: Option<NaiveDate>,
+    pub signed_versions: i32,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::itineraries::Itinerary> for ItineraryPlan {
+    fn from(r: itinera_store::itineraries::Itinerary) -> Self {
+        ItineraryPlan {
+            id: r.id,
+            case_id: r.case_id,
+            home_organisation_id: r.home_organisation_id,
+            commitments: r.commitments,
+            language: r.language,
+            review_on: r.review_on,
+            signed_versions: r.signed_versions,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItineraryGoal {
+    pub id: Uuid,
+    pub domain: String,
+    pub description: String,
+    pub target_on: Option<NaiveDate>,
+    pub status: String,
+    pub position: i32,
+}
+
+impl From<itinera_store::itineraries::Goal> for ItineraryGoal {
+    fn from(r: itinera_store::itineraries::Goal) -> Self {
+        ItineraryGoal {
+            id: r.id,
+            domain: r.domain,
+            description: r.description,
+            target_on: r.target_on,
+            status: r.status,
+            position: r.position,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItineraryAction {
+    pub id: Uuid,
+    pub goal_id: Option<Uuid>,
+    pub kind: String,
+    pub service: String,
+    pub description: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub responsible_id: Uuid,
+    pub responsible_name: String,
+    pub starts_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub status_reason: Option<String>,
+}
+
+impl From<itinera_store::itineraries::Action> for ItineraryAction {
+    fn from(r: itinera_store::itineraries::Action) -> Self {
+        ItineraryAction {
+            id: r.id,
+            goal_id: r.goal_id,
+            kind: r.kind,
+            service: r.service,
+            description: r.description,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            responsible_id: r.responsible_id,
+            responsible_name: r.responsible_name,
+            starts_on: r.starts_on,
+            due_on: r.due_on,
+            status: r.status,
+            status_reason: r.status_reason,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItineraryReview {
+    pub id: Uuid,
+    pub reviewed_on: NaiveDate,
+    pub progress: String,
+    pub next_review_on: Option<NaiveDate>,
+    pub reviewer_name: String,
+    pub reviewer_organisation_name: String,
+}
+
+impl From<itinera_store::itineraries::Review> for ItineraryReview {
+    fn from(r: itinera_store::itineraries::Review) -> Self {
+        ItineraryReview {
+            id: r.id,
+            reviewed_on: r.reviewed_on,
+            progress: r.progress,
+            next_review_on: r.next_review_on,
+            reviewer_name: r.reviewer_name,
+            reviewer_organisation_name: r.reviewer_organisation_name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ItineraryView {
-    pub case: Case,
+    pub case: crate::cases::Case,
     pub participant_name: String,
     /// `None` until the first goal, action or plan change.
-    pub itinerary: Option<Itinerary>,
-    pub goals: Vec<Goal>,
-    pub actions: Vec<Action>,
+    pub itinerary: Option<ItineraryPlan>,
+    pub goals: Vec<ItineraryGoal>,
+    pub actions: Vec<ItineraryAction>,
     pub versions: Vec<SignedVersion>,
-    pub reviews: Vec<Review>,
+    pub reviews: Vec<ItineraryReview>,
     /// The current plan as it would be signed now.
     pub draft: Snapshot,
     /// What changed since the last signed version (empty: the draft is what was signed).
@@ -65,12 +184,12 @@ pub struct ItineraryView {
     pub instrument: Option<Instrument>,
     pub suggested_goal_domains: Vec<String>,
     /// The case team: who may own actions.
-    pub team: Vec<TeamMember>,
+    pub team: Vec<crate::cases::TeamMember>,
     pub can_edit: bool,
 }
 
 /// Which versions to compare, as a query string carries them (`to` empty: the draft).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
 #[serde(default)]
 pub struct DiffQuery {
     pub from: String,
@@ -222,13 +341,13 @@ impl Services {
             && in_team(&team, actor);
         Ok(ItineraryView {
             participant_name: p.data.full_name(),
-            team,
-            case,
-            itinerary: it,
-            goals,
-            actions,
+            team: team.into_iter().map(Into::into).collect(),
+            case: case.into(),
+            itinerary: it.map(Into::into),
+            goals: goals.into_iter().map(Into::into).collect(),
+            actions: actions.into_iter().map(Into::into).collect(),
             versions,
-            reviews,
+            reviews: reviews.into_iter().map(Into::into).collect(),
             draft,
             unsigned_changes,
             instrument,

@@ -9,17 +9,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::linkage::{decide, Candidate, Outcome, Thresholds};
 use itinera_domain::participant::ParticipantData;
 use itinera_domain::text::fold;
 use itinera_domain::{Error, Page, PageRequest};
-use itinera_linkage::{Explanation, Kind, Lookup, Model, Table};
-use itinera_store::linkage::{self as store, LinkRecord, Merge, Review};
+use itinera_linkage::{Kind, Lookup, Model, Table};
+use itinera_store::linkage as store;
 use itinera_store::{access, Tx};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{audit, finish, Action};
@@ -60,7 +61,7 @@ fn surname(s1: &str, s2: Option<&str>) -> String {
     }
 }
 
-fn record_values(r: &LinkRecord) -> Vec<String> {
+fn record_values(r: &store::LinkRecord) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     vec![
         r.given_name.clone(),
@@ -159,8 +160,187 @@ pub(crate) async fn review_after_edit(
     Ok(queued)
 }
 
+// ---- What leaves the server -------------------------------------------------------
+
+/// A record of the master index, shown only to a reader with a basis for it. Its
+/// person's id is not part of it: person ids are record ids, perhaps of records of
+/// other organisations.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkRecord {
+    pub id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub home_organisation_name: String,
+    pub given_name: String,
+    pub surname1: String,
+    pub surname2: Option<String>,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub postcode: Option<String>,
+    pub territory_name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub document: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::linkage::LinkRecord> for LinkRecord {
+    fn from(r: itinera_store::linkage::LinkRecord) -> Self {
+        LinkRecord {
+            id: r.id,
+            home_organisation_id: r.home_organisation_id,
+            home_organisation_name: r.home_organisation_name,
+            given_name: r.given_name,
+            surname1: r.surname1,
+            surname2: r.surname2,
+            sex: r.sex,
+            birth_date: r.birth_date,
+            postcode: r.postcode,
+            territory_name: r.territory_name,
+            address: r.address,
+            phone: r.phone,
+            email: r.email,
+            document: r.document,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A pair in the review queue: never the records' ids (they travel with their sides,
+/// and only when the reader may see them).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkReview {
+    pub id: Uuid,
+    pub match_probability: f64,
+    pub source: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by_name: Option<String>,
+}
+
+impl From<itinera_store::linkage::Review> for LinkReview {
+    fn from(r: itinera_store::linkage::Review) -> Self {
+        LinkReview {
+            id: r.id,
+            match_probability: r.match_probability,
+            source: r.source,
+            status: r.status,
+            created_at: r.created_at,
+            decided_at: r.decided_at,
+            decided_by_name: r.decided_by_name,
+        }
+    }
+}
+
+/// A merge: never the persons' ids (they are record ids, perhaps of records the reader
+/// may not see).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Merge {
+    pub id: Uuid,
+    pub kind: String,
+    pub match_probability: Option<f64>,
+    pub review_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub created_by_name: Option<String>,
+    pub undone_at: Option<DateTime<Utc>>,
+    pub undone_by_name: Option<String>,
+}
+
+impl From<itinera_store::linkage::Merge> for Merge {
+    fn from(r: itinera_store::linkage::Merge) -> Self {
+        Merge {
+            id: r.id,
+            kind: r.kind,
+            match_probability: r.match_probability,
+            review_id: r.review_id,
+            created_at: r.created_at,
+            created_by_name: r.created_by_name,
+            undone_at: r.undone_at,
+            undone_by_name: r.undone_by_name,
+        }
+    }
+}
+
+/// The deployment's thresholds and when the model was fitted (never the model).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkageSettings {
+    pub auto_link: f64,
+    pub review: f64,
+    pub model_fitted_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<itinera_store::linkage::Settings> for LinkageSettings {
+    fn from(r: itinera_store::linkage::Settings) -> Self {
+        LinkageSettings {
+            auto_link: r.auto_link,
+            review: r.review,
+            model_fitted_at: r.model_fitted_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Why a pair scored what it scored: the prior, each field's level and weight, the
+/// total. A side the reader may not see has its values blanked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Explanation {
+    pub prior_weight: f64,
+    pub fields: Vec<FieldExplanation>,
+    pub total_weight: f64,
+    pub match_probability: f64,
+}
+
+/// One field's part in a decision.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldExplanation {
+    pub field: String,
+    /// The kind of the field (given_name, surname, birth_date, document…).
+    pub kind: &'static str,
+    pub left: String,
+    pub right: String,
+    /// `None` when a side is missing: the field says nothing.
+    pub level: Option<&'static str>,
+    pub m: Option<f64>,
+    pub u: Option<f64>,
+    /// log2(m/u), including the frequency adjustment.
+    pub weight: f64,
+    /// The field's group (1 household, 2 area, 0 none): within a group only the
+    /// strongest agreement counts.
+    pub group: u8,
+    /// The part of the weight due to how rare the shared value is.
+    pub frequency_adjustment: f64,
+}
+
+impl From<itinera_linkage::Explanation> for Explanation {
+    fn from(e: itinera_linkage::Explanation) -> Self {
+        Explanation {
+            prior_weight: e.prior_weight,
+            total_weight: e.total_weight,
+            match_probability: e.match_probability,
+            fields: e
+                .fields
+                .into_iter()
+                .map(|f| FieldExplanation {
+                    field: f.field,
+                    kind: f.kind.as_str(),
+                    left: f.left,
+                    right: f.right,
+                    level: f.level,
+                    m: f.m,
+                    u: f.u,
+                    weight: f.weight,
+                    group: f.group,
+                    frequency_adjustment: f.frequency_adjustment,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// What a lookup found, for the response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LookupOutcome {
     /// `new`, `linked`, `review` or `existing`.
     pub outcome: &'static str,
@@ -296,7 +476,7 @@ pub(crate) async fn apply(
 }
 
 /// One side of a pair as the actor may see it: the record, or only that there is one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Side {
     pub visible: bool,
     pub record: Option<LinkRecord>,
@@ -315,22 +495,22 @@ async fn side(tx: &mut Tx, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<Side, E
     Ok(Side {
         visible,
         record: if visible {
-            store::record(tx, id).await?
+            store::record(tx, id).await?.map(Into::into)
         } else {
             None
         },
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReviewItem {
     #[serde(flatten)]
-    pub review: Review,
+    pub review: LinkReview,
     pub left: Side,
     pub right: Side,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReviewView {
     #[serde(flatten)]
     pub item: ReviewItem,
@@ -342,7 +522,7 @@ pub struct ReviewView {
 }
 
 /// A merge as a record's page shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MergeView {
     #[serde(flatten)]
     pub merge: Merge,
@@ -353,10 +533,8 @@ pub struct MergeView {
 
 /// The person a record belongs to: the records of the person the actor may see, and
 /// the merges that made it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PersonLinks {
-    #[serde(skip)]
-    pub person_id: Uuid,
     pub records: Vec<LinkRecord>,
     pub merges: Vec<MergeView>,
 }
@@ -385,14 +563,13 @@ pub(crate) async fn person_links(
         }
         let can_undo = m.undone_at.is_none() && actor.can(Capability::WritePersonData);
         merges.push(MergeView {
-            merge: m,
+            merge: m.into(),
             moved,
             can_undo,
         });
     }
     Ok(PersonLinks {
-        person_id,
-        records,
+        records: records.into_iter().map(Into::into).collect(),
         merges,
     })
 }
@@ -412,12 +589,12 @@ fn mask(mut e: Explanation, left: bool, right: bool) -> Explanation {
 
 impl Services {
     /// The deployment's thresholds (administrators).
-    pub async fn linkage_settings(&self, actor: &Actor) -> Result<store::Settings, Error> {
+    pub async fn linkage_settings(&self, actor: &Actor) -> Result<LinkageSettings, Error> {
         actor.require(Capability::Administer)?;
         let mut tx = self.store.read().await?;
         let s = store::settings(&mut tx).await?;
         tx.commit().await?;
-        Ok(s)
+        Ok(s.into())
     }
 
     pub async fn set_linkage_thresholds(
@@ -470,7 +647,7 @@ impl Services {
             shown.extend(left.record.as_ref().map(|x| x.id));
             shown.extend(right.record.as_ref().map(|x| x.id));
             items.push(ReviewItem {
-                review: r.clone(),
+                review: r.clone().into(),
                 left,
                 right,
             });
@@ -498,7 +675,7 @@ impl Services {
         actor: &Actor,
         ctx: &Ctx,
         id: Uuid,
-    ) -> Result<ReviewItem, Error> {
+    ) -> Result<(store::Review, ReviewItem), Error> {
         actor.require_person(Capability::WritePersonData)?;
         let review = store::review(tx, id).await?.ok_or(Error::NotFound)?;
         let left = side(tx, actor, ctx, review.left_id).await?;
@@ -506,11 +683,12 @@ impl Services {
         if !left.visible && !right.visible {
             return Err(Error::NotFound);
         }
-        Ok(ReviewItem {
-            review,
+        let item = ReviewItem {
+            review: review.clone().into(),
             left,
             right,
-        })
+        };
+        Ok((review, item))
     }
 
     /// One pair side by side, with the field-by-field explanation.
@@ -521,12 +699,12 @@ impl Services {
         id: Uuid,
     ) -> Result<ReviewView, Error> {
         let mut tx = self.store.audited_read().await?;
-        let item = self.review_item(&mut tx, actor, ctx, id).await?;
+        let (review, item) = self.review_item(&mut tx, actor, ctx, id).await?;
         let settings = store::settings(&mut tx).await?;
-        let l = store::record(&mut tx, item.review.left_id)
+        let l = store::record(&mut tx, review.left_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let r = store::record(&mut tx, item.review.right_id)
+        let r = store::record(&mut tx, review.right_id)
             .await?
             .ok_or(Error::NotFound)?;
         let mut table = Table::new(fields()).map_err(link_err)?;
@@ -535,7 +713,7 @@ impl Services {
         let lookup = Lookup::new(model_of(&settings));
         let found = lookup.score(table).map_err(link_err)?;
         let explanation = mask(
-            lookup.explain(&found, 1),
+            lookup.explain(&found, 1).into(),
             item.left.visible,
             item.right.visible,
         );
@@ -559,8 +737,8 @@ impl Services {
         same: bool,
     ) -> Result<Option<Uuid>, Error> {
         let mut tx = self.store.write().await?;
-        let item = self.review_item(&mut tx, actor, ctx, id).await?;
-        let r = &item.review;
+        let (review, _) = self.review_item(&mut tx, actor, ctx, id).await?;
+        let r = &review;
         store::decide(
             &mut tx,
             id,

@@ -1,40 +1,184 @@
 //! The shared participant record: register, read, edit, search; consents.
 
 use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use itinera_domain::access::{Actor, Basis, Capability};
 use itinera_domain::consent::{check_withdrawal, state_on, ConsentInput};
 use itinera_domain::input::parse_date;
 use itinera_domain::linkage::Outcome;
-use itinera_domain::participant::ParticipantInput;
+use itinera_domain::participant::{ParticipantData, ParticipantInput};
 use itinera_domain::{Error, Page, PageRequest};
-use itinera_store::participants::{Participant, Summary};
 use itinera_store::{admin, cases, consents, participants, Tx};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{audit, finish, Action};
 use crate::guard::require_basis;
 use crate::{Ctx, Services};
 
-/// A participant as their page shows them.
-#[derive(Debug, Clone, Serialize)]
+// ---- What leaves the server -------------------------------------------------------
+
+/// A participant as their page shows them, to a reader with a basis for them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ParticipantView {
     pub participant: Participant,
     pub basis: Basis,
-    pub cases: Vec<cases::Case>,
+    pub cases: Vec<crate::cases::Case>,
     pub consents: Vec<ConsentView>,
-    pub viewers: Vec<consents::Viewer>,
+    pub viewers: Vec<Viewer>,
     /// The person this record belongs to in the master index.
     pub person: crate::linkage::PersonLinks,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A consent and how it stands today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConsentView {
     #[serde(flatten)]
-    pub consent: consents::Consent,
+    pub consent: Consent,
+    /// given, expired, withdrawn or not yet in force.
     pub state: &'static str,
 }
+
+/// A participant's record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Participant {
+    pub id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub home_organisation_name: String,
+    pub territory_name: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub data: ParticipantData,
+}
+
+impl From<itinera_store::participants::Participant> for Participant {
+    fn from(r: itinera_store::participants::Participant) -> Self {
+        Participant {
+            id: r.id,
+            home_organisation_id: r.home_organisation_id,
+            home_organisation_name: r.home_organisation_name,
+            territory_name: r.territory_name,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            data: r.data,
+        }
+    }
+}
+
+/// One line of a result list (search, lists): identity numbers are masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantSummary {
+    pub id: Uuid,
+    pub given_name: String,
+    pub surname1: String,
+    pub surname2: Option<String>,
+    pub birth_date: NaiveDate,
+    pub home_organisation_name: String,
+    pub territory_name: Option<String>,
+    pub document: Option<String>,
+}
+
+impl From<itinera_store::participants::Summary> for ParticipantSummary {
+    fn from(r: itinera_store::participants::Summary) -> Self {
+        ParticipantSummary {
+            id: r.id,
+            given_name: r.given_name,
+            surname1: r.surname1,
+            surname2: r.surname2,
+            birth_date: r.birth_date,
+            home_organisation_name: r.home_organisation_name,
+            territory_name: r.territory_name,
+            document: r.document,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Consent {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub purpose: String,
+    pub given_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub withdrawn_on: Option<NaiveDate>,
+    pub withdrawal_note: Option<String>,
+    pub evidence: String,
+    pub recorded_by_name: String,
+    pub recorded_by_organisation_name: String,
+    pub created_at: DateTime<Utc>,
+    pub organisations: Vec<ScopeOrganisation>,
+    pub organisation_kinds: Vec<String>,
+}
+
+impl From<itinera_store::consents::Consent> for Consent {
+    fn from(r: itinera_store::consents::Consent) -> Self {
+        Consent {
+            id: r.id,
+            participant_id: r.participant_id,
+            purpose: r.purpose,
+            given_on: r.given_on,
+            expires_on: r.expires_on,
+            withdrawn_on: r.withdrawn_on,
+            withdrawal_note: r.withdrawal_note,
+            evidence: r.evidence,
+            recorded_by_name: r.recorded_by_name,
+            recorded_by_organisation_name: r.recorded_by_organisation_name,
+            created_at: r.created_at,
+            organisations: r.organisations.into_iter().map(Into::into).collect(),
+            organisation_kinds: r.organisation_kinds,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScopeOrganisation {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl From<itinera_store::consents::ScopeOrganisation> for ScopeOrganisation {
+    fn from(r: itinera_store::consents::ScopeOrganisation) -> Self {
+        ScopeOrganisation {
+            id: r.id,
+            name: r.name,
+        }
+    }
+}
+
+/// The organisations that may see a participant today and why: the registering one, and
+/// each team organisation covered by an active sharing consent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Viewer {
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+}
+
+impl From<itinera_store::consents::Viewer> for Viewer {
+    fn from(r: itinera_store::consents::Viewer) -> Self {
+        Viewer {
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            organisation_kind: r.organisation_kind,
+        }
+    }
+}
+
+impl ParticipantSummary {
+    pub fn full_name(&self) -> String {
+        match &self.surname2 {
+            Some(s) => format!("{} {} {}", self.given_name, self.surname1, s),
+            None => format!("{} {}", self.given_name, self.surname1),
+        }
+    }
+}
+
+// ---- Services -----------------------------------------------------------------------
 
 /// Checks the territory exists; its name (the index compares it as the municipality).
 async fn check_territory(tx: &mut Tx, id: Option<Uuid>) -> Result<Option<String>, Error> {
@@ -49,7 +193,7 @@ async fn check_territory(tx: &mut Tx, id: Option<Uuid>) -> Result<Option<String>
 
 /// A registration's result: the record (new, or the organisation's existing one) and
 /// what the master index did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Registered {
     pub id: Uuid,
     #[serde(flatten)]
@@ -133,20 +277,28 @@ impl Services {
         let participant = participants::get(&mut tx, id)
             .await?
             .ok_or(Error::NotFound)?;
-        let cases = cases::for_participant(&mut tx, id).await?;
+        let cases = cases::for_participant(&mut tx, id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
         let consents = consents::list(&mut tx, id)
             .await?
             .into_iter()
             .map(|c| ConsentView {
                 state: state_on(c.given_on, c.expires_on, c.withdrawn_on, ctx.today()).code(),
-                consent: c,
+                consent: c.into(),
             })
             .collect();
-        let viewers = consents::viewers(&mut tx, id, ctx.today()).await?;
+        let viewers = consents::viewers(&mut tx, id, ctx.today())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
         let person = crate::linkage::person_links(&mut tx, actor, ctx, id).await?;
         finish(tx, actor, ctx, Action::ParticipantRead, Some(id), json!({})).await?;
         Ok(ParticipantView {
-            participant,
+            participant: participant.into(),
             basis,
             cases,
             consents,
@@ -203,7 +355,7 @@ impl Services {
         ctx: &Ctx,
         query: &str,
         page: PageRequest,
-    ) -> Result<Page<Summary>, Error> {
+    ) -> Result<Page<ParticipantSummary>, Error> {
         actor.require(Capability::ReadPersonData)?;
         let mut tx = self.store.audited_read().await?;
         let found = participants::search(
@@ -225,7 +377,7 @@ impl Services {
             json!({"results": ids}),
         )
         .await?;
-        Ok(found)
+        Ok(found.map(Into::into))
     }
 
     pub async fn add_consent(

@@ -2,23 +2,25 @@
 //! force is shown to everyone it concerns, who confirm reading it; the body sees who
 //! has not.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability, Role};
 use itinera_domain::protocols::{
     concerns, in_force, parse_roles, ProtocolInput, Scope, Validity, VersionInput,
 };
 use itinera_domain::Error;
 use itinera_store::coordination::{self as bodies, Reference};
-use itinera_store::protocols::{self as store, Change, Protocol, Reader, Version};
+use itinera_store::protocols::{self as store, Protocol, Reader, Version};
 use itinera_store::Tx;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{audit, finish, Action};
 use crate::{Ctx, Services};
 
 /// A new protocol with its first version.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct NewProtocol {
     #[serde(flatten)]
@@ -27,15 +29,100 @@ pub struct NewProtocol {
     pub version: VersionInput,
 }
 
-#[derive(Debug, Clone, Serialize)]
+// ---- What leaves the server -------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProtocolDocument {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub programme_id: Option<Uuid>,
+    pub programme_name: Option<String>,
+    pub body_id: Option<Uuid>,
+    pub body_name: Option<String>,
+    pub owner_organisation_id: Uuid,
+    pub owner_organisation_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::protocols::Protocol> for ProtocolDocument {
+    fn from(r: itinera_store::protocols::Protocol) -> Self {
+        ProtocolDocument {
+            id: r.id,
+            title: r.title,
+            kind: r.kind,
+            programme_id: r.programme_id,
+            programme_name: r.programme_name,
+            body_id: r.body_id,
+            body_name: r.body_name,
+            owner_organisation_id: r.owner_organisation_id,
+            owner_organisation_name: r.owner_organisation_name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProtocolVersion {
+    pub id: Uuid,
+    pub protocol_id: Uuid,
+    pub version: i32,
+    pub summary: String,
+    pub document_ref: Option<String>,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub roles: String,
+    pub published_by_name: String,
+    pub published_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::protocols::Version> for ProtocolVersion {
+    fn from(r: itinera_store::protocols::Version) -> Self {
+        ProtocolVersion {
+            id: r.id,
+            protocol_id: r.protocol_id,
+            version: r.version,
+            summary: r.summary,
+            document_ref: r.document_ref,
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+            roles: r.roles,
+            published_by_name: r.published_by_name,
+            published_at: r.published_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProtocolChange {
+    pub id: Uuid,
+    pub text: String,
+    pub applied_in_version: Option<i32>,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::protocols::Change> for ProtocolChange {
+    fn from(r: itinera_store::protocols::Change) -> Self {
+        ProtocolChange {
+            id: r.id,
+            text: r.text,
+            applied_in_version: r.applied_in_version,
+            created_by_name: r.created_by_name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionView {
     #[serde(flatten)]
-    pub version: Version,
+    pub version: ProtocolVersion,
     pub in_force: bool,
 }
 
 /// A professional concerned by the version in force, and whether they confirmed it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReaderStatus {
     pub user_id: Uuid,
     pub display_name: String,
@@ -43,16 +130,16 @@ pub struct ReaderStatus {
     pub read_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProtocolView {
-    pub protocol: Protocol,
+    pub protocol: ProtocolDocument,
     pub versions: Vec<VersionView>,
     /// The number of the version in force, if any.
     pub in_force: Option<i32>,
     /// Whether the version in force concerns the actor, and whether they confirmed it.
     pub concerns_me: bool,
     pub read_by_me: bool,
-    pub changes: Vec<Change>,
+    pub changes: Vec<ProtocolChange>,
     /// Who the version in force concerns, read or not (for the body's conveners).
     pub readers: Vec<ReaderStatus>,
     /// Whether the reader may publish its next version.
@@ -60,10 +147,10 @@ pub struct ProtocolView {
 }
 
 /// A protocol line as listed: the version in force and whether the actor must read it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProtocolLine {
     #[serde(flatten)]
-    pub protocol: Protocol,
+    pub protocol: ProtocolDocument,
     pub in_force: Option<i32>,
     pub to_read: bool,
 }
@@ -255,7 +342,7 @@ impl Services {
             out.push(ProtocolLine {
                 in_force: cur.map(|v| v.version),
                 to_read,
-                protocol: p,
+                protocol: p.into(),
             });
         }
         Ok(out)
@@ -306,16 +393,16 @@ impl Services {
                 .into_iter()
                 .map(|v| VersionView {
                     in_force: Some(v.version) == n,
-                    version: v,
+                    version: v.into(),
                 })
                 .collect(),
             in_force: n,
             concerns_me,
             read_by_me,
-            changes,
+            changes: changes.into_iter().map(Into::into).collect(),
             readers,
             can_publish,
-            protocol,
+            protocol: protocol.into(),
         })
     }
 

@@ -2,12 +2,14 @@
 //! reviews due, assessments missing on cases in the diagnosis phase. Later capabilities
 //! (referrals, incidents, agreements of coordination bodies) add their kinds here.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::Error;
-use itinera_store::worklist::{self, Item};
+use itinera_store::worklist;
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::audit::{finish, Action};
 use crate::{Ctx, Services};
@@ -15,18 +17,41 @@ use crate::{Ctx, Services};
 /// How far ahead the work list looks for things coming due.
 pub const HORIZON_DAYS: i64 = 7;
 
-#[derive(Debug, Clone, Serialize)]
+/// One thing to do on a case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkItem {
+    pub case_id: Uuid,
+    pub participant_name: String,
+    /// The action's id, for actions.
+    pub item_id: Option<Uuid>,
+    pub label: String,
+    pub due_on: Option<NaiveDate>,
+}
+
+impl From<itinera_store::worklist::Item> for WorkItem {
+    fn from(r: itinera_store::worklist::Item) -> Self {
+        WorkItem {
+            case_id: r.case_id,
+            participant_name: r.participant_name,
+            item_id: r.item_id,
+            label: r.label,
+            due_on: r.due_on,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorkList {
-    pub actions_due: Vec<Item>,
-    pub reviews_due: Vec<Item>,
-    pub assessments_missing: Vec<Item>,
+    pub actions_due: Vec<WorkItem>,
+    pub reviews_due: Vec<WorkItem>,
+    pub assessments_missing: Vec<WorkItem>,
     /// Open pairs in the master index's review queue the actor can decide.
     pub link_reviews: usize,
     /// Agreements of coordination bodies the actor (or their organisation) owns, due
     /// within the horizon or overdue.
     pub agreements_due: Vec<crate::coordination::AgreementView>,
     /// Unread notices (agreements assigned or overdue).
-    pub notifications: Vec<itinera_store::coordination::Notification>,
+    pub notifications: Vec<crate::coordination::Notification>,
     /// Protocols and guides in force that concern the actor and that they have not
     /// confirmed reading.
     pub protocols_to_read: Vec<crate::protocols::ProtocolLine>,
@@ -103,12 +128,12 @@ impl Services {
             itinera_store::coordination::unread_notifications(&mut plain, u, o).await?;
         plain.rollback().await?;
         Ok(WorkList {
-            actions_due,
-            reviews_due,
-            assessments_missing,
+            actions_due: actions_due.into_iter().map(Into::into).collect(),
+            reviews_due: reviews_due.into_iter().map(Into::into).collect(),
+            assessments_missing: assessments_missing.into_iter().map(Into::into).collect(),
             link_reviews,
             agreements_due,
-            notifications,
+            notifications: notifications.into_iter().map(Into::into).collect(),
             protocols_to_read,
             counts,
             today,

@@ -3,12 +3,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Territory {
     pub id: Uuid,
     pub parent_id: Option<Uuid>,
@@ -37,7 +36,7 @@ pub async fn insert_territory(tx: &mut Tx, t: &Territory, now: DateTime<Utc>) ->
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Organisation {
     pub id: Uuid,
     pub name: String,
@@ -78,7 +77,7 @@ pub async fn upsert_organisation(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Programme {
     pub id: Uuid,
     pub code: String,
@@ -117,7 +116,7 @@ pub async fn upsert_programme(tx: &mut Tx, p: &Programme, now: DateTime<Utc>) ->
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Phase {
     pub position: i32,
     pub code: String,
@@ -155,7 +154,7 @@ pub async fn set_phases(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Funding {
     pub id: Uuid,
     pub fund: String,
@@ -183,7 +182,7 @@ pub async fn set_funding(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Project {
     pub id: Uuid,
     pub programme_id: Uuid,
@@ -212,13 +211,12 @@ pub async fn insert_project(tx: &mut Tx, p: &Project, now: DateTime<Utc>) -> Res
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: Uuid,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
-    #[serde(skip)]
     pub password_hash: String,
     pub locale: String,
     pub active: bool,
@@ -279,7 +277,7 @@ pub async fn reset_login_failures(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Membership {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -297,7 +295,7 @@ pub async fn memberships(tx: &mut Tx, user_id: Uuid) -> Result<Vec<Membership>, 
 }
 
 /// The professionals of an organisation (for case teams), with their roles there.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Professional {
     pub user_id: Uuid,
     pub display_name: String,
@@ -401,7 +399,7 @@ pub async fn remove_membership(tx: &mut Tx, id: Uuid) -> Result<bool, Error> {
     Ok(r == 1)
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Token {
     pub id: Uuid,
     pub user_id: Uuid,

@@ -4,12 +4,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::assessment::Score;
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InstrumentRow {
     pub id: Uuid,
     pub code: String,
@@ -86,7 +85,7 @@ pub async fn insert(tx: &mut Tx, a: &NewAssessment<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AssessmentRow {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -98,15 +97,13 @@ pub struct AssessmentRow {
     pub assessor_name: String,
     pub assessor_organisation_name: String,
     pub profile: String,
-    #[serde(skip)]
     pub scores: String,
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Assessment {
-    #[serde(flatten)]
     pub row: AssessmentRow,
     pub scores: Vec<Score>,
 }

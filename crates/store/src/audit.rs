@@ -7,7 +7,6 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use itinera_domain::{Error, Page, PageRequest};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -26,7 +25,7 @@ pub struct NewEntry<'a> {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Entry {
     pub seq: i64,
     pub at: DateTime<Utc>,
@@ -170,7 +169,7 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: PageRequest) -> Result<Page<Ent
     Ok(Page::from_overfetch(rows, page))
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     pub entries: i64,
     pub intact: bool,

@@ -5,12 +5,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::boards::BoardData;
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Board {
     pub id: Uuid,
     pub body_id: Uuid,
@@ -58,7 +57,7 @@ pub async fn boards_of_body(tx: &mut Tx, body: Uuid) -> Result<Vec<Board>, Error
     on_tx!(tx, c => sqlx::query_as(&sql).bind(body).fetch_all(c).await.map_err(db_err))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Column {
     pub id: Uuid,
     pub position: i32,
@@ -73,7 +72,7 @@ pub async fn columns(tx: &mut Tx, board: Uuid) -> Result<Vec<Column>, Error> {
 
 /// A card with its votes. `author_name` is empty for an anonymous card (no author is
 /// kept).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Card {
     pub id: Uuid,
     pub column_id: Uuid,
@@ -152,7 +151,7 @@ pub async fn unvote(tx: &mut Tx, card: Uuid, user: Uuid) -> Result<bool, Error> 
         .execute(c).await.map(|r| r.rows_affected() == 1).map_err(db_err))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Group {
     pub id: Uuid,
     pub title: String,

@@ -2,12 +2,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Case {
     pub id: Uuid,
     pub participant_id: Uuid,
@@ -100,7 +99,7 @@ pub async fn update(
     v.ok_or(Error::Conflict("error.stale_version"))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TeamMember {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -156,7 +155,7 @@ pub async fn remove_member(
     Ok(r == 1)
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Event {
     pub id: Uuid,
     pub kind: String,
@@ -203,7 +202,7 @@ pub async fn events(tx: &mut Tx, case_id: Uuid) -> Result<Vec<Event>, Error> {
 }
 
 /// Counts of a programme's cases by status and phase, for aggregates.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PhaseCount {
     pub status: String,
     pub phase: String,
@@ -223,7 +222,7 @@ pub async fn counts_by_phase(
 }
 
 /// A pseudonymised line for programme managers: no name, no document, no address.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PseudonymousCase {
     pub case_id: Uuid,
     pub participant_id: Uuid,

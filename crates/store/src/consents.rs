@@ -3,12 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::consent::ConsentData;
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Consent {
     pub id: Uuid,
     pub participant_id: Uuid,
@@ -27,7 +26,7 @@ pub struct Consent {
     pub organisation_kinds: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ScopeOrganisation {
     pub id: Uuid,
     pub name: String,
@@ -111,7 +110,7 @@ pub async fn withdraw(
 
 /// The organisations that may see a participant today and why: the registering one, and
 /// each team organisation covered by an active sharing consent.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Viewer {
     pub organisation_id: Uuid,
     pub organisation_name: String,

@@ -4,7 +4,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::contact::ContactData;
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
@@ -42,7 +41,7 @@ pub async fn insert(tx: &mut Tx, n: &NewContact<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ContactRow {
     pub id: Uuid,
     pub happened_on: NaiveDate,
@@ -57,7 +56,7 @@ pub struct ContactRow {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ContactProfessional {
     pub user_id: Uuid,
     pub user_name: String,
@@ -65,9 +64,8 @@ pub struct ContactProfessional {
     pub organisation_name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Contact {
-    #[serde(flatten)]
     pub row: ContactRow,
     pub professionals: Vec<ContactProfessional>,
 }

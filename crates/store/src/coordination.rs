@@ -4,7 +4,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::coordination::{AgreementData, BodyData, MeetingData, Owner};
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
@@ -18,7 +17,7 @@ pub fn visible_body_sql(b: &str, u: &str, o: &str) -> String {
     )
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Body {
     pub id: Uuid,
     pub name: String,
@@ -81,7 +80,7 @@ pub async fn bodies(tx: &mut Tx, u: Uuid, o: Uuid) -> Result<Vec<Body>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).fetch_all(c).await.map_err(db_err))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Member {
     pub id: Uuid,
     pub organisation_id: Uuid,
@@ -130,7 +129,7 @@ pub async fn members(tx: &mut Tx, body: Uuid) -> Result<Vec<Member>, Error> {
     ).bind(body).fetch_all(c).await.map_err(db_err))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Meeting {
     pub id: Uuid,
     pub body_id: Uuid,
@@ -188,7 +187,7 @@ pub async fn approve_minutes(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Item {
     pub id: Uuid,
     pub position: i32,
@@ -196,7 +195,6 @@ pub struct Item {
     pub title: String,
     pub case_id: Option<Uuid>,
     /// The case's participant (for the caller's access check; never sent).
-    #[serde(skip)]
     pub participant_id: Option<Uuid>,
     pub agreement_id: Option<Uuid>,
     pub minutes: Option<String>,
@@ -259,7 +257,7 @@ pub async fn attendance(tx: &mut Tx, meeting: Uuid) -> Result<Vec<(Uuid, String)
         .bind(meeting).fetch_all(c).await.map_err(db_err))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Agreement {
     pub id: Uuid,
     pub body_id: Uuid,
@@ -417,7 +415,7 @@ pub async fn team_cases(
 }
 
 /// A meeting in a calendar: with its body's name.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CalendarEntry {
     pub id: Uuid,
     pub body_id: Uuid,
@@ -517,7 +515,7 @@ pub async fn has_feed(tx: &mut Tx, u: Uuid, o: Uuid) -> Result<bool, Error> {
     Ok(n > 0)
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NetworkAgreement {
     pub id: Uuid,
     pub subject: String,
@@ -617,7 +615,7 @@ pub async fn notify(
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Notification {
     pub id: Uuid,
     pub kind: String,

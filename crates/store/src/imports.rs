@@ -3,17 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use itinera_domain::{Error, Page, PageRequest};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SavedMapping {
     pub id: Uuid,
     pub name: String,
     /// The mapping as JSON (`itinera_domain::import::Mapping`).
-    #[serde(skip)]
     pub mapping: String,
     pub updated_at: DateTime<Utc>,
 }
@@ -47,7 +45,7 @@ pub async fn save_mapping(
 }
 
 /// A batch without its report.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Batch {
     pub id: Uuid,
     pub source: String,

@@ -3,12 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::itinerary::{ActionData, GoalData, PlanData};
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Itinerary {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -83,7 +82,7 @@ pub async fn set_review_on(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Goal {
     pub id: Uuid,
     pub domain: String,
@@ -128,7 +127,7 @@ pub async fn update_goal(
     Ok(n == 1)
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Action {
     pub id: Uuid,
     pub goal_id: Option<Uuid>,
@@ -186,7 +185,7 @@ pub async fn update_action(
     Ok(n == 1)
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VersionRow {
     pub number: i32,
     pub snapshot: String,
@@ -232,7 +231,7 @@ pub async fn insert_version(
     Ok(n)
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Review {
     pub id: Uuid,
     pub reviewed_on: NaiveDate,

@@ -5,17 +5,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::org::OrganisationKind;
 use itinera_domain::text::prefix_end;
 use itinera_domain::{Error, Page, PageRequest};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::access::visible_sql;
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Settings {
     pub auto_link: f64,
     pub review: f64,
-    #[serde(skip)]
     pub model: Option<String>,
     pub model_fitted_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
@@ -47,7 +45,7 @@ pub async fn set_model(tx: &mut Tx, json: &str, now: DateTime<Utc>) -> Result<()
 
 /// A record as the index compares it. Read without an access check: the index looks
 /// across organisations, and callers show only what the actor may see.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LinkRecord {
     pub id: Uuid,
     pub person_id: Uuid,
@@ -159,13 +157,11 @@ pub async fn person_of(tx: &mut Tx, id: Uuid) -> Result<Option<Uuid>, Error> {
 // ---------------------------------------------------------------------------------------
 // The review queue
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Review {
     pub id: Uuid,
     /// The records' ids travel with their sides, and only when the reader may see them.
-    #[serde(skip)]
     pub left_id: Uuid,
-    #[serde(skip)]
     pub right_id: Uuid,
     pub match_probability: f64,
     pub source: String,
@@ -280,14 +276,12 @@ pub async fn decide(
 // ---------------------------------------------------------------------------------------
 // Merges
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Merge {
     pub id: Uuid,
     /// Person ids are the ids of records, perhaps of records the reader may not see:
     /// kept out of responses.
-    #[serde(skip)]
     pub person_id: Uuid,
-    #[serde(skip)]
     pub absorbed_person_id: Uuid,
     pub kind: String,
     pub match_probability: Option<f64>,

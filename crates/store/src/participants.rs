@@ -6,13 +6,12 @@ use itinera_domain::org::OrganisationKind;
 use itinera_domain::participant::{Document, LabourStatus, ParticipantData, Sex};
 use itinera_domain::text::{fold, prefix_end};
 use itinera_domain::{Error, Page, PageRequest};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::access::visible_sql;
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Participant {
     pub id: Uuid,
     pub home_organisation_id: Uuid,
@@ -21,7 +20,6 @@ pub struct Participant {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    #[serde(flatten)]
     pub data: ParticipantData,
 }
 
@@ -214,7 +212,7 @@ pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<Participant>, Error> {
 }
 
 /// One line of a result list: identity numbers are masked.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Summary {
     pub id: Uuid,
     pub given_name: String,

@@ -5,13 +5,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::protocols::{store_roles, ProtocolData, Scope, VersionData};
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::coordination::visible_body_sql;
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Protocol {
     pub id: Uuid,
     pub title: String,
@@ -70,7 +69,7 @@ pub async fn protocols(
     on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(body).fetch_all(c).await.map_err(db_err))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Version {
     pub id: Uuid,
     pub protocol_id: Uuid,
@@ -159,7 +158,7 @@ pub async fn read_by(tx: &mut Tx, u: Uuid) -> Result<Vec<Uuid>, Error> {
 }
 
 /// A professional who may be concerned by a protocol, with one of their roles.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Reader {
     pub user_id: Uuid,
     pub display_name: String,
@@ -179,7 +178,7 @@ pub async fn readers(tx: &mut Tx, body: Option<Uuid>) -> Result<Vec<Reader>, Err
     ).bind(body).fetch_all(c).await.map_err(db_err))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Change {
     pub id: Uuid,
     pub text: String,

@@ -4,13 +4,12 @@
 
 use chrono::NaiveDate;
 use itinera_domain::Error;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::access::visible_sql;
 use crate::{db_err, on_tx, Tx};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Item {
     pub case_id: Uuid,
     pub participant_name: String,

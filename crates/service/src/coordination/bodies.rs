@@ -8,36 +8,37 @@ use itinera_domain::coordination::{planned_dates, BodyInput, Frequency, MemberRo
 use itinera_domain::input::optional_id;
 use itinera_domain::Error;
 use itinera_store::admin;
-use itinera_store::coordination::{self as store, Body, Meeting, Member, Reference};
+use itinera_store::coordination::{self as store, Reference};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{audit, finish, Action};
 use crate::guard::{require_runs, runs, visible_body};
 use crate::{Ctx, Services};
 
-use super::{view, AgreementView};
+use super::{view, AgreementView, Body, BodyMember, Meeting};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BodyView {
     pub body: Body,
-    pub members: Vec<Member>,
+    pub members: Vec<BodyMember>,
     pub meetings: Vec<Meeting>,
     pub open_agreements: Vec<AgreementView>,
     /// The coming meetings its frequency plans (from today).
     pub planned: Vec<NaiveDate>,
     /// Its improvement boards.
-    pub boards: Vec<itinera_store::boards::Board>,
+    pub boards: Vec<crate::boards::Board>,
     /// Its protocols and guides.
     pub protocols: Vec<crate::protocols::ProtocolLine>,
     /// The network agreements that serve it.
-    pub network_agreements: Vec<store::NetworkAgreement>,
+    pub network_agreements: Vec<super::NetworkAgreement>,
     /// Whether the reader runs the body (chair or secretary, and may convene).
     pub runs: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct MemberInput {
     pub organisation_id: String,
@@ -253,7 +254,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         let b = store::bodies(&mut tx, actor.user_id, actor.organisation_id).await?;
         tx.commit().await?;
-        Ok(b)
+        Ok(b.into_iter().map(Into::into).collect())
     }
 
     pub async fn body(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<BodyView, Error> {
@@ -286,15 +287,15 @@ impl Services {
             6,
         );
         Ok(BodyView {
-            body,
-            members,
-            meetings,
+            body: body.into(),
+            members: members.into_iter().map(Into::into).collect(),
+            meetings: meetings.into_iter().map(Into::into).collect(),
             open_agreements,
             planned,
             runs,
-            boards,
+            boards: boards.into_iter().map(Into::into).collect(),
             protocols,
-            network_agreements,
+            network_agreements: network_agreements.into_iter().map(Into::into).collect(),
         })
     }
 }

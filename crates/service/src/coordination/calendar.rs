@@ -5,10 +5,44 @@ use chrono::{Duration, NaiveDate};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::Error;
 use itinera_store::coordination::{self as store};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::audit::{finish, Action};
 use crate::{Ctx, Services};
+
+/// A meeting in a member's calendar: no participant in it.
+/// A meeting in a calendar: with its body's name.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CalendarEntry {
+    pub id: Uuid,
+    pub body_id: Uuid,
+    pub body_name: String,
+    pub meeting_date: NaiveDate,
+    pub starts: String,
+    pub ends: String,
+    pub mode: String,
+    pub place: Option<String>,
+    pub link: Option<String>,
+}
+
+impl From<itinera_store::coordination::CalendarEntry> for CalendarEntry {
+    fn from(r: itinera_store::coordination::CalendarEntry) -> Self {
+        CalendarEntry {
+            id: r.id,
+            body_id: r.body_id,
+            body_name: r.body_name,
+            meeting_date: r.meeting_date,
+            starts: r.starts,
+            ends: r.ends,
+            mode: r.mode,
+            place: r.place,
+            link: r.link,
+        }
+    }
+}
 
 impl Services {
     /// The meetings of the actor's bodies between two dates.
@@ -17,7 +51,7 @@ impl Services {
         actor: &Actor,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<store::CalendarEntry>, Error> {
+    ) -> Result<Vec<CalendarEntry>, Error> {
         actor.require(Capability::Coordinate)?;
         if to < from || (to - from).num_days() > 400 {
             return Err(Error::field("to", "validation.date.range"));
@@ -25,7 +59,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         let c = store::calendar(&mut tx, actor.user_id, actor.organisation_id, from, to).await?;
         tx.commit().await?;
-        Ok(c)
+        Ok(c.into_iter().map(Into::into).collect())
     }
 
     /// Whether the actor has a live calendar feed.

@@ -9,34 +9,35 @@ use itinera_domain::coordination::{
 };
 use itinera_domain::input::optional_id;
 use itinera_domain::Error;
-use itinera_store::coordination::{self as store, Body, Item, Meeting, Member};
+use itinera_store::coordination as store;
 use itinera_store::{access, cases, participants, Tx};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{audit, finish, Action};
 use crate::guard::visible_body;
 use crate::{Ctx, Services};
 
-use super::{frozen, meeting_and_body, view, AgreementView};
+use super::{frozen, meeting_and_body, view, AgendaItem, AgreementView, Body, BodyMember, Meeting};
 
 /// An agenda item as a member sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ItemView {
     #[serde(flatten)]
-    pub item: Item,
+    pub item: AgendaItem,
     /// For a case: the person's name when this member may see them.
     pub participant_name: Option<String>,
     pub visible: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MeetingView {
     pub meeting: Meeting,
     pub body: Body,
     pub items: Vec<ItemView>,
-    pub members: Vec<Member>,
+    pub members: Vec<BodyMember>,
     /// The members invited (their attendance is recorded).
     pub invited: Vec<Uuid>,
     /// (member, attendance).
@@ -190,7 +191,7 @@ impl Services {
                 None => (true, None),
             };
             items.push(ItemView {
-                item,
+                item: item.into(),
                 participant_name: name,
                 visible,
             });
@@ -213,10 +214,10 @@ impl Services {
         )
         .await?;
         Ok(MeetingView {
-            meeting,
-            body,
+            meeting: meeting.into(),
+            body: body.into(),
             items,
-            members,
+            members: members.into_iter().map(Into::into).collect(),
             invited,
             attendance,
             agreements,

@@ -16,34 +16,199 @@ mod notifications;
 mod report;
 
 pub use bodies::{BodyView, MemberInput};
+pub use calendar::CalendarEntry;
 pub(crate) use meetings::agreement_in;
 pub use meetings::{ItemView, MeetingView};
-pub use network::{NetworkAgreementView, NetworkAgreements};
+pub use network::{NetworkAgreement, NetworkAgreementView, NetworkAgreements};
+pub use notifications::Notification;
 pub use report::BodyReport;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::Actor;
 use itinera_domain::coordination::AgreementStatus;
 use itinera_domain::Error;
-use itinera_store::coordination::{self as store, Agreement, Body, Meeting};
+use itinera_store::coordination as store;
 use itinera_store::Tx;
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::guard::visible_body;
 
-#[derive(Debug, Clone, Serialize)]
+// ---- What leaves the server -------------------------------------------------------
+
+/// A coordination body: its level, scope, frequency and description.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Body {
+    pub id: Uuid,
+    pub name: String,
+    pub level: i16,
+    pub programme_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    pub territory_id: Option<Uuid>,
+    pub frequency: String,
+    pub custom_days: Option<i16>,
+    pub first_meeting_on: Option<NaiveDate>,
+    pub description: Option<String>,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::coordination::Body> for Body {
+    fn from(r: itinera_store::coordination::Body) -> Self {
+        Body {
+            id: r.id,
+            name: r.name,
+            level: r.level,
+            programme_id: r.programme_id,
+            project_id: r.project_id,
+            territory_id: r.territory_id,
+            frequency: r.frequency,
+            custom_days: r.custom_days,
+            first_meeting_on: r.first_meeting_on,
+            description: r.description,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BodyMember {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub user_id: Option<Uuid>,
+    pub user_name: Option<String>,
+    pub role: String,
+    pub added_at: DateTime<Utc>,
+}
+
+impl From<itinera_store::coordination::Member> for BodyMember {
+    fn from(r: itinera_store::coordination::Member) -> Self {
+        BodyMember {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            user_id: r.user_id,
+            user_name: r.user_name,
+            role: r.role,
+            added_at: r.added_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub body_id: Uuid,
+    pub meeting_date: NaiveDate,
+    pub starts: String,
+    pub ends: String,
+    pub mode: String,
+    pub place: Option<String>,
+    pub link: Option<String>,
+    pub minutes_approved_at: Option<DateTime<Utc>>,
+    pub minutes_approved_by_name: Option<String>,
+}
+
+impl From<itinera_store::coordination::Meeting> for Meeting {
+    fn from(r: itinera_store::coordination::Meeting) -> Self {
+        Meeting {
+            id: r.id,
+            body_id: r.body_id,
+            meeting_date: r.meeting_date,
+            starts: r.starts,
+            ends: r.ends,
+            mode: r.mode,
+            place: r.place,
+            link: r.link,
+            minutes_approved_at: r.minutes_approved_at,
+            minutes_approved_by_name: r.minutes_approved_by_name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgendaItem {
+    pub id: Uuid,
+    pub position: i32,
+    pub kind: String,
+    pub title: String,
+    pub case_id: Option<Uuid>,
+    pub agreement_id: Option<Uuid>,
+    pub minutes: Option<String>,
+}
+
+impl From<itinera_store::coordination::Item> for AgendaItem {
+    fn from(r: itinera_store::coordination::Item) -> Self {
+        AgendaItem {
+            id: r.id,
+            position: r.position,
+            kind: r.kind,
+            title: r.title,
+            case_id: r.case_id,
+            agreement_id: r.agreement_id,
+            minutes: r.minutes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Agreement {
+    pub id: Uuid,
+    pub body_id: Uuid,
+    pub body_name: String,
+    pub meeting_id: Uuid,
+    pub meeting_date: NaiveDate,
+    pub text: String,
+    pub owner_organisation_id: Uuid,
+    pub owner_organisation_name: String,
+    pub owner_user_id: Option<Uuid>,
+    pub owner_user_name: Option<String>,
+    pub due_on: NaiveDate,
+    pub case_id: Option<Uuid>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub done_on: Option<NaiveDate>,
+}
+
+impl From<itinera_store::coordination::Agreement> for Agreement {
+    fn from(r: itinera_store::coordination::Agreement) -> Self {
+        Agreement {
+            id: r.id,
+            body_id: r.body_id,
+            body_name: r.body_name,
+            meeting_id: r.meeting_id,
+            meeting_date: r.meeting_date,
+            text: r.text,
+            owner_organisation_id: r.owner_organisation_id,
+            owner_organisation_name: r.owner_organisation_name,
+            owner_user_id: r.owner_user_id,
+            owner_user_name: r.owner_user_name,
+            due_on: r.due_on,
+            case_id: r.case_id,
+            status: r.status,
+            status_reason: r.status_reason,
+            done_on: r.done_on,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgreementView {
     #[serde(flatten)]
     pub agreement: Agreement,
     pub overdue: bool,
 }
 
-pub(super) fn view(a: Agreement, today: NaiveDate) -> AgreementView {
+pub(super) fn view(a: store::Agreement, today: NaiveDate) -> AgreementView {
     let status = AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Open);
     AgreementView {
         overdue: itinera_domain::coordination::is_overdue(status, a.due_on, today),
-        agreement: a,
+        agreement: a.into(),
     }
 }
 
@@ -51,13 +216,13 @@ pub(super) async fn meeting_and_body(
     tx: &mut Tx,
     actor: &Actor,
     id: Uuid,
-) -> Result<(Meeting, Body), Error> {
+) -> Result<(store::Meeting, store::Body), Error> {
     let m = store::meeting(tx, id).await?.ok_or(Error::NotFound)?;
     let b = visible_body(tx, actor, m.body_id).await?;
     Ok((m, b))
 }
 
-pub(super) fn frozen(m: &Meeting) -> Result<(), Error> {
+pub(super) fn frozen(m: &store::Meeting) -> Result<(), Error> {
     if m.minutes_approved_at.is_some() {
         Err(Error::Conflict("coordination.minutes.frozen"))
     } else {

@@ -2,26 +2,61 @@
 //! recorded by those who convene bodies, listed and searched by every coordination
 //! member.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::Error;
 use itinera_store::coordination::{self as store, Reference};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
 use crate::guard::visible_body;
 use crate::{Ctx, Services};
 
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NetworkAgreement {
+    pub id: Uuid,
+    pub subject: String,
+    pub kind: String,
+    pub signed_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub document_ref: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Filled after the query: the parties' names, the programmes' codes.
+    pub parties: Vec<String>,
+    pub programmes: Vec<String>,
+    /// The bodies it serves that the reader is a member of.
+    pub bodies: Vec<String>,
+}
+
+impl From<itinera_store::coordination::NetworkAgreement> for NetworkAgreement {
+    fn from(r: itinera_store::coordination::NetworkAgreement) -> Self {
+        NetworkAgreement {
+            id: r.id,
+            subject: r.subject,
+            kind: r.kind,
+            signed_on: r.signed_on,
+            valid_until: r.valid_until,
+            document_ref: r.document_ref,
+            created_at: r.created_at,
+            parties: r.parties,
+            programmes: r.programmes,
+            bodies: r.bodies,
+        }
+    }
+}
+
 /// A network agreement as listed: in force or not.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NetworkAgreementView {
     #[serde(flatten)]
-    pub agreement: store::NetworkAgreement,
+    pub agreement: NetworkAgreement,
     pub in_force: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NetworkAgreements {
     pub items: Vec<NetworkAgreementView>,
     pub in_force: usize,
@@ -98,7 +133,7 @@ impl Services {
                     a.valid_until,
                     ctx.today(),
                 ),
-                agreement: a,
+                agreement: a.into(),
             })
             .collect();
         Ok(NetworkAgreements {

@@ -5,17 +5,17 @@ use chrono::Duration;
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::coordination::{AgreementStatus, Attendance, Frequency};
 use itinera_domain::Error;
-use itinera_store::coordination::Body;
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::guard::visible_body;
 use crate::{Ctx, Services};
 
 /// A body's coordination report for a period, with the body it is about.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BodyReport {
-    pub body: Body,
+    pub body: super::Body,
     #[serde(flatten)]
     pub report: itinera_domain::coordination_report::Report,
 }
@@ -98,6 +98,9 @@ impl Services {
                 .collect(),
             count(joint_total),
         );
-        Ok(BodyReport { body: b, report })
+        Ok(BodyReport {
+            body: b.into(),
+            report,
+        })
     }
 }

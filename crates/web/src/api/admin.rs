@@ -11,10 +11,10 @@ use itinera_service::admin::{
     MembershipInput, OrganisationInput, ProgrammeInput, ProgrammeView, ProjectInput,
     TerritoryInput, TokenInput, UserInput,
 };
+use itinera_service::admin::{Organisation, Programme, Territory};
 use itinera_service::aggregates::ProgrammeOverview;
 use itinera_service::audit_log::AuditQuery;
-use itinera_store::admin::{Organisation, Programme, Territory};
-use itinera_store::audit::{Entry, Verification};
+use itinera_service::audit_log::{AuditEntry as Entry, Verification};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -154,12 +154,11 @@ async fn overview(
     ))
 }
 
-async fn users(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Value>> {
-    let list = s.services.users(&a).await?;
-    Ok(Json(json!(list
-        .into_iter()
-        .map(|(u, m)| json!({"user": u, "memberships": m}))
-        .collect::<Vec<_>>())))
+async fn users(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<Json<Vec<itinera_service::admin::UserView>>> {
+    Ok(Json(s.services.users(&a).await?))
 }
 
 async fn create_user(
@@ -214,7 +213,7 @@ async fn remove_membership(
 async fn tokens(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
-) -> ApiResult<Json<Vec<itinera_store::admin::Token>>> {
+) -> ApiResult<Json<Vec<itinera_service::admin::Token>>> {
     Ok(Json(s.services.tokens(&a).await?))
 }
 

@@ -4,8 +4,8 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use itinera_domain::coordination::{AgreementInput, BodyInput, MeetingInput};
+use itinera_service::coordination::Body;
 use itinera_service::coordination::{BodyReport, BodyView, MeetingView, MemberInput};
-use itinera_store::coordination::Body;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -206,7 +206,7 @@ async fn calendar(
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     axum::extract::Query(p): axum::extract::Query<CalendarParams>,
-) -> ApiResult<Json<Vec<itinera_store::coordination::CalendarEntry>>> {
+) -> ApiResult<Json<Vec<itinera_service::coordination::CalendarEntry>>> {
     let date = |v: &str, field: &str, default: chrono::NaiveDate| {
         if v.trim().is_empty() {
             Ok(default)
@@ -273,7 +273,7 @@ async fn create_network_agreement(
 async fn notifications(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
-) -> ApiResult<Json<Vec<itinera_store::coordination::Notification>>> {
+) -> ApiResult<Json<Vec<itinera_service::coordination::Notification>>> {
     Ok(Json(s.services.notifications(&a).await?))
 }
 

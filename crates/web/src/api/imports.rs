@@ -7,8 +7,8 @@ use axum::{Json, Router};
 use base64::Engine;
 use itinera_domain::import::Mapping;
 use itinera_domain::{Error, Page};
+use itinera_service::imports::Batch;
 use itinera_service::imports::{ImportReport, ImportRequest, Preview};
-use itinera_store::imports::Batch;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -95,19 +95,12 @@ async fn show(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Path(id): Path<Uuid>,
-) -> ApiResult<Json<Value>> {
-    let (batch, lines) = s.services.import_batch(&a, id).await?;
-    Ok(Json(json!({"batch": batch, "lines": lines})))
+) -> ApiResult<Json<itinera_service::imports::BatchReport>> {
+    Ok(Json(s.services.import_batch(&a, id).await?))
 }
 
 async fn mappings(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Value>> {
-    let items: Vec<Value> = s
-        .services
-        .import_mappings(&a)
-        .await?
-        .into_iter()
-        .map(|(m, mapping)| json!({"source": m.name, "updated_at": m.updated_at, "mapping": mapping}))
-        .collect();
+    let items = s.services.import_mappings(&a).await?;
     Ok(Json(json!({ "items": items })))
 }
 

@@ -10,14 +10,16 @@ use itinera_domain::org::{OrganisationKind, TerritoryLevel};
 use itinera_domain::PageRequest;
 use itinera_i18n::Lang;
 use itinera_service::admin::{
+    Membership, Organisation, Programme, Territory, Token, User, UserView,
+};
+use itinera_service::admin::{
     MembershipInput, OrganisationInput, ProgrammeInput, ProgrammeView, ProjectInput,
     TerritoryInput, TokenInput, UserInput,
 };
 use itinera_service::aggregates::ProgrammeOverview;
 use itinera_service::audit_log::AuditQuery;
+use itinera_service::audit_log::{AuditEntry as Entry, Verification};
 use itinera_service::auth::SessionInfo;
-use itinera_store::admin::{Membership, Organisation, Programme, Territory, Token, User};
-use itinera_store::audit::{Entry, Verification};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -533,7 +535,7 @@ async fn add_project(
 #[template(path = "admin/users.html")]
 struct UsersPage {
     page: PageCtx,
-    users: Vec<(User, Vec<Membership>)>,
+    users: Vec<UserView>,
     errors: FormErrors,
     input: UserInput,
 }
@@ -655,7 +657,8 @@ async fn user_page(
         .users(&session.actor)
         .await?
         .into_iter()
-        .find(|(u, _)| u.id == id)
+        .find(|v| v.user.id == id)
+        .map(|v| (v.user, v.memberships))
         .ok_or(ViewError(itinera_domain::Error::NotFound))?;
     Ok(UserPage {
         page: PageCtx::new(lang, Some(session), "admin.user"),
@@ -754,7 +757,7 @@ async fn set_active(
 struct TokensPage {
     page: PageCtx,
     tokens: Vec<Token>,
-    users: Vec<(User, Vec<Membership>)>,
+    users: Vec<UserView>,
     errors: FormErrors,
     input: TokenInput,
     /// A token just created: shown once.
@@ -764,7 +767,11 @@ struct TokensPage {
 impl TokensPage {
     fn choices(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for (u, ms) in &self.users {
+        for UserView {
+            user: u,
+            memberships: ms,
+        } in &self.users
+        {
             let mut seen = Vec::new();
             for m in ms {
                 if !seen.contains(&m.organisation_id) {
@@ -953,7 +960,7 @@ async fn audit(
 pub(crate) struct OverviewPage {
     pub page: PageCtx,
     pub programme: Programme,
-    pub phases: Vec<itinera_store::admin::Phase>,
+    pub phases: Vec<itinera_service::admin::Phase>,
     pub o: ProgrammeOverview,
     /// The level-1 or level-2 body this is shown to, if any.
     pub body: Option<(Uuid, String)>,

@@ -173,7 +173,7 @@ async fn organisation(
 #[template(path = "home.html")]
 struct HomePage {
     page: PageCtx,
-    programmes: Vec<itinera_store::admin::Programme>,
+    programmes: Vec<itinera_service::admin::Programme>,
     /// The professional's work list (for those who read case data).
     work: Option<itinera_service::worklist::WorkList>,
 }

@@ -13,8 +13,8 @@ use itinera_domain::coordination::AgreementInput;
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
 use itinera_service::boards::{BoardView, CardAgreementInput, CardChangeInput, CardView};
+use itinera_service::coordination::{BodyMember as Member, Meeting};
 use itinera_service::Ctx;
-use itinera_store::coordination::{Meeting, Member};
 use serde::Deserialize;
 use uuid::Uuid;
 

@@ -8,10 +8,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use itinera_domain::case::{ExitReason, TeamRole};
 use itinera_i18n::Lang;
+use itinera_service::admin::{Professional, Programme, Project};
 use itinera_service::auth::SessionInfo;
 use itinera_service::cases::{CaseView, MemberInput, OpenCaseInput, PhaseInput, StatusInput};
 use itinera_service::Ctx;
-use itinera_store::admin::{Professional, Programme, Project};
 use uuid::Uuid;
 
 use super::{

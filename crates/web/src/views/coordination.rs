@@ -14,8 +14,8 @@ use itinera_domain::coordination::{
 use itinera_domain::input::lenient_list;
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
+use itinera_service::coordination::Body;
 use itinera_service::coordination::{BodyView, MeetingView, MemberInput};
-use itinera_store::coordination::Body;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -505,7 +505,7 @@ async fn minutes_text(
 
 /// A member as a list names them: the professional and their organisation, or the
 /// organisation.
-pub(crate) fn member_label(m: &itinera_store::coordination::Member) -> String {
+pub(crate) fn member_label(m: &itinera_service::coordination::BodyMember) -> String {
     match &m.user_name {
         Some(u) => format!("{u} · {}", m.organisation_name),
         None => m.organisation_name.clone(),
@@ -513,7 +513,7 @@ pub(crate) fn member_label(m: &itinera_store::coordination::Member) -> String {
 }
 
 /// A member as an agreement's owner (`user:ID` or `organisation:ID`).
-pub(crate) fn owner_value(m: &itinera_store::coordination::Member) -> String {
+pub(crate) fn owner_value(m: &itinera_service::coordination::BodyMember) -> String {
     match m.user_id {
         Some(u) => format!("user:{u}"),
         None => format!("organisation:{}", m.organisation_id),
@@ -681,17 +681,17 @@ impl MeetingPage {
             .map(|a| (a.code(), self.page.code("attendance", a.code())))
             .collect()
     }
-    fn member_label(&self, m: &itinera_store::coordination::Member) -> String {
+    fn member_label(&self, m: &itinera_service::coordination::BodyMember) -> String {
         member_label(m)
     }
-    fn owner_value(&self, m: &itinera_store::coordination::Member) -> String {
+    fn owner_value(&self, m: &itinera_service::coordination::BodyMember) -> String {
         owner_value(m)
     }
     fn frozen(&self) -> bool {
         self.v.meeting.minutes_approved_at.is_some()
     }
     /// The members invited: their attendance is recorded.
-    fn invited_members(&self) -> Vec<&itinera_store::coordination::Member> {
+    fn invited_members(&self) -> Vec<&itinera_service::coordination::BodyMember> {
         self.v
             .members
             .iter()
@@ -863,14 +863,14 @@ struct CalendarPage {
     page: PageCtx,
     month: chrono::NaiveDate,
     weeks: Vec<[Option<chrono::NaiveDate>; 7]>,
-    entries: Vec<itinera_store::coordination::CalendarEntry>,
+    entries: Vec<itinera_service::coordination::CalendarEntry>,
     has_feed: bool,
     /// A feed address just created (shown once).
     new_feed: Option<String>,
 }
 
 impl CalendarPage {
-    fn on(&self, d: &chrono::NaiveDate) -> Vec<&itinera_store::coordination::CalendarEntry> {
+    fn on(&self, d: &chrono::NaiveDate) -> Vec<&itinera_service::coordination::CalendarEntry> {
         self.entries
             .iter()
             .filter(|e| e.meeting_date == *d)

@@ -22,8 +22,8 @@ use itinera_domain::participant::LabourStatus;
 use itinera_domain::{Error, FieldError, Page, PageRequest};
 use itinera_i18n::{t, tf, Lang};
 use itinera_service::auth::SessionInfo;
-use itinera_service::imports::{ImportReport, ImportRequest, LineReport, Preview};
-use itinera_store::imports::Batch;
+use itinera_service::imports::Batch;
+use itinera_service::imports::{FileFormat, ImportReport, ImportRequest, LineReport, Preview};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -133,7 +133,7 @@ async fn index_page(
         .import_mappings(&session.actor)
         .await?
         .into_iter()
-        .map(|(m, _)| m.name)
+        .map(|m| m.source)
         .collect();
     Ok(IndexPage {
         page: PageCtx::new(lang, Some(session), "import.title"),
@@ -306,12 +306,12 @@ impl MappingPage {
     }
     fn format(&self) -> String {
         match &self.preview.format {
-            itinera_tabular::Format::Csv {
+            FileFormat::Csv {
                 delimiter,
                 encoding,
             } => {
                 format!(
-                    "CSV ({}, {:?})",
+                    "CSV ({}, {})",
                     if *delimiter == '\t' {
                         "tab".into()
                     } else {
@@ -320,7 +320,7 @@ impl MappingPage {
                     encoding
                 )
             }
-            itinera_tabular::Format::Xlsx { sheet } => format!("XLSX ({sheet})"),
+            FileFormat::Xlsx { sheet } => format!("XLSX ({sheet})"),
         }
     }
 }
@@ -737,7 +737,8 @@ async fn batch_page(
     Path(id): Path<Uuid>,
     Query(q): Query<BatchParams>,
 ) -> ViewResult {
-    let (batch, lines) = s.services.import_batch(&session.actor, id).await?;
+    let itinera_service::imports::BatchReport { batch, lines } =
+        s.services.import_batch(&session.actor, id).await?;
     let lines: Vec<LineView> = serde_json::from_value(lines).unwrap_or_default();
     let lines = if q.all.is_some() {
         lines

@@ -15,10 +15,10 @@ use itinera_domain::itinerary::{
 use itinera_domain::Error;
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
+use itinera_service::cases::TeamMember;
 use itinera_service::itineraries::{DiffQuery, ItineraryView};
+use itinera_service::itineraries::{ItineraryAction as Action, ItineraryGoal as Goal};
 use itinera_service::Ctx;
-use itinera_store::cases::TeamMember;
-use itinera_store::itineraries::{Action, Goal};
 use serde::Deserialize;
 use uuid::Uuid;
 

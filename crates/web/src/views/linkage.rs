@@ -11,8 +11,8 @@ use itinera_domain::access::Capability;
 use itinera_domain::{Page, PageRequest};
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
+use itinera_service::linkage::LinkageSettings as Settings;
 use itinera_service::linkage::{ReviewItem, ReviewView, Side};
-use itinera_store::linkage::Settings;
 use serde::Deserialize;
 use uuid::Uuid;
 

@@ -13,9 +13,9 @@ use itinera_domain::participant::{
 };
 use itinera_domain::{Page, PageRequest};
 use itinera_i18n::Lang;
+use itinera_service::admin::{Organisation, Territory};
+use itinera_service::participants::ParticipantSummary as Summary;
 use itinera_service::participants::ParticipantView;
-use itinera_store::admin::{Organisation, Territory};
-use itinera_store::participants::Summary;
 use serde::Deserialize;
 use uuid::Uuid;
 

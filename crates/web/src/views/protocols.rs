@@ -225,7 +225,7 @@ impl ProtocolPage {
     fn applied(&self, id: &Uuid) -> bool {
         self.version.applies.contains(&id.to_string())
     }
-    fn pending(&self) -> Vec<&itinera_store::protocols::Change> {
+    fn pending(&self) -> Vec<&itinera_service::protocols::ProtocolChange> {
         self.v
             .changes
             .iter()
