@@ -45,6 +45,10 @@ pub enum Error {
     Conflict(&'static str),
     #[error("too many requests")]
     TooManyRequests,
+    /// The request itself is malformed (an address whose id or query is not valid),
+    /// before any input field is looked at (translation key).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
     /// A failure of the machinery (database, I/O). The text is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -59,7 +63,7 @@ impl Error {
     pub fn message_key(&self) -> &'static str {
         match self {
             Error::Invalid(_) => "error.invalid",
-            Error::Rule(k) | Error::Conflict(k) => k,
+            Error::Rule(k) | Error::Conflict(k) | Error::BadRequest(k) => k,
             Error::NotFound => "error.not_found",
             Error::Forbidden => "error.forbidden",
             Error::Unauthenticated => "error.unauthenticated",
@@ -76,6 +80,7 @@ impl Error {
             Error::Unauthenticated => 401,
             Error::Conflict(_) => 409,
             Error::TooManyRequests => 429,
+            Error::BadRequest(_) => 400,
             Error::Internal(_) => 500,
         }
     }

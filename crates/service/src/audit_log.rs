@@ -13,7 +13,9 @@ use uuid::Uuid;
 use crate::audit::{finish, Action};
 use crate::{Caller, Ctx, Services};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// The auditor's filter: actor (user name), action, entity, entity id, dates, page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AuditQuery {
     pub actor: String,

@@ -189,7 +189,8 @@ pub struct ItineraryView {
 }
 
 /// Which versions to compare, as a query string carries them (`to` empty: the draft).
-#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct DiffQuery {
     pub from: String,

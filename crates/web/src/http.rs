@@ -1,5 +1,7 @@
 //! What the API and the views share: request context (id, client address, time),
-//! language choice, security headers, cookies.
+//! language choice, security headers, cookies; the one error on its way out
+//! (`HttpError`, rendered as problem+json by `api` and as a page by `views`); the path
+//! and query extractors whose rejections are that error too.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -9,8 +11,10 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use itinera_domain::Error;
 use itinera_i18n::Lang;
 use itinera_service::Ctx;
+use serde::de::DeserializeOwned;
 
 use crate::AppState;
 
@@ -30,6 +34,63 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
             .get::<RequestCtx>()
             .cloned()
             .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// A domain error on its way out of a handler. It becomes a bare status with the error
+/// attached; the layer of the router it came through renders it in the request's
+/// language: problem+json for the API (`api::render_problems`), a page or the login
+/// redirect for the views (`views::render_errors`).
+#[derive(Debug)]
+pub struct HttpError(pub Error);
+
+impl From<Error> for HttpError {
+    fn from(e: Error) -> Self {
+        HttpError(e)
+    }
+}
+
+/// The error a response carries to the renderers.
+#[derive(Clone)]
+pub struct PendingError(pub std::sync::Arc<Error>);
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut r = status.into_response();
+        r.extensions_mut()
+            .insert(PendingError(std::sync::Arc::new(self.0)));
+        r
+    }
+}
+
+/// Path parameters; a malformed one (an id that is not a UUID) is a 400 in the user's
+/// language, not axum's plain-text rejection.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|_| HttpError(Error::BadRequest("error.bad_path")))
+    }
+}
+
+/// A query string; one that does not parse is a 400 in the user's language.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(|_| HttpError(Error::BadRequest("error.bad_query")))
     }
 }
 

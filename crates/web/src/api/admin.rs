@@ -1,60 +1,58 @@
-//! Configuration (`/territories`, `/organisations`, `/programmes`, `/users`, `/tokens`),
-//! the audit log (`/audit-entries`) and programme aggregates.
+//! Configuration: `/territories`, `/organisations`, `/programmes`, `/users`, `/tokens`.
 
-use axum::extract::{Path, Query, State};
+use super::openapi::*;
+use super::Path;
+use super::{created, ApiActor, ApiJson, ApiResult};
+use crate::http::RequestCtx;
+use crate::AppState;
+use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use itinera_domain::access::Capability;
-use itinera_domain::Page;
 use itinera_service::admin::{
     MembershipInput, OrganisationInput, ProgrammeInput, ProgrammeView, ProjectInput,
     TerritoryInput, TokenInput, UserInput,
 };
 use itinera_service::admin::{Organisation, Programme, Territory};
-use itinera_service::aggregates::ProgrammeOverview;
-use itinera_service::audit_log::AuditQuery;
-use itinera_service::audit_log::{AuditEntry as Entry, Verification};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{created, ApiActor, ApiJson, ApiResult, PageParams};
-use crate::http::RequestCtx;
-use crate::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/territories", get(territories).post(create_territory))
-        .route(
-            "/organisations",
-            get(organisations).post(create_organisation),
-        )
-        .route(
-            "/organisations/{id}",
-            axum::routing::put(update_organisation),
-        )
-        .route("/programmes", get(programmes).post(create_programme))
-        .route("/programmes/{id}", get(programme).put(update_programme))
-        .route("/programmes/{id}/projects", post(add_project))
-        .route("/programmes/{id}/overview", get(overview))
-        .route("/users", get(users).post(create_user))
-        .route("/users/{id}", axum::routing::patch(patch_user))
-        .route("/users/{id}/memberships", post(add_membership))
-        .route("/users/{id}/memberships/{mid}", delete(remove_membership))
-        .route("/tokens", get(tokens).post(create_token))
-        .route("/tokens/{id}", delete(revoke_token))
-        .route("/audit-entries", get(audit_entries))
-        .route("/audit-entries/verification", get(verify))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(territories, create_territory))
+        .routes(routes!(organisations, create_organisation))
+        .routes(routes!(update_organisation))
+        .routes(routes!(programmes, create_programme))
+        .routes(routes!(programme, update_programme))
+        .routes(routes!(add_project))
+        .routes(routes!(users, create_user))
+        .routes(routes!(patch_user))
+        .routes(routes!(add_membership))
+        .routes(routes!(remove_membership))
+        .routes(routes!(tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+struct PatchUser {
+    active: bool,
+}
+
+/// Territories (region > province > municipality > zone)
+#[utoipa::path(get, path = "/territories", tag = "admin",
+    responses((status = 200, body = Vec<Territory>), Unauthenticated))]
 async fn territories(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
 ) -> ApiResult<Json<Vec<Territory>>> {
     Ok(Json(s.services.territories(&a).await?))
 }
-
+/// Create a territory
+#[utoipa::path(post, path = "/territories", tag = "admin",
+    request_body = TerritoryInput,
+    responses((status = 201, description = "Created; its address in `Location`", body = Created), Unauthenticated, Forbidden, Invalid))]
 async fn create_territory(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -64,14 +62,19 @@ async fn create_territory(
     let id = s.services.create_territory(&a, &ctx, &b).await?;
     Ok(created(format!("/api/v1/territories/{id}"), id))
 }
-
+/// Organisations
+#[utoipa::path(get, path = "/organisations", tag = "admin",
+    responses((status = 200, body = Vec<Organisation>), Unauthenticated))]
 async fn organisations(
     State(s): State<AppState>,
     ApiActor(_): ApiActor,
 ) -> ApiResult<Json<Vec<Organisation>>> {
     Ok(Json(s.services.organisations().await?))
 }
-
+/// Create an organisation
+#[utoipa::path(post, path = "/organisations", tag = "admin",
+    request_body = OrganisationInput,
+    responses((status = 201, description = "Created; its address in `Location`", body = Created), Unauthenticated, Forbidden, Invalid))]
 async fn create_organisation(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -81,33 +84,34 @@ async fn create_organisation(
     let id = s.services.save_organisation(&a, &ctx, None, &b).await?;
     Ok(created(format!("/api/v1/organisations/{id}"), id))
 }
-
+/// Update an organisation
+#[utoipa::path(put, path = "/organisations/{id}", tag = "admin",
+    params(("id" = Uuid, Path)),
+    request_body = OrganisationInput,
+    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
 async fn update_organisation(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     ApiJson(b): ApiJson<OrganisationInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Saved>> {
     s.services.save_organisation(&a, &ctx, Some(id), &b).await?;
-    Ok(Json(json!({"id": id})))
+    Ok(Json(Saved { id }))
 }
-
+/// Programmes
+#[utoipa::path(get, path = "/programmes", tag = "admin",
+    responses((status = 200, body = Vec<Programme>), Unauthenticated))]
 async fn programmes(
     State(s): State<AppState>,
     ApiActor(_): ApiActor,
 ) -> ApiResult<Json<Vec<Programme>>> {
     Ok(Json(s.services.programmes().await?))
 }
-
-async fn programme(
-    State(s): State<AppState>,
-    ApiActor(_): ApiActor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<ProgrammeView>> {
-    Ok(Json(s.services.programme(id).await?))
-}
-
+/// Create a programme with its workflow and funding
+#[utoipa::path(post, path = "/programmes", tag = "admin",
+    request_body = ProgrammeInput,
+    responses((status = 201, description = "Created; its address in `Location`", body = Created), Unauthenticated, Forbidden, Invalid))]
 async fn create_programme(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -117,18 +121,37 @@ async fn create_programme(
     let id = s.services.save_programme(&a, &ctx, None, &b).await?;
     Ok(created(format!("/api/v1/programmes/{id}"), id))
 }
-
+/// A programme with phases, funding and projects
+#[utoipa::path(get, path = "/programmes/{id}", tag = "admin",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ProgrammeView), BadRequest, Unauthenticated, NotFound))]
+async fn programme(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ProgrammeView>> {
+    Ok(Json(s.services.programme(id).await?))
+}
+/// Update a programme
+#[utoipa::path(put, path = "/programmes/{id}", tag = "admin",
+    params(("id" = Uuid, Path)),
+    request_body = ProgrammeInput,
+    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
 async fn update_programme(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     ApiJson(b): ApiJson<ProgrammeInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Saved>> {
     s.services.save_programme(&a, &ctx, Some(id), &b).await?;
-    Ok(Json(json!({"id": id})))
+    Ok(Json(Saved { id }))
 }
-
+/// Add a project to a programme
+#[utoipa::path(post, path = "/programmes/{id}/projects", tag = "admin",
+    params(("id" = Uuid, Path)),
+    request_body = ProjectInput,
+    responses((status = 201, description = "Created; its address in `Location`", body = Created), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
 async fn add_project(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -139,28 +162,19 @@ async fn add_project(
     let pid = s.services.add_project(&a, &ctx, id, &b).await?;
     Ok(created(format!("/api/v1/programmes/{id}"), pid))
 }
-
-async fn overview(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Path(id): Path<Uuid>,
-    Query(p): Query<PageParams>,
-) -> ApiResult<Json<ProgrammeOverview>> {
-    Ok(Json(
-        s.services
-            .programme_overview(&a, &ctx, id, p.request())
-            .await?,
-    ))
-}
-
+/// Users and their memberships
+#[utoipa::path(get, path = "/users", tag = "admin",
+    responses((status = 200, body = Vec<itinera_service::admin::UserView>), Unauthenticated, Forbidden))]
 async fn users(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
 ) -> ApiResult<Json<Vec<itinera_service::admin::UserView>>> {
     Ok(Json(s.services.users(&a).await?))
 }
-
+/// Create a user
+#[utoipa::path(post, path = "/users", tag = "admin",
+    request_body = UserInput,
+    responses((status = 201, description = "Created; its address in `Location`", body = Created), Unauthenticated, Forbidden, Invalid))]
 async fn create_user(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -171,23 +185,29 @@ async fn create_user(
     let id = s.services.create_user((&a).into(), &ctx, &b).await?;
     Ok(created(format!("/api/v1/users/{id}"), id))
 }
-
-#[derive(Deserialize)]
-struct PatchUser {
-    active: bool,
-}
-
+/// Activate or deactivate a user
+#[utoipa::path(patch, path = "/users/{id}", tag = "admin",
+    params(("id" = Uuid, Path)),
+    request_body = PatchUser,
+    responses((status = 200, body = Activation), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
 async fn patch_user(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     ApiJson(b): ApiJson<PatchUser>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Activation>> {
     s.services.set_user_active(&a, &ctx, id, b.active).await?;
-    Ok(Json(json!({"id": id, "active": b.active})))
+    Ok(Json(Activation {
+        id,
+        active: b.active,
+    }))
 }
-
+/// Give a user a role in an organisation
+#[utoipa::path(post, path = "/users/{id}/memberships", tag = "admin",
+    params(("id" = Uuid, Path)),
+    request_body = MembershipInput,
+    responses((status = 201, description = "Created; its address in `Location`", body = Created), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
 async fn add_membership(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -199,24 +219,35 @@ async fn add_membership(
     s.services.add_membership((&a).into(), &ctx, id, &b).await?;
     Ok(created(format!("/api/v1/users/{id}"), id))
 }
-
+/// Remove a membership
+#[utoipa::path(delete, path = "/users/{id}/memberships/{mid}", tag = "admin",
+    params(("id" = Uuid, Path), ("mid" = Uuid, Path)),
+    responses((status = 200, body = MembershipRemoved), BadRequest, Unauthenticated, Forbidden, NotFound))]
 async fn remove_membership(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path((id, mid)): Path<(Uuid, Uuid)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MembershipRemoved>> {
     s.services.remove_membership(&a, &ctx, id, mid).await?;
-    Ok(Json(json!({"id": mid, "removed": true})))
+    Ok(Json(MembershipRemoved {
+        id: mid,
+        removed: true,
+    }))
 }
-
+/// API tokens (never their secret)
+#[utoipa::path(get, path = "/tokens", tag = "admin",
+    responses((status = 200, body = Vec<itinera_service::admin::Token>), Unauthenticated, Forbidden))]
 async fn tokens(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
 ) -> ApiResult<Json<Vec<itinera_service::admin::Token>>> {
     Ok(Json(s.services.tokens(&a).await?))
 }
-
+/// Create an API token; the response holds it, once
+#[utoipa::path(post, path = "/tokens", tag = "admin",
+    request_body = TokenInput,
+    responses((status = 201, body = NewToken), Unauthenticated, Forbidden, Invalid))]
 async fn create_token(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -227,29 +258,19 @@ async fn create_token(
     let token = s.services.create_token((&a).into(), &ctx, &b).await?;
     Ok(axum::response::IntoResponse::into_response((
         axum::http::StatusCode::CREATED,
-        Json(json!({"token": token})),
+        Json(NewToken { token }),
     )))
 }
-
+/// Revoke a token
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "admin",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = TokenRevoked), BadRequest, Unauthenticated, Forbidden, NotFound))]
 async fn revoke_token(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TokenRevoked>> {
     s.services.revoke_token(&a, &ctx, id).await?;
-    Ok(Json(json!({"id": id, "revoked": true})))
-}
-
-async fn audit_entries(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Query(q): Query<AuditQuery>,
-) -> ApiResult<Json<Page<Entry>>> {
-    Ok(Json(s.services.audit_log(&a, &ctx, &q).await?))
-}
-
-async fn verify(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Verification>> {
-    Ok(Json(s.services.verify_audit((&a).into()).await?))
+    Ok(Json(TokenRevoked { id, revoked: true }))
 }

@@ -1,33 +1,38 @@
-//! Imports for integrators: the same service as the browser's, synchronous. The file
-//! travels base64-encoded in the JSON body.
+//! `/imports` (preview, dry run, run, batches) and `/import-mappings`.
 
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use super::{ApiActor, ApiJson, ApiResult, PageParams};
+use crate::http::RequestCtx;
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
 use base64::Engine;
 use itinera_domain::import::Mapping;
 use itinera_domain::{Error, Page};
 use itinera_service::imports::Batch;
 use itinera_service::imports::{ImportReport, ImportRequest, Preview};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{ApiActor, ApiJson, ApiResult, PageParams};
-use crate::http::RequestCtx;
-use crate::AppState;
+/// A source's saved mapping, one per source.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Mappings {
+    items: Vec<itinera_service::imports::SavedMappingView>,
+}
+use super::openapi::*;
+use super::{Path, Query};
 
-pub fn router() -> Router<AppState> {
-    let limit = DefaultBodyLimit::max(crate::views::imports::MAX_FILE * 4 / 3 + 64 * 1024);
-    Router::new()
-        .route("/imports", get(list).post(run).layer(limit))
-        .route("/imports/preview", post(preview).layer(limit))
-        .route("/imports/{id}", get(show))
-        .route("/import-mappings", get(mappings))
-        .route("/import-mappings/{source}", put(save_mapping))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, run))
+        .routes(routes!(preview))
+        .routes(routes!(show))
+        .routes(routes!(mappings))
+        .routes(routes!(save_mapping))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 struct ImportBody {
     file_name: String,
@@ -40,15 +45,22 @@ struct ImportBody {
     skip_invalid: bool,
 }
 
-fn content(b64: &str) -> Result<Vec<u8>, Error> {
-    if b64.trim().is_empty() {
-        return Err(Error::field("content_base64", "import.file.required"));
-    }
-    base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .map_err(|_| Error::field("content_base64", "import.file.base64"))
+/// The organisation's import batches, latest first
+#[utoipa::path(get, path = "/imports", tag = "imports",
+    params(PageParams),
+    responses((status = 200, body = Page<Batch>), BadRequest, Unauthenticated, Forbidden))]
+async fn list(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<Page<Batch>>> {
+    Ok(Json(s.services.import_batches(&a, p.request()).await?))
 }
-
+/// Import participants from a file: dry run or real run (one transaction; a file
+/// imported before changes nothing); every row looked up in the master index
+#[utoipa::path(post, path = "/imports", tag = "imports",
+    request_body = ImportBody,
+    responses((status = 200, body = ImportReport), Unauthenticated, Forbidden, Invalid))]
 async fn run(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -71,7 +83,11 @@ async fn run(
         .await?;
     Ok(Json(report))
 }
-
+/// A file's columns, first rows and the mapping to start from (saved for the source, or
+/// guessed from the headers)
+#[utoipa::path(post, path = "/imports/preview", tag = "imports",
+    request_body = ImportBody,
+    responses((status = 200, body = Preview), Unauthenticated, Forbidden, Invalid))]
 async fn preview(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -82,15 +98,10 @@ async fn preview(
         s.services.preview_import(&a, &bytes, &b.source).await?,
     ))
 }
-
-async fn list(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    Query(p): Query<PageParams>,
-) -> ApiResult<Json<Page<Batch>>> {
-    Ok(Json(s.services.import_batches(&a, p.request()).await?))
-}
-
+/// One batch and its row-by-row report
+#[utoipa::path(get, path = "/imports/{id}", tag = "imports",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = itinera_service::imports::BatchReport), BadRequest, Unauthenticated, Forbidden, NotFound))]
 async fn show(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -98,21 +109,38 @@ async fn show(
 ) -> ApiResult<Json<itinera_service::imports::BatchReport>> {
     Ok(Json(s.services.import_batch(&a, id).await?))
 }
-
-async fn mappings(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Value>> {
+/// The organisation's saved mappings, one per source
+#[utoipa::path(get, path = "/import-mappings", tag = "imports",
+    responses((status = 200, body = Mappings), Unauthenticated, Forbidden))]
+async fn mappings(State(s): State<AppState>, ApiActor(a): ApiActor) -> ApiResult<Json<Mappings>> {
     let items = s.services.import_mappings(&a).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Mappings { items }))
 }
-
+/// Save a source's mapping
+#[utoipa::path(put, path = "/import-mappings/{source}", tag = "imports",
+    params(("source" = String, Path)),
+    request_body = Mapping,
+    responses((status = 200, body = MappingSaved), BadRequest, Unauthenticated, Forbidden, Invalid))]
 async fn save_mapping(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(source): Path<String>,
     ApiJson(m): ApiJson<Mapping>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MappingSaved>> {
     s.services
         .save_import_mapping(&a, &ctx, &source, &m)
         .await?;
-    Ok(Json(json!({"source": source.trim()})))
+    Ok(Json(MappingSaved {
+        source: source.trim().to_string(),
+    }))
+}
+
+fn content(b64: &str) -> Result<Vec<u8>, Error> {
+    if b64.trim().is_empty() {
+        return Err(Error::field("content_base64", "import.file.required"));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| Error::field("content_base64", "import.file.base64"))
 }

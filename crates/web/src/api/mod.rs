@@ -1,15 +1,27 @@
 //! The JSON API under `/api/v1`: bearer-token authentication, RFC 9457 problem+json
 //! errors (422 with one entry per bad field), page/per_page pagination. It calls the
-//! same services as the HTML views. The OpenAPI document is `openapi.json` beside this
-//! file, served at `/api/v1/openapi.json`; a test checks every documented route exists.
+//! same services as the HTML views, and sends their view types. One module per
+//! resource, named after the service module it calls; the OpenAPI document is
+//! generated from the handlers' annotations (`openapi`), served at
+//! `/api/v1/openapi.json`.
 
 mod admin;
+mod aggregates;
+mod assessments;
+mod audit_log;
 mod boards;
-mod casework;
+mod cases;
+mod contacts;
 mod coordination;
 mod imports;
+mod itineraries;
 mod linkage;
+pub mod openapi;
 mod participants;
+mod protocols;
+mod worklist;
+
+use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -17,98 +29,103 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use itinera_domain::access::Actor;
 use itinera_domain::Error;
 use itinera_i18n::{t, Lang};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::http::{lang_of, RequestCtx};
+use crate::http::{lang_of, PendingError, RequestCtx};
 use crate::AppState;
+use openapi::{ApiDoc, Problem, ProblemField, Unauthenticated};
 
-pub const OPENAPI: &str = include_str!("openapi.json");
+pub use crate::http::{HttpError as ApiError, Path, Query};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/me", get(me))
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The API's routes with the OpenAPI document they were documented with.
+fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me))
         .merge(participants::router())
-        .merge(admin::router())
-        .merge(casework::router())
+        .merge(cases::router())
+        .merge(assessments::router())
+        .merge(itineraries::router())
+        .merge(contacts::router())
+        .merge(worklist::router())
         .merge(linkage::router())
         .merge(imports::router())
         .merge(coordination::router())
         .merge(boards::router())
+        .merge(protocols::router())
+        .merge(aggregates::router())
+        .merge(admin::router())
+        .merge(audit_log::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    documented().1
+}
+
+pub fn router() -> Router<AppState> {
+    let (routes, doc) = documented();
+    let json: Arc<str> = Arc::from(doc.to_json().unwrap_or_default());
+    routes
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let json = json.clone();
+                async move {
+                    (
+                        [
+                            (header::CONTENT_TYPE, "application/json"),
+                            (header::CACHE_CONTROL, "public, max-age=300"),
+                        ],
+                        json.to_string(),
+                    )
+                }
+            }),
+        )
         .layer(axum::middleware::from_fn(render_problems))
 }
 
-async fn openapi() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        OPENAPI,
-    )
-}
-
+/// The actor behind the token: user, organisation, roles and capabilities.
+#[utoipa::path(get, path = "/me", tag = "auth",
+    responses((status = 200, body = Actor), Unauthenticated))]
 async fn me(ApiActor(actor): ApiActor) -> Json<Actor> {
     Json(actor)
 }
 
-/// A domain error on its way out of the API; `render_problems` turns it into
-/// problem+json in the request's language.
-#[derive(Debug)]
-pub struct ApiError(pub Error);
-
-impl From<Error> for ApiError {
-    fn from(e: Error) -> Self {
-        ApiError(e)
-    }
-}
-
-#[derive(Clone)]
-struct PendingProblem(std::sync::Arc<Error>);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut r = status.into_response();
-        r.extensions_mut()
-            .insert(PendingProblem(std::sync::Arc::new(self.0)));
-        r
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;
-
 /// The problem document for an error, in `lang`.
-pub fn problem(e: &Error, lang: Lang, request_id: &str) -> serde_json::Value {
+pub fn problem(e: &Error, lang: Lang, request_id: &str) -> Problem {
     let key = e.message_key();
-    let mut body = json!({
-        "type": format!("urn:itinera:problem:{key}"),
-        "title": t(lang, key),
-        "status": e.status(),
-        "instance": format!("urn:itinera:request:{request_id}"),
-    });
-    if let Error::Invalid(fields) = e {
-        if let Some(o) = body.as_object_mut() {
-            o.insert(
-                "errors".into(),
-                fields
-                    .iter()
-                    .map(|f| json!({"field": f.field, "code": f.code, "message": t(lang, f.code)}))
-                    .collect(),
-            );
-        }
-    }
     if let Error::Internal(detail) = e {
         tracing::error!(request_id, detail, "internal error");
     }
-    body
+    Problem {
+        kind: format!("urn:itinera:problem:{key}"),
+        title: t(lang, key).to_string(),
+        status: e.status(),
+        instance: format!("urn:itinera:request:{request_id}"),
+        errors: match e {
+            Error::Invalid(fields) => Some(
+                fields
+                    .iter()
+                    .map(|f| ProblemField {
+                        field: f.field.clone(),
+                        code: f.code.to_string(),
+                        message: t(lang, f.code).to_string(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        },
+    }
 }
 
 async fn render_problems(req: Request, next: Next) -> Response {
@@ -119,7 +136,7 @@ async fn render_problems(req: Request, next: Next) -> Response {
         .map(|c| c.0.request_id.clone())
         .unwrap_or_default();
     let res = next.run(req).await;
-    let Some(PendingProblem(e)) = res.extensions().get::<PendingProblem>().cloned() else {
+    let Some(PendingError(e)) = res.extensions().get::<PendingError>().cloned() else {
         return res;
     };
     let status = res.status();
@@ -175,7 +192,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-#[derive(Debug, serde::Deserialize, Default)]
+/// `page` (from 1) and `per_page` (at most 100, 20 by default).
+#[derive(Debug, serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     pub page: Option<u32>,
     pub per_page: Option<u32>,
@@ -189,7 +208,7 @@ impl PageParams {
 
 /// `201 Created` with the new resource's id and location.
 pub fn created(location: String, id: uuid::Uuid) -> Response {
-    let mut r = (StatusCode::CREATED, Json(json!({"id": id}))).into_response();
+    let mut r = (StatusCode::CREATED, Json(openapi::Created { id })).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         r.headers_mut().insert(header::LOCATION, v);
     }

@@ -1,42 +1,66 @@
-//! `/participants`, `/consents`, `/cases`.
-
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
-use itinera_domain::consent::ConsentInput;
-use itinera_domain::participant::ParticipantInput;
-use itinera_domain::{Page, PageRequest};
-use itinera_service::cases::{CaseView, MemberInput, OpenCaseInput, PhaseInput, StatusInput};
-use itinera_service::participants::ParticipantSummary as Summary;
-use itinera_service::participants::ParticipantView;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use uuid::Uuid;
+//! `/participants` (register, read, edit, search) and `/consents` (record, withdraw).
 
 use super::{created, ApiActor, ApiJson, ApiResult, PageParams};
 use crate::http::RequestCtx;
 use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use itinera_domain::consent::ConsentInput;
+use itinera_domain::participant::ParticipantInput;
+use itinera_domain::{Page, PageRequest};
+use itinera_service::participants::ParticipantSummary as Summary;
+use itinera_service::participants::ParticipantView;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/participants", get(list).post(create))
-        .route("/participants/search", post(search))
-        .route("/participants/{id}", get(show).put(update))
-        .route(
-            "/participants/{id}/consents",
-            get(consents).post(add_consent),
-        )
-        .route("/participants/{id}/cases", get(cases_of).post(open_case))
-        .route("/consents/{id}/withdrawal", post(withdraw))
-        .route("/cases/{id}", get(case))
-        .route("/cases/{id}/phase-changes", post(phase))
-        .route("/cases/{id}/status-changes", post(status))
-        .route("/cases/{id}/team-members", post(add_member))
-        .route("/cases/{id}/team-members/{member}", delete(remove_member))
+/// A participant's consents and who may see them today.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct ConsentsAndViewers {
+    consents: Vec<itinera_service::participants::ConsentView>,
+    viewers: Vec<itinera_service::participants::Viewer>,
+}
+use super::openapi::*;
+use super::{Path, Query};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(search))
+        .routes(routes!(show, update))
+        .routes(routes!(consents, add_consent))
+        .routes(routes!(withdraw))
 }
 
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+struct SearchBody {
+    q: String,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct UpdateBody {
+    version: i32,
+    #[serde(flatten)]
+    data: ParticipantInput,
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+struct WithdrawBody {
+    withdrawn_on: String,
+    note: String,
+}
+
+/// Participants the actor may see, paginated (documents masked)
+#[utoipa::path(get, path = "/participants", tag = "participants",
+    params(PageParams),
+    responses((status = 200, body = Page<Summary>), BadRequest, Unauthenticated, Forbidden))]
 async fn list(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -49,29 +73,14 @@ async fn list(
             .await?,
     ))
 }
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SearchBody {
-    q: String,
-    page: Option<u32>,
-    per_page: Option<u32>,
-}
-
-/// Search terms travel in the body, never in the URL: they are personal data.
-async fn search(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    ApiJson(b): ApiJson<SearchBody>,
-) -> ApiResult<Json<Page<Summary>>> {
-    Ok(Json(
-        s.services
-            .search_participants(&a, &ctx, &b.q, PageRequest::new(b.page, b.per_page))
-            .await?,
-    ))
-}
-
+/// Register a participant for the actor's organisation, after looking the person up in
+/// the master index
+#[utoipa::path(post, path = "/participants", tag = "participants",
+    request_body = ParticipantInput,
+    responses(
+        (status = 201, description = "Registered (a new record); its address in `Location`", body = itinera_service::participants::Registered),
+        (status = 200, description = "The organisation already had a record of this person: that one, nothing created", body = itinera_service::participants::Registered),
+        Unauthenticated, Forbidden, Conflict, Invalid))]
 async fn create(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -91,7 +100,26 @@ async fn create(
     }
     Ok(resp)
 }
-
+/// Search terms travel in the body, never in the URL: they are personal data.
+#[utoipa::path(post, path = "/participants/search", tag = "participants",
+    request_body = SearchBody,
+    responses((status = 200, body = Page<Summary>), Unauthenticated, Forbidden, Invalid))]
+async fn search(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    ApiJson(b): ApiJson<SearchBody>,
+) -> ApiResult<Json<Page<Summary>>> {
+    Ok(Json(
+        s.services
+            .search_participants(&a, &ctx, &b.q, PageRequest::new(b.page, b.per_page))
+            .await?,
+    ))
+}
+/// A participant's record, cases, consents and who may see them (audited read)
+#[utoipa::path(get, path = "/participants/{id}", tag = "participants",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ParticipantView), BadRequest, Unauthenticated, NotFound))]
 async fn show(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -100,38 +128,45 @@ async fn show(
 ) -> ApiResult<Json<ParticipantView>> {
     Ok(Json(s.services.participant(&a, &ctx, id).await?))
 }
-
-#[derive(Deserialize)]
-struct UpdateBody {
-    version: i32,
-    #[serde(flatten)]
-    data: ParticipantInput,
-}
-
+/// Edit a participant (optimistic locking by version)
+#[utoipa::path(put, path = "/participants/{id}", tag = "participants",
+    params(("id" = Uuid, Path)),
+    request_body = UpdateBody,
+    responses((status = 200, body = Versioned), BadRequest, Unauthenticated, NotFound, Conflict, Invalid))]
 async fn update(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     ApiJson(b): ApiJson<UpdateBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Versioned>> {
     let v = s
         .services
         .update_participant(&a, &ctx, id, b.version, &b.data)
         .await?;
-    Ok(Json(json!({"id": id, "version": v})))
+    Ok(Json(Versioned { id, version: v }))
 }
-
+/// Consents and current viewers
+#[utoipa::path(get, path = "/participants/{id}/consents", tag = "consents",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ConsentsAndViewers), BadRequest, Unauthenticated, NotFound))]
 async fn consents(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConsentsAndViewers>> {
     let v = s.services.participant(&a, &ctx, id).await?;
-    Ok(Json(json!({"consents": v.consents, "viewers": v.viewers})))
+    Ok(Json(ConsentsAndViewers {
+        consents: v.consents,
+        viewers: v.viewers,
+    }))
 }
-
+/// Record a consent
+#[utoipa::path(post, path = "/participants/{id}/consents", tag = "consents",
+    params(("id" = Uuid, Path)),
+    request_body = ConsentInput,
+    responses((status = 201, description = "Created; its address in `Location`", body = Created), BadRequest, Unauthenticated, NotFound, Invalid))]
 async fn add_consent(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -142,97 +177,24 @@ async fn add_consent(
     let cid = s.services.add_consent(&a, &ctx, id, &input).await?;
     Ok(created(format!("/api/v1/participants/{id}/consents"), cid))
 }
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct WithdrawBody {
-    withdrawn_on: String,
-    note: String,
-}
-
+/// Withdraw a consent
+#[utoipa::path(post, path = "/consents/{id}/withdrawal", tag = "consents",
+    params(("id" = Uuid, Path)),
+    request_body = WithdrawBody,
+    responses((status = 200, body = Withdrawn), BadRequest, Unauthenticated, NotFound, Invalid))]
 async fn withdraw(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     ApiJson(b): ApiJson<WithdrawBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Withdrawn>> {
     let pid = s
         .services
         .withdraw_consent(&a, &ctx, id, &b.withdrawn_on, &b.note)
         .await?;
-    Ok(Json(json!({"id": id, "participant_id": pid})))
-}
-
-async fn cases_of(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<Value>> {
-    let v = s.services.participant(&a, &ctx, id).await?;
-    Ok(Json(json!({"cases": v.cases})))
-}
-
-async fn open_case(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Path(id): Path<Uuid>,
-    ApiJson(input): ApiJson<OpenCaseInput>,
-) -> ApiResult<Response> {
-    let cid = s.services.open_case(&a, &ctx, id, &input).await?;
-    Ok(created(format!("/api/v1/cases/{cid}"), cid))
-}
-
-async fn case(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<CaseView>> {
-    Ok(Json(s.services.case(&a, &ctx, id).await?))
-}
-
-async fn phase(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Path(id): Path<Uuid>,
-    ApiJson(b): ApiJson<PhaseInput>,
-) -> ApiResult<Json<Value>> {
-    let v = s.services.move_case_phase(&a, &ctx, id, &b).await?;
-    Ok(Json(json!({"id": id, "version": v})))
-}
-
-async fn status(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Path(id): Path<Uuid>,
-    ApiJson(b): ApiJson<StatusInput>,
-) -> ApiResult<Json<Value>> {
-    let v = s.services.change_case_status(&a, &ctx, id, &b).await?;
-    Ok(Json(json!({"id": id, "version": v})))
-}
-
-async fn add_member(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Path(id): Path<Uuid>,
-    ApiJson(b): ApiJson<MemberInput>,
-) -> ApiResult<Response> {
-    let m = s.services.add_case_member(&a, &ctx, id, &b).await?;
-    Ok(created(format!("/api/v1/cases/{id}"), m))
-}
-
-async fn remove_member(
-    State(s): State<AppState>,
-    ApiActor(a): ApiActor,
-    RequestCtx(ctx): RequestCtx,
-    Path((id, member)): Path<(Uuid, Uuid)>,
-) -> ApiResult<Json<Value>> {
-    s.services.remove_case_member(&a, &ctx, id, member).await?;
-    Ok(Json(json!({"id": id, "removed": member})))
+    Ok(Json(Withdrawn {
+        id,
+        participant_id: pid,
+    }))
 }

@@ -1,7 +1,8 @@
 //! Administration pages, the auditor's pages and the programme manager's overview.
 
+use crate::http::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;

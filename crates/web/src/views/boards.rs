@@ -2,8 +2,9 @@
 //! columns and cards (post, vote), the coordinator's grouping, and a card turned into
 //! an agreement or a protocol change.
 
+use crate::http::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
@@ -431,7 +432,7 @@ async fn agreement_form(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    axum::extract::Query(r): axum::extract::Query<CardRef>,
+    crate::http::Query(r): crate::http::Query<CardRef>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     Ok(render(
@@ -535,7 +536,7 @@ async fn change_form(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    axum::extract::Query(r): axum::extract::Query<CardRef>,
+    crate::http::Query(r): crate::http::Query<CardRef>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     Ok(render(

@@ -1,8 +1,9 @@
 //! Case pages: open a case, the case with its timeline, phase moves, status changes and
 //! the case team.
 
+use crate::http::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;

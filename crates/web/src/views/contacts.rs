@@ -1,8 +1,9 @@
 //! The contact log page of a case: the contacts the reader may read, and the form to
 //! record one (with the professionals who took part and who may read it).
 
+use crate::http::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;

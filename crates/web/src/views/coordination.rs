@@ -2,8 +2,9 @@
 //! the coming meetings, meetings held, open agreements), and a meeting's page (agenda
 //! with minutes, attendance, agreements, approval), printable.
 
+use crate::http::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
@@ -249,7 +250,7 @@ async fn show(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    axum::extract::Query(p): axum::extract::Query<ShowParams>,
+    crate::http::Query(p): crate::http::Query<ShowParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     let mut meeting = new_meeting();
@@ -632,7 +633,7 @@ async fn overview(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    axum::extract::Query(p): axum::extract::Query<super::admin::OverviewParams>,
+    crate::http::Query(p): crate::http::Query<super::admin::OverviewParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     let (programme, o) = s
@@ -938,7 +939,7 @@ async fn calendar(
     headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
-    axum::extract::Query(q): axum::extract::Query<CalendarParams>,
+    crate::http::Query(q): crate::http::Query<CalendarParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     Ok(render(
@@ -1090,7 +1091,7 @@ async fn network(
     headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
-    axum::extract::Query(p): axum::extract::Query<NetworkParams>,
+    crate::http::Query(p): crate::http::Query<NetworkParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     let input = itinera_domain::network::NetworkAgreementInput {

@@ -1,8 +1,9 @@
 //! A body's coordination report: a page with its figures and charts for a period, and
 //! the same tables as CSV and XLSX (the API serves the same exports).
 
+use crate::http::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -25,7 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/bodies/{id}/report.xlsx", get(xlsx))
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A report's period (`YYYY-MM-DD` or `DD/MM/YYYY`; default: the last twelve months).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct PeriodParams {
     pub from: String,

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use itinera_clock::Stopwatch;
 
+use crate::http::{Path, Query};
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;

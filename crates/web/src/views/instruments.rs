@@ -1,8 +1,9 @@
 //! Administration of assessment instruments: the published versions, their export as
 //! JSON, and the publication of a new instrument or version from its JSON.
 
+use crate::http::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::routing::get;

@@ -2,8 +2,9 @@
 //! signature of the agreement, its versions and their differences, and the printable
 //! agreement in the language chosen for it.
 
+use crate::http::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;

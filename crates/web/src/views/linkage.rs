@@ -2,8 +2,9 @@
 //! with its explanation, the decision, undoing a merge, and the administrators'
 //! thresholds.
 
+use crate::http::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;

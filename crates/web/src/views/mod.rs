@@ -33,7 +33,7 @@ use itinera_service::auth::SessionInfo;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::http::{cookie, lang_of, RequestCtx, SESSION_COOKIE};
+use crate::http::{cookie, lang_of, PendingError, RequestCtx, SESSION_COOKIE};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -260,32 +260,9 @@ impl FormErrors {
     }
 }
 
-/// A domain error on its way out of a view; `render_errors` makes it a page.
-#[derive(Debug)]
-pub struct ViewError(pub Error);
-
-impl From<Error> for ViewError {
-    fn from(e: Error) -> Self {
-        ViewError(e)
-    }
-}
-
-#[derive(Clone)]
-struct PendingError(std::sync::Arc<Error>);
-
-impl IntoResponse for ViewError {
-    fn into_response(self) -> Response {
-        if matches!(self.0, Error::Unauthenticated) {
-            return Redirect::to("/login").into_response();
-        }
-        let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut r = status.into_response();
-        r.extensions_mut()
-            .insert(PendingError(std::sync::Arc::new(self.0)));
-        r
-    }
-}
+/// A domain error on its way out of a view; `render_errors` makes it a page (or, for
+/// a visitor who is not signed in, the login page).
+pub use crate::http::HttpError as ViewError;
 
 pub type ViewResult = Result<Response, ViewError>;
 
@@ -309,6 +286,9 @@ async fn render_errors(req: Request, next: Next) -> Response {
     let Some(PendingError(e)) = res.extensions().get::<PendingError>().cloned() else {
         return res;
     };
+    if matches!(*e, Error::Unauthenticated) {
+        return Redirect::to("/login").into_response();
+    }
     if let Error::Internal(detail) = &*e {
         tracing::error!(request_id, detail, "internal error");
     }

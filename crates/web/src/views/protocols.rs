@@ -2,8 +2,9 @@
 //! the professional still has to read), a new protocol, a protocol's page (versions,
 //! read confirmation, who has not read, proposed changes, a new version).
 
+use crate::http::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
