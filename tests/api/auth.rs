@@ -210,6 +210,8 @@ async fn health_and_openapi() {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_string();
+            let body = r.text().await.unwrap_or_default();
+            crate::conformance::check(&method, &concrete, status.as_u16(), &ctype, &body);
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             if status == StatusCode::NOT_FOUND {
                 assert_eq!(

@@ -140,11 +140,22 @@ impl TestApp {
         self.tokens.get(user).map(String::as_str).unwrap_or("none")
     }
 
+    /// Sends an API request; the answer is checked against the OpenAPI document.
     async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
-        let r = req.send().await.expect("request");
+        let req = req.build().expect("request");
+        let method = req.method().to_string();
+        let path = req.url().path().to_string();
+        let r = self.client.execute(req).await.expect("request");
         let status = r.status();
         let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
+        if let Some(api_path) = path.strip_prefix("/api/v1") {
+            let ctype = headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            crate::conformance::check(&method, api_path, status.as_u16(), ctype, &text);
+        }
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Resp {
             status,
@@ -158,6 +169,17 @@ impl TestApp {
             self.client
                 .get(format!("{}/api/v1{path}", self.base))
                 .bearer_auth(self.token(user)),
+        )
+        .await
+    }
+
+    /// A GET in a language (`Accept-Language`).
+    pub async fn get_lang(&self, user: &str, path: &str, lang: &str) -> Resp {
+        self.send(
+            self.client
+                .get(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(self.token(user))
+                .header("accept-language", lang),
         )
         .await
     }

@@ -19,6 +19,7 @@ use uuid::Uuid;
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
     servers((url = "/api/v1")),
+    components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(

@@ -1,0 +1,86 @@
+//! Malformed requests are answered in the user's language and in the shape of the
+//! layer they came through: problem+json for the API, an error page for the browser.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_malformed_id_or_query_is_a_problem_in_the_users_language() {
+    let app = spawn_app().await;
+    let r = app
+        .get_lang(SOCIAL_BADAJOZ, "/participants/not-a-uuid", "ca")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.headers["content-type"].to_str().unwrap_or_default(),
+        "application/problem+json"
+    );
+    assert_eq!(r.body["type"], "urn:itinera:problem:error.bad_path");
+    assert_eq!(
+        r.body["title"],
+        "L'adreça no és vàlida: un dels seus identificadors no té el format esperat."
+    );
+    assert_eq!(r.body["status"], 400);
+
+    // Two path ids, one malformed.
+    let r = app
+        .get_lang(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{}/itinerary/versions/first", uuid::Uuid::new_v4()),
+            "it",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.body["title"],
+        "L'indirizzo non è valido: uno dei suoi identificativi non ha il formato previsto."
+    );
+
+    // A query string whose value does not parse.
+    let r = app
+        .get_lang(SOCIAL_BADAJOZ, "/participants?page=first", "en")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["type"], "urn:itinera:problem:error.bad_query");
+    assert_eq!(
+        r.body["title"],
+        "The address is not valid: one of its parameters is not in the expected form."
+    );
+
+    // Without a token the answer is still a problem document, in Spanish by default.
+    let r = app
+        .client
+        .get(format!("{}/api/v1/participants/not-a-uuid", app.base))
+        .send()
+        .await
+        .expect("get");
+    assert!(
+        r.status() == StatusCode::BAD_REQUEST || r.status() == StatusCode::UNAUTHORIZED,
+        "{}",
+        r.status()
+    );
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap_or_default(),
+        "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_address_in_the_browser_is_an_error_page() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page("/participants/not-a-uuid").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("<html"), "{html}");
+    assert!(
+        html.contains(
+            "La dirección no es válida: uno de sus identificadores no tiene el formato esperado."
+        ),
+        "{html}"
+    );
+    let (status, html) = b.page("/cases/nope/itinerary").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("La dirección no es válida"), "{html}");
+}
