@@ -4,6 +4,7 @@
 //! language, security headers and the rendering of the one domain error.
 
 pub mod api;
+pub mod export;
 pub mod http;
 pub mod views;
 

@@ -3,8 +3,9 @@
 use super::openapi::*;
 use super::{ApiActor, ApiJson, ApiResult};
 use super::{Path, Query};
+use crate::export;
+use crate::export::PeriodParams;
 use crate::http::RequestCtx;
-use crate::views::coordination_report::{self as export, PeriodParams};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -323,7 +324,7 @@ async fn minutes_text(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::response::Response> {
     let v = s.services.meeting(&a, &ctx, id).await?;
-    Ok(crate::views::coordination::minutes_download(
+    Ok(crate::export::minutes_download(
         crate::http::lang_of(&headers),
         &v,
     ))

@@ -358,7 +358,7 @@ impl AgreementPage {
         super::coordination::owner_value(m)
     }
     fn member_label(&self, m: &Member) -> String {
-        super::coordination::member_label(m)
+        crate::export::member_label(m)
     }
 }
 

@@ -4,18 +4,15 @@
 use crate::http::{Path, Query};
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
 use itinera_domain::Error;
-use itinera_i18n::{t, Lang};
 use itinera_service::coordination::BodyReport;
-use itinera_tabular::write::{Cell, Table};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{render, PageCtx, Session, ViewError, ViewResult};
+use crate::export::{csv_bytes, download, xlsx_bytes, PeriodParams, CSV, XLSX};
 use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
@@ -24,122 +21,6 @@ pub fn router() -> Router<AppState> {
         .route("/bodies/{id}/report", get(page))
         .route("/bodies/{id}/report.csv", get(csv))
         .route("/bodies/{id}/report.xlsx", get(xlsx))
-}
-
-/// A report's period (`YYYY-MM-DD` or `DD/MM/YYYY`; default: the last twelve months).
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(default)]
-pub struct PeriodParams {
-    pub from: String,
-    pub to: String,
-}
-
-/// The report as tables, headed in the reader's language.
-pub fn tables(lang: Lang, r: &BodyReport) -> Vec<Table> {
-    let x = &r.report;
-    let a = &x.agreements;
-    let row = |k: &str, v: Cell| vec![Cell::from(t(lang, k)), v];
-    vec![
-        Table {
-            title: t(lang, "report.summary").into(),
-            header: vec![
-                t(lang, "report.indicator").into(),
-                t(lang, "report.value").into(),
-            ],
-            rows: vec![
-                row("report.body", Cell::from(r.body.name.clone())),
-                row("report.from", Cell::from(x.period.from.to_string())),
-                row("report.to", Cell::from(x.period.to.to_string())),
-                row("report.planned", x.planned.into()),
-                row("report.held", x.held.into()),
-                row("report.not_held", x.not_held.into()),
-                row("report.held_rate", x.held_rate().into()),
-                row("report.agreements_made", a.made.into()),
-                row("report.done_on_time", a.done_on_time.into()),
-                row("report.done_late", a.done_late.into()),
-                row("report.overdue", a.overdue.into()),
-                row("report.open", a.open.into()),
-                row("report.dropped", a.dropped.into()),
-                row("report.on_time_rate", x.on_time_rate().into()),
-                row("report.cases_reviewed", x.cases_reviewed.into()),
-                row("report.joint_interviews", x.joint_interviews_total.into()),
-            ],
-        },
-        Table {
-            title: t(lang, "report.attendance").into(),
-            header: vec![
-                t(lang, "coordination.organisation").into(),
-                t(lang, "attendance.present").into(),
-                t(lang, "attendance.excused").into(),
-                t(lang, "attendance.absent").into(),
-                t(lang, "report.rate").into(),
-            ],
-            rows: x
-                .attendance
-                .iter()
-                .map(|o| {
-                    vec![
-                        o.organisation.clone().into(),
-                        o.present.into(),
-                        o.excused.into(),
-                        o.absent.into(),
-                        o.rate.into(),
-                    ]
-                })
-                .collect(),
-        },
-        Table {
-            title: t(lang, "report.joint_interviews").into(),
-            header: vec![
-                t(lang, "coordination.organisation").into(),
-                t(lang, "report.count").into(),
-            ],
-            rows: x
-                .joint_interviews
-                .iter()
-                .map(|j| vec![j.organisation.clone().into(), j.count.into()])
-                .collect(),
-        },
-    ]
-}
-
-/// A download named after the body and the period.
-pub fn download(r: &BodyReport, ext: &str, mime: &str, bytes: Vec<u8>) -> Response {
-    let slug: String = r
-        .body
-        .name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}-{}-{}.{ext}\"",
-                    slug.trim_matches('-'),
-                    r.report.period.from,
-                    r.report.period.to
-                ),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-pub const CSV: &str = "text/csv; charset=utf-8";
-
-pub fn csv_bytes(lang: Lang, r: &BodyReport) -> Result<Vec<u8>, Error> {
-    itinera_tabular::write::csv(&tables(lang, r)).map_err(|e| Error::Internal(e.to_string()))
-}
-
-pub fn xlsx_bytes(lang: Lang, r: &BodyReport) -> Result<Vec<u8>, Error> {
-    itinera_tabular::write::xlsx(&tables(lang, r)).map_err(|e| Error::Internal(e.to_string()))
 }
 
 #[derive(Template)]

@@ -4,6 +4,7 @@
 
 mod admin;
 mod assessments;
+mod audit;
 mod auth;
 mod boards;
 mod cases;
@@ -14,6 +15,7 @@ pub(crate) mod imports;
 mod instruments;
 mod itineraries;
 mod linkage;
+mod overview;
 mod participants;
 mod protocols;
 
@@ -47,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(instruments::router())
         .merge(admin::router())
+        .merge(audit::router())
+        .merge(overview::router())
         .merge(linkage::router())
         .merge(imports::router())
         .merge(coordination::router())

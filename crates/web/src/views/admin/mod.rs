@@ -1,0 +1,77 @@
+//! Administration in the browser: territories, organisations, programmes, users and
+//! tokens. Administrators configure; they never read a person's data.
+
+mod organisations;
+mod programmes;
+mod territories;
+mod tokens;
+mod users;
+
+use askama::Template;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use itinera_domain::access::Capability;
+use itinera_service::auth::SessionInfo;
+
+use super::{
+    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
+    ViewResult,
+};
+use crate::http::lang_of;
+use crate::AppState;
+use organisations::*;
+use programmes::*;
+use territories::*;
+use tokens::*;
+use users::*;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(index))
+        .route(
+            "/admin/territories",
+            get(territories).post(create_territory),
+        )
+        .route(
+            "/admin/organisations",
+            get(organisations).post(create_organisation),
+        )
+        .route(
+            "/admin/organisations/{id}",
+            get(organisation).post(update_organisation),
+        )
+        .route("/admin/programmes", get(programmes).post(create_programme))
+        .route(
+            "/admin/programmes/{id}",
+            get(programme).post(update_programme),
+        )
+        .route("/admin/programmes/{id}/projects", post(add_project))
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/{id}", get(user))
+        .route("/admin/users/{id}/memberships", post(add_membership))
+        .route(
+            "/admin/users/{id}/memberships/{mid}/remove",
+            post(remove_membership),
+        )
+        .route("/admin/users/{id}/active", post(set_active))
+        .route("/admin/tokens", get(tokens).post(create_token))
+        .route("/admin/tokens/{id}/revoke", post(revoke_token))
+}
+
+pub(super) fn require_admin(session: &SessionInfo) -> Result<(), ViewError> {
+    Ok(session.actor.require(Capability::Administer)?)
+}
+
+#[derive(Template)]
+#[template(path = "admin/index.html")]
+struct IndexPage {
+    page: PageCtx,
+}
+
+async fn index(headers: HeaderMap, Session(session): Session) -> ViewResult {
+    require_admin(&session)?;
+    Ok(render(&IndexPage {
+        page: PageCtx::new(lang_of(&headers), Some(&session), "admin.title"),
+    }))
+}

@@ -1,0 +1,238 @@
+//! Users and their memberships (organisation and role); activation.
+
+use crate::http::Path;
+use askama::Template;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use itinera_domain::access::Role;
+use itinera_i18n::Lang;
+use itinera_service::admin::{Membership, Organisation, User, UserView};
+use itinera_service::admin::{MembershipInput, UserInput};
+use itinera_service::auth::SessionInfo;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
+    ViewResult,
+};
+use crate::http::{lang_of, RequestCtx};
+use crate::AppState;
+
+use super::require_admin;
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub(super) struct UsersPage {
+    page: PageCtx,
+    users: Vec<UserView>,
+    errors: FormErrors,
+    input: UserInput,
+}
+
+impl UsersPage {
+    fn locales(&self) -> Vec<(&'static str, &'static str)> {
+        Lang::ALL
+            .iter()
+            .map(|l| (l.code(), l.native_name()))
+            .collect()
+    }
+    fn roles_of(&self, ms: &[Membership]) -> String {
+        ms.iter()
+            .map(|m| {
+                format!(
+                    "{} · {}",
+                    m.organisation_name,
+                    self.page.code("role", &m.role)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+pub(super) async fn users_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    input: UserInput,
+    errors: FormErrors,
+) -> Result<UsersPage, ViewError> {
+    Ok(UsersPage {
+        page: PageCtx::new(lang, Some(session), "admin.users"),
+        users: s.services.users(&session.actor).await?,
+        errors,
+        input,
+    })
+}
+
+pub(super) async fn users(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
+    require_admin(&session)?;
+    let lang = lang_of(&headers);
+    Ok(render(
+        &users_page(
+            &s,
+            lang,
+            &session,
+            UserInput {
+                locale: "es".into(),
+                ..Default::default()
+            },
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
+}
+
+pub(super) async fn create_user(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(mut input): CsrfForm<UserInput>,
+) -> ViewResult {
+    require_admin(&session)?;
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .create_user((&session.actor).into(), &ctx, &input)
+        .await
+    {
+        Ok(id) => Ok(see_other(&format!("/admin/users/{id}"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            // A password is never sent back to the browser.
+            input.password.clear();
+            Ok(render_invalid(
+                &users_page(&s, lang, &session, input, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+pub(super) struct UserPage {
+    page: PageCtx,
+    user: User,
+    memberships: Vec<Membership>,
+    organisations: Vec<Organisation>,
+    errors: FormErrors,
+    input: MembershipInput,
+}
+
+impl UserPage {
+    fn roles(&self) -> Vec<(&'static str, String)> {
+        Role::ALL
+            .iter()
+            .map(|r| (r.code(), self.page.code("role", r.code())))
+            .collect()
+    }
+}
+
+pub(super) async fn user_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    id: Uuid,
+    input: MembershipInput,
+    errors: FormErrors,
+) -> Result<UserPage, ViewError> {
+    let (user, memberships) = s
+        .services
+        .users(&session.actor)
+        .await?
+        .into_iter()
+        .find(|v| v.user.id == id)
+        .map(|v| (v.user, v.memberships))
+        .ok_or(ViewError(itinera_domain::Error::NotFound))?;
+    Ok(UserPage {
+        page: PageCtx::new(lang, Some(session), "admin.user"),
+        user,
+        memberships,
+        organisations: s.services.organisations().await?,
+        errors,
+        input,
+    })
+}
+
+pub(super) async fn user(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    require_admin(&session)?;
+    let lang = lang_of(&headers);
+    Ok(render(
+        &user_page(
+            &s,
+            lang,
+            &session,
+            id,
+            MembershipInput::default(),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
+}
+
+pub(super) async fn add_membership(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<MembershipInput>,
+) -> ViewResult {
+    require_admin(&session)?;
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .add_membership((&session.actor).into(), &ctx, id, &input)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/admin/users/{id}"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &user_page(&s, lang, &session, id, input, errors).await?,
+            ))
+        }
+    }
+}
+
+pub(super) async fn remove_membership(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, mid)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    s.services
+        .remove_membership(&session.actor, &ctx, id, mid)
+        .await?;
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActiveInput {
+    active: String,
+}
+
+pub(super) async fn set_active(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<ActiveInput>,
+) -> ViewResult {
+    s.services
+        .set_user_active(&session.actor, &ctx, id, input.active == "true")
+        .await?;
+    Ok(see_other(&format!("/admin/users/{id}")))
+}

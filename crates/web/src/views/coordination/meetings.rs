@@ -1,0 +1,220 @@
+//! A meeting's page: agenda with minutes, attendance, agreements, approval; printable.
+
+use crate::http::Path;
+use askama::Template;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use itinera_domain::coordination::{AgreementInput, Attendance};
+use itinera_domain::input::lenient_list;
+use itinera_i18n::Lang;
+use itinera_service::auth::SessionInfo;
+use itinera_service::coordination::MeetingView;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
+    ViewResult,
+};
+use crate::http::{lang_of, RequestCtx};
+use crate::AppState;
+
+use super::owner_value;
+
+#[derive(Template)]
+#[template(path = "coordination/meeting.html")]
+pub(super) struct MeetingPage {
+    page: PageCtx,
+    v: MeetingView,
+    agreement: AgreementInput,
+    errors: FormErrors,
+}
+
+impl MeetingPage {
+    fn attendance_of(&self, member: &Uuid) -> String {
+        self.v
+            .attendance
+            .iter()
+            .find(|(m, _)| m == member)
+            .map(|(_, a)| a.clone())
+            .unwrap_or_default()
+    }
+    fn attendances(&self) -> Vec<(&'static str, String)> {
+        Attendance::ALL
+            .iter()
+            .map(|a| (a.code(), self.page.code("attendance", a.code())))
+            .collect()
+    }
+    fn member_label(&self, m: &itinera_service::coordination::BodyMember) -> String {
+        crate::export::member_label(m)
+    }
+    fn owner_value(&self, m: &itinera_service::coordination::BodyMember) -> String {
+        owner_value(m)
+    }
+    fn frozen(&self) -> bool {
+        self.v.meeting.minutes_approved_at.is_some()
+    }
+    /// The members invited: their attendance is recorded.
+    fn invited_members(&self) -> Vec<&itinera_service::coordination::BodyMember> {
+        self.v
+            .members
+            .iter()
+            .filter(|m| self.v.invited.contains(&m.id))
+            .collect()
+    }
+    fn agenda_cases(&self) -> Vec<(Uuid, String)> {
+        self.v
+            .items
+            .iter()
+            .filter_map(|i| Some((i.item.case_id?, i.participant_name.clone()?)))
+            .collect()
+    }
+}
+
+pub(super) async fn meeting_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &itinera_service::Ctx,
+    id: Uuid,
+    agreement: AgreementInput,
+    errors: FormErrors,
+) -> Result<MeetingPage, ViewError> {
+    Ok(MeetingPage {
+        page: PageCtx::new(lang, Some(session), "coordination.meeting"),
+        v: s.services.meeting(&session.actor, ctx, id).await?,
+        agreement,
+        errors,
+    })
+}
+
+pub(super) async fn meeting(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &meeting_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            AgreementInput::default(),
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AttendanceForm {
+    #[serde(deserialize_with = "lenient_list")]
+    member: Vec<String>,
+    #[serde(deserialize_with = "lenient_list")]
+    attendance: Vec<String>,
+}
+
+pub(super) async fn attendance(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<AttendanceForm>,
+) -> ViewResult {
+    let rows: Vec<(String, String)> = form
+        .member
+        .into_iter()
+        .zip(form.attendance)
+        .filter(|(_, a)| !a.is_empty())
+        .collect();
+    s.services
+        .record_attendance(&session.actor, &ctx, id, &rows)
+        .await?;
+    Ok(see_other(&format!("/meetings/{id}#attendance")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct MinutesForm {
+    minutes: String,
+}
+
+pub(super) async fn minutes(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, item)): Path<(Uuid, Uuid)>,
+    CsrfForm(form): CsrfForm<MinutesForm>,
+) -> ViewResult {
+    s.services
+        .record_minutes(&session.actor, &ctx, id, item, &form.minutes)
+        .await?;
+    Ok(see_other(&format!("/meetings/{id}#item-{item}")))
+}
+
+pub(super) async fn approve(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    s.services.approve_minutes(&session.actor, &ctx, id).await?;
+    Ok(see_other(&format!("/meetings/{id}")))
+}
+
+pub(super) async fn add_agreement(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<AgreementInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    match s
+        .services
+        .add_agreement(&session.actor, &ctx, id, &input)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/meetings/{id}#agreements"))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(
+                &meeting_page(&s, lang, &session, &ctx, id, input, errors).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct StatusForm {
+    status: String,
+    reason: String,
+    back: String,
+}
+
+pub(super) async fn agreement_status(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> ViewResult {
+    s.services
+        .set_agreement_status(&session.actor, &ctx, id, &form.status, &form.reason)
+        .await?;
+    // Back to the meeting or the body the form was on (a local path only).
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+        form.back
+    } else {
+        "/".to_string()
+    };
+    Ok(see_other(&back))
+}
