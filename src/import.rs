@@ -129,7 +129,7 @@ fn print(report: &ImportReport, lang: Lang) {
                     &[
                         ("line", &l.line.to_string()),
                         ("column", &column),
-                        ("message", t(lang, p.code))
+                        ("message", t(lang, &p.code))
                     ]
                 )
             );

@@ -51,6 +51,8 @@ pub use crate::common::{fresh_database_url, fresh_database_url_for};
 
 pub struct TestApp {
     pub base: String,
+    /// The database, for a second server over it.
+    pub db_url: String,
     pub services: Services,
     pub clock: Arc<FixedClock>,
     pub store: Store,
@@ -117,6 +119,7 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
         .await;
     });
     TestApp {
+        db_url: db_url.clone(),
         base: format!("http://{addr}"),
         services,
         clock,
@@ -136,6 +139,27 @@ pub struct Resp {
 }
 
 impl TestApp {
+    /// Another server process's worth of state (its own store connections and
+    /// services) over the same database, on its own port: what a deployment with two
+    /// servers behind a balancer looks like. Returns its base URL.
+    pub async fn second_server(&self) -> String {
+        let store = Store::connect(&self.db_url).await.expect("connect");
+        let services = Services::new(store, self.clock.clone(), Settings::default());
+        let app = itinera_web::app(itinera_web::AppState::new(services, false));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+        format!("http://{addr}")
+    }
+
     pub fn token(&self, user: &str) -> &str {
         self.tokens.get(user).map(String::as_str).unwrap_or("none")
     }

@@ -475,6 +475,24 @@ async fn the_browser_uploads_checks_the_columns_tries_and_imports() {
     assert!(html.contains("Prueba: no se ha guardado nada."), "{html}");
     assert!(html.contains("La letra del DNI no corresponde al número."));
     assert!(html.contains("misma persona que la línea 2"));
+    // Another server of the deployment shows the same upload and the same job: they
+    // are in the database, not in the memory of the server that started them.
+    let second = app.second_server().await;
+    let on_second = |path: String| {
+        let c = b.client.clone();
+        let url = format!("{second}{path}");
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap_or_default())
+        }
+    };
+    let (status, h) = on_second(job.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(h.contains("Prueba: no se ha guardado nada."), "{h}");
+    assert!(h.contains("misma persona que la línea 2"));
+    let (status, h) = on_second(location.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(h.contains("Nº Expediente"));
     // Import the valid rows.
     let (status, _, job) = b
         .post_form(&format!("{job}/apply"), &[("skip_invalid", "true")])
@@ -491,6 +509,9 @@ async fn the_browser_uploads_checks_the_columns_tries_and_imports() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(html.contains("Importación guardada."), "{html}");
+    // The file's person data is not kept once it has been imported.
+    assert_eq!(b.page(&location).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(on_second(location.clone()).await.0, StatusCode::NOT_FOUND);
     let (status, html) = b.page("/imports").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("siuss.csv"));

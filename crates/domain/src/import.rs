@@ -64,10 +64,12 @@ pub struct Resolved {
 }
 
 /// A problem in one cell (or, with an empty column, in the mapping's defaults).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CellProblem {
     pub column: String,
-    pub code: &'static str,
+    /// The message's translation key.
+    #[schema(value_type = String)]
+    pub code: std::borrow::Cow<'static, str>,
 }
 
 /// A row read into a registration.
@@ -221,7 +223,7 @@ impl Resolved {
             let mut bad = |code: &'static str| {
                 problems.push(CellProblem {
                     column: column.clone(),
-                    code,
+                    code: code.into(),
                 })
             };
             match target {
@@ -288,7 +290,7 @@ impl Resolved {
                             .unwrap_or_default();
                         problems.push(CellProblem {
                             column,
-                            code: "import.value.document_kind",
+                            code: "import.value.document_kind".into(),
                         });
                         "other"
                     }
@@ -902,7 +904,7 @@ mod tests {
         let p: Vec<(&str, &str)> = row
             .problems
             .iter()
-            .map(|p| (p.column.as_str(), p.code))
+            .map(|p| (p.column.as_str(), p.code.as_ref()))
             .collect();
         assert_eq!(
             p,

@@ -16,7 +16,7 @@ use itinera_domain::{Error, Page, PageRequest};
 use itinera_store::imports::{self as store, Figures, NewBatch};
 use itinera_store::{admin, participants};
 use itinera_tabular::{Encoding, Format};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -44,7 +44,7 @@ pub struct ImportRequest<'a> {
 // ---- What leaves the server -------------------------------------------------------
 
 /// A batch without its report.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Batch {
     pub id: Uuid,
     pub source: String,
@@ -95,14 +95,15 @@ pub struct BatchReport {
 }
 
 /// How a file was read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "format", rename_all = "snake_case")]
 pub enum FileFormat {
     Csv {
         /// `,`, `;` or a tab.
         delimiter: char,
         /// utf8, utf8_bom, utf16 or windows1252.
-        encoding: &'static str,
+        #[schema(value_type = String)]
+        encoding: std::borrow::Cow<'static, str>,
     },
     Xlsx {
         sheet: String,
@@ -122,7 +123,8 @@ impl From<Format> for FileFormat {
                     Encoding::Utf8Bom => "utf8_bom",
                     Encoding::Utf16 => "utf16",
                     Encoding::Windows1252 => "windows1252",
-                },
+                }
+                .into(),
             },
             Format::Xlsx { sheet } => FileFormat::Xlsx { sheet },
         }
@@ -130,13 +132,14 @@ impl From<Format> for FileFormat {
 }
 
 /// One row's fate.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LineReport {
     pub line: usize,
     /// `created` (a new person), `linked` (joined to a person another organisation
     /// registered), `review` (created, with a doubtful pair queued), `existing` (already
     /// this organisation's record: nothing created) or `rejected`.
-    pub outcome: &'static str,
+    #[schema(value_type = String)]
+    pub outcome: std::borrow::Cow<'static, str>,
     pub participant_id: Option<Uuid>,
     pub probability: Option<f64>,
     /// For `existing`: the line of this file that created that record.
@@ -144,7 +147,7 @@ pub struct LineReport {
     pub problems: Vec<CellProblem>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportReport {
     pub batch_id: Option<Uuid>,
     pub file_name: String,
@@ -380,7 +383,7 @@ impl Services {
             progress(i, total);
             let mut line = LineReport {
                 line: row.line,
-                outcome: "rejected",
+                outcome: "rejected".into(),
                 participant_id: None,
                 probability: None,
                 same_as_line: None,
@@ -389,7 +392,7 @@ impl Services {
             if row.cells.len() != sheet.header.len() {
                 line.problems.push(CellProblem {
                     column: String::new(),
-                    code: "import.row.width",
+                    code: "import.row.width".into(),
                 });
                 report.lines.push(line);
                 continue;
@@ -407,7 +410,7 @@ impl Services {
                     }
                     None => read.problems.push(CellProblem {
                         column: resolved.column_of("territory_id"),
-                        code: "import.value.territory",
+                        code: "import.value.territory".into(),
                     }),
                 }
             }
@@ -424,7 +427,7 @@ impl Services {
                         {
                             line.problems.push(CellProblem {
                                 column,
-                                code: f.code,
+                                code: f.code.into(),
                             });
                         }
                     }
@@ -442,7 +445,7 @@ impl Services {
             // The same source id imported before: that record.
             if let Some(ext) = &read.external_id {
                 if let Some(pid) = store::source_record(&mut tx, org, source, ext).await? {
-                    line.outcome = "existing";
+                    line.outcome = "existing".into();
                     line.participant_id = Some(pid);
                     line.same_as_line = line_of.get(&pid).copied();
                     report.lines.push(line);
@@ -454,7 +457,7 @@ impl Services {
                     .await?;
             let pid = match &outcome {
                 Outcome::Existing(c) => {
-                    line.outcome = "existing";
+                    line.outcome = "existing".into();
                     line.probability = Some(c.probability);
                     line.same_as_line = line_of.get(&c.record).copied();
                     c.record
@@ -469,7 +472,7 @@ impl Services {
                         Err(Error::Conflict(code @ "participant.document.exists")) => {
                             line.problems.push(CellProblem {
                                 column: resolved.column_of("documents"),
-                                code,
+                                code: code.into(),
                             });
                             report.lines.push(line);
                             continue;
@@ -492,7 +495,8 @@ impl Services {
                         "linked" => "linked",
                         "review" => "review",
                         _ => "created",
-                    };
+                    }
+                    .into();
                     line.probability = applied.probability;
                     line_of.insert(id, row.line);
                     id
@@ -506,7 +510,7 @@ impl Services {
         }
         progress(total, total);
         for l in &report.lines {
-            match l.outcome {
+            match l.outcome.as_ref() {
                 "created" => report.created += 1,
                 "linked" => report.linked += 1,
                 "review" => report.review += 1,

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod contacts;
 pub mod coordination;
 mod guard;
+pub mod import_jobs;
 pub mod imports;
 pub mod itineraries;
 pub mod linkage;
@@ -105,6 +106,8 @@ pub struct Services {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// The import jobs this process runs (their live progress).
+    live_jobs: Arc<import_jobs::LiveJobs>,
 }
 
 impl Services {
@@ -113,6 +116,7 @@ impl Services {
             store,
             clock,
             settings: Arc::new(settings),
+            live_jobs: Arc::new(import_jobs::LiveJobs::default()),
         }
     }
 

@@ -1,5 +1,6 @@
-//! Imports: saved column mappings, batches with their reports, and the source ids of
-//! imported records.
+//! Imports: saved column mappings, batches with their reports, the source ids of
+//! imported records; uploaded files and import jobs (shared by every server of a
+//! deployment).
 
 use chrono::{DateTime, Utc};
 use itinera_domain::{Error, Page, PageRequest};
@@ -149,4 +150,137 @@ pub async fn insert_source(
          ON CONFLICT (home_organisation_id, source, external_id) DO NOTHING"
     ).bind(participant).bind(org).bind(source).bind(external_id).bind(batch).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// An uploaded file, for its owner (user and organisation) until it expires.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Upload {
+    pub id: Uuid,
+    pub file_name: String,
+    pub source: String,
+    pub content: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewUpload<'a> {
+    pub id: Uuid,
+    pub user: Uuid,
+    pub org: Uuid,
+    pub file_name: &'a str,
+    pub source: &'a str,
+    pub content: &'a [u8],
+    pub now: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+}
+
+pub async fn insert_upload(tx: &mut Tx, u: &NewUpload<'_>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO uploads (id, user_id, organisation_id, file_name, source, content, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"
+    ).bind(u.id).bind(u.user).bind(u.org).bind(u.file_name).bind(u.source).bind(u.content).bind(u.now).bind(u.expires)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// The upload, if it is this user's for this organisation and has not expired.
+pub async fn upload(
+    tx: &mut Tx,
+    id: Uuid,
+    user: Uuid,
+    org: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Upload>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, file_name, source, content, created_at FROM uploads WHERE id = $1 AND user_id = $2 AND organisation_id = $3 AND expires_at > $4"
+    ).bind(id).bind(user).bind(org).bind(now).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn delete_upload(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM uploads WHERE id = $1")
+        .bind(id).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// Forgets expired uploads and jobs.
+pub async fn sweep(tx: &mut Tx, now: DateTime<Utc>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM uploads WHERE expires_at <= $1")
+        .bind(now).execute(c).await.map(|_| ()).map_err(db_err))?;
+    on_tx!(tx, c => sqlx::query("DELETE FROM import_jobs WHERE expires_at <= $1")
+        .bind(now).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// An import job as stored: what it does, how far it got, its report or failure.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: Uuid,
+    pub upload_id: Uuid,
+    /// The mapping as JSON (`itinera_domain::import::Mapping`).
+    pub mapping: String,
+    pub save_mapping: bool,
+    pub skip_invalid: bool,
+    pub dry_run: bool,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    pub done_rows: i32,
+    pub total_rows: i32,
+    /// The report as JSON, once done.
+    pub report: Option<String>,
+    /// The translation key of what went wrong, once failed.
+    pub failure: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct NewJob<'a> {
+    pub id: Uuid,
+    pub upload: Uuid,
+    pub user: Uuid,
+    pub org: Uuid,
+    pub mapping: &'a str,
+    pub save_mapping: bool,
+    pub skip_invalid: bool,
+    pub dry_run: bool,
+    pub now: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+}
+
+pub async fn insert_job(tx: &mut Tx, j: &NewJob<'_>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO import_jobs (id, upload_id, user_id, organisation_id, mapping, save_mapping, skip_invalid, dry_run, status, done_rows, total_rows, created_at, updated_at, expires_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'running',0,0,$9,$9,$10)"
+    ).bind(j.id).bind(j.upload).bind(j.user).bind(j.org).bind(j.mapping).bind(j.save_mapping).bind(j.skip_invalid).bind(j.dry_run)
+    .bind(j.now).bind(j.expires)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// The job, if it is this user's for this organisation.
+pub async fn job(tx: &mut Tx, id: Uuid, user: Uuid, org: Uuid) -> Result<Option<Job>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, upload_id, mapping, save_mapping, skip_invalid, dry_run, status, done_rows, total_rows, report, failure, updated_at \
+         FROM import_jobs WHERE id = $1 AND user_id = $2 AND organisation_id = $3"
+    ).bind(id).bind(user).bind(org).fetch_optional(c).await.map_err(db_err))
+}
+
+/// Records how far a running job got (a finished job is left as it is).
+pub async fn job_progress(
+    tx: &mut Tx,
+    id: Uuid,
+    done: i32,
+    total: i32,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE import_jobs SET done_rows = $2, total_rows = $3, updated_at = $4 WHERE id = $1 AND status = 'running'"
+    ).bind(id).bind(done).bind(total).bind(now).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// Ends a job: `done` with its report, or `failed` with the key of what went wrong.
+pub async fn finish_job(
+    tx: &mut Tx,
+    id: Uuid,
+    report: Option<&str>,
+    failure: Option<&str>,
+    rows: i32,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let status = if report.is_some() { "done" } else { "failed" };
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE import_jobs SET status = $2, report = $3, failure = $4, done_rows = $5, total_rows = $5, updated_at = $6 WHERE id = $1"
+    ).bind(id).bind(status).bind(report).bind(failure).bind(rows).bind(now).execute(c).await.map(|_| ()).map_err(db_err))
 }

@@ -80,6 +80,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "team_caseload_index",
         sql: include_str!("../migrations/0013_team_caseload_index.sql"),
     },
+    Migration {
+        version: 14,
+        name: "import_jobs",
+        sql: include_str!("../migrations/0014_import_jobs.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -141,6 +146,8 @@ pub const TABLES: &[&str] = &[
     "board_votes",
     "meeting_invitees",
     "network_agreement_bodies",
+    "uploads",
+    "import_jobs",
 ];
 
 /// The migration's SQL for one engine.

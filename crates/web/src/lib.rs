@@ -59,8 +59,6 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
-    /// Uploaded files and running imports (the browser's import pages).
-    pub(crate) imports: Arc<views::imports::Jobs>,
 }
 
 impl AppState {
@@ -70,7 +68,6 @@ impl AppState {
             secure_cookies,
             limiter: Arc::new(LoginLimiter::default()),
             metrics: Arc::new(Metrics::default()),
-            imports: Arc::new(views::imports::Jobs::default()),
         }
     }
 }

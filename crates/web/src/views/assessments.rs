@@ -18,11 +18,11 @@ use itinera_service::Ctx;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
+use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{
     render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
     ViewResult,
 };
-use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

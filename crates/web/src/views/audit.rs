@@ -13,8 +13,8 @@ use itinera_service::audit_log::{AuditEntry as Entry, Verification};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{render, FormErrors, PageCtx, Session, ViewResult};
 use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{render, FormErrors, PageCtx, Session, ViewResult};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -11,8 +11,8 @@ use itinera_i18n::Lang;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{render, see_other, CsrfForm, PageCtx, Session, ViewResult};
 use crate::http::{set_cookie, ReqLang, RequestCtx, LANG_COOKIE, SESSION_COOKIE};
+use crate::views::page::{render, see_other, CsrfForm, PageCtx, Session, ViewResult};
 use crate::AppState;
 
 pub fn router() -> axum::Router<AppState> {

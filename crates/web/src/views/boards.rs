@@ -19,11 +19,11 @@ use itinera_service::Ctx;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
+use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{
     render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
     ViewResult,
 };
-use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -264,10 +264,7 @@ async fn group(
         Ok(_) => Ok(see_other(&format!("/boards/{id}"))),
         Err(e) => {
             // The group form's fields are named apart from the card form's.
-            let mut errors = FormErrors::from_error(lang, e)?;
-            for x in &mut errors.fields {
-                x.field = format!("group_{}", x.field);
-            }
+            let errors = FormErrors::from_error(lang, e)?.renamed(|f| format!("group_{f}"));
             Ok(render_invalid(
                 &board_page(
                     &s,

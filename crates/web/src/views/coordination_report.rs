@@ -11,9 +11,9 @@ use itinera_domain::Error;
 use itinera_service::coordination::BodyReport;
 use uuid::Uuid;
 
-use super::{render, PageCtx, Session, ViewError, ViewResult};
 use crate::export::{csv_bytes, download, xlsx_bytes, PeriodParams, CSV, XLSX};
 use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{render, PageCtx, Session, ViewError, ViewResult};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -31,7 +31,7 @@ struct ReportPage {
     from: String,
     to: String,
     query: String,
-    errors: super::FormErrors,
+    errors: crate::views::page::FormErrors,
 }
 
 impl ReportPage {
@@ -105,15 +105,15 @@ async fn page(
                 from,
                 to,
                 r,
-                errors: super::FormErrors::none(lang),
+                errors: crate::views::page::FormErrors::none(lang),
             }))
         }
         // A period that cannot be: the dates as typed, with why, over the default report.
         Err(e @ Error::Invalid(_)) => {
-            let errors = super::FormErrors::from_error(lang, e)?;
+            let errors = crate::views::page::FormErrors::from_error(lang, e)?;
             let r = report(&s, &session, &ctx, id, &PeriodParams::default()).await?;
             let query = format!("from={}&to={}", r.report.period.from, r.report.period.to);
-            Ok(super::render_invalid(&ReportPage {
+            Ok(crate::views::page::render_invalid(&ReportPage {
                 page: PageCtx::new(lang, Some(&session), "report.title"),
                 query,
                 from: p.from,

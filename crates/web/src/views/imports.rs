@@ -1,14 +1,8 @@
 //! Imports in the browser: upload a file, check its columns (guessed, or the source's
 //! saved mapping), try it without saving, then import — a background job whose page
-//! shows the progress and then the row-by-row report. Uploads and jobs live in memory
-//! for an hour and belong to the user who started them.
-
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use itinera_clock::Stopwatch;
+//! shows the progress and then the row-by-row report. Uploads and jobs are kept in the
+//! database for an hour (`service::import_jobs`) and belong to the user who started
+//! them, for the organisation they acted for.
 
 use crate::http::{Path, Query};
 use askama::Template;
@@ -24,20 +18,19 @@ use itinera_domain::{Error, FieldError, Page, PageRequest};
 use itinera_i18n::{t, tf, Lang};
 use itinera_service::auth::SessionInfo;
 use itinera_service::imports::Batch;
-use itinera_service::imports::{FileFormat, ImportReport, ImportRequest, LineReport, Preview};
+use itinera_service::imports::{FileFormat, ImportReport, LineReport, Preview};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
+use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{
     render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
     ViewResult,
 };
-use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
-/// Files up to this size are accepted.
-pub const MAX_FILE: usize = 50 * 1024 * 1024;
-const TTL: Duration = Duration::from_secs(3600);
+use itinera_service::import_jobs::{JobSpec, Upload, MAX_FILE};
+use itinera_service::Ctx;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,59 +44,6 @@ pub fn router() -> Router<AppState> {
         .route("/imports/jobs/{id}", get(job_page))
         .route("/imports/jobs/{id}/apply", post(apply))
         .route("/imports/batches/{id}", get(batch_page))
-}
-
-struct Upload {
-    owner: (Uuid, Uuid),
-    file_name: String,
-    source: String,
-    bytes: Arc<Vec<u8>>,
-    at: Stopwatch,
-}
-
-struct Job {
-    owner: (Uuid, Uuid),
-    upload: Uuid,
-    mapping: Mapping,
-    save_mapping: bool,
-    done: Arc<AtomicUsize>,
-    total: Arc<AtomicUsize>,
-    /// The report, or the translation key of what went wrong.
-    result: Arc<Mutex<Option<Result<ImportReport, &'static str>>>>,
-    at: Stopwatch,
-}
-
-/// The uploads and import jobs of this process.
-#[derive(Default)]
-pub struct Jobs {
-    uploads: Mutex<HashMap<Uuid, Upload>>,
-    jobs: Mutex<HashMap<Uuid, Job>>,
-}
-
-impl Jobs {
-    fn sweep(&self) {
-        if let Ok(mut u) = self.uploads.lock() {
-            u.retain(|_, x| x.at.elapsed() < TTL);
-        }
-        if let Ok(mut j) = self.jobs.lock() {
-            j.retain(|_, x| x.at.elapsed() < TTL);
-        }
-    }
-
-    fn upload(&self, id: Uuid, owner: (Uuid, Uuid)) -> Option<(String, String, Arc<Vec<u8>>)> {
-        let u = self.uploads.lock().ok()?;
-        u.get(&id)
-            .filter(|x| x.owner == owner)
-            .map(|x| (x.file_name.clone(), x.source.clone(), x.bytes.clone()))
-    }
-}
-
-fn owner(s: &SessionInfo) -> (Uuid, Uuid) {
-    (s.actor.user_id, s.actor.organisation_id)
-}
-
-fn expired() -> ViewError {
-    ViewError(Error::NotFound)
 }
 
 // ---- The start page and the upload -------------------------------------------------
@@ -206,6 +146,7 @@ async fn upload(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
     req: Request,
 ) -> ViewResult {
     let lang = lang_of(&headers);
@@ -236,20 +177,16 @@ async fn upload(
             &index_page(&s, lang, &session, form.source, errors).await?,
         ));
     }
-    s.imports.sweep();
-    let id = itinera_clock::new_id(s.services.now());
-    if let Ok(mut u) = s.imports.uploads.lock() {
-        u.insert(
-            id,
-            Upload {
-                owner: owner(&session),
-                file_name: form.file_name,
-                source: form.source.trim().to_string(),
-                bytes: Arc::new(form.bytes),
-                at: Stopwatch::start(),
-            },
-        );
-    }
+    let id = s
+        .services
+        .save_upload(
+            &session.actor,
+            &ctx,
+            &form.file_name,
+            form.source.trim(),
+            &form.bytes,
+        )
+        .await?;
     Ok(see_other(&format!("/imports/uploads/{id}")))
 }
 
@@ -331,13 +268,19 @@ async fn mapping_view(
     s: &AppState,
     lang: Lang,
     session: &SessionInfo,
+    ctx: &Ctx,
     id: Uuid,
     mapping: Option<Mapping>,
     save_mapping: bool,
     skip_invalid: bool,
     error: Option<Error>,
 ) -> Result<MappingPage, ViewError> {
-    let (file_name, source, bytes) = s.imports.upload(id, owner(session)).ok_or_else(expired)?;
+    let Upload {
+        file_name,
+        source,
+        bytes,
+        ..
+    } = s.services.upload(&session.actor, ctx, id).await?;
     let preview = s
         .services
         .preview_import(&session.actor, &bytes, &source)
@@ -377,11 +320,12 @@ async fn mapping_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     Ok(render(
-        &mapping_view(&s, lang, &session, id, None, true, false, None).await?,
+        &mapping_view(&s, lang, &session, &ctx, id, None, true, false, None).await?,
     ))
 }
 
@@ -399,79 +343,6 @@ struct MappingForm {
     #[serde(deserialize_with = "lenient_bool")]
     skip_invalid: bool,
     mode: String,
-}
-
-/// What a job is to do with an upload.
-struct Spec {
-    upload: Uuid,
-    mapping: Mapping,
-    save_mapping: bool,
-    skip_invalid: bool,
-    dry_run: bool,
-}
-
-fn spawn_job(
-    s: &AppState,
-    session: &SessionInfo,
-    ctx: itinera_service::Ctx,
-    spec: Spec,
-) -> Result<Uuid, ViewError> {
-    let Spec {
-        upload,
-        mapping,
-        save_mapping,
-        skip_invalid,
-        dry_run,
-    } = spec;
-    let (file_name, source, bytes) = s
-        .imports
-        .upload(upload, owner(session))
-        .ok_or_else(expired)?;
-    let id = itinera_clock::new_id(s.services.now());
-    let job = Job {
-        owner: owner(session),
-        upload,
-        mapping: mapping.clone(),
-        save_mapping,
-        done: Arc::new(AtomicUsize::new(0)),
-        total: Arc::new(AtomicUsize::new(0)),
-        result: Arc::new(Mutex::new(None)),
-        at: Stopwatch::start(),
-    };
-    let (done, total, result) = (job.done.clone(), job.total.clone(), job.result.clone());
-    if let Ok(mut j) = s.imports.jobs.lock() {
-        j.insert(id, job);
-    }
-    let services = s.services.clone();
-    let actor = session.actor.clone();
-    tokio::spawn(async move {
-        let req = ImportRequest {
-            file_name: &file_name,
-            bytes: &bytes,
-            source: &source,
-            mapping: Some(mapping),
-            save_mapping,
-            dry_run,
-            skip_invalid,
-        };
-        let progress = |d: usize, n: usize| {
-            done.store(d, Ordering::Relaxed);
-            total.store(n, Ordering::Relaxed);
-        };
-        let r = services
-            .import_participants(&actor, &ctx, &req, &progress)
-            .await
-            .map_err(|e| {
-                if let Error::Internal(detail) = &e {
-                    tracing::error!(detail, "import failed");
-                }
-                e.message_key()
-            });
-        if let Ok(mut slot) = result.lock() {
-            *slot = Some(r);
-        }
-    });
-    Ok(id)
 }
 
 async fn start(
@@ -496,10 +367,10 @@ async fn start(
         default_labour_status: form.default_labour_status.clone(),
         m_means: form.m_means.clone(),
     };
-    let (_, source, bytes) = s.imports.upload(id, owner(&session)).ok_or_else(expired)?;
+    let upload = s.services.upload(&session.actor, &ctx, id).await?;
     if let Err(e) = s
         .services
-        .check_import(&session.actor, &bytes, &source, &mapping)
+        .check_import(&session.actor, &upload.bytes, &upload.source, &mapping)
     {
         if matches!(e, Error::Invalid(_)) {
             return Ok(render_invalid(
@@ -507,6 +378,7 @@ async fn start(
                     &s,
                     lang,
                     &session,
+                    &ctx,
                     id,
                     Some(mapping),
                     form.save_mapping,
@@ -518,19 +390,20 @@ async fn start(
         }
         return Err(e.into());
     }
-    let dry_run = form.mode != "run";
-    let job = spawn_job(
-        &s,
-        &session,
-        ctx,
-        Spec {
-            upload: id,
-            mapping,
-            save_mapping: form.save_mapping,
-            skip_invalid: form.skip_invalid,
-            dry_run,
-        },
-    )?;
+    let job = s
+        .services
+        .start_import_job(
+            &session.actor,
+            &ctx,
+            id,
+            JobSpec {
+                mapping,
+                save_mapping: form.save_mapping,
+                skip_invalid: form.skip_invalid,
+                dry_run: form.mode != "run",
+            },
+        )
+        .await?;
     Ok(see_other(&format!("/imports/jobs/{job}")))
 }
 
@@ -545,7 +418,8 @@ struct JobPage {
     done: usize,
     total: usize,
     report: Option<ImportReport>,
-    failure: Option<&'static str>,
+    /// The translation key of what went wrong.
+    failure: Option<String>,
 }
 
 impl JobPage {
@@ -566,7 +440,7 @@ impl JobPage {
             .unwrap_or_default()
     }
     fn line_outcome(&self, l: &LineReport) -> String {
-        outcome_text(&self.page, l.outcome, l.same_as_line)
+        outcome_text(&self.page, &l.outcome, l.same_as_line)
     }
     fn already(&self) -> Option<String> {
         let r = self.report.as_ref()?;
@@ -616,36 +490,19 @@ async fn job_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let (upload, done, total, result) = {
-        let jobs = s.imports.jobs.lock().map_err(|_| expired())?;
-        let j = jobs
-            .get(&id)
-            .filter(|j| j.owner == owner(&session))
-            .ok_or_else(expired)?;
-        let result = j.result.lock().map(|r| r.clone()).unwrap_or_default();
-        (
-            j.upload,
-            j.done.load(Ordering::Relaxed),
-            j.total.load(Ordering::Relaxed),
-            result,
-        )
-    };
-    let (report, failure) = match result {
-        Some(Ok(r)) => (Some(r), None),
-        Some(Err(k)) => (None, Some(k)),
-        None => (None, None),
-    };
+    let j = s.services.import_job(&session.actor, &ctx, id).await?;
     Ok(render(&JobPage {
         page: PageCtx::new(lang, Some(&session), "import.report_title"),
         id,
-        upload,
-        done,
-        total,
-        report,
-        failure,
+        upload: j.upload_id,
+        done: j.done,
+        total: j.total,
+        report: j.report,
+        failure: j.failure,
     }))
 }
 
@@ -664,26 +521,20 @@ async fn apply(
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<ApplyForm>,
 ) -> ViewResult {
-    let (upload, mapping, save_mapping) = {
-        let jobs = s.imports.jobs.lock().map_err(|_| expired())?;
-        let j = jobs
-            .get(&id)
-            .filter(|j| j.owner == owner(&session))
-            .ok_or_else(expired)?;
-        (j.upload, j.mapping.clone(), j.save_mapping)
-    };
-    let job = spawn_job(
-        &s,
-        &session,
-        ctx,
-        Spec {
-            upload,
-            mapping,
-            save_mapping,
-            skip_invalid: form.skip_invalid,
-            dry_run: false,
-        },
-    )?;
+    let tried = s.services.import_job(&session.actor, &ctx, id).await?;
+    let job = s
+        .services
+        .start_import_job(
+            &session.actor,
+            &ctx,
+            tried.upload_id,
+            JobSpec {
+                skip_invalid: form.skip_invalid,
+                dry_run: false,
+                ..tried.spec
+            },
+        )
+        .await?;
     Ok(see_other(&format!("/imports/jobs/{job}")))
 }
 

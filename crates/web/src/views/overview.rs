@@ -13,8 +13,8 @@ use itinera_service::aggregates::ProgrammeOverview;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{render, PageCtx, Session, ViewResult};
 use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{render, PageCtx, Session, ViewResult};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

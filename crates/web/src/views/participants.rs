@@ -20,10 +20,10 @@ use itinera_service::participants::ParticipantView;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
+use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{
     render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewResult,
 };
-use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -166,7 +166,7 @@ async fn form_page(
     errors: FormErrors,
     id: Option<Uuid>,
     version: i32,
-) -> Result<FormPage, super::ViewError> {
+) -> Result<FormPage, crate::views::page::ViewError> {
     let title = if id.is_some() {
         "participant.edit"
     } else {
@@ -415,7 +415,7 @@ async fn consent_page(
     id: Uuid,
     input: ConsentInput,
     errors: FormErrors,
-) -> Result<ConsentPage, super::ViewError> {
+) -> Result<ConsentPage, crate::views::page::ViewError> {
     let v = s.services.participant(&session.actor, ctx, id).await?;
     Ok(ConsentPage {
         page: PageCtx::new(lang, Some(session), "consent.new"),

@@ -17,11 +17,11 @@ use itinera_service::Ctx;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
+use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{
     render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
     ViewResult,
 };
-use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -172,12 +172,10 @@ async fn create(
     {
         Ok(id) => Ok(see_other(&format!("/protocols/{id}"))),
         Err(e) => {
-            let mut errors = FormErrors::from_error(lang, e)?;
-            for f in &mut errors.fields {
-                if f.field == "programme_id" || f.field == "body_id" {
-                    f.field = "scope".into();
-                }
-            }
+            let errors = FormErrors::from_error(lang, e)?.renamed(|f| match f {
+                "programme_id" | "body_id" => "scope".into(),
+                other => other.into(),
+            });
             Ok(render_invalid(
                 &list_page(&s, lang, &session, &ctx, form, errors).await?,
             ))
@@ -373,10 +371,7 @@ async fn propose_change(
     {
         Ok(_) => Ok(see_other(&format!("/protocols/{id}#changes"))),
         Err(e) => {
-            let mut errors = FormErrors::from_error(lang, e)?;
-            for f in &mut errors.fields {
-                f.field = "change".into();
-            }
+            let errors = FormErrors::from_error(lang, e)?.renamed(|_| "change".into());
             Ok(render_invalid(
                 &protocol_page(&s, lang, &session, &ctx, id, None, form.change, errors).await?,
             ))

@@ -14,11 +14,8 @@ use axum::Router;
 use itinera_domain::access::Capability;
 use itinera_service::auth::SessionInfo;
 
-use super::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
-};
 use crate::http::lang_of;
+use crate::views::page::{render, PageCtx, Session, ViewError, ViewResult};
 use crate::AppState;
 use organisations::*;
 use programmes::*;

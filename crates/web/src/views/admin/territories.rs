@@ -10,11 +10,11 @@ use itinera_service::admin::TerritoryInput;
 use itinera_service::auth::SessionInfo;
 use uuid::Uuid;
 
-use super::{
+use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{
     render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
     ViewResult,
 };
-use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
 use super::require_admin;

@@ -8,8 +8,8 @@ use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
 use serde::Deserialize;
 
-use super::{render, see_other, CsrfForm, PageCtx, Session, ViewError, ViewResult};
 use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{render, see_other, CsrfForm, PageCtx, Session, ViewError, ViewResult};
 use crate::AppState;
 
 #[derive(Template)]

@@ -11,11 +11,8 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
-};
 use crate::http::RequestCtx;
+use crate::views::page::{see_other, CsrfForm, Session, ViewResult};
 use crate::AppState;
 pub(crate) use bodies::owner_value;
 use bodies::*;

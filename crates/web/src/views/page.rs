@@ -1,0 +1,412 @@
+//! What every view uses: the page context (`PageCtx`: language, who is signed in, the
+//! CSRF token, labels of coded values), a rejected form's messages (`FormErrors`), the
+//! signed-in session (`Session`) and CSRF-checked forms (`CsrfForm`), rendering, and the
+//! error page every view's error becomes (`render_errors`).
+
+use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::{Error, FieldError};
+use itinera_i18n::{t, Lang};
+use itinera_service::auth::SessionInfo;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::http::{cookie, lang_of, PendingError, RequestCtx, SESSION_COOKIE};
+use crate::AppState;
+
+/// A coded value's label in `lang` (the code itself when the catalogue has none).
+pub fn code_label(lang: Lang, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}.{code}");
+    if itinera_i18n::has(&key) {
+        t(lang, &key).to_string()
+    } else {
+        code.to_string()
+    }
+}
+
+/// What every page's layout needs: language, who is signed in, the CSRF token.
+pub struct PageCtx {
+    pub lang: Lang,
+    pub actor: Option<Actor>,
+    pub csrf: String,
+    pub organisations: Vec<(Uuid, String)>,
+    pub title: &'static str,
+}
+
+impl PageCtx {
+    pub fn new(lang: Lang, session: Option<&SessionInfo>, title_key: &str) -> Self {
+        PageCtx {
+            lang,
+            actor: session.map(|s| s.actor.clone()),
+            csrf: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
+            organisations: session.map(|s| s.organisations.clone()).unwrap_or_default(),
+            title: t(lang, title_key),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+
+    pub fn page_label(&self, n: &u32) -> String {
+        itinera_i18n::tf(self.lang, "list.page_label", &[("page", &n.to_string())])
+    }
+
+    /// A coded value's label, e.g. `code("sex", "female")`.
+    pub fn code(&self, prefix: &str, code: &str) -> String {
+        code_label(self.lang, prefix, code)
+    }
+
+    pub fn phase(&self, code: &str) -> String {
+        self.code("phase", code)
+    }
+
+    pub fn date(&self, d: &NaiveDate) -> String {
+        d.format("%d/%m/%Y").to_string()
+    }
+
+    pub fn opt_date(&self, d: &Option<NaiveDate>) -> String {
+        d.as_ref().map(|d| self.date(d)).unwrap_or_default()
+    }
+
+    pub fn datetime(&self, d: &DateTime<Utc>) -> String {
+        d.format("%d/%m/%Y %H:%M").to_string()
+    }
+
+    fn can(&self, c: Capability) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.can(c))
+    }
+
+    pub fn can_read(&self) -> bool {
+        self.can(Capability::ReadPersonData)
+    }
+
+    pub fn can_write(&self) -> bool {
+        self.can(Capability::WritePersonData)
+    }
+
+    pub fn can_manage(&self) -> bool {
+        self.can(Capability::ManageCases)
+    }
+
+    pub fn can_admin(&self) -> bool {
+        self.can(Capability::Administer)
+    }
+
+    pub fn can_coordinate(&self) -> bool {
+        self.can(Capability::Coordinate)
+    }
+
+    pub fn can_audit(&self) -> bool {
+        self.can(Capability::ReadAudit)
+    }
+
+    pub fn can_aggregates(&self) -> bool {
+        self.can(Capability::ReadAggregates)
+    }
+
+    pub fn langs(&self) -> Vec<(&'static str, &'static str, bool)> {
+        Lang::ALL
+            .iter()
+            .map(|l| (l.code(), l.native_name(), *l == self.lang))
+            .collect()
+    }
+
+    pub fn is_current_org(&self, id: &Uuid) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|a| a.organisation_id == *id)
+    }
+
+    /// An element id for a field name (`documents.0.kind` → `documents-0-kind`).
+    pub fn id(&self, name: &str) -> String {
+        name.replace('.', "-")
+    }
+
+    pub fn roles(&self) -> String {
+        self.actor
+            .as_ref()
+            .map(|a| {
+                a.roles
+                    .iter()
+                    .map(|r| self.code("role", r.code()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The field errors of a rejected form, translated.
+#[derive(Default)]
+pub struct FormErrors {
+    lang: Lang,
+    fields: Vec<FieldError>,
+    general: Option<&'static str>,
+}
+
+impl FormErrors {
+    pub fn none(lang: Lang) -> Self {
+        FormErrors {
+            lang,
+            fields: vec![],
+            general: None,
+        }
+    }
+
+    /// Splits an error into field messages or a general one; other errors pass through.
+    pub fn from_error(lang: Lang, e: Error) -> Result<Self, Error> {
+        match e {
+            Error::Invalid(fields) => Ok(FormErrors {
+                lang,
+                fields,
+                general: None,
+            }),
+            Error::Rule(k) | Error::Conflict(k) => Ok(FormErrors {
+                lang,
+                fields: vec![],
+                general: Some(k),
+            }),
+            other => Err(other),
+        }
+    }
+
+    /// The same messages under other field names (a page with several forms whose
+    /// fields share names, or a field the form names differently).
+    pub fn renamed(mut self, rename: impl Fn(&str) -> String) -> Self {
+        for f in &mut self.fields {
+            f.field = rename(&f.field);
+        }
+        self
+    }
+
+    pub fn get(&self, field: &str) -> Option<&'static str> {
+        self.fields
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| t(self.lang, f.code))
+    }
+
+    /// The first message for a field of a list (`prefix` like `cases.`).
+    pub fn list_for(&self, prefix: &str) -> Option<&'static str> {
+        self.fields
+            .iter()
+            .find(|f| f.field.starts_with(prefix))
+            .map(|f| t(self.lang, f.code))
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.fields.iter().any(|f| f.field == field)
+    }
+
+    pub fn any(&self) -> bool {
+        !self.fields.is_empty() || self.general.is_some()
+    }
+
+    pub fn general(&self) -> Option<&'static str> {
+        self.general.map(|k| t(self.lang, k))
+    }
+
+    /// (field id, message) for the summary at the top of a form.
+    pub fn list(&self) -> Vec<(String, &'static str)> {
+        self.fields
+            .iter()
+            .map(|f| (f.field.replace('.', "-"), t(self.lang, f.code)))
+            .collect()
+    }
+}
+
+/// A domain error on its way out of a view; `render_errors` makes it a page (or, for
+/// a visitor who is not signed in, the login page).
+pub use crate::http::HttpError as ViewError;
+
+pub type ViewResult = Result<Response, ViewError>;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: PageCtx,
+    message: &'static str,
+    status: u16,
+    request_id: String,
+}
+
+pub(super) async fn render_errors(req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    let request_id = req
+        .extensions()
+        .get::<RequestCtx>()
+        .map(|c| c.0.request_id.clone())
+        .unwrap_or_default();
+    let res = next.run(req).await;
+    let Some(PendingError(e)) = res.extensions().get::<PendingError>().cloned() else {
+        return res;
+    };
+    if matches!(*e, Error::Unauthenticated) {
+        return Redirect::to("/login").into_response();
+    }
+    if let Error::Internal(detail) = &*e {
+        tracing::error!(request_id, detail, "internal error");
+    }
+    let page = ErrorPage {
+        page: PageCtx::new(lang, None, "error.title"),
+        message: t(lang, e.message_key()),
+        status: e.status(),
+        request_id,
+    };
+    (res.status(), render(&page)).into_response()
+}
+
+/// Renders a template to an HTML response.
+pub fn render<T: Template>(tpl: &T) -> Response {
+    match tpl.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Renders a rejected form: 422 with the page.
+pub fn render_invalid<T: Template>(tpl: &T) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, render(tpl)).into_response()
+}
+
+/// The signed-in session; without one the browser is sent to the login page.
+pub struct Session(pub SessionInfo);
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ViewError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let id = cookie(&parts.headers, SESSION_COOKIE).ok_or(ViewError(Error::Unauthenticated))?;
+        let now = state.services.now();
+        Ok(Session(state.services.session(id, now).await?))
+    }
+}
+
+/// A posted form, checked against the session's CSRF token and turned into `T`:
+/// `a.0.b` names become nested lists, repeated names become lists.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = ViewError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Session(session) = Session::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, 1024 * 1024)
+            .await
+            .map_err(|_| ViewError(Error::field("body", "error.bad_form")))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| ViewError(Error::field("body", "error.bad_form")))?;
+        let token = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
+        if token != Some(session.csrf_token.as_str()) {
+            return Err(ViewError(Error::Forbidden));
+        }
+        let value = pairs_to_json(&pairs);
+        serde_json::from_value(value)
+            .map(CsrfForm)
+            .map_err(|_| ViewError(Error::field("body", "error.bad_form")))
+    }
+}
+
+/// Form pairs as JSON: `documents.0.kind` nests, a repeated name becomes a list.
+pub fn pairs_to_json(pairs: &[(String, String)]) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut root = Map::new();
+    for (k, v) in pairs {
+        if k == "csrf" {
+            continue;
+        }
+        let parts: Vec<&str> = k.split('.').collect();
+        if let [outer, middle, inner] = parts.as_slice() {
+            if let Ok(idx) = middle.parse::<usize>() {
+                let arr = root.entry(*outer).or_insert_with(|| Value::Array(vec![]));
+                if let Value::Array(a) = arr {
+                    while a.len() <= idx.min(50) {
+                        a.push(Value::Object(Map::new()));
+                    }
+                    if let Some(Value::Object(o)) = a.get_mut(idx.min(50)) {
+                        o.insert(inner.to_string(), Value::String(v.clone()));
+                    }
+                }
+                continue;
+            }
+            // `scores.income.level`: a map of objects keyed by the middle part.
+            let outer = root
+                .entry(*outer)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(o) = outer {
+                let map = o
+                    .entry(*middle)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(i) = map {
+                    i.insert(inner.to_string(), Value::String(v.clone()));
+                }
+            }
+            continue;
+        }
+        match root.get_mut(k) {
+            Some(Value::Array(a)) => a.push(Value::String(v.clone())),
+            Some(existing) => {
+                let prev = existing.take();
+                *existing = Value::Array(vec![prev, Value::String(v.clone())]);
+            }
+            None => {
+                root.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    Value::Object(root)
+}
+
+pub fn see_other(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_pairs_nest_and_repeat() {
+        let p = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let v = pairs_to_json(&[
+            p("csrf", "x"),
+            p("given_name", "Ana"),
+            p("documents.0.kind", "dni"),
+            p("documents.0.number", "1"),
+            p("documents.1.kind", "nie"),
+            p("organisation_kinds", "a"),
+            p("organisation_kinds", "b"),
+            p("scores.income.level", "3"),
+            p("scores.income.note", "n"),
+            p("scores.housing.level", "na"),
+        ]);
+        assert_eq!(v["scores"]["income"]["level"], "3");
+        assert_eq!(v["scores"]["income"]["note"], "n");
+        assert_eq!(v["scores"]["housing"]["level"], "na");
+        assert_eq!(v["given_name"], "Ana");
+        assert_eq!(v["documents"][1]["kind"], "nie");
+        assert_eq!(v["organisation_kinds"][1], "b");
+        assert!(v.get("csrf").is_none());
+    }
+}
