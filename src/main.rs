@@ -186,11 +186,10 @@ async fn open(db: &DbArg) -> Result<Services> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context(text::msg("cli.migrate_failed", &[]))?;
-    Ok(Services::new(
-        store,
-        Arc::new(SystemClock),
-        Settings::from_env(),
-    ))
+    let settings = Settings::of_deployment(&store, itinera_service::Clock::now(&SystemClock))
+        .await
+        .map_err(anyerr)?;
+    Ok(Services::new(store, Arc::new(SystemClock), settings))
 }
 
 async fn serve(services: Services, args: &ServeArgs) -> Result<()> {

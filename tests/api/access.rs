@@ -398,6 +398,29 @@ async fn programme_managers_see_aggregates_without_names() {
         .as_str()
         .unwrap_or("")
         .starts_with("P-"));
+    // The key of the pseudonyms was made at the deployment's first start and is kept in
+    // its database: every server of it makes the same ones, and the key is nowhere in
+    // the code.
+    let second = app.second_server().await;
+    let other: serde_json::Value = app
+        .client
+        .get(format!(
+            "{second}/api/v1/programmes/{crisol}/overview?per_page=100"
+        ))
+        .bearer_auth(app.token(PROGRAMME_MANAGER))
+        .send()
+        .await
+        .expect("second server")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(other["cases"], r.body["cases"]);
+    let key = count(
+        &app,
+        "SELECT count(*) FROM deployment_secrets WHERE name = 'pseudonym_key'",
+    )
+    .await;
+    assert_eq!(key, 1);
     // Others may not.
     assert_eq!(
         app.get(SOCIAL_BADAJOZ, &format!("/programmes/{crisol}/overview"))

@@ -69,7 +69,10 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
     let store = Store::connect(&db_url).await.expect("connect");
     store.migrate(start_time()).await.expect("migrate");
     let clock = Arc::new(FixedClock::new(start_time()));
-    let services = Services::new(store.clone(), clock.clone(), Settings::default());
+    let settings = Settings::of_deployment(&store, start_time())
+        .await
+        .expect("settings");
+    let services = Services::new(store.clone(), clock.clone(), settings);
     demo::seed(
         &store,
         start_time(),
@@ -144,7 +147,10 @@ impl TestApp {
     /// servers behind a balancer looks like. Returns its base URL.
     pub async fn second_server(&self) -> String {
         let store = Store::connect(&self.db_url).await.expect("connect");
-        let services = Services::new(store, self.clock.clone(), Settings::default());
+        let settings = Settings::of_deployment(&store, start_time())
+            .await
+            .expect("settings");
+        let services = Services::new(store, self.clock.clone(), settings);
         let app = itinera_web::app(itinera_web::AppState::new(services, false));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -434,4 +440,13 @@ pub fn codes(body: &Value) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The number a counting query gives, read straight from the database.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut tx = app.store.read().await.expect("tx");
+    let n: i64 = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(c).await.map_err(itinera_store::db_err))
+        .expect("count");
+    tx.rollback().await.expect("rollback");
+    n
 }

@@ -51,13 +51,6 @@ fn mapping() -> Value {
     })
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut tx = app.store.read().await.unwrap();
-    let n: i64 = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(sql).fetch_one(c).await.map_err(itinera_store::db_err)).unwrap();
-    tx.commit().await.unwrap();
-    n
-}
-
 fn line(report: &Value, n: u64) -> &Value {
     report["lines"]
         .as_array()

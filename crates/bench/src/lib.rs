@@ -161,7 +161,9 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     store
         .migrate(itinera_service::Clock::now(&SystemClock))
         .await?;
-    let services = Services::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    let settings =
+        Settings::of_deployment(&store, itinera_service::Clock::now(&SystemClock)).await?;
+    let services = Services::new(store.clone(), Arc::new(SystemClock), settings);
 
     println!(
         "# Itinera benchmark: {} participants, SQLite, {} clients",

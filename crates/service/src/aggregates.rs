@@ -64,7 +64,7 @@ pub fn age_band(age: i32) -> &'static str {
 impl Services {
     pub fn pseudonym(&self, participant: Uuid) -> String {
         let mut h = Sha256::new();
-        h.update(&self.settings.pseudonym_key);
+        h.update(self.settings.pseudonym_key.expose());
         h.update(participant.as_bytes());
         format!("P-{}", &hex::encode(h.finalize())[..10])
     }

@@ -21,6 +21,7 @@ pub mod itineraries;
 pub mod linkage;
 pub mod participants;
 pub mod protocols;
+pub mod settings;
 pub mod worklist;
 
 use std::sync::Arc;
@@ -61,44 +62,7 @@ impl Ctx {
     }
 }
 
-/// Settings of a deployment that the services need.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Sessions end after this long without a request.
-    pub session_idle: chrono::Duration,
-    /// …and after this long in any case.
-    pub session_absolute: chrono::Duration,
-    /// Failed logins before an account is locked for `lockout`.
-    pub max_failed_logins: i32,
-    pub lockout: chrono::Duration,
-    /// Secret for pseudonyms in aggregate lists.
-    pub pseudonym_key: Vec<u8>,
-}
-
-impl Settings {
-    /// Defaults, with the pseudonym key from `ITINERA_PSEUDONYM_KEY` when set.
-    pub fn from_env() -> Self {
-        let mut s = Settings::default();
-        if let Ok(k) = std::env::var("ITINERA_PSEUDONYM_KEY") {
-            if !k.is_empty() {
-                s.pseudonym_key = k.into_bytes();
-            }
-        }
-        s
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            session_idle: chrono::Duration::minutes(30),
-            session_absolute: chrono::Duration::hours(12),
-            max_failed_logins: 5,
-            lockout: chrono::Duration::minutes(15),
-            pseudonym_key: b"itinera-default-pseudonym-key".to_vec(),
-        }
-    }
-}
+pub use settings::{Secret, Settings};
 
 /// Everything the services need, shared by the API, the views and the CLI.
 #[derive(Clone)]

@@ -24,6 +24,7 @@ pub mod linkage;
 pub mod participants;
 pub mod protocols;
 pub mod schema;
+pub mod secrets;
 pub mod sessions;
 pub mod worklist;
 

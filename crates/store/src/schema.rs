@@ -85,6 +85,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "import_jobs",
         sql: include_str!("../migrations/0014_import_jobs.sql"),
     },
+    Migration {
+        version: 15,
+        name: "deployment_secrets",
+        sql: include_str!("../migrations/0015_deployment_secrets.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -148,6 +153,7 @@ pub const TABLES: &[&str] = &[
     "network_agreement_bodies",
     "uploads",
     "import_jobs",
+    "deployment_secrets",
 ];
 
 /// The migration's SQL for one engine.

@@ -1,0 +1,96 @@
+//! The settings of a deployment that the services need, and its secrets. No secret has
+//! a value in the code: the pseudonym key comes from `ITINERA_PSEUDONYM_KEY`, or is made
+//! at the deployment's first start and kept in its database (`deployment_secrets`), so
+//! that every server of it makes the same pseudonyms. Secrets never print (`Debug`
+//! shows that there is one, not what it is).
+
+use chrono::{DateTime, Utc};
+use itinera_domain::Error;
+use itinera_store::Store;
+use rand::RngCore;
+
+/// A secret value: compared and used, never shown.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// 32 random bytes.
+    pub fn random() -> Secret {
+        let mut b = vec![0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        Secret(b)
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.as_bytes().to_vec())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Settings of a deployment that the services need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Sessions end after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// …and after this long in any case.
+    pub session_absolute: chrono::Duration,
+    /// Failed logins before an account is locked for `lockout`.
+    pub max_failed_logins: i32,
+    pub lockout: chrono::Duration,
+    /// The key of the pseudonyms in aggregate lists.
+    pub pseudonym_key: Secret,
+}
+
+impl Settings {
+    /// The defaults, with this pseudonym key.
+    pub fn new(pseudonym_key: Secret) -> Self {
+        Settings {
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(12),
+            max_failed_logins: 5,
+            lockout: chrono::Duration::minutes(15),
+            pseudonym_key,
+        }
+    }
+
+    /// A deployment's settings: the pseudonym key from `ITINERA_PSEUDONYM_KEY` when it is
+    /// set, otherwise the database's (made now if this is its first start).
+    pub async fn of_deployment(store: &Store, now: DateTime<Utc>) -> Result<Settings, Error> {
+        if let Ok(k) = std::env::var("ITINERA_PSEUDONYM_KEY") {
+            if !k.trim().is_empty() {
+                return Ok(Settings::new(Secret::from(k.trim())));
+            }
+        }
+        let made = hex::encode(Secret::random().expose());
+        let mut tx = store.write().await?;
+        let key =
+            itinera_store::secrets::get_or_create(&mut tx, "pseudonym_key", &made, now).await?;
+        tx.commit().await?;
+        Ok(Settings::new(Secret::from(key.as_str())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_prints() {
+        let s = Settings::new(Secret::from("the real key"));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("the real key"), "{shown}");
+        assert!(shown.contains("Secret(…)"));
+        assert_ne!(Secret::random().expose(), Secret::random().expose());
+    }
+}
