@@ -27,5 +27,6 @@ mod helpers;
 mod imports;
 mod linkage;
 mod participants;
+mod rules;
 mod schema;
 mod visibility;

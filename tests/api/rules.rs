@@ -1,0 +1,217 @@
+//! Rules that had no test of their own: writing into a case is for writers on its team,
+//! never into a closed case; a token is for an organisation its user belongs to;
+//! deactivating a user or removing a membership ends what it allowed, at once.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// A case of a new participant registered by the Badajoz social services, managed by
+/// their social worker (the team: the manager).
+async fn a_case(app: &TestApp, n: u32) -> String {
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Lucía", "Garrido", "Pozo", n))
+        .await;
+    app.open_case(SOCIAL_BADAJOZ, &pid, SOCIAL_BADAJOZ).await
+}
+
+fn contact(summary: &str) -> serde_json::Value {
+    json!({"kind": "individual_interview", "summary": summary, "visibility": "team"})
+}
+
+#[tokio::test]
+async fn only_writers_on_the_team_write_into_a_case() {
+    let app = spawn_app().await;
+    let case = a_case(&app, 71_000_001).await;
+    let path = format!("/cases/{case}/contacts");
+    // The case manager of the same organisation may read the case (registered there)…
+    assert_eq!(
+        app.get(CASE_MANAGER, &format!("/cases/{case}")).await.status,
+        StatusCode::OK
+    );
+    // …but is not on its team: no contact, no goal, no assessment.
+    let r = app.post(CASE_MANAGER, &path, &contact("Llamada")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["type"], "urn:itinera:problem:case.team.required");
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cases/{case}/itinerary/goals"),
+            &json!({"domain": "employment", "description": "Empleo"}),
+        )
+        .await;
+    assert_eq!(r.body["type"], "urn:itinera:problem:case.team.required");
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cases/{case}/assessments"),
+            &json!({"assessed_on": "2026-11-20", "scores": {}}),
+        )
+        .await;
+    assert_eq!(r.body["type"], "urn:itinera:problem:case.team.required");
+    // Nothing was written.
+    let list = app.get(SOCIAL_BADAJOZ, &path).await;
+    assert_eq!(list.body["contacts"].as_array().map(Vec::len), Some(0));
+    // Put on the team, the same professional writes.
+    let manager = app.professional(CASE_MANAGER).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/team-members"),
+            &json!({"professional": manager, "role": "social_reference"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let member = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = app.post(CASE_MANAGER, &path, &contact("Llamada")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // Removed from the team, no longer.
+    let r = app
+        .delete(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/team-members/{member}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.post(CASE_MANAGER, &path, &contact("Otra")).await;
+    assert_eq!(r.body["type"], "urn:itinera:problem:case.team.required");
+}
+
+#[tokio::test]
+async fn nothing_is_written_into_a_closed_case() {
+    let app = spawn_app().await;
+    let case = a_case(&app, 71_000_002).await;
+    let v = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await.body["case"]["version"]
+        .as_i64()
+        .unwrap_or(0);
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/status-changes"),
+            &json!({"action": "close", "reason": "Traslado", "exit_reason": "moved", "exit_on": "2026-11-23", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/contacts"),
+            &contact("Tras el cierre"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["type"], "urn:itinera:problem:case.closed");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/itinerary/goals"),
+            &json!({"domain": "employment", "description": "Empleo"}),
+        )
+        .await;
+    assert_eq!(r.body["type"], "urn:itinera:problem:case.closed");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/assessments"),
+            &json!({"assessed_on": "2026-11-20", "scores": {}}),
+        )
+        .await;
+    assert_eq!(r.body["type"], "urn:itinera:problem:case.closed");
+    let contacts = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{case}/contacts"))
+        .await;
+    assert_eq!(contacts.body["contacts"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn a_token_is_for_an_organisation_its_user_belongs_to() {
+    let app = spawn_app().await;
+    let (user, _) = who(&app, SEXPE_BADAJOZ).await;
+    let other_org = app.org("Servicios Sociales de Atención Social Básica de Mérida").await;
+    let r = app
+        .post(
+            ADMIN,
+            "/tokens",
+            &json!({"user_id": user, "organisation_id": other_org, "name": "integración"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        codes(&r.body),
+        vec![(
+            "organisation_id".to_string(),
+            "validation.token.not_member".to_string()
+        )]
+    );
+    let tokens = app.get(ADMIN, "/tokens").await;
+    assert!(!tokens.body.to_string().contains("integración"));
+}
+
+#[tokio::test]
+async fn a_deactivated_user_and_a_removed_membership_end_access_at_once() {
+    let app = spawn_app().await;
+    // Signed in in the browser and holding a token.
+    let b = Browser::new(&app.base);
+    b.login(SEXPE_BADAJOZ).await;
+    assert_eq!(b.page("/participants").await.0, StatusCode::OK);
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, "/tasks").await.status,
+        StatusCode::OK
+    );
+    let (user, org) = who(&app, SEXPE_BADAJOZ).await;
+    let r = app
+        .client
+        .patch(format!("{}/api/v1/users/{user}", app.base))
+        .bearer_auth(app.token(ADMIN))
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), StatusCode::OK);
+    // The token and the session stop at once; the login is refused.
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, "/tasks").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = b.page("/participants").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "sent to the login page");
+    let again = Browser::new(&app.base);
+    let r = again.login(SEXPE_BADAJOZ).await;
+    assert_ne!(r.status(), StatusCode::SEE_OTHER, "a deactivated user signs in");
+    // Active again: the token works again.
+    let r = app
+        .client
+        .patch(format!("{}/api/v1/users/{user}", app.base))
+        .bearer_auth(app.token(ADMIN))
+        .json(&json!({"active": true}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, "/tasks").await.status,
+        StatusCode::OK
+    );
+
+    // Removing the membership the token acts under ends the token.
+    let users = app.get(ADMIN, "/users").await;
+    let membership = users.body.as_array().and_then(|a| {
+        a.iter().find(|u| u["user"]["id"] == user.as_str()).and_then(|u| {
+            u["memberships"]
+                .as_array()
+                .and_then(|m| m.iter().find(|m| m["organisation_id"] == org.as_str()))
+                .and_then(|m| m["id"].as_str())
+                .map(str::to_string)
+        })
+    });
+    let membership = membership.expect("membership");
+    let r = app
+        .delete(ADMIN, &format!("/users/{user}/memberships/{membership}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, "/tasks").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
