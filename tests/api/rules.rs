@@ -27,7 +27,9 @@ async fn only_writers_on_the_team_write_into_a_case() {
     let path = format!("/cases/{case}/contacts");
     // The case manager of the same organisation may read the case (registered there)…
     assert_eq!(
-        app.get(CASE_MANAGER, &format!("/cases/{case}")).await.status,
+        app.get(CASE_MANAGER, &format!("/cases/{case}"))
+            .await
+            .status,
         StatusCode::OK
     );
     // …but is not on its team: no contact, no goal, no assessment.
@@ -82,7 +84,10 @@ async fn only_writers_on_the_team_write_into_a_case() {
 async fn nothing_is_written_into_a_closed_case() {
     let app = spawn_app().await;
     let case = a_case(&app, 71_000_002).await;
-    let v = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await.body["case"]["version"]
+    let v = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{case}"))
+        .await
+        .body["case"]["version"]
         .as_i64()
         .unwrap_or(0);
     let r = app
@@ -128,7 +133,9 @@ async fn nothing_is_written_into_a_closed_case() {
 async fn a_token_is_for_an_organisation_its_user_belongs_to() {
     let app = spawn_app().await;
     let (user, _) = who(&app, SEXPE_BADAJOZ).await;
-    let other_org = app.org("Servicios Sociales de Atención Social Básica de Mérida").await;
+    let other_org = app
+        .org("Servicios Sociales de Atención Social Básica de Mérida")
+        .await;
     let r = app
         .post(
             ADMIN,
@@ -178,7 +185,11 @@ async fn a_deactivated_user_and_a_removed_membership_end_access_at_once() {
     assert_eq!(status, StatusCode::SEE_OTHER, "sent to the login page");
     let again = Browser::new(&app.base);
     let r = again.login(SEXPE_BADAJOZ).await;
-    assert_ne!(r.status(), StatusCode::SEE_OTHER, "a deactivated user signs in");
+    assert_ne!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a deactivated user signs in"
+    );
     // Active again: the token works again.
     let r = app
         .client
@@ -197,13 +208,15 @@ async fn a_deactivated_user_and_a_removed_membership_end_access_at_once() {
     // Removing the membership the token acts under ends the token.
     let users = app.get(ADMIN, "/users").await;
     let membership = users.body.as_array().and_then(|a| {
-        a.iter().find(|u| u["user"]["id"] == user.as_str()).and_then(|u| {
-            u["memberships"]
-                .as_array()
-                .and_then(|m| m.iter().find(|m| m["organisation_id"] == org.as_str()))
-                .and_then(|m| m["id"].as_str())
-                .map(str::to_string)
-        })
+        a.iter()
+            .find(|u| u["user"]["id"] == user.as_str())
+            .and_then(|u| {
+                u["memberships"]
+                    .as_array()
+                    .and_then(|m| m.iter().find(|m| m["organisation_id"] == org.as_str()))
+                    .and_then(|m| m["id"].as_str())
+                    .map(str::to_string)
+            })
     });
     let membership = membership.expect("membership");
     let r = app

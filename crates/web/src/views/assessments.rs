@@ -20,8 +20,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -306,13 +305,12 @@ async fn create(
     CsrfForm(input): CsrfForm<AssessmentInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.assess(&session.actor, &ctx, id, &input).await {
-        Ok(_) => Ok(see_other(&format!("/cases/{id}/assessments"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &new_page(&s, lang, &session, &ctx, id, input, errors).await?,
-            ))
-        }
-    }
+    let result = s.services.assess(&session.actor, &ctx, id, &input).await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/cases/{id}/assessments"),
+        |errors| new_page(&s, lang, &session, &ctx, id, input, errors),
+    )
+    .await
 }

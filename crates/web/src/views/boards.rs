@@ -21,8 +21,8 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session,
+    ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -112,19 +112,17 @@ async fn create(
     CsrfForm(input): CsrfForm<BoardInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .create_board(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(b) => Ok(see_other(&format!("/boards/{b}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &new_page(&s, lang, &session, &ctx, id, input, errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |b| format!("/boards/{b}"),
+        |errors| new_page(&s, lang, &session, &ctx, id, input, errors),
+    )
+    .await
 }
 
 // ---- The board ------------------------------------------------------------------------
@@ -213,25 +211,25 @@ async fn post_card(
     CsrfForm(input): CsrfForm<CardInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.post_card(&session.actor, &ctx, id, &input).await {
-        Ok(c) => Ok(see_other(&format!("/boards/{id}#card-{c}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &board_page(
-                    &s,
-                    lang,
-                    &session,
-                    &ctx,
-                    id,
-                    input,
-                    GroupInput::default(),
-                    errors,
-                )
-                .await?,
-            ))
-        }
-    }
+    let result = s.services.post_card(&session.actor, &ctx, id, &input).await;
+    form_result(
+        lang,
+        result,
+        |c| format!("/boards/{id}#card-{c}"),
+        |errors| {
+            board_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                input,
+                GroupInput::default(),
+                errors,
+            )
+        },
+    )
+    .await
 }
 
 /// The grouping form names its title apart from the card form's fields.
@@ -302,29 +300,28 @@ async fn vote(
         .board
         .parse()
         .map_err(|_| ViewError(itinera_domain::Error::NotFound))?;
-    match s
+    let result = s
         .services
         .vote_card(&session.actor, &ctx, id, form.vote != "0")
-        .await
-    {
-        Ok(()) => Ok(see_other(&format!("/boards/{board}#card-{id}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &board_page(
-                    &s,
-                    lang,
-                    &session,
-                    &ctx,
-                    board,
-                    CardInput::default(),
-                    GroupInput::default(),
-                    errors,
-                )
-                .await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/boards/{board}#card-{id}"),
+        |errors| {
+            board_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                board,
+                CardInput::default(),
+                GroupInput::default(),
+                errors,
+            )
+        },
+    )
+    .await
 }
 
 // ---- A card turned into an agreement or a protocol change -------------------------------
@@ -464,29 +461,28 @@ async fn to_agreement(
     CsrfForm(form): CsrfForm<AgreementForm>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .card_to_agreement(&session.actor, &ctx, id, &form.input)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/boards/{}#card-{id}", form.board))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &agreement_page(
-                    &s,
-                    lang,
-                    &session,
-                    &ctx,
-                    &form.board,
-                    id,
-                    Some(form.input),
-                    errors,
-                )
-                .await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/boards/{}#card-{id}", form.board),
+        |errors| {
+            agreement_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                &form.board,
+                id,
+                Some(form.input),
+                errors,
+            )
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -568,27 +564,26 @@ async fn to_change(
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .card_to_protocol_change(&session.actor, &ctx, id, &form.input)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/boards/{}#card-{id}", form.board))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &change_page(
-                    &s,
-                    lang,
-                    &session,
-                    &ctx,
-                    &form.board,
-                    id,
-                    Some(form.input),
-                    errors,
-                )
-                .await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/boards/{}#card-{id}", form.board),
+        |errors| {
+            change_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                &form.board,
+                id,
+                Some(form.input),
+                errors,
+            )
+        },
+    )
+    .await
 }

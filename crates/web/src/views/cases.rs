@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session,
+    ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -178,28 +178,27 @@ async fn create(
     CsrfForm(input): CsrfForm<OpenCaseInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .open_case(&session.actor, &ctx, pid, &input)
-        .await
-    {
-        Ok(id) => Ok(see_other(&format!("/cases/{id}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &new_page(
-                    &s,
-                    lang,
-                    &session,
-                    &ctx,
-                    pid,
-                    (input, String::new()),
-                    errors,
-                )
-                .await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |id| format!("/cases/{id}"),
+        |errors| {
+            new_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                pid,
+                (input, String::new()),
+                errors,
+            )
+        },
+    )
+    .await
 }
 
 #[derive(Template)]

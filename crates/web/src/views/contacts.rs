@@ -16,8 +16,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -115,17 +114,15 @@ async fn create(
     CsrfForm(input): CsrfForm<ContactInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .record_contact(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/cases/{id}/contacts"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &page(&s, lang, &session, &ctx, id, input, errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/cases/{id}/contacts"),
+        |errors| page(&s, lang, &session, &ctx, id, input, errors),
+    )
+    .await
 }

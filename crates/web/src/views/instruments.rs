@@ -18,8 +18,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -85,19 +84,17 @@ async fn publish(
     CsrfForm(form): CsrfForm<PublishForm>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .publish_instrument(&session.actor, &ctx, &form.definition)
-        .await
-    {
-        Ok(_) => Ok(see_other("/admin/instruments")),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &list_page(&s, lang, &session, form.definition, errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| "/admin/instruments".into(),
+        |errors| list_page(&s, lang, &session, form.definition, errors),
+    )
+    .await
 }
 
 async fn export(

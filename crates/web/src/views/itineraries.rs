@@ -25,8 +25,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -321,15 +320,13 @@ async fn done(
         "review" => "reviews",
         _ => "plan",
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/cases/{id}/itinerary#{anchor}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &show_page(s, lang, session, ctx, id, errors, retry).await?,
-            ))
-        }
-    }
+    form_result(
+        lang,
+        result,
+        |_| format!("/cases/{id}/itinerary#{anchor}"),
+        |errors| show_page(s, lang, session, ctx, id, errors, retry),
+    )
+    .await
 }
 
 async fn plan(

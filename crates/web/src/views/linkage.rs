@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session,
+    ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -271,17 +271,15 @@ async fn save_settings(
     CsrfForm(input): CsrfForm<ThresholdsInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .set_linkage_thresholds(&session.actor, &ctx, &input.auto_link, &input.review)
-        .await
-    {
-        Ok(_) => Ok(see_other("/admin/linkage")),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &settings_page(&s, lang, &session, Some(input), errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| "/admin/linkage".into(),
+        |errors| settings_page(&s, lang, &session, Some(input), errors),
+    )
+    .await
 }

@@ -274,6 +274,29 @@ pub fn render<T: Template>(tpl: &T) -> Response {
     }
 }
 
+/// The end of a form's POST: on success, to the address `to` gives (303); on a
+/// refusal the person can mend (bad fields, a rule, a conflict), the page again (422),
+/// built by `again` with the messages next to the fields — the caller keeps what was
+/// typed in the page it builds. Other errors become the error page.
+pub async fn form_result<T, P, Fut>(
+    lang: Lang,
+    result: Result<T, Error>,
+    to: impl FnOnce(T) -> String,
+    again: impl FnOnce(FormErrors) -> Fut,
+) -> ViewResult
+where
+    P: Template,
+    Fut: std::future::Future<Output = Result<P, ViewError>>,
+{
+    match result {
+        Ok(v) => Ok(see_other(&to(v))),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok(render_invalid(&again(errors).await?))
+        }
+    }
+}
+
 /// Renders a rejected form: 422 with the page.
 pub fn render_invalid<T: Template>(tpl: &T) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, render(tpl)).into_response()

@@ -22,7 +22,8 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewResult,
+    form_result, render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session,
+    ViewResult,
 };
 use crate::AppState;
 
@@ -354,19 +355,17 @@ async fn update(
 ) -> ViewResult {
     let lang = lang_of(&headers);
     let version: i32 = input.version.parse().unwrap_or(0);
-    match s
+    let result = s
         .services
         .update_participant(&session.actor, &ctx, id, version, &input.data)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/participants/{id}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &form_page(&s, lang, &session, input.data, errors, Some(id), version).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/participants/{id}"),
+        |errors| form_page(&s, lang, &session, input.data, errors, Some(id), version),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -457,19 +456,17 @@ async fn create_consent(
     CsrfForm(input): CsrfForm<ConsentInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .add_consent(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/participants/{id}#consents"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &consent_page(&s, lang, &session, &ctx, id, input, errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/participants/{id}#consents"),
+        |errors| consent_page(&s, lang, &session, &ctx, id, input, errors),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session,
+    ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -311,29 +311,28 @@ async fn publish(
     CsrfForm(input): CsrfForm<VersionInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .publish_version(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/protocols/{id}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &protocol_page(
-                    &s,
-                    lang,
-                    &session,
-                    &ctx,
-                    id,
-                    Some(input),
-                    String::new(),
-                    errors,
-                )
-                .await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/protocols/{id}"),
+        |errors| {
+            protocol_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                Some(input),
+                String::new(),
+                errors,
+            )
+        },
+    )
+    .await
 }
 
 async fn confirm_read(

@@ -13,8 +13,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -113,19 +112,17 @@ pub(super) async fn save_org(
     input: OrganisationInput,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .save_organisation(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other("/admin/organisations")),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &organisations_page(&s, lang, &session, input, errors, id).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| "/admin/organisations".into(),
+        |errors| organisations_page(&s, lang, &session, input, errors, id),
+    )
+    .await
 }
 
 pub(super) async fn create_organisation(

@@ -12,8 +12,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -171,29 +170,28 @@ pub(super) async fn save_prog(
     input: ProgrammeInput,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .save_programme(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(pid) => Ok(see_other(&format!("/admin/programmes/{pid}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &programmes_page(
-                    &s,
-                    lang,
-                    &session,
-                    id,
-                    Some(input),
-                    errors,
-                    ProjectInput::default(),
-                    FormErrors::none(lang),
-                )
-                .await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |pid| format!("/admin/programmes/{pid}"),
+        |errors| {
+            programmes_page(
+                &s,
+                lang,
+                &session,
+                id,
+                Some(input),
+                errors,
+                ProjectInput::default(),
+                FormErrors::none(lang),
+            )
+        },
+    )
+    .await
 }
 
 pub(super) async fn create_programme(
@@ -226,27 +224,26 @@ pub(super) async fn add_project(
     CsrfForm(input): CsrfForm<ProjectInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .add_project(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/admin/programmes/{id}#projects"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &programmes_page(
-                    &s,
-                    lang,
-                    &session,
-                    Some(id),
-                    None,
-                    FormErrors::none(lang),
-                    input,
-                    errors,
-                )
-                .await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/admin/programmes/{id}#projects"),
+        |errors| {
+            programmes_page(
+                &s,
+                lang,
+                &session,
+                Some(id),
+                None,
+                FormErrors::none(lang),
+                input,
+                errors,
+            )
+        },
+    )
+    .await
 }

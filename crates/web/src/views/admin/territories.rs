@@ -12,8 +12,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -84,17 +83,15 @@ pub(super) async fn create_territory(
     CsrfForm(input): CsrfForm<TerritoryInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .create_territory(&session.actor, &ctx, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other("/admin/territories")),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &territories_page(&s, lang, &session, input, errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| "/admin/territories".into(),
+        |errors| territories_page(&s, lang, &session, input, errors),
+    )
+    .await
 }

@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session,
+    ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -191,19 +191,17 @@ pub(super) async fn add_membership(
 ) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .add_membership((&session.actor).into(), &ctx, id, &input)
-        .await
-    {
-        Ok(()) => Ok(see_other(&format!("/admin/users/{id}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &user_page(&s, lang, &session, id, input, errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/admin/users/{id}"),
+        |errors| user_page(&s, lang, &session, id, input, errors),
+    )
+    .await
 }
 
 pub(super) async fn remove_membership(

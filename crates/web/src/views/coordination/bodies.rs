@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session,
+    ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -92,15 +92,14 @@ pub(super) async fn create(
     CsrfForm(input): CsrfForm<BodyInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s.services.create_body(&session.actor, &ctx, &input).await {
-        Ok(id) => Ok(see_other(&format!("/bodies/{id}"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &list_page(&s, lang, &session, input, errors).await?,
-            ))
-        }
-    }
+    let result = s.services.create_body(&session.actor, &ctx, &input).await;
+    form_result(
+        lang,
+        result,
+        |id| format!("/bodies/{id}"),
+        |errors| list_page(&s, lang, &session, input, errors),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -239,19 +238,17 @@ pub(super) async fn add_member(
     CsrfForm(input): CsrfForm<MemberInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .add_body_member(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/bodies/{id}#members"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &body_page(&s, lang, &session, &ctx, id, input, new_meeting(), errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/bodies/{id}#members"),
+        |errors| body_page(&s, lang, &session, &ctx, id, input, new_meeting(), errors),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -399,29 +396,28 @@ pub(super) async fn member_change(
     member: Uuid,
     role: Option<&str>,
 ) -> ViewResult {
-    match s
+    let result = s
         .services
         .change_body_member(&session.actor, ctx, id, member, role)
-        .await
-    {
-        Ok(()) => Ok(see_other(&format!("/bodies/{id}#members"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &body_page(
-                    s,
-                    lang,
-                    session,
-                    ctx,
-                    id,
-                    MemberInput::default(),
-                    new_meeting(),
-                    errors,
-                )
-                .await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/bodies/{id}#members"),
+        |errors| {
+            body_page(
+                s,
+                lang,
+                session,
+                ctx,
+                id,
+                MemberInput::default(),
+                new_meeting(),
+                errors,
+            )
+        },
+    )
+    .await
 }
 
 pub(super) async fn member_role(

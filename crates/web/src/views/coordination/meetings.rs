@@ -14,8 +14,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -177,19 +176,17 @@ pub(super) async fn add_agreement(
     CsrfForm(input): CsrfForm<AgreementInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .add_agreement(&session.actor, &ctx, id, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/meetings/{id}#agreements"))),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &meeting_page(&s, lang, &session, &ctx, id, input, errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/meetings/{id}#agreements"),
+        |errors| meeting_page(&s, lang, &session, &ctx, id, input, errors),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

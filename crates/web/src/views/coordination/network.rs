@@ -11,8 +11,7 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError,
-    ViewResult,
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -121,17 +120,15 @@ pub(super) async fn create_network(
     CsrfForm(input): CsrfForm<itinera_domain::network::NetworkAgreementInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    match s
+    let result = s
         .services
         .create_network_agreement(&session.actor, &ctx, &input)
-        .await
-    {
-        Ok(_) => Ok(see_other("/network-agreements")),
-        Err(e) => {
-            let errors = FormErrors::from_error(lang, e)?;
-            Ok(render_invalid(
-                &network_page(&s, lang, &session, &ctx, String::new(), input, errors).await?,
-            ))
-        }
-    }
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| "/network-agreements".into(),
+        |errors| network_page(&s, lang, &session, &ctx, String::new(), input, errors),
+    )
+    .await
 }
