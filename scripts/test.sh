@@ -29,7 +29,8 @@ fi
 
 PGPORT="${ITINERA_TEST_PG_PORT:-54329}"
 WORK=$(mktemp -d /tmp/itinera-test.XXXXXX)
-PGDIR="$WORK/pg"
+# The cluster's directory is its own (the PostgreSQL user must be able to reach it).
+PGDIR=$(mktemp -d /tmp/itinera-pg.XXXXXX)
 cleanup() { scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 step "starting PostgreSQL 15 on 127.0.0.1:$PGPORT"
@@ -50,7 +51,7 @@ cargo_tests() {
   fi
   local passed
   passed=$(grep -E "^test result: ok" "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{p+=$1} END {print p+0}')
-  grep -E "access matrix|crash test|escalation|schema" "$log" | grep -v "^test " || true
+  grep -oE "(access matrix|crash test|escalation matrix|schema: both)[^.]*" "$log" || true
   [ "$passed" -gt 0 ] || fail "$name ran no test"
   echo "$name: $passed passed"
   echo "$passed" >"$WORK/$name.count"

@@ -14,6 +14,25 @@
 //! The crate depends on nothing else of Itinera and does no I/O: callers hand it rows
 //! and get pairs, clusters and explanations back. Work is spread over the machine's
 //! cores with rayon; results do not depend on the number of threads.
+//!
+//! ## How it works
+//!
+//! Fellegi–Sunter. Each mapped column is prepared once (folded, tokenised, parsed) into
+//! column-oriented arrays; blocking rules (document; phone; e-mail; birth date with the
+//! sound of the surname or of the given name; names with the birth month, the year or the
+//! postcode; …) produce candidate pairs, each pair emitted by the first rule that finds it;
+//! a rule that would pair more than two candidates per record is refined (e.g. + birth
+//! year). Each candidate becomes a comparison vector (4 bits per field). u: random pairs,
+//! with the exact level taken from the value frequencies (Σp²). m: EM sessions on the pairs
+//! of the document rule and of a birth-date rule, each leaving out its own fields, then
+//! averaged; the prior by fixed point over all candidates. Scoring adds log2(m/u) per field
+//! with a term-frequency adjustment for exact names, postcode and town, never lets exact
+//! agreement count against, and counts the **household** group (address, street number,
+//! phone) and the **area** group (postcode, town, region) once each: relatives share them,
+//! and summing them as if independent made parents and children one person. Pairs at or
+//! above the threshold are clustered by union–find; `matches` lists every pair inside a
+//! cluster. **Invariant:** the engine's results do not depend on row order or thread count
+//! (pairs are sorted; EM sums run over sorted patterns).
 
 pub mod block;
 pub mod cluster;

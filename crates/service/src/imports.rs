@@ -5,6 +5,18 @@
 //! half-imported file) and is recorded by the file's hash, so running it again changes
 //! nothing. Rows with problems are reported with their line and column; the real run
 //! refuses to apply a file with rejected rows unless told to leave them out.
+//!
+//!
+//! A file is read by `itinera-tabular` (CSV or XLSX, told apart by their bytes), mapped
+//! by `domain::import::Mapping` (one per source, saved by name), and each row becomes the
+//! same `ParticipantInput` a professional types, so the form's rules apply; problems are
+//! reported with the file's line and the source's column. `Services::import_participants`
+//! runs the whole file in one write transaction: a dry run does everything (lookups
+//! included, so two rows of one person within the file are found) and rolls back; a real
+//! run with rejected rows is refused unless told to leave them out; an applied run is
+//! recorded with the file's SHA-256, so the same file again changes nothing, and rows
+//! carrying a source id are matched by it next time. **Invariant:** an import is applied
+//! whole or not at all.
 
 use std::collections::HashMap;
 

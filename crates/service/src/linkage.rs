@@ -6,6 +6,40 @@
 //! an NGO is one person), but nobody sees more because of it: a record is shown only to
 //! those with a basis for it; of a record they may not see, a reviewer sees how each
 //! field compares (level and weight), never the values.
+//!
+//!
+//! Each organisation keeps the record it registered (its *source record*); records found
+//! to be the same person share a `person_id`. Every new record — form, API, import — is
+//! looked up first (`service::linkage::lookup`): candidates come from index ranges (the
+//! same identity number, the same birth date or with day and month swapped, the same
+//! given name with either surname), are scored with the model fitted on the registry by
+//! `itinera link registry` (or cautious priors until then; no value frequencies, which
+//! a handful of candidates cannot give), and `domain::linkage::decide` chooses:
+//!
+//! - the best person at or above the **auto-link** threshold: if the organisation already
+//!   has a record of that person, that record is used and nothing is created
+//!   (`existing`); otherwise the new record joins the person (`linked`, a merge of kind
+//!   `auto`);
+//! - persons between the **review** and auto-link thresholds: the pair goes to the review
+//!   queue (`review`); a decided pair never comes back (`link_reviews` keeps it);
+//! - below: a new person.
+//!
+//! An edit looks the record up again and queues any other person it now matches (source
+//! `edit`); an edit never merges by itself.
+//!
+//! **Merges** move records between persons and are kept (`merges`, `merge_members`):
+//! unmerging moves exactly the records a merge moved back, and is refused while a later
+//! merge has moved them on (undo that first); the unmerged pairs are remembered as
+//! different. The property test undoes random merges in every allowed order and finds
+//! the registry as it was.
+//!
+//! Privacy: the index looks across organisations, but nobody sees more because of it. A
+//! record is shown only on the access rule's basis; in the review queue a reviewer sees
+//! a record they may not see as "a record of another organisation", with each field's
+//! comparison level and weight and no values, and no id (person ids are record ids, so
+//! they are not sent either). The one thing a professional learns is that a record of
+//! theirs was linked to a record elsewhere — needed to correct a wrong link — never
+//! whose or what.
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,5 +1,13 @@
 //! Configuration kept by administrators: territories, organisations, programmes (phases,
 //! funding, projects), users, memberships and API tokens.
+//!
+//! Forms that name a professional:
+//!
+//! Case manager, team member: the list offers the local network — the actor's
+//! organisation, the organisations of its territory and those on the case team — when it
+//! fits in one list (`store::admin::PICK_LIMIT`); otherwise, and for anyone else, a search
+//! by name or user name (POSTed) fills it. Action owners and contact participants are
+//! chosen among the case team.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::Error;

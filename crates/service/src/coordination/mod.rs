@@ -7,6 +7,72 @@
 //! minutes, agreements), `calendar` (a member's meetings and the iCalendar feed),
 //! `network` (network agreements between organisations), `notifications` (what an
 //! agreement's owner is told) and `report` (a body's coordination report).
+//!
+//!
+//! A body (level 1 programme, 2 project, 3 cases) is seen by its members only: a
+//! professional named as a member, or anyone of a member organisation
+//! (`store::coordination::visible_body_sql`); anyone else gets a 404. Only a level-3 body
+//! puts cases on an agenda, and only cases its author may see; a member who has no basis
+//! for the person sees that a case is on the agenda, never who. A meeting invites every member unless it names fewer
+//! (`meeting_invitees`); the calendar, its feed and the attendance are the invitees'.
+//! A meeting's agenda starts
+//! with the body's open agreements; approved minutes are frozen; an agreement's owner is a
+//! member, its case one on the agenda, and it shows in its owner's work list until done or
+//! dropped (with a reason). A body's page lists the dates its frequency plans, each convened or with a link
+//! that starts the meeting's form on it. The calendar page shows a member's meetings by month; each
+//! professional may have one secret, revocable iCalendar feed (`/calendar/feed/TOKEN.ics`,
+//! only the token's hash is stored; `domain::calendar` writes RFC 5545) that names bodies,
+//! times and places and never a participant. Network agreements (collaboration
+//! agreements and protocols between organisations: parties, validity, document, the
+//! programmes and bodies they serve — a body is named only to its members) are listed and searched by every coordination member and
+//! recorded by those who convene bodies. The owner of an agreement gets a notice when it
+//! is assigned and, once, when the work list finds it overdue.
+//!
+//! **What a body may see follows its level.** A level-1 (programme) or level-2 (project)
+//! body never has a case on its agenda or an agreement about a case; its members see
+//! their programme's counts per phase and pseudonymised list
+//! (`Services::body_overview`, the same pseudonyms programme managers see) — membership
+//! is the basis, no name, document or person id is ever in it. `tests/api/
+//! coordination_report.rs` fetches every level-1 route (API, pages, CSV) as three kinds
+//! of member and looks for every person the members could otherwise see.
+//!
+//! **Coordination report** (`domain::coordination_report::build`): for a period, the
+//! meetings the frequency plans against those held (a meeting up to today with someone
+//! present), attendance per organisation (present over recorded), agreements made and how
+//! they stand (done on time or late, overdue, open, dropped), distinct cases on the
+//! agendas and joint interviews in which the members' organisations took part. Only
+//! joint interviews shared with the case team (visibility `team`) are counted: a contact
+//! kept to a service or its author stays out of every count. Counts only, so any member
+//! reads it; page with bar charts (a table first, the bars beside it), CSV and XLSX.
+//!
+//! **Improvement boards** (`boards`): a convener opens a board (question, columns, open
+//! and close dates, votes per member); members post cards and vote while it is open
+//! (`domain::boards::check_open`: a closed board refuses both). An anonymous card stores
+//! no author at all — the audit log, which only auditors read, still says who wrote it.
+//! Conveners group cards and turn a card (with its group) into an agreement at one of the
+//! body's meetings (the same rules as the meeting's form, in one transaction) or into a
+//! proposed protocol change; the cards link to what they became.
+//!
+//! **Protocols and guides** (`protocols`): of a programme (every coordination member
+//! sees it) or of a body (its members). Each version has a summary, validity and the
+//! roles it concerns (none: every professional role); the version in force is the
+//! highest-numbered one valid today, so a version published ahead does not replace the
+//! current one before its date. Professionals it concerns confirm reading it (their work
+//! list lists what they must read); the body's page lists who has and who has not. A
+//! version may apply proposed changes (from a board or typed), each applied once.
+//!
+//! **Who runs a body.** Its chair and its secretary (members in person, holding a role
+//! that may convene: `domain::coordination::runs_the_body`, checked by
+//! `service::coordination::require_runs`) name and change its members, edit it, open its
+//! boards, group cards and turn them into agreements or protocol changes; other members
+//! take part (meetings, minutes, agreements, cards, votes). A programme's protocol is
+//! published, and its versions, by the organisation that owns it; a body's protocol also
+//! by those who run the body. A level-2 (project) body's overview covers its project.
+//!
+//! Editing a body changes its name, frequency, first meeting and description; its level
+//! and scope stay (what it may see depends on them). A member leaves or changes role as
+//! long as the body keeps a chair; their past attendance and agreements stay. Minutes are
+//! printed from the meeting's page (print stylesheet) or downloaded as text.
 
 mod bodies;
 mod calendar;
