@@ -121,6 +121,17 @@ pub fn has(key: &str) -> bool {
         .is_some_and(|c| c.contains_key(key))
 }
 
+/// A coded value's label in `lang`: the message `prefix.code` (`code_label(l, "sex",
+/// "female")`), or the code itself when the catalogue has none.
+pub fn code_label(lang: Lang, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}.{code}");
+    if has(&key) {
+        t(lang, &key).to_string()
+    } else {
+        code.to_string()
+    }
+}
+
 pub fn keys(lang: Lang) -> Vec<&'static str> {
     let mut k: Vec<_> = CATALOGUES
         .get(&lang)

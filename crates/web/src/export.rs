@@ -138,7 +138,7 @@ pub fn xlsx_bytes(lang: Lang, r: &BodyReport) -> Result<Vec<u8>, Error> {
 /// The minutes of a meeting as text, in the reader's language.
 pub fn minutes_document(lang: Lang, v: &MeetingView) -> String {
     use itinera_i18n::t;
-    let code = |prefix: &str, c: &str| crate::views::code_label(lang, prefix, c);
+    let code = |prefix: &str, c: &str| itinera_i18n::code_label(lang, prefix, c);
     let m = &v.meeting;
     let mut out = String::new();
     let title = format!(

@@ -29,13 +29,23 @@ pub struct BodyView {
     /// The coming meetings its frequency plans (from today).
     pub planned: Vec<NaiveDate>,
     /// Its improvement boards.
-    pub boards: Vec<crate::boards::Board>,
+    pub boards: Vec<BoardLine>,
     /// Its protocols and guides.
     pub protocols: Vec<crate::protocols::ProtocolLine>,
     /// The network agreements that serve it.
     pub network_agreements: Vec<super::NetworkAgreement>,
     /// Whether the reader runs the body (chair or secretary, and may convene).
     pub runs: bool,
+}
+
+/// One of a body's improvement boards, as its page lists it (the board itself is
+/// `boards::BoardView`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BoardLine {
+    pub id: Uuid,
+    pub question: String,
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -293,7 +303,15 @@ impl Services {
             open_agreements,
             planned,
             runs,
-            boards: boards.into_iter().map(Into::into).collect(),
+            boards: boards
+                .into_iter()
+                .map(|b| BoardLine {
+                    id: b.id,
+                    question: b.question,
+                    opens_on: b.opens_on,
+                    closes_on: b.closes_on,
+                })
+                .collect(),
             protocols,
             network_agreements: network_agreements.into_iter().map(Into::into).collect(),
         })

@@ -81,7 +81,7 @@ mod network;
 mod notifications;
 mod report;
 
-pub use bodies::{BodyView, MemberInput};
+pub use bodies::{BoardLine, BodyView, MemberInput};
 pub use calendar::CalendarEntry;
 pub(crate) use meetings::agreement_in;
 pub use meetings::{ItemView, MeetingView};

@@ -20,15 +20,7 @@ use uuid::Uuid;
 use crate::http::{cookie, lang_of, PendingError, RequestCtx, SESSION_COOKIE};
 use crate::AppState;
 
-/// A coded value's label in `lang` (the code itself when the catalogue has none).
-pub fn code_label(lang: Lang, prefix: &str, code: &str) -> String {
-    let key = format!("{prefix}.{code}");
-    if itinera_i18n::has(&key) {
-        t(lang, &key).to_string()
-    } else {
-        code.to_string()
-    }
-}
+pub use itinera_i18n::code_label;
 
 /// What every page's layout needs: language, who is signed in, the CSRF token.
 pub struct PageCtx {
