@@ -352,9 +352,15 @@ async fn a_network_too_large_for_one_list_is_searched_instead() {
         itinera_store::admin::insert_user(&mut tx, &user, start_time())
             .await
             .expect("user");
-        itinera_store::admin::add_membership(&mut tx, user.id, org, "social_worker", start_time())
-            .await
-            .expect("membership");
+        itinera_store::admin::add_membership(
+            &mut tx,
+            user.id.into(),
+            org.into(),
+            "social_worker",
+            start_time(),
+        )
+        .await
+        .expect("membership");
     }
     tx.commit().await.expect("commit");
     let pid = app

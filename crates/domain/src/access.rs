@@ -96,6 +96,16 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The user acting.
+    pub fn user(&self) -> crate::ids::UserId {
+        crate::ids::UserId(self.user_id)
+    }
+
+    /// The organisation they act for.
+    pub fn organisation(&self) -> crate::ids::OrganisationId {
+        crate::ids::OrganisationId(self.organisation_id)
+    }
+
     pub fn can(&self, c: Capability) -> bool {
         self.roles.iter().any(|r| r.grants(c))
     }

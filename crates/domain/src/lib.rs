@@ -12,6 +12,7 @@ pub mod coordination;
 pub mod coordination_report;
 pub mod documents;
 pub mod error;
+pub mod ids;
 pub mod import;
 pub mod input;
 pub mod itinerary;

@@ -5,6 +5,7 @@ use chrono::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability, Role};
 use itinera_domain::case::{validate_workflow, DEFAULT_PHASES};
+use itinera_domain::ids::{OrganisationId, UserId};
 use itinera_domain::input::{lenient_bool, lenient_string, optional_id, parse_date, required_text};
 use itinera_domain::org::{
     check_funding, validate_code, FundingShare, OrganisationKind, TerritoryLevel,
@@ -820,7 +821,14 @@ impl Services {
         admin::organisation(&mut tx, org)
             .await?
             .ok_or(Error::field("organisation_id", "validation.choice"))?;
-        admin::add_membership(&mut tx, user_id, org, role.code(), ctx.now).await?;
+        admin::add_membership(
+            &mut tx,
+            UserId(user_id),
+            OrganisationId(org),
+            role.code(),
+            ctx.now,
+        )
+        .await?;
         finish(
             tx,
             actor,
@@ -907,8 +915,8 @@ impl Services {
         admin::insert_token(
             &mut tx,
             id,
-            user,
-            org,
+            UserId(user),
+            OrganisationId(org),
             &name.unwrap_or_default(),
             &secret_hash(&token),
             days.map(|d| ctx.now + Duration::days(d)),

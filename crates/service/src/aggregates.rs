@@ -1,6 +1,7 @@
 //! What programme managers see: counts and pseudonymised lists, never names.
 
 use itinera_domain::access::{Actor, Capability};
+use itinera_domain::ids::BodyId;
 use itinera_domain::participant::age_on;
 use itinera_domain::{Error, Page, PageRequest};
 use itinera_store::cases;
@@ -108,10 +109,14 @@ impl Services {
     ) -> Result<(Uuid, ProgrammeOverview), Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.audited_read().await?;
-        let b =
-            itinera_store::coordination::body(&mut tx, body, actor.user_id, actor.organisation_id)
-                .await?
-                .ok_or(Error::NotFound)?;
+        let b = itinera_store::coordination::body(
+            &mut tx,
+            BodyId(body),
+            actor.user(),
+            actor.organisation(),
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
         if b.level >= 3 {
             return Err(Error::NotFound);
         }

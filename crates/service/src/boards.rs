@@ -461,7 +461,7 @@ impl Services {
             .parse::<Uuid>()
             .ok()
             .ok_or_else(|| Error::field("protocol_id", "validation.required"))?;
-        if protocols::protocol(&mut tx, protocol, actor.user_id, actor.organisation_id)
+        if protocols::protocol(&mut tx, protocol, actor.user(), actor.organisation())
             .await?
             .is_none()
         {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::contact::{check_contact, ContactInput};
+use itinera_domain::ids::CaseId;
 use itinera_domain::Error;
 use itinera_store::contacts::{self, NewContact};
 use itinera_store::{cases, participants};
@@ -110,8 +111,8 @@ impl Services {
         let p = participants::get(&mut tx, case.participant_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let list =
-            contacts::for_case(&mut tx, case_id, actor.user_id, actor.organisation_id).await?;
+        let list = contacts::for_case(&mut tx, CaseId(case_id), actor.user(), actor.organisation())
+            .await?;
         let team = cases::team(&mut tx, case_id).await?;
         let can_record = actor.can(Capability::WritePersonData)
             && case.status != "closed"

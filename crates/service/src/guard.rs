@@ -13,6 +13,7 @@
 
 use itinera_domain::access::{Actor, Basis, Capability};
 use itinera_domain::coordination::MemberRole;
+use itinera_domain::ids::{BodyId, ParticipantId};
 use itinera_domain::Error;
 use itinera_store::cases::{Case, TeamMember};
 use itinera_store::coordination::{self as store, Body, Member};
@@ -33,8 +34,8 @@ pub(crate) async fn require_basis(
     actor.require_person(cap)?;
     access::basis(
         tx,
-        pid,
-        actor.organisation_id,
+        ParticipantId(pid),
+        actor.organisation(),
         actor.organisation_kind,
         ctx.today(),
     )
@@ -84,7 +85,7 @@ pub(crate) async fn require_team_writer(
 /// The body, if the actor is a member (in person or through their organisation);
 /// `NotFound` otherwise.
 pub(crate) async fn visible_body(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Body, Error> {
-    store::body(tx, id, actor.user_id, actor.organisation_id)
+    store::body(tx, BodyId(id), actor.user(), actor.organisation())
         .await?
         .ok_or(Error::NotFound)
 }

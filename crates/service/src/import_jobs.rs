@@ -132,7 +132,7 @@ impl Services {
     pub async fn upload(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<Upload, Error> {
         actor.require(Capability::WritePersonData)?;
         let mut tx = self.store.read().await?;
-        let u = store::upload(&mut tx, id, actor.user_id, actor.organisation_id, ctx.now)
+        let u = store::upload(&mut tx, id, actor.user(), actor.organisation(), ctx.now)
             .await?
             .ok_or(Error::NotFound)?;
         tx.rollback().await?;
@@ -269,7 +269,7 @@ impl Services {
     pub async fn import_job(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<JobView, Error> {
         actor.require(Capability::WritePersonData)?;
         let mut tx = self.store.read().await?;
-        let j = store::job(&mut tx, id, actor.user_id, actor.organisation_id)
+        let j = store::job(&mut tx, id, actor.user(), actor.organisation())
             .await?
             .ok_or(Error::NotFound)?;
         tx.rollback().await?;

@@ -45,6 +45,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
+use itinera_domain::ids::ParticipantId;
 use itinera_domain::linkage::{decide, Candidate, Outcome, Thresholds};
 use itinera_domain::participant::ParticipantData;
 use itinera_domain::text::fold;
@@ -519,8 +520,8 @@ pub struct Side {
 async fn side(tx: &mut Tx, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<Side, Error> {
     let visible = access::basis(
         tx,
-        id,
-        actor.organisation_id,
+        ParticipantId(id),
+        actor.organisation(),
         actor.organisation_kind,
         ctx.today(),
     )

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability, Role};
+use itinera_domain::ids::BodyId;
 use itinera_domain::protocols::{
     concerns, in_force, parse_roles, ProtocolInput, Scope, Validity, VersionInput,
 };
@@ -197,7 +198,7 @@ async fn may_publish(tx: &mut Tx, actor: &Actor, p: &Protocol) -> Result<bool, E
 }
 
 async fn visible(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Protocol, Error> {
-    store::protocol(tx, id, actor.user_id, actor.organisation_id)
+    store::protocol(tx, id, actor.user(), actor.organisation())
         .await?
         .ok_or(Error::NotFound)
 }
@@ -230,7 +231,7 @@ impl Services {
                 }
             }
             Scope::Body(id) => {
-                if bodies::body(&mut tx, id, actor.user_id, actor.organisation_id)
+                if bodies::body(&mut tx, BodyId(id), actor.user(), actor.organisation())
                     .await?
                     .is_none()
                 {
@@ -321,12 +322,11 @@ impl Services {
         ctx: &Ctx,
         body: Option<Uuid>,
     ) -> Result<Vec<ProtocolLine>, Error> {
-        let list = store::protocols(tx, actor.user_id, actor.organisation_id, body).await?;
+        let list = store::protocols(tx, actor.user(), actor.organisation(), body).await?;
         if list.is_empty() {
             return Ok(Vec::new());
         }
-        let all =
-            store::versions_of_visible(tx, actor.user_id, actor.organisation_id, body).await?;
+        let all = store::versions_of_visible(tx, actor.user(), actor.organisation(), body).await?;
         let read = store::read_by(tx, actor.user_id).await?;
         let mut out = Vec::with_capacity(list.len());
         for p in list {

@@ -72,14 +72,14 @@ impl Services {
         let today = ctx.today();
         let until = today + Duration::days(HORIZON_DAYS);
         let kind = actor.organisation_kind.code();
-        let (u, o) = (actor.user_id, actor.organisation_id);
+        let (u, o) = (actor.user(), actor.organisation());
         // What is not a person's data first, in a plain read of its own: the audited
         // read below (which on SQLite holds the one writer) does only what needs it.
         let mut plain = self.store.read().await?;
         // Pairs of records waiting for someone to say whether they are one person
         // (a count: no person is named).
         let link_reviews = if actor.can(Capability::WritePersonData) {
-            itinera_store::linkage::open_count(&mut plain, o, actor.organisation_kind, today)
+            itinera_store::linkage::open_count(&mut plain, o.0, actor.organisation_kind, today)
                 .await? as usize
         } else {
             0
@@ -118,7 +118,7 @@ impl Services {
             actor,
             ctx,
             Action::WorklistRead,
-            Some(u),
+            Some(u.0),
             json!({"items": counts.iter().map(|c| c.1).sum::<usize>()}),
         )
         .await?;

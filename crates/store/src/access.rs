@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use itinera_domain::access::{Basis, PersonFacts, SharingConsent};
 use itinera_domain::consent::Purpose;
+use itinera_domain::ids::{OrganisationId, ParticipantId};
 use itinera_domain::org::OrganisationKind;
 use itinera_domain::Error;
 use uuid::Uuid;
@@ -29,8 +30,8 @@ pub fn visible_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
 /// The basis on which organisation `org` sees participant `pid` today, if any.
 pub async fn basis(
     tx: &mut Tx,
-    pid: Uuid,
-    org: Uuid,
+    pid: ParticipantId,
+    org: OrganisationId,
     kind: OrganisationKind,
     today: NaiveDate,
 ) -> Result<Option<Basis>, Error> {
@@ -39,10 +40,10 @@ pub async fn basis(
         visible_sql("p", "$2", "$3", "$4")
     );
     let home: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(&sql)
-        .bind(pid).bind(org).bind(kind.code()).bind(today)
+        .bind(pid.0).bind(org.0).bind(kind.code()).bind(today)
         .fetch_optional(c).await.map_err(db_err))?;
     Ok(home.map(|h| {
-        if h == org {
+        if h == org.0 {
             Basis::Registered
         } else {
             Basis::TeamWithConsent

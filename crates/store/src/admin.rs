@@ -10,6 +10,7 @@
 //! chosen among the case team.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::ids::{OrganisationId, UserId};
 use itinera_domain::Error;
 use uuid::Uuid;
 
@@ -385,20 +386,20 @@ pub async fn professionals_near(
 
 pub async fn add_membership(
     tx: &mut Tx,
-    user_id: Uuid,
-    org: Uuid,
+    user_id: UserId,
+    org: OrganisationId,
     role: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let existing: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
         "SELECT id FROM memberships WHERE user_id = $1 AND organisation_id = $2 AND role = $3"
-    ).bind(user_id).bind(org).bind(role).fetch_optional(c).await.map_err(db_err))?;
+    ).bind(user_id.0).bind(org.0).bind(role).fetch_optional(c).await.map_err(db_err))?;
     if existing.is_some() {
         return Err(Error::Conflict("membership.exists"));
     }
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO memberships (id, user_id, organisation_id, role, created_at) VALUES ($1,$2,$3,$4,$5)"
-    ).bind(itinera_clock::new_id(now)).bind(user_id).bind(org).bind(role).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    ).bind(itinera_clock::new_id(now)).bind(user_id.0).bind(org.0).bind(role).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }
 
@@ -431,8 +432,8 @@ pub async fn tokens(tx: &mut Tx) -> Result<Vec<Token>, Error> {
 pub async fn insert_token(
     tx: &mut Tx,
     id: Uuid,
-    user_id: Uuid,
-    org: Uuid,
+    user_id: UserId,
+    org: OrganisationId,
     name: &str,
     hash: &str,
     expires_at: Option<DateTime<Utc>>,
@@ -440,7 +441,7 @@ pub async fn insert_token(
 ) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO api_tokens (id, user_id, organisation_id, name, token_hash, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7)"
-    ).bind(id).bind(user_id).bind(org).bind(name).bind(hash).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    ).bind(id).bind(user_id.0).bind(org.0).bind(name).bind(hash).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }
 

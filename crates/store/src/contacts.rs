@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::contact::ContactData;
+use itinera_domain::ids::{CaseId, OrganisationId, UserId};
 use itinera_domain::Error;
 use uuid::Uuid;
 
@@ -73,9 +74,9 @@ pub struct Contact {
 /// The contacts of a case the reader may read, newest first.
 pub async fn for_case(
     tx: &mut Tx,
-    case_id: Uuid,
-    reader: Uuid,
-    reader_org: Uuid,
+    case_id: CaseId,
+    reader: UserId,
+    reader_org: OrganisationId,
 ) -> Result<Vec<Contact>, Error> {
     let sql = format!(
         "SELECT k.id, k.happened_on, k.kind, k.summary, k.next_step, k.visibility, k.author_id, u.display_name AS author_name, \
@@ -84,12 +85,12 @@ pub async fn for_case(
          WHERE k.case_id = $1 AND {VISIBLE} ORDER BY k.happened_on DESC, k.created_at DESC"
     );
     let rows: Vec<ContactRow> = on_tx!(tx, c => sqlx::query_as(&sql)
-        .bind(case_id).bind(reader).bind(reader_org).fetch_all(c).await.map_err(db_err))?;
+        .bind(case_id.0).bind(reader.0).bind(reader_org.0).fetch_all(c).await.map_err(db_err))?;
     let people: Vec<(Uuid, Uuid, String, Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
         "SELECT p.contact_id, p.user_id, u.display_name, p.organisation_id, o.name FROM contact_participants p \
          JOIN contacts k ON k.id = p.contact_id JOIN users u ON u.id = p.user_id JOIN organisations o ON o.id = p.organisation_id \
          WHERE k.case_id = $1 ORDER BY o.name, u.display_name"
-    ).bind(case_id).fetch_all(c).await.map_err(db_err))?;
+    ).bind(case_id.0).fetch_all(c).await.map_err(db_err))?;
     Ok(rows
         .into_iter()
         .map(|row| {

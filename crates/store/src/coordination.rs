@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::coordination::{AgreementData, BodyData, MeetingData, Owner};
+use itinera_domain::ids::{AgreementId, BodyId, MeetingId, OrganisationId, UserId};
 use itinera_domain::Error;
 use uuid::Uuid;
 
@@ -64,20 +65,25 @@ pub async fn update_body(tx: &mut Tx, id: Uuid, d: &BodyData) -> Result<(), Erro
 }
 
 /// A body, if user `u` of organisation `o` may see it.
-pub async fn body(tx: &mut Tx, id: Uuid, u: Uuid, o: Uuid) -> Result<Option<Body>, Error> {
+pub async fn body(
+    tx: &mut Tx,
+    id: BodyId,
+    u: UserId,
+    o: OrganisationId,
+) -> Result<Option<Body>, Error> {
     let sql = format!(
         "{BODY} WHERE b.id = $1 AND {}",
         visible_body_sql("b", "$2", "$3")
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).bind(u).bind(o).fetch_optional(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id.0).bind(u.0).bind(o.0).fetch_optional(c).await.map_err(db_err))
 }
 
-pub async fn bodies(tx: &mut Tx, u: Uuid, o: Uuid) -> Result<Vec<Body>, Error> {
+pub async fn bodies(tx: &mut Tx, u: UserId, o: OrganisationId) -> Result<Vec<Body>, Error> {
     let sql = format!(
         "{BODY} WHERE {} ORDER BY b.level, b.name, b.id",
         visible_body_sql("b", "$1", "$2")
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).fetch_all(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).fetch_all(c).await.map_err(db_err))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -283,12 +289,12 @@ const AGREEMENT: &str = "SELECT a.id, a.body_id, b.name AS body_name, a.meeting_
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_agreement(
     tx: &mut Tx,
-    id: Uuid,
-    body: Uuid,
-    meeting: Uuid,
+    id: AgreementId,
+    body: BodyId,
+    meeting: MeetingId,
     d: &AgreementData,
-    owner_org: Uuid,
-    by: Uuid,
+    owner_org: OrganisationId,
+    by: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let owner_user = match d.owner {
@@ -298,7 +304,7 @@ pub async fn insert_agreement(
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO agreements (id, body_id, meeting_id, text, owner_organisation_id, owner_user_id, due_on, case_id, status, created_by, created_at, updated_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'open',$9,$10,$10)"
-    ).bind(id).bind(body).bind(meeting).bind(&d.text).bind(owner_org).bind(owner_user).bind(d.due_on).bind(d.case_id).bind(by).bind(now)
+    ).bind(id.0).bind(body.0).bind(meeting.0).bind(&d.text).bind(owner_org.0).bind(owner_user).bind(d.due_on).bind(d.case_id).bind(by.0).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
@@ -347,8 +353,8 @@ pub async fn set_agreement_status(
 /// named, due by `until` (overdue ones included): the work list's.
 pub async fn agreements_due(
     tx: &mut Tx,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
     until: NaiveDate,
 ) -> Result<Vec<Agreement>, Error> {
     let sql = format!(
@@ -356,7 +362,7 @@ pub async fn agreements_due(
            AND (a.owner_user_id = $1 OR (a.owner_user_id IS NULL AND a.owner_organisation_id = $2)) \
          ORDER BY a.due_on, a.id LIMIT 200"
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(until).fetch_all(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(until).fetch_all(c).await.map_err(db_err))
 }
 
 /// The programme a project belongs to.
@@ -397,8 +403,8 @@ impl Reference {
 /// person's name (for a case table's agenda).
 pub async fn team_cases(
     tx: &mut Tx,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
     kind: &str,
     today: NaiveDate,
 ) -> Result<Vec<(Uuid, String)>, Error> {
@@ -409,7 +415,7 @@ pub async fn team_cases(
          ORDER BY p.surname_key, c.id LIMIT 500",
         crate::access::visible_sql("p", "$2", "$3", "$4")
     );
-    let rows: Vec<(Uuid, String, String)> = on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(kind).bind(today)
+    let rows: Vec<(Uuid, String, String)> = on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(kind).bind(today)
         .fetch_all(c).await.map_err(db_err))?;
     Ok(rows.into_iter().map(|(id, name, _)| (id, name)).collect())
 }
@@ -465,8 +471,8 @@ pub async fn invitees(tx: &mut Tx, meeting: Uuid) -> Result<Vec<Uuid>, Error> {
 /// (inclusive).
 pub async fn calendar(
     tx: &mut Tx,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<CalendarEntry>, Error> {
@@ -476,28 +482,33 @@ pub async fn calendar(
          WHERE m.meeting_date >= $3 AND m.meeting_date <= $4 AND {} ORDER BY m.meeting_date, m.starts, m.id",
         invited_sql("m", "$1", "$2")
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(from).bind(to).fetch_all(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(from).bind(to).fetch_all(c).await.map_err(db_err))
 }
 
 /// A new feed for (user, organisation); earlier ones are revoked.
 pub async fn replace_feed(
     tx: &mut Tx,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     revoke_feeds(tx, u, o, now).await?;
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO calendar_feeds (id, user_id, organisation_id, token_hash, created_at) VALUES ($1,$2,$3,$4,$5)"
-    ).bind(itinera_clock::new_id(now)).bind(u).bind(o).bind(token_hash).bind(now)
+    ).bind(itinera_clock::new_id(now)).bind(u.0).bind(o.0).bind(token_hash).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
-pub async fn revoke_feeds(tx: &mut Tx, u: Uuid, o: Uuid, now: DateTime<Utc>) -> Result<u64, Error> {
+pub async fn revoke_feeds(
+    tx: &mut Tx,
+    u: UserId,
+    o: OrganisationId,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE calendar_feeds SET revoked_at = $3 WHERE user_id = $1 AND organisation_id = $2 AND revoked_at IS NULL"
-    ).bind(u).bind(o).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
+    ).bind(u.0).bind(o.0).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
 }
 
 /// The (user, organisation) of a live feed.
@@ -508,10 +519,10 @@ pub async fn feed_owner(tx: &mut Tx, token_hash: &str) -> Result<Option<(Uuid, U
 }
 
 /// Whether (user, organisation) has a live feed.
-pub async fn has_feed(tx: &mut Tx, u: Uuid, o: Uuid) -> Result<bool, Error> {
+pub async fn has_feed(tx: &mut Tx, u: UserId, o: OrganisationId) -> Result<bool, Error> {
     let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "SELECT COUNT(*) FROM calendar_feeds WHERE user_id = $1 AND organisation_id = $2 AND revoked_at IS NULL"
-    ).bind(u).bind(o).fetch_one(c).await.map_err(db_err))?;
+    ).bind(u.0).bind(o.0).fetch_one(c).await.map_err(db_err))?;
     Ok(n > 0)
 }
 
@@ -568,8 +579,8 @@ pub async fn network_agreements(
     tx: &mut Tx,
     query: &str,
     body: Option<Uuid>,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
 ) -> Result<Vec<NetworkAgreement>, Error> {
     let q = itinera_domain::text::fold(query);
     let pattern = format!("%{}%", q.replace(['%', '_'], ""));
@@ -594,7 +605,7 @@ pub async fn network_agreements(
             visible_body_sql("b", "$2", "$3")
         );
         r.bodies = on_tx!(tx, c => sqlx::query_scalar(&sql)
-            .bind(r.id).bind(u).bind(o).fetch_all(c).await.map_err(db_err))?;
+            .bind(r.id).bind(u.0).bind(o.0).fetch_all(c).await.map_err(db_err))?;
     }
     Ok(rows)
 }
@@ -602,16 +613,16 @@ pub async fn network_agreements(
 /// A notice (once per person, kind and agreement).
 pub async fn notify(
     tx: &mut Tx,
-    user: Uuid,
-    org: Uuid,
+    user: UserId,
+    org: OrganisationId,
     kind: &str,
-    agreement: Uuid,
+    agreement: AgreementId,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO notifications (id, user_id, organisation_id, kind, agreement_id, created_at) VALUES ($1,$2,$3,$4,$5,$6) \
          ON CONFLICT (user_id, kind, agreement_id) DO NOTHING"
-    ).bind(itinera_clock::new_id(now)).bind(user).bind(org).bind(kind).bind(agreement).bind(now)
+    ).bind(itinera_clock::new_id(now)).bind(user.0).bind(org.0).bind(kind).bind(agreement.0).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
@@ -630,23 +641,23 @@ pub struct Notification {
 /// The unread notices of user `u` working for `o`, newest first.
 pub async fn unread_notifications(
     tx: &mut Tx,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
 ) -> Result<Vec<Notification>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT n.id, n.kind, n.agreement_id, a.text AS agreement_text, a.meeting_id, b.name AS body_name, a.due_on, n.created_at \
          FROM notifications n JOIN agreements a ON a.id = n.agreement_id JOIN coordination_bodies b ON b.id = a.body_id \
          WHERE n.user_id = $1 AND n.organisation_id = $2 AND n.read_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT 100"
-    ).bind(u).bind(o).fetch_all(c).await.map_err(db_err))
+    ).bind(u.0).bind(o.0).fetch_all(c).await.map_err(db_err))
 }
 
 pub async fn mark_notifications_read(
     tx: &mut Tx,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
     now: DateTime<Utc>,
 ) -> Result<u64, Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND organisation_id = $2 AND read_at IS NULL"
-    ).bind(u).bind(o).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
+    ).bind(u.0).bind(o.0).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
 }

@@ -3,6 +3,7 @@
 //! deployment).
 
 use chrono::{DateTime, Utc};
+use itinera_domain::ids::{OrganisationId, UserId};
 use itinera_domain::{Error, Page, PageRequest};
 use uuid::Uuid;
 
@@ -184,13 +185,13 @@ pub async fn insert_upload(tx: &mut Tx, u: &NewUpload<'_>) -> Result<(), Error> 
 pub async fn upload(
     tx: &mut Tx,
     id: Uuid,
-    user: Uuid,
-    org: Uuid,
+    user: UserId,
+    org: OrganisationId,
     now: DateTime<Utc>,
 ) -> Result<Option<Upload>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT id, file_name, source, content, created_at FROM uploads WHERE id = $1 AND user_id = $2 AND organisation_id = $3 AND expires_at > $4"
-    ).bind(id).bind(user).bind(org).bind(now).fetch_optional(c).await.map_err(db_err))
+    ).bind(id).bind(user.0).bind(org.0).bind(now).fetch_optional(c).await.map_err(db_err))
 }
 
 pub async fn delete_upload(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
@@ -250,11 +251,16 @@ pub async fn insert_job(tx: &mut Tx, j: &NewJob<'_>) -> Result<(), Error> {
 }
 
 /// The job, if it is this user's for this organisation.
-pub async fn job(tx: &mut Tx, id: Uuid, user: Uuid, org: Uuid) -> Result<Option<Job>, Error> {
+pub async fn job(
+    tx: &mut Tx,
+    id: Uuid,
+    user: UserId,
+    org: OrganisationId,
+) -> Result<Option<Job>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT id, upload_id, mapping, save_mapping, skip_invalid, dry_run, status, done_rows, total_rows, report, failure, updated_at \
          FROM import_jobs WHERE id = $1 AND user_id = $2 AND organisation_id = $3"
-    ).bind(id).bind(user).bind(org).fetch_optional(c).await.map_err(db_err))
+    ).bind(id).bind(user.0).bind(org.0).fetch_optional(c).await.map_err(db_err))
 }
 
 /// Records how far a running job got (a finished job is left as it is).

@@ -3,6 +3,7 @@
 //! its members (`coordination::visible_body_sql`).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::ids::{OrganisationId, UserId};
 use itinera_domain::protocols::{store_roles, ProtocolData, Scope, VersionData};
 use itinera_domain::Error;
 use uuid::Uuid;
@@ -50,23 +51,28 @@ pub async fn insert_protocol(
 }
 
 /// A protocol, if user `u` of organisation `o` may see it.
-pub async fn protocol(tx: &mut Tx, id: Uuid, u: Uuid, o: Uuid) -> Result<Option<Protocol>, Error> {
+pub async fn protocol(
+    tx: &mut Tx,
+    id: Uuid,
+    u: UserId,
+    o: OrganisationId,
+) -> Result<Option<Protocol>, Error> {
     let sql = format!("{PROTOCOL} WHERE p.id = $1 AND {}", visible("$2", "$3"));
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).bind(u).bind(o).fetch_optional(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).bind(u.0).bind(o.0).fetch_optional(c).await.map_err(db_err))
 }
 
 /// The protocols `u` may see; of one body when `body` is given.
 pub async fn protocols(
     tx: &mut Tx,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
     body: Option<Uuid>,
 ) -> Result<Vec<Protocol>, Error> {
     let sql = format!(
         "{PROTOCOL} WHERE {} AND ($3 IS NULL OR p.body_id = $3) ORDER BY p.title, p.id",
         visible("$1", "$2")
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(body).fetch_all(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(body).fetch_all(c).await.map_err(db_err))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -95,8 +101,8 @@ pub async fn versions(tx: &mut Tx, protocol: Uuid) -> Result<Vec<Version>, Error
 /// The versions of every protocol `protocols` lists (same arguments), in one query.
 pub async fn versions_of_visible(
     tx: &mut Tx,
-    u: Uuid,
-    o: Uuid,
+    u: UserId,
+    o: OrganisationId,
     body: Option<Uuid>,
 ) -> Result<Vec<Version>, Error> {
     let sql = format!(
@@ -104,7 +110,7 @@ pub async fn versions_of_visible(
          WHERE {} AND ($3 IS NULL OR p.body_id = $3) ORDER BY v.protocol_id, v.version DESC",
         visible("$1", "$2")
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(u).bind(o).bind(body).fetch_all(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(body).fetch_all(c).await.map_err(db_err))
 }
 
 /// Publishes the next version; its number.

@@ -3,6 +3,7 @@
 //! professional's organisation may not see.
 
 use chrono::NaiveDate;
+use itinera_domain::ids::{OrganisationId, UserId};
 use itinera_domain::Error;
 use uuid::Uuid;
 
@@ -51,8 +52,8 @@ const MINE: &str = "m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at I
 /// the database inside the audited read). Every part carries the access predicate.
 pub async fn case_items(
     tx: &mut Tx,
-    user: Uuid,
-    org: Uuid,
+    user: UserId,
+    org: OrganisationId,
     kind: &str,
     today: NaiveDate,
     until: NaiveDate,
@@ -78,7 +79,7 @@ pub async fn case_items(
              ORDER BY s1, s2 LIMIT 200) missing \
          ) items ORDER BY k, s1, s2"
     );
-    let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today).bind(until)
+    let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0).bind(kind).bind(today).bind(until)
         .fetch_all(c).await.map_err(db_err))?;
     let mut out = CaseItems::default();
     for r in rows {

@@ -262,7 +262,7 @@ impl Services {
     pub async fn bodies(&self, actor: &Actor) -> Result<Vec<Body>, Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.read().await?;
-        let b = store::bodies(&mut tx, actor.user_id, actor.organisation_id).await?;
+        let b = store::bodies(&mut tx, actor.user(), actor.organisation()).await?;
         tx.commit().await?;
         Ok(b.into_iter().map(Into::into).collect())
     }
@@ -282,7 +282,7 @@ impl Services {
         let boards = itinera_store::boards::boards_of_body(&mut tx, id).await?;
         let protocols = self.protocol_lines(&mut tx, actor, ctx, Some(id)).await?;
         let network_agreements =
-            store::network_agreements(&mut tx, "", Some(id), actor.user_id, actor.organisation_id)
+            store::network_agreements(&mut tx, "", Some(id), actor.user(), actor.organisation())
                 .await?;
         tx.commit().await?;
         let frequency = Frequency::parse(&body.frequency).unwrap_or(Frequency::Monthly);
@@ -332,8 +332,8 @@ impl Services {
         let mut tx = self.store.audited_read().await?;
         let cases = store::team_cases(
             &mut tx,
-            actor.user_id,
-            actor.organisation_id,
+            actor.user(),
+            actor.organisation(),
             actor.organisation_kind.code(),
             ctx.today(),
         )

@@ -57,7 +57,7 @@ impl Services {
             return Err(Error::field("to", "validation.date.range"));
         }
         let mut tx = self.store.read().await?;
-        let c = store::calendar(&mut tx, actor.user_id, actor.organisation_id, from, to).await?;
+        let c = store::calendar(&mut tx, actor.user(), actor.organisation(), from, to).await?;
         tx.commit().await?;
         Ok(c.into_iter().map(Into::into).collect())
     }
@@ -65,7 +65,7 @@ impl Services {
     /// Whether the actor has a live calendar feed.
     pub async fn has_calendar_feed(&self, actor: &Actor) -> Result<bool, Error> {
         let mut tx = self.store.read().await?;
-        let has = store::has_feed(&mut tx, actor.user_id, actor.organisation_id).await?;
+        let has = store::has_feed(&mut tx, actor.user(), actor.organisation()).await?;
         tx.commit().await?;
         Ok(has)
     }
@@ -78,8 +78,8 @@ impl Services {
         let mut tx = self.store.write().await?;
         store::replace_feed(
             &mut tx,
-            actor.user_id,
-            actor.organisation_id,
+            actor.user(),
+            actor.organisation(),
             &crate::auth::secret_hash(&token),
             ctx.now,
         )
@@ -99,7 +99,7 @@ impl Services {
     pub async fn revoke_calendar_feed(&self, actor: &Actor, ctx: &Ctx) -> Result<(), Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.write().await?;
-        store::revoke_feeds(&mut tx, actor.user_id, actor.organisation_id, ctx.now).await?;
+        store::revoke_feeds(&mut tx, actor.user(), actor.organisation(), ctx.now).await?;
         finish(
             tx,
             actor,
@@ -133,8 +133,8 @@ impl Services {
         let today = now.date_naive();
         let entries = store::calendar(
             &mut tx,
-            u,
-            o,
+            actor.user(),
+            actor.organisation(),
             today - Duration::days(90),
             today + Duration::days(366),
         )

@@ -7,6 +7,7 @@ use itinera_domain::access::{Actor, Capability};
 use itinera_domain::coordination::{
     check_transition, AgreementInput, AgreementStatus, Attendance, Level, MeetingInput, Owner,
 };
+use itinera_domain::ids::{AgreementId, BodyId, MeetingId, OrganisationId, ParticipantId, UserId};
 use itinera_domain::input::optional_id;
 use itinera_domain::Error;
 use itinera_store::coordination as store;
@@ -97,8 +98,8 @@ impl Services {
             let visible = match &case {
                 Some(c) => access::basis(
                     &mut tx,
-                    c.participant_id,
-                    actor.organisation_id,
+                    ParticipantId(c.participant_id),
+                    actor.organisation(),
                     actor.organisation_kind,
                     ctx.today(),
                 )
@@ -169,8 +170,8 @@ impl Services {
                     let ok = actor.can(Capability::ReadPersonData)
                         && access::basis(
                             &mut tx,
-                            pid,
-                            actor.organisation_id,
+                            ParticipantId(pid),
+                            actor.organisation(),
                             actor.organisation_kind,
                             ctx.today(),
                         )
@@ -398,7 +399,7 @@ impl Services {
     ) -> Result<Vec<AgreementView>, Error> {
         let until = ctx.today() + Duration::days(days);
         let due: Vec<AgreementView> =
-            store::agreements_due(tx, actor.user_id, actor.organisation_id, until)
+            store::agreements_due(tx, actor.user(), actor.organisation(), until)
                 .await?
                 .into_iter()
                 .map(|a| view(a, ctx.today()))
@@ -407,10 +408,10 @@ impl Services {
         for a in due.iter().filter(|a| a.overdue) {
             store::notify(
                 tx,
-                actor.user_id,
-                actor.organisation_id,
+                actor.user(),
+                actor.organisation(),
                 "agreement_overdue",
-                a.agreement.id,
+                AgreementId(a.agreement.id),
                 ctx.now,
             )
             .await?;
@@ -450,7 +451,17 @@ pub(crate) async fn agreement_in(
         }
     }
     let id = ctx.new_id();
-    store::insert_agreement(tx, id, b.id, meeting, &d, owner_org, actor.user_id, ctx.now).await?;
+    store::insert_agreement(
+        tx,
+        AgreementId(id),
+        BodyId(b.id),
+        MeetingId(meeting),
+        &d,
+        OrganisationId(owner_org),
+        actor.user(),
+        ctx.now,
+    )
+    .await?;
     // The owner is told: the professional named, or the organisation's member
     // professionals in the body.
     let to: Vec<Uuid> = match d.owner {
@@ -462,7 +473,15 @@ pub(crate) async fn agreement_in(
             .collect(),
     };
     for u in to {
-        store::notify(tx, u, owner_org, "agreement_assigned", id, ctx.now).await?;
+        store::notify(
+            tx,
+            UserId(u),
+            OrganisationId(owner_org),
+            "agreement_assigned",
+            AgreementId(id),
+            ctx.now,
+        )
+        .await?;
     }
     audit(
         tx,

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
+use itinera_domain::ids::BodyId;
 use itinera_domain::Error;
 use itinera_store::coordination::{self as store, Reference};
 use serde::Serialize;
@@ -86,7 +87,7 @@ impl Services {
         }
         // Only bodies the actor is a member of.
         for b in &d.bodies {
-            if store::body(&mut tx, *b, actor.user_id, actor.organisation_id)
+            if store::body(&mut tx, BodyId(*b), actor.user(), actor.organisation())
                 .await?
                 .is_none()
             {
@@ -122,7 +123,7 @@ impl Services {
             visible_body(&mut tx, actor, b).await?;
         }
         let rows =
-            store::network_agreements(&mut tx, query, body, actor.user_id, actor.organisation_id)
+            store::network_agreements(&mut tx, query, body, actor.user(), actor.organisation())
                 .await?;
         tx.commit().await?;
         let items: Vec<NetworkAgreementView> = rows

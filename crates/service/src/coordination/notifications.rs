@@ -43,7 +43,7 @@ impl Services {
     pub async fn notifications(&self, actor: &Actor) -> Result<Vec<Notification>, Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.read().await?;
-        let n = store::unread_notifications(&mut tx, actor.user_id, actor.organisation_id).await?;
+        let n = store::unread_notifications(&mut tx, actor.user(), actor.organisation()).await?;
         tx.commit().await?;
         Ok(n.into_iter().map(Into::into).collect())
     }
@@ -53,7 +53,7 @@ impl Services {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.write().await?;
         let n =
-            store::mark_notifications_read(&mut tx, actor.user_id, actor.organisation_id, ctx.now)
+            store::mark_notifications_read(&mut tx, actor.user(), actor.organisation(), ctx.now)
                 .await?;
         tx.commit().await?;
         Ok(n)
