@@ -1,0 +1,14 @@
+//! Administration: territories, organisations, programmes (workflow, funding, projects),
+//! users, memberships and API tokens. Administrators configure; they never read cases.
+
+mod organisations;
+mod programmes;
+mod territories;
+mod tokens;
+mod users;
+
+pub use organisations::*;
+pub use programmes::*;
+pub use territories::*;
+pub use tokens::*;
+pub use users::*;
