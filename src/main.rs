@@ -441,6 +441,7 @@ async fn token_create(
                 organisation_id: org.to_string(),
                 name,
                 expires_in_days: days.map(|d| d.to_string()).unwrap_or_default(),
+                roles: Vec::new(),
             },
         )
         .await

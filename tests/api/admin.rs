@@ -92,9 +92,10 @@ async fn administrators_configure_the_network() {
     // Users, memberships, tokens.
     let r = app.post(ADMIN, "/users", &json!({"username": "nueva.tecnica", "display_name": "Nueva Técnica", "password": "corta"})).await;
     assert_eq!(r.body["errors"][0]["code"], "validation.password.too_short");
-    let r = app.post(ADMIN, "/users", &json!({"username": "nueva.tecnica", "display_name": "Nueva Técnica", "password": "una contraseña larga"})).await;
+    let r = app.post(ADMIN, "/users", &json!({"username": "nueva.tecnica", "display_name": "Nueva Técnica", "password": "una contraseña larga", "service_account": true})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let uid = r.body["id"].as_str().unwrap_or("").to_string();
+    // A role that reaches people's data: requested by one administrator…
     let r = app
         .post(
             ADMIN,
@@ -102,7 +103,18 @@ async fn administrators_configure_the_network() {
             &json!({"organisation_id": org, "role": "technician"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    assert_eq!(r.body["outcome"], "requested");
+    let grant = r.body["grant_id"].as_str().unwrap_or("").to_string();
+    // …approved by another.
+    let r = app
+        .post(
+            ADMIN2,
+            &format!("/role-grants/{grant}/decision"),
+            &json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let r = app
         .post(
             ADMIN,

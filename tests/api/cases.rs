@@ -347,6 +347,7 @@ async fn a_network_too_large_for_one_list_is_searched_instead() {
             locale: "es".into(),
             active: true,
             failed_logins: 0,
+            service_account: false,
             locked_until: None,
         };
         itinera_store::admin::insert_user(&mut tx, &user, start_time())

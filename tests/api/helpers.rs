@@ -27,6 +27,8 @@ pub const COORDINATOR: &str = "coordina.crisol";
 pub const PROGRAMME_MANAGER: &str = "programa.junta";
 pub const AUDITOR: &str = "auditoria";
 pub const ADMIN: &str = "admin";
+/// The second administrator (four eyes).
+pub const ADMIN2: &str = "admin.segunda";
 
 pub const ALL_USERS: &[&str] = &[
     SOCIAL_BADAJOZ,
@@ -39,6 +41,7 @@ pub const ALL_USERS: &[&str] = &[
     PROGRAMME_MANAGER,
     AUDITOR,
     ADMIN,
+    ADMIN2,
 ];
 
 pub fn start_time() -> DateTime<Utc> {
@@ -102,6 +105,7 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
                     organisation_id: m.organisation_id.to_string(),
                     name: "test".into(),
                     expires_in_days: String::new(),
+                    roles: Vec::new(),
                 },
             )
             .await

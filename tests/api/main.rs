@@ -29,4 +29,5 @@ mod linkage;
 mod participants;
 mod rules;
 mod schema;
+mod segregation;
 mod visibility;

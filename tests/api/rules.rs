@@ -130,9 +130,39 @@ async fn nothing_is_written_into_a_closed_case() {
 }
 
 #[tokio::test]
-async fn a_token_is_for_an_organisation_its_user_belongs_to() {
+async fn an_administrator_issues_tokens_only_to_service_accounts_of_the_organisation() {
     let app = spawn_app().await;
-    let (user, _) = who(&app, SEXPE_BADAJOZ).await;
+    // A person's account: never an administrator's to mint a token for.
+    let (user, org) = who(&app, SEXPE_BADAJOZ).await;
+    let r = app
+        .post(
+            ADMIN,
+            "/tokens",
+            &json!({"user_id": user, "organisation_id": org, "name": "integración"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        codes(&r.body),
+        vec![(
+            "user_id".to_string(),
+            "validation.token.not_service_account".to_string()
+        )]
+    );
+    // A service account, of one organisation only.
+    let r = app
+        .post(ADMIN, "/users", &json!({"username": "svc.informes", "display_name": "Informes", "password": "una contraseña larga", "service_account": true}))
+        .await;
+    let svc = r.body["id"].as_str().unwrap_or("").to_string();
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/users/{svc}/memberships"),
+            &json!({"organisation_id": org, "role": "programme_manager"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["outcome"], "granted");
     let other_org = app
         .org("Servicios Sociales de Atención Social Básica de Mérida")
         .await;
@@ -140,10 +170,9 @@ async fn a_token_is_for_an_organisation_its_user_belongs_to() {
         .post(
             ADMIN,
             "/tokens",
-            &json!({"user_id": user, "organisation_id": other_org, "name": "integración"}),
+            &json!({"user_id": svc, "organisation_id": other_org, "name": "integración"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(
         codes(&r.body),
         vec![(
@@ -151,8 +180,58 @@ async fn a_token_is_for_an_organisation_its_user_belongs_to() {
             "validation.token.not_member".to_string()
         )]
     );
+    // Roles it does not hold there are refused; an expiry past a year too.
+    let r = app
+        .post(
+            ADMIN,
+            "/tokens",
+            &json!({"user_id": svc, "organisation_id": org, "name": "x", "roles": ["social_worker"]}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        vec![(
+            "roles".to_string(),
+            "validation.token.role_not_held".to_string()
+        )]
+    );
+    let r = app
+        .post(
+            ADMIN,
+            "/tokens",
+            &json!({"user_id": svc, "organisation_id": org, "name": "x", "expires_in_days": 400}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        vec![(
+            "expires_in_days".to_string(),
+            "validation.number.range".to_string()
+        )]
+    );
     let tokens = app.get(ADMIN, "/tokens").await;
     assert!(!tokens.body.to_string().contains("integración"));
+    // Issued: it expires in 90 days by default, and says who issued it.
+    let r = app
+        .post(
+            ADMIN,
+            "/tokens",
+            &json!({"user_id": svc, "organisation_id": org, "name": "informes"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let tokens = app.get(ADMIN, "/tokens").await;
+    let t = tokens
+        .body
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "informes"))
+        .cloned()
+        .unwrap_or_default();
+    let (admin_id, _) = who(&app, ADMIN).await;
+    assert_eq!(t["issued_by"], admin_id.as_str());
+    assert_eq!(t["service_account"], true);
+    let expires = t["expires_at"].as_str().unwrap_or("");
+    assert!(expires.starts_with("2027-02-21"), "{expires}");
 }
 
 #[tokio::test]

@@ -82,6 +82,58 @@ impl Role {
     }
 }
 
+impl Role {
+    /// Whether the role reaches a person's data: reads it, writes it or manages their
+    /// cases. Granting such a role needs a second administrator (`needs_second_approval`)
+    /// and is kept apart from administering (`segregation`).
+    pub fn reaches_person_data(self) -> bool {
+        self.grants(Capability::ReadPersonData)
+            || self.grants(Capability::WritePersonData)
+            || self.grants(Capability::ManageCases)
+    }
+
+    /// Four eyes: an administrator asks, a second one approves.
+    pub fn needs_second_approval(self) -> bool {
+        self.reaches_person_data()
+    }
+}
+
+/// **Segregation of duties** (ENS, category ALTA): whoever administers configures and
+/// never reaches a person's data, nor audits their own work; an integration's service
+/// account never administers. `held` are the roles the account holds in any
+/// organisation. The answer is the translation key of the refusal.
+pub fn segregation(held: &[Role], new: Role, service_account: bool) -> Result<(), &'static str> {
+    let admin = held.contains(&Role::Admin);
+    if new == Role::Admin {
+        if service_account {
+            return Err("membership.segregation.service_admin");
+        }
+        if held.iter().any(|r| r.reaches_person_data()) {
+            return Err("membership.segregation.admin_person");
+        }
+        if held.contains(&Role::Auditor) {
+            return Err("membership.segregation.admin_auditor");
+        }
+    }
+    if admin && new.reaches_person_data() {
+        return Err("membership.segregation.admin_person");
+    }
+    if admin && new == Role::Auditor {
+        return Err("membership.segregation.admin_auditor");
+    }
+    Ok(())
+}
+
+/// A bearer token an actor acts through: which one, and who issued it (recorded with
+/// every audit entry made with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TokenUse {
+    pub token_id: Uuid,
+    /// The user who created the token: the user themselves, or the administrator who
+    /// issued it to a service account. `None` for the command line.
+    pub issued_by: Option<Uuid>,
+}
+
 /// Who is acting: a user working for one organisation, with their roles there. A session
 /// or an API token always acts for exactly one organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -93,6 +145,8 @@ pub struct Actor {
     pub organisation_kind: OrganisationKind,
     pub organisation_name: String,
     pub roles: Vec<Role>,
+    /// The token the actor acts through, when not signed in.
+    pub token: Option<TokenUse>,
 }
 
 impl Actor {
@@ -189,6 +243,41 @@ pub fn person_basis(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn administering_and_reaching_people_are_kept_apart() {
+        use Role as R;
+        for r in R::ALL {
+            let person = r.reaches_person_data();
+            assert_eq!(r.needs_second_approval(), person, "{r:?}");
+            let to_admin = segregation(&[*r], R::Admin, false);
+            let from_admin = segregation(&[R::Admin], *r, false);
+            if person {
+                assert_eq!(to_admin, Err("membership.segregation.admin_person"));
+                assert_eq!(from_admin, Err("membership.segregation.admin_person"));
+            } else if *r == R::Auditor {
+                assert_eq!(to_admin, Err("membership.segregation.admin_auditor"));
+                assert_eq!(from_admin, Err("membership.segregation.admin_auditor"));
+            } else {
+                assert_eq!(to_admin, Ok(()), "{r:?}");
+                assert_eq!(from_admin, Ok(()), "{r:?}");
+            }
+        }
+        assert!(R::SocialWorker.reaches_person_data());
+        assert!(R::Coordinator.reaches_person_data());
+        assert!(!R::ProgrammeManager.reaches_person_data());
+        assert!(!R::Auditor.reaches_person_data());
+        assert!(!R::Admin.reaches_person_data());
+        assert_eq!(
+            segregation(&[], R::Admin, true),
+            Err("membership.segregation.service_admin")
+        );
+        assert_eq!(segregation(&[], R::Technician, true), Ok(()));
+        assert_eq!(
+            segregation(&[R::SocialWorker], R::Coordinator, false),
+            Ok(())
+        );
+    }
 
     fn day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()

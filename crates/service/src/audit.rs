@@ -9,6 +9,7 @@
 use itinera_domain::Error;
 use itinera_store::audit::NewEntry;
 use itinera_store::Tx;
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::{Caller, Ctx};
@@ -79,6 +80,11 @@ pub enum Action {
     MeetingRead,
     MembershipCreate,
     MembershipDelete,
+    MembershipRequest,
+    MembershipApprove,
+    MembershipRefuse,
+    ParticipantReadRefused,
+    MasterIndexLookup,
     NetworkAgreementCreate,
     OrganisationSave,
     ParticipantCreate,
@@ -166,6 +172,11 @@ impl Action {
         Action::MeetingRead,
         Action::MembershipCreate,
         Action::MembershipDelete,
+        Action::MembershipRequest,
+        Action::MembershipApprove,
+        Action::MembershipRefuse,
+        Action::ParticipantReadRefused,
+        Action::MasterIndexLookup,
         Action::NetworkAgreementCreate,
         Action::OrganisationSave,
         Action::ParticipantCreate,
@@ -254,6 +265,11 @@ impl Action {
             Action::MeetingRead => "meeting.read",
             Action::MembershipCreate => "membership.create",
             Action::MembershipDelete => "membership.delete",
+            Action::MembershipRequest => "membership.request",
+            Action::MembershipApprove => "membership.approve",
+            Action::MembershipRefuse => "membership.refuse",
+            Action::ParticipantReadRefused => "participant.read_refused",
+            Action::MasterIndexLookup => "master_index.lookup",
             Action::NetworkAgreementCreate => "network_agreement.create",
             Action::OrganisationSave => "organisation.save",
             Action::ParticipantCreate => "participant.create",
@@ -343,6 +359,11 @@ impl Action {
             Action::MeetingRead => "meeting",
             Action::MembershipCreate => "user",
             Action::MembershipDelete => "user",
+            Action::MembershipRequest => "user",
+            Action::MembershipApprove => "user",
+            Action::MembershipRefuse => "user",
+            Action::ParticipantReadRefused => "participant",
+            Action::MasterIndexLookup => "organisation",
             Action::NetworkAgreementCreate => "network_agreement",
             Action::OrganisationSave => "organisation",
             Action::ParticipantCreate => "participant",
@@ -379,6 +400,24 @@ pub async fn audit<'a>(
 ) -> Result<(), Error> {
     let by = by.into();
     let actor = by.actor();
+    // Made with a token: the entry also says which token and who issued it.
+    let detail = match actor.and_then(|a| a.token) {
+        Some(t) => {
+            let mut d = match detail {
+                serde_json::Value::Object(m) => m,
+                serde_json::Value::Null => serde_json::Map::new(),
+                other => {
+                    let mut m = serde_json::Map::new();
+                    m.insert("detail".into(), other);
+                    m
+                }
+            };
+            d.insert("via_token".into(), json!(t.token_id));
+            d.insert("token_issued_by".into(), json!(t.issued_by));
+            serde_json::Value::Object(d)
+        }
+        None => detail,
+    };
     itinera_store::audit::append(
         tx,
         &NewEntry {

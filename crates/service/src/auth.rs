@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use itinera_domain::access::{Actor, Role};
+use itinera_domain::access::{Actor, Role, TokenUse};
 use itinera_domain::org::OrganisationKind;
 use itinera_domain::Error;
 use itinera_store::{admin, sessions, Tx};
@@ -123,6 +123,7 @@ async fn actor_and_organisations(
             .ok_or_else(|| Error::Internal("organisation kind".into()))?,
         organisation_name: first.organisation_name.clone(),
         roles: here.iter().filter_map(|m| Role::parse(&m.role)).collect(),
+        token: None,
     };
     let mut orgs: Vec<(Uuid, String)> = Vec::new();
     for m in &ms {
@@ -169,7 +170,7 @@ impl Services {
             .await?;
             return Err(Error::TooManyRequests);
         }
-        if !user.active || !verify_password(password, &user.password_hash) {
+        if !user.active || user.service_account || !verify_password(password, &user.password_hash) {
             let lock = (user.failed_logins + 1 >= self.settings.max_failed_logins)
                 .then(|| ctx.now + self.settings.lockout);
             admin::record_login_failure(&mut tx, user.id, lock).await?;
@@ -253,6 +254,7 @@ impl Services {
                 .ok_or_else(|| Error::Internal("organisation kind".into()))?,
             organisation_name: first.m_organisation_name.clone(),
             roles: here.iter().filter_map(|m| Role::parse(&m.m_role)).collect(),
+            token: None,
         };
         let mut orgs: Vec<(Uuid, String)> = Vec::new();
         for m in &rows {
@@ -311,15 +313,29 @@ impl Services {
         .await
     }
 
-    /// The actor behind a bearer token.
+    /// The actor behind a bearer token: its user in its organisation, with the roles
+    /// the token carries (never more than the user holds there today), and the token
+    /// itself, so that every audit entry names who issued it.
     pub async fn token_actor(&self, token: &str, now: DateTime<Utc>) -> Result<Actor, Error> {
         let mut tx = self.store.read().await?;
-        let (user, org) = admin::token_owner(&mut tx, &secret_hash(token), now)
+        let live = admin::live_token(&mut tx, &secret_hash(token), now)
             .await?
             .ok_or(Error::Unauthenticated)?;
-        let actor = actor_for(&mut tx, user, org).await;
+        let actor = actor_for(&mut tx, live.user_id, live.organisation_id).await;
         tx.rollback().await?;
-        actor
+        let mut actor = actor?;
+        let scope: Vec<Role> = live.roles.split(',').filter_map(Role::parse).collect();
+        if !scope.is_empty() {
+            actor.roles.retain(|r| scope.contains(r));
+            if actor.roles.is_empty() {
+                return Err(Error::Unauthenticated);
+            }
+        }
+        actor.token = Some(TokenUse {
+            token_id: live.id,
+            issued_by: live.issued_by,
+        });
+        Ok(actor)
     }
 }
 

@@ -231,9 +231,11 @@ pub struct User {
     pub active: bool,
     pub failed_logins: i32,
     pub locked_until: Option<DateTime<Utc>>,
+    /// An integration's account: tokens issued by administrators, no password sign-in.
+    pub service_account: bool,
 }
 
-const USER_SELECT: &str = "SELECT id, username, display_name, email, password_hash, locale, active, failed_logins, locked_until FROM users";
+const USER_SELECT: &str = "SELECT id, username, display_name, email, password_hash, locale, active, failed_logins, locked_until, service_account FROM users";
 
 pub async fn users(tx: &mut Tx) -> Result<Vec<User>, Error> {
     let sql = format!("{USER_SELECT} ORDER BY username");
@@ -255,9 +257,9 @@ pub async fn insert_user(tx: &mut Tx, u: &User, now: DateTime<Utc>) -> Result<()
         return Err(Error::field("username", "user.username.exists"));
     }
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO users (id, username, display_name, email, password_hash, locale, active, failed_logins, locked_until, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,0,NULL,$8)"
+        "INSERT INTO users (id, username, display_name, email, password_hash, locale, active, failed_logins, locked_until, created_at, service_account) VALUES ($1,$2,$3,$4,$5,$6,$7,0,NULL,$8,$9)"
     ).bind(u.id).bind(&u.username).bind(&u.display_name).bind(&u.email).bind(&u.password_hash).bind(&u.locale)
-    .bind(u.active).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    .bind(u.active).bind(now).bind(u.service_account).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }
 
@@ -413,35 +415,58 @@ pub struct Token {
     pub id: Uuid,
     pub user_id: Uuid,
     pub username: String,
+    pub service_account: bool,
     pub organisation_id: Uuid,
     pub organisation_name: String,
     pub name: String,
+    pub roles: String,
+    pub issued_by: Option<Uuid>,
+    pub issued_by_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+const TOKEN_SELECT: &str = "SELECT t.id, t.user_id, u.username, u.service_account, t.organisation_id, o.name AS organisation_name, t.name, t.roles, \
+     t.issued_by, i.display_name AS issued_by_name, t.created_at, t.expires_at, t.revoked_at \
+     FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = t.organisation_id \
+     LEFT JOIN users i ON i.id = t.issued_by";
+
+/// Every token (administrators see them all, never their secret).
 pub async fn tokens(tx: &mut Tx) -> Result<Vec<Token>, Error> {
-    on_tx!(tx, c => sqlx::query_as(
-        "SELECT t.id, t.user_id, u.username, t.organisation_id, o.name AS organisation_name, t.name, t.created_at, t.expires_at, t.revoked_at \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = t.organisation_id ORDER BY t.created_at DESC"
-    ).fetch_all(c).await.map_err(db_err))
+    let sql = format!("{TOKEN_SELECT} ORDER BY t.created_at DESC");
+    on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_token(
-    tx: &mut Tx,
-    id: Uuid,
-    user_id: UserId,
-    org: OrganisationId,
-    name: &str,
-    hash: &str,
-    expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
+/// A user's own tokens.
+pub async fn tokens_of(tx: &mut Tx, user: UserId) -> Result<Vec<Token>, Error> {
+    let sql = format!("{TOKEN_SELECT} WHERE t.user_id = $1 ORDER BY t.created_at DESC");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn token(tx: &mut Tx, id: Uuid) -> Result<Option<Token>, Error> {
+    let sql = format!("{TOKEN_SELECT} WHERE t.id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+pub struct NewToken<'a> {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub org: OrganisationId,
+    pub name: &'a str,
+    pub hash: &'a str,
+    /// Comma-separated role codes; empty: all the user's roles in `org`.
+    pub roles: &'a str,
+    pub issued_by: Option<UserId>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert_token(tx: &mut Tx, t: &NewToken<'_>) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO api_tokens (id, user_id, organisation_id, name, token_hash, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7)"
-    ).bind(id).bind(user_id.0).bind(org.0).bind(name).bind(hash).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+        "INSERT INTO api_tokens (id, user_id, organisation_id, name, token_hash, created_at, expires_at, issued_by, roles) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+    ).bind(t.id).bind(t.user_id.0).bind(t.org.0).bind(t.name).bind(t.hash).bind(t.now).bind(t.expires_at)
+    .bind(t.issued_by.map(|u| u.0)).bind(t.roles).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }
 
@@ -451,21 +476,125 @@ pub async fn revoke_token(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<b
     Ok(r == 1)
 }
 
-/// The user and organisation of a live token.
-pub async fn token_owner(
+/// A live token as the actor needs it.
+#[derive(Debug, Clone)]
+pub struct LiveToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub issued_by: Option<Uuid>,
+    pub roles: String,
+}
+
+/// The live token with this hash (not revoked, not expired).
+pub async fn live_token(
     tx: &mut Tx,
     hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(Uuid, Uuid)>, Error> {
-    type TokenRow = (Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+) -> Result<Option<LiveToken>, Error> {
+    type TokenRow = (
+        Uuid,
+        Uuid,
+        Uuid,
+        Option<Uuid>,
+        String,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
     let row: Option<TokenRow> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT user_id, organisation_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1"
+        "SELECT id, user_id, organisation_id, issued_by, roles, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1"
     ).bind(hash).fetch_optional(c).await.map_err(db_err))?;
-    Ok(row.and_then(|(u, o, exp, rev)| {
-        if rev.is_some() || exp.is_some_and(|e| e <= now) {
-            None
-        } else {
-            Some((u, o))
-        }
-    }))
+    Ok(row.and_then(
+        |(id, user_id, organisation_id, issued_by, roles, exp, rev)| {
+            if rev.is_some() || exp.is_some_and(|e| e <= now) {
+                None
+            } else {
+                Some(LiveToken {
+                    id,
+                    user_id,
+                    organisation_id,
+                    issued_by,
+                    roles,
+                })
+            }
+        },
+    ))
+}
+
+// ---- Four eyes: grants of roles that reach a person's data -------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoleGrant {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub role: String,
+    pub requested_by: Option<Uuid>,
+    pub requested_by_name: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<Uuid>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision: Option<String>,
+}
+
+const GRANT_SELECT: &str = "SELECT g.id, g.user_id, u.username, g.organisation_id, o.name AS organisation_name, g.role, \
+     g.requested_by, r.display_name AS requested_by_name, g.requested_at, g.decided_by, d.display_name AS decided_by_name, g.decided_at, g.decision \
+     FROM role_grants g JOIN users u ON u.id = g.user_id JOIN organisations o ON o.id = g.organisation_id \
+     LEFT JOIN users r ON r.id = g.requested_by LEFT JOIN users d ON d.id = g.decided_by";
+
+pub struct NewGrant {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub org: OrganisationId,
+    pub role: &'static str,
+    pub requested_by: Option<UserId>,
+    pub now: DateTime<Utc>,
+}
+
+/// Records a request; refused when the same one is already waiting.
+pub async fn insert_grant(tx: &mut Tx, g: &NewGrant) -> Result<(), Error> {
+    let waiting: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM role_grants WHERE user_id = $1 AND organisation_id = $2 AND role = $3 AND decided_at IS NULL"
+    ).bind(g.user_id.0).bind(g.org.0).bind(g.role).fetch_optional(c).await.map_err(db_err))?;
+    if waiting.is_some() {
+        return Err(Error::Conflict("membership.grant.waiting"));
+    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO role_grants (id, user_id, organisation_id, role, requested_by, requested_at) VALUES ($1,$2,$3,$4,$5,$6)"
+    ).bind(g.id).bind(g.user_id.0).bind(g.org.0).bind(g.role).bind(g.requested_by.map(|u| u.0)).bind(g.now)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+/// Every request, newest first; `pending` keeps the undecided ones.
+pub async fn grants(tx: &mut Tx, pending: bool) -> Result<Vec<RoleGrant>, Error> {
+    let filter = if pending {
+        " WHERE g.decided_at IS NULL"
+    } else {
+        ""
+    };
+    let sql = format!("{GRANT_SELECT}{filter} ORDER BY g.requested_at DESC LIMIT 1000");
+    on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn grant(tx: &mut Tx, id: Uuid) -> Result<Option<RoleGrant>, Error> {
+    let sql = format!("{GRANT_SELECT} WHERE g.id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
+}
+
+/// Decides a waiting request; false when it was decided already.
+pub async fn decide_grant(
+    tx: &mut Tx,
+    id: Uuid,
+    by: Option<UserId>,
+    decision: &'static str,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let r = on_tx!(tx, c => sqlx::query(
+        "UPDATE role_grants SET decided_by = $2, decided_at = $3, decision = $4 WHERE id = $1 AND decided_at IS NULL"
+    ).bind(id).bind(by.map(|u| u.0)).bind(now).bind(decision).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(r == 1)
 }

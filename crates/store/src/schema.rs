@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "deployment_secrets",
         sql: include_str!("../migrations/0015_deployment_secrets.sql"),
     },
+    Migration {
+        version: 16,
+        name: "segregation",
+        sql: include_str!("../migrations/0016_segregation.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -154,6 +159,7 @@ pub const TABLES: &[&str] = &[
     "uploads",
     "import_jobs",
     "deployment_secrets",
+    "role_grants",
 ];
 
 /// The migration's SQL for one engine.

@@ -276,5 +276,10 @@ pub fn demo_logins() -> Vec<DemoLogin> {
             "admin",
             "Junta de Extremadura — Servicio de Informática",
         ),
+        l(
+            "admin.segunda",
+            "admin",
+            "Junta de Extremadura — Servicio de Informática",
+        ),
     ]
 }

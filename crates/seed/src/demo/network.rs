@@ -305,6 +305,15 @@ pub(super) async fn write(
         &mut user_rows,
         &mut member_rows,
     );
+    // A second administrator: roles that reach people's data need two (four eyes).
+    add_user(
+        ids,
+        "admin.segunda",
+        "Administración Itinera (segunda firma)",
+        &[(it.id, "admin")],
+        &mut user_rows,
+        &mut member_rows,
+    );
 
     insert(
         tx,

@@ -2,7 +2,7 @@
 //! form may offer.
 
 use chrono::{DateTime, Utc};
-use itinera_domain::access::{Actor, Capability, Role};
+use itinera_domain::access::{segregation, Actor, Capability, Role};
 use itinera_domain::ids::{OrganisationId, UserId};
 use itinera_domain::input::{lenient_bool, optional_id, required_text};
 use itinera_domain::text::clean;
@@ -27,6 +27,10 @@ pub struct UserInput {
     pub locale: String,
     #[serde(deserialize_with = "lenient_bool")]
     pub active: bool,
+    /// An integration's account: it never signs in with its password, never
+    /// administers, and its tokens are issued by administrators.
+    #[serde(deserialize_with = "lenient_bool")]
+    pub service_account: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -47,6 +51,7 @@ pub struct User {
     pub active: bool,
     pub failed_logins: i32,
     pub locked_until: Option<DateTime<Utc>>,
+    pub service_account: bool,
 }
 
 impl From<itinera_store::admin::User> for User {
@@ -60,6 +65,7 @@ impl From<itinera_store::admin::User> for User {
             active: r.active,
             failed_logins: r.failed_logins,
             locked_until: r.locked_until,
+            service_account: r.service_account,
         }
     }
 }
@@ -116,7 +122,136 @@ impl From<itinera_store::admin::Professional> for Professional {
     }
 }
 
+/// What adding a membership did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum MembershipOutcome {
+    /// The user holds the role now.
+    Granted,
+    /// The role reaches a person's data: a second administrator must approve it.
+    Requested { grant_id: Uuid },
+}
+
+/// A request for a role that reaches a person's data, and its decision.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoleGrant {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub role: String,
+    /// `None`: the command line.
+    pub requested_by: Option<Uuid>,
+    pub requested_by_name: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<Uuid>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// `approved`, `refused`, or none while it waits.
+    pub decision: Option<String>,
+}
+
+impl From<admin::RoleGrant> for RoleGrant {
+    fn from(r: admin::RoleGrant) -> Self {
+        RoleGrant {
+            id: r.id,
+            user_id: r.user_id,
+            username: r.username,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            role: r.role,
+            requested_by: r.requested_by,
+            requested_by_name: r.requested_by_name,
+            requested_at: r.requested_at,
+            decided_by: r.decided_by,
+            decided_by_name: r.decided_by_name,
+            decided_at: r.decided_at,
+            decision: r.decision,
+        }
+    }
+}
+
+/// Every role a user holds, in any organisation.
+async fn held_roles(tx: &mut itinera_store::Tx, user_id: Uuid) -> Result<Vec<Role>, Error> {
+    Ok(admin::memberships(tx, user_id)
+        .await?
+        .iter()
+        .filter_map(|m| Role::parse(&m.role))
+        .collect())
+}
+
 impl Services {
+    /// Requests of roles that reach a person's data: for administrators (to decide the
+    /// waiting ones) and for the auditor (every one, with who asked and who approved).
+    pub async fn role_grants(&self, actor: &Actor, pending: bool) -> Result<Vec<RoleGrant>, Error> {
+        if !(actor.can(Capability::Administer) || actor.can(Capability::ReadAudit)) {
+            return Err(Error::Forbidden);
+        }
+        let mut tx = self.store.read().await?;
+        let g = admin::grants(&mut tx, pending).await?;
+        tx.rollback().await?;
+        Ok(g.into_iter().map(Into::into).collect())
+    }
+
+    /// A second administrator approves (or refuses) a waiting request. The one who asked
+    /// and the one who would receive the role cannot decide it; segregation is checked
+    /// again, against the roles held now.
+    pub async fn decide_grant(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        grant_id: Uuid,
+        approve: bool,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Administer)?;
+        let mut tx = self.store.write().await?;
+        let g = admin::grant(&mut tx, grant_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if g.decided_at.is_some() {
+            return Err(Error::Conflict("membership.grant.decided"));
+        }
+        if g.requested_by == Some(actor.user_id) || g.user_id == actor.user_id {
+            return Err(Error::Conflict("membership.grant.four_eyes"));
+        }
+        let role = Role::parse(&g.role).ok_or_else(|| Error::Internal("role".into()))?;
+        if approve {
+            let user = admin::user(&mut tx, g.user_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let held = held_roles(&mut tx, g.user_id).await?;
+            segregation(&held, role, user.service_account).map_err(Error::Conflict)?;
+        }
+        let decision = if approve { "approved" } else { "refused" };
+        if !admin::decide_grant(&mut tx, grant_id, Some(actor.user()), decision, ctx.now).await? {
+            return Err(Error::Conflict("membership.grant.decided"));
+        }
+        if approve {
+            admin::add_membership(
+                &mut tx,
+                UserId(g.user_id),
+                OrganisationId(g.organisation_id),
+                role.code(),
+                ctx.now,
+            )
+            .await?;
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            if approve {
+                Action::MembershipApprove
+            } else {
+                Action::MembershipRefuse
+            },
+            Some(g.user_id),
+            json!({"grant": grant_id, "organisation": g.organisation_id, "role": g.role, "requested_by": g.requested_by}),
+        )
+        .await
+    }
+
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>, Error> {
         actor.require(Capability::Administer)?;
         self.users_for_cli().await
@@ -212,6 +347,7 @@ impl Services {
                 active: true,
                 failed_logins: 0,
                 locked_until: None,
+                service_account: input.service_account,
             },
             ctx.now,
         )
@@ -245,13 +381,18 @@ impl Services {
         .await
     }
 
+    /// Gives a user a role in an organisation. Segregation of duties holds for every
+    /// caller (`access::segregation`). A role that reaches a person's data, asked by an
+    /// administrator, is only *requested*: a second administrator approves it
+    /// (`decide_grant`). The command line (which holds the database's credentials)
+    /// grants at once; its grant is recorded for the auditor all the same.
     pub async fn add_membership(
         &self,
         actor: Caller<'_>,
         ctx: &Ctx,
         user_id: Uuid,
         input: &MembershipInput,
-    ) -> Result<(), Error> {
+    ) -> Result<MembershipOutcome, Error> {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
         let org = e
@@ -269,29 +410,61 @@ impl Services {
             return Err(Error::Internal("validation state".into()));
         };
         let mut tx = self.store.write().await?;
-        admin::user(&mut tx, user_id)
+        let user = admin::user(&mut tx, user_id)
             .await?
             .ok_or(Error::NotFound)?;
         admin::organisation(&mut tx, org)
             .await?
             .ok_or(Error::field("organisation_id", "validation.choice"))?;
-        admin::add_membership(
-            &mut tx,
-            UserId(user_id),
-            OrganisationId(org),
-            role.code(),
-            ctx.now,
-        )
-        .await?;
+        let held = held_roles(&mut tx, user_id).await?;
+        segregation(&held, role, user.service_account)
+            .map_err(|code| Error::field("role", code))?;
+        if let Some(a) = actor.actor() {
+            if a.user_id == user_id && role.needs_second_approval() {
+                return Err(Error::field("role", "membership.grant.self"));
+            }
+        }
+        let (user_id, org_id) = (UserId(user_id), OrganisationId(org));
+        if role.needs_second_approval() {
+            let id = ctx.new_id();
+            admin::insert_grant(
+                &mut tx,
+                &admin::NewGrant {
+                    id,
+                    user_id,
+                    org: org_id,
+                    role: role.code(),
+                    requested_by: actor.actor().map(Actor::user),
+                    now: ctx.now,
+                },
+            )
+            .await?;
+            if let Caller::Actor(_) = actor {
+                finish(
+                    tx,
+                    actor,
+                    ctx,
+                    Action::MembershipRequest,
+                    Some(user_id.0),
+                    json!({"grant": id, "organisation": org, "role": role.code()}),
+                )
+                .await?;
+                return Ok(MembershipOutcome::Requested { grant_id: id });
+            }
+            // The command line: asked and decided at once, both recorded.
+            admin::decide_grant(&mut tx, id, None, "approved", ctx.now).await?;
+        }
+        admin::add_membership(&mut tx, user_id, org_id, role.code(), ctx.now).await?;
         finish(
             tx,
             actor,
             ctx,
             Action::MembershipCreate,
-            Some(user_id),
+            Some(user_id.0),
             json!({"organisation": org, "role": role.code()}),
         )
-        .await
+        .await?;
+        Ok(MembershipOutcome::Granted)
     }
 
     pub async fn remove_membership(

@@ -1,17 +1,18 @@
 //! Configuration: `/territories`, `/organisations`, `/programmes`, `/users`, `/tokens`.
 
 use super::openapi::*;
-use super::Path;
 use super::{created, ApiActor, ApiJson, ApiResult};
+use super::{Path, Query};
 use crate::http::RequestCtx;
 use crate::AppState;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use itinera_domain::access::Capability;
 use itinera_service::admin::{
-    MembershipInput, OrganisationInput, ProgrammeInput, ProgrammeView, ProjectInput,
-    TerritoryInput, TokenInput, UserInput,
+    MembershipInput, MembershipOutcome, OrganisationInput, ProgrammeInput, ProgrammeView,
+    ProjectInput, RoleGrant, TerritoryInput, TokenInput, UserInput,
 };
 use itinera_service::admin::{Organisation, Programme, Territory};
 use serde::Deserialize;
@@ -30,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users, create_user))
         .routes(routes!(patch_user))
         .routes(routes!(add_membership))
+        .routes(routes!(role_grants))
+        .routes(routes!(decide_grant))
         .routes(routes!(remove_membership))
         .routes(routes!(tokens, create_token))
         .routes(routes!(revoke_token))
@@ -207,7 +210,9 @@ async fn patch_user(
 #[utoipa::path(post, path = "/users/{id}/memberships", tag = "admin",
     params(("id" = Uuid, Path)),
     request_body = MembershipInput,
-    responses((status = 201, description = "Created; its address in `Location`", body = Created), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
+    responses((status = 201, description = "Granted", body = MembershipOutcome),
+        (status = 202, description = "A role that reaches a person's data: requested, waiting for a second administrator", body = MembershipOutcome),
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
 async fn add_membership(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -216,8 +221,68 @@ async fn add_membership(
     ApiJson(b): ApiJson<MembershipInput>,
 ) -> ApiResult<Response> {
     a.require(Capability::Administer)?;
-    s.services.add_membership((&a).into(), &ctx, id, &b).await?;
-    Ok(created(format!("/api/v1/users/{id}"), id))
+    let outcome = s.services.add_membership((&a).into(), &ctx, id, &b).await?;
+    let status = match outcome {
+        MembershipOutcome::Granted => StatusCode::CREATED,
+        MembershipOutcome::Requested { .. } => StatusCode::ACCEPTED,
+    };
+    Ok((status, Json(outcome)).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct GrantsQuery {
+    /// Only the requests still waiting for a decision.
+    pending: Option<bool>,
+}
+
+/// Requests of roles that reach a person's data (four eyes): administrators and the
+/// auditor see them, with who asked and who decided
+#[utoipa::path(get, path = "/role-grants", tag = "admin",
+    params(GrantsQuery),
+    responses((status = 200, body = Vec<RoleGrant>), BadRequest, Unauthenticated, Forbidden))]
+async fn role_grants(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Query(q): Query<GrantsQuery>,
+) -> ApiResult<Json<Vec<RoleGrant>>> {
+    Ok(Json(
+        s.services
+            .role_grants(&a, q.pending.unwrap_or(false))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct GrantDecision {
+    /// `true` approves (the user gets the role), `false` refuses.
+    approve: bool,
+}
+
+/// Decide a request: a second administrator, not the one who asked nor the one who
+/// would receive the role
+#[utoipa::path(post, path = "/role-grants/{id}/decision", tag = "admin",
+    params(("id" = Uuid, Path)),
+    request_body = GrantDecision,
+    responses((status = 200, body = GrantDecided), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
+async fn decide_grant(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<GrantDecision>,
+) -> ApiResult<Json<GrantDecided>> {
+    s.services.decide_grant(&a, &ctx, id, b.approve).await?;
+    Ok(Json(GrantDecided {
+        id,
+        approved: b.approve,
+    }))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct GrantDecided {
+    id: Uuid,
+    approved: bool,
 }
 /// Remove a membership
 #[utoipa::path(delete, path = "/users/{id}/memberships/{mid}", tag = "admin",

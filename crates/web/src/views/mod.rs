@@ -2,6 +2,7 @@
 //! calls a service and renders a template; a rejected form is rendered again with what
 //! was typed and a message next to each bad field.
 
+mod account;
 mod admin;
 mod assessments;
 mod audit;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/style.css", get(style))
         .merge(auth::router())
+        .merge(account::router())
         .merge(participants::router())
         .merge(cases::router())
         .merge(assessments::router())

@@ -1,6 +1,7 @@
 //! Administration in the browser: territories, organisations, programmes, users and
 //! tokens. Administrators configure; they never read a person's data.
 
+mod grants;
 mod organisations;
 mod programmes;
 mod territories;
@@ -17,6 +18,7 @@ use itinera_service::auth::SessionInfo;
 use crate::http::lang_of;
 use crate::views::page::{render, PageCtx, Session, ViewError, ViewResult};
 use crate::AppState;
+use grants::*;
 use organisations::*;
 use programmes::*;
 use territories::*;
@@ -52,6 +54,8 @@ pub fn router() -> Router<AppState> {
             post(remove_membership),
         )
         .route("/admin/users/{id}/active", post(set_active))
+        .route("/admin/grants", get(grants))
+        .route("/admin/grants/{id}/decision", post(decide))
         .route("/admin/tokens", get(tokens).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
 }

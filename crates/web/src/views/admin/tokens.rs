@@ -38,7 +38,7 @@ impl TokensPage {
         for UserView {
             user: u,
             memberships: ms,
-        } in &self.users
+        } in self.users.iter().filter(|v| v.user.service_account)
         {
             let mut seen = Vec::new();
             for m in ms {
@@ -120,6 +120,7 @@ pub(super) async fn create_token(
         organisation_id,
         name: f.name,
         expires_in_days: f.expires_in_days,
+        roles: Vec::new(),
     };
     match s
         .services

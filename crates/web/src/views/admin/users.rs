@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use itinera_domain::access::Role;
 use itinera_i18n::Lang;
 use itinera_service::admin::{Membership, Organisation, User, UserView};
-use itinera_service::admin::{MembershipInput, UserInput};
+use itinera_service::admin::{MembershipInput, MembershipOutcome, UserInput};
 use itinera_service::auth::SessionInfo;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -198,7 +198,10 @@ pub(super) async fn add_membership(
     form_result(
         lang,
         result,
-        |_| format!("/admin/users/{id}"),
+        |o| match o {
+            MembershipOutcome::Granted => format!("/admin/users/{id}"),
+            MembershipOutcome::Requested { .. } => "/admin/grants".to_string(),
+        },
         |errors| user_page(&s, lang, &session, id, input, errors),
     )
     .await
