@@ -76,12 +76,15 @@ async fn no_role_reaches_a_person_through_administrative_actions() {
             found += 1;
         }
     }
-    assert!(found >= 5, "the probe sees the person on {found} routes only");
+    assert!(
+        found >= 5,
+        "the probe sees the person on {found} routes only"
+    );
     let mut n = 0;
     for user in ALL_USERS.iter().copied().filter(|u| *u != SOCIAL_MERIDA) {
         let (me, my_org) = who(&app, user).await;
         let mut credentials: Vec<(String, String)> =
-            vec![(format!("{user}"), app.token(user).to_string())];
+            vec![(user.to_string(), app.token(user).to_string())];
         // 1. A token for a person who reads (another user, and oneself).
         for target in [sw_user.as_str(), me.as_str()] {
             let r = app
