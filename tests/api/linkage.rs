@@ -32,12 +32,14 @@ async fn one_person_registered_by_two_organisations_is_linked_without_sharing_th
     );
     let r = app.post(SOCIAL_MERIDA, "/participants", &b).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    assert_eq!(r.body["outcome"], "linked");
-    assert!(r.body["probability"].as_f64().unwrap() >= 0.9);
+    // Linked in the index, but Mérida has no basis for Badajoz's record: it is told
+    // nothing that depends on it (the master index is not an oracle).
+    assert_eq!(r.body["outcome"], "new");
+    assert!(r.body["probability"].is_null());
     let id_b = r.body["id"].as_str().unwrap().to_string();
     assert_ne!(id_a, id_b);
 
-    // Each organisation still sees only its own record.
+    // Each organisation sees only its own record, and no trace of the link.
     assert_eq!(
         app.get(SOCIAL_MERIDA, &format!("/participants/{id_a}"))
             .await
@@ -48,20 +50,12 @@ async fn one_person_registered_by_two_organisations_is_linked_without_sharing_th
         .get(SOCIAL_MERIDA, &format!("/participants/{id_b}"))
         .await;
     assert_eq!(r.body["person"]["records"].as_array().unwrap().len(), 1);
-    let merges = r.body["person"]["merges"].as_array().unwrap().clone();
-    assert_eq!(merges.len(), 1);
-    assert_eq!(merges[0]["kind"], "auto");
-    assert_eq!(merges[0]["moved"][0]["visible"], true);
-    let merge_id = merges[0]["id"].as_str().unwrap().to_string();
-    // Badajoz sees that its record was linked, never Mérida's record or its id.
+    assert_eq!(r.body["person"]["merges"], json!([]));
     let r = app
         .get(SOCIAL_BADAJOZ, &format!("/participants/{id_a}"))
         .await;
-    let m = &r.body["person"]["merges"][0];
-    assert_eq!(m["moved"][0]["visible"], false);
-    assert!(m["moved"][0]["record"].is_null());
+    assert_eq!(r.body["person"]["merges"], json!([]));
     assert!(!r.body.to_string().contains(&id_b));
-
     // Badajoz registering her again gets its own record back; nothing is created.
     let again = with(
         person("Maria Jose", "Garcia", "Perez", 51_000_001),
@@ -75,8 +69,41 @@ async fn one_person_registered_by_two_organisations_is_linked_without_sharing_th
         r.headers["location"].to_str().unwrap(),
         format!("/api/v1/participants/{id_a}")
     );
+    // Hidden, the merge cannot be undone (nor found) by Mérida.
+    let hidden_merge = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?entity_id={id_b}&action=participant.link"),
+        )
+        .await;
+    let detail: Value = serde_json::from_str(
+        hidden_merge.body["items"][0]["detail"]
+            .as_str()
+            .unwrap_or("{}"),
+    )
+    .unwrap_or(Value::Null);
+    let merge_id = detail["merge"].as_str().unwrap_or("").to_string();
+    assert!(!merge_id.is_empty(), "{:?}", hidden_merge.body);
+    let r = app
+        .post(
+            SOCIAL_MERIDA,
+            &format!("/merges/{merge_id}/undo"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 
-    // A wrong link can be undone by those who see one of its records, once.
+    // Badajoz shares her case with Mérida (consent and team): now Mérida sees both
+    // records, the link and its merge, and may undo it, once.
+    share(&app, SOCIAL_BADAJOZ, &id_a, SOCIAL_MERIDA).await;
+    let r = app
+        .get(SOCIAL_MERIDA, &format!("/participants/{id_b}"))
+        .await;
+    assert_eq!(r.body["person"]["records"].as_array().unwrap().len(), 2);
+    let merges = r.body["person"]["merges"].as_array().unwrap().clone();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0]["kind"], "auto");
+    assert_eq!(merges[0]["id"], merge_id.as_str());
     let r = app
         .post(NGO_BADAJOZ, &format!("/merges/{merge_id}/undo"), &json!({}))
         .await;
@@ -99,10 +126,6 @@ async fn one_person_registered_by_two_organisations_is_linked_without_sharing_th
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.body["type"], "urn:itinera:problem:linkage.merge.undone");
-    let r = app
-        .get(SOCIAL_MERIDA, &format!("/participants/{id_b}"))
-        .await;
-    assert!(!r.body["person"]["merges"][0]["undone_at"].is_null());
 
     // Every step is in the audit log.
     let r = app
@@ -314,6 +337,25 @@ async fn administrators_set_the_thresholds_with_clear_errors() {
     assert_eq!(r.body["review"], 0.6);
 }
 
+/// `owner`'s organisation shares `pid` with `with`'s: a sharing consent for social
+/// services and a case whose team has `with`.
+async fn share(app: &TestApp, owner: &str, pid: &str, with: &str) {
+    let r = app
+        .post(owner, &format!("/participants/{pid}/consents"), &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma", "organisation_kinds": ["social_services"]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let case = app.open_case(owner, pid, owner).await;
+    let p = app.professional(with).await;
+    let r = app
+        .post(
+            owner,
+            &format!("/cases/{case}/team-members"),
+            &json!({"professional": p, "role": "social_reference"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}
+
 /// The records and persons of the registry, in id order.
 async fn persons(app: &TestApp) -> Vec<(uuid::Uuid, uuid::Uuid)> {
     let mut tx = app.store.read().await.unwrap();
@@ -397,6 +439,10 @@ async fn the_registry_batch_links_duplicates_and_every_merge_undone_restores_it_
     .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(merges.len(), done.merges);
+    // Undone by whom sees every record of the person: Mérida shares hers with Badajoz.
+    for (_, b) in &pairs {
+        share(&app, SOCIAL_MERIDA, b, SOCIAL_BADAJOZ).await;
+    }
     for m in merges {
         let r = app
             .post(SOCIAL_BADAJOZ, &format!("/merges/{m}/undo"), &json!({}))
@@ -597,7 +643,7 @@ async fn an_edit_that_makes_a_record_match_another_person_queues_the_pair() {
         person("Remedios", "Caballero", "Pozo", 56_000_001),
         &[("birth_date", json!("1966-10-20"))],
     );
-    app.register(SOCIAL_BADAJOZ, &a).await;
+    let id_a = app.register(SOCIAL_BADAJOZ, &a).await;
     // Mérida registers her with a wrong birth year and no document: a new person.
     let b = with(
         person("Remedios", "Caballero", "Pozo", 0),
@@ -622,6 +668,22 @@ async fn an_edit_that_makes_a_record_match_another_person_queues_the_pair() {
         .put(SOCIAL_MERIDA, &format!("/participants/{id_b}"), &edit)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // Queued in the index; not shown to Mérida, which has no basis for Badajoz's record.
+    let r = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?entity_id={id_b}&action=linkage.queue"),
+        )
+        .await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{:?}", r.body);
+    let r = app.get(SOCIAL_MERIDA, "/link-reviews").await;
+    assert_eq!(
+        r.body["items"],
+        json!([]),
+        "the pair would disclose the record"
+    );
+    // Shared with Mérida (consent and team): the pair is Mérida's to review.
+    share(&app, SOCIAL_BADAJOZ, &id_a, SOCIAL_MERIDA).await;
     let r = app.get(SOCIAL_MERIDA, "/link-reviews").await;
     let items = r.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{:?}", r.body);

@@ -109,7 +109,8 @@ async fn a_document_belongs_to_one_person_of_an_organisation() {
         r.body["type"],
         "urn:itinera:problem:participant.document.exists"
     );
-    // The same person registered by another organisation is linked, not refused.
+    // The same person registered by another organisation is linked, not refused — and
+    // Mérida is not told (no basis for Badajoz's record).
     let r = app
         .post(
             SOCIAL_MERIDA,
@@ -118,7 +119,8 @@ async fn a_document_belongs_to_one_person_of_an_organisation() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    assert_eq!(r.body["outcome"], "linked");
+    assert_eq!(r.body["outcome"], "new");
+    assert!(r.body["probability"].is_null());
 }
 
 #[tokio::test]

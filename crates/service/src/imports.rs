@@ -538,8 +538,31 @@ impl Services {
                     l.participant_id = None;
                 }
             }
+            // Nothing is kept but the fact that the master index was asked.
+            tx.rollback().await?;
+            let tx = self.store.write().await?;
+            finish(
+                tx,
+                actor,
+                ctx,
+                Action::MasterIndexLookup,
+                None,
+                json!({"file": req.file_name, "sha256": sha256, "source": source, "rows": report.rows,
+                       "dry_run": req.dry_run, "applied": false}),
+            )
+            .await?;
             return Ok(report);
         }
+        audit(
+            &mut tx,
+            actor,
+            ctx,
+            Action::MasterIndexLookup,
+            Some(batch_id),
+            json!({"file": req.file_name, "sha256": sha256, "source": source, "rows": report.rows,
+                   "dry_run": false, "applied": true}),
+        )
+        .await?;
         let figures = Figures {
             rows_read: count(report.rows),
             created: count(report.created),

@@ -33,13 +33,17 @@
 //! different. The property test undoes random merges in every allowed order and finds
 //! the registry as it was.
 //!
-//! Privacy: the index looks across organisations, but nobody sees more because of it. A
-//! record is shown only on the access rule's basis; in the review queue a reviewer sees
-//! a record they may not see as "a record of another organisation", with each field's
-//! comparison level and weight and no values, and no id (person ids are record ids, so
-//! they are not sent either). The one thing a professional learns is that a record of
-//! theirs was linked to a record elsewhere — needed to correct a wrong link — never
-//! whose or what.
+//! **Disclosure (the master index is not an oracle).** The index looks across
+//! organisations, but what a user is told about a lookup never depends on records they
+//! have no basis to see. A registration, an import (dry run or real) or an edit that
+//! joins a record elsewhere, or queues a pair with one, answers "new" unless the actor
+//! has a basis (`access::person_basis`) for that other record; the probability is not
+//! sent either. The review queue holds only pairs whose two records the actor sees; a
+//! record's page lists the merges of its person only when the actor sees every record of
+//! that person. The links are still made (one person, one record: deduplication,
+//! indicators) and become visible — and can be undone — once consent and a case team
+//! give the basis; until then a hidden link changes nothing the actor sees. Every lookup
+//! is audited (`master_index.lookup` for imports, dry runs included).
 
 use std::collections::{HashMap, HashSet};
 
@@ -488,10 +492,12 @@ pub(crate) async fn apply(
         audit(tx, actor, ctx, Action::ParticipantLink, Some(record),
             json!({"merge": merge, "person": top.person, "with": top.record, "probability": top.probability, "source": source})).await?;
     }
-    let mut queued = 0;
+    let mut queued_visible = 0;
     for c in reviews {
         if store::queue(tx, record, c.record, c.probability, source, ctx.now).await? {
-            queued += 1;
+            if sees(tx, actor, ctx, c.record).await? {
+                queued_visible += 1;
+            }
             audit(
                 tx,
                 actor,
@@ -503,11 +509,38 @@ pub(crate) async fn apply(
             .await?;
         }
     }
+    // What the actor is told: only what involves records it has a basis for.
+    let link_seen = match link {
+        Some(top) => sees(tx, actor, ctx, top.record).await?,
+        None => false,
+    };
     Ok(LookupOutcome {
-        outcome: outcome.code(),
-        probability: link.map(|t| t.probability),
-        queued,
+        outcome: if link_seen {
+            "linked"
+        } else if queued_visible > 0 {
+            "review"
+        } else {
+            "new"
+        },
+        probability: link.filter(|_| link_seen).map(|t| t.probability),
+        queued: queued_visible,
     })
+}
+
+/// Whether the caller has a basis for `record` (the command line sees everything).
+async fn sees(tx: &mut Tx, actor: Caller<'_>, ctx: &Ctx, record: Uuid) -> Result<bool, Error> {
+    match actor.actor() {
+        Some(a) => Ok(access::basis(
+            tx,
+            ParticipantId(record),
+            a.organisation(),
+            a.organisation_kind,
+            ctx.today(),
+        )
+        .await?
+        .is_some()),
+        None => Ok(true),
+    }
 }
 
 /// One side of a pair as the actor may see it: the record, or only that there is one.
@@ -591,7 +624,15 @@ pub(crate) async fn person_links(
     )
     .await?;
     let mut merges = Vec::new();
-    for m in store::merges_of(tx, person_id, record).await? {
+    // A merge shows a link; shown only when every record of the person is the actor's
+    // to see (otherwise it would tell that a record exists elsewhere).
+    let all = store::person_records_all(tx, person_id).await?;
+    let sees_all = all.len() == records.len();
+    for m in store::merges_of(tx, person_id, record)
+        .await?
+        .into_iter()
+        .filter(|_| sees_all)
+    {
         let mut moved = Vec::new();
         for id in store::merge_members(tx, m.id).await? {
             moved.push(side(tx, actor, ctx, id).await?);
@@ -715,7 +756,8 @@ impl Services {
         let review = store::review(tx, id).await?.ok_or(Error::NotFound)?;
         let left = side(tx, actor, ctx, review.left_id).await?;
         let right = side(tx, actor, ctx, review.right_id).await?;
-        if !left.visible && !right.visible {
+        // Both records or nothing: a pair with a hidden record would disclose it.
+        if !left.visible || !right.visible {
             return Err(Error::NotFound);
         }
         let item = ReviewItem {
@@ -827,14 +869,13 @@ impl Services {
             .into_iter()
             .filter(|id| !moved.contains(id))
             .collect();
-        let mut back_to = None;
+        // Undone only by whom sees every record it concerns (else the merge is hidden).
         for id in moved.iter().chain(&stayed) {
-            if side(&mut tx, actor, ctx, *id).await?.visible {
-                back_to = Some(*id);
-                break;
+            if !side(&mut tx, actor, ctx, *id).await?.visible {
+                return Err(Error::NotFound);
             }
         }
-        let back_to = back_to.ok_or(Error::NotFound)?;
+        let back_to = *moved.first().or(stayed.first()).ok_or(Error::NotFound)?;
         store::unmerge(&mut tx, merge_id, actor.user_id, ctx.now).await?;
         for a in &moved {
             for b in &stayed {

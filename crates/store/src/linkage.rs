@@ -215,7 +215,8 @@ pub async fn review(tx: &mut Tx, id: Uuid) -> Result<Option<Review>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
 }
 
-/// The reviews with a record `org` may see on at least one side, open ones first, then
+/// The reviews whose two records `org` may see (a pair with a record it may not see is
+/// not shown: that would tell it the record exists), open ones first, then
 /// the latest decisions; `open_only` keeps the queue proper.
 pub async fn reviews_for(
     tx: &mut Tx,
@@ -227,7 +228,7 @@ pub async fn reviews_for(
 ) -> Result<Page<Review>, Error> {
     let sql = format!(
         "{REVIEW} WHERE {status} (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.left_id AND {vl}) \
-           OR EXISTS (SELECT 1 FROM participants p WHERE p.id = r.right_id AND {vl})) \
+           AND EXISTS (SELECT 1 FROM participants p WHERE p.id = r.right_id AND {vl})) \
          ORDER BY CASE WHEN r.status = 'open' THEN 0 ELSE 1 END, r.match_probability DESC, r.created_at, r.id LIMIT $4 OFFSET $5",
         status = if open_only { "r.status = 'open' AND" } else { "" },
         vl = visible_sql("p", "$1", "$2", "$3"),
@@ -247,7 +248,7 @@ pub async fn open_count(
 ) -> Result<i64, Error> {
     let sql = format!(
         "SELECT COUNT(*) FROM link_reviews r WHERE r.status = 'open' AND (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.left_id AND {vl}) \
-           OR EXISTS (SELECT 1 FROM participants p WHERE p.id = r.right_id AND {vl}))",
+           AND EXISTS (SELECT 1 FROM participants p WHERE p.id = r.right_id AND {vl}))",
         vl = visible_sql("p", "$1", "$2", "$3"),
     );
     on_tx!(tx, c => sqlx::query_scalar(&sql).bind(org).bind(kind.code()).bind(today)
