@@ -42,9 +42,21 @@ pub(crate) struct DbArg {
 struct ServeArgs {
     #[arg(long, env = "ITINERA_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Mark cookies Secure and send HSTS (when served behind TLS).
-    #[arg(long, env = "ITINERA_SECURE_COOKIES")]
-    secure_cookies: bool,
+    /// Serve over plain HTTP: session cookies without `Secure`, no HSTS. Only for a
+    /// machine of one's own; by default `serve` expects TLS in front (a reverse proxy)
+    /// and `demo` (a trial on one's machine) runs over plain HTTP.
+    #[arg(long, env = "ITINERA_INSECURE_HTTP")]
+    insecure_http: bool,
+    /// The bearer token a metrics scraper sends to `/metrics` (off without one).
+    #[arg(long, env = "ITINERA_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (comma-separated).
+    #[arg(
+        long = "trusted-proxy",
+        env = "ITINERA_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Subcommand)]
@@ -192,8 +204,10 @@ async fn open(db: &DbArg) -> Result<Services> {
     Ok(Services::new(store, Arc::new(SystemClock), settings))
 }
 
-async fn serve(services: Services, args: &ServeArgs) -> Result<()> {
-    let state = itinera_web::AppState::new(services.clone(), args.secure_cookies);
+async fn serve(services: Services, args: &ServeArgs, secure: bool) -> Result<()> {
+    let state = itinera_web::AppState::new(services.clone(), secure)
+        .with_metrics_token(args.metrics_token.clone())
+        .with_trusted_proxies(args.trusted_proxies.clone());
     let app = itinera_web::app(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -234,7 +248,10 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     init_logs();
     match cli.command {
-        Command::Serve { db, serve: s } => serve(open(&db).await?, &s).await,
+        Command::Serve { db, serve: s } => {
+            let secure = !s.insecure_http;
+            serve(open(&db).await?, &s, secure).await
+        }
         Command::Migrate { db } => migrate(&db).await,
         Command::Demo {
             db,
@@ -363,7 +380,8 @@ async fn demo(
     if no_serve {
         Ok(())
     } else {
-        serve(services, s).await
+        // A trial on one's own machine, over plain HTTP.
+        serve(services, s, false).await
     }
 }
 

@@ -27,6 +27,7 @@ mod helpers;
 mod imports;
 mod linkage;
 mod participants;
+mod probes;
 mod rules;
 mod schema;
 mod segregation;

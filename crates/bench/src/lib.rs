@@ -313,7 +313,14 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     // The server, as its own process.
     let exe = std::env::current_exe()?;
     let mut child = tokio::process::Command::new(exe)
-        .args(["serve", "--db", &url, "--listen", &a.listen])
+        .args([
+            "serve",
+            "--insecure-http",
+            "--db",
+            &url,
+            "--listen",
+            &a.listen,
+        ])
         .env("ITINERA_LOG", "warn")
         .kill_on_drop(true)
         .spawn()?;

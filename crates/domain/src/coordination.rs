@@ -257,9 +257,8 @@ impl MeetingInput {
             (Some(MeetingMode::Virtual), _, Some(None)) => {
                 e.add("link", "coordination.meeting.link_required")
             }
-            (Some(MeetingMode::Virtual), _, Some(Some(l)))
-                if !(l.starts_with("https://") || l.starts_with("http://")) =>
-            {
+            // Any link, in any mode, is a web address: never `javascript:` or `data:`.
+            (_, _, Some(Some(l))) if !crate::text::is_web_link(l) => {
                 e.add("link", "coordination.meeting.link_format")
             }
             _ => {}
@@ -528,6 +527,24 @@ mod tests {
             ..Default::default()
         };
         assert!(in_person.validate().is_err(), "a place is needed");
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:x",
+            "data:text/html,x",
+            "https://",
+            "http:///x",
+            "https://a b",
+        ] {
+            let m = MeetingInput {
+                place: "Sala 1".into(),
+                link: bad.into(),
+                ..in_person.clone()
+            };
+            let Err(Error::Invalid(e)) = m.validate() else {
+                panic!("{bad}")
+            };
+            assert_eq!(e[0].code, "coordination.meeting.link_format", "{bad}");
+        }
     }
 
     #[test]

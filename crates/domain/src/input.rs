@@ -8,11 +8,14 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
-use crate::text::clean;
+use crate::text::{clean, has_forbidden};
 
-/// Required text, cleaned (trimmed, inner runs of space joined, control characters
-/// removed), at most `max` characters.
+/// Required text, cleaned (trimmed, inner runs of space joined), at most `max`
+/// characters; control and bidirectional-override characters are refused.
 pub fn required_text(raw: &str, max: usize) -> Result<String, &'static str> {
+    if has_forbidden(raw) {
+        return Err("validation.text.characters");
+    }
     match clean(raw) {
         None => Err("validation.required"),
         Some(s) if s.chars().count() > max => Err("validation.too_long"),
@@ -21,6 +24,9 @@ pub fn required_text(raw: &str, max: usize) -> Result<String, &'static str> {
 }
 
 pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, &'static str> {
+    if has_forbidden(raw) {
+        return Err("validation.text.characters");
+    }
     match clean(raw) {
         Some(s) if s.chars().count() > max => Err("validation.too_long"),
         other => Ok(other),
@@ -118,6 +124,33 @@ pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_refused() {
+        for bad in [
+            "Ana\u{0}",
+            "Ana\u{7}",
+            "\u{202E}anA",
+            "Ana\u{2067}x",
+            "a\u{1b}[31m",
+        ] {
+            assert_eq!(
+                required_text(bad, 100),
+                Err("validation.text.characters"),
+                "{bad:?}"
+            );
+            assert_eq!(optional_text(bad, 100), Err("validation.text.characters"));
+            assert!(!clean(bad)
+                .unwrap_or_default()
+                .chars()
+                .any(crate::text::is_forbidden));
+        }
+        assert_eq!(
+            required_text(" Ana\tMaría\n ", 100),
+            Ok("Ana María".to_string())
+        );
+        assert_eq!(required_text("عائشة", 100), Ok("عائشة".to_string()));
+    }
 
     #[test]
     fn text_dates_and_ids() {

@@ -7,6 +7,9 @@ use uuid::Uuid;
 
 use crate::coded_enum;
 use crate::documents::{self, DocumentKind};
+
+/// A person has a few identity documents (DNI, NIE, passport…), never hundreds.
+pub const MAX_DOCUMENTS: usize = 10;
 use crate::error::{Errors, Result};
 use crate::input::{lenient_bool, lenient_string, optional_text, parse_date, required_text};
 
@@ -266,9 +269,12 @@ impl ParticipantInput {
         );
         let dependants = e.take("dependants", optional_int(&self.dependants, 0, 30));
 
+        if self.documents.len() > MAX_DOCUMENTS {
+            e.add("documents", "validation.too_many");
+        }
         let mut documents = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for (i, d) in self.documents.iter().enumerate() {
+        for (i, d) in self.documents.iter().take(MAX_DOCUMENTS).enumerate() {
             if d.kind.trim().is_empty() && d.number.trim().is_empty() {
                 continue;
             }

@@ -31,8 +31,48 @@ pub fn fold(s: &str) -> String {
     out
 }
 
-/// Trims and collapses inner white space; `None` for an empty value.
+/// A character no text of a person or a professional may hold: control characters (a
+/// NUL breaks PostgreSQL's text; others hide in logs and exports) other than the line
+/// breaks and tabs that white space handling turns into spaces, and the bidirectional
+/// embeddings, overrides and isolates that make a name read differently from what it is.
+pub fn is_forbidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A web address a page may link to: `http(s)://` and a host, no white space.
+pub fn is_web_link(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(r) => {
+            let host = r.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty() && !s.chars().any(char::is_whitespace) && !has_forbidden(s)
+        }
+        None => false,
+    }
+}
+
+/// Whether the text holds a forbidden character (see [`is_forbidden`]).
+pub fn has_forbidden(s: &str) -> bool {
+    s.chars().any(is_forbidden)
+}
+
+fn without_forbidden(s: &str) -> std::borrow::Cow<'_, str> {
+    if has_forbidden(s) {
+        std::borrow::Cow::Owned(s.chars().filter(|c| !is_forbidden(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Trims and collapses inner white space, drops forbidden characters; `None` for an
+/// empty value. (The parsers of `input` refuse forbidden characters instead, with an
+/// error the person sees; this is the last line for every other text.)
 pub fn clean(s: &str) -> Option<String> {
+    let s = without_forbidden(s);
     let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if joined.is_empty() {
         None
@@ -46,6 +86,7 @@ pub fn clean(s: &str) -> Option<String> {
 /// Like [`clean`], but keeps the line breaks of a longer text (minutes, notes): each
 /// line is cleaned, runs of blank lines become one, and blank lines at either end go.
 pub fn clean_paragraphs(s: &str) -> Option<String> {
+    let s = without_forbidden(s);
     let mut out: Vec<String> = Vec::new();
     for line in s.lines() {
         let l = line.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -53,6 +53,17 @@ pub fn random_secret(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
+/// Compares two secrets in time that does not depend on where they differ (a CSRF
+/// token, a metrics token): their SHA-256 digests are compared byte by byte, all of
+/// them, so neither the length nor the first difference shows in the timing.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
+}
+
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
@@ -359,6 +370,14 @@ mod tests {
     fn password_policy() {
         assert!(check_password_policy("short").is_err());
         assert!(check_password_policy("long enough!").is_ok());
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+        assert!(!same_secret("", "x"));
     }
 
     #[test]

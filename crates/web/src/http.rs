@@ -3,7 +3,7 @@
 //! (`HttpError`, rendered as problem+json by `api` and as a page by `views`); the path
 //! and query extractors whose rejections are that error too.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -130,6 +130,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
     }
 }
 
+/// `s` if it is a path of this site, to redirect to: `/` and then anything but a second
+/// slash or a backslash (browsers read `/\\host` as `//host`, another site), and no
+/// control characters or spaces (header splitting, confusion).
+pub fn local_path(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix('/')?;
+    let ok = !rest.starts_with('/')
+        && !s.contains('\\')
+        && !s.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(s)
+}
+
 pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age {
@@ -150,11 +161,14 @@ pub async fn request_context(
 ) -> Response {
     let now = state.services.now();
     let request_id = itinera_clock::new_id(now).to_string();
-    let client_addr = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+        .map(|c| c.0.ip());
+    let client_addr = match peer {
+        Some(p) => client_ip(p, req.headers(), &state.trusted_proxies).to_string(),
+        None => "unknown".into(),
+    };
     let ctx = Ctx {
         now,
         request_id: request_id.clone(),
@@ -218,6 +232,27 @@ pub async fn request_context(
     res
 }
 
+/// The client's address: the peer's, unless the peer is a trusted reverse proxy; then
+/// the right-most address of `X-Forwarded-For` that is not itself a trusted proxy (the
+/// left part of the header is whatever the client wrote).
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut found = peer;
+    for v in headers.get_all("x-forwarded-for") {
+        let Ok(v) = v.to_str() else { continue };
+        for a in v.split(',').rev() {
+            match a.trim().parse::<IpAddr>() {
+                Ok(ip) if trusted.contains(&ip) => found = ip,
+                Ok(ip) => return ip,
+                Err(_) => return found,
+            }
+        }
+    }
+    found
+}
+
 /// A state-changing browser request must come from our own pages: Fetch Metadata when
 /// the browser sends it, otherwise the Origin header against the Host.
 fn same_origin(h: &HeaderMap) -> bool {
@@ -237,8 +272,24 @@ fn same_origin(h: &HeaderMap) -> bool {
     }
 }
 
-/// Request counters in the Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Request counters in the Prometheus text format, for the scraper holding the
+/// deployment's metrics token (`--metrics-token`); off without one.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = &state.metrics_token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !itinera_service::auth::same_secret(given.trim(), expected) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response();
+    }
     let m = &state.metrics;
     let mut out = String::from("# HELP itinera_http_requests_total Requests served.\n# TYPE itinera_http_requests_total counter\n");
     for (class, n) in ["2xx", "3xx", "4xx", "5xx"].iter().zip(&m.by_class) {
@@ -258,7 +309,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         g.members.load(Ordering::Relaxed),
         g.commits.load(Ordering::Relaxed)
     ));
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
@@ -268,6 +319,56 @@ pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         r#"{"status":"ok"}"#,
     )
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let client: IpAddr = "203.0.113.7".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.2.3.4, 203.0.113.7"),
+        );
+        // From an untrusted peer the header is ignored.
+        assert_eq!(client_ip(client, &h, &[proxy]), client);
+        // From the proxy: the right-most address not a proxy; the spoofed left part is not.
+        assert_eq!(client_ip(proxy, &h, &[proxy]), client);
+        let mut h2 = HeaderMap::new();
+        h2.insert("x-forwarded-for", HeaderValue::from_static("garbage"));
+        assert_eq!(client_ip(proxy, &h2, &[proxy]), proxy);
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &[proxy]), proxy);
+    }
+}
+
+#[cfg(test)]
+mod local_path_tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_this_site() {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil",
+            "https://evil.example",
+            "evil",
+            "",
+            "/a b",
+            "/x\r\nSet-Cookie: a=b",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            local_path("/participants?q=ana"),
+            Some("/participants?q=ana")
+        );
+        assert_eq!(local_path("/"), Some("/"));
+    }
 }
 
 #[cfg(test)]

@@ -59,6 +59,11 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
+    /// The bearer token `/metrics` asks for; without one, `/metrics` is off (404).
+    pub metrics_token: Option<Arc<str>>,
+    /// Addresses of the reverse proxies whose `X-Forwarded-For` is believed; from any
+    /// other peer the header is ignored (a client could write anything in it).
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
 impl AppState {
@@ -68,7 +73,21 @@ impl AppState {
             secure_cookies,
             limiter: Arc::new(LoginLimiter::default()),
             metrics: Arc::new(Metrics::default()),
+            metrics_token: None,
+            trusted_proxies: Arc::from(Vec::new()),
         }
+    }
+
+    /// Turns `/metrics` on, behind this bearer token.
+    pub fn with_metrics_token(mut self, token: Option<String>) -> Self {
+        self.metrics_token = token.filter(|t| !t.is_empty()).map(Arc::from);
+        self
+    }
+
+    /// The reverse proxies in front, whose `X-Forwarded-For` names the client.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> Self {
+        self.trusted_proxies = Arc::from(proxies);
+        self
     }
 }
 

@@ -139,11 +139,7 @@ async fn language(
         input.back.clone()
     };
     // Only local paths: never an open redirect.
-    let back = if wanted.starts_with('/') && !wanted.starts_with("//") {
-        wanted.as_str()
-    } else {
-        "/"
-    };
+    let back = crate::http::local_path(&wanted).unwrap_or("/");
     let mut r = see_other(back);
     r.headers_mut().append(
         header::SET_COOKIE,

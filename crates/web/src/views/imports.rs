@@ -132,7 +132,10 @@ async fn read_upload(
             _ => {}
         }
     }
-    if csrf.as_deref() != Some(session.csrf_token.as_str()) {
+    if !csrf
+        .as_deref()
+        .is_some_and(|t| itinera_service::auth::same_secret(t, &session.csrf_token))
+    {
         return Err(Error::Forbidden);
     }
     Ok(UploadForm {

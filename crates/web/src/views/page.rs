@@ -329,7 +329,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             .iter()
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.as_str());
-        if token != Some(session.csrf_token.as_str()) {
+        if !token.is_some_and(|t| itinera_service::auth::same_secret(t, &session.csrf_token)) {
             return Err(ViewError(Error::Forbidden));
         }
         let value = pairs_to_json(&pairs);
