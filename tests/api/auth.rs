@@ -94,28 +94,62 @@ async fn sessions_expire_when_idle_and_after_the_absolute_limit() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_account_for_a_while() {
+async fn repeated_failures_slow_down_that_address_for_that_name_only() {
     let app = spawn_app().await;
     let b = Browser::new(&app.base);
-    for _ in 0..5 {
-        let r = b
-            .client
+    let wrong = |user: &'static str| {
+        b.client
             .post(format!("{}/login", app.base))
-            .form(&[("username", SOCIAL_MERIDA), ("password", "wrong password")])
+            .form(&[("username", user), ("password", "wrong password")])
             .send()
-            .await
-            .expect("post");
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            wrong(SOCIAL_MERIDA).await.expect("post").status(),
+            StatusCode::UNAUTHORIZED
+        );
+        // A name that does not exist answers exactly the same.
+        assert_eq!(
+            wrong("nadie.existe").await.expect("post").status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     let r = b.login(SOCIAL_MERIDA).await;
     assert_eq!(
         r.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "locked even with the right password"
+        "waiting even with the right password, from this address"
     );
     let html = r.text().await.unwrap_or_default();
-    assert!(html.contains("bloqueada"));
-    app.clock.advance(Duration::minutes(16));
+    assert!(html.contains("Espere unos minutos"));
+    assert_eq!(
+        wrong("nadie.existe").await.expect("post").status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // From another address (her own desk) she signs in: nobody locks a colleague out.
+    let mut ctx = itinera_service::Ctx::cli(app.services.now());
+    ctx.client_addr = "198.51.100.23".into();
+    assert!(app
+        .services
+        .login(&ctx, SOCIAL_MERIDA, PASSWORD)
+        .await
+        .is_ok());
+    // Another name from the first address is not slowed down either.
+    assert_eq!(
+        b.login(SOCIAL_BADAJOZ).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // One minute later the first address may try again; a further failure doubles the wait.
+    app.clock.advance(Duration::seconds(61));
+    assert_eq!(
+        wrong(SOCIAL_MERIDA).await.expect("post").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        b.login(SOCIAL_MERIDA).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.clock.advance(Duration::seconds(121));
     assert_eq!(b.login(SOCIAL_MERIDA).await.status(), StatusCode::SEE_OTHER);
 }
 

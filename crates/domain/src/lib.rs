@@ -21,6 +21,7 @@ pub mod network;
 pub mod org;
 pub mod participant;
 pub mod protocols;
+pub mod signin;
 pub mod text;
 
 pub use error::{Error, Errors, FieldError, Result};

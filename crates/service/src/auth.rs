@@ -1,6 +1,7 @@
 //! Authentication: passwords (Argon2id), sessions with idle and absolute timeouts, a
-//! fresh session id at every login, account lock-out after repeated failures, and API
-//! tokens. Secrets are stored only as hashes.
+//! fresh session id at every login, a back-off per account name and client address
+//! after repeated failures (`domain::signin`: no account lock that anyone could trigger
+//! from elsewhere), and API tokens. Secrets are stored only as hashes.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -9,6 +10,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use itinera_domain::access::{Actor, Role, TokenUse};
 use itinera_domain::org::OrganisationKind;
+use itinera_domain::signin;
 use itinera_domain::Error;
 use itinera_store::{admin, sessions, Tx};
 use rand::RngCore;
@@ -154,49 +156,71 @@ impl Services {
         password: &str,
     ) -> Result<SessionInfo, Error> {
         let mut tx = self.store.write().await?;
-        let user = admin::user_by_username(&mut tx, username.trim()).await?;
-        let Some(user) = user else {
-            // Spend the same time as a real check so that names cannot be probed.
-            let _ = verify_password(password, DUMMY_HASH);
-            finish(
-                tx,
-                Caller::SigningIn,
-                ctx,
-                Action::AuthLoginFailed,
-                None,
-                json!({"reason": "unknown_user"}),
-            )
-            .await?;
-            return Err(Error::Unauthenticated);
-        };
-        if user.locked_until.is_some_and(|t| t > ctx.now) {
+        let key = signin::name_key(username);
+        let addr = ctx.client_addr.as_str();
+        // Waiting after repeated failures of this name from this address: refused
+        // before the password is looked at, the same for a name that does not exist.
+        let throttle = sessions::throttle(&mut tx, &key, addr).await?;
+        if throttle
+            .as_ref()
+            .and_then(|t| t.blocked_until)
+            .is_some_and(|t| t > ctx.now)
+        {
             finish(
                 tx,
                 Caller::SigningIn,
                 ctx,
                 Action::AuthLoginRefused,
-                Some(user.id),
-                json!({"reason": "locked"}),
+                None,
+                json!({"reason": "waiting", "name": key}),
             )
             .await?;
             return Err(Error::TooManyRequests);
         }
-        if !user.active || user.service_account || !verify_password(password, &user.password_hash) {
-            let lock = (user.failed_logins + 1 >= self.settings.max_failed_logins)
-                .then(|| ctx.now + self.settings.lockout);
-            admin::record_login_failure(&mut tx, user.id, lock).await?;
+        let user = admin::user_by_username(&mut tx, username.trim()).await?;
+        let ok = match &user {
+            Some(u) => {
+                u.active && !u.service_account && verify_password(password, &u.password_hash)
+            }
+            None => {
+                // Spend the same time as a real check so that names cannot be probed.
+                let _ = verify_password(password, DUMMY_HASH);
+                false
+            }
+        };
+        let known = user.as_ref().map(|u| u.id);
+        let Some(user) = user.filter(|_| ok) else {
+            let failures =
+                signin::failures_after(throttle.map(|t| (t.failures, t.last_failure_at)), ctx.now);
+            let wait = signin::wait_after(failures);
+            sessions::set_throttle(
+                &mut tx,
+                &key,
+                addr,
+                &sessions::Throttle {
+                    failures,
+                    last_failure_at: ctx.now,
+                    blocked_until: wait.map(|w| ctx.now + w),
+                },
+            )
+            .await?;
             finish(
                 tx,
                 Caller::SigningIn,
                 ctx,
                 Action::AuthLoginFailed,
-                Some(user.id),
-                json!({"locked": lock.is_some()}),
+                known,
+                json!({"name": key, "failures": failures, "wait_minutes": wait.map(|w| w.num_minutes())}),
             )
             .await?;
             return Err(Error::Unauthenticated);
-        }
-        admin::reset_login_failures(&mut tx, user.id).await?;
+        };
+        sessions::clear_throttle(&mut tx, &key, addr).await?;
+        sessions::purge_throttle(
+            &mut tx,
+            ctx.now - chrono::Duration::hours(signin::FORGET_AFTER_HOURS),
+        )
+        .await?;
         // Sessions past their timeouts are useless: remove them as people sign in.
         sessions::purge(
             &mut tx,

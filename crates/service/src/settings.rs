@@ -45,9 +45,6 @@ pub struct Settings {
     pub session_idle: chrono::Duration,
     /// …and after this long in any case.
     pub session_absolute: chrono::Duration,
-    /// Failed logins before an account is locked for `lockout`.
-    pub max_failed_logins: i32,
-    pub lockout: chrono::Duration,
     /// The key of the pseudonyms in aggregate lists.
     pub pseudonym_key: Secret,
 }
@@ -58,8 +55,6 @@ impl Settings {
         Settings {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
-            max_failed_logins: 5,
-            lockout: chrono::Duration::minutes(15),
             pseudonym_key,
         }
     }

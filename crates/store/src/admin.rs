@@ -271,23 +271,6 @@ pub async fn update_user(tx: &mut Tx, u: &User) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn record_login_failure(
-    tx: &mut Tx,
-    id: Uuid,
-    locked_until: Option<DateTime<Utc>>,
-) -> Result<(), Error> {
-    on_tx!(tx, c => sqlx::query(
-        "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE id = $1"
-    ).bind(id).bind(locked_until).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    Ok(())
-}
-
-pub async fn reset_login_failures(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
-    on_tx!(tx, c => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-        .bind(id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    Ok(())
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Membership {
     pub id: Uuid,

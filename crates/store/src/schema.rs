@@ -95,6 +95,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "segregation",
         sql: include_str!("../migrations/0016_segregation.sql"),
     },
+    Migration {
+        version: 17,
+        name: "login_throttle",
+        sql: include_str!("../migrations/0017_login_throttle.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -160,6 +165,7 @@ pub const TABLES: &[&str] = &[
     "import_jobs",
     "deployment_secrets",
     "role_grants",
+    "login_throttle",
 ];
 
 /// The migration's SQL for one engine.

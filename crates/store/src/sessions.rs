@@ -86,3 +86,41 @@ pub async fn purge(
         .bind(idle_before).bind(created_before).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(r)
 }
+
+// ---- Sign-in back-off ---------------------------------------------------------------
+
+/// The failures of one account name from one address.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Throttle {
+    pub failures: i32,
+    pub last_failure_at: DateTime<Utc>,
+    pub blocked_until: Option<DateTime<Utc>>,
+}
+
+pub async fn throttle(tx: &mut Tx, key: &str, addr: &str) -> Result<Option<Throttle>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT failures, last_failure_at, blocked_until FROM login_throttle WHERE username_key = $1 AND client_addr = $2"
+    ).bind(key).bind(addr).fetch_optional(c).await.map_err(db_err))
+}
+
+pub async fn set_throttle(tx: &mut Tx, key: &str, addr: &str, t: &Throttle) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO login_throttle (username_key, client_addr, failures, last_failure_at, blocked_until) VALUES ($1,$2,$3,$4,$5) \
+         ON CONFLICT (username_key, client_addr) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, blocked_until = excluded.blocked_until"
+    ).bind(key).bind(addr).bind(t.failures).bind(t.last_failure_at).bind(t.blocked_until)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+pub async fn clear_throttle(tx: &mut Tx, key: &str, addr: &str) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM login_throttle WHERE username_key = $1 AND client_addr = $2")
+        .bind(key).bind(addr).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+/// Forgets failures older than `before` (kept small as people sign in).
+pub async fn purge_throttle(tx: &mut Tx, before: DateTime<Utc>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1 AND (blocked_until IS NULL OR blocked_until < $1)")
+        .bind(before).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
