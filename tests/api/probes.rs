@@ -175,3 +175,57 @@ async fn metrics_need_their_token_and_cookies_are_secure_behind_tls() {
     assert!(cookie.contains("HttpOnly"));
     assert!(r.headers().contains_key("strict-transport-security"));
 }
+
+#[tokio::test]
+async fn refused_reads_are_audited_and_enumeration_is_flagged() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(SOCIAL_MERIDA, &person("Elvira", "Recuero", "", 92_000_001))
+        .await;
+    // A professional of another organisation tries it: the 404 that hides existence…
+    let r = app.get(NGO_BADAJOZ, &format!("/participants/{pid}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // …is in the audit log, naming whom and whose record.
+    let r = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?action=participant.read_refused&entity_id={pid}"),
+        )
+        .await;
+    let items = r.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{:?}", r.body);
+    let (ngo, _) = who(&app, NGO_BADAJOZ).await;
+    assert_eq!(items[0]["actor_user_id"], ngo.as_str());
+    // Trying ids one after another is flagged, once.
+    for n in 0..25u32 {
+        let id = uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n));
+        let r = app
+            .get(NGO_BADAJOZ, &format!("/participants/{id}/cases"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+    let r = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?action=security.enumeration_suspected&actor={NGO_BADAJOZ}"),
+        )
+        .await;
+    assert_eq!(
+        r.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        r.body
+    );
+    // Reads with a basis are not refusals.
+    let r = app
+        .get(SOCIAL_MERIDA, &format!("/participants/{pid}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?action=participant.read_refused&actor={SOCIAL_MERIDA}"),
+        )
+        .await;
+    assert_eq!(r.body["items"], json!([]));
+}

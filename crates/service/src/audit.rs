@@ -84,6 +84,7 @@ pub enum Action {
     MembershipApprove,
     MembershipRefuse,
     ParticipantReadRefused,
+    SecurityEnumeration,
     MasterIndexLookup,
     NetworkAgreementCreate,
     OrganisationSave,
@@ -176,6 +177,7 @@ impl Action {
         Action::MembershipApprove,
         Action::MembershipRefuse,
         Action::ParticipantReadRefused,
+        Action::SecurityEnumeration,
         Action::MasterIndexLookup,
         Action::NetworkAgreementCreate,
         Action::OrganisationSave,
@@ -269,6 +271,7 @@ impl Action {
             Action::MembershipApprove => "membership.approve",
             Action::MembershipRefuse => "membership.refuse",
             Action::ParticipantReadRefused => "participant.read_refused",
+            Action::SecurityEnumeration => "security.enumeration_suspected",
             Action::MasterIndexLookup => "master_index.lookup",
             Action::NetworkAgreementCreate => "network_agreement.create",
             Action::OrganisationSave => "organisation.save",
@@ -363,6 +366,7 @@ impl Action {
             Action::MembershipApprove => "user",
             Action::MembershipRefuse => "user",
             Action::ParticipantReadRefused => "participant",
+            Action::SecurityEnumeration => "user",
             Action::MasterIndexLookup => "organisation",
             Action::NetworkAgreementCreate => "network_agreement",
             Action::OrganisationSave => "organisation",
@@ -464,5 +468,75 @@ mod tests {
         assert!(Action::ALL.iter().all(|a| !a.entity().is_empty()));
         assert_eq!(Action::ParticipantRead.code(), "participant.read");
         assert_eq!(Action::ConsentWithdraw.entity(), "participant");
+    }
+}
+
+/// Refusals of one actor in the last hour that make the audit log flag them as a
+/// possible enumeration (someone trying ids or names of people they have no basis for).
+pub const ENUMERATION_THRESHOLD: i64 = 20;
+
+impl crate::Services {
+    /// Audits the refused reads of a person noted in this request (one entry each), and
+    /// flags the actor once an hour when their refusals reach `ENUMERATION_THRESHOLD`.
+    /// Called by the HTTP layer before the answer leaves.
+    pub async fn record_refusals(&self, ctx: &Ctx) -> Result<(), Error> {
+        let refusals = ctx.refusals.take();
+        let Some(&(user, org, _)) = refusals.first() else {
+            return Ok(());
+        };
+        let mut tx = self.store.write().await?;
+        for (user, org, person) in &refusals {
+            itinera_store::audit::append(
+                &mut tx,
+                &NewEntry {
+                    at: ctx.now,
+                    actor_user_id: Some(*user),
+                    actor_organisation_id: Some(*org),
+                    action: Action::ParticipantReadRefused.code(),
+                    entity: Action::ParticipantReadRefused.entity(),
+                    entity_id: Some(*person),
+                    request_id: &ctx.request_id,
+                    client_addr: &ctx.client_addr,
+                    detail: "{}".into(),
+                },
+            )
+            .await?;
+        }
+        let since = ctx.now - chrono::Duration::hours(1);
+        let n = itinera_store::audit::count_by(
+            &mut tx,
+            user,
+            Action::ParticipantReadRefused.code(),
+            since,
+        )
+        .await?;
+        if n >= ENUMERATION_THRESHOLD
+            && itinera_store::audit::count_by(
+                &mut tx,
+                user,
+                Action::SecurityEnumeration.code(),
+                since,
+            )
+            .await?
+                == 0
+        {
+            itinera_store::audit::append(
+                &mut tx,
+                &NewEntry {
+                    at: ctx.now,
+                    actor_user_id: Some(user),
+                    actor_organisation_id: Some(org),
+                    action: Action::SecurityEnumeration.code(),
+                    entity: Action::SecurityEnumeration.entity(),
+                    entity_id: Some(user),
+                    request_id: &ctx.request_id,
+                    client_addr: &ctx.client_addr,
+                    detail: json!({"refusals_last_hour": n}).to_string(),
+                },
+            )
+            .await?;
+            tracing::warn!(user = %user, refusals = n, "possible enumeration of people");
+        }
+        tx.commit().await
     }
 }

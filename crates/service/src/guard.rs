@@ -32,15 +32,19 @@ pub(crate) async fn require_basis(
     pid: Uuid,
 ) -> Result<Basis, Error> {
     actor.require_person(cap)?;
-    access::basis(
+    let basis = access::basis(
         tx,
         ParticipantId(pid),
         actor.organisation(),
         actor.organisation_kind,
         ctx.today(),
     )
-    .await?
-    .ok_or(Error::NotFound)
+    .await?;
+    if basis.is_none() {
+        // Refused like a record that does not exist, and noted for the audit log.
+        ctx.refusals.note(actor.user_id, actor.organisation_id, pid);
+    }
+    basis.ok_or(Error::NotFound)
 }
 
 /// The case, if the actor's role allows `cap` and they have a basis for its person.

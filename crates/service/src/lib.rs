@@ -40,6 +40,31 @@ pub struct Ctx {
     pub now: DateTime<Utc>,
     pub request_id: String,
     pub client_addr: String,
+    /// Reads of a person refused in this request (the 404 that hides existence): the
+    /// guard notes them, and `Services::record_refusals` audits them before the answer
+    /// leaves.
+    pub refusals: Refusals,
+}
+
+/// The refusals of one request: (user, organisation, person).
+#[derive(Debug, Clone, Default)]
+pub struct Refusals(std::sync::Arc<std::sync::Mutex<Vec<(Uuid, Uuid, Uuid)>>>);
+
+impl Refusals {
+    pub fn note(&self, user: Uuid, org: Uuid, person: Uuid) {
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < 1_000 {
+                v.push((user, org, person));
+            }
+        }
+    }
+
+    pub fn take(&self) -> Vec<(Uuid, Uuid, Uuid)> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
 }
 
 impl Ctx {
@@ -58,6 +83,7 @@ impl Ctx {
             now,
             request_id: format!("cli-{}", clock::new_id(now)),
             client_addr: "local".into(),
+            refusals: Refusals::default(),
         }
     }
 }

@@ -243,3 +243,15 @@ pub async fn verify(store: &Store) -> Result<Verification, Error> {
         problem: None,
     })
 }
+
+/// How many entries of `action` `user` made since `since`.
+pub async fn count_by(
+    tx: &mut Tx,
+    user: Uuid,
+    action: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, Error> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor_user_id = $1 AND action = $2 AND at >= $3"
+    ).bind(user).bind(action).bind(since).fetch_one(c).await.map_err(db_err))
+}

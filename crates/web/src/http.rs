@@ -173,7 +173,9 @@ pub async fn request_context(
         now,
         request_id: request_id.clone(),
         client_addr,
+        refusals: Default::default(),
     };
+    let refusals = ctx.clone();
     req.extensions_mut().insert(RequestCtx(ctx));
     let is_api = req.uri().path().starts_with("/api/");
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -188,6 +190,11 @@ pub async fn request_context(
     let started = itinera_clock::Stopwatch::start();
     let method = req.method().clone();
     let mut res = next.run(req).await;
+    // Refused reads of a person are in the audit log before the answer leaves.
+    if let Err(e) = state.services.record_refusals(&refusals).await {
+        tracing::error!(request_id, error = %e, "refusals not audited");
+        res = StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let h = res.headers_mut();
     h.insert(
         "x-request-id",
