@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use itinera_seed::demo::{self, DemoOptions};
-use itinera_service::admin::{MembershipInput, TokenInput, UserInput};
+use itinera_service::admin::{InitInput, MembershipInput, TokenInput, UserInput};
 use itinera_service::{Caller, Ctx, Services, Settings, SystemClock};
 use itinera_store::Store;
 
@@ -67,6 +67,29 @@ enum Command {
         db: DbArg,
         #[command(flatten)]
         serve: ServeArgs,
+    },
+    /// Set up a new deployment on an empty database: its first territory (a region),
+    /// organisation and administrator. The password comes from ITINERA_PASSWORD, or is
+    /// made and printed once.
+    Init {
+        #[command(flatten)]
+        db: DbArg,
+        /// The region (e.g. "Extremadura").
+        #[arg(long)]
+        territory: String,
+        /// The first organisation (e.g. the regional IT service).
+        #[arg(long)]
+        organisation: String,
+        /// Its kind: social_services, employment_service, third_sector,
+        /// insertion_company, training_provider, employer, authority.
+        #[arg(long, default_value = "authority")]
+        kind: String,
+        /// The administrator's user name.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        /// The administrator's name as shown.
+        #[arg(long = "admin-name", default_value = "Administración")]
+        admin_name: String,
     },
     /// Run pending database migrations.
     Migrate {
@@ -252,6 +275,27 @@ async fn main() -> Result<()> {
             let secure = !s.insecure_http;
             serve(open(&db).await?, &s, secure).await
         }
+        Command::Init {
+            db,
+            territory,
+            organisation,
+            kind,
+            admin,
+            admin_name,
+        } => {
+            init(
+                &db,
+                InitInput {
+                    territory,
+                    organisation,
+                    kind,
+                    username: admin,
+                    display_name: admin_name,
+                    password: String::new(),
+                },
+            )
+            .await
+        }
         Command::Migrate { db } => migrate(&db).await,
         Command::Demo {
             db,
@@ -425,6 +469,51 @@ async fn user_add(
         .await
         .map_err(anyerr)?;
     println!("{id}");
+    Ok(())
+}
+
+/// `itinera init`: the first territory, organisation and administrator; what next.
+async fn init(db: &DbArg, mut input: InitInput) -> Result<()> {
+    let services = open(db).await?;
+    let ctx = Ctx::cli(services.now());
+    let made = match std::env::var("ITINERA_PASSWORD") {
+        Ok(p) if !p.is_empty() => {
+            input.password = p;
+            false
+        }
+        _ => {
+            input.password = itinera_service::auth::random_secret(15);
+            true
+        }
+    };
+    let done = services.initialise(&ctx, &input).await.map_err(anyerr)?;
+    println!(
+        "{}",
+        text::msg(
+            "cli.init.done",
+            &[
+                ("user", &input.username),
+                ("organisation", &input.organisation),
+                ("territory", &input.territory),
+            ]
+        )
+    );
+    if made {
+        println!(
+            "{}",
+            text::msg("cli.init.password", &[("password", &input.password)])
+        );
+    }
+    let org = done.organisation_id.to_string();
+    for key in [
+        "cli.init.next",
+        "cli.init.step1",
+        "cli.init.step2",
+        "cli.init.step3",
+        "cli.init.step4",
+    ] {
+        println!("{}", text::msg(key, &[("organisation", &org)]));
+    }
     Ok(())
 }
 

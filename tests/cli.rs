@@ -86,6 +86,110 @@ fn users_tokens_and_the_audit_chain_from_the_command_line() {
 }
 
 #[test]
+fn a_deployment_starts_from_the_command_line_without_the_demo() {
+    let url = common::fresh_database_url_blocking();
+    let out = itinera(&[
+        "init",
+        "--db",
+        &url,
+        "--territory",
+        "Extremadura",
+        "--organisation",
+        "Junta de Extremadura — Servicio de Informática",
+    ]);
+    assert_ok(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    // The made password is printed once, with what to do next.
+    let password = stdout
+        .lines()
+        .find_map(|l| {
+            l.rsplit_once(": ")
+                .filter(|(k, _)| k.contains("Contraseña"))
+                .map(|(_, p)| p.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("no password in {stdout}"));
+    assert!(password.len() >= 16, "{password}");
+    assert!(stdout.contains("itinera user add"), "{stdout}");
+    // It signs in.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = itinera_store::Store::connect(&url).await.unwrap();
+        let now = chrono::Utc::now();
+        let settings = itinera_service::Settings::of_deployment(&store, now)
+            .await
+            .unwrap();
+        let services = itinera_service::Services::new(
+            store,
+            std::sync::Arc::new(itinera_service::FixedClock::new(now)),
+            settings,
+        );
+        let s = services
+            .login(&itinera_service::Ctx::cli(now), "admin", &password)
+            .await
+            .unwrap();
+        assert!(s.actor.roles.contains(&itinera_domain::access::Role::Admin));
+    });
+    // A second init changes nothing.
+    let again = itinera(&[
+        "init",
+        "--db",
+        &url,
+        "--territory",
+        "X",
+        "--organisation",
+        "Y",
+    ]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("ya está iniciado"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    // Users can be added to the organisation it made (no demo needed).
+    let out = Command::new(env!("CARGO_BIN_EXE_itinera"))
+        .args([
+            "user",
+            "add",
+            "--db",
+            &url,
+            "--username",
+            "segunda.admin",
+            "--name",
+            "Segunda administradora",
+            "--organisation",
+            "Junta de Extremadura — Servicio de Informática",
+            "--role",
+            "admin",
+        ])
+        .env("ITINERA_PASSWORD", "una clave bastante larga")
+        .env("ITINERA_LOG", "error")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    // Bad input is named, nothing is made.
+    let url2 = common::fresh_database_url_blocking();
+    let out = Command::new(env!("CARGO_BIN_EXE_itinera"))
+        .args([
+            "init",
+            "--db",
+            &url2,
+            "--territory",
+            "Extremadura",
+            "--organisation",
+            "Z",
+            "--kind",
+            "nave",
+        ])
+        .env("ITINERA_PASSWORD", "corta")
+        .env("ITINERA_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kind") && err.contains("password"), "{err}");
+}
+
+#[test]
 fn backup_and_restore() {
     let dir = std::env::temp_dir().join(format!("itinera-cli-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();

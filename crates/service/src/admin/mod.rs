@@ -1,12 +1,14 @@
 //! Administration: territories, organisations, programmes (workflow, funding, projects),
 //! users, memberships and API tokens. Administrators configure; they never read cases.
 
+mod init;
 mod organisations;
 mod programmes;
 mod territories;
 mod tokens;
 mod users;
 
+pub use init::*;
 pub use organisations::*;
 pub use programmes::*;
 pub use territories::*;
