@@ -114,7 +114,7 @@ fn a_deployment_starts_from_the_command_line_without_the_demo() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let store = itinera_store::Store::connect(&url).await.unwrap();
-        let now = chrono::Utc::now();
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap();
         let settings = itinera_service::Settings::of_deployment(&store, now)
             .await
             .unwrap();
