@@ -654,3 +654,55 @@ async fn the_master_index_is_not_an_oracle() {
     let r = app.get(NGO_BADAJOZ, "/link-reviews").await;
     assert_eq!(r.body["items"], json!([]));
 }
+
+/// The import attacks of the security review, through the API: each answered with a
+/// clear refusal, and the server goes on serving.
+#[tokio::test]
+async fn hostile_files_are_refused_and_the_service_stays_up() {
+    use rust_xlsxwriter::Workbook;
+    let app = spawn_app().await;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Nombre").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let corners = wb.save_to_buffer().unwrap();
+    let wide = (0..200_000)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(";");
+    for (name, bytes, code) in [
+        ("esquinas.xlsx", corners, "import.file.too_many_columns"),
+        (
+            "ancho.csv",
+            format!("{wide}\n").into_bytes(),
+            "import.file.too_many_columns",
+        ),
+    ] {
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                "/imports",
+                &json!({"file_name": name, "content_base64": b64(&bytes), "source": "x", "mapping": mapping(), "dry_run": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert_eq!(
+            codes(&r.body),
+            vec![("file".to_string(), code.to_string())],
+            "{name}"
+        );
+        // The previews say the same.
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                "/imports/preview",
+                &json!({"file_name": name, "content_base64": b64(&bytes), "source": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+    }
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, "/tasks").await.status,
+        StatusCode::OK
+    );
+}

@@ -8,6 +8,14 @@
 //! named where the person will find it. Dates typed as dates in a workbook come out as
 //! `YYYY-MM-DD`; dates stored as numbers stay numbers (Excel serials), for the caller to
 //! read as such. No I/O: the caller hands over the bytes.
+//!
+//! **Caps.** One person's file must not take the service from everyone else: a file is
+//! refused, with a message that says which limit, past [`MAX_ROWS`] rows, [`MAX_COLUMNS`]
+//! columns, [`MAX_CELL_CHARS`] characters in a cell or [`MAX_TEXT_BYTES`] of text in all.
+//! A workbook is checked before it is parsed: its XML parts are decompressed (really, not
+//! trusting the sizes the archive declares) up to [`MAX_SHEET_XML`] each and
+//! [`MAX_SHARED_STRINGS_XML`] for the shared strings; its sheet is then read cell by cell
+//! (never as a grid between its corners). Every step is linear in the file.
 
 pub mod write;
 
@@ -15,6 +23,21 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use serde::Serialize;
+
+/// Rows of data a file may have (a regional export of a year fits).
+pub const MAX_ROWS: usize = 200_000;
+/// Columns a table may have.
+pub const MAX_COLUMNS: usize = 256;
+/// Characters a cell may hold.
+pub const MAX_CELL_CHARS: usize = 4_000;
+/// Text a file may hold in all its cells.
+pub const MAX_TEXT_BYTES: usize = 128 * 1024 * 1024;
+/// Decompressed size of each XML part of a workbook (its sheet, its styles…).
+pub const MAX_SHEET_XML: u64 = 256 * 1024 * 1024;
+/// Decompressed size of a workbook's shared strings (all held in memory to read it).
+pub const MAX_SHARED_STRINGS_XML: u64 = 32 * 1024 * 1024;
+/// Parts a workbook may have.
+pub const MAX_PARTS: usize = 2_000;
 
 /// How the file was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,6 +85,16 @@ pub enum TabularError {
     Csv { line: usize, message: String },
     #[error("the XLSX workbook cannot be read (damaged or truncated): {0}")]
     Xlsx(String),
+    #[error("more than {MAX_ROWS} rows")]
+    TooManyRows,
+    #[error("more than {MAX_COLUMNS} columns (line {line})")]
+    TooManyColumns { line: usize },
+    #[error("line {line}: a cell of more than {MAX_CELL_CHARS} characters")]
+    CellTooLong { line: usize },
+    #[error("more than {MAX_TEXT_BYTES} bytes of text")]
+    TooMuchText,
+    #[error("the workbook is larger than allowed once decompressed ({part})")]
+    XlsxTooBig { part: String },
 }
 
 impl TabularError {
@@ -74,13 +107,20 @@ impl TabularError {
             TabularError::EmptyColumn { .. } => "import.file.empty_column",
             TabularError::Csv { .. } => "import.file.csv",
             TabularError::Xlsx(_) => "import.file.xlsx",
+            TabularError::TooManyRows => "import.file.too_many_rows",
+            TabularError::TooManyColumns { .. } => "import.file.too_many_columns",
+            TabularError::CellTooLong { .. } => "import.file.cell_too_long",
+            TabularError::TooMuchText => "import.file.too_much_text",
+            TabularError::XlsxTooBig { .. } => "import.file.xlsx_too_big",
         }
     }
 
     /// The line the problem is on, when it is on one.
     pub fn line(&self) -> Option<usize> {
         match self {
-            TabularError::Csv { line, .. } => Some(*line),
+            TabularError::Csv { line, .. }
+            | TabularError::TooManyColumns { line }
+            | TabularError::CellTooLong { line } => Some(*line),
             _ => None,
         }
     }
@@ -219,6 +259,26 @@ fn check_header(header: &[String], first_col: usize) -> Result<(), TabularError>
     Ok(())
 }
 
+/// The text read so far, against the caps.
+#[derive(Default)]
+struct Budget {
+    bytes: usize,
+}
+
+impl Budget {
+    fn take(&mut self, cell: &str, line: usize) -> Result<(), TabularError> {
+        // Bytes bound characters from above: count characters only when it matters.
+        if cell.len() > MAX_CELL_CHARS && cell.chars().count() > MAX_CELL_CHARS {
+            return Err(TabularError::CellTooLong { line });
+        }
+        self.bytes += cell.len();
+        if self.bytes > MAX_TEXT_BYTES {
+            return Err(TabularError::TooMuchText);
+        }
+        Ok(())
+    }
+}
+
 fn is_blank(cells: &[String]) -> bool {
     cells.iter().all(String::is_empty)
 }
@@ -247,7 +307,11 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, TabularError> {
     while header.last().is_some_and(String::is_empty) && header.len() > 1 {
         header.pop();
     }
+    if header.len() > MAX_COLUMNS {
+        return Err(TabularError::TooManyColumns { line: 1 });
+    }
     check_header(&header, 0)?;
+    let mut budget = Budget::default();
     // A record's line, from its byte offset: the reader's offset may point at the end
     // of the previous line (CR LF, skipped blank lines), so line breaks are stepped over.
     let bytes_of = text.as_bytes();
@@ -271,11 +335,21 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, TabularError> {
             message: e.to_string(),
         })?;
         let line = r.position().map_or(0, |p| line_at(p.byte()));
-        let mut cells: Vec<String> = r.iter().map(|c| c.trim().to_string()).collect();
+        if r.len() > MAX_COLUMNS && r.iter().skip(MAX_COLUMNS).any(|c| !c.trim().is_empty()) {
+            return Err(TabularError::TooManyColumns { line });
+        }
+        let mut cells: Vec<String> = Vec::with_capacity(r.len().min(MAX_COLUMNS));
+        for c in r.iter().take(MAX_COLUMNS) {
+            budget.take(c.trim(), line)?;
+            cells.push(c.trim().to_string());
+        }
         while cells.len() > header.len() && cells.last().is_some_and(String::is_empty) {
             cells.pop();
         }
         if !is_blank(&cells) {
+            if rows.len() == MAX_ROWS {
+                return Err(TabularError::TooManyRows);
+            }
             rows.push(Row { line, cells });
         }
     }
@@ -307,7 +381,44 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+/// Decompresses the workbook's XML parts, counting what they really hold, and refuses
+/// a workbook past the caps before anything is parsed.
+fn check_workbook(bytes: &[u8]) -> Result<(), TabularError> {
+    use std::io::Read;
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| TabularError::Xlsx(e.to_string()))?;
+    if zip.len() > MAX_PARTS {
+        return Err(TabularError::XlsxTooBig {
+            part: format!("{} parts", zip.len()),
+        });
+    }
+    for i in 0..zip.len() {
+        let mut part = zip
+            .by_index(i)
+            .map_err(|e| TabularError::Xlsx(e.to_string()))?;
+        let name = part
+            .name()
+            .map(|n| n.to_string())
+            .map_err(|e| TabularError::Xlsx(e.to_string()))?;
+        if !(name.ends_with(".xml") || name.ends_with(".rels")) {
+            continue; // images and the like: never read
+        }
+        let cap = if name.ends_with("sharedStrings.xml") {
+            MAX_SHARED_STRINGS_XML
+        } else {
+            MAX_SHEET_XML
+        };
+        let n = std::io::copy(&mut (&mut part).take(cap + 1), &mut std::io::sink())
+            .map_err(|e| TabularError::Xlsx(e.to_string()))?;
+        if n > cap {
+            return Err(TabularError::XlsxTooBig { part: name });
+        }
+    }
+    Ok(())
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Sheet, TabularError> {
+    check_workbook(bytes)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| TabularError::Xlsx(e.to_string()))?;
     let name = book
@@ -315,32 +426,78 @@ fn read_xlsx(bytes: &[u8]) -> Result<Sheet, TabularError> {
         .first()
         .cloned()
         .ok_or_else(|| TabularError::Xlsx("no sheet".into()))?;
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| TabularError::Xlsx(e.to_string()))?;
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
-    let mut it = range.rows();
-    let header: Vec<String> = it
-        .next()
-        .ok_or(TabularError::Empty)?
+    // Cell by cell: (row, column, text) of the cells with something in them.
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    let mut budget = Budget::default();
+    let mut first_row: Option<u32> = None;
+    {
+        let mut reader = book
+            .worksheet_cells_reader(&name)
+            .map_err(|e| TabularError::Xlsx(e.to_string()))?;
+        while let Some(cell) = reader
+            .next_cell()
+            .map_err(|e| TabularError::Xlsx(e.to_string()))?
+        {
+            let (row, col) = cell.get_position();
+            let text = cell_text(&Data::from(cell.get_value().clone()));
+            if text.is_empty() {
+                continue;
+            }
+            let line = row as usize + 1;
+            if col as usize >= MAX_COLUMNS {
+                return Err(TabularError::TooManyColumns { line });
+            }
+            let first = *first_row.get_or_insert(row);
+            if (row.saturating_sub(first) as usize) > MAX_ROWS {
+                return Err(TabularError::TooManyRows);
+            }
+            budget.take(&text, line)?;
+            cells.push((row, col, text));
+        }
+    }
+    cells.sort_unstable_by_key(|(r, c, _)| (*r, *c));
+    let first_row = cells
         .iter()
-        .map(cell_text)
-        .collect();
+        .map(|(r, _, _)| *r)
+        .min()
+        .ok_or(TabularError::Empty)?;
+    let first_col = cells.iter().map(|(_, c, _)| *c).min().unwrap_or(0);
+    let mut grouped: Vec<(u32, Vec<String>)> = Vec::new();
+    for (r, c, text) in cells {
+        if grouped.last().is_none_or(|(last, _)| *last != r) {
+            grouped.push((r, Vec::new()));
+        }
+        if let Some((_, row)) = grouped.last_mut() {
+            let at = (c - first_col) as usize;
+            if row.len() <= at {
+                row.resize(at + 1, String::new());
+            }
+            if let Some(slot) = row.get_mut(at) {
+                *slot = text;
+            }
+        }
+    }
+    let mut it = grouped.into_iter();
+    let mut header = match it.next() {
+        Some((r, h)) if r == first_row => h,
+        _ => Vec::new(),
+    };
+    header.resize(header.len().max(1), String::new());
     // Columns left of the table are not part of it; neither are empty trailing ones.
-    let mut header = header;
     while header.last().is_some_and(String::is_empty) && header.len() > 1 {
         header.pop();
     }
     check_header(&header, first_col as usize)?;
     let mut rows = Vec::new();
-    for (i, r) in it.enumerate() {
-        let mut cells: Vec<String> = r.iter().map(cell_text).collect();
-        while cells.len() > header.len() && cells.last().is_some_and(String::is_empty) {
-            cells.pop();
+    for (r, mut cells) in it {
+        // A row's empty cells at its end were never written: the row is as wide as the
+        // header (cells beyond it are kept, for the caller to report).
+        if cells.len() < header.len() {
+            cells.resize(header.len(), String::new());
         }
         if !is_blank(&cells) {
             rows.push(Row {
-                line: first_row as usize + i + 2,
+                line: r as usize + 1,
                 cells,
             });
         }
@@ -456,5 +613,83 @@ mod tests {
         let cut = &wb[..wb.len() / 2];
         let e = read(cut).unwrap_err();
         assert_eq!(e.code(), "import.file.xlsx");
+    }
+
+    /// The probes of the security review: each refused at once, with its reason.
+    #[test]
+    fn a_file_past_the_caps_is_refused_not_read() {
+        use rust_xlsxwriter::Workbook;
+        // Two cells at the corners of a sheet: never a grid between them.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "Nombre").unwrap();
+        ws.write_string(1_048_575, 16_383, "x").unwrap();
+        let corners = wb.save_to_buffer().unwrap();
+        assert!(corners.len() < 10_000);
+        assert_eq!(
+            read(&corners).unwrap_err(),
+            TabularError::TooManyColumns { line: 1_048_576 }
+        );
+        // Shared strings that decompress past their cap.
+        let mut wb = Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "Nombre").unwrap();
+        let small = wb.save_to_buffer().unwrap();
+        let mut zin = zip::ZipArchive::new(Cursor::new(&small)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut content).unwrap();
+            if name.ends_with("sharedStrings.xml") {
+                let n = (MAX_SHARED_STRINGS_XML as usize) / 17 + 10;
+                let mut x = String::from("<?xml version=\"1.0\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">");
+                x.push_str(&"<si><t>a</t></si>".repeat(n));
+                x.push_str("</sst>");
+                content = x.into_bytes();
+            }
+            out.start_file(name, opts).unwrap();
+            std::io::Write::write_all(&mut out, &content).unwrap();
+        }
+        let bomb = out.finish().unwrap().into_inner();
+        assert!(bomb.len() < 2_000_000, "{}", bomb.len());
+        assert!(matches!(
+            read(&bomb).unwrap_err(),
+            TabularError::XlsxTooBig { part } if part.ends_with("sharedStrings.xml")
+        ));
+        // 200,000 columns of CSV: refused on its header, without comparing them.
+        let wide = (0..200_000)
+            .map(|i| format!("c{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            read(format!("{wide}\n").as_bytes()).unwrap_err(),
+            TabularError::TooManyColumns { line: 1 }
+        );
+        // A data row wider than the cap, rows past the cap, a cell too long.
+        let row = (0..300).map(|_| "1").collect::<Vec<_>>().join(",");
+        assert_eq!(
+            read(format!("a,b\n1,2\n{row}\n").as_bytes()).unwrap_err(),
+            TabularError::TooManyColumns { line: 3 }
+        );
+        let many = format!("a\n{}", "1\n".repeat(MAX_ROWS + 1));
+        assert_eq!(
+            read(many.as_bytes()).unwrap_err(),
+            TabularError::TooManyRows
+        );
+        assert_eq!(
+            read(format!("a\n{}\n", "1\n".repeat(MAX_ROWS)).as_bytes())
+                .unwrap()
+                .rows
+                .len(),
+            MAX_ROWS
+        );
+        let long = format!("a,b\n1,{}\n", "x".repeat(MAX_CELL_CHARS + 1));
+        assert_eq!(
+            read(long.as_bytes()).unwrap_err(),
+            TabularError::CellTooLong { line: 2 }
+        );
     }
 }
