@@ -57,6 +57,9 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Open connections served at once (more wait their turn).
+    #[arg(long, env = "ITINERA_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
 }
 
 #[derive(Subcommand)]
@@ -236,11 +239,11 @@ async fn serve(services: Services, args: &ServeArgs, secure: bool) -> Result<()>
         .await
         .with_context(|| text::msg("cli.bind", &[("addr", &args.listen.to_string())]))?;
     eprintln!("Itinera: http://{}", listener.local_addr()?);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let limits = itinera_web::server::Limits {
+        max_connections: args.max_connections,
+        ..Default::default()
+    };
+    itinera_web::server::serve(listener, app, limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

@@ -3,7 +3,6 @@
 //! random port, with a fixed clock. Tests talk HTTP to it.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -119,9 +118,11 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
-        let _ = axum::serve(
+        let _ = itinera_web::server::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            app,
+            itinera_web::server::Limits::default(),
+            std::future::pending(),
         )
         .await;
     });
@@ -161,9 +162,11 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
-            let _ = axum::serve(
+            let _ = itinera_web::server::serve(
                 listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
+                app,
+                itinera_web::server::Limits::default(),
+                std::future::pending(),
             )
             .await;
         });

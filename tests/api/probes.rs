@@ -140,9 +140,11 @@ async fn metrics_need_their_token_and_cookies_are_secure_behind_tls() {
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
-        let _ = axum::serve(
+        let _ = itinera_web::server::serve(
             listener,
-            itinera_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            itinera_web::app(state),
+            itinera_web::server::Limits::default(),
+            std::future::pending(),
         )
         .await;
     });
@@ -228,4 +230,88 @@ async fn refused_reads_are_audited_and_enumeration_is_flagged() {
         )
         .await;
     assert_eq!(r.body["items"], json!([]));
+}
+
+/// A server with short limits, to try them.
+async fn limited_server(
+    app: &TestApp,
+    limits: itinera_web::server::Limits,
+) -> std::net::SocketAddr {
+    let state = itinera_web::AppState::new(app.services.clone(), false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = itinera_web::server::serve(
+            listener,
+            itinera_web::app(state),
+            limits,
+            std::future::pending(),
+        )
+        .await;
+    });
+    addr
+}
+
+/// Reads until the server closes the connection; what it sent.
+async fn until_closed(s: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let r = tokio::time::timeout(std::time::Duration::from_secs(20), s.read_to_end(&mut out)).await;
+    assert!(r.is_ok(), "the server kept the connection open");
+    String::from_utf8_lossy(&out).to_string()
+}
+
+#[tokio::test]
+async fn slow_clients_do_not_hold_connections_and_big_bodies_get_413() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let limits = itinera_web::server::Limits {
+        max_connections: 4,
+        header_timeout: std::time::Duration::from_millis(400),
+        body_timeout: std::time::Duration::from_millis(400),
+        drain_timeout: std::time::Duration::from_secs(1),
+    };
+    let addr = limited_server(&app, limits).await;
+    // Headers that never end: the connection is closed.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    until_closed(&mut slow).await;
+    // A body that never arrives: answered and closed, not held.
+    let mut half = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    half.write_all(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nusername=a").await.expect("write");
+    let answer = until_closed(&mut half).await;
+    assert!(!answer.contains("200 OK"), "{answer}");
+    // Connections past the cap wait; idle ones are cut; the service answers.
+    let mut idle = Vec::new();
+    for _ in 0..6 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.expect("connect"));
+    }
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        app.client.get(format!("http://{addr}/health")).send(),
+    )
+    .await
+    .expect("served while idle connections waited")
+    .expect("health");
+    assert_eq!(r.status(), StatusCode::OK);
+    for s in &mut idle {
+        until_closed(s).await;
+    }
+    // Too large a body: 413, in the user's language, on the API and on the pages.
+    let big = "x".repeat(3 * 1024 * 1024);
+    let mut p = person("Ana", "Grande", "", 93_000_001);
+    p["address"] = json!(big);
+    let r = app.post(SOCIAL_BADAJOZ, "/participants", &p).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", r.body);
+    assert_eq!(r.body["type"], "urn:itinera:problem:error.too_large");
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, _, _) = b
+        .post_form("/participants/search", &[("q", big.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }

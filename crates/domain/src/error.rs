@@ -45,6 +45,9 @@ pub enum Error {
     Conflict(&'static str),
     #[error("too many requests")]
     TooManyRequests,
+    /// The request's body is larger than its route accepts.
+    #[error("payload too large")]
+    TooLarge,
     /// The request itself is malformed (an address whose id or query is not valid),
     /// before any input field is looked at (translation key).
     #[error("bad request: {0}")]
@@ -68,6 +71,7 @@ impl Error {
             Error::Forbidden => "error.forbidden",
             Error::Unauthenticated => "error.unauthenticated",
             Error::TooManyRequests => "error.too_many_requests",
+            Error::TooLarge => "error.too_large",
             Error::Internal(_) => "error.internal",
         }
     }
@@ -80,6 +84,7 @@ impl Error {
             Error::Unauthenticated => 401,
             Error::Conflict(_) => 409,
             Error::TooManyRequests => 429,
+            Error::TooLarge => 413,
             Error::BadRequest(_) => 400,
             Error::Internal(_) => 500,
         }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod export;
 pub mod http;
+pub mod server;
 pub mod views;
 
 use std::collections::HashMap;

@@ -48,7 +48,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The API's routes with the OpenAPI document they were documented with.
 fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let router_and_doc = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me))
         .merge(participants::router())
         .merge(cases::router())
@@ -64,7 +64,34 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(aggregates::router())
         .merge(admin::router())
         .merge(audit_log::router())
-        .split_for_parts()
+        .split_for_parts();
+    let (router, mut doc) = (router_and_doc.0, router_and_doc.1);
+    // Every operation that takes a body may answer 413 when it is too large.
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    for item in doc.paths.paths.values_mut() {
+        for op in [&mut item.post, &mut item.put, &mut item.patch]
+            .into_iter()
+            .flatten()
+        {
+            if op.request_body.is_some() {
+                op.responses.responses.insert(
+                    "413".into(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("The body is larger than this operation accepts")
+                            .content(
+                                "application/problem+json",
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                );
+            }
+        }
+    }
+    (router, doc)
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
@@ -187,6 +214,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => {
                 Err(ApiError(Error::field("body", "error.json_content_type")))
             }
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError(Error::TooLarge)),
             Err(_) => Err(ApiError(Error::field("body", "error.bad_json"))),
         }
     }

@@ -310,6 +310,9 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+/// The largest form a page posts (minutes of a long meeting fit many times over).
+pub const MAX_FORM: usize = 1024 * 1024;
+
 /// A posted form, checked against the session's CSRF token and turned into `T`:
 /// `a.0.b` names become nested lists, repeated names become lists.
 pub struct CsrfForm<T>(pub T);
@@ -320,9 +323,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let Session(session) = Session::from_request_parts(&mut parts, state).await?;
-        let bytes = axum::body::to_bytes(body, 1024 * 1024)
-            .await
-            .map_err(|_| ViewError(Error::field("body", "error.bad_form")))?;
+        let bytes = axum::body::to_bytes(body, MAX_FORM).await.map_err(|e| {
+            // Past the limit: 413, not a malformed form.
+            if format!("{e:?}").contains("LengthLimit") {
+                ViewError(Error::TooLarge)
+            } else {
+                ViewError(Error::field("body", "error.bad_form"))
+            }
+        })?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| ViewError(Error::field("body", "error.bad_form")))?;
         let token = pairs
