@@ -435,3 +435,392 @@ async fn programme_managers_see_aggregates_without_names() {
     assert!(html.contains("<svg"));
     assert!(!html.contains("Matriz"));
 }
+
+/// One state of consent and team for the consent × team matrix.
+struct State {
+    label: &'static str,
+    /// purpose, given_on, expires_on, kinds, by id (SEXPE's organisation), withdrawn_on.
+    consent: Option<(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        bool,
+        &'static str,
+    )>,
+    team: bool,
+    removed: bool,
+}
+
+/// Every route that shows or changes a person (taken from the OpenAPI document, so a
+/// new route joins by itself) × every state of consent (not yet given, active by kind
+/// and by organisation, expiring today, expired, withdrawn today, withdrawn tomorrow,
+/// another purpose, another kind) and of the team (member, removed, none) × the
+/// organisations around the person. Expected answers come from the domain's rule on the
+/// facts; the SQL predicate behind the routes must agree everywhere. Deleting any one
+/// condition of the SQL rule makes a cell of this matrix fail (see the closing note's
+/// mutation run).
+#[tokio::test]
+async fn every_person_route_under_every_consent_and_team_state() {
+    // Evaluated the day before the data is recorded (E = start − 1 day), so that a
+    // consent given "today" at recording is given tomorrow at evaluation.
+    let app = spawn_app().await;
+    let crisol = app.programme("CRISOL").await;
+    let sexpe = app.professional(SEXPE_BADAJOZ).await;
+    let (_, sexpe_org) = who(&app, SEXPE_BADAJOZ).await;
+    let t0 = "2026-11-23"; // recording day = E + 1
+    let e = "2026-11-22"; // evaluation day
+    let yesterday = "2026-11-21"; // E − 1
+    let states = [
+        State {
+            label: "not yet given",
+            consent: Some(("sharing", t0, "", &["employment_service"], false, "")),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "active by kind",
+            consent: Some((
+                "sharing",
+                "2026-01-10",
+                "",
+                &["employment_service"],
+                false,
+                "",
+            )),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "active by id",
+            consent: Some(("sharing", "2026-01-10", "", &[], true, "")),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "expiring today",
+            consent: Some((
+                "sharing",
+                "2026-01-10",
+                e,
+                &["employment_service"],
+                false,
+                "",
+            )),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "expired",
+            consent: Some((
+                "sharing",
+                "2026-01-10",
+                yesterday,
+                &["employment_service"],
+                false,
+                "",
+            )),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "withdrawn today",
+            consent: Some((
+                "sharing",
+                "2026-01-10",
+                "",
+                &["employment_service"],
+                false,
+                e,
+            )),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "withdrawn tomorrow",
+            consent: Some((
+                "sharing",
+                "2026-01-10",
+                "",
+                &["employment_service"],
+                false,
+                t0,
+            )),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "other purpose",
+            consent: Some((
+                "statistics",
+                "2026-01-10",
+                "",
+                &["employment_service"],
+                false,
+                "",
+            )),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "other kind",
+            consent: Some(("sharing", "2026-01-10", "", &["third_sector"], false, "")),
+            team: true,
+            removed: false,
+        },
+        State {
+            label: "member removed",
+            consent: Some((
+                "sharing",
+                "2026-01-10",
+                "",
+                &["employment_service"],
+                false,
+                "",
+            )),
+            team: true,
+            removed: true,
+        },
+        State {
+            label: "no team",
+            consent: Some((
+                "sharing",
+                "2026-01-10",
+                "",
+                &["employment_service"],
+                false,
+                "",
+            )),
+            team: false,
+            removed: false,
+        },
+        State {
+            label: "no consent",
+            consent: None,
+            team: true,
+            removed: false,
+        },
+    ];
+    let mut subjects = Vec::new();
+    for (i, st) in states.iter().enumerate() {
+        let n = 62_000_000 + i as u32;
+        let name = format!("Estado{}", (b'A' + i as u8) as char);
+        let pid = app
+            .register(SOCIAL_BADAJOZ, &person("Prueba", &name, "Matriz", n))
+            .await;
+        let manager = app.professional(SOCIAL_BADAJOZ).await;
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &format!("/participants/{pid}/cases"),
+                &json!({"programme_id": crisol, "case_manager": manager}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        let case_id = r.body["id"].as_str().unwrap_or("").to_string();
+        if st.team {
+            let r = app
+                .post(
+                    SOCIAL_BADAJOZ,
+                    &format!("/cases/{case_id}/team-members"),
+                    &json!({"professional": sexpe, "role": "employment_reference"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+            if st.removed {
+                let r = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case_id}")).await;
+                let member = r.body["team"]
+                    .as_array()
+                    .and_then(|t| t.iter().find(|m| m["role"] == "employment_reference"))
+                    .and_then(|m| m["id"].as_str())
+                    .unwrap_or("")
+                    .to_string();
+                let r = app
+                    .delete(
+                        SOCIAL_BADAJOZ,
+                        &format!("/cases/{case_id}/team-members/{member}"),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            }
+        }
+        if let Some((purpose, given, expires, kinds, by_id, withdrawn)) = st.consent {
+            let orgs: Vec<&str> = if by_id {
+                vec![sexpe_org.as_str()]
+            } else {
+                vec![]
+            };
+            let r = app
+                .post(SOCIAL_BADAJOZ, &format!("/participants/{pid}/consents"), &json!({"purpose": purpose, "given_on": given, "expires_on": expires, "evidence": "Firma", "organisation_kinds": kinds, "organisations": orgs}))
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}: {:?}", st.label, r.body);
+            if !withdrawn.is_empty() {
+                let c = r.body["id"].as_str().unwrap_or("");
+                let w = app
+                    .post(
+                        SOCIAL_BADAJOZ,
+                        &format!("/consents/{c}/withdrawal"),
+                        &json!({"withdrawn_on": withdrawn}),
+                    )
+                    .await;
+                assert_eq!(w.status, StatusCode::OK, "{}: {:?}", st.label, w.body);
+            }
+        }
+        subjects.push((st.label, pid, case_id, name));
+    }
+    app.clock.advance(chrono::Duration::days(-1));
+    let today = start_time().date_naive() - chrono::Duration::days(1);
+
+    // The routes: every operation of the API on a person or a case.
+    let doc = itinera_web::api::document();
+    let mut routes: Vec<(&'static str, String)> = Vec::new();
+    for (path, item) in doc.paths.paths.iter() {
+        let person_route = path.starts_with("/participants/{") || path.starts_with("/cases/{");
+        if item.get.is_some() {
+            routes.push(("GET", path.clone()));
+        }
+        if person_route {
+            for (m, op) in [
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("DELETE", &item.delete),
+                ("PATCH", &item.patch),
+            ] {
+                if op.is_some() {
+                    routes.push((m, path.clone()));
+                }
+            }
+        }
+    }
+    let fill = |path: &str, pid: &str, case_id: &str| {
+        let mut p = path.to_string();
+        for (i, seg) in path.split('/').enumerate() {
+            if seg.starts_with('{') {
+                let id = if path.starts_with("/cases/") && i == 2 {
+                    case_id
+                } else {
+                    pid
+                };
+                p = p.replacen(seg, id, 1);
+            }
+        }
+        p
+    };
+    let (mut cells, mut leaks, mut wrong) = (0usize, Vec::new(), Vec::new());
+    let absent = "01a207d9-2100-7000-8000-00000000dead";
+    let call = |user: &'static str, method: &'static str, path: String| {
+        let url = format!("{}/api/v1{path}", app.base);
+        let req = match method {
+            "GET" => app.client.get(&url),
+            "POST" => app.client.post(&url).json(&json!({})),
+            "PUT" => app.client.put(&url).json(&json!({})),
+            "PATCH" => app.client.patch(&url).json(&json!({})),
+            _ => app.client.delete(&url),
+        };
+        let req = req.bearer_auth(app.token(user));
+        async move {
+            let r = req.send().await.expect("send");
+            let status = r.status();
+            (status, r.text().await.unwrap_or_default())
+        }
+    };
+    for user in [
+        SEXPE_BADAJOZ,
+        NGO_BADAJOZ,
+        SOCIAL_MERIDA,
+        PROGRAMME_MANAGER,
+        SOCIAL_BADAJOZ,
+    ] {
+        let me = app.get(user, "/me").await;
+        let org: uuid::Uuid = me.body["organisation_id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("org");
+        let kind = me.body["organisation_kind"]
+            .as_str()
+            .and_then(OrganisationKind::parse)
+            .expect("kind");
+        let roles: Vec<Role> = me.body["roles"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.as_str().and_then(Role::parse))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let reads = roles.iter().any(|r| r.grants(Capability::ReadPersonData));
+        for (label, pid, case_id, name) in &subjects {
+            let mut tx = app.store.read().await.expect("tx");
+            let facts = itinera_store::access::facts(&mut tx, pid.parse().expect("uuid"))
+                .await
+                .expect("facts")
+                .expect("exists");
+            tx.rollback().await.expect("rollback");
+            let basis = person_basis(org, kind, &facts, today).is_some();
+            let allowed = basis && reads;
+            // The positive controls: a basis shows the person's page and case.
+            if allowed {
+                for path in [format!("/participants/{pid}"), format!("/cases/{case_id}")] {
+                    cells += 1;
+                    let r = app.get(user, &path).await;
+                    if r.status != StatusCode::OK {
+                        wrong.push(format!("{user} × {label} GET {path}: {}", r.status));
+                    }
+                }
+                continue;
+            }
+            for (method, route) in &routes {
+                cells += 1;
+                let (status, text) = call(user, method, fill(route, pid, case_id)).await;
+                let path = fill(route, pid, case_id);
+                let person_route =
+                    route.starts_with("/participants/{") || route.starts_with("/cases/{");
+                if text.contains(name.as_str()) || (person_route && status.is_success()) {
+                    leaks.push(format!("{user} × {label} {method} {path}: {status}"));
+                }
+                // Without a basis a person route answers exactly as for a record that
+                // does not exist: nothing tells that this one does.
+                if person_route {
+                    let (nothing, _) = call(user, method, fill(route, absent, absent)).await;
+                    if status != nothing {
+                        wrong.push(format!(
+                            "{user} × {label} {method} {path}: {status}, {nothing} when absent"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "consent × team matrix: {} routes, {cells} cells, {} leaks, {} wrong answers",
+        routes.len(),
+        leaks.len(),
+        wrong.len()
+    );
+    assert!(leaks.is_empty(), "leaks: {leaks:#?}");
+    assert!(wrong.is_empty(), "wrong answers: {wrong:#?}");
+    // The states that give SEXPE a basis, and those that do not, are as the rule says.
+    let sexpe_sees: Vec<&str> = {
+        let mut v = Vec::new();
+        for (label, pid, _, _) in &subjects {
+            if app
+                .get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
+                .await
+                .status
+                == StatusCode::OK
+            {
+                v.push(*label);
+            }
+        }
+        v
+    };
+    assert_eq!(
+        sexpe_sees,
+        [
+            "active by kind",
+            "active by id",
+            "expiring today",
+            "withdrawn tomorrow"
+        ]
+    );
+}
