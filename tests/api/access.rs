@@ -436,18 +436,21 @@ async fn programme_managers_see_aggregates_without_names() {
     assert!(!html.contains("Matriz"));
 }
 
+/// purpose, given_on, expires_on, kinds, by id (SEXPE's organisation), withdrawn_on.
+type ConsentSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    bool,
+    &'static str,
+);
+
 /// One state of consent and team for the consent × team matrix.
 struct State {
     label: &'static str,
     /// purpose, given_on, expires_on, kinds, by id (SEXPE's organisation), withdrawn_on.
-    consent: Option<(
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static [&'static str],
-        bool,
-        &'static str,
-    )>,
+    consent: Option<ConsentSpec>,
     team: bool,
     removed: bool,
 }
