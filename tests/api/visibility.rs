@@ -24,20 +24,22 @@ async fn me(app: &TestApp, user: &str) -> (Uuid, Uuid) {
 async fn contacts_show_only_to_those_their_visibility_allows() {
     let app = spawn_app().await;
     let (_, case) = shared_case(&app, 42_000_001).await;
-    let author = SOCIAL_BADAJOZ;
-    let (author_id, author_org) = me(&app, author).await;
+    // Notes written by the registering organisation and by a partner on the team.
     let mut summaries = Vec::new();
-    for v in Visibility::ALL {
-        let summary = format!("Nota {}-{}", v.code(), Uuid::new_v4().simple());
-        let r = app
-            .post(
-                author,
-                &format!("/cases/{case}/contacts"),
-                &json!({"kind": "individual_interview", "summary": summary, "visibility": v.code()}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-        summaries.push((*v, summary));
+    for author in [SOCIAL_BADAJOZ, SEXPE_BADAJOZ] {
+        let (author_id, author_org) = me(&app, author).await;
+        for v in Visibility::ALL {
+            let summary = format!("Nota {}-{}", v.code(), Uuid::new_v4().simple());
+            let r = app
+                .post(
+                    author,
+                    &format!("/cases/{case}/contacts"),
+                    &json!({"kind": "individual_interview", "summary": summary, "visibility": v.code()}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{author}: {:?}", r.body);
+            summaries.push((*v, summary, author_id, author_org));
+        }
     }
 
     let (mut cells, mut leaks, mut misses, mut allowed) = (0, Vec::new(), Vec::new(), 0);
@@ -49,8 +51,8 @@ async fn contacts_show_only_to_those_their_visibility_allows() {
         browser.login(user).await;
         let (_, html) = browser.page(&format!("/cases/{case}/contacts")).await;
         let api_text = api.body.to_string();
-        for (v, summary) in &summaries {
-            let expected = can_read_case && visible(*v, author_id, author_org, uid, org);
+        for (v, summary, author_id, author_org) in &summaries {
+            let expected = can_read_case && visible(*v, *author_id, *author_org, uid, org);
             for (route, text) in [("api", &api_text), ("html", &html)] {
                 cells += 1;
                 allowed += usize::from(expected);
@@ -69,7 +71,7 @@ async fn contacts_show_only_to_those_their_visibility_allows() {
         leaks.len(),
         misses.len()
     );
-    assert_eq!(cells, ALL_USERS.len() * 3 * 2);
+    assert_eq!(cells, ALL_USERS.len() * 3 * 2 * 2);
     // The matrix exercises both answers: some cells must show, most must not.
     assert!(
         allowed > 6 && allowed < cells / 2,

@@ -87,9 +87,14 @@ impl Role {
     /// cases. Granting such a role needs a second administrator (`needs_second_approval`)
     /// and is kept apart from administering (`segregation`).
     pub fn reaches_person_data(self) -> bool {
-        self.grants(Capability::ReadPersonData)
-            || self.grants(Capability::WritePersonData)
-            || self.grants(Capability::ManageCases)
+        matches!(
+            self,
+            Role::SocialWorker
+                | Role::EmploymentCounsellor
+                | Role::Technician
+                | Role::CaseManager
+                | Role::Coordinator
+        )
     }
 
     /// Four eyes: an administrator asks, a second one approves.
@@ -245,10 +250,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_actor_can_what_its_roles_grant_and_person_refusals_look_like_absence() {
+        let actor = |roles: Vec<Role>| Actor {
+            user_id: Uuid::from_u128(1),
+            username: "u".into(),
+            display_name: "U".into(),
+            organisation_id: Uuid::from_u128(2),
+            organisation_kind: OrganisationKind::SocialServices,
+            organisation_name: "O".into(),
+            roles,
+            token: None,
+        };
+        let sw = actor(vec![Role::SocialWorker]);
+        assert!(sw.can(Capability::ReadPersonData));
+        assert!(!sw.can(Capability::Administer));
+        assert!(sw.require(Capability::ReadPersonData).is_ok());
+        assert!(matches!(
+            sw.require(Capability::Administer),
+            Err(crate::Error::Forbidden)
+        ));
+        assert!(sw.require_person(Capability::WritePersonData).is_ok());
+        let pm = actor(vec![Role::ProgrammeManager]);
+        assert!(matches!(
+            pm.require_person(Capability::ReadPersonData),
+            Err(crate::Error::NotFound)
+        ));
+        assert!(!actor(vec![]).can(Capability::ReadAggregates));
+        assert!(actor(vec![Role::Auditor, Role::ProgrammeManager]).can(Capability::ReadAggregates));
+    }
+
+    #[test]
     fn administering_and_reaching_people_are_kept_apart() {
         use Role as R;
         for r in R::ALL {
             let person = r.reaches_person_data();
+            // The list agrees with the capabilities: reading, writing or managing cases.
+            assert_eq!(
+                person,
+                [
+                    Capability::ReadPersonData,
+                    Capability::WritePersonData,
+                    Capability::ManageCases
+                ]
+                .iter()
+                .any(|c| r.grants(*c)),
+                "{r:?}"
+            );
             assert_eq!(r.needs_second_approval(), person, "{r:?}");
             let to_admin = segregation(&[*r], R::Admin, false);
             let from_admin = segregation(&[R::Admin], *r, false);

@@ -254,6 +254,75 @@ mod tests {
         );
     }
 
+    /// The edges of each rule of the form (held by the mutation run).
+    #[test]
+    fn consent_form_edges() {
+        let today = d("2026-11-23");
+        let base = ConsentInput {
+            purpose: "sharing".into(),
+            given_on: "2026-11-23".into(),
+            evidence: "Firma".into(),
+            organisation_kinds: vec!["employment_service".into()],
+            ..Default::default()
+        };
+        let codes = |i: &ConsentInput| match i.validate(today) {
+            Ok(_) => vec![],
+            Err(crate::Error::Invalid(f)) => f.iter().map(|f| (f.field.clone(), f.code)).collect(),
+            Err(e) => panic!("{e:?}"),
+        };
+        // Given today: fine; tomorrow: in the future.
+        assert!(codes(&base).is_empty());
+        let tomorrow = ConsentInput {
+            given_on: "2026-11-24".into(),
+            ..base.clone()
+        };
+        assert_eq!(
+            codes(&tomorrow),
+            vec![("given_on".to_string(), "validation.date.future")]
+        );
+        let yesterday = ConsentInput {
+            given_on: "2026-11-22".into(),
+            ..base.clone()
+        };
+        assert!(codes(&yesterday).is_empty());
+        // Expiring the day it is given: fine; the day before: refused.
+        let same_day = ConsentInput {
+            expires_on: "2026-11-23".into(),
+            ..base.clone()
+        };
+        assert!(codes(&same_day).is_empty());
+        // Evidence: 2,000 characters fit, 2,001 do not.
+        let fits = ConsentInput {
+            evidence: "x".repeat(2000),
+            ..base.clone()
+        };
+        assert!(codes(&fits).is_empty());
+        let long = ConsentInput {
+            evidence: "x".repeat(2001),
+            ..base.clone()
+        };
+        assert_eq!(
+            codes(&long),
+            vec![("evidence".to_string(), "validation.too_long")]
+        );
+        // Organisations: blank ones skipped, repeated ones kept once, bad ones named.
+        let a = Uuid::from_u128(7);
+        let orgs = ConsentInput {
+            organisation_kinds: vec![],
+            organisations: vec![a.to_string(), " ".into(), a.to_string()],
+            ..base.clone()
+        };
+        assert_eq!(orgs.validate(today).unwrap().organisations, vec![a]);
+        let bad = ConsentInput {
+            organisations: vec!["nope".into()],
+            ..base.clone()
+        };
+        assert_eq!(
+            codes(&bad),
+            vec![("organisations".to_string(), "validation.choice")]
+        );
+    }
+
     #[test]
     fn withdrawal_rules() {
         let g = d("2026-01-01");

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Mutation run of the access rules written in SQL (cargo-mutants mutates Rust, not the
+# text of a query): each condition of `store::access::visible_sql` and of
+# `store::contacts::VISIBLE` is broken in turn, and the access and visibility tests must
+# fail for every one. Prints each mutant as killed or survived, and the score. Long
+# (a rebuild and the access tests per mutant): run outside the test command.
+#   scripts/mutants-sql.sh            # on SQLite
+set -u
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/itinera-target}"
+# file | text | replacement
+mutants=(
+  "crates/store/src/access.rs|{p}.home_organisation_id = {org} OR|1=0 OR"
+  "crates/store/src/access.rs| AND vm.removed_at IS NULL|"
+  "crates/store/src/access.rs|AND vm.organisation_id = {org} |"
+  "crates/store/src/access.rs|vk.purpose = 'sharing' AND |"
+  "crates/store/src/access.rs|AND vk.given_on <= {today} |"
+  "crates/store/src/access.rs|vk.withdrawn_on > {today}|vk.withdrawn_on >= {today}"
+  "crates/store/src/access.rs|(vk.withdrawn_on IS NULL OR vk.withdrawn_on > {today})|1=1"
+  "crates/store/src/access.rs|vk.expires_on >= {today}|vk.expires_on > {today}"
+  "crates/store/src/access.rs|(vk.expires_on IS NULL OR vk.expires_on >= {today})|1=1"
+  "crates/store/src/access.rs|vs.organisation_id = {org} OR |"
+  "crates/store/src/access.rs| OR vs.organisation_kind = {kind}|"
+  "crates/store/src/contacts.rs|k.visibility = 'team' OR |"
+  "crates/store/src/contacts.rs| AND k.author_organisation_id = \$3|"
+  "crates/store/src/contacts.rs| AND k.author_id = \$2|"
+)
+killed=0
+survived=0
+for m in "${mutants[@]}"; do
+  IFS='|' read -r file from to <<<"$m"
+  cp "$file" "/tmp/mutant.orig"
+  if ! python3 - "$file" "$from" "$to" <<'PY'
+import sys
+p, a, b = sys.argv[1:4]
+s = open(p).read()
+if a not in s:
+    sys.exit(1)
+open(p, "w").write(s.replace(a, b, 1))
+PY
+  then
+    echo "NOT APPLIED: $file: $from"
+    continue
+  fi
+  if cargo test -q --test api -- access:: visibility:: >/tmp/mutant.log 2>&1; then
+    echo "SURVIVED: $file: «$from» → «$to»"
+    survived=$((survived + 1))
+  else
+    echo "killed:   $file: «$from» → «$to»"
+    killed=$((killed + 1))
+  fi
+  cp "/tmp/mutant.orig" "$file"
+done
+echo "SQL mutants: $killed killed, $survived survived of $((killed + survived))"
+[ "$survived" -eq 0 ]
