@@ -338,5 +338,15 @@ mod tests {
             check_withdrawal(g, None, d("2025-02-01"), d("2026-11-23")),
             Err("validation.consent.withdrawn_before_given")
         );
+        // The edges: the day it was given, and today, are fine; tomorrow is not.
+        assert_eq!(check_withdrawal(g, None, g, d("2026-11-23")), Ok(()));
+        assert_eq!(
+            check_withdrawal(g, None, d("2026-11-23"), d("2026-11-23")),
+            Ok(())
+        );
+        assert_eq!(
+            check_withdrawal(g, None, d("2026-11-24"), d("2026-11-23")),
+            Err("validation.date.future")
+        );
     }
 }
