@@ -196,6 +196,20 @@ mod tests {
     }
 
     #[test]
+    fn state_codes() {
+        let codes: Vec<&str> = [
+            ConsentState::NotYetValid,
+            ConsentState::Active,
+            ConsentState::Expired,
+            ConsentState::Withdrawn,
+        ]
+        .iter()
+        .map(|s| s.code())
+        .collect();
+        assert_eq!(codes, ["not_yet_valid", "active", "expired", "withdrawn"]);
+    }
+
+    #[test]
     fn states_over_time() {
         let g = d("2026-01-01");
         assert_eq!(

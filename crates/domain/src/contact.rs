@@ -172,6 +172,82 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
+    /// The edges of each rule of the form (held by the mutation run).
+    #[test]
+    fn contact_form_edges() {
+        let me = (Uuid::from_u128(1), Uuid::from_u128(10));
+        let other = (Uuid::from_u128(2), Uuid::from_u128(20));
+        let (opened, today) = (day("2026-11-01"), day("2026-11-23"));
+        let base = ContactInput {
+            happened_on: "2026-11-23".into(),
+            kind: "individual_interview".into(),
+            summary: "Entrevista".into(),
+            ..Default::default()
+        };
+        let codes = |c: &ContactInput| match check_contact(c, me, opened, today) {
+            Ok(_) => vec![],
+            Err(Error::Invalid(f)) => f.iter().map(|f| (f.field.clone(), f.code)).collect(),
+            Err(e) => panic!("{e:?}"),
+        };
+        assert!(codes(&base).is_empty(), "today");
+        let at = |d: &str| ContactInput {
+            happened_on: d.into(),
+            ..base.clone()
+        };
+        assert!(
+            codes(&at("2026-11-01")).is_empty(),
+            "the day the case opened"
+        );
+        assert_eq!(
+            codes(&at("2026-10-31")),
+            vec![("happened_on".to_string(), "validation.contact.before_case")]
+        );
+        assert_eq!(
+            codes(&at("2026-11-24")),
+            vec![("happened_on".to_string(), "validation.date.future")]
+        );
+        let summary = |n: usize| ContactInput {
+            summary: "x".repeat(n),
+            ..base.clone()
+        };
+        assert!(codes(&summary(8000)).is_empty());
+        assert_eq!(
+            codes(&summary(8001)),
+            vec![("summary".to_string(), "validation.too_long")]
+        );
+        let next = |n: usize| ContactInput {
+            next_step: "x".repeat(n),
+            ..base.clone()
+        };
+        assert!(codes(&next(1000)).is_empty());
+        assert_eq!(
+            codes(&next(1001)),
+            vec![("next_step".to_string(), "validation.too_long")]
+        );
+        // The author is a participant once, however often named; others are added.
+        let named = |ps: Vec<String>| ContactInput {
+            professionals: ps,
+            ..base.clone()
+        };
+        let p = |x: (Uuid, Uuid)| format!("{}@{}", x.0, x.1);
+        let d = check_contact(&named(vec![p(me), p(other), p(other)]), me, opened, today).unwrap();
+        assert_eq!(d.professionals, vec![me, other]);
+        // A joint interview needs two services.
+        let joint = |ps: Vec<String>| ContactInput {
+            kind: "joint_interview".into(),
+            professionals: ps,
+            ..base.clone()
+        };
+        assert_eq!(
+            codes(&joint(vec![])),
+            vec![(
+                "professionals".to_string(),
+                "validation.contact.joint_needs_two_services"
+            )]
+        );
+        assert!(codes(&joint(vec![p(other)])).is_empty());
+    }
+
     #[test]
     fn visibility_rule() {
         let (a, o, b, p) = (
