@@ -458,23 +458,6 @@ pub async fn finish<'a>(
     tx.commit().await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_unique_and_name_their_entity() {
-        let mut codes: Vec<&str> = Action::ALL.iter().map(|a| a.code()).collect();
-        codes.sort_unstable();
-        let n = codes.len();
-        codes.dedup();
-        assert_eq!(codes.len(), n);
-        assert!(Action::ALL.iter().all(|a| !a.entity().is_empty()));
-        assert_eq!(Action::ParticipantRead.code(), "participant.read");
-        assert_eq!(Action::ConsentWithdraw.entity(), "participant");
-    }
-}
-
 /// Refusals of one actor in the last hour that make the audit log flag them as a
 /// possible enumeration (someone trying ids or names of people they have no basis for).
 pub const ENUMERATION_THRESHOLD: i64 = 20;
@@ -542,5 +525,22 @@ impl crate::Services {
             tracing::warn!(user = %user, refusals = n, "possible enumeration of people");
         }
         tx.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_name_their_entity() {
+        let mut codes: Vec<&str> = Action::ALL.iter().map(|a| a.code()).collect();
+        codes.sort_unstable();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), n);
+        assert!(Action::ALL.iter().all(|a| !a.entity().is_empty()));
+        assert_eq!(Action::ParticipantRead.code(), "participant.read");
+        assert_eq!(Action::ConsentWithdraw.entity(), "participant");
     }
 }
