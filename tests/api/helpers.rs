@@ -373,9 +373,14 @@ impl Browser {
     }
 
     pub async fn login(&self, user: &str) -> reqwest::Response {
+        self.login_with(user, PASSWORD).await
+    }
+
+    /// Signs in with a password of one's choosing (an account a test made).
+    pub async fn login_with(&self, user: &str, password: &str) -> reqwest::Response {
         self.client
             .post(format!("{}/login", self.base))
-            .form(&[("username", user), ("password", PASSWORD)])
+            .form(&[("username", user), ("password", password)])
             .send()
             .await
             .expect("login")

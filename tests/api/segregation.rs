@@ -228,16 +228,7 @@ async fn four_eyes_grant_a_reading_role_and_the_auditor_sees_it() {
     assert_eq!(again.status, StatusCode::CONFLICT);
     // Not a member yet: no sign-in.
     let b = Browser::new(&app.base);
-    let r = b
-        .client
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("username", "nueva.ts"),
-            ("password", "una contraseña larga"),
-        ])
-        .send()
-        .await
-        .expect("login");
+    let r = b.login_with("nueva.ts", "una contraseña larga").await;
     assert_ne!(r.status(), StatusCode::SEE_OTHER);
     // A professional neither sees nor decides requests.
     assert_eq!(
@@ -279,16 +270,7 @@ async fn four_eyes_grant_a_reading_role_and_the_auditor_sees_it() {
         .status,
         StatusCode::CONFLICT
     );
-    let r = b
-        .client
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("username", "nueva.ts"),
-            ("password", "una contraseña larga"),
-        ])
-        .send()
-        .await
-        .expect("login");
+    let r = b.login_with("nueva.ts", "una contraseña larga").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "signs in once approved");
     // The auditor sees the grant with who asked and who approved.
     let grants = app.get(AUDITOR, "/role-grants").await;
@@ -446,12 +428,8 @@ async fn a_person_creates_their_own_token_and_every_use_names_its_issuer() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let r = Browser::new(&app.base)
-        .client
-        .post(format!("{}/login", app.base))
-        .form(&[("username", "svc.x"), ("password", "una contraseña larga")])
-        .send()
-        .await
-        .expect("login");
+        .login_with("svc.x", "una contraseña larga")
+        .await;
     assert_ne!(r.status(), StatusCode::SEE_OTHER);
     // Nor administer.
     let r = app

@@ -156,7 +156,9 @@ impl Services {
         password: &str,
     ) -> Result<SessionInfo, Error> {
         let mut tx = self.store.write().await?;
-        let key = signin::name_key(username);
+        // Counted under a digest of the name: what was typed (a password in the wrong
+        // box, perhaps) is never stored.
+        let key = secret_hash(&signin::name_key(username));
         let addr = ctx.client_addr.as_str();
         // Waiting after repeated failures of this name from this address: refused
         // before the password is looked at, the same for a name that does not exist.
@@ -172,7 +174,7 @@ impl Services {
                 ctx,
                 Action::AuthLoginRefused,
                 None,
-                json!({"reason": "waiting", "name": key}),
+                json!({"reason": "waiting"}),
             )
             .await?;
             return Err(Error::TooManyRequests);
@@ -210,7 +212,9 @@ impl Services {
                 ctx,
                 Action::AuthLoginFailed,
                 known,
-                json!({"name": key, "failures": failures, "wait_minutes": wait.map(|w| w.num_minutes())}),
+                // The account when the name is one; never what was typed otherwise (a
+                // password typed in the wrong box must not reach the log).
+                json!({"failures": failures, "wait_minutes": wait.map(|w| w.num_minutes())}),
             )
             .await?;
             return Err(Error::Unauthenticated);
