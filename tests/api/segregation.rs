@@ -157,16 +157,7 @@ async fn no_role_reaches_a_person_through_administrative_actions() {
                 credentials.push((format!("{user}→token of {name}"), tok.to_string()));
             }
             let b = Browser::new(&app.base);
-            let r = b
-                .client
-                .post(format!("{}/login", app.base))
-                .form(&[
-                    ("username", name.as_str()),
-                    ("password", "una contraseña larga"),
-                ])
-                .send()
-                .await
-                .expect("login");
+            let r = b.login_with(name.as_str(), "una contraseña larga").await;
             assert_ne!(
                 r.status(),
                 StatusCode::SEE_OTHER,
