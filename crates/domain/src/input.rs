@@ -33,6 +33,19 @@ pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, &'static s
     }
 }
 
+/// A user name: required, at most 64 characters, lower case letters, digits, `.`, `_`
+/// and `-` (typed in any case, kept in lower case).
+pub fn username(raw: &str) -> Result<String, &'static str> {
+    let u = required_text(raw, 64)?.to_lowercase();
+    if u.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        Ok(u)
+    } else {
+        Err("validation.username.format")
+    }
+}
+
 /// An optional date: empty is none.
 pub fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
     if raw.trim().is_empty() {
@@ -124,6 +137,14 @@ pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_names() {
+        assert_eq!(username(" TS.Badajoz "), Ok("ts.badajoz".to_string()));
+        assert_eq!(username(""), Err("validation.required"));
+        assert_eq!(username("ana maría"), Err("validation.username.format"));
+        assert_eq!(username(&"a".repeat(65)), Err("validation.too_long"));
+    }
 
     #[test]
     fn control_and_bidi_characters_are_refused() {

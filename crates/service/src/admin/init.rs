@@ -5,7 +5,7 @@
 
 use itinera_domain::access::Role;
 use itinera_domain::ids::{OrganisationId, UserId};
-use itinera_domain::input::required_text;
+use itinera_domain::input::{required_text, username};
 use itinera_domain::org::{OrganisationKind, TerritoryLevel};
 use itinera_domain::{Error, Errors};
 use itinera_store::admin;
@@ -44,17 +44,7 @@ impl Services {
             "kind",
             OrganisationKind::parse(input.kind.trim()).ok_or("validation.choice"),
         );
-        let username = e
-            .take("username", required_text(&input.username, 64))
-            .map(|u| u.to_lowercase());
-        if let Some(u) = &username {
-            if !u
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-            {
-                e.add("username", "validation.username.format");
-            }
-        }
+        let username = e.take("username", username(&input.username));
         let display_name = e.take("display_name", required_text(&input.display_name, 120));
         if let Err(Error::Invalid(f)) = check_password_policy(&input.password) {
             f.into_iter().for_each(|f| e.add(f.field, f.code));

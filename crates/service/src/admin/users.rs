@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use itinera_domain::access::{segregation, Actor, Capability, Role};
 use itinera_domain::ids::{OrganisationId, UserId};
-use itinera_domain::input::{lenient_bool, optional_id, required_text};
+use itinera_domain::input::{lenient_bool, optional_id, required_text, username};
 use itinera_domain::text::clean;
 use itinera_domain::{Error, Errors};
 use itinera_store::admin;
@@ -308,17 +308,7 @@ impl Services {
     ) -> Result<Uuid, Error> {
         actor.require(Capability::Administer)?;
         let mut e = Errors::new();
-        let username = e
-            .take("username", required_text(&input.username, 64))
-            .map(|u| u.to_lowercase());
-        if let Some(u) = &username {
-            if !u
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-            {
-                e.add("username", "validation.username.format");
-            }
-        }
+        let username = e.take("username", username(&input.username));
         let display_name = e.take("display_name", required_text(&input.display_name, 120));
         if let Err(Error::Invalid(f)) = check_password_policy(&input.password) {
             f.into_iter().for_each(|f| e.add(f.field, f.code));
