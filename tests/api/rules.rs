@@ -229,6 +229,54 @@ async fn an_administrator_issues_tokens_only_to_service_accounts_of_the_organisa
         .unwrap_or_default();
     let (admin_id, _) = who(&app, ADMIN).await;
     assert_eq!(t["issued_by"], admin_id.as_str());
+    // From the admin page, scoped to one of the account's roles.
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/users/{svc}/memberships"),
+            &json!({"organisation_id": org, "role": "auditor"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let b = Browser::new(&app.base);
+    b.login(ADMIN).await;
+    let (status, html) = b.page("/admin/tokens").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("svc.informes"),
+        "service accounts are offered"
+    );
+    assert!(
+        !html.contains(&format!("value=\"{user}@")),
+        "people are not"
+    );
+    let owner = format!("{svc}@{org}");
+    let (status, html, _) = b
+        .post_form(
+            "/admin/tokens",
+            &[
+                ("owner", owner.as_str()),
+                ("name", "solo auditoría"),
+                ("roles", "auditor"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = html
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or("")
+        .to_string();
+    let me = app
+        .client
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me");
+    let me: serde_json::Value = me.json().await.expect("json");
+    assert_eq!(me["roles"], json!(["auditor"]));
     assert_eq!(t["service_account"], true);
     let expires = t["expires_at"].as_str().unwrap_or("");
     assert!(expires.starts_with("2027-02-21"), "{expires}");

@@ -33,6 +33,21 @@ pub(super) struct TokensPage {
 }
 
 impl TokensPage {
+    /// Every role, to scope a token (with whether it was ticked).
+    fn role_choices(&self) -> Vec<(&'static str, String, bool)> {
+        itinera_domain::access::Role::ALL
+            .iter()
+            .filter(|r| **r != itinera_domain::access::Role::Admin)
+            .map(|r| {
+                (
+                    r.code(),
+                    self.page.code("role", r.code()),
+                    self.input.roles.iter().any(|x| x == r.code()),
+                )
+            })
+            .collect()
+    }
+
     fn choices(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for UserView {
@@ -99,6 +114,9 @@ pub(super) struct TokenForm {
     owner: String,
     name: String,
     expires_in_days: String,
+    /// The roles ticked (none: every role the account holds there).
+    #[serde(deserialize_with = "itinera_domain::input::lenient_list")]
+    roles: Vec<String>,
 }
 
 pub(super) async fn create_token(
@@ -120,7 +138,7 @@ pub(super) async fn create_token(
         organisation_id,
         name: f.name,
         expires_in_days: f.expires_in_days,
-        roles: Vec::new(),
+        roles: f.roles,
     };
     match s
         .services
