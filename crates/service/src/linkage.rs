@@ -626,13 +626,11 @@ pub(crate) async fn person_links(
     let mut merges = Vec::new();
     // A merge shows a link; shown only when every record of the person is the actor's
     // to see (otherwise it would tell that a record exists elsewhere).
-    let all = store::person_records_all(tx, person_id).await?;
-    let sees_all = all.len() == records.len();
-    for m in store::merges_of(tx, person_id, record)
-        .await?
-        .into_iter()
-        .filter(|_| sees_all)
-    {
+    // (Most people have no merge: the person's records are counted only when there are.)
+    let found = store::merges_of(tx, person_id, record).await?;
+    let sees_all =
+        found.is_empty() || store::person_records_all(tx, person_id).await?.len() == records.len();
+    for m in found.into_iter().filter(|_| sees_all) {
         let mut moved = Vec::new();
         for id in store::merge_members(tx, m.id).await? {
             moved.push(side(tx, actor, ctx, id).await?);
