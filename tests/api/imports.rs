@@ -706,3 +706,132 @@ async fn hostile_files_are_refused_and_the_service_stays_up() {
         StatusCode::OK
     );
 }
+
+/// The import plans its rows on a snapshot, without the writer, and applies them in a
+/// short write: what others wrote in between is caught up — a person registered by
+/// hand meanwhile is that row's record, not a second one — and a change to the
+/// registry as a whole (new thresholds) makes it plan again.
+#[tokio::test]
+async fn what_others_write_while_an_import_is_planned_is_caught_up() {
+    use itinera_service::imports::ImportRequest;
+    use itinera_service::{Clock, Ctx};
+    let app = spawn_app().await;
+    let ctx = Ctx::cli(app.clock.now());
+    let actor = app
+        .services
+        .login(&ctx, SOCIAL_BADAJOZ, PASSWORD)
+        .await
+        .unwrap()
+        .actor;
+    let file = municipal_csv("");
+    let parsed: itinera_domain::import::Mapping = serde_json::from_value(mapping()).unwrap();
+    let req = ImportRequest {
+        file_name: "siuss.csv",
+        bytes: &file,
+        source: "SIUSS Badajoz",
+        mapping: Some(parsed.clone()),
+        save_mapping: false,
+        dry_run: false,
+        skip_invalid: true,
+    };
+    let planned = app
+        .services
+        .plan_import(&actor, &ctx, &req, &|_, _| {})
+        .await
+        .unwrap();
+    assert!(!planned.report.applied);
+    // Meanwhile a colleague registers Ibrahima (line 3) by hand, with his DNI.
+    let ibrahima = with_birth(person("Ibrahima", "Diallo", "", 44_222_333), "1988-09-30");
+    let by_hand = app.register(SOCIAL_BADAJOZ, &ibrahima).await;
+    let rep = app
+        .services
+        .apply_import(&actor, &ctx, planned, &|_, _| {})
+        .await
+        .unwrap();
+    assert!(rep.applied);
+    let l3 = rep.lines.iter().find(|l| l.line == 3).unwrap();
+    assert_eq!(l3.outcome, "existing", "{l3:?}");
+    assert_eq!(l3.participant_id.unwrap().to_string(), by_hand);
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM participant_documents WHERE number = '{}'",
+                dni(44_222_333)
+            )
+        )
+        .await,
+        1
+    );
+    let l2 = rep.lines.iter().find(|l| l.line == 2).unwrap();
+    assert_eq!(l2.outcome, "created");
+    let created = l2.participant_id.unwrap();
+    // Each new record has its audit entry; the run says how long it held the writer.
+    let r = app
+        .get(AUDITOR, &format!("/audit-entries?entity_id={created}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "participant.create"),
+        "{:?}",
+        r.body
+    );
+    let run = app
+        .get(AUDITOR, "/audit-entries?action=import.run")
+        .await
+        .body["items"][0]
+        .clone();
+    let detail: Value = serde_json::from_str(run["detail"].as_str().unwrap_or("{}"))
+        .unwrap_or_else(|_| run["detail"].clone());
+    assert_eq!(detail["plans"], 1, "{run}");
+    assert!(detail["writer_ms"].is_u64(), "{run}");
+
+    // A change to the registry as a whole between plan and apply: planned again.
+    let other =
+        "Nº Expediente;Nombre;Apellidos;Sexo;F. Nacimiento;DNI/NIE;Nacionalidad;Teléfono\r\n\
+                 SS-101;Marta;Ruiz Soler;M;03/03/1979;;ES;\r\n"
+            .replace('º', "o")
+            .into_bytes();
+    let mut other_mapping = parsed.clone();
+    for c in &mut other_mapping.columns {
+        c.column = c.column.replace('º', "o");
+    }
+    let req = ImportRequest {
+        file_name: "siuss-2.csv",
+        bytes: &other,
+        mapping: Some(other_mapping),
+        ..req
+    };
+    let planned = app
+        .services
+        .plan_import(&actor, &ctx, &req, &|_, _| {})
+        .await
+        .unwrap();
+    let r = app
+        .put(
+            ADMIN,
+            "/linkage/settings",
+            &json!({"auto_link": 0.95, "review": 0.6}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let rep = app
+        .services
+        .apply_import(&actor, &ctx, planned, &|_, _| {})
+        .await
+        .unwrap();
+    assert!(rep.applied);
+    assert_eq!(rep.created, 1);
+    let run = app
+        .get(AUDITOR, "/audit-entries?action=import.run")
+        .await
+        .body["items"][0]
+        .clone();
+    let detail: Value = serde_json::from_str(run["detail"].as_str().unwrap_or("{}"))
+        .unwrap_or_else(|_| run["detail"].clone());
+    assert_eq!(detail["plans"], 2, "{run}");
+}

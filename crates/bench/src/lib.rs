@@ -19,6 +19,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::Mutex;
 
+mod import;
+
 /// What can stop a benchmark run.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
@@ -63,6 +65,9 @@ pub struct BenchArgs {
     /// its normal 128 MB).
     #[arg(long, default_value_t = 1024)]
     load_cache_mb: u32,
+    /// Also import a file of this many rows through the API under load (0: no import).
+    #[arg(long, default_value_t = 0)]
+    import_rows: usize,
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -73,13 +78,13 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted.get(i).or(sorted.last()).copied().unwrap_or(0.0)
 }
 
-fn summary(mut ms: Vec<f64>) -> (f64, f64, f64, usize) {
+pub(crate) fn summary(mut ms: Vec<f64>) -> (f64, f64, f64, usize) {
     ms.sort_by(|a, b| a.total_cmp(b));
     (pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), ms.len())
 }
 
 /// One client of the load: its session cookie, if any, and the pages it opens in turn.
-struct Client {
+pub(crate) struct Client {
     cookie: Option<String>,
     urls: Vec<String>,
 }
@@ -91,22 +96,44 @@ async fn load(
     clients: Arc<Vec<Client>>,
     seconds: u64,
 ) -> Result<(Vec<f64>, f64, usize)> {
-    let deadline = Duration::from_secs(seconds);
-    let clock = Stopwatch::start();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let timer = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+    };
+    let out = load_until(http, clients, stop).await;
+    timer.abort();
+    out
+}
+
+/// Runs one loop per client until `stop`, each opening its pages in turn.
+pub(crate) async fn load_until(
+    http: reqwest::Client,
+    clients: Arc<Vec<Client>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<(Vec<f64>, f64, usize)> {
     let lat = Arc::new(Mutex::new(Vec::new()));
     let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Stopwatch::start();
     let mut handles = Vec::new();
     for w in 0..clients.len() {
-        let (http, clients, lat, errors) =
-            (http.clone(), clients.clone(), lat.clone(), errors.clone());
+        let (http, clients, lat, errors, stop) = (
+            http.clone(),
+            clients.clone(),
+            lat.clone(),
+            errors.clone(),
+            stop.clone(),
+        );
         handles.push(tokio::spawn(async move {
             let Some(me) = clients.get(w) else {
                 return;
             };
             let mut mine = Vec::new();
             let mut urls = me.urls.iter().cycle();
-            while clock.elapsed() < deadline {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let Some(url) = urls.next() else {
                     break;
                 };
@@ -308,6 +335,24 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         sessions.push(format!("itinera_session={}", s.id));
     }
     let cases_measured: usize = desks.iter().map(|d| d.cases.len()).sum();
+    // Tokens for the import: the Badajoz social worker's, and the Mérida one's (the
+    // other service registering people meanwhile).
+    let own = |name: &str| itinera_service::admin::OwnTokenInput {
+        name: name.into(),
+        expires_in_days: String::new(),
+    };
+    let import_tokens = if a.import_rows > 0 {
+        Some((
+            services
+                .create_own_token(&actor, &ctx, &own("bench import"))
+                .await?,
+            services
+                .create_own_token(&merida, &ctx, &own("bench registrations"))
+                .await?,
+        ))
+    } else {
+        None
+    };
     store.close().await;
 
     // The server, as its own process.
@@ -399,10 +444,47 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         "participant page throughput: {:.1} % of the /health ceiling",
         participant_rps / health_rps * 100.0
     );
+    if let Some((token, registrar)) = &import_tokens {
+        import::measure(
+            http.clone(),
+            &base,
+            token,
+            registrar,
+            clients(&|c| format!("/participants/{}", c.1)),
+            a.import_rows,
+        )
+        .await?;
+    }
     if let Some((peak, rss)) = peak_memory_mb(pid) {
         println!("server memory: peak {peak:.0} MB, now {rss:.0} MB");
     }
     let _ = child.start_kill();
     let _ = child.wait().await;
+    if a.import_rows > 0 {
+        // How long the import held the writer, from its audit entry.
+        let store = Store::connect(&url).await?;
+        let settings =
+            Settings::of_deployment(&store, itinera_service::Clock::now(&SystemClock)).await?;
+        let services = Services::new(store.clone(), Arc::new(SystemClock), settings);
+        let auditor = services
+            .login(&ctx, "auditoria", demo::DEMO_PASSWORD)
+            .await?
+            .actor;
+        let q = itinera_service::audit_log::AuditQuery {
+            action: "import.run".into(),
+            ..Default::default()
+        };
+        let page = services.audit_log(&auditor, &ctx, &q).await?;
+        if let Some(e) = page.items.first() {
+            let d: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+            println!(
+                "import: planned in {} ms on a snapshot ({} plan(s)), held the writer {} ms",
+                d.get("plan_ms").cloned().unwrap_or_default(),
+                d.get("plans").cloned().unwrap_or_default(),
+                d.get("writer_ms").cloned().unwrap_or_default()
+            );
+        }
+        store.close().await;
+    }
     Ok(())
 }

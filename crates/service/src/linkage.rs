@@ -83,13 +83,13 @@ pub const FIELDS: [(&str, Kind); 10] = [
 /// many records.
 const PRIOR_POPULATION: usize = 100_000;
 /// Records fetched per kind of candidate (identity number, birth date, names).
-const CANDIDATE_LIMIT: i64 = 200;
+pub(crate) const CANDIDATE_LIMIT: i64 = 200;
 
-fn fields() -> Vec<(String, Kind)> {
+pub(crate) fn fields() -> Vec<(String, Kind)> {
     FIELDS.iter().map(|(n, k)| ((*n).to_string(), *k)).collect()
 }
 
-fn link_err(e: itinera_linkage::LinkError) -> Error {
+pub(crate) fn link_err(e: itinera_linkage::LinkError) -> Error {
     Error::Internal(e.to_string())
 }
 
@@ -100,7 +100,7 @@ fn surname(s1: &str, s2: Option<&str>) -> String {
     }
 }
 
-fn record_values(r: &store::LinkRecord) -> Vec<String> {
+pub(crate) fn record_values(r: &store::LinkRecord) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     vec![
         r.given_name.clone(),
@@ -116,7 +116,7 @@ fn record_values(r: &store::LinkRecord) -> Vec<String> {
     ]
 }
 
-fn data_values(d: &ParticipantData, territory: Option<&str>) -> Vec<String> {
+pub(crate) fn data_values(d: &ParticipantData, territory: Option<&str>) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     vec![
         d.given_name.clone(),
@@ -135,14 +135,14 @@ fn data_values(d: &ParticipantData, territory: Option<&str>) -> Vec<String> {
     ]
 }
 
-fn push(table: &mut Table, id: &str, values: &[String]) -> Result<(), Error> {
+pub(crate) fn push(table: &mut Table, id: &str, values: &[String]) -> Result<(), Error> {
     let refs: Vec<&str> = values.iter().map(String::as_str).collect();
     table.push(id, &refs).map_err(link_err)
 }
 
 /// The model lookups use: the one fitted on the registry when it fits these fields,
 /// otherwise the priors.
-fn model_of(settings: &store::Settings) -> Model {
+pub(crate) fn model_of(settings: &store::Settings) -> Model {
     settings
         .model
         .as_deref()
@@ -157,7 +157,7 @@ fn model_of(settings: &store::Settings) -> Model {
         .unwrap_or_else(|| Model::from_priors(&fields(), PRIOR_POPULATION))
 }
 
-fn thresholds(settings: &store::Settings) -> Thresholds {
+pub(crate) fn thresholds(settings: &store::Settings) -> Thresholds {
     Thresholds {
         auto_link: settings.auto_link,
         review: settings.review,
@@ -388,16 +388,9 @@ pub struct LookupOutcome {
     pub queued: usize,
 }
 
-/// Looks for the person of `data` among the registry's records (every organisation's):
-/// what to do with it. `exclude` is the record itself when it exists already.
-pub(crate) async fn lookup(
-    tx: &mut Tx,
-    org: Uuid,
-    data: &ParticipantData,
-    territory: Option<&str>,
-    exclude: Option<Uuid>,
-) -> Result<Outcome, Error> {
-    let settings = store::settings(tx).await?;
+/// What the index looks for, for `data`: its identity numbers, its birth date (and the
+/// same with day and month swapped when that is a date), its given name and surnames.
+pub(crate) fn probe(data: &ParticipantData, exclude: Option<Uuid>) -> store::Probe {
     let b = data.birth_date;
     let mut birth_dates = vec![b];
     if b.day() <= 12 && b.day() != b.month() {
@@ -405,7 +398,7 @@ pub(crate) async fn lookup(
             birth_dates.push(swapped);
         }
     }
-    let probe = store::Probe {
+    store::Probe {
         documents: data
             .documents
             .iter()
@@ -417,7 +410,20 @@ pub(crate) async fn lookup(
             .chain(data.surname2.as_deref().map(fold))
             .collect(),
         exclude,
-    };
+    }
+}
+
+/// Looks for the person of `data` among the registry's records (every organisation's):
+/// what to do with it. `exclude` is the record itself when it exists already.
+pub(crate) async fn lookup(
+    tx: &mut Tx,
+    org: Uuid,
+    data: &ParticipantData,
+    territory: Option<&str>,
+    exclude: Option<Uuid>,
+) -> Result<Outcome, Error> {
+    let settings = store::settings(tx).await?;
+    let probe = probe(data, exclude);
     let cands = store::candidates(tx, &probe, CANDIDATE_LIMIT).await?;
     if cands.is_empty() {
         return Ok(Outcome::New(Vec::new()));
@@ -528,7 +534,12 @@ pub(crate) async fn apply(
 }
 
 /// Whether the caller has a basis for `record` (the command line sees everything).
-async fn sees(tx: &mut Tx, actor: Caller<'_>, ctx: &Ctx, record: Uuid) -> Result<bool, Error> {
+pub(crate) async fn sees(
+    tx: &mut Tx,
+    actor: Caller<'_>,
+    ctx: &Ctx,
+    record: Uuid,
+) -> Result<bool, Error> {
     match actor.actor() {
         Some(a) => Ok(access::basis(
             tx,

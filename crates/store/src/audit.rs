@@ -2,8 +2,11 @@
 //! entry's hash and every field of the entry, so that any edit, deletion or insertion in
 //! the middle breaks the chain at that point.
 //!
-//! **Invariant:** an entry is appended in the same transaction as the read or write it
-//! records. `audit_head` holds the chain's tip; updating it first serialises appenders.
+//! **Invariants:** a write's entry is appended in the write's own transaction. A read's
+//! entry waits in the read's snapshot transaction and is appended, with those of other
+//! reads (group commit), when that transaction commits — before its answer may leave
+//! the server (`Store::audited_read`). `audit_head` holds the chain's tip; updating it
+//! first serialises appenders, so the chain stays strict.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use itinera_domain::{Error, Page, PageRequest};
@@ -23,6 +26,50 @@ pub struct NewEntry<'a> {
     pub request_id: &'a str,
     pub client_addr: &'a str,
     pub detail: String,
+}
+
+/// An entry kept until it is appended (an audited read's).
+#[derive(Debug, Clone)]
+pub struct OwnedEntry {
+    at: DateTime<Utc>,
+    actor_user_id: Option<Uuid>,
+    actor_organisation_id: Option<Uuid>,
+    action: String,
+    entity: String,
+    entity_id: Option<Uuid>,
+    request_id: String,
+    client_addr: String,
+    detail: String,
+}
+
+impl OwnedEntry {
+    fn of(e: &NewEntry<'_>) -> Self {
+        OwnedEntry {
+            at: e.at,
+            actor_user_id: e.actor_user_id,
+            actor_organisation_id: e.actor_organisation_id,
+            action: e.action.to_string(),
+            entity: e.entity.to_string(),
+            entity_id: e.entity_id,
+            request_id: e.request_id.to_string(),
+            client_addr: e.client_addr.to_string(),
+            detail: e.detail.clone(),
+        }
+    }
+
+    pub(crate) fn as_new(&self) -> NewEntry<'_> {
+        NewEntry {
+            at: self.at,
+            actor_user_id: self.actor_user_id,
+            actor_organisation_id: self.actor_organisation_id,
+            action: &self.action,
+            entity: &self.entity,
+            entity_id: self.entity_id,
+            request_id: &self.request_id,
+            client_addr: &self.client_addr,
+            detail: self.detail.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -76,25 +123,14 @@ fn chain_hash(
     hex::encode(h.finalize())
 }
 
-/// Appends one entry to the chain, inside `tx`.
+/// Appends one entry to the chain, inside `tx` (in an audited read: when it commits;
+/// the number is then 0).
 pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, Error> {
-    // An audited read in a SQLite group keeps the chain's tip in the group (it holds
-    // the write lock) and the group writes `audit_head` once, when it commits.
-    if let Tx::Sqlite(crate::SqliteTx::Member(m)) = tx {
-        let (last, prev) = match m.audit_head() {
-            Some(h) => h,
-            None => on_tx!(tx, c => sqlx::query_as::<_, (i64, String)>(
-                "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
-            ).fetch_one(c).await.map_err(db_err))?,
-        };
-        let seq = last + 1;
-        let hash = insert_entry(tx, e, seq, &prev).await?;
-        if let Tx::Sqlite(crate::SqliteTx::Member(m)) = tx {
-            m.set_audit_head(seq, hash);
-        }
-        return Ok(seq);
+    if let Some(p) = tx.pending() {
+        p.entries.push(OwnedEntry::of(e));
+        return Ok(0);
     }
-    // Elsewhere the head row is locked first, which serialises appenders.
+    // The head row is locked first, which serialises appenders.
     let (seq, prev): (i64, String) = on_tx!(tx, c => sqlx::query_as(
         "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
     ).fetch_one(c).await.map_err(db_err))?;
@@ -102,6 +138,110 @@ pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, Error> {
     on_tx!(tx, c => sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
         .bind(&hash).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(seq)
+}
+
+/// Appends entries to the chain in order, inside `tx`, in as few statements as the
+/// bulk path allows (an import's thousands of entries).
+pub async fn append_many(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if let Some(p) = tx.pending() {
+        p.entries.extend(entries.iter().map(OwnedEntry::of));
+        return Ok(());
+    }
+    let n = i64::try_from(entries.len()).map_err(|e| Error::Internal(e.to_string()))?;
+    // Takes the numbers of all entries at once (the head row stays locked).
+    let (last, prev): (i64, String) = on_tx!(tx, c => sqlx::query_as(
+        "UPDATE audit_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq, last_hash"
+    ).bind(n).fetch_one(c).await.map_err(db_err))?;
+    let mut seq = last - n;
+    let mut prev = prev;
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        seq += 1;
+        let hash = chain_hash(
+            &prev,
+            seq,
+            e.at,
+            e.actor_user_id,
+            e.actor_organisation_id,
+            e.action,
+            e.entity,
+            e.entity_id,
+            e.request_id,
+            e.client_addr,
+            &e.detail,
+        );
+        use crate::bulk::V;
+        rows.push(vec![
+            V::I64(seq),
+            V::Ts(e.at),
+            V::OptUuid(e.actor_user_id),
+            V::OptUuid(e.actor_organisation_id),
+            V::Text(e.action.to_string()),
+            V::Text(e.entity.to_string()),
+            V::OptUuid(e.entity_id),
+            V::Text(e.request_id.to_string()),
+            V::Text(e.client_addr.to_string()),
+            V::Text(e.detail.clone()),
+            V::Text(std::mem::replace(&mut prev, hash.clone())),
+            V::Text(hash),
+        ]);
+    }
+    crate::bulk::insert(
+        tx,
+        "audit_log",
+        &[
+            "seq",
+            "at",
+            "actor_user_id",
+            "actor_organisation_id",
+            "action",
+            "entity",
+            "entity_id",
+            "request_id",
+            "client_addr",
+            "detail",
+            "prev_hash",
+            "hash",
+        ],
+        &rows,
+    )
+    .await?;
+    on_tx!(tx, c => sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
+        .bind(&prev).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
+/// The number of the chain's last entry as `tx` sees it (0 for an empty log). Every
+/// write of person data appends an entry in its own transaction, so entries after
+/// this number are exactly the writes `tx` does not see.
+pub async fn tip(tx: &mut Tx) -> Result<i64, Error> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
+        .fetch_one(c).await.map_err(db_err))
+}
+
+/// The entries after `seq` with one of `actions`: (action, entity id).
+pub async fn since(
+    tx: &mut Tx,
+    seq: i64,
+    actions: &[&str],
+) -> Result<Vec<(String, Option<Uuid>)>, Error> {
+    let list = (0..actions.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT action, entity_id FROM audit_log WHERE seq > $1 AND action IN ({list}) ORDER BY seq"
+    );
+    on_tx!(tx, c => {
+        let mut q = sqlx::query_as(&sql).bind(seq);
+        for a in actions {
+            q = q.bind(*a);
+        }
+        q.fetch_all(c).await.map_err(db_err)
+    })
 }
 
 /// Writes entry `seq` after `prev`; returns its hash.

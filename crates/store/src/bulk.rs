@@ -22,6 +22,9 @@ pub enum V {
     I16(i16),
     OptI16(Option<i16>),
     I32(i32),
+    I64(i64),
+    F64(f64),
+    OptF64(Option<f64>),
 }
 
 /// The most parameters one statement binds. With anonymous placeholders (below) a
@@ -61,6 +64,35 @@ pub async fn insert(
     columns: &[&str],
     rows: &[Vec<V>],
 ) -> Result<(), Error> {
+    insert_with(tx, table, columns, rows, "").await
+}
+
+/// Like `insert`, leaving out the rows that would break the unique key `key` (a list
+/// of columns).
+pub async fn insert_or_skip(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<V>],
+    key: &str,
+) -> Result<(), Error> {
+    insert_with(
+        tx,
+        table,
+        columns,
+        rows,
+        &format!(" ON CONFLICT ({key}) DO NOTHING"),
+    )
+    .await
+}
+
+async fn insert_with(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<V>],
+    tail: &str,
+) -> Result<(), Error> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -89,6 +121,7 @@ pub async fn insert(
             }
             sql.push(')');
         }
+        sql.push_str(tail);
         if tx.engine() == crate::Engine::Sqlite {
             sql = anonymous_placeholders(&sql);
         }
@@ -109,6 +142,9 @@ pub async fn insert(
                         V::I16(x) => q.bind(*x),
                         V::OptI16(x) => q.bind(*x),
                         V::I32(x) => q.bind(*x),
+                        V::I64(x) => q.bind(*x),
+                        V::F64(x) => q.bind(*x),
+                        V::OptF64(x) => q.bind(*x),
                     };
                 }
             }
@@ -130,7 +166,7 @@ async fn index_ddl(tx: &mut Tx, tables: &[&str]) -> Result<Vec<(String, String)>
             .fetch_all(c.conn()?)
             .await
             .map_err(db_err)?,
-            Tx::Postgres(c) => sqlx::query_as(
+            Tx::Postgres(c) | Tx::PostgresRead(c, _) => sqlx::query_as(
                 "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
                  WHERE i.schemaname = current_schema() AND i.tablename = $1 \
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname) ORDER BY 1",

@@ -153,6 +153,47 @@ pub async fn insert_source(
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
+/// Records where many participants came from: `(participant, external id)`. A source id
+/// recorded before is left as it was.
+pub async fn insert_sources(
+    tx: &mut Tx,
+    org: Uuid,
+    source: &str,
+    rows: &[(Uuid, String)],
+    batch: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    use crate::bulk::V;
+    let rows: Vec<Vec<V>> = rows
+        .iter()
+        .map(|(p, ext)| {
+            vec![
+                V::Uuid(*p),
+                V::Uuid(org),
+                V::Text(source.to_string()),
+                V::Text(ext.clone()),
+                V::Uuid(batch),
+                V::Ts(now),
+            ]
+        })
+        .collect();
+    crate::bulk::insert_or_skip(
+        tx,
+        "participant_sources",
+        &[
+            "participant_id",
+            "home_organisation_id",
+            "source",
+            "external_id",
+            "batch_id",
+            "created_at",
+        ],
+        &rows,
+        "home_organisation_id, source, external_id",
+    )
+    .await
+}
+
 /// An uploaded file, for its owner (user and organisation) until it expires.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Upload {

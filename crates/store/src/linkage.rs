@@ -324,6 +324,63 @@ pub async fn merge(
     Ok(id)
 }
 
+/// Records, just inserted with the person they join, recorded as automatic merges
+/// (one per record: `(record, person, probability)`), as `merge` would record them.
+pub async fn record_auto_links(
+    tx: &mut Tx,
+    links: &[(Uuid, Uuid, f64)],
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, Error> {
+    use crate::bulk::V;
+    let mut merges = Vec::with_capacity(links.len());
+    let mut members = Vec::with_capacity(links.len());
+    let mut ids = Vec::with_capacity(links.len());
+    for (record, person, p) in links {
+        let id = itinera_clock::new_id(now);
+        ids.push(id);
+        merges.push(vec![
+            V::Uuid(id),
+            V::Uuid(*person),
+            V::Uuid(*record),
+            V::Text("auto".into()),
+            V::OptF64(Some(*p)),
+            V::Ts(now),
+            V::OptUuid(by),
+        ]);
+        members.push(vec![V::Uuid(id), V::Uuid(*record)]);
+    }
+    crate::bulk::insert(
+        tx,
+        "merges",
+        &[
+            "id",
+            "person_id",
+            "absorbed_person_id",
+            "kind",
+            "match_probability",
+            "created_at",
+            "created_by",
+        ],
+        &merges,
+    )
+    .await?;
+    crate::bulk::insert(
+        tx,
+        "merge_members",
+        &["merge_id", "participant_id"],
+        &members,
+    )
+    .await?;
+    Ok(ids)
+}
+
+/// The normalised identity numbers of a record.
+pub async fn documents_of(tx: &mut Tx, id: Uuid) -> Result<Vec<String>, Error> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT number FROM participant_documents WHERE participant_id = $1")
+        .bind(id).fetch_all(c).await.map_err(db_err))
+}
+
 /// Merges the persons of records `a` and `b`; the older person (ids are time-ordered)
 /// keeps its id. `None` when they are one person already.
 #[allow(clippy::too_many_arguments)]

@@ -92,6 +92,141 @@ pub async fn insert(
     replace_documents(tx, id, home_org, &d.documents, now).await
 }
 
+/// A participant to insert in bulk: its id and the person it belongs to (itself, or the
+/// person an import linked it to).
+pub struct NewParticipant<'a> {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub data: &'a ParticipantData,
+}
+
+/// Inserts many participants of one organisation and their documents, in few
+/// statements. The caller has checked the documents (`document_taken`) and the rows
+/// among themselves: a number taken breaks the unique key and fails the whole insert.
+pub async fn insert_many(
+    tx: &mut Tx,
+    home_org: Uuid,
+    rows: &[NewParticipant<'_>],
+    created_by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    use crate::bulk::V;
+    let mut people = Vec::with_capacity(rows.len());
+    let mut docs = Vec::new();
+    for r in rows {
+        let d = r.data;
+        people.push(vec![
+            V::Uuid(r.id),
+            V::Uuid(r.person_id),
+            V::Uuid(home_org),
+            V::Text(d.given_name.clone()),
+            V::Text(d.surname1.clone()),
+            V::OptText(d.surname2.clone()),
+            V::Text(d.sex.code().to_string()),
+            V::Date(d.birth_date),
+            V::OptText(d.nationality.clone()),
+            V::OptText(d.address.clone()),
+            V::OptText(d.postcode.clone()),
+            V::OptUuid(d.territory_id),
+            V::OptText(d.phone.clone()),
+            V::OptText(d.email.clone()),
+            V::OptI16(d.isced_level),
+            V::Text(d.labour_status.code().to_string()),
+            V::OptDate(d.labour_status_since),
+            V::Bool(d.disability),
+            V::OptI16(d.disability_degree),
+            V::I16(d.dependants),
+            V::Bool(d.single_parent),
+            V::Bool(d.homeless),
+            V::Bool(d.migrant),
+            V::Bool(d.minority),
+            V::Bool(d.rural),
+            V::Text(surname_key(d)),
+            V::Text(fold(&d.given_name)),
+            V::I32(1),
+            V::Ts(now),
+            V::Uuid(created_by),
+            V::Ts(now),
+        ]);
+        for doc in &d.documents {
+            docs.push(vec![
+                V::Uuid(itinera_clock::new_id(now)),
+                V::Uuid(r.id),
+                V::Uuid(home_org),
+                V::Text(doc.kind.code().to_string()),
+                V::Text(doc.number.clone()),
+                V::Ts(now),
+            ]);
+        }
+    }
+    crate::bulk::insert(
+        tx,
+        "participants",
+        &[
+            "id",
+            "person_id",
+            "home_organisation_id",
+            "given_name",
+            "surname1",
+            "surname2",
+            "sex",
+            "birth_date",
+            "nationality",
+            "address",
+            "postcode",
+            "territory_id",
+            "phone",
+            "email",
+            "isced_level",
+            "labour_status",
+            "labour_status_since",
+            "disability",
+            "disability_degree",
+            "dependants",
+            "single_parent",
+            "homeless",
+            "migrant",
+            "minority",
+            "rural",
+            "surname_key",
+            "given_key",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+        ],
+        &people,
+    )
+    .await?;
+    crate::bulk::insert(
+        tx,
+        "participant_documents",
+        &[
+            "id",
+            "participant_id",
+            "home_organisation_id",
+            "kind",
+            "number",
+            "created_at",
+        ],
+        &docs,
+    )
+    .await
+}
+
+/// Whether a record of organisation `home_org` holds one of `docs` (kind and number).
+pub async fn document_taken(tx: &mut Tx, home_org: Uuid, docs: &[Document]) -> Result<bool, Error> {
+    for d in docs {
+        let other: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT participant_id FROM participant_documents WHERE home_organisation_id = $1 AND kind = $2 AND number = $3 LIMIT 1"
+        ).bind(home_org).bind(d.kind.code()).bind(&d.number).fetch_optional(c).await.map_err(db_err))?;
+        if other.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Updates a participant if `expected_version` is still current (optimistic locking).
 pub async fn update(
     tx: &mut Tx,

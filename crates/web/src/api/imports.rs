@@ -12,6 +12,7 @@ use itinera_service::imports::Batch;
 use itinera_service::imports::{ImportReport, ImportRequest, Preview};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
@@ -25,7 +26,12 @@ use super::{Path, Query};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list, run))
+        // A file as large as the import page takes, in base64, with its mapping.
+        .routes(
+            routes!(list, run).layer(axum::extract::DefaultBodyLimit::max(
+                itinera_service::import_jobs::MAX_FILE / 3 * 4 + 256 * 1024,
+            )),
+        )
         .routes(routes!(preview))
         .routes(routes!(show))
         .routes(routes!(mappings))

@@ -18,15 +18,11 @@
 //! carrying a source id are matched by it next time. **Invariant:** an import is applied
 //! whole or not at all.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use itinera_domain::access::{Actor, Capability};
-use itinera_domain::import::{find_territory, CellProblem, Mapping};
-use itinera_domain::linkage::Outcome;
+use itinera_domain::import::{CellProblem, Mapping};
 use itinera_domain::{Error, Page, PageRequest};
 use itinera_store::imports::{self as store, Figures, NewBatch};
-use itinera_store::{admin, participants};
 use itinera_tabular::{Encoding, Format};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -36,6 +32,12 @@ use uuid::Uuid;
 
 use crate::audit::{audit, finish, Action};
 use crate::{Ctx, Services};
+
+mod plan;
+mod run;
+
+use itinera_clock::Stopwatch;
+use run::{apply, disclose, fill, hide_unmade, rejected, CatchUp, Plan, MAX_PLANS};
 
 /// What to import and how.
 pub struct ImportRequest<'a> {
@@ -325,8 +327,8 @@ impl Services {
         })
     }
 
-    /// Imports a file (see the module's documentation). `progress(done, total)` is
-    /// called as rows are processed.
+    /// Imports a file (see the module's documentation): plans it, then applies the plan.
+    /// `progress(done, total)` is called as rows are planned.
     pub async fn import_participants(
         &self,
         actor: &Actor,
@@ -334,20 +336,25 @@ impl Services {
         req: &ImportRequest<'_>,
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<ImportReport, Error> {
+        let planned = self.plan_import(actor, ctx, req, progress).await?;
+        self.apply_import(actor, ctx, planned, progress).await
+    }
+
+    /// The first half of an import: reads the file and plans every row on a snapshot
+    /// of the registry — without the writer. A dry run (or a file with rejected rows
+    /// and no `skip_invalid`, or one imported before) ends here with its report.
+    pub async fn plan_import(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        req: &ImportRequest<'_>,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> Result<PlannedImport, Error> {
         actor.require(Capability::WritePersonData)?;
         let source = check_source(req.source)?;
         let sheet = read_file(req.bytes)?;
         let sha256 = hex::encode(Sha256::digest(req.bytes));
         let org = actor.organisation_id;
-        let mut tx = self.store.write().await?;
-        let mapping = match &req.mapping {
-            Some(m) => m.clone(),
-            None => store::mapping(&mut tx, org, source)
-                .await?
-                .and_then(|m| serde_json::from_str(&m.mapping).ok())
-                .ok_or_else(|| Error::field("source", "import.mapping.none"))?,
-        };
-        let resolved = mapping.resolve(&sheet.header)?;
         let mut report = ImportReport {
             batch_id: None,
             file_name: req.file_name.to_string(),
@@ -366,180 +373,34 @@ impl Services {
             already_imported: None,
             lines: Vec::new(),
         };
-        if let Some(b) = store::batch_by_hash(&mut tx, org, &sha256).await? {
+        let mut snap = self.store.snapshot().await?;
+        let mapping = match &req.mapping {
+            Some(m) => m.clone(),
+            None => store::mapping(&mut snap, org, source)
+                .await?
+                .and_then(|m| serde_json::from_str(&m.mapping).ok())
+                .ok_or_else(|| Error::field("source", "import.mapping.none"))?,
+        };
+        let resolved = mapping.resolve(&sheet.header)?;
+        if let Some(b) = store::batch_by_hash(&mut snap, org, &sha256).await? {
+            snap.rollback().await?;
             report.already_imported = Some(b.into());
-            return Ok(report);
+            return Ok(PlannedImport {
+                report,
+                pending: None,
+            });
         }
-        let batch_id = ctx.new_id();
-        store::insert_batch(
-            &mut tx,
-            &NewBatch {
-                id: batch_id,
-                org,
-                source,
-                file_name: req.file_name,
-                sha256: &sha256,
-                by: actor.user_id,
-                now: ctx.now,
-            },
-        )
-        .await?;
-        let territories: Vec<(Uuid, String)> = admin::territories(&mut tx)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
-        let mut line_of: HashMap<Uuid, usize> = HashMap::new();
-        let total = sheet.rows.len();
-        for (i, row) in sheet.rows.iter().enumerate() {
-            progress(i, total);
-            let mut line = LineReport {
-                line: row.line,
-                outcome: "rejected".into(),
-                participant_id: None,
-                probability: None,
-                same_as_line: None,
-                problems: Vec::new(),
-            };
-            if row.cells.len() != sheet.header.len() {
-                line.problems.push(CellProblem {
-                    column: String::new(),
-                    code: "import.row.width".into(),
-                });
-                report.lines.push(line);
-                continue;
-            }
-            let mut read = resolved.read(&row.cells);
-            let mut territory_name = None;
-            if let Some(m) = &read.municipality {
-                match find_territory(m, &territories) {
-                    Some(id) => {
-                        read.input.territory_id = id.to_string();
-                        territory_name = territories
-                            .iter()
-                            .find(|(t, _)| *t == id)
-                            .map(|(_, n)| n.clone());
-                    }
-                    None => read.problems.push(CellProblem {
-                        column: resolved.column_of("territory_id"),
-                        code: "import.value.territory".into(),
-                    }),
-                }
-            }
-            line.problems = read.problems;
-            let data = match read.input.validate(ctx.today()) {
-                Ok(d) => Some(d),
-                Err(Error::Invalid(fields)) => {
-                    for f in fields {
-                        let column = resolved.column_of(&f.field);
-                        if !line
-                            .problems
-                            .iter()
-                            .any(|p| p.column == column && !column.is_empty())
-                        {
-                            line.problems.push(CellProblem {
-                                column,
-                                code: f.code.into(),
-                            });
-                        }
-                    }
-                    None
-                }
-                Err(e) => return Err(e),
-            };
-            let data = match data {
-                Some(d) if line.problems.is_empty() => d,
-                _ => {
-                    report.lines.push(line);
-                    continue;
-                }
-            };
-            // The same source id imported before: that record.
-            if let Some(ext) = &read.external_id {
-                if let Some(pid) = store::source_record(&mut tx, org, source, ext).await? {
-                    line.outcome = "existing".into();
-                    line.participant_id = Some(pid);
-                    line.same_as_line = line_of.get(&pid).copied();
-                    report.lines.push(line);
-                    continue;
-                }
-            }
-            let outcome =
-                crate::linkage::lookup(&mut tx, org, &data, territory_name.as_deref(), None)
-                    .await?;
-            let pid = match &outcome {
-                Outcome::Existing(c) => {
-                    line.outcome = "existing".into();
-                    line.probability = Some(c.probability);
-                    line.same_as_line = line_of.get(&c.record).copied();
-                    c.record
-                }
-                _ => {
-                    let id = ctx.new_id();
-                    match participants::insert(&mut tx, id, org, &data, actor.user_id, ctx.now)
-                        .await
-                    {
-                        Ok(()) => {}
-                        // Refused before anything was written: the row is reported.
-                        Err(Error::Conflict(code @ "participant.document.exists")) => {
-                            line.problems.push(CellProblem {
-                                column: resolved.column_of("documents"),
-                                code: code.into(),
-                            });
-                            report.lines.push(line);
-                            continue;
-                        }
-                        Err(e) => return Err(e),
-                    }
-                    audit(
-                        &mut tx,
-                        actor,
-                        ctx,
-                        Action::ParticipantCreate,
-                        Some(id),
-                        json!({"batch": batch_id, "line": row.line}),
-                    )
-                    .await?;
-                    let applied =
-                        crate::linkage::apply(&mut tx, actor.into(), ctx, id, &outcome, "import")
-                            .await?;
-                    line.outcome = match applied.outcome {
-                        "linked" => "linked",
-                        "review" => "review",
-                        _ => "created",
-                    }
-                    .into();
-                    line.probability = applied.probability;
-                    line_of.insert(id, row.line);
-                    id
-                }
-            };
-            line.participant_id = Some(pid);
-            if let Some(ext) = &read.external_id {
-                store::insert_source(&mut tx, pid, org, source, ext, batch_id, ctx.now).await?;
-            }
-            report.lines.push(line);
-        }
-        progress(total, total);
-        for l in &report.lines {
-            match l.outcome.as_ref() {
-                "created" => report.created += 1,
-                "linked" => report.linked += 1,
-                "review" => report.review += 1,
-                "existing" => report.existing += 1,
-                _ => report.rejected += 1,
-            }
-        }
-        if req.dry_run || (report.rejected > 0 && !req.skip_invalid) {
+        let planning = Stopwatch::start();
+        let plan = Plan::make(&mut snap, actor, ctx, source, &sheet, &resolved, progress).await?;
+        let document_column = resolved.column_of("documents");
+        let fates = plan.decide(org, &document_column, ctx);
+        if req.dry_run || (rejected(&fates) > 0 && !req.skip_invalid) {
+            let told = disclose(&mut snap, actor, ctx, &fates).await?;
+            snap.rollback().await?;
+            fill(&mut report, &plan.rows, &fates, &told);
             report.blocked_by_rejections = !req.dry_run;
-            // Nothing is kept: ids of records this run would have created mean nothing.
-            for l in &mut report.lines {
-                if l.outcome != "existing" || l.same_as_line.is_some() {
-                    l.participant_id = None;
-                }
-            }
+            hide_unmade(&mut report);
             // Nothing is kept but the fact that the master index was asked.
-            tx.rollback().await?;
             let tx = self.store.write().await?;
             finish(
                 tx,
@@ -547,22 +408,145 @@ impl Services {
                 ctx,
                 Action::MasterIndexLookup,
                 None,
-                json!({"file": req.file_name, "sha256": sha256, "source": source, "rows": report.rows,
-                       "dry_run": req.dry_run, "applied": false}),
+                lookup_detail(&report, &sha256, false),
+            )
+            .await?;
+            return Ok(PlannedImport {
+                report,
+                pending: None,
+            });
+        }
+        snap.rollback().await?;
+        Ok(PlannedImport {
+            report,
+            pending: Some(Pending {
+                plan,
+                fates,
+                sheet,
+                mapping,
+                sha256,
+                document_column,
+                save_mapping: req.save_mapping,
+                skip_invalid: req.skip_invalid,
+                plan_ms: planning.elapsed().as_millis(),
+            }),
+        })
+    }
+
+    /// The second half of an import: one short write. What was written since the plan
+    /// was read is caught up first (the rows it may touch are read again; a change to
+    /// the registry as a whole plans again, without the writer, up to `MAX_PLANS`
+    /// times, the last one holding it).
+    pub async fn apply_import(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        planned: PlannedImport,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> Result<ImportReport, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let PlannedImport {
+            mut report,
+            pending,
+        } = planned;
+        let Some(Pending {
+            mut plan,
+            mut fates,
+            sheet,
+            mapping,
+            sha256,
+            document_column,
+            save_mapping,
+            skip_invalid,
+            plan_ms,
+        }) = pending
+        else {
+            return Ok(report);
+        };
+        let org = actor.organisation_id;
+        let source = report.source.clone();
+        let source = source.as_str();
+        let resolved = mapping.resolve(&sheet.header)?;
+        let batch_id = ctx.new_id();
+        let mut attempt = 0;
+        let (mut tx, holding) = loop {
+            attempt += 1;
+            let mut tx = self.store.write().await?;
+            let holding = Stopwatch::start();
+            // First, so that on PostgreSQL every other writer of the registry either
+            // committed before (and is seen below) or waits for this import.
+            audit(
+                &mut tx,
+                actor,
+                ctx,
+                Action::MasterIndexLookup,
+                Some(batch_id),
+                lookup_detail(&report, &sha256, true),
+            )
+            .await?;
+            if let Some(b) = store::batch_by_hash(&mut tx, org, &sha256).await? {
+                tx.rollback().await?;
+                report.already_imported = Some(b.into());
+                return Ok(report);
+            }
+            match plan.catch_up(&mut tx, source).await? {
+                CatchUp::Unchanged => {}
+                CatchUp::Refreshed => fates = plan.decide(org, &document_column, ctx),
+                CatchUp::Stale if attempt < MAX_PLANS => {
+                    // The registry changed as a whole (a merge undone, new thresholds…):
+                    // plan again on a new snapshot, without the writer.
+                    tx.rollback().await?;
+                    let mut snap = self.store.snapshot().await?;
+                    plan = Plan::make(&mut snap, actor, ctx, source, &sheet, &resolved, progress)
+                        .await?;
+                    snap.rollback().await?;
+                    fates = plan.decide(org, &document_column, ctx);
+                    continue;
+                }
+                CatchUp::Stale => {
+                    // Still changing: the last plan is made holding the writer.
+                    plan = Plan::make(&mut tx, actor, ctx, source, &sheet, &resolved, progress)
+                        .await?;
+                    fates = plan.decide(org, &document_column, ctx);
+                }
+            }
+            break (tx, holding);
+        };
+        if rejected(&fates) > 0 && !skip_invalid {
+            // Rows the registry now refuses (a number registered since the plan).
+            let told = disclose(&mut tx, actor, ctx, &fates).await?;
+            tx.rollback().await?;
+            fill(&mut report, &plan.rows, &fates, &told);
+            report.blocked_by_rejections = true;
+            hide_unmade(&mut report);
+            let tx = self.store.write().await?;
+            finish(
+                tx,
+                actor,
+                ctx,
+                Action::MasterIndexLookup,
+                None,
+                lookup_detail(&report, &sha256, false),
             )
             .await?;
             return Ok(report);
         }
-        audit(
+        store::insert_batch(
             &mut tx,
-            actor,
-            ctx,
-            Action::MasterIndexLookup,
-            Some(batch_id),
-            json!({"file": req.file_name, "sha256": sha256, "source": source, "rows": report.rows,
-                   "dry_run": false, "applied": true}),
+            &NewBatch {
+                id: batch_id,
+                org,
+                source,
+                file_name: &report.file_name,
+                sha256: &sha256,
+                by: actor.user_id,
+                now: ctx.now,
+            },
         )
         .await?;
+        apply(&mut tx, actor, ctx, &plan.rows, &fates, batch_id, source).await?;
+        let told = disclose(&mut tx, actor, ctx, &fates).await?;
+        fill(&mut report, &plan.rows, &fates, &told);
         let figures = Figures {
             rows_read: count(report.rows),
             created: count(report.created),
@@ -574,16 +558,19 @@ impl Services {
         let lines_json =
             serde_json::to_string(&report.lines).map_err(|e| Error::Internal(e.to_string()))?;
         store::finish_batch(&mut tx, batch_id, &figures, &lines_json).await?;
-        if req.save_mapping {
+        if save_mapping {
             let json =
                 serde_json::to_string(&mapping).map_err(|e| Error::Internal(e.to_string()))?;
             store::save_mapping(&mut tx, org, source, &json, actor.user_id, ctx.now).await?;
         }
+        let writer_ms = holding.elapsed().as_millis();
         finish(tx, actor, ctx, Action::ImportRun, Some(batch_id),
-            json!({"file": req.file_name, "source": source, "rows": report.rows, "created": report.created,
-                   "linked": report.linked, "review": report.review, "existing": report.existing, "rejected": report.rejected})).await?;
+            json!({"file": report.file_name, "source": source, "rows": report.rows, "created": report.created,
+                   "linked": report.linked, "review": report.review, "existing": report.existing, "rejected": report.rejected,
+                   "plan_ms": plan_ms, "writer_ms": writer_ms, "plans": attempt})).await?;
         report.batch_id = Some(batch_id);
         report.applied = true;
+        progress(report.rows, report.rows);
         Ok(report)
     }
 
@@ -614,6 +601,32 @@ impl Services {
             lines,
         })
     }
+}
+
+/// An import planned and not yet applied (`Services::apply_import`), or finished
+/// already (a dry run, a file with rejected rows, a file imported before).
+pub struct PlannedImport {
+    /// The report as planned: a dry run's is final.
+    pub report: ImportReport,
+    pending: Option<Pending>,
+}
+
+struct Pending {
+    plan: Plan,
+    fates: Vec<plan::Fate>,
+    sheet: itinera_tabular::Sheet,
+    mapping: Mapping,
+    sha256: String,
+    document_column: String,
+    save_mapping: bool,
+    skip_invalid: bool,
+    plan_ms: u128,
+}
+
+/// The detail of the audit entry that records a master-index lookup by file.
+fn lookup_detail(report: &ImportReport, sha256: &str, applied: bool) -> serde_json::Value {
+    json!({"file": report.file_name, "sha256": sha256, "source": report.source, "rows": report.rows,
+           "dry_run": report.dry_run, "applied": applied})
 }
 
 fn count(n: usize) -> i32 {
