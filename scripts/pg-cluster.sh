@@ -7,6 +7,8 @@
 #                                            port 54329) and prints the URL to export as
 #                                            ITINERA_TEST_PG
 #   scripts/pg-cluster.sh stop DIR           stops it (immediate) and removes DIR
+#   scripts/pg-cluster.sh kill DIR           SIGKILLs its postmaster (the crash test)
+#   scripts/pg-cluster.sh restart DIR [PORT] starts it again after a kill (crash recovery)
 set -euo pipefail
 PGBIN=/usr/lib/postgresql/15/bin
 PGUSER_OS=itinera-test
@@ -29,6 +31,24 @@ case "$cmd" in
     as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" start >/dev/null
     echo "postgres://itinera@127.0.0.1:$port/postgres"
+    ;;
+  kill)
+    pid=$(head -1 "$dir/data/postmaster.pid")
+    ps -o pid= --ppid "$pid" > "$dir/orphans" || true
+    kill -9 "$pid"
+    ;;
+  restart)
+    port="${3:-54329}"
+    # The killed postmaster's backends notice it is gone and exit; until they have,
+    # they hold its shared memory and a new postmaster refuses to start.
+    for _ in $(seq 1 200); do
+      alive=0
+      for p in $(cat "$dir/orphans" 2>/dev/null); do kill -0 "$p" 2>/dev/null && alive=1; done
+      [ "$alive" -eq 0 ] && break
+      sleep 0.05
+    done
+    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" start >/dev/null
     ;;
   stop)
     [ -d "$dir/data" ] && as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true

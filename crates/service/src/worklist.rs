@@ -101,8 +101,8 @@ impl Services {
             reviews_due,
             assessments_missing,
         } = worklist::case_items(&mut tx, u, o, kind, today, until).await?;
-        // Agreements stay here: one found overdue is told to its owner (a write).
-        let agreements_due = self
+        // An agreement found overdue is told to its owner (a write, after the read).
+        let (agreements_due, untold) = self
             .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
             .await?;
         let counts = vec![
@@ -122,6 +122,7 @@ impl Services {
             json!({"items": counts.iter().map(|c| c.1).sum::<usize>()}),
         )
         .await?;
+        self.tell_overdue(actor, ctx, &untold).await?;
         // Notices last, so that an agreement found overdue just now is among them.
         let mut plain = self.store.single().await?;
         let notifications =

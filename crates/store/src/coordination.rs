@@ -626,6 +626,25 @@ pub async fn notify(
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
+/// Of `agreements`, those the user has not been told of with `kind` yet.
+pub async fn not_notified(
+    tx: &mut Tx,
+    user: UserId,
+    kind: &str,
+    agreements: &[Uuid],
+) -> Result<Vec<Uuid>, Error> {
+    let mut out = Vec::new();
+    for a in agreements {
+        let told: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT id FROM notifications WHERE user_id = $1 AND kind = $2 AND agreement_id = $3"
+        ).bind(user.0).bind(kind).bind(a).fetch_optional(c).await.map_err(db_err))?;
+        if told.is_none() {
+            out.push(*a);
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Notification {
     pub id: Uuid,

@@ -46,7 +46,7 @@ macro_rules! on_tx {
                 Ok($c) => $body,
                 Err(e) => Err(e),
             },
-            $crate::Tx::Postgres(t) => {
+            $crate::Tx::Postgres(t) | $crate::Tx::PostgresRead(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -79,25 +79,36 @@ enum Pools {
 #[derive(Clone, Debug)]
 pub struct Store {
     pools: Pools,
-    /// SQLite's one writer: the queue of this process's writers and the group commit
-    /// of audited reads (see `group`).
+    /// SQLite's one writer: the queue of this process's writers (see `group`).
     writer: group::Writer,
+    /// The group commit of audited reads' entries, on either engine (see `group`).
+    appender: group::Appender,
 }
 
 /// One transaction on either engine.
 pub enum Tx {
     Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, Postgres>),
+    /// An audited read on PostgreSQL: a read-only snapshot whose audit entries wait to
+    /// be appended when it ends (see `Store::audited_read`).
+    PostgresRead(sqlx::Transaction<'static, Postgres>, Box<Pending>),
+}
+
+/// The audit entries of an audited read, appended (group commit) when it commits.
+pub struct Pending {
+    pub(crate) entries: Vec<audit::OwnedEntry>,
+    store: Store,
 }
 
 /// A SQLite transaction: one of its own (a data write holds the writer's turn until it
-/// ends; a plain read needs none), or an audited read inside a group transaction.
+/// ends; a plain read needs none), or an audited read (a snapshot on a reading
+/// connection whose audit entries wait to be appended when it ends).
 pub enum SqliteTx {
     Own(
         sqlx::Transaction<'static, Sqlite>,
         Option<tokio::sync::OwnedMutexGuard<group::WriterState>>,
     ),
-    Member(group::Member),
+    Read(sqlx::Transaction<'static, Sqlite>, Box<Pending>),
     /// A pooled connection for one read statement: no `BEGIN`, no `ROLLBACK`.
     Single(sqlx::pool::PoolConnection<Sqlite>),
 }
@@ -106,7 +117,7 @@ impl SqliteTx {
     pub fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, Error> {
         match self {
             SqliteTx::Own(t, _) => Ok(&mut **t),
-            SqliteTx::Member(m) => m.conn(),
+            SqliteTx::Read(t, _) => Ok(&mut **t),
             SqliteTx::Single(c) => Ok(&mut **c),
         }
     }
@@ -153,6 +164,7 @@ impl Store {
             Ok(Store {
                 pools: Pools::Postgres(pool),
                 writer: group::Writer::default(),
+                appender: group::Appender::default(),
             })
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
@@ -187,12 +199,18 @@ impl Store {
                 .max_connections(8)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts.pragma("cache_size", format!("-{}", READER_CACHE_MB * 1024)))
+                // Reading connections cannot write (`query_only`): a write that strays into
+                // a read fails loudly instead of being rolled back unseen.
+                .connect_with(
+                    opts.pragma("cache_size", format!("-{}", READER_CACHE_MB * 1024))
+                        .pragma("query_only", "ON"),
+                )
                 .await
                 .map_err(db_err)?;
             Ok(Store {
                 pools: Pools::Sqlite { write, read },
                 writer: group::Writer::default(),
+                appender: group::Appender::default(),
             })
         } else {
             Err(Error::Internal(format!(
@@ -202,10 +220,10 @@ impl Store {
         }
     }
 
-    /// Audited reads and the group commits that served them (SQLite).
+    /// Audited reads and the group commits that appended their entries.
     /// (See `slow_statement_log` for the statement log.)
     pub fn group_stats(&self) -> &GroupStats {
-        self.writer.stats()
+        self.appender.stats()
     }
 
     pub fn engine(&self) -> Engine {
@@ -257,26 +275,52 @@ impl Store {
         }
     }
 
-    /// A transaction that reads a person's data and writes only its audit entries.
-    /// On SQLite it is a member of a group transaction (see `group`): committed with the
-    /// group, before `commit` returns. Its commit is durable against a crash of the
-    /// process (the WAL is written before the commit returns) but not flushed to disk on
-    /// its own: the next data write or checkpoint flushes it. This keeps each read and its audit row in one transaction
-    /// without one disk flush per page view (`synchronous = NORMAL` on SQLite,
-    /// `synchronous_commit = off` on PostgreSQL).
+    /// A transaction that reads a person's data: a read-only snapshot on a reading
+    /// connection (SQLite: a deferred transaction on a reading connection; PostgreSQL:
+    /// `REPEATABLE READ READ ONLY`), never the writer. Its audit entries wait in the
+    /// transaction; `commit` appends them to the chain with those of the reads that
+    /// end meanwhile (group commit) and returns only once they are committed — on
+    /// SQLite written to the WAL (a killed process loses none), on PostgreSQL committed
+    /// and flushed. So an answer built from the read leaves the server only after its
+    /// audit entry is durable, and a failed append makes the answer an error.
     pub async fn audited_read(&self) -> Result<Tx, Error> {
+        let pending = Box::new(Pending {
+            entries: Vec::new(),
+            store: self.clone(),
+        });
         match &self.pools {
-            Pools::Sqlite { write, .. } => {
-                Ok(Tx::Sqlite(SqliteTx::Member(self.writer.join(write).await?)))
-            }
-            Pools::Postgres(p) => {
-                let mut t = p.begin().await.map_err(db_err)?;
-                sqlx::query("SET LOCAL synchronous_commit TO OFF")
-                    .execute(&mut *t)
+            Pools::Sqlite { read, .. } => Ok(Tx::Sqlite(SqliteTx::Read(
+                read.begin().await.map_err(db_err)?,
+                pending,
+            ))),
+            Pools::Postgres(p) => Ok(Tx::PostgresRead(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await
-                    .map_err(db_err)?;
-                Ok(Tx::Postgres(t))
+                    .map_err(db_err)?,
+                pending,
+            )),
+        }
+    }
+
+    /// The transaction that appends a group of audited reads' entries: on SQLite the
+    /// writer's turn, committed to the WAL without its own flush (`synchronous =
+    /// NORMAL`: durable against a crash of the process; the next data write or
+    /// checkpoint flushes it to disk); on PostgreSQL a plain transaction, committed and
+    /// flushed.
+    pub(crate) async fn append_tx(&self) -> Result<Tx, Error> {
+        match &self.pools {
+            Pools::Sqlite { write: p, .. } => {
+                let turn = self.writer.exclusive().await;
+                Ok(Tx::Sqlite(SqliteTx::Own(
+                    p.begin_with(
+                        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE",
+                    )
+                    .await
+                    .map_err(db_err)?,
+                    Some(turn),
+                )))
             }
+            Pools::Postgres(p) => Ok(Tx::Postgres(p.begin().await.map_err(db_err)?)),
         }
     }
 
@@ -302,6 +346,24 @@ impl Store {
         }
     }
 
+    /// A read-only transaction that sees one consistent snapshot of the database from
+    /// its first statement to its end (SQLite: a deferred transaction on a reading
+    /// connection; PostgreSQL: `REPEATABLE READ READ ONLY`). For long reads that must
+    /// not hold the writer, such as planning an import.
+    pub async fn snapshot(&self) -> Result<Tx, Error> {
+        match &self.pools {
+            Pools::Sqlite { read: p, .. } => Ok(Tx::Sqlite(SqliteTx::Own(
+                p.begin().await.map_err(db_err)?,
+                None,
+            ))),
+            Pools::Postgres(p) => Ok(Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+                    .map_err(db_err)?,
+            )),
+        }
+    }
+
     /// Runs the migrations that have not run yet; `now` (the caller's clock) is when.
     pub async fn migrate(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, Error> {
         schema::migrate(self, now).await
@@ -324,7 +386,7 @@ impl Store {
                     .map_err(db_err)?;
                 r == "ok" && fk.is_empty()
             }
-            Tx::Postgres(t) => {
+            Tx::Postgres(t) | Tx::PostgresRead(t, _) => {
                 for table in schema::TABLES {
                     sqlx::query(&format!("SELECT count(*) FROM {table}"))
                         .execute(&mut **t)
@@ -369,26 +431,48 @@ impl Tx {
         match self {
             // The writer's turn is released after the commit, when `_turn` drops.
             Tx::Sqlite(SqliteTx::Own(t, _turn)) => t.commit().await.map_err(db_err),
-            Tx::Sqlite(SqliteTx::Member(m)) => m.commit().await,
+            Tx::Sqlite(SqliteTx::Read(t, pending)) => {
+                t.rollback().await.map_err(db_err)?;
+                pending.append().await
+            }
             Tx::Sqlite(SqliteTx::Single(_)) => Ok(()),
             Tx::Postgres(t) => t.commit().await.map_err(db_err),
+            Tx::PostgresRead(t, pending) => {
+                t.rollback().await.map_err(db_err)?;
+                pending.append().await
+            }
         }
     }
 
     pub async fn rollback(self) -> Result<(), Error> {
         match self {
             Tx::Sqlite(SqliteTx::Own(t, _turn)) => t.rollback().await.map_err(db_err),
-            Tx::Sqlite(SqliteTx::Member(m)) => m.rollback().await,
+            Tx::Sqlite(SqliteTx::Read(t, _)) => t.rollback().await.map_err(db_err),
             Tx::Sqlite(SqliteTx::Single(_)) => Ok(()),
-            Tx::Postgres(t) => t.rollback().await.map_err(db_err),
+            Tx::Postgres(t) | Tx::PostgresRead(t, _) => t.rollback().await.map_err(db_err),
         }
     }
 
     pub fn engine(&self) -> Engine {
         match self {
             Tx::Sqlite(..) => Engine::Sqlite,
-            Tx::Postgres(_) => Engine::Postgres,
+            Tx::Postgres(_) | Tx::PostgresRead(..) => Engine::Postgres,
         }
+    }
+
+    /// The audit entries waiting in an audited read, if this is one.
+    pub(crate) fn pending(&mut self) -> Option<&mut Pending> {
+        match self {
+            Tx::Sqlite(SqliteTx::Read(_, p)) | Tx::PostgresRead(_, p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl Pending {
+    async fn append(self: Box<Self>) -> Result<(), Error> {
+        let Pending { entries, store } = *self;
+        store.appender.append(&store, entries).await
     }
 }
 

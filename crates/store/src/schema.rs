@@ -326,7 +326,9 @@ pub async fn describe(store: &Store) -> Result<SchemaInfo, Error> {
     for table in TABLES {
         match &mut tx {
             crate::Tx::Sqlite(t) => describe_sqlite(t.conn()?, table, &mut out).await?,
-            crate::Tx::Postgres(t) => describe_postgres(t, table, &mut out).await?,
+            crate::Tx::Postgres(t) | crate::Tx::PostgresRead(t, _) => {
+                describe_postgres(t, table, &mut out).await?
+            }
         }
     }
     tx.rollback().await?;

@@ -311,8 +311,8 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     ));
     let g = state.services.store.group_stats();
     out.push_str(&format!(
-        "# HELP itinera_audited_reads_total Reads of person data with their audit rows (SQLite).\n# TYPE itinera_audited_reads_total counter\nitinera_audited_reads_total {}\n\
-         # HELP itinera_group_commits_total Commits that served them (SQLite group commit).\n# TYPE itinera_group_commits_total counter\nitinera_group_commits_total {}\n",
+        "# HELP itinera_audited_reads_total Audited reads of person data (snapshot reads whose audit entries were appended).\n# TYPE itinera_audited_reads_total counter\nitinera_audited_reads_total {}\n\
+         # HELP itinera_group_commits_total Group commits that appended their audit entries.\n# TYPE itinera_group_commits_total counter\nitinera_group_commits_total {}\n",
         g.members.load(Ordering::Relaxed),
         g.commits.load(Ordering::Relaxed)
     ));

@@ -389,14 +389,16 @@ impl Services {
         .await
     }
 
-    /// The actor's open agreements due within `days` (overdue ones included).
+    /// The actor's open agreements due within `days` (overdue ones included), read in
+    /// `tx`, and those of them found overdue that the actor has not been told of yet
+    /// (give them to `tell_overdue`, in a write, once the read is over).
     pub(crate) async fn agreements_due(
         &self,
         tx: &mut Tx,
         actor: &Actor,
         ctx: &Ctx,
         days: i64,
-    ) -> Result<Vec<AgreementView>, Error> {
+    ) -> Result<(Vec<AgreementView>, Vec<Uuid>), Error> {
         let until = ctx.today() + Duration::days(days);
         let due: Vec<AgreementView> =
             store::agreements_due(tx, actor.user(), actor.organisation(), until)
@@ -404,19 +406,38 @@ impl Services {
                 .into_iter()
                 .map(|a| view(a, ctx.today()))
                 .collect();
-        // An agreement found overdue is told to its owner once.
-        for a in due.iter().filter(|a| a.overdue) {
+        let overdue: Vec<Uuid> = due
+            .iter()
+            .filter(|a| a.overdue)
+            .map(|a| a.agreement.id)
+            .collect();
+        let untold = store::not_notified(tx, actor.user(), "agreement_overdue", &overdue).await?;
+        Ok((due, untold))
+    }
+
+    /// Tells the actor, once, of agreements found overdue.
+    pub(crate) async fn tell_overdue(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        agreements: &[Uuid],
+    ) -> Result<(), Error> {
+        if agreements.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store.write().await?;
+        for a in agreements {
             store::notify(
-                tx,
+                &mut tx,
                 actor.user(),
                 actor.organisation(),
                 "agreement_overdue",
-                AgreementId(a.agreement.id),
+                AgreementId(*a),
                 ctx.now,
             )
             .await?;
         }
-        Ok(due)
+        tx.commit().await
     }
 }
 
