@@ -20,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::Mutex;
 
 mod import;
+mod offered;
 
 /// What can stop a benchmark run.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +69,56 @@ pub struct BenchArgs {
     /// Also import a file of this many rows through the API under load (0: no import).
     #[arg(long, default_value_t = 0)]
     import_rows: usize,
+    /// The database to measure: `postgres://…` (emptied first unless `--reuse`), or by
+    /// default a SQLite file in `--dir`.
+    #[arg(long)]
+    db: Option<String>,
+    /// Also write every figure to this file as JSON.
+    #[arg(long)]
+    json: Option<String>,
+    /// Pages per second offered in the open-loop measurement (0: none).
+    #[arg(long, default_value_t = 1000.0)]
+    rate: f64,
+    /// Seconds of the open-loop measurement.
+    #[arg(long, default_value_t = 60)]
+    offered_seconds: u64,
+}
+
+fn ms(f: &serde_json::Value, key: &str) -> f64 {
+    f.get(key)
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0)
+}
+
+/// One figure of the run, as `--json` writes it.
+#[allow(clippy::too_many_arguments)]
+fn figure(
+    engine: &str,
+    measure: &str,
+    page: Option<&str>,
+    rate: Option<f64>,
+    lat: Option<&[f64]>,
+    pages_per_s: Option<f64>,
+    seconds: Option<f64>,
+    mb: Option<f64>,
+) -> serde_json::Value {
+    let (p50, p99, p999) = match lat {
+        Some(l) if !l.is_empty() => {
+            let mut v = l.to_vec();
+            v.sort_by(|a, b| a.total_cmp(b));
+            (
+                Some(pct(&v, 0.50)),
+                Some(pct(&v, 0.99)),
+                Some(pct(&v, 0.999)),
+            )
+        }
+        _ => (None, None, None),
+    };
+    serde_json::json!({
+        "engine": engine, "measure": measure, "page": page, "rate": rate,
+        "p50_ms": p50, "p99_ms": p99, "p999_ms": p999,
+        "pages_per_s": pages_per_s, "seconds": seconds, "mb": mb,
+    })
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -177,14 +228,20 @@ fn peak_memory_mb(pid: u32) -> Option<(f64, f64)> {
 
 pub async fn run(a: BenchArgs) -> Result<()> {
     let path = format!("{}/bench.db", a.dir);
-    let reuse = a.reuse && std::path::Path::new(&path).exists();
-    if !reuse {
+    let on_pg = a.db.as_deref().is_some_and(|u| u.starts_with("postgres"));
+    let engine = if on_pg { "postgres" } else { "sqlite" };
+    let reuse = a.reuse && (on_pg || std::path::Path::new(&path).exists());
+    if !reuse && !on_pg {
         let _ = std::fs::remove_dir_all(&a.dir);
         std::fs::create_dir_all(&a.dir)?;
     }
-    let url = format!("sqlite://{path}");
+    let url = a.db.clone().unwrap_or_else(|| format!("sqlite://{path}"));
+    let mut figures: Vec<serde_json::Value> = Vec::new();
     // The load gets a large page cache; the server started below has the normal one.
     let store = Store::connect_with_cache(&url, a.load_cache_mb).await?;
+    if on_pg && !reuse {
+        itinera_store::schema::empty_postgres(&store).await?;
+    }
     store
         .migrate(itinera_service::Clock::now(&SystemClock))
         .await?;
@@ -193,7 +250,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     let services = Services::new(store.clone(), Arc::new(SystemClock), settings);
 
     println!(
-        "# Itinera benchmark: {} participants, SQLite, {} clients",
+        "# Itinera benchmark: {} participants, {engine}, {} clients",
         a.participants, a.concurrency
     );
     if reuse {
@@ -219,6 +276,16 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         )
         .await?;
         let seeding = t.elapsed().as_secs_f64();
+        figures.push(figure(
+            engine,
+            "seed",
+            None,
+            None,
+            None,
+            None,
+            Some(seeding),
+            None,
+        ));
         println!(
             "seeding participants with consents and cases: {:.1} s ({} participants, {} cases)",
             report.people_seconds, report.participants, report.cases
@@ -409,6 +476,54 @@ pub async fn run(a: BenchArgs) -> Result<()> {
                 .collect::<Vec<_>>(),
         )
     };
+    // 1. Latency at an offered load: an open loop over the five kinds of page.
+    let kinds: Vec<(&'static str, Arc<Vec<Client>>)> = vec![
+        (
+            "participant",
+            clients(&|c| format!("/participants/{}", c.1)),
+        ),
+        ("case", clients(&|c| format!("/cases/{}", c.0))),
+        (
+            "itinerary",
+            clients(&|c| format!("/cases/{}/itinerary", c.0)),
+        ),
+        ("contacts", clients(&|c| format!("/cases/{}/contacts", c.0))),
+        ("worklist", clients(&|_| "/".to_string())),
+    ];
+    if a.rate > 0.0 {
+        println!(
+            "offered load: {:.0} pages/s for {} s, mixed over the five kinds (open loop; latency from the scheduled send)",
+            a.rate, a.offered_seconds
+        );
+        for k in offered::run(http.clone(), kinds, a.rate, a.offered_seconds).await? {
+            let f = figure(
+                engine,
+                "offered",
+                Some(k.name),
+                Some(a.rate),
+                Some(&k.latencies_ms),
+                None,
+                Some(a.offered_seconds as f64),
+                None,
+            );
+            println!(
+                "  {}: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms ({} pages, {} errors)",
+                k.name,
+                ms(&f, "p50_ms"),
+                ms(&f, "p99_ms"),
+                ms(&f, "p999_ms"),
+                k.latencies_ms.len(),
+                k.errors
+            );
+            figures.push(f);
+        }
+    }
+    // 2. The ceiling of each kind: as many pages as the clients get, each client
+    // waiting for its answer (a closed loop at saturation).
+    println!(
+        "ceilings: {} clients, each waiting for its answer",
+        a.concurrency
+    );
     let mut participant_rps = 0.0;
     for (label, page) in [
         (
@@ -423,6 +538,23 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         ("work list (start page)", &|_| "/".to_string()),
     ] {
         let (lat, rps, errs) = load(http.clone(), clients(page), a.seconds).await?;
+        let name = match label {
+            "participant page" => "participant",
+            "case page" => "case",
+            "itinerary page" => "itinerary",
+            "contacts page" => "contacts",
+            _ => "worklist",
+        };
+        figures.push(figure(
+            engine,
+            "ceiling",
+            Some(name),
+            None,
+            Some(&lat),
+            Some(rps),
+            Some(a.seconds as f64),
+            None,
+        ));
         let (p50, _, p99, n) = summary(lat);
         println!("{label}: p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
         if label == "participant page" {
@@ -438,6 +570,16 @@ pub async fn run(a: BenchArgs) -> Result<()> {
             .collect::<Vec<_>>(),
     );
     let (lat, health_rps, _) = load(http.clone(), health, a.seconds).await?;
+    figures.push(figure(
+        engine,
+        "ceiling",
+        Some("health"),
+        None,
+        Some(&lat),
+        Some(health_rps),
+        Some(a.seconds as f64),
+        None,
+    ));
     let (p50, _, p99, _) = summary(lat);
     println!("/health: {health_rps:.0} req/s (p50 {p50:.2} ms, p99 {p99:.2} ms)");
     println!(
@@ -457,6 +599,16 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     }
     if let Some((peak, rss)) = peak_memory_mb(pid) {
         println!("server memory: peak {peak:.0} MB, now {rss:.0} MB");
+        figures.push(figure(
+            engine,
+            "memory",
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some(peak),
+        ));
     }
     let _ = child.start_kill();
     let _ = child.wait().await;
@@ -477,14 +629,23 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         let page = services.audit_log(&auditor, &ctx, &q).await?;
         if let Some(e) = page.items.first() {
             let d: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+            let g = |k: &str| d.get(k).cloned().unwrap_or_default();
             println!(
-                "import: planned in {} ms on a snapshot ({} plan(s)), held the writer {} ms",
-                d.get("plan_ms").cloned().unwrap_or_default(),
-                d.get("plans").cloned().unwrap_or_default(),
-                d.get("writer_ms").cloned().unwrap_or_default()
+                "import: planned in {} ms on snapshots ({} plan(s)); held the writer {} ms before its commit (catching up {} ms, bulk writes {} ms)",
+                g("plan_ms"),
+                g("plans"),
+                g("writer_ms"),
+                g("catch_up_ms"),
+                g("apply_ms")
             );
         }
         store.close().await;
+    }
+    if let Some(file) = &a.json {
+        let text = serde_json::to_string_pretty(&figures)
+            .map_err(|_| BenchError::Failed("the figures could not be written"))?;
+        std::fs::write(file, text)?;
+        println!("figures written to {file}");
     }
     Ok(())
 }

@@ -558,3 +558,24 @@ async fn describe_postgres(
     out.checks.push((table.to_string(), checks));
     Ok(())
 }
+
+/// Drops every table of the current schema of a PostgreSQL database (the benchmark's
+/// fresh start on a database it is given). Does nothing on SQLite.
+pub async fn empty_postgres(store: &Store) -> Result<(), Error> {
+    let mut tx = store.write().await?;
+    if let crate::Tx::Postgres(t) = &mut tx {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_all(&mut **t)
+        .await
+        .map_err(db_err)?;
+        for table in tables {
+            sqlx::query(&format!("DROP TABLE IF EXISTS \"{table}\" CASCADE"))
+                .execute(&mut **t)
+                .await
+                .map_err(db_err)?;
+        }
+    }
+    tx.commit().await
+}

@@ -1,22 +1,27 @@
 //! Imports from existing systems: a file (CSV or XLSX) and a column mapping become
-//! registrations, each looked up in the master index like one typed by hand. A dry run
-//! does everything — lookups included, so rows that are the same person within the
-//! file are found too — and rolls it back; the real run is one transaction (no
-//! half-imported file) and is recorded by the file's hash, so running it again changes
-//! nothing. Rows with problems are reported with their line and column; the real run
-//! refuses to apply a file with rejected rows unless told to leave them out.
-//!
+//! registrations, each looked up in the master index like one typed by hand. Rows with
+//! problems are reported with their line and column; the real run refuses to apply a
+//! file with rejected rows unless told to leave them out.
 //!
 //! A file is read by `itinera-tabular` (CSV or XLSX, told apart by their bytes), mapped
 //! by `domain::import::Mapping` (one per source, saved by name), and each row becomes the
-//! same `ParticipantInput` a professional types, so the form's rules apply; problems are
-//! reported with the file's line and the source's column. `Services::import_participants`
-//! runs the whole file in one write transaction: a dry run does everything (lookups
-//! included, so two rows of one person within the file are found) and rolls back; a real
-//! run with rejected rows is refused unless told to leave them out; an applied run is
-//! recorded with the file's SHA-256, so the same file again changes nothing, and rows
-//! carrying a source id are matched by it next time. **Invariant:** an import is applied
-//! whole or not at all.
+//! same `ParticipantInput` a professional types, so the form's rules apply.
+//!
+//! An import runs in two halves so that it never holds the writer for long:
+//! - **the plan** (`plan_import`, `plan.rs`, `run.rs`) reads every row and looks it up —
+//!   its source id, the master index's candidates, its identity numbers — on a snapshot
+//!   of the registry (`Store::snapshot`), compares it with the rows above it in the file
+//!   (two rows of one person are one record), and gives each row its fate. A dry run ends
+//!   here and writes only the audit entry of its lookups;
+//! - **the apply** (`apply_import`) is one short write: it catches up with what was
+//!   written since the snapshot (the audit log names every write of a record: the rows a
+//!   change may touch are read again; a change to the registry as a whole plans again),
+//!   then inserts the records, links, review pairs, source ids and audit entries in bulk.
+//!
+//! **Invariants:** an import is applied whole or not at all; an applied file is recorded
+//! with its SHA-256, so the same file again changes nothing, and rows carrying a source id
+//! are matched by it next time; what the report says of a row never depends on records
+//! the actor has no basis to see.
 
 use chrono::{DateTime, Utc};
 use itinera_domain::access::{Actor, Capability};
@@ -391,7 +396,17 @@ impl Services {
             });
         }
         let planning = Stopwatch::start();
-        let plan = Plan::make(&mut snap, actor, ctx, source, &sheet, &resolved, progress).await?;
+        let plan = Plan::make(
+            &mut snap,
+            Some(&self.store),
+            actor,
+            ctx,
+            source,
+            &sheet,
+            &resolved,
+            progress,
+        )
+        .await?;
         let document_column = resolved.column_of("documents");
         let fates = plan.decide(org, &document_column, ctx);
         if req.dry_run || (rejected(&fates) > 0 && !req.skip_invalid) {
@@ -469,8 +484,37 @@ impl Services {
         let resolved = mapping.resolve(&sheet.header)?;
         let batch_id = ctx.new_id();
         let mut attempt = 0;
-        let (mut tx, holding) = loop {
+        let (mut tx, holding, catch_up_ms) = loop {
             attempt += 1;
+            // Catch up on a snapshot first, so that the writer has only the last
+            // moments to read again.
+            let mut snap = self.store.snapshot().await?;
+            let before = plan.catch_up(&mut snap, source).await?;
+            snap.rollback().await?;
+            match before {
+                CatchUp::Unchanged => {}
+                CatchUp::Refreshed => fates = plan.decide(org, &document_column, ctx),
+                CatchUp::Stale if attempt < MAX_PLANS => {
+                    // The registry changed as a whole (a merge undone, new thresholds…):
+                    // plan again on a new snapshot, without the writer.
+                    let mut snap = self.store.snapshot().await?;
+                    plan = Plan::make(
+                        &mut snap,
+                        Some(&self.store),
+                        actor,
+                        ctx,
+                        source,
+                        &sheet,
+                        &resolved,
+                        progress,
+                    )
+                    .await?;
+                    snap.rollback().await?;
+                    fates = plan.decide(org, &document_column, ctx);
+                    continue;
+                }
+                CatchUp::Stale => {}
+            }
             let mut tx = self.store.write().await?;
             let holding = Stopwatch::start();
             // First, so that on PostgreSQL every other writer of the registry either
@@ -493,24 +537,34 @@ impl Services {
                 CatchUp::Unchanged => {}
                 CatchUp::Refreshed => fates = plan.decide(org, &document_column, ctx),
                 CatchUp::Stale if attempt < MAX_PLANS => {
-                    // The registry changed as a whole (a merge undone, new thresholds…):
-                    // plan again on a new snapshot, without the writer.
                     tx.rollback().await?;
                     let mut snap = self.store.snapshot().await?;
-                    plan = Plan::make(&mut snap, actor, ctx, source, &sheet, &resolved, progress)
-                        .await?;
+                    plan = Plan::make(
+                        &mut snap,
+                        Some(&self.store),
+                        actor,
+                        ctx,
+                        source,
+                        &sheet,
+                        &resolved,
+                        progress,
+                    )
+                    .await?;
                     snap.rollback().await?;
                     fates = plan.decide(org, &document_column, ctx);
                     continue;
                 }
                 CatchUp::Stale => {
                     // Still changing: the last plan is made holding the writer.
-                    plan = Plan::make(&mut tx, actor, ctx, source, &sheet, &resolved, progress)
-                        .await?;
+                    plan = Plan::make(
+                        &mut tx, None, actor, ctx, source, &sheet, &resolved, progress,
+                    )
+                    .await?;
                     fates = plan.decide(org, &document_column, ctx);
                 }
             }
-            break (tx, holding);
+            let catch_up_ms = holding.elapsed().as_millis();
+            break (tx, holding, catch_up_ms);
         };
         if rejected(&fates) > 0 && !skip_invalid {
             // Rows the registry now refuses (a number registered since the plan).
@@ -545,6 +599,7 @@ impl Services {
         )
         .await?;
         apply(&mut tx, actor, ctx, &plan.rows, &fates, batch_id, source).await?;
+        let apply_ms = holding.elapsed().as_millis() - catch_up_ms;
         let told = disclose(&mut tx, actor, ctx, &fates).await?;
         fill(&mut report, &plan.rows, &fates, &told);
         let figures = Figures {
@@ -567,7 +622,13 @@ impl Services {
         finish(tx, actor, ctx, Action::ImportRun, Some(batch_id),
             json!({"file": report.file_name, "source": source, "rows": report.rows, "created": report.created,
                    "linked": report.linked, "review": report.review, "existing": report.existing, "rejected": report.rejected,
-                   "plan_ms": plan_ms, "writer_ms": writer_ms, "plans": attempt})).await?;
+                   "plan_ms": plan_ms, "writer_ms": writer_ms, "catch_up_ms": catch_up_ms, "apply_ms": apply_ms,
+                   "plans": attempt})).await?;
+        tracing::info!(
+            rows = report.rows,
+            writer_ms = holding.elapsed().as_millis(),
+            "import applied (writer time includes the commit)"
+        );
         report.batch_id = Some(batch_id);
         report.applied = true;
         progress(report.rows, report.rows);

@@ -24,6 +24,9 @@ use crate::audit::{audit_many, Action};
 use crate::linkage::{model_of, probe, thresholds, CANDIDATE_LIMIT};
 use crate::Ctx;
 
+/// Rows planned on one snapshot.
+const CHUNK: usize = 2000;
+
 /// Plans made before giving up and planning while holding the writer.
 pub(super) const MAX_PLANS: usize = 3;
 
@@ -84,8 +87,15 @@ async fn fetch(tx: &mut Tx, org: Uuid, source: &str, v: &Valid) -> Result<Found,
 impl Plan {
     /// Reads the file's rows and what the registry holds for each, in `tx` (a snapshot,
     /// or the writer), and scores them.
+    /// `renew`: the store to take a fresh snapshot from every `CHUNK` rows (a long
+    /// snapshot would keep SQLite's WAL from being checkpointed for the whole plan).
+    /// The plan's tip is the first snapshot's, so a change seen by a later snapshot is
+    /// caught up again at the apply: harmless. `None` plans in `tx` throughout (the
+    /// writer).
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn make(
         tx: &mut Tx,
+        renew: Option<&itinera_store::Store>,
         actor: &Actor,
         ctx: &Ctx,
         source: &str,
@@ -111,6 +121,10 @@ impl Plan {
         for (j, row) in rows.iter().enumerate() {
             if j % 256 == 0 {
                 progress(j, total);
+            }
+            if let Some(store) = renew.filter(|_| j > 0 && j % CHUNK == 0) {
+                let old = std::mem::replace(tx, store.snapshot().await?);
+                old.rollback().await?;
             }
             let (f, s) = match &row.valid {
                 Some(v) => {
@@ -155,13 +169,17 @@ impl Plan {
     /// date or a given name with one.
     pub(super) async fn catch_up(&mut self, tx: &mut Tx, source: &str) -> Result<CatchUp, Error> {
         let actions: Vec<&str> = WHOLE.iter().chain(RECORD.iter()).copied().collect();
+        // The tip first: a change committed after it is read below too (harmless).
+        let tip = itinera_store::audit::tip(tx).await?;
         let changes = itinera_store::audit::since(tx, self.tip, &actions).await?;
         if changes.is_empty() {
+            self.tip = self.tip.max(tip);
             return Ok(CatchUp::Unchanged);
         }
         if changes.iter().any(|(a, _)| WHOLE.contains(&a.as_str())) {
             return Ok(CatchUp::Stale);
         }
+        self.tip = self.tip.max(tip);
         let changed: HashSet<Uuid> = changes.iter().filter_map(|(_, id)| *id).collect();
         let mut documents = HashSet::new();
         let mut births = HashSet::new();
