@@ -404,12 +404,27 @@ impl Store {
     pub async fn backup_sqlite(&self, dest: &str) -> Result<(), Error> {
         match &self.pools {
             Pools::Sqlite { read: p, .. } => {
-                sqlx::query("VACUUM INTO $1")
-                    .bind(dest)
-                    .execute(p)
+                // A reading connection (the copy is a read of this database), allowed to
+                // write the new file for the time of the copy.
+                let mut c = p.acquire().await.map_err(db_err)?;
+                sqlx::query("PRAGMA query_only = OFF")
+                    .execute(&mut *c)
                     .await
                     .map_err(db_err)?;
-                Ok(())
+                let copied = sqlx::query("VACUUM INTO $1")
+                    .bind(dest)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db_err);
+                let back = sqlx::query("PRAGMA query_only = ON")
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db_err);
+                if back.is_err() {
+                    // Never hand a writable reading connection back to the pool.
+                    c.detach();
+                }
+                copied.map(|_| ())
             }
             Pools::Postgres(_) => Err(Error::Rule("backup.use_pg_dump")),
         }
