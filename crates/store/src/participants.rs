@@ -92,6 +92,42 @@ pub async fn insert(
     replace_documents(tx, id, home_org, &d.documents, now).await
 }
 
+/// The columns of a participant row, in the order bulk inserts give their values
+/// (`insert_many`, the demo's seeding).
+pub const COLUMNS: [&str; 31] = [
+    "id",
+    "person_id",
+    "home_organisation_id",
+    "given_name",
+    "surname1",
+    "surname2",
+    "sex",
+    "birth_date",
+    "nationality",
+    "address",
+    "postcode",
+    "territory_id",
+    "phone",
+    "email",
+    "isced_level",
+    "labour_status",
+    "labour_status_since",
+    "disability",
+    "disability_degree",
+    "dependants",
+    "single_parent",
+    "homeless",
+    "migrant",
+    "minority",
+    "rural",
+    "surname_key",
+    "given_key",
+    "version",
+    "created_at",
+    "created_by",
+    "updated_at",
+];
+
 /// A participant to insert in bulk: its id and the person it belongs to (itself, or the
 /// person an import linked it to).
 pub struct NewParticipant<'a> {
@@ -159,45 +195,7 @@ pub async fn insert_many(
             ]);
         }
     }
-    crate::bulk::insert(
-        tx,
-        "participants",
-        &[
-            "id",
-            "person_id",
-            "home_organisation_id",
-            "given_name",
-            "surname1",
-            "surname2",
-            "sex",
-            "birth_date",
-            "nationality",
-            "address",
-            "postcode",
-            "territory_id",
-            "phone",
-            "email",
-            "isced_level",
-            "labour_status",
-            "labour_status_since",
-            "disability",
-            "disability_degree",
-            "dependants",
-            "single_parent",
-            "homeless",
-            "migrant",
-            "minority",
-            "rural",
-            "surname_key",
-            "given_key",
-            "version",
-            "created_at",
-            "created_by",
-            "updated_at",
-        ],
-        &people,
-    )
-    .await?;
+    crate::bulk::insert(tx, "participants", &COLUMNS, &people).await?;
     crate::bulk::insert(
         tx,
         "participant_documents",

@@ -497,19 +497,9 @@ impl Services {
                 CatchUp::Stale if attempt < MAX_PLANS => {
                     // The registry changed as a whole (a merge undone, new thresholds…):
                     // plan again on a new snapshot, without the writer.
-                    let mut snap = self.store.snapshot().await?;
-                    plan = Plan::make(
-                        &mut snap,
-                        Some(&self.store),
-                        actor,
-                        ctx,
-                        source,
-                        &sheet,
-                        &resolved,
-                        progress,
-                    )
-                    .await?;
-                    snap.rollback().await?;
+                    plan = self
+                        .replan(actor, ctx, source, &sheet, &resolved, progress)
+                        .await?;
                     fates = plan.decide(org, &document_column, ctx);
                     continue;
                 }
@@ -538,19 +528,9 @@ impl Services {
                 CatchUp::Refreshed => fates = plan.decide(org, &document_column, ctx),
                 CatchUp::Stale if attempt < MAX_PLANS => {
                     tx.rollback().await?;
-                    let mut snap = self.store.snapshot().await?;
-                    plan = Plan::make(
-                        &mut snap,
-                        Some(&self.store),
-                        actor,
-                        ctx,
-                        source,
-                        &sheet,
-                        &resolved,
-                        progress,
-                    )
-                    .await?;
-                    snap.rollback().await?;
+                    plan = self
+                        .replan(actor, ctx, source, &sheet, &resolved, progress)
+                        .await?;
                     fates = plan.decide(org, &document_column, ctx);
                     continue;
                 }
@@ -633,6 +613,32 @@ impl Services {
         report.applied = true;
         progress(report.rows, report.rows);
         Ok(report)
+    }
+
+    /// Plans a file again on new snapshots (the registry changed as a whole).
+    async fn replan(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        source: &str,
+        sheet: &itinera_tabular::Sheet,
+        resolved: &itinera_domain::import::Resolved,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> Result<Plan, Error> {
+        let mut snap = self.store.snapshot().await?;
+        let plan = Plan::make(
+            &mut snap,
+            Some(&self.store),
+            actor,
+            ctx,
+            source,
+            sheet,
+            resolved,
+            progress,
+        )
+        .await?;
+        snap.rollback().await?;
+        Ok(plan)
     }
 
     /// The organisation's import batches, latest first.
