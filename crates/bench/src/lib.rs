@@ -638,6 +638,10 @@ pub async fn run(a: BenchArgs) -> Result<()> {
                 g("catch_up_ms"),
                 g("apply_ms")
             );
+            println!(
+                "import: bulk write steps ended at (ms) {}",
+                g("apply_steps_ms")
+            );
         }
         store.close().await;
     }

@@ -578,7 +578,7 @@ impl Services {
             },
         )
         .await?;
-        apply(&mut tx, actor, ctx, &plan.rows, &fates, batch_id, source).await?;
+        let phases = apply(&mut tx, actor, ctx, &plan.rows, &fates, batch_id, source).await?;
         let apply_ms = holding.elapsed().as_millis() - catch_up_ms;
         let told = disclose(&mut tx, actor, ctx, &fates).await?;
         fill(&mut report, &plan.rows, &fates, &told);
@@ -603,6 +603,7 @@ impl Services {
             json!({"file": report.file_name, "source": source, "rows": report.rows, "created": report.created,
                    "linked": report.linked, "review": report.review, "existing": report.existing, "rejected": report.rejected,
                    "plan_ms": plan_ms, "writer_ms": writer_ms, "catch_up_ms": catch_up_ms, "apply_ms": apply_ms,
+                   "apply_steps_ms": phases.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
                    "plans": attempt})).await?;
         tracing::info!(
             rows = report.rows,

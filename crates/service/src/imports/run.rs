@@ -349,7 +349,8 @@ pub(super) fn hide_unmade(report: &mut ImportReport) {
 }
 
 /// Writes the plan: the new records (with the persons they join), the pairs to review,
-/// the source ids, and an audit entry for each, in bulk.
+/// the source ids, and an audit entry for each, in bulk. Returns when each step ended
+/// (ms from the start).
 pub(super) async fn apply(
     tx: &mut Tx,
     actor: &Actor,
@@ -358,7 +359,7 @@ pub(super) async fn apply(
     fates: &[Fate],
     batch: Uuid,
     source: &str,
-) -> Result<(), Error> {
+) -> Result<Vec<(&'static str, u128)>, Error> {
     let mut people = Vec::new();
     let mut links = Vec::new();
     let mut sources = Vec::new();
@@ -386,7 +387,10 @@ pub(super) async fn apply(
             }
         }
     }
+    let clock = itinera_clock::Stopwatch::start();
+    let mut phases = Vec::new();
     participants::insert_many(tx, actor.organisation_id, &people, actor.user_id, ctx.now).await?;
+    phases.push(("participants", clock.elapsed().as_millis()));
     let merges = link_store::record_auto_links(tx, &links, Some(actor.user_id), ctx.now).await?;
     let mut merge_of = links.iter().map(|l| l.0).zip(merges);
     let mut entries = Vec::new();
@@ -419,6 +423,10 @@ pub(super) async fn apply(
             }
         }
     }
+    phases.push(("links_and_reviews", clock.elapsed().as_millis()));
     audit_many(tx, actor, ctx, entries).await?;
-    store::insert_sources(tx, actor.organisation_id, source, &sources, batch, ctx.now).await
+    phases.push(("audit", clock.elapsed().as_millis()));
+    store::insert_sources(tx, actor.organisation_id, source, &sources, batch, ctx.now).await?;
+    phases.push(("sources", clock.elapsed().as_millis()));
+    Ok(phases)
 }
