@@ -410,20 +410,16 @@ impl Services {
         let document_column = resolved.column_of("documents");
         let fates = plan.decide(org, &document_column, ctx);
         if req.dry_run || (rejected(&fates) > 0 && !req.skip_invalid) {
-            let told = disclose(&mut snap, actor, ctx, &fates).await?;
-            snap.rollback().await?;
-            fill(&mut report, &plan.rows, &fates, &told);
-            report.blocked_by_rejections = !req.dry_run;
-            hide_unmade(&mut report);
-            // Nothing is kept but the fact that the master index was asked.
-            let tx = self.store.write().await?;
-            finish(
-                tx,
+            let blocked = !req.dry_run;
+            self.not_applied(
                 actor,
                 ctx,
-                Action::MasterIndexLookup,
-                None,
-                lookup_detail(&report, &sha256, false),
+                snap,
+                &mut report,
+                &plan,
+                &fates,
+                &sha256,
+                blocked,
             )
             .await?;
             return Ok(PlannedImport {
@@ -548,21 +544,8 @@ impl Services {
         };
         if rejected(&fates) > 0 && !skip_invalid {
             // Rows the registry now refuses (a number registered since the plan).
-            let told = disclose(&mut tx, actor, ctx, &fates).await?;
-            tx.rollback().await?;
-            fill(&mut report, &plan.rows, &fates, &told);
-            report.blocked_by_rejections = true;
-            hide_unmade(&mut report);
-            let tx = self.store.write().await?;
-            finish(
-                tx,
-                actor,
-                ctx,
-                Action::MasterIndexLookup,
-                None,
-                lookup_detail(&report, &sha256, false),
-            )
-            .await?;
+            self.not_applied(actor, ctx, tx, &mut report, &plan, &fates, &sha256, true)
+                .await?;
             return Ok(report);
         }
         store::insert_batch(
@@ -614,6 +597,38 @@ impl Services {
         report.applied = true;
         progress(report.rows, report.rows);
         Ok(report)
+    }
+
+    /// Ends a run that writes nothing (a dry run, or rows rejected): the report as the
+    /// actor may see it, read in `tx` (then ended), and the one thing kept — the audit
+    /// entry saying that the master index was asked.
+    #[allow(clippy::too_many_arguments)]
+    async fn not_applied(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        mut tx: itinera_store::Tx,
+        report: &mut ImportReport,
+        plan: &Plan,
+        fates: &[plan::Fate],
+        sha256: &str,
+        blocked: bool,
+    ) -> Result<(), Error> {
+        let told = disclose(&mut tx, actor, ctx, fates).await?;
+        tx.rollback().await?;
+        fill(report, &plan.rows, fates, &told);
+        report.blocked_by_rejections = blocked;
+        hide_unmade(report);
+        let tx = self.store.write().await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::MasterIndexLookup,
+            None,
+            lookup_detail(report, sha256, false),
+        )
+        .await
     }
 
     /// Plans a file again on new snapshots (the registry changed as a whole).
