@@ -2,8 +2,8 @@
 //! an hour, or until it is imported for real); a job runs an import of it in the
 //! background and keeps its progress and report in the database, so that any server
 //! of a deployment shows the job another started. The process that runs a job also
-//! holds its live progress in memory: on SQLite the import holds the one writer, so
-//! the progress written to the database lands only at the end.
+//! holds its live progress in memory; it writes it to the database every second (the
+//! import plans without the writer, so those writes land as it goes).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
