@@ -284,22 +284,11 @@ impl Store {
     /// and flushed. So an answer built from the read leaves the server only after its
     /// audit entry is durable, and a failed append makes the answer an error.
     pub async fn audited_read(&self) -> Result<Tx, Error> {
-        let pending = Box::new(Pending {
+        self.begin_snapshot(Some(Box::new(Pending {
             entries: Vec::new(),
             store: self.clone(),
-        });
-        match &self.pools {
-            Pools::Sqlite { read, .. } => Ok(Tx::Sqlite(SqliteTx::Read(
-                read.begin().await.map_err(db_err)?,
-                pending,
-            ))),
-            Pools::Postgres(p) => Ok(Tx::PostgresRead(
-                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .await
-                    .map_err(db_err)?,
-                pending,
-            )),
-        }
+        })))
+        .await
     }
 
     /// The transaction that appends a group of audited reads' entries: on SQLite the
@@ -351,16 +340,29 @@ impl Store {
     /// connection; PostgreSQL: `REPEATABLE READ READ ONLY`). For long reads that must
     /// not hold the writer, such as planning an import.
     pub async fn snapshot(&self) -> Result<Tx, Error> {
+        self.begin_snapshot(None).await
+    }
+
+    /// A snapshot transaction; with `pending`, an audited read (see `audited_read`).
+    async fn begin_snapshot(&self, pending: Option<Box<Pending>>) -> Result<Tx, Error> {
         match &self.pools {
-            Pools::Sqlite { read: p, .. } => Ok(Tx::Sqlite(SqliteTx::Own(
-                p.begin().await.map_err(db_err)?,
-                None,
-            ))),
-            Pools::Postgres(p) => Ok(Tx::Postgres(
-                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            Pools::Sqlite { read: p, .. } => {
+                let t = p.begin().await.map_err(db_err)?;
+                Ok(Tx::Sqlite(match pending {
+                    Some(pending) => SqliteTx::Read(t, pending),
+                    None => SqliteTx::Own(t, None),
+                }))
+            }
+            Pools::Postgres(p) => {
+                let t = p
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await
-                    .map_err(db_err)?,
-            )),
+                    .map_err(db_err)?;
+                Ok(match pending {
+                    Some(pending) => Tx::PostgresRead(t, pending),
+                    None => Tx::Postgres(t),
+                })
+            }
         }
     }
 
