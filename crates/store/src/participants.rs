@@ -76,20 +76,18 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     check_documents(tx, id, home_org, &d.documents).await?;
-    let skey = surname_key(d);
-    let gkey = fold(&d.given_name);
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO participants (id, person_id, home_organisation_id, given_name, surname1, surname2, sex, birth_date, nationality, address, postcode, territory_id, phone, email, isced_level, labour_status, labour_status_since, disability, disability_degree, dependants, single_parent, homeless, migrant, minority, rural, surname_key, given_key, version, created_at, created_by, updated_at) \
-         VALUES ($1,$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,1,$27,$28,$27)"
+    insert_many(
+        tx,
+        home_org,
+        &[NewParticipant {
+            id,
+            person_id: id,
+            data: d,
+        }],
+        created_by,
+        now,
     )
-    .bind(id).bind(home_org).bind(&d.given_name).bind(&d.surname1).bind(&d.surname2)
-    .bind(d.sex.code()).bind(d.birth_date).bind(&d.nationality).bind(&d.address).bind(&d.postcode)
-    .bind(d.territory_id).bind(&d.phone).bind(&d.email).bind(d.isced_level).bind(d.labour_status.code())
-    .bind(d.labour_status_since).bind(d.disability).bind(d.disability_degree).bind(d.dependants)
-    .bind(d.single_parent).bind(d.homeless).bind(d.migrant).bind(d.minority).bind(d.rural)
-    .bind(&skey).bind(&gkey).bind(now).bind(created_by)
-    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    replace_documents(tx, id, home_org, &d.documents, now).await
+    .await
 }
 
 /// The columns of a participant row, in the order bulk inserts give their values
