@@ -321,6 +321,44 @@ async fn check(url: &str, told: &Told, round: usize) -> Store {
     store
 }
 
+/// A round's server and clients, once the round has its minimum of answers and a
+/// random moment more has passed: ready for the kill.
+struct Round {
+    server: Child,
+    stop: Arc<AtomicBool>,
+    killed: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn round_under_load(
+    url: &str,
+    s: &Setup,
+    told: &Arc<Mutex<Told>>,
+    counter: &Arc<AtomicU32>,
+    round: usize,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Round {
+    let (writes, reads) = {
+        let t = told.lock().await;
+        (t.writes.len(), t.reads.len())
+    };
+    let port = free_port();
+    let server = start(url, port).await;
+    let (stop, killed) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let tasks = clients(port, s, told, counter, &stop, &killed);
+    wait_for_minimum(told, writes, reads, round).await;
+    tokio::time::sleep(Duration::from_millis(rng.gen_range(0..150))).await;
+    Round {
+        server,
+        stop,
+        killed,
+        tasks,
+    }
+}
+
 fn report(told: &Told, what: &str) {
     let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
     for (t, _) in &told.writes {
@@ -342,19 +380,12 @@ async fn acknowledged_writes_and_reads_survive_sigkill() {
     let told = Arc::new(Mutex::new(Told::default()));
     let counter = Arc::new(AtomicU32::new(40_000_000));
     for round in 0..ROUNDS {
-        let (writes, reads) = {
-            let t = told.lock().await;
-            (t.writes.len(), t.reads.len())
-        };
-        let port = free_port();
-        let mut server = start(&url, port).await;
-        let (stop, killed) = (
-            Arc::new(AtomicBool::new(false)),
-            Arc::new(AtomicBool::new(false)),
-        );
-        let tasks = clients(port, &s, &told, &counter, &stop, &killed);
-        wait_for_minimum(&told, writes, reads, round).await;
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..150))).await;
+        let Round {
+            mut server,
+            stop,
+            killed,
+            tasks,
+        } = round_under_load(&url, &s, &told, &counter, round, &mut rng).await;
         killed.store(true, Ordering::SeqCst);
         server.start_kill().expect("SIGKILL");
         let _ = server.wait().await;
@@ -428,19 +459,12 @@ async fn acknowledged_writes_and_reads_survive_a_killed_postgres() {
     let told = Arc::new(Mutex::new(Told::default()));
     let counter = Arc::new(AtomicU32::new(50_000_000));
     for round in 0..PG_ROUNDS {
-        let (writes, reads) = {
-            let t = told.lock().await;
-            (t.writes.len(), t.reads.len())
-        };
-        let port = free_port();
-        let mut server = start(&url, port).await;
-        let (stop, killed) = (
-            Arc::new(AtomicBool::new(false)),
-            Arc::new(AtomicBool::new(false)),
-        );
-        let tasks = clients(port, &s, &told, &counter, &stop, &killed);
-        wait_for_minimum(&told, writes, reads, round).await;
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..150))).await;
+        let Round {
+            mut server,
+            stop,
+            killed,
+            tasks,
+        } = round_under_load(&url, &s, &told, &counter, round, &mut rng).await;
         killed.store(true, Ordering::SeqCst);
         sh(vec!["kill", &pgdir]);
         // The server answers what was in flight with errors; then it goes too.
