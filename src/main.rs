@@ -398,6 +398,9 @@ async fn demo(
         itinera_seed::demo::coordination::seed(&services, services.now())
             .await
             .map_err(anyerr)?;
+        itinera_seed::demo::placements::seed(&services, services.now())
+            .await
+            .map_err(anyerr)?;
     }
     if report.seeded {
         eprintln!(

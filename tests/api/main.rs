@@ -27,6 +27,7 @@ mod helpers;
 mod imports;
 mod linkage;
 mod participants;
+mod placements;
 mod probes;
 mod rules;
 mod schema;

@@ -1,9 +1,13 @@
 //! Each professional's work list: actions they own that are due or overdue, itinerary
-//! reviews due, assessments missing on cases in the diagnosis phase. Later capabilities
-//! (referrals, incidents, agreements of coordination bodies) add their kinds here.
+//! reviews due, assessments missing on cases in the diagnosis phase, the retention
+//! checks and monthly follow-ups of the contracts they follow, the incidents of the
+//! cases they manage or are the reference social worker of, and — for coordinators —
+//! incidents left unanswered past their programme's limit on their teams' cases.
+//! Later capabilities (referrals) add their kinds here.
 
 use chrono::{Duration, NaiveDate};
-use itinera_domain::access::{Actor, Capability};
+use itinera_domain::access::{Actor, Capability, Role};
+use itinera_domain::incident::response_overdue;
 use itinera_domain::Error;
 use itinera_store::worklist;
 use serde::Serialize;
@@ -45,6 +49,16 @@ pub struct WorkList {
     pub actions_due: Vec<WorkItem>,
     pub reviews_due: Vec<WorkItem>,
     pub assessments_missing: Vec<WorkItem>,
+    /// Retention checks due (`label`: months after the start; `item_id`: the check).
+    pub retention_due: Vec<WorkItem>,
+    /// Follow-up contacts due on running contracts (`label`: the position).
+    pub follow_ups_due: Vec<WorkItem>,
+    /// Unresolved incidents of cases the actor manages or is the reference social
+    /// worker of (`label`: the incident's kind; `item_id`: the incident).
+    pub incidents_open: Vec<WorkItem>,
+    /// For coordinators: incidents unanswered past their programme's limit on cases of
+    /// their organisation's teams (`due_on`: when the answer was due).
+    pub incidents_overdue: Vec<WorkItem>,
     /// Open pairs in the master index's review queue the actor can decide.
     pub link_reviews: usize,
     /// Agreements of coordination bodies the actor (or their organisation) owns, due
@@ -100,7 +114,30 @@ impl Services {
             actions_due,
             reviews_due,
             assessments_missing,
+            retention_due,
+            follow_ups_due,
+            incidents_open,
         } = worklist::case_items(&mut tx, u, o, kind, today, until).await?;
+        let incidents_overdue: Vec<WorkItem> = if actor.roles.contains(&Role::Coordinator) {
+            let shortest = chrono::Duration::days(1);
+            worklist::unanswered_incidents(&mut tx, o, kind, today, ctx.now - shortest)
+                .await?
+                .into_iter()
+                .filter(|i| response_overdue(i.reported_at, i64::from(i.response_days), ctx.now))
+                .map(|i| WorkItem {
+                    case_id: i.case_id,
+                    participant_name: i.participant_name,
+                    item_id: Some(i.incident_id),
+                    label: i.kind,
+                    due_on: Some(
+                        (i.reported_at + chrono::Duration::days(i64::from(i.response_days)))
+                            .date_naive(),
+                    ),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         // An agreement found overdue is told to its owner (a write, after the read).
         let (agreements_due, untold) = self
             .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
@@ -109,6 +146,10 @@ impl Services {
             ("actions_due", actions_due.len()),
             ("reviews_due", reviews_due.len()),
             ("assessments_missing", assessments_missing.len()),
+            ("retention_due", retention_due.len()),
+            ("follow_ups_due", follow_ups_due.len()),
+            ("incidents_open", incidents_open.len()),
+            ("incidents_overdue", incidents_overdue.len()),
             ("link_reviews", link_reviews),
             ("agreements_due", agreements_due.len()),
             ("protocols_to_read", protocols_to_read.len()),
@@ -123,6 +164,7 @@ impl Services {
         )
         .await?;
         self.tell_overdue(actor, ctx, &untold).await?;
+        self.tell_unanswered(actor, ctx, &incidents_overdue).await?;
         // Notices last, so that an agreement found overdue just now is among them.
         let mut plain = self.store.single().await?;
         let notifications =
@@ -132,6 +174,10 @@ impl Services {
             actions_due: actions_due.into_iter().map(Into::into).collect(),
             reviews_due: reviews_due.into_iter().map(Into::into).collect(),
             assessments_missing: assessments_missing.into_iter().map(Into::into).collect(),
+            retention_due: retention_due.into_iter().map(Into::into).collect(),
+            follow_ups_due: follow_ups_due.into_iter().map(Into::into).collect(),
+            incidents_open: incidents_open.into_iter().map(Into::into).collect(),
+            incidents_overdue,
             link_reviews,
             agreements_due,
             notifications: notifications.into_iter().map(Into::into).collect(),
@@ -139,5 +185,54 @@ impl Services {
             counts,
             today,
         })
+    }
+}
+
+impl Services {
+    /// Tells a coordinator, once, of each incident found unanswered past its limit (a
+    /// write after the work list's read, like overdue agreements).
+    async fn tell_unanswered(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        overdue: &[WorkItem],
+    ) -> Result<(), Error> {
+        if overdue.is_empty() {
+            return Ok(());
+        }
+        let mut plain = self.store.read().await?;
+        let mut untold = Vec::new();
+        for w in overdue {
+            if let Some(id) = w.item_id {
+                if !itinera_store::incidents::notified(
+                    &mut plain,
+                    actor.user_id,
+                    crate::incidents::NOTICE_OVERDUE,
+                    id,
+                )
+                .await?
+                {
+                    untold.push((id, w.case_id));
+                }
+            }
+        }
+        plain.rollback().await?;
+        if untold.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store.write().await?;
+        for (id, case_id) in untold {
+            itinera_store::incidents::notify(
+                &mut tx,
+                actor.user_id,
+                actor.organisation_id,
+                crate::incidents::NOTICE_OVERDUE,
+                id,
+                case_id,
+                ctx.now,
+            )
+            .await?;
+        }
+        tx.commit().await
     }
 }

@@ -270,20 +270,37 @@ pub async fn busiest_desks(
          WHERE m.removed_at IS NULL GROUP BY u.username, m.user_id, m.organisation_id, o.kind \
          ORDER BY count(*) DESC, u.username LIMIT $1"
     ).bind(users).fetch_all(c).await.map_err(db_err))?;
-    let sql = format!(
-        "SELECT c.id, c.participant_id FROM case_team_members m CROSS JOIN cases c CROSS JOIN participants p \
-         WHERE m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.id = m.case_id \
-         AND c.status = 'open' AND p.id = c.participant_id AND {} ORDER BY c.id LIMIT $5",
-        crate::access::visible_sql("p", "$2", "$3", "$4")
-    );
     let mut out = Vec::new();
     for (username, user, org, kind) in who {
-        let cases: Vec<(Uuid, Uuid)> = on_tx!(tx, c => sqlx::query_as(&sql)
-            .bind(user).bind(org).bind(&kind).bind(today).bind(per_user)
-            .fetch_all(c).await.map_err(db_err))?;
+        let cases: Vec<(Uuid, Uuid)> = open_team_cases(tx, user, org, &kind, today, per_user)
+            .await?
+            .into_iter()
+            .map(|c| (c.0, c.1))
+            .collect();
         if !cases.is_empty() {
             out.push(Desk { username, cases });
         }
     }
     Ok(out)
+}
+
+/// Up to `limit` open cases of `user`'s teams (acting for `org`, of kind `kind`) whose
+/// participant the organisation may see today: (case id, participant id, opened on).
+pub async fn open_team_cases(
+    tx: &mut Tx,
+    user: Uuid,
+    org: Uuid,
+    kind: &str,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<(Uuid, Uuid, NaiveDate)>, Error> {
+    let sql = format!(
+        "SELECT c.id, c.participant_id, c.opened_on FROM case_team_members m CROSS JOIN cases c CROSS JOIN participants p \
+         WHERE m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.id = m.case_id \
+         AND c.status = 'open' AND p.id = c.participant_id AND {} ORDER BY c.id LIMIT $5",
+        crate::access::visible_sql("p", "$2", "$3", "$4")
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql)
+        .bind(user).bind(org).bind(kind).bind(today).bind(limit)
+        .fetch_all(c).await.map_err(db_err))
 }

@@ -649,25 +649,38 @@ pub async fn not_notified(
 pub struct Notification {
     pub id: Uuid,
     pub kind: String,
-    pub agreement_id: Uuid,
-    pub agreement_text: String,
-    pub meeting_id: Uuid,
-    pub body_name: String,
-    pub due_on: NaiveDate,
+    pub agreement_id: Option<Uuid>,
+    pub agreement_text: Option<String>,
+    pub meeting_id: Option<Uuid>,
+    pub body_name: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub incident_id: Option<Uuid>,
+    pub incident_kind: Option<String>,
+    pub case_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
-/// The unread notices of user `u` working for `o`, newest first.
+/// The unread notices of user `u` working for `o`, newest first: of agreements (with
+/// the body and meeting) and of incidents (their kind and case, never the person).
 pub async fn unread_notifications(
     tx: &mut Tx,
     u: UserId,
     o: OrganisationId,
 ) -> Result<Vec<Notification>, Error> {
     on_tx!(tx, c => sqlx::query_as(
-        "SELECT n.id, n.kind, n.agreement_id, a.text AS agreement_text, a.meeting_id, b.name AS body_name, a.due_on, n.created_at \
-         FROM notifications n JOIN agreements a ON a.id = n.agreement_id JOIN coordination_bodies b ON b.id = a.body_id \
+        "SELECT n.id, n.kind, n.agreement_id, a.text AS agreement_text, a.meeting_id, b.name AS body_name, a.due_on, \
+         n.incident_id, i.kind AS incident_kind, n.case_id, n.created_at \
+         FROM notifications n LEFT JOIN agreements a ON a.id = n.agreement_id LEFT JOIN coordination_bodies b ON b.id = a.body_id \
+         LEFT JOIN incidents i ON i.id = n.incident_id \
          WHERE n.user_id = $1 AND n.organisation_id = $2 AND n.read_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT 100"
     ).bind(u.0).bind(o.0).fetch_all(c).await.map_err(db_err))
+}
+
+/// How many unread notices user `u` working for `o` has.
+pub async fn unread_count(tx: &mut Tx, u: UserId, o: OrganisationId) -> Result<i64, Error> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND organisation_id = $2 AND read_at IS NULL"
+    ).bind(u.0).bind(o.0).fetch_one(c).await.map_err(db_err))
 }
 
 pub async fn mark_notifications_read(

@@ -100,6 +100,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "login_throttle",
         sql: include_str!("../migrations/0017_login_throttle.sql"),
     },
+    Migration {
+        version: 18,
+        name: "placements_incidents",
+        sql: include_str!("../migrations/0018_placements_incidents.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -149,7 +154,6 @@ pub const TABLES: &[&str] = &[
     "network_agreements",
     "network_agreement_parties",
     "network_agreement_programmes",
-    "notifications",
     "protocols",
     "protocol_versions",
     "protocol_reads",
@@ -166,6 +170,11 @@ pub const TABLES: &[&str] = &[
     "deployment_secrets",
     "role_grants",
     "login_throttle",
+    "contract_types",
+    "contracts",
+    "retention_checks",
+    "incidents",
+    "notifications",
 ];
 
 /// The migration's SQL for one engine.

@@ -31,6 +31,15 @@ pub struct CaseItems {
     pub reviews_due: Vec<Item>,
     /// Open cases in the diagnosis phase on the user's teams without any assessment.
     pub assessments_missing: Vec<Item>,
+    /// Retention checks of contracts the user follows (they registered it, or are the
+    /// case's employment reference) due by `until`; `item_id` is the check.
+    pub retention_due: Vec<Item>,
+    /// Running contracts the user follows whose monthly follow-up contact is due by
+    /// `until` (a month after the last contact, or the start); `item_id` the contract.
+    pub follow_ups_due: Vec<Item>,
+    /// Unresolved incidents of cases the user manages or is the reference social
+    /// worker of; `item_id` the incident, `label` its kind.
+    pub incidents_open: Vec<Item>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -58,6 +67,10 @@ pub async fn case_items(
     today: NaiveDate,
     until: NaiveDate,
 ) -> Result<CaseItems, Error> {
+    // A follow-up is due a month after the last contact (or the start): due by `until`
+    // when that contact was on or before this day. The work list shows when it falls due.
+    let follow_up_cutoff =
+        until - chrono::Duration::days(itinera_domain::placement::FOLLOW_UP_DAYS);
     let visible = visible_sql("p", "$2", "$3", "$4");
     let sql = format!(
         "SELECT k, case_id, participant_name, item_id, label, due_on FROM ( \
@@ -77,9 +90,29 @@ pub async fn case_items(
              WHERE {MINE} AND c.phase = 'diagnosis' AND c.status = 'open' \
              AND NOT EXISTS (SELECT 1 FROM assessments s WHERE s.case_id = c.id) AND {visible} \
              ORDER BY s1, s2 LIMIT 200) missing \
+           UNION ALL \
+           SELECT * FROM (SELECT DISTINCT CAST(4 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, r.id AS item_id, CAST(r.months AS TEXT) AS label, r.due_on, r.due_on AS s1, r.id AS s2 \
+             FROM case_team_members m CROSS JOIN cases c CROSS JOIN retention_checks r CROSS JOIN contracts k CROSS JOIN participants p \
+             WHERE {MINE} AND r.case_id = c.id AND r.checked_on IS NULL AND r.due_on <= $5 AND k.id = r.contract_id \
+             AND (m.role = 'employment_reference' OR k.created_by = $1) AND {visible} \
+             ORDER BY s1, s2 LIMIT 200) retention \
+           UNION ALL \
+           SELECT * FROM (SELECT DISTINCT CAST(5 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, k.id AS item_id, k.position_title AS label, \
+             COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on), k.start_on) AS due_on, k.start_on AS s1, k.id AS s2 \
+             FROM case_team_members m CROSS JOIN cases c CROSS JOIN contracts k CROSS JOIN participants p \
+             WHERE {MINE} AND k.case_id = c.id AND k.ended_on IS NULL AND k.start_on <= $4 AND (k.planned_end_on IS NULL OR k.planned_end_on >= $4) \
+             AND c.status = 'open' AND (m.role = 'employment_reference' OR k.created_by = $1) \
+             AND COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on), k.start_on) <= $6 AND {visible} \
+             ORDER BY s1, s2 LIMIT 200) follow_ups \
+           UNION ALL \
+           SELECT * FROM (SELECT DISTINCT CAST(6 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, i.id AS item_id, i.kind AS label, i.occurred_on AS due_on, i.occurred_on AS s1, i.id AS s2 \
+             FROM case_team_members m CROSS JOIN cases c CROSS JOIN incidents i CROSS JOIN participants p \
+             WHERE {MINE} AND i.case_id = c.id AND i.resolved_on IS NULL \
+             AND (m.role IN ('case_manager', 'social_reference') OR c.case_manager_id = $1) AND {visible} \
+             ORDER BY s1, s2 LIMIT 200) incidents \
          ) items ORDER BY k, s1, s2"
     );
-    let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0).bind(kind).bind(today).bind(until)
+    let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0).bind(kind).bind(today).bind(until).bind(follow_up_cutoff)
         .fetch_all(c).await.map_err(db_err))?;
     let mut out = CaseItems::default();
     for r in rows {
@@ -93,8 +126,49 @@ pub async fn case_items(
         match r.k {
             1 => out.actions_due.push(item),
             2 => out.reviews_due.push(item),
-            _ => out.assessments_missing.push(item),
+            3 => out.assessments_missing.push(item),
+            4 => out.retention_due.push(item),
+            5 => out.follow_ups_due.push(Item {
+                due_on: item.due_on.map(|last| {
+                    last + chrono::Duration::days(itinera_domain::placement::FOLLOW_UP_DAYS)
+                }),
+                ..item
+            }),
+            _ => out.incidents_open.push(item),
         }
     }
     Ok(out)
+}
+
+/// An unanswered incident on a case of the organisation's teams, with its programme's
+/// limit for a first response (the caller decides which are overdue).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Unanswered {
+    pub case_id: Uuid,
+    pub participant_name: String,
+    pub incident_id: Uuid,
+    pub kind: String,
+    pub reported_at: chrono::DateTime<chrono::Utc>,
+    pub response_days: i16,
+}
+
+/// Unanswered incidents reported before `before`, on open cases where organisation `org`
+/// is on the team and that it may see; at most 200, oldest first.
+pub async fn unanswered_incidents(
+    tx: &mut Tx,
+    org: OrganisationId,
+    kind: &str,
+    today: NaiveDate,
+    before: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Unanswered>, Error> {
+    let visible = visible_sql("p", "$1", "$2", "$3");
+    let sql = format!(
+        "SELECT c.id AS case_id, {NAME} AS participant_name, i.id AS incident_id, i.kind, i.reported_at, g.incident_response_days AS response_days \
+         FROM incidents i JOIN cases c ON c.id = i.case_id JOIN programmes g ON g.id = c.programme_id JOIN participants p ON p.id = c.participant_id \
+         WHERE i.first_response_at IS NULL AND i.reported_at < $4 AND c.status <> 'closed' \
+         AND EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = c.id AND m.organisation_id = $1 AND m.removed_at IS NULL) \
+         AND {visible} ORDER BY i.reported_at, i.id LIMIT 200"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(org.0).bind(kind).bind(today).bind(before)
+        .fetch_all(c).await.map_err(db_err))
 }

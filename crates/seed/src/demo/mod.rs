@@ -17,6 +17,7 @@ pub mod coordination;
 mod data;
 mod network;
 mod people;
+pub mod placements;
 mod programmes;
 mod rows;
 

@@ -1,5 +1,8 @@
-//! What an agreement's owner is told: when it is assigned and, once, when it is found
-//! overdue.
+//! The notification centre: what a professional is told. An agreement's owner, when it
+//! is assigned and, once, when it is found overdue; a case's manager and reference
+//! social worker, at once, of a new incident; the coordinators of a case's team, of an
+//! incident left unanswered past its programme's limit. A notice names no person (the
+//! list is not an audited read): it says what happened and links to where it did.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
@@ -15,11 +18,14 @@ use crate::{Ctx, Services};
 pub struct Notification {
     pub id: Uuid,
     pub kind: String,
-    pub agreement_id: Uuid,
-    pub agreement_text: String,
-    pub meeting_id: Uuid,
-    pub body_name: String,
-    pub due_on: NaiveDate,
+    pub agreement_id: Option<Uuid>,
+    pub agreement_text: Option<String>,
+    pub meeting_id: Option<Uuid>,
+    pub body_name: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub incident_id: Option<Uuid>,
+    pub incident_kind: Option<String>,
+    pub case_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -33,15 +39,39 @@ impl From<itinera_store::coordination::Notification> for Notification {
             meeting_id: r.meeting_id,
             body_name: r.body_name,
             due_on: r.due_on,
+            incident_id: r.incident_id,
+            incident_kind: r.incident_kind,
+            case_id: r.case_id,
             created_at: r.created_at,
         }
     }
 }
 
+/// Notices are for professionals who work on cases or coordinate.
+fn require_notified(actor: &Actor) -> Result<(), Error> {
+    if actor.can(Capability::Coordinate) {
+        Ok(())
+    } else {
+        actor.require(Capability::ReadPersonData)
+    }
+}
+
 impl Services {
+    /// How many unread notices the actor has (0 for those who get none): the count in
+    /// every page's header.
+    pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64, Error> {
+        if require_notified(actor).is_err() {
+            return Ok(0);
+        }
+        let mut tx = self.store.read().await?;
+        let n = store::unread_count(&mut tx, actor.user(), actor.organisation()).await?;
+        tx.rollback().await?;
+        Ok(n)
+    }
+
     /// The actor's unread notices.
     pub async fn notifications(&self, actor: &Actor) -> Result<Vec<Notification>, Error> {
-        actor.require(Capability::Coordinate)?;
+        require_notified(actor)?;
         let mut tx = self.store.read().await?;
         let n = store::unread_notifications(&mut tx, actor.user(), actor.organisation()).await?;
         tx.commit().await?;
@@ -50,7 +80,7 @@ impl Services {
 
     /// Marks the actor's notices read.
     pub async fn read_notifications(&self, actor: &Actor, ctx: &Ctx) -> Result<u64, Error> {
-        actor.require(Capability::Coordinate)?;
+        require_notified(actor)?;
         let mut tx = self.store.write().await?;
         let n =
             store::mark_notifications_read(&mut tx, actor.user(), actor.organisation(), ctx.now)

@@ -14,10 +14,12 @@ mod cases;
 mod contacts;
 mod coordination;
 mod imports;
+mod incidents;
 mod itineraries;
 mod linkage;
 pub mod openapi;
 mod participants;
+mod placements;
 mod protocols;
 mod worklist;
 
@@ -55,6 +57,8 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(assessments::router())
         .merge(itineraries::router())
         .merge(contacts::router())
+        .merge(placements::router())
+        .merge(incidents::router())
         .merge(worklist::router())
         .merge(linkage::router())
         .merge(imports::router())

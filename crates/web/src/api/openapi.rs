@@ -30,6 +30,8 @@ use uuid::Uuid;
         (name = "assessments", description = "The common vulnerability diagnosis"),
         (name = "itineraries", description = "The joint personalised itinerary and its agreement"),
         (name = "contacts", description = "The contact log, under its visibility rule"),
+        (name = "placements", description = "Contracts, their follow-up and retention checks"),
+        (name = "incidents", description = "Incidents of a training or a placement"),
         (name = "tasks", description = "Each professional's work list"),
         (name = "linkage", description = "The master index: one person, one record"),
         (name = "imports", description = "Imports from existing systems"),

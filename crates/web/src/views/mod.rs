@@ -13,12 +13,14 @@ mod contacts;
 pub(crate) mod coordination;
 pub(crate) mod coordination_report;
 pub(crate) mod imports;
+mod incidents;
 mod instruments;
 mod itineraries;
 mod linkage;
 mod overview;
 mod page;
 mod participants;
+mod placements;
 mod protocols;
 
 use axum::http::header;
@@ -39,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .merge(assessments::router())
         .merge(itineraries::router())
         .merge(contacts::router())
+        .merge(placements::router())
+        .merge(incidents::router())
         .merge(instruments::router())
         .merge(admin::router())
         .merge(audit::router())

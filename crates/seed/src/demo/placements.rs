@@ -1,0 +1,212 @@
+//! The demo's placements: a workplace tutor at each insertion company, contracts with
+//! insertion companies on cases of every city at every retention stage (new, past 3,
+//! 6 and 12 months, with their checks recorded), and a few incidents — one answered,
+//! one left unanswered past its limit. Written through the services, as the
+//! professionals would. Seeded once, after `demo::seed` and the coordination.
+
+use chrono::{DateTime, Duration, Utc};
+use itinera_domain::access::Actor;
+use itinera_domain::incident::{IncidentInput, IncidentResponseInput};
+use itinera_domain::placement::{ContractInput, RetentionInput};
+use itinera_domain::Error;
+use itinera_service::admin::{MembershipInput, UserInput};
+use itinera_service::{Caller, Ctx, Services};
+
+use super::data::{CITIES, INSERTION_COMPANIES};
+use super::DEMO_PASSWORD;
+
+/// Days before today each city's contracts started: one at each retention stage.
+const STARTS: [i64; 4] = [400, 200, 100, 20];
+const POSITIONS: [(&str, &str, &str); 4] = [
+    ("9112", "Limpiador/a de oficinas", "es_indefinido"),
+    (
+        "9613",
+        "Peón/a de clasificación de residuos",
+        "es_circunstancias_produccion",
+    ),
+    ("6113", "Jardinero/a", "es_formativo_alternancia"),
+    ("9622", "Operario/a de mantenimiento", "es_fijo_discontinuo"),
+];
+const OUTCOMES: [&str; 3] = ["same_employer", "other_employer", "not_employed"];
+
+async fn actor(s: &Services, username: &str) -> Result<Actor, Error> {
+    let mut tx = s.store.read().await?;
+    let u = itinera_store::admin::user_by_username(&mut tx, username)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let ms = itinera_store::admin::memberships(&mut tx, u.id).await?;
+    let org = ms
+        .first()
+        .map(|m| m.organisation_id)
+        .ok_or(Error::NotFound)?;
+    let a = itinera_service::auth::actor_for(&mut tx, u.id, org).await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// Seeds the demo's placements (nothing when a tutor exists already).
+pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
+    let today = now.date_naive();
+    let at = |n: i64| Ctx::cli(now - Duration::days(n));
+    {
+        let mut tx = s.store.read().await?;
+        let done = itinera_store::admin::user_by_username(&mut tx, "tutor.1")
+            .await?
+            .is_some();
+        tx.rollback().await?;
+        if done {
+            return Ok(false);
+        }
+    }
+    // A workplace tutor at each insertion company.
+    let employers = {
+        let mut tx = s.store.read().await?;
+        let e = itinera_store::placements::employers(&mut tx).await?;
+        tx.rollback().await?;
+        e
+    };
+    let ctx = at(420);
+    let mut tutors = Vec::new();
+    for (n, company) in INSERTION_COMPANIES.iter().enumerate() {
+        let Some(org) = employers.iter().find(|e| e.name == *company) else {
+            continue;
+        };
+        let user = s
+            .create_user(
+                Caller::CommandLine,
+                &ctx,
+                &UserInput {
+                    username: format!("tutor.{}", n + 1),
+                    display_name: format!("Tutora de empresa · {company}"),
+                    password: DEMO_PASSWORD.into(),
+                    locale: "es".into(),
+                    active: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        s.add_membership(
+            Caller::CommandLine,
+            &ctx,
+            user,
+            &MembershipInput {
+                organisation_id: org.id.to_string(),
+                role: "technician".into(),
+            },
+        )
+        .await?;
+        tutors.push((org.id, user));
+    }
+    if tutors.is_empty() {
+        return Ok(false);
+    }
+    for (c, city) in CITIES.iter().enumerate() {
+        let slug = itinera_domain::text::fold(city.name).replace(' ', "");
+        let counsellor = actor(s, &format!("orienta.{slug}")).await?;
+        let cases = {
+            let mut tx = s.store.read().await?;
+            let cs = itinera_store::cases::open_team_cases(
+                &mut tx,
+                counsellor.user_id,
+                counsellor.organisation_id,
+                counsellor.organisation_kind.code(),
+                today,
+                6,
+            )
+            .await?;
+            tx.rollback().await?;
+            cs
+        };
+        for (k, (case_id, _, opened_on)) in cases.iter().enumerate() {
+            if k < STARTS.len() {
+                let start = (today - Duration::days(STARTS[k])).max(*opened_on);
+                let (employer, tutor) = tutors[(c + k) % tutors.len()];
+                let (isco, title, kind) = POSITIONS[k % POSITIONS.len()];
+                let days_ago = (today - start).num_days();
+                let contract = s
+                    .record_contract(
+                        &counsellor,
+                        &at(days_ago),
+                        *case_id,
+                        &ContractInput {
+                            employer_id: employer.to_string(),
+                            workplace: String::new(),
+                            isco_code: isco.into(),
+                            position_title: title.into(),
+                            contract_type: kind.into(),
+                            insertion: true,
+                            hours_per_week: if k % 2 == 0 { "40" } else { "30" }.into(),
+                            start_on: start.to_string(),
+                            planned_end_on: String::new(),
+                            tutor_id: tutor.to_string(),
+                        },
+                    )
+                    .await?;
+                // The checks already due are recorded, a few days after their date.
+                let view = s.contracts(&counsellor, &at(0), *case_id).await?;
+                let checks = view
+                    .contracts
+                    .iter()
+                    .find(|x| x.id == contract)
+                    .map(|x| x.retention.clone())
+                    .unwrap_or_default();
+                for (j, r) in checks.iter().enumerate() {
+                    let when = r.due_on + Duration::days(3);
+                    if when > today {
+                        continue;
+                    }
+                    let back = (today - when).num_days();
+                    s.record_retention(
+                        &counsellor,
+                        &at(back),
+                        r.id,
+                        &RetentionInput {
+                            checked_on: when.to_string(),
+                            outcome: OUTCOMES[(c + j + k) % OUTCOMES.len()].into(),
+                            note: String::new(),
+                        },
+                    )
+                    .await?;
+                }
+                // An incident on the newest placement of some cities.
+                if k == STARTS.len() - 1 && c % 2 == 0 {
+                    let answered = c % 4 == 0;
+                    let reported = if answered { 10 } else { 5 };
+                    let i = s
+                        .report_incident(
+                            &counsellor,
+                            &at(reported),
+                            *case_id,
+                            &IncidentInput {
+                                occurred_on: (today - Duration::days(reported)).to_string(),
+                                kind: if answered { "conciliation" } else { "absenteeism" }.into(),
+                                severity: "medium".into(),
+                                reporter: "workplace_tutor".into(),
+                                description: if answered {
+                                    "No puede cubrir el turno de tarde por el horario del colegio de su hija."
+                                } else {
+                                    "Tres ausencias sin justificar esta semana; la empresa pide una entrevista."
+                                }
+                                .into(),
+                                contract_id: contract.to_string(),
+                            },
+                        )
+                        .await?;
+                    if answered {
+                        s.respond_incident(
+                            &counsellor,
+                            &at(reported - 1),
+                            i,
+                            &IncidentResponseInput {
+                                actions_agreed: "Se acuerda con la empresa el turno de mañana y se tramita plaza en el comedor escolar.".into(),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,263 @@
+//! Incidents of a training or a placement. Reporting one tells the case manager and the
+//! case's reference social workers at once — a notice and a work-list item, in the
+//! same transaction as the incident — who answer it with the person; the first
+//! response is timed. One left unanswered past its programme's limit (3 days by
+//! default) reaches the work list of the coordinators of the case's team.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::case::TeamRole;
+use itinera_domain::incident::{
+    check_incident, check_response, IncidentInput, IncidentResponseInput,
+};
+use itinera_domain::Error;
+use itinera_store::incidents::{self as store, NewIncident};
+use itinera_store::{cases, participants, placements};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{audit, finish, Action};
+use crate::guard::{in_team, load_case, require_team_writer};
+use crate::{Ctx, Services};
+
+/// The kind of notice a new incident sends.
+pub const NOTICE_NEW: &str = "incident_new";
+/// The kind of notice a coordinator gets of an incident unanswered past its limit.
+pub const NOTICE_OVERDUE: &str = "incident_overdue";
+
+// ---- What leaves the server -------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Incident {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub contract_id: Option<Uuid>,
+    pub kind: String,
+    pub severity: String,
+    pub occurred_on: NaiveDate,
+    /// Who saw it: trainer, workplace tutor, counsellor, social worker.
+    pub reporter: String,
+    pub description: String,
+    pub reported_by_name: String,
+    pub reported_by_organisation_name: String,
+    pub reported_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Hours from the report to the first response.
+    pub response_hours: Option<i64>,
+    pub responded_by_name: Option<String>,
+    pub actions_agreed: Option<String>,
+    pub resolution: Option<String>,
+    pub resolved_on: Option<NaiveDate>,
+    pub version: i32,
+}
+
+impl From<store::Incident> for Incident {
+    fn from(r: store::Incident) -> Self {
+        Incident {
+            response_hours: r.first_response_at.map(|f| (f - r.reported_at).num_hours()),
+            id: r.id,
+            case_id: r.case_id,
+            contract_id: r.contract_id,
+            kind: r.kind,
+            severity: r.severity,
+            occurred_on: r.occurred_on,
+            reporter: r.reporter,
+            description: r.description,
+            reported_by_name: r.reported_by_name,
+            reported_by_organisation_name: r.reported_by_organisation_name,
+            reported_at: r.reported_at,
+            first_response_at: r.first_response_at,
+            responded_by_name: r.responded_by_name,
+            actions_agreed: r.actions_agreed,
+            resolution: r.resolution,
+            resolved_on: r.resolved_on,
+            version: r.version,
+        }
+    }
+}
+
+/// A contract of the case an incident may be attached to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContractOption {
+    pub id: Uuid,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IncidentsView {
+    pub case: crate::cases::Case,
+    pub participant_name: String,
+    pub incidents: Vec<Incident>,
+    pub contracts: Vec<ContractOption>,
+    /// The actor may report and answer incidents (a writer on the case's team).
+    pub can_write: bool,
+    /// The programme's limit for a first response, in days.
+    pub response_days: i64,
+}
+
+impl Services {
+    /// A case's incidents (audited read).
+    pub async fn incidents(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+    ) -> Result<IncidentsView, Error> {
+        let mut tx = self.store.audited_read().await?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, case_id).await?;
+        let p = participants::get(&mut tx, case.participant_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let rows = store::of_case(&mut tx, case_id).await?;
+        let contracts = placements::contracts_of_case(&mut tx, case_id).await?;
+        let team = cases::team(&mut tx, case_id).await?;
+        let response_days = store::response_days(&mut tx, case.programme_id).await?;
+        let can_write = actor.can(Capability::WritePersonData)
+            && case.status != "closed"
+            && in_team(&team, actor);
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::IncidentRead,
+            Some(case_id),
+            json!({"count": rows.len()}),
+        )
+        .await?;
+        Ok(IncidentsView {
+            case: case.into(),
+            participant_name: p.data.full_name(),
+            incidents: rows.into_iter().map(Into::into).collect(),
+            contracts: contracts
+                .into_iter()
+                .map(|k| ContractOption {
+                    id: k.id,
+                    label: format!(
+                        "{} · {} · {}",
+                        k.employer_name, k.position_title, k.start_on
+                    ),
+                })
+                .collect(),
+            can_write,
+            response_days: i64::from(response_days),
+        })
+    }
+
+    /// Reports an incident: the incident, the notices to the case manager and the
+    /// reference social workers, and the audit entry, in one transaction.
+    pub async fn report_incident(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        case_id: Uuid,
+        input: &IncidentInput,
+    ) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, case_id).await?;
+        require_team_writer(&mut tx, actor, &case).await?;
+        if case.status == "closed" {
+            return Err(Error::Rule("case.closed"));
+        }
+        let data = check_incident(input, case.opened_on, ctx.today())?;
+        if let Some(k) = data.contract_id {
+            let on_case = placements::contract(&mut tx, k)
+                .await?
+                .is_some_and(|k| k.case_id == case_id);
+            if !on_case {
+                return Err(Error::field("contract_id", "validation.choice"));
+            }
+        }
+        let id = ctx.new_id();
+        store::insert(
+            &mut tx,
+            &NewIncident {
+                id,
+                case_id,
+                home_organisation_id: case.home_organisation_id,
+                data: &data,
+                reported_by: actor.user_id,
+                reported_by_organisation_id: actor.organisation_id,
+                now: ctx.now,
+            },
+        )
+        .await?;
+        let team = cases::team(&mut tx, case_id).await?;
+        let mut told: Vec<(Uuid, Uuid)> = Vec::new();
+        for m in &team {
+            let concerned = m.user_id == case.case_manager_id
+                || TeamRole::parse(&m.role).is_some_and(|r| {
+                    matches!(r, TeamRole::CaseManager | TeamRole::SocialReference)
+                });
+            if concerned
+                && m.user_id != actor.user_id
+                && !told.contains(&(m.user_id, m.organisation_id))
+            {
+                told.push((m.user_id, m.organisation_id));
+            }
+        }
+        if case.case_manager_id != actor.user_id
+            && !told.iter().any(|t| t.0 == case.case_manager_id)
+        {
+            told.push((case.case_manager_id, case.opened_by_organisation_id));
+        }
+        for (user, org) in &told {
+            store::notify(&mut tx, *user, *org, NOTICE_NEW, id, case_id, ctx.now).await?;
+        }
+        audit(
+            &mut tx,
+            actor,
+            ctx,
+            Action::IncidentCreate,
+            Some(id),
+            json!({"case": case_id, "kind": data.kind.code(), "severity": data.severity.code(),
+                   "contract": data.contract_id, "notified": told.iter().map(|t| t.0).collect::<Vec<_>>()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Answers an incident: the actions agreed (the first response is timed) and,
+    /// with a resolution, its closing.
+    pub async fn respond_incident(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        incident_id: Uuid,
+        input: &IncidentResponseInput,
+    ) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let i = store::get(&mut tx, incident_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, i.case_id).await?;
+        require_team_writer(&mut tx, actor, &case).await?;
+        if i.resolved_on.is_some() {
+            return Err(Error::Conflict("incident.already_resolved"));
+        }
+        let r = check_response(input, i.occurred_on, ctx.today())?;
+        let version = match input.version.trim() {
+            "" => i.version,
+            v => v
+                .parse()
+                .map_err(|_| Error::field("version", "validation.number.format"))?,
+        };
+        if !store::respond(&mut tx, incident_id, version, &r, actor.user_id, ctx.now).await? {
+            return Err(Error::Conflict("error.stale_version"));
+        }
+        let first = i.first_response_at.is_none();
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::IncidentRespond,
+            Some(incident_id),
+            json!({"case": i.case_id, "first_response": first,
+                   "response_hours": first.then(|| (ctx.now - i.reported_at).num_hours()),
+                   "resolved": r.resolution.is_some()}),
+        )
+        .await
+    }
+}

@@ -1,0 +1,502 @@
+//! Into work through the API: contracts with their retention checks and follow-ups in
+//! the work list, incidents that reach the case manager and the reference social
+//! worker at once and the coordinators when left unanswered, and the new routes
+//! refused to whoever has no basis for the person, exactly as for an absent record.
+
+use chrono::{Duration, TimeZone, Utc};
+use itinera_service::admin::{MembershipInput, UserInput};
+use itinera_service::{Caller, Ctx};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::casework::shared_case;
+use crate::helpers::*;
+
+const ABSENT: &str = "01a207d9-2100-7000-8000-00000000dead";
+
+/// A workplace tutor working for the organisation named like `company`.
+async fn tutor(app: &TestApp, username: &str, company: &str) -> String {
+    let org = app.org(company).await;
+    let ctx = Ctx::cli(start_time());
+    let id = app
+        .services
+        .create_user(
+            Caller::CommandLine,
+            &ctx,
+            &UserInput {
+                username: username.into(),
+                display_name: format!("Tutora {company}"),
+                password: "una-clave-larga-de-prueba".into(),
+                locale: "es".into(),
+                active: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("user");
+    app.services
+        .add_membership(
+            Caller::CommandLine,
+            &ctx,
+            id,
+            &MembershipInput {
+                organisation_id: org,
+                role: "technician".into(),
+            },
+        )
+        .await
+        .expect("membership");
+    id.to_string()
+}
+
+fn items<'a>(w: &'a Value, kind: &str) -> Vec<&'a Value> {
+    w[kind]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_contract_schedules_its_retention_checks_and_follow_ups_into_the_work_list() {
+    let app = spawn_app().await;
+    let (_, case) = shared_case(&app, 43_000_001).await;
+    let employer = app.org("Reciclajes Guadiana").await;
+    let tutor_here = tutor(&app, "tutora.guadiana", "Reciclajes Guadiana").await;
+    let tutor_there = tutor(&app, "tutora.alcantara", "Limpiezas Alcántara").await;
+    let social_services = app.org("Atención Social Básica de Badajoz").await;
+    let path = format!("/cases/{case}/contracts");
+    let good = json!({
+        "employer_id": employer, "position_title": "Peón de clasificación", "isco_code": "9613",
+        "contract_type": "es_formativo_alternancia", "insertion": true, "hours_per_week": "30,5",
+        "start_on": "2026-11-23", "planned_end_on": "2027-11-22", "tutor_id": tutor_here,
+        "workplace": "Planta de Badajoz"
+    });
+
+    // Bad input names the field, and nothing is written.
+    let mut bad = good.clone();
+    bad["planned_end_on"] = json!("2026-11-01");
+    bad["tutor_id"] = json!(tutor_there);
+    let r = app.post(SEXPE_BADAJOZ, &path, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "planned_end_on".to_string(),
+            "validation.contract.ends_before_start".to_string()
+        )]
+    );
+    let mut bad = good.clone();
+    bad["tutor_id"] = json!(tutor_there);
+    let r = app.post(SEXPE_BADAJOZ, &path, &bad).await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "tutor_id".to_string(),
+            "validation.contract.tutor_other_employer".to_string()
+        )]
+    );
+    let mut bad = good.clone();
+    bad["employer_id"] = json!(social_services);
+    let r = app.post(SEXPE_BADAJOZ, &path, &bad).await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "employer_id".to_string(),
+            "validation.contract.not_employer".to_string()
+        )]
+    );
+    let mut bad = good.clone();
+    bad["contract_type"] = json!("es_obra_y_servicio");
+    bad["isco_code"] = json!("96131");
+    bad["hours_per_week"] = json!("70");
+    let r = app.post(SEXPE_BADAJOZ, &path, &bad).await;
+    let c = codes(&r.body);
+    assert!(
+        c.contains(&("isco_code".into(), "validation.contract.isco".into())),
+        "{c:?}"
+    );
+    assert!(
+        c.contains(&("hours_per_week".into(), "validation.contract.hours".into())),
+        "{c:?}"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM contracts").await, 0);
+    let r = app
+        .post(SEXPE_BADAJOZ, &path, &json!({"contract_type": "es_obra_y_servicio", "employer_id": employer, "position_title": "x", "isco_code": "9", "hours_per_week": "1", "start_on": "2026-11-23"}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("contract_type".to_string(), "validation.choice".to_string())]
+    );
+
+    // Registered: three retention checks at 3, 6 and 12 months.
+    let r = app.post(SEXPE_BADAJOZ, &path, &good).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let contract = r.body["id"].as_str().unwrap().to_string();
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let k = &v["contracts"][0];
+    assert_eq!(k["id"], contract.as_str());
+    assert_eq!(k["hours_per_week"], 30.5);
+    assert_eq!(k["tutor_id"], tutor_here.as_str());
+    assert_eq!(k["running"], true);
+    let due: Vec<(i64, &str)> = k["retention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["months"].as_i64().unwrap(), r["due_on"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        due,
+        [(3, "2027-02-23"), (6, "2027-05-23"), (12, "2027-11-23")]
+    );
+    let three = k["retention"][0]["id"].as_str().unwrap().to_string();
+
+    // Today nothing is due; a month on, the follow-up contact is.
+    let w = app.get(SEXPE_BADAJOZ, "/tasks").await.body;
+    assert!(items(&w, "retention_due").is_empty());
+    assert!(items(&w, "follow_ups_due").is_empty());
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 20, 9, 0, 0).unwrap());
+    let w = app.get(SEXPE_BADAJOZ, "/tasks").await.body;
+    let f = items(&w, "follow_ups_due");
+    assert_eq!(f.len(), 1, "{w:#?}");
+    assert_eq!(f[0]["case_id"], case.as_str());
+    assert_eq!(f[0]["due_on"], "2026-12-23");
+    // The social worker does not follow the contract: not in her list.
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    assert!(items(&w, "follow_ups_due").is_empty());
+    // A contact moves the follow-up a month on.
+    let r = app
+        .post(SEXPE_BADAJOZ, &format!("/cases/{case}/contacts"), &json!({"kind": "phone", "summary": "Seguimiento del contrato", "happened_on": "2026-12-19"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let w = app.get(SEXPE_BADAJOZ, "/tasks").await.body;
+    assert!(items(&w, "follow_ups_due").is_empty(), "{w:#?}");
+
+    // Three months on: the check is in the work list; too early is refused.
+    let early = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/retention-checks/{three}"),
+            &json!({"outcome": "same_employer"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&early.body),
+        [(
+            "checked_on".to_string(),
+            "validation.retention.too_early".to_string()
+        )]
+    );
+    app.clock
+        .set(Utc.with_ymd_and_hms(2027, 2, 20, 9, 0, 0).unwrap());
+    let w = app.get(SEXPE_BADAJOZ, "/tasks").await.body;
+    let r3 = items(&w, "retention_due");
+    assert_eq!(r3.len(), 1, "{w:#?}");
+    assert_eq!(r3[0]["item_id"], three.as_str());
+    assert_eq!(r3[0]["label"], "3");
+    assert_eq!(r3[0]["due_on"], "2027-02-23");
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/retention-checks/{three}"),
+            &json!({"outcome": "perhaps"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("outcome".to_string(), "validation.choice".to_string())]
+    );
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/retention-checks/{three}"),
+            &json!({"outcome": "same_employer", "note": "Contenta en la planta"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let again = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/retention-checks/{three}"),
+            &json!({"outcome": "not_employed"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+    let v = app.get(SEXPE_BADAJOZ, &path).await.body;
+    assert_eq!(
+        v["contracts"][0]["retention"][0]["outcome"],
+        "same_employer"
+    );
+    assert_eq!(v["contracts"][0]["retention"][0]["employed"], true);
+    assert_eq!(
+        v["contracts"][0]["retention"][0]["checked_on"],
+        "2027-02-20"
+    );
+    let w = app.get(SEXPE_BADAJOZ, "/tasks").await.body;
+    assert!(items(&w, "retention_due").is_empty());
+
+    // The end: not before the start, once.
+    let end = format!("/contracts/{contract}/end");
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &end,
+            &json!({"ended_on": "2026-11-01", "end_reason": "resignation"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "ended_on".to_string(),
+            "validation.contract.ends_before_start".to_string()
+        )]
+    );
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &end,
+            &json!({"ended_on": "2027-02-15", "end_reason": "resignation", "version": "7"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &end,
+            &json!({"ended_on": "2027-02-15", "end_reason": "resignation"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &end,
+            &json!({"ended_on": "2027-02-16", "end_reason": "dismissal"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    let v = app.get(SEXPE_BADAJOZ, &path).await.body;
+    assert_eq!(v["contracts"][0]["running"], false);
+    assert_eq!(v["contracts"][0]["end_reason"], "resignation");
+
+    // Every write is audited with the case.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('contract.create', 'contract.end', 'retention.record')").await,
+        3
+    );
+
+    // Nobody without a basis learns that these exist: the same answer as for nothing.
+    let six = v["contracts"][0]["retention"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for user in [SOCIAL_MERIDA, NGO_BADAJOZ, PROGRAMME_MANAGER, ADMIN] {
+        for (path, body) in [
+            (
+                format!("/contracts/{{}}/end"),
+                json!({"ended_on": "2027-02-15", "end_reason": "other"}),
+            ),
+            (
+                format!("/retention-checks/{{}}"),
+                json!({"outcome": "not_employed"}),
+            ),
+        ] {
+            let there = app
+                .post(
+                    user,
+                    &path.replace(
+                        "{}",
+                        if path.starts_with("/contracts") {
+                            &contract
+                        } else {
+                            &six
+                        },
+                    ),
+                    &body,
+                )
+                .await;
+            let absent = app.post(user, &path.replace("{}", ABSENT), &body).await;
+            assert_eq!(
+                there.status, absent.status,
+                "{user} {path}: {:?}",
+                there.body
+            );
+            assert!(!there.status.is_success(), "{user} {path}");
+        }
+        let r = app.get(user, &format!("/cases/{case}/contracts")).await;
+        assert!(!r.status.is_success(), "{user}");
+    }
+    // Contract types are data: Spain's and Italy's.
+    let t = app.get(SEXPE_BADAJOZ, "/contract-types").await.body;
+    let codes: Vec<&str> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"es_fijo_discontinuo") && codes.contains(&"it_apprendistato"));
+    let _ = Duration::days(0);
+}
+
+#[tokio::test]
+async fn an_incident_reaches_the_social_worker_at_once_and_the_coordinator_when_unanswered() {
+    let app = spawn_app().await;
+    let (_, case) = shared_case(&app, 43_000_002).await;
+    let (_, other_case) = shared_case(&app, 43_000_003).await;
+    let employer = app.org("Reciclajes Guadiana").await;
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/cases/{other_case}/contracts"),
+            &json!({
+            "employer_id": employer, "position_title": "Peón", "isco_code": "9613",
+            "contract_type": "es_indefinido", "hours_per_week": "40", "start_on": "2026-11-23"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let foreign_contract = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/cases/{case}/incidents");
+
+    let r = app
+        .post(SEXPE_BADAJOZ, &path, &json!({"occurred_on": "2026-11-24", "kind": "absenteeism", "severity": "medium", "reporter": "workplace_tutor", "description": "Falta", "contract_id": foreign_contract}))
+        .await;
+    let c = codes(&r.body);
+    assert!(
+        c.contains(&("occurred_on".into(), "validation.date.future".into())),
+        "{c:?}"
+    );
+    let r = app
+        .post(SEXPE_BADAJOZ, &path, &json!({"kind": "absenteeism", "severity": "medium", "reporter": "workplace_tutor", "description": "Falta", "contract_id": foreign_contract}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("contract_id".to_string(), "validation.choice".to_string())]
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM incidents").await, 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM notifications WHERE incident_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+
+    let r = app
+        .post(SEXPE_BADAJOZ, &path, &json!({"kind": "absenteeism", "severity": "high", "reporter": "workplace_tutor", "description": "Tres faltas sin justificar esta semana"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let incident = r.body["id"].as_str().unwrap().to_string();
+
+    // The case manager (the social worker here) is told at once: a notice naming no
+    // person, and an item in her work list; the reporter is not told of their own.
+    let n = app.get(SOCIAL_BADAJOZ, "/notifications").await.body;
+    let mine: Vec<&Value> = n
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["incident_id"] == incident.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1, "{n:#?}");
+    assert_eq!(mine[0]["kind"], "incident_new");
+    assert_eq!(mine[0]["case_id"], case.as_str());
+    assert_eq!(mine[0]["incident_kind"], "absenteeism");
+    assert!(
+        !n.to_string().contains("Campos"),
+        "a notice names no person"
+    );
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    let open = items(&w, "incidents_open");
+    assert_eq!(open.len(), 1, "{w:#?}");
+    assert_eq!(open[0]["item_id"], incident.as_str());
+    assert_eq!(open[0]["label"], "absenteeism");
+    let n = app.get(SEXPE_BADAJOZ, "/notifications").await.body;
+    assert!(!n.to_string().contains(&incident));
+    let audit = count(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'incident.create' AND detail LIKE '%notified%'")).await;
+    assert_eq!(audit, 1);
+
+    // Not yet past the limit: the coordinator has nothing; past it, she has it, once.
+    let w = app.get(COORDINATOR, "/tasks").await.body;
+    assert!(items(&w, "incidents_overdue").is_empty());
+    app.clock.advance(Duration::days(3) + Duration::hours(1));
+    let w = app.get(COORDINATOR, "/tasks").await.body;
+    let late = items(&w, "incidents_overdue");
+    assert_eq!(late.len(), 1, "{w:#?}");
+    assert_eq!(late[0]["item_id"], incident.as_str());
+    assert_eq!(late[0]["due_on"], "2026-11-26");
+    app.get(COORDINATOR, "/tasks").await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM notifications WHERE kind = 'incident_overdue'"
+        )
+        .await,
+        1
+    );
+    // Others on the team are not coordinators: nothing overdue in their lists.
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    assert!(items(&w, "incidents_overdue").is_empty());
+
+    // The answer: something must be said; the first one is timed.
+    let answer = format!("/incidents/{incident}/response");
+    let r = app.post(SOCIAL_BADAJOZ, &answer, &json!({})).await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "actions_agreed".to_string(),
+            "validation.incident.say_something".to_string()
+        )]
+    );
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &answer,
+            &json!({"actions_agreed": "Entrevista con la persona y la empresa el lunes"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let i = &v["incidents"][0];
+    assert_eq!(i["response_hours"], 73);
+    assert!(i["first_response_at"].is_string());
+    assert!(i["resolved_on"].is_null());
+    let w = app.get(COORDINATOR, "/tasks").await.body;
+    assert!(items(&w, "incidents_overdue").is_empty());
+    // Resolved: closed, out of the work list, and no second resolution.
+    let r = app
+        .post(SOCIAL_BADAJOZ, &answer, &json!({"resolution": "Justifica las faltas; se ajusta el horario", "version": i["version"]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    assert!(items(&w, "incidents_open").is_empty());
+    let r = app
+        .post(SOCIAL_BADAJOZ, &answer, &json!({"resolution": "Otra vez"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    assert_eq!(
+        v["incidents"][0]["actions_agreed"],
+        "Entrevista con la persona y la empresa el lunes"
+    );
+    assert!(v["incidents"][0]["resolved_on"].is_string());
+
+    // Nobody without a basis learns the incident exists.
+    for user in [SOCIAL_MERIDA, NGO_BADAJOZ, PROGRAMME_MANAGER, ADMIN] {
+        let there = app
+            .post(user, &answer, &json!({"actions_agreed": "x"}))
+            .await;
+        let absent = app
+            .post(
+                user,
+                &format!("/incidents/{ABSENT}/response"),
+                &json!({"actions_agreed": "x"}),
+            )
+            .await;
+        assert_eq!(there.status, absent.status, "{user}: {:?}", there.body);
+        assert!(!there.status.is_success());
+        let r = app.get(user, &path).await;
+        assert!(!r.status.is_success(), "{user}");
+        let n = app.get(user, "/notifications").await;
+        assert!(!n.body.to_string().contains(&incident), "{user}");
+    }
+}
