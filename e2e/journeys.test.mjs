@@ -505,3 +505,112 @@ test('open an improvement board, post and vote cards as two members, turn a card
   for (const p of Object.values(members)) await p.context().close();
   await context.close();
 });
+
+// A server of its own on a copy of the demo, so that it can be started again as if it
+// were three months later (`itinera demo --today`: the injected clock of the binary).
+async function startDemo(dbFile, today) {
+  const port = await freePort();
+  const args = ['demo', '--db', `sqlite://${dbFile}`, '--listen', `127.0.0.1:${port}`, '--participants', '120'];
+  if (today) args.push('--today', today);
+  const proc = spawn(BIN, args, { env: { ...process.env, ITINERA_LOG: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/health`);
+  return { proc, url };
+}
+
+async function stopDemo(d) {
+  await new Promise((resolve) => { d.proc.once('exit', resolve); d.proc.kill('SIGTERM'); });
+}
+
+async function loginAt(page, url, user) {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('Usuario').fill(user);
+  await page.getByLabel('Contraseña').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await page.waitForURL(`${url}/`);
+}
+
+test('register a contract with a bad end then fix it, report an incident the social worker sees at once on her home page, and three months later find the retention check in the work list and record it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'itinera-e2e-work-'));
+  const dbFile = join(dir, 'work.db');
+  let demo = await startDemo(dbFile);
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await loginAt(page, demo.url, 'orienta.badajoz');
+
+  // A case of the counsellor's team managed by the Badajoz social worker.
+  await page.goto(`${demo.url}/participants`);
+  const people = await page.locator('table.list tbody tr td a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  let caseId = null;
+  for (const href of people.slice(0, 40)) {
+    await page.goto(`${demo.url}${href}`);
+    const cases = await page.locator('a[href^="/cases/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    for (const c of cases) {
+      await page.goto(`${demo.url}${c}`);
+      if (!(await page.locator('main').innerText()).includes('Trabajadora social · Badajoz')) continue;
+      await page.goto(`${demo.url}${c}/contracts`);
+      if (await page.locator('#contract-form').count() === 1 && await page.locator('article.contract').count() === 0) { caseId = c.split('/')[2]; break; }
+    }
+    if (caseId) break;
+  }
+  assert.ok(caseId, 'a case of the counsellor\'s team without a contract');
+  const person = (await page.locator('p.lead a').first().innerText()).trim();
+
+  // A contract that ends before it starts is refused next to the field; what was typed stays.
+  await page.locator('#employer_id').selectOption({ label: 'Reciclajes Guadiana, Empresa de Inserción (Empresa de inserción)' });
+  await page.locator('#contract_type').selectOption('es_indefinido');
+  await page.getByLabel('Puesto').fill('Peón de clasificación');
+  await page.getByLabel('Ocupación (código CIUO-08)').fill('9613');
+  await page.getByLabel('Horas semanales').fill('30');
+  await page.locator('#planned_end_on').fill(dayIn(-1));
+  await page.getByRole('button', { name: 'Guardar el contrato' }).click();
+  assert.equal(await page.locator('#planned_end_on-error').innerText(), 'El fin es anterior al inicio del contrato.');
+  assert.equal(await page.locator('#position_title').inputValue(), 'Peón de clasificación');
+  assert.equal(await page.locator('#planned_end_on').getAttribute('aria-invalid'), 'true');
+  await page.locator('#planned_end_on').fill('');
+  await page.getByRole('button', { name: 'Guardar el contrato' }).click();
+  await page.waitForURL(/\/contracts#contract-[0-9a-f-]{36}$/);
+  const contract = page.locator('article.contract').first();
+  assert.match(await contract.innerText(), /Peón de clasificación · Reciclajes Guadiana/);
+  assert.equal(await contract.locator('tbody tr').count(), 3, 'checks at 3, 6 and 12 months');
+
+  // An incident: the case manager is told at once.
+  await page.getByRole('link', { name: 'Incidencias' }).click();
+  await page.locator('#kind').selectOption('absenteeism');
+  await page.locator('#severity').selectOption('high');
+  await page.locator('#reporter').selectOption('workplace_tutor');
+  await page.getByLabel('Qué ha pasado').fill('Tres ausencias sin justificar esta semana');
+  await page.getByRole('button', { name: 'Comunicar la incidencia' }).click();
+  await page.waitForURL(/\/incidents#incident-[0-9a-f-]{36}$/);
+  assert.match(await page.locator('article.incident').first().innerText(), /sin respuesta/);
+  const social = await browser.newContext({ locale: 'es-ES' });
+  const sp = await social.newPage();
+  await loginAt(sp, demo.url, 'ts.badajoz');
+  const notices = await sp.locator('#notifications').innerText();
+  assert.match(notices, /Nueva incidencia en un caso suyo: Absentismo/);
+  assert.ok(!notices.includes(person), 'a notice names no person');
+  const open = await sp.locator('#work-incidents_open + table').innerText();
+  assert.ok(open.includes(person), 'the incident is in her work list');
+  await social.close();
+  await context.close();
+
+  // Three months later (less two days): the 3-month check is in the counsellor's work list.
+  await stopDemo(demo);
+  demo = await startDemo(dbFile, dayIn(88));
+  const later = await browser.newContext({ locale: 'es-ES' });
+  const lp = await later.newPage();
+  await loginAt(lp, demo.url, 'orienta.badajoz');
+  const checks = lp.locator('#work-retention_due + table');
+  const row = checks.locator('tr', { hasText: person });
+  assert.equal(await row.count(), 1, 'the 3-month check of the new contract is due');
+  assert.match(await row.innerText(), /Permanencia a los 3 meses/);
+  await row.getByRole('link').click();
+  await lp.waitForURL(/\/contracts#retention-[0-9a-f-]{36}$/);
+  const id = lp.url().split('#retention-')[1];
+  await lp.locator(`#outcome-${id}`).selectOption('same_employer');
+  await lp.locator(`#retention-${id}`).getByRole('button', { name: 'Guardar' }).click();
+  await lp.waitForURL(/#retention-/);
+  assert.match(await lp.locator(`#retention-${id}`).innerText(), /Sigue en la misma empresa/);
+  await later.close();
+  await stopDemo(demo);
+});

@@ -112,6 +112,11 @@ enum Command {
         participants: usize,
         #[arg(long, default_value_t = 2017)]
         seed: u64,
+        /// Run the demo as if today were this day (YYYY-MM-DD); its clock moves on from
+        /// there at the real pace. To rehearse the day a retention check or a review
+        /// falls due on a copy of the demo. `serve` always keeps the real time.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
     /// Users.
     User {
@@ -215,19 +220,26 @@ fn init_logs() {
 }
 
 async fn open(db: &DbArg) -> Result<Services> {
+    open_with_clock(db, Arc::new(SystemClock)).await
+}
+
+async fn open_with_clock(
+    db: &DbArg,
+    clock: Arc<dyn itinera_service::Clock>,
+) -> Result<Services> {
     let store = Store::connect(&db.url)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context(text::msg("cli.db_open", &[]))?;
     store
-        .migrate(itinera_service::Clock::now(&SystemClock))
+        .migrate(clock.now())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context(text::msg("cli.migrate_failed", &[]))?;
-    let settings = Settings::of_deployment(&store, itinera_service::Clock::now(&SystemClock))
+    let settings = Settings::of_deployment(&store, clock.now())
         .await
         .map_err(anyerr)?;
-    Ok(Services::new(store, Arc::new(SystemClock), settings))
+    Ok(Services::new(store, clock, settings))
 }
 
 async fn serve(services: Services, args: &ServeArgs, secure: bool) -> Result<()> {
@@ -306,7 +318,8 @@ async fn main() -> Result<()> {
             no_serve,
             participants,
             seed,
-        } => demo(&db, &s, no_serve, participants, seed).await,
+            today,
+        } => demo(&db, &s, no_serve, participants, seed, today).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -369,8 +382,12 @@ async fn demo(
     no_serve: bool,
     participants: usize,
     seed: u64,
+    today: Option<chrono::NaiveDate>,
 ) -> Result<()> {
-    let services = open(db).await?;
+    let services = match today {
+        Some(day) => open_with_clock(db, Arc::new(itinera_service::ShiftedClock::to_day(day))).await?,
+        None => open(db).await?,
+    };
     let started = itinera_clock::Stopwatch::start();
     let report = demo::seed(
         &services.store,

@@ -34,7 +34,7 @@ use itinera_domain::Error;
 use itinera_store::Store;
 use uuid::Uuid;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, ShiftedClock, SystemClock};
 
 /// Where a request comes from: its id, the client's address, and the time it is handled.
 #[derive(Debug, Clone)]
