@@ -591,6 +591,14 @@ test('register a contract with a bad end then fix it, report an incident the soc
   assert.ok(!notices.includes(person), 'a notice names no person');
   const open = await sp.locator('#work-incidents_open + table').innerText();
   assert.ok(open.includes(person), 'the incident is in her work list');
+  // The header counts the unread notices on every page; the centre lists them.
+  assert.match(await sp.locator('header a.notices').innerText(), /Avisos \d+/);
+  await sp.locator('header a.notices').click();
+  await sp.waitForURL(`${demo.url}/notifications`);
+  assert.match(await sp.locator('#notifications').innerText(), /Nueva incidencia en un caso suyo: Absentismo/);
+  await sp.getByRole('button', { name: 'Marcar los avisos como leídos' }).click();
+  await sp.waitForURL(`${demo.url}/`);
+  assert.equal(await sp.locator('header a.notices .badge').count(), 0, 'no unread notices left');
   await social.close();
   await context.close();
 

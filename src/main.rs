@@ -223,10 +223,7 @@ async fn open(db: &DbArg) -> Result<Services> {
     open_with_clock(db, Arc::new(SystemClock)).await
 }
 
-async fn open_with_clock(
-    db: &DbArg,
-    clock: Arc<dyn itinera_service::Clock>,
-) -> Result<Services> {
+async fn open_with_clock(db: &DbArg, clock: Arc<dyn itinera_service::Clock>) -> Result<Services> {
     let store = Store::connect(&db.url)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -385,7 +382,9 @@ async fn demo(
     today: Option<chrono::NaiveDate>,
 ) -> Result<()> {
     let services = match today {
-        Some(day) => open_with_clock(db, Arc::new(itinera_service::ShiftedClock::to_day(day))).await?,
+        Some(day) => {
+            open_with_clock(db, Arc::new(itinera_service::ShiftedClock::to_day(day))).await?
+        }
         None => open(db).await?,
     };
     let started = itinera_clock::Stopwatch::start();

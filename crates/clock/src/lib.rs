@@ -44,7 +44,10 @@ impl ShiftedClock {
     /// A clock that reads `day` now, at the real time of day.
     pub fn to_day(day: chrono::NaiveDate) -> Self {
         let now = SystemClock.now();
-        ShiftedClock(day.signed_duration_since(now.date_naive()).max(Duration::days(-36_500)))
+        ShiftedClock(
+            day.signed_duration_since(now.date_naive())
+                .max(Duration::days(-36_500)),
+        )
     }
 }
 

@@ -78,6 +78,8 @@ pub struct SessionInfo {
     pub csrf_token: String,
     /// The organisations the user may switch to.
     pub organisations: Vec<(Uuid, String)>,
+    /// Unread notices (the count every page's header shows).
+    pub unread: i64,
 }
 
 impl Services {
@@ -260,6 +262,7 @@ impl Services {
             actor,
             csrf_token,
             organisations: orgs,
+            unread: 0,
         })
     }
 
@@ -312,6 +315,7 @@ impl Services {
             actor,
             csrf_token: s.csrf_token.clone(),
             organisations: orgs,
+            unread: s.unread,
         })
     }
 

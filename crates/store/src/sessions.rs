@@ -47,12 +47,15 @@ pub struct SessionRow {
     pub m_organisation_name: String,
     pub m_organisation_kind: String,
     pub m_role: String,
+    /// Unread notices of the user for the session's organisation (the header's count).
+    pub unread: i64,
 }
 
 pub async fn with_actor(tx: &mut Tx, id_hash: &str) -> Result<Vec<SessionRow>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT s.user_id, s.organisation_id, s.csrf_token, s.created_at, s.last_seen_at, u.username, u.display_name, u.active, \
-         m.organisation_id AS m_organisation_id, o.name AS m_organisation_name, o.kind AS m_organisation_kind, m.role AS m_role \
+         m.organisation_id AS m_organisation_id, o.name AS m_organisation_name, o.kind AS m_organisation_kind, m.role AS m_role, \
+         (SELECT COUNT(*) FROM notifications n WHERE n.user_id = s.user_id AND n.organisation_id = s.organisation_id AND n.read_at IS NULL) AS unread \
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN memberships m ON m.user_id = u.id \
          JOIN organisations o ON o.id = m.organisation_id WHERE s.id_hash = $1 ORDER BY o.name, m.role"
     ).bind(id_hash).fetch_all(c).await.map_err(db_err))

@@ -17,6 +17,7 @@ mod incidents;
 mod instruments;
 mod itineraries;
 mod linkage;
+mod notifications;
 mod overview;
 mod page;
 mod participants;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())
+        .merge(notifications::router())
         .merge(instruments::router())
         .merge(admin::router())
         .merge(audit::router())

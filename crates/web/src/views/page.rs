@@ -29,6 +29,8 @@ pub struct PageCtx {
     pub csrf: String,
     pub organisations: Vec<(Uuid, String)>,
     pub title: &'static str,
+    /// Unread notices, shown in the header.
+    pub unread: i64,
 }
 
 impl PageCtx {
@@ -39,6 +41,7 @@ impl PageCtx {
             csrf: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
             organisations: session.map(|s| s.organisations.clone()).unwrap_or_default(),
             title: t(lang, title_key),
+            unread: session.map(|s| s.unread).unwrap_or_default(),
         }
     }
 
