@@ -117,11 +117,15 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
             tx.rollback().await?;
             cs
         };
-        for (k, (case_id, _, opened_on)) in cases.iter().enumerate() {
-            if k < STARTS.len() {
-                let start = (today - Duration::days(STARTS[k])).max(*opened_on);
-                let (employer, tutor) = tutors[(c + k) % tutors.len()];
-                let (isco, title, kind) = POSITIONS[k % POSITIONS.len()];
+        for (k, ((case_id, _, opened_on), ago)) in cases.iter().zip(STARTS).enumerate() {
+            {
+                let start = (today - Duration::days(ago)).max(*opened_on);
+                let Some(&(employer, tutor)) = tutors.get((c + k) % tutors.len()) else {
+                    continue;
+                };
+                let Some(&(isco, title, kind)) = POSITIONS.get(k % POSITIONS.len()) else {
+                    continue;
+                };
                 let days_ago = (today - start).num_days();
                 let contract = s
                     .record_contract(
@@ -162,7 +166,11 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
                         r.id,
                         &RetentionInput {
                             checked_on: when.to_string(),
-                            outcome: OUTCOMES[(c + j + k) % OUTCOMES.len()].into(),
+                            outcome: OUTCOMES
+                                .get((c + j + k) % OUTCOMES.len())
+                                .copied()
+                                .unwrap_or("same_employer")
+                                .into(),
                             note: String::new(),
                         },
                     )
