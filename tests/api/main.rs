@@ -32,4 +32,5 @@ mod probes;
 mod rules;
 mod schema;
 mod segregation;
+mod training;
 mod visibility;

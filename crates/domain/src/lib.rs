@@ -25,6 +25,7 @@ pub mod placement;
 pub mod protocols;
 pub mod signin;
 pub mod text;
+pub mod training;
 
 pub use error::{Error, Errors, FieldError, Result};
 

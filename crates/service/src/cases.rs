@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{finish, Action};
+use crate::audit::{audit, finish, Action};
 use crate::guard::load_case;
 use crate::guard::require_basis;
 use crate::{Ctx, Services};
@@ -478,7 +478,77 @@ impl Services {
         .await?;
         Ok(v)
     }
+}
 
+/// Moves an open case forward to phase `to` inside the caller's transaction, when its
+/// programme has that phase and the case is at an earlier one (a course's selection or
+/// enrolment moves it; nothing moves a case back). Returns whether it moved.
+pub(crate) async fn advance_phase_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    case: &itinera_store::cases::Case,
+    to: &str,
+    why: &str,
+) -> Result<bool, Error> {
+    if case.status != "open" {
+        return Ok(false);
+    }
+    let phases: Vec<String> = admin::phases(tx, case.programme_id)
+        .await?
+        .into_iter()
+        .map(|p| p.code)
+        .collect();
+    let here = phases.iter().position(|p| *p == case.phase);
+    let there = phases.iter().position(|p| p == to);
+    let (Some(here), Some(there)) = (here, there) else {
+        return Ok(false);
+    };
+    if there <= here {
+        return Ok(false);
+    }
+    cases::update(
+        tx,
+        case.id,
+        case.version,
+        &CaseChange {
+            phase: to,
+            status: &case.status,
+            closed_on: case.closed_on,
+            exit_reason: case.exit_reason.as_deref(),
+            case_manager_id: case.case_manager_id,
+        },
+        ctx.now,
+    )
+    .await?;
+    timeline(
+        tx,
+        case.id,
+        case.home_organisation_id,
+        actor,
+        ctx,
+        CaseEventKind::PhaseChanged,
+        Change {
+            from_phase: Some(&case.phase),
+            to_phase: Some(to),
+            reason: Some(why),
+            ..Change::default()
+        },
+    )
+    .await?;
+    audit(
+        tx,
+        actor,
+        ctx,
+        Action::CasePhase,
+        Some(case.id),
+        json!({"from": case.phase, "to": to}),
+    )
+    .await?;
+    Ok(true)
+}
+
+impl Services {
     pub async fn change_case_status(
         &self,
         actor: &Actor,

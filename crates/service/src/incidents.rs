@@ -179,32 +179,12 @@ impl Services {
                 data: &data,
                 reported_by: actor.user_id,
                 reported_by_organisation_id: actor.organisation_id,
+                candidate_id: None,
                 now: ctx.now,
             },
         )
         .await?;
-        let team = cases::team(&mut tx, case_id).await?;
-        let mut told: Vec<(Uuid, Uuid)> = Vec::new();
-        for m in &team {
-            let concerned = m.user_id == case.case_manager_id
-                || TeamRole::parse(&m.role).is_some_and(|r| {
-                    matches!(r, TeamRole::CaseManager | TeamRole::SocialReference)
-                });
-            if concerned
-                && m.user_id != actor.user_id
-                && !told.contains(&(m.user_id, m.organisation_id))
-            {
-                told.push((m.user_id, m.organisation_id));
-            }
-        }
-        if case.case_manager_id != actor.user_id
-            && !told.iter().any(|t| t.0 == case.case_manager_id)
-        {
-            told.push((case.case_manager_id, case.opened_by_organisation_id));
-        }
-        for (user, org) in &told {
-            store::notify(&mut tx, *user, *org, NOTICE_NEW, id, case_id, ctx.now).await?;
-        }
+        let told = tell_team(&mut tx, &case, actor.user_id, id, ctx).await?;
         audit(
             &mut tx,
             actor,
@@ -260,4 +240,32 @@ impl Services {
         )
         .await
     }
+}
+
+/// Tells the case manager and the case's reference social workers (all but `reporter`)
+/// of a new incident, inside the caller's transaction; returns who was told.
+pub(crate) async fn tell_team(
+    tx: &mut itinera_store::Tx,
+    case: &itinera_store::cases::Case,
+    reporter: Uuid,
+    incident: Uuid,
+    ctx: &Ctx,
+) -> Result<Vec<(Uuid, Uuid)>, Error> {
+    let team = cases::team(tx, case.id).await?;
+    let mut told: Vec<(Uuid, Uuid)> = Vec::new();
+    for m in &team {
+        let concerned = m.user_id == case.case_manager_id
+            || TeamRole::parse(&m.role)
+                .is_some_and(|r| matches!(r, TeamRole::CaseManager | TeamRole::SocialReference));
+        if concerned && m.user_id != reporter && !told.contains(&(m.user_id, m.organisation_id)) {
+            told.push((m.user_id, m.organisation_id));
+        }
+    }
+    if case.case_manager_id != reporter && !told.iter().any(|t| t.0 == case.case_manager_id) {
+        told.push((case.case_manager_id, case.opened_by_organisation_id));
+    }
+    for (user, org) in &told {
+        store::notify(tx, *user, *org, NOTICE_NEW, incident, case.id, ctx.now).await?;
+    }
+    Ok(told)
 }

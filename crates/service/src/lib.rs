@@ -24,6 +24,7 @@ pub mod participants;
 pub mod placements;
 pub mod protocols;
 pub mod settings;
+pub mod training;
 pub mod worklist;
 
 use std::sync::Arc;

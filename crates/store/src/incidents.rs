@@ -14,6 +14,8 @@ pub struct NewIncident<'a> {
     pub data: &'a IncidentData,
     pub reported_by: Uuid,
     pub reported_by_organisation_id: Uuid,
+    /// The place on a course it happened at (absenteeism found by the attendance).
+    pub candidate_id: Option<Uuid>,
     pub now: DateTime<Utc>,
 }
 
@@ -21,9 +23,9 @@ pub async fn insert(tx: &mut Tx, n: &NewIncident<'_>) -> Result<(), Error> {
     let d = n.data;
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO incidents (id, case_id, home_organisation_id, contract_id, kind, severity, occurred_on, reporter, description, \
-         reported_by, reported_by_organisation_id, reported_at, version) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,1)"
+         reported_by, reported_by_organisation_id, reported_at, version, candidate_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,1,$13)"
     ).bind(n.id).bind(n.case_id).bind(n.home_organisation_id).bind(d.contract_id).bind(d.kind.code()).bind(d.severity.code())
-    .bind(d.occurred_on).bind(d.reporter.code()).bind(&d.description).bind(n.reported_by).bind(n.reported_by_organisation_id).bind(n.now)
+    .bind(d.occurred_on).bind(d.reporter.code()).bind(&d.description).bind(n.reported_by).bind(n.reported_by_organisation_id).bind(n.now).bind(n.candidate_id)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod protocols;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
+pub mod training;
 pub mod worklist;
 
 use std::str::FromStr;

@@ -105,6 +105,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "placements_incidents",
         sql: include_str!("../migrations/0018_placements_incidents.sql"),
     },
+    Migration {
+        version: 19,
+        name: "training",
+        sql: include_str!("../migrations/0019_training.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -175,6 +180,10 @@ pub const TABLES: &[&str] = &[
     "retention_checks",
     "incidents",
     "notifications",
+    "courses",
+    "course_sessions",
+    "course_candidates",
+    "attendance",
 ];
 
 /// The migration's SQL for one engine.

@@ -21,6 +21,7 @@ pub mod openapi;
 mod participants;
 mod placements;
 mod protocols;
+mod training;
 mod worklist;
 
 use std::sync::Arc;
@@ -59,6 +60,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())
+        .merge(training::router())
         .merge(worklist::router())
         .merge(linkage::router())
         .merge(imports::router())

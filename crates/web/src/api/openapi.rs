@@ -31,6 +31,7 @@ use uuid::Uuid;
         (name = "itineraries", description = "The joint personalised itinerary and its agreement"),
         (name = "contacts", description = "The contact log, under its visibility rule"),
         (name = "placements", description = "Contracts, their follow-up and retention checks"),
+        (name = "training", description = "Courses, candidates and their joint selection, attendance"),
         (name = "incidents", description = "Incidents of a training or a placement"),
         (name = "tasks", description = "Each professional's work list"),
         (name = "linkage", description = "The master index: one person, one record"),

@@ -23,6 +23,7 @@ mod page;
 mod participants;
 mod placements;
 mod protocols;
+mod training;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(placements::router())
         .merge(incidents::router())
         .merge(notifications::router())
+        .merge(training::router())
         .merge(instruments::router())
         .merge(admin::router())
         .merge(audit::router())

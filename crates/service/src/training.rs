@@ -1,0 +1,882 @@
+//! Training in alternance: courses of a programme and their sessions (generated from
+//! weekdays and hours), candidates preselected from the programme's cases and selected
+//! jointly — the social services and the employment service each decide with a reason;
+//! both approving selects, and moves the case to the selection phase with the course as
+//! the reason — enrolment with its places and waiting list, dropping out with a reason,
+//! completion with the certificate, and attendance taken per session for the whole
+//! group in one request. An unjustified absence that crosses the programme's threshold
+//! (3 in a month or 15 % of the course's sessions by default) raises an absenteeism
+//! incident by itself, in the same transaction, told at once to the case manager and
+//! the reference social workers.
+
+use chrono::{Datelike, NaiveDate};
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::incident::{IncidentData, IncidentKind, Reporter, Severity};
+use itinera_domain::org::OrganisationKind;
+use itinera_domain::training::{
+    absence_rate, absenteeism, check_attendance, check_course, check_decision, check_status_move,
+    joint_status, schedule, AttendanceInput, CandidateStatus, CandidateStatusInput, CourseInput,
+    Decision, DecisionInput, Presence,
+};
+use itinera_domain::Error;
+use itinera_store::training::{self as store, NewCourse, PoolFilter};
+use itinera_store::{cases, incidents, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{audit, finish, Action};
+use crate::cases::advance_phase_in;
+use crate::guard::{load_case, require_team_writer};
+use crate::{Ctx, Services};
+
+// ---- What leaves the server -------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Course {
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub programme_code: String,
+    pub provider_id: Uuid,
+    pub provider_name: String,
+    pub title: String,
+    pub specialty: Option<String>,
+    pub theory_hours: i32,
+    pub practice_hours: i32,
+    pub start_on: NaiveDate,
+    pub end_on: NaiveDate,
+    pub place: Option<String>,
+    pub places: i32,
+    /// `mon` … `sun`.
+    pub weekdays: Vec<String>,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub trainers: Option<String>,
+    pub alternance_from: Option<NaiveDate>,
+    pub alternance_to: Option<NaiveDate>,
+    pub sessions: i64,
+    /// Enrolled or completed.
+    pub enrolled: i64,
+}
+
+impl From<store::Course> for Course {
+    fn from(r: store::Course) -> Self {
+        Course {
+            id: r.id,
+            programme_id: r.programme_id,
+            programme_code: r.programme_code,
+            provider_id: r.provider_id,
+            provider_name: r.provider_name,
+            title: r.title,
+            specialty: r.specialty,
+            theory_hours: r.theory_hours,
+            practice_hours: r.practice_hours,
+            start_on: r.start_on,
+            end_on: r.end_on,
+            place: r.place,
+            places: r.places,
+            weekdays: r
+                .weekdays
+                .split(',')
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect(),
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            trainers: r.trainers,
+            alternance_from: r.alternance_from,
+            alternance_to: r.alternance_to,
+            sessions: r.sessions,
+            enrolled: r.enrolled,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Choice {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoursesView {
+    pub courses: Vec<Course>,
+    /// Programmes a course may belong to (active ones).
+    pub programmes: Vec<Choice>,
+    /// Organisations that may provide training.
+    pub providers: Vec<Choice>,
+    pub can_create: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Session {
+    pub id: Uuid,
+    pub held_on: NaiveDate,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub cancelled: bool,
+    /// Attendance lines recorded.
+    pub recorded: i64,
+}
+
+impl From<store::Session> for Session {
+    fn from(r: store::Session) -> Self {
+        Session {
+            id: r.id,
+            held_on: r.held_on,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            cancelled: r.cancelled,
+            recorded: r.recorded,
+        }
+    }
+}
+
+/// A candidate as a reader who may see the person sees them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Candidate {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub participant_name: String,
+    pub phase: String,
+    /// `candidate`, `selected`, `rejected`, `waiting`, `enrolled`, `dropped`, `completed`.
+    pub status: String,
+    pub social_decision: Option<String>,
+    pub social_reason: Option<String>,
+    pub social_by_name: Option<String>,
+    pub employment_decision: Option<String>,
+    pub employment_reason: Option<String>,
+    pub employment_by_name: Option<String>,
+    pub status_reason: Option<String>,
+    pub certificate: bool,
+    /// Sessions with attendance recorded, and unjustified absences among them.
+    pub recorded: i64,
+    pub absent: i64,
+    /// Unjustified absences over sessions recorded, per cent.
+    pub absence_rate: Option<f64>,
+}
+
+impl From<store::CandidateLine> for Candidate {
+    fn from(r: store::CandidateLine) -> Self {
+        Candidate {
+            absence_rate: absence_rate(r.absent, r.recorded),
+            id: r.id,
+            case_id: r.case_id,
+            participant_name: r.participant_name,
+            phase: r.phase,
+            status: r.status,
+            social_decision: r.social_decision,
+            social_reason: r.social_reason,
+            social_by_name: r.social_by_name,
+            employment_decision: r.employment_decision,
+            employment_reason: r.employment_reason,
+            employment_by_name: r.employment_by_name,
+            status_reason: r.status_reason,
+            certificate: r.certificate,
+            recorded: r.recorded,
+            absent: r.absent,
+        }
+    }
+}
+
+/// A case of the programme that may be preselected.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PoolCase {
+    pub case_id: Uuid,
+    pub participant_name: String,
+    pub phase: String,
+    /// The profile of the latest diagnosis.
+    pub profile: Option<String>,
+    pub territory: Option<String>,
+    pub labour_status: String,
+}
+
+/// Filters of the preselection pool (query string).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(default)]
+pub struct PoolQuery {
+    pub phase: Option<String>,
+    pub profile: Option<String>,
+    pub territory_id: Option<String>,
+    /// `true`: only people not in work and not on another running course.
+    pub available: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CourseView {
+    pub course: Course,
+    pub sessions: Vec<Session>,
+    /// The candidates whose person the reader may see.
+    pub candidates: Vec<Candidate>,
+    /// Cases to preselect from, by the filters.
+    pub pool: Vec<PoolCase>,
+    /// `social` or `employment`: which service's decision the reader records.
+    pub decides_as: Option<String>,
+    pub can_preselect: bool,
+    pub today: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SheetLine {
+    pub candidate_id: Uuid,
+    pub case_id: Uuid,
+    pub participant_name: String,
+    /// What is recorded for this session, if anything.
+    pub status: Option<String>,
+    pub reason: Option<String>,
+    pub absent: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttendanceView {
+    pub course: Course,
+    pub session: Session,
+    pub lines: Vec<SheetLine>,
+    pub can_record: bool,
+}
+
+/// What saving a sheet did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttendanceSaved {
+    pub session_id: Uuid,
+    pub lines: usize,
+    /// Absenteeism incidents raised by this sheet.
+    pub incidents: Vec<Uuid>,
+}
+
+fn decides_as(actor: &Actor) -> Option<&'static str> {
+    match actor.organisation_kind {
+        OrganisationKind::SocialServices => Some("social"),
+        OrganisationKind::EmploymentService => Some("employment"),
+        _ => None,
+    }
+}
+
+fn require_professional(actor: &Actor) -> Result<(), Error> {
+    if actor.can(Capability::Coordinate) {
+        Ok(())
+    } else {
+        actor.require(Capability::ReadPersonData)
+    }
+}
+
+impl Services {
+    /// The courses, with what the form to create one needs.
+    pub async fn courses(&self, actor: &Actor) -> Result<CoursesView, Error> {
+        require_professional(actor)?;
+        let mut tx = self.store.read().await?;
+        let courses = store::courses(&mut tx, 500).await?;
+        let providers = store::providers(&mut tx).await?;
+        let programmes = itinera_store::admin::programmes(&mut tx).await?;
+        tx.rollback().await?;
+        Ok(CoursesView {
+            courses: courses.into_iter().map(Into::into).collect(),
+            programmes: programmes
+                .into_iter()
+                .filter(|p| p.active)
+                .map(|p| Choice {
+                    id: p.id,
+                    name: format!("{} — {}", p.code, p.name),
+                })
+                .collect(),
+            providers: providers
+                .into_iter()
+                .map(|(id, name)| Choice { id, name })
+                .collect(),
+            can_create: actor.can(Capability::Coordinate),
+        })
+    }
+
+    /// Creates a course with its sessions.
+    pub async fn create_course(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        input: &CourseInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::Coordinate)?;
+        let data = check_course(input)?;
+        let mut tx = self.store.write().await?;
+        let programme = itinera_store::admin::programme(&mut tx, data.programme_id)
+            .await?
+            .filter(|p| p.active);
+        if programme.is_none() {
+            return Err(Error::field("programme_id", "validation.choice"));
+        }
+        if !store::providers(&mut tx)
+            .await?
+            .iter()
+            .any(|p| p.0 == data.provider_id)
+        {
+            return Err(Error::field("provider_id", "validation.choice"));
+        }
+        let id = ctx.new_id();
+        let sessions: Vec<(Uuid, NaiveDate)> = schedule(data.start_on, data.end_on, &data.weekdays)
+            .into_iter()
+            .map(|d| (ctx.new_id(), d))
+            .collect();
+        store::insert_course(
+            &mut tx,
+            &NewCourse {
+                id,
+                data: &data,
+                created_by: actor.user_id,
+                created_by_organisation_id: actor.organisation_id,
+                now: ctx.now,
+            },
+            &sessions,
+        )
+        .await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::CourseCreate,
+            Some(id),
+            json!({"programme": data.programme_id, "provider": data.provider_id, "sessions": sessions.len()}),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// A course with its sessions, the candidates the reader may see and the pool to
+    /// preselect from (audited read: it names people).
+    pub async fn course(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        q: &PoolQuery,
+    ) -> Result<CourseView, Error> {
+        actor.require_person(Capability::ReadPersonData)?;
+        let today = ctx.today();
+        let filter = PoolFilter {
+            phase: q.phase.clone().filter(|s| !s.trim().is_empty()),
+            profile: q.profile.clone().filter(|s| !s.trim().is_empty()),
+            territory: match q.territory_id.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(t) => {
+                    Some(Uuid::parse_str(t).map_err(|_| Error::BadRequest("error.bad_query"))?)
+                }
+            },
+            available: q
+                .available
+                .as_deref()
+                .is_some_and(|a| a == "true" || a == "on"),
+        };
+        let mut tx = self.store.audited_read().await?;
+        let course = store::course(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let sessions = store::sessions(&mut tx, id).await?;
+        let kind = actor.organisation_kind.code();
+        let candidates = store::candidates(&mut tx, id, actor.organisation_id, kind, today).await?;
+        let can_preselect = actor.can(Capability::WritePersonData);
+        let pool = if can_preselect {
+            store::pool(
+                &mut tx,
+                id,
+                course.programme_id,
+                actor.organisation_id,
+                kind,
+                today,
+                &filter,
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::CourseRead,
+            Some(id),
+            json!({"candidates": candidates.len(), "pool": pool.len()}),
+        )
+        .await?;
+        Ok(CourseView {
+            course: course.into(),
+            sessions: sessions.into_iter().map(Into::into).collect(),
+            candidates: candidates.into_iter().map(Into::into).collect(),
+            pool: pool
+                .into_iter()
+                .map(|p| PoolCase {
+                    case_id: p.case_id,
+                    participant_name: p.participant_name,
+                    phase: p.phase,
+                    profile: p.profile,
+                    territory: p.territory,
+                    labour_status: p.labour_status,
+                })
+                .collect(),
+            decides_as: if actor.can(Capability::WritePersonData) {
+                decides_as(actor).map(str::to_string)
+            } else {
+                None
+            },
+            can_preselect,
+            today,
+        })
+    }
+
+    /// Preselects a case of the course's programme (a writer on the case's team).
+    pub async fn preselect(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        course_id: Uuid,
+        case_id: Uuid,
+    ) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        let course = store::course(&mut tx, course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, case_id).await?;
+        require_team_writer(&mut tx, actor, &case).await?;
+        if case.programme_id != course.programme_id {
+            return Err(Error::field("case_id", "validation.course.other_programme"));
+        }
+        if case.status != "open" {
+            return Err(Error::Rule("case.closed"));
+        }
+        let id = ctx.new_id();
+        if !store::insert_candidate(
+            &mut tx,
+            id,
+            course_id,
+            case_id,
+            case.home_organisation_id,
+            actor.user_id,
+            ctx.now,
+        )
+        .await?
+        {
+            return Err(Error::field(
+                "case_id",
+                "validation.course.already_candidate",
+            ));
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::CandidatePreselect,
+            Some(id),
+            json!({"course": course_id, "case": case_id}),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Records the reader's service's decision on a candidate; when both services have
+    /// approved, the case moves to the selection phase with the course as the reason.
+    pub async fn decide_candidate(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        candidate_id: Uuid,
+        input: &DecisionInput,
+    ) -> Result<String, Error> {
+        let mut tx = self.store.write().await?;
+        let (cand, case, course) = self
+            .candidate_for_writer(&mut tx, actor, ctx, candidate_id)
+            .await?;
+        let side = decides_as(actor).ok_or(Error::Rule("course.decision.service"))?;
+        let from = CandidateStatus::parse(&cand.status)
+            .ok_or_else(|| Error::Internal("candidate status".into()))?;
+        if !matches!(from, CandidateStatus::Candidate) {
+            return Err(Error::Conflict("course.decision.decided"));
+        }
+        let (decision, reason) = check_decision(input)?;
+        let social = side == "social";
+        let (s, e) = if social {
+            (
+                Some(decision),
+                cand.employment_decision
+                    .as_deref()
+                    .and_then(Decision::parse),
+            )
+        } else {
+            (
+                cand.social_decision.as_deref().and_then(Decision::parse),
+                Some(decision),
+            )
+        };
+        let status = joint_status(s, e);
+        store::decide(
+            &mut tx,
+            candidate_id,
+            social,
+            decision.code(),
+            &reason,
+            actor.user_id,
+            status.code(),
+            ctx.now,
+        )
+        .await?;
+        let moved = if status == CandidateStatus::Selected {
+            advance_phase_in(
+                &mut tx,
+                actor,
+                ctx,
+                &case,
+                "selection",
+                &course_reason(&course),
+            )
+            .await?
+        } else {
+            false
+        };
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::CandidateDecision,
+            Some(candidate_id),
+            json!({"course": cand.course_id, "case": cand.case_id, "service": side,
+                   "decision": decision.code(), "status": status.code(), "phase_moved": moved}),
+        )
+        .await?;
+        Ok(status.code().to_string())
+    }
+
+    /// Enrols, waits, drops out or completes a candidate.
+    pub async fn candidate_status(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        candidate_id: Uuid,
+        input: &CandidateStatusInput,
+    ) -> Result<String, Error> {
+        let mut tx = self.store.write().await?;
+        let (cand, case, course) = self
+            .candidate_for_writer(&mut tx, actor, ctx, candidate_id)
+            .await?;
+        let from = CandidateStatus::parse(&cand.status)
+            .ok_or_else(|| Error::Internal("candidate status".into()))?;
+        let (to, reason) = check_status_move(input, from)?;
+        if to == CandidateStatus::Enrolled && course.enrolled >= i64::from(course.places) {
+            return Err(Error::Rule("course.full"));
+        }
+        let certificate = to == CandidateStatus::Completed && input.certificate;
+        if !store::set_status(
+            &mut tx,
+            candidate_id,
+            from.code(),
+            to.code(),
+            reason.as_deref(),
+            certificate,
+            ctx.now,
+        )
+        .await?
+        {
+            return Err(Error::Conflict("error.stale_version"));
+        }
+        let moved = if to == CandidateStatus::Enrolled {
+            advance_phase_in(
+                &mut tx,
+                actor,
+                ctx,
+                &case,
+                "training",
+                &course_reason(&course),
+            )
+            .await?
+        } else {
+            false
+        };
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::CandidateStatus,
+            Some(candidate_id),
+            json!({"course": cand.course_id, "case": cand.case_id, "from": from.code(), "to": to.code(),
+                   "certificate": certificate, "phase_moved": moved}),
+        )
+        .await?;
+        Ok(to.code().to_string())
+    }
+
+    async fn candidate_for_writer(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        candidate_id: Uuid,
+    ) -> Result<(store::Candidate, cases::Case, store::Course), Error> {
+        let cand = store::candidate(tx, candidate_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let case = load_case(tx, actor, ctx, Capability::ReadPersonData, cand.case_id).await?;
+        require_team_writer(tx, actor, &case).await?;
+        let course = store::course(tx, cand.course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok((cand, case, course))
+    }
+
+    /// A session's sheet: the enrolled people the reader may see, with what is
+    /// recorded (audited read).
+    pub async fn attendance(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        session_id: Uuid,
+    ) -> Result<AttendanceView, Error> {
+        actor.require_person(Capability::ReadPersonData)?;
+        let mut tx = self.store.audited_read().await?;
+        let session = store::session(&mut tx, session_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let course = store::course(&mut tx, session.course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let kind = actor.organisation_kind.code();
+        let group: Vec<_> =
+            store::candidates(&mut tx, course.id, actor.organisation_id, kind, ctx.today())
+                .await?
+                .into_iter()
+                .filter(|c| matches!(c.status.as_str(), "enrolled" | "completed" | "dropped"))
+                .collect();
+        let ids: Vec<Uuid> = group.iter().map(|c| c.id).collect();
+        let marks = store::marks(&mut tx, &ids).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::AttendanceRead,
+            Some(session_id),
+            json!({"course": course.id, "lines": group.len()}),
+        )
+        .await?;
+        let lines = group
+            .into_iter()
+            .filter(|c| {
+                c.status != "dropped"
+                    || marks
+                        .iter()
+                        .any(|m| m.candidate_id == c.id && m.held_on == session.held_on)
+            })
+            .map(|c| {
+                let mine = marks
+                    .iter()
+                    .find(|m| m.candidate_id == c.id && m.held_on == session.held_on);
+                SheetLine {
+                    candidate_id: c.id,
+                    case_id: c.case_id,
+                    participant_name: c.participant_name,
+                    status: mine.map(|m| m.status.clone()),
+                    reason: mine.and_then(|m| m.reason.clone()),
+                    absent: c.absent,
+                }
+            })
+            .collect();
+        Ok(AttendanceView {
+            course: course.into(),
+            session: session.into(),
+            lines,
+            can_record: actor.can(Capability::WritePersonData),
+        })
+    }
+
+    /// Saves a session's sheet for the whole group in one transaction, and raises an
+    /// absenteeism incident for each person it takes past the threshold.
+    pub async fn save_attendance(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        session_id: Uuid,
+        input: &AttendanceInput,
+    ) -> Result<AttendanceSaved, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let lines = check_attendance(input)?;
+        let mut tx = self.store.write().await?;
+        let session = store::session(&mut tx, session_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        self.save_sheet(tx, actor, ctx, session, lines).await
+    }
+
+    /// Saves the sheet of the course's session held on `day` (the API's form).
+    pub async fn save_attendance_on(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        course_id: Uuid,
+        day: &str,
+        input: &AttendanceInput,
+    ) -> Result<AttendanceSaved, Error> {
+        actor.require(Capability::WritePersonData)?;
+        let day = itinera_domain::input::parse_date(day).map_err(|c| Error::field("held_on", c))?;
+        let lines = check_attendance(input)?;
+        let mut tx = self.store.write().await?;
+        store::course(&mut tx, course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let session = store::session_on(&mut tx, course_id, day)
+            .await?
+            .ok_or_else(|| Error::field("held_on", "validation.attendance.not_a_session"))?;
+        self.save_sheet(tx, actor, ctx, session, lines).await
+    }
+
+    async fn save_sheet(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        session: store::Session,
+        lines: Vec<(Uuid, Presence, Option<String>)>,
+    ) -> Result<AttendanceSaved, Error> {
+        if session.cancelled {
+            return Err(Error::Rule("attendance.cancelled"));
+        }
+        if session.held_on > ctx.today() {
+            return Err(Error::field("held_on", "validation.attendance.future"));
+        }
+        let course = store::course(&mut tx, session.course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        // Every line: a person enrolled on this course, whom the actor may see and
+        // whose case team they write on.
+        let mut rows = Vec::with_capacity(lines.len());
+        let mut people = Vec::with_capacity(lines.len());
+        for (n, (cand_id, presence, reason)) in lines.iter().enumerate() {
+            let cand = store::candidate(&mut tx, *cand_id).await?;
+            let Some(cand) = cand.filter(|c| {
+                c.course_id == course.id && matches!(c.status.as_str(), "enrolled" | "completed")
+            }) else {
+                return Err(Error::field(
+                    format!("lines.{n}.candidate_id"),
+                    "validation.attendance.not_enrolled",
+                ));
+            };
+            // A person the actor may not see is refused like one not enrolled: the
+            // answer tells nothing of who exists.
+            let case = match load_case(
+                &mut tx,
+                actor,
+                ctx,
+                Capability::ReadPersonData,
+                cand.case_id,
+            )
+            .await
+            {
+                Err(Error::NotFound) => {
+                    return Err(Error::field(
+                        format!("lines.{n}.candidate_id"),
+                        "validation.attendance.not_enrolled",
+                    ))
+                }
+                other => other?,
+            };
+            require_team_writer(&mut tx, actor, &case).await?;
+            rows.push((
+                cand.id,
+                cand.home_organisation_id,
+                *presence,
+                reason.clone(),
+            ));
+            people.push((cand, case, *presence));
+        }
+        store::record_attendance(&mut tx, session.id, &rows, actor.user_id, ctx.now).await?;
+        // The absenteeism rule, for those absent today.
+        let absent: Vec<Uuid> = people
+            .iter()
+            .filter(|p| p.2 == Presence::Absent)
+            .map(|p| p.0.id)
+            .collect();
+        let mut raised = Vec::new();
+        if !absent.is_empty() {
+            let (per_month, share) = store::thresholds(&mut tx, course.programme_id).await?;
+            let marks = store::marks(&mut tx, &absent).await?;
+            let day = session.held_on;
+            let month_start = day.with_day(1).unwrap_or(day);
+            for (cand, case, _) in people.iter().filter(|p| p.2 == Presence::Absent) {
+                let mine: Vec<(NaiveDate, Presence)> = marks
+                    .iter()
+                    .filter(|m| m.candidate_id == cand.id)
+                    .filter_map(|m| Presence::parse(&m.status).map(|p| (m.held_on, p)))
+                    .collect();
+                if !absenteeism(
+                    &mine,
+                    day,
+                    i64::from(per_month),
+                    i64::from(share),
+                    course.sessions,
+                ) {
+                    continue;
+                }
+                if store::absenteeism_reported(&mut tx, cand.id, month_start, day).await? {
+                    continue;
+                }
+                let dates: Vec<String> = mine
+                    .iter()
+                    .filter(|m| m.1 == Presence::Absent)
+                    .map(|m| m.0.to_string())
+                    .collect();
+                let id = ctx.new_id();
+                let data = IncidentData {
+                    occurred_on: day,
+                    kind: IncidentKind::Absenteeism,
+                    severity: Severity::Medium,
+                    reporter: Reporter::Trainer,
+                    description: format!("{} · {}", course.title, dates.join(", ")),
+                    contract_id: None,
+                };
+                incidents::insert(
+                    &mut tx,
+                    &incidents::NewIncident {
+                        id,
+                        case_id: case.id,
+                        home_organisation_id: case.home_organisation_id,
+                        data: &data,
+                        reported_by: actor.user_id,
+                        reported_by_organisation_id: actor.organisation_id,
+                        candidate_id: Some(cand.id),
+                        now: ctx.now,
+                    },
+                )
+                .await?;
+                let told =
+                    crate::incidents::tell_team(&mut tx, case, actor.user_id, id, ctx).await?;
+                audit(
+                    &mut tx,
+                    actor,
+                    ctx,
+                    Action::IncidentCreate,
+                    Some(id),
+                    json!({"case": case.id, "kind": "absenteeism", "severity": "medium", "course": course.id,
+                           "candidate": cand.id, "absences": dates.len(), "automatic": true,
+                           "notified": told.iter().map(|t| t.0).collect::<Vec<_>>()}),
+                )
+                .await?;
+                raised.push(id);
+            }
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::AttendanceRecord,
+            Some(session.id),
+            json!({"course": course.id, "held_on": session.held_on, "lines": rows.len(),
+                   "absent": absent.len(), "candidates": rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+                   "incidents": raised}),
+        )
+        .await?;
+        Ok(AttendanceSaved {
+            session_id: session.id,
+            lines: rows.len(),
+            incidents: raised,
+        })
+    }
+}
+
+/// The reason a course gives a case's change of phase: its title and specialty (data).
+fn course_reason(c: &store::Course) -> String {
+    match &c.specialty {
+        Some(s) => format!("{} ({s})", c.title),
+        None => c.title.clone(),
+    }
+}

@@ -1,0 +1,427 @@
+//! Training pages: the courses (and the form to create one), a course's page (its
+//! sessions, its candidates with each service's decision and their places, and the
+//! programme's cases to preselect from, filtered), and a session's attendance sheet:
+//! the whole group on one screen, saved in one request.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use itinera_domain::case::DEFAULT_PHASES;
+use itinera_domain::training::{
+    weekday_codes, AttendanceInput, CandidateStatusInput, CourseInput, DecisionInput, Presence,
+};
+use itinera_i18n::Lang;
+use itinera_service::auth::SessionInfo;
+use itinera_service::training::{AttendanceView, CourseView, CoursesView, PoolQuery};
+use itinera_service::Ctx;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::http::{lang_of, Path, Query, RequestCtx};
+use crate::views::page::{
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
+};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/courses", get(list).post(create))
+        .route("/courses/{id}", get(show))
+        .route("/courses/{id}/candidates", post(preselect))
+        .route("/courses/{id}/candidates/{cand}/decision", post(decide))
+        .route("/courses/{id}/candidates/{cand}/status", post(status))
+        .route("/sessions/{id}/attendance", get(sheet).post(save_sheet))
+}
+
+// ---- The courses ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "training/list.html")]
+struct ListPage {
+    page: PageCtx,
+    v: CoursesView,
+    input: CourseInput,
+    errors: FormErrors,
+}
+
+impl ListPage {
+    fn days(&self) -> Vec<(&'static str, String, bool)> {
+        weekday_codes()
+            .map(|d| {
+                (
+                    d,
+                    self.page.code("weekday", d),
+                    self.input.weekdays.iter().any(|w| w == d),
+                )
+            })
+            .collect()
+    }
+}
+
+async fn list_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    input: CourseInput,
+    errors: FormErrors,
+) -> Result<ListPage, ViewError> {
+    Ok(ListPage {
+        page: PageCtx::new(lang, Some(session), "course.list_title"),
+        v: s.services.courses(&session.actor).await?,
+        input,
+        errors,
+    })
+}
+
+async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let input = CourseInput {
+        starts_at: "09:00".into(),
+        ends_at: "14:00".into(),
+        weekdays: ["mon", "tue", "wed", "thu", "fri"]
+            .map(String::from)
+            .to_vec(),
+        ..Default::default()
+    };
+    Ok(render(
+        &list_page(&s, lang, &session, input, FormErrors::none(lang)).await?,
+    ))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    CsrfForm(input): CsrfForm<CourseInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s.services.create_course(&session.actor, &ctx, &input).await;
+    form_result(
+        lang,
+        result,
+        |id| format!("/courses/{id}"),
+        |errors| list_page(&s, lang, &session, input, errors),
+    )
+    .await
+}
+
+// ---- A course ---------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "training/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    v: CourseView,
+    q: PoolQuery,
+    errors: FormErrors,
+    /// The candidate whose form was rejected, with what was typed.
+    target: Option<Uuid>,
+    typed_reason: String,
+}
+
+impl ShowPage {
+    fn phases(&self) -> Vec<(&'static str, String, bool)> {
+        DEFAULT_PHASES
+            .iter()
+            .map(|p| (*p, self.page.phase(p), self.q.phase.as_deref() == Some(*p)))
+            .collect()
+    }
+    fn is_target(&self, id: &Uuid) -> bool {
+        self.target == Some(*id)
+    }
+    fn available(&self) -> bool {
+        self.q
+            .available
+            .as_deref()
+            .is_some_and(|a| a == "true" || a == "on")
+    }
+    fn profile(&self) -> &str {
+        self.q.profile.as_deref().unwrap_or("")
+    }
+}
+
+async fn show_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    q: PoolQuery,
+    errors: FormErrors,
+    target: Option<(Uuid, String)>,
+) -> Result<ShowPage, ViewError> {
+    let (target, typed_reason) = match target {
+        Some((t, r)) => (Some(t), r),
+        None => (None, String::new()),
+    };
+    Ok(ShowPage {
+        page: PageCtx::new(lang, Some(session), "course.title"),
+        v: s.services.course(&session.actor, ctx, id, &q).await?,
+        q,
+        errors,
+        target,
+        typed_reason,
+    })
+}
+
+async fn show(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(q): Query<PoolQuery>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &show_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            q,
+            FormErrors::none(lang),
+            None,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PreselectForm {
+    case_id: String,
+}
+
+async fn preselect(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<PreselectForm>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = match Uuid::parse_str(form.case_id.trim()) {
+        Ok(case) => s.services.preselect(&session.actor, &ctx, id, case).await,
+        Err(_) => Err(itinera_domain::Error::field("case_id", "validation.uuid")),
+    };
+    form_result(
+        lang,
+        result,
+        |c| format!("/courses/{id}#candidate-{c}"),
+        |errors| {
+            show_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                PoolQuery::default(),
+                errors,
+                None,
+            )
+        },
+    )
+    .await
+}
+
+async fn decide(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, cand)): Path<(Uuid, Uuid)>,
+    CsrfForm(input): CsrfForm<DecisionInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .decide_candidate(&session.actor, &ctx, cand, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/courses/{id}#candidate-{cand}"),
+        |errors| {
+            show_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                PoolQuery::default(),
+                errors,
+                Some((cand, input.reason.clone())),
+            )
+        },
+    )
+    .await
+}
+
+async fn status(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((id, cand)): Path<(Uuid, Uuid)>,
+    CsrfForm(input): CsrfForm<CandidateStatusInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .candidate_status(&session.actor, &ctx, cand, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/courses/{id}#candidate-{cand}"),
+        |errors| {
+            show_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                PoolQuery::default(),
+                errors,
+                Some((cand, input.reason.clone())),
+            )
+        },
+    )
+    .await
+}
+
+// ---- A session's sheet ------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "training/attendance.html")]
+struct SheetPage {
+    page: PageCtx,
+    v: AttendanceView,
+    /// What was typed, when the sheet was refused: (status, reason) per candidate.
+    typed: Option<AttendanceInput>,
+    errors: FormErrors,
+    /// After a save: lines saved and incidents raised.
+    saved: Option<(usize, usize)>,
+}
+
+impl SheetPage {
+    fn presences(&self) -> Vec<(&'static str, String)> {
+        Presence::ALL
+            .iter()
+            .map(|p| (p.code(), self.page.code("presence", p.code())))
+            .collect()
+    }
+    /// The status shown for a line: what was typed, else what is recorded, else present.
+    fn status_of(&self, n: &usize, recorded: &Option<String>) -> String {
+        if let Some(t) = &self.typed {
+            if let Some(l) = t.lines.get(*n) {
+                return l.status.clone();
+            }
+        }
+        recorded.clone().unwrap_or_else(|| "present".into())
+    }
+    fn reason_of(&self, n: &usize, recorded: &Option<String>) -> String {
+        if let Some(t) = &self.typed {
+            if let Some(l) = t.lines.get(*n) {
+                return l.reason.clone();
+            }
+        }
+        recorded.clone().unwrap_or_default()
+    }
+    fn error_of(&self, n: &usize) -> Option<&'static str> {
+        self.errors
+            .get(&format!("lines.{n}.reason"))
+            .or_else(|| self.errors.get(&format!("lines.{n}.status")))
+            .or_else(|| self.errors.get(&format!("lines.{n}.candidate_id")))
+    }
+}
+
+async fn sheet_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    typed: Option<AttendanceInput>,
+    errors: FormErrors,
+    saved: Option<(usize, usize)>,
+) -> Result<SheetPage, ViewError> {
+    Ok(SheetPage {
+        page: PageCtx::new(lang, Some(session), "attendance.title"),
+        v: s.services.attendance(&session.actor, ctx, id).await?,
+        typed,
+        errors,
+        saved,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SavedQuery {
+    saved: Option<usize>,
+    incidents: Option<usize>,
+}
+
+async fn sheet(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(q): Query<SavedQuery>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let saved = q.saved.map(|n| (n, q.incidents.unwrap_or(0)));
+    Ok(render(
+        &sheet_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            None,
+            FormErrors::none(lang),
+            saved,
+        )
+        .await?,
+    ))
+}
+
+async fn save_sheet(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<AttendanceInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .save_attendance(&session.actor, &ctx, id, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |saved| {
+            format!(
+                "/sessions/{}/attendance?saved={}&incidents={}",
+                saved.session_id,
+                saved.lines,
+                saved.incidents.len()
+            )
+        },
+        |errors| sheet_page(&s, lang, &session, &ctx, id, Some(input), errors, None),
+    )
+    .await
+}

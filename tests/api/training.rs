@@ -1,0 +1,411 @@
+//! Training through the API: a course and its generated sessions, preselection from the
+//! programme's cases, the joint selection by both services moving the case's phase,
+//! places and the waiting list, the attendance sheet of a whole group in one request,
+//! and the third unjustified absence of a month raising an incident by itself.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::casework::shared_case;
+use crate::helpers::*;
+
+fn sessions(course: &Value) -> Vec<(String, String)> {
+    course["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["held_on"].as_str().unwrap().to_string(),
+                s["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn candidate<'a>(course: &'a Value, case: &str) -> &'a Value {
+    course["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case_id"] == case)
+        .unwrap_or_else(|| panic!("no candidate for {case}: {course:#}"))
+}
+
+#[tokio::test]
+async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
+    let app = spawn_app().await;
+    let (_, a) = shared_case(&app, 44_000_001).await;
+    let (_, b) = shared_case(&app, 44_000_002).await;
+    let (_, c) = shared_case(&app, 44_000_003).await;
+    let crisol = app.programme("CRISOL").await;
+    let provider = app.org("Puentes de Inclusión").await;
+    let course = json!({
+        "programme_id": crisol, "provider_id": provider, "title": "Operaciones auxiliares de limpieza",
+        "specialty": "SSCM0108", "theory_hours": "90", "practice_hours": "80",
+        "start_on": "2026-11-02", "end_on": "2026-12-18", "weekdays": ["mon", "wed", "fri"],
+        "starts_at": "09:00", "ends_at": "13:30", "places": "2", "place": "Aula 3"
+    });
+    let mut bad = course.clone();
+    bad["end_on"] = json!("2026-10-01");
+    bad["weekdays"] = json!([]);
+    bad["ends_at"] = json!("08:00");
+    let r = app.post(SOCIAL_BADAJOZ, "/courses", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let cs = codes(&r.body);
+    for want in [
+        ("end_on", "validation.date.end_before_start"),
+        ("weekdays", "validation.course.no_weekdays"),
+        ("ends_at", "validation.course.ends_before_starts"),
+    ] {
+        assert!(cs.contains(&(want.0.into(), want.1.into())), "{cs:?}");
+    }
+    let r = app.post(SOCIAL_BADAJOZ, "/courses", &course).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/courses/{id}");
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let days = sessions(&v);
+    assert_eq!(
+        days.len(),
+        21,
+        "Mondays, Wednesdays and Fridays of seven weeks"
+    );
+    assert_eq!(days[0].0, "2026-11-02");
+    assert_eq!(days[1].0, "2026-11-04");
+    assert_eq!(v["course"]["weekdays"], json!(["mon", "wed", "fri"]));
+    let pool: Vec<&str> = v["pool"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["case_id"].as_str().unwrap())
+        .collect();
+    for case in [&a, &b, &c] {
+        assert!(pool.contains(&case.as_str()), "{case} in the pool");
+    }
+    let filtered = app
+        .get(SOCIAL_BADAJOZ, &format!("{path}?phase=employment"))
+        .await
+        .body;
+    assert!(filtered["pool"].as_array().unwrap().is_empty());
+
+    // Preselection: once per case, by a writer on its team.
+    let pre = format!("{path}/candidates");
+    for case in [&a, &b, &c] {
+        let r = app
+            .post(SOCIAL_BADAJOZ, &pre, &json!({"case_id": case}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let r = app.post(SOCIAL_BADAJOZ, &pre, &json!({"case_id": a})).await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "case_id".to_string(),
+            "validation.course.already_candidate".to_string()
+        )]
+    );
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let ids: Vec<String> = [&a, &b, &c]
+        .iter()
+        .map(|k| candidate(&v, k)["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(v["pool"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["case_id"] != a.as_str()));
+
+    // The joint selection: each service with its reason; both approving selects, and
+    // the case moves to the selection phase with the course as the reason.
+    let decide = |i: usize| format!("/candidates/{}/decision", ids[i]);
+    let r = app
+        .post(SOCIAL_BADAJOZ, &decide(0), &json!({"decision": "approve"}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("reason".to_string(), "validation.required".to_string())]
+    );
+    let r = app
+        .post(
+            NGO_BADAJOZ,
+            &decide(0),
+            &json!({"decision": "approve", "reason": "x"}),
+        )
+        .await;
+    assert!(
+        !r.status.is_success(),
+        "a third-sector technician does not decide: {:?}",
+        r.body
+    );
+    for i in 0..3 {
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &decide(i),
+                &json!({"decision": "approve", "reason": "Red de apoyo para la conciliación"}),
+            )
+            .await;
+        assert_eq!(r.body["status"], "candidate", "{:?}", r.body);
+        let r = app
+            .post(
+                SEXPE_BADAJOZ,
+                &decide(i),
+                &json!({"decision": "approve", "reason": "Perfil adecuado a la especialidad"}),
+            )
+            .await;
+        assert_eq!(r.body["status"], "selected", "{:?}", r.body);
+    }
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &decide(0),
+            &json!({"decision": "reject", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let case_a = app.get(SOCIAL_BADAJOZ, &format!("/cases/{a}")).await.body;
+    assert_eq!(case_a["case"]["phase"], "selection", "{case_a:#}");
+
+    // Places: two enrolled, the third waits; enrolment moves the case to training.
+    let status = |i: usize| format!("/candidates/{}/status", ids[i]);
+    for i in 0..2 {
+        let r = app
+            .post(SOCIAL_BADAJOZ, &status(i), &json!({"status": "enrolled"}))
+            .await;
+        assert_eq!(r.body["status"], "enrolled", "{:?}", r.body);
+    }
+    let r = app
+        .post(SOCIAL_BADAJOZ, &status(2), &json!({"status": "enrolled"}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["type"], "urn:itinera:problem:course.full");
+    let r = app
+        .post(SOCIAL_BADAJOZ, &status(2), &json!({"status": "waiting"}))
+        .await;
+    assert_eq!(r.body["status"], "waiting", "{:?}", r.body);
+    let r = app
+        .post(SOCIAL_BADAJOZ, &status(2), &json!({"status": "completed"}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "status".to_string(),
+            "validation.course.status_move".to_string()
+        )]
+    );
+    let case_a = app.get(SOCIAL_BADAJOZ, &format!("/cases/{a}")).await.body;
+    assert_eq!(case_a["case"]["phase"], "training");
+
+    // Attendance: the whole group in one request.
+    let sheet = |s: &str| format!("/sessions/{s}/attendance");
+    let day = |d: &str| days.iter().find(|x| x.0 == d).unwrap().1.clone();
+    let lines = |sa: &str, reason: &str| {
+        json!({"lines": [
+        {"candidate_id": ids[0], "status": sa, "reason": reason},
+        {"candidate_id": ids[1], "status": "present"}]})
+    };
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&day("2026-11-02")),
+            &lines("absent", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["lines"], 2);
+    assert_eq!(r.body["incidents"], json!([]));
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&day("2026-11-04")),
+            &lines("justified", ""),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "lines.0.reason".to_string(),
+            "validation.attendance.reason".to_string()
+        )]
+    );
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&day("2026-11-04")),
+            &lines("justified", "Cita médica"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&day("2026-11-06")),
+            &lines("absent", ""),
+        )
+        .await;
+    assert_eq!(r.body["incidents"], json!([]));
+    // The third unjustified absence of the month raises the incident, once.
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&day("2026-11-09")),
+            &lines("absent", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let raised = r.body["incidents"].as_array().unwrap().clone();
+    assert_eq!(raised.len(), 1, "{:?}", r.body);
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&day("2026-11-11")),
+            &lines("absent", ""),
+        )
+        .await;
+    assert_eq!(r.body["incidents"], json!([]));
+    // Saving a sheet again replaces it (still one incident).
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&day("2026-11-09")),
+            &lines("absent", ""),
+        )
+        .await;
+    assert_eq!(r.body["incidents"], json!([]));
+    let inc = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{a}/incidents"))
+        .await
+        .body;
+    let i = &inc["incidents"][0];
+    assert_eq!(i["id"], raised[0]);
+    assert_eq!(i["kind"], "absenteeism");
+    assert_eq!(i["occurred_on"], "2026-11-09");
+    assert!(i["description"].as_str().unwrap().contains("2026-11-06"));
+    // The case manager (the Badajoz social worker) is the one who recorded it here;
+    // the employment reference of the team is not told (not the social reference).
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM incidents WHERE kind = 'absenteeism'"
+        )
+        .await,
+        1
+    );
+
+    // Bad sheets name the line or the day; nothing is saved.
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("{path}/attendance"), &json!({"held_on": "2026-11-03", "lines": [{"candidate_id": ids[0], "status": "present"}]}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "held_on".to_string(),
+            "validation.attendance.not_a_session".to_string()
+        )]
+    );
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("{path}/attendance"), &json!({"held_on": "2026-11-25", "lines": [{"candidate_id": ids[0], "status": "present"}]}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "held_on".to_string(),
+            "validation.attendance.future".to_string()
+        )]
+    );
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("{path}/attendance"), &json!({"held_on": "2026-11-13", "lines": [
+            {"candidate_id": ids[0], "status": "present"}, {"candidate_id": ids[2], "status": "present"}]}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "lines.1.candidate_id".to_string(),
+            "validation.attendance.not_enrolled".to_string()
+        )]
+    );
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("{path}/attendance"), &json!({"held_on": "2026-11-13", "lines": [{"candidate_id": ids[0], "status": "present"}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    // The sheet and the rates.
+    let s = app
+        .get(SOCIAL_BADAJOZ, &sheet(&day("2026-11-04")))
+        .await
+        .body;
+    assert_eq!(s["lines"][0]["status"], "justified");
+    assert_eq!(s["lines"][0]["reason"], "Cita médica");
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let ka = candidate(&v, &a);
+    assert_eq!(
+        (ka["absent"].as_i64(), ka["recorded"].as_i64()),
+        (Some(4), Some(6))
+    );
+    assert_eq!(ka["absence_rate"], 66.7);
+
+    // Who may not see the people sees the course but none of them, and cannot write
+    // attendance for them: refused like someone not enrolled.
+    let m = app.get(SOCIAL_MERIDA, &path).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(m.body["candidates"].as_array().unwrap().is_empty());
+    // Its pool holds its own people of the programme, none of these.
+    assert!(m.body["pool"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| ![&a, &b, &c].iter().any(|k| p["case_id"] == k.as_str())));
+    assert!(!m.body.to_string().contains("Campos"));
+    let r = app
+        .put(
+            SOCIAL_MERIDA,
+            &sheet(&day("2026-11-16")),
+            &json!({"lines": [{"candidate_id": ids[0], "status": "absent"}]}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "lines.0.candidate_id".to_string(),
+            "validation.attendance.not_enrolled".to_string()
+        )]
+    );
+    let absent = app
+        .put(SOCIAL_MERIDA, &sheet(&day("2026-11-16")), &json!({"lines": [{"candidate_id": "01a207d9-2100-7000-8000-00000000dead", "status": "absent"}]}))
+        .await;
+    assert_eq!(r.status, absent.status);
+    let r = app
+        .post(
+            SOCIAL_MERIDA,
+            &decide(2),
+            &json!({"decision": "approve", "reason": "x"}),
+        )
+        .await;
+    let gone = app
+        .post(
+            SOCIAL_MERIDA,
+            "/candidates/01a207d9-2100-7000-8000-00000000dead/decision",
+            &json!({"decision": "approve", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, gone.status);
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Every write is audited.
+    assert!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'attendance.record'"
+        )
+        .await
+            >= 7
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'course.candidate.decision'"
+        )
+        .await,
+        6
+    );
+}
