@@ -622,3 +622,100 @@ test('register a contract with a bad end then fix it, report an incident the soc
   await later.close();
   await stopDemo(demo);
 });
+
+test('create a course, preselect a person and select her jointly with the employment service, enrol her, take attendance for the group, and see the third unjustified absence of a month reach the social worker\'s home page', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'ts.badajoz');
+  await page.locator('header nav').getByRole('link', { name: 'Formación', exact: true }).click();
+  await page.waitForURL(`${base}/courses`);
+  await page.getByLabel('Título').fill('Atención sociosanitaria a personas dependientes');
+  await page.getByLabel('Especialidad (código del certificado)').fill('SSCS0208');
+  await page.locator('#programme_id').selectOption({ label: 'CRISOL — Programa de Crecimiento e Inserción Sociolaboral' });
+  await page.locator('#provider_id').selectOption({ label: 'Asociación Puentes de Inclusión' });
+  await page.getByLabel('Horas de teoría').fill('100');
+  await page.getByLabel('Horas de prácticas').fill('80');
+  await page.locator('#start_on').fill(dayIn(-13));
+  await page.locator('#end_on').fill(dayIn(-20));
+  await page.getByLabel('Plazas').fill('5');
+  await page.getByRole('button', { name: 'Crear el curso' }).click();
+  assert.equal(await page.locator('#end_on-error').innerText(), 'La fecha de fin es anterior a la de inicio.');
+  assert.equal(await page.locator('#title').inputValue(), 'Atención sociosanitaria a personas dependientes');
+  await page.locator('#end_on').fill(dayIn(30));
+  await page.getByRole('button', { name: 'Crear el curso' }).click();
+  await page.waitForURL(/\/courses\/[0-9a-f-]{36}$/);
+  const courseUrl = page.url();
+
+  // Preselect a person whose team has the Badajoz counsellor, managed by this social worker.
+  const pool = await page.locator('#pool tbody a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent]));
+  let person = null;
+  for (const [href, name] of pool.slice(0, 30)) {
+    await page.goto(`${base}${href}`);
+    const text = await page.locator('main').innerText();
+    if (text.includes('Orientador laboral · Badajoz') && text.includes('Trabajadora social · Badajoz')) { person = name.trim(); break; }
+  }
+  assert.ok(person, 'a shared case in the pool');
+  await page.goto(courseUrl);
+  await page.getByRole('button', { name: `Preseleccionar ${person}` }).click();
+  await page.waitForURL(/#candidate-/);
+  const row = page.locator('#candidates tbody tr', { hasText: person });
+  await row.locator('select[name="decision"]').selectOption('approve');
+  await row.locator('input[name="reason"]').fill('Red de apoyo para la conciliación');
+  await row.getByRole('button', { name: 'Registrar la decisión' }).click();
+  await page.waitForURL(/#candidate-/);
+  assert.match(await page.locator('#candidates tbody tr', { hasText: person }).innerText(), /Aprueba: Red de apoyo/);
+
+  // The employment service decides too: selected.
+  const sexpe = await browser.newContext({ locale: 'es-ES' });
+  const sp = await sexpe.newPage();
+  await login(sp, 'orienta.badajoz');
+  await sp.goto(courseUrl);
+  const srow = sp.locator('#candidates tbody tr', { hasText: person });
+  await srow.locator('select[name="decision"]').selectOption('approve');
+  await srow.locator('input[name="reason"]').fill('Perfil adecuado a la especialidad');
+  await srow.getByRole('button', { name: 'Registrar la decisión' }).click();
+  await sp.waitForURL(/#candidate-/);
+  assert.match(await sp.locator('#candidates tbody tr', { hasText: person }).innerText(), /seleccionada/);
+  await sexpe.close();
+
+  // Enrol her.
+  await page.goto(courseUrl);
+  const erow = page.locator('#candidates tbody tr', { hasText: person });
+  await erow.locator('select[name="status"]').selectOption('enrolled');
+  await erow.getByRole('button', { name: 'Aplicar' }).click();
+  await page.waitForURL(/#candidate-/);
+  assert.match(await page.locator('#candidates tbody tr', { hasText: person }).innerText(), /matriculada/);
+
+  // Three absences in sessions of one month: the third raises the incident.
+  const links = await page.locator('#sessions a[href^="/sessions/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  const dates = await page.locator('#sessions tbody tr').evaluateAll((trs) => trs.map((tr) => tr.cells[0].textContent.trim()));
+  const past = dates.slice(0, links.length).map((d, i) => ({ month: d.slice(3), href: links[i] }));
+  const byMonth = {};
+  for (const p of past) (byMonth[p.month] ??= []).push(p.href);
+  const month = Object.values(byMonth).find((l) => l.length >= 3);
+  assert.ok(month, 'three past sessions in one month');
+  let last = '';
+  for (const href of month.slice(0, 3)) {
+    await page.goto(`${base}${href}`);
+    const line = page.locator('#sheet tbody tr', { hasText: person });
+    await line.getByLabel('Falta', { exact: true }).check();
+    await page.getByRole('button', { name: 'Guardar la asistencia de todo el grupo' }).click();
+    await page.waitForURL(/\?saved=/);
+    last = await page.locator('#saved').innerText();
+  }
+  assert.match(last, /incidencias de absentismo abiertas: 1/);
+
+  // A justified absence needs its reason: refused next to the line, what was typed stays.
+  await page.goto(`${base}${month[0]}`);
+  const line = page.locator('#sheet tbody tr', { hasText: person });
+  await line.getByLabel('Falta justificada', { exact: true }).check();
+  await page.getByRole('button', { name: 'Guardar la asistencia de todo el grupo' }).click();
+  assert.match(await page.locator('#sheet tbody tr', { hasText: person }).locator('.error').innerText(), /motivo/);
+  assert.equal(await page.locator('#sheet tbody tr', { hasText: person }).getByLabel('Falta justificada', { exact: true }).isChecked(), true);
+
+  // Her home page shows the incident among her cases'.
+  await page.goto(`${base}/`);
+  const open = await page.locator('#work-incidents_open + table').innerText();
+  assert.ok(open.includes(person) && open.includes('Absentismo'), 'the absenteeism incident is on her home page');
+  await context.close();
+});

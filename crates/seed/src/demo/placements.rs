@@ -111,7 +111,7 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
                 counsellor.organisation_id,
                 counsellor.organisation_kind.code(),
                 today,
-                6,
+                10,
             )
             .await?;
             tx.rollback().await?;
@@ -216,5 +216,142 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
             }
         }
     }
+    training(s, now).await?;
     Ok(true)
+}
+
+/// A CRISOL-FORMACIÓN course in each city, given by the city's NGO: candidates
+/// preselected from cases the social worker and the counsellor share, selected by
+/// both, three enrolled and one waiting, and the attendance of the sessions held so
+/// far — in every other city one person misses three sessions in a month, which
+/// raises an absenteeism incident by itself.
+async fn training(s: &Services, now: DateTime<Utc>) -> Result<(), Error> {
+    use itinera_domain::training::{
+        AttendanceInput, AttendanceLine, CandidateStatusInput, CourseInput, DecisionInput,
+    };
+    let today = now.date_naive();
+    let at = |n: i64| Ctx::cli(now - Duration::days(n));
+    let programme = s
+        .programmes()
+        .await?
+        .into_iter()
+        .find(|p| p.code == "CRISOL")
+        .map(|p| p.id)
+        .ok_or(Error::NotFound)?;
+    let providers = s.courses(&actor(s, "ts.badajoz").await?).await?.providers;
+    for (c, city) in CITIES.iter().enumerate() {
+        let slug = itinera_domain::text::fold(city.name).replace(' ', "");
+        let social = actor(s, &format!("ts.{slug}")).await?;
+        let counsellor = actor(s, &format!("orienta.{slug}")).await?;
+        let Some(provider) = providers.iter().find(|p| p.name == city.ngo) else {
+            continue;
+        };
+        let start = today - Duration::days(30);
+        let course = s
+            .create_course(
+                &social,
+                &at(40),
+                &CourseInput {
+                    programme_id: programme.to_string(),
+                    provider_id: provider.id.to_string(),
+                    title: "Operaciones auxiliares de limpieza en alojamientos y oficinas".into(),
+                    specialty: "SSCM0108".into(),
+                    theory_hours: "90".into(),
+                    practice_hours: "80".into(),
+                    start_on: start.to_string(),
+                    end_on: (start + Duration::days(60)).to_string(),
+                    place: format!("Aula de formación · {}", city.name),
+                    places: "3".into(),
+                    weekdays: vec!["mon".into(), "wed".into(), "fri".into()],
+                    starts_at: "09:00".into(),
+                    ends_at: "13:00".into(),
+                    trainers: format!("Equipo de formación · {}", city.ngo),
+                    alternance_from: (start + Duration::days(45)).to_string(),
+                    alternance_to: (start + Duration::days(60)).to_string(),
+                },
+            )
+            .await?;
+        let cases = {
+            let mut tx = s.store.read().await?;
+            let cs = itinera_store::cases::open_team_cases(
+                &mut tx,
+                counsellor.user_id,
+                counsellor.organisation_id,
+                counsellor.organisation_kind.code(),
+                today,
+                10,
+            )
+            .await?;
+            tx.rollback().await?;
+            cs
+        };
+        let mut enrolled = Vec::new();
+        for (k, (case_id, _, _)) in cases.iter().skip(4).take(4).enumerate() {
+            let ctx = at(35);
+            let Ok(cand) = s.preselect(&social, &ctx, course, *case_id).await else {
+                continue;
+            };
+            let why = |r: &str| DecisionInput {
+                decision: "approve".into(),
+                reason: r.into(),
+            };
+            s.decide_candidate(
+                &social,
+                &ctx,
+                cand,
+                &why("Red de apoyo para la conciliación"),
+            )
+            .await?;
+            s.decide_candidate(
+                &counsellor,
+                &ctx,
+                cand,
+                &why("Perfil adecuado a la especialidad"),
+            )
+            .await?;
+            let to = if k < 3 { "enrolled" } else { "waiting" };
+            s.candidate_status(
+                &social,
+                &at(32),
+                cand,
+                &CandidateStatusInput {
+                    status: to.into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            if k < 3 {
+                enrolled.push(cand);
+            }
+        }
+        let sessions = s
+            .course(&social, &at(0), course, &Default::default())
+            .await?
+            .sessions;
+        for (n, session) in sessions.iter().filter(|x| x.held_on < today).enumerate() {
+            let lines = enrolled
+                .iter()
+                .enumerate()
+                .map(|(k, cand)| {
+                    let absent = c % 2 == 0 && k == 0 && n % 3 == 1;
+                    AttendanceLine {
+                        candidate_id: cand.to_string(),
+                        status: if absent {
+                            "absent"
+                        } else if n % 7 == 3 && k == 1 {
+                            "late"
+                        } else {
+                            "present"
+                        }
+                        .into(),
+                        reason: String::new(),
+                    }
+                })
+                .collect();
+            let back = (today - session.held_on).num_days();
+            s.save_attendance(&social, &at(back), session.id, &AttendanceInput { lines })
+                .await?;
+        }
+    }
+    Ok(())
 }
