@@ -147,6 +147,7 @@ impl ShowPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn show_page(
     s: &AppState,
     lang: Lang,
@@ -346,6 +347,7 @@ impl SheetPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn sheet_page(
     s: &AppState,
     lang: Lang,
