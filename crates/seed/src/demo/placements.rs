@@ -324,6 +324,9 @@ async fn training(s: &Services, now: DateTime<Utc>) -> Result<(), Error> {
                 enrolled.push(cand);
             }
         }
+        if enrolled.is_empty() {
+            continue;
+        }
         let sessions = s
             .course(&social, &at(0), course, &Default::default())
             .await?
