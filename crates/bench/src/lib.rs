@@ -21,6 +21,7 @@ use tokio::sync::Mutex;
 
 mod import;
 mod offered;
+mod training;
 
 /// What can stop a benchmark run.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +83,12 @@ pub struct BenchArgs {
     /// Seconds of the open-loop measurement.
     #[arg(long, default_value_t = 60)]
     offered_seconds: u64,
+    /// Also load this many training courses and measure attendance (0: none).
+    #[arg(long, default_value_t = 0)]
+    courses: usize,
+    /// Attendance rows to load with the courses (default: 100 per course).
+    #[arg(long)]
+    attendance_rows: Option<usize>,
 }
 
 fn ms(f: &serde_json::Value, key: &str) -> f64 {
@@ -374,6 +381,33 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     }
     let (p50, _, p99, n) = summary(reg_ms);
     println!("registration with master-index lookup: p50 {p50:.2} ms, p99 {p99:.2} ms ({n} registrations: {outcomes:?})");
+    if a.courses > 0 {
+        let f = training::run(
+            &store,
+            &services,
+            &actor,
+            a.courses,
+            a.attendance_rows.unwrap_or(a.courses * 100),
+        )
+        .await?;
+        for (name, lat) in [
+            ("attendance_save_25", &f.save_ms),
+            ("course_page_service", &f.course_ms),
+            ("attendance_sheet_service", &f.sheet_ms),
+        ] {
+            figures.push(figure(
+                engine,
+                "training",
+                Some(name),
+                None,
+                Some(lat),
+                None,
+                None,
+                None,
+            ));
+        }
+        training::report(f);
+    }
     // The professionals at work: the `concurrency` professionals with the largest
     // caseloads, each signed in with a session of their own and opening their own
     // cases (up to 100 each), the way a service's staff use it at once.

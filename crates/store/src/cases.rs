@@ -304,3 +304,10 @@ pub async fn open_team_cases(
         .bind(user).bind(org).bind(kind).bind(today).bind(limit)
         .fetch_all(c).await.map_err(db_err))
 }
+
+/// Up to `limit` cases (id, home organisation), for loading generated data that refers
+/// to cases (the benchmark's courses).
+pub async fn sample(tx: &mut Tx, limit: i64) -> Result<Vec<(Uuid, Uuid)>, Error> {
+    on_tx!(tx, c => sqlx::query_as("SELECT id, home_organisation_id FROM cases ORDER BY id LIMIT $1")
+        .bind(limit).fetch_all(c).await.map_err(db_err))
+}
