@@ -563,3 +563,49 @@ fn import_a_file_then_deduplicate_the_registry_from_the_command_line() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The benchmark's short version: a small registry, a few courses, every measurement
+/// printed (the long runs are in the README and the closing notes). On SQLite only: it
+/// empties the database it is given.
+#[test]
+fn the_benchmark_runs_and_prints_its_figures() {
+    if common::on_postgres() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("itinera-bench-{}", uuid::Uuid::new_v4().simple()));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let out = itinera(&[
+        "bench",
+        "--participants",
+        "2500",
+        "--contacts",
+        "2500",
+        "--seconds",
+        "1",
+        "--searches",
+        "5",
+        "--rate",
+        "0",
+        "--courses",
+        "30",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    assert_ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "search by surname prefix: p50",
+        "participant page: p50",
+        "training: 30 courses",
+        "training: attendance of 25 saved: p50",
+        "training: course page (service): p50",
+    ] {
+        assert!(text.contains(line), "no «{line}» in:\n{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
