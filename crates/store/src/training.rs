@@ -268,6 +268,8 @@ pub struct PoolCase {
     pub profile: Option<String>,
     pub territory: Option<String>,
     pub labour_status: String,
+    pub surname_key: String,
+    pub given_key: String,
 }
 
 /// Filters of the preselection pool.
@@ -281,12 +283,17 @@ pub struct PoolFilter {
     pub available: bool,
 }
 
-/// Open cases of the course's programme whose person organisation `$2` may see, not on
-/// the course yet, by the filters; at most 200.
+/// Open cases of the course's programme on `user`'s teams (acting for `org`: who may
+/// preselect them) whose person the organisation may see, not on the course yet, by
+/// the filters; at most 200, by name. The team memberships drive the query (a caseload
+/// is a few hundred cases); `COALESCE` keeps SQLite's planner from scanning the whole
+/// programme's index once per membership.
+#[allow(clippy::too_many_arguments)]
 pub async fn pool(
     tx: &mut Tx,
     course: Uuid,
     programme: Uuid,
+    user: Uuid,
     org: Uuid,
     kind: &str,
     today: NaiveDate,
@@ -309,18 +316,19 @@ pub async fn pool(
         );
     }
     let sql = format!(
-        "SELECT c.id AS case_id, {NAME} AS participant_name, c.phase, \
+        "SELECT DISTINCT c.id AS case_id, {NAME} AS participant_name, c.phase, \
          (SELECT s.profile FROM assessments s WHERE s.case_id = c.id ORDER BY s.assessed_on DESC, s.created_at DESC LIMIT 1) AS profile, \
-         t.name AS territory, p.labour_status \
-         FROM cases c JOIN participants p ON p.id = c.participant_id LEFT JOIN territories t ON t.id = p.territory_id \
-         WHERE c.programme_id = $5 AND c.status = 'open' AND {} \
+         t.name AS territory, p.labour_status, p.surname_key, p.given_key \
+         FROM case_team_members m CROSS JOIN cases c CROSS JOIN participants p LEFT JOIN territories t ON t.id = p.territory_id \
+         WHERE m.user_id = $9 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.id = m.case_id AND p.id = c.participant_id \
+         AND COALESCE(c.programme_id, c.programme_id) = $5 AND c.status = 'open' AND {} \
          AND NOT EXISTS (SELECT 1 FROM course_candidates e WHERE e.course_id = $1 AND e.case_id = c.id) \
          AND ($6 IS NULL OR $6 = $6) AND ($7 IS NULL OR $7 = $7) AND ($8 IS NULL OR $8 = $8){cond} \
          ORDER BY p.surname_key, p.given_key, c.id LIMIT 200",
         visible_sql("p", "$2", "$3", "$4")
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(course).bind(org).bind(kind).bind(today).bind(programme)
-        .bind(f.phase.as_deref()).bind(f.profile.as_deref()).bind(f.territory)
+        .bind(f.phase.as_deref()).bind(f.profile.as_deref()).bind(f.territory).bind(user)
         .fetch_all(c).await.map_err(db_err))
 }
 
@@ -423,4 +431,53 @@ pub async fn providers(tx: &mut Tx) -> Result<Vec<(Uuid, String)>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT id, name FROM organisations WHERE active AND kind <> 'authority' ORDER BY name"
     ).fetch_all(c).await.map_err(db_err))
+}
+
+/// The people of a sheet, in one statement: for each of `ids` on `course`, its case,
+/// the person's home organisation, its status, whether organisation `$2` (of kind `$3`)
+/// may see the person on day `$4`, and whether `user` (acting for `$2`) is on the
+/// case's team.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SheetPerson {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub home_organisation_id: Uuid,
+    pub status: String,
+    pub visible: bool,
+    pub on_team: bool,
+}
+
+pub async fn sheet_people(
+    tx: &mut Tx,
+    course: Uuid,
+    ids: &[Uuid],
+    user: Uuid,
+    org: Uuid,
+    kind: &str,
+    today: NaiveDate,
+) -> Result<Vec<SheetPerson>, Error> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(200) {
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", i + 6))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT e.id, e.case_id, e.home_organisation_id, e.status, \
+             CASE WHEN {} THEN TRUE ELSE FALSE END AS visible, \
+             EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = e.case_id AND m.user_id = $5 AND m.organisation_id = $2 AND m.removed_at IS NULL) AS on_team \
+             FROM course_candidates e JOIN cases c ON c.id = e.case_id JOIN participants p ON p.id = c.participant_id \
+             WHERE e.course_id = $1 AND e.id IN ({list})",
+            visible_sql("p", "$2", "$3", "$4")
+        );
+        let rows: Vec<SheetPerson> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql).bind(course).bind(org).bind(kind).bind(today).bind(user);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await.map_err(db_err)
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
