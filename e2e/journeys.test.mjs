@@ -713,6 +713,17 @@ test('create a course, preselect a person and select her jointly with the employ
   assert.match(await page.locator('#sheet tbody tr', { hasText: person }).locator('.error').innerText(), /motivo/);
   assert.equal(await page.locator('#sheet tbody tr', { hasText: person }).getByLabel('Falta justificada', { exact: true }).isChecked(), true);
 
+  // With the keyboard alone: arrows move between the marks of a person, Enter saves.
+  const other = links.find((h) => !month.slice(0, 3).includes(h));
+  if (other) {
+    await page.goto(`${base}${other}`);
+    await page.locator('#sheet tbody tr', { hasText: person }).getByLabel('Presente', { exact: true }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\?saved=/);
+    assert.equal(await page.locator('#sheet tbody tr', { hasText: person }).getByLabel('Falta', { exact: true }).isChecked(), true);
+  }
+
   // Her home page shows the incident among her cases'.
   await page.goto(`${base}/`);
   const open = await page.locator('#work-incidents_open + table').innerText();

@@ -282,6 +282,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
             },
         )
         .await?;
+        store.analyze().await?;
         let seeding = t.elapsed().as_secs_f64();
         figures.push(figure(
             engine,

@@ -46,6 +46,15 @@ pub fn username(raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// The version a change was written on (optimistic concurrency): empty means the one
+/// just read (`current`); anything else must be a whole number.
+pub fn version_or(raw: &str, current: i32) -> Result<i32, &'static str> {
+    match raw.trim() {
+        "" => Ok(current),
+        v => v.parse().map_err(|_| "validation.number.format"),
+    }
+}
+
 /// An optional date: empty is none.
 pub fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
     if raw.trim().is_empty() {

@@ -218,12 +218,8 @@ impl Services {
             return Err(Error::Conflict("incident.already_resolved"));
         }
         let r = check_response(input, i.occurred_on, ctx.today())?;
-        let version = match input.version.trim() {
-            "" => i.version,
-            v => v
-                .parse()
-                .map_err(|_| Error::field("version", "validation.number.format"))?,
-        };
+        let version = itinera_domain::input::version_or(&input.version, i.version)
+            .map_err(|c| Error::field("version", c))?;
         if !store::respond(&mut tx, incident_id, version, &r, actor.user_id, ctx.now).await? {
             return Err(Error::Conflict("error.stale_version"));
         }

@@ -338,12 +338,8 @@ impl Services {
             return Err(Error::Conflict("contract.already_ended"));
         }
         let (ended_on, reason) = check_end(input, k.start_on, ctx.today())?;
-        let version = match input.version.trim() {
-            "" => k.version,
-            v => v
-                .parse()
-                .map_err(|_| Error::field("version", "validation.number.format"))?,
-        };
+        let version = itinera_domain::input::version_or(&input.version, k.version)
+            .map_err(|c| Error::field("version", c))?;
         if !store::end_contract(&mut tx, contract_id, version, ended_on, reason).await? {
             return Err(Error::Conflict("error.stale_version"));
         }

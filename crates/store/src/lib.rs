@@ -435,6 +435,21 @@ impl Store {
         }
     }
 
+    /// After a bulk load on PostgreSQL: gathers the planner's statistics at once
+    /// (`ANALYZE`) instead of waiting for autovacuum, which would otherwise plan the
+    /// first queries on tables it believes empty. Nothing on SQLite, whose plans the
+    /// queries steer themselves (see `CROSS JOIN` and `COALESCE` in the store).
+    pub async fn analyze(&self) -> Result<(), Error> {
+        match &self.pools {
+            Pools::Postgres(p) => sqlx::query("ANALYZE")
+                .execute(p)
+                .await
+                .map(|_| ())
+                .map_err(db_err),
+            Pools::Sqlite { .. } => Ok(()),
+        }
+    }
+
     pub async fn close(&self) {
         match &self.pools {
             Pools::Sqlite { write, read } => {
