@@ -676,13 +676,6 @@ pub async fn unread_notifications(
     ).bind(u.0).bind(o.0).fetch_all(c).await.map_err(db_err))
 }
 
-/// How many unread notices user `u` working for `o` has.
-pub async fn unread_count(tx: &mut Tx, u: UserId, o: OrganisationId) -> Result<i64, Error> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND organisation_id = $2 AND read_at IS NULL"
-    ).bind(u.0).bind(o.0).fetch_one(c).await.map_err(db_err))
-}
-
 pub async fn mark_notifications_read(
     tx: &mut Tx,
     u: UserId,

@@ -199,7 +199,7 @@ pub async fn record_retention(
     Ok(n == 1)
 }
 
-/// The last contact on a case since `from` (follow-up of a running contract).
+/// The day of the last contact on a case (the follow-up of a running contract).
 pub async fn last_contact(tx: &mut Tx, case_id: Uuid) -> Result<Option<NaiveDate>, Error> {
     on_tx!(tx, c => sqlx::query_scalar(
         "SELECT MAX(happened_on) FROM contacts WHERE case_id = $1"

@@ -57,18 +57,6 @@ fn require_notified(actor: &Actor) -> Result<(), Error> {
 }
 
 impl Services {
-    /// How many unread notices the actor has (0 for those who get none): the count in
-    /// every page's header.
-    pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64, Error> {
-        if require_notified(actor).is_err() {
-            return Ok(0);
-        }
-        let mut tx = self.store.read().await?;
-        let n = store::unread_count(&mut tx, actor.user(), actor.organisation()).await?;
-        tx.rollback().await?;
-        Ok(n)
-    }
-
     /// The actor's unread notices.
     pub async fn notifications(&self, actor: &Actor) -> Result<Vec<Notification>, Error> {
         require_notified(actor)?;
