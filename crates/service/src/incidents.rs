@@ -18,7 +18,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{audit, finish, Action};
+use crate::audit::{finish, Action};
 use crate::guard::{in_team, load_case, require_team_writer};
 use crate::{Ctx, Services};
 
@@ -185,8 +185,8 @@ impl Services {
         )
         .await?;
         let told = tell_team(&mut tx, &case, actor.user_id, id, ctx).await?;
-        audit(
-            &mut tx,
+        finish(
+            tx,
             actor,
             ctx,
             Action::IncidentCreate,
@@ -195,7 +195,6 @@ impl Services {
                    "contract": data.contract_id, "notified": told.iter().map(|t| t.0).collect::<Vec<_>>()}),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
