@@ -60,6 +60,23 @@ struct ServeArgs {
     /// Open connections served at once (more wait their turn).
     #[arg(long, env = "ITINERA_MAX_CONNECTIONS", default_value_t = 1024)]
     max_connections: usize,
+    /// Send notices that need someone at once (a new incident) also by e-mail, through
+    /// this SMTP server: `smtp://host:25` (plain, a relay of one's own),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`.
+    /// Off without it. The e-mails name no person: a kind of notice and a link.
+    #[arg(long, env = "ITINERA_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of those e-mails.
+    #[arg(
+        long,
+        env = "ITINERA_MAIL_FROM",
+        default_value = "Itinera <no-reply@localhost>"
+    )]
+    mail_from: String,
+    /// The address people reach Itinera at, for the e-mails' links (by default the
+    /// address it listens on).
+    #[arg(long, env = "ITINERA_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -240,6 +257,23 @@ async fn open_with_clock(db: &DbArg, clock: Arc<dyn itinera_service::Clock>) -> 
 }
 
 async fn serve(services: Services, args: &ServeArgs, secure: bool) -> Result<()> {
+    let services = match &args.smtp_url {
+        Some(url) => services
+            .with_mail(&itinera_service::mail::MailSettings {
+                smtp_url: url.clone(),
+                from: args.mail_from.clone(),
+                public_url: args
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", args.listen)),
+            })
+            .map_err(anyerr)?,
+        None => services,
+    };
+    let sender = tokio::spawn(itinera_service::mail::run(
+        services.clone(),
+        std::future::pending(),
+    ));
     let state = itinera_web::AppState::new(services.clone(), secure)
         .with_metrics_token(args.metrics_token.clone())
         .with_trusted_proxies(args.trusted_proxies.clone());
@@ -256,6 +290,7 @@ async fn serve(services: Services, args: &ServeArgs, secure: bool) -> Result<()>
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    sender.abort();
     services.store.close().await;
     Ok(())
 }

@@ -28,6 +28,10 @@ pub const AUDITOR: &str = "auditoria";
 pub const ADMIN: &str = "admin";
 /// The second administrator (four eyes).
 pub const ADMIN2: &str = "admin.segunda";
+/// The trainer of the Badajoz NGO (Puentes de Inclusión), named on its demo course.
+pub const TRAINER: &str = "formador.badajoz";
+/// The workplace tutor of Reciclajes Guadiana.
+pub const TUTOR: &str = "tutor.1";
 
 pub const ALL_USERS: &[&str] = &[
     SOCIAL_BADAJOZ,
@@ -41,6 +45,8 @@ pub const ALL_USERS: &[&str] = &[
     AUDITOR,
     ADMIN,
     ADMIN2,
+    TRAINER,
+    TUTOR,
 ];
 
 pub fn start_time() -> DateTime<Utc> {
@@ -62,11 +68,73 @@ pub struct TestApp {
     pub tokens: HashMap<String, String>,
 }
 
+/// The scoped roles of the tests (the full demo has them too): a trainer at the
+/// Badajoz and the Mérida NGOs, a workplace tutor at Reciclajes Guadiana.
+async fn scoped_users(services: &Services) {
+    use itinera_service::admin::{MembershipInput, UserInput};
+    let orgs = services.organisations().await.expect("organisations");
+    let ctx = Ctx::cli(start_time());
+    for (username, org, role) in [
+        (TRAINER, "Asociación Puentes de Inclusión", "trainer"),
+        ("formador.merida", "Asociación Emerita Solidaria", "trainer"),
+        (TUTOR, "Reciclajes Guadiana", "workplace_tutor"),
+    ] {
+        let org = orgs
+            .iter()
+            .find(|o| o.name.starts_with(org))
+            .unwrap_or_else(|| panic!("no organisation {org}"));
+        let user = services
+            .create_user(
+                Caller::CommandLine,
+                &ctx,
+                &UserInput {
+                    username: username.into(),
+                    display_name: format!("{role} · {}", org.name),
+                    password: PASSWORD.into(),
+                    locale: "es".into(),
+                    active: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("user");
+        services
+            .add_membership(
+                Caller::CommandLine,
+                &ctx,
+                user,
+                &MembershipInput {
+                    organisation_id: org.id.to_string(),
+                    role: role.into(),
+                },
+            )
+            .await
+            .expect("membership");
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(40).await
 }
 
 pub async fn spawn_app_with(participants: usize) -> TestApp {
+    spawn(participants, None).await
+}
+
+/// The application sending e-mail through `smtp_url` (its sender running).
+pub async fn spawn_app_with_mail(smtp_url: &str) -> TestApp {
+    spawn(
+        40,
+        Some(itinera_service::mail::MailSettings {
+            smtp_url: smtp_url.into(),
+            from: "Itinera <no-reply@itinera.test>".into(),
+            public_url: "https://itinera.test".into(),
+        }),
+    )
+    .await
+}
+
+async fn spawn(participants: usize, mail: Option<itinera_service::mail::MailSettings>) -> TestApp {
     let db_url = fresh_database_url().await;
     let store = Store::connect(&db_url).await.expect("connect");
     store.migrate(start_time()).await.expect("migrate");
@@ -74,7 +142,14 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
     let settings = Settings::of_deployment(&store, start_time())
         .await
         .expect("settings");
-    let services = Services::new(store.clone(), clock.clone(), settings);
+    let mut services = Services::new(store.clone(), clock.clone(), settings);
+    if let Some(m) = &mail {
+        services = services.with_mail(m).expect("mail settings");
+        tokio::spawn(itinera_service::mail::run(
+            services.clone(),
+            std::future::pending(),
+        ));
+    }
     demo::seed(
         &store,
         start_time(),
@@ -87,6 +162,7 @@ pub async fn spawn_app_with(participants: usize) -> TestApp {
     )
     .await
     .expect("seed");
+    scoped_users(&services).await;
     let mut tokens = HashMap::new();
     let ctx = Ctx::cli(start_time());
     for itinera_service::admin::UserView { user, memberships } in

@@ -26,6 +26,7 @@ mod errors;
 mod helpers;
 mod imports;
 mod linkage;
+mod mail;
 mod participants;
 mod placements;
 mod probes;

@@ -41,7 +41,7 @@ async fn tutor(app: &TestApp, username: &str, company: &str) -> String {
             id,
             &MembershipInput {
                 organisation_id: org,
-                role: "technician".into(),
+                role: "workplace_tutor".into(),
             },
         )
         .await
@@ -498,4 +498,179 @@ async fn an_incident_reaches_the_social_worker_at_once_and_the_coordinator_when_
         let n = app.get(user, "/notifications").await;
         assert!(!n.body.to_string().contains(&incident), "{user}");
     }
+}
+
+/// A workplace tutor sees the placements they tutor — the person's name and the job,
+/// only while the person's consent covers their company — reports incidents of them,
+/// and reaches nothing else of the person.
+#[tokio::test]
+async fn a_workplace_tutor_sees_the_placement_they_tutor_and_nothing_else() {
+    let app = spawn_app().await;
+    let (pid, case) = shared_case(&app, 43_000_101).await;
+    let employer = app.org("Reciclajes Guadiana").await;
+    let (tutor_id, _) = who(&app, TUTOR).await;
+    let r = app
+        .post(SEXPE_BADAJOZ, &format!("/cases/{case}/contracts"), &json!({
+            "employer_id": employer, "position_title": "Peón de clasificación", "isco_code": "9613",
+            "contract_type": "es_indefinido", "insertion": true, "hours_per_week": "40",
+            "start_on": "2026-11-23", "tutor_id": tutor_id
+        }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let contract = r.body["id"].as_str().unwrap().to_string();
+    let report = json!({"kind": "group_adaptation", "severity": "low", "occurred_on": "2026-11-23",
+                        "description": "Le cuesta integrarse en el turno de noche."});
+    // The consent covers the employment service only: the company sees nothing yet.
+    let mine = |b: &Value| {
+        b.as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["id"] == contract.as_str())
+    };
+    let r = app.get(TUTOR, "/tutored-contracts").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(!mine(&r.body));
+    let r = app
+        .post(TUTOR, &format!("/contracts/{contract}/incidents"), &report)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    // Consent to share with insertion companies: the tutor sees the placement.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pid}/consents"),
+            &json!({
+            "purpose": "sharing", "given_on": "2026-11-16", "evidence": "Firma",
+            "organisation_kinds": ["insertion_company"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let consent = r.body["id"].as_str().unwrap().to_string();
+    let r = app.get(TUTOR, "/tutored-contracts").await;
+    let k = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == contract.as_str())
+        .expect("the tutored contract")
+        .clone();
+    assert_eq!(k["participant_name"], "Rocío Campos Durán");
+    assert_eq!(k["position_title"], "Peón de clasificación");
+    assert!(k.get("case_id").is_none(), "no way to the case: {k}");
+    // Nothing else of the person, the case or its contracts.
+    for path in [
+        format!("/participants/{pid}"),
+        format!("/cases/{case}"),
+        format!("/cases/{case}/contracts"),
+        format!("/cases/{case}/incidents"),
+        format!("/cases/{case}/assessments"),
+        format!("/cases/{case}/contacts"),
+    ] {
+        let r = app.get(TUTOR, &path).await;
+        assert!(
+            matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "{path}: {}",
+            r.status
+        );
+        assert!(!r.body.to_string().contains("Campos"), "{path}");
+    }
+    // Bad input names the field; then the incident reaches the social worker at once.
+    let r = app
+        .post(
+            TUTOR,
+            &format!("/contracts/{contract}/incidents"),
+            &json!({"kind": "group_adaptation"}),
+        )
+        .await;
+    let c = codes(&r.body);
+    assert!(
+        c.contains(&("severity".into(), "validation.choice".into()))
+            || c.contains(&("severity".into(), "validation.required".into())),
+        "{c:?}"
+    );
+    assert!(c.iter().any(|f| f.0 == "description"), "{c:?}");
+    let r = app
+        .post(TUTOR, &format!("/contracts/{contract}/incidents"), &report)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let incident = r.body["id"].as_str().unwrap().to_string();
+    let inc = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{case}/incidents"))
+        .await
+        .body;
+    let i = inc["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == incident.as_str())
+        .expect("the case team sees it")
+        .clone();
+    assert_eq!(i["reporter"], "workplace_tutor");
+    assert_eq!(i["contract_id"], contract.as_str());
+    let notices = app
+        .get(SOCIAL_BADAJOZ, "/notifications")
+        .await
+        .body
+        .to_string();
+    assert!(notices.contains(&incident), "{notices}");
+    // The tutor sees what they reported and whether it was answered, not the answer.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/incidents/{incident}/response"),
+            &json!({
+            "actions_agreed": "Se habla con la persona sobre su situación familiar."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app.get(TUTOR, "/incidents/reported").await;
+    let mine = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == incident.as_str())
+        .expect("reported")
+        .clone();
+    assert_eq!(mine["participant_name"], "Rocío Campos Durán");
+    assert!(mine["first_response_at"].is_string());
+    assert!(!r.body.to_string().contains("situación familiar"));
+    // Another tutor of the company does not reach it; nor a professional's route.
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/contracts/{contract}/incidents"),
+            &report,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The consent withdrawn: the placement and the name are gone.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/consents/{consent}/withdrawal"),
+            &json!({"withdrawn_on": "2026-11-23"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    assert!(!mine_of(
+        &app.get(TUTOR, "/tutored-contracts").await.body,
+        &contract
+    ));
+    let r = app.get(TUTOR, "/incidents/reported").await;
+    let again = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == incident.as_str())
+        .expect("still listed")
+        .clone();
+    assert!(again["participant_name"].is_null(), "{again}");
+    assert!(!r.body.to_string().contains("Campos"));
+}
+
+fn mine_of(b: &Value, contract: &str) -> bool {
+    b.as_array().unwrap().iter().any(|k| k["id"] == contract)
 }

@@ -409,3 +409,270 @@ async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
         6
     );
 }
+
+/// A trainer is named on a course of their organisation; they see its group — names
+/// and attendance, only of people whose consent covers their organisation — take its
+/// attendance and report its incidents, and reach nothing else.
+#[tokio::test]
+async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
+    let app = spawn_app().await;
+    let (pa, a) = shared_case(&app, 44_000_101).await;
+    let (pb, b) = shared_case(&app, 44_000_102).await;
+    // Only the first consented to sharing with third-sector organisations.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pa}/consents"),
+            &json!({
+            "purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma",
+            "organisation_kinds": ["third_sector"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let consent = r.body["id"].as_str().unwrap().to_string();
+    let crisol = app.programme("CRISOL").await;
+    let (trainer, provider) = who(&app, TRAINER).await;
+    let (other_trainer, _) = who(&app, "formador.merida").await;
+    let mut course = json!({
+        "programme_id": crisol, "provider_id": provider, "title": "Atención sociosanitaria",
+        "theory_hours": "100", "practice_hours": "40",
+        "start_on": "2026-11-02", "end_on": "2026-12-18", "weekdays": ["tue", "thu"],
+        "starts_at": "09:00", "ends_at": "13:00", "places": "5",
+        "trainer_ids": [other_trainer]
+    });
+    let r = app.post(SOCIAL_BADAJOZ, "/courses", &course).await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "trainer_ids".to_string(),
+            "validation.course.trainer_other_provider".to_string()
+        )]
+    );
+    course["trainer_ids"] = json!([trainer]);
+    let r = app.post(SOCIAL_BADAJOZ, "/courses", &course).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/courses/{id}");
+    for case in [&a, &b] {
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &format!("{path}/candidates"),
+                &json!({"case_id": case}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    assert_eq!(v["trainers"][0]["id"], trainer.as_str());
+    let ids: Vec<String> = [&a, &b]
+        .iter()
+        .map(|k| candidate(&v, k)["id"].as_str().unwrap().to_string())
+        .collect();
+    for cand in &ids {
+        for (who_, why) in [
+            (SOCIAL_BADAJOZ, "Apoyo familiar"),
+            (SEXPE_BADAJOZ, "Perfil adecuado"),
+        ] {
+            let r = app
+                .post(
+                    who_,
+                    &format!("/candidates/{cand}/decision"),
+                    &json!({"decision": "approve", "reason": why}),
+                )
+                .await;
+            assert!(r.status.is_success(), "{:?}", r.body);
+        }
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &format!("/candidates/{cand}/status"),
+                &json!({"status": "enrolled"}),
+            )
+            .await;
+        assert_eq!(r.body["status"], "enrolled", "{:?}", r.body);
+    }
+
+    // The trainer's courses: this one, not another city's.
+    let mut there = course.clone();
+    there["provider_id"] = json!(app.org("Emerita Solidaria").await);
+    there["trainer_ids"] = json!([other_trainer]);
+    let r = app.post(SOCIAL_MERIDA, "/courses", &there).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let merida = r.body["id"].as_str().unwrap().to_string();
+    let list = app.get(TRAINER, "/courses").await;
+    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+    let listed: Vec<&str> = list.body["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(listed.contains(&id.as_str()));
+    assert!(!listed.contains(&merida.as_str()));
+    let r = app.get(TRAINER, &format!("/courses/{merida}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The group: the consented person only, without phase, decisions or reasons.
+    let v = app.get(TRAINER, &path).await;
+    assert_eq!(v.status, StatusCode::OK, "{:?}", v.body);
+    let group = v.body["candidates"].as_array().unwrap();
+    assert_eq!(group.len(), 1, "{:#}", v.body);
+    assert_eq!(group[0]["id"], ids[0].as_str());
+    assert_eq!(group[0]["phase"], "");
+    assert!(group[0]["social_reason"].is_null() && group[0]["employment_reason"].is_null());
+    assert!(v.body["pool"].as_array().unwrap().is_empty());
+    assert_eq!(v.body["as_trainer"], true);
+    let text = v.body.to_string();
+    assert!(!text.contains("Apoyo familiar") && !text.contains(&pb));
+
+    // Nothing of the person or the case.
+    for path in [
+        format!("/participants/{pa}"),
+        format!("/cases/{a}"),
+        format!("/cases/{a}/assessments"),
+        format!("/cases/{a}/contacts"),
+        format!("/cases/{a}/incidents"),
+        format!("/cases/{a}/itinerary"),
+    ] {
+        let r = app.get(TRAINER, &path).await;
+        assert!(
+            matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "{path}: {}",
+            r.status
+        );
+        assert!(!r.body.to_string().contains("Campos"), "{path}");
+    }
+    let r = app
+        .post(
+            TRAINER,
+            &format!("{path}/candidates"),
+            &json!({"case_id": a}),
+        )
+        .await;
+    assert!(matches!(
+        r.status,
+        StatusCode::NOT_FOUND | StatusCode::FORBIDDEN
+    ));
+
+    // Attendance: the consented person, in one request; the other is refused as if
+    // not enrolled, and nothing is saved.
+    let day = v.body["sessions"][0]["id"].as_str().unwrap().to_string();
+    let sheet = app
+        .get(TRAINER, &format!("/sessions/{day}/attendance"))
+        .await;
+    assert_eq!(sheet.status, StatusCode::OK, "{:?}", sheet.body);
+    assert_eq!(sheet.body["can_record"], true);
+    assert_eq!(sheet.body["lines"].as_array().unwrap().len(), 1);
+    let r = app
+        .put(TRAINER, &format!("/sessions/{day}/attendance"), &json!({"lines": [
+            {"candidate_id": ids[0], "status": "present"}, {"candidate_id": ids[1], "status": "absent"}]}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "lines.1.candidate_id".to_string(),
+            "validation.attendance.not_enrolled".to_string()
+        )]
+    );
+    let r = app
+        .put(
+            TRAINER,
+            &format!("/sessions/{day}/attendance"),
+            &json!({"lines": [
+            {"candidate_id": ids[0], "status": "late"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let seen = app
+        .get(SOCIAL_BADAJOZ, &format!("/sessions/{day}/attendance"))
+        .await
+        .body;
+    let marked: Vec<&Value> = seen["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| !l["status"].is_null())
+        .collect();
+    assert_eq!(marked.len(), 1, "{seen:#}");
+    assert_eq!(marked[0]["status"], "late");
+
+    // An incident of the person on the course: the case manager is told at once.
+    let r = app
+        .post(
+            TRAINER,
+            &format!("/candidates/{}/incidents", ids[1]),
+            &json!({
+            "kind": "conciliation", "severity": "low", "description": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "no consent, no report");
+    let r = app
+        .post(
+            TRAINER,
+            &format!("/candidates/{}/incidents", ids[0]),
+            &json!({
+            "kind": "conciliation", "severity": "medium", "occurred_on": "2026-11-23",
+            "description": "Llega tarde por el horario del colegio de sus hijos."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let incident = r.body["id"].as_str().unwrap().to_string();
+    let notices = app
+        .get(SOCIAL_BADAJOZ, "/notifications")
+        .await
+        .body
+        .to_string();
+    assert!(notices.contains(&incident), "{notices}");
+    let inc = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{a}/incidents"))
+        .await
+        .body;
+    assert!(inc["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["id"] == incident.as_str() && i["reporter"] == "trainer"));
+    let r = app.get(TRAINER, "/incidents/reported").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let mine = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == incident.as_str())
+        .expect("listed")
+        .clone();
+    assert_eq!(mine["about"], "Atención sociosanitaria");
+    assert_eq!(mine["participant_name"], "Rocío Campos Durán");
+
+    // Another trainer, or a tutor, reaches none of it.
+    for user in ["formador.merida", TUTOR] {
+        let r = app.get(user, &path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{user}");
+        let r = app.get(user, &format!("/sessions/{day}/attendance")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{user}");
+    }
+
+    // Consent withdrawn: the person leaves the trainer's sheet at once.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/consents/{consent}/withdrawal"),
+            &json!({"withdrawn_on": "2026-11-23"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    let v = app.get(TRAINER, &path).await.body;
+    assert!(v["candidates"].as_array().unwrap().is_empty(), "{v:#}");
+    let sheet = app
+        .get(TRAINER, &format!("/sessions/{day}/attendance"))
+        .await
+        .body;
+    assert!(sheet["lines"].as_array().unwrap().is_empty());
+    // A trainer's read is audited like any other.
+    let reads = "SELECT COUNT(*) FROM audit_log WHERE action = 'course.read'";
+    let before = count(&app, reads).await;
+    assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::OK);
+    assert_eq!(count(&app, reads).await, before + 1);
+}

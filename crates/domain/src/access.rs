@@ -19,6 +19,8 @@ coded_enum!(Role {
     ProgrammeManager = "programme_manager",
     Auditor = "auditor",
     Admin = "admin",
+    Trainer = "trainer",
+    WorkplaceTutor = "workplace_tutor",
 });
 
 /// What an operation needs from the actor's roles.
@@ -40,6 +42,12 @@ pub enum Capability {
     Coordinate,
     /// Convene a coordination body and name its members.
     ConveneBodies,
+    /// Take the attendance of the courses one is a named trainer of, and report their
+    /// incidents (sees the enrolled people's names only; see `scoped_basis`).
+    TakeAttendance,
+    /// Follow the placements one is the workplace tutor of, and report their incidents
+    /// (sees the tutored people's names and contracts only; see `scoped_basis`).
+    TutorPlacements,
 }
 
 impl Role {
@@ -78,14 +86,17 @@ impl Role {
             C::ConveneBodies => {
                 matches!(self, R::CaseManager | R::Coordinator | R::ProgrammeManager)
             }
+            C::TakeAttendance => matches!(self, R::Trainer),
+            C::TutorPlacements => matches!(self, R::WorkplaceTutor),
         }
     }
 }
 
 impl Role {
     /// Whether the role reaches a person's data: reads it, writes it or manages their
-    /// cases. Granting such a role needs a second administrator (`needs_second_approval`)
-    /// and is kept apart from administering (`segregation`).
+    /// cases — or, narrowly, the names of the people on a course one trains or in a
+    /// placement one tutors. Granting such a role needs a second administrator
+    /// (`needs_second_approval`) and is kept apart from administering (`segregation`).
     pub fn reaches_person_data(self) -> bool {
         matches!(
             self,
@@ -94,6 +105,8 @@ impl Role {
                 | Role::Technician
                 | Role::CaseManager
                 | Role::Coordinator
+                | Role::Trainer
+                | Role::WorkplaceTutor
         )
     }
 
@@ -223,6 +236,8 @@ pub enum Basis {
     Registered,
     /// The actor's organisation is on a case team and the person consented to sharing.
     TeamWithConsent,
+    /// The narrow basis of a trainer or a workplace tutor (`scoped_basis`).
+    Scoped,
 }
 
 /// **The access rule.** An organisation sees a person if it registered them, or if it is
@@ -243,6 +258,25 @@ pub fn person_basis(
         return Some(Basis::TeamWithConsent);
     }
     None
+}
+
+/// **The narrow rule of the scoped roles.** A trainer sees the people enrolled on a
+/// course they are a named trainer of, given by their organisation; a workplace tutor the
+/// people whose contract with their organisation they tutor (`linked` says which holds:
+/// the store checks the course or the contract). Either needs that their organisation
+/// registered the person or that an active sharing consent covers it — being picked as
+/// provider or employer never widens access by itself. What they then see is the name and
+/// the course or the contract, never the case, the diagnosis or the notes.
+pub fn scoped_basis(
+    org: Uuid,
+    kind: OrganisationKind,
+    facts: &PersonFacts,
+    linked: bool,
+    today: NaiveDate,
+) -> Option<Basis> {
+    let consented = facts.registering_organisation == org
+        || facts.consents.iter().any(|c| c.covers(org, kind, today));
+    (linked && consented).then_some(Basis::Scoped)
 }
 
 #[cfg(test)]
@@ -284,13 +318,16 @@ mod tests {
         use Role as R;
         for r in R::ALL {
             let person = r.reaches_person_data();
-            // The list agrees with the capabilities: reading, writing or managing cases.
+            // The list agrees with the capabilities: reading, writing or managing cases,
+            // taking a course's attendance, tutoring a placement.
             assert_eq!(
                 person,
                 [
                     Capability::ReadPersonData,
                     Capability::WritePersonData,
-                    Capability::ManageCases
+                    Capability::ManageCases,
+                    Capability::TakeAttendance,
+                    Capability::TutorPlacements,
                 ]
                 .iter()
                 .any(|c| r.grants(*c)),
@@ -399,6 +436,44 @@ mod tests {
             person_basis(other, OrganisationKind::ThirdSector, &f, day()),
             None
         );
+    }
+
+    #[test]
+    fn scoped_roles_need_the_link_and_consent_and_nothing_more() {
+        let reg = Uuid::new_v4();
+        let ngo = Uuid::new_v4();
+        let k = OrganisationKind::ThirdSector;
+        let mut f = PersonFacts {
+            registering_organisation: reg,
+            team_organisations: vec![],
+            consents: vec![],
+        };
+        assert_eq!(scoped_basis(ngo, k, &f, true, day()), None, "no consent");
+        f.consents.push(sharing(vec![], vec![k]));
+        assert_eq!(scoped_basis(ngo, k, &f, true, day()), Some(Basis::Scoped));
+        assert_eq!(scoped_basis(ngo, k, &f, false, day()), None, "not linked");
+        f.consents[0].withdrawn_on = Some(day());
+        assert_eq!(scoped_basis(ngo, k, &f, true, day()), None, "withdrawn");
+        assert_eq!(
+            scoped_basis(reg, k, &f, true, day()),
+            Some(Basis::Scoped),
+            "registered"
+        );
+        // The scoped roles read nothing else.
+        for r in [Role::Trainer, Role::WorkplaceTutor] {
+            for c in [
+                Capability::ReadPersonData,
+                Capability::WritePersonData,
+                Capability::ManageCases,
+                Capability::Coordinate,
+                Capability::ReadAggregates,
+            ] {
+                assert!(!r.grants(c), "{r:?} {c:?}");
+            }
+        }
+        assert!(Role::Trainer.grants(Capability::TakeAttendance));
+        assert!(!Role::Trainer.grants(Capability::TutorPlacements));
+        assert!(Role::WorkplaceTutor.grants(Capability::TutorPlacements));
     }
 
     #[test]

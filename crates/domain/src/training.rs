@@ -85,8 +85,15 @@ pub struct CourseInput {
     /// `HH:MM`.
     pub starts_at: String,
     pub ends_at: String,
-    /// Trainers and tutors, as their names (free text).
+    /// Trainers and tutors, as their names (free text): those who are not users.
     pub trainers: String,
+    /// Trainers who are users (the role `trainer` at the provider): they take the
+    /// course's attendance and report its incidents.
+    #[serde(deserialize_with = "lenient_list")]
+    pub trainer_ids: Vec<String>,
+    /// The project of the programme the course belongs to, if any.
+    #[serde(deserialize_with = "lenient_string")]
+    pub project_id: String,
     /// The period of paid work under a training contract, when the course has one.
     #[serde(deserialize_with = "lenient_string")]
     pub alternance_from: String,
@@ -110,6 +117,8 @@ pub struct CourseData {
     pub starts_at: String,
     pub ends_at: String,
     pub trainers: Option<String>,
+    pub trainer_ids: Vec<Uuid>,
+    pub project_id: Option<Uuid>,
     pub alternance: Option<(NaiveDate, NaiveDate)>,
 }
 
@@ -211,6 +220,21 @@ pub fn check_course(c: &CourseInput) -> Result<CourseData, Error> {
         }
     }
     let trainers = e.take("trainers", optional_text(&c.trainers, 1000));
+    let mut trainer_ids = Vec::new();
+    for t in c.trainer_ids.iter().filter(|t| !t.trim().is_empty()) {
+        match Uuid::parse_str(t.trim()) {
+            Ok(u) if !trainer_ids.contains(&u) => trainer_ids.push(u),
+            Ok(_) => {}
+            Err(_) => e.add("trainer_ids", "validation.choice"),
+        }
+    }
+    let project_id = match c.project_id.trim() {
+        "" => None,
+        p => e.take(
+            "project_id",
+            Uuid::parse_str(p).map_err(|_| "validation.choice"),
+        ),
+    };
     let alt_from = e.take("alternance_from", optional_date(&c.alternance_from));
     let alt_to = e.take("alternance_to", optional_date(&c.alternance_to));
     let alternance = match (alt_from, alt_to) {
@@ -285,6 +309,8 @@ pub fn check_course(c: &CourseInput) -> Result<CourseData, Error> {
             starts_at,
             ends_at,
             trainers,
+            trainer_ids,
+            project_id,
             alternance,
         }),
         _ => Err(Error::Internal("course check".into())),
@@ -478,6 +504,7 @@ mod tests {
             trainers: String::new(),
             alternance_from: String::new(),
             alternance_to: String::new(),
+            ..Default::default()
         }
     }
 

@@ -8,11 +8,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::case::TeamRole;
 use itinera_domain::incident::{
-    check_incident, check_response, IncidentInput, IncidentResponseInput,
+    check_incident, check_response, IncidentInput, IncidentResponseInput, Reporter,
 };
 use itinera_domain::Error;
+use itinera_store::access::{self, Reach};
 use itinera_store::incidents::{self as store, NewIncident};
-use itinera_store::{cases, participants, placements};
+use itinera_store::{cases, participants, placements, training};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -97,7 +98,204 @@ pub struct IncidentsView {
     pub response_days: i64,
 }
 
+/// An incident as the one who reported it sees it later: what they wrote, whether it
+/// was answered and when — not the answer, which may speak of the person's situation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportedIncident {
+    pub id: Uuid,
+    pub kind: String,
+    pub severity: String,
+    pub occurred_on: NaiveDate,
+    pub description: String,
+    pub reported_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_on: Option<NaiveDate>,
+    /// Absent once the reporter's organisation may no longer see the person.
+    pub participant_name: Option<String>,
+    /// The course's title or the contract's position.
+    pub about: Option<String>,
+}
+
+impl From<store::Reported> for ReportedIncident {
+    fn from(r: store::Reported) -> Self {
+        ReportedIncident {
+            id: r.id,
+            kind: r.kind,
+            severity: r.severity,
+            occurred_on: r.occurred_on,
+            description: r.description,
+            reported_at: r.reported_at,
+            first_response_at: r.first_response_at,
+            resolved_on: r.resolved_on,
+            participant_name: r.participant_name,
+            about: r.about,
+        }
+    }
+}
+
 impl Services {
+    /// The incidents the actor reported (audited read: they name people). A trainer and
+    /// a workplace tutor see here what became of what they reported.
+    pub async fn reported_incidents(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+    ) -> Result<Vec<ReportedIncident>, Error> {
+        let reach = if actor.can(Capability::ReadPersonData) {
+            Reach::Team
+        } else if actor.can(Capability::TakeAttendance) || actor.can(Capability::TutorPlacements) {
+            Reach::Scoped
+        } else {
+            return Err(Error::Forbidden);
+        };
+        let mut tx = self.store.audited_read().await?;
+        let rows = store::reported_by(
+            &mut tx,
+            actor.user_id,
+            reach,
+            actor.organisation_id,
+            actor.organisation_kind.code(),
+            ctx.today(),
+        )
+        .await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::IncidentReportedRead,
+            Some(actor.user_id),
+            json!({"count": rows.len(),
+                   "named": rows.iter().filter(|r| r.participant_name.is_some()).count()}),
+        )
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// A trainer reports an incident of a person on a course they train: the same
+    /// incident, notices and audit entry as `report_incident`, in one transaction.
+    pub async fn report_course_incident(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        candidate_id: Uuid,
+        input: &IncidentInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::TakeAttendance)?;
+        let mut tx = self.store.write().await?;
+        let cand = training::candidate(&mut tx, candidate_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let trains = training::is_trainer(&mut tx, cand.course_id, actor.user_id).await?
+            && training::course(&mut tx, cand.course_id)
+                .await?
+                .is_some_and(|k| k.provider_id == actor.organisation_id);
+        if !trains || !matches!(cand.status.as_str(), "enrolled" | "completed" | "dropped") {
+            return Err(Error::NotFound);
+        }
+        let case = cases::get(&mut tx, cand.case_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let today = ctx.today();
+        if !access::consented(
+            &mut tx,
+            case.participant_id,
+            actor.organisation_id,
+            actor.organisation_kind.code(),
+            today,
+        )
+        .await?
+        {
+            return Err(Error::NotFound);
+        }
+        let input = IncidentInput {
+            reporter: Reporter::Trainer.code().into(),
+            contract_id: String::new(),
+            ..input.clone()
+        };
+        self.insert_incident(tx, actor, ctx, &case, &input, Some(candidate_id))
+            .await
+    }
+
+    /// A workplace tutor reports an incident of a placement they tutor, while it runs.
+    pub async fn report_placement_incident(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        contract_id: Uuid,
+        input: &IncidentInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::TutorPlacements)?;
+        let mut tx = self.store.write().await?;
+        let k = placements::tutored_one(
+            &mut tx,
+            contract_id,
+            actor.user_id,
+            actor.organisation_id,
+            actor.organisation_kind.code(),
+            ctx.today(),
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        if k.ended_on.is_some() {
+            return Err(Error::Rule("contract.ended"));
+        }
+        let case = cases::get(&mut tx, k.case_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let input = IncidentInput {
+            reporter: Reporter::WorkplaceTutor.code().into(),
+            contract_id: contract_id.to_string(),
+            ..input.clone()
+        };
+        self.insert_incident(tx, actor, ctx, &case, &input, None)
+            .await
+    }
+
+    /// The incident, the notices and the audit entry, committed together.
+    async fn insert_incident(
+        &self,
+        mut tx: itinera_store::Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        case: &cases::Case,
+        input: &IncidentInput,
+        candidate_id: Option<Uuid>,
+    ) -> Result<Uuid, Error> {
+        if case.status == "closed" {
+            return Err(Error::Rule("case.closed"));
+        }
+        let data = check_incident(input, case.opened_on, ctx.today())?;
+        let id = ctx.new_id();
+        store::insert(
+            &mut tx,
+            &NewIncident {
+                id,
+                case_id: case.id,
+                home_organisation_id: case.home_organisation_id,
+                data: &data,
+                reported_by: actor.user_id,
+                reported_by_organisation_id: actor.organisation_id,
+                candidate_id,
+                now: ctx.now,
+            },
+        )
+        .await?;
+        let told = tell_team(&mut tx, case, actor.user_id, id, self.mail_on(), ctx).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::IncidentCreate,
+            Some(id),
+            json!({"case": case.id, "kind": data.kind.code(), "severity": data.severity.code(),
+                   "reporter": data.reporter.code(), "contract": data.contract_id, "candidate": candidate_id,
+                   "notified": told.iter().map(|t| t.0).collect::<Vec<_>>()}),
+        )
+        .await?;
+        self.wake_mail();
+        Ok(id)
+    }
+
     /// A case's incidents (audited read).
     pub async fn incidents(
         &self,
@@ -169,33 +367,8 @@ impl Services {
                 return Err(Error::field("contract_id", "validation.choice"));
             }
         }
-        let id = ctx.new_id();
-        store::insert(
-            &mut tx,
-            &NewIncident {
-                id,
-                case_id,
-                home_organisation_id: case.home_organisation_id,
-                data: &data,
-                reported_by: actor.user_id,
-                reported_by_organisation_id: actor.organisation_id,
-                candidate_id: None,
-                now: ctx.now,
-            },
-        )
-        .await?;
-        let told = tell_team(&mut tx, &case, actor.user_id, id, ctx).await?;
-        finish(
-            tx,
-            actor,
-            ctx,
-            Action::IncidentCreate,
-            Some(id),
-            json!({"case": case_id, "kind": data.kind.code(), "severity": data.severity.code(),
-                   "contract": data.contract_id, "notified": told.iter().map(|t| t.0).collect::<Vec<_>>()}),
-        )
-        .await?;
-        Ok(id)
+        self.insert_incident(tx, actor, ctx, &case, input, None)
+            .await
     }
 
     /// Answers an incident: the actions agreed (the first response is timed) and,
@@ -244,6 +417,7 @@ pub(crate) async fn tell_team(
     case: &itinera_store::cases::Case,
     reporter: Uuid,
     incident: Uuid,
+    mail: bool,
     ctx: &Ctx,
 ) -> Result<Vec<(Uuid, Uuid)>, Error> {
     let team = cases::team(tx, case.id).await?;
@@ -259,8 +433,10 @@ pub(crate) async fn tell_team(
     if case.case_manager_id != reporter && !told.iter().any(|t| t.0 == case.case_manager_id) {
         told.push((case.case_manager_id, case.opened_by_organisation_id));
     }
+    let link = format!("/cases/{}/incidents#incident-{incident}", case.id);
     for (user, org) in &told {
         store::notify(tx, *user, *org, NOTICE_NEW, incident, case.id, ctx.now).await?;
+        crate::mail::enqueue(tx, mail, *user, NOTICE_NEW, &link, ctx).await?;
     }
     Ok(told)
 }

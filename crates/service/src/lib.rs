@@ -20,6 +20,7 @@ pub mod imports;
 pub mod incidents;
 pub mod itineraries;
 pub mod linkage;
+pub mod mail;
 pub mod participants;
 pub mod placements;
 pub mod protocols;
@@ -101,6 +102,8 @@ pub struct Services {
     pub settings: Arc<Settings>,
     /// The import jobs this process runs (their live progress).
     live_jobs: Arc<import_jobs::LiveJobs>,
+    /// The e-mail sender, when the deployment sends e-mail (`with_mail`).
+    mail: Option<Arc<mail::Mailer>>,
 }
 
 impl Services {
@@ -110,6 +113,7 @@ impl Services {
             clock,
             settings: Arc::new(settings),
             live_jobs: Arc::new(import_jobs::LiveJobs::default()),
+            mail: None,
         }
     }
 

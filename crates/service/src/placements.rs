@@ -142,7 +142,101 @@ fn running(c: &store::Contract, today: NaiveDate) -> bool {
     c.start_on <= today && c.ended_on.is_none() && c.planned_end_on.is_none_or(|e| e >= today)
 }
 
+/// A placement as its workplace tutor sees it: the person's name and the job — not the
+/// case, the retention checks or anything else of the person.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TutoredContract {
+    pub id: Uuid,
+    pub participant_name: String,
+    pub employer_name: String,
+    pub workplace: Option<String>,
+    pub isco_code: String,
+    pub position_title: String,
+    pub contract_type: String,
+    pub hours_per_week: f64,
+    pub start_on: NaiveDate,
+    pub planned_end_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+}
+
+impl From<store::Tutored> for TutoredContract {
+    fn from(r: store::Tutored) -> Self {
+        TutoredContract {
+            id: r.id,
+            participant_name: r.participant_name,
+            employer_name: r.employer_name,
+            workplace: r.workplace,
+            isco_code: r.isco_code,
+            position_title: r.position_title,
+            contract_type: r.contract_type,
+            hours_per_week: r.hours_per_week,
+            start_on: r.start_on,
+            planned_end_on: r.planned_end_on,
+            ended_on: r.ended_on,
+        }
+    }
+}
+
 impl Services {
+    /// The placements the actor tutors (a workplace tutor; audited read).
+    pub async fn tutored_contracts(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+    ) -> Result<Vec<TutoredContract>, Error> {
+        actor.require(Capability::TutorPlacements)?;
+        let mut tx = self.store.audited_read().await?;
+        let rows = store::tutored(
+            &mut tx,
+            actor.user_id,
+            actor.organisation_id,
+            actor.organisation_kind.code(),
+            ctx.today(),
+        )
+        .await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::TutoredRead,
+            Some(actor.user_id),
+            json!({"contracts": rows.iter().map(|r| r.id).collect::<Vec<_>>()}),
+        )
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// One placement the actor tutors (for the incident form).
+    pub async fn tutored_contract(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<TutoredContract, Error> {
+        actor.require_person(Capability::TutorPlacements)?;
+        let mut tx = self.store.audited_read().await?;
+        let row = store::tutored_one(
+            &mut tx,
+            id,
+            actor.user_id,
+            actor.organisation_id,
+            actor.organisation_kind.code(),
+            ctx.today(),
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::TutoredRead,
+            Some(actor.user_id),
+            json!({"contracts": [row.id]}),
+        )
+        .await?;
+        Ok(row.into())
+    }
+
     /// A case's contracts with their retention checks (audited read).
     pub async fn contracts(
         &self,

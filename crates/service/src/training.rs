@@ -19,6 +19,7 @@ use itinera_domain::training::{
     Decision, DecisionInput, Presence,
 };
 use itinera_domain::Error;
+use itinera_store::access::Reach;
 use itinera_store::training::{self as store, NewCourse, PoolFilter};
 use itinera_store::{cases, incidents, Tx};
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,8 @@ pub struct Course {
     pub id: Uuid,
     pub programme_id: Uuid,
     pub programme_code: String,
+    pub project_id: Option<Uuid>,
+    pub project_name: Option<String>,
     pub provider_id: Uuid,
     pub provider_name: String,
     pub title: String,
@@ -66,6 +69,8 @@ impl From<store::Course> for Course {
             id: r.id,
             programme_id: r.programme_id,
             programme_code: r.programme_code,
+            project_id: r.project_id,
+            project_name: r.project_name,
             provider_id: r.provider_id,
             provider_name: r.provider_name,
             title: r.title,
@@ -99,13 +104,26 @@ pub struct Choice {
     pub name: String,
 }
 
+/// A user who may be named trainer of a course given by `organisation_id`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TrainerChoice {
+    pub id: Uuid,
+    pub name: String,
+    pub organisation_id: Uuid,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CoursesView {
+    /// Every course for a professional; a trainer's own courses for a trainer.
     pub courses: Vec<Course>,
     /// Programmes a course may belong to (active ones).
     pub programmes: Vec<Choice>,
+    /// Their projects (`name` is "programme · project").
+    pub projects: Vec<Choice>,
     /// Organisations that may provide training.
     pub providers: Vec<Choice>,
+    /// Users with the role `trainer`, by organisation.
+    pub trainers: Vec<TrainerChoice>,
     pub can_create: bool,
 }
 
@@ -180,6 +198,25 @@ impl From<store::CandidateLine> for Candidate {
     }
 }
 
+impl Candidate {
+    /// What a trainer sees of a person on their course: the name, the status on the
+    /// course and the attendance — not the case's phase, nor the services' decisions
+    /// and reasons.
+    fn for_trainer(self) -> Self {
+        Candidate {
+            phase: String::new(),
+            social_decision: None,
+            social_reason: None,
+            social_by_name: None,
+            employment_decision: None,
+            employment_reason: None,
+            employment_by_name: None,
+            status_reason: None,
+            ..self
+        }
+    }
+}
+
 /// A case of the programme that may be preselected.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PoolCase {
@@ -206,6 +243,11 @@ pub struct PoolQuery {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CourseView {
     pub course: Course,
+    /// The named trainers (users).
+    pub trainers: Vec<Choice>,
+    /// The reader is one of them: takes attendance and reports incidents, and sees of
+    /// the group only names and attendance (no phase, no decisions, no reasons).
+    pub as_trainer: bool,
     pub sessions: Vec<Session>,
     /// The candidates whose person the reader may see.
     pub candidates: Vec<Candidate>,
@@ -253,6 +295,52 @@ fn decides_as(actor: &Actor) -> Option<&'static str> {
     }
 }
 
+/// Who may read a course's people: a professional who reads person data, or a trainer
+/// (which course, `course_reach` says). Anyone else: as if the course did not exist.
+fn require_reader(actor: &Actor) -> Result<(), Error> {
+    if actor.can(Capability::ReadPersonData) || actor.can(Capability::TakeAttendance) {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// Who may record attendance: a writer of person data, or a trainer.
+fn require_recorder(actor: &Actor) -> Result<(), Error> {
+    if actor.can(Capability::WritePersonData) || actor.can(Capability::TakeAttendance) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// The people of a session's sheet: enrolled, completed, or dropped out (their past
+/// attendance stays).
+fn in_group(status: &str) -> bool {
+    matches!(status, "enrolled" | "completed" | "dropped")
+}
+
+/// How the actor reaches a course's people, and whether they are one of its named
+/// trainers. A professional who reads person data reaches them by the team rule; a
+/// trainer (and no more) by the scoped rule, only on a course of their organisation
+/// they are named on — any other course is, for them, not there.
+async fn course_reach(
+    tx: &mut Tx,
+    actor: &Actor,
+    course: &store::Course,
+) -> Result<(Reach, bool), Error> {
+    let trainer = actor.can(Capability::TakeAttendance)
+        && course.provider_id == actor.organisation_id
+        && store::is_trainer(tx, course.id, actor.user_id).await?;
+    if actor.can(Capability::ReadPersonData) {
+        Ok((Reach::Team, trainer))
+    } else if trainer {
+        Ok((Reach::Scoped, true))
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
 fn require_professional(actor: &Actor) -> Result<(), Error> {
     if actor.can(Capability::Coordinate) {
         Ok(())
@@ -262,14 +350,42 @@ fn require_professional(actor: &Actor) -> Result<(), Error> {
 }
 
 impl Services {
-    /// The courses, with what the form to create one needs.
+    /// The courses, with what the form to create one needs; a trainer sees the
+    /// courses they train.
     pub async fn courses(&self, actor: &Actor) -> Result<CoursesView, Error> {
-        require_professional(actor)?;
+        let professional = require_professional(actor).is_ok();
+        if !professional {
+            actor.require(Capability::TakeAttendance)?;
+        }
+        let can_create = actor.can(Capability::Coordinate);
         let mut tx = self.store.read().await?;
-        let courses = store::courses(&mut tx, 500).await?;
-        let providers = store::providers(&mut tx).await?;
-        let programmes = itinera_store::admin::programmes(&mut tx).await?;
+        let courses = if professional {
+            store::courses(&mut tx, 500).await?
+        } else {
+            store::courses_of_trainer(&mut tx, actor.user_id, 500).await?
+        };
+        let (providers, programmes, trainers, mut projects) = if can_create {
+            let mut projects = Vec::new();
+            let programmes = itinera_store::admin::programmes(&mut tx).await?;
+            for p in programmes.iter().filter(|p| p.active) {
+                for j in itinera_store::admin::projects(&mut tx, p.id).await? {
+                    projects.push(Choice {
+                        id: j.id,
+                        name: format!("{} · {} — {}", p.code, j.code, j.name),
+                    });
+                }
+            }
+            (
+                store::providers(&mut tx).await?,
+                programmes,
+                store::trainer_choices(&mut tx).await?,
+                projects,
+            )
+        } else {
+            Default::default()
+        };
         tx.rollback().await?;
+        projects.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(CoursesView {
             courses: courses.into_iter().map(Into::into).collect(),
             programmes: programmes
@@ -280,11 +396,20 @@ impl Services {
                     name: format!("{} — {}", p.code, p.name),
                 })
                 .collect(),
+            projects,
             providers: providers
                 .into_iter()
                 .map(|(id, name)| Choice { id, name })
                 .collect(),
-            can_create: actor.can(Capability::Coordinate),
+            trainers: trainers
+                .into_iter()
+                .map(|(id, name, organisation_id)| TrainerChoice {
+                    id,
+                    name,
+                    organisation_id,
+                })
+                .collect(),
+            can_create,
         })
     }
 
@@ -311,6 +436,29 @@ impl Services {
         {
             return Err(Error::field("provider_id", "validation.choice"));
         }
+        if let Some(j) = data.project_id {
+            let of_programme = itinera_store::admin::projects(&mut tx, data.programme_id)
+                .await?
+                .iter()
+                .any(|p| p.id == j);
+            if !of_programme {
+                return Err(Error::field(
+                    "project_id",
+                    "validation.course.other_programme_project",
+                ));
+            }
+        }
+        if !data.trainer_ids.is_empty() {
+            let choices = store::trainer_choices(&mut tx).await?;
+            for t in &data.trainer_ids {
+                if !choices.iter().any(|c| c.0 == *t && c.2 == data.provider_id) {
+                    return Err(Error::field(
+                        "trainer_ids",
+                        "validation.course.trainer_other_provider",
+                    ));
+                }
+            }
+        }
         let id = ctx.new_id();
         let sessions: Vec<(Uuid, NaiveDate)> = schedule(data.start_on, data.end_on, &data.weekdays)
             .into_iter()
@@ -334,7 +482,8 @@ impl Services {
             ctx,
             Action::CourseCreate,
             Some(id),
-            json!({"programme": data.programme_id, "provider": data.provider_id, "sessions": sessions.len()}),
+            json!({"programme": data.programme_id, "project": data.project_id, "provider": data.provider_id,
+                   "sessions": sessions.len(), "trainers": data.trainer_ids}),
         )
         .await?;
         Ok(id)
@@ -349,7 +498,7 @@ impl Services {
         id: Uuid,
         q: &PoolQuery,
     ) -> Result<CourseView, Error> {
-        actor.require_person(Capability::ReadPersonData)?;
+        require_reader(actor)?;
         let today = ctx.today();
         let filter = PoolFilter {
             phase: q.phase.clone().filter(|s| !s.trim().is_empty()),
@@ -367,10 +516,16 @@ impl Services {
         };
         let mut tx = self.store.audited_read().await?;
         let course = store::course(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let (reach, as_trainer) = course_reach(&mut tx, actor, &course).await?;
         let sessions = store::sessions(&mut tx, id).await?;
+        let trainers = store::trainers(&mut tx, id).await?;
         let kind = actor.organisation_kind.code();
-        let candidates = store::candidates(&mut tx, id, actor.organisation_id, kind, today).await?;
-        let can_preselect = actor.can(Capability::WritePersonData);
+        let mut candidates =
+            store::candidates(&mut tx, id, reach, actor.organisation_id, kind, today).await?;
+        if reach == Reach::Scoped {
+            candidates.retain(|c| in_group(&c.status));
+        }
+        let can_preselect = reach == Reach::Team && actor.can(Capability::WritePersonData);
         let pool = if can_preselect {
             store::pool(
                 &mut tx,
@@ -397,8 +552,23 @@ impl Services {
         .await?;
         Ok(CourseView {
             course: course.into(),
+            trainers: trainers
+                .into_iter()
+                .map(|(id, name)| Choice { id, name })
+                .collect(),
+            as_trainer,
             sessions: sessions.into_iter().map(Into::into).collect(),
-            candidates: candidates.into_iter().map(Into::into).collect(),
+            candidates: candidates
+                .into_iter()
+                .map(|c| {
+                    let c = Candidate::from(c);
+                    if reach == Reach::Scoped {
+                        c.for_trainer()
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
             pool: pool
                 .into_iter()
                 .map(|p| PoolCase {
@@ -410,7 +580,7 @@ impl Services {
                     labour_status: p.labour_status,
                 })
                 .collect(),
-            decides_as: if actor.can(Capability::WritePersonData) {
+            decides_as: if can_preselect {
                 decides_as(actor).map(str::to_string)
             } else {
                 None
@@ -625,7 +795,7 @@ impl Services {
         ctx: &Ctx,
         session_id: Uuid,
     ) -> Result<AttendanceView, Error> {
-        actor.require_person(Capability::ReadPersonData)?;
+        require_reader(actor)?;
         let mut tx = self.store.audited_read().await?;
         let session = store::session(&mut tx, session_id)
             .await?
@@ -633,13 +803,20 @@ impl Services {
         let course = store::course(&mut tx, session.course_id)
             .await?
             .ok_or(Error::NotFound)?;
+        let (reach, as_trainer) = course_reach(&mut tx, actor, &course).await?;
         let kind = actor.organisation_kind.code();
-        let group: Vec<_> =
-            store::candidates(&mut tx, course.id, actor.organisation_id, kind, ctx.today())
-                .await?
-                .into_iter()
-                .filter(|c| matches!(c.status.as_str(), "enrolled" | "completed" | "dropped"))
-                .collect();
+        let group: Vec<_> = store::candidates(
+            &mut tx,
+            course.id,
+            reach,
+            actor.organisation_id,
+            kind,
+            ctx.today(),
+        )
+        .await?
+        .into_iter()
+        .filter(|c| in_group(&c.status))
+        .collect();
         let ids: Vec<Uuid> = group.iter().map(|c| c.id).collect();
         let marks = store::marks(&mut tx, &ids).await?;
         finish(
@@ -677,7 +854,7 @@ impl Services {
             course: course.into(),
             session: session.into(),
             lines,
-            can_record: actor.can(Capability::WritePersonData),
+            can_record: as_trainer || actor.can(Capability::WritePersonData),
         })
     }
 
@@ -690,7 +867,7 @@ impl Services {
         session_id: Uuid,
         input: &AttendanceInput,
     ) -> Result<AttendanceSaved, Error> {
-        actor.require(Capability::WritePersonData)?;
+        require_recorder(actor)?;
         let lines = check_attendance(input)?;
         let mut tx = self.store.write().await?;
         let session = store::session(&mut tx, session_id)
@@ -708,7 +885,7 @@ impl Services {
         day: &str,
         input: &AttendanceInput,
     ) -> Result<AttendanceSaved, Error> {
-        actor.require(Capability::WritePersonData)?;
+        require_recorder(actor)?;
         let day = itinera_domain::input::parse_date(day).map_err(|c| Error::field("held_on", c))?;
         let lines = check_attendance(input)?;
         let mut tx = self.store.write().await?;
@@ -738,14 +915,17 @@ impl Services {
         let course = store::course(&mut tx, session.course_id)
             .await?
             .ok_or(Error::NotFound)?;
+        let (reach, as_trainer) = course_reach(&mut tx, actor, &course).await?;
         // Every line: a person enrolled on this course, whom the actor may see and whose
-        // case team they write on — checked for the whole sheet in one statement, with
-        // the SQL form of the access rule. A person the actor may not see is refused
-        // like one not enrolled: the answer tells nothing of who exists.
+        // case team they write on (or whose course they train) — checked for the whole
+        // sheet in one statement, with the SQL form of the access rule. A person the
+        // actor may not see is refused like one not enrolled: the answer tells nothing
+        // of who exists.
         let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect();
         let found = store::sheet_people(
             &mut tx,
             course.id,
+            reach,
             &ids,
             actor.user_id,
             actor.organisation_id,
@@ -766,7 +946,7 @@ impl Services {
                     "validation.attendance.not_enrolled",
                 ));
             };
-            if !p.on_team {
+            if !(p.on_team || as_trainer) {
                 return Err(Error::Rule("case.team.required"));
             }
             rows.push((p.id, p.home_organisation_id, *presence, reason.clone()));
@@ -834,8 +1014,15 @@ impl Services {
                     },
                 )
                 .await?;
-                let told =
-                    crate::incidents::tell_team(&mut tx, &case, actor.user_id, id, ctx).await?;
+                let told = crate::incidents::tell_team(
+                    &mut tx,
+                    &case,
+                    actor.user_id,
+                    id,
+                    self.mail_on(),
+                    ctx,
+                )
+                .await?;
                 audit(
                     &mut tx,
                     actor,
@@ -861,6 +1048,9 @@ impl Services {
                    "incidents": raised}),
         )
         .await?;
+        if !raised.is_empty() {
+            self.wake_mail();
+        }
         Ok(AttendanceSaved {
             session_id: session.id,
             lines: rows.len(),

@@ -27,6 +27,37 @@ pub fn visible_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
     )
 }
 
+/// The SQL predicate of the scoped roles' consent condition (`access::scoped_basis`):
+/// organisation `$org` registered participant `{p}.id`, or an active sharing consent
+/// covers it. The link (the course one trains, the contract one tutors) is the caller's.
+pub fn consented_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
+    format!(
+        "({p}.home_organisation_id = {org} \
+         OR EXISTS (SELECT 1 FROM consents vk JOIN consent_scopes vs ON vs.consent_id = vk.id \
+           WHERE vk.participant_id = {p}.id AND vk.purpose = 'sharing' AND vk.given_on <= {today} \
+             AND (vk.withdrawn_on IS NULL OR vk.withdrawn_on > {today}) \
+             AND (vk.expires_on IS NULL OR vk.expires_on >= {today}) \
+             AND (vs.organisation_id = {org} OR vs.organisation_kind = {kind})))"
+    )
+}
+
+/// Which form of the rule a query applies: the professionals' (`visible_sql`) or the
+/// scoped roles' (`consented_sql`, with the link checked by the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Team,
+    Scoped,
+}
+
+impl Reach {
+    pub fn sql(self, p: &str, org: &str, kind: &str, today: &str) -> String {
+        match self {
+            Reach::Team => visible_sql(p, org, kind, today),
+            Reach::Scoped => consented_sql(p, org, kind, today),
+        }
+    }
+}
+
 /// The basis on which organisation `org` sees participant `pid` today, if any.
 pub async fn basis(
     tx: &mut Tx,
@@ -93,4 +124,23 @@ pub async fn facts(tx: &mut Tx, pid: Uuid) -> Result<Option<PersonFacts>, Error>
         team_organisations: team,
         consents,
     }))
+}
+
+/// Whether organisation `org` registered participant `pid` or an active sharing consent
+/// covers it today (`consented_sql`, for a single person).
+pub async fn consented(
+    tx: &mut Tx,
+    pid: Uuid,
+    org: Uuid,
+    kind: &str,
+    today: NaiveDate,
+) -> Result<bool, Error> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM participants p WHERE p.id = $1 AND {}",
+        consented_sql("p", "$2", "$3", "$4")
+    );
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(&sql)
+        .bind(pid).bind(org).bind(kind).bind(today)
+        .fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
 }

@@ -123,3 +123,44 @@ pub async fn notified(tx: &mut Tx, user: Uuid, kind: &str, incident: Uuid) -> Re
     ).bind(user).bind(kind).bind(incident).fetch_one(c).await.map_err(db_err))?;
     Ok(n > 0)
 }
+
+/// An incident as the one who reported it sees it later: what they wrote and whether
+/// it was answered — not the answer (it may speak of the person's situation).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Reported {
+    pub id: Uuid,
+    pub kind: String,
+    pub severity: String,
+    pub occurred_on: NaiveDate,
+    pub description: String,
+    pub reported_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_on: Option<NaiveDate>,
+    /// `None` once the reporter may no longer see the person.
+    pub participant_name: Option<String>,
+    /// The course's title or the contract's position.
+    pub about: Option<String>,
+}
+
+/// The incidents `user` reported, newest first; the person's name only where `reach`
+/// still lets their organisation see them.
+pub async fn reported_by(
+    tx: &mut Tx,
+    user: Uuid,
+    reach: crate::access::Reach,
+    org: Uuid,
+    kind: &str,
+    today: NaiveDate,
+) -> Result<Vec<Reported>, Error> {
+    let sql = format!(
+        "SELECT i.id, i.kind, i.severity, i.occurred_on, i.description, i.reported_at, i.first_response_at, i.resolved_on, \
+         CASE WHEN {} THEN p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '') ELSE NULL END AS participant_name, \
+         COALESCE((SELECT k.position_title FROM contracts k WHERE k.id = i.contract_id), \
+                  (SELECT co.title FROM course_candidates e JOIN courses co ON co.id = e.course_id WHERE e.id = i.candidate_id)) AS about \
+         FROM incidents i JOIN cases c ON c.id = i.case_id JOIN participants p ON p.id = c.participant_id \
+         WHERE i.reported_by = $1 ORDER BY i.reported_at DESC, i.id DESC LIMIT 300",
+        reach.sql("p", "$2", "$3", "$4")
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today)
+        .fetch_all(c).await.map_err(db_err))
+}

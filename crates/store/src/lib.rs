@@ -22,6 +22,7 @@ pub mod imports;
 pub mod incidents;
 pub mod itineraries;
 pub mod linkage;
+pub mod mail;
 pub mod participants;
 pub mod placements;
 pub mod protocols;

@@ -205,3 +205,65 @@ pub async fn last_contact(tx: &mut Tx, case_id: Uuid) -> Result<Option<NaiveDate
         "SELECT MAX(happened_on) FROM contacts WHERE case_id = $1"
     ).bind(case_id).fetch_one(c).await.map_err(db_err))
 }
+
+/// A contract as its workplace tutor sees it: the person's name and the job.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Tutored {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub participant_name: String,
+    pub employer_name: String,
+    pub workplace: Option<String>,
+    pub isco_code: String,
+    pub position_title: String,
+    pub contract_type: String,
+    pub hours_per_week: f64,
+    pub start_on: NaiveDate,
+    pub planned_end_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+}
+
+fn tutored_sql(one: bool) -> String {
+    format!(
+        "SELECT k.id, k.case_id, p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '') AS participant_name, \
+         e.name AS employer_name, k.workplace, k.isco_code, k.position_title, k.contract_type, k.hours_per_week, \
+         k.start_on, k.planned_end_on, k.ended_on \
+         FROM contracts k JOIN organisations e ON e.id = k.employer_id JOIN cases c ON c.id = k.case_id \
+         JOIN participants p ON p.id = c.participant_id \
+         WHERE k.tutor_id = $1 AND k.employer_id = $2 AND {} {}",
+        crate::access::consented_sql("p", "$2", "$3", "$4"),
+        if one {
+            "AND k.id = $5"
+        } else {
+            "ORDER BY CASE WHEN k.ended_on IS NULL THEN 0 ELSE 1 END, k.start_on DESC, k.id DESC LIMIT 500"
+        }
+    )
+}
+
+/// The contracts `user` tutors for their organisation `org` (of kind `kind`), whose
+/// person has consented to sharing with it (or it registered them): running first.
+pub async fn tutored(
+    tx: &mut Tx,
+    user: Uuid,
+    org: Uuid,
+    kind: &str,
+    today: NaiveDate,
+) -> Result<Vec<Tutored>, Error> {
+    let sql = tutored_sql(false);
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today)
+        .fetch_all(c).await.map_err(db_err))
+}
+
+/// One contract `user` tutors, under the same rule as `tutored`.
+pub async fn tutored_one(
+    tx: &mut Tx,
+    id: Uuid,
+    user: Uuid,
+    org: Uuid,
+    kind: &str,
+    today: NaiveDate,
+) -> Result<Option<Tutored>, Error> {
+    let sql = tutored_sql(true);
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today).bind(id)
+        .fetch_optional(c).await.map_err(db_err))
+}

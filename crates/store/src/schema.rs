@@ -110,6 +110,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "training",
         sql: include_str!("../migrations/0019_training.sql"),
     },
+    Migration {
+        version: 20,
+        name: "trainers_mail",
+        sql: include_str!("../migrations/0020_trainers_mail.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -184,6 +189,8 @@ pub const TABLES: &[&str] = &[
     "course_sessions",
     "course_candidates",
     "attendance",
+    "course_trainers",
+    "mail_outbox",
 ];
 
 /// The migration's SQL for one engine.

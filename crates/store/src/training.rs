@@ -8,7 +8,7 @@ use itinera_domain::training::{CourseData, Presence};
 use itinera_domain::Error;
 use uuid::Uuid;
 
-use crate::access::visible_sql;
+use crate::access::{visible_sql, Reach};
 use crate::bulk::{self, V};
 use crate::{db_err, on_tx, Tx};
 
@@ -35,10 +35,10 @@ pub async fn insert_course(
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO courses (id, programme_id, project_id, provider_id, title, specialty, theory_hours, practice_hours, start_on, end_on, place, places, \
          weekdays, starts_at, ends_at, trainers, alternance_from, alternance_to, created_by, created_by_organisation_id, created_at) \
-         VALUES ($1,$2,NULL,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)"
+         VALUES ($1,$2,$21,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)"
     ).bind(n.id).bind(d.programme_id).bind(d.provider_id).bind(&d.title).bind(&d.specialty).bind(d.theory_hours).bind(d.practice_hours)
     .bind(d.start_on).bind(d.end_on).bind(&d.place).bind(d.places).bind(d.weekdays.join(",")).bind(&d.starts_at).bind(&d.ends_at)
-    .bind(&d.trainers).bind(af).bind(at).bind(n.created_by).bind(n.created_by_organisation_id).bind(n.now)
+    .bind(&d.trainers).bind(af).bind(at).bind(n.created_by).bind(n.created_by_organisation_id).bind(n.now).bind(d.project_id)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     let rows: Vec<Vec<V>> = sessions
         .iter()
@@ -66,7 +66,8 @@ pub async fn insert_course(
         ],
         &rows,
     )
-    .await
+    .await?;
+    add_trainers(tx, n.id, &d.trainer_ids).await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -74,6 +75,8 @@ pub struct Course {
     pub id: Uuid,
     pub programme_id: Uuid,
     pub programme_code: String,
+    pub project_id: Option<Uuid>,
+    pub project_name: Option<String>,
     pub provider_id: Uuid,
     pub provider_name: String,
     pub title: String,
@@ -94,7 +97,8 @@ pub struct Course {
     pub enrolled: i64,
 }
 
-const COURSE: &str = "SELECT k.id, k.programme_id, g.code AS programme_code, k.provider_id, o.name AS provider_name, k.title, k.specialty, \
+const COURSE: &str = "SELECT k.id, k.programme_id, g.code AS programme_code, k.project_id, \
+    (SELECT j.code || ' — ' || j.name FROM projects j WHERE j.id = k.project_id) AS project_name, k.provider_id, o.name AS provider_name, k.title, k.specialty, \
     k.theory_hours, k.practice_hours, k.start_on, k.end_on, k.place, k.places, k.weekdays, k.starts_at, k.ends_at, k.trainers, \
     k.alternance_from, k.alternance_to, \
     (SELECT COUNT(*) FROM course_sessions s WHERE s.course_id = k.id AND NOT s.cancelled) AS sessions, \
@@ -105,6 +109,50 @@ const COURSE: &str = "SELECT k.id, k.programme_id, g.code AS programme_code, k.p
 pub async fn courses(tx: &mut Tx, limit: i64) -> Result<Vec<Course>, Error> {
     let sql = format!("{COURSE} ORDER BY k.start_on DESC, k.id DESC LIMIT $1");
     on_tx!(tx, c => sqlx::query_as(&sql).bind(limit).fetch_all(c).await.map_err(db_err))
+}
+
+/// The courses `user` is a named trainer of, newest first.
+pub async fn courses_of_trainer(tx: &mut Tx, user: Uuid, limit: i64) -> Result<Vec<Course>, Error> {
+    let sql = format!(
+        "{COURSE} WHERE EXISTS (SELECT 1 FROM course_trainers t WHERE t.course_id = k.id AND t.user_id = $1) \
+         ORDER BY k.start_on DESC, k.id DESC LIMIT $2"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(limit).fetch_all(c).await.map_err(db_err))
+}
+
+/// Whether `user` is a named trainer of `course`.
+pub async fn is_trainer(tx: &mut Tx, course: Uuid, user: Uuid) -> Result<bool, Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM course_trainers WHERE course_id = $1 AND user_id = $2"
+    ).bind(course).bind(user).fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
+}
+
+/// The named trainers of a course: id and name.
+pub async fn trainers(tx: &mut Tx, course: Uuid) -> Result<Vec<(Uuid, String)>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT u.id, u.display_name FROM course_trainers t JOIN users u ON u.id = t.user_id \
+         WHERE t.course_id = $1 ORDER BY u.display_name, u.id"
+    ).bind(course).fetch_all(c).await.map_err(db_err))
+}
+
+/// Names the trainers of a course.
+pub async fn add_trainers(tx: &mut Tx, course: Uuid, users: &[Uuid]) -> Result<(), Error> {
+    for u in users {
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO course_trainers (course_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        ).bind(course).bind(*u).execute(c).await.map(|_| ()).map_err(db_err))?;
+    }
+    Ok(())
+}
+
+/// Users who may be named trainers: active, with the role `trainer` at an
+/// organisation (user, name, organisation).
+pub async fn trainer_choices(tx: &mut Tx) -> Result<Vec<(Uuid, String, Uuid)>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT DISTINCT u.id, u.display_name, m.organisation_id FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.role = 'trainer' AND u.active ORDER BY u.display_name, u.id"
+    ).fetch_all(c).await.map_err(db_err))
 }
 
 pub async fn course(tx: &mut Tx, id: Uuid) -> Result<Option<Course>, Error> {
@@ -188,6 +236,7 @@ pub struct CandidateLine {
 pub async fn candidates(
     tx: &mut Tx,
     course: Uuid,
+    reach: Reach,
     org: Uuid,
     kind: &str,
     today: NaiveDate,
@@ -200,7 +249,7 @@ pub async fn candidates(
          FROM course_candidates e JOIN cases c ON c.id = e.case_id JOIN participants p ON p.id = c.participant_id \
          LEFT JOIN users su ON su.id = e.social_by LEFT JOIN users eu ON eu.id = e.employment_by \
          WHERE e.course_id = $1 AND {} ORDER BY p.surname_key, p.given_key, e.id",
-        visible_sql("p", "$2", "$3", "$4")
+        reach.sql("p", "$2", "$3", "$4")
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(course).bind(org).bind(kind).bind(today).fetch_all(c).await.map_err(db_err))
 }
@@ -447,9 +496,11 @@ pub struct SheetPerson {
     pub on_team: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn sheet_people(
     tx: &mut Tx,
     course: Uuid,
+    reach: Reach,
     ids: &[Uuid],
     user: Uuid,
     org: Uuid,
@@ -468,7 +519,7 @@ pub async fn sheet_people(
              EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = e.case_id AND m.user_id = $5 AND m.organisation_id = $2 AND m.removed_at IS NULL) AS on_team \
              FROM course_candidates e JOIN cases c ON c.id = e.case_id JOIN participants p ON p.id = c.participant_id \
              WHERE e.course_id = $1 AND e.id IN ({list})",
-            visible_sql("p", "$2", "$3", "$4")
+            reach.sql("p", "$2", "$3", "$4")
         );
         let rows: Vec<SheetPerson> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql).bind(course).bind(org).bind(kind).bind(today).bind(user);

@@ -91,7 +91,7 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
             user,
             &MembershipInput {
                 organisation_id: org.id.to_string(),
-                role: "technician".into(),
+                role: "workplace_tutor".into(),
             },
         )
         .await?;
@@ -247,6 +247,31 @@ async fn training(s: &Services, now: DateTime<Utc>) -> Result<(), Error> {
             continue;
         };
         let start = today - Duration::days(30);
+        // The course's trainer, a user of the NGO who takes the attendance.
+        let trainer = s
+            .create_user(
+                Caller::CommandLine,
+                &at(41),
+                &UserInput {
+                    username: format!("formador.{slug}"),
+                    display_name: format!("Formador/a · {}", city.ngo),
+                    password: DEMO_PASSWORD.into(),
+                    locale: "es".into(),
+                    active: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        s.add_membership(
+            Caller::CommandLine,
+            &at(41),
+            trainer,
+            &MembershipInput {
+                organisation_id: provider.id.to_string(),
+                role: "trainer".into(),
+            },
+        )
+        .await?;
         let course = s
             .create_course(
                 &social,
@@ -268,6 +293,8 @@ async fn training(s: &Services, now: DateTime<Utc>) -> Result<(), Error> {
                     trainers: format!("Equipo de formación · {}", city.ngo),
                     alternance_from: (start + Duration::days(45)).to_string(),
                     alternance_to: (start + Duration::days(60)).to_string(),
+                    trainer_ids: vec![trainer.to_string()],
+                    ..Default::default()
                 },
             )
             .await?;

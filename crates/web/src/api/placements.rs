@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use itinera_domain::placement::{ContractEndInput, ContractInput, RetentionInput};
-use itinera_service::placements::{ContractType, ContractsView};
+use itinera_service::placements::{ContractType, ContractsView, TutoredContract};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -21,6 +21,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(end_contract))
         .routes(routes!(record_retention))
         .routes(routes!(contract_types))
+        .routes(routes!(tutored_contracts))
+}
+
+/// The placements the caller tutors (a workplace tutor): the person's name and the job (audited read)
+#[utoipa::path(get, path = "/tutored-contracts", tag = "placements",
+    responses((status = 200, body = Vec<TutoredContract>), Unauthenticated, Forbidden))]
+async fn tutored_contracts(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+) -> ApiResult<Json<Vec<TutoredContract>>> {
+    Ok(Json(s.services.tutored_contracts(&a, &ctx).await?))
 }
 
 /// The case's contracts, each with its retention checks and follow-up (audited read)

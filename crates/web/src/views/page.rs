@@ -94,6 +94,16 @@ impl PageCtx {
         self.can(Capability::Administer)
     }
 
+    /// A trainer: takes the attendance of the courses they are named on.
+    pub fn can_train(&self) -> bool {
+        self.can(Capability::TakeAttendance)
+    }
+
+    /// A workplace tutor: follows the placements they tutor.
+    pub fn can_tutor(&self) -> bool {
+        self.can(Capability::TutorPlacements)
+    }
+
     pub fn can_coordinate(&self) -> bool {
         self.can(Capability::Coordinate)
     }

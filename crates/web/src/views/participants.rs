@@ -269,6 +269,7 @@ impl ShowPage {
         match self.v.basis {
             itinera_domain::access::Basis::Registered => "registered",
             itinera_domain::access::Basis::TeamWithConsent => "team_with_consent",
+            itinera_domain::access::Basis::Scoped => "scoped",
         }
     }
     fn nationality(&self) -> String {

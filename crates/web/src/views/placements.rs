@@ -1,7 +1,8 @@
 //! A case's placements page: its contracts with their follow-up and retention checks,
 //! the form to register a contract, and on each contract the forms to record its end
 //! and its retention checks. A rejected form comes back with what was typed, next to
-//! the contract it was typed for.
+//! the contract it was typed for. A workplace tutor's page (`/tutoring`) lists the
+//! placements they tutor, each with the way to report an incident.
 
 use crate::http::Path;
 use askama::Template;
@@ -14,7 +15,7 @@ use itinera_domain::placement::{
 };
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
-use itinera_service::placements::ContractsView;
+use itinera_service::placements::{ContractsView, TutoredContract};
 use itinera_service::Ctx;
 use uuid::Uuid;
 
@@ -29,6 +30,28 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/contracts", get(show).post(create))
         .route("/cases/{case}/contracts/{id}/end", post(end))
         .route("/cases/{case}/retention-checks/{id}", post(retention))
+        .route("/tutoring", get(tutoring))
+}
+
+#[derive(Template)]
+#[template(path = "placements/tutoring.html")]
+struct TutoringPage {
+    page: PageCtx,
+    contracts: Vec<TutoredContract>,
+}
+
+async fn tutoring(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let contracts = s.services.tutored_contracts(&session.actor, &ctx).await?;
+    Ok(render(&TutoringPage {
+        page: PageCtx::new(lang, Some(&session), "tutoring.title"),
+        contracts,
+    }))
 }
 
 #[derive(Template)]

@@ -47,6 +47,20 @@ struct ListPage {
 }
 
 impl ListPage {
+    fn trainer_checked(&self, id: &Uuid) -> bool {
+        self.input
+            .trainer_ids
+            .iter()
+            .any(|t| t.trim() == id.to_string())
+    }
+    fn provider_name(&self, org: &Uuid) -> String {
+        self.v
+            .providers
+            .iter()
+            .find(|p| p.id == *org)
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    }
     fn days(&self) -> Vec<(&'static str, String, bool)> {
         weekday_codes()
             .map(|d| {
@@ -127,6 +141,10 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    /// A reader of the case (not a trainer and no more) follows the name to it.
+    fn links_case(&self) -> bool {
+        self.v.can_preselect || !self.v.as_trainer
+    }
     fn phases(&self) -> Vec<(&'static str, String, bool)> {
         DEFAULT_PHASES
             .iter()
