@@ -270,7 +270,7 @@ async fn serve(services: Services, args: &ServeArgs, secure: bool) -> Result<()>
             .map_err(anyerr)?,
         None => services,
     };
-    let sender = tokio::spawn(itinera_service::mail::run(
+    let sender = tokio::spawn(itinera_service::background::run(
         services.clone(),
         std::future::pending(),
     ));

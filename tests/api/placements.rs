@@ -5,7 +5,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use itinera_service::admin::{MembershipInput, UserInput};
-use itinera_service::{Caller, Ctx};
+use itinera_service::{Caller, Clock, Ctx};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -161,6 +161,26 @@ async fn a_contract_schedules_its_retention_checks_and_follow_ups_into_the_work_
     assert_eq!(f.len(), 1, "{w:#?}");
     assert_eq!(f[0]["case_id"], case.as_str());
     assert_eq!(f[0]["due_on"], "2026-12-23");
+    // The notification centre says so too, once, to those who follow the contract.
+    let sweep = |app: &TestApp| {
+        let services = app.services.clone();
+        let now = app.clock.now();
+        async move { services.notify_due(&Ctx::cli(now)).await.expect("sweep") }
+    };
+    assert!(sweep(&app).await >= 1);
+    assert_eq!(sweep(&app).await, 0, "told once");
+    let notices = app.get(SEXPE_BADAJOZ, "/notifications").await.body;
+    let due: Vec<&Value> = notices
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "follow_up_due" && n["contract_id"] == contract.as_str())
+        .collect();
+    assert_eq!(due.len(), 1, "{notices:#}");
+    assert_eq!(due[0]["notice_due_on"], "2026-12-23");
+    assert_eq!(due[0]["case_id"], case.as_str());
+    let theirs = app.get(SOCIAL_BADAJOZ, "/notifications").await.body;
+    assert!(!theirs.to_string().contains("follow_up_due"), "{theirs:#}");
     // The social worker does not follow the contract: not in her list.
     let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
     assert!(items(&w, "follow_ups_due").is_empty());
@@ -192,6 +212,24 @@ async fn a_contract_schedules_its_retention_checks_and_follow_ups_into_the_work_
     let w = app.get(SEXPE_BADAJOZ, "/tasks").await.body;
     let r3 = items(&w, "retention_due");
     assert_eq!(r3.len(), 1, "{w:#?}");
+    assert!(sweep(&app).await >= 1);
+    let notices = app.get(SEXPE_BADAJOZ, "/notifications").await.body;
+    let due: Vec<&Value> = notices
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "retention_due")
+        .collect();
+    assert_eq!(due.len(), 1, "{notices:#}");
+    assert_eq!(due[0]["retention_check_id"], three.as_str());
+    assert_eq!(due[0]["retention_months"], 3);
+    assert_eq!(due[0]["notice_due_on"], "2027-02-23");
+    // The new follow-up date after the contact of 19 December is told anew.
+    assert!(notices
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["kind"] == "follow_up_due" && n["notice_due_on"] == "2027-01-18"));
     assert_eq!(r3[0]["item_id"], three.as_str());
     assert_eq!(r3[0]["label"], "3");
     assert_eq!(r3[0]["due_on"], "2027-02-23");

@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod audit;
 pub mod audit_log;
 pub mod auth;
+pub mod background;
 pub mod boards;
 pub mod cases;
 pub mod clock;

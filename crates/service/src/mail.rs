@@ -153,6 +153,14 @@ impl Services {
         }
     }
 
+    /// Resolves when a notice queued mail (never, without mail).
+    pub async fn mail_woken(&self) {
+        match &self.mail {
+            Some(m) => m.wake.notified().await,
+            None => std::future::pending().await,
+        }
+    }
+
     /// Sends the e-mails due; returns how many left. Each is claimed first (its next
     /// attempt moved forward), so that two servers never send the same one.
     pub async fn send_mail(&self) -> Result<usize, Error> {

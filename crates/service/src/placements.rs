@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::placement::{
     check_contract, check_end, check_retention, follow_up_due, retention_due, ContractEndInput,
-    ContractInput, RetentionInput, RetentionOutcome,
+    ContractInput, RetentionInput, RetentionOutcome, FOLLOW_UP_DAYS,
 };
 use itinera_domain::Error;
 use itinera_store::participants;
@@ -177,7 +177,67 @@ impl From<store::Tutored> for TutoredContract {
     }
 }
 
+/// The notice that a retention check falls due (within the work list's horizon).
+pub const NOTICE_RETENTION: &str = "retention_due";
+/// The notice that a placement's monthly follow-up contact is due.
+pub const NOTICE_FOLLOW_UP: &str = "follow_up_due";
+
 impl Services {
+    /// Tells, once, those who follow a placement — whoever registered the contract and
+    /// the case's employment references — that a retention check falls due within the
+    /// work list's horizon, or that the monthly follow-up contact is due (once per due
+    /// date). Run by the background task (`background::run`); the notices name no person.
+    /// Returns how many were told.
+    pub async fn notify_due(&self, ctx: &Ctx) -> Result<usize, Error> {
+        let today = ctx.today();
+        let until = today + chrono::Duration::days(crate::worklist::HORIZON_DAYS);
+        let cutoff = until - chrono::Duration::days(FOLLOW_UP_DAYS);
+        let mut tx = self.store.write().await?;
+        let mut told = 0;
+        for n in store::retention_notices_due(&mut tx, NOTICE_RETENTION, until, 5000).await? {
+            if store::notify_due(
+                &mut tx,
+                n.user_id,
+                n.organisation_id,
+                NOTICE_RETENTION,
+                Some(n.item_id),
+                None,
+                n.case_id,
+                n.due_on,
+                ctx.now,
+            )
+            .await?
+            {
+                told += 1;
+            }
+        }
+        for n in
+            store::follow_up_notices_due(&mut tx, NOTICE_FOLLOW_UP, today, cutoff, 5000).await?
+        {
+            let due = n.due_on + chrono::Duration::days(FOLLOW_UP_DAYS);
+            if n.told_due.is_some_and(|t| t >= due) {
+                continue;
+            }
+            if store::notify_due(
+                &mut tx,
+                n.user_id,
+                n.organisation_id,
+                NOTICE_FOLLOW_UP,
+                None,
+                Some(n.item_id),
+                n.case_id,
+                due,
+                ctx.now,
+            )
+            .await?
+            {
+                told += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(told)
+    }
+
     /// The placements the actor tutors (a workplace tutor; audited read).
     pub async fn tutored_contracts(
         &self,

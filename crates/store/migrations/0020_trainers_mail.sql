@@ -27,3 +27,11 @@ CREATE TABLE mail_outbox (
     last_error TEXT
 );
 CREATE INDEX mail_outbox_pending ON mail_outbox (next_attempt_at) WHERE sent_at IS NULL;
+
+-- The notification centre also speaks of retention checks and follow-up contacts that
+-- fall due (issue 16): once per person told, per check, and per follow-up date.
+ALTER TABLE notifications ADD COLUMN retention_check_id UUID REFERENCES retention_checks (id);
+ALTER TABLE notifications ADD COLUMN contract_id UUID REFERENCES contracts (id);
+ALTER TABLE notifications ADD COLUMN due_on DATE;
+CREATE UNIQUE INDEX notifications_retention_once ON notifications (user_id, kind, retention_check_id);
+CREATE UNIQUE INDEX notifications_follow_up_once ON notifications (user_id, kind, contract_id, due_on);

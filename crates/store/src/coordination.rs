@@ -658,6 +658,11 @@ pub struct Notification {
     pub incident_kind: Option<String>,
     pub case_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    pub retention_check_id: Option<Uuid>,
+    pub retention_months: Option<i16>,
+    pub contract_id: Option<Uuid>,
+    /// The date a retention check or a follow-up contact falls due.
+    pub notice_due_on: Option<NaiveDate>,
 }
 
 /// The unread notices of user `u` working for `o`, newest first: of agreements (with
@@ -669,9 +674,10 @@ pub async fn unread_notifications(
 ) -> Result<Vec<Notification>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT n.id, n.kind, n.agreement_id, a.text AS agreement_text, a.meeting_id, b.name AS body_name, a.due_on, \
-         n.incident_id, i.kind AS incident_kind, n.case_id, n.created_at \
+         n.incident_id, i.kind AS incident_kind, n.case_id, n.created_at, n.retention_check_id, r.months AS retention_months, \
+         n.contract_id, n.due_on AS notice_due_on \
          FROM notifications n LEFT JOIN agreements a ON a.id = n.agreement_id LEFT JOIN coordination_bodies b ON b.id = a.body_id \
-         LEFT JOIN incidents i ON i.id = n.incident_id \
+         LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN retention_checks r ON r.id = n.retention_check_id \
          WHERE n.user_id = $1 AND n.organisation_id = $2 AND n.read_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT 100"
     ).bind(u.0).bind(o.0).fetch_all(c).await.map_err(db_err))
 }

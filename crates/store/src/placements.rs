@@ -267,3 +267,91 @@ pub async fn tutored_one(
     on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today).bind(id)
         .fetch_optional(c).await.map_err(db_err))
 }
+
+/// Someone to tell that a retention check or a follow-up contact falls due.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueNotice {
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    /// The retention check, or the contract of the follow-up.
+    pub item_id: Uuid,
+    pub case_id: Uuid,
+    /// The check's date; for a follow-up, the last contact (or the start).
+    pub due_on: NaiveDate,
+}
+
+/// Retention checks due by `until` on open cases and not yet told: to whoever
+/// registered the contract and the case's employment references (those whose work list
+/// shows them), at most `limit`.
+pub async fn retention_notices_due(
+    tx: &mut Tx,
+    kind: &str,
+    until: NaiveDate,
+    limit: i64,
+) -> Result<Vec<DueNotice>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT DISTINCT m.user_id, m.organisation_id, r.id AS item_id, r.case_id, r.due_on \
+         FROM retention_checks r JOIN contracts k ON k.id = r.contract_id JOIN cases c ON c.id = r.case_id \
+         JOIN case_team_members m ON m.case_id = c.id \
+         WHERE r.checked_on IS NULL AND r.due_on <= $2 AND c.status = 'open' AND m.removed_at IS NULL \
+         AND (m.role = 'employment_reference' OR m.user_id = k.created_by) \
+         AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = m.user_id AND n.kind = $1 AND n.retention_check_id = r.id) \
+         ORDER BY r.due_on, r.id LIMIT $3"
+    ).bind(kind).bind(until).bind(limit).fetch_all(c).await.map_err(db_err))
+}
+
+/// Running contracts whose monthly follow-up contact is due (their last contact, or
+/// the start, on or before `cutoff`), with whom to tell and the latest follow-up date
+/// each was told of (`told_due`); those never told first, at most `limit`. The caller
+/// skips those told of the current date.
+pub async fn follow_up_notices_due(
+    tx: &mut Tx,
+    kind: &str,
+    today: NaiveDate,
+    cutoff: NaiveDate,
+    limit: i64,
+) -> Result<Vec<FollowUpNotice>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT * FROM (SELECT DISTINCT m.user_id, m.organisation_id, k.id AS item_id, c.id AS case_id, \
+           COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on), k.start_on) AS due_on, \
+           (SELECT MAX(n.due_on) FROM notifications n WHERE n.user_id = m.user_id AND n.kind = $1 AND n.contract_id = k.id) AS told_due \
+         FROM contracts k JOIN cases c ON c.id = k.case_id JOIN case_team_members m ON m.case_id = c.id \
+         WHERE k.ended_on IS NULL AND k.start_on <= $2 AND (k.planned_end_on IS NULL OR k.planned_end_on >= $2) \
+         AND c.status = 'open' AND m.removed_at IS NULL AND (m.role = 'employment_reference' OR m.user_id = k.created_by)) f \
+         WHERE f.due_on <= $3 ORDER BY CASE WHEN f.told_due IS NULL THEN 0 ELSE 1 END, f.due_on, f.item_id LIMIT $4"
+    ).bind(kind).bind(today).bind(cutoff).bind(limit).fetch_all(c).await.map_err(db_err))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FollowUpNotice {
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    /// The contract.
+    pub item_id: Uuid,
+    pub case_id: Uuid,
+    /// The last contact, or the start.
+    pub due_on: NaiveDate,
+    pub told_due: Option<NaiveDate>,
+}
+
+/// Tells `user` once that a retention check (`retention`) or a follow-up of a contract
+/// (`contract`, on `due_on`) falls due; false when they were told already.
+#[allow(clippy::too_many_arguments)]
+pub async fn notify_due(
+    tx: &mut Tx,
+    user: Uuid,
+    org: Uuid,
+    kind: &str,
+    retention: Option<Uuid>,
+    contract: Option<Uuid>,
+    case_id: Uuid,
+    due_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "INSERT INTO notifications (id, user_id, organisation_id, kind, retention_check_id, contract_id, case_id, due_on, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING"
+    ).bind(itinera_clock::new_id(now)).bind(user).bind(org).bind(kind).bind(retention).bind(contract).bind(case_id).bind(due_on).bind(now)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(n > 0)
+}

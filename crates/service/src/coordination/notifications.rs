@@ -1,7 +1,8 @@
 //! The notification centre: what a professional is told. An agreement's owner, when it
 //! is assigned and, once, when it is found overdue; a case's manager and reference
 //! social worker, at once, of a new incident; the coordinators of a case's team, of an
-//! incident left unanswered past its programme's limit. A notice names no person (the
+//! incident left unanswered past its programme's limit; whoever follows a placement, of
+//! a retention check or a follow-up contact falling due. A notice names no person (the
 //! list is not an audited read): it says what happened and links to where it did.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,6 +28,13 @@ pub struct Notification {
     pub incident_kind: Option<String>,
     pub case_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// A retention check that falls due (3, 6 or 12 months).
+    pub retention_check_id: Option<Uuid>,
+    pub retention_months: Option<i16>,
+    /// The contract whose follow-up contact is due.
+    pub contract_id: Option<Uuid>,
+    /// When the retention check or the follow-up falls due.
+    pub notice_due_on: Option<NaiveDate>,
 }
 
 impl From<itinera_store::coordination::Notification> for Notification {
@@ -43,6 +51,10 @@ impl From<itinera_store::coordination::Notification> for Notification {
             incident_kind: r.incident_kind,
             case_id: r.case_id,
             created_at: r.created_at,
+            retention_check_id: r.retention_check_id,
+            retention_months: r.retention_months,
+            contract_id: r.contract_id,
+            notice_due_on: r.notice_due_on,
         }
     }
 }
