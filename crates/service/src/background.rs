@@ -5,32 +5,38 @@
 //! deployment at once: a notice is inserted once (unique keys), an e-mail is claimed
 //! before it is sent.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::MissedTickBehavior;
 
 use crate::{Ctx, Services};
 
 /// How often the due notices are looked for.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// How often the outbox is looked at without being woken (retries).
+pub const MAIL_EVERY: Duration = Duration::from_secs(30);
 
 pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>) {
     tokio::pin!(stop);
-    let mut last_sweep: Option<Instant> = None;
+    let mut sweep = tokio::time::interval(SWEEP_EVERY);
+    sweep.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut mail = tokio::time::interval(MAIL_EVERY);
+    mail.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
-        if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
-            last_sweep = Some(Instant::now());
-            match services.notify_due(&Ctx::cli(services.now())).await {
-                Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "notices of what falls due"),
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = sweep.tick() => {
+                match services.notify_due(&Ctx::cli(services.now())).await {
+                    Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "notices of what falls due"),
+                }
             }
+            _ = services.mail_woken() => {}
+            _ = mail.tick() => {}
         }
         if let Err(e) = services.send_mail().await {
             tracing::warn!(error = %e, "mail outbox");
-        }
-        tokio::select! {
-            _ = &mut stop => break,
-            _ = services.mail_woken() => {}
-            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
         }
     }
 }
