@@ -613,6 +613,20 @@ async fn a_workplace_tutor_sees_the_placement_they_tutor_and_nothing_else() {
         );
         assert!(!r.body.to_string().contains("Campos"), "{path}");
     }
+    // The tutor's page lists it, with the way to report an incident.
+    let b = Browser::new(&app.base);
+    b.login(TUTOR).await;
+    let (st, html) = b.page("/tutoring").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("Rocío Campos Durán")
+            && html.contains(&format!("/tutoring/{contract}/incident"))
+    );
+    let (st, html) = b.page(&format!("/tutoring/{contract}/incident")).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let (st, _) = b.page(&format!("/cases/{case}/contracts")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
     // Bad input names the field; then the incident reaches the social worker at once.
     let r = app
         .post(

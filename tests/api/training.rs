@@ -646,6 +646,53 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
     assert_eq!(mine["about"], "Atención sociosanitaria");
     assert_eq!(mine["participant_name"], "Rocío Campos Durán");
 
+    // The same through the pages: the course, the incident form (a rejected one keeps
+    // what was typed), the list of what they reported, a new session.
+    let b = Browser::new(&app.base);
+    b.login(TRAINER).await;
+    let (st, html) = b.page(&path).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Rocío Campos Durán") && !html.contains("Apoyo familiar"));
+    assert!(
+        !html.contains(&format!("/cases/{a}")),
+        "no link to the case"
+    );
+    let form = format!("{path}/candidates/{}/incident", ids[0]);
+    assert!(html.contains(&form));
+    let (st, _) = b.page(&form).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, html, _) = b
+        .post_form(
+            &form,
+            &[
+                ("kind", "other"),
+                ("severity", ""),
+                ("description", "Se marea en el aula"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Se marea en el aula"), "kept what was typed");
+    let (st, _, to) = b
+        .post_form(
+            &form,
+            &[
+                ("kind", "other"),
+                ("severity", "low"),
+                ("description", "Se marea en el aula"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(to.unwrap_or_default().starts_with("/incidents/reported"));
+    let (st, html) = b.page("/incidents/reported").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Se marea en el aula"));
+    let (st, _) = b.page(&format!("{path}/sessions/new")).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = b.page(&format!("/cases/{a}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
     // Another trainer, or a tutor, reaches none of it.
     for user in ["formador.merida", TUTOR] {
         let r = app.get(user, &path).await;
@@ -675,4 +722,205 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
     let before = count(&app, reads).await;
     assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::OK);
     assert_eq!(count(&app, reads).await, before + 1);
+}
+
+/// The schedule is editable: a make-up session added, a session moved or cancelled —
+/// by whoever may create courses or by the course's trainer — and a session whose
+/// attendance was taken keeps its day and cannot be cancelled.
+#[tokio::test]
+async fn a_courses_schedule_is_edited_and_attendance_holds_its_day() {
+    let app = spawn_app().await;
+    let crisol = app.programme("CRISOL").await;
+    let (trainer, provider) = who(&app, TRAINER).await;
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/courses", &json!({
+            "programme_id": crisol, "provider_id": provider, "title": "Carretillas elevadoras",
+            "theory_hours": "20", "practice_hours": "20", "start_on": "2026-11-02", "end_on": "2026-11-27",
+            "weekdays": ["mon"], "starts_at": "09:00", "ends_at": "13:00", "places": "10",
+            "trainer_ids": [trainer]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/courses/{id}");
+    let days = sessions(&app.get(SOCIAL_BADAJOZ, &path).await.body);
+    assert_eq!(days.len(), 4);
+    // Bad input names the field; nothing changes.
+    let add = format!("{path}/sessions");
+    let r = app
+        .post(
+            TRAINER,
+            &add,
+            &json!({"held_on": "2026-10-01", "starts_at": "10:00", "ends_at": "09:00"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [
+            (
+                "held_on".to_string(),
+                "validation.session.before_course".to_string()
+            ),
+            (
+                "ends_at".to_string(),
+                "validation.course.ends_before_starts".to_string()
+            )
+        ]
+    );
+    let r = app
+        .post(
+            TRAINER,
+            &add,
+            &json!({"held_on": "2026-11-02", "starts_at": "09:00", "ends_at": "13:00"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "held_on".to_string(),
+            "validation.session.taken".to_string()
+        )]
+    );
+    // The trainer adds a make-up afternoon after the end.
+    let r = app
+        .post(
+            TRAINER,
+            &add,
+            &json!({"held_on": "2026-11-30", "starts_at": "16:00", "ends_at": "19:00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // The auditor, or another provider's trainer, does not reach the course.
+    let r = app
+        .post(
+            AUDITOR,
+            &add,
+            &json!({"held_on": "2026-11-28", "starts_at": "09:00", "ends_at": "10:00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let r = app
+        .post(
+            "formador.merida",
+            &add,
+            &json!({"held_on": "2026-11-28", "starts_at": "09:00", "ends_at": "10:00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    // The 9th is moved to the 10th; the 16th cancelled.
+    let r = app
+        .put(
+            TRAINER,
+            &format!("/sessions/{}", days[1].1),
+            &json!({"held_on": "2026-11-10", "starts_at": "09:00", "ends_at": "13:00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(SOCIAL_BADAJOZ, &format!("/sessions/{}", days[2].1), &json!({"held_on": "2026-11-16", "starts_at": "09:00", "ends_at": "13:00", "cancelled": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let s: Vec<(String, bool)> = v["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["held_on"].as_str().unwrap().to_string(),
+                x["cancelled"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        s,
+        [
+            ("2026-11-02".to_string(), false),
+            ("2026-11-10".to_string(), false),
+            ("2026-11-16".to_string(), true),
+            ("2026-11-23".to_string(), false),
+            ("2026-11-30".to_string(), false)
+        ]
+    );
+    assert_eq!(
+        v["course"]["sessions"], 4,
+        "cancelled sessions do not count"
+    );
+    // Once attendance is taken, the day stays and it cannot be cancelled.
+    let (_, a) = shared_case(&app, 44_000_201).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("{path}/candidates"),
+            &json!({"case_id": a}),
+        )
+        .await;
+    let cand = r.body["id"].as_str().unwrap().to_string();
+    for (u, why) in [(SOCIAL_BADAJOZ, "a"), (SEXPE_BADAJOZ, "b")] {
+        app.post(
+            u,
+            &format!("/candidates/{cand}/decision"),
+            &json!({"decision": "approve", "reason": why}),
+        )
+        .await;
+    }
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/candidates/{cand}/status"),
+            &json!({"status": "enrolled"}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "enrolled", "{:?}", r.body);
+    // No attendance on a cancelled session.
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &format!("/sessions/{}/attendance", days[2].1),
+            &json!({"lines": [{"candidate_id": cand, "status": "present"}]}),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"], "urn:itinera:problem:attendance.cancelled",
+        "{:?}",
+        r.body
+    );
+    let first = &days[0].1;
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &format!("/sessions/{first}/attendance"),
+            &json!({"lines": [{"candidate_id": cand, "status": "present"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(
+            TRAINER,
+            &format!("/sessions/{first}"),
+            &json!({"held_on": "2026-11-03", "starts_at": "09:00", "ends_at": "13:00"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "held_on".to_string(),
+            "validation.session.recorded".to_string()
+        )]
+    );
+    let r = app
+        .put(TRAINER, &format!("/sessions/{first}"), &json!({"held_on": "2026-11-02", "starts_at": "09:00", "ends_at": "13:00", "cancelled": true}))
+        .await;
+    assert_eq!(
+        r.body["type"], "urn:itinera:problem:session.recorded",
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .put(
+            TRAINER,
+            &format!("/sessions/{first}"),
+            &json!({"held_on": "2026-11-02", "starts_at": "09:30", "ends_at": "13:30"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "hours may change: {:?}", r.body);
 }

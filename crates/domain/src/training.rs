@@ -317,6 +317,68 @@ pub fn check_course(c: &CourseInput) -> Result<CourseData, Error> {
     }
 }
 
+/// A session added to a course's schedule or changed (another day or hours, or
+/// cancelled), as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct SessionInput {
+    #[serde(deserialize_with = "lenient_string")]
+    pub held_on: String,
+    /// `HH:MM`.
+    pub starts_at: String,
+    pub ends_at: String,
+    /// Cancelled sessions stay in the schedule, shown as such; no attendance is taken.
+    #[serde(deserialize_with = "crate::input::lenient_bool")]
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionData {
+    pub held_on: NaiveDate,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub cancelled: bool,
+}
+
+/// Checks a session: a day within the course (up to a month after its end, for a
+/// make-up session) and hours that end after they start.
+pub fn check_session(
+    i: &SessionInput,
+    course_start: NaiveDate,
+    course_end: NaiveDate,
+) -> Result<SessionData, Error> {
+    let mut e = Errors::new();
+    let held_on = e.take(
+        "held_on",
+        match optional_date(&i.held_on) {
+            Ok(None) => Err("validation.required"),
+            Ok(Some(d)) if d < course_start => Err("validation.session.before_course"),
+            Ok(Some(d)) if d > course_end + chrono::Duration::days(31) => {
+                Err("validation.session.after_course")
+            }
+            Ok(Some(d)) => Ok(d),
+            Err(k) => Err(k),
+        },
+    );
+    let starts_at = e.take("starts_at", time(&i.starts_at));
+    let ends_at = e.take("ends_at", time(&i.ends_at));
+    if let (Some(a), Some(b)) = (&starts_at, &ends_at) {
+        if b <= a {
+            e.add("ends_at", "validation.course.ends_before_starts");
+        }
+    }
+    e.finish()?;
+    match (held_on, starts_at, ends_at) {
+        (Some(held_on), Some(starts_at), Some(ends_at)) => Ok(SessionData {
+            held_on,
+            starts_at,
+            ends_at,
+            cancelled: i.cancelled,
+        }),
+        _ => Err(Error::Internal("session check".into())),
+    }
+}
+
 /// One service's decision on a candidate, with its reason.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -506,6 +568,38 @@ mod tests {
             alternance_to: String::new(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_session_falls_within_its_course_and_its_hours_run_forward() {
+        let s = |day: &str, a: &str, b: &str| SessionInput {
+            held_on: day.into(),
+            starts_at: a.into(),
+            ends_at: b.into(),
+            cancelled: false,
+        };
+        let (from, to) = (d("2026-11-02"), d("2026-12-18"));
+        let ok = check_session(&s("2026-12-21", "16:00", "19:30"), from, to).unwrap();
+        assert_eq!(ok.held_on, d("2026-12-21"));
+        assert_eq!(ok.starts_at, "16:00");
+        assert_eq!(
+            fields(check_session(&s("2026-11-01", "09:00", "08:00"), from, to).unwrap_err()),
+            [
+                ("held_on".to_string(), "validation.session.before_course"),
+                (
+                    "ends_at".to_string(),
+                    "validation.course.ends_before_starts"
+                )
+            ]
+        );
+        assert_eq!(
+            fields(check_session(&s("2027-02-01", "9", "x"), from, to).unwrap_err())[0],
+            ("held_on".to_string(), "validation.session.after_course")
+        );
+        assert_eq!(
+            fields(check_session(&s("", "09:00", "10:00"), from, to).unwrap_err()),
+            [("held_on".to_string(), "validation.required")]
+        );
     }
 
     fn fields(e: Error) -> Vec<(String, &'static str)> {

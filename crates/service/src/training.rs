@@ -14,9 +14,9 @@ use itinera_domain::access::{Actor, Capability};
 use itinera_domain::incident::{IncidentData, IncidentKind, Reporter, Severity};
 use itinera_domain::org::OrganisationKind;
 use itinera_domain::training::{
-    absence_rate, absenteeism, check_attendance, check_course, check_decision, check_status_move,
-    joint_status, schedule, AttendanceInput, CandidateStatus, CandidateStatusInput, CourseInput,
-    Decision, DecisionInput, Presence,
+    absence_rate, absenteeism, check_attendance, check_course, check_decision, check_session,
+    check_status_move, joint_status, schedule, AttendanceInput, CandidateStatus,
+    CandidateStatusInput, CourseInput, Decision, DecisionInput, Presence, SessionInput,
 };
 use itinera_domain::Error;
 use itinera_store::access::Reach;
@@ -248,6 +248,8 @@ pub struct CourseView {
     /// The reader is one of them: takes attendance and reports incidents, and sees of
     /// the group only names and attendance (no phase, no decisions, no reasons).
     pub as_trainer: bool,
+    /// The reader may add, move and cancel sessions.
+    pub can_schedule: bool,
     pub sessions: Vec<Session>,
     /// The candidates whose person the reader may see.
     pub candidates: Vec<Candidate>,
@@ -557,6 +559,7 @@ impl Services {
                 .map(|(id, name)| Choice { id, name })
                 .collect(),
             as_trainer,
+            can_schedule: as_trainer || actor.can(Capability::Coordinate),
             sessions: sessions.into_iter().map(Into::into).collect(),
             candidates: candidates
                 .into_iter()
@@ -588,6 +591,112 @@ impl Services {
             can_preselect,
             today,
         })
+    }
+
+    /// Adds a session to a course's schedule (a make-up day, an extra one): whoever
+    /// may create courses, or one of its trainers.
+    pub async fn add_session(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        course_id: Uuid,
+        input: &SessionInput,
+    ) -> Result<Uuid, Error> {
+        let mut tx = self.store.write().await?;
+        let course = self.schedule_editor(&mut tx, actor, course_id).await?;
+        let data = check_session(input, course.start_on, course.end_on)?;
+        if store::session_taken(&mut tx, course.id, data.held_on, &data.starts_at, None).await? {
+            return Err(Error::field("held_on", "validation.session.taken"));
+        }
+        let id = ctx.new_id();
+        store::insert_session(&mut tx, id, course.id, &data).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::SessionAdd,
+            Some(id),
+            json!({"course": course.id, "held_on": data.held_on, "starts_at": data.starts_at,
+                   "ends_at": data.ends_at, "cancelled": data.cancelled}),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Moves a session to another day or hours, or cancels it (or takes the
+    /// cancellation back). A session whose attendance was taken keeps its day and cannot
+    /// be cancelled: the attendance is a fact of that day.
+    pub async fn change_session(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        session_id: Uuid,
+        input: &SessionInput,
+    ) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let session = store::session(&mut tx, session_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let course = self
+            .schedule_editor(&mut tx, actor, session.course_id)
+            .await?;
+        let data = check_session(input, course.start_on, course.end_on)?;
+        if session.recorded > 0 {
+            if data.cancelled {
+                return Err(Error::Rule("session.recorded"));
+            }
+            if data.held_on != session.held_on {
+                return Err(Error::field("held_on", "validation.session.recorded"));
+            }
+        }
+        if store::session_taken(
+            &mut tx,
+            course.id,
+            data.held_on,
+            &data.starts_at,
+            Some(session.id),
+        )
+        .await?
+        {
+            return Err(Error::field("held_on", "validation.session.taken"));
+        }
+        store::update_session(&mut tx, session.id, &data).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::SessionChange,
+            Some(session.id),
+            json!({"course": course.id, "from": {"held_on": session.held_on, "starts_at": session.starts_at,
+                   "ends_at": session.ends_at, "cancelled": session.cancelled},
+                   "to": {"held_on": data.held_on, "starts_at": data.starts_at, "ends_at": data.ends_at,
+                   "cancelled": data.cancelled}}),
+        )
+        .await
+    }
+
+    /// The course, if the actor may edit its schedule: who may create courses, or one
+    /// of its trainers; anyone else does not see it.
+    async fn schedule_editor(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        course_id: Uuid,
+    ) -> Result<store::Course, Error> {
+        let course = store::course(tx, course_id).await?.ok_or(Error::NotFound)?;
+        if actor.can(Capability::Coordinate) {
+            return Ok(course);
+        }
+        let trainer = actor.can(Capability::TakeAttendance)
+            && course.provider_id == actor.organisation_id
+            && store::is_trainer(tx, course.id, actor.user_id).await?;
+        if trainer {
+            Ok(course)
+        } else if actor.can(Capability::ReadPersonData) {
+            Err(Error::Forbidden)
+        } else {
+            Err(Error::NotFound)
+        }
     }
 
     /// Preselects a case of the course's programme (a writer on the case's team).

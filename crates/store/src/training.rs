@@ -184,6 +184,43 @@ pub async fn session(tx: &mut Tx, id: Uuid) -> Result<Option<Session>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
 }
 
+/// Whether the course has another session on that day at that hour.
+pub async fn session_taken(
+    tx: &mut Tx,
+    course: Uuid,
+    day: NaiveDate,
+    starts_at: &str,
+    except: Option<Uuid>,
+) -> Result<bool, Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM course_sessions WHERE course_id = $1 AND held_on = $2 AND starts_at = $3 AND ($4 IS NULL OR id <> $4)"
+    ).bind(course).bind(day).bind(starts_at).bind(except).fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
+}
+
+pub async fn insert_session(
+    tx: &mut Tx,
+    id: Uuid,
+    course: Uuid,
+    d: &itinera_domain::training::SessionData,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO course_sessions (id, course_id, held_on, starts_at, ends_at, cancelled) VALUES ($1,$2,$3,$4,$5,$6)"
+    ).bind(id).bind(course).bind(d.held_on).bind(&d.starts_at).bind(&d.ends_at).bind(d.cancelled)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+pub async fn update_session(
+    tx: &mut Tx,
+    id: Uuid,
+    d: &itinera_domain::training::SessionData,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE course_sessions SET held_on = $2, starts_at = $3, ends_at = $4, cancelled = $5 WHERE id = $1"
+    ).bind(id).bind(d.held_on).bind(&d.starts_at).bind(&d.ends_at).bind(d.cancelled)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 pub async fn session_on(
     tx: &mut Tx,
     course: Uuid,

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use itinera_domain::training::{
-    AttendanceInput, AttendanceLine, CandidateStatusInput, CourseInput, DecisionInput,
+    AttendanceInput, AttendanceLine, CandidateStatusInput, CourseInput, DecisionInput, SessionInput,
 };
 use itinera_service::training::{
     AttendanceSaved, AttendanceView, CourseView, CoursesView, PoolQuery,
@@ -30,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(candidate_status))
         .routes(routes!(attendance, save_attendance))
         .routes(routes!(save_attendance_on))
+        .routes(routes!(add_session))
+        .routes(routes!(change_session))
 }
 
 /// The courses, and what a form to create one offers
@@ -187,4 +189,36 @@ async fn save_attendance_on(
             .save_attendance_on(&a, &ctx, id, &b.held_on, &sheet)
             .await?,
     ))
+}
+
+/// Add a session to the course's schedule (who may create courses, or its trainers)
+#[utoipa::path(post, path = "/courses/{id}/sessions", tag = "training",
+    params(("id" = Uuid, Path)),
+    request_body = SessionInput,
+    responses((status = 201, description = "Created", body = Created), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+async fn add_session(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<SessionInput>,
+) -> ApiResult<Response> {
+    let sid = s.services.add_session(&a, &ctx, id, &b).await?;
+    Ok(created(format!("/api/v1/courses/{id}"), sid))
+}
+
+/// Move a session to another day or hours, or cancel it (not once its attendance is taken)
+#[utoipa::path(put, path = "/sessions/{id}", tag = "training",
+    params(("id" = Uuid, Path)),
+    request_body = SessionInput,
+    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+async fn change_session(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<SessionInput>,
+) -> ApiResult<Json<Saved>> {
+    s.services.change_session(&a, &ctx, id, &b).await?;
+    Ok(Json(Saved { id }))
 }

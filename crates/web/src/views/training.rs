@@ -11,6 +11,7 @@ use axum::Router;
 use itinera_domain::case::DEFAULT_PHASES;
 use itinera_domain::training::{
     weekday_codes, AttendanceInput, CandidateStatusInput, CourseInput, DecisionInput, Presence,
+    SessionInput,
 };
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
@@ -33,6 +34,195 @@ pub fn router() -> Router<AppState> {
         .route("/courses/{id}/candidates/{cand}/decision", post(decide))
         .route("/courses/{id}/candidates/{cand}/status", post(status))
         .route("/sessions/{id}/attendance", get(sheet).post(save_sheet))
+        .route(
+            "/courses/{id}/sessions/new",
+            get(new_session).post(add_session),
+        )
+        .route(
+            "/courses/{course}/sessions/{id}/edit",
+            get(edit_session).post(change_session),
+        )
+}
+
+// ---- The schedule: a session added, moved or cancelled ----------------------------
+
+#[derive(Template)]
+#[template(path = "training/session.html")]
+struct SessionPage {
+    page: PageCtx,
+    course: itinera_service::training::Course,
+    /// The session changed, or none for a new one.
+    session: Option<Uuid>,
+    recorded: bool,
+    input: SessionInput,
+    errors: FormErrors,
+}
+
+impl SessionPage {
+    fn action(&self) -> String {
+        match self.session {
+            Some(sid) => format!("/courses/{}/sessions/{sid}/edit", self.course.id),
+            None => format!("/courses/{}/sessions/new", self.course.id),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn session_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    course: Uuid,
+    sid: Option<Uuid>,
+    input: Option<SessionInput>,
+    errors: FormErrors,
+) -> Result<SessionPage, ViewError> {
+    let v = s
+        .services
+        .course(&session.actor, ctx, course, &Default::default())
+        .await?;
+    if !v.can_schedule {
+        return Err(itinera_domain::Error::Forbidden.into());
+    }
+    let found = match sid {
+        Some(id) => Some(
+            v.sessions
+                .iter()
+                .find(|x| x.id == id)
+                .cloned()
+                .ok_or(itinera_domain::Error::NotFound)?,
+        ),
+        None => None,
+    };
+    let input = input.unwrap_or_else(|| match &found {
+        Some(x) => SessionInput {
+            held_on: x.held_on.to_string(),
+            starts_at: x.starts_at.clone(),
+            ends_at: x.ends_at.clone(),
+            cancelled: x.cancelled,
+        },
+        None => SessionInput {
+            starts_at: v.course.starts_at.clone(),
+            ends_at: v.course.ends_at.clone(),
+            ..Default::default()
+        },
+    });
+    Ok(SessionPage {
+        page: PageCtx::new(
+            lang,
+            Some(session),
+            if sid.is_some() {
+                "session.edit_title"
+            } else {
+                "session.new_title"
+            },
+        ),
+        recorded: found.as_ref().is_some_and(|x| x.recorded > 0),
+        course: v.course,
+        session: sid,
+        input,
+        errors,
+    })
+}
+
+async fn new_session(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let p = session_page(
+        &s,
+        lang,
+        &session,
+        &ctx,
+        id,
+        None,
+        None,
+        FormErrors::none(lang),
+    )
+    .await?;
+    Ok(render(&p))
+}
+
+async fn add_session(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<SessionInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .add_session(&session.actor, &ctx, id, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/courses/{id}#sessions"),
+        |errors| session_page(&s, lang, &session, &ctx, id, None, Some(input), errors),
+    )
+    .await
+}
+
+async fn edit_session(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((course, id)): Path<(Uuid, Uuid)>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let p = session_page(
+        &s,
+        lang,
+        &session,
+        &ctx,
+        course,
+        Some(id),
+        None,
+        FormErrors::none(lang),
+    )
+    .await?;
+    Ok(render(&p))
+}
+
+async fn change_session(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((course, id)): Path<(Uuid, Uuid)>,
+    CsrfForm(input): CsrfForm<SessionInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .change_session(&session.actor, &ctx, id, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/courses/{course}#sessions"),
+        |errors| {
+            session_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                course,
+                Some(id),
+                Some(input),
+                errors,
+            )
+        },
+    )
+    .await
 }
 
 // ---- The courses ------------------------------------------------------------------
