@@ -730,3 +730,64 @@ test('create a course, preselect a person and select her jointly with the employ
   assert.ok(open.includes(person) && open.includes('Absentismo'), 'the absenteeism incident is on her home page');
   await context.close();
 });
+
+test('a trainer sees only the group of her course, takes its attendance in one go and reports an incident the social worker is told of', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'formador.badajoz');
+  // No people or cases for her: her course, what she reported.
+  assert.equal(await page.locator('header nav').getByRole('link', { name: 'Personas', exact: true }).count(), 0);
+  await page.locator('header nav').getByRole('link', { name: 'Formación', exact: true }).click();
+  await page.waitForURL(`${base}/courses`);
+  const courses = page.locator('#courses tbody tr');
+  assert.equal(await courses.count(), 1, 'only the course she trains');
+  await courses.first().getByRole('link').first().click();
+  await page.waitForURL(/\/courses\/[0-9a-f-]{36}$/);
+  const courseUrl = page.url();
+  const group = page.locator('#candidates tbody tr');
+  assert.ok(await group.count() >= 1, 'the people enrolled who consented');
+  const text = await page.locator('#candidates').innerText();
+  assert.ok(!text.includes('Red de apoyo') && !text.includes('Perfil adecuado'), 'no decisions or reasons');
+  assert.equal(await page.locator('#candidates a[href^="/cases/"]').count(), 0, 'no way to the case');
+  assert.equal(await page.locator('#pool').count(), 0, 'no pool of cases');
+
+  // The last session held: the whole group, marked with the keyboard-friendly radios, saved at once.
+  await page.locator('#sessions a[href$="/attendance"]').last().click();
+  await page.waitForURL(/\/sessions\/[0-9a-f-]{36}\/attendance$/);
+  const n = await page.locator('#sheet tbody tr').count();
+  for (let i = 0; i < n; i++) await page.locator(`#line-${i}-present`).check();
+  await page.getByRole('button', { name: 'Guardar la asistencia de todo el grupo' }).click();
+  await page.waitForURL(/saved=/);
+  assert.match(await page.locator('#saved').innerText(), new RegExp(`personas: ${n}`));
+
+  // An incident of one person of the group; a rejected form keeps what was typed.
+  await page.goto(courseUrl);
+  const first = group.first();
+  const person = (await first.locator('td').first().innerText()).trim();
+  await first.getByRole('link', { name: 'Comunicar una incidencia' }).click();
+  await page.waitForURL(/\/incident$/);
+  assert.match(await page.locator('p.lead').innerText(), new RegExp(person));
+  await page.getByLabel('Qué ha pasado').fill('Sale antes para recoger a sus hijos del colegio');
+  await page.getByRole('button', { name: 'Comunicar la incidencia' }).click();
+  assert.ok(await page.locator('#kind-error').isVisible());
+  assert.equal(await page.locator('#description').inputValue(), 'Sale antes para recoger a sus hijos del colegio');
+  await page.locator('#kind').selectOption('conciliation');
+  await page.locator('#severity').selectOption('medium');
+  await page.getByRole('button', { name: 'Comunicar la incidencia' }).click();
+  await page.waitForURL(/\/incidents\/reported#incident-[0-9a-f-]{36}$/);
+  const incident = page.url().split('#incident-')[1];
+  assert.match(await page.locator(`#incident-${incident}`).innerText(), /sin respuesta/);
+  const refused = await page.goto(`${base}/participants`);
+  assert.ok(refused.status() >= 400, 'no list of people');
+  await context.close();
+
+  // The social worker is told at once, on her home page, with no person named.
+  const social = await browser.newContext({ locale: 'es-ES' });
+  const sp = await social.newPage();
+  await login(sp, 'ts.badajoz');
+  const link = sp.locator(`#notifications a[href$="#incident-${incident}"]`);
+  assert.equal(await link.count(), 1, 'the new incident is among her notices');
+  assert.match(await link.innerText(), /Nueva incidencia en un caso suyo: Conciliación/);
+  assert.ok(!(await link.innerText()).includes(person));
+  await social.close();
+});

@@ -382,6 +382,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     }
     let (p50, _, p99, n) = summary(reg_ms);
     println!("registration with master-index lookup: p50 {p50:.2} ms, p99 {p99:.2} ms ({n} registrations: {outcomes:?})");
+    let mut measured_course = None;
     if a.courses > 0 {
         let f = training::run(
             &store,
@@ -407,6 +408,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
                 None,
             ));
         }
+        measured_course = Some(f.course);
         training::report(f);
     }
     // The professionals at work: the `concurrency` professionals with the largest
@@ -525,10 +527,16 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         ("contacts", clients(&|c| format!("/cases/{}/contacts", c.0))),
         ("worklist", clients(&|_| "/".to_string())),
     ];
+    // With courses loaded, the measured course's page (its group and the programme's
+    // pool) joins the mix, read by every desk.
+    let mut kinds = kinds;
+    if let Some(course) = measured_course {
+        kinds.push(("course", clients(&|_| format!("/courses/{course}"))));
+    }
     if a.rate > 0.0 {
         println!(
-            "offered load: {:.0} pages/s for {} s, mixed over the five kinds (open loop; latency from the scheduled send)",
-            a.rate, a.offered_seconds
+            "offered load: {:.0} pages/s for {} s, mixed over the {} kinds (open loop; latency from the scheduled send)",
+            a.rate, a.offered_seconds, kinds.len()
         );
         for k in offered::run(http.clone(), kinds, a.rate, a.offered_seconds).await? {
             let f = figure(

@@ -22,6 +22,8 @@ use crate::{summary, BenchError, Result};
 const PEOPLE_PER_COURSE: usize = 10;
 
 pub(crate) struct Figures {
+    /// The measured course (its page joins the offered load).
+    pub course: Uuid,
     pub save_ms: Vec<f64>,
     pub course_ms: Vec<f64>,
     pub sheet_ms: Vec<f64>,
@@ -324,6 +326,7 @@ pub(crate) async fn run(
         sheet_ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(Figures {
+        course,
         save_ms,
         course_ms,
         sheet_ms,

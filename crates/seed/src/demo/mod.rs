@@ -273,6 +273,16 @@ pub fn demo_logins() -> Vec<DemoLogin> {
         ),
         l("auditoria", "auditor", "Delegación de Protección de Datos"),
         l(
+            "formador.badajoz",
+            "trainer",
+            "Asociación Puentes de Inclusión",
+        ),
+        l(
+            "tutor.1",
+            "workplace_tutor",
+            "Reciclajes Guadiana, Empresa de Inserción",
+        ),
+        l(
             "admin",
             "admin",
             "Junta de Extremadura — Servicio de Informática",
