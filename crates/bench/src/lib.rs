@@ -604,6 +604,28 @@ pub async fn run(a: BenchArgs) -> Result<()> {
             participant_rps = rps;
         }
     }
+    // The measured course's page at saturation, with 10,000 courses and their
+    // attendance loaded (`--courses`).
+    if let Some(course) = measured_course {
+        let (lat, rps, errs) = load(
+            http.clone(),
+            clients(&|_| format!("/courses/{course}")),
+            a.seconds,
+        )
+        .await?;
+        figures.push(figure(
+            engine,
+            "ceiling",
+            Some("course"),
+            None,
+            Some(&lat),
+            Some(rps),
+            Some(a.seconds as f64),
+            None,
+        ));
+        let (p50, _, p99, n) = summary(lat);
+        println!("course page: p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
+    }
     let health = Arc::new(
         (0..a.concurrency)
             .map(|_| Client {
