@@ -926,8 +926,7 @@ impl Services {
         .into_iter()
         .filter(|c| in_group(&c.status))
         .collect();
-        let ids: Vec<Uuid> = group.iter().map(|c| c.id).collect();
-        let marks = store::marks(&mut tx, &ids).await?;
+        let marks = store::session_marks(&mut tx, session.id).await?;
         finish(
             tx,
             actor,
@@ -939,24 +938,20 @@ impl Services {
         .await?;
         let lines = group
             .into_iter()
-            .filter(|c| {
-                c.status != "dropped"
-                    || marks
-                        .iter()
-                        .any(|m| m.candidate_id == c.id && m.held_on == session.held_on)
-            })
-            .map(|c| {
-                let mine = marks
-                    .iter()
-                    .find(|m| m.candidate_id == c.id && m.held_on == session.held_on);
-                SheetLine {
+            .filter_map(|c| {
+                let mine = marks.iter().find(|m| m.0 == c.id);
+                // One who dropped out stays on the sheets they were marked on.
+                if c.status == "dropped" && mine.is_none() {
+                    return None;
+                }
+                Some(SheetLine {
                     candidate_id: c.id,
                     case_id: c.case_id,
                     participant_name: c.participant_name,
-                    status: mine.map(|m| m.status.clone()),
-                    reason: mine.and_then(|m| m.reason.clone()),
+                    status: mine.map(|m| m.1.clone()),
+                    reason: mine.and_then(|m| m.2.clone()),
                     absent: c.absent,
-                }
+                })
             })
             .collect();
         Ok(AttendanceView {

@@ -468,6 +468,16 @@ pub struct Mark {
 }
 
 /// Every mark of `candidates` on the course, by day.
+/// What is recorded at one session: candidate, status, reason.
+pub async fn session_marks(
+    tx: &mut Tx,
+    session: Uuid,
+) -> Result<Vec<(Uuid, String, Option<String>)>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT candidate_id, status, reason FROM attendance WHERE session_id = $1"
+    ).bind(session).fetch_all(c).await.map_err(db_err))
+}
+
 pub async fn marks(tx: &mut Tx, candidates: &[Uuid]) -> Result<Vec<Mark>, Error> {
     let mut out = Vec::new();
     for chunk in candidates.chunks(200) {
