@@ -646,7 +646,10 @@ test('create a course, preselect a person and select her jointly with the employ
   await page.waitForURL(/\/courses\/[0-9a-f-]{36}$/);
   const courseUrl = page.url();
 
-  // Preselect a person whose team has the Badajoz counsellor, managed by this social worker.
+  // Preselect a person whose team has the Badajoz counsellor, managed by this social worker:
+  // the programme's cases are searched when asked.
+  await page.getByRole('button', { name: 'Buscar casos' }).click();
+  await page.waitForURL(/pool=true/);
   const pool = await page.locator('#pool tbody a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent]));
   let person = null;
   for (const [href, name] of pool.slice(0, 30)) {
@@ -655,7 +658,7 @@ test('create a course, preselect a person and select her jointly with the employ
     if (text.includes('Orientador laboral · Badajoz') && text.includes('Trabajadora social · Badajoz')) { person = name.trim(); break; }
   }
   assert.ok(person, 'a shared case in the pool');
-  await page.goto(courseUrl);
+  await page.goto(`${courseUrl}?pool=true`);
   await page.getByRole('button', { name: `Preseleccionar ${person}` }).click();
   await page.waitForURL(/#candidate-/);
   const row = page.locator('#candidates tbody tr', { hasText: person });

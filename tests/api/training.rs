@@ -65,6 +65,13 @@ async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
     let id = r.body["id"].as_str().unwrap().to_string();
     let path = format!("/courses/{id}");
     let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    assert_eq!(v["pool_listed"], false, "the pool waits to be asked for");
+    assert!(v["pool"].as_array().unwrap().is_empty());
+    let v = app
+        .get(SOCIAL_BADAJOZ, &format!("{path}?pool=true"))
+        .await
+        .body;
+    assert_eq!(v["pool_listed"], true);
     let days = sessions(&v);
     assert_eq!(
         days.len(),
@@ -105,7 +112,10 @@ async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
             "validation.course.already_candidate".to_string()
         )]
     );
-    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let v = app
+        .get(SOCIAL_BADAJOZ, &format!("{path}?pool=true"))
+        .await
+        .body;
     let ids: Vec<String> = [&a, &b, &c]
         .iter()
         .map(|k| candidate(&v, k)["id"].as_str().unwrap().to_string())
@@ -347,7 +357,7 @@ async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
 
     // Who may not see the people sees the course but none of them, and cannot write
     // attendance for them: refused like someone not enrolled.
-    let m = app.get(SOCIAL_MERIDA, &path).await;
+    let m = app.get(SOCIAL_MERIDA, &format!("{path}?pool=true")).await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.body["candidates"].as_array().unwrap().is_empty());
     // Its pool holds its own people of the programme, none of these.

@@ -238,6 +238,23 @@ pub struct PoolQuery {
     pub territory_id: Option<String>,
     /// `true`: only people not in work and not on another running course.
     pub available: Option<String>,
+    /// `true`: list the pool (any filter lists it too). The course's page does not
+    /// search the programme's cases until asked.
+    pub pool: Option<String>,
+}
+
+impl PoolQuery {
+    /// Whether the pool is asked for: `pool=true` or any filter.
+    pub fn asked(&self) -> bool {
+        let set = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.trim().is_empty());
+        self.pool
+            .as_deref()
+            .is_some_and(|p| matches!(p, "true" | "on" | "1"))
+            || set(&self.phase)
+            || set(&self.profile)
+            || set(&self.territory_id)
+            || set(&self.available)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -253,8 +270,10 @@ pub struct CourseView {
     pub sessions: Vec<Session>,
     /// The candidates whose person the reader may see.
     pub candidates: Vec<Candidate>,
-    /// Cases to preselect from, by the filters.
+    /// Cases to preselect from, by the filters — when asked (`pool=true` or a filter).
     pub pool: Vec<PoolCase>,
+    /// The pool was asked for (and `pool` is its answer).
+    pub pool_listed: bool,
     /// `social` or `employment`: which service's decision the reader records.
     pub decides_as: Option<String>,
     pub can_preselect: bool,
@@ -528,7 +547,8 @@ impl Services {
             candidates.retain(|c| in_group(&c.status));
         }
         let can_preselect = reach == Reach::Team && actor.can(Capability::WritePersonData);
-        let pool = if can_preselect {
+        let pool_listed = can_preselect && q.asked();
+        let pool = if pool_listed {
             store::pool(
                 &mut tx,
                 id,
@@ -589,6 +609,7 @@ impl Services {
                 None
             },
             can_preselect,
+            pool_listed,
             today,
         })
     }
