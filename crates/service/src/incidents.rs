@@ -185,11 +185,11 @@ impl Services {
         let cand = training::candidate(&mut tx, candidate_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let trains = training::is_trainer(&mut tx, cand.course_id, actor.user_id).await?
-            && training::course(&mut tx, cand.course_id)
-                .await?
-                .is_some_and(|k| k.provider_id == actor.organisation_id);
-        if !trains || !matches!(cand.status.as_str(), "enrolled" | "completed" | "dropped") {
+        let course = training::course(&mut tx, cand.course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let trains = crate::training::trains(&mut tx, actor, &course).await?;
+        if !trains || !crate::training::in_group(&cand.status) {
             return Err(Error::NotFound);
         }
         let case = cases::get(&mut tx, cand.case_id)

@@ -337,8 +337,20 @@ fn require_recorder(actor: &Actor) -> Result<(), Error> {
 
 /// The people of a session's sheet: enrolled, completed, or dropped out (their past
 /// attendance stays).
-fn in_group(status: &str) -> bool {
+pub(crate) fn in_group(status: &str) -> bool {
     matches!(status, "enrolled" | "completed" | "dropped")
+}
+
+/// Whether the actor is one of the course's trainers: the trainer role, a course of
+/// their organisation, and named on it.
+pub(crate) async fn trains(
+    tx: &mut Tx,
+    actor: &Actor,
+    course: &store::Course,
+) -> Result<bool, Error> {
+    Ok(actor.can(Capability::TakeAttendance)
+        && course.provider_id == actor.organisation_id
+        && store::is_trainer(tx, course.id, actor.user_id).await?)
 }
 
 /// How the actor reaches a course's people, and whether they are one of its named
@@ -350,9 +362,7 @@ async fn course_reach(
     actor: &Actor,
     course: &store::Course,
 ) -> Result<(Reach, bool), Error> {
-    let trainer = actor.can(Capability::TakeAttendance)
-        && course.provider_id == actor.organisation_id
-        && store::is_trainer(tx, course.id, actor.user_id).await?;
+    let trainer = trains(tx, actor, course).await?;
     if actor.can(Capability::ReadPersonData) {
         Ok((Reach::Team, trainer))
     } else if trainer {
@@ -708,10 +718,7 @@ impl Services {
         if actor.can(Capability::Coordinate) {
             return Ok(course);
         }
-        let trainer = actor.can(Capability::TakeAttendance)
-            && course.provider_id == actor.organisation_id
-            && store::is_trainer(tx, course.id, actor.user_id).await?;
-        if trainer {
+        if trains(tx, actor, &course).await? {
             Ok(course)
         } else if actor.can(Capability::ReadPersonData) {
             Err(Error::Forbidden)
