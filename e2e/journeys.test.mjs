@@ -794,3 +794,83 @@ test('a trainer sees only the group of her course, takes its attendance in one g
   assert.ok(!(await link.innerText()).includes(person));
   await social.close();
 });
+
+test('refer a case from social services to the employment office after recording the missing consent, accept it there, close it with an outcome, and see every step on the sender\'s side', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'ts.badajoz');
+  // A case of hers with no referral yet.
+  await page.goto(`${base}/participants`);
+  const people = await page.locator('table.list tbody tr td a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  let caseUrl = null;
+  for (const href of people.slice(0, 40)) {
+    await page.goto(`${base}${href}`);
+    const cases = await page.locator('a[href^="/cases/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    for (const c of cases) {
+      await page.goto(`${base}${c}/referrals`);
+      if (await page.locator('#refer').count() === 1 && await page.locator('#referrals tbody tr').count() === 0) { caseUrl = `${base}${c}`; break; }
+    }
+    if (caseUrl) break;
+  }
+  assert.ok(caseUrl, 'a case of hers without referrals');
+  const person = (await page.locator('p.lead a').first().innerText()).trim();
+
+  // The receiver first: the page says whether the consent covers it.
+  await page.locator('#to').selectOption({ label: 'Centro de Empleo SEXPE Badajoz (Servicio público de empleo · Badajoz)' });
+  await page.getByRole('button', { name: 'Comprobar el consentimiento' }).click();
+  await page.waitForURL(/referrals\?to=/);
+  if (await page.locator('#referral-form').count() === 0) {
+    assert.match(await page.locator('#consent-check').innerText(), /no cubre compartir sus datos con Centro de Empleo SEXPE Badajoz/);
+    await page.getByRole('link', { name: 'Registrar el consentimiento' }).click();
+    await page.waitForURL(/consents\/new/);
+    await page.getByLabel('Evidencia (documento firmado, grabación…)').fill('Firma en la entrevista de hoy');
+    await page.getByRole('button', { name: 'Guardar' }).click();
+    await page.waitForURL(/referrals\?to=/);
+  }
+  assert.match(await page.locator('#consent-check').innerText(), /cubre a Centro de Empleo SEXPE Badajoz/);
+  // A referral without its reason comes back with what was ticked.
+  await page.locator('#urgency').selectOption('urgent');
+  await page.getByLabel('Datos de contacto').check();
+  await page.getByRole('button', { name: 'Enviar la derivación' }).click();
+  assert.ok(await page.locator('#reason-error').isVisible());
+  assert.equal(await page.locator('#urgency').inputValue(), 'urgent');
+  assert.ok(await page.getByLabel('Datos de contacto').isChecked());
+  await page.getByLabel('Motivo de la derivación').fill('Inscripción como demandante y orientación hacia hostelería');
+  await page.getByRole('button', { name: 'Enviar la derivación' }).click();
+  await page.waitForURL(/\/referrals\/[0-9a-f-]{36}$/);
+  const referralUrl = page.url();
+  assert.match(await page.locator('#referral-status').innerText(), /Enviada/);
+
+  // The employment office: in its work list, accepted, worked, closed with an outcome.
+  const sexpe = await browser.newContext({ locale: 'es-ES' });
+  const xp = await sexpe.newPage();
+  await login(xp, 'orienta.badajoz');
+  const waiting = xp.locator('#work-referrals_waiting + table tr', { hasText: person });
+  assert.equal(await waiting.count(), 1, 'the referral waits in her work list');
+  await waiting.getByRole('link').click();
+  await xp.waitForURL(referralUrl);
+  assert.match(await xp.locator('#details').innerText(), /hostelería/);
+  await xp.getByRole('button', { name: 'Aceptar' }).click();
+  await xp.waitForURL(referralUrl);
+  assert.match(await xp.locator('#referral-status').innerText(), /Aceptada/);
+  await xp.getByRole('button', { name: 'Marcar en curso' }).click();
+  await xp.waitForURL(referralUrl);
+  await xp.getByRole('button', { name: 'Cerrar con este resultado' }).click();
+  assert.ok(await xp.locator('#close-form .error-summary').isVisible(), 'an outcome is required');
+  await xp.locator('#outcome').selectOption('service_given');
+  await xp.getByLabel('Observaciones').fill('Inscrita; cita con la orientadora el lunes');
+  await xp.getByRole('button', { name: 'Cerrar con este resultado' }).click();
+  await xp.waitForURL(referralUrl);
+  assert.match(await xp.locator('#referral-outcome').innerText(), /Servicio prestado/);
+  await sexpe.close();
+
+  // The sender sees every step, with its time and who took it.
+  await page.goto(referralUrl);
+  const steps = await page.locator('#steps').innerText();
+  for (const s of ['Enviada', 'Aceptada', 'En curso', 'Finalizada']) assert.match(steps, new RegExp(s));
+  assert.match(steps, /Centro de Empleo SEXPE Badajoz/);
+  assert.match(await page.locator('#notifications, header a.notices').first().innerText(), /Avisos|derivación/);
+  await page.goto(`${caseUrl}/referrals`);
+  assert.match(await page.locator('#referrals').innerText(), /Finalizada/);
+  await context.close();
+});

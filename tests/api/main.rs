@@ -30,6 +30,7 @@ mod mail;
 mod participants;
 mod placements;
 mod probes;
+mod referrals;
 mod rules;
 mod schema;
 mod segregation;

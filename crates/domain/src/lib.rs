@@ -23,6 +23,7 @@ pub mod org;
 pub mod participant;
 pub mod placement;
 pub mod protocols;
+pub mod referral;
 pub mod signin;
 pub mod text;
 pub mod training;

@@ -241,6 +241,57 @@ async fn timeline(
     .await
 }
 
+/// Puts a professional on a case's team (unless already there in that role), with the
+/// timeline's event, inside the caller's transaction: a referral's acceptance.
+pub(crate) async fn join_team(
+    tx: &mut Tx,
+    case: &itinera_store::cases::Case,
+    actor: &Actor,
+    ctx: &Ctx,
+    user: Uuid,
+    org: Uuid,
+    role: TeamRole,
+) -> Result<(), Error> {
+    check_professional(tx, user, org, "assignee_id").await?;
+    let already = cases::team(tx, case.id)
+        .await?
+        .iter()
+        .any(|m| m.user_id == user && m.organisation_id == org && m.role == role.code());
+    if already {
+        return Ok(());
+    }
+    let member = cases::add_member(
+        tx,
+        &NewMember {
+            case_id: case.id,
+            home_organisation_id: case.home_organisation_id,
+            user_id: user,
+            organisation_id: org,
+            role: role.code(),
+            now: ctx.now,
+        },
+    )
+    .await?;
+    let joined = cases::team(tx, case.id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == member)
+        .map(|m| format!("{} · {}", m.user_name, m.organisation_name));
+    timeline(
+        tx,
+        case.id,
+        case.home_organisation_id,
+        actor,
+        ctx,
+        CaseEventKind::TeamMemberAdded,
+        Change {
+            reason: joined.as_deref(),
+            ..Change::default()
+        },
+    )
+    .await
+}
+
 impl Services {
     pub async fn open_case(
         &self,

@@ -25,6 +25,7 @@ pub mod mail;
 pub mod participants;
 pub mod placements;
 pub mod protocols;
+pub mod referrals;
 pub mod settings;
 pub mod training;
 pub mod worklist;

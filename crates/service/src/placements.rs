@@ -186,8 +186,9 @@ impl Services {
     /// Tells, once, those who follow a placement — whoever registered the contract and
     /// the case's employment references — that a retention check falls due within the
     /// work list's horizon, or that the monthly follow-up contact is due (once per due
-    /// date). Run by the background task (`background::run`); the notices name no person.
-    /// Returns how many were told.
+    /// date); and the senders of referrals unanswered past their limit, with their
+    /// organisation's coordinators (`referrals::overdue_notices`). Run by the background
+    /// task (`background::run`); the notices name no person. Returns how many were told.
     pub async fn notify_due(&self, ctx: &Ctx) -> Result<usize, Error> {
         let today = ctx.today();
         let until = today + chrono::Duration::days(crate::worklist::HORIZON_DAYS);
@@ -234,6 +235,7 @@ impl Services {
                 told += 1;
             }
         }
+        told += crate::referrals::overdue_notices(&mut tx, ctx).await?;
         tx.commit().await?;
         Ok(told)
     }

@@ -2,8 +2,10 @@
 //! reviews due, assessments missing on cases in the diagnosis phase, the retention
 //! checks and monthly follow-ups of the contracts they follow, the incidents of the
 //! cases they manage or are the reference social worker of, and — for coordinators —
-//! incidents left unanswered past their programme's limit on their teams' cases.
-//! Later capabilities (referrals) add their kinds here.
+//! incidents left unanswered past their programme's limit on their teams' cases; the
+//! referrals waiting for an answer from the actor's organisation (for who answers
+//! them), and the referrals the actor sent — or, for coordinators, their organisation
+//! sent — left unanswered past their limit.
 
 use chrono::{Duration, NaiveDate};
 use itinera_domain::access::{Actor, Capability, Role};
@@ -59,6 +61,12 @@ pub struct WorkList {
     /// For coordinators: incidents unanswered past their programme's limit on cases of
     /// their organisation's teams (`due_on`: when the answer was due).
     pub incidents_overdue: Vec<WorkItem>,
+    /// Referrals waiting for an answer from the actor's organisation, for those who
+    /// answer them (`label`: the sender; `item_id`: the referral; `due_on`: the limit).
+    pub referrals_waiting: Vec<WorkItem>,
+    /// Referrals the actor sent (a coordinator: their organisation sent) unanswered
+    /// past their limit (`label`: the receiver; `item_id`: the referral).
+    pub referrals_overdue: Vec<WorkItem>,
     /// Open pairs in the master index's review queue the actor can decide.
     pub link_reviews: usize,
     /// Agreements of coordination bodies the actor (or their organisation) owns, due
@@ -138,6 +146,47 @@ impl Services {
         } else {
             Vec::new()
         };
+        let referral_item = |r: itinera_store::referrals::InboxLine, label: String| WorkItem {
+            case_id: r.case_id,
+            participant_name: r.participant_name.unwrap_or_default(),
+            item_id: Some(r.id),
+            label,
+            due_on: Some(
+                itinera_domain::referral::answer_due(r.sent_at, i64::from(r.answer_days))
+                    .date_naive(),
+            ),
+        };
+        let referrals_waiting: Vec<WorkItem> = if actor.can(Capability::ManageCases) {
+            itinera_store::referrals::waiting_for(&mut tx, o.0, kind, today, 200)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let from = r.from_organisation_name.clone();
+                    referral_item(r, from)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let referrals_overdue: Vec<WorkItem> = itinera_store::referrals::unanswered_sent(
+            &mut tx,
+            u.0,
+            o.0,
+            kind,
+            actor.roles.contains(&Role::Coordinator),
+            today,
+            ctx.now - Duration::days(1),
+        )
+        .await?
+        .into_iter()
+        .filter(|r| {
+            itinera_domain::referral::answer_overdue(r.sent_at, i64::from(r.answer_days), ctx.now)
+        })
+        .map(|r| {
+            let to = r.to_organisation_name.clone();
+            referral_item(r, to)
+        })
+        .collect();
         // An agreement found overdue is told to its owner (a write, after the read).
         let (agreements_due, untold) = self
             .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
@@ -150,6 +199,8 @@ impl Services {
             ("follow_ups_due", follow_ups_due.len()),
             ("incidents_open", incidents_open.len()),
             ("incidents_overdue", incidents_overdue.len()),
+            ("referrals_waiting", referrals_waiting.len()),
+            ("referrals_overdue", referrals_overdue.len()),
             ("link_reviews", link_reviews),
             ("agreements_due", agreements_due.len()),
             ("protocols_to_read", protocols_to_read.len()),
@@ -178,6 +229,8 @@ impl Services {
             follow_ups_due: follow_ups_due.into_iter().map(Into::into).collect(),
             incidents_open: incidents_open.into_iter().map(Into::into).collect(),
             incidents_overdue,
+            referrals_waiting,
+            referrals_overdue,
             link_reviews,
             agreements_due,
             notifications: notifications.into_iter().map(Into::into).collect(),

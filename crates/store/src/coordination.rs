@@ -663,6 +663,7 @@ pub struct Notification {
     pub contract_id: Option<Uuid>,
     /// The date a retention check or a follow-up contact falls due.
     pub notice_due_on: Option<NaiveDate>,
+    pub referral_id: Option<Uuid>,
 }
 
 /// The unread notices of user `u` working for `o`, newest first: of agreements (with
@@ -675,7 +676,7 @@ pub async fn unread_notifications(
     on_tx!(tx, c => sqlx::query_as(
         "SELECT n.id, n.kind, n.agreement_id, a.text AS agreement_text, a.meeting_id, b.name AS body_name, a.due_on, \
          n.incident_id, i.kind AS incident_kind, n.case_id, n.created_at, n.retention_check_id, r.months AS retention_months, \
-         n.contract_id, n.due_on AS notice_due_on \
+         n.contract_id, n.due_on AS notice_due_on, n.referral_id \
          FROM notifications n LEFT JOIN agreements a ON a.id = n.agreement_id LEFT JOIN coordination_bodies b ON b.id = a.body_id \
          LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN retention_checks r ON r.id = n.retention_check_id \
          WHERE n.user_id = $1 AND n.organisation_id = $2 AND n.read_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT 100"

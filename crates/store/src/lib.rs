@@ -26,6 +26,7 @@ pub mod mail;
 pub mod participants;
 pub mod placements;
 pub mod protocols;
+pub mod referrals;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;

@@ -115,6 +115,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "trainers_mail",
         sql: include_str!("../migrations/0020_trainers_mail.sql"),
     },
+    Migration {
+        version: 21,
+        name: "referrals",
+        sql: include_str!("../migrations/0021_referrals.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -191,6 +196,8 @@ pub const TABLES: &[&str] = &[
     "attendance",
     "course_trainers",
     "mail_outbox",
+    "referrals",
+    "referral_steps",
 ];
 
 /// The migration's SQL for one engine.

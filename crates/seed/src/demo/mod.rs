@@ -10,7 +10,8 @@
 //! users), `programmes` (programmes, phases, funding, projects), `people` (participants
 //! with documents, consents and cases), `casework` (the work inside the cases); `rows`
 //! holds a batch's rows, `data` the names and places. `coordination` (the coordination
-//! bodies, boards and protocols) is written afterwards through the services.
+//! bodies, boards and protocols), `placements` (contracts, incidents, courses) and
+//! `referrals` (referrals in every state) are written afterwards through the services.
 
 mod casework;
 pub mod coordination;
@@ -19,6 +20,7 @@ mod network;
 mod people;
 pub mod placements;
 mod programmes;
+pub mod referrals;
 mod rows;
 
 use chrono::{DateTime, Utc};

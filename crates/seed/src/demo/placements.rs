@@ -29,7 +29,7 @@ const POSITIONS: [(&str, &str, &str); 4] = [
 ];
 const OUTCOMES: [&str; 3] = ["same_employer", "other_employer", "not_employed"];
 
-async fn actor(s: &Services, username: &str) -> Result<Actor, Error> {
+pub(crate) async fn actor(s: &Services, username: &str) -> Result<Actor, Error> {
     let mut tx = s.store.read().await?;
     let u = itinera_store::admin::user_by_username(&mut tx, username)
         .await?

@@ -2,7 +2,8 @@
 //! is assigned and, once, when it is found overdue; a case's manager and reference
 //! social worker, at once, of a new incident; the coordinators of a case's team, of an
 //! incident left unanswered past its programme's limit; whoever follows a placement, of
-//! a retention check or a follow-up contact falling due. A notice names no person (the
+//! a retention check or a follow-up contact falling due; the two sides of a referral, of
+//! each of its steps. A notice names no person (the
 //! list is not an audited read): it says what happened and links to where it did.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -35,6 +36,8 @@ pub struct Notification {
     pub contract_id: Option<Uuid>,
     /// When the retention check or the follow-up falls due.
     pub notice_due_on: Option<NaiveDate>,
+    /// A referral received, answered, closed, cancelled or unanswered past its limit.
+    pub referral_id: Option<Uuid>,
 }
 
 impl From<itinera_store::coordination::Notification> for Notification {
@@ -55,6 +58,7 @@ impl From<itinera_store::coordination::Notification> for Notification {
             retention_months: r.retention_months,
             contract_id: r.contract_id,
             notice_due_on: r.notice_due_on,
+            referral_id: r.referral_id,
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod openapi;
 mod participants;
 mod placements;
 mod protocols;
+mod referrals;
 mod training;
 mod worklist;
 
@@ -60,6 +61,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())
+        .merge(referrals::router())
         .merge(training::router())
         .merge(worklist::router())
         .merge(linkage::router())

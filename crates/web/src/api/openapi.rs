@@ -33,6 +33,7 @@ use uuid::Uuid;
         (name = "placements", description = "Contracts, their follow-up and retention checks"),
         (name = "training", description = "Courses, candidates and their joint selection, attendance"),
         (name = "incidents", description = "Incidents of a training or a placement"),
+        (name = "referrals", description = "Referrals that close the loop between organisations"),
         (name = "tasks", description = "Each professional's work list"),
         (name = "linkage", description = "The master index: one person, one record"),
         (name = "imports", description = "Imports from existing systems"),

@@ -23,6 +23,7 @@ mod page;
 mod participants;
 mod placements;
 mod protocols;
+mod referrals;
 mod training;
 
 use axum::http::header;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())
+        .merge(referrals::router())
         .merge(notifications::router())
         .merge(training::router())
         .merge(instruments::router())

@@ -373,6 +373,8 @@ async fn update(
 #[template(path = "participants/consent_form.html")]
 struct ConsentPage {
     page: PageCtx,
+    /// Where to go once saved (a local path: the referral form that asked for it).
+    then: Option<String>,
     errors: FormErrors,
     id: Uuid,
     name: String,
@@ -407,6 +409,7 @@ impl ConsentPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn consent_page(
     s: &AppState,
     lang: Lang,
@@ -415,10 +418,12 @@ async fn consent_page(
     id: Uuid,
     input: ConsentInput,
     errors: FormErrors,
+    then: Option<String>,
 ) -> Result<ConsentPage, crate::views::page::ViewError> {
     let v = s.services.participant(&session.actor, ctx, id).await?;
     Ok(ConsentPage {
         page: PageCtx::new(lang, Some(session), "consent.new"),
+        then,
         errors,
         id,
         name: v.participant.data.full_name(),
@@ -427,24 +432,55 @@ async fn consent_page(
     })
 }
 
+/// `?organisation=` ticks an organisation (a referral's receiver that the consent
+/// does not cover yet); `?then=` is where to go once saved (a local path).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ConsentParams {
+    organisation: String,
+    then: String,
+}
+
+impl ConsentParams {
+    fn then(&self) -> Option<String> {
+        crate::http::local_path(&self.then).map(str::to_string)
+    }
+}
+
 async fn new_consent(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
+    crate::http::Query(q): crate::http::Query<ConsentParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     session
         .actor
         .require_person(itinera_domain::access::Capability::WritePersonData)?;
+    let organisations = match Uuid::parse_str(q.organisation.trim()) {
+        Ok(o) => vec![o.to_string()],
+        Err(_) => Vec::new(),
+    };
     let input = ConsentInput {
         purpose: "sharing".into(),
         given_on: ctx.today().to_string(),
+        organisations,
         ..Default::default()
     };
     Ok(render(
-        &consent_page(&s, lang, &session, &ctx, id, input, FormErrors::none(lang)).await?,
+        &consent_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            input,
+            FormErrors::none(lang),
+            q.then(),
+        )
+        .await?,
     ))
 }
 
@@ -454,6 +490,7 @@ async fn create_consent(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
+    crate::http::Query(q): crate::http::Query<ConsentParams>,
     CsrfForm(input): CsrfForm<ConsentInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
@@ -461,11 +498,15 @@ async fn create_consent(
         .services
         .add_consent(&session.actor, &ctx, id, &input)
         .await;
+    let then = q.then();
     form_result(
         lang,
         result,
-        |_| format!("/participants/{id}#consents"),
-        |errors| consent_page(&s, lang, &session, &ctx, id, input, errors),
+        |_| {
+            then.clone()
+                .unwrap_or_else(|| format!("/participants/{id}#consents"))
+        },
+        |errors| consent_page(&s, lang, &session, &ctx, id, input, errors, then.clone()),
     )
     .await
 }
