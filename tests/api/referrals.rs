@@ -616,4 +616,33 @@ async fn referral_pages_work_without_javascript() {
     let (status, html) = b.page("/referrals?box=sent").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Visitación Monroy"), "{html}");
+    // The receiver's inbox and the programme manager's figures, as pages.
+    let x = Browser::new(&app.base);
+    x.login(SEXPE_BADAJOZ).await;
+    let (status, html) = x.page("/referrals?open=true").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Visitación Monroy") && html.contains("Enviada"),
+        "{html}"
+    );
+    let (status, html) = x.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"work-referrals_waiting\""), "{html}");
+    let m = Browser::new(&app.base);
+    m.login(PROGRAMME_MANAGER).await;
+    let (status, html) = m.page("/referrals/stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Servicios sociales") || html.contains("Servicios Sociales"),
+        "{html}"
+    );
+    assert!(!html.contains("Monroy"));
+    let (status, html) = m
+        .page("/referrals/stats?from=2026-12-01&to=2026-01-01")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("value=\"2026-12-01\""),
+        "the typed period stays"
+    );
 }
