@@ -175,6 +175,27 @@ fn summary(r: InboxLine, now: DateTime<Utc>) -> ReferralSummary {
     }
 }
 
+/// A referral of a case as a line of a list, with the name its reader sees.
+fn line_of(r: store::Referral, participant_name: Option<String>) -> InboxLine {
+    InboxLine {
+        id: r.id,
+        case_id: r.case_id,
+        programme_code: r.programme_code,
+        answer_days: r.answer_days,
+        from_organisation_name: r.from_organisation_name,
+        sent_by: r.sent_by,
+        sent_by_name: r.sent_by_name,
+        to_organisation_name: r.to_organisation_name,
+        urgency: r.urgency,
+        status: r.status,
+        sent_at: r.sent_at,
+        answered_at: r.answered_at,
+        closed_at: r.closed_at,
+        outcome: r.outcome,
+        participant_name,
+    }
+}
+
 /// An organisation a case may be referred to.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReceiverOption {
@@ -452,24 +473,7 @@ impl Services {
             participant_name: name.clone(),
             referrals: rows
                 .into_iter()
-                .map(|r| ReferralSummary {
-                    overdue: r.status == "sent"
-                        && answer_overdue(r.sent_at, i64::from(r.answer_days), now),
-                    answer_due_at: answer_due(r.sent_at, i64::from(r.answer_days)),
-                    id: r.id,
-                    case_id: r.case_id,
-                    programme_code: r.programme_code,
-                    participant_name: Some(name.clone()),
-                    from_organisation_name: r.from_organisation_name,
-                    sent_by_name: r.sent_by_name,
-                    to_organisation_name: r.to_organisation_name,
-                    urgency: r.urgency,
-                    status: r.status,
-                    sent_at: r.sent_at,
-                    answered_at: r.answered_at,
-                    closed_at: r.closed_at,
-                    outcome: r.outcome,
-                })
+                .map(|r| summary(line_of(r, Some(name.clone())), now))
                 .collect(),
             can_refer,
             receivers,

@@ -359,21 +359,20 @@ pub async fn professionals(
     org: Uuid,
     roles: &[&str],
 ) -> Result<Vec<Professional>, Error> {
-    let ids = holders(tx, org, roles).await?;
-    let mut out = Vec::new();
-    for id in ids {
-        let name: Option<String> = on_tx!(tx, c => sqlx::query_scalar(
-            "SELECT display_name FROM users WHERE id = $1"
-        ).bind(id).fetch_optional(c).await.map_err(db_err))?;
-        if let Some(display_name) = name {
-            out.push(Professional {
-                user_id: id,
-                display_name,
-            });
-        }
+    let list = roles
+        .iter()
+        .filter(|r| r.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(|r| format!("'{r}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    if list.is_empty() {
+        return Ok(Vec::new());
     }
-    out.sort_by(|a, b| a.display_name.cmp(&b.display_name));
-    Ok(out)
+    let sql = format!(
+        "SELECT DISTINCT u.id AS user_id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.organisation_id = $1 AND m.role IN ({list}) AND u.active ORDER BY u.display_name, u.id"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(org).fetch_all(c).await.map_err(db_err))
 }
 
 /// A notice of a referral for one professional (once per person, kind and referral).
