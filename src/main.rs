@@ -455,6 +455,9 @@ async fn demo(
         itinera_seed::demo::referrals::seed(&services, services.now())
             .await
             .map_err(anyerr)?;
+        itinera_seed::demo::benefits::seed(&services, services.now())
+            .await
+            .map_err(anyerr)?;
     }
     if report.seeded {
         eprintln!(

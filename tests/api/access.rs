@@ -153,6 +153,8 @@ async fn access_matrix_has_no_leaks() {
                 format!("/participants/{}/consents", s.id),
                 format!("/participants/{}/cases", s.id),
                 format!("/cases/{}", s.case_id),
+                format!("/cases/{}/benefits", s.case_id),
+                format!("/cases/{}/referrals", s.case_id),
             ] {
                 let r = app.get(user, &route).await;
                 check(
@@ -226,6 +228,18 @@ async fn access_matrix_has_no_leaks() {
                     &[StatusCode::FORBIDDEN]
                 },
             );
+            // Recording a benefit: for a writer on the case's team (the empty form is
+            // refused for its content), otherwise refused; never for those without basis.
+            let r = app
+                .post(user, &format!("/cases/{}/benefits", s.case_id), &json!({}))
+                .await;
+            check(
+                "POST benefit",
+                r.status,
+                &r.body.to_string(),
+                read,
+                &[StatusCode::UNPROCESSABLE_ENTITY, StatusCode::FORBIDDEN],
+            );
             // Search by document and by surname; the full list.
             let r = app
                 .post(user, "/participants/search", &json!({"q": s.name}))
@@ -270,6 +284,7 @@ async fn access_matrix_has_no_leaks() {
             for path in [
                 format!("/participants/{}", s.id),
                 format!("/cases/{}", s.case_id),
+                format!("/cases/{}/benefits", s.case_id),
             ] {
                 cells += 1;
                 let (status, html) = b.page(&path).await;

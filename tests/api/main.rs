@@ -16,6 +16,7 @@ mod access;
 mod admin;
 mod audit;
 mod auth;
+mod benefits;
 mod boards;
 mod cases;
 mod casework;

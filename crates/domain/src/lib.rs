@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod benefit;
 pub mod boards;
 pub mod calendar;
 pub mod case;

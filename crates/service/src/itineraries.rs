@@ -186,6 +186,9 @@ pub struct ItineraryView {
     /// The case team: who may own actions.
     pub team: Vec<crate::cases::TeamMember>,
     pub can_edit: bool,
+    /// The person's benefits requested, granted or suspended: shown beside the
+    /// itinerary, so that benefits and work are planned together.
+    pub benefits: Vec<crate::benefits::BenefitView>,
 }
 
 /// Which versions to compare, as a query string carries them (`to` empty: the draft).
@@ -294,7 +297,7 @@ impl Services {
     ) -> Result<ItineraryView, Error> {
         let mut tx = self.store.audited_read().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, case_id).await?;
-        let v = self.itinerary_in(&mut tx, actor, case).await?;
+        let v = self.itinerary_in(&mut tx, actor, ctx, case).await?;
         finish(
             tx,
             actor,
@@ -311,6 +314,7 @@ impl Services {
         &self,
         tx: &mut Tx,
         actor: &Actor,
+        ctx: &Ctx,
         case: Case,
     ) -> Result<ItineraryView, Error> {
         let p = participants::get(tx, case.participant_id)
@@ -340,7 +344,9 @@ impl Services {
         let can_edit = actor.can(Capability::WritePersonData)
             && case.status != "closed"
             && in_team(&team, actor);
+        let benefits = crate::benefits::current(tx, case.participant_id, ctx.today()).await?;
         Ok(ItineraryView {
+            benefits,
             participant_name: p.data.full_name(),
             team: team.into_iter().map(Into::into).collect(),
             case: case.into(),

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod audit_log;
 pub mod auth;
 pub mod background;
+pub mod benefits;
 pub mod boards;
 pub mod cases;
 pub mod clock;

@@ -4,7 +4,8 @@
 //! cases they manage or are the reference social worker of, and — for coordinators —
 //! incidents left unanswered past their programme's limit on their teams' cases; the
 //! referrals waiting for an answer from the actor's organisation (for who answers
-//! them), and the referrals the actor sent — or, for coordinators, their organisation
+//! them), the benefits of the people on the actor's cases that end within 30 days or
+//! whose conditions are due for review, and the referrals the actor sent — or, for coordinators, their organisation
 //! sent — left unanswered past their limit.
 
 use chrono::{Duration, NaiveDate};
@@ -67,6 +68,10 @@ pub struct WorkList {
     /// Referrals the actor sent (a coordinator: their organisation sent) unanswered
     /// past their limit (`label`: the receiver; `item_id`: the referral).
     pub referrals_overdue: Vec<WorkItem>,
+    /// Benefits in force of the people on the actor's open cases that end within 30
+    /// days or whose conditions are due for review (`label`: the benefit's type;
+    /// `item_id`: the benefit; `due_on`: the sooner of the end and the review).
+    pub benefits_due: Vec<WorkItem>,
     /// Open pairs in the master index's review queue the actor can decide.
     pub link_reviews: usize,
     /// Agreements of coordination bodies the actor (or their organisation) owns, due
@@ -187,6 +192,28 @@ impl Services {
             referral_item(r, to)
         })
         .collect();
+        let benefits_due: Vec<WorkItem> = itinera_store::benefits::due_for(
+            &mut tx,
+            u,
+            o,
+            kind,
+            today,
+            today + Duration::days(itinera_domain::benefit::ENDING_DAYS),
+            until,
+        )
+        .await?
+        .into_iter()
+        .map(|b| WorkItem {
+            case_id: b.case_id,
+            participant_name: b.participant_name,
+            item_id: Some(b.benefit_id),
+            label: b.benefit_type,
+            due_on: [b.end_on.filter(|e| *e >= today), b.review_on]
+                .into_iter()
+                .flatten()
+                .min(),
+        })
+        .collect();
         // An agreement found overdue is told to its owner (a write, after the read).
         let (agreements_due, untold) = self
             .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
@@ -201,6 +228,7 @@ impl Services {
             ("incidents_overdue", incidents_overdue.len()),
             ("referrals_waiting", referrals_waiting.len()),
             ("referrals_overdue", referrals_overdue.len()),
+            ("benefits_due", benefits_due.len()),
             ("link_reviews", link_reviews),
             ("agreements_due", agreements_due.len()),
             ("protocols_to_read", protocols_to_read.len()),
@@ -231,6 +259,7 @@ impl Services {
             incidents_overdue,
             referrals_waiting,
             referrals_overdue,
+            benefits_due,
             link_reviews,
             agreements_due,
             notifications: notifications.into_iter().map(Into::into).collect(),

@@ -9,6 +9,7 @@ pub mod access;
 pub mod admin;
 pub mod assessments;
 pub mod audit;
+pub mod benefits;
 pub mod boards;
 pub mod bulk;
 pub mod cases;

@@ -120,6 +120,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "referrals",
         sql: include_str!("../migrations/0021_referrals.sql"),
     },
+    Migration {
+        version: 22,
+        name: "benefits",
+        sql: include_str!("../migrations/0022_benefits.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -198,6 +203,8 @@ pub const TABLES: &[&str] = &[
     "mail_outbox",
     "referrals",
     "referral_steps",
+    "benefit_types",
+    "benefits",
 ];
 
 /// The migration's SQL for one engine.

@@ -11,8 +11,10 @@
 //! with documents, consents and cases), `casework` (the work inside the cases); `rows`
 //! holds a batch's rows, `data` the names and places. `coordination` (the coordination
 //! bodies, boards and protocols), `placements` (contracts, incidents, courses) and
-//! `referrals` (referrals in every state) are written afterwards through the services.
+//! `referrals` (referrals in every state) and `benefits` (benefits on one case in three)
+//! are written afterwards through the services.
 
+pub mod benefits;
 mod casework;
 pub mod coordination;
 mod data;

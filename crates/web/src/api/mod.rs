@@ -9,6 +9,7 @@ mod admin;
 mod aggregates;
 mod assessments;
 mod audit_log;
+mod benefits;
 mod boards;
 mod cases;
 mod contacts;
@@ -58,6 +59,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(cases::router())
         .merge(assessments::router())
         .merge(itineraries::router())
+        .merge(benefits::router())
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())

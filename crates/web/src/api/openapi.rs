@@ -34,6 +34,7 @@ use uuid::Uuid;
         (name = "training", description = "Courses, candidates and their joint selection, attendance"),
         (name = "incidents", description = "Incidents of a training or a placement"),
         (name = "referrals", description = "Referrals that close the loop between organisations"),
+        (name = "benefits", description = "Benefits and in-kind support a person receives"),
         (name = "tasks", description = "Each professional's work list"),
         (name = "linkage", description = "The master index: one person, one record"),
         (name = "imports", description = "Imports from existing systems"),

@@ -7,6 +7,7 @@ mod admin;
 mod assessments;
 mod audit;
 mod auth;
+mod benefits;
 mod boards;
 mod cases;
 mod contacts;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(assessments::router())
         .merge(itineraries::router())
+        .merge(benefits::router())
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())

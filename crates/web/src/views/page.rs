@@ -70,6 +70,23 @@ impl PageCtx {
         d.as_ref().map(|d| self.date(d)).unwrap_or_default()
     }
 
+    /// The decimal separator of the page's language.
+    pub fn decimal(&self) -> char {
+        if self.lang == Lang::En {
+            '.'
+        } else {
+            ','
+        }
+    }
+
+    /// An amount in cents, as euros: `480,50 €`.
+    pub fn money(&self, cents: &i64) -> String {
+        format!(
+            "{} €",
+            itinera_domain::benefit::amount_text(*cents, self.decimal())
+        )
+    }
+
     pub fn datetime(&self, d: &DateTime<Utc>) -> String {
         d.format("%d/%m/%Y %H:%M").to_string()
     }
