@@ -458,6 +458,9 @@ async fn demo(
         itinera_seed::demo::benefits::seed(&services, services.now())
             .await
             .map_err(anyerr)?;
+        itinera_seed::demo::households::seed(&services, services.now())
+            .await
+            .map_err(anyerr)?;
     }
     if report.seeded {
         eprintln!(

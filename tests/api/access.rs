@@ -155,6 +155,7 @@ async fn access_matrix_has_no_leaks() {
                 format!("/cases/{}", s.case_id),
                 format!("/cases/{}/benefits", s.case_id),
                 format!("/cases/{}/referrals", s.case_id),
+                format!("/participants/{}/household", s.id),
             ] {
                 let r = app.get(user, &route).await;
                 check(

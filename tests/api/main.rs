@@ -25,6 +25,7 @@ mod coordination;
 mod coordination_report;
 mod errors;
 mod helpers;
+mod households;
 mod imports;
 mod linkage;
 mod mail;

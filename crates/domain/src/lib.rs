@@ -13,6 +13,7 @@ pub mod coordination;
 pub mod coordination_report;
 pub mod documents;
 pub mod error;
+pub mod household;
 pub mod ids;
 pub mod import;
 pub mod incident;

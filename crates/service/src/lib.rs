@@ -17,6 +17,7 @@ pub mod clock;
 pub mod contacts;
 pub mod coordination;
 mod guard;
+pub mod households;
 pub mod import_jobs;
 pub mod imports;
 pub mod incidents;

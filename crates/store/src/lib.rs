@@ -15,6 +15,7 @@ pub mod bulk;
 pub mod cases;
 pub mod consents;
 mod group;
+pub mod households;
 pub use group::GroupStats;
 pub mod contacts;
 pub mod coordination;

@@ -125,6 +125,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "benefits",
         sql: include_str!("../migrations/0022_benefits.sql"),
     },
+    Migration {
+        version: 23,
+        name: "households",
+        sql: include_str!("../migrations/0023_households.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -205,6 +210,9 @@ pub const TABLES: &[&str] = &[
     "referral_steps",
     "benefit_types",
     "benefits",
+    "households",
+    "household_members",
+    "household_changes",
 ];
 
 /// The migration's SQL for one engine.

@@ -10,14 +10,15 @@
 //! users), `programmes` (programmes, phases, funding, projects), `people` (participants
 //! with documents, consents and cases), `casework` (the work inside the cases); `rows`
 //! holds a batch's rows, `data` the names and places. `coordination` (the coordination
-//! bodies, boards and protocols), `placements` (contracts, incidents, courses) and
-//! `referrals` (referrals in every state) and `benefits` (benefits on one case in three)
-//! are written afterwards through the services.
+//! bodies, boards and protocols), `placements` (contracts, incidents, courses),
+//! `referrals` (referrals in every state), `benefits` (on one case in three) and
+//! `households` are written afterwards through the services.
 
 pub mod benefits;
 mod casework;
 pub mod coordination;
 mod data;
+pub mod households;
 mod network;
 mod people;
 pub mod placements;

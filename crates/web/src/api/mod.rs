@@ -14,6 +14,7 @@ mod boards;
 mod cases;
 mod contacts;
 mod coordination;
+mod households;
 mod imports;
 mod incidents;
 mod itineraries;
@@ -60,6 +61,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(assessments::router())
         .merge(itineraries::router())
         .merge(benefits::router())
+        .merge(households::router())
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())

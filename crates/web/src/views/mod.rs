@@ -13,6 +13,7 @@ mod cases;
 mod contacts;
 pub(crate) mod coordination;
 pub(crate) mod coordination_report;
+mod households;
 pub(crate) mod imports;
 mod incidents;
 mod instruments;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(assessments::router())
         .merge(itineraries::router())
         .merge(benefits::router())
+        .merge(households::router())
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())
