@@ -120,6 +120,11 @@ impl Errors {
         self.0.is_empty()
     }
 
+    /// Whether `field` has an error already.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|f| f.field == field)
+    }
+
     pub fn finish(self) -> Result<()> {
         if self.0.is_empty() {
             Ok(())

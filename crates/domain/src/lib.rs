@@ -26,6 +26,7 @@ pub mod participant;
 pub mod placement;
 pub mod protocols;
 pub mod referral;
+pub mod resource;
 pub mod signin;
 pub mod text;
 pub mod training;

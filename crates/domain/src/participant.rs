@@ -136,7 +136,7 @@ fn optional_int(s: &str, min: i16, max: i16) -> Result<Option<i16>, &'static str
     Ok(Some(v))
 }
 
-fn validate_email(s: &str) -> Result<Option<String>, &'static str> {
+pub(crate) fn validate_email(s: &str) -> Result<Option<String>, &'static str> {
     let Some(v) = optional_text(s, 254)? else {
         return Ok(None);
     };
