@@ -452,6 +452,9 @@ async fn demo(
         itinera_seed::demo::placements::seed(&services, services.now())
             .await
             .map_err(anyerr)?;
+        itinera_seed::demo::resources::seed(&services, services.now())
+            .await
+            .map_err(anyerr)?;
         itinera_seed::demo::referrals::seed(&services, services.now())
             .await
             .map_err(anyerr)?;

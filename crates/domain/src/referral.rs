@@ -109,11 +109,15 @@ pub struct ReferralInput {
     /// `benefits`.
     #[serde(deserialize_with = "lenient_list")]
     pub shared: Vec<String>,
+    /// The catalogue's resource it is to (its provider is then the receiver).
+    #[serde(deserialize_with = "lenient_string")]
+    pub resource_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferralData {
     pub to_organisation_id: Uuid,
+    pub resource_id: Option<Uuid>,
     pub reason: String,
     pub urgency: Urgency,
     pub shared: Vec<Shared>,
@@ -139,6 +143,7 @@ impl ReferralInput {
         let to = e.take("to_organisation_id", organisation(&self.to_organisation_id));
         let reason = e.take("reason", required_text(&self.reason, 4000));
         let urgency = e.take("urgency", choice(&self.urgency, Urgency::parse));
+        let resource_id = e.take("resource_id", crate::input::optional_id(&self.resource_id));
         let mut shared = Vec::new();
         for s in &self.shared {
             match Shared::parse(s.trim()) {
@@ -151,13 +156,16 @@ impl ReferralInput {
             }
         }
         e.finish()?;
-        match (to, reason, urgency) {
-            (Some(to_organisation_id), Some(reason), Some(urgency)) => Ok(ReferralData {
-                to_organisation_id,
-                reason,
-                urgency,
-                shared,
-            }),
+        match (to, reason, urgency, resource_id) {
+            (Some(to_organisation_id), Some(reason), Some(urgency), Some(resource_id)) => {
+                Ok(ReferralData {
+                    to_organisation_id,
+                    resource_id,
+                    reason,
+                    urgency,
+                    shared,
+                })
+            }
             _ => Err(Error::Internal("referral check".into())),
         }
     }

@@ -28,6 +28,7 @@ pub mod participants;
 pub mod placements;
 pub mod protocols;
 pub mod referrals;
+pub mod resources;
 pub mod settings;
 pub mod training;
 pub mod worklist;

@@ -100,6 +100,9 @@ pub struct ReferralView {
     pub to_organisation_id: Uuid,
     pub to_organisation_name: String,
     pub to_organisation_kind: String,
+    /// The catalogue's resource it is to.
+    pub resource_id: Option<Uuid>,
+    pub resource_name: Option<String>,
     /// Why the person is referred; absent for a reader who may not see the person.
     pub reason: Option<String>,
     pub urgency: String,
@@ -497,6 +500,29 @@ impl Services {
         if case.status == "closed" {
             return Err(Error::Rule("case.closed"));
         }
+        // A referral to a resource of the catalogue goes to its provider.
+        let mut input = input.clone();
+        if let Ok(Some(rid)) = itinera_domain::input::optional_id(&input.resource_id) {
+            let r = itinera_store::resources::get(&mut tx, rid)
+                .await?
+                .filter(|r| r.status == "active")
+                .ok_or_else(|| Error::field("resource_id", "referral.resource_unknown"))?;
+            let provider = r
+                .provider_organisation_id
+                .ok_or_else(|| Error::field("resource_id", "referral.resource_outside"))?;
+            match Uuid::parse_str(input.to_organisation_id.trim()) {
+                Err(_) if input.to_organisation_id.trim().is_empty() => {
+                    input.to_organisation_id = provider.to_string();
+                }
+                Ok(to) if to == provider => {}
+                _ => {
+                    return Err(Error::field(
+                        "to_organisation_id",
+                        "referral.resource_other_organisation",
+                    ))
+                }
+            }
+        }
         let data = input.validate()?;
         let to = admin::organisation(&mut tx, data.to_organisation_id)
             .await?
@@ -661,6 +687,8 @@ impl Services {
             sent_by_name: r.sent_by_name,
             to_organisation_id: r.to_organisation_id,
             to_organisation_name: r.to_organisation_name,
+            resource_id: r.resource_id,
+            resource_name: r.resource_name.clone(),
             to_organisation_kind: r.to_organisation_kind,
             reason: sees.then_some(r.reason),
             urgency: r.urgency,

@@ -29,6 +29,7 @@ pub mod participants;
 pub mod placements;
 pub mod protocols;
 pub mod referrals;
+pub mod resources;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;

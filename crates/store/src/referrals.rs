@@ -30,10 +30,10 @@ pub async fn insert(tx: &mut Tx, n: &NewReferral<'_>) -> Result<(), Error> {
         .collect::<Vec<_>>()
         .join(",");
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO referrals (id, case_id, home_organisation_id, from_organisation_id, sent_by, to_organisation_id, reason, urgency, shared, status, sent_at, version) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'sent',$10,1)"
+        "INSERT INTO referrals (id, case_id, home_organisation_id, from_organisation_id, sent_by, to_organisation_id, reason, urgency, shared, status, sent_at, version, resource_id) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'sent',$10,1,$11)"
     ).bind(n.id).bind(n.case_id).bind(n.home_organisation_id).bind(n.from_organisation_id).bind(n.sent_by)
-    .bind(d.to_organisation_id).bind(&d.reason).bind(d.urgency.code()).bind(shared).bind(n.now)
+    .bind(d.to_organisation_id).bind(&d.reason).bind(d.urgency.code()).bind(shared).bind(n.now).bind(d.resource_id)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
@@ -87,13 +87,16 @@ pub struct Referral {
     pub outcome: Option<String>,
     pub outcome_note: Option<String>,
     pub version: i32,
+    pub resource_id: Option<Uuid>,
+    pub resource_name: Option<String>,
 }
 
 const SELECT: &str = "SELECT r.id, r.case_id, c.participant_id, r.home_organisation_id, g.code AS programme_code, c.status AS case_status, \
     g.referral_answer_days AS answer_days, r.from_organisation_id, fo.name AS from_organisation_name, fo.kind AS from_organisation_kind, \
     r.sent_by, su.display_name AS sent_by_name, r.to_organisation_id, tor.name AS to_organisation_name, tor.kind AS to_organisation_kind, \
     r.reason, r.urgency, r.shared, r.status, r.sent_at, r.answered_at, r.rejection_reason, r.assignee_id, au.display_name AS assignee_name, \
-    r.started_at, r.closed_at, r.outcome, r.outcome_note, r.version \
+    r.started_at, r.closed_at, r.outcome, r.outcome_note, r.version, r.resource_id, \
+    (SELECT rs.name FROM resources rs WHERE rs.id = r.resource_id) AS resource_name \
     FROM referrals r JOIN cases c ON c.id = r.case_id JOIN programmes g ON g.id = c.programme_id \
     JOIN organisations fo ON fo.id = r.from_organisation_id JOIN organisations tor ON tor.id = r.to_organisation_id \
     JOIN users su ON su.id = r.sent_by LEFT JOIN users au ON au.id = r.assignee_id";

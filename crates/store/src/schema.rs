@@ -130,6 +130,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "households",
         sql: include_str!("../migrations/0023_households.sql"),
     },
+    Migration {
+        version: 24,
+        name: "resources",
+        sql: include_str!("../migrations/0024_resources.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -213,6 +218,8 @@ pub const TABLES: &[&str] = &[
     "households",
     "household_members",
     "household_changes",
+    "resource_providers",
+    "resources",
 ];
 
 /// The migration's SQL for one engine.

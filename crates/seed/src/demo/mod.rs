@@ -11,7 +11,7 @@
 //! with documents, consents and cases), `casework` (the work inside the cases); `rows`
 //! holds a batch's rows, `data` the names and places. `coordination` (the coordination
 //! bodies, boards and protocols), `placements` (contracts, incidents, courses),
-//! `referrals` (referrals in every state), `benefits` (on one case in three) and
+//! `resources` (the catalogue of the seven cities), `referrals` (referrals in every state), `benefits` (on one case in three) and
 //! `households` are written afterwards through the services.
 
 pub mod benefits;
@@ -24,6 +24,7 @@ mod people;
 pub mod placements;
 mod programmes;
 pub mod referrals;
+pub mod resources;
 mod rows;
 
 use chrono::{DateTime, Utc};

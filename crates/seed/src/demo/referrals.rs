@@ -82,6 +82,23 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<usize, Error> {
             tx.rollback().await?;
             cs
         };
+        // The employment office's guidance service in the catalogue, when it is there.
+        let resource = {
+            let page = s
+                .resources(
+                    &counsellor,
+                    &itinera_service::resources::ResourceQuery {
+                        category: "employment_guidance".into(),
+                        referable: "true".into(),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            page.items
+                .into_iter()
+                .find(|r| r.provider_organisation_id == Some(counsellor.organisation_id))
+                .map(|r| r.id)
+        };
         let mut plan = PLAN.iter().enumerate();
         for (case_id, _, opened_on) in cases {
             let Some((k, &(ago, fate))) = plan.clone().next() else {
@@ -121,6 +138,7 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<usize, Error> {
                             .unwrap_or("ordinary")
                             .into(),
                         shared: vec!["contact_details".into(), "diagnosis".into()],
+                        resource_id: resource.map(|r| r.to_string()).unwrap_or_default(),
                     },
                 )
                 .await?;
