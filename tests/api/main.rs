@@ -33,6 +33,7 @@ mod participants;
 mod placements;
 mod probes;
 mod referrals;
+mod resources;
 mod rules;
 mod schema;
 mod segregation;

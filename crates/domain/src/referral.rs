@@ -341,24 +341,36 @@ mod tests {
             reason: " ".into(),
             urgency: "whenever".into(),
             shared: vec!["diagnosis".into(), "soul".into()],
+            resource_id: "a resource".into(),
         };
         let Err(Error::Invalid(fields)) = bad.validate() else {
             panic!("accepted")
         };
         let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(names, ["to_organisation_id", "reason", "urgency", "shared"]);
+        assert_eq!(
+            names,
+            [
+                "to_organisation_id",
+                "reason",
+                "urgency",
+                "resource_id",
+                "shared"
+            ]
+        );
         let to = Uuid::from_u128(7);
         let ok = ReferralInput {
             to_organisation_id: to.to_string(),
             reason: "Orientación laboral".into(),
             urgency: "urgent".into(),
             shared: vec!["diagnosis".into(), "diagnosis".into()],
+            resource_id: String::new(),
         }
         .validate()
         .expect("valid");
         assert_eq!(ok.to_organisation_id, to);
         assert_eq!(ok.urgency, Urgency::Urgent);
         assert_eq!(ok.shared, vec![Shared::Diagnosis]);
+        assert_eq!(ok.resource_id, None);
     }
 
     #[test]

@@ -239,3 +239,44 @@ pub fn minutes_download(lang: Lang, v: &MeetingView) -> axum::response::Response
     )
         .into_response()
 }
+
+/// The catalogue's HSDS export: the JSON form, or the tabular form (a ZIP of CSV files).
+pub fn hsds(c: &itinera_hsds::Catalogue, tabular: bool) -> Result<Response, Error> {
+    let (mime, name, bytes) = if tabular {
+        (
+            "application/zip",
+            "itinera-catalogue-hsds.zip",
+            itinera_hsds::write_tabular(c).map_err(|e| Error::Internal(e.to_string()))?,
+        )
+    } else {
+        (
+            "application/json",
+            "itinera-catalogue-hsds.json",
+            serde_json::to_vec_pretty(&itinera_hsds::write_json(c))
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        )
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Puts an import report's messages in the reader's language.
+pub fn translate_report(
+    lang: Lang,
+    mut r: itinera_service::resources::HsdsImportReport,
+) -> itinera_service::resources::HsdsImportReport {
+    for p in &mut r.problems {
+        p.message = itinera_i18n::t(lang, &p.code).to_string();
+    }
+    r
+}

@@ -172,7 +172,10 @@ pub async fn seed(s: &Services, now: chrono::DateTime<chrono::Utc>) -> Result<us
                     territory: territory.clone(),
                     address: format!(
                         "Calle {} {}",
-                        ["Mayor", "Real", "del Carmen", "San Juan"][n % 4],
+                        ["Mayor", "Real", "del Carmen", "San Juan"]
+                            .get(n % 4)
+                            .copied()
+                            .unwrap_or("Mayor"),
                         3 + n % 40
                     ),
                     city: city.name.into(),

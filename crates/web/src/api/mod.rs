@@ -24,6 +24,7 @@ mod participants;
 mod placements;
 mod protocols;
 mod referrals;
+mod resources;
 mod training;
 mod worklist;
 
@@ -49,6 +50,7 @@ use crate::AppState;
 use openapi::{ApiDoc, Problem, ProblemField, Unauthenticated};
 
 pub use crate::http::{HttpError as ApiError, Path, Query};
+pub use resources::MAX_HSDS;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -62,6 +64,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(itineraries::router())
         .merge(benefits::router())
         .merge(households::router())
+        .merge(resources::router())
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())

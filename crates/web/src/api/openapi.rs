@@ -36,6 +36,7 @@ use uuid::Uuid;
         (name = "referrals", description = "Referrals that close the loop between organisations"),
         (name = "benefits", description = "Benefits and in-kind support a person receives"),
         (name = "households", description = "Households: the people a participant lives with"),
+        (name = "resources", description = "The network's resource catalogue, exchanged in Open Referral HSDS 3.0"),
         (name = "tasks", description = "Each professional's work list"),
         (name = "linkage", description = "The master index: one person, one record"),
         (name = "imports", description = "Imports from existing systems"),

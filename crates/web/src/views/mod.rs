@@ -26,6 +26,7 @@ mod participants;
 mod placements;
 mod protocols;
 mod referrals;
+mod resources;
 mod training;
 
 use axum::http::header;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(itineraries::router())
         .merge(benefits::router())
         .merge(households::router())
+        .merge(resources::router())
         .merge(contacts::router())
         .merge(placements::router())
         .merge(incidents::router())

@@ -121,6 +121,13 @@ impl PageCtx {
         self.can(Capability::TutorPlacements)
     }
 
+    /// Keeps the resource catalogue.
+    pub fn can_keep_catalogue(&self) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(itinera_service::resources::can_keep)
+    }
+
     pub fn can_coordinate(&self) -> bool {
         self.can(Capability::Coordinate)
     }

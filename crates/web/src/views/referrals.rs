@@ -56,6 +56,11 @@ struct CasePage {
     v: CaseReferrals,
     input: ReferralInput,
     errors: FormErrors,
+    /// The catalogue search of the form: what was asked, what was found.
+    pick: Pick,
+    picks: Option<Vec<itinera_service::resources::ResourceView>>,
+    /// The resource chosen from the catalogue.
+    resource: Option<itinera_service::resources::ResourceView>,
 }
 
 impl CasePage {
@@ -74,6 +79,20 @@ impl CasePage {
                 )
             })
             .collect()
+    }
+    fn categories(&self) -> Vec<(&'static str, String)> {
+        crate::views::resources::categories(&self.page)
+    }
+    /// The form's address with a resource of the catalogue chosen.
+    fn pick_link(&self, r: &itinera_service::resources::ResourceView) -> String {
+        format!(
+            "/cases/{}/referrals?to={}&resource={}#refer",
+            self.v.case.id,
+            r.provider_organisation_id
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
+            r.id
+        )
     }
     fn chosen(&self, id: &Uuid) -> bool {
         self.input.to_organisation_id.trim() == id.to_string()
@@ -103,8 +122,20 @@ fn urlencode(s: &str) -> String {
 #[serde(default)]
 struct CheckParams {
     to: String,
+    resource: String,
+    q: String,
+    category: String,
 }
 
+/// The catalogue search of a case's referral form (resources a referral can go to).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct Pick {
+    q: String,
+    category: String,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn case_view(
     s: &AppState,
     lang: Lang,
@@ -113,15 +144,43 @@ async fn case_view(
     id: Uuid,
     input: ReferralInput,
     errors: FormErrors,
+    pick: Pick,
 ) -> Result<CasePage, ViewError> {
     let to = Uuid::parse_str(input.to_organisation_id.trim()).ok();
+    let v = s
+        .services
+        .case_referrals(&session.actor, ctx, id, to)
+        .await?;
+    let picks = if pick.q.trim().is_empty() && pick.category.trim().is_empty() {
+        None
+    } else {
+        let q = itinera_service::resources::ResourceQuery {
+            q: pick.q.clone(),
+            category: pick.category.clone(),
+            referable: "true".into(),
+            per_page: Some(20),
+            ..Default::default()
+        };
+        Some(
+            s.services
+                .resources(&session.actor, &q)
+                .await
+                .map(|p| p.items)
+                .unwrap_or_default(),
+        )
+    };
+    let resource = match Uuid::parse_str(input.resource_id.trim()) {
+        Ok(rid) => s.services.resource(&session.actor, rid).await.ok(),
+        Err(_) => None,
+    };
     Ok(CasePage {
         page: PageCtx::new(lang, Some(session), "referral.title"),
-        v: s.services
-            .case_referrals(&session.actor, ctx, id, to)
-            .await?,
+        v,
         input,
         errors,
+        pick,
+        picks,
+        resource,
     })
 }
 
@@ -136,11 +195,26 @@ async fn case_page(
     let lang = lang_of(&headers);
     let input = ReferralInput {
         to_organisation_id: q.to,
+        resource_id: q.resource,
         urgency: "ordinary".into(),
         ..Default::default()
     };
+    let pick = Pick {
+        q: q.q,
+        category: q.category,
+    };
     Ok(render(
-        &case_view(&s, lang, &session, &ctx, id, input, FormErrors::none(lang)).await?,
+        &case_view(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            input,
+            FormErrors::none(lang),
+            pick,
+        )
+        .await?,
     ))
 }
 
@@ -158,7 +232,7 @@ async fn create(
         lang,
         result,
         |r| format!("/referrals/{r}"),
-        |errors| case_view(&s, lang, &session, &ctx, id, input, errors),
+        |errors| case_view(&s, lang, &session, &ctx, id, input, errors, Pick::default()),
     )
     .await
 }
