@@ -874,3 +874,89 @@ test('refer a case from social services to the employment office after recording
   assert.match(await page.locator('#referrals').innerText(), /Finalizada/);
   await context.close();
 });
+
+test('import an HSDS catalogue file (a bad one first, then a dry run, then for real), and find its resource from a case\'s referral form', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'coordina.crisol');
+  // The employment office as the catalogue names it, from the export.
+  const exported = await (await page.request.get(`${base}/resources/hsds/export.json`)).json();
+  const sexpe = exported.contents.map((s) => s.organization).find((o) => o.name === 'Centro de Empleo SEXPE Badajoz');
+  assert.ok(sexpe, 'the employment office is in the exported catalogue');
+  const service = {
+    id: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b',
+    name: 'Taller de carretillero con prácticas',
+    description: 'Manejo de carretillas elevadoras, con prácticas en empresas de logística.',
+    status: 'active',
+    eligibility_description: 'Personas desempleadas inscritas',
+    minimum_age: 18,
+    organization: sexpe,
+    service_areas: [{ id: '0b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3d', name: 'Badajoz' }],
+    attributes: [
+      { id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', link_entity: 'service', taxonomy_term: { id: '2b3c4d5e-6f70-4b8c-9d0e-1f2a3b4c5d6e', code: 'course', name: 'course', description: 'Curso', taxonomy: 'itinera-kind' } },
+      { id: '3c4d5e6f-7081-4c9d-8e0f-2a3b4c5d6e7f', link_entity: 'service', taxonomy_term: { id: '4d5e6f70-8192-4dae-8f10-3b4c5d6e7f80', code: 'training', name: 'training', description: 'Formación', taxonomy: 'itinera-category' } },
+    ],
+  };
+  const upload = async (doc, dryRun) => {
+    await page.goto(`${base}/resources/hsds`);
+    await page.setInputFiles('#file', { name: 'carretillero.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc, null, 2), 'utf8') });
+    if (dryRun) await page.getByLabel('Solo comprobar (no guardar nada)').check();
+    else await page.getByLabel('Solo comprobar (no guardar nada)').uncheck();
+    await page.getByRole('button', { name: 'Importar', exact: true }).click();
+    await page.waitForSelector('#report');
+    return page.locator('#report').innerText();
+  };
+  // A bad file: refused whole, each problem with its file, line and field.
+  const bad = await upload({ contents: [{ ...service, email: 'no-es-un-correo', status: 'abierto' }] }, true);
+  assert.match(bad, /no se ha guardado nada/);
+  assert.match(bad, /carretillero\.json/);
+  assert.match(bad, /\/contents\/0\/email/);
+  assert.match(bad, /\/contents\/0\/status/);
+  const line = await page.locator('#report tbody tr', { hasText: '/contents/0/email' }).locator('td').nth(1).innerText();
+  assert.ok(Number(line) > 1, `the line of the bad e-mail (${line})`);
+  // A dry run saves nothing; then the import.
+  assert.match(await upload({ contents: [service] }, true), /Comprobación correcta/);
+  await page.goto(`${base}/resources?q=carretillero`);
+  assert.match(await page.locator('#results').innerText(), /No hay recursos/);
+  const done = await upload({ contents: [service] }, false);
+  assert.match(done, /Importación guardada/);
+  assert.match(done, /Recursos nuevos\s*1/);
+  await context.close();
+
+  // A social worker finds it from a case's referral form.
+  const sw = await browser.newContext({ locale: 'es-ES' });
+  const p = await sw.newPage();
+  await login(p, 'ts.badajoz');
+  await p.goto(`${base}/participants`);
+  const people = await p.locator('table.list tbody tr td a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  let caseUrl = null;
+  for (const href of people.slice(0, 40)) {
+    await p.goto(`${base}${href}`);
+    const cases = await p.locator('a[href^="/cases/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    for (const c of cases) {
+      await p.goto(`${base}${c}/referrals`);
+      if (await p.locator('#refer').count() === 1 && !(await p.locator('#referrals').innerText()).includes('SEXPE')) { caseUrl = `${base}${c}`; break; }
+    }
+    if (caseUrl) break;
+  }
+  assert.ok(caseUrl, 'a case of hers with no referral to the employment office');
+  await p.getByLabel('Buscar en el catálogo').fill('carretillero');
+  await p.getByRole('button', { name: 'Buscar recurso' }).click();
+  await p.waitForURL(/referrals\?q=carretillero/);
+  await p.locator('#catalogue-results').getByRole('link', { name: 'Taller de carretillero con prácticas' }).click();
+  await p.waitForURL(/resource=/);
+  assert.match(await p.locator('#chosen-resource').innerText(), /Taller de carretillero/);
+  assert.equal(await p.locator('#to').inputValue(), sexpe.id, 'the receiver is the resource\'s provider');
+  if (await p.locator('#referral-form').count() === 0) {
+    await p.getByRole('link', { name: 'Registrar el consentimiento' }).click();
+    await p.waitForURL(/consents\/new/);
+    await p.getByLabel('Evidencia (documento firmado, grabación…)').fill('Firma en la entrevista');
+    await p.getByRole('button', { name: 'Guardar' }).click();
+    await p.waitForURL(/resource=/);
+  }
+  await p.getByLabel('Motivo de la derivación').fill('Quiere formarse en logística');
+  await p.getByRole('button', { name: 'Enviar la derivación' }).click();
+  await p.waitForURL(/\/referrals\/[0-9a-f-]{36}$/);
+  assert.match(await p.locator('#referral-resource').innerText(), /Taller de carretillero con prácticas/);
+  await sw.close();
+});

@@ -99,7 +99,15 @@ impl CasePage {
     }
     /// The link that records the missing consent and comes back to this form.
     fn consent_link(&self, pid: &Uuid, org: &Uuid) -> String {
-        let back = format!("/cases/{}/referrals?to={org}#refer", self.v.case.id);
+        let resource = self
+            .resource
+            .as_ref()
+            .map(|r| format!("&resource={}", r.id))
+            .unwrap_or_default();
+        let back = format!(
+            "/cases/{}/referrals?to={org}{resource}#refer",
+            self.v.case.id
+        );
         format!(
             "/participants/{pid}/consents/new?organisation={org}&then={}",
             urlencode(&back)
