@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { inflateRawSync } from 'node:zlib';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -959,4 +960,75 @@ test('import an HSDS catalogue file (a bad one first, then a dry run, then for r
   await p.waitForURL(/\/referrals\/[0-9a-f-]{36}$/);
   assert.match(await p.locator('#referral-resource').innerText(), /Taller de carretillero con prácticas/);
   await sw.close();
+});
+
+// The entries of a ZIP file (an XLSX workbook), read with node's zlib: name → text.
+function unzip(buf) {
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const files = {};
+  for (let i = 0; i < count; i++) {
+    const method = buf.readUInt16LE(p + 10);
+    const size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extra = buf.readUInt16LE(p + 30);
+    const comment = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const data = buf.subarray(start, start + size);
+    files[name] = (method === 8 ? inflateRawSync(data) : data).toString('utf8');
+    p += 46 + nameLen + extra + comment;
+  }
+  return files;
+}
+
+test('set an objective on a programme (a bad target first, kept as typed), read it against its target, open the ESF+ indicators, export them as XLSX and read the workbook back', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'programa.junta');
+  await page.getByRole('link', { name: /^CRISOL — / }).first().click();
+  await page.waitForURL(/\/overview$/);
+  await page.getByRole('link', { name: 'Cuadro de objetivos' }).click();
+  await page.waitForURL(/\/indicators$/);
+  await page.getByLabel('Código').fill('OB-E2E');
+  await page.getByLabel('Indicador', { exact: true }).fill('Personas atendidas en el año');
+  await page.getByLabel('Unidad').fill('personas');
+  await page.getByLabel('Medida').selectOption('participants_taken_in_charge');
+  await page.getByLabel('Meta').fill('muchas');
+  await page.getByRole('button', { name: 'Guardar objetivo' }).click();
+  await page.waitForSelector('.error-summary');
+  // Nothing typed is lost.
+  assert.equal(await page.getByLabel('Código').inputValue(), 'OB-E2E');
+  assert.equal(await page.getByLabel('Meta').inputValue(), 'muchas');
+  assert.match(await page.locator('.error-summary').innerText(), /Meta|número/i);
+  await page.getByLabel('Meta').fill('20');
+  await page.getByRole('button', { name: 'Guardar objetivo' }).click();
+  await page.waitForURL(/indicators#o-/);
+  const row = page.locator('tr', { hasText: 'OB-E2E' });
+  assert.match(await row.innerText(), /≥ 20 personas/);
+  assert.match(await row.innerText(), /Cumplido|No cumplido/);
+  await row.getByText('Cómo se calcula').click();
+  assert.match(await row.innerText(), /personas con un caso abierto en el periodo/);
+
+  // The ESF+ table of this year, and its workbook read back.
+  await page.getByRole('link', { name: 'Indicadores FSE de participantes' }).click();
+  await page.waitForURL(/\/esf$/);
+  const total = await page.locator('tr#EECO01').innerText();
+  assert.match(total, /Número total de participantes/);
+  const href = await page.getByRole('link', { name: 'Descargar XLSX' }).getAttribute('href');
+  const res = await page.request.get(`${base}${href}`);
+  assert.equal(res.status(), 200);
+  const files = unzip(await res.body());
+  const text = Object.values(files).join('\n');
+  assert.match(text, /EECO01/);
+  assert.match(text, /Número total de participantes/);
+  assert.match(text, /FSE\+ 2021–2027/);
+  // The older set for the same programme.
+  await page.getByLabel('Conjunto de indicadores').selectOption('esf_2014_2020');
+  await page.getByRole('button', { name: 'Ver' }).click();
+  await page.waitForURL(/set=esf_2014_2020/);
+  assert.match(await page.locator('tr#CO01').innerText(), /Desempleados/);
+  await context.close();
 });

@@ -27,6 +27,7 @@ mod errors;
 mod helpers;
 mod households;
 mod imports;
+mod indicators;
 mod linkage;
 mod mail;
 mod participants;

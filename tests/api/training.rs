@@ -434,7 +434,7 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
             SOCIAL_BADAJOZ,
             &format!("/participants/{pa}/consents"),
             &json!({
-            "purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma",
+            "purpose": "sharing", "given_on": "2026-11-01", "expires_on": "2026-12-10", "evidence": "Firma",
             "organisation_kinds": ["third_sector"]}),
         )
         .await;
@@ -535,6 +535,30 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
     assert_eq!(v.body["as_trainer"], true);
     let text = v.body.to_string();
     assert!(!text.contains("Apoyo familiar") && !text.contains(&pb));
+    // The consent counts from the day it was given to the day it expires, both
+    // included: the day before and the day after, the trainer's group is empty.
+    for (day, seen) in [
+        ("2026-10-31", 0),
+        ("2026-11-01", 1),
+        ("2026-12-10", 1),
+        ("2026-12-11", 0),
+    ] {
+        let at = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
+            .and_utc();
+        app.clock.set(at);
+        let v = app.get(TRAINER, &path).await;
+        assert_eq!(v.status, StatusCode::OK, "{day}: {:?}", v.body);
+        assert_eq!(
+            v.body["candidates"].as_array().map(Vec::len),
+            Some(seen),
+            "{day}: {:#}",
+            v.body
+        );
+    }
+    app.clock.set(start_time());
 
     // Nothing of the person or the case.
     for path in [
@@ -727,6 +751,30 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
         .await
         .body;
     assert!(sheet["lines"].as_array().unwrap().is_empty());
+    // A consent for another purpose shares nothing; a sharing consent naming the
+    // trainer's organisation (rather than its kind) does.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pb}/consents"),
+            &json!({"purpose": "statistics", "given_on": "2026-11-01", "evidence": "Firma",
+                    "organisation_kinds": ["third_sector"], "organisations": [provider]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let v = app.get(TRAINER, &path).await.body;
+    assert!(v["candidates"].as_array().unwrap().is_empty(), "{v:#}");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pb}/consents"),
+            &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma",
+                    "organisations": [provider]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let v = app.get(TRAINER, &path).await.body;
+    assert_eq!(v["candidates"][0]["id"], ids[1].as_str(), "{v:#}");
     // A trainer's read is audited like any other.
     let reads = "SELECT COUNT(*) FROM audit_log WHERE action = 'course.read'";
     let before = count(&app, reads).await;

@@ -1,8 +1,13 @@
-//! What programme managers see: counts and pseudonymised lists, never names.
+//! What programme managers see: counts and pseudonymised lists, never names, and no
+//! count of 1 to the threshold − 1 people (`domain::disclosure`): the counts by status
+//! and phase are published as one line whose total is all the cases, and the
+//! pseudonymised list holds only the cases of the status and phase groups shown, with
+//! nothing else that would single a person out (no sex, age, territory or dates: those
+//! are in the ESF table and the dashboard, suppressed there too).
 
 use itinera_domain::access::{Actor, Capability};
+use itinera_domain::disclosure;
 use itinera_domain::ids::BodyId;
-use itinera_domain::participant::age_on;
 use itinera_domain::{Error, Page, PageRequest};
 use itinera_store::cases;
 use serde::Serialize;
@@ -19,12 +24,8 @@ pub struct PseudonymousLine {
     /// A stable pseudonym: the same person has the same one, and it cannot be reversed
     /// without the deployment's key.
     pub pseudonym: String,
-    pub sex: String,
-    pub age_band: &'static str,
-    pub territory_name: Option<String>,
     pub phase: String,
     pub status: String,
-    pub opened_on: chrono::NaiveDate,
 }
 
 /// Counts of a programme's cases by status and phase, for aggregates.
@@ -32,23 +33,18 @@ pub struct PseudonymousLine {
 pub struct PhaseCount {
     pub status: String,
     pub phase: String,
-    pub count: i64,
-}
-
-impl From<itinera_store::cases::PhaseCount> for PhaseCount {
-    fn from(r: itinera_store::cases::PhaseCount) -> Self {
-        PhaseCount {
-            status: r.status,
-            phase: r.phase,
-            count: r.count,
-        }
-    }
+    /// Absent when too small to be shown (or when it would give a small one away).
+    pub count: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProgrammeOverview {
     pub counts: Vec<PhaseCount>,
-    pub total: i64,
+    /// All the cases; absent when too small to be shown.
+    pub total: Option<i64>,
+    /// Counts below this are not shown.
+    pub threshold: u32,
+    /// The cases of the groups shown, pseudonymised.
     pub cases: Page<PseudonymousLine>,
 }
 
@@ -152,21 +148,41 @@ impl Services {
         project: Option<Uuid>,
         page: PageRequest,
     ) -> Result<ProgrammeOverview, Error> {
-        let counts = cases::counts_by_phase(tx, programme, project).await?;
-        let list = cases::pseudonymous_list(tx, programme, project, page).await?;
-        let total = counts.iter().map(|c| c.count).sum();
-        let today = ctx.today();
+        let raw = cases::counts_by_phase(tx, programme, project).await?;
+        let k = self.settings.small_counts;
+        let line = disclosure::Line {
+            parts: raw.iter().map(|c| c.count.max(0) as u64).collect(),
+            total: raw.iter().map(|c| c.count.max(0) as u64).sum(),
+            within: None,
+        };
+        let shown = disclosure::suppress(std::slice::from_ref(&line), k)
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Internal("suppression".into()))?;
+        let counts: Vec<PhaseCount> = raw
+            .into_iter()
+            .zip(shown.parts)
+            .map(|(c, s)| PhaseCount {
+                status: c.status,
+                phase: c.phase,
+                count: s.map(|v| v as i64),
+            })
+            .collect();
+        let groups: Vec<(String, String)> = counts
+            .iter()
+            .filter(|c| c.count.is_some_and(|n| n > 0))
+            .map(|c| (c.status.clone(), c.phase.clone()))
+            .collect();
+        let _ = ctx;
+        let list = cases::pseudonymous_list(tx, programme, project, &groups, page).await?;
         Ok(ProgrammeOverview {
-            counts: counts.into_iter().map(Into::into).collect(),
-            total,
+            counts,
+            total: shown.total.map(|v| v as i64),
+            threshold: k,
             cases: list.map(|c| PseudonymousLine {
                 pseudonym: self.pseudonym(c.participant_id),
-                sex: c.sex,
-                age_band: age_band(age_on(c.birth_date, today)),
-                territory_name: c.territory_name,
                 phase: c.phase,
                 status: c.status,
-                opened_on: c.opened_on,
             }),
         })
     }

@@ -399,6 +399,8 @@ impl Services {
             },
         )
         .await?;
+        // The ESF facts at entry: the person as recorded today (`domain::esf`).
+        itinera_store::esf::snapshot_entry(&mut tx, id).await?;
         cases::add_member(
             &mut tx,
             &NewMember {
@@ -665,6 +667,8 @@ impl Services {
             ctx.now,
         )
         .await?;
+        // The ESF facts upon leaving (or none, once open again).
+        itinera_store::esf::sync_exit(&mut tx, id).await?;
         timeline(
             &mut tx,
             id,

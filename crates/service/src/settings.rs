@@ -47,6 +47,9 @@ pub struct Settings {
     pub session_absolute: chrono::Duration,
     /// The key of the pseudonyms in aggregate lists.
     pub pseudonym_key: Secret,
+    /// Counts of people below this are not shown to programme managers and funders
+    /// (`ITINERA_SMALL_COUNT_THRESHOLD`, default 5; see `domain::disclosure`).
+    pub small_counts: u32,
 }
 
 impl Settings {
@@ -56,6 +59,7 @@ impl Settings {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
             pseudonym_key,
+            small_counts: small_count_threshold(),
         }
     }
 
@@ -74,6 +78,16 @@ impl Settings {
         tx.commit().await?;
         Ok(Settings::new(Secret::from(key.as_str())))
     }
+}
+
+/// The deployment's threshold of small counts: `ITINERA_SMALL_COUNT_THRESHOLD` when it is
+/// a whole number from 1 to 100, otherwise the default.
+fn small_count_threshold() -> u32 {
+    std::env::var("ITINERA_SMALL_COUNT_THRESHOLD")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|v| (1..=100).contains(v))
+        .unwrap_or(itinera_domain::disclosure::DEFAULT_THRESHOLD)
 }
 
 #[cfg(test)]

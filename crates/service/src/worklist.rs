@@ -72,6 +72,9 @@ pub struct WorkList {
     /// days or whose conditions are due for review (`label`: the benefit's type;
     /// `item_id`: the benefit; `due_on`: the sooner of the end and the review).
     pub benefits_due: Vec<WorkItem>,
+    /// Closed cases the actor managed whose six-month ESF follow-up is due within the
+    /// horizon or overdue (up to a year after leaving; `due_on`: six months after).
+    pub esf_followups_due: Vec<WorkItem>,
     /// Open pairs in the master index's review queue the actor can decide.
     pub link_reviews: usize,
     /// Agreements of coordination bodies the actor (or their organisation) owns, due
@@ -214,6 +217,28 @@ impl Services {
                 .min(),
         })
         .collect();
+        let six = chrono::Months::new(6);
+        let esf_followups_due: Vec<WorkItem> = itinera_store::esf::followups_due(
+            &mut tx,
+            u,
+            o,
+            kind,
+            today,
+            today
+                .checked_sub_months(chrono::Months::new(12))
+                .unwrap_or(today),
+            until.checked_sub_months(six).unwrap_or(today),
+        )
+        .await?
+        .into_iter()
+        .map(|f| WorkItem {
+            case_id: f.case_id,
+            participant_name: f.participant_name,
+            item_id: None,
+            label: "esf_followup".into(),
+            due_on: f.left_on.checked_add_months(six),
+        })
+        .collect();
         // An agreement found overdue is told to its owner (a write, after the read).
         let (agreements_due, untold) = self
             .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
@@ -229,6 +254,7 @@ impl Services {
             ("referrals_waiting", referrals_waiting.len()),
             ("referrals_overdue", referrals_overdue.len()),
             ("benefits_due", benefits_due.len()),
+            ("esf_followups_due", esf_followups_due.len()),
             ("link_reviews", link_reviews),
             ("agreements_due", agreements_due.len()),
             ("protocols_to_read", protocols_to_read.len()),
@@ -260,6 +286,7 @@ impl Services {
             referrals_waiting,
             referrals_overdue,
             benefits_due,
+            esf_followups_due,
             link_reviews,
             agreements_due,
             notifications: notifications.into_iter().map(Into::into).collect(),

@@ -226,25 +226,38 @@ pub async fn counts_by_phase(
 pub struct PseudonymousCase {
     pub case_id: Uuid,
     pub participant_id: Uuid,
-    pub sex: String,
-    pub birth_date: NaiveDate,
-    pub territory_name: Option<String>,
     pub phase: String,
     pub status: String,
-    pub opened_on: NaiveDate,
 }
 
+/// The cases of a programme (or project) in the given (status, phase) groups, newest
+/// first; none when no group is given.
 pub async fn pseudonymous_list(
     tx: &mut Tx,
     programme_id: Uuid,
     project_id: Option<Uuid>,
+    groups: &[(String, String)],
     page: itinera_domain::PageRequest,
 ) -> Result<itinera_domain::Page<PseudonymousCase>, Error> {
-    let rows: Vec<PseudonymousCase> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT c.id AS case_id, p.id AS participant_id, p.sex, p.birth_date, t.name AS territory_name, c.phase, c.status, c.opened_on \
-         FROM cases c JOIN participants p ON p.id = c.participant_id LEFT JOIN territories t ON t.id = p.territory_id \
-         WHERE c.programme_id = $1 AND ($4 IS NULL OR c.project_id = $4) ORDER BY c.opened_on DESC, c.id DESC LIMIT $2 OFFSET $3"
-    ).bind(programme_id).bind(page.limit() + 1).bind(page.offset()).bind(project_id).fetch_all(c).await.map_err(db_err))?;
+    if groups.is_empty() {
+        return Ok(itinera_domain::Page::from_overfetch(Vec::new(), page));
+    }
+    let wanted: Vec<String> = (0..groups.len())
+        .map(|i| format!("(c.status = ${} AND c.phase = ${})", 5 + 2 * i, 6 + 2 * i))
+        .collect();
+    let sql = format!(
+        "SELECT c.id AS case_id, c.participant_id, c.phase, c.status FROM cases c \
+         WHERE c.programme_id = $1 AND ($4 IS NULL OR c.project_id = $4) AND ({}) \
+         ORDER BY c.opened_on DESC, c.id DESC LIMIT $2 OFFSET $3",
+        wanted.join(" OR ")
+    );
+    let rows: Vec<PseudonymousCase> = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(&sql).bind(programme_id).bind(page.limit() + 1).bind(page.offset()).bind(project_id);
+        for (s, p) in groups {
+            q = q.bind(s).bind(p);
+        }
+        q.fetch_all(c).await.map_err(db_err)
+    })?;
     Ok(itinera_domain::Page::from_overfetch(rows, page))
 }
 

@@ -135,6 +135,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "resources",
         sql: include_str!("../migrations/0024_resources.sql"),
     },
+    Migration {
+        version: 25,
+        name: "indicators",
+        sql: include_str!("../migrations/0025_indicators.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -220,6 +225,10 @@ pub const TABLES: &[&str] = &[
     "household_changes",
     "resource_providers",
     "resources",
+    "esf_entries",
+    "esf_exits",
+    "esf_followups",
+    "objectives",
 ];
 
 /// The migration's SQL for one engine.

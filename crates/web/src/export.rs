@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use itinera_domain::Error;
 use itinera_i18n::{t, Lang};
 use itinera_service::coordination::{BodyReport, MeetingView};
+use itinera_service::esf::{EsfLine, EsfTable};
+use itinera_service::objectives::ObjectivesSheet;
 use itinera_tabular::write::{Cell, Table};
 use serde::Deserialize;
 
@@ -279,4 +281,196 @@ pub fn translate_report(
         p.message = itinera_i18n::t(lang, &p.code).to_string();
     }
     r
+}
+
+/// The two file formats of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+/// Tables as a download named `name-from-to.ext`.
+fn file_of(
+    tables: &[Table],
+    name: &str,
+    from: &str,
+    to: &str,
+    f: Format,
+) -> Result<Response, Error> {
+    let (bytes, ext, mime) = match f {
+        Format::Csv => (itinera_tabular::write::csv(tables), "csv", CSV),
+        Format::Xlsx => (itinera_tabular::write::xlsx(tables), "xlsx", XLSX),
+    };
+    let bytes = bytes.map_err(|e| Error::Internal(e.to_string()))?;
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}-{from}-{to}.{ext}\"",
+                    slug.trim_matches('-')
+                ),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A figure as a cell: suppressed figures read "<threshold".
+fn figure(v: Option<u64>, threshold: u32) -> Cell {
+    match v {
+        Some(n) => Cell::Number(n as f64),
+        None => Cell::Text(format!("<{threshold}")),
+    }
+}
+
+/// The ESF table: the operation, the set, the period, then one row per indicator with
+/// its code, name, values by sex, total, missing and declined.
+pub fn esf_tables(lang: Lang, x: &EsfTable) -> Vec<Table> {
+    let k = x.threshold;
+    let row = |l: &EsfLine| {
+        vec![
+            Cell::from(l.code.as_str()),
+            Cell::from(t(lang, &format!("esf.{}", l.code))),
+            Cell::from(itinera_i18n::code_label(lang, "esf.stage", &l.stage)),
+            figure(l.women, k),
+            figure(l.men, k),
+            figure(l.non_binary, k),
+            figure(l.total, k),
+            l.missing
+                .map_or(Cell::Text(format!("<{k}")), |v| Cell::Number(v as f64)),
+            l.declined
+                .map_or(Cell::Text(format!("<{k}")), |v| Cell::Number(v as f64)),
+        ]
+    };
+    vec![
+        Table {
+            title: t(lang, "esf.title").into(),
+            header: vec![
+                t(lang, "report.indicator").into(),
+                t(lang, "report.value").into(),
+            ],
+            rows: vec![
+                vec![
+                    t(lang, "esf.operation").into(),
+                    format!("{} · {}", x.programme_code, x.programme_name).into(),
+                ],
+                vec![
+                    t(lang, "esf.set").into(),
+                    t(lang, &format!("esf.set.{}", x.set)).into(),
+                ],
+                vec![
+                    t(lang, "esf.regulation").into(),
+                    x.regulation.clone().into(),
+                ],
+                vec![
+                    t(lang, "report.from").into(),
+                    x.period.from.to_string().into(),
+                ],
+                vec![t(lang, "report.to").into(), x.period.to.to_string().into()],
+                vec![t(lang, "esf.threshold").into(), Cell::Number(f64::from(k))],
+            ],
+        },
+        Table {
+            title: t(lang, "esf.indicators").into(),
+            header: vec![
+                t(lang, "esf.code").into(),
+                t(lang, "esf.name").into(),
+                t(lang, "esf.stage").into(),
+                t(lang, "esf.women").into(),
+                t(lang, "esf.men").into(),
+                t(lang, "esf.non_binary").into(),
+                t(lang, "esf.total").into(),
+                t(lang, "esf.missing").into(),
+                t(lang, "esf.declined").into(),
+            ],
+            rows: x.populations.iter().chain(&x.indicators).map(row).collect(),
+        },
+    ]
+}
+
+pub fn esf_file(lang: Lang, x: &EsfTable, f: Format) -> Result<Response, Error> {
+    let name = format!("esf-{}", x.programme_code);
+    file_of(
+        &esf_tables(lang, x),
+        &name,
+        &x.period.from.to_string(),
+        &x.period.to.to_string(),
+        f,
+    )
+}
+
+/// The objectives sheet: one row per objective.
+pub fn objectives_tables(lang: Lang, x: &ObjectivesSheet) -> Vec<Table> {
+    let code = |prefix: &str, c: &str| itinera_i18n::code_label(lang, prefix, c);
+    vec![Table {
+        title: t(lang, "objectives.title").into(),
+        header: [
+            "objectives.code",
+            "objectives.description",
+            "objectives.project",
+            "objectives.indicator_type",
+            "objectives.unit",
+            "objectives.period_start",
+            "objectives.period_end",
+            "objectives.comparison",
+            "objectives.target",
+            "objectives.achieved",
+            "objectives.met",
+            "objectives.measure",
+            "objectives.evidence",
+        ]
+        .iter()
+        .map(|k| t(lang, k).to_string())
+        .collect(),
+        rows: x
+            .objectives
+            .iter()
+            .map(|o| {
+                vec![
+                    o.code.clone().into(),
+                    o.description.clone().into(),
+                    o.project_name.clone().unwrap_or_default().into(),
+                    code("objectives.type", &o.indicator_type).into(),
+                    o.unit.clone().into(),
+                    o.period_start.to_string().into(),
+                    o.period_end.to_string().into(),
+                    code("objectives.comparison", &o.comparison).into(),
+                    Cell::Number(o.target),
+                    match (o.achieved, o.suppressed) {
+                        (Some(a), _) => Cell::Number((a * 100.0).round() / 100.0),
+                        (None, true) => Cell::Text(format!("<{}", x.threshold)),
+                        (None, false) => Cell::Empty,
+                    },
+                    match o.met {
+                        Some(true) => t(lang, "objectives.met_yes").into(),
+                        Some(false) => t(lang, "objectives.met_no").into(),
+                        None => Cell::Empty,
+                    },
+                    code("objectives.measure", &o.measure).into(),
+                    o.evidence.clone().unwrap_or_default().into(),
+                ]
+            })
+            .collect(),
+    }]
+}
+
+pub fn objectives_file(lang: Lang, x: &ObjectivesSheet, f: Format) -> Result<Response, Error> {
+    let (from, to) = match (
+        x.objectives.iter().map(|o| o.period_start).min(),
+        x.objectives.iter().map(|o| o.period_end).max(),
+    ) {
+        (Some(a), Some(b)) => (a.to_string(), b.to_string()),
+        _ => ("all".to_string(), "all".to_string()),
+    };
+    let name = format!("objectives-{}", x.programme_code);
+    file_of(&objectives_tables(lang, x), &name, &from, &to, f)
 }

@@ -78,6 +78,8 @@ pub(super) async fn write(
         .map_err(|_| Error::Internal("demo casework generator failed".into()))?;
     let mut tx = store.write().await?;
     itinera_store::bulk::restore_indexes(&mut tx, &casework_indexes).await?;
+    // The ESF snapshots of the cases written in bulk.
+    itinera_store::esf::snapshot_missing(&mut tx).await?;
     tx.commit().await?;
     Ok(Made {
         contacts,

@@ -17,6 +17,7 @@ mod coordination;
 mod households;
 mod imports;
 mod incidents;
+pub(crate) mod indicators;
 mod itineraries;
 mod linkage;
 pub mod openapi;
@@ -77,6 +78,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(boards::router())
         .merge(protocols::router())
         .merge(aggregates::router())
+        .merge(indicators::router())
         .merge(admin::router())
         .merge(audit_log::router())
         .split_for_parts();

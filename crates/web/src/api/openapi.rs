@@ -44,6 +44,7 @@ use uuid::Uuid;
         (name = "boards", description = "Improvement boards"),
         (name = "protocols", description = "Protocols and guides"),
         (name = "aggregates", description = "Programme figures and pseudonymised lists"),
+        (name = "indicators", description = "Indicators and evaluation: objectives sheets, ESF participant indicators"),
         (name = "admin", description = "Configuration: territories, organisations, programmes, users, tokens"),
         (name = "audit", description = "The audit log"),
     )

@@ -16,6 +16,7 @@ pub(crate) mod coordination_report;
 mod households;
 pub(crate) mod imports;
 mod incidents;
+mod indicators;
 mod instruments;
 mod itineraries;
 mod linkage;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(audit::router())
         .merge(overview::router())
+        .merge(indicators::router())
         .merge(linkage::router())
         .merge(imports::router())
         .merge(coordination::router())

@@ -33,31 +33,45 @@ pub(crate) struct OverviewPage {
 }
 
 impl OverviewPage {
-    fn phase_total(&self, code: &str) -> i64 {
+    /// The count of a status and phase as published: a number, or "< threshold".
+    fn cell(&self, status: &str, code: &str) -> String {
+        match self
+            .o
+            .counts
+            .iter()
+            .find(|c| c.phase == code && c.status == status)
+        {
+            None => "0".into(),
+            Some(c) => match c.count {
+                Some(n) => n.to_string(),
+                None => format!("< {}", self.o.threshold),
+            },
+        }
+    }
+    fn shown(&self, status: &str, code: &str) -> i64 {
         self.o
             .counts
             .iter()
-            .filter(|c| c.phase == code && c.status != "closed")
-            .map(|c| c.count)
-            .sum()
+            .find(|c| c.phase == code && c.status == status)
+            .and_then(|c| c.count)
+            .unwrap_or(0)
     }
-    fn status_total(&self, status: &str) -> i64 {
-        self.o
-            .counts
-            .iter()
-            .filter(|c| c.status == status)
-            .map(|c| c.count)
-            .sum()
+    fn total(&self) -> String {
+        match self.o.total {
+            Some(n) => n.to_string(),
+            None => format!("< {}", self.o.threshold),
+        }
     }
+    /// The bar of a phase's open cases (0–100), against the largest shown.
     fn bar(&self, code: &str) -> i64 {
         let max = self
             .phases
             .iter()
-            .map(|p| self.phase_total(&p.code))
+            .map(|p| self.shown("open", &p.code))
             .max()
             .unwrap_or(0)
             .max(1);
-        self.phase_total(code) * 100 / max
+        self.shown("open", code) * 100 / max
     }
 }
 

@@ -1,0 +1,316 @@
+//! The objectives sheet of a programme (`domain::objectives`): programme managers and
+//! coordinators (`ReadAggregates`) set objectives and read the sheet, with each
+//! achieved value computed from the records by its measure (or entered by hand with
+//! its evidence), whether it is met, and how far through its period the programme is.
+//! Counts of people below the deployment's threshold are not shown (`disclosure`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::disclosure;
+use itinera_domain::objectives::{
+    elapsed_percent, met, percent_change, previous_period, progress_percent, Baseline, Comparison,
+    Measure, ObjectiveData, ObjectiveInput,
+};
+use itinera_domain::Error;
+use itinera_store::objectives::{self as store, Objective};
+use itinera_store::{admin, Tx};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{finish, Action};
+use crate::{Ctx, Services};
+
+// ---- What leaves the server -------------------------------------------------------
+
+/// One objective with its achieved value.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObjectiveView {
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub project_id: Option<Uuid>,
+    pub project_name: Option<String>,
+    pub code: String,
+    pub description: String,
+    /// `output` or `result`.
+    pub indicator_type: String,
+    pub unit: String,
+    /// `at_least`, `at_most` or `exactly`.
+    pub comparison: String,
+    pub target: f64,
+    /// The measure that computes the achieved value, or `manual`.
+    pub measure: String,
+    /// `none`, or `previous_period` (the achieved value is the change in per cent).
+    pub baseline: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// The value entered by hand (with `manual`) and its evidence.
+    pub manual_value: Option<f64>,
+    pub evidence: Option<String>,
+    /// The achieved value; absent when not known yet (a manual value not entered, no
+    /// previous value to compare with) or suppressed.
+    pub achieved: Option<f64>,
+    /// With `previous_period`: the measure in the period and in the one before.
+    pub current_value: Option<f64>,
+    pub previous_value: Option<f64>,
+    /// A count of people too small to be shown (below the deployment's threshold).
+    pub suppressed: bool,
+    /// Whether the target is met (absent while the achieved value is unknown).
+    pub met: Option<bool>,
+    /// The achieved value as a share of an "at least" target, in per cent.
+    pub progress_percent: Option<i64>,
+    /// How far through its period the objective is today, in per cent.
+    pub elapsed_percent: i64,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The sheet of a programme.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObjectivesSheet {
+    pub programme_id: Uuid,
+    pub programme_code: String,
+    pub programme_name: String,
+    /// Counts of people below this are not shown.
+    pub threshold: u32,
+    pub objectives: Vec<ObjectiveView>,
+}
+
+/// The measures offered, for forms and integrators.
+pub fn measures() -> Vec<&'static str> {
+    Measure::ALL.iter().map(|m| m.code()).collect()
+}
+
+impl Services {
+    pub async fn objectives_sheet(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        programme: Uuid,
+        from: &str,
+        to: &str,
+    ) -> Result<ObjectivesSheet, Error> {
+        actor.require(Capability::ReadAggregates)?;
+        let (from, to) = crate::esf::optional_period(from, to)?;
+        let mut tx = self.store.audited_read().await?;
+        let p = admin::programme(&mut tx, programme)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let rows = store::list(&mut tx, programme, from, to).await?;
+        let mut objectives = Vec::with_capacity(rows.len());
+        for o in rows {
+            objectives.push(self.objective_achieved(&mut tx, ctx, o).await?);
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::ObjectivesRead,
+            Some(programme),
+            json!({"from": from, "to": to}),
+        )
+        .await?;
+        Ok(ObjectivesSheet {
+            programme_id: p.id,
+            programme_code: p.code,
+            programme_name: p.name,
+            threshold: self.settings.small_counts,
+            objectives,
+        })
+    }
+
+    pub async fn objective(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<ObjectiveView, Error> {
+        actor.require(Capability::ReadAggregates)?;
+        let mut tx = self.store.audited_read().await?;
+        let o = store::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let v = self.objective_achieved(&mut tx, ctx, o).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::ObjectivesRead,
+            Some(v.programme_id),
+            json!({"objective": id}),
+        )
+        .await?;
+        Ok(v)
+    }
+
+    pub async fn create_objective(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        programme: Uuid,
+        input: &ObjectiveInput,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ReadAggregates)?;
+        let mut tx = self.store.write().await?;
+        admin::programme(&mut tx, programme)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let data = input.validate()?;
+        check_project(&mut tx, programme, &data).await?;
+        let id = ctx.new_id();
+        store::insert(&mut tx, id, programme, &data, actor.user_id, ctx.now).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::ObjectiveSave,
+            Some(id),
+            json!({"programme": programme, "code": data.code, "target": data.target, "measure": data.measure.code(), "manual_value": data.manual_value}),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Changes an objective (`input.version`: the version edited).
+    pub async fn update_objective(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+        input: &ObjectiveInput,
+    ) -> Result<(), Error> {
+        actor.require(Capability::ReadAggregates)?;
+        let mut tx = self.store.write().await?;
+        let o = store::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let data = input.validate()?;
+        check_project(&mut tx, o.programme_id, &data).await?;
+        let version = itinera_domain::input::version_or(&input.version, o.version)
+            .map_err(|c| Error::field("version", c))?;
+        if !store::update(&mut tx, id, version, &data, actor.user_id, ctx.now).await? {
+            return Err(Error::Conflict("error.stale_version"));
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::ObjectiveSave,
+            Some(id),
+            json!({"programme": o.programme_id, "code": data.code, "target": data.target, "measure": data.measure.code(), "manual_value": data.manual_value, "from_target": o.target, "from_manual_value": o.manual_value}),
+        )
+        .await
+    }
+
+    pub async fn delete_objective(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<Uuid, Error> {
+        actor.require(Capability::ReadAggregates)?;
+        let mut tx = self.store.write().await?;
+        let o = store::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        store::delete(&mut tx, id).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::ObjectiveDelete,
+            Some(id),
+            json!({"programme": o.programme_id, "code": o.code}),
+        )
+        .await?;
+        Ok(o.programme_id)
+    }
+
+    /// The achieved value of one objective, today.
+    async fn objective_achieved(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        o: Objective,
+    ) -> Result<ObjectiveView, Error> {
+        let today = ctx.today();
+        let measure = Measure::parse(&o.measure).unwrap_or(Measure::Manual);
+        let comparison = Comparison::parse(&o.comparison).unwrap_or(Comparison::AtLeast);
+        let baseline = Baseline::parse(&o.baseline).unwrap_or(Baseline::None);
+        let k = self.settings.small_counts;
+        let (programme, project) = (o.programme_id, o.project_id);
+        let current = match measure {
+            Measure::Manual => o.manual_value,
+            _ => {
+                store::measure(
+                    tx,
+                    measure,
+                    programme,
+                    project,
+                    o.period_start,
+                    o.period_end,
+                    today,
+                )
+                .await?
+            }
+        };
+        let (previous, achieved_raw) = match baseline {
+            Baseline::PreviousPeriod if measure != Measure::Manual => {
+                let (a, b) = previous_period(o.period_start, o.period_end);
+                let prev = store::measure(tx, measure, programme, project, a, b, today).await?;
+                let change = match (prev, current) {
+                    (Some(p), Some(c)) => percent_change(p, c),
+                    _ => None,
+                };
+                (prev, change)
+            }
+            _ => (None, current),
+        };
+        let small = |v: Option<f64>| {
+            measure.counts_people() && v.is_some_and(|v| disclosure::is_small(v.max(0.0) as u64, k))
+        };
+        // A change computed from a small count would give it away as well.
+        let suppressed = small(current) || small(previous);
+        let achieved = if suppressed { None } else { achieved_raw };
+        let is_met = achieved_raw.map(|a| met(comparison, o.target, a));
+        Ok(ObjectiveView {
+            id: o.id,
+            programme_id: o.programme_id,
+            project_id: o.project_id,
+            project_name: o.project_name,
+            code: o.code,
+            description: o.description,
+            indicator_type: o.indicator_type,
+            unit: o.unit,
+            comparison: o.comparison,
+            target: o.target,
+            measure: o.measure,
+            baseline: o.baseline,
+            period_start: o.period_start,
+            period_end: o.period_end,
+            manual_value: o.manual_value,
+            evidence: o.evidence,
+            achieved,
+            current_value: if baseline == Baseline::PreviousPeriod && !suppressed {
+                current
+            } else {
+                None
+            },
+            previous_value: if suppressed { None } else { previous },
+            suppressed,
+            met: is_met,
+            progress_percent: achieved.and_then(|a| progress_percent(comparison, o.target, a)),
+            elapsed_percent: elapsed_percent(o.period_start, o.period_end, today),
+            version: o.version,
+            updated_at: o.updated_at,
+        })
+    }
+}
+
+async fn check_project(tx: &mut Tx, programme: Uuid, d: &ObjectiveData) -> Result<(), Error> {
+    if let Some(pj) = d.project_id {
+        if !admin::projects(tx, programme)
+            .await?
+            .iter()
+            .any(|p| p.id == pj)
+        {
+            return Err(Error::field("project_id", "validation.choice"));
+        }
+    }
+    Ok(())
+}

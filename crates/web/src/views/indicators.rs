@@ -1,0 +1,619 @@
+//! Indicators and evaluation pages: a programme's objectives sheet (with the form to add
+//! an objective, its edit and removal pages, and its CSV/XLSX exports), the ESF
+//! participant indicators (with the data-quality list and the exports) and a closed
+//! case's six-month follow-up.
+
+use crate::http::{Path, Query};
+use askama::Template;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use axum::Router;
+use itinera_domain::objectives::{Baseline, Comparison, IndicatorType, Measure, ObjectiveInput};
+use itinera_i18n::Lang;
+use itinera_service::admin::Project;
+use itinera_service::auth::SessionInfo;
+use itinera_service::esf::{EsfDataQuality, EsfLine, EsfTable, FollowupInput, FollowupView};
+use itinera_service::objectives::{ObjectiveView, ObjectivesSheet};
+use itinera_service::Ctx;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::api::indicators::EsfParams;
+use crate::export::{self, Format, PeriodParams};
+use crate::http::{lang_of, RequestCtx};
+use crate::views::page::{
+    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
+};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/programmes/{id}/indicators", get(sheet).post(create))
+        .route("/programmes/{id}/indicators.csv", get(sheet_csv))
+        .route("/programmes/{id}/indicators.xlsx", get(sheet_xlsx))
+        .route("/indicators/{id}/edit", get(edit).post(update))
+        .route("/indicators/{id}/delete", get(confirm_delete).post(delete))
+        .route("/programmes/{id}/esf", get(esf))
+        .route("/programmes/{id}/esf.csv", get(esf_csv))
+        .route("/programmes/{id}/esf.xlsx", get(esf_xlsx))
+        .route("/programmes/{id}/esf/data-quality", get(quality))
+        .route(
+            "/cases/{id}/esf-followup",
+            get(followup).post(record_followup),
+        )
+}
+
+/// What the objective form's selects offer.
+pub(crate) struct Choices {
+    types: Vec<(&'static str, String)>,
+    comparisons: Vec<(&'static str, String)>,
+    measures: Vec<(&'static str, String)>,
+    baselines: Vec<(&'static str, String)>,
+    projects: Vec<(Uuid, String)>,
+}
+
+fn choices(page: &PageCtx, projects: &[Project]) -> Choices {
+    let of = |prefix: &str, codes: Vec<&'static str>| {
+        codes
+            .into_iter()
+            .map(|c| (c, page.code(prefix, c)))
+            .collect::<Vec<_>>()
+    };
+    Choices {
+        types: of(
+            "objectives.type",
+            IndicatorType::ALL.iter().map(|x| x.code()).collect(),
+        ),
+        comparisons: of(
+            "objectives.comparison",
+            Comparison::ALL.iter().map(|x| x.code()).collect(),
+        ),
+        measures: of(
+            "objectives.measure",
+            Measure::ALL.iter().map(|x| x.code()).collect(),
+        ),
+        baselines: of(
+            "objectives.baseline",
+            Baseline::ALL.iter().map(|x| x.code()).collect(),
+        ),
+        projects: projects
+            .iter()
+            .map(|p| (p.id, format!("{} — {}", p.code, p.name)))
+            .collect(),
+    }
+}
+
+/// A number as the page's language writes it, to two decimals at most.
+fn number(page: &PageCtx, v: f64) -> String {
+    let s = if (v - v.round()).abs() < 0.005 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v:.2}")
+    };
+    s.replace('.', &page.decimal().to_string())
+}
+
+#[derive(Template)]
+#[template(path = "indicators/sheet.html")]
+struct SheetPage {
+    page: PageCtx,
+    s: ObjectivesSheet,
+    period: PeriodParams,
+    c: Choices,
+    input: ObjectiveInput,
+    errors: FormErrors,
+}
+
+impl SheetPage {
+    fn num(&self, v: &f64) -> String {
+        number(&self.page, *v)
+    }
+    fn achieved(&self, o: &ObjectiveView) -> String {
+        match (o.achieved, o.suppressed) {
+            (Some(a), _) => number(&self.page, a),
+            (None, true) => format!("< {}", self.s.threshold),
+            (None, false) => "—".into(),
+        }
+    }
+    /// The width of the progress bar (0–200 px: 100 % of the target is 100 px... ×2).
+    fn bar(&self, o: &ObjectiveView) -> i64 {
+        o.progress_percent.unwrap_or(0).clamp(0, 150) * 2
+    }
+    fn query(&self) -> String {
+        format!("?from={}&to={}", self.period.from, self.period.to)
+    }
+}
+
+async fn projects_of(s: &AppState, programme: Uuid) -> Result<Vec<Project>, ViewError> {
+    Ok(s.services.programme(programme).await?.projects)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn sheet_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    period: PeriodParams,
+    input: ObjectiveInput,
+    errors: FormErrors,
+) -> Result<SheetPage, ViewError> {
+    let page = PageCtx::new(lang, Some(session), "objectives.title");
+    let sh = s
+        .services
+        .objectives_sheet(&session.actor, ctx, id, &period.from, &period.to)
+        .await?;
+    let projects = projects_of(s, id).await?;
+    Ok(SheetPage {
+        c: choices(&page, &projects),
+        page,
+        s: sh,
+        period,
+        input,
+        errors,
+    })
+}
+
+fn blank(ctx: &Ctx) -> ObjectiveInput {
+    use chrono::Datelike;
+    let y = ctx.today().year();
+    ObjectiveInput {
+        indicator_type: "output".into(),
+        comparison: "at_least".into(),
+        baseline: "none".into(),
+        period_start: format!("{y}-01-01"),
+        period_end: format!("{y}-12-31"),
+        ..ObjectiveInput::default()
+    }
+}
+
+async fn sheet(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(period): Query<PeriodParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let input = blank(&ctx);
+    Ok(render(
+        &sheet_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            period,
+            input,
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<ObjectiveInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .create_objective(&session.actor, &ctx, id, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |oid| format!("/programmes/{id}/indicators#o-{oid}"),
+        |errors| {
+            sheet_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                PeriodParams::default(),
+                input,
+                errors,
+            )
+        },
+    )
+    .await
+}
+
+async fn sheet_csv(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<PeriodParams>,
+) -> ViewResult {
+    let sh = s
+        .services
+        .objectives_sheet(&session.actor, &ctx, id, &p.from, &p.to)
+        .await?;
+    Ok(export::objectives_file(
+        lang_of(&headers),
+        &sh,
+        Format::Csv,
+    )?)
+}
+
+async fn sheet_xlsx(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<PeriodParams>,
+) -> ViewResult {
+    let sh = s
+        .services
+        .objectives_sheet(&session.actor, &ctx, id, &p.from, &p.to)
+        .await?;
+    Ok(export::objectives_file(
+        lang_of(&headers),
+        &sh,
+        Format::Xlsx,
+    )?)
+}
+
+#[derive(Template)]
+#[template(path = "indicators/edit.html")]
+struct EditPage {
+    page: PageCtx,
+    o: ObjectiveView,
+    c: Choices,
+    input: ObjectiveInput,
+    errors: FormErrors,
+}
+
+fn input_of(page: &PageCtx, o: &ObjectiveView) -> ObjectiveInput {
+    ObjectiveInput {
+        code: o.code.clone(),
+        description: o.description.clone(),
+        indicator_type: o.indicator_type.clone(),
+        unit: o.unit.clone(),
+        comparison: o.comparison.clone(),
+        target: number(page, o.target),
+        measure: o.measure.clone(),
+        baseline: o.baseline.clone(),
+        period_start: o.period_start.to_string(),
+        period_end: o.period_end.to_string(),
+        project_id: o.project_id.map(|p| p.to_string()).unwrap_or_default(),
+        manual_value: o.manual_value.map(|v| number(page, v)).unwrap_or_default(),
+        evidence: o.evidence.clone().unwrap_or_default(),
+        version: o.version.to_string(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn edit_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    input: Option<ObjectiveInput>,
+    errors: FormErrors,
+) -> Result<EditPage, ViewError> {
+    let page = PageCtx::new(lang, Some(session), "objectives.edit");
+    let o = s.services.objective(&session.actor, ctx, id).await?;
+    let projects = projects_of(s, o.programme_id).await?;
+    let input = input.unwrap_or_else(|| input_of(&page, &o));
+    Ok(EditPage {
+        c: choices(&page, &projects),
+        page,
+        o,
+        input,
+        errors,
+    })
+}
+
+async fn edit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &edit_page(&s, lang, &session, &ctx, id, None, FormErrors::none(lang)).await?,
+    ))
+}
+
+async fn update(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<ObjectiveInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .update_objective(&session.actor, &ctx, id, &input)
+        .await;
+    let programme = match &result {
+        Ok(()) => Some(
+            s.services
+                .objective(&session.actor, &ctx, id)
+                .await?
+                .programme_id,
+        ),
+        Err(_) => None,
+    };
+    form_result(
+        lang,
+        result,
+        |_| match programme {
+            Some(p) => format!("/programmes/{p}/indicators#o-{id}"),
+            None => format!("/indicators/{id}/edit"),
+        },
+        |errors| edit_page(&s, lang, &session, &ctx, id, Some(input), errors),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "indicators/delete.html")]
+struct DeletePage {
+    page: PageCtx,
+    o: ObjectiveView,
+}
+
+async fn confirm_delete(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let o = s.services.objective(&session.actor, &ctx, id).await?;
+    Ok(render(&DeletePage {
+        page: PageCtx::new(lang, Some(&session), "objectives.delete"),
+        o,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Confirm {
+    #[allow(dead_code)]
+    confirm: String,
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(_c): CsrfForm<Confirm>,
+) -> ViewResult {
+    let programme = s
+        .services
+        .delete_objective(&session.actor, &ctx, id)
+        .await?;
+    Ok(Redirect::to(&format!("/programmes/{programme}/indicators")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "indicators/esf.html")]
+struct EsfPage {
+    page: PageCtx,
+    t: EsfTable,
+    p: EsfParams,
+    projects: Vec<(Uuid, String)>,
+}
+
+impl EsfPage {
+    fn fig(&self, v: &Option<u64>) -> String {
+        match v {
+            Some(n) => n.to_string(),
+            None => format!("< {}", self.t.threshold),
+        }
+    }
+    fn name(&self, l: &EsfLine) -> String {
+        self.page.t(&format!("esf.{}", l.code)).to_string()
+    }
+    fn query(&self) -> String {
+        format!(
+            "?set={}&from={}&to={}&project_id={}",
+            self.t.set,
+            self.t.period.from,
+            self.t.period.to,
+            self.t.project_id.map(|p| p.to_string()).unwrap_or_default()
+        )
+    }
+}
+
+async fn esf(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<EsfParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let project = itinera_domain::input::optional_id(&p.project_id)
+        .map_err(|c| itinera_domain::Error::field("project_id", c))?;
+    let t = s
+        .services
+        .esf_table(
+            &session.actor,
+            &ctx,
+            id,
+            project,
+            Some(&p.set),
+            &p.from,
+            &p.to,
+        )
+        .await?;
+    let projects = projects_of(&s, id)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, format!("{} — {}", p.code, p.name)))
+        .collect();
+    Ok(render(&EsfPage {
+        page: PageCtx::new(lang, Some(&session), "esf.title"),
+        t,
+        p,
+        projects,
+    }))
+}
+
+async fn esf_file(
+    s: &AppState,
+    headers: &HeaderMap,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    p: &EsfParams,
+    f: Format,
+) -> ViewResult {
+    let project = itinera_domain::input::optional_id(&p.project_id)
+        .map_err(|c| itinera_domain::Error::field("project_id", c))?;
+    let t = s
+        .services
+        .esf_table(
+            &session.actor,
+            ctx,
+            id,
+            project,
+            Some(&p.set),
+            &p.from,
+            &p.to,
+        )
+        .await?;
+    Ok(export::esf_file(lang_of(headers), &t, f)?)
+}
+
+async fn esf_csv(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<EsfParams>,
+) -> ViewResult {
+    esf_file(&s, &headers, &session, &ctx, id, &p, Format::Csv).await
+}
+
+async fn esf_xlsx(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<EsfParams>,
+) -> ViewResult {
+    esf_file(&s, &headers, &session, &ctx, id, &p, Format::Xlsx).await
+}
+
+#[derive(Template)]
+#[template(path = "indicators/quality.html")]
+struct QualityPage {
+    page: PageCtx,
+    q: EsfDataQuality,
+}
+
+async fn quality(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<EsfParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let q = s
+        .services
+        .esf_data_quality(&session.actor, &ctx, id, Some(&p.set), &p.from, &p.to)
+        .await?;
+    Ok(render(&QualityPage {
+        page: PageCtx::new(lang, Some(&session), "esf.quality"),
+        q,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "indicators/followup.html")]
+struct FollowupPage {
+    page: PageCtx,
+    f: FollowupView,
+    input: FollowupInput,
+    errors: FormErrors,
+}
+
+async fn followup_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    input: Option<FollowupInput>,
+    errors: FormErrors,
+) -> Result<FollowupPage, ViewError> {
+    let f = s.services.esf_followup(&session.actor, ctx, id).await?;
+    let input = input.unwrap_or_else(|| FollowupInput {
+        improved: match f.improved {
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+            None => String::new(),
+        },
+        note: f.note.clone().unwrap_or_default(),
+    });
+    Ok(FollowupPage {
+        page: PageCtx::new(lang, Some(session), "esf.followup"),
+        f,
+        input,
+        errors,
+    })
+}
+
+async fn followup(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &followup_page(&s, lang, &session, &ctx, id, None, FormErrors::none(lang)).await?,
+    ))
+}
+
+async fn record_followup(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<FollowupInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .record_esf_followup(&session.actor, &ctx, id, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/cases/{id}"),
+        |errors| followup_page(&s, lang, &session, &ctx, id, Some(input), errors),
+    )
+    .await
+}

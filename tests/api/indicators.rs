@@ -1,0 +1,478 @@
+//! Indicators through the API and the pages, on hand-built data whose answers are known:
+//! the ESF participant indicators (a person counted once although they enter twice, by
+//! the sex recorded at entry although it changes later, left out of a count for a
+//! missing education level, results upon leaving and six months after, small counts
+//! suppressed) and the objectives sheet (computed measures, a value by hand with its
+//! evidence, a change against the previous period, small counts of people hidden,
+//! exports, who may see it).
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// A programme of its own, so that the demo's cases do not enter the counts.
+async fn programme(app: &TestApp) -> String {
+    let r = app
+        .post(
+            ADMIN,
+            "/programmes",
+            &json!({"code": "ESF-T", "name": "Programa de prueba FSE", "phases": "intake\nplan\njob",
+                    "funding": "FSE+=80\nJunta=20", "active": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body["id"].as_str().expect("id").to_string()
+}
+
+async fn open(app: &TestApp, programme: &str, pid: &str, on: &str) -> String {
+    let manager = app.professional(SOCIAL_BADAJOZ).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pid}/cases"),
+            &json!({"programme_id": programme, "case_manager": manager, "opened_on": on}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "open: {:?}", r.body);
+    r.body["id"].as_str().expect("id").to_string()
+}
+
+async fn close(app: &TestApp, case: &str, reason: &str, on: &str) {
+    let c = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await;
+    let version = c.body["case"]["version"].as_i64().expect("version");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/status-changes"),
+            &json!({"action": "close", "reason": "Fin del itinerario", "exit_reason": reason,
+                    "exit_on": on, "version": version}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "close: {:?}", r.body);
+}
+
+fn line<'a>(t: &'a Value, code: &str) -> &'a Value {
+    t["indicators"]
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["code"] == code))
+        .or_else(|| {
+            t["populations"]
+                .as_array()
+                .and_then(|a| a.iter().find(|l| l["code"] == code))
+        })
+        .unwrap_or_else(|| panic!("no line {code} in {t}"))
+}
+
+fn figures(l: &Value) -> [Value; 4] {
+    [
+        l["women"].clone(),
+        l["men"].clone(),
+        l["non_binary"].clone(),
+        l["total"].clone(),
+    ]
+}
+
+/// No published figure counts 1 to 4 people.
+fn nothing_small(t: &Value) {
+    for l in t["indicators"]
+        .as_array()
+        .into_iter()
+        .chain(t["populations"].as_array())
+        .flatten()
+    {
+        for f in ["women", "men", "non_binary", "total", "missing", "declined"] {
+            if let Some(n) = l[f].as_u64() {
+                assert!(n == 0 || n >= 5, "{} {f} = {n} published", l["code"]);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
+    let app = spawn_app().await;
+    let prog = programme(&app).await;
+    let mut women = Vec::new();
+    let mut first = Value::Null;
+    for i in 0..10u32 {
+        let mut p = person("Ana", &format!("Prueba{i}"), "Fse", 7_100 + i);
+        if i < 9 {
+            p["isced_level"] = json!("3");
+        }
+        if i == 0 {
+            first = p.clone();
+        }
+        women.push(app.register(SOCIAL_BADAJOZ, &p).await);
+    }
+    let mut men = Vec::new();
+    for i in 0..6u32 {
+        let mut p = person("Luis", &format!("Prueba{i}"), "Fse", 7_200 + i);
+        p["sex"] = json!("male");
+        p["isced_level"] = json!("2");
+        p["labour_status"] = json!(if i < 5 {
+            "long_term_unemployed"
+        } else {
+            "inactive"
+        });
+        men.push(app.register(SOCIAL_BADAJOZ, &p).await);
+    }
+    let mut nb = person("Alex", "Prueba", "Fse", 7_300);
+    nb["sex"] = json!("non_binary");
+    nb["isced_level"] = json!("5");
+    let nb = app.register(SOCIAL_BADAJOZ, &nb).await;
+
+    let mut cases = Vec::new();
+    for p in women.iter().chain(&men).chain([&nb]) {
+        cases.push(open(&app, &prog, p, "2026-02-02").await);
+    }
+    // The second woman leaves and enters again: one participant, not left.
+    close(&app, &cases[1], "employed", "2026-03-01").await;
+    open(&app, &prog, &women[1], "2026-04-01").await;
+    // Five men leave for a job on 1 March: six months later is 1 September, past.
+    for c in &cases[10..15] {
+        close(&app, c, "employed", "2026-03-01").await;
+    }
+    // The first woman's sex marker changes after entry: she stays where she entered.
+    let p = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{}", women[0]))
+        .await;
+    let mut edit = first;
+    edit["sex"] = json!("male");
+    edit["version"] = p.body["participant"]["version"].clone();
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{}", women[0]),
+            &edit,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    let path = format!("/programmes/{prog}/esf?from=2026-01-01&to=2026-12-31");
+    // Person data is not needed and not enough: a social worker has no aggregates.
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &path).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let t = app.get(PROGRAMME_MANAGER, &path).await;
+    assert_eq!(t.status, StatusCode::OK, "{:?}", t.body);
+    let t = t.body;
+    nothing_small(&t);
+    // 10 women, 6 men, 1 non-binary person entered; the single non-binary person is
+    // hidden, and so is the men's count, or 17 − 10 − 6 would give them away.
+    assert_eq!(
+        figures(line(&t, "EECO01")),
+        [json!(10), Value::Null, Value::Null, json!(17)]
+    );
+    assert_eq!(line(&t, "population.entry")["total"], 17);
+    // Long-term unemployed: the five men; the women's 0 is shown, the others would
+    // leave one person (17 − 16) to be deduced.
+    let lt = line(&t, "EECO03");
+    assert_eq!(lt["women"], 0);
+    assert_eq!(lt["men"], 5);
+    // Education: the woman with none recorded is left out and listed.
+    assert_eq!(line(&t, "EECO10")["women"], Value::Null);
+    assert_eq!(line(&t, "EECO10")["missing"], Value::Null); // one person: suppressed
+                                                            // Upon leaving: the five men who left for a job, all of them employed.
+    assert_eq!(
+        figures(line(&t, "EECR04")),
+        [json!(0), json!(5), json!(0), json!(5)]
+    );
+    assert_eq!(line(&t, "EECR01")["total"], 0);
+    // Six months after: no contract recorded, and the improvement is not known yet.
+    assert_eq!(line(&t, "EECR05")["total"], 0);
+    assert_eq!(line(&t, "EECR06")["missing"], 5);
+
+    // The data-quality list names the missing facts, pseudonymised.
+    let q = app
+        .get(
+            PROGRAMME_MANAGER,
+            &format!("/programmes/{prog}/esf/data-quality?from=2026-01-01&to=2026-12-31"),
+        )
+        .await;
+    assert_eq!(q.status, StatusCode::OK, "{:?}", q.body);
+    let listed = q.body["participants"].as_array().expect("list");
+    let education: Vec<&Value> = listed
+        .iter()
+        .filter(|p| {
+            p["indicators"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|c| c == "EECO09"))
+        })
+        .collect();
+    assert_eq!(education.len(), 1, "{listed:?}");
+    assert!(!q.body.to_string().contains("Prueba"), "a name leaked");
+
+    // The six-month follow-ups reached the case manager's work list at exit.
+    let due = |w: &Value| -> Vec<String> {
+        w["esf_followups_due"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i["case_id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    for c in &cases[10..15] {
+        assert!(due(&w).contains(c), "{w}");
+    }
+    assert!(!due(&w).contains(&cases[1]), "she entered again: {w}");
+    // The six-month follow-up: recorded by the team of a closed case, not an open one.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{}/esf/followup", cases[2]),
+            &json!({"improved": "yes"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{}/esf/followup", cases[10]),
+            &json!({"improved": "maybe"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("improved".to_string(), "validation.choice".to_string())]
+    );
+    for c in &cases[10..15] {
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &format!("/cases/{c}/esf/followup"),
+                &json!({"improved": "yes", "note": "Contrato indefinido"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let f = app
+        .get(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{}/esf/followup", cases[10]),
+        )
+        .await;
+    assert_eq!(f.body["due_on"], "2026-09-01");
+    assert_eq!(f.body["improved"], true);
+    assert!(due(&app.get(SOCIAL_BADAJOZ, "/tasks").await.body).is_empty());
+    let t = app.get(PROGRAMME_MANAGER, &path).await.body;
+    assert_eq!(line(&t, "EECR06")["men"], 5);
+    assert_eq!(line(&t, "EECR06")["missing"], 0);
+
+    // The 2014–2020 set is there too; an unknown one is refused.
+    let old = app
+        .get(PROGRAMME_MANAGER, &format!("{path}&set=esf_2014_2020"))
+        .await;
+    assert_eq!(old.status, StatusCode::OK);
+    assert_eq!(line(&old.body, "CO02")["men"], 5);
+    let bad = app
+        .get(PROGRAMME_MANAGER, &format!("{path}&set=esf_1999"))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Exports: CSV with codes and names, XLSX a workbook.
+    let csv = app
+        .client
+        .get(format!("{}/api/v1/programmes/{prog}/esf.csv", app.base))
+        .bearer_auth(app.token(PROGRAMME_MANAGER))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.expect("text");
+    assert!(
+        text.contains("EECO01") && text.contains("Número total de participantes"),
+        "{text}"
+    );
+    assert!(text.contains("<5"), "{text}");
+    let xlsx = app
+        .client
+        .get(format!("{}/api/v1/programmes/{prog}/esf.xlsx", app.base))
+        .bearer_auth(app.token(PROGRAMME_MANAGER))
+        .send()
+        .await
+        .expect("xlsx");
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.expect("bytes").starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn the_objectives_sheet_computes_checks_and_hides_small_counts() {
+    let app = spawn_app().await;
+    let prog = programme(&app).await;
+    let mut cases = Vec::new();
+    for i in 0..6u32 {
+        let pid = app
+            .register(
+                SOCIAL_BADAJOZ,
+                &person("Eva", &format!("Meta{i}"), "Obj", 7_400 + i),
+            )
+            .await;
+        cases.push(open(&app, &prog, &pid, "2026-03-02").await);
+    }
+    let path = format!("/programmes/{prog}/indicators");
+    let objective = |code: &str, measure: &str, target: &str| {
+        json!({"code": code, "description": format!("Objetivo {code}"), "indicator_type": "output",
+               "unit": "personas", "comparison": "at_least", "target": target, "measure": measure,
+               "period_start": "2026-01-01", "period_end": "2026-12-31"})
+    };
+
+    // Bad input: each field named, in the reader's language, nothing saved.
+    let r = app
+        .post_lang(
+            PROGRAMME_MANAGER,
+            &path,
+            &json!({"code": "", "comparison": "more", "target": "veinte", "measure": "manual",
+                    "manual_value": "3", "period_start": "2026-12-31", "period_end": "2026-01-01",
+                    "indicator_type": "output", "unit": "x", "description": "d"}),
+            "en",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let fields: Vec<String> = codes(&r.body).into_iter().map(|c| c.0).collect();
+    assert_eq!(
+        fields,
+        ["code", "comparison", "target", "period_end", "evidence"],
+        "{:?}",
+        r.body
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM objectives").await, 0);
+    // Only programme managers and coordinators keep the sheet.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &path,
+            &objective("OB-1", "participants_taken_in_charge", "5"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &path).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let r = app
+        .post(
+            PROGRAMME_MANAGER,
+            &path,
+            &objective("OB-1", "participants_taken_in_charge", "5"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let ob1 = r.body["id"].as_str().expect("id").to_string();
+    app.post(
+        PROGRAMME_MANAGER,
+        &path,
+        &objective("OB-2", "joint_interviews", "4"),
+    )
+    .await;
+    let mut by_hand = objective("OB-3", "manual", "2");
+    by_hand["manual_value"] = json!("3");
+    by_hand["evidence"] =
+        json!("Resoluciones de concesión 2026/14 y 2026/31, convenio con la Diputación");
+    by_hand["unit"] = json!("fuentes");
+    let r = app.post(COORDINATOR, &path, &by_hand).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let mut change = objective("OB-4", "participants_taken_in_charge", "30");
+    change["baseline"] = json!("previous_period");
+    app.post(PROGRAMME_MANAGER, &path, &change).await;
+    // A month with one person taken in charge: too few to show.
+    let mut april = objective("OB-5", "participants_taken_in_charge", "1");
+    april["period_start"] = json!("2026-04-01");
+    april["period_end"] = json!("2026-04-30");
+    app.post(PROGRAMME_MANAGER, &path, &april).await;
+    let late = app
+        .register(SOCIAL_BADAJOZ, &person("Eva", "Tardía", "Obj", 7_450))
+        .await;
+    open(&app, &prog, &late, "2026-04-15").await;
+
+    let s = app.get(PROGRAMME_MANAGER, &path).await;
+    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    let get = |code: &str| {
+        s.body["objectives"]
+            .as_array()
+            .and_then(|a| a.iter().find(|o| o["code"] == code).cloned())
+            .unwrap_or_else(|| panic!("no {code}"))
+    };
+    let o1 = get("OB-1");
+    assert_eq!(o1["achieved"], 7.0);
+    assert_eq!(o1["met"], true);
+    assert_eq!(o1["progress_percent"], 140);
+    assert_eq!(o1["elapsed_percent"], 89); // 23 November: day 327 of 365
+    let o2 = get("OB-2");
+    assert_eq!(o2["achieved"], 0.0);
+    assert_eq!(o2["met"], false);
+    let o3 = get("OB-3");
+    assert_eq!(o3["achieved"], 3.0);
+    assert_eq!(o3["met"], true);
+    // Nobody was taken in charge the year before: no change can be computed.
+    let o4 = get("OB-4");
+    assert_eq!(o4["previous_value"], 0.0);
+    assert_eq!(o4["achieved"], Value::Null);
+    assert_eq!(o4["met"], Value::Null);
+    let o5 = get("OB-5");
+    assert_eq!(o5["suppressed"], true);
+    assert_eq!(o5["achieved"], Value::Null);
+
+    // Changed at the version read; a stale version is refused.
+    let mut edit = objective("OB-1", "participants_taken_in_charge", "10");
+    edit["version"] = json!("1");
+    let r = app
+        .put(PROGRAMME_MANAGER, &format!("/indicators/{ob1}"), &edit)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(PROGRAMME_MANAGER, &format!("/indicators/{ob1}"), &edit)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    let one = app
+        .get(PROGRAMME_MANAGER, &format!("/indicators/{ob1}"))
+        .await;
+    assert_eq!(one.body["target"], 10.0);
+    assert_eq!(one.body["met"], false);
+
+    // Exports and pages.
+    let csv = app
+        .client
+        .get(format!("{}/api/v1{path}.csv", app.base))
+        .bearer_auth(app.token(PROGRAMME_MANAGER))
+        .send()
+        .await
+        .expect("csv");
+    let text = csv.text().await.expect("text");
+    assert!(
+        text.contains("OB-3") && text.contains("Resoluciones de concesión"),
+        "{text}"
+    );
+    assert!(text.contains("<5"), "{text}");
+    let b = Browser::new(&app.base);
+    b.login(PROGRAMME_MANAGER).await;
+    let (status, html) = b.page(&format!("/programmes/{prog}/indicators")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("OB-2") && html.contains("No cumplido"),
+        "{html}"
+    );
+    let (status, html) = b.page(&format!("/programmes/{prog}/esf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("EECO01"), "{html}");
+    // Removed after a confirmation page.
+    let (status, html) = b.page(&format!("/indicators/{ob1}/delete")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("OB-1"));
+    let r = app
+        .delete(PROGRAMME_MANAGER, &format!("/indicators/{ob1}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        app.get(PROGRAMME_MANAGER, &format!("/indicators/{ob1}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let _ = cases;
+}
