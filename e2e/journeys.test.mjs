@@ -992,18 +992,18 @@ test('set an objective on a programme (a bad target first, kept as typed), read 
   await page.waitForURL(/\/overview$/);
   await page.getByRole('link', { name: 'Cuadro de objetivos' }).click();
   await page.waitForURL(/\/indicators$/);
-  await page.getByLabel('Código').fill('OB-E2E');
-  await page.getByLabel('Indicador', { exact: true }).fill('Personas atendidas en el año');
-  await page.getByLabel('Unidad').fill('personas');
-  await page.getByLabel('Medida').selectOption('participants_taken_in_charge');
-  await page.getByLabel('Meta').fill('muchas');
+  await page.locator('#code').fill('OB-E2E');
+  await page.locator('#description').fill('Personas atendidas en el año');
+  await page.locator('#unit').fill('personas');
+  await page.locator('#measure').selectOption('participants_taken_in_charge');
+  await page.locator('#target').fill('muchas');
   await page.getByRole('button', { name: 'Guardar objetivo' }).click();
   await page.waitForSelector('.error-summary');
   // Nothing typed is lost.
-  assert.equal(await page.getByLabel('Código').inputValue(), 'OB-E2E');
-  assert.equal(await page.getByLabel('Meta').inputValue(), 'muchas');
+  assert.equal(await page.locator('#code').inputValue(), 'OB-E2E');
+  assert.equal(await page.locator('#target').inputValue(), 'muchas');
   assert.match(await page.locator('.error-summary').innerText(), /Meta|número/i);
-  await page.getByLabel('Meta').fill('20');
+  await page.locator('#target').fill('20');
   await page.getByRole('button', { name: 'Guardar objetivo' }).click();
   await page.waitForURL(/indicators#o-/);
   const row = page.locator('tr', { hasText: 'OB-E2E' });
