@@ -984,7 +984,7 @@ function unzip(buf) {
   return files;
 }
 
-test('set an objective on a programme (a bad target first, kept as typed), read it against its target, open the ESF+ indicators, export them as XLSX and read the workbook back', async () => {
+test('set an objective on a programme (a bad target first, kept as typed), read it against its target, open the ESF+ indicators, export them as XLSX and read the workbook back, then filter the dashboard by city and download a chart\'s table', async () => {
   const context = await browser.newContext({ locale: 'es-ES' });
   const page = await context.newPage();
   await login(page, 'programa.junta');
@@ -1030,5 +1030,25 @@ test('set an objective on a programme (a bad target first, kept as typed), read 
   await page.getByRole('button', { name: 'Ver' }).click();
   await page.waitForURL(/set=esf_2014_2020/);
   assert.match(await page.locator('tr#CO01').innerText(), /Desempleados/);
+
+  // The dashboard, filtered to one city: its charts come with tables and CSVs.
+  await page.getByRole('link', { name: 'Cuadro de mando' }).click();
+  await page.waitForURL(/\/dashboard$/);
+  const everywhere = await page.locator('#chart-groups-table tbody tr').first().innerText();
+  await page.locator('#territory_id').selectOption({ label: 'Badajoz' });
+  await page.getByRole('button', { name: 'Ver' }).click();
+  await page.waitForURL(/territory_id=[0-9a-f-]{36}/);
+  assert.equal(await page.locator('#territory_id option:checked').innerText(), 'Badajoz');
+  const here = await page.locator('#chart-groups-table tbody tr').first().innerText();
+  assert.notEqual(here, everywhere, 'the city has fewer entries than the programme');
+  assert.match(await page.locator('#chart-funnel-table').innerText(), /Detección/);
+  assert.equal(await page.locator('#chart-funnel svg[role="img"]').count(), 1);
+  const csvHref = await page.locator('#chart-funnel').getByRole('link', { name: 'Descargar la tabla (CSV)' }).getAttribute('href');
+  assert.match(csvHref, /territory_id=[0-9a-f-]{36}/);
+  const csv = await page.request.get(`${base}${csvHref.replaceAll('&amp;', '&')}`);
+  assert.equal(csv.status(), 200);
+  const csvText = await csv.text();
+  assert.match(csvText, /Fase/);
+  assert.match(csvText, /Detección/);
   await context.close();
 });

@@ -298,6 +298,83 @@ async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
         .expect("xlsx");
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.bytes().await.expect("bytes").starts_with(b"PK"));
+
+    // The dashboard of the same programme: the funnel holds the open cases, all in the
+    // first phase; the groups are within all entries; nothing small is published.
+    let dash = format!("/programmes/{prog}/dashboard?from=2026-01-01&to=2026-12-31");
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &dash).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let d = app.get(PROGRAMME_MANAGER, &dash).await;
+    assert_eq!(d.status, StatusCode::OK, "{:?}", d.body);
+    let chart = |d: &Value, id: &str| -> Value {
+        d["charts"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == id).cloned())
+            .unwrap_or_else(|| panic!("no chart {id}"))
+    };
+    let row = |c: &Value, label: &str| -> Value {
+        c["rows"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["label"] == label).cloned())
+            .unwrap_or_else(|| panic!("no row {label} in {c}"))
+    };
+    // 10 women (one of them entered twice), the inactive man and the non-binary person
+    // are still open; the five men left.
+    let funnel = chart(&d.body, "funnel");
+    assert_eq!(row(&funnel, "intake")["values"], json!([12]));
+    assert_eq!(row(&funnel, "plan")["values"], json!([0]));
+    let groups = chart(&d.body, "groups");
+    assert_eq!(row(&groups, "all")["values"], json!([18]));
+    assert_eq!(row(&groups, "long_term_unemployed")["values"], json!([5]));
+    for c in d.body["charts"].as_array().expect("charts") {
+        for r in c["rows"].as_array().expect("rows") {
+            for v in r["values"].as_array().expect("values") {
+                if let Some(n) = v.as_u64() {
+                    assert!(n == 0 || n >= 5, "{} {} = {n}", c["id"], r["label"]);
+                }
+            }
+        }
+    }
+    // A territory where none of them lives: nothing.
+    let merida = {
+        let t = chart(&d.body, "territory");
+        assert!(t["rows"].as_array().is_some());
+        d.body["territories"]
+            .as_array()
+            .and_then(|a| a.iter().find(|t| t["name"] == "Mérida"))
+            .and_then(|t| t["id"].as_str())
+            .expect("Mérida")
+            .to_string()
+    };
+    let there = app
+        .get(PROGRAMME_MANAGER, &format!("{dash}&territory_id={merida}"))
+        .await;
+    assert_eq!(there.status, StatusCode::OK, "{:?}", there.body);
+    assert_eq!(
+        row(&chart(&there.body, "groups"), "all")["values"],
+        json!([0])
+    );
+    let bad = app
+        .get(PROGRAMME_MANAGER, &format!("{dash}&territory_id=nowhere"))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A chart's table as CSV.
+    let csv = app
+        .client
+        .get(format!(
+            "{}/api/v1/programmes/{prog}/dashboard.csv?chart=funnel&from=2026-01-01&to=2026-12-31",
+            app.base
+        ))
+        .bearer_auth(app.token(PROGRAMME_MANAGER))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.expect("text");
+    assert!(text.contains("intake") || text.contains("Fase"), "{text}");
+    assert!(text.contains("12"), "{text}");
 }
 
 #[tokio::test]

@@ -134,6 +134,7 @@ pub enum Action {
     ParticipantUpdate,
     ProgrammeOverview,
     ObjectivesRead,
+    DashboardRead,
     ObjectiveSave,
     ObjectiveDelete,
     EsfRead,
@@ -272,6 +273,7 @@ impl Action {
         Action::ParticipantUpdate,
         Action::ProgrammeOverview,
         Action::ObjectivesRead,
+        Action::DashboardRead,
         Action::ObjectiveSave,
         Action::ObjectiveDelete,
         Action::EsfRead,
@@ -411,6 +413,7 @@ impl Action {
             Action::ParticipantUpdate => "participant.update",
             Action::ProgrammeOverview => "programme.overview",
             Action::ObjectivesRead => "objectives.read",
+            Action::DashboardRead => "dashboard.read",
             Action::ObjectiveSave => "objective.save",
             Action::ObjectiveDelete => "objective.delete",
             Action::EsfRead => "esf.read",
@@ -549,7 +552,10 @@ impl Action {
             Action::ParticipantSearch => "participant",
             Action::ParticipantUpdate => "participant",
             Action::ProgrammeOverview => "programme",
-            Action::ObjectivesRead | Action::EsfRead | Action::EsfDataQuality => "programme",
+            Action::ObjectivesRead
+            | Action::EsfRead
+            | Action::EsfDataQuality
+            | Action::DashboardRead => "programme",
             Action::ObjectiveSave | Action::ObjectiveDelete => "objective",
             Action::EsfFollowupRead | Action::EsfFollowupRecord => "case",
             Action::ProgrammeSave => "programme",

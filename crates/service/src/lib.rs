@@ -16,6 +16,7 @@ pub mod cases;
 pub mod clock;
 pub mod contacts;
 pub mod coordination;
+pub mod dashboard;
 pub mod esf;
 mod guard;
 pub mod households;

@@ -20,6 +20,7 @@ pub use group::GroupStats;
 pub mod contacts;
 pub mod coordination;
 pub mod coordination_report;
+pub mod dashboard;
 pub mod esf;
 pub mod imports;
 pub mod incidents;

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use itinera_domain::Error;
 use itinera_i18n::{t, Lang};
 use itinera_service::coordination::{BodyReport, MeetingView};
+use itinera_service::dashboard::{Chart, Dashboard};
 use itinera_service::esf::{EsfLine, EsfTable};
 use itinera_service::objectives::ObjectivesSheet;
 use itinera_tabular::write::{Cell, Table};
@@ -473,4 +474,59 @@ pub fn objectives_file(lang: Lang, x: &ObjectivesSheet, f: Format) -> Result<Res
     };
     let name = format!("objectives-{}", x.programme_code);
     file_of(&objectives_tables(lang, x), &name, &from, &to, f)
+}
+
+/// A label of a chart's row or column: its code translated, or the name as it is.
+pub fn chart_label(lang: Lang, prefix: &str, code: &str) -> String {
+    if prefix.is_empty() {
+        code.to_string()
+    } else {
+        itinera_i18n::code_label(lang, prefix, code)
+    }
+}
+
+/// One chart of a dashboard as a table: its rows, its columns, "<threshold" where a
+/// figure is suppressed.
+pub fn chart_table(lang: Lang, d: &Dashboard, c: &Chart) -> Table {
+    let k = d.threshold;
+    let mut header = vec![t(lang, &format!("dashboard.row.{}", c.id)).to_string()];
+    header.extend(
+        c.columns
+            .iter()
+            .map(|col| chart_label(lang, &c.column_prefix, col)),
+    );
+    Table {
+        title: t(lang, &format!("dashboard.chart.{}", c.id)).into(),
+        header,
+        rows: c
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = vec![Cell::from(chart_label(lang, &c.row_prefix, &r.label))];
+                row.extend(r.values.iter().map(|v| figure(*v, k)));
+                row
+            })
+            .collect(),
+    }
+}
+
+pub fn chart_file(lang: Lang, d: &Dashboard, c: &Chart) -> Result<Response, Error> {
+    let name = format!("{}-{}", d.programme_code, c.id);
+    file_of(
+        &[chart_table(lang, d, c)],
+        &name,
+        &d.from.to_string(),
+        &d.to.to_string(),
+        Format::Csv,
+    )
+}
+
+/// The named chart of a dashboard as CSV; an unknown name is the `chart` field's error.
+pub fn dashboard_chart(lang: Lang, d: &Dashboard, chart: &str) -> Result<Response, Error> {
+    let c = d
+        .charts
+        .iter()
+        .find(|c| c.id == chart)
+        .ok_or_else(|| Error::field("chart", "validation.choice"))?;
+    chart_file(lang, d, c)
 }

@@ -14,6 +14,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use itinera_domain::objectives::ObjectiveInput;
+use itinera_service::dashboard::{Dashboard, DashboardParams};
 use itinera_service::esf::{EsfDataQuality, EsfTable, FollowupInput, FollowupView};
 use itinera_service::objectives::{ObjectiveView, ObjectivesSheet};
 use serde::Deserialize;
@@ -32,6 +33,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(esf_xlsx))
         .routes(routes!(esf_quality))
         .routes(routes!(followup, record_followup))
+        .routes(routes!(dashboard))
+        .routes(routes!(dashboard_csv))
+}
+
+/// The chart a dashboard's CSV holds, with the dashboard's filters.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ChartParams {
+    /// `funnel`, `flow`, `sex_age`, `territory`, `groups`, `referrals`, `training`,
+    /// `attendance`, `placements` or `incidents`.
+    pub chart: String,
+    #[serde(flatten)]
+    #[param(inline)]
+    pub filters: DashboardParams,
 }
 
 /// The ESF table's choices: the indicator set, the period, a project.
@@ -280,4 +296,33 @@ async fn record_followup(
 ) -> ApiResult<Json<Saved>> {
     s.services.record_esf_followup(&a, &ctx, id, &b).await?;
     Ok(Json(Saved { id }))
+}
+/// A programme's dashboard: every chart with the table it is drawn from, filtered by
+/// project, territory, organisation and period, small counts suppressed
+#[utoipa::path(get, path = "/programmes/{id}/dashboard", tag = "indicators",
+    params(("id" = Uuid, Path), DashboardParams),
+    responses((status = 200, body = Dashboard), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+async fn dashboard(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<DashboardParams>,
+) -> ApiResult<Json<Dashboard>> {
+    Ok(Json(s.services.dashboard(&a, &ctx, id, &p).await?))
+}
+/// One chart of the dashboard as CSV
+#[utoipa::path(get, path = "/programmes/{id}/dashboard.csv", tag = "indicators",
+    params(("id" = Uuid, Path), ChartParams),
+    responses((status = 200, description = "The chart's table as CSV", content_type = "text/csv", body = String), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+async fn dashboard_csv(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<ChartParams>,
+) -> ApiResult<Response> {
+    let d = s.services.dashboard(&a, &ctx, id, &p.filters).await?;
+    Ok(export::dashboard_chart(lang_of(&headers), &d, &p.chart)?)
 }

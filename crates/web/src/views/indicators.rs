@@ -14,13 +14,14 @@ use itinera_domain::objectives::{Baseline, Comparison, IndicatorType, Measure, O
 use itinera_i18n::Lang;
 use itinera_service::admin::Project;
 use itinera_service::auth::SessionInfo;
+use itinera_service::dashboard::{Chart, Dashboard, DashboardParams};
 use itinera_service::esf::{EsfDataQuality, EsfLine, EsfTable, FollowupInput, FollowupView};
 use itinera_service::objectives::{ObjectiveView, ObjectivesSheet};
 use itinera_service::Ctx;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::api::indicators::EsfParams;
+use crate::api::indicators::{ChartParams, EsfParams};
 use crate::export::{self, Format, PeriodParams};
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
@@ -43,6 +44,8 @@ pub fn router() -> Router<AppState> {
             "/cases/{id}/esf-followup",
             get(followup).post(record_followup),
         )
+        .route("/programmes/{id}/dashboard", get(dashboard))
+        .route("/programmes/{id}/dashboard.csv", get(dashboard_csv))
 }
 
 /// What the objective form's selects offer.
@@ -616,4 +619,122 @@ async fn record_followup(
         |errors| followup_page(&s, lang, &session, &ctx, id, Some(input), errors),
     )
     .await
+}
+
+/// One bar of a chart: its label, its width (0–300) and its figure as shown.
+pub(crate) struct Bar {
+    label: String,
+    width: u64,
+    figure: String,
+    y: usize,
+}
+
+#[derive(Template)]
+#[template(path = "indicators/dashboard.html")]
+struct DashboardPage {
+    page: PageCtx,
+    d: Dashboard,
+}
+
+impl DashboardPage {
+    fn label(&self, prefix: &str, code: &str) -> String {
+        export::chart_label(self.page.lang, prefix, code)
+    }
+    fn fig(&self, v: &Option<u64>) -> String {
+        match v {
+            Some(n) => n.to_string(),
+            None => format!("< {}", self.d.threshold),
+        }
+    }
+    fn title(&self, c: &Chart) -> &'static str {
+        self.page.t(&format!("dashboard.chart.{}", c.id))
+    }
+    fn row_head(&self, c: &Chart) -> &'static str {
+        self.page.t(&format!("dashboard.row.{}", c.id))
+    }
+    /// Whether the chart's total means something (not for overlapping rows or a flow).
+    fn has_total(&self, c: &Chart) -> bool {
+        !matches!(c.id.as_str(), "flow" | "groups" | "training")
+    }
+    /// The bars of a chart: each row's shown figures added up, against the largest.
+    fn bars(&self, c: &Chart) -> Vec<Bar> {
+        let sums: Vec<(String, u64, bool)> = c
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    self.label(&c.row_prefix, &r.label),
+                    r.values.iter().flatten().sum::<u64>(),
+                    r.values.iter().any(Option::is_none),
+                )
+            })
+            .collect();
+        let max = sums.iter().map(|s| s.1).max().unwrap_or(0).max(1);
+        sums.into_iter()
+            .enumerate()
+            .map(|(i, (label, n, hidden))| Bar {
+                label,
+                width: n * 300 / max,
+                figure: if hidden && n == 0 {
+                    format!("< {}", self.d.threshold)
+                } else {
+                    n.to_string()
+                },
+                y: i * 22,
+            })
+            .collect()
+    }
+    fn height(&self, c: &Chart) -> usize {
+        c.rows.len() * 22 + 4
+    }
+    fn query(&self) -> String {
+        format!(
+            "from={}&to={}&project_id={}&territory_id={}&organisation_id={}",
+            self.d.from,
+            self.d.to,
+            self.d.project_id.map(|x| x.to_string()).unwrap_or_default(),
+            self.d
+                .territory_id
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            self.d
+                .organisation_id
+                .map(|x| x.to_string())
+                .unwrap_or_default()
+        )
+    }
+    fn is(&self, v: &Option<Uuid>, id: &Uuid) -> bool {
+        v.as_ref() == Some(id)
+    }
+}
+
+async fn dashboard(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<DashboardParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let d = s.services.dashboard(&session.actor, &ctx, id, &p).await?;
+    Ok(render(&DashboardPage {
+        page: PageCtx::new(lang, Some(&session), "dashboard.title"),
+        d,
+    }))
+}
+
+async fn dashboard_csv(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<ChartParams>,
+) -> ViewResult {
+    let d = s
+        .services
+        .dashboard(&session.actor, &ctx, id, &p.filters)
+        .await?;
+    Ok(export::dashboard_chart(lang_of(&headers), &d, &p.chart)?)
 }

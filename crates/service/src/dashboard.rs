@@ -1,0 +1,501 @@
+//! A programme's dashboard, read at a glance by programme managers and coordinators
+//! (`ReadAggregates`): participants by phase (the funnel), entries and exits by month,
+//! entrants by sex and age band, by territory and by disadvantage group, referral flows
+//! between kinds of organisation, training (people by status, certificates,
+//! attendance), placements by contract type, incidents by kind and severity. Filtered
+//! by project, territory (with the territories below it), an organisation on the
+//! case's team, and period. Every count of people passes through `disclosure` before it
+//! leaves: a chart's rows are published lines, each within what it is a part of.
+
+use chrono::{Datelike, NaiveDate};
+use itinera_domain::access::{Actor, Capability};
+use itinera_domain::disclosure::{self, Line};
+use itinera_domain::input::optional_id;
+use itinera_domain::participant::age_on;
+use itinera_domain::{Error, Errors};
+use itinera_store::admin;
+use itinera_store::dashboard::{self as store, Cell, Filter};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::aggregates::age_band;
+use crate::audit::{finish, Action};
+use crate::esf::period_or_year;
+use crate::{Ctx, Services};
+
+/// The filters as typed (query parameters).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct DashboardParams {
+    /// First day (default: 1 January of this year).
+    pub from: String,
+    /// Last day (default: 31 December of this year).
+    pub to: String,
+    pub project_id: String,
+    /// A territory: its cases and those of the territories below it.
+    pub territory_id: String,
+    /// An organisation on the case's team.
+    pub organisation_id: String,
+}
+
+// ---- What leaves the server -------------------------------------------------------
+
+/// One row of a chart: its label (a code, translated by the chart's `row_prefix`, or
+/// a name) and its values by column; an absent figure is suppressed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChartRow {
+    pub label: String,
+    pub values: Vec<Option<u64>>,
+}
+
+/// A chart and the table it is drawn from.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Chart {
+    /// `funnel`, `flow`, `sex_age`, `territory`, `groups`, `referrals`, `training`,
+    /// `attendance`, `placements`, `incidents`.
+    pub id: String,
+    /// The translation prefixes of the rows' and the columns' codes (empty: names).
+    pub row_prefix: String,
+    pub column_prefix: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<ChartRow>,
+    /// The sum of all its cells (absent when suppressed; for `groups`, the rows
+    /// overlap and this is the first row, every entrant).
+    pub total: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Dashboard {
+    pub programme_id: Uuid,
+    pub programme_code: String,
+    pub programme_name: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub project_id: Option<Uuid>,
+    pub territory_id: Option<Uuid>,
+    pub organisation_id: Option<Uuid>,
+    /// Counts below this are not shown.
+    pub threshold: u32,
+    pub charts: Vec<Chart>,
+    /// What the filters offer.
+    pub projects: Vec<Choice>,
+    pub territories: Vec<Choice>,
+    pub organisations: Vec<Choice>,
+}
+
+/// An option of a filter.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Choice {
+    pub id: Uuid,
+    pub name: String,
+}
+
+fn choices(v: Vec<(Uuid, String)>) -> Vec<Choice> {
+    v.into_iter()
+        .map(|(id, name)| Choice { id, name })
+        .collect()
+}
+
+/// How a chart's cells are published (see `disclosure`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Every cell is a part of one whole (categories: phases, territories, a grid of
+    /// sex by age band): one line over all the cells.
+    OneLine,
+    /// Each column is a line over the rows (entries by month, exits by month).
+    ByColumn,
+    /// One column; the first row is the whole and every other row is within it
+    /// (overlapping groups of the entrants).
+    Within,
+}
+
+/// What a chart is: rows in `order` (then any other, sorted), columns in `columns`.
+struct Spec<'a> {
+    id: &'a str,
+    row_prefix: &'a str,
+    column_prefix: &'a str,
+    columns: Vec<String>,
+    order: Vec<String>,
+    mode: Mode,
+}
+
+fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
+    let mut labels: Vec<String> = spec.order.clone();
+    let mut extra: Vec<String> = cells
+        .iter()
+        .map(|c| c.a.clone())
+        .filter(|a| !labels.contains(a))
+        .collect();
+    extra.sort();
+    extra.dedup();
+    labels.extend(extra);
+    let value = |row: &str, col: &str| -> u64 {
+        cells
+            .iter()
+            .filter(|c| c.a == row && c.b == col)
+            .map(|c| c.n.max(0) as u64)
+            .sum()
+    };
+    let grid: Vec<Vec<u64>> = labels
+        .iter()
+        .map(|r| spec.columns.iter().map(|c| value(r, c)).collect())
+        .collect();
+    let width = spec.columns.len();
+    let (values, total): (Vec<Vec<Option<u64>>>, Option<u64>) = match spec.mode {
+        Mode::OneLine => {
+            let line = Line {
+                parts: grid.iter().flatten().copied().collect(),
+                total: grid.iter().flatten().sum(),
+                within: None,
+            };
+            let shown = disclosure::suppress(std::slice::from_ref(&line), k);
+            let s = shown.into_iter().next();
+            let parts = s.as_ref().map(|s| s.parts.clone()).unwrap_or_default();
+            (
+                parts
+                    .chunks(width.max(1))
+                    .map(<[Option<u64>]>::to_vec)
+                    .collect(),
+                s.and_then(|s| s.total),
+            )
+        }
+        Mode::ByColumn => {
+            let lines: Vec<Line> = (0..width)
+                .map(|c| {
+                    let parts: Vec<u64> = grid
+                        .iter()
+                        .map(|g| g.get(c).copied().unwrap_or(0))
+                        .collect();
+                    Line {
+                        total: parts.iter().sum(),
+                        parts,
+                        within: None,
+                    }
+                })
+                .collect();
+            let shown = disclosure::suppress(&lines, k);
+            let values = (0..labels.len())
+                .map(|r| {
+                    shown
+                        .iter()
+                        .map(|s| s.parts.get(r).copied().flatten())
+                        .collect()
+                })
+                .collect();
+            (values, None)
+        }
+        Mode::Within => {
+            let lines: Vec<Line> = grid
+                .iter()
+                .enumerate()
+                .map(|(i, g)| Line {
+                    parts: Vec::new(),
+                    total: g.iter().sum(),
+                    within: (i > 0).then_some(0),
+                })
+                .collect();
+            let shown = disclosure::suppress(&lines, k);
+            let total = shown.first().and_then(|s| s.total);
+            (shown.into_iter().map(|s| vec![s.total]).collect(), total)
+        }
+    };
+    Chart {
+        id: spec.id.into(),
+        row_prefix: spec.row_prefix.into(),
+        column_prefix: spec.column_prefix.into(),
+        columns: spec.columns,
+        rows: labels
+            .into_iter()
+            .zip(values)
+            .map(|(label, values)| ChartRow { label, values })
+            .collect(),
+        total,
+    }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// The months from `from` to `to`, as `YYYY-MM`.
+fn months(from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (from.year(), from.month());
+    while (y, m) <= (to.year(), to.month()) && out.len() < 240 {
+        out.push(format!("{y:04}-{m:02}"));
+        if m == 12 {
+            y += 1;
+            m = 1;
+        } else {
+            m += 1;
+        }
+    }
+    out
+}
+
+impl Services {
+    pub async fn dashboard(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        programme: Uuid,
+        p: &DashboardParams,
+    ) -> Result<Dashboard, Error> {
+        actor.require(Capability::ReadAggregates)?;
+        let period = period_or_year(&p.from, &p.to, ctx.today())?;
+        let mut e = Errors::new();
+        let project = e.take("project_id", optional_id(&p.project_id)).flatten();
+        let territory = e
+            .take("territory_id", optional_id(&p.territory_id))
+            .flatten();
+        let organisation = e
+            .take("organisation_id", optional_id(&p.organisation_id))
+            .flatten();
+        e.finish()?;
+        let mut tx = self.store.audited_read().await?;
+        let prog = admin::programme(&mut tx, programme)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let projects = admin::projects(&mut tx, programme).await?;
+        if project.is_some_and(|pj| !projects.iter().any(|x| x.id == pj)) {
+            return Err(Error::field("project_id", "validation.choice"));
+        }
+        let territories = store::territories(&mut tx).await?;
+        if territory.is_some_and(|t| !territories.iter().any(|x| x.0 == t)) {
+            return Err(Error::field("territory_id", "validation.choice"));
+        }
+        let organisations = store::organisations(&mut tx).await?;
+        if organisation.is_some_and(|o| !organisations.iter().any(|x| x.0 == o)) {
+            return Err(Error::field("organisation_id", "validation.choice"));
+        }
+        let f = Filter {
+            programme,
+            project,
+            territory,
+            organisation,
+            from: period.from,
+            to: period.to,
+        };
+        let phases: Vec<String> = admin::phases(&mut tx, programme)
+            .await?
+            .into_iter()
+            .map(|p| p.code)
+            .collect();
+        let k = self.settings.small_counts;
+        let mut charts = Vec::new();
+        let kinds = strings(
+            &itinera_domain::org::OrganisationKind::ALL
+                .iter()
+                .map(|x| x.code())
+                .collect::<Vec<_>>(),
+        );
+        for name in store::grid_names() {
+            let cells = store::grid(&mut tx, name, &f).await?;
+            let spec = match name {
+                "funnel" => Spec {
+                    id: "funnel",
+                    row_prefix: "phase",
+                    column_prefix: "dashboard.column",
+                    columns: strings(&["cases"]),
+                    order: phases.clone(),
+                    mode: Mode::OneLine,
+                },
+                "flow" => Spec {
+                    id: "flow",
+                    row_prefix: "",
+                    column_prefix: "dashboard.column",
+                    columns: strings(&["entries", "exits"]),
+                    order: months(period.from, period.to),
+                    mode: Mode::ByColumn,
+                },
+                "territory" => Spec {
+                    id: "territory",
+                    row_prefix: "",
+                    column_prefix: "dashboard.column",
+                    columns: strings(&["entries"]),
+                    order: Vec::new(),
+                    mode: Mode::OneLine,
+                },
+                "groups" => Spec {
+                    id: "groups",
+                    row_prefix: "dashboard.group",
+                    column_prefix: "dashboard.column",
+                    columns: strings(&["entries"]),
+                    order: strings(&[
+                        "all",
+                        "long_term_unemployed",
+                        "disability",
+                        "foreign_background",
+                        "minority",
+                        "homeless",
+                        "rural",
+                        "single_parent",
+                    ]),
+                    mode: Mode::Within,
+                },
+                "referrals" => Spec {
+                    id: "referrals",
+                    row_prefix: "org_kind",
+                    column_prefix: "org_kind",
+                    columns: kinds.clone(),
+                    order: kinds.clone(),
+                    mode: Mode::OneLine,
+                },
+                "training" => Spec {
+                    id: "training",
+                    row_prefix: "dashboard.training",
+                    column_prefix: "dashboard.column",
+                    columns: strings(&["people"]),
+                    order: strings(&[
+                        "candidate",
+                        "selected",
+                        "waiting",
+                        "enrolled",
+                        "completed",
+                        "certificate",
+                        "dropped",
+                        "rejected",
+                    ]),
+                    mode: Mode::OneLine,
+                },
+                "attendance" => Spec {
+                    id: "attendance",
+                    row_prefix: "presence",
+                    column_prefix: "dashboard.column",
+                    columns: strings(&["marks"]),
+                    order: strings(&["present", "late", "justified", "absent"]),
+                    mode: Mode::OneLine,
+                },
+                "placements" => Spec {
+                    id: "placements",
+                    row_prefix: "contract_type",
+                    column_prefix: "dashboard.column",
+                    columns: strings(&["ordinary", "insertion"]),
+                    order: Vec::new(),
+                    mode: Mode::OneLine,
+                },
+                _ => Spec {
+                    id: "incidents",
+                    row_prefix: "incident_kind",
+                    column_prefix: "severity",
+                    columns: strings(&["low", "medium", "high"]),
+                    order: Vec::new(),
+                    mode: Mode::OneLine,
+                },
+            };
+            let c = chart(spec, &cells, k);
+            charts.push(c);
+            if name == "flow" {
+                // Entrants by sex and age band at entry, after the flow.
+                let entrants = store::entrants(&mut tx, &f).await?;
+                let mut cells: Vec<Cell> = Vec::new();
+                for (sex, birth, on) in entrants {
+                    let band = age_band(age_on(birth, on));
+                    match cells.iter_mut().find(|c| c.a == sex && c.b == band) {
+                        Some(c) => c.n += 1,
+                        None => cells.push(Cell {
+                            a: sex,
+                            b: band.into(),
+                            n: 1,
+                        }),
+                    }
+                }
+                charts.push(chart(
+                    Spec {
+                        id: "sex_age",
+                        row_prefix: "sex",
+                        column_prefix: "age_band",
+                        columns: strings(&["under_18", "18_29", "30_54", "55_plus"]),
+                        order: strings(&["female", "male", "non_binary"]),
+                        mode: Mode::OneLine,
+                    },
+                    &cells,
+                    k,
+                ));
+            }
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::DashboardRead,
+            Some(programme),
+            json!({"from": period.from, "to": period.to, "project": project, "territory": territory, "organisation": organisation}),
+        )
+        .await?;
+        Ok(Dashboard {
+            programme_id: prog.id,
+            programme_code: prog.code,
+            programme_name: prog.name,
+            from: period.from,
+            to: period.to,
+            project_id: project,
+            territory_id: territory,
+            organisation_id: organisation,
+            threshold: k,
+            charts,
+            projects: choices(
+                projects
+                    .into_iter()
+                    .map(|p| (p.id, format!("{} — {}", p.code, p.name)))
+                    .collect(),
+            ),
+            territories: choices(territories),
+            organisations: choices(organisations),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_of_a_period() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            months(d("2025-11-15"), d("2026-02-01")),
+            ["2025-11", "2025-12", "2026-01", "2026-02"]
+        );
+    }
+
+    #[test]
+    fn a_chart_of_categories_hides_small_ones_and_enough_more() {
+        let cells = vec![
+            Cell {
+                a: "Badajoz".into(),
+                b: "entries".into(),
+                n: 40,
+            },
+            Cell {
+                a: "Mérida".into(),
+                b: "entries".into(),
+                n: 2,
+            },
+            Cell {
+                a: "Cáceres".into(),
+                b: "entries".into(),
+                n: 9,
+            },
+        ];
+        let c = chart(
+            Spec {
+                id: "territory",
+                row_prefix: "",
+                column_prefix: "",
+                columns: strings(&["entries"]),
+                order: Vec::new(),
+                mode: Mode::OneLine,
+            },
+            &cells,
+            5,
+        );
+        let get = |l: &str| c.rows.iter().find(|r| r.label == l).unwrap().values[0];
+        assert_eq!(get("Badajoz"), Some(40));
+        assert_eq!(get("Mérida"), None);
+        assert_eq!(get("Cáceres"), None, "the next smallest goes too");
+    }
+}
