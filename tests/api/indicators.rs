@@ -553,3 +553,124 @@ async fn the_objectives_sheet_computes_checks_and_hides_small_counts() {
     );
     let _ = cases;
 }
+
+#[tokio::test]
+async fn protocol_compliance_counts_what_falls_due_and_lists_the_cases_out_of_it() {
+    let app = spawn_app().await;
+    let prog = programme(&app).await;
+    let mut cases = Vec::new();
+    for i in 0..12u32 {
+        let pid = app
+            .register(
+                SOCIAL_BADAJOZ,
+                &person("Inés", &format!("Plazo{i}"), "Comp", 7_500 + i),
+            )
+            .await;
+        cases.push(open(&app, &prog, &pid, "2026-09-01").await);
+    }
+    // First interviews: six within the 10 days, two late, four never held.
+    for (n, c) in cases.iter().enumerate().take(8) {
+        let on = if n < 6 { "2026-09-05" } else { "2026-09-15" };
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &format!("/cases/{c}/contacts"),
+                &json!({"kind": "individual_interview", "happened_on": on, "summary": "Primera entrevista",
+                        "visibility": "team"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let path = format!("/programmes/{prog}/compliance?from=2026-01-01&to=2026-12-31");
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &path).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let v = app.get(COORDINATOR, &path).await;
+    assert_eq!(v.status, StatusCode::OK, "{:?}", v.body);
+    let rule = |v: &Value, r: &str| -> Value {
+        v["rules"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["rule"] == r).cloned())
+            .unwrap_or_else(|| panic!("no rule {r}"))
+    };
+    let first = rule(&v.body, "first_interview");
+    assert_eq!(first["days"], 10);
+    assert_eq!(first["instances"], 12);
+    assert_eq!(first["met"], 6);
+    // Two late and four overdue are too few to show, each.
+    assert_eq!(first["late"], Value::Null);
+    assert_eq!(first["overdue"], Value::Null);
+    assert_eq!(first["rate"], 50);
+    // No assessment at all: twelve overdue diagnoses.
+    let diag = rule(&v.body, "diagnosis");
+    assert_eq!(
+        (diag["overdue"].clone(), diag["rate"].clone()),
+        (json!(12), json!(0))
+    );
+    // The itinerary's 45 days from 1 September fall due on 16 October: overdue too.
+    assert_eq!(rule(&v.body, "itinerary")["overdue"], 12);
+    // The coordinator sees the cases out of protocol, by name; the programme manager
+    // the figures only.
+    let out = v.body["out_of_protocol"].as_array().expect("list");
+    assert!(out.iter().any(|o| o["case_id"] == cases[8].as_str()
+        && o["rule"] == "first_interview"
+        && o["outcome"] == "overdue"));
+    assert!(out.iter().any(|o| o["case_id"] == cases[6].as_str()
+        && o["rule"] == "first_interview"
+        && o["outcome"] == "late"));
+    assert!(!out
+        .iter()
+        .any(|o| o["case_id"] == cases[0].as_str() && o["rule"] == "first_interview"));
+    assert!(
+        out.iter()
+            .any(|o| o["participant_name"] == "Inés Plazo8 Comp"),
+        "{out:?}"
+    );
+    let pm = app.get(PROGRAMME_MANAGER, &path).await.body;
+    assert_eq!(pm["lists_cases"], false);
+    assert!(pm["out_of_protocol"].as_array().expect("list").is_empty());
+    assert!(!pm.to_string().contains("Plazo"));
+    assert_eq!(
+        app.get(PROGRAMME_MANAGER, &format!("{path}&by=nope"))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // The limits are the programme's: a bad one is named, nothing changes; 20 days
+    // makes the two late interviews on time.
+    let rules = format!("/programmes/{prog}/compliance/rules");
+    let limits = json!({"first_interview": "20", "diagnosis": "30", "itinerary": "45", "review": "90",
+                        "placement_followup": "31", "incident_response": "3", "referral_answer": "0"});
+    let r = app.put(PROGRAMME_MANAGER, &rules, &limits).await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "referral_answer".to_string(),
+            "validation.compliance.days".to_string()
+        )]
+    );
+    let mut limits = limits;
+    limits["referral_answer"] = json!("7");
+    let r = app.put(PROGRAMME_MANAGER, &rules, &limits).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let got = app.get(PROGRAMME_MANAGER, &rules).await.body;
+    assert!(got
+        .as_array()
+        .expect("rules")
+        .iter()
+        .any(|x| x["rule"] == "first_interview" && x["days"] == 20));
+    let v = app.get(COORDINATOR, &path).await.body;
+    assert_eq!(rule(&v, "first_interview")["late"], 0);
+    let (status, html) = {
+        let b = Browser::new(&app.base);
+        b.login(COORDINATOR).await;
+        b.page(&format!("/programmes/{prog}/compliance")).await
+    };
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Primera entrevista") && html.contains("Inés Plazo8 Comp"),
+        "{html}"
+    );
+}

@@ -7,6 +7,7 @@ pub mod benefit;
 pub mod boards;
 pub mod calendar;
 pub mod case;
+pub mod compliance;
 pub mod consent;
 pub mod contact;
 pub mod coordination;

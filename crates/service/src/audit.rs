@@ -135,6 +135,8 @@ pub enum Action {
     ProgrammeOverview,
     ObjectivesRead,
     DashboardRead,
+    ComplianceRead,
+    ComplianceRulesSave,
     ObjectiveSave,
     ObjectiveDelete,
     EsfRead,
@@ -274,6 +276,8 @@ impl Action {
         Action::ProgrammeOverview,
         Action::ObjectivesRead,
         Action::DashboardRead,
+        Action::ComplianceRead,
+        Action::ComplianceRulesSave,
         Action::ObjectiveSave,
         Action::ObjectiveDelete,
         Action::EsfRead,
@@ -414,6 +418,8 @@ impl Action {
             Action::ProgrammeOverview => "programme.overview",
             Action::ObjectivesRead => "objectives.read",
             Action::DashboardRead => "dashboard.read",
+            Action::ComplianceRead => "compliance.read",
+            Action::ComplianceRulesSave => "compliance.rules_save",
             Action::ObjectiveSave => "objective.save",
             Action::ObjectiveDelete => "objective.delete",
             Action::EsfRead => "esf.read",
@@ -555,7 +561,9 @@ impl Action {
             Action::ObjectivesRead
             | Action::EsfRead
             | Action::EsfDataQuality
-            | Action::DashboardRead => "programme",
+            | Action::DashboardRead
+            | Action::ComplianceRead
+            | Action::ComplianceRulesSave => "programme",
             Action::ObjectiveSave | Action::ObjectiveDelete => "objective",
             Action::EsfFollowupRead | Action::EsfFollowupRecord => "case",
             Action::ProgrammeSave => "programme",

@@ -14,6 +14,7 @@ pub mod benefits;
 pub mod boards;
 pub mod cases;
 pub mod clock;
+pub mod compliance;
 pub mod contacts;
 pub mod coordination;
 pub mod dashboard;

@@ -90,3 +90,15 @@ CREATE TABLE objectives (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX objectives_programme ON objectives (programme_id, period_start, code);
+
+-- The limits of a programme's protocol rules (`domain::compliance`), in days; a rule
+-- with no row has SPEC §2's default. The incident and referral limits stay where the
+-- work list reads them (`programmes.incident_response_days`, `referral_answer_days`).
+CREATE TABLE protocol_rules (
+    programme_id UUID NOT NULL REFERENCES programmes (id),
+    rule TEXT NOT NULL,
+    days SMALLINT NOT NULL,
+    updated_by UUID NOT NULL REFERENCES users (id),
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (programme_id, rule)
+);

@@ -13,6 +13,7 @@ pub mod benefits;
 pub mod boards;
 pub mod bulk;
 pub mod cases;
+pub mod compliance;
 pub mod consents;
 mod group;
 pub mod households;

@@ -229,6 +229,7 @@ pub const TABLES: &[&str] = &[
     "esf_exits",
     "esf_followups",
     "objectives",
+    "protocol_rules",
 ];
 
 /// The migration's SQL for one engine.

@@ -13,7 +13,9 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
+use itinera_domain::compliance::RulesInput;
 use itinera_domain::objectives::ObjectiveInput;
+use itinera_service::compliance::{ComplianceParams, ComplianceView, RuleLimit};
 use itinera_service::dashboard::{Dashboard, DashboardParams};
 use itinera_service::esf::{EsfDataQuality, EsfTable, FollowupInput, FollowupView};
 use itinera_service::objectives::{ObjectiveView, ObjectivesSheet};
@@ -35,6 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(followup, record_followup))
         .routes(routes!(dashboard))
         .routes(routes!(dashboard_csv))
+        .routes(routes!(compliance))
+        .routes(routes!(compliance_rules, set_compliance_rules))
 }
 
 /// The chart a dashboard's CSV holds, with the dashboard's filters.
@@ -325,4 +329,45 @@ async fn dashboard_csv(
 ) -> ApiResult<Response> {
     let d = s.services.dashboard(&a, &ctx, id, &p.filters).await?;
     Ok(export::dashboard_chart(lang_of(&headers), &d, &p.chart)?)
+}
+/// Protocol compliance of a programme: per rule, met, late and overdue in the period,
+/// by organisation, territory or case manager, month by month; the cases out of
+/// protocol the reader may see
+#[utoipa::path(get, path = "/programmes/{id}/compliance", tag = "indicators",
+    params(("id" = Uuid, Path), ComplianceParams),
+    responses((status = 200, body = ComplianceView), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+async fn compliance(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<ComplianceParams>,
+) -> ApiResult<Json<ComplianceView>> {
+    Ok(Json(s.services.compliance(&a, &ctx, id, &p).await?))
+}
+/// The limits, in days, of a programme's protocol rules
+#[utoipa::path(get, path = "/programmes/{id}/compliance/rules", tag = "indicators",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<RuleLimit>), BadRequest, Unauthenticated, Forbidden, NotFound))]
+async fn compliance_rules(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<RuleLimit>>> {
+    Ok(Json(s.services.compliance_limits(&a, id).await?))
+}
+/// Change the limits of a programme's protocol rules (every rule, in days)
+#[utoipa::path(put, path = "/programmes/{id}/compliance/rules", tag = "indicators",
+    params(("id" = Uuid, Path)),
+    request_body = RulesInput,
+    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+async fn set_compliance_rules(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<RulesInput>,
+) -> ApiResult<Json<Saved>> {
+    s.services.set_compliance_limits(&a, &ctx, id, &b).await?;
+    Ok(Json(Saved { id }))
 }

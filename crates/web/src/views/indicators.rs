@@ -10,10 +10,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
+use itinera_domain::compliance::RulesInput;
 use itinera_domain::objectives::{Baseline, Comparison, IndicatorType, Measure, ObjectiveInput};
 use itinera_i18n::Lang;
 use itinera_service::admin::Project;
 use itinera_service::auth::SessionInfo;
+use itinera_service::compliance::{ComplianceParams, ComplianceView, GroupRate, RuleLimit};
 use itinera_service::dashboard::{Chart, Dashboard, DashboardParams};
 use itinera_service::esf::{EsfDataQuality, EsfLine, EsfTable, FollowupInput, FollowupView};
 use itinera_service::objectives::{ObjectiveView, ObjectivesSheet};
@@ -46,6 +48,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/programmes/{id}/dashboard", get(dashboard))
         .route("/programmes/{id}/dashboard.csv", get(dashboard_csv))
+        .route(
+            "/programmes/{id}/compliance",
+            get(compliance).post(save_limits),
+        )
 }
 
 /// What the objective form's selects offer.
@@ -737,4 +743,139 @@ async fn dashboard_csv(
         .dashboard(&session.actor, &ctx, id, &p.filters)
         .await?;
     Ok(export::dashboard_chart(lang_of(&headers), &d, &p.chart)?)
+}
+
+#[derive(Template)]
+#[template(path = "indicators/compliance.html")]
+struct CompliancePage {
+    page: PageCtx,
+    v: ComplianceView,
+    input: RulesInput,
+    errors: FormErrors,
+}
+
+impl CompliancePage {
+    fn fig(&self, v: &Option<u64>) -> String {
+        match v {
+            Some(n) => n.to_string(),
+            None => format!("< {}", self.v.threshold),
+        }
+    }
+    fn rate(&self, v: &Option<u64>) -> String {
+        v.map(|r| format!("{r} %")).unwrap_or_else(|| "—".into())
+    }
+    fn value(&self, rule: &str) -> String {
+        match rule {
+            "first_interview" => self.input.first_interview.clone(),
+            "diagnosis" => self.input.diagnosis.clone(),
+            "itinerary" => self.input.itinerary.clone(),
+            "review" => self.input.review.clone(),
+            "placement_followup" => self.input.placement_followup.clone(),
+            "incident_response" => self.input.incident_response.clone(),
+            _ => self.input.referral_answer.clone(),
+        }
+    }
+    /// The trend's bars: (month, height 0–60, x, rate shown).
+    fn trend(&self, t: &[GroupRate]) -> Vec<(String, u64, usize, String)> {
+        t.iter()
+            .enumerate()
+            .map(|(i, g)| {
+                (
+                    g.group.clone(),
+                    g.rate.unwrap_or(0) * 60 / 100,
+                    i * 34,
+                    self.rate(&g.rate),
+                )
+            })
+            .collect()
+    }
+}
+
+fn limits_input(l: &[RuleLimit]) -> RulesInput {
+    let get = |r: &str| {
+        l.iter()
+            .find(|x| x.rule == r)
+            .map(|x| x.days.to_string())
+            .unwrap_or_default()
+    };
+    RulesInput {
+        first_interview: get("first_interview"),
+        diagnosis: get("diagnosis"),
+        itinerary: get("itinerary"),
+        review: get("review"),
+        placement_followup: get("placement_followup"),
+        incident_response: get("incident_response"),
+        referral_answer: get("referral_answer"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn compliance_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    id: Uuid,
+    p: &ComplianceParams,
+    input: Option<RulesInput>,
+    errors: FormErrors,
+) -> Result<CompliancePage, ViewError> {
+    let v = s.services.compliance(&session.actor, ctx, id, p).await?;
+    let input = match input {
+        Some(i) => i,
+        None => limits_input(&s.services.compliance_limits(&session.actor, id).await?),
+    };
+    Ok(CompliancePage {
+        page: PageCtx::new(lang, Some(session), "compliance.title"),
+        v,
+        input,
+        errors,
+    })
+}
+
+async fn compliance(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(p): Query<ComplianceParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    Ok(render(
+        &compliance_page(
+            &s,
+            lang,
+            &session,
+            &ctx,
+            id,
+            &p,
+            None,
+            FormErrors::none(lang),
+        )
+        .await?,
+    ))
+}
+
+async fn save_limits(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<RulesInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .set_compliance_limits(&session.actor, &ctx, id, &input)
+        .await;
+    let p = ComplianceParams::default();
+    form_result(
+        lang,
+        result,
+        |_| format!("/programmes/{id}/compliance#limits"),
+        |errors| compliance_page(&s, lang, &session, &ctx, id, &p, Some(input), errors),
+    )
+    .await
 }
