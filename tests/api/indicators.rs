@@ -512,6 +512,48 @@ async fn the_objectives_sheet_computes_checks_and_hides_small_counts() {
     assert_eq!(one.body["target"], 10.0);
     assert_eq!(one.body["met"], false);
 
+    // The records behind a value: pseudonyms for the programme manager, names for a
+    // coordinator who may see the people; none behind a value too small to show.
+    let recs = app
+        .get(PROGRAMME_MANAGER, &format!("/indicators/{ob1}/records"))
+        .await;
+    assert_eq!(recs.status, StatusCode::OK, "{:?}", recs.body);
+    let lines = recs.body["records"].as_array().expect("records");
+    assert_eq!(lines.len(), 7);
+    assert!(lines.iter().all(
+        |l| l["pseudonym"].as_str().is_some_and(|p| p.starts_with("P-"))
+            && l["participant_name"].is_null()
+            && l["case_id"].is_null()
+    ));
+    assert!(!recs.body.to_string().contains("Meta0"));
+    let recs = app
+        .get(COORDINATOR, &format!("/indicators/{ob1}/records"))
+        .await
+        .body;
+    let named: Vec<&str> = recs["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|l| l["participant_name"].as_str())
+        .collect();
+    assert_eq!(named.len(), 7, "{recs}");
+    assert!(named.contains(&"Eva Meta0 Obj"));
+    let ob5 = get("OB-5")["id"].as_str().expect("id").to_string();
+    let small = app
+        .get(PROGRAMME_MANAGER, &format!("/indicators/{ob5}/records"))
+        .await
+        .body;
+    assert_eq!(small["shown"], false);
+    assert!(small["records"].as_array().expect("records").is_empty());
+    let (status, html) = b_page(
+        &app,
+        PROGRAMME_MANAGER,
+        &format!("/indicators/{ob1}/records"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("P-"), "{html}");
+
     // Exports and pages.
     let csv = app
         .client
@@ -673,4 +715,10 @@ async fn protocol_compliance_counts_what_falls_due_and_lists_the_cases_out_of_it
         html.contains("Primera entrevista") && html.contains("Inés Plazo8 Comp"),
         "{html}"
     );
+}
+
+async fn b_page(app: &TestApp, user: &str, path: &str) -> (StatusCode, String) {
+    let b = Browser::new(&app.base);
+    b.login(user).await;
+    b.page(path).await
 }

@@ -77,6 +77,26 @@ pub struct ObjectivesSheet {
     pub objectives: Vec<ObjectiveView>,
 }
 
+/// One record behind an achieved value: a case (its person named only to whom may see
+/// them, otherwise by the programme's pseudonym), a meeting or an agreement.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordLine {
+    pub day: String,
+    /// A course, a post, a body, an agreement's subject…
+    pub label: String,
+    pub case_id: Option<Uuid>,
+    pub participant_name: Option<String>,
+    pub pseudonym: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObjectiveRecords {
+    pub objective: ObjectiveView,
+    /// False when the count is too small to show and the reader may see nobody.
+    pub shown: bool,
+    pub records: Vec<RecordLine>,
+}
+
 /// The measures offered, for forms and integrators.
 pub fn measures() -> Vec<&'static str> {
     Measure::ALL.iter().map(|m| m.code()).collect()
@@ -140,6 +160,99 @@ impl Services {
         )
         .await?;
         Ok(v)
+    }
+
+    /// The records behind an objective's achieved value (those the reader may see).
+    pub async fn objective_records(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<ObjectiveRecords, Error> {
+        actor.require(Capability::ReadAggregates)?;
+        let mut tx = self.store.audited_read().await?;
+        let o = store::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let measure = Measure::parse(&o.measure).unwrap_or(Measure::Manual);
+        let rows = store::records(
+            &mut tx,
+            measure,
+            o.programme_id,
+            o.project_id,
+            o.period_start,
+            o.period_end,
+            ctx.today(),
+        )
+        .await?;
+        let view = self.objective_achieved(&mut tx, ctx, o).await?;
+        let reads = actor.can(Capability::ReadPersonData);
+        let names = if reads {
+            let mut ids: Vec<Uuid> = rows.iter().filter_map(|r| r.case_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            itinera_store::compliance::visible_names(
+                &mut tx,
+                &ids,
+                actor.organisation(),
+                actor.organisation_kind.code(),
+                ctx.today(),
+                actor.user(),
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        // A count too small to show is not listed either (its pseudonyms would count
+        // it), except the cases the reader may see anyway.
+        let shown = !view.suppressed;
+        let records: Vec<RecordLine> = rows
+            .into_iter()
+            .filter_map(|r| {
+                let name = r.case_id.and_then(|c| {
+                    names
+                        .iter()
+                        .find(|(id, _)| *id == c)
+                        .map(|(_, n)| n.clone())
+                });
+                match (r.participant_id, name) {
+                    (None, _) => Some(RecordLine {
+                        day: r.day,
+                        label: r.label,
+                        case_id: None,
+                        participant_name: None,
+                        pseudonym: None,
+                    }),
+                    (Some(_), Some(n)) => Some(RecordLine {
+                        day: r.day,
+                        label: r.label,
+                        case_id: r.case_id,
+                        participant_name: Some(n),
+                        pseudonym: None,
+                    }),
+                    (Some(p), None) if shown => Some(RecordLine {
+                        day: r.day,
+                        label: r.label,
+                        case_id: None,
+                        participant_name: None,
+                        pseudonym: Some(self.pseudonym(p)),
+                    }),
+                    (Some(_), None) => None,
+                }
+            })
+            .collect();
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::ObjectivesRead,
+            Some(view.programme_id),
+            json!({"objective": id, "records": records.len()}),
+        )
+        .await?;
+        Ok(ObjectiveRecords {
+            objective: view,
+            shown,
+            records,
+        })
     }
 
     pub async fn create_objective(

@@ -113,8 +113,103 @@ struct Bounds {
     to: NaiveDate,
 }
 
+/// A measure as SQL: what it counts, from where, what one of its records is, and how
+/// many of the bounds' values it takes (4: the days; 6: the instants as well).
+struct MeasureSql {
+    count: &'static str,
+    from: String,
+    row: &'static str,
+    n: usize,
+}
+
+/// The SQL of a measure over the bounds (`$3` the first day, `$4` the last; `$5` the
+/// first instant, `$6` the instant after the last day). `Manual` has none.
+fn measure_sql(m: Measure) -> Option<MeasureSql> {
+    let active = "c.opened_on <= $4 AND (c.closed_on IS NULL OR c.closed_on >= $3)";
+    let team_kind = |kind: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM case_team_members m JOIN organisations o ON o.id = m.organisation_id \
+             WHERE m.case_id = c.id AND o.kind = '{kind}' AND m.added_at < $6 AND (m.removed_at IS NULL OR m.removed_at >= $5))"
+        )
+    };
+    Some(match m {
+        Measure::Manual => return None,
+        Measure::ParticipantsTakenInCharge => MeasureSql {
+            count: "count(DISTINCT c.participant_id)",
+            from: format!("FROM cases c WHERE {CASES} AND c.opened_on >= $3 AND c.opened_on <= $4"),
+            row: "c.id AS case_id, c.participant_id AS participant_id, substr(CAST(c.opened_on AS TEXT), 1, 10) AS day, '' AS label",
+            n: 4,
+        },
+        Measure::IntegratedCare | Measure::IntegratedCareShare => MeasureSql {
+            count: "count(DISTINCT c.participant_id)",
+            from: format!(
+                "FROM cases c WHERE {CASES} AND {active} AND {} AND {}",
+                team_kind("social_services"),
+                team_kind("employment_service")
+            ),
+            row: "c.id AS case_id, c.participant_id AS participant_id, substr(CAST(c.opened_on AS TEXT), 1, 10) AS day, '' AS label",
+            n: 6,
+        },
+        Measure::JointInterviews => MeasureSql {
+            count: "count(*)",
+            from: format!(
+                "FROM contacts k JOIN cases c ON c.id = k.case_id WHERE {CASES} \
+                 AND k.kind = 'joint_interview' AND k.happened_on >= $3 AND k.happened_on <= $4"
+            ),
+            row: "c.id AS case_id, c.participant_id AS participant_id, substr(CAST(k.happened_on AS TEXT), 1, 10) AS day, '' AS label",
+            n: 4,
+        },
+        Measure::CoordinationMeetings => MeasureSql {
+            count: "count(*)",
+            from: format!(
+                "FROM meetings mt JOIN coordination_bodies mb ON mb.id = mt.body_id \
+                 WHERE mt.body_id IN ({BODIES}) AND mt.meeting_date >= $3 AND mt.meeting_date <= $4"
+            ),
+            row: "CAST(NULL AS UUID) AS case_id, CAST(NULL AS UUID) AS participant_id, substr(CAST(mt.meeting_date AS TEXT), 1, 10) AS day, mb.name AS label",
+            n: 4,
+        },
+        Measure::NetworkAgreements => MeasureSql {
+            count: "count(DISTINCT na.id)",
+            from: format!(
+                "FROM network_agreements na WHERE na.id IN (SELECT nb.agreement_id FROM network_agreement_bodies nb \
+                 WHERE nb.body_id IN ({BODIES})) AND na.signed_on >= $3 AND na.signed_on <= $4"
+            ),
+            row: "CAST(NULL AS UUID) AS case_id, CAST(NULL AS UUID) AS participant_id, substr(CAST(na.signed_on AS TEXT), 1, 10) AS day, na.subject AS label",
+            n: 4,
+        },
+        Measure::PeopleTrained => MeasureSql {
+            count: "count(DISTINCT c.participant_id)",
+            from: format!(
+                "FROM course_candidates cc JOIN courses co ON co.id = cc.course_id \
+                 JOIN cases c ON c.id = cc.case_id WHERE {CASES} AND cc.certificate AND co.end_on >= $3 AND co.end_on <= $4"
+            ),
+            row: "c.id AS case_id, c.participant_id AS participant_id, substr(CAST(co.end_on AS TEXT), 1, 10) AS day, co.title AS label",
+            n: 4,
+        },
+        Measure::PeopleEmployed => MeasureSql {
+            count: "count(DISTINCT c.participant_id)",
+            from: format!(
+                "FROM contracts k JOIN cases c ON c.id = k.case_id WHERE {CASES} \
+                 AND k.start_on >= $3 AND k.start_on <= $4"
+            ),
+            row: "c.id AS case_id, c.participant_id AS participant_id, substr(CAST(k.start_on AS TEXT), 1, 10) AS day, k.position_title AS label",
+            n: 4,
+        },
+        Measure::ReferralsCompleted => MeasureSql {
+            count: "count(*)",
+            from: format!(
+                "FROM referrals r JOIN cases c ON c.id = r.case_id WHERE {CASES} \
+                 AND r.status = 'closed' AND $3 <= $4 AND r.closed_at >= $5 AND r.closed_at < $6"
+            ),
+            row: "c.id AS case_id, c.participant_id AS participant_id, substr(CAST(r.closed_at AS TEXT), 1, 10) AS day, coalesce(r.outcome, '') AS label",
+            n: 6,
+        },
+    })
+}
+
 /// Computes a measure over `[from, to]` (both days included); `today` bounds what has
-/// happened. `Manual` has no computation (none).
+/// happened (meetings not held yet do not count). `Manual` has no computation (none).
+#[allow(clippy::too_many_arguments)]
 pub async fn measure(
     tx: &mut Tx,
     m: Measure,
@@ -124,85 +219,91 @@ pub async fn measure(
     to: NaiveDate,
     today: NaiveDate,
 ) -> Result<Option<f64>, Error> {
+    let Some(q) = measure_sql(m) else {
+        return Ok(None);
+    };
+    let to = if m == Measure::CoordinationMeetings {
+        to.min(today)
+    } else {
+        to
+    };
+    if to < from {
+        return Ok(Some(0.0));
+    }
     let b = Bounds {
         programme,
         project,
         from,
         to,
     };
-    // $3 the first day, $4 the last day; $5 the first instant, $6 the instant after the last day.
-    let active = "c.opened_on <= $4 AND (c.closed_on IS NULL OR c.closed_on >= $3)";
-    let team_kind = |kind: &str| {
-        format!(
-            "EXISTS (SELECT 1 FROM case_team_members m JOIN organisations o ON o.id = m.organisation_id \
-             WHERE m.case_id = c.id AND o.kind = '{kind}' AND m.added_at < $6 AND (m.removed_at IS NULL OR m.removed_at >= $5))"
-        )
+    let part = count(tx, &format!("SELECT {} {}", q.count, q.from), q.n, b).await?;
+    if m == Measure::IntegratedCareShare {
+        let all_sql = format!(
+            "SELECT count(DISTINCT c.participant_id) FROM cases c WHERE {CASES} AND c.opened_on <= $4 AND (c.closed_on IS NULL OR c.closed_on >= $3)"
+        );
+        let all = count(tx, &all_sql, 4, b).await?;
+        return Ok(Some(if all == 0 {
+            0.0
+        } else {
+            part as f64 * 100.0 / all as f64
+        }));
+    }
+    Ok(Some(part as f64))
+}
+
+/// One record behind a measure: a case and its person (none for meetings and
+/// agreements), its day (`YYYY-MM-DD`) and a label (a course, a post, a body…).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Record {
+    pub case_id: Option<Uuid>,
+    pub participant_id: Option<Uuid>,
+    pub day: String,
+    pub label: String,
+}
+
+/// The records behind a measure (at most 500, in order of day).
+#[allow(clippy::too_many_arguments)]
+pub async fn records(
+    tx: &mut Tx,
+    m: Measure,
+    programme: Uuid,
+    project: Option<Uuid>,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<Record>, Error> {
+    let Some(q) = measure_sql(m) else {
+        return Ok(Vec::new());
     };
-    let integrated = format!(
-        "SELECT count(DISTINCT c.participant_id) FROM cases c WHERE {CASES} AND {active} AND {} AND {}",
-        team_kind("social_services"),
-        team_kind("employment_service")
+    let to = if m == Measure::CoordinationMeetings {
+        to.min(today)
+    } else {
+        to
+    };
+    if to < from {
+        return Ok(Vec::new());
+    }
+    let b = Bounds {
+        programme,
+        project,
+        from,
+        to,
+    };
+    let sql = format!(
+        "SELECT DISTINCT {} {} ORDER BY day, label LIMIT 500",
+        q.row, q.from
     );
-    let (sql, n) = match m {
-        Measure::Manual => return Ok(None),
-        Measure::ParticipantsTakenInCharge => (
-            format!("SELECT count(DISTINCT c.participant_id) FROM cases c WHERE {CASES} AND c.opened_on >= $3 AND c.opened_on <= $4"),
-            4,
-        ),
-        Measure::IntegratedCare => (integrated, 6),
-        Measure::IntegratedCareShare => {
-            let all_sql = format!("SELECT count(DISTINCT c.participant_id) FROM cases c WHERE {CASES} AND {active}");
-            let all = count(tx, &all_sql, 4, b).await?;
-            let part = count(tx, &integrated, 6, b).await?;
-            return Ok(Some(if all == 0 { 0.0 } else { part as f64 * 100.0 / all as f64 }));
-        }
-        Measure::JointInterviews => (
-            format!(
-                "SELECT count(*) FROM contacts k JOIN cases c ON c.id = k.case_id WHERE {CASES} \
-                 AND k.kind = 'joint_interview' AND k.happened_on >= $3 AND k.happened_on <= $4"
-            ),
-            4,
-        ),
-        Measure::CoordinationMeetings => {
-            let last = to.min(today);
-            if last < from {
-                return Ok(Some(0.0));
-            }
-            let sql = format!(
-                "SELECT count(*) FROM meetings mt WHERE mt.body_id IN ({BODIES}) AND mt.meeting_date >= $3 AND mt.meeting_date <= $4"
-            );
-            return Ok(Some(count(tx, &sql, 4, Bounds { to: last, ..b }).await? as f64));
-        }
-        Measure::NetworkAgreements => (
-            format!(
-                "SELECT count(DISTINCT na.id) FROM network_agreements na JOIN network_agreement_bodies nb ON nb.agreement_id = na.id \
-                 WHERE nb.body_id IN ({BODIES}) AND na.signed_on >= $3 AND na.signed_on <= $4"
-            ),
-            4,
-        ),
-        Measure::PeopleTrained => (
-            format!(
-                "SELECT count(DISTINCT c.participant_id) FROM course_candidates cc JOIN courses co ON co.id = cc.course_id \
-                 JOIN cases c ON c.id = cc.case_id WHERE {CASES} AND cc.certificate AND co.end_on >= $3 AND co.end_on <= $4"
-            ),
-            4,
-        ),
-        Measure::PeopleEmployed => (
-            format!(
-                "SELECT count(DISTINCT c.participant_id) FROM contracts k JOIN cases c ON c.id = k.case_id WHERE {CASES} \
-                 AND k.start_on >= $3 AND k.start_on <= $4"
-            ),
-            4,
-        ),
-        Measure::ReferralsCompleted => (
-            format!(
-                "SELECT count(*) FROM referrals r JOIN cases c ON c.id = r.case_id WHERE {CASES} \
-                 AND r.status = 'closed' AND $3 <= $4 AND r.closed_at >= $5 AND r.closed_at < $6"
-            ),
-            6,
-        ),
-    };
-    Ok(Some(count(tx, &sql, n, b).await? as f64))
+    let first = b.from.and_time(NaiveTime::MIN).and_utc();
+    let after =
+        b.to.succ_opt()
+            .unwrap_or(b.to)
+            .and_time(NaiveTime::MIN)
+            .and_utc();
+    on_tx!(tx, c => {
+        let qq = sqlx::query_as(&sql).bind(b.programme).bind(b.project).bind(b.from).bind(b.to);
+        let qq = if q.n > 4 { qq.bind(first).bind(after) } else { qq };
+        qq.fetch_all(c).await.map_err(db_err)
+    })
 }
 
 /// Runs a count with the first `n` of the bounds' values bound.

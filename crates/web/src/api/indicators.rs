@@ -18,7 +18,7 @@ use itinera_domain::objectives::ObjectiveInput;
 use itinera_service::compliance::{ComplianceParams, ComplianceView, RuleLimit};
 use itinera_service::dashboard::{Dashboard, DashboardParams};
 use itinera_service::esf::{EsfDataQuality, EsfTable, FollowupInput, FollowupView};
-use itinera_service::objectives::{ObjectiveView, ObjectivesSheet};
+use itinera_service::objectives::{ObjectiveRecords, ObjectiveView, ObjectivesSheet};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sheet_csv))
         .routes(routes!(sheet_xlsx))
         .routes(routes!(objective, update_objective, delete_objective))
+        .routes(routes!(objective_records))
         .routes(routes!(esf_table))
         .routes(routes!(esf_csv))
         .routes(routes!(esf_xlsx))
@@ -370,4 +371,17 @@ async fn set_compliance_rules(
 ) -> ApiResult<Json<Saved>> {
     s.services.set_compliance_limits(&a, &ctx, id, &b).await?;
     Ok(Json(Saved { id }))
+}
+/// The records behind an objective's achieved value: cases (named to whom may see
+/// them, pseudonymised otherwise), meetings or agreements
+#[utoipa::path(get, path = "/indicators/{id}/records", tag = "indicators",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ObjectiveRecords), BadRequest, Unauthenticated, Forbidden, NotFound))]
+async fn objective_records(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ObjectiveRecords>> {
+    Ok(Json(s.services.objective_records(&a, &ctx, id).await?))
 }

@@ -18,7 +18,7 @@ use itinera_service::auth::SessionInfo;
 use itinera_service::compliance::{ComplianceParams, ComplianceView, GroupRate, RuleLimit};
 use itinera_service::dashboard::{Chart, Dashboard, DashboardParams};
 use itinera_service::esf::{EsfDataQuality, EsfLine, EsfTable, FollowupInput, FollowupView};
-use itinera_service::objectives::{ObjectiveView, ObjectivesSheet};
+use itinera_service::objectives::{ObjectiveRecords, ObjectiveView, ObjectivesSheet};
 use itinera_service::Ctx;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/programmes/{id}/indicators.xlsx", get(sheet_xlsx))
         .route("/indicators/{id}/edit", get(edit).post(update))
         .route("/indicators/{id}/delete", get(confirm_delete).post(delete))
+        .route("/indicators/{id}/records", get(records))
         .route("/programmes/{id}/esf", get(esf))
         .route("/programmes/{id}/esf.csv", get(esf_csv))
         .route("/programmes/{id}/esf.xlsx", get(esf_xlsx))
@@ -878,4 +879,29 @@ async fn save_limits(
         |errors| compliance_page(&s, lang, &session, &ctx, id, &p, Some(input), errors),
     )
     .await
+}
+
+#[derive(Template)]
+#[template(path = "indicators/records.html")]
+struct RecordsPage {
+    page: PageCtx,
+    r: ObjectiveRecords,
+}
+
+async fn records(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let r = s
+        .services
+        .objective_records(&session.actor, &ctx, id)
+        .await?;
+    Ok(render(&RecordsPage {
+        page: PageCtx::new(lang, Some(&session), "objectives.records"),
+        r,
+    }))
 }
