@@ -20,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::Mutex;
 
 mod import;
+mod indicators;
 mod offered;
 mod training;
 
@@ -89,6 +90,10 @@ pub struct BenchArgs {
     /// Attendance rows to load with the courses (default: 100 per course).
     #[arg(long)]
     attendance_rows: Option<usize>,
+    /// Times the objectives sheet, the ESF+ table, the dashboard and compliance are
+    /// read again after a first read (0: not measured).
+    #[arg(long, default_value_t = 5)]
+    indicator_repeats: usize,
 }
 
 fn ms(f: &serde_json::Value, key: &str) -> f64 {
@@ -410,6 +415,32 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         }
         measured_course = Some(f.course);
         training::report(f);
+    }
+    if a.indicator_repeats > 0 {
+        let f = indicators::run(&services, a.indicator_repeats).await?;
+        for (name, first, rest) in &f.pages {
+            figures.push(figure(
+                engine,
+                "indicators_first",
+                Some(name),
+                None,
+                Some(&[*first]),
+                None,
+                None,
+                None,
+            ));
+            figures.push(figure(
+                engine,
+                "indicators_repeated",
+                Some(name),
+                None,
+                Some(rest),
+                None,
+                None,
+                None,
+            ));
+        }
+        indicators::report(&f);
     }
     // The professionals at work: the `concurrency` professionals with the largest
     // caseloads, each signed in with a session of their own and opening their own
