@@ -605,12 +605,20 @@ pub fn participants(cases: &[CaseFacts], records: &Records) -> Vec<Participant> 
     for c in cases {
         by_person.entry(c.participant).or_default().push(c);
     }
-    let of = |spans: &[Span], who: uuid::Uuid| -> Vec<Span> {
-        spans
-            .iter()
-            .filter(|s| s.participant == who)
-            .copied()
-            .collect()
+    let index = |spans: &[Span]| {
+        let mut m: BTreeMap<uuid::Uuid, Vec<Span>> = BTreeMap::new();
+        for s in spans {
+            m.entry(s.participant).or_default().push(*s);
+        }
+        m
+    };
+    let (contracts_of, courses_of, certificates_of) = (
+        index(&records.contracts),
+        index(&records.courses),
+        index(&records.certificates),
+    );
+    let of = |m: &BTreeMap<uuid::Uuid, Vec<Span>>, who: uuid::Uuid| -> Vec<Span> {
+        m.get(&who).cloned().unwrap_or_default()
     };
     by_person
         .into_iter()
@@ -623,8 +631,8 @@ pub fn participants(cases: &[CaseFacts], records: &Records) -> Vec<Participant> 
                 .max_by_key(|(x, _)| x.0);
             let leaving = match (all_closed, last) {
                 (true, Some(((left_on, reason, status), c))) => {
-                    let contracts = of(&records.contracts, who);
-                    let courses = of(&records.courses, who);
+                    let contracts = of(&contracts_of, who);
+                    let courses = of(&courses_of, who);
                     let six = Leaving {
                         left_on: *left_on,
                         labour_status: String::new(),
@@ -644,10 +652,8 @@ pub fn participants(cases: &[CaseFacts], records: &Records) -> Vec<Participant> 
                             || courses
                                 .iter()
                                 .any(|k| k.covers(*left_on) && k.to.is_none_or(|t| t > *left_on)),
-                        qualification: records.certificates.iter().any(|k| {
-                            k.participant == who
-                                && k.to
-                                    .is_none_or(|t| t >= first.entry.entered_on && t <= *left_on)
+                        qualification: of(&certificates_of, who).iter().any(|k| {
+                            k.to.is_none_or(|t| t >= first.entry.entered_on && t <= *left_on)
                         }),
                         employed_six_months: contracts.iter().any(|k| k.covers(six)),
                         improved_six_months: c.improved_six_months,

@@ -230,7 +230,9 @@ impl Services {
             .ok_or(Error::NotFound)?;
         let limits = self.limits_of(&mut tx, programme).await?;
         let cases = store::cases(&mut tx, programme).await?;
-        let case_of = |id: Uuid| cases.iter().find(|c| c.id == id);
+        let by_id: std::collections::HashMap<Uuid, &store::CaseRow> =
+            cases.iter().map(|c| (c.id, c)).collect();
+        let case_of = |id: Uuid| by_id.get(&id).copied();
         let first = |rows: Vec<store::Day>| -> BTreeMap<Uuid, NaiveDate> {
             let mut m = BTreeMap::new();
             for r in rows {
@@ -244,8 +246,16 @@ impl Services {
         let interviews = first(store::days(&mut tx, programme, "interview").await?);
         let assessments = first(store::days(&mut tx, programme, "assessment").await?);
         let signatures_all = store::days(&mut tx, programme, "signature").await?;
-        let reviews = store::days(&mut tx, programme, "review").await?;
-        let contacts = store::days(&mut tx, programme, "contact").await?;
+        let per_case = |rows: Vec<store::Day>| {
+            let mut m: std::collections::HashMap<Uuid, Vec<NaiveDate>> =
+                std::collections::HashMap::new();
+            for r in rows {
+                m.entry(r.case_id).or_default().push(r.at_day);
+            }
+            m
+        };
+        let reviews = per_case(store::days(&mut tx, programme, "review").await?);
+        let contacts = per_case(store::days(&mut tx, programme, "contact").await?);
         let contracts = store::contracts(&mut tx, programme).await?;
         let incidents = store::answers(&mut tx, programme, "incident").await?;
         let referrals = store::answers(&mut tx, programme, "referral").await?;
@@ -270,12 +280,7 @@ impl Services {
             }
             if let Some(signed) = signatures.get(&c.id) {
                 let mut events = vec![*signed];
-                events.extend(
-                    reviews
-                        .iter()
-                        .filter(|r| r.case_id == c.id)
-                        .map(|r| r.at_day),
-                );
+                events.extend(reviews.get(&c.id).into_iter().flatten().copied());
                 instances.extend(
                     chain(c.id, events, c.closed_on)
                         .into_iter()
@@ -292,13 +297,11 @@ impl Services {
             let mut events = vec![*start];
             events.extend(
                 contacts
-                    .iter()
-                    .filter(|k| {
-                        k.case_id == *case_id
-                            && k.at_day > *start
-                            && moot.is_none_or(|m| k.at_day <= m)
-                    })
-                    .map(|k| k.at_day),
+                    .get(case_id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|d| **d > *start && moot.is_none_or(|m| **d <= m))
+                    .copied(),
             );
             instances.extend(
                 chain(*case_id, events, moot)
