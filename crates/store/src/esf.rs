@@ -186,10 +186,11 @@ pub async fn followups_due(
 ) -> Result<Vec<FollowupDue>, Error> {
     let visible = visible_sql("p", "$2", "$3", "$4");
     let sql = format!(
-        "SELECT c.id AS case_id, p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '') AS participant_name, x.left_on \
-         FROM cases c JOIN esf_exits x ON x.case_id = c.id JOIN participants p ON p.id = c.participant_id \
-         WHERE c.case_manager_id = $1 AND c.status = 'closed' AND x.left_on >= $5 AND x.left_on <= $6 \
-         AND EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = c.id AND m.user_id = $1 AND m.organisation_id = $2) \
+        "SELECT DISTINCT c.id AS case_id, p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '') AS participant_name, x.left_on \
+         FROM case_team_members m JOIN cases c ON c.id = m.case_id JOIN esf_exits x ON x.case_id = c.id \
+         JOIN participants p ON p.id = c.participant_id \
+         WHERE m.user_id = $1 AND m.organisation_id = $2 AND c.case_manager_id = $1 AND c.status = 'closed' \
+         AND x.left_on >= $5 AND x.left_on <= $6 \
          AND NOT EXISTS (SELECT 1 FROM esf_followups f WHERE f.case_id = c.id) \
          AND NOT EXISTS (SELECT 1 FROM cases c2 WHERE c2.participant_id = c.participant_id AND c2.programme_id = c.programme_id AND c2.status <> 'closed') \
          AND {visible} ORDER BY x.left_on, c.id LIMIT 200"
