@@ -78,9 +78,7 @@ impl Services {
         itinera_store::admin::programme(&mut tx, programme)
             .await?
             .ok_or(Error::NotFound)?;
-        let o = self
-            .overview_in(&mut tx, ctx, programme, None, page)
-            .await?;
+        let o = self.overview_in(&mut tx, programme, None, page).await?;
         finish(
             tx,
             actor,
@@ -125,9 +123,7 @@ impl Services {
             (None, None) => None,
         }
         .ok_or(Error::Rule("coordination.overview_no_programme"))?;
-        let o = self
-            .overview_in(&mut tx, ctx, programme, project, page)
-            .await?;
+        let o = self.overview_in(&mut tx, programme, project, page).await?;
         finish(
             tx,
             actor,
@@ -143,7 +139,6 @@ impl Services {
     async fn overview_in(
         &self,
         tx: &mut itinera_store::Tx,
-        ctx: &Ctx,
         programme: Uuid,
         project: Option<Uuid>,
         page: PageRequest,
@@ -173,7 +168,6 @@ impl Services {
             .filter(|c| c.count.is_some_and(|n| n > 0))
             .map(|c| (c.status.clone(), c.phase.clone()))
             .collect();
-        let _ = ctx;
         let list = cases::pseudonymous_list(tx, programme, project, &groups, page).await?;
         Ok(ProgrammeOverview {
             counts,
