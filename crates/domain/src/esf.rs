@@ -271,10 +271,13 @@ pub struct Leaving {
 impl Leaving {
     /// The day six months after leaving.
     pub fn six_months_on(&self) -> NaiveDate {
-        self.left_on
-            .checked_add_months(Months::new(6))
-            .unwrap_or(self.left_on)
+        six_months_after(self.left_on)
     }
+}
+
+/// The day six months after `d` (the last day of the month when it has no such day).
+pub fn six_months_after(d: NaiveDate) -> NaiveDate {
+    d.checked_add_months(Months::new(6)).unwrap_or(d)
 }
 
 /// One participant of an operation: who (an opaque key), the entry, the leaving if any.
@@ -633,16 +636,7 @@ pub fn participants(cases: &[CaseFacts], records: &Records) -> Vec<Participant> 
                 (true, Some(((left_on, reason, status), c))) => {
                     let contracts = of(&contracts_of, who);
                     let courses = of(&courses_of, who);
-                    let six = Leaving {
-                        left_on: *left_on,
-                        labour_status: String::new(),
-                        employed: false,
-                        in_education: false,
-                        qualification: false,
-                        employed_six_months: false,
-                        improved_six_months: None,
-                    }
-                    .six_months_on();
+                    let six = six_months_after(*left_on);
                     Some(Leaving {
                         left_on: *left_on,
                         labour_status: status.clone(),

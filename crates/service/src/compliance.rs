@@ -395,7 +395,6 @@ impl Services {
                 actor.organisation(),
                 actor.organisation_kind.code(),
                 today,
-                actor.user(),
             )
             .await?;
             for (case_id, rule, deadline, o) in out_list {

@@ -417,7 +417,7 @@ fn followup_view(
     left_on: Option<NaiveDate>,
     f: Option<(bool, Option<String>, NaiveDate)>,
 ) -> FollowupView {
-    let due_on = left_on.and_then(|d| d.checked_add_months(chrono::Months::new(6)));
+    let due_on = left_on.map(esf::six_months_after);
     let (improved, note, recorded_on) = match f {
         Some((i, n, d)) => (Some(i), n, Some(d)),
         None => (None, None, None),

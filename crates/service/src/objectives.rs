@@ -195,7 +195,6 @@ impl Services {
                 actor.organisation(),
                 actor.organisation_kind.code(),
                 ctx.today(),
-                actor.user(),
             )
             .await?
         } else {

@@ -2,7 +2,7 @@
 //! rule, the days things started and were done; the rules' limits.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use itinera_domain::ids::{OrganisationId, UserId};
+use itinera_domain::ids::OrganisationId;
 use itinera_domain::Error;
 use uuid::Uuid;
 
@@ -129,7 +129,6 @@ pub async fn visible_names(
     o: OrganisationId,
     kind: &str,
     today: NaiveDate,
-    _u: UserId,
 ) -> Result<Vec<(Uuid, String)>, Error> {
     let mut out = Vec::new();
     let visible = visible_sql("p", "$2", "$3", "$4");

@@ -15,7 +15,7 @@ use itinera_domain::objectives::{Baseline, Comparison, IndicatorType, Measure, O
 use itinera_i18n::Lang;
 use itinera_service::admin::Project;
 use itinera_service::auth::SessionInfo;
-use itinera_service::compliance::{ComplianceParams, ComplianceView, GroupRate, RuleLimit};
+use itinera_service::compliance::{ComplianceParams, ComplianceView, GroupRate, RuleCompliance};
 use itinera_service::dashboard::{Chart, Dashboard, DashboardParams};
 use itinera_service::esf::{EsfDataQuality, EsfLine, EsfTable, FollowupInput, FollowupView};
 use itinera_service::objectives::{ObjectiveRecords, ObjectiveView, ObjectivesSheet};
@@ -792,7 +792,8 @@ impl CompliancePage {
     }
 }
 
-fn limits_input(l: &[RuleLimit]) -> RulesInput {
+/// The limits form as the rules stand (each rule's days are in the view).
+fn limits_input(l: &[RuleCompliance]) -> RulesInput {
     let get = |r: &str| {
         l.iter()
             .find(|x| x.rule == r)
@@ -824,7 +825,7 @@ async fn compliance_page(
     let v = s.services.compliance(&session.actor, ctx, id, p).await?;
     let input = match input {
         Some(i) => i,
-        None => limits_input(&s.services.compliance_limits(&session.actor, id).await?),
+        None => limits_input(&v.rules),
     };
     Ok(CompliancePage {
         page: PageCtx::new(lang, Some(session), "compliance.title"),
