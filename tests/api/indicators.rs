@@ -115,8 +115,21 @@ async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
         } else {
             "inactive"
         });
+        // Five of the men decline the disability question.
+        p["disability_declined"] = json!(i < 5);
         men.push(app.register(SOCIAL_BADAJOZ, &p).await);
     }
+    // Declining and answering at once is refused, and nothing is registered.
+    let mut both = person("Luis", "Ambos", "Fse", 7_299);
+    both["disability"] = json!(true);
+    both["disability_declined"] = json!(true);
+    let r = app.post(SOCIAL_BADAJOZ, "/participants", &both).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body.to_string().contains("disability_declined"),
+        "{:?}",
+        r.body
+    );
     let mut nb = person("Alex", "Prueba", "Fse", 7_300);
     nb["sex"] = json!("non_binary");
     nb["isced_level"] = json!("5");
@@ -180,6 +193,9 @@ async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
         [json!(0), json!(5), json!(0), json!(5)]
     );
     assert_eq!(line(&t, "EECR01")["total"], 0);
+    // Disability: nobody said yes; the five men who declined are counted apart.
+    assert_eq!(line(&t, "EECO12")["total"], 0);
+    assert_eq!(line(&t, "EECO12")["declined"], 5);
     // Six months after: no contract recorded, and the improvement is not known yet.
     assert_eq!(line(&t, "EECR05")["total"], 0);
     assert_eq!(line(&t, "EECR06")["missing"], 5);

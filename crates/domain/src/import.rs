@@ -269,8 +269,9 @@ impl Resolved {
                     Some(s) => input.isced_level = s,
                     None => bad("import.value.isced"),
                 },
-                Target::Disability => match yes_no(v) {
-                    Some(b) => input.disability = b,
+                Target::Disability => match declined(v).then_some(None).or(yes_no(v).map(Some)) {
+                    Some(Some(b)) => input.disability = b,
+                    Some(None) => input.disability_declined = true,
                     None => bad("import.value.yes_no"),
                 },
                 Target::ExternalId => external_id = (!v.is_empty()).then(|| v.to_string()),
@@ -594,6 +595,25 @@ fn isced(v: &str) -> Option<String> {
 }
 
 /// Yes/no as the systems in use write it; empty is no.
+/// An answer that says the person declined to answer ("no contesta", "NS/NC", "non
+/// risponde", "declined", "prefers not to say").
+pub fn declined(v: &str) -> bool {
+    matches!(
+        fold(v).as_str(),
+        "no contesta"
+            | "ns nc"
+            | "nc"
+            | "no contesta no sabe"
+            | "prefiere no contestar"
+            | "prefereix no respondre"
+            | "no respon"
+            | "non risponde"
+            | "preferisce non rispondere"
+            | "declined"
+            | "prefers not to say"
+    )
+}
+
 pub fn yes_no(v: &str) -> Option<bool> {
     match fold(v).as_str() {
         "si" | "s" | "yes" | "y" | "true" | "verdadero" | "1" | "x" | "vero" | "cert" => Some(true),
@@ -794,6 +814,8 @@ mod tests {
         assert_eq!(labour_status("Ocupada"), Some("employed"));
         assert_eq!(yes_no("Sí"), Some(true));
         assert_eq!(yes_no("quizá"), None);
+        assert!(declined("NS/NC") && declined("Prefiere no contestar") && declined("non risponde"));
+        assert!(!declined("No") && !declined("Sí"));
         assert_eq!(nationality("Marroquí").as_deref(), Some("MA"));
         assert_eq!(nationality("es").as_deref(), Some("ES"));
         assert_eq!(nationality("Atlántida"), None);

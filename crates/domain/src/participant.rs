@@ -57,6 +57,10 @@ pub struct ParticipantInput {
     pub labour_status_since: String,
     #[serde(deserialize_with = "lenient_bool")]
     pub disability: bool,
+    /// The person declined to say whether they have a disability (special-category
+    /// data: ESF+ counts them apart, never as "no").
+    #[serde(deserialize_with = "lenient_bool")]
+    pub disability_declined: bool,
     #[serde(deserialize_with = "lenient_string")]
     pub disability_degree: String,
     #[serde(deserialize_with = "lenient_string")]
@@ -69,6 +73,9 @@ pub struct ParticipantInput {
     pub migrant: bool,
     #[serde(deserialize_with = "lenient_bool")]
     pub minority: bool,
+    /// The person declined to say whether they belong to a minority.
+    #[serde(deserialize_with = "lenient_bool")]
+    pub minority_declined: bool,
     #[serde(deserialize_with = "lenient_bool")]
     pub rural: bool,
     pub documents: Vec<DocumentInput>,
@@ -105,12 +112,16 @@ pub struct ParticipantData {
     pub labour_status: LabourStatus,
     pub labour_status_since: Option<NaiveDate>,
     pub disability: bool,
+    #[serde(default)]
+    pub disability_declined: bool,
     pub disability_degree: Option<i16>,
     pub dependants: i16,
     pub single_parent: bool,
     pub homeless: bool,
     pub migrant: bool,
     pub minority: bool,
+    #[serde(default)]
+    pub minority_declined: bool,
     pub rural: bool,
     pub documents: Vec<Document>,
 }
@@ -320,6 +331,12 @@ impl ParticipantInput {
                 "validation.disability_degree.without_disability",
             );
         }
+        if self.disability_declined && self.disability {
+            e.add("disability_declined", "validation.declined.with_answer");
+        }
+        if self.minority_declined && self.minority {
+            e.add("minority_declined", "validation.declined.with_answer");
+        }
 
         e.finish()?;
         // Every `take` above succeeded when `finish` is Ok, so these are all Some.
@@ -374,12 +391,14 @@ impl ParticipantInput {
                 labour_status,
                 labour_status_since,
                 disability: self.disability,
+                disability_declined: self.disability_declined,
                 disability_degree,
                 dependants: dependants.unwrap_or(0),
                 single_parent: self.single_parent,
                 homeless: self.homeless,
                 migrant: self.migrant,
                 minority: self.minority,
+                minority_declined: self.minority_declined,
                 rural: self.rural,
                 documents,
             }),
@@ -411,6 +430,7 @@ impl ParticipantData {
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             disability: self.disability,
+            disability_declined: self.disability_declined,
             disability_degree: self
                 .disability_degree
                 .map(|v| v.to_string())
@@ -420,6 +440,7 @@ impl ParticipantData {
             homeless: self.homeless,
             migrant: self.migrant,
             minority: self.minority,
+            minority_declined: self.minority_declined,
             rural: self.rural,
             documents: self
                 .documents

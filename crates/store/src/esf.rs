@@ -14,7 +14,8 @@ const SNAPSHOT: &str = "INSERT INTO esf_entries (case_id, participant_id, home_o
     migrant, homeless, rural, single_parent, dependants, territory_id) \
     SELECT c.id, c.participant_id, c.home_organisation_id, c.programme_id, c.project_id, \
     c.opened_on, p.sex, p.birth_date, p.nationality, p.isced_level, p.labour_status, \
-    CASE WHEN p.disability THEN 'yes' ELSE 'no' END, CASE WHEN p.minority THEN 'yes' ELSE 'no' END, \
+    CASE WHEN p.disability_declined THEN 'declined' WHEN p.disability THEN 'yes' ELSE 'no' END, \
+    CASE WHEN p.minority_declined THEN 'declined' WHEN p.minority THEN 'yes' ELSE 'no' END, \
     p.migrant, p.homeless, p.rural, p.single_parent, p.dependants, p.territory_id \
     FROM cases c JOIN participants p ON p.id = c.participant_id";
 

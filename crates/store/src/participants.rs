@@ -44,12 +44,14 @@ struct Row {
     labour_status: String,
     labour_status_since: Option<NaiveDate>,
     disability: bool,
+    disability_declined: bool,
     disability_degree: Option<i16>,
     dependants: i16,
     single_parent: bool,
     homeless: bool,
     migrant: bool,
     minority: bool,
+    minority_declined: bool,
     rural: bool,
     version: i32,
     created_at: DateTime<Utc>,
@@ -92,7 +94,7 @@ pub async fn insert(
 
 /// The columns of a participant row, in the order bulk inserts give their values
 /// (`insert_many`, the demo's seeding).
-pub const COLUMNS: [&str; 31] = [
+pub const COLUMNS: [&str; 33] = [
     "id",
     "person_id",
     "home_organisation_id",
@@ -124,6 +126,8 @@ pub const COLUMNS: [&str; 31] = [
     "created_at",
     "created_by",
     "updated_at",
+    "disability_declined",
+    "minority_declined",
 ];
 
 /// A participant to insert in bulk: its id and the person it belongs to (itself, or the
@@ -181,6 +185,8 @@ pub async fn insert_many(
             V::Ts(now),
             V::Uuid(created_by),
             V::Ts(now),
+            V::Bool(d.disability_declined),
+            V::Bool(d.minority_declined),
         ]);
         for doc in &d.documents {
             docs.push(vec![
@@ -235,7 +241,7 @@ pub async fn update(
     let skey = surname_key(d);
     let gkey = fold(&d.given_name);
     let v: Option<i32> = on_tx!(tx, c => sqlx::query_scalar(
-        "UPDATE participants SET given_name=$3, surname1=$4, surname2=$5, sex=$6, birth_date=$7, nationality=$8, address=$9, postcode=$10, territory_id=$11, phone=$12, email=$13, isced_level=$14, labour_status=$15, labour_status_since=$16, disability=$17, disability_degree=$18, dependants=$19, single_parent=$20, homeless=$21, migrant=$22, minority=$23, rural=$24, surname_key=$25, given_key=$26, version = version + 1, updated_at=$27 \
+        "UPDATE participants SET given_name=$3, surname1=$4, surname2=$5, sex=$6, birth_date=$7, nationality=$8, address=$9, postcode=$10, territory_id=$11, phone=$12, email=$13, isced_level=$14, labour_status=$15, labour_status_since=$16, disability=$17, disability_degree=$18, dependants=$19, single_parent=$20, homeless=$21, migrant=$22, minority=$23, rural=$24, surname_key=$25, given_key=$26, version = version + 1, updated_at=$27, disability_declined=$28, minority_declined=$29 \
          WHERE id = $1 AND version = $2 RETURNING version"
     )
     .bind(id).bind(expected_version).bind(&d.given_name).bind(&d.surname1).bind(&d.surname2)
@@ -243,7 +249,7 @@ pub async fn update(
     .bind(d.territory_id).bind(&d.phone).bind(&d.email).bind(d.isced_level).bind(d.labour_status.code())
     .bind(d.labour_status_since).bind(d.disability).bind(d.disability_degree).bind(d.dependants)
     .bind(d.single_parent).bind(d.homeless).bind(d.migrant).bind(d.minority).bind(d.rural)
-    .bind(&skey).bind(&gkey).bind(now)
+    .bind(&skey).bind(&gkey).bind(now).bind(d.disability_declined).bind(d.minority_declined)
     .fetch_optional(c).await.map_err(db_err))?;
     let v = v.ok_or(Error::Conflict("error.stale_version"))?;
     replace_documents(tx, id, home_org, &d.documents, now).await?;
@@ -288,7 +294,7 @@ async fn replace_documents(
     Ok(())
 }
 
-const SELECT: &str = "SELECT p.id, p.home_organisation_id, o.name AS home_organisation_name, t.name AS territory_name, p.given_name, p.surname1, p.surname2, p.sex, p.birth_date, p.nationality, p.address, p.postcode, p.territory_id, p.phone, p.email, p.isced_level, p.labour_status, p.labour_status_since, p.disability, p.disability_degree, p.dependants, p.single_parent, p.homeless, p.migrant, p.minority, p.rural, p.version, p.created_at, p.updated_at \
+const SELECT: &str = "SELECT p.id, p.home_organisation_id, o.name AS home_organisation_name, t.name AS territory_name, p.given_name, p.surname1, p.surname2, p.sex, p.birth_date, p.nationality, p.address, p.postcode, p.territory_id, p.phone, p.email, p.isced_level, p.labour_status, p.labour_status_since, p.disability, p.disability_degree, p.dependants, p.single_parent, p.homeless, p.migrant, p.minority, p.rural, p.disability_declined, p.minority_declined, p.version, p.created_at, p.updated_at \
      FROM participants p JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id";
 
 /// Loads a participant with no access check: callers check the basis first.
@@ -330,12 +336,14 @@ pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<Participant>, Error> {
                 .ok_or_else(|| bad("labour status"))?,
             labour_status_since: r.labour_status_since,
             disability: r.disability,
+            disability_declined: r.disability_declined,
             disability_degree: r.disability_degree,
             dependants: r.dependants,
             single_parent: r.single_parent,
             homeless: r.homeless,
             migrant: r.migrant,
             minority: r.minority,
+            minority_declined: r.minority_declined,
             rural: r.rural,
             documents,
         },

@@ -140,6 +140,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "indicators",
         sql: include_str!("../migrations/0025_indicators.sql"),
     },
+    Migration {
+        version: 26,
+        name: "declined_answers",
+        sql: include_str!("../migrations/0026_declined_answers.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

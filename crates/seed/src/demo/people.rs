@@ -314,6 +314,10 @@ fn person(
         V::Ts(now),
         V::Uuid(sw),
         V::Ts(now),
+        // About one in forty declines the disability question (no draw of the generator,
+        // so the rest of the demo stays as it was).
+        V::Bool(!disability && pid.as_u128() % 40 == 7),
+        V::Bool(false),
     ]);
     rows.documents.push(vec![
         V::Uuid(ids.next()),

@@ -254,10 +254,12 @@ impl ShowPage {
         let d = &self.v.participant.data;
         [
             ("disability", d.disability),
+            ("disability_declined", d.disability_declined),
             ("single_parent", d.single_parent),
             ("homeless", d.homeless),
             ("migrant", d.migrant),
             ("minority", d.minority),
+            ("minority_declined", d.minority_declined),
             ("rural", d.rural),
         ]
         .iter()
