@@ -36,7 +36,7 @@ pub async fn shared_case(app: &TestApp, dni_number: u32) -> (String, String) {
     (pid, case)
 }
 
-async fn default_instrument(app: &TestApp) -> String {
+pub(crate) async fn default_instrument(app: &TestApp) -> String {
     let r = app.get(SOCIAL_BADAJOZ, "/instruments").await;
     r.body["items"]
         .as_array()
@@ -46,7 +46,7 @@ async fn default_instrument(app: &TestApp) -> String {
         .to_string()
 }
 
-fn scores(levels: &[(&str, &str)], rest: &str) -> Value {
+pub(crate) fn scores(levels: &[(&str, &str)], rest: &str) -> Value {
     let domains = [
         "income",
         "employment",

@@ -315,6 +315,20 @@ async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.bytes().await.expect("bytes").starts_with(b"PK"));
 
+    // Five of the women are assessed twice: housing from 2 to 3, the rest stays at 3.
+    let inst = crate::casework::default_instrument(&app).await;
+    for c in &cases[2..7] {
+        for (on, housing) in [("2026-03-02", "2"), ("2026-06-01", "3")] {
+            let r = app
+                .post(
+                    SOCIAL_BADAJOZ,
+                    &format!("/cases/{c}/assessments"),
+                    &json!({"instrument_id": inst, "assessed_on": on, "scores": crate::casework::scores(&[("housing", housing)], "3")}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        }
+    }
     // The dashboard of the same programme: the funnel holds the open cases, all in the
     // first phase; the groups are within all entries; nothing small is published.
     let dash = format!("/programmes/{prog}/dashboard?from=2026-01-01&to=2026-12-31");
@@ -343,6 +357,20 @@ async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
     assert_eq!(row(&funnel, "plan")["values"], json!([0]));
     let groups = chart(&d.body, "groups");
     assert_eq!(row(&groups, "all")["values"], json!([18]));
+    // Progress between the first and the latest assessment, named in Spanish.
+    let progress = chart(&d.body, "progress");
+    assert_eq!(row(&progress, "Vivienda")["values"], json!([5, 0, 0]));
+    assert_eq!(row(&progress, "Vivienda")["average"], json!(1.0));
+    assert_eq!(row(&progress, "Ingresos")["values"], json!([0, 5, 0]));
+    assert_eq!(row(&progress, "Ingresos")["average"], json!(0.0));
+    let profiles = chart(&d.body, "profiles");
+    let assessed: u64 = profiles["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["values"][1].as_u64())
+        .sum();
+    assert_eq!(assessed, 5, "{profiles}");
     assert_eq!(row(&groups, "long_term_unemployed")["values"], json!([5]));
     for c in d.body["charts"].as_array().expect("charts") {
         for r in c["rows"].as_array().expect("rows") {

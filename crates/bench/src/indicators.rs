@@ -77,7 +77,13 @@ pub(crate) async fn run(services: &Services, repeats: usize) -> Result<Figures> 
                 }
                 "dashboard" => {
                     services
-                        .dashboard(&actor, &ctx, crisol.id, &DashboardParams::default())
+                        .dashboard(
+                            &actor,
+                            &ctx,
+                            itinera_i18n::Lang::Es,
+                            crisol.id,
+                            &DashboardParams::default(),
+                        )
                         .await?;
                 }
                 _ => {

@@ -9,14 +9,18 @@
 
 use chrono::{Datelike, NaiveDate};
 use itinera_domain::access::{Actor, Capability};
+use itinera_domain::assessment::{text_in, Instrument, Score};
 use itinera_domain::disclosure::{self, Line};
 use itinera_domain::input::optional_id;
 use itinera_domain::participant::age_on;
 use itinera_domain::{Error, Errors};
+use itinera_i18n::Lang;
 use itinera_store::admin;
-use itinera_store::dashboard::{self as store, Cell, Filter};
+use itinera_store::assessments;
+use itinera_store::dashboard::{self as store, Assessed, Cell, Filter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -49,13 +53,18 @@ pub struct DashboardParams {
 pub struct ChartRow {
     pub label: String,
     pub values: Vec<Option<u64>>,
+    /// For `progress`: the mean change of level from the first to the latest
+    /// assessment (positive: better), over the row's cases; absent when they are fewer
+    /// than the threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average: Option<f64>,
 }
 
 /// A chart and the table it is drawn from.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Chart {
-    /// `funnel`, `flow`, `sex_age`, `territory`, `groups`, `referrals`, `training`,
-    /// `attendance`, `placements`, `incidents`.
+    /// `funnel`, `flow`, `sex_age`, `territory`, `groups`, `profiles`, `progress`,
+    /// `referrals`, `training`, `attendance`, `placements`, `incidents`.
     pub id: String,
     /// The translation prefixes of the rows' and the columns' codes (empty: names).
     pub row_prefix: String,
@@ -107,6 +116,9 @@ enum Mode {
     OneLine,
     /// Each column is a line over the rows (entries by month, exits by month).
     ByColumn,
+    /// Each row is a line over the columns (cases improved, the same or worse in one
+    /// domain).
+    ByRow,
     /// One column; the first row is the whole and every other row is within it
     /// (overlapping groups of the entrants).
     Within,
@@ -187,6 +199,18 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
                 .collect();
             (values, None)
         }
+        Mode::ByRow => {
+            let lines: Vec<Line> = grid
+                .iter()
+                .map(|g| Line {
+                    parts: g.clone(),
+                    total: g.iter().sum(),
+                    within: None,
+                })
+                .collect();
+            let shown = disclosure::suppress(&lines, k);
+            (shown.into_iter().map(|s| s.parts).collect(), None)
+        }
         Mode::Within => {
             let lines: Vec<Line> = grid
                 .iter()
@@ -210,10 +234,151 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
         rows: labels
             .into_iter()
             .zip(values)
-            .map(|(label, values)| ChartRow { label, values })
+            .map(|(label, values)| ChartRow {
+                label,
+                values,
+                average: None,
+            })
             .collect(),
         total,
     }
+}
+
+/// The profile distribution at the first and at the latest assessment of each case, and
+/// per domain how many cases improved, stayed or worsened between the two (same
+/// instrument, two different assessments) with the mean change of level. Rows are
+/// named in `lang` from the instruments' own texts.
+fn assessment_charts(
+    assessed: &[Assessed],
+    instruments: &BTreeMap<Uuid, Instrument>,
+    lang: Lang,
+    k: u32,
+) -> (Chart, Chart) {
+    let profile_name = |instrument: Uuid, code: &str| -> String {
+        instruments
+            .get(&instrument)
+            .and_then(|i| i.profile(code))
+            .map(|p| text_in(&p.label, lang.code()).to_string())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let mut profile_cells: Vec<Cell> = Vec::new();
+    let bump = |cells: &mut Vec<Cell>, a: String, b: &str| match cells
+        .iter_mut()
+        .find(|c| c.a == a && c.b == b)
+    {
+        Some(c) => c.n += 1,
+        None => cells.push(Cell {
+            a,
+            b: b.into(),
+            n: 1,
+        }),
+    };
+    let mut by_case: BTreeMap<Uuid, (Option<&Assessed>, Option<&Assessed>)> = BTreeMap::new();
+    for a in assessed {
+        let e = by_case.entry(a.case_id).or_default();
+        if a.first {
+            e.0 = Some(a);
+            bump(
+                &mut profile_cells,
+                profile_name(a.instrument_id, &a.profile),
+                "first",
+            );
+        }
+        if a.latest {
+            e.1 = Some(a);
+            bump(
+                &mut profile_cells,
+                profile_name(a.instrument_id, &a.profile),
+                "latest",
+            );
+        }
+    }
+    // Profiles in the instruments' order, then any other.
+    let mut order: Vec<String> = Vec::new();
+    for i in instruments.values() {
+        for p in &i.profiles {
+            let name = text_in(&p.label, lang.code()).to_string();
+            if !order.contains(&name) {
+                order.push(name);
+            }
+        }
+    }
+    let profiles = chart(
+        Spec {
+            id: "profiles",
+            row_prefix: "",
+            column_prefix: "dashboard.column",
+            columns: strings(&["first", "latest"]),
+            order,
+            mode: Mode::ByColumn,
+        },
+        &profile_cells,
+        k,
+    );
+
+    let scores = |a: &Assessed| -> BTreeMap<String, i16> {
+        serde_json::from_str::<Vec<Score>>(&a.scores)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| s.level.map(|l| (s.domain, l)))
+            .collect()
+    };
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut sums: BTreeMap<String, (i64, u64)> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (first, latest) in by_case.values() {
+        let (Some(first), Some(latest)) = (first, latest) else {
+            continue;
+        };
+        if first.first && first.latest || first.instrument_id != latest.instrument_id {
+            continue;
+        }
+        let Some(instrument) = instruments.get(&first.instrument_id) else {
+            continue;
+        };
+        let (before, after) = (scores(first), scores(latest));
+        for d in &instrument.domains {
+            let name = text_in(&d.label, lang.code()).to_string();
+            if !order.contains(&name) {
+                order.push(name.clone());
+            }
+            let (Some(b), Some(a)) = (before.get(&d.code), after.get(&d.code)) else {
+                continue;
+            };
+            let change = i64::from(*a) - i64::from(*b);
+            let column = match change.cmp(&0) {
+                std::cmp::Ordering::Greater => "improved",
+                std::cmp::Ordering::Equal => "same",
+                std::cmp::Ordering::Less => "worse",
+            };
+            bump(&mut cells, name.clone(), column);
+            let s = sums.entry(name).or_default();
+            s.0 += change;
+            s.1 += 1;
+        }
+    }
+    let mut progress = chart(
+        Spec {
+            id: "progress",
+            row_prefix: "",
+            column_prefix: "dashboard.column",
+            columns: strings(&["improved", "same", "worse"]),
+            order,
+            mode: Mode::ByRow,
+        },
+        &cells,
+        k,
+    );
+    // A mean over at least the threshold's number of cases singles nobody out.
+    for r in &mut progress.rows {
+        r.average = match sums.get(&r.label) {
+            Some((sum, n)) if *n >= u64::from(k.max(1)) => {
+                Some((*sum as f64 / *n as f64 * 100.0).round() / 100.0)
+            }
+            _ => None,
+        };
+    }
+    (profiles, progress)
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -241,6 +406,7 @@ impl Services {
         &self,
         actor: &Actor,
         ctx: &Ctx,
+        lang: Lang,
         programme: Uuid,
         p: &DashboardParams,
     ) -> Result<Dashboard, Error> {
@@ -388,6 +554,22 @@ impl Services {
             };
             let c = chart(spec, &cells, k);
             charts.push(c);
+            if name == "groups" {
+                let assessed = store::first_and_latest_assessments(&mut tx, &f).await?;
+                let mut instruments = BTreeMap::new();
+                for a in &assessed {
+                    if !instruments.contains_key(&a.instrument_id) {
+                        if let Some(row) = assessments::instrument(&mut tx, a.instrument_id).await?
+                        {
+                            instruments
+                                .insert(a.instrument_id, Instrument::from_json(&row.definition)?);
+                        }
+                    }
+                }
+                let (profiles, progress) = assessment_charts(&assessed, &instruments, lang, k);
+                charts.push(profiles);
+                charts.push(progress);
+            }
             if name == "flow" {
                 // Entrants by sex and age band at entry, after the flow.
                 let entrants = store::entrants(&mut tx, &f).await?;
@@ -452,6 +634,87 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn assessed(
+        case: u128,
+        instrument: Uuid,
+        profile: &str,
+        housing: Option<i16>,
+        first: bool,
+        latest: bool,
+    ) -> Assessed {
+        let scores = match housing {
+            Some(l) => {
+                json!([{"domain": "housing", "level": l, "note": null}, {"domain": "income", "level": null, "note": null}])
+            }
+            None => json!([]),
+        };
+        Assessed {
+            case_id: Uuid::from_u128(case),
+            instrument_id: instrument,
+            profile: profile.into(),
+            scores: scores.to_string(),
+            first,
+            latest,
+        }
+    }
+
+    #[test]
+    fn profiles_and_progress_between_the_first_and_the_latest_assessment() {
+        let i = Instrument::from_json(itinera_domain::assessment::DEFAULT_INSTRUMENT_JSON).unwrap();
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let instruments = BTreeMap::from([(a, i.clone()), (b, i)]);
+        let mut rows = Vec::new();
+        // Ten cases assessed twice with instrument a: five improve in housing (by 1, 2,
+        // 1, 1, 1), five stay.
+        for (case, (before, after)) in [
+            (1, 2),
+            (1, 3),
+            (2, 3),
+            (3, 4),
+            (2, 3),
+            (3, 3),
+            (2, 2),
+            (1, 1),
+            (4, 4),
+            (5, 5),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let case = case as u128 + 10;
+            rows.push(assessed(
+                case,
+                a,
+                "intensive_social_support",
+                Some(before),
+                true,
+                false,
+            ));
+            rows.push(assessed(case, a, "pre_labour", Some(after), false, true));
+        }
+        // Assessed once: in both columns of the profiles, not in the progress.
+        rows.push(assessed(30, a, "pre_labour", Some(1), true, true));
+        // Two instruments: not compared.
+        rows.push(assessed(31, a, "pre_labour", Some(1), true, false));
+        rows.push(assessed(31, b, "pre_labour", Some(5), false, true));
+        let (profiles, progress) = assessment_charts(&rows, &instruments, Lang::Es, 5);
+
+        let row = |c: &Chart, l: &str| c.rows.iter().find(|r| r.label == l).cloned().unwrap();
+        // First: 10 intensive, 2 pre-labour; latest: 12 pre-labour. Column "first" as a
+        // line: the 2 goes, and with it the 10 (or 12 − 10 gives it back).
+        let pre = row(&profiles, "Necesita trabajo prelaboral");
+        assert_eq!(pre.values, vec![None, Some(12)]);
+        let intensive = row(&profiles, "Necesita apoyo social intensivo");
+        assert_eq!(intensive.values, vec![None, Some(0)]);
+        let housing = row(&progress, "Vivienda");
+        assert_eq!(housing.values, vec![Some(5), Some(5), Some(0)]);
+        assert_eq!(housing.average, Some(0.6), "6 levels over 10 cases");
+        // Not applicable both times: nothing counted, no mean.
+        let income = row(&progress, "Ingresos");
+        assert_eq!(income.values, vec![Some(0), Some(0), Some(0)]);
+        assert_eq!(income.average, None);
+    }
 
     #[test]
     fn months_of_a_period() {

@@ -141,6 +141,40 @@ pub async fn entrants(
         .bind(f.from).bind(f.to).bind(first).bind(after).fetch_all(c).await.map_err(db_err))
 }
 
+/// A case's first or latest assessment (or both, when it has one).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Assessed {
+    pub case_id: Uuid,
+    pub instrument_id: Uuid,
+    pub profile: String,
+    /// The scores as stored (JSON, see `assessments`).
+    pub scores: String,
+    pub first: bool,
+    pub latest: bool,
+}
+
+/// The first and the latest assessment (up to the period's end) of every case in scope
+/// open at some time in the period.
+pub async fn first_and_latest_assessments(tx: &mut Tx, f: &Filter) -> Result<Vec<Assessed>, Error> {
+    let sql = format!(
+        "{SCOPE}, ranked AS (SELECT a.case_id, a.instrument_id, a.profile, a.scores, \
+         ROW_NUMBER() OVER (PARTITION BY a.case_id ORDER BY a.assessed_on, a.created_at, a.id) AS n_first, \
+         ROW_NUMBER() OVER (PARTITION BY a.case_id ORDER BY a.assessed_on DESC, a.created_at DESC, a.id DESC) AS n_latest \
+         FROM assessments a JOIN scope s ON s.id = a.case_id \
+         WHERE a.assessed_on <= $6 AND s.opened_on <= $6 AND (s.closed_on IS NULL OR s.closed_on >= $5)) \
+         SELECT case_id, instrument_id, profile, scores, n_first = 1 AS first, n_latest = 1 AS latest \
+         FROM ranked WHERE n_first = 1 OR n_latest = 1"
+    );
+    let first: DateTime<Utc> = f.from.and_time(NaiveTime::MIN).and_utc();
+    let after: DateTime<Utc> =
+        f.to.succ_opt()
+            .unwrap_or(f.to)
+            .and_time(NaiveTime::MIN)
+            .and_utc();
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(f.programme).bind(f.project).bind(f.territory).bind(f.organisation)
+        .bind(f.from).bind(f.to).bind(first).bind(after).fetch_all(c).await.map_err(db_err))
+}
+
 /// The territories and organisations a dashboard can be filtered by.
 pub async fn territories(tx: &mut Tx) -> Result<Vec<(Uuid, String)>, Error> {
     on_tx!(tx, c => sqlx::query_as("SELECT id, name FROM territories ORDER BY name")

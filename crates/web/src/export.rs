@@ -495,6 +495,10 @@ pub fn chart_table(lang: Lang, d: &Dashboard, c: &Chart) -> Table {
             .iter()
             .map(|col| chart_label(lang, &c.column_prefix, col)),
     );
+    let averages = c.id == "progress";
+    if averages {
+        header.push(t(lang, "dashboard.column.average").to_string());
+    }
     Table {
         title: t(lang, &format!("dashboard.chart.{}", c.id)).into(),
         header,
@@ -504,6 +508,12 @@ pub fn chart_table(lang: Lang, d: &Dashboard, c: &Chart) -> Table {
             .map(|r| {
                 let mut row = vec![Cell::from(chart_label(lang, &c.row_prefix, &r.label))];
                 row.extend(r.values.iter().map(|v| figure(*v, k)));
+                if averages {
+                    row.push(match r.average {
+                        Some(a) => Cell::Number(a),
+                        None => Cell::Text(format!("<{k}")),
+                    });
+                }
                 row
             })
             .collect(),

@@ -309,12 +309,17 @@ async fn record_followup(
     responses((status = 200, body = Dashboard), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
 async fn dashboard(
     State(s): State<AppState>,
+    headers: HeaderMap,
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     Query(p): Query<DashboardParams>,
 ) -> ApiResult<Json<Dashboard>> {
-    Ok(Json(s.services.dashboard(&a, &ctx, id, &p).await?))
+    Ok(Json(
+        s.services
+            .dashboard(&a, &ctx, lang_of(&headers), id, &p)
+            .await?,
+    ))
 }
 /// One chart of the dashboard as CSV
 #[utoipa::path(get, path = "/programmes/{id}/dashboard.csv", tag = "indicators",
@@ -328,7 +333,10 @@ async fn dashboard_csv(
     Path(id): Path<Uuid>,
     Query(p): Query<ChartParams>,
 ) -> ApiResult<Response> {
-    let d = s.services.dashboard(&a, &ctx, id, &p.filters).await?;
+    let d = s
+        .services
+        .dashboard(&a, &ctx, lang_of(&headers), id, &p.filters)
+        .await?;
     Ok(export::dashboard_chart(lang_of(&headers), &d, &p.chart)?)
 }
 /// Protocol compliance of a programme: per rule, met, late and overdue in the period,

@@ -661,18 +661,35 @@ impl DashboardPage {
     }
     /// Whether the chart's total means something (not for overlapping rows or a flow).
     fn has_total(&self, c: &Chart) -> bool {
-        !matches!(c.id.as_str(), "flow" | "groups" | "training")
+        !matches!(
+            c.id.as_str(),
+            "flow" | "groups" | "training" | "profiles" | "progress"
+        )
     }
-    /// The bars of a chart: each row's shown figures added up, against the largest.
+    fn average(&self, a: &Option<f64>) -> String {
+        match a {
+            Some(v) => format!("{v:+.2}"),
+            None => format!("< {}", self.d.threshold),
+        }
+    }
+    /// The bars of a chart: each row's shown figures added up, against the largest (for
+    /// the profiles, the latest assessment's column alone: the columns are two views of
+    /// the same cases).
     fn bars(&self, c: &Chart) -> Vec<Bar> {
+        let latest_only = c.id == "profiles";
         let sums: Vec<(String, u64, bool)> = c
             .rows
             .iter()
             .map(|r| {
+                let values = if latest_only {
+                    &r.values[r.values.len().saturating_sub(1)..]
+                } else {
+                    &r.values[..]
+                };
                 (
                     self.label(&c.row_prefix, &r.label),
-                    r.values.iter().flatten().sum::<u64>(),
-                    r.values.iter().any(Option::is_none),
+                    values.iter().flatten().sum::<u64>(),
+                    values.iter().any(Option::is_none),
                 )
             })
             .collect();
@@ -724,7 +741,10 @@ async fn dashboard(
     Query(p): Query<DashboardParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let d = s.services.dashboard(&session.actor, &ctx, id, &p).await?;
+    let d = s
+        .services
+        .dashboard(&session.actor, &ctx, lang, id, &p)
+        .await?;
     Ok(render(&DashboardPage {
         page: PageCtx::new(lang, Some(&session), "dashboard.title"),
         d,
@@ -741,7 +761,7 @@ async fn dashboard_csv(
 ) -> ViewResult {
     let d = s
         .services
-        .dashboard(&session.actor, &ctx, id, &p.filters)
+        .dashboard(&session.actor, &ctx, lang_of(&headers), id, &p.filters)
         .await?;
     Ok(export::dashboard_chart(lang_of(&headers), &d, &p.chart)?)
 }
