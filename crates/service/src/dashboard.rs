@@ -556,14 +556,12 @@ impl Services {
             charts.push(c);
             if name == "groups" {
                 let assessed = store::first_and_latest_assessments(&mut tx, &f).await?;
+                let ids: std::collections::BTreeSet<Uuid> =
+                    assessed.iter().map(|a| a.instrument_id).collect();
                 let mut instruments = BTreeMap::new();
-                for a in &assessed {
-                    if !instruments.contains_key(&a.instrument_id) {
-                        if let Some(row) = assessments::instrument(&mut tx, a.instrument_id).await?
-                        {
-                            instruments
-                                .insert(a.instrument_id, Instrument::from_json(&row.definition)?);
-                        }
+                for id in ids {
+                    if let Some(row) = assessments::instrument(&mut tx, id).await? {
+                        instruments.insert(id, Instrument::from_json(&row.definition)?);
                     }
                 }
                 let (profiles, progress) = assessment_charts(&assessed, &instruments, lang, k);
