@@ -1042,6 +1042,10 @@ test('set an objective on a programme (a bad target first, kept as typed), read 
   const here = await page.locator('#chart-groups-table tbody tr').first().innerText();
   assert.notEqual(here, everywhere, 'the city has fewer entries than the programme');
   assert.match(await page.locator('#chart-funnel-table').innerText(), /Detección/);
+  // Progress per domain between the first and the latest assessment, with its mean.
+  const progress = await page.locator('#chart-progress-table').innerText();
+  assert.match(progress, /Vivienda/);
+  assert.match(progress, /Cambio medio de nivel/);
   assert.equal(await page.locator('#chart-funnel svg[role="img"]').count(), 1);
   const csvHref = await page.locator('#chart-funnel').getByRole('link', { name: 'Descargar la tabla (CSV)' }).getAttribute('href');
   assert.match(csvHref, /territory_id=[0-9a-f-]{36}/);

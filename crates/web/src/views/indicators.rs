@@ -682,7 +682,9 @@ impl DashboardPage {
             .iter()
             .map(|r| {
                 let values = if latest_only {
-                    &r.values[r.values.len().saturating_sub(1)..]
+                    r.values
+                        .get(r.values.len().saturating_sub(1)..)
+                        .unwrap_or_default()
                 } else {
                     &r.values[..]
                 };
