@@ -118,7 +118,13 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(participants: usize) -> TestApp {
-    spawn(participants, None).await
+    spawn(participants, None, false).await
+}
+
+/// The application keeping computed aggregates for five minutes, as a deployment does
+/// (the others compute every read, so that a test reads what it just wrote).
+pub async fn spawn_app_keeping_aggregates() -> TestApp {
+    spawn(40, None, true).await
 }
 
 /// The application sending e-mail through `smtp_url` (its sender running).
@@ -130,18 +136,28 @@ pub async fn spawn_app_with_mail(smtp_url: &str) -> TestApp {
             from: "Itinera <no-reply@itinera.test>".into(),
             public_url: "https://itinera.test".into(),
         }),
+        false,
     )
     .await
 }
 
-async fn spawn(participants: usize, mail: Option<itinera_service::mail::MailSettings>) -> TestApp {
+async fn spawn(
+    participants: usize,
+    mail: Option<itinera_service::mail::MailSettings>,
+    keep_aggregates: bool,
+) -> TestApp {
     let db_url = fresh_database_url().await;
     let store = Store::connect(&db_url).await.expect("connect");
     store.migrate(start_time()).await.expect("migrate");
     let clock = Arc::new(FixedClock::new(start_time()));
-    let settings = Settings::of_deployment(&store, start_time())
+    let mut settings = Settings::of_deployment(&store, start_time())
         .await
         .expect("settings");
+    settings.aggregate_cache = if keep_aggregates {
+        chrono::Duration::minutes(5)
+    } else {
+        chrono::Duration::zero()
+    };
     let mut services = Services::new(store.clone(), clock.clone(), settings);
     if let Some(m) = &mail {
         services = services.with_mail(m).expect("mail settings");

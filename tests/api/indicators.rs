@@ -766,3 +766,120 @@ async fn b_page(app: &TestApp, user: &str, path: &str) -> (StatusCode, String) {
     b.login(user).await;
     b.page(path).await
 }
+
+#[tokio::test]
+async fn computed_aggregates_are_kept_for_a_while_audited_each_time_and_computed_again_on_request()
+{
+    let app = spawn_app_keeping_aggregates().await;
+    let prog = programme(&app).await;
+    let mut n = 0u32;
+    let mut enter = |k: u32| {
+        let from = n;
+        n += k;
+        from..n
+    };
+    for i in enter(6) {
+        let pid = app
+            .register(
+                SOCIAL_BADAJOZ,
+                &person("Eva", &format!("Guarda{i}"), "Cache", 7_400 + i),
+            )
+            .await;
+        open(&app, &prog, &pid, "2026-03-02").await;
+    }
+    let dash = format!("/programmes/{prog}/dashboard?from=2026-01-01&to=2026-12-31");
+    let entries = |d: &Value| -> Value {
+        d["charts"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "groups"))
+            .map(|c| c["rows"][0]["values"][0].clone())
+            .expect("groups")
+    };
+    let first = app.get(PROGRAMME_MANAGER, &dash).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(entries(&first.body), 6);
+    let sheet = format!("/programmes/{prog}/indicators");
+    let r = app
+        .post(
+            PROGRAMME_MANAGER,
+            &sheet,
+            &json!({"code": "OB-C", "description": "Personas atendidas", "indicator_type": "output",
+                    "unit": "personas", "comparison": "at_least", "target": "5",
+                    "measure": "participants_taken_in_charge",
+                    "period_start": "2026-01-01", "period_end": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let s1 = app.get(PROGRAMME_MANAGER, &sheet).await;
+    assert_eq!(s1.body["objectives"][0]["achieved"], 6.0, "{:?}", s1.body);
+
+    // Five more enter: the kept answers still say six, and say when they were computed.
+    for i in enter(5) {
+        let pid = app
+            .register(
+                SOCIAL_BADAJOZ,
+                &person("Eva", &format!("Guarda{i}"), "Cache", 7_400 + i),
+            )
+            .await;
+        open(&app, &prog, &pid, "2026-03-02").await;
+    }
+    let kept = app.get(PROGRAMME_MANAGER, &dash).await;
+    assert_eq!(entries(&kept.body), 6);
+    assert_eq!(kept.body["computed_at"], first.body["computed_at"]);
+    assert_eq!(
+        app.get(PROGRAMME_MANAGER, &sheet).await.body["objectives"][0]["achieved"],
+        6.0
+    );
+    // A change to the sheet itself shows at once: its objectives are part of the key.
+    let r = app
+        .post(
+            PROGRAMME_MANAGER,
+            &sheet,
+            &json!({"code": "OB-D", "description": "Reuniones", "indicator_type": "output",
+                    "unit": "reuniones", "comparison": "at_least", "target": "2",
+                    "measure": "coordination_meetings",
+                    "period_start": "2026-01-01", "period_end": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let s2 = app.get(PROGRAMME_MANAGER, &sheet).await.body;
+    assert_eq!(s2["objectives"].as_array().map(Vec::len), Some(2), "{s2:?}");
+    // Asked for, the figures are computed again.
+    let fresh = app
+        .get(PROGRAMME_MANAGER, &format!("{dash}&fresh=true"))
+        .await;
+    assert_eq!(entries(&fresh.body), 11);
+    // And five minutes on, by themselves.
+    for i in enter(5) {
+        let pid = app
+            .register(
+                SOCIAL_BADAJOZ,
+                &person("Eva", &format!("Guarda{i}"), "Cache", 7_400 + i),
+            )
+            .await;
+        open(&app, &prog, &pid, "2026-03-02").await;
+    }
+    assert_eq!(entries(&app.get(PROGRAMME_MANAGER, &dash).await.body), 11);
+    app.clock.advance(chrono::Duration::minutes(5));
+    let later = app.get(PROGRAMME_MANAGER, &dash).await;
+    assert_eq!(entries(&later.body), 16);
+    assert_ne!(later.body["computed_at"], first.body["computed_at"]);
+    // A kept answer is still for those who may read it, and every read is audited.
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &dash).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let audit = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?action=dashboard.read&entity_id={prog}"),
+        )
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{:?}", audit.body);
+    assert_eq!(
+        audit.body["items"].as_array().map(Vec::len),
+        Some(5),
+        "{:?}",
+        audit.body
+    );
+}

@@ -43,6 +43,9 @@ pub struct DashboardParams {
     pub territory_id: String,
     /// An organisation on the case's team.
     pub organisation_id: String,
+    /// Compute the figures again rather than show the ones kept (see `cache`).
+    #[serde(deserialize_with = "itinera_domain::input::lenient_bool")]
+    pub fresh: bool,
 }
 
 // ---- What leaves the server -------------------------------------------------------
@@ -93,6 +96,8 @@ pub struct Dashboard {
     pub projects: Vec<Choice>,
     pub territories: Vec<Choice>,
     pub organisations: Vec<Choice>,
+    /// When these figures were computed (a dashboard is kept for a while, see `cache`).
+    pub computed_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// An option of a filter.
@@ -422,6 +427,32 @@ impl Services {
             .flatten();
         e.finish()?;
         let mut tx = self.store.audited_read().await?;
+        let audit_detail = json!({"from": period.from, "to": period.to, "project": project, "territory": territory, "organisation": organisation});
+        let key = format!(
+            "{programme}|{project:?}|{territory:?}|{organisation:?}|{}|{}|{}",
+            period.from,
+            period.to,
+            lang.code()
+        );
+        if let Some((at, d)) = (!p.fresh)
+            .then(|| self.aggregates.dashboards.get(&key, ctx.now))
+            .flatten()
+        {
+            let mut detail = audit_detail;
+            if let Some(o) = detail.as_object_mut() {
+                o.insert("computed_at".into(), json!(at));
+            }
+            finish(
+                tx,
+                actor,
+                ctx,
+                Action::DashboardRead,
+                Some(programme),
+                detail,
+            )
+            .await?;
+            return Ok(d);
+        }
         let prog = admin::programme(&mut tx, programme)
             .await?
             .ok_or(Error::NotFound)?;
@@ -603,10 +634,10 @@ impl Services {
             ctx,
             Action::DashboardRead,
             Some(programme),
-            json!({"from": period.from, "to": period.to, "project": project, "territory": territory, "organisation": organisation}),
+            audit_detail,
         )
         .await?;
-        Ok(Dashboard {
+        let d = Dashboard {
             programme_id: prog.id,
             programme_code: prog.code,
             programme_name: prog.name,
@@ -625,7 +656,10 @@ impl Services {
             ),
             territories: choices(territories),
             organisations: choices(organisations),
-        })
+            computed_at: ctx.now,
+        };
+        self.aggregates.dashboards.put(key, ctx.now, d.clone());
+        Ok(d)
     }
 }
 

@@ -64,6 +64,8 @@ pub struct EsfTable {
     pub threshold: u32,
     pub populations: Vec<EsfLine>,
     pub indicators: Vec<EsfLine>,
+    /// When these figures were computed (a table is kept for a while, see `cache`).
+    pub computed_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A participant some of whose facts are missing.
@@ -229,11 +231,33 @@ impl Services {
         set: Option<&str>,
         from: &str,
         to: &str,
+        fresh: bool,
     ) -> Result<EsfTable, Error> {
         actor.require(Capability::ReadAggregates)?;
         let s = Self::esf_set(set)?;
         let period = period_or_year(from, to, ctx.today())?;
         let mut tx = self.store.audited_read().await?;
+        // The follow-ups due six months after leaving depend on the day too.
+        let key = format!(
+            "{programme}|{project:?}|{}|{}|{}|{}",
+            s.code,
+            period.from,
+            period.to,
+            ctx.today()
+        );
+        let audit_detail =
+            json!({"set": s.code, "from": period.from, "to": period.to, "project": project});
+        if let Some((at, table)) = (!fresh)
+            .then(|| self.aggregates.esf.get(&key, ctx.now))
+            .flatten()
+        {
+            let mut detail = audit_detail;
+            if let Some(o) = detail.as_object_mut() {
+                o.insert("computed_at".into(), json!(at));
+            }
+            finish(tx, actor, ctx, Action::EsfRead, Some(programme), detail).await?;
+            return Ok(table);
+        }
         let p = admin::programme(&mut tx, programme)
             .await?
             .ok_or(Error::NotFound)?;
@@ -257,10 +281,10 @@ impl Services {
             ctx,
             Action::EsfRead,
             Some(programme),
-            json!({"set": s.code, "from": period.from, "to": period.to, "project": project}),
+            audit_detail,
         )
         .await?;
-        Ok(EsfTable {
+        let table = EsfTable {
             programme_id: p.id,
             programme_code: p.code,
             programme_name: p.name,
@@ -282,7 +306,10 @@ impl Services {
                 .zip(&inds)
                 .map(|(i, p)| line(i.code.clone(), i.stage, Some(i.reference.clone()), p))
                 .collect(),
-        })
+            computed_at: ctx.now,
+        };
+        self.aggregates.esf.put(key, ctx.now, table.clone());
+        Ok(table)
     }
 
     /// The participants whose missing facts keep them out of a count, pseudonymised.

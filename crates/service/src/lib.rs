@@ -12,6 +12,7 @@ pub mod auth;
 pub mod background;
 pub mod benefits;
 pub mod boards;
+pub mod cache;
 pub mod cases;
 pub mod clock;
 pub mod compliance;
@@ -113,6 +114,15 @@ pub struct Services {
     live_jobs: Arc<import_jobs::LiveJobs>,
     /// The e-mail sender, when the deployment sends e-mail (`with_mail`).
     mail: Option<Arc<mail::Mailer>>,
+    /// Computed aggregates kept for a while (`cache`).
+    aggregates: Arc<Aggregates>,
+}
+
+/// The kept aggregates, one cache per kind of answer.
+struct Aggregates {
+    sheets: cache::AggregateCache<objectives::ObjectivesSheet>,
+    esf: cache::AggregateCache<esf::EsfTable>,
+    dashboards: cache::AggregateCache<dashboard::Dashboard>,
 }
 
 impl Services {
@@ -120,6 +130,11 @@ impl Services {
         Services {
             store,
             clock,
+            aggregates: Arc::new(Aggregates {
+                sheets: cache::AggregateCache::new(settings.aggregate_cache),
+                esf: cache::AggregateCache::new(settings.aggregate_cache),
+                dashboards: cache::AggregateCache::new(settings.aggregate_cache),
+            }),
             settings: Arc::new(settings),
             live_jobs: Arc::new(import_jobs::LiveJobs::default()),
             mail: None,

@@ -75,6 +75,8 @@ pub struct ObjectivesSheet {
     /// Counts of people below this are not shown.
     pub threshold: u32,
     pub objectives: Vec<ObjectiveView>,
+    /// When these figures were computed (a sheet is kept for a while, see `cache`).
+    pub computed_at: DateTime<Utc>,
 }
 
 /// One record behind an achieved value: a case (its person named only to whom may see
@@ -110,10 +112,30 @@ impl Services {
         programme: Uuid,
         from: &str,
         to: &str,
+        fresh: bool,
     ) -> Result<ObjectivesSheet, Error> {
         actor.require(Capability::ReadAggregates)?;
         let (from, to) = crate::esf::optional_period(from, to)?;
         let mut tx = self.store.audited_read().await?;
+        let key = format!(
+            "{programme}|{from:?}|{to:?}|{}",
+            store::fingerprint(&mut tx, programme).await?
+        );
+        if let Some((at, sheet)) = (!fresh)
+            .then(|| self.aggregates.sheets.get(&key, ctx.now))
+            .flatten()
+        {
+            finish(
+                tx,
+                actor,
+                ctx,
+                Action::ObjectivesRead,
+                Some(programme),
+                json!({"from": from, "to": to, "computed_at": at}),
+            )
+            .await?;
+            return Ok(sheet);
+        }
         let p = admin::programme(&mut tx, programme)
             .await?
             .ok_or(Error::NotFound)?;
@@ -131,13 +153,16 @@ impl Services {
             json!({"from": from, "to": to}),
         )
         .await?;
-        Ok(ObjectivesSheet {
+        let sheet = ObjectivesSheet {
             programme_id: p.id,
             programme_code: p.code,
             programme_name: p.name,
             threshold: self.settings.small_counts,
             objectives,
-        })
+            computed_at: ctx.now,
+        };
+        self.aggregates.sheets.put(key, ctx.now, sheet.clone());
+        Ok(sheet)
     }
 
     pub async fn objective(

@@ -50,6 +50,9 @@ pub struct Settings {
     /// Counts of people below this are not shown to programme managers and funders
     /// (`ITINERA_SMALL_COUNT_THRESHOLD`, default 5; see `domain::disclosure`).
     pub small_counts: u32,
+    /// How long a computed objectives sheet, ESF table or dashboard is kept
+    /// (`ITINERA_AGGREGATE_CACHE_SECONDS`, default 300; 0 keeps nothing; see `cache`).
+    pub aggregate_cache: chrono::Duration,
 }
 
 impl Settings {
@@ -60,6 +63,7 @@ impl Settings {
             session_absolute: chrono::Duration::hours(12),
             pseudonym_key,
             small_counts: small_count_threshold(),
+            aggregate_cache: aggregate_cache(),
         }
     }
 
@@ -88,6 +92,17 @@ fn small_count_threshold() -> u32 {
         .and_then(|v| v.trim().parse::<u32>().ok())
         .filter(|v| (1..=100).contains(v))
         .unwrap_or(itinera_domain::disclosure::DEFAULT_THRESHOLD)
+}
+
+/// How long computed aggregates are kept: `ITINERA_AGGREGATE_CACHE_SECONDS` when it is a
+/// whole number of seconds up to a day, otherwise five minutes.
+fn aggregate_cache() -> chrono::Duration {
+    let seconds = std::env::var("ITINERA_AGGREGATE_CACHE_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| (0..=86_400).contains(v))
+        .unwrap_or(300);
+    chrono::Duration::seconds(seconds)
 }
 
 #[cfg(test)]

@@ -34,6 +34,20 @@ const SELECT: &str = "SELECT o.id, o.programme_id, o.project_id, pj.name AS proj
     o.comparison, o.target, o.measure, o.baseline, o.period_start, o.period_end, o.manual_value, o.evidence, o.version, o.updated_at \
     FROM objectives o LEFT JOIN projects pj ON pj.id = o.project_id";
 
+/// What changes whenever an objective of the programme is added, changed or removed:
+/// their number, the newest change and the sum of their versions (part of the key under
+/// which a computed sheet is kept).
+pub async fn fingerprint(tx: &mut Tx, programme: Uuid) -> Result<String, Error> {
+    let (n, latest, versions): (i64, Option<DateTime<Utc>>, Option<i64>) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT count(*), max(updated_at), CAST(sum(version) AS BIGINT) FROM objectives WHERE programme_id = $1"
+    ).bind(programme).fetch_one(c).await.map_err(db_err))?;
+    Ok(format!(
+        "{n}:{}:{}",
+        latest.map(|t| t.timestamp_micros()).unwrap_or_default(),
+        versions.unwrap_or_default()
+    ))
+}
+
 /// The objectives of a programme whose period meets `[from, to]` (all with no bounds).
 pub async fn list(
     tx: &mut Tx,

@@ -20,6 +20,9 @@ use serde::Deserialize;
 pub struct PeriodParams {
     pub from: String,
     pub to: String,
+    /// Compute the figures again rather than show the ones kept (indicators).
+    #[serde(deserialize_with = "itinera_domain::input::lenient_bool")]
+    pub fresh: bool,
 }
 
 /// A member as a list names them: the professional and their organisation, or the

@@ -68,6 +68,9 @@ pub struct EsfParams {
     pub to: String,
     /// One of the programme's projects (default: the whole programme).
     pub project_id: String,
+    /// Compute the figures again rather than show the ones kept.
+    #[serde(deserialize_with = "itinera_domain::input::lenient_bool")]
+    pub fresh: bool,
 }
 
 impl EsfParams {
@@ -91,7 +94,7 @@ async fn sheet(
 ) -> ApiResult<Json<ObjectivesSheet>> {
     Ok(Json(
         s.services
-            .objectives_sheet(&a, &ctx, id, &p.from, &p.to)
+            .objectives_sheet(&a, &ctx, id, &p.from, &p.to, p.fresh)
             .await?,
     ))
 }
@@ -124,7 +127,7 @@ async fn sheet_csv(
 ) -> ApiResult<Response> {
     let sheet = s
         .services
-        .objectives_sheet(&a, &ctx, id, &p.from, &p.to)
+        .objectives_sheet(&a, &ctx, id, &p.from, &p.to, p.fresh)
         .await?;
     Ok(export::objectives_file(
         lang_of(&headers),
@@ -146,7 +149,7 @@ async fn sheet_xlsx(
 ) -> ApiResult<Response> {
     let sheet = s
         .services
-        .objectives_sheet(&a, &ctx, id, &p.from, &p.to)
+        .objectives_sheet(&a, &ctx, id, &p.from, &p.to, p.fresh)
         .await?;
     Ok(export::objectives_file(
         lang_of(&headers),
@@ -209,7 +212,16 @@ async fn esf_table(
 ) -> ApiResult<Json<EsfTable>> {
     let t = s
         .services
-        .esf_table(&a, &ctx, id, p.project()?, Some(&p.set), &p.from, &p.to)
+        .esf_table(
+            &a,
+            &ctx,
+            id,
+            p.project()?,
+            Some(&p.set),
+            &p.from,
+            &p.to,
+            p.fresh,
+        )
         .await?;
     Ok(Json(t))
 }
@@ -227,7 +239,16 @@ async fn esf_csv(
 ) -> ApiResult<Response> {
     let t = s
         .services
-        .esf_table(&a, &ctx, id, p.project()?, Some(&p.set), &p.from, &p.to)
+        .esf_table(
+            &a,
+            &ctx,
+            id,
+            p.project()?,
+            Some(&p.set),
+            &p.from,
+            &p.to,
+            p.fresh,
+        )
         .await?;
     Ok(export::esf_file(
         lang_of(&headers),
@@ -249,7 +270,16 @@ async fn esf_xlsx(
 ) -> ApiResult<Response> {
     let t = s
         .services
-        .esf_table(&a, &ctx, id, p.project()?, Some(&p.set), &p.from, &p.to)
+        .esf_table(
+            &a,
+            &ctx,
+            id,
+            p.project()?,
+            Some(&p.set),
+            &p.from,
+            &p.to,
+            p.fresh,
+        )
         .await?;
     Ok(export::esf_file(
         lang_of(&headers),

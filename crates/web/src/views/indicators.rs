@@ -154,7 +154,14 @@ async fn sheet_page(
     let page = PageCtx::new(lang, Some(session), "objectives.title");
     let sh = s
         .services
-        .objectives_sheet(&session.actor, ctx, id, &period.from, &period.to)
+        .objectives_sheet(
+            &session.actor,
+            ctx,
+            id,
+            &period.from,
+            &period.to,
+            period.fresh,
+        )
         .await?;
     let projects = projects_of(s, id).await?;
     Ok(SheetPage {
@@ -248,7 +255,7 @@ async fn sheet_csv(
 ) -> ViewResult {
     let sh = s
         .services
-        .objectives_sheet(&session.actor, &ctx, id, &p.from, &p.to)
+        .objectives_sheet(&session.actor, &ctx, id, &p.from, &p.to, p.fresh)
         .await?;
     Ok(export::objectives_file(
         lang_of(&headers),
@@ -267,7 +274,7 @@ async fn sheet_xlsx(
 ) -> ViewResult {
     let sh = s
         .services
-        .objectives_sheet(&session.actor, &ctx, id, &p.from, &p.to)
+        .objectives_sheet(&session.actor, &ctx, id, &p.from, &p.to, p.fresh)
         .await?;
     Ok(export::objectives_file(
         lang_of(&headers),
@@ -469,6 +476,7 @@ async fn esf(
             Some(&p.set),
             &p.from,
             &p.to,
+            p.fresh,
         )
         .await?;
     let projects = projects_of(&s, id)
@@ -505,6 +513,7 @@ async fn esf_file(
             Some(&p.set),
             &p.from,
             &p.to,
+            p.fresh,
         )
         .await?;
     Ok(export::esf_file(lang_of(headers), &t, f)?)
