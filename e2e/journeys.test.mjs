@@ -382,15 +382,25 @@ async function meetingJourney(page, bodyUrl) {
   const meetingUrl = page.url();
   assert.equal(await page.locator('#agenda li').count(), 3);
 
-  // Attendance, minutes and an agreement for the employment counsellor.
+  // Attendance and the minutes of all three items, saved with one button; the agreement
+  // being typed meanwhile is not lost: it comes back, marked, not saved yet.
   for (const select of await page.locator('#attendance select').all()) {
     await select.selectOption('present');
   }
-  await page.locator('#attendance').getByRole('button', { name: 'Guardar' }).click();
-  await page.waitForURL(/#attendance$/);
-  await page.locator('#agenda textarea').first().fill('Se revisan las ofertas de empleo de diciembre.');
-  await page.locator('#agenda').getByRole('button', { name: 'Guardar' }).first().click();
+  const minutes = ['Se revisan las ofertas de empleo de diciembre.', 'Primera persona: empieza el curso de cocina.', 'Segunda persona: cita con la orientadora.'];
+  const areas = page.locator('#agenda textarea');
+  assert.equal(await areas.count(), 3);
+  for (let i = 0; i < 3; i++) await areas.nth(i).fill(minutes[i]);
   await page.locator('#text').fill('Enviar las ofertas de cocina a las dos personas');
+  await page.getByRole('button', { name: 'Guardar acta y asistencia' }).click();
+  await page.waitForURL(/#agenda$/);
+  for (let i = 0; i < 3; i++) assert.equal(await areas.nth(i).inputValue(), minutes[i]);
+  for (const select of await page.locator('#attendance select').all()) {
+    assert.equal(await select.inputValue(), 'present');
+  }
+  assert.equal(await page.locator('#text').inputValue(), 'Enviar las ofertas de cocina a las dos personas');
+  assert.equal(await page.locator('#text.unsaved').count(), 1);
+  assert.match(await page.locator('main .notice.warning').innerText(), /aún no están guardados/);
   const sexpe = await page.locator('#owner option', { hasText: 'SEXPE' }).getAttribute('value');
   await page.locator('#owner').selectOption(sexpe);
   // Due in three days: within the owner's work-list horizon, whenever this runs.
@@ -419,7 +429,55 @@ async function meetingJourney(page, bodyUrl) {
   await page.getByRole('button', { name: 'Marcar como cumplido' }).click();
   await page.waitForURL(/#agreements$/);
   assert.match(await page.locator('#agreements').innerText(), /cumplido/);
+
+  // Approving the minutes asks first (no JavaScript needed); cancelling changes nothing.
+  await page.getByRole('link', { name: 'Aprobar el acta' }).click();
+  await page.waitForURL(/\/approval$/);
+  assert.match(await page.locator('main').innerText(), /no se puede cambiar/);
+  await page.getByRole('link', { name: 'Cancelar' }).click();
+  await page.waitForURL(meetingUrl);
+  assert.equal(await page.locator('#agenda textarea').count(), 3);
+  await page.getByRole('link', { name: 'Aprobar el acta' }).click();
+  await page.getByRole('button', { name: 'Aprobar el acta' }).click();
+  await page.waitForURL(meetingUrl);
+  assert.equal(await page.locator('#agenda textarea').count(), 0);
+  assert.match(await page.locator('#agenda').innerText(), /Primera persona: empieza el curso de cocina/);
 }
+
+test('withdraw a consent through its confirmation page: a date before it was given is refused with the note kept, then it is withdrawn with its date and note', async () => {
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await login(page, 'ts.badajoz');
+  await page.goto(`${base}/participants`);
+  const people = await page.locator('table.list tbody tr td a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  let found = false;
+  for (const href of people.slice(0, 40)) {
+    await page.goto(`${base}${href}`);
+    if (await page.locator('#consents a', { hasText: 'Retirar' }).count() > 0) { found = true; break; }
+  }
+  assert.ok(found, 'a person of hers with a consent in force');
+  const personUrl = page.url();
+  const before = await page.locator('#consents tbody tr', { hasText: 'Vigente' }).count();
+  await page.locator('#consents a', { hasText: 'Retirar' }).first().click();
+  await page.waitForURL(/\/consents\/[0-9a-f-]{36}\/withdraw/);
+  assert.match(await page.locator('h1').innerText(), /Retirar el consentimiento/);
+  assert.match(await page.locator('main').innerText(), /dejan de ver a esta persona/);
+  assert.equal(await page.locator('#withdrawn_on').inputValue(), dayIn(0));
+  // Nothing has changed yet: cancelling goes back with the consent in force.
+  await page.locator('#withdrawn_on').fill('1990-01-01');
+  await page.locator('#note').fill('Lo retira por escrito en la entrevista de hoy');
+  await page.getByRole('button', { name: 'Retirar el consentimiento' }).click();
+  await page.waitForSelector('.error-summary');
+  assert.equal(await page.locator('#note').inputValue(), 'Lo retira por escrito en la entrevista de hoy');
+  assert.equal(await page.locator('#withdrawn_on').inputValue(), '1990-01-01');
+  await page.locator('#withdrawn_on').fill(dayIn(0));
+  await page.getByRole('button', { name: 'Retirar el consentimiento' }).click();
+  await page.waitForURL(/#consents$/);
+  assert.equal(page.url().split('#')[0], personUrl.split('#')[0]);
+  assert.equal(await page.locator('#consents tbody tr', { hasText: 'Vigente' }).count(), before - 1);
+  assert.ok(await page.locator('#consents tbody tr', { hasText: 'Retirado' }).count() >= 1);
+  await context.close();
+});
 
 test('open an improvement board, post and vote cards as two members, turn a card into an agreement', async () => {
   const inDays = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);

@@ -114,7 +114,10 @@ async fn a_municipal_export_is_tried_then_imported_once() {
     );
     assert_eq!(
         problems(6),
-        [("F. Nacimiento".to_string(), "import.value.date".to_string())]
+        [(
+            "F. Nacimiento".to_string(),
+            "import.value.date_impossible".to_string()
+        )]
     );
     assert_eq!(
         problems(7),
@@ -227,8 +230,10 @@ async fn a_municipal_export_is_tried_then_imported_once() {
     );
 
     // Next month's export, with the saved mapping: known ids are known, the new row is new.
+    // Its new rows: one with the DNI's letter, one without it (the employment service's
+    // habit): the letter is computed and the document says so.
     let next = municipal_csv(&format!(
-        "SS-007;Ana;Ortiz;M;03/03/1993;{};ES;\r\n",
+        "SS-007;Ana;Ortiz;M;03/03/1993;{};ES;\r\nSS-008;Marta;Gil;M;04/04/1984;77444555;ES;\r\n",
         dni(55_333_444)
     ));
     let r = app
@@ -242,9 +247,19 @@ async fn a_municipal_export_is_tried_then_imported_once() {
     assert_eq!(line(&r.body, 2)["outcome"], "existing");
     assert_eq!(line(&r.body, 3)["outcome"], "existing");
     assert_eq!(line(&r.body, 8)["outcome"], "created");
+    assert_eq!(line(&r.body, 9)["outcome"], "created", "{:?}", r.body);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM participants").await,
-        people + 3
+        people + 4
+    );
+    let computed = dni(77_444_555);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM participant_documents WHERE number = '{computed}' AND letter_computed")
+        )
+        .await,
+        1
     );
 
     // Someone else with a number the organisation already holds: that row is refused
@@ -274,7 +289,7 @@ async fn a_municipal_export_is_tried_then_imported_once() {
     assert_eq!(line(&r.body, 3)["outcome"], "created");
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM participants").await,
-        people + 4
+        people + 5
     );
 }
 

@@ -56,6 +56,37 @@ pub fn dni_letter(n: u32) -> char {
         .map_or('?', |c| char::from(*c))
 }
 
+/// A DNI or NIE written without its control letter, as employment-service exports often
+/// hold them: its kind and the number with the letter computed (modulo 23), or `None`
+/// when it is not such a number. A DNI of fewer than eight digits (its leading zeros
+/// dropped by a spreadsheet) is padded with zeros. A number that has a letter is never
+/// changed here: a wrong letter is refused by `validate`.
+pub fn with_computed_letter(raw: &str) -> Option<(DocumentKind, String)> {
+    let n = normalise(raw);
+    let b = n.as_bytes();
+    if (1..=8).contains(&b.len()) && b.iter().all(u8::is_ascii_digit) {
+        let v = digits_value(b)?;
+        return Some((DocumentKind::Dni, format!("{v:08}{}", dni_letter(v))));
+    }
+    if let Ok(&[first, ref rest @ ..]) = <&[u8; 8]>::try_from(b).map(|a| &a[..]) {
+        let prefix = match first {
+            b'X' => 0,
+            b'Y' => 1,
+            b'Z' => 2,
+            _ => return None,
+        };
+        if !rest.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let rest = digits_value(rest)?;
+        return Some((
+            DocumentKind::Nie,
+            format!("{n}{}", dni_letter(prefix * 10_000_000 + rest)),
+        ));
+    }
+    None
+}
+
 /// Validates a document number of the given kind and returns its normal form, or the
 /// translation key of the problem.
 pub fn validate(kind: DocumentKind, raw: &str) -> Result<String, &'static str> {
@@ -170,6 +201,29 @@ pub fn codice_fiscale_check(first15: &[u8]) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_letter_is_computed_and_a_wrong_one_is_not_replaced() {
+        assert_eq!(
+            with_computed_letter("12345678"),
+            Some((DocumentKind::Dni, "12345678Z".into()))
+        );
+        assert_eq!(
+            with_computed_letter("1.234.567"),
+            Some((DocumentKind::Dni, "01234567L".into()))
+        );
+        assert_eq!(
+            with_computed_letter("x1234567"),
+            Some((DocumentKind::Nie, "X1234567L".into()))
+        );
+        assert_eq!(with_computed_letter("12345678A"), None);
+        assert_eq!(with_computed_letter("A1234567"), None);
+        assert_eq!(with_computed_letter(""), None);
+        for n in ["12345678", "1234567", "X1234567", "Y7654321", "Z0000001"] {
+            let (kind, full) = with_computed_letter(n).unwrap();
+            assert_eq!(validate(kind, &full), Ok(full.clone()), "{n}");
+        }
+    }
 
     #[test]
     fn dni_letters() {

@@ -242,11 +242,13 @@ impl Resolved {
                 Target::BirthDate => match date(v) {
                     Some(d) => input.birth_date = d.to_string(),
                     None if v.is_empty() => {}
+                    None if impossible_date(v) => bad("import.value.date_impossible"),
                     None => bad("import.value.date"),
                 },
                 Target::LabourStatusSince => match date(v) {
                     Some(d) => input.labour_status_since = d.to_string(),
                     None if v.is_empty() => {}
+                    None if impossible_date(v) => bad("import.value.date_impossible"),
                     None => bad("import.value.date"),
                 },
                 Target::Document => document = (!v.is_empty()).then(|| v.to_string()),
@@ -298,9 +300,17 @@ impl Resolved {
                 },
                 None => guess_kind(&number),
             };
+            // A DNI or NIE without its letter: computed from the number, and marked.
+            let completed =
+                crate::documents::with_computed_letter(&number).filter(|(k, _)| k.code() == kind);
+            let (kind, number, letter_computed) = match completed {
+                Some((k, full)) => (k.code(), full, true),
+                None => (kind, number, false),
+            };
             input.documents = vec![DocumentInput {
                 kind: kind.to_string(),
                 number,
+                letter_computed,
             }];
         }
         RowRead {
@@ -546,6 +556,37 @@ pub fn date(v: &str) -> Option<NaiveDate> {
     None
 }
 
+/// A date written in a known shape whose day does not exist in its month (31/02/1980,
+/// 1981-02-29): reported as such rather than as an unknown format.
+pub fn impossible_date(v: &str) -> bool {
+    let day_part = v.trim().split([' ', 'T']).next().unwrap_or("");
+    let parts: Vec<&str> = day_part.split(['/', '-', '.']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return false;
+    };
+    let num = |s: &str| -> Option<u32> {
+        (!s.is_empty() && s.len() <= 4 && s.bytes().all(|x| x.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (Some(x), Some(y), Some(z)) = (num(a), num(b), num(c)) else {
+        return false;
+    };
+    let (year, month, day) = if a.len() == 4 {
+        (x, y, z)
+    } else if c.len() == 4 {
+        (z, y, x)
+    } else {
+        return false;
+    };
+    (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && i32::try_from(year)
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
+            .is_none()
+}
+
 /// A labour status in the four languages, or its code.
 pub fn labour_status(v: &str) -> Option<&'static str> {
     let f = fold(v);
@@ -740,6 +781,11 @@ pub fn guess_kind(number: &str) -> &'static str {
     if b.len() == 8 && digits(b) {
         return "dni";
     }
+    if let [b'X' | b'Y' | b'Z', rest @ ..] = b {
+        if rest.len() == 7 && digits(rest) {
+            return "nie";
+        }
+    }
     if let Ok(b) = <&[u8; 16]>::try_from(b) {
         if b[..6].iter().all(u8::is_ascii_alphabetic) && digits(&b[6..8]) {
             return "codice_fiscale";
@@ -807,6 +853,10 @@ mod tests {
         assert_eq!(guess_kind("X1234567L"), "nie");
         assert_eq!(guess_kind("RSSMRA80A01H501U"), "codice_fiscale");
         assert_eq!(guess_kind("AB123456"), "passport");
+        assert_eq!(guess_kind("X1234567"), "nie");
+        assert!(impossible_date("31/02/1980") && impossible_date("1981-02-29"));
+        assert!(!impossible_date("29/02/1980") && !impossible_date("32/01/1980"));
+        assert!(!impossible_date("14/13/1980") && !impossible_date("mañana"));
         assert_eq!(
             labour_status("Parado de larga duración"),
             Some("long_term_unemployed")

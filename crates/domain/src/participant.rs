@@ -86,12 +86,18 @@ pub struct ParticipantInput {
 pub struct DocumentInput {
     pub kind: String,
     pub number: String,
+    /// The DNI or NIE came without its control letter and it was computed from the
+    /// number (an import, see `documents::with_computed_letter`).
+    pub letter_computed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Document {
     pub kind: DocumentKind,
     pub number: String,
+    /// The control letter was computed from the number, not given.
+    #[serde(default)]
+    pub letter_computed: bool,
 }
 
 /// A participant's validated data. Existing means valid.
@@ -301,7 +307,12 @@ impl ParticipantInput {
                             "validation.document.repeated",
                         );
                     }
-                    documents.push(Document { kind, number });
+                    documents.push(Document {
+                        kind,
+                        number,
+                        letter_computed: d.letter_computed
+                            && matches!(kind, DocumentKind::Dni | DocumentKind::Nie),
+                    });
                 }
                 Err(code) => e.add(format!("documents.{i}.number"), code),
             }
@@ -448,6 +459,7 @@ impl ParticipantData {
                 .map(|d| DocumentInput {
                     kind: d.kind.code().into(),
                     number: d.number.clone(),
+                    letter_computed: d.letter_computed,
                 })
                 .collect(),
         }
@@ -487,6 +499,7 @@ mod tests {
             documents: vec![DocumentInput {
                 kind: "dni".into(),
                 number: "12345678z".into(),
+                letter_computed: false,
             }],
             ..Default::default()
         }
@@ -556,6 +569,7 @@ mod tests {
         i.documents.push(DocumentInput {
             kind: "dni".into(),
             number: "12.345.678-Z".into(),
+            letter_computed: false,
         });
         i.documents.push(DocumentInput::default());
         assert!(fields(i.validate(today()))

@@ -156,14 +156,18 @@ pub struct Assessed {
 /// The first and the latest assessment (up to the period's end) of every case in scope
 /// open at some time in the period.
 pub async fn first_and_latest_assessments(tx: &mut Tx, f: &Filter) -> Result<Vec<Assessed>, Error> {
+    // Two index searches per case (`assessments_case`), not a sort of every assessment.
     let sql = format!(
-        "{SCOPE}, ranked AS (SELECT a.case_id, a.instrument_id, a.profile, a.scores, \
-         ROW_NUMBER() OVER (PARTITION BY a.case_id ORDER BY a.assessed_on, a.created_at, a.id) AS n_first, \
-         ROW_NUMBER() OVER (PARTITION BY a.case_id ORDER BY a.assessed_on DESC, a.created_at DESC, a.id DESC) AS n_latest \
-         FROM assessments a JOIN scope s ON s.id = a.case_id \
-         WHERE a.assessed_on <= $6 AND s.opened_on <= $6 AND (s.closed_on IS NULL OR s.closed_on >= $5)) \
-         SELECT case_id, instrument_id, profile, scores, n_first = 1 AS first, n_latest = 1 AS latest \
-         FROM ranked WHERE n_first = 1 OR n_latest = 1"
+        "{SCOPE}, picked AS (SELECT s.id AS case_id, \
+         (SELECT a.id FROM assessments a WHERE a.case_id = s.id AND a.assessed_on <= $6 \
+          ORDER BY a.assessed_on, a.created_at, a.id LIMIT 1) AS first_id, \
+         (SELECT a.id FROM assessments a WHERE a.case_id = s.id AND a.assessed_on <= $6 \
+          ORDER BY a.assessed_on DESC, a.created_at DESC, a.id DESC LIMIT 1) AS latest_id \
+         FROM scope s WHERE s.opened_on <= $6 AND (s.closed_on IS NULL OR s.closed_on >= $5)) \
+         SELECT a.case_id, a.instrument_id, a.profile, a.scores, TRUE AS first, p.latest_id = p.first_id AS latest \
+         FROM picked p JOIN assessments a ON a.id = p.first_id \
+         UNION ALL SELECT a.case_id, a.instrument_id, a.profile, a.scores, FALSE AS first, TRUE AS latest \
+         FROM picked p JOIN assessments a ON a.id = p.latest_id WHERE p.latest_id <> p.first_id"
     );
     let first: DateTime<Utc> = f.from.and_time(NaiveTime::MIN).and_utc();
     let after: DateTime<Utc> =

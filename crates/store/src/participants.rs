@@ -196,6 +196,7 @@ pub async fn insert_many(
                 V::Text(doc.kind.code().to_string()),
                 V::Text(doc.number.clone()),
                 V::Ts(now),
+                V::Bool(doc.letter_computed),
             ]);
         }
     }
@@ -210,6 +211,7 @@ pub async fn insert_many(
             "kind",
             "number",
             "created_at",
+            "letter_computed",
         ],
         &docs,
     )
@@ -287,8 +289,8 @@ async fn replace_documents(
         .bind(pid).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     for d in docs {
         on_tx!(tx, c => sqlx::query(
-            "INSERT INTO participant_documents (id, participant_id, home_organisation_id, kind, number, created_at) VALUES ($1,$2,$3,$4,$5,$6)"
-        ).bind(itinera_clock::new_id(now)).bind(pid).bind(home_org).bind(d.kind.code()).bind(&d.number).bind(now)
+            "INSERT INTO participant_documents (id, participant_id, home_organisation_id, kind, number, created_at, letter_computed) VALUES ($1,$2,$3,$4,$5,$6,$7)"
+        ).bind(itinera_clock::new_id(now)).bind(pid).bind(home_org).bind(d.kind.code()).bind(&d.number).bind(now).bind(d.letter_computed)
         .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     }
     Ok(())
@@ -303,12 +305,18 @@ pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<Participant>, Error> {
     let row: Option<Row> =
         on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))?;
     let Some(r) = row else { return Ok(None) };
-    let docs: Vec<(String, String)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT kind, number FROM participant_documents WHERE participant_id = $1 ORDER BY created_at, kind"
+    let docs: Vec<(String, String, bool)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT kind, number, letter_computed FROM participant_documents WHERE participant_id = $1 ORDER BY created_at, kind"
     ).bind(id).fetch_all(c).await.map_err(db_err))?;
     let documents = docs
         .into_iter()
-        .filter_map(|(k, n)| DocumentKind::parse(&k).map(|kind| Document { kind, number: n }))
+        .filter_map(|(k, n, computed)| {
+            DocumentKind::parse(&k).map(|kind| Document {
+                kind,
+                number: n,
+                letter_computed: computed,
+            })
+        })
         .collect();
     let bad = |what: &str| Error::Internal(format!("stored participant has an unknown {what}"));
     Ok(Some(Participant {

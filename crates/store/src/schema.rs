@@ -145,6 +145,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "declined_answers",
         sql: include_str!("../migrations/0026_declined_answers.sql"),
     },
+    Migration {
+        version: 27,
+        name: "computed_letters",
+        sql: include_str!("../migrations/0027_computed_letters.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

@@ -46,6 +46,9 @@ pub struct MeetingView {
     pub agreements: Vec<AgreementView>,
 }
 
+/// The longest minutes of one agenda item, in characters.
+const MAX_MINUTES: usize = 20_000;
+
 impl Services {
     /// Plans a meeting. Its agenda starts with the body's open agreements (to follow
     /// them up), then the topics, then — at level 3 only — the cases, each of which the
@@ -233,15 +236,92 @@ impl Services {
         meeting: Uuid,
         rows: &[(String, String)],
     ) -> Result<(), Error> {
+        self.record_meeting(actor, ctx, meeting, &[], rows).await
+    }
+
+    /// Writes the minutes of one agenda item (until the minutes are approved).
+    pub async fn record_minutes(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+        item: Uuid,
+        text: &str,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let text = itinera_domain::text::clean_paragraphs(text);
+        if text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_MINUTES)
+        {
+            return Err(Error::field("minutes", "validation.too_long"));
+        }
+        let mut tx = self.store.write().await?;
+        let (m, _) = meeting_and_body(&mut tx, actor, meeting).await?;
+        frozen(&m)?;
+        store::set_minutes(&mut tx, meeting, item, text.as_deref()).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::MeetingMinutes,
+            Some(meeting),
+            json!({"item": item}),
+        )
+        .await
+    }
+
+    /// The meeting's record in one go, as its page sends it: the minutes of every agenda
+    /// item (item id, text) and who came (member, attendance). All of it is checked
+    /// first and written in one transaction, or nothing is.
+    pub async fn record_meeting(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        meeting: Uuid,
+        minutes: &[(String, String)],
+        attendance: &[(String, String)],
+    ) -> Result<(), Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.write().await?;
         let (m, b) = meeting_and_body(&mut tx, actor, meeting).await?;
         frozen(&m)?;
         let members = store::members(&mut tx, b.id).await?;
         let invited = store::invitees(&mut tx, meeting).await?;
+        let items: Vec<Uuid> = store::items(&mut tx, meeting)
+            .await?
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         let mut errors = Vec::new();
+        let mut texts = Vec::new();
+        for (item, text) in minutes {
+            let Some(id) = item
+                .trim()
+                .parse::<Uuid>()
+                .ok()
+                .filter(|id| items.contains(id))
+            else {
+                errors.push(itinera_domain::FieldError::new(
+                    "minutes",
+                    "coordination.not_an_item",
+                ));
+                continue;
+            };
+            let text = itinera_domain::text::clean_paragraphs(text);
+            if text
+                .as_ref()
+                .is_some_and(|t| t.chars().count() > MAX_MINUTES)
+            {
+                errors.push(itinera_domain::FieldError::new(
+                    format!("minutes-{id}"),
+                    "validation.too_long",
+                ));
+            }
+            texts.push((id, text));
+        }
         let mut ok = Vec::new();
-        for (i, (member, att)) in rows.iter().enumerate() {
+        for (i, (member, att)) in attendance.iter().enumerate() {
             let mid = member
                 .trim()
                 .parse::<Uuid>()
@@ -263,8 +343,22 @@ impl Services {
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
+        for (id, text) in &texts {
+            store::set_minutes(&mut tx, meeting, *id, text.as_deref()).await?;
+        }
         for (mid, a) in &ok {
             store::set_attendance(&mut tx, meeting, *mid, a.code()).await?;
+        }
+        if !texts.is_empty() {
+            crate::audit::audit(
+                &mut tx,
+                actor,
+                ctx,
+                Action::MeetingMinutes,
+                Some(meeting),
+                json!({"items": texts.iter().map(|(id, _)| id).collect::<Vec<_>>()}),
+            )
+            .await?;
         }
         finish(
             tx,
@@ -273,35 +367,6 @@ impl Services {
             Action::MeetingAttendance,
             Some(meeting),
             json!({"rows": ok.len()}),
-        )
-        .await
-    }
-
-    /// Writes the minutes of one agenda item (until the minutes are approved).
-    pub async fn record_minutes(
-        &self,
-        actor: &Actor,
-        ctx: &Ctx,
-        meeting: Uuid,
-        item: Uuid,
-        text: &str,
-    ) -> Result<(), Error> {
-        actor.require(Capability::Coordinate)?;
-        let text = itinera_domain::text::clean_paragraphs(text);
-        if text.as_ref().is_some_and(|t| t.chars().count() > 20_000) {
-            return Err(Error::field("minutes", "validation.too_long"));
-        }
-        let mut tx = self.store.write().await?;
-        let (m, _) = meeting_and_body(&mut tx, actor, meeting).await?;
-        frozen(&m)?;
-        store::set_minutes(&mut tx, meeting, item, text.as_deref()).await?;
-        finish(
-            tx,
-            actor,
-            ctx,
-            Action::MeetingMinutes,
-            Some(meeting),
-            json!({"item": item}),
         )
         .await
     }

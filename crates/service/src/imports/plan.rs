@@ -441,6 +441,7 @@ mod tests {
                 vec![itinera_domain::participant::DocumentInput {
                     kind: "dni".into(),
                     number: format!("{dni:08}{}", dni_letter(dni)),
+                    letter_computed: false,
                 }]
             },
             ..ParticipantInput::default()

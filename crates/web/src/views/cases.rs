@@ -31,7 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/status", post(status))
         .route("/cases/{id}/team", post(add_member))
         .route("/cases/{id}/team/find", post(team_find))
-        .route("/cases/{id}/team/{member}/remove", post(remove_member))
+        .route(
+            "/cases/{id}/team/{member}/remove",
+            get(confirm_remove_member).post(remove_member),
+        )
 }
 
 #[derive(Template)]
@@ -460,9 +463,6 @@ async fn add_member(
     }
 }
 
-#[derive(serde::Deserialize)]
-struct Empty {}
-
 async fn team_find(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -488,15 +488,57 @@ async fn team_find(
     ))
 }
 
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ConfirmInput {
+    confirm: String,
+}
+
+fn remove_member_page(
+    lang: Lang,
+    session: &SessionInfo,
+    id: Uuid,
+    member: Uuid,
+) -> crate::views::page::ConfirmPage {
+    crate::views::page::ConfirmPage {
+        page: PageCtx::new(lang, Some(session), "case.remove_member_title"),
+        heading: "case.remove_member_title",
+        consequence: "case.remove_member_consequence",
+        button: "case.remove_member",
+        subject: None,
+        action: format!("/cases/{id}/team/{member}/remove"),
+        back: format!("/cases/{id}#team"),
+        errors: crate::views::page::FormErrors::none(lang),
+        withdrawal: None,
+    }
+}
+
+/// Removing a member cuts them off the case: a page asks first.
+async fn confirm_remove_member(
+    headers: HeaderMap,
+    Session(session): Session,
+    Path((id, member)): Path<(Uuid, Uuid)>,
+) -> ViewResult {
+    Ok(render(&remove_member_page(
+        lang_of(&headers),
+        &session,
+        id,
+        member,
+    )))
+}
+
 async fn remove_member(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path((id, member)): Path<(Uuid, Uuid)>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(input): CsrfForm<ConfirmInput>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
+    if input.confirm != "yes" {
+        return Ok(render(&remove_member_page(lang, &session, id, member)));
+    }
     match s
         .services
         .remove_case_member(&session.actor, &ctx, id, member)

@@ -41,6 +41,7 @@ pub use page::code_label;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/style.css", get(style))
+        .route("/static/forms.js", get(forms_script))
         .merge(auth::router())
         .merge(account::router())
         .merge(participants::router())
@@ -68,6 +69,18 @@ pub fn router() -> Router<AppState> {
         .merge(coordination_report::router())
         .merge(protocols::router())
         .layer(axum::middleware::from_fn(page::render_errors))
+}
+
+/// The script that keeps unsent input of a page's other forms (`static/forms.js`).
+async fn forms_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/forms.js"),
+    )
+        .into_response()
 }
 
 async fn style() -> Response {

@@ -326,6 +326,37 @@ where
     }
 }
 
+/// The confirmation of an action with big consequences (withdrawing a consent, removing a
+/// team member, approving minutes): a page of its own, so that it works without
+/// JavaScript. Its button posts the same form again with `confirm=yes`.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub page: PageCtx,
+    /// Translation keys: the heading, what will happen, the button.
+    pub heading: &'static str,
+    pub consequence: &'static str,
+    pub button: &'static str,
+    /// What it is about (a person's name, a member), when the page can say.
+    pub subject: Option<String>,
+    pub action: String,
+    /// Where "cancel" goes.
+    pub back: String,
+    pub errors: FormErrors,
+    /// A consent withdrawal's date and note, as typed.
+    pub withdrawal: Option<(String, String)>,
+}
+
+/// A local path to go back to (`/…`, not `//host`), else `fallback`.
+pub fn local_back(back: &str, fallback: &str) -> String {
+    let b = back.trim();
+    if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && b.len() < 512 {
+        b.to_string()
+    } else {
+        fallback.to_string()
+    }
+}
+
 /// Renders a rejected form: 422 with the page.
 pub fn render_invalid<T: Template>(tpl: &T) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, render(tpl)).into_response()

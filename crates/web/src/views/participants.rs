@@ -38,7 +38,10 @@ pub fn router() -> Router<AppState> {
             "/participants/{id}/consents/new",
             get(new_consent).post(create_consent),
         )
-        .route("/consents/{id}/withdraw", post(withdraw))
+        .route(
+            "/consents/{id}/withdraw",
+            get(confirm_withdraw).post(withdraw),
+        )
 }
 
 #[derive(Template)]
@@ -518,18 +521,90 @@ async fn create_consent(
 struct WithdrawInput {
     withdrawn_on: String,
     note: String,
+    /// `yes` once the confirmation page was seen.
+    confirm: String,
+    /// Where "cancel" goes (the person's page).
+    back: String,
+}
+
+fn withdraw_page(
+    lang: Lang,
+    session: &itinera_service::auth::SessionInfo,
+    id: Uuid,
+    input: &WithdrawInput,
+    errors: FormErrors,
+) -> crate::views::page::ConfirmPage {
+    crate::views::page::ConfirmPage {
+        page: PageCtx::new(lang, Some(session), "consent.withdraw_title"),
+        heading: "consent.withdraw_title",
+        consequence: "consent.withdraw_consequence",
+        button: "consent.withdraw_confirm",
+        subject: None,
+        action: format!("/consents/{id}/withdraw"),
+        back: crate::views::page::local_back(&input.back, "/participants"),
+        errors,
+        withdrawal: Some((input.withdrawn_on.clone(), input.note.clone())),
+    }
+}
+
+/// Withdrawing a consent cuts other services off the person at once: a page says so and
+/// asks the date and a note before anything changes.
+async fn confirm_withdraw(
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    Query(q): Query<WithdrawInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let input = WithdrawInput {
+        withdrawn_on: ctx.today().to_string(),
+        ..q
+    };
+    Ok(render(&withdraw_page(
+        lang,
+        &session,
+        id,
+        &input,
+        FormErrors::none(lang),
+    )))
 }
 
 async fn withdraw(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     CsrfForm(input): CsrfForm<WithdrawInput>,
 ) -> ViewResult {
-    let pid = s
+    let lang = lang_of(&headers);
+    if input.confirm != "yes" {
+        let input = WithdrawInput {
+            withdrawn_on: if input.withdrawn_on.trim().is_empty() {
+                ctx.today().to_string()
+            } else {
+                input.withdrawn_on
+            },
+            ..input
+        };
+        return Ok(render(&withdraw_page(
+            lang,
+            &session,
+            id,
+            &input,
+            FormErrors::none(lang),
+        )));
+    }
+    let result = s
         .services
         .withdraw_consent(&session.actor, &ctx, id, &input.withdrawn_on, &input.note)
-        .await?;
-    Ok(see_other(&format!("/participants/{pid}#consents")))
+        .await;
+    form_result(
+        lang,
+        result,
+        |pid| format!("/participants/{pid}#consents"),
+        |errors| async { Ok(withdraw_page(lang, &session, id, &input, errors)) },
+    )
+    .await
 }

@@ -27,16 +27,36 @@ pub(super) struct MeetingPage {
     v: MeetingView,
     agreement: AgreementInput,
     errors: FormErrors,
+    /// The meeting's record as typed, when it was refused (nothing of it is lost).
+    typed: RecordForm,
 }
 
 impl MeetingPage {
     fn attendance_of(&self, member: &Uuid) -> String {
+        let id = member.to_string();
+        if let Some(i) = self.typed.member.iter().position(|m| *m == id) {
+            return self.typed.attendance.get(i).cloned().unwrap_or_default();
+        }
         self.v
             .attendance
             .iter()
             .find(|(m, _)| m == member)
             .map(|(_, a)| a.clone())
             .unwrap_or_default()
+    }
+    /// The problem with an item's minutes, when the record was refused.
+    fn minutes_error(&self, item: &itinera_service::coordination::ItemView) -> Option<String> {
+        self.errors
+            .get(&format!("minutes-{}", item.item.id))
+            .map(str::to_string)
+    }
+    /// An item's minutes: as typed when the record was refused, else as saved.
+    fn minutes_of(&self, item: &itinera_service::coordination::ItemView) -> String {
+        let id = item.item.id.to_string();
+        if let Some(i) = self.typed.item.iter().position(|m| *m == id) {
+            return self.typed.minutes.get(i).cloned().unwrap_or_default();
+        }
+        item.item.minutes.clone().unwrap_or_default()
     }
     fn attendances(&self) -> Vec<(&'static str, String)> {
         Attendance::ALL
@@ -84,7 +104,71 @@ pub(super) async fn meeting_page(
         v: s.services.meeting(&session.actor, ctx, id).await?,
         agreement,
         errors,
+        typed: RecordForm::default(),
     })
+}
+
+/// The meeting's record as its page sends it: every agenda item's minutes and every
+/// invited member's attendance, saved together.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct RecordForm {
+    #[serde(deserialize_with = "lenient_list")]
+    item: Vec<String>,
+    #[serde(deserialize_with = "lenient_list")]
+    minutes: Vec<String>,
+    #[serde(deserialize_with = "lenient_list")]
+    member: Vec<String>,
+    #[serde(deserialize_with = "lenient_list")]
+    attendance: Vec<String>,
+}
+
+pub(super) async fn record(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<RecordForm>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let minutes: Vec<(String, String)> = form
+        .item
+        .iter()
+        .cloned()
+        .zip(form.minutes.iter().cloned())
+        .collect();
+    let attendance: Vec<(String, String)> = form
+        .member
+        .iter()
+        .cloned()
+        .zip(form.attendance.iter().cloned())
+        .filter(|(_, a)| !a.is_empty())
+        .collect();
+    let result = s
+        .services
+        .record_meeting(&session.actor, &ctx, id, &minutes, &attendance)
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/meetings/{id}#agenda"),
+        |errors| async {
+            let mut page = meeting_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                AgreementInput::default(),
+                errors,
+            )
+            .await?;
+            page.typed = form.clone();
+            Ok(page)
+        },
+    )
+    .await
 }
 
 pub(super) async fn meeting(
@@ -156,13 +240,46 @@ pub(super) async fn minutes(
     Ok(see_other(&format!("/meetings/{id}#item-{item}")))
 }
 
+fn approve_page(lang: Lang, session: &SessionInfo, id: Uuid) -> crate::views::page::ConfirmPage {
+    crate::views::page::ConfirmPage {
+        page: PageCtx::new(lang, Some(session), "coordination.approve"),
+        heading: "coordination.approve",
+        consequence: "coordination.approve_consequence",
+        button: "coordination.approve",
+        subject: None,
+        action: format!("/meetings/{id}/approval"),
+        back: format!("/meetings/{id}"),
+        errors: FormErrors::none(lang),
+        withdrawal: None,
+    }
+}
+
+/// Approved minutes can no longer change: a page asks first.
+pub(super) async fn confirm_approve(
+    headers: HeaderMap,
+    Session(session): Session,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    Ok(render(&approve_page(lang_of(&headers), &session, id)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ConfirmForm {
+    confirm: String,
+}
+
 pub(super) async fn approve(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    CsrfForm(_): CsrfForm<serde_json::Value>,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> ViewResult {
+    if form.confirm != "yes" {
+        return Ok(render(&approve_page(lang_of(&headers), &session, id)));
+    }
     s.services.approve_minutes(&session.actor, &ctx, id).await?;
     Ok(see_other(&format!("/meetings/{id}")))
 }

@@ -34,7 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}", get(meeting))
         .route("/meetings/{id}/attendance", post(attendance))
         .route("/meetings/{id}/items/{item}/minutes", post(minutes))
-        .route("/meetings/{id}/approval", post(approve))
+        .route("/meetings/{id}/record", post(record))
+        .route(
+            "/meetings/{id}/approval",
+            get(confirm_approve).post(approve),
+        )
         .route("/meetings/{id}/agreements", post(add_agreement))
         .route("/agreements/{id}/status", post(agreement_status))
         .route("/calendar", get(calendar))
