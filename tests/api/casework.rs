@@ -423,7 +423,7 @@ async fn an_itinerary_with_actions_of_two_services_is_signed_versioned_and_revie
     }
     assert_eq!(
         w["counts"].as_array().map(|c| c.len()).unwrap_or_default(),
-        14,
+        15,
         "{w}"
     );
 

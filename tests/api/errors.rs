@@ -84,3 +84,32 @@ async fn a_malformed_address_in_the_browser_is_an_error_page() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("La dirección no es válida"), "{html}");
 }
+
+#[tokio::test]
+async fn an_unknown_address_is_a_page_in_the_users_language_or_a_problem_in_the_api() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page("/no-such-page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("<html"), "{html}");
+    assert!(html.contains("No existe o no tiene acceso."), "{html}");
+    assert!(html.contains("href=\"/\""), "a way back: {html}");
+    // A missing record reads the same.
+    let (status, html) = b.page("/cases/00000000-0000-0000-0000-000000000000").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("No existe o no tiene acceso."), "{html}");
+    // The API answers with a problem.
+    let r = app
+        .client
+        .get(format!("{}/api/v1/no-such-resource", app.base))
+        .bearer_auth(app.token(SOCIAL_BADAJOZ))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap_or_default(),
+        "application/problem+json"
+    );
+}

@@ -18,6 +18,7 @@ mod audit;
 mod auth;
 mod benefits;
 mod boards;
+mod caseload;
 mod cases;
 mod casework;
 mod conformance;

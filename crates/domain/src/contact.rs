@@ -57,6 +57,9 @@ pub struct ContactInput {
     pub professionals: Vec<String>,
     pub summary: String,
     pub next_step: String,
+    /// When the next step is due (it then reaches the work list).
+    #[serde(deserialize_with = "lenient_string")]
+    pub next_step_on: String,
     pub visibility: String,
 }
 
@@ -67,6 +70,7 @@ pub struct ContactData {
     pub professionals: Vec<(Uuid, Uuid)>,
     pub summary: String,
     pub next_step: Option<String>,
+    pub next_step_on: Option<NaiveDate>,
     pub visibility: Visibility,
 }
 
@@ -148,18 +152,47 @@ pub fn check_contact(
             other => Ok(other),
         },
     );
-    e.finish()?;
-    match (happened_on, kind, summary, next_step, visibility) {
-        (Some(happened_on), Some(kind), Some(summary), Some(next_step), Some(visibility)) => {
-            Ok(ContactData {
-                happened_on,
-                kind,
-                professionals,
-                summary,
-                next_step,
-                visibility,
+    let next_step_on = e.take(
+        "next_step_on",
+        if c.next_step_on.trim().is_empty() {
+            Ok(None)
+        } else {
+            parse_date(&c.next_step_on).and_then(|d| {
+                if happened_on.is_some_and(|h| d < h) {
+                    Err("validation.contact.next_step_before")
+                } else if c.next_step.trim().is_empty() {
+                    Err("validation.contact.next_step_date_alone")
+                } else {
+                    Ok(Some(d))
+                }
             })
-        }
+        },
+    );
+    e.finish()?;
+    match (
+        happened_on,
+        kind,
+        summary,
+        next_step,
+        next_step_on,
+        visibility,
+    ) {
+        (
+            Some(happened_on),
+            Some(kind),
+            Some(summary),
+            Some(next_step),
+            Some(next_step_on),
+            Some(visibility),
+        ) => Ok(ContactData {
+            happened_on,
+            kind,
+            professionals,
+            summary,
+            next_step,
+            next_step_on,
+            visibility,
+        }),
         _ => Err(Error::Internal("validation state".into())),
     }
 }

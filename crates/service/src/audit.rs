@@ -155,6 +155,7 @@ pub enum Action {
     UserCreate,
     UserUpdate,
     WorklistRead,
+    CaseloadRead,
 }
 
 impl Action {
@@ -296,6 +297,7 @@ impl Action {
         Action::UserCreate,
         Action::UserUpdate,
         Action::WorklistRead,
+        Action::CaseloadRead,
     ];
 
     /// The code stored in the audit log.
@@ -438,6 +440,7 @@ impl Action {
             Action::UserCreate => "user.create",
             Action::UserUpdate => "user.update",
             Action::WorklistRead => "worklist.read",
+            Action::CaseloadRead => "caseload.read",
         }
     }
 
@@ -578,6 +581,7 @@ impl Action {
             Action::UserCreate => "user",
             Action::UserUpdate => "user",
             Action::WorklistRead => "user",
+            Action::CaseloadRead => "user",
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct ContactRecord {
     pub kind: String,
     pub summary: String,
     pub next_step: Option<String>,
+    /// When the next step is due.
+    pub next_step_on: Option<NaiveDate>,
     pub visibility: String,
     pub author_id: Uuid,
     pub author_name: String,
@@ -43,6 +45,7 @@ impl From<itinera_store::contacts::ContactRow> for ContactRecord {
             kind: r.kind,
             summary: r.summary,
             next_step: r.next_step,
+            next_step_on: r.next_step_on,
             visibility: r.visibility,
             author_id: r.author_id,
             author_name: r.author_name,

@@ -13,6 +13,7 @@ pub mod background;
 pub mod benefits;
 pub mod boards;
 pub mod cache;
+pub mod caseload;
 pub mod cases;
 pub mod clock;
 pub mod compliance;

@@ -75,6 +75,9 @@ pub struct WorkList {
     /// Closed cases the actor managed whose six-month ESF follow-up is due within the
     /// horizon or overdue (up to a year after leaving; `due_on`: six months after).
     pub esf_followups_due: Vec<WorkItem>,
+    /// The next steps the actor agreed at the latest contact of a case, due within the
+    /// horizon or overdue (`label`: the step; `item_id`: the contact).
+    pub next_steps_due: Vec<WorkItem>,
     /// Open pairs in the master index's review queue the actor can decide.
     pub link_reviews: usize,
     /// Agreements of coordination bodies the actor (or their organisation) owns, due
@@ -239,6 +242,11 @@ impl Services {
             due_on: f.left_on.checked_add_months(six),
         })
         .collect();
+        let next_steps_due: Vec<WorkItem> = worklist::next_steps(&mut tx, u, o, kind, today, until)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
         // An agreement found overdue is told to its owner (a write, after the read).
         let (agreements_due, untold) = self
             .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
@@ -255,6 +263,7 @@ impl Services {
             ("referrals_overdue", referrals_overdue.len()),
             ("benefits_due", benefits_due.len()),
             ("esf_followups_due", esf_followups_due.len()),
+            ("next_steps_due", next_steps_due.len()),
             ("link_reviews", link_reviews),
             ("agreements_due", agreements_due.len()),
             ("protocols_to_read", protocols_to_read.len()),
@@ -287,6 +296,7 @@ impl Services {
             referrals_overdue,
             benefits_due,
             esf_followups_due,
+            next_steps_due,
             link_reviews,
             agreements_due,
             notifications: notifications.into_iter().map(Into::into).collect(),

@@ -28,10 +28,10 @@ pub struct NewContact<'a> {
 pub async fn insert(tx: &mut Tx, n: &NewContact<'_>) -> Result<(), Error> {
     let d = n.data;
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO contacts (id, case_id, home_organisation_id, happened_on, kind, summary, next_step, visibility, author_id, author_organisation_id, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+        "INSERT INTO contacts (id, case_id, home_organisation_id, happened_on, kind, summary, next_step, visibility, author_id, author_organisation_id, created_at, next_step_on) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
     ).bind(n.id).bind(n.case_id).bind(n.home_organisation_id).bind(d.happened_on).bind(d.kind.code()).bind(&d.summary)
-    .bind(&d.next_step).bind(d.visibility.code()).bind(n.author_id).bind(n.author_organisation_id).bind(n.now)
+    .bind(&d.next_step).bind(d.visibility.code()).bind(n.author_id).bind(n.author_organisation_id).bind(n.now).bind(d.next_step_on)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     for (user, org) in &d.professionals {
         on_tx!(tx, c => sqlx::query(
@@ -49,6 +49,7 @@ pub struct ContactRow {
     pub kind: String,
     pub summary: String,
     pub next_step: Option<String>,
+    pub next_step_on: Option<NaiveDate>,
     pub visibility: String,
     pub author_id: Uuid,
     pub author_name: String,
@@ -79,7 +80,7 @@ pub async fn for_case(
     reader_org: OrganisationId,
 ) -> Result<Vec<Contact>, Error> {
     let sql = format!(
-        "SELECT k.id, k.happened_on, k.kind, k.summary, k.next_step, k.visibility, k.author_id, u.display_name AS author_name, \
+        "SELECT k.id, k.happened_on, k.kind, k.summary, k.next_step, k.next_step_on, k.visibility, k.author_id, u.display_name AS author_name, \
          k.author_organisation_id, o.name AS author_organisation_name, k.created_at \
          FROM contacts k JOIN users u ON u.id = k.author_id JOIN organisations o ON o.id = k.author_organisation_id \
          WHERE k.case_id = $1 AND {VISIBLE} ORDER BY k.happened_on DESC, k.created_at DESC"

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod benefits;
 pub mod boards;
 pub mod bulk;
+pub mod caseload;
 pub mod cases;
 pub mod compliance;
 pub mod consents;

@@ -147,8 +147,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 27,
-        name: "computed_letters",
-        sql: include_str!("../migrations/0027_computed_letters.sql"),
+        name: "daily_work",
+        sql: include_str!("../migrations/0027_daily_work.sql"),
     },
 ];
 

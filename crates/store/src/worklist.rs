@@ -172,3 +172,37 @@ pub async fn unanswered_incidents(
     on_tx!(tx, c => sqlx::query_as(&sql).bind(org.0).bind(kind).bind(today).bind(before)
         .fetch_all(c).await.map_err(db_err))
 }
+
+/// The next steps the user set at a contact, due by `until`, on open cases they are on
+/// the team of (the latest contact of the case only: a later contact supersedes it).
+pub async fn next_steps(
+    tx: &mut Tx,
+    user: UserId,
+    org: OrganisationId,
+    kind: &str,
+    today: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<Item>, Error> {
+    let visible = visible_sql("p", "$2", "$3", "$4");
+    let sql = format!(
+        "SELECT DISTINCT c.id AS case_id, {NAME} AS participant_name, k.id AS item_id, k.next_step AS label, k.next_step_on AS due_on \
+         FROM case_team_members m CROSS JOIN cases c CROSS JOIN participants p CROSS JOIN contacts k \
+         WHERE {MINE} AND k.case_id = c.id AND k.author_id = $1 AND k.next_step_on IS NOT NULL AND k.next_step_on <= $5 \
+         AND c.status <> 'closed' \
+         AND NOT EXISTS (SELECT 1 FROM contacts k2 WHERE k2.case_id = c.id AND k2.happened_on > k.happened_on) \
+         AND {visible} ORDER BY k.next_step_on, k.id LIMIT 200"
+    );
+    type StepRow = (Uuid, String, Uuid, Option<String>, Option<NaiveDate>);
+    let rows: Vec<StepRow> = on_tx!(tx, c => sqlx::query_as(&sql)
+        .bind(user.0).bind(org.0).bind(kind).bind(today).bind(until).fetch_all(c).await.map_err(db_err))?;
+    Ok(rows
+        .into_iter()
+        .map(|(case_id, participant_name, item_id, label, due_on)| Item {
+            case_id,
+            participant_name,
+            item_id: Some(item_id),
+            label: label.unwrap_or_default(),
+            due_on,
+        })
+        .collect())
+}

@@ -65,6 +65,12 @@ impl IntoResponse for HttpError {
     }
 }
 
+/// An address nothing answers: the error page in the reader's language (problem+json
+/// under `/api/v1`), with its way back — never an empty body.
+pub async fn no_such_address() -> HttpError {
+    HttpError(Error::NotFound)
+}
+
 /// Path parameters; a malformed one (an id that is not a UUID) is a 400 in the user's
 /// language, not axum's plain-text rejection.
 pub struct Path<T>(pub T);

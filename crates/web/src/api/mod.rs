@@ -135,6 +135,7 @@ pub fn router() -> Router<AppState> {
                 }
             }),
         )
+        .fallback(crate::http::no_such_address)
         .layer(axum::middleware::from_fn(render_problems))
 }
 

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/status", post(status))
         .route("/cases/{id}/team", post(add_member))
         .route("/cases/{id}/team/find", post(team_find))
+        .route("/caseload", get(caseload))
         .route(
             "/cases/{id}/team/{member}/remove",
             get(confirm_remove_member).post(remove_member),
@@ -547,4 +548,33 @@ async fn remove_member(
         Ok(_) => Ok(see_other(&format!("/cases/{id}#team"))),
         Err(e) => retry_page(&s, lang, &session, &ctx, id, e, retry("team", lang)).await,
     }
+}
+
+#[derive(Template)]
+#[template(path = "cases/caseload.html")]
+struct CaseloadPage {
+    page: PageCtx,
+    c: itinera_service::caseload::Caseload,
+}
+
+impl CaseloadPage {
+    fn is_programme(&self, id: &Uuid) -> bool {
+        self.c.programme_id.as_ref() == Some(id)
+    }
+}
+
+/// "Mis casos": the professional's cases, what is next on each, soonest due first.
+async fn caseload(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    crate::http::Query(p): crate::http::Query<itinera_service::caseload::CaseloadParams>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let c = s.services.caseload(&session.actor, &ctx, &p).await?;
+    Ok(render(&CaseloadPage {
+        page: PageCtx::new(lang, Some(&session), "caseload.title"),
+        c,
+    }))
 }

@@ -68,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(boards::router())
         .merge(coordination_report::router())
         .merge(protocols::router())
+        .fallback(crate::http::no_such_address)
         .layer(axum::middleware::from_fn(page::render_errors))
 }
 

@@ -1,0 +1,92 @@
+//! A professional's caseload: the open (or closed) cases they are on the team of — or,
+//! for the organisation's view, those any of its professionals is on — with what a
+//! list needs to say what is next on each. Every line carries the access predicate, so
+//! it never names a person the organisation may not see.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use itinera_domain::ids::{OrganisationId, UserId};
+use itinera_domain::Error;
+use uuid::Uuid;
+
+use crate::access::visible_sql;
+use crate::{db_err, on_tx, Tx};
+
+const NAME: &str = "p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '')";
+
+/// At most this many cases are read for one list (a caseload is tens to hundreds).
+pub const MAX_LINES: i64 = 1000;
+
+/// Whose cases: the professional's own team memberships, or their organisation's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Mine,
+    Organisation,
+}
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub scope: Scope,
+    pub programme: Option<Uuid>,
+    /// `open`, `closed` or `all`.
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Line {
+    pub case_id: Uuid,
+    pub participant_id: Uuid,
+    pub participant_name: String,
+    pub programme_id: Uuid,
+    pub programme_code: String,
+    pub phase: String,
+    pub status: String,
+    pub opened_on: NaiveDate,
+    pub case_manager_name: String,
+    /// The last phase change (none: the phase it was opened in).
+    pub phase_changed_at: Option<DateTime<Utc>>,
+    pub review_on: Option<NaiveDate>,
+    /// The soonest due date of the itinerary's open actions.
+    pub next_action_on: Option<NaiveDate>,
+    pub last_contact_on: Option<NaiveDate>,
+    /// The date of the next step agreed at the last contact that set one.
+    pub next_step_on: Option<NaiveDate>,
+}
+
+pub async fn lines(
+    tx: &mut Tx,
+    user: UserId,
+    org: OrganisationId,
+    kind: &str,
+    today: NaiveDate,
+    f: &Filter,
+) -> Result<Vec<Line>, Error> {
+    let visible = visible_sql("p", "$2", "$3", "$4");
+    let member = match f.scope {
+        Scope::Mine => "m.user_id = $1 AND m.organisation_id = $2",
+        Scope::Organisation => "m.organisation_id = $2",
+    };
+    let status = match f.status {
+        "closed" => "c.status = 'closed'",
+        "all" => "1 = 1",
+        _ => "c.status <> 'closed'",
+    };
+    let sql = format!(
+        "SELECT c.id AS case_id, p.id AS participant_id, {NAME} AS participant_name, c.programme_id, pr.code AS programme_code, \
+         c.phase, c.status, c.opened_on, u.display_name AS case_manager_name, \
+         (SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id AND e.to_phase IS NOT NULL) AS phase_changed_at, \
+         (SELECT min(i.review_on) FROM itineraries i WHERE i.case_id = c.id) AS review_on, \
+         (SELECT min(a.due_on) FROM itineraries i2 JOIN itinerary_actions a ON a.itinerary_id = i2.id \
+            WHERE i2.case_id = c.id AND a.status IN ('planned', 'in_progress')) AS next_action_on, \
+         (SELECT max(t.happened_on) FROM contacts t WHERE t.case_id = c.id) AS last_contact_on, \
+         (SELECT min(t2.next_step_on) FROM contacts t2 WHERE t2.case_id = c.id AND t2.next_step_on IS NOT NULL \
+            AND NOT EXISTS (SELECT 1 FROM contacts t3 WHERE t3.case_id = c.id AND t3.happened_on > t2.happened_on) \
+            AND (t2.visibility = 'team' OR (t2.visibility = 'service' AND t2.author_organisation_id = $2) OR (t2.visibility = 'author' AND t2.author_id = $1))) AS next_step_on \
+         FROM cases c JOIN participants p ON p.id = c.participant_id JOIN programmes pr ON pr.id = c.programme_id \
+         JOIN users u ON u.id = c.case_manager_id \
+         WHERE c.id IN (SELECT m.case_id FROM case_team_members m WHERE {member} AND m.removed_at IS NULL) \
+         AND {status} AND ($5 IS NULL OR c.programme_id = $5) AND {visible} \
+         ORDER BY c.opened_on, c.id LIMIT {MAX_LINES}"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0).bind(kind).bind(today).bind(f.programme)
+        .fetch_all(c).await.map_err(db_err))
+}

@@ -1,0 +1,153 @@
+//! "Mis casos" and the contact's next step: what is next on each case, soonest due
+//! first, through the work list, never naming a person the reader may not see.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::casework::shared_case;
+use crate::helpers::*;
+
+fn line<'a>(c: &'a Value, case: &str) -> Option<&'a Value> {
+    c["lines"]
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["case_id"] == case))
+}
+
+#[tokio::test]
+async fn the_caseload_says_what_is_next_and_the_next_step_reaches_the_work_list() {
+    let app = spawn_app().await;
+    let (_, case) = shared_case(&app, 42_000_001).await;
+    let contacts = format!("/cases/{case}/contacts");
+
+    // A date with no step, and a step before its contact: each refused, nothing saved.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &contacts,
+            &json!({"kind": "individual_interview", "summary": "Acogida", "next_step_on": "2026-11-25"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "next_step_on");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &contacts,
+            &json!({"kind": "individual_interview", "summary": "Acogida", "next_step": "Traer el padrón",
+                    "happened_on": "2026-11-23", "next_step_on": "2026-11-22"}),
+        )
+        .await;
+    assert_eq!(
+        r.body["errors"][0]["code"],
+        "validation.contact.next_step_before"
+    );
+    // The step agreed at the interview: due in two days.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &contacts,
+            &json!({"kind": "individual_interview", "summary": "Acogida", "next_step": "Traer el padrón",
+                    "happened_on": "2026-11-23", "next_step_on": "2026-11-25"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+
+    let c = app.get(SOCIAL_BADAJOZ, "/caseload").await;
+    assert_eq!(c.status, StatusCode::OK, "{:?}", c.body);
+    let l = line(&c.body, &case).expect("her case").clone();
+    assert_eq!(l["participant_name"], "Rocío Campos Durán");
+    assert_eq!(l["next_due_on"], "2026-11-25");
+    assert_eq!(l["next_due"], "next_step");
+    assert_eq!(l["overdue"], false);
+    assert_eq!(l["last_contact_on"], "2026-11-23");
+    assert_eq!(l["days_in_phase"], 0);
+    // Her work list has the step; the employment counsellor on the team, who did not
+    // agree it, does not.
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    let steps = w["next_steps_due"].as_array().expect("steps");
+    assert!(
+        steps
+            .iter()
+            .any(|i| i["case_id"] == case.as_str() && i["label"] == "Traer el padrón"),
+        "{w}"
+    );
+    let w = app.get(SEXPE_BADAJOZ, "/tasks").await.body;
+    assert!(w["next_steps_due"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .all(|i| i["case_id"] != case.as_str()));
+
+    // Three days on it is overdue, and the "overdue only" filter keeps it.
+    app.clock.advance(chrono::Duration::days(3));
+    let c = app.get(SOCIAL_BADAJOZ, "/caseload?overdue=true").await.body;
+    let l = line(&c, &case).expect("overdue");
+    assert_eq!(l["overdue"], true);
+    assert!(c["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .all(|l| l["overdue"] == true));
+    // A later contact with no step supersedes it.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &contacts,
+            &json!({"kind": "phone", "summary": "Ya lo ha traído"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let c = app.get(SOCIAL_BADAJOZ, "/caseload").await.body;
+    assert_eq!(line(&c, &case).expect("case")["next_due_on"], Value::Null);
+    assert!(
+        app.get(SOCIAL_BADAJOZ, "/tasks").await.body["next_steps_due"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .all(|i| i["case_id"] != case.as_str())
+    );
+
+    // By name; the employment counsellor on the team finds it among hers.
+    let c = app.get(SOCIAL_BADAJOZ, "/caseload?q=rocio").await.body;
+    assert!(line(&c, &case).is_some());
+    let c = app.get(SOCIAL_BADAJOZ, "/caseload?q=nadie").await.body;
+    assert!(line(&c, &case).is_none());
+    assert!(line(&app.get(SEXPE_BADAJOZ, "/caseload").await.body, &case).is_some());
+    // Another city's social worker is not on the team: not in hers, nor in her
+    // organisation's.
+    for q in ["/caseload", "/caseload?scope=organisation"] {
+        let c = app.get(SOCIAL_MERIDA, q).await;
+        assert_eq!(c.status, StatusCode::OK);
+        assert!(line(&c.body, &case).is_none(), "{q}");
+    }
+    // Bad filters are named; an administrator has no caseload.
+    let r = app.get(SOCIAL_BADAJOZ, "/caseload?scope=everyone").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "scope");
+    assert_eq!(
+        app.get(ADMIN, "/caseload").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The read is audited.
+    let a = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?action=caseload.read&actor={SOCIAL_BADAJOZ}"),
+        )
+        .await;
+    assert!(!a.body["items"].as_array().expect("items").is_empty());
+}
+
+#[tokio::test]
+async fn the_caseload_page_lists_her_cases_with_their_next_due_date() {
+    let app = spawn_app().await;
+    let (_, case) = shared_case(&app, 42_000_002).await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page("/caseload").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Mis casos"), "{html}");
+    assert!(html.contains(&format!("href=\"/cases/{case}\"")), "{html}");
+    assert!(html.contains("Rocío Campos Durán"));
+    assert!(html.contains("href=\"/caseload\""), "in the header");
+}
