@@ -114,6 +114,12 @@ test('log in, find a person, register one with a bad DNI then fix it, open a cas
   await page.getByRole('button', { name: 'Abrir expediente' }).click();
   await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
   assert.equal(await page.locator('#case-phase').innerText(), 'Detección');
+  // The case is titled by the person; it says what is next; "new phase" proposes the next.
+  assert.match(await page.locator('h1').innerText(), /Guadalupe Merchán Tena/);
+  assert.match(await page.title(), /Guadalupe Merchán Tena/);
+  assert.match(await page.locator('#next').innerText(), /Lo siguiente/);
+  assert.match(await page.locator('#next-contact').innerText(), /Aún no hay contactos/);
+  assert.equal(await page.locator('#to_phase').inputValue(), 'preselection');
 
   // Move it two phases, with reasons; a missing reason is refused first.
   await page.locator('#to_phase').selectOption('preselection');

@@ -151,3 +151,47 @@ async fn the_caseload_page_lists_her_cases_with_their_next_due_date() {
     assert!(html.contains("Rocío Campos Durán"));
     assert!(html.contains("href=\"/caseload\""), "in the header");
 }
+
+#[tokio::test]
+async fn the_case_says_what_is_next_and_is_titled_by_the_person() {
+    let app = spawn_app().await;
+    let (_, case) = shared_case(&app, 42_000_003).await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/contacts"),
+            &json!({"kind": "phone", "summary": "Llamada de acogida", "visibility": "author"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let v = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{case}"))
+        .await
+        .body;
+    let n = &v["next"];
+    assert_eq!(n["consent_in_force"], true);
+    assert_eq!(n["last_contact_on"], "2026-11-23");
+    assert_eq!(n["signature"], "none");
+    assert_eq!(n["action"], Value::Null);
+    assert_eq!(n["open_incidents"], 0);
+    // The phase after the first, in the programme's order.
+    let phases = v["phases"].as_array().expect("phases");
+    assert_eq!(v["proposed_phase"], phases[1]["code"]);
+    assert!(v["activity"]
+        .as_array()
+        .expect("activity")
+        .iter()
+        .any(|a| a["kind"] == "contact" && a["detail"] == "phone"));
+    // The author's own note is not in the employment counsellor's view of the case.
+    let v = app.get(SEXPE_BADAJOZ, &format!("/cases/{case}")).await.body;
+    assert_eq!(v["next"]["last_contact_on"], Value::Null);
+    assert!(v["activity"].as_array().expect("activity").is_empty());
+
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page(&format!("/cases/{case}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<title>Rocío Campos Durán"), "{html}");
+    assert!(html.contains("<h1>Rocío Campos Durán</h1>"), "{html}");
+    assert!(html.contains("id=\"next\""));
+}

@@ -183,6 +183,51 @@ pub struct CaseView {
     pub next_phases: Vec<String>,
     pub team: Vec<TeamMember>,
     pub timeline: Vec<CaseEvent>,
+    /// The phase the "move" form proposes: the one after the current, in the
+    /// programme's order (when the case may move there).
+    pub proposed_phase: Option<String>,
+    /// What is next on the case, at a glance.
+    pub next: CaseNext,
+    /// Contacts (those the reader may read), assessments and signatures, oldest first.
+    pub activity: Vec<CaseActivity>,
+}
+
+/// What is next on a case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseNext {
+    /// The open itinerary action due first.
+    pub action: Option<NextAction>,
+    pub review_on: Option<NaiveDate>,
+    pub review_overdue: bool,
+    pub last_contact_on: Option<NaiveDate>,
+    /// `none` (no itinerary yet), `draft` (never signed), `signed` (its last version
+    /// is the one in force) or `changed` (changed since it was last signed).
+    pub signature: String,
+    pub signed_version: Option<i32>,
+    pub signed_on: Option<NaiveDate>,
+    pub open_incidents: i64,
+    pub open_agreements: i64,
+    /// Whether a sharing consent of the person is in force today.
+    pub consent_in_force: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NextAction {
+    pub description: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub responsible_name: String,
+    pub organisation_name: String,
+}
+
+/// One entry of a case's activity: `contact` (detail: its kind), `assessment` (the
+/// profile) or `signature` (the version number; who: the signatories).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseActivity {
+    pub kind: String,
+    pub on: NaiveDate,
+    pub detail: String,
+    pub who: String,
 }
 
 fn parse_professional(raw: &str, field: &str) -> Result<(Uuid, Uuid), Error> {
@@ -453,8 +498,86 @@ impl Services {
             .filter(|t| check_phase_move(&codes, &case.phase, t, status).is_ok())
             .cloned()
             .collect();
+        let next_phases: Vec<String> = next_phases;
+        let proposed_phase = codes
+            .iter()
+            .position(|c| *c == case.phase)
+            .and_then(|i| codes.get(i + 1))
+            .filter(|c| next_phases.contains(c))
+            .cloned();
         let team = cases::team(&mut tx, id).await?;
         let timeline = cases::events(&mut tx, id).await?;
+        let today = ctx.today();
+        let mut activity: Vec<CaseActivity> =
+            cases::activity(&mut tx, id, actor.user_id, actor.organisation_id)
+                .await?
+                .into_iter()
+                .map(|a| CaseActivity {
+                    kind: a.kind,
+                    on: a.on_day,
+                    detail: a.detail,
+                    who: a.who,
+                })
+                .collect();
+        activity.sort_by_key(|a| a.on);
+        let itinerary = itinera_store::itineraries::for_case(&mut tx, id).await?;
+        let (action, signature, signed_version, signed_on, review_on) = match &itinerary {
+            None => (None, "none", None, None, None),
+            Some(i) => {
+                let actions = itinera_store::itineraries::actions(&mut tx, i.id).await?;
+                let action = actions
+                    .into_iter()
+                    .filter(|a| matches!(a.status.as_str(), "planned" | "in_progress"))
+                    .min_by_key(|a| a.due_on)
+                    .map(|a| NextAction {
+                        overdue: a.due_on < today,
+                        description: a.description,
+                        due_on: a.due_on,
+                        responsible_name: a.responsible_name,
+                        organisation_name: a.organisation_name,
+                    });
+                let versions = itinera_store::itineraries::versions(&mut tx, i.id).await?;
+                let last = versions.last();
+                let signature = match last {
+                    None => "draft",
+                    Some(v) if i.updated_at > v.recorded_at => "changed",
+                    Some(_) => "signed",
+                };
+                (
+                    action,
+                    signature,
+                    last.map(|v| v.number),
+                    last.map(|v| v.signed_on),
+                    i.review_on,
+                )
+            }
+        };
+        let (open_incidents, open_agreements) = cases::open_counts(&mut tx, id).await?;
+        let consent_in_force = itinera_store::consents::list(&mut tx, case.participant_id)
+            .await?
+            .iter()
+            .any(|k| {
+                k.purpose == "sharing"
+                    && k.given_on <= today
+                    && k.withdrawn_on.is_none_or(|w| w > today)
+                    && k.expires_on.is_none_or(|e| e >= today)
+            });
+        let next = CaseNext {
+            action,
+            review_overdue: review_on.is_some_and(|r| r < today),
+            review_on,
+            last_contact_on: activity
+                .iter()
+                .filter(|a| a.kind == "contact")
+                .map(|a| a.on)
+                .max(),
+            signature: signature.into(),
+            signed_version,
+            signed_on,
+            open_incidents,
+            open_agreements,
+            consent_in_force,
+        };
         finish(tx, actor, ctx, Action::CaseRead, Some(id), json!({})).await?;
         Ok(CaseView {
             case: case.into(),
@@ -463,6 +586,9 @@ impl Services {
             next_phases,
             team: team.into_iter().map(Into::into).collect(),
             timeline: timeline.into_iter().map(Into::into).collect(),
+            proposed_phase,
+            next,
+            activity,
         })
     }
 

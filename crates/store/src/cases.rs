@@ -201,6 +201,39 @@ pub async fn events(tx: &mut Tx, case_id: Uuid) -> Result<Vec<Event>, Error> {
     ).bind(case_id).fetch_all(c).await.map_err(db_err))
 }
 
+/// What else happened on a case, for its timeline: contacts the reader may read (their
+/// visibility), assessments and signed versions of the itinerary. `kind`: `contact`,
+/// `assessment`, `signature`; `detail`: the contact's kind, the profile, the version.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Activity {
+    pub kind: String,
+    pub on_day: NaiveDate,
+    pub detail: String,
+    pub who: String,
+}
+
+pub async fn activity(
+    tx: &mut Tx,
+    case_id: Uuid,
+    reader: Uuid,
+    reader_org: Uuid,
+) -> Result<Vec<Activity>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT 'contact' AS kind, k.happened_on AS on_day, k.kind AS detail, u.display_name AS who FROM contacts k JOIN users u ON u.id = k.author_id \
+         WHERE k.case_id = $1 AND (k.visibility = 'team' OR (k.visibility = 'service' AND k.author_organisation_id = $3) OR (k.visibility = 'author' AND k.author_id = $2)) \
+         UNION ALL SELECT 'assessment', a.assessed_on, a.profile, u.display_name FROM assessments a JOIN users u ON u.id = a.assessor_id WHERE a.case_id = $1 \
+         UNION ALL SELECT 'signature', v.signed_on, CAST(v.number AS TEXT), v.signatories FROM itinerary_versions v JOIN itineraries i ON i.id = v.itinerary_id WHERE i.case_id = $1"
+    ).bind(case_id).bind(reader).bind(reader_org).fetch_all(c).await.map_err(db_err))
+}
+
+/// The open incidents and the open coordination agreements about a case.
+pub async fn open_counts(tx: &mut Tx, case_id: Uuid) -> Result<(i64, i64), Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT (SELECT count(*) FROM incidents i WHERE i.case_id = $1 AND i.resolved_on IS NULL), \
+         (SELECT count(*) FROM agreements g WHERE g.case_id = $1 AND g.status = 'open')"
+    ).bind(case_id).fetch_one(c).await.map_err(db_err))
+}
+
 /// Counts of a programme's cases by status and phase, for aggregates.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PhaseCount {

@@ -297,7 +297,11 @@ async fn show_page(
         form: "",
         find: String::new(),
         errors: FormErrors::none(lang),
-        phase_input: PhaseInput::default(),
+        // "New phase" proposes the next one, not the first of the list.
+        phase_input: PhaseInput {
+            to_phase: v.proposed_phase.clone().unwrap_or_default(),
+            ..PhaseInput::default()
+        },
         status_input: StatusInput {
             exit_on: ctx.today().to_string(),
             ..Default::default()
@@ -314,7 +318,10 @@ async fn show_page(
         )
         .await?;
     Ok(ShowPage {
-        page: PageCtx::new(lang, Some(session), "case.title"),
+        page: PageCtx::new(lang, Some(session), "case.title").titled(format!(
+            "{} · {}",
+            v.participant_name, v.case.programme_code
+        )),
         v,
         professionals,
         find: r.find,

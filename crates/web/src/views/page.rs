@@ -28,7 +28,9 @@ pub struct PageCtx {
     pub actor: Option<Actor>,
     pub csrf: String,
     pub organisations: Vec<(Uuid, String)>,
-    pub title: &'static str,
+    /// The window's title: the page's own (a translation), or what the page is about
+    /// (`titled`: a person's name on their case).
+    pub title: String,
     /// Unread notices, shown in the header.
     pub unread: i64,
 }
@@ -40,9 +42,15 @@ impl PageCtx {
             actor: session.map(|s| s.actor.clone()),
             csrf: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
             organisations: session.map(|s| s.organisations.clone()).unwrap_or_default(),
-            title: t(lang, title_key),
+            title: t(lang, title_key).to_string(),
             unread: session.map(|s| s.unread).unwrap_or_default(),
         }
+    }
+
+    /// The same page titled by what it is about.
+    pub fn titled(mut self, title: String) -> Self {
+        self.title = title;
+        self
     }
 
     pub fn t(&self, key: &str) -> &'static str {
