@@ -195,3 +195,35 @@ async fn the_case_says_what_is_next_and_is_titled_by_the_person() {
     assert!(html.contains("<h1>Rocío Campos Durán</h1>"), "{html}");
     assert!(html.contains("id=\"next\""));
 }
+
+#[tokio::test]
+async fn a_person_without_consent_is_prompted_for_it_and_opening_a_case_warns() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Inés", "Sin", "Permiso", 42_000_004),
+        )
+        .await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page(&format!("/participants/{pid}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"consent-prompt\""), "{html}");
+    assert!(html.contains(&format!("/participants/{pid}/consents/new")));
+    let (_, html) = b.page(&format!("/participants/{pid}/cases/new")).await;
+    assert!(html.contains("id=\"no-consent\""), "{html}");
+    // Once recorded, neither shows.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pid}/consents"),
+            &json!({"purpose": "sharing", "given_on": "2026-11-23", "evidence": "Firma", "organisation_kinds": ["employment_service"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let (_, html) = b.page(&format!("/participants/{pid}")).await;
+    assert!(!html.contains("id=\"consent-prompt\""));
+    let (_, html) = b.page(&format!("/participants/{pid}/cases/new")).await;
+    assert!(!html.contains("id=\"no-consent\""));
+}

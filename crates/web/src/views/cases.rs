@@ -52,6 +52,8 @@ struct NewPage {
     find: String,
     /// The network is too large for one list: search it.
     limited: bool,
+    /// Whether a sharing consent of the person is in force (the form warns if not).
+    consent_in_force: bool,
 }
 
 impl NewPage {
@@ -98,6 +100,10 @@ async fn new_page(
         errors,
         participant_id: pid,
         name: v.participant.data.full_name(),
+        consent_in_force: v
+            .consents
+            .iter()
+            .any(|c| c.state == "active" && c.consent.purpose == "sharing"),
         input,
         programmes,
         professionals,

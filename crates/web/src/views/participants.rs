@@ -270,6 +270,15 @@ impl ShowPage {
         .map(|(k, _)| self.page.t(&format!("participant.{k}")).to_string())
         .collect()
     }
+    /// No sharing consent in force: the page asks for one (right after a registration
+    /// too), to those who may record it.
+    fn consent_missing(&self) -> bool {
+        !self
+            .v
+            .consents
+            .iter()
+            .any(|c| c.state == "active" && c.consent.purpose == "sharing")
+    }
     fn basis_code(&self) -> &'static str {
         match self.v.basis {
             itinera_domain::access::Basis::Registered => "registered",
