@@ -485,6 +485,31 @@ test('withdraw a consent through its confirmation page: a date before it was giv
   await context.close();
 });
 
+test('on a phone (390 px): the header stays within a fifth of the screen and its menu works, my cases and the case page fit the width', async () => {
+  const context = await browser.newContext({ locale: 'es-ES', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await login(page, 'ts.badajoz');
+  const fits = async () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+  const header = await page.locator('header.top').boundingBox();
+  assert.ok(header.height <= 844 / 5, `header ${header.height}px high`);
+  assert.ok(await fits(), 'the home page fits the width');
+  // The menu: every link reachable, none drawn off the blue bar.
+  const nav = await page.locator('header.top nav').boundingBox();
+  assert.ok(nav.x >= 0 && nav.x + nav.width <= 391, `nav ${nav.x}+${nav.width}`);
+  await page.locator('header.top nav').getByRole('link', { name: 'Mis casos' }).click();
+  await page.waitForURL(/\/caseload$/);
+  assert.ok(await fits(), 'my cases fit the width');
+  assert.ok((await page.locator('#caseload tbody tr').count()) > 0, 'her cases are listed');
+  const first = page.locator('#caseload tbody tr th a').first();
+  const box = await first.boundingBox();
+  assert.ok(box.height >= 20, 'a touchable link');
+  await first.click();
+  await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
+  assert.ok(await fits(), 'the case page fits the width');
+  assert.match(await page.locator('#next').innerText(), /Lo siguiente/);
+  await context.close();
+});
+
 test('open an improvement board, post and vote cards as two members, turn a card into an agreement', async () => {
   const inDays = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
   const context = await browser.newContext({ locale: 'es-ES' });
