@@ -150,6 +150,25 @@ async fn the_caseload_page_lists_her_cases_with_their_next_due_date() {
     assert!(html.contains(&format!("href=\"/cases/{case}\"")), "{html}");
     assert!(html.contains("Rocío Campos Durán"));
     assert!(html.contains("href=\"/caseload\""), "in the header");
+    // A next step reaches the home page's work list, the person named as a link.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/contacts"),
+            &json!({"kind": "phone", "summary": "Llamada", "next_step": "Cita en el SEXPE", "next_step_on": "2026-11-24"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let (_, home) = b.page("/").await;
+    let section = home
+        .split("id=\"work-next_steps_due\"")
+        .nth(1)
+        .expect("the next steps in the work list");
+    assert!(section.contains("Cita en el SEXPE"), "{section}");
+    assert!(
+        section.contains(&format!("<a href=\"/cases/{case}\">Rocío Campos Durán</a>")),
+        "{section}"
+    );
 }
 
 #[tokio::test]

@@ -242,6 +242,16 @@ impl Services {
             due_on: f.left_on.checked_add_months(six),
         })
         .collect();
+        // No item twice: an incident overdue for an answer is listed there, not also
+        // among the open ones.
+        let incidents_open: Vec<worklist::Item> = incidents_open
+            .into_iter()
+            .filter(|i| {
+                !incidents_overdue
+                    .iter()
+                    .any(|o| o.item_id.is_some() && o.item_id == i.item_id)
+            })
+            .collect();
         let next_steps_due: Vec<WorkItem> = worklist::next_steps(&mut tx, u, o, kind, today, until)
             .await?
             .into_iter()
