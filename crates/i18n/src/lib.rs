@@ -178,6 +178,94 @@ mod tests {
         }
     }
 
+    fn entries(lang: Lang) -> Vec<(&'static str, &'static str)> {
+        SOURCES
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, src)| parse_catalogue(src).0)
+            .unwrap_or_default()
+    }
+
+    fn words(v: &str) -> impl Iterator<Item = String> + '_ {
+        v.split(|c: char| !c.is_alphabetic() && c != '\'')
+            .flat_map(|w| w.split('\''))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+    }
+
+    /// Italian addresses the professional in one formal register (Lei), never with "tu"
+    /// or "voi" forms.
+    #[test]
+    fn italian_keeps_to_the_formal_register() {
+        const INFORMAL: &[&str] = &[
+            "tu",
+            "tuo",
+            "tua",
+            "tuoi",
+            "tue",
+            "hai",
+            "puoi",
+            "devi",
+            "vuoi",
+            "vostra",
+            "vostro",
+            "vostri",
+            "vostre",
+            "scegli",
+            "inserisci",
+            "controlla",
+            "scegliete",
+            "indicate",
+        ];
+        for (k, v) in entries(Lang::It) {
+            for w in words(v) {
+                assert!(!INFORMAL.contains(&w.as_str()), "it: {k} = {v} («{w}»)");
+            }
+        }
+    }
+
+    /// Catalan uses "vós" (never "vostè") and imperatives on buttons, not infinitives
+    /// (the Generalitat's style for interfaces).
+    #[test]
+    fn catalan_uses_vos_and_imperative_buttons() {
+        const BUTTONS: &[&str] = &[
+            "save",
+            "submit",
+            "add",
+            "create",
+            "move",
+            "filter",
+            "apply",
+            "remove",
+            "delete",
+            "export",
+            "import",
+            "search",
+            "confirm",
+            "approve",
+            "withdraw",
+            "send",
+            "cancel",
+            "logout",
+            "switch",
+            "change_language",
+            "mark_read",
+            "mark_done",
+        ];
+        for (k, v) in entries(Lang::Ca) {
+            for w in words(v) {
+                assert!(w != "vostè" && w != "vostès", "ca: {k} = {v}");
+            }
+            let last = k.rsplit('.').next().unwrap_or(k);
+            if BUTTONS.contains(&last) {
+                let first = words(v).next().unwrap_or_default();
+                let infinitive =
+                    (first.ends_with("ar") || first.ends_with("ir")) && first.chars().count() > 3;
+                assert!(!infinitive, "ca: the button {k} = {v} is an infinitive");
+            }
+        }
+    }
+
     #[test]
     fn accept_language_picks_the_best_supported() {
         assert_eq!(
