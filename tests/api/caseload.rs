@@ -213,6 +213,9 @@ async fn the_case_says_what_is_next_and_is_titled_by_the_person() {
     assert!(html.contains("<title>Rocío Campos Durán"), "{html}");
     assert!(html.contains("<h1>Rocío Campos Durán</h1>"), "{html}");
     assert!(html.contains("id=\"next\""));
+    // Times in the deployment's zone (Madrid: the test clock's 10:00 UTC is 11:00).
+    assert!(html.contains("23/11/2026 11:00"), "{html}");
+    assert!(!html.contains("23/11/2026 10:00"));
 }
 
 #[tokio::test]

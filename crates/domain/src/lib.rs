@@ -33,6 +33,7 @@ pub mod referral;
 pub mod resource;
 pub mod signin;
 pub mod text;
+pub mod time;
 pub mod training;
 
 pub use error::{Error, Errors, FieldError, Result};

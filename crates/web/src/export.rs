@@ -174,7 +174,7 @@ pub fn minutes_document(lang: Lang, v: &MeetingView) -> String {
         (Some(at), by) => out.push_str(&format!(
             "{}: {}{}\n",
             t(lang, "coordination.minutes_approved"),
-            at.format("%d/%m/%Y %H:%M"),
+            crate::views::page::ZONE.local(*at).format("%d/%m/%Y %H:%M"),
             by.as_ref().map(|b| format!(" · {b}")).unwrap_or_default()
         )),
         (None, _) => out.push_str(&format!("{}\n", t(lang, "coordination.minutes_draft"))),

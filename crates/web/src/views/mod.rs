@@ -22,7 +22,7 @@ mod itineraries;
 mod linkage;
 mod notifications;
 mod overview;
-mod page;
+pub(crate) mod page;
 mod participants;
 mod placements;
 mod protocols;

@@ -22,6 +22,15 @@ use crate::AppState;
 
 pub use itinera_i18n::code_label;
 
+/// The deployment's time zone for what pages show: `ITINERA_TIME_ZONE` (a tz name such
+/// as `Europe/Madrid`, `Europe/Rome`, `Atlantic/Canary`), Europe/Madrid by default.
+pub static ZONE: std::sync::LazyLock<itinera_domain::time::Zone> = std::sync::LazyLock::new(|| {
+    std::env::var("ITINERA_TIME_ZONE")
+        .ok()
+        .and_then(|z| itinera_domain::time::Zone::parse(&z))
+        .unwrap_or_default()
+});
+
 /// What every page's layout needs: language, who is signed in, the CSRF token.
 pub struct PageCtx {
     pub lang: Lang,
@@ -95,8 +104,10 @@ impl PageCtx {
         )
     }
 
+    /// An instant in the deployment's time zone (`ITINERA_TIME_ZONE`, Europe/Madrid by
+    /// default), never in UTC.
     pub fn datetime(&self, d: &DateTime<Utc>) -> String {
-        d.format("%d/%m/%Y %H:%M").to_string()
+        ZONE.local(*d).format("%d/%m/%Y %H:%M").to_string()
     }
 
     fn can(&self, c: Capability) -> bool {
