@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { inflateRawSync } from 'node:zlib';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -508,6 +508,42 @@ test('on a phone (390 px): the header stays within a fifth of the screen and its
   assert.ok(await fits(), 'the case page fits the width');
   assert.match(await page.locator('#next').innerText(), /Lo siguiente/);
   await context.close();
+});
+
+// axe-core, evaluated in the page through the browser's protocol (the pages' CSP
+// allows no injected script tag, and needs none).
+const AXE = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+async function axeProblems(page) {
+  await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { resultTypes: ['violations'] });
+    return res.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+  return r;
+}
+
+test('the main pages have no serious or critical accessibility problem (axe-core), on a desktop and on a phone', async () => {
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const context = await browser.newContext({ locale: 'es-ES', viewport });
+    const page = await context.newPage();
+    await login(page, 'ts.badajoz');
+    const pages = ['/', '/caseload', '/participants', '/participants/new', '/referrals', '/calendar'];
+    await page.goto(`${base}/caseload`);
+    const caseHref = await page.locator('#caseload tbody tr th a').first().getAttribute('href');
+    pages.push(caseHref, `${caseHref}/itinerary`, `${caseHref}/contacts`, `${caseHref}/assessments`);
+    await page.goto(`${base}${caseHref}`);
+    pages.push(await page.locator('p.lead a[href^="/participants/"]').first().getAttribute('href'));
+    const found = [];
+    for (const path of pages) {
+      await page.goto(`${base}${path}`);
+      for (const p of await axeProblems(page)) found.push(`${viewport.width}px ${path}: ${p}`);
+    }
+    await context.close();
+    assert.deepEqual(found, [], found.join('\n'));
+  }
 });
 
 test('open an improvement board, post and vote cards as two members, turn a card into an agreement', async () => {
