@@ -249,3 +249,51 @@ async fn a_person_without_consent_is_prompted_for_it_and_opening_a_case_warns() 
     let (_, html) = b.page(&format!("/participants/{pid}/cases/new")).await;
     assert!(!html.contains("id=\"no-consent\""));
 }
+
+#[tokio::test]
+async fn a_reassessment_starts_from_the_last_levels_and_the_chart_leaves_out_what_does_not_apply() {
+    let app = spawn_app().await;
+    let (_, case) = shared_case(&app, 42_000_005).await;
+    let inst = crate::casework::default_instrument(&app).await;
+    let mut scores = crate::casework::scores(&[("housing", "4"), ("income", "2")], "3");
+    scores["addictions"]["level"] = json!("na");
+    for on in ["2026-11-23", "2026-11-23"] {
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &format!("/cases/{case}/assessments"),
+                &json!({"instrument_id": inst, "assessed_on": on, "scores": scores}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page(&format!("/cases/{case}/assessments/new")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("name=\"scores.housing.level\" value=\"4\" checked"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"scores.income.level\" value=\"2\" checked"));
+    assert!(html.contains("name=\"scores.addictions.level\" value=\"na\" checked"));
+    let (_, html) = b.page(&format!("/cases/{case}/assessments")).await;
+    // The scale's ends are explained, and the domain that does not apply is labelled
+    // apart, with no point of the polygon at the centre.
+    assert!(html.contains("1 = situación de crisis"), "{html}");
+    assert!(html.contains("(No aplica)"), "{html}");
+    let latest = html
+        .split("<polygon class=\"latest\" points=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .expect("the latest polygon");
+    assert_eq!(
+        latest.split(' ').count(),
+        12,
+        "13 domains, one not applicable"
+    );
+    assert!(
+        !latest.contains("210.0,210.0"),
+        "no point at the centre: {latest}"
+    );
+}

@@ -58,16 +58,19 @@ fn point(i: usize, n: usize, r: f64) -> (f64, f64) {
     (SIZE / 2.0 + r * a.cos(), SIZE / 2.0 + r * a.sin())
 }
 
+/// The polygon through the scored axes. A domain marked "not applicable" has no point:
+/// drawn at the centre it would read as a crisis, so the line joins its neighbours and
+/// the axis is labelled apart.
 fn polygon(levels: &[Option<i16>], lo: i16, hi: i16) -> String {
     let n = levels.len();
     let steps = f64::from(hi - lo + 1);
     levels
         .iter()
         .enumerate()
-        .map(|(i, l)| {
-            let r = l.map_or(0.0, |l| RADIUS * f64::from(l - lo + 1) / steps);
+        .filter_map(|(i, l)| {
+            let r = RADIUS * f64::from((*l)? - lo + 1) / steps;
             let (x, y) = point(i, n, r);
-            format!("{x:.1},{y:.1}")
+            Some(format!("{x:.1},{y:.1}"))
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -102,10 +105,17 @@ pub fn radar(inst: &Instrument, v: &AssessmentsView, lang: Lang) -> Option<Radar
                 lx,
                 ly,
                 anchor,
-                label: inst
-                    .domain(&c.domain)
-                    .map(|d| text_in(&d.label, lang.code()).to_string())
-                    .unwrap_or_else(|| c.domain.clone()),
+                label: {
+                    let name = inst
+                        .domain(&c.domain)
+                        .map(|d| text_in(&d.label, lang.code()).to_string())
+                        .unwrap_or_else(|| c.domain.clone());
+                    if c.latest.is_none() {
+                        format!("{name} ({})", itinera_i18n::t(lang, "assessment.na"))
+                    } else {
+                        name
+                    }
+                },
             }
         })
         .collect();
@@ -133,6 +143,19 @@ struct ShowPage {
 impl ShowPage {
     fn tx<'a>(&self, t: &'a Texts) -> &'a str {
         text_in(t, self.page.lang.code())
+    }
+    /// What the ends of the scale mean, with their numbers.
+    fn scale_text(&self) -> String {
+        let (lo, hi) = self
+            .instrument
+            .as_ref()
+            .map(Instrument::scale_bounds)
+            .unwrap_or((1, 5));
+        itinera_i18n::tf(
+            self.page.lang,
+            "assessment.scale_meaning",
+            &[("lo", &lo.to_string()), ("hi", &hi.to_string())],
+        )
     }
     fn domain_label(&self, code: &str) -> String {
         self.instrument
@@ -289,7 +312,29 @@ async fn new(
         assessed_on: ctx.today().to_string(),
         ..Default::default()
     };
-    let p = new_page(&s, lang, &session, &ctx, id, input, FormErrors::none(lang)).await?;
+    let mut p = new_page(&s, lang, &session, &ctx, id, input, FormErrors::none(lang)).await?;
+    // A re-assessment starts from the last one's levels (same instrument): the
+    // professional changes what changed.
+    if let Some(last) =
+        p.v.assessments
+            .iter()
+            .rev()
+            .find(|a| a.row.instrument_id == p.instrument_id)
+    {
+        p.input.scores = last
+            .scores
+            .iter()
+            .map(|sc| {
+                (
+                    sc.domain.clone(),
+                    itinera_domain::assessment::ScoreInput {
+                        level: sc.level.map_or_else(|| "na".to_string(), |l| l.to_string()),
+                        note: String::new(),
+                    },
+                )
+            })
+            .collect();
+    }
     if !p.v.can_assess {
         return Err(itinera_domain::Error::Rule("case.team.required").into());
     }
