@@ -89,7 +89,7 @@ async fn scoped_users(services: &Services) {
                 &ctx,
                 &UserInput {
                     username: username.into(),
-                    display_name: format!("{role} · {}", org.name),
+                    display_name: format!("Prueba {username} · {}", org.name),
                     password: PASSWORD.into(),
                     locale: "es".into(),
                     active: true,

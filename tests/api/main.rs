@@ -34,6 +34,7 @@ mod mail;
 mod participants;
 mod placements;
 mod probes;
+mod raw_codes;
 mod referrals;
 mod resources;
 mod rules;

@@ -33,6 +33,25 @@ struct AuditPage {
 }
 
 impl AuditPage {
+    /// The actions and entity kinds the filters offer: (code, label), by label.
+    fn actions(&self) -> Vec<(&'static str, String)> {
+        let mut v: Vec<(&'static str, String)> = itinera_service::audit::Action::ALL
+            .iter()
+            .map(|a| (a.code(), self.page.code("audit_action", a.code())))
+            .collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v.dedup_by(|a, b| a.0 == b.0);
+        v
+    }
+    fn entities(&self) -> Vec<(&'static str, String)> {
+        let mut v: Vec<(&'static str, String)> = itinera_service::audit::Action::ALL
+            .iter()
+            .map(|a| (a.entity(), self.page.code("audit_entity", a.entity())))
+            .collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v.dedup_by(|a, b| a.0 == b.0);
+        v
+    }
     fn who(&self, id: &Option<Uuid>) -> String {
         id.and_then(|id| self.usernames.iter().find(|(u, _)| *u == id))
             .map(|(_, n)| n.clone())
