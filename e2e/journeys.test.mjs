@@ -324,7 +324,7 @@ test('import a municipal export: upload, check the columns, try it, import the v
   await page.getByRole('button', { name: 'Probar sin guardar' }).click();
   await page.getByText('Prueba: no se ha guardado nada.').waitFor({ timeout: 20000 });
   const tried = await page.locator('#lines').innerText();
-  assert.match(tried, /F\. Nacimiento: Fecha no reconocida/);
+  assert.match(tried, /F\. Nacimiento: Esa fecha no existe/);
   assert.match(tried, /posible duplicado en revisión/);
   await page.getByRole('button', { name: 'Importar solo las filas correctas' }).click();
   await page.getByText('Importación guardada.').waitFor({ timeout: 20000 });
@@ -656,10 +656,12 @@ async function loginAt(page, url, user) {
   await page.waitForURL(`${url}/`);
 }
 
-test('register a contract with a bad end then fix it, report an incident the social worker sees at once on her home page, and three months later find the retention check in the work list and record it', async () => {
+test('register a contract with a bad end then fix it, report an incident the social worker sees at once on her home page, and three months later find the retention check in the work list and record it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'itinera-e2e-work-'));
   const dbFile = join(dir, 'work.db');
   let demo = await startDemo(dbFile);
+  // A failing step must not leave the server running (it would keep the run alive).
+  t.after(() => { if (demo.proc.exitCode === null) demo.proc.kill('SIGKILL'); });
   const context = await browser.newContext({ locale: 'es-ES' });
   const page = await context.newPage();
   await loginAt(page, demo.url, 'orienta.badajoz');
@@ -738,7 +740,7 @@ test('register a contract with a bad end then fix it, report an incident the soc
   const row = checks.locator('tr', { hasText: person });
   assert.equal(await row.count(), 1, 'the 3-month check of the new contract is due');
   assert.match(await row.innerText(), /Permanencia a los 3 meses/);
-  await row.getByRole('link').click();
+  await row.getByRole('link').first().click();
   await lp.waitForURL(/\/contracts#retention-[0-9a-f-]{36}$/);
   const id = lp.url().split('#retention-')[1];
   await lp.locator(`#outcome-${id}`).selectOption('same_employer');
@@ -973,7 +975,7 @@ test('refer a case from social services to the employment office after recording
   await login(xp, 'orienta.badajoz');
   const waiting = xp.locator('#work-referrals_waiting + table tr', { hasText: person });
   assert.equal(await waiting.count(), 1, 'the referral waits in her work list');
-  await waiting.getByRole('link').click();
+  await waiting.getByRole('link').first().click();
   await xp.waitForURL(referralUrl);
   assert.match(await xp.locator('#details').innerText(), /hostelería/);
   await xp.getByRole('button', { name: 'Aceptar' }).click();
