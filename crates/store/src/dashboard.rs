@@ -30,6 +30,14 @@ pub struct Filter {
     pub to: NaiveDate,
 }
 
+impl Filter {
+    /// The period's first instant and the instant after its last day (`$7`, `$8`).
+    fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let at = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
+        (at(self.from), at(self.to.succ_opt().unwrap_or(self.to)))
+    }
+}
+
 /// One cell of a grid.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Cell {
@@ -113,12 +121,7 @@ pub async fn grid(tx: &mut Tx, name: &str, f: &Filter) -> Result<Vec<Cell>, Erro
         .find(|(n, _)| *n == name)
         .ok_or_else(|| Error::Internal(format!("no grid {name}")))?;
     let sql = format!("{SCOPE}{body}");
-    let first: DateTime<Utc> = f.from.and_time(NaiveTime::MIN).and_utc();
-    let after: DateTime<Utc> =
-        f.to.succ_opt()
-            .unwrap_or(f.to)
-            .and_time(NaiveTime::MIN)
-            .and_utc();
+    let (first, after) = f.instants();
     on_tx!(tx, c => sqlx::query_as(&sql).bind(f.programme).bind(f.project).bind(f.territory).bind(f.organisation)
         .bind(f.from).bind(f.to).bind(first).bind(after).fetch_all(c).await.map_err(db_err))
 }
@@ -131,12 +134,7 @@ pub async fn entrants(
     let sql = format!(
         "{SCOPE}SELECT sex, birth_date, entered_on FROM scope WHERE entered_on >= $5 AND entered_on <= $6"
     );
-    let first: DateTime<Utc> = f.from.and_time(NaiveTime::MIN).and_utc();
-    let after: DateTime<Utc> =
-        f.to.succ_opt()
-            .unwrap_or(f.to)
-            .and_time(NaiveTime::MIN)
-            .and_utc();
+    let (first, after) = f.instants();
     on_tx!(tx, c => sqlx::query_as(&sql).bind(f.programme).bind(f.project).bind(f.territory).bind(f.organisation)
         .bind(f.from).bind(f.to).bind(first).bind(after).fetch_all(c).await.map_err(db_err))
 }
@@ -169,12 +167,7 @@ pub async fn first_and_latest_assessments(tx: &mut Tx, f: &Filter) -> Result<Vec
          UNION ALL SELECT a.case_id, a.instrument_id, a.profile, a.scores, FALSE AS first, TRUE AS latest \
          FROM picked p JOIN assessments a ON a.id = p.latest_id WHERE p.latest_id <> p.first_id"
     );
-    let first: DateTime<Utc> = f.from.and_time(NaiveTime::MIN).and_utc();
-    let after: DateTime<Utc> =
-        f.to.succ_opt()
-            .unwrap_or(f.to)
-            .and_time(NaiveTime::MIN)
-            .and_utc();
+    let (first, after) = f.instants();
     on_tx!(tx, c => sqlx::query_as(&sql).bind(f.programme).bind(f.project).bind(f.territory).bind(f.organisation)
         .bind(f.from).bind(f.to).bind(first).bind(after).fetch_all(c).await.map_err(db_err))
 }
