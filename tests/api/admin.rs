@@ -197,6 +197,7 @@ async fn admin_pages_work_in_every_language() {
     for path in [
         "/admin",
         "/admin/territories",
+        "/admin/holidays",
         "/admin/programmes",
         "/admin/users",
         "/admin/tokens",

@@ -36,11 +36,13 @@ async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_t
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let r = app.get(CASE_MANAGER, &format!("/bodies/{body}")).await;
     assert_eq!(r.body["members"].as_array().unwrap().len(), 2);
-    assert_eq!(r.body["planned"][0], "2026-11-24");
+    assert_eq!(r.body["planned"][0]["on"], "2026-11-24");
     assert_eq!(
-        r.body["planned"][1], "2026-12-08",
-        "fortnightly from 24 November"
+        r.body["planned"][1]["on"], "2026-12-09",
+        "fortnightly from 24 November; 8 December is a national holiday"
     );
+    assert_eq!(r.body["planned"][1]["moved_from"], "2026-12-08");
+    assert_eq!(r.body["planned"][2]["on"], "2026-12-22");
 
     // A meeting that ends before it starts is refused, field by field.
     let meeting = json!({"date": "2026-11-26", "starts": "10:00", "ends": "09:00", "mode": "in_person", "place": "Centro de Servicios Sociales", "topics": "Coordinación con el SEXPE", "cases": [case]});
@@ -760,7 +762,7 @@ async fn a_body_is_edited_its_members_change_and_the_minutes_are_exported() {
     let r = app.get(CASE_MANAGER, &format!("/bodies/{body}")).await;
     assert_eq!(r.body["body"]["name"], "Mesa técnica de casos (Badajoz)");
     assert_eq!(r.body["body"]["level"], 3, "the level stays");
-    assert_eq!(r.body["planned"][1], "2026-12-02");
+    assert_eq!(r.body["planned"][1]["on"], "2026-12-02");
     assert_eq!(
         app.put(
             SEXPE_BADAJOZ,
@@ -1036,19 +1038,23 @@ async fn a_planned_date_is_convened_from_the_body_page() {
     b.login(CASE_MANAGER).await;
     let (_, html) = b.page(&format!("/bodies/{body}")).await;
     assert!(
-        html.contains(&format!("/bodies/{body}?date=2026-12-08#new-meeting")),
+        html.contains(&format!("/bodies/{body}?date=2026-12-09#new-meeting")),
         "{html}"
     );
-    let (_, html) = b.page(&format!("/bodies/{body}?date=2026-12-08")).await;
     assert!(
-        html.contains("name=\"date\" type=\"date\" value=\"2026-12-08\""),
+        html.contains("en lugar del 08/12/2026"),
+        "the holiday the proposal moved from is named: {html}"
+    );
+    let (_, html) = b.page(&format!("/bodies/{body}?date=2026-12-09")).await;
+    assert!(
+        html.contains("name=\"date\" type=\"date\" value=\"2026-12-09\""),
         "{html}"
     );
     let (status, _, _) = b
         .post_form(
             &format!("/bodies/{body}/meetings"),
             &[
-                ("date", "2026-12-08"),
+                ("date", "2026-12-09"),
                 ("starts", "10:00"),
                 ("ends", "11:00"),
                 ("mode", "in_person"),
@@ -1058,6 +1064,6 @@ async fn a_planned_date_is_convened_from_the_body_page() {
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, html) = b.page(&format!("/bodies/{body}")).await;
-    assert!(!html.contains("?date=2026-12-08#new-meeting"));
+    assert!(!html.contains("?date=2026-12-09#new-meeting"));
     assert!(html.contains("convocada"));
 }

@@ -26,6 +26,7 @@ mod coordination;
 mod coordination_report;
 mod errors;
 mod helpers;
+mod holidays;
 mod households;
 mod imports;
 mod indicators;

@@ -88,6 +88,7 @@ async fn no_page_prints_an_untranslated_code_in_any_language() {
             vec![
                 "/admin".into(),
                 "/admin/users".into(),
+                "/admin/holidays".into(),
                 "/admin/programmes".into(),
             ],
         ),

@@ -108,6 +108,59 @@ pub fn planned_dates(
     out
 }
 
+/// One coming meeting of a body's plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedMeeting {
+    /// The date the frequency gives.
+    pub nominal: NaiveDate,
+    /// The date proposed: the nominal one or, when that is a weekend, a public holiday
+    /// or a day the body already meets, the next open working day.
+    pub on: NaiveDate,
+    /// The body's meeting that already covers this occurrence (one dated from the
+    /// nominal date to the day before the next nominal date), if any.
+    pub convened: Option<NaiveDate>,
+}
+
+/// The `n` coming meetings of a body from `from` on: each occurrence of the frequency
+/// either already convened (a meeting of the body falls in its span) or proposed on an
+/// open working day — never a weekend, a holiday of the body's territory, or a day on
+/// which the body already meets.
+pub fn plan_meetings(
+    anchor: NaiveDate,
+    frequency: Frequency,
+    custom_days: Option<u16>,
+    from: NaiveDate,
+    n: usize,
+    holidays: &std::collections::HashSet<NaiveDate>,
+    meeting_days: &[NaiveDate],
+) -> Vec<PlannedMeeting> {
+    let nominal = planned_dates(anchor, frequency, custom_days, from, n + 1);
+    let mut taken: std::collections::HashSet<NaiveDate> = meeting_days.iter().copied().collect();
+    let mut out = Vec::with_capacity(n);
+    for (i, d) in nominal.iter().take(n).enumerate() {
+        let next = nominal.get(i + 1).copied();
+        let convened = meeting_days
+            .iter()
+            .copied()
+            .filter(|m| *m >= *d && next.is_none_or(|x| *m < x))
+            .min();
+        let on = match convened {
+            Some(m) => m,
+            None => {
+                let on = crate::holidays::next_open_day(*d, holidays, &taken);
+                taken.insert(on);
+                on
+            }
+        };
+        out.push(PlannedMeeting {
+            nominal: *d,
+            on,
+            convened,
+        });
+    }
+    out
+}
+
 /// A body as a form or the API sends it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -434,6 +487,59 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn planned_meetings_skip_weekends_holidays_and_days_already_taken() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // Monthly from Tuesday 8 September 2026 (a holiday in Extremadura).
+        let holidays: std::collections::HashSet<_> = [d(9, 8), d(12, 8)].into();
+        // The body already met on Friday 9 October (covers October's occurrence) and
+        // meets on Monday 9 November for something else.
+        let met = [d(10, 9), d(11, 9)];
+        let p = plan_meetings(
+            d(9, 8),
+            Frequency::Monthly,
+            None,
+            d(9, 1),
+            4,
+            &holidays,
+            &met,
+        );
+        let on: Vec<_> = p.iter().map(|m| m.on).collect();
+        // 8 Sep holiday → 9 Sep; Oct covered by the 9th; 8 Nov is a Sunday → Monday 9 is
+        // the body's meeting, which covers it; 8 Dec holiday → 9 Dec.
+        assert_eq!(on, vec![d(9, 9), d(10, 9), d(11, 9), d(12, 9)]);
+        assert_eq!(p[1].convened, Some(d(10, 9)));
+        assert_eq!(p[0].convened, None);
+        assert_eq!(p[0].nominal, d(9, 8));
+        // Weekly on a Friday with the Friday taken by another meeting: moves to Monday,
+        // never onto a day with a meeting.
+        let p = plan_meetings(
+            d(12, 4),
+            Frequency::Weekly,
+            None,
+            d(12, 10),
+            2,
+            &holidays,
+            &[d(12, 11)],
+        );
+        assert_eq!(p[0].convened, Some(d(12, 11)));
+        assert_eq!(p[1].on, d(12, 18));
+        let p = plan_meetings(
+            d(12, 5),
+            Frequency::Weekly,
+            None,
+            d(12, 5),
+            3,
+            &holidays,
+            &[],
+        );
+        for m in &p {
+            assert!(crate::holidays::is_working_day(m.on, &holidays), "{m:?}");
+        }
+        let days: std::collections::HashSet<_> = p.iter().map(|m| m.on).collect();
+        assert_eq!(days.len(), 3, "no two proposals on one day");
     }
 
     #[test]

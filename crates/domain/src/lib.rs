@@ -16,6 +16,7 @@ pub mod disclosure;
 pub mod documents;
 pub mod error;
 pub mod esf;
+pub mod holidays;
 pub mod household;
 pub mod ids;
 pub mod import;

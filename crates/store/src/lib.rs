@@ -17,6 +17,7 @@ pub mod cases;
 pub mod compliance;
 pub mod consents;
 mod group;
+pub mod holidays;
 pub mod households;
 pub use group::GroupStats;
 pub mod contacts;

@@ -150,6 +150,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "daily_work",
         sql: include_str!("../migrations/0027_daily_work.sql"),
     },
+    Migration {
+        version: 28,
+        name: "public_holidays",
+        sql: include_str!("../migrations/0028_public_holidays.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -240,6 +245,7 @@ pub const TABLES: &[&str] = &[
     "esf_followups",
     "objectives",
     "protocol_rules",
+    "public_holidays",
 ];
 
 /// The migration's SQL for one engine.

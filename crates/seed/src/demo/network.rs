@@ -324,6 +324,13 @@ pub(super) async fn write(
     .await?;
     insert(
         tx,
+        "public_holidays",
+        &["id", "territory_id", "day", "name", "created_at"],
+        &holiday_rows(ids, now, region, &cities),
+    )
+    .await?;
+    insert(
+        tx,
         "organisations",
         &["id", "name", "kind", "territory_id", "active", "created_at"],
         &org_rows,
@@ -355,4 +362,84 @@ pub(super) async fn write(
     .await?;
 
     Ok(Network { cities })
+}
+
+/// The public holidays of this year and the next two: Spain's national ones, those of
+/// Extremadura (Holy Thursday, 8 September) and the local ones of some cities, as an
+/// administrator would have entered them.
+fn holiday_rows(
+    ids: &mut Ids,
+    now: DateTime<Utc>,
+    region: Uuid,
+    cities: &[CityOrgs],
+) -> Vec<Vec<V>> {
+    use chrono::{Datelike, Duration, NaiveDate};
+    use itinera_domain::holidays::{easter_sunday, national, Country};
+    let mut rows = Vec::new();
+    let mut row = |ids: &mut Ids, t: Option<Uuid>, d: Option<NaiveDate>, name: &str| {
+        if let Some(d) = d {
+            rows.push(vec![
+                V::Uuid(ids.next()),
+                V::OptUuid(t),
+                V::Date(d),
+                V::Text(name.into()),
+                V::Ts(now),
+            ]);
+        }
+    };
+    let city = |name: &str| cities.iter().find(|c| c.name == name).map(|c| c.territory);
+    for year in now.year()..=now.year() + 2 {
+        for (d, key) in national(Country::Spain, year) {
+            row(
+                ids,
+                None,
+                Some(d),
+                itinera_i18n::t(itinera_i18n::Lang::Es, key),
+            );
+        }
+        let easter = easter_sunday(year);
+        row(
+            ids,
+            Some(region),
+            easter.map(|e| e - Duration::days(3)),
+            "Jueves Santo",
+        );
+        row(
+            ids,
+            Some(region),
+            NaiveDate::from_ymd_opt(year, 9, 8),
+            "Día de Extremadura",
+        );
+        if let Some(t) = city("Badajoz") {
+            row(
+                ids,
+                Some(t),
+                easter.map(|e| e - Duration::days(47)),
+                "Martes de Carnaval",
+            );
+            row(
+                ids,
+                Some(t),
+                NaiveDate::from_ymd_opt(year, 6, 24),
+                "San Juan",
+            );
+        }
+        if let Some(t) = city("Mérida") {
+            row(
+                ids,
+                Some(t),
+                NaiveDate::from_ymd_opt(year, 12, 10),
+                "Santa Eulalia",
+            );
+        }
+        if let Some(t) = city("Cáceres") {
+            row(
+                ids,
+                Some(t),
+                NaiveDate::from_ymd_opt(year, 4, 23),
+                "San Jorge",
+            );
+        }
+    }
+    rows
 }

@@ -1,6 +1,7 @@
-//! Administration: territories, organisations, programmes (workflow, funding, projects),
+//! Administration: territories, public holidays, organisations, programmes (workflow, funding, projects),
 //! users, memberships and API tokens. Administrators configure; they never read cases.
 
+mod holidays;
 mod init;
 mod organisations;
 mod programmes;
@@ -8,6 +9,7 @@ mod territories;
 mod tokens;
 mod users;
 
+pub use holidays::*;
 pub use init::*;
 pub use organisations::*;
 pub use programmes::*;

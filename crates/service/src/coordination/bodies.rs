@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use itinera_domain::access::{Actor, Capability};
-use itinera_domain::coordination::{planned_dates, BodyInput, Frequency, MemberRole};
+use itinera_domain::coordination::{plan_meetings, BodyInput, Frequency, MemberRole};
 use itinera_domain::input::optional_id;
 use itinera_domain::Error;
 use itinera_store::admin;
@@ -26,8 +26,9 @@ pub struct BodyView {
     pub members: Vec<BodyMember>,
     pub meetings: Vec<Meeting>,
     pub open_agreements: Vec<AgreementView>,
-    /// The coming meetings its frequency plans (from today).
-    pub planned: Vec<NaiveDate>,
+    /// The coming meetings its frequency plans (from today), on working days that are
+    /// not public holidays of its territory nor days it already meets.
+    pub planned: Vec<PlannedMeeting>,
     /// Its improvement boards.
     pub boards: Vec<BoardLine>,
     /// Its protocols and guides.
@@ -36,6 +37,18 @@ pub struct BodyView {
     pub network_agreements: Vec<super::NetworkAgreement>,
     /// Whether the reader runs the body (chair or secretary, and may convene).
     pub runs: bool,
+}
+
+/// One coming meeting of a body's plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlannedMeeting {
+    /// The day proposed, or the day of the meeting already convened for it.
+    pub on: NaiveDate,
+    /// The day the frequency gives, when the proposal moved away from it (a weekend, a
+    /// holiday or a day the body already meets).
+    pub moved_from: Option<NaiveDate>,
+    /// The meeting already convened for this occurrence.
+    pub meeting_id: Option<Uuid>,
 }
 
 /// One of a body's improvement boards, as its page lists it (the board itself is
@@ -284,18 +297,45 @@ impl Services {
         let network_agreements =
             store::network_agreements(&mut tx, "", Some(id), actor.user(), actor.organisation())
                 .await?;
+        let territory = match body.territory_id {
+            Some(t) => Some(t),
+            None => itinera_store::admin::organisation(&mut tx, body.organisation_id)
+                .await?
+                .and_then(|o| o.territory_id),
+        };
+        // Far enough ahead for six quarterly meetings.
+        let holidays = crate::admin::holiday_days(
+            &mut tx,
+            territory,
+            ctx.today(),
+            ctx.today() + chrono::Duration::days(800),
+        )
+        .await?;
         tx.commit().await?;
         let frequency = Frequency::parse(&body.frequency).unwrap_or(Frequency::Monthly);
         let anchor = body
             .first_meeting_on
             .unwrap_or(body.created_at.date_naive());
-        let planned = planned_dates(
+        let meeting_days: Vec<NaiveDate> = meetings.iter().map(|m| m.meeting_date).collect();
+        let planned = plan_meetings(
             anchor,
             frequency,
             body.custom_days.map(|d| d.max(1) as u16),
             ctx.today(),
             6,
-        );
+            &holidays,
+            &meeting_days,
+        )
+        .into_iter()
+        .map(|p| PlannedMeeting {
+            on: p.on,
+            moved_from: (p.convened.is_none() && p.on != p.nominal).then_some(p.nominal),
+            meeting_id: p
+                .convened
+                .and_then(|d| meetings.iter().find(|m| m.meeting_date == d))
+                .map(|m| m.id),
+        })
+        .collect();
         Ok(BodyView {
             body: body.into(),
             members: members.into_iter().map(Into::into).collect(),

@@ -1,4 +1,4 @@
-//! Configuration: `/territories`, `/organisations`, `/programmes`, `/users`, `/tokens`.
+//! Configuration: `/territories`, `/holidays`, `/organisations`, `/programmes`, `/users`, `/tokens`.
 
 use super::openapi::*;
 use super::{created, ApiActor, ApiJson, ApiResult};
@@ -10,6 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use itinera_domain::access::Capability;
+use itinera_domain::holidays::HolidayInput;
+use itinera_service::admin::Holiday;
 use itinera_service::admin::{
     MembershipInput, MembershipOutcome, OrganisationInput, ProgrammeInput, ProgrammeView,
     ProjectInput, RoleGrant, TerritoryInput, TokenInput, UserInput,
@@ -23,6 +25,9 @@ use uuid::Uuid;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(territories, create_territory))
+        .routes(routes!(holidays, add_holiday))
+        .routes(routes!(delete_holiday))
+        .routes(routes!(load_national_holidays))
         .routes(routes!(organisations, create_organisation))
         .routes(routes!(update_organisation))
         .routes(routes!(programmes, create_programme))
@@ -64,6 +69,76 @@ async fn create_territory(
 ) -> ApiResult<Response> {
     let id = s.services.create_territory(&a, &ctx, &b).await?;
     Ok(created(format!("/api/v1/territories/{id}"), id))
+}
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct YearParams {
+    /// The calendar year (default: this year).
+    year: Option<i32>,
+}
+/// Public holidays of a year, every territory's (none: national)
+#[utoipa::path(get, path = "/holidays", tag = "admin",
+    params(YearParams),
+    responses((status = 200, body = Vec<Holiday>), BadRequest, Unauthenticated))]
+async fn holidays(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Query(p): Query<YearParams>,
+) -> ApiResult<Json<Vec<Holiday>>> {
+    use chrono::Datelike;
+    let year = p.year.unwrap_or(ctx.today().year());
+    Ok(Json(s.services.holidays(&a, year).await?))
+}
+/// Add a public holiday to a territory (or, with none, to the whole deployment)
+#[utoipa::path(post, path = "/holidays", tag = "admin",
+    request_body = HolidayInput,
+    responses((status = 201, description = "Created; its address in `Location`", body = Created), Unauthenticated, Forbidden, Invalid))]
+async fn add_holiday(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    ApiJson(b): ApiJson<HolidayInput>,
+) -> ApiResult<Response> {
+    let id = s.services.add_holiday(&a, &ctx, &b).await?;
+    Ok(created(format!("/api/v1/holidays/{id}"), id))
+}
+/// Delete a public holiday
+#[utoipa::path(delete, path = "/holidays/{id}", tag = "admin",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Deleted), BadRequest, Unauthenticated, Forbidden, NotFound))]
+async fn delete_holiday(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Deleted>> {
+    s.services.delete_holiday(&a, &ctx, id).await?;
+    Ok(Json(Deleted { id, deleted: true }))
+}
+#[derive(Deserialize, utoipa::ToSchema)]
+struct LoadNational {
+    /// `es` (Spain) or `it` (Italy).
+    country: String,
+    year: i32,
+}
+/// Load a country's national holidays of a year (names in the request's language)
+#[utoipa::path(post, path = "/holidays/national", tag = "admin",
+    request_body = LoadNational,
+    responses((status = 200, body = HolidaysLoaded), Unauthenticated, Forbidden, Invalid))]
+async fn load_national_holidays(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    ApiJson(b): ApiJson<LoadNational>,
+) -> ApiResult<Json<HolidaysLoaded>> {
+    let lang = crate::http::lang_of(&headers);
+    let added = s
+        .services
+        .load_national_holidays(&a, &ctx, lang, &b.country, b.year)
+        .await?;
+    Ok(Json(HolidaysLoaded { added }))
 }
 /// Organisations
 #[utoipa::path(get, path = "/organisations", tag = "admin",

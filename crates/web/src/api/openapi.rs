@@ -136,6 +136,20 @@ pub struct Saved {
     pub id: Uuid,
 }
 
+/// A record deleted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    pub id: Uuid,
+    pub deleted: bool,
+}
+
+/// National holidays loaded for a year: how many were added (those already there are
+/// left as they are).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HolidaysLoaded {
+    pub added: usize,
+}
+
 /// A record changed under optimistic locking: its new version.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Versioned {

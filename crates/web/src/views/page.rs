@@ -66,6 +66,11 @@ impl PageCtx {
         t(self.lang, key)
     }
 
+    /// A text with one placeholder filled, e.g. `tv("coordination.moved_from", "date", d)`.
+    pub fn tv(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        itinera_i18n::tf(self.lang, key, &[(name, &value.to_string())])
+    }
+
     pub fn page_label(&self, n: &u32) -> String {
         itinera_i18n::tf(self.lang, "list.page_label", &[("page", &n.to_string())])
     }

@@ -1,7 +1,8 @@
-//! Administration in the browser: territories, organisations, programmes, users and
+//! Administration in the browser: territories, public holidays, organisations, programmes, users and
 //! tokens. Administrators configure; they never read a person's data.
 
 mod grants;
+mod holidays;
 mod organisations;
 mod programmes;
 mod territories;
@@ -19,6 +20,7 @@ use crate::http::lang_of;
 use crate::views::page::{render, PageCtx, Session, ViewError, ViewResult};
 use crate::AppState;
 use grants::*;
+use holidays::*;
 use organisations::*;
 use programmes::*;
 use territories::*;
@@ -32,6 +34,9 @@ pub fn router() -> Router<AppState> {
             "/admin/territories",
             get(territories).post(create_territory),
         )
+        .route("/admin/holidays", get(holidays).post(add_holiday))
+        .route("/admin/holidays/national", post(load_national))
+        .route("/admin/holidays/{id}/delete", post(delete_holiday))
         .route(
             "/admin/organisations",
             get(organisations).post(create_organisation),

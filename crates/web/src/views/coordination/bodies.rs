@@ -127,14 +127,6 @@ impl BodyPage {
     fn allows_cases(&self) -> bool {
         self.v.body.level == 3
     }
-    /// The meeting already convened on a planned date, if any.
-    fn meeting_on(&self, d: &chrono::NaiveDate) -> Option<Uuid> {
-        self.v
-            .meetings
-            .iter()
-            .find(|m| m.meeting_date == *d)
-            .map(|m| m.id)
-    }
     fn cases_error(&self) -> Option<&'static str> {
         self.errors.list_for("cases.")
     }
