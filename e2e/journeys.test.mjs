@@ -493,6 +493,14 @@ test('on a phone (390 px): the header stays within a fifth of the screen and its
   const header = await page.locator('header.top').boundingBox();
   assert.ok(header.height <= 844 / 5, `header ${header.height}px high`);
   assert.ok(await fits(), 'the home page fits the width');
+  // The search box is seen without scrolling.
+  const q = await page.locator('#q').boundingBox();
+  assert.ok(q.y + q.height <= 844, `the search box ends at ${q.y + q.height}px`);
+  // Touch targets: the menu's links and the page's controls are at least 24 px high.
+  const small = await page.evaluate(() => [...document.querySelectorAll('header a, header button, main button, main input:not([type=hidden]), main select, main a.button')]
+    .filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height < 24; })
+    .map((e) => `${e.outerHTML.slice(0, 80)} ${e.getBoundingClientRect().height}px`));
+  assert.deepEqual(small, [], 'touch targets under 24 px');
   // The menu: every link reachable, none drawn off the blue bar.
   const nav = await page.locator('header.top nav').boundingBox();
   assert.ok(nav.x >= 0 && nav.x + nav.width <= 391, `nav ${nav.x}+${nav.width}`);

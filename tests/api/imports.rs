@@ -125,6 +125,14 @@ async fn a_municipal_export_is_tried_then_imported_once() {
     );
     assert_eq!(rep["rejected"], 3);
     assert_eq!(rep["applied"], false);
+    // Each row is named by its id in the source system and the name the file gives.
+    assert_eq!(line(&rep, 5)["source_id"], "SS-004");
+    assert_eq!(line(&rep, 5)["name"], "Pedro Ramos");
+    assert_eq!(line(&rep, 2)["name"], "Dolores Muñoz Gallardo");
+    assert!(
+        line(&rep, 7)["source_id"].is_null(),
+        "a row too short to read"
+    );
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM participants").await,
         people
@@ -192,6 +200,10 @@ async fn a_municipal_export_is_tried_then_imported_once() {
     assert_eq!(r.body["batch"]["created"], 2);
     assert_eq!(r.body["batch"]["linked"], 0);
     assert_eq!(r.body["lines"].as_array().unwrap().len(), 6);
+    // The kept report names rows by line and source id, never by the person's name.
+    assert_eq!(line(&r.body, 5)["source_id"], "SS-004");
+    assert!(line(&r.body, 5)["name"].is_null(), "{}", r.body);
+    assert!(!r.body.to_string().contains("Pedro"));
     assert_eq!(
         app.get(SEXPE_BADAJOZ, &format!("/imports/{batch}"))
             .await
@@ -609,10 +621,11 @@ async fn the_master_index_is_not_an_oracle() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let lines = r.body["lines"].as_array().unwrap().clone();
     assert_eq!(lines.len(), 6);
-    // Every line looks the same but for its number.
+    // Every line looks the same but for its number and the file's own name.
     let shape = |l: &Value| {
         let mut l = l.clone();
         l["line"] = json!(0);
+        l["name"] = json!(null);
         l
     };
     for l in &lines {

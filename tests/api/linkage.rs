@@ -570,7 +570,27 @@ async fn the_review_queue_and_the_thresholds_work_in_the_browser() {
         html.contains("día y mes intercambiados"),
         "the level is shown"
     );
-    assert!(html.contains("Comparación dato a dato"));
+    assert!(html.contains("Qué coincide y qué no"));
+    // In plain words: what coincides, what is alike and how; weights only on request.
+    assert!(html.contains("Coinciden: "), "{html}");
+    assert!(
+        html.contains("Fecha de nacimiento (día y mes intercambiados)"),
+        "{html}"
+    );
+    let weights_at = html.find("<details id=\"weights\">").unwrap();
+    assert!(
+        html[..weights_at].find("Peso").is_none(),
+        "no weight before the details"
+    );
+    let shown = html
+        .split("Probabilidad de ser la misma persona: <strong>")
+        .nth(1)
+        .and_then(|s| s.split(" %</strong>").next())
+        .unwrap();
+    assert!(
+        shown.contains(',') && !shown.contains('.'),
+        "a decimal comma in Spanish: {shown}"
+    );
     assert!(!html.contains("⟨?⟩"));
     // No answer: the page again with the message; then "same".
     let (status, html, _) = b.post_form(&format!("/links/{review}/decision"), &[]).await;

@@ -330,3 +330,47 @@ async fn search_lists_surname_matches_first_and_pages_without_repeats() {
     assert_eq!(p2, by_given.to_vec());
     assert_eq!((more1, more2), (Some(true), Some(false)));
 }
+
+#[tokio::test]
+async fn a_refused_consent_withdrawal_keeps_where_cancel_goes_and_what_was_typed() {
+    let app = spawn_app().await;
+    let id = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Remedios", "Cortés", "Gil", 57_000_321),
+        )
+        .await;
+    let sexpe = app.org("SEXPE Badajoz").await;
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("/participants/{id}/consents"), &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma en papel", "organisations": [sexpe]}))
+        .await;
+    let consent = r.body["id"].as_str().unwrap().to_string();
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let back = format!("/participants/{id}");
+    let (status, html) = b
+        .page(&format!("/consents/{consent}/withdraw?back={back}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("<a href=\"{back}\">")), "{html}");
+    // A date that does not exist: the page again, with the note and the way back kept.
+    let (status, html, _) = b
+        .post_form(
+            &format!("/consents/{consent}/withdraw"),
+            &[
+                ("withdrawn_on", "31/02/2026"),
+                ("note", "Lo pide por escrito"),
+                ("back", &back),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("Lo pide por escrito"));
+    assert!(html.contains(&format!("<a href=\"{back}\">")), "{html}");
+    assert!(html.contains(&format!("name=\"back\" value=\"{back}\"")));
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{id}/consents"))
+        .await;
+    assert_eq!(r.body["consents"][0]["state"], "active", "nothing changed");
+}

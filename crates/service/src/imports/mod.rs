@@ -154,6 +154,14 @@ impl From<Format> for FileFormat {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LineReport {
     pub line: usize,
+    /// The row's id in the source system (the column mapped to `external_id`).
+    #[serde(default)]
+    pub source_id: Option<String>,
+    /// The person's name as the file writes it: in the report given to whoever
+    /// imports the file, never kept with the batch (a kept report names rows by
+    /// line and source id, and links the records the reader may open).
+    #[serde(default)]
+    pub name: Option<String>,
     /// `created` (a new person), `linked` (joined to a person another organisation
     /// registered), `review` (created, with a doubtful pair queued), `existing` (already
     /// this organisation's record: nothing created) or `rejected`.
@@ -573,8 +581,17 @@ impl Services {
             existing: count(report.existing),
             rejected: count(report.rejected),
         };
+        let kept: Vec<LineReport> = report
+            .lines
+            .iter()
+            .cloned()
+            .map(|mut l| {
+                l.name = None;
+                l
+            })
+            .collect();
         let lines_json =
-            serde_json::to_string(&report.lines).map_err(|e| Error::Internal(e.to_string()))?;
+            serde_json::to_string(&kept).map_err(|e| Error::Internal(e.to_string()))?;
         store::finish_batch(&mut tx, batch_id, &figures, &lines_json).await?;
         if save_mapping {
             let json =

@@ -22,6 +22,10 @@ use crate::linkage::{data_values, fields, link_err, probe, push, record_values, 
 /// A row of the file as read.
 pub(crate) struct Row {
     pub line: usize,
+    /// The row's id in the source system, when the file has one.
+    pub source_id: Option<String>,
+    /// The person's name as the file writes it (for the importer's report only).
+    pub name: Option<String>,
     pub problems: Vec<CellProblem>,
     /// The participant the row describes, when it has no problem.
     pub valid: Option<Valid>,
@@ -46,6 +50,8 @@ pub(crate) fn read_rows(
         if row.cells.len() != sheet.header.len() {
             out.push(Row {
                 line: row.line,
+                source_id: None,
+                name: None,
                 problems: vec![CellProblem {
                     column: String::new(),
                     code: "import.row.width".into(),
@@ -72,6 +78,18 @@ pub(crate) fn read_rows(
             }
         }
         let mut problems = read.problems;
+        let name = [
+            read.input.given_name.trim(),
+            read.input.surname1.trim(),
+            read.input.surname2.trim(),
+        ]
+        .iter()
+        .filter(|x| !x.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let name = (!name.is_empty()).then(|| name.chars().take(200).collect::<String>());
+        let source_id = read.external_id.clone();
         let data = match read.input.validate(today) {
             Ok(d) => Some(d),
             Err(Error::Invalid(fields)) => {
@@ -101,6 +119,8 @@ pub(crate) fn read_rows(
         };
         out.push(Row {
             line: row.line,
+            source_id,
+            name,
             problems,
             valid,
         });

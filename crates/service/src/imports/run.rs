@@ -293,6 +293,8 @@ pub(super) fn fill(
         .map(|((row, fate), &(outcome, probability))| {
             let mut l = LineReport {
                 line: row.line,
+                source_id: row.source_id.clone(),
+                name: row.name.clone(),
                 outcome: "rejected".into(),
                 participant_id: None,
                 probability: None,

@@ -553,6 +553,8 @@ struct BatchPage {
 #[derive(Deserialize)]
 struct LineView {
     line: usize,
+    #[serde(default)]
+    source_id: Option<String>,
     outcome: String,
     participant_id: Option<Uuid>,
     same_as_line: Option<usize>,

@@ -105,6 +105,16 @@ fn number(page: &PageCtx, v: f64) -> String {
     s.replace('.', &page.decimal().to_string())
 }
 
+/// A figure shown on a page (not typed into a field): counts with their thousands
+/// grouped as the language writes them.
+fn shown(page: &PageCtx, v: f64) -> String {
+    if (v - v.round()).abs() < 0.005 && v.abs() < 1e15 {
+        page.int(v.round() as i64)
+    } else {
+        number(page, v)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "indicators/sheet.html")]
 struct SheetPage {
@@ -118,11 +128,11 @@ struct SheetPage {
 
 impl SheetPage {
     fn num(&self, v: &f64) -> String {
-        number(&self.page, *v)
+        shown(&self.page, *v)
     }
     fn achieved(&self, o: &ObjectiveView) -> String {
         match (o.achieved, o.suppressed) {
-            (Some(a), _) => number(&self.page, a),
+            (Some(a), _) => shown(&self.page, a),
             (None, true) => format!("< {}", self.s.threshold),
             (None, false) => "—".into(),
         }
@@ -437,7 +447,7 @@ struct EsfPage {
 impl EsfPage {
     fn fig(&self, v: &Option<u64>) -> String {
         match v {
-            Some(n) => n.to_string(),
+            Some(n) => self.page.int(*n),
             None => format!("< {}", self.t.threshold),
         }
     }
@@ -658,7 +668,7 @@ impl DashboardPage {
     }
     fn fig(&self, v: &Option<u64>) -> String {
         match v {
-            Some(n) => n.to_string(),
+            Some(n) => self.page.int(*n),
             None => format!("< {}", self.d.threshold),
         }
     }
@@ -677,7 +687,14 @@ impl DashboardPage {
     }
     fn average(&self, a: &Option<f64>) -> String {
         match a {
-            Some(v) => format!("{v:+.2}"),
+            Some(v) => {
+                let s = self.page.fixed(v.abs(), 2);
+                if *v < 0.0 {
+                    format!("-{s}")
+                } else {
+                    format!("+{s}")
+                }
+            }
             None => format!("< {}", self.d.threshold),
         }
     }

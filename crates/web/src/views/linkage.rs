@@ -33,11 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/linkage", get(settings).post(save_settings))
 }
 
-/// A probability as a percentage with one decimal.
-pub fn percent(p: f64) -> String {
-    format!("{:.1} %", p * 100.0)
-}
-
 /// "Name Surname Surname · dd/mm/yyyy · Organisation", or that the actor may not see it.
 pub fn side_label(page: &PageCtx, s: &Side) -> String {
     match &s.record {
@@ -76,7 +71,7 @@ impl QueuePage {
         side_label(&self.page, s)
     }
     fn percent(&self, p: &f64) -> String {
-        percent(*p)
+        self.page.percent1(*p)
     }
     fn more(&self, page: u32) -> String {
         format!("/links?page={page}{}", if self.all { "&all=1" } else { "" })
@@ -115,10 +110,10 @@ impl ShowPage {
         side_label(&self.page, s)
     }
     fn percent(&self, p: &f64) -> String {
-        percent(*p)
+        self.page.percent1(*p)
     }
     fn weight(&self, w: &f64) -> String {
-        format!("{w:+.1}")
+        self.page.signed1(*w)
     }
     fn level(&self, l: &Option<&'static str>) -> String {
         match l {
@@ -128,6 +123,33 @@ impl ShowPage {
     }
     fn field(&self, name: &str) -> String {
         self.page.code("link_field", name)
+    }
+    /// The comparison in plain words: which data coincide, which are alike (and how),
+    /// which differ, which one record lacks — the weights stay behind "see the weights".
+    fn plain(&self) -> Vec<String> {
+        let (mut agree, mut alike, mut differ, mut missing) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for f in &self.v.explanation.fields {
+            let name = self.field(&f.field);
+            match f.level {
+                None => missing.push(name),
+                Some("exact") => agree.push(name),
+                Some("different") => differ.push(name),
+                Some(code) => {
+                    alike.push(format!("{} ({})", name, self.page.code("link_level", code)))
+                }
+            }
+        }
+        [
+            ("linkage.says.agree", agree),
+            ("linkage.says.alike", alike),
+            ("linkage.says.differ", differ),
+            ("linkage.says.missing", missing),
+        ]
+        .into_iter()
+        .filter(|(_, xs)| !xs.is_empty())
+        .map(|(key, xs)| self.page.tv(key, "fields", xs.join(", ")))
+        .collect()
     }
 }
 
@@ -239,12 +261,13 @@ async fn settings_page(
     errors: FormErrors,
 ) -> Result<SettingsPage, ViewError> {
     let settings = s.services.linkage_settings(&session.actor).await?;
+    let page = PageCtx::new(lang, Some(session), "admin.linkage");
     let input = input.unwrap_or_else(|| ThresholdsInput {
-        auto_link: settings.auto_link.to_string(),
-        review: settings.review.to_string(),
+        auto_link: page.number(settings.auto_link, 4),
+        review: page.number(settings.review, 4),
     });
     Ok(SettingsPage {
-        page: PageCtx::new(lang, Some(session), "admin.linkage"),
+        page,
         settings,
         input,
         errors,

@@ -43,7 +43,7 @@ impl OverviewPage {
         {
             None => "0".into(),
             Some(c) => match c.count {
-                Some(n) => n.to_string(),
+                Some(n) => self.page.int(n),
                 None => format!("< {}", self.o.threshold),
             },
         }
@@ -58,7 +58,7 @@ impl OverviewPage {
     }
     fn total(&self) -> String {
         match self.o.total {
-            Some(n) => n.to_string(),
+            Some(n) => self.page.int(n),
             None => format!("< {}", self.o.threshold),
         }
     }

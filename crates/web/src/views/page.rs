@@ -101,6 +101,68 @@ impl PageCtx {
         }
     }
 
+    /// A number as the page's language writes it, with at most `places` decimals
+    /// (trailing zeros dropped): `2,5`, `12`.
+    pub fn number(&self, v: impl AsF64, places: usize) -> String {
+        let v = v.as_f64();
+        let s = format!("{v:.places$}");
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        };
+        s.replace('.', &self.decimal().to_string())
+    }
+
+    /// A count as the page's language writes it: thousands grouped with a point in
+    /// es/ca/it from five digits on (`12.345`, `1234`), with a comma in en (`1,234`).
+    pub fn int(&self, n: impl Into<i128>) -> String {
+        let n: i128 = n.into();
+        let digits = n.unsigned_abs().to_string();
+        let (sep, from) = if self.lang == Lang::En {
+            (',', 4)
+        } else {
+            ('.', 5)
+        };
+        let grouped = if digits.len() < from {
+            digits
+        } else {
+            let mut out = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(sep);
+                }
+                out.push(c);
+            }
+            out
+        };
+        if n < 0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        }
+    }
+
+    /// A number with exactly `places` decimals in the page's language: `12,50`.
+    pub fn fixed(&self, v: f64, places: usize) -> String {
+        format!("{v:.places$}").replace('.', &self.decimal().to_string())
+    }
+
+    /// A share (0–1) as a percentage with one decimal: `93,4 %`.
+    pub fn percent1(&self, share: f64) -> String {
+        format!("{} %", self.fixed(share * 100.0, 1))
+    }
+
+    /// A signed number with one decimal: `+3,2`, `-1,0`.
+    pub fn signed1(&self, v: f64) -> String {
+        let s = self.fixed(v.abs(), 1);
+        if v < 0.0 {
+            format!("-{s}")
+        } else {
+            format!("+{s}")
+        }
+    }
+
     /// An amount in cents, as euros: `480,50 €`.
     pub fn money(&self, cents: &i64) -> String {
         format!(
@@ -497,6 +559,21 @@ pub fn see_other(to: &str) -> Response {
     r
 }
 
+/// A number however a template holds it (by value or behind references).
+pub trait AsF64 {
+    fn as_f64(&self) -> f64;
+}
+impl AsF64 for f64 {
+    fn as_f64(&self) -> f64 {
+        *self
+    }
+}
+impl<T: AsF64 + ?Sized> AsF64 for &T {
+    fn as_f64(&self) -> f64 {
+        (**self).as_f64()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,5 +600,28 @@ mod tests {
         assert_eq!(v["documents"][1]["kind"], "nie");
         assert_eq!(v["organisation_kinds"][1], "b");
         assert!(v.get("csrf").is_none());
+    }
+
+    #[test]
+    fn numbers_are_written_as_each_language_writes_them() {
+        let es = PageCtx::new(Lang::Es, None, "home.title");
+        let en = PageCtx::new(Lang::En, None, "home.title");
+        assert_eq!(es.number(2.5, 2), "2,5");
+        assert_eq!(es.number(12.0, 2), "12");
+        assert_eq!(es.number(120.0, 0), "120");
+        assert_eq!(en.number(2.5, 2), "2.5");
+        assert_eq!(es.fixed(12.5, 2), "12,50");
+        assert_eq!(es.percent1(0.9342), "93,4 %");
+        assert_eq!(es.signed1(-1.04), "-1,0");
+        assert_eq!(es.signed1(3.25), "+3,2");
+        assert_eq!(es.int(904u32), "904");
+        assert_eq!(
+            es.int(1234u32),
+            "1234",
+            "four digits stay together in Spanish"
+        );
+        assert_eq!(es.int(128_522u32), "128.522");
+        assert_eq!(es.int(-1_000_000i64), "-1.000.000");
+        assert_eq!(en.int(1234u32), "1,234");
     }
 }

@@ -251,7 +251,7 @@ impl ShowPage {
         super::linkage::side_label(&self.page, s)
     }
     fn percent(&self, p: &f64) -> String {
-        super::linkage::percent(*p)
+        self.page.percent1(*p)
     }
     fn flags(&self) -> Vec<String> {
         let d = &self.v.participant.data;

@@ -85,8 +85,7 @@ impl ShowPage {
             .collect()
     }
     fn hours(&self, h: &f64) -> String {
-        let s = format!("{h:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        self.page.number(*h, 2)
     }
 }
 

@@ -38,7 +38,7 @@ impl ProgrammesPage {
         self.input.feeds_programme_id == id.to_string()
     }
     fn share(&self, bp: &i32) -> String {
-        format!("{:.2} %", f64::from(*bp) / 100.0)
+        format!("{} %", self.page.fixed(f64::from(*bp) / 100.0, 2))
     }
 }
 
