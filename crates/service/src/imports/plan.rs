@@ -468,6 +468,8 @@ mod tests {
         };
         Row {
             line,
+            source_id: None,
+            name: None,
             problems: Vec::new(),
             valid: Some(Valid {
                 data: input.validate(today()).expect("valid"),
