@@ -123,10 +123,25 @@ fn a_deployment_starts_from_the_command_line_without_the_demo() {
             std::sync::Arc::new(itinera_service::FixedClock::new(now)),
             settings,
         );
-        let s = services
-            .login(&itinera_service::Ctx::cli(now), "admin", &password)
+        // A real deployment requires a second factor: the right password leads to
+        // setting it up, then the session opens.
+        let ctx = itinera_service::Ctx::cli(now);
+        let step = services.sign_in(&ctx, "admin", &password).await.unwrap();
+        let itinera_service::auth::SignIn::SecondFactor { challenge, enrol } = step else {
+            panic!("a session without a second factor: {step:?}");
+        };
+        assert!(enrol);
+        let view = services
+            .second_factor_challenge(&ctx, &challenge)
             .await
             .unwrap();
+        let secret = view.enrol.unwrap().secret.replace(' ', "");
+        let code = itinera_service::second_factor::code_at(&secret, now).unwrap();
+        let (s, codes) = services
+            .complete_second_factor(&ctx, &challenge, &code)
+            .await
+            .unwrap();
+        assert_eq!(codes.len(), 10);
         assert!(s.actor.roles.contains(&itinera_domain::access::Role::Admin));
     });
     // A second init changes nothing.

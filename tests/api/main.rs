@@ -40,6 +40,7 @@ mod referrals;
 mod resources;
 mod rules;
 mod schema;
+mod second_factor;
 mod segregation;
 mod training;
 mod visibility;

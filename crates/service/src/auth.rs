@@ -70,6 +70,18 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum SignIn {
+    Session(Box<SessionInfo>),
+    /// The second step is due: `challenge` (a secret for a short cookie) names it;
+    /// `enrol` when the account sets its factor up now.
+    SecondFactor {
+        challenge: String,
+        enrol: bool,
+    },
+}
+
 /// A live browser session: its secret id (for the cookie), the actor and the CSRF token.
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
@@ -150,13 +162,14 @@ async fn actor_and_organisations(
 }
 
 impl Services {
-    /// Checks a password and opens a new session (a new id every time: no fixation).
-    pub async fn login(
+    /// Checks a password; then opens a new session (a new id every time: no fixation) or,
+    /// when the account has or needs a second factor, a short-lived challenge for it.
+    pub async fn sign_in(
         &self,
         ctx: &Ctx,
         username: &str,
         password: &str,
-    ) -> Result<SessionInfo, Error> {
+    ) -> Result<SignIn, Error> {
         let mut tx = self.store.write().await?;
         // Counted under a digest of the name: what was typed (a password in the wrong
         // box, perhaps) is never stored.
@@ -234,36 +247,21 @@ impl Services {
             ctx.now - self.settings.session_absolute,
         )
         .await?;
-        let first_org = admin::memberships(&mut tx, user.id)
-            .await?
-            .first()
-            .map(|m| m.organisation_id);
-        let Some(org) = first_org else {
-            return Err(Error::Unauthenticated);
-        };
-        let (actor, orgs) = actor_and_organisations(&mut tx, user.id, org).await?;
-        let id = random_secret(32);
-        let csrf_token = random_secret(32);
-        sessions::insert(
-            &mut tx,
-            &sessions::Session {
-                id_hash: secret_hash(&id),
-                user_id: user.id,
-                organisation_id: org,
-                csrf_token: csrf_token.clone(),
-                created_at: ctx.now,
-                last_seen_at: ctx.now,
-            },
-        )
-        .await?;
-        finish(tx, &actor, ctx, Action::AuthLogin, Some(user.id), json!({})).await?;
-        Ok(SessionInfo {
-            id,
-            actor,
-            csrf_token,
-            organisations: orgs,
-            unread: 0,
-        })
+        crate::second_factor::after_password(self, tx, ctx, user.id).await
+    }
+
+    /// Checks a password and opens a new session, for callers that have no second step
+    /// to offer (benchmarks): a sign-in that needs one is refused.
+    pub async fn login(
+        &self,
+        ctx: &Ctx,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionInfo, Error> {
+        match self.sign_in(ctx, username, password).await? {
+            SignIn::Session(s) => Ok(*s),
+            SignIn::SecondFactor { .. } => Err(Error::Unauthenticated),
+        }
     }
 
     /// The session behind a cookie, if it is still valid; refreshes its idle timer.
@@ -384,6 +382,45 @@ impl Services {
 
 /// A valid Argon2id hash of a random password, used to spend equal time on unknown users.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2lI7k8Zr0K3pWQnq2H6JH0mM9f3gVbQH0S0mHq0uB8c";
+
+/// Opens a session for a user who has proven who they are, in the transaction that
+/// checked it, and commits it with its audit entry.
+pub(crate) async fn open_session(
+    mut tx: Tx,
+    ctx: &Ctx,
+    user_id: Uuid,
+) -> Result<SessionInfo, Error> {
+    let first_org = admin::memberships(&mut tx, user_id)
+        .await?
+        .first()
+        .map(|m| m.organisation_id);
+    let Some(org) = first_org else {
+        return Err(Error::Unauthenticated);
+    };
+    let (actor, orgs) = actor_and_organisations(&mut tx, user_id, org).await?;
+    let id = random_secret(32);
+    let csrf_token = random_secret(32);
+    sessions::insert(
+        &mut tx,
+        &sessions::Session {
+            id_hash: secret_hash(&id),
+            user_id,
+            organisation_id: org,
+            csrf_token: csrf_token.clone(),
+            created_at: ctx.now,
+            last_seen_at: ctx.now,
+        },
+    )
+    .await?;
+    finish(tx, &actor, ctx, Action::AuthLogin, Some(user_id), json!({})).await?;
+    Ok(SessionInfo {
+        id,
+        actor,
+        csrf_token,
+        organisations: orgs,
+        unread: 0,
+    })
+}
 
 #[cfg(test)]
 mod tests {

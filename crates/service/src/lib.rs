@@ -35,6 +35,7 @@ pub mod placements;
 pub mod protocols;
 pub mod referrals;
 pub mod resources;
+pub mod second_factor;
 pub mod settings;
 pub mod training;
 pub mod worklist;

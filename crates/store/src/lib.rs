@@ -37,6 +37,7 @@ pub mod protocols;
 pub mod referrals;
 pub mod resources;
 pub mod schema;
+pub mod second_factor;
 pub mod secrets;
 pub mod sessions;
 pub mod training;

@@ -155,6 +155,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_holidays",
         sql: include_str!("../migrations/0028_public_holidays.sql"),
     },
+    Migration {
+        version: 29,
+        name: "second_factor",
+        sql: include_str!("../migrations/0029_second_factor.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -246,6 +251,10 @@ pub const TABLES: &[&str] = &[
     "objectives",
     "protocol_rules",
     "public_holidays",
+    "second_factors",
+    "recovery_codes",
+    "signin_challenges",
+    "second_factor_resets",
 ];
 
 /// The migration's SQL for one engine.

@@ -195,6 +195,9 @@ pub async fn seed(
     }
 
     let network = network::write(&mut tx, &mut ids, now, opts).await?;
+    // The demo's accounts share a published password: a second factor would protect
+    // nothing, so the demo deployment makes it optional (a real one requires it).
+    itinera_store::secrets::set(&mut tx, "second_factor_policy", "optional", now).await?;
     let programmes = programmes::write(&mut tx, &mut ids, &network, now).await?;
     finish(
         tx,

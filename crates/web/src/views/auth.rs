@@ -8,6 +8,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use itinera_domain::Error;
 use itinera_i18n::Lang;
+use itinera_service::auth::SignIn;
+use itinera_service::second_factor::ChallengeView;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -19,6 +21,10 @@ pub fn router() -> axum::Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
+        .route(
+            "/login/second-factor",
+            get(second_factor_form).post(second_factor),
+        )
         .route("/logout", post(logout))
         .route("/language", post(language))
         .route("/organisation", post(organisation))
@@ -70,14 +76,27 @@ async fn login(
     }
     match s
         .services
-        .login(&ctx, &input.username, &input.password)
+        .sign_in(&ctx, &input.username, &input.password)
         .await
     {
-        Ok(session) => {
+        Ok(SignIn::Session(session)) => {
             let mut r = see_other("/");
             r.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(SESSION_COOKIE, &session.id, None, s.secure_cookies),
+            );
+            r
+        }
+        Ok(SignIn::SecondFactor { challenge, .. }) => {
+            let mut r = see_other("/login/second-factor");
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    CHALLENGE_COOKIE,
+                    &challenge,
+                    Some(60 * itinera_service::second_factor::CHALLENGE_MINUTES),
+                    s.secure_cookies,
+                ),
             );
             r
         }
@@ -90,6 +109,127 @@ async fn login(
             let status = axum::http::StatusCode::from_u16(e.status())
                 .unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
             (status, render(&page(itinera_i18n::t(lang, key)))).into_response()
+        }
+    }
+}
+
+/// The cookie that names a sign-in waiting for its second step.
+const CHALLENGE_COOKIE: &str = "itinera_challenge";
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage {
+    page: PageCtx,
+    v: ChallengeView,
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryCodesPage {
+    page: PageCtx,
+    codes: Vec<String>,
+}
+
+fn to_login() -> Response {
+    see_other("/login")
+}
+
+async fn second_factor_form(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ReqLang(lang): ReqLang,
+    RequestCtx(ctx): RequestCtx,
+) -> Response {
+    let Some(challenge) = crate::http::cookie(&headers, CHALLENGE_COOKIE) else {
+        return to_login();
+    };
+    match s.services.second_factor_challenge(&ctx, challenge).await {
+        Ok(v) => render(&SecondFactorPage {
+            page: PageCtx::new(lang, None, "second_factor.title"),
+            v,
+            error: None,
+        }),
+        Err(_) => to_login(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeInput {
+    #[serde(default)]
+    code: String,
+}
+
+async fn second_factor(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ReqLang(lang): ReqLang,
+    RequestCtx(ctx): RequestCtx,
+    Form(input): Form<CodeInput>,
+) -> Response {
+    let Some(challenge) = crate::http::cookie(&headers, CHALLENGE_COOKIE) else {
+        return to_login();
+    };
+    let clear = set_cookie(CHALLENGE_COOKIE, "", Some(0), s.secure_cookies);
+    match s
+        .services
+        .complete_second_factor(&ctx, challenge, &input.code)
+        .await
+    {
+        Ok((session, codes)) => {
+            let mut r = if codes.is_empty() {
+                see_other("/")
+            } else {
+                render(&RecoveryCodesPage {
+                    page: PageCtx::new(lang, None, "second_factor.codes_title"),
+                    codes,
+                })
+            };
+            let h = r.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &session.id, None, s.secure_cookies),
+            );
+            h.append(header::SET_COOKIE, clear);
+            r
+        }
+        Err(Error::Invalid(fields)) => {
+            let key = fields
+                .first()
+                .map(|f| f.code)
+                .unwrap_or("second_factor.wrong_code");
+            match s.services.second_factor_challenge(&ctx, challenge).await {
+                Ok(v) => (
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    render(&SecondFactorPage {
+                        page: PageCtx::new(lang, None, "second_factor.title"),
+                        v,
+                        error: Some(key),
+                    }),
+                )
+                    .into_response(),
+                Err(_) => to_login(),
+            }
+        }
+        Err(e) => {
+            let key = match e {
+                Error::TooManyRequests => "second_factor.too_many",
+                Error::Unauthenticated => "second_factor.expired",
+                _ => "error.internal",
+            };
+            let status = axum::http::StatusCode::from_u16(e.status())
+                .unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
+            let mut r = (
+                status,
+                render(&LoginPage {
+                    page: PageCtx::new(lang, None, "login.title"),
+                    username: String::new(),
+                    error: Some(itinera_i18n::t(lang, key)),
+                }),
+            )
+                .into_response();
+            r.headers_mut().append(header::SET_COOKIE, clear);
+            r
         }
     }
 }

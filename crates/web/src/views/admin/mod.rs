@@ -59,6 +59,14 @@ pub fn router() -> Router<AppState> {
             post(remove_membership),
         )
         .route("/admin/users/{id}/active", post(set_active))
+        .route(
+            "/admin/users/{id}/second-factor/reset",
+            post(request_factor_reset),
+        )
+        .route(
+            "/admin/second-factor-resets/{id}/decision",
+            post(decide_factor_reset),
+        )
         .route("/admin/grants", get(grants))
         .route("/admin/grants/{id}/decision", post(decide))
         .route("/admin/tokens", get(tokens).post(create_token))

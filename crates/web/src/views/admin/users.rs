@@ -123,9 +123,19 @@ pub(super) struct UserPage {
     organisations: Vec<Organisation>,
     errors: FormErrors,
     input: MembershipInput,
+    factor: itinera_service::second_factor::FactorState,
 }
 
 impl UserPage {
+    /// Whether the reader asked for the pending reset (then another must decide).
+    fn asked_by_me(&self) -> bool {
+        self.factor.pending_reset.as_ref().is_some_and(|r| {
+            self.page
+                .actor
+                .as_ref()
+                .is_some_and(|a| a.user_id == r.requested_by)
+        })
+    }
     fn roles(&self) -> Vec<(&'static str, String)> {
         Role::ALL
             .iter()
@@ -157,7 +167,47 @@ pub(super) async fn user_page(
         organisations: s.services.organisations().await?,
         errors,
         input,
+        factor: s.services.second_factor_state(&session.actor, id).await?,
     })
+}
+
+pub(super) async fn request_factor_reset(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> ViewResult {
+    s.services
+        .request_second_factor_reset(&session.actor, &ctx, id)
+        .await?;
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct DecideInput {
+    #[serde(default)]
+    approve: String,
+    #[serde(default)]
+    user: String,
+}
+
+pub(super) async fn decide_factor_reset(
+    State(s): State<AppState>,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<DecideInput>,
+) -> ViewResult {
+    s.services
+        .decide_second_factor_reset(&session.actor, &ctx, id, input.approve == "true")
+        .await?;
+    let back = input
+        .user
+        .parse::<Uuid>()
+        .map(|u| format!("/admin/users/{u}"))
+        .unwrap_or_else(|_| "/admin/users".into());
+    Ok(see_other(&back))
 }
 
 pub(super) async fn user(
