@@ -232,3 +232,59 @@ async fn a_lost_factor_is_reset_by_two_administrators() {
         .await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn integrators_of_administration_reset_a_factor_through_the_api_with_four_eyes() {
+    let app = spawn_app().await;
+    require_second_factor(&app).await;
+    let b = Browser::new(&app.base);
+    password(&b, SOCIAL_MERIDA).await;
+    let (_, html) = b.page("/login/second-factor").await;
+    let secret =
+        between(&html, "<code id=\"secret\" class=\"secret\">", "</code>").replace(' ', "");
+    let code = itinera_service::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    send_code(&b, &code).await;
+    let (user, _) = who(&app, SOCIAL_MERIDA).await;
+
+    let r = app
+        .get(ADMIN, &format!("/users/{user}/second-factor"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["enrolled"], true);
+    assert_eq!(r.body["recovery_codes_left"], 10);
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &format!("/users/{user}/second-factor"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let path = format!("/users/{user}/second-factor/resets");
+    let r = app.post(ADMIN, &path, &serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let reset = r.body["id"].as_str().unwrap().to_string();
+    let r = app.post(ADMIN, &path, &serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.get(ADMIN2, "/second-factor-resets").await;
+    assert_eq!(r.body[0]["id"], reset.as_str());
+    let decision = format!("/second-factor-resets/{reset}/decision");
+    let r = app
+        .post(ADMIN, &decision, &serde_json::json!({"approve": true}))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not the one who asked"
+    );
+    let r = app
+        .post(ADMIN2, &decision, &serde_json::json!({"approve": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .get(ADMIN, &format!("/users/{user}/second-factor"))
+        .await;
+    assert_eq!(r.body["enrolled"], false);
+    let r = app
+        .post(ADMIN2, &decision, &serde_json::json!({"approve": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "decided already");
+}

@@ -38,6 +38,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_membership))
         .routes(routes!(role_grants))
         .routes(routes!(decide_grant))
+        .routes(routes!(second_factor_state))
+        .routes(routes!(request_factor_reset))
+        .routes(routes!(factor_resets))
+        .routes(routes!(decide_factor_reset))
         .routes(routes!(remove_membership))
         .routes(routes!(tokens, create_token))
         .routes(routes!(revoke_token))
@@ -348,6 +352,64 @@ async fn decide_grant(
     ApiJson(b): ApiJson<GrantDecision>,
 ) -> ApiResult<Json<GrantDecided>> {
     s.services.decide_grant(&a, &ctx, id, b.approve).await?;
+    Ok(Json(GrantDecided {
+        id,
+        approved: b.approve,
+    }))
+}
+
+/// An account's second factor: set up or not, recovery codes left, a reset waiting
+#[utoipa::path(get, path = "/users/{id}/second-factor", tag = "admin",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = itinera_service::second_factor::FactorState), BadRequest, Unauthenticated, Forbidden))]
+async fn second_factor_state(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<itinera_service::second_factor::FactorState>> {
+    Ok(Json(s.services.second_factor_state(&a, id).await?))
+}
+
+/// Ask for an account's lost second factor to be reset (another administrator decides)
+#[utoipa::path(post, path = "/users/{id}/second-factor/resets", tag = "admin",
+    params(("id" = Uuid, Path)),
+    responses((status = 201, description = "Asked; its address in `Location`", body = Created), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+async fn request_factor_reset(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
+    let rid = s.services.request_second_factor_reset(&a, &ctx, id).await?;
+    Ok(created(format!("/api/v1/second-factor-resets/{rid}"), rid))
+}
+
+/// Resets of second factors waiting for a second administrator
+#[utoipa::path(get, path = "/second-factor-resets", tag = "admin",
+    responses((status = 200, body = Vec<itinera_service::second_factor::PendingReset>), Unauthenticated, Forbidden))]
+async fn factor_resets(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+) -> ApiResult<Json<Vec<itinera_service::second_factor::PendingReset>>> {
+    Ok(Json(s.services.pending_second_factor_resets(&a).await?))
+}
+
+/// Decide a reset: another administrator than the one who asked. Approved, the factor
+/// and its recovery codes are removed and the account's sessions end
+#[utoipa::path(post, path = "/second-factor-resets/{id}/decision", tag = "admin",
+    params(("id" = Uuid, Path)),
+    request_body = GrantDecision,
+    responses((status = 200, body = GrantDecided), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
+async fn decide_factor_reset(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<GrantDecision>,
+) -> ApiResult<Json<GrantDecided>> {
+    s.services
+        .decide_second_factor_reset(&a, &ctx, id, b.approve)
+        .await?;
     Ok(Json(GrantDecided {
         id,
         approved: b.approve,
