@@ -6,7 +6,8 @@
 #   2. every unit and integration test on SQLite (with the schema comparison, which
 #      needs PostgreSQL too),
 #   3. the integration, command-line and crash tests again on PostgreSQL,
-#   4. the browser journeys in headless Chromium, on SQLite and on PostgreSQL.
+#   4. the browser journeys in headless Chromium, on SQLite and on PostgreSQL,
+#   5. the API attacked by Schemathesis's generated requests (a short run).
 # Pass or fail is decided by each runner's exit code; a step that ran no test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,9 +88,16 @@ e2e e2e-sqlite ""
 psql "$ITINERA_TEST_PG" -qc "CREATE DATABASE e2e" >/dev/null
 e2e e2e-postgres "${ITINERA_TEST_PG%/*}/e2e"
 
+step "the API attacked by generated requests (Schemathesis, short run)"
+if ! scripts/schemathesis.sh 3 >"$WORK/schemathesis.log" 2>&1; then
+  cat "$WORK/schemathesis.log"; fail "schemathesis"
+fi
+tail -6 "$WORK/schemathesis.log"
+
 step "summary"
 total=0
 for n in sqlite postgres e2e-sqlite e2e-postgres; do
   c=$(cat "$WORK/$n.count"); total=$((total + c)); printf '%-13s %5d passed\n' "$n" "$c"
 done
 echo "$total passed, 0 failed"
+grep -E "^schemathesis:" "$WORK/schemathesis.log"

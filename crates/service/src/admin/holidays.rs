@@ -70,11 +70,14 @@ impl Services {
     /// territories themselves).
     pub async fn holidays(&self, actor: &Actor, year: i32) -> Result<Vec<Holiday>, Error> {
         let _ = actor;
+        if !(1900..=2200).contains(&year) {
+            return Err(Error::field("year", "holiday.year_invalid"));
+        }
         let (Some(from), Some(to)) = (
             NaiveDate::from_ymd_opt(year, 1, 1),
             NaiveDate::from_ymd_opt(year, 12, 31),
         ) else {
-            return Err(Error::field("year", "validation.number"));
+            return Err(Error::field("year", "holiday.year_invalid"));
         };
         let mut tx = self.store.read().await?;
         let h = store::between(&mut tx, from, to).await?;

@@ -83,7 +83,7 @@ struct YearParams {
 /// Public holidays of a year, every territory's (none: national)
 #[utoipa::path(get, path = "/holidays", tag = "admin",
     params(YearParams),
-    responses((status = 200, body = Vec<Holiday>), BadRequest, Unauthenticated))]
+    responses((status = 200, body = Vec<Holiday>), BadRequest, Unauthenticated, Invalid))]
 async fn holidays(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

@@ -467,7 +467,7 @@ async fn revoke_feed(
 /// with how many are in force
 #[utoipa::path(get, path = "/network-agreements", tag = "coordination",
     params(SearchParams),
-    responses((status = 200, body = itinera_service::coordination::NetworkAgreements), BadRequest, Unauthenticated, Forbidden))]
+    responses((status = 200, body = itinera_service::coordination::NetworkAgreements), BadRequest, Unauthenticated, Forbidden, NotFound))]
 async fn network_agreements(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

@@ -33,7 +33,7 @@ async fn tasks(
 /// it, what falls due next and the last contact; soonest due first
 #[utoipa::path(get, path = "/caseload", tag = "tasks",
     params(CaseloadParams),
-    responses((status = 200, body = Caseload), Unauthenticated, Forbidden, Invalid))]
+    responses((status = 200, body = Caseload), BadRequest, Unauthenticated, Forbidden, Invalid))]
 async fn caseload(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

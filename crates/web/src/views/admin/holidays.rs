@@ -173,7 +173,7 @@ pub(super) async fn load_national(
                 .load_national_holidays(&session.actor, &ctx, lang, &load.country, y)
                 .await
         }
-        Err(_) => Err(itinera_domain::Error::field("year", "validation.number")),
+        Err(_) => Err(itinera_domain::Error::field("year", "holiday.year_invalid")),
     };
     form_result(
         lang,

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The API attacked by generated requests: Schemathesis reads /api/v1/openapi.json and
+# sends requests made from it (valid and invalid: wrong types, missing fields, odd
+# strings, unknown ids), as five kinds of user, and checks every answer: never a 5xx,
+# a documented status, a body that matches its schema and its content type.
+#   scripts/schemathesis.sh [EXAMPLES]   # examples per operation and phase (default 3;
+#                                        # the long run outside the test command: 200)
+# Uses the debug binary in $CARGO_TARGET_DIR; installs Schemathesis (pinned) into a
+# virtual environment under ~/.cache.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXAMPLES="${1:-3}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/itinera-target}"
+BIN="$CARGO_TARGET_DIR/debug/itinera"
+VENV="$HOME/.cache/itinera-schemathesis"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if [ ! -x "$VENV/bin/st" ]; then
+  if ! python3 -m venv "$VENV" >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$VENV"; python3 -m venv "$VENV"
+  fi
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
+fi
+WORK=$(mktemp -d /tmp/itinera-st.XXXXXX)
+PORT="${ITINERA_ST_PORT:-18181}"
+DB="sqlite://$WORK/st.db"
+SERVER=""
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+"$BIN" demo --db "$DB" --no-serve --participants 200 --today 2026-12-03 >/dev/null 2>&1
+"$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" --insecure-http >"$WORK/serve.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 50); do
+  curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+status=0
+total=0
+for user in ts.badajoz gestora.badajoz programa.junta auditoria admin; do
+  token=$("$BIN" token create --db "$DB" --username "$user" | tail -1)
+  log="$WORK/$user.log"
+  if ! "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+      -H "Authorization: Bearer $token" -H "Accept-Language: es" \
+      --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
+      --max-examples "$EXAMPLES" --seed 20261204 --workers 2 --no-color >"$log" 2>&1; then
+    status=1
+    sed -n '/FAILURES/,/WARNINGS/p' "$log" | head -150
+    tail -25 "$log"
+  fi
+  n=$(grep -oE "[0-9]+ generated" "$log" | head -1 | awk '{print $1}')
+  total=$((total + ${n:-0}))
+  printf '%-16s %6s requests  %s\n' "$user" "${n:-?}" "$(grep -E "^=+ .* in [0-9.]+s =+$" "$log" | tr -d '=' | xargs)"
+done
+if grep -q "panicked" "$WORK/serve.log"; then
+  status=1; grep -B2 -A10 "panicked" "$WORK/serve.log" | head -40
+fi
+echo "schemathesis: $total generated requests"
+exit $status
