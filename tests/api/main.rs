@@ -42,5 +42,6 @@ mod rules;
 mod schema;
 mod second_factor;
 mod segregation;
+mod subject_rights;
 mod training;
 mod visibility;

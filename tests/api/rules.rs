@@ -237,7 +237,18 @@ async fn an_administrator_issues_tokens_only_to_service_accounts_of_the_organisa
             &json!({"organisation_id": org, "role": "auditor"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // The auditor answers people's requests for their record: a second administrator
+    // approves the grant.
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    let grant = r.body["grant_id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            ADMIN2,
+            &format!("/role-grants/{grant}/decision"),
+            &json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let b = Browser::new(&app.base);
     b.login(ADMIN).await;
     let (status, html) = b.page("/admin/tokens").await;
@@ -277,6 +288,17 @@ async fn an_administrator_issues_tokens_only_to_service_accounts_of_the_organisa
         .expect("me");
     let me: serde_json::Value = me.json().await.expect("json");
     assert_eq!(me["roles"], json!(["auditor"]));
+    // An integration reads the audit log, but never answers a person's request for
+    // their whole record: that is a person's act.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/subject-access", app.base))
+        .bearer_auth(&token)
+        .json(&json!({"document": dni(12_345_678), "reference": "RE-1"}))
+        .send()
+        .await
+        .expect("subject access");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(t["service_account"], true);
     let expires = t["expires_at"].as_str().unwrap_or("");
     assert!(expires.starts_with("2027-02-21"), "{expires}");

@@ -48,6 +48,9 @@ pub enum Capability {
     /// Follow the placements one is the workplace tutor of, and report their incidents
     /// (sees the tutored people's names and contracts only; see `scoped_basis`).
     TutorPlacements,
+    /// Answer a person's request to see their own record (GDPR Art. 15 and 20): the
+    /// data-protection office, for a request it records with its reference.
+    AnswerSubjectRequests,
 }
 
 impl Role {
@@ -73,6 +76,7 @@ impl Role {
             ),
             C::ReadAggregates => matches!(self, R::ProgrammeManager | R::Coordinator),
             C::ReadAudit => matches!(self, R::Auditor),
+            C::AnswerSubjectRequests => matches!(self, R::Auditor),
             C::Administer => matches!(self, R::Admin),
             C::Coordinate => matches!(
                 self,
@@ -110,9 +114,11 @@ impl Role {
         )
     }
 
-    /// Four eyes: an administrator asks, a second one approves.
+    /// Four eyes: an administrator asks, a second one approves — for the roles that
+    /// reach people, and for the auditor (the data-protection office answers people's
+    /// requests to see their whole record).
     pub fn needs_second_approval(self) -> bool {
-        self.reaches_person_data()
+        self.reaches_person_data() || self == Role::Auditor
     }
 }
 
@@ -333,7 +339,11 @@ mod tests {
                 .any(|c| r.grants(*c)),
                 "{r:?}"
             );
-            assert_eq!(r.needs_second_approval(), person, "{r:?}");
+            assert_eq!(
+                r.needs_second_approval(),
+                person || *r == R::Auditor,
+                "{r:?}"
+            );
             let to_admin = segregation(&[*r], R::Admin, false);
             let from_admin = segregation(&[R::Admin], *r, false);
             if person {

@@ -37,6 +37,7 @@ pub mod referrals;
 pub mod resources;
 pub mod second_factor;
 pub mod settings;
+pub mod subject_rights;
 pub mod training;
 pub mod worklist;
 

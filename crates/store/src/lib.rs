@@ -40,6 +40,7 @@ pub mod schema;
 pub mod second_factor;
 pub mod secrets;
 pub mod sessions;
+pub mod subject_rights;
 pub mod training;
 pub mod worklist;
 

@@ -1,4 +1,5 @@
-//! `/audit-entries`: the audit log and the verification of its chain (auditors).
+//! `/audit-entries`: the audit log and the verification of its chain (auditors);
+//! `/subject-access`: a person's request to see their record (the data-protection office).
 
 use super::openapi::*;
 use super::Query;
@@ -17,6 +18,35 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(audit_entries))
         .routes(routes!(verify))
+        .routes(routes!(subject_access))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+struct SubjectRequest {
+    /// The person's document number (DNI, NIE, passport…), exactly.
+    #[serde(default)]
+    document: String,
+    /// The reference of the person's request (its registry entry).
+    #[serde(default)]
+    reference: String,
+}
+
+/// Answer a person's request to see their record (GDPR Art. 15 and 20): every record of
+/// the person who holds the document, with who accessed it and when
+#[utoipa::path(post, path = "/subject-access", tag = "audit",
+    request_body = SubjectRequest,
+    responses((status = 200, body = itinera_service::subject_rights::SubjectAccess), Unauthenticated, Forbidden, Invalid))]
+async fn subject_access(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    super::ApiJson(b): super::ApiJson<SubjectRequest>,
+) -> ApiResult<Json<itinera_service::subject_rights::SubjectAccess>> {
+    Ok(Json(
+        s.services
+            .subject_access(&a, &ctx, &b.document, &b.reference)
+            .await?,
+    ))
 }
 
 /// The audit log, newest first (auditors)

@@ -5,6 +5,7 @@ use crate::http::Query;
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use itinera_domain::access::Capability;
@@ -18,7 +19,106 @@ use crate::views::page::{render, FormErrors, PageCtx, Session, ViewResult};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(audit))
+    Router::new()
+        .route("/audit", get(audit))
+        .route("/privacy/access", get(access_form).post(access))
+}
+
+#[derive(Template)]
+#[template(path = "privacy/access.html")]
+struct AccessPage {
+    page: PageCtx,
+    input: AccessInput,
+    errors: FormErrors,
+    report: Option<itinera_service::subject_rights::SubjectAccess>,
+}
+
+impl AccessPage {
+    fn name(&self, p: &itinera_service::participants::Participant) -> String {
+        let d = &p.data;
+        match &d.surname2 {
+            Some(s2) => format!("{} {} {}", d.given_name, d.surname1, s2),
+            None => format!("{} {}", d.given_name, d.surname1),
+        }
+    }
+    fn yes_no(&self, b: &bool) -> &'static str {
+        self.page.t(if *b { "form.yes" } else { "form.no" })
+    }
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+struct AccessInput {
+    document: String,
+    reference: String,
+    /// `json`: the answer as a file to hand over (portability).
+    format: String,
+}
+
+async fn access_form(headers: HeaderMap, Session(session): Session) -> ViewResult {
+    session.actor.require(Capability::AnswerSubjectRequests)?;
+    let lang = lang_of(&headers);
+    Ok(render(&AccessPage {
+        page: PageCtx::new(lang, Some(&session), "subject.title"),
+        input: AccessInput::default(),
+        errors: FormErrors::none(lang),
+        report: None,
+    }))
+}
+
+async fn access(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    crate::views::page::CsrfForm(input): crate::views::page::CsrfForm<AccessInput>,
+) -> ViewResult {
+    session.actor.require(Capability::AnswerSubjectRequests)?;
+    let lang = lang_of(&headers);
+    let page = PageCtx::new(lang, Some(&session), "subject.title");
+    match s
+        .services
+        .subject_access(&session.actor, &ctx, &input.document, &input.reference)
+        .await
+    {
+        Ok(report) if input.format == "json" => {
+            let body = serde_json::to_vec_pretty(&report)
+                .map_err(|e| itinera_domain::Error::Internal(e.to_string()))?;
+            Ok((
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "application/json; charset=utf-8".to_string(),
+                    ),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"acceso-datos.json\"".to_string(),
+                    ),
+                ],
+                body,
+            )
+                .into_response())
+        }
+        Ok(report) => Ok(render(&AccessPage {
+            page,
+            input,
+            errors: FormErrors::none(lang),
+            report: Some(report),
+        })),
+        Err(e) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                render(&AccessPage {
+                    page,
+                    input,
+                    errors,
+                    report: None,
+                }),
+            )
+                .into_response())
+        }
+    }
 }
 
 #[derive(Template)]

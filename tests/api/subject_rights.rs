@@ -1,0 +1,187 @@
+//! A person's right to see their own record, answered by the data-protection office, on
+//! both engines.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_data_protection_office_answers_a_persons_request_to_see_their_record() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Visitación", "Moreno", "Pajuelo", 58_100_200),
+        )
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, CASE_MANAGER).await;
+    let path = format!("/cases/{case}/contacts");
+    for (vis, summary) in [
+        ("team", "Entrevista de acogida"),
+        ("service", "Nota del servicio"),
+        ("author", "Nota personal de la trabajadora"),
+    ] {
+        let r = app
+            .post(
+                CASE_MANAGER,
+                &path,
+                &json!({"kind": "individual_interview", "summary": summary, "visibility": vis}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    // Someone reads the record: the person will see who.
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &format!("/participants/{pid}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let request = json!({"document": dni(58_100_200).to_lowercase(), "reference": "RE-2026/0042"});
+    let r = app.post(AUDITOR, "/subject-access", &request).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let records = r.body["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1);
+    let rec = &records[0];
+    assert_eq!(rec["participant"]["given_name"], "Visitación");
+    assert_eq!(rec["cases"].as_array().unwrap().len(), 1);
+    let summaries: Vec<&str> = rec["cases"][0]["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        summaries.contains(&"Entrevista de acogida"),
+        "{summaries:?}"
+    );
+    assert!(summaries.contains(&"Nota del servicio"), "{summaries:?}");
+    assert!(
+        !summaries.contains(&"Nota personal de la trabajadora"),
+        "a professional's private note stays out"
+    );
+    let accesses: Vec<(String, String)> = rec["accesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_string(),
+                a["who"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        accesses
+            .iter()
+            .any(|(a, w)| a == "participant.read" && w.contains("Trabajadora social")),
+        "{accesses:?}"
+    );
+    assert!(
+        accesses
+            .iter()
+            .any(|(a, _)| a == "case.create" || a == "case.open"),
+        "{accesses:?}"
+    );
+    assert_eq!(r.body["reference"], "RE-2026/0042");
+
+    // The answer is in the audit log, with its reference.
+    let r = app
+        .get(AUDITOR, "/audit-entries?action=subject.access")
+        .await;
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(items[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("RE-2026/0042"));
+
+    // Only the data-protection office; a reference is required; an unknown document
+    // gives no record.
+    for user in [SOCIAL_BADAJOZ, ADMIN, PROGRAMME_MANAGER] {
+        assert_eq!(
+            app.post(user, "/subject-access", &request).await.status,
+            StatusCode::FORBIDDEN,
+            "{user}"
+        );
+    }
+    let r = app
+        .post(
+            AUDITOR,
+            "/subject-access",
+            &json!({"document": dni(58_100_200), "reference": " "}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&r.body),
+        [("reference".to_string(), "validation.required".to_string())]
+    );
+    let r = app
+        .post(
+            AUDITOR,
+            "/subject-access",
+            &json!({"document": dni(58_100_201), "reference": "RE-1"}),
+        )
+        .await;
+    assert_eq!(r.body["records"], Value::Array(vec![]));
+}
+
+#[tokio::test]
+async fn the_answer_is_a_readable_page_and_a_file_to_take_away() {
+    let app = spawn_app().await;
+    app.register(
+        SOCIAL_BADAJOZ,
+        &person("Leocadia", "Fuentes", "Ruiz", 58_100_300),
+    )
+    .await;
+    let b = Browser::new(&app.base);
+    b.login(AUDITOR).await;
+    let (status, html) = b.page("/privacy/access").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"reference\""));
+    let doc = dni(58_100_300);
+    let (status, html, _) = b
+        .post_form("/privacy/access", &[("document", &doc), ("reference", "")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!("value=\"{doc}\"")),
+        "what was typed is kept"
+    );
+    let (status, html, _) = b
+        .post_form(
+            "/privacy/access",
+            &[("document", &doc), ("reference", "RE-7")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Leocadia Fuentes Ruiz"), "{html}");
+    assert!(html.contains("Quién ha consultado o modificado estos datos"));
+    assert!(!html.contains("⟨?⟩"), "{html}");
+    let csrf = b.csrf().await;
+    let r = b
+        .client
+        .post(format!("{}/privacy/access", b.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("document", &doc),
+            ("reference", "RE-8"),
+            ("format", "json"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["records"][0]["participant"]["surname1"], "Fuentes");
+    // Professionals do not reach the page.
+    let w = Browser::new(&app.base);
+    w.login(SOCIAL_BADAJOZ).await;
+    assert_eq!(w.page("/privacy/access").await.0, StatusCode::FORBIDDEN);
+}
