@@ -185,3 +185,66 @@ async fn the_answer_is_a_readable_page_and_a_file_to_take_away() {
     w.login(SOCIAL_BADAJOZ).await;
     assert_eq!(w.page("/privacy/access").await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_record_of_processing_activities_is_generated_from_the_configuration() {
+    let app = spawn_app().await;
+    let r = app.get(AUDITOR, "/processing-activities").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let kinds: Vec<&str> = r.body["controllers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"social_services") || kinds.len() >= 3,
+        "{kinds:?}"
+    );
+    let special: Vec<&str> = r.body["data_categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["special"] == true)
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(special, ["health", "ethnic_origin"]);
+    assert!(r.body["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["programme_code"] == "CRISOL"));
+    let sf = r.body["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == "second_factor")
+        .unwrap()
+        .clone();
+    assert_eq!(sf["setting"], "optional", "the demo's setting, as it is");
+    assert_eq!(
+        app.get(ADMIN, "/processing-activities").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, "/processing-activities")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The page in the four languages, with no untranslated code.
+    let b = Browser::new(&app.base);
+    b.login(AUDITOR).await;
+    for lang in ["es", "ca", "it", "en"] {
+        b.client
+            .post(format!("{}/language", app.base))
+            .form(&[("lang", lang), ("back", "/")])
+            .send()
+            .await
+            .unwrap();
+        let (status, html) = b.page("/privacy/processing").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains("⟨?⟩"), "{lang}: {html}");
+        assert!(!html.contains("processing."), "{lang}: a raw code");
+    }
+}

@@ -19,6 +19,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit_entries))
         .routes(routes!(verify))
         .routes(routes!(subject_access))
+        .routes(routes!(processing_record))
+}
+
+/// The record of processing activities (GDPR Art. 30), generated from the configuration
+#[utoipa::path(get, path = "/processing-activities", tag = "audit",
+    responses((status = 200, body = itinera_service::processing::ProcessingRecord), Unauthenticated, Forbidden))]
+async fn processing_record(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+) -> ApiResult<Json<itinera_service::processing::ProcessingRecord>> {
+    Ok(Json(s.services.processing_record(&a, &ctx).await?))
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]

@@ -22,6 +22,37 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/audit", get(audit))
         .route("/privacy/access", get(access_form).post(access))
+        .route("/privacy/processing", get(processing))
+}
+
+#[derive(Template)]
+#[template(path = "privacy/processing.html")]
+struct ProcessingPage {
+    page: PageCtx,
+    r: itinera_service::processing::ProcessingRecord,
+}
+
+impl ProcessingPage {
+    fn setting(&self, m: &itinera_service::processing::Measure) -> String {
+        match (m.code.as_str(), &m.setting) {
+            ("second_factor", Some(v)) => self.page.code("processing.second_factor", v),
+            (_, Some(v)) => v.clone(),
+            (_, None) => String::new(),
+        }
+    }
+}
+
+async fn processing(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+) -> ViewResult {
+    let r = s.services.processing_record(&session.actor, &ctx).await?;
+    Ok(render(&ProcessingPage {
+        page: PageCtx::new(lang_of(&headers), Some(&session), "processing.title"),
+        r,
+    }))
 }
 
 #[derive(Template)]
