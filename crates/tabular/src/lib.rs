@@ -315,10 +315,11 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, TabularError> {
     // A record's line, from its byte offset: the reader's offset may point at the end
     // of the previous line (CR LF, skipped blank lines), so line breaks are stepped over.
     let bytes_of = text.as_bytes();
+    // A line ends in LF, CR LF or a lone CR (files from old systems).
     let newlines: Vec<usize> = bytes_of
         .iter()
         .enumerate()
-        .filter(|(_, b)| **b == b'\n')
+        .filter(|(i, b)| **b == b'\n' || (**b == b'\r' && bytes_of.get(i + 1) != Some(&b'\n')))
         .map(|(i, _)| i)
         .collect();
     let line_at = |byte: u64| {
@@ -519,6 +520,12 @@ mod tests {
         let s = read("Nombre;Apellidos;Fecha\n\"Peña, Ana\";García;07/03/1985\n\n;;\nLuis;Pérez;1990-01-02\n".as_bytes()).unwrap();
         let crlf = read(b"a;b\r\n1;2\r\n\r\n3;4\r\n").unwrap();
         assert_eq!(crlf.rows[0].line, 2);
+        let cr = read(b"a,b\r1,2\r3,4\r").unwrap();
+        assert_eq!(
+            cr.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [2, 3],
+            "lines that end in a lone CR count"
+        );
         assert_eq!(crlf.rows[1].line, 4);
         assert_eq!(s.header, ["Nombre", "Apellidos", "Fecha"]);
         assert_eq!(s.rows.len(), 2);
