@@ -57,6 +57,18 @@ async fn send_code(b: &Browser, code: &str) -> (StatusCode, String, Option<Strin
     (status, r.text().await.unwrap(), location)
 }
 
+/// Signs in and sets a factor up; returns its secret.
+async fn enrol(app: &TestApp, b: &Browser, user: &str) -> String {
+    password(b, user).await;
+    let (_, html) = b.page("/login/second-factor").await;
+    let secret =
+        between(&html, "<code id=\"secret\" class=\"secret\">", "</code>").replace(' ', "");
+    let code = itinera_service::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let (status, html, _) = send_code(b, &code).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    secret
+}
+
 #[tokio::test]
 async fn a_second_factor_is_set_up_once_then_asked_at_every_sign_in() {
     let app = spawn_app().await;
@@ -170,12 +182,7 @@ async fn a_lost_factor_is_reset_by_two_administrators() {
     let b = Browser::new(&app.base);
     // Set up (the policy is the demo's, optional: set up by requiring it for a moment).
     require_second_factor(&app).await;
-    password(&b, SOCIAL_MERIDA).await;
-    let (_, html) = b.page("/login/second-factor").await;
-    let secret =
-        between(&html, "<code id=\"secret\" class=\"secret\">", "</code>").replace(' ', "");
-    let code = itinera_service::second_factor::code_at(&secret, app.clock.now()).unwrap();
-    send_code(&b, &code).await;
+    enrol(&app, &b, SOCIAL_MERIDA).await;
     let (status, _) = b.page("/caseload").await;
     assert_eq!(status, StatusCode::OK);
     let (user_id, _) = who(&app, SOCIAL_MERIDA).await;
@@ -184,12 +191,7 @@ async fn a_lost_factor_is_reset_by_two_administrators() {
     let admin = Browser::new(&app.base);
     let admin2 = Browser::new(&app.base);
     for (br, name) in [(&admin, ADMIN), (&admin2, ADMIN2)] {
-        password(br, name).await;
-        let (_, html) = br.page("/login/second-factor").await;
-        let s = between(&html, "<code id=\"secret\" class=\"secret\">", "</code>").replace(' ', "");
-        let code = itinera_service::second_factor::code_at(&s, app.clock.now()).unwrap();
-        let (status, html, _) = send_code(br, &code).await;
-        assert_eq!(status, StatusCode::OK, "{html}");
+        enrol(&app, br, name).await;
     }
     let page = format!("/admin/users/{user_id}");
     let (_, html) = admin.page(&page).await;
@@ -238,12 +240,7 @@ async fn integrators_of_administration_reset_a_factor_through_the_api_with_four_
     let app = spawn_app().await;
     require_second_factor(&app).await;
     let b = Browser::new(&app.base);
-    password(&b, SOCIAL_MERIDA).await;
-    let (_, html) = b.page("/login/second-factor").await;
-    let secret =
-        between(&html, "<code id=\"secret\" class=\"secret\">", "</code>").replace(' ', "");
-    let code = itinera_service::second_factor::code_at(&secret, app.clock.now()).unwrap();
-    send_code(&b, &code).await;
+    enrol(&app, &b, SOCIAL_MERIDA).await;
     let (user, _) = who(&app, SOCIAL_MERIDA).await;
 
     let r = app

@@ -247,7 +247,7 @@ impl Services {
             ctx.now - self.settings.session_absolute,
         )
         .await?;
-        crate::second_factor::after_password(self, tx, ctx, user.id).await
+        crate::second_factor::after_password(tx, ctx, user.id).await
     }
 
     /// Checks a password and opens a new session, for callers that have no second step

@@ -27,7 +27,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
-use crate::auth::{open_session, random_secret, secret_hash, SessionInfo, SignIn};
+use crate::auth::{open_session, random_secret, same_secret, secret_hash, SessionInfo, SignIn};
 use crate::{Caller, Ctx, Services};
 
 /// How long a challenge waits for its code.
@@ -65,32 +65,11 @@ pub fn matching_step(secret: &[u8], code: &str, at: DateTime<Utc>) -> Option<i64
     for step in [now.saturating_sub(1), now, now + 1] {
         // Every candidate is computed and compared: the time does not tell which.
         let good = totp.generate(step * STEP);
-        if good.len() == code.len() && bool::from(constant_eq(good.as_bytes(), code.as_bytes())) {
+        if same_secret(&good, code) {
             found = i64::try_from(step).ok();
         }
     }
     found
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> subtle_bool::Choice {
-    subtle_bool::eq(a, b)
-}
-
-/// A constant-time comparison of equal-length byte strings.
-mod subtle_bool {
-    pub struct Choice(bool);
-    impl From<Choice> for bool {
-        fn from(c: Choice) -> bool {
-            c.0
-        }
-    }
-    pub fn eq(a: &[u8], b: &[u8]) -> Choice {
-        let mut diff = (a.len() ^ b.len()) as u8;
-        for (x, y) in a.iter().zip(b) {
-            diff |= x ^ y;
-        }
-        Choice(diff == 0)
-    }
 }
 
 /// What was typed, without spaces or dashes, in capitals.
@@ -134,13 +113,7 @@ pub async fn required(tx: &mut Tx) -> Result<bool, Error> {
 }
 
 /// After a right password: a session, or the challenge of the second step.
-pub(crate) async fn after_password(
-    services: &Services,
-    mut tx: Tx,
-    ctx: &Ctx,
-    user_id: Uuid,
-) -> Result<SignIn, Error> {
-    let _ = services;
+pub(crate) async fn after_password(mut tx: Tx, ctx: &Ctx, user_id: Uuid) -> Result<SignIn, Error> {
     store::purge_challenges(&mut tx, ctx.now - Duration::minutes(CHALLENGE_MINUTES)).await?;
     let factor = store::factor(&mut tx, user_id).await?;
     let enrol = match &factor {
