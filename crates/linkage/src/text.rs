@@ -33,12 +33,15 @@ pub fn fold(s: &str) -> String {
         }
         return out;
     }
-    for c in s.nfkd() {
+    // Lower case first, then decomposed: a letter whose lower case folds further
+    // ("ẞ" → "ß" → "ss") folds in one pass, so folding twice changes nothing.
+    let lower: String = s.chars().flat_map(char::to_lowercase).collect();
+    for c in lower.nfkd() {
         if unicode_normalization::char::is_combining_mark(c) {
             continue;
         }
         let mapped: &str = match c {
-            'ß' => "ss",
+            'ß' | 'ẞ' => "ss",
             'ø' | 'Ø' => "o",
             'æ' | 'Æ' => "ae",
             'œ' | 'Œ' => "oe",
@@ -415,6 +418,10 @@ mod tests {
         assert_eq!(fold("  O'Connor  "), "o connor");
         assert_eq!(fold("Straße"), "strasse");
         assert_eq!(fold("Łukasz"), "lukasz");
+        assert_eq!(fold("STRAẞE"), "strasse");
+        for s in ["STRAẞE", "İstanbul", "ǅemal", "Ⅻ"] {
+            assert_eq!(fold(&fold(s)), fold(s), "{s}");
+        }
     }
 
     #[test]
