@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { inflateRawSync } from 'node:zlib';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -642,11 +643,11 @@ test('open an improvement board, post and vote cards as two members, turn a card
 
 // A server of its own on a copy of the demo, so that it can be started again as if it
 // were three months later (`itinera demo --today`: the injected clock of the binary).
-async function startDemo(dbFile, today) {
+async function startDemo(dbFile, today, env = {}) {
   const port = await freePort();
   const args = ['demo', '--db', `sqlite://${dbFile}`, '--listen', `127.0.0.1:${port}`, '--participants', '120'];
   if (today) args.push('--today', today);
-  const proc = spawn(BIN, args, { env: { ...process.env, ITINERA_LOG: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(BIN, args, { env: { ...process.env, ITINERA_LOG: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health`);
   return { proc, url };
@@ -1190,4 +1191,112 @@ test('set an objective on a programme (a bad target first, kept as typed), read 
   assert.match(csvText, /Fase/);
   assert.match(csvText, /Detección/);
   await context.close();
+});
+
+test('the data-protection office answers a person\'s request to see their record: a missing reference is refused with the document kept, then the answer lists the record and who read it, and its JSON file is handed over', async () => {
+  const n = 55667788;
+  const dni = `${n}${'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23]}`;
+  // A social worker registers the person and reads the record.
+  const sw = await browser.newContext({ locale: 'es-ES' });
+  const p1 = await sw.newPage();
+  await login(p1, 'ts.badajoz');
+  await p1.goto(`${base}/participants/new`);
+  await p1.getByLabel('Nombre', { exact: false }).first().fill('Remedios');
+  await p1.locator('#surname1').fill('Lozano');
+  await p1.locator('#surname2').fill('Cid');
+  await p1.locator('#sex').selectOption('female');
+  await p1.locator('#birth_date').fill('1977-03-09');
+  await p1.locator('#labour_status').selectOption('unemployed');
+  await p1.locator('#documents-0-kind').selectOption('dni');
+  await p1.locator('#documents-0-number').fill(dni);
+  await p1.getByRole('button', { name: 'Guardar' }).click();
+  await p1.waitForURL(/\/participants\/[0-9a-f-]{36}$/);
+  await sw.close();
+
+  const dpo = await browser.newContext({ locale: 'es-ES' });
+  const page = await dpo.newPage();
+  await login(page, 'auditoria');
+  await page.getByRole('link', { name: 'Derecho de acceso' }).click();
+  await page.waitForURL(`${base}/privacy/access`);
+  await page.locator('#document').fill(dni);
+  await page.getByRole('button', { name: 'Ver la respuesta' }).click();
+  assert.equal(await page.locator('#document').inputValue(), dni, 'the document is kept');
+  assert.equal(await page.locator('#reference').getAttribute('aria-invalid'), 'true');
+  await page.locator('#reference').fill('RE-2026/0077');
+  await page.getByRole('button', { name: 'Ver la respuesta' }).click();
+  const report = await page.locator('#report').innerText();
+  assert.match(report, /Remedios Lozano Cid/);
+  assert.match(report, /Quién ha consultado o modificado estos datos/);
+  assert.match(report, /Trabajadora social · Badajoz/);
+  // The same answer as a file to take away.
+  const csrf = await page.locator('input[name="csrf"]').first().getAttribute('value');
+  const res = await page.request.post(`${base}/privacy/access`, {
+    form: { csrf, document: dni, reference: 'RE-2026/0077', format: 'json' },
+  });
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()['content-disposition'], /attachment/);
+  const json = await res.json();
+  assert.equal(json.records[0].participant.given_name, 'Remedios');
+  assert.ok(json.records[0].accesses.length >= 2, 'who read and who registered');
+  await dpo.close();
+});
+
+// RFC 6238 as an authenticator app computes it (HMAC-SHA-1, six digits, 30 s).
+function totp(secretBase32, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of secretBase32.replace(/[\s=]/g, '')) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
+  const h = createHmac('sha1', Buffer.from(bytes)).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+test('a deployment that requires a second factor: set it up at the first sign-in with an authenticator app, keep the recovery codes, and sign in again with one of them after a wrong code', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'itinera-e2e-2fa-'));
+  const demo = await startDemo(join(dir, '2fa.db'), null, { ITINERA_SECOND_FACTOR: 'required' });
+  t.after(() => stopDemo(demo));
+  const signIn = async (page) => {
+    await page.goto(`${demo.url}/login`);
+    await page.getByLabel('Usuario').fill('ts.badajoz');
+    await page.getByLabel('Contraseña').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.waitForURL(`${demo.url}/login/second-factor`);
+  };
+  const first = await browser.newContext({ locale: 'es-ES' });
+  const page = await first.newPage();
+  await signIn(page);
+  const secret = await page.locator('#secret').innerText();
+  assert.match(await page.locator('a[href^="otpauth://totp/"]').getAttribute('href'), /secret=[A-Z2-7]{32}/);
+  await page.getByLabel('Código').fill(totp(secret));
+  await page.getByRole('button', { name: 'Continuar' }).click();
+  await page.waitForURL(`${demo.url}/login/second-factor`);
+  const codes = await page.locator('#recovery-codes code').allInnerTexts();
+  assert.equal(codes.length, 10);
+  await page.getByRole('link', { name: 'He guardado los códigos: continuar' }).click();
+  await page.waitForURL(`${demo.url}/`);
+  assert.match(await page.locator('h1').innerText(), /Inicio|Itinera/);
+  await first.close();
+
+  const second = await browser.newContext({ locale: 'es-ES' });
+  const again = await second.newPage();
+  await signIn(again);
+  assert.equal(await again.locator('#secret').count(), 0, 'the secret is never shown again');
+  await again.getByLabel('Código').fill('000000');
+  await again.getByRole('button', { name: 'Continuar' }).click();
+  assert.match(await again.locator('.error-summary').innerText(), /El código no es correcto/);
+  await again.getByLabel('Código').fill(codes[0].toLowerCase());
+  await again.getByRole('button', { name: 'Continuar' }).click();
+  await again.waitForURL(`${demo.url}/`);
+  await second.close();
 });

@@ -40,10 +40,11 @@ total=0
 for user in ts.badajoz gestora.badajoz programa.junta auditoria admin; do
   token=$("$BIN" token create --db "$DB" --username "$user" | tail -1)
   log="$WORK/$user.log"
-  if ! "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+  # Run in the work folder: Schemathesis keeps a cache in the current directory.
+  if ! (cd "$WORK" && "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
       -H "Authorization: Bearer $token" -H "Accept-Language: es" \
       --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
-      --max-examples "$EXAMPLES" --seed 20261204 --workers 2 --no-color >"$log" 2>&1; then
+      --max-examples "$EXAMPLES" --seed 20261204 --workers 2 --no-color) >"$log" 2>&1; then
     status=1
     sed -n '/FAILURES/,/WARNINGS/p' "$log" | head -150
     tail -25 "$log"

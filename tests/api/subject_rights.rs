@@ -189,7 +189,7 @@ async fn the_answer_is_a_readable_page_and_a_file_to_take_away() {
 #[tokio::test]
 async fn the_record_of_processing_activities_is_generated_from_the_configuration() {
     let app = spawn_app().await;
-    let r = app.get(AUDITOR, "/processing-activities").await;
+    let r = app.get(AUDITOR, "/processing-record").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let kinds: Vec<&str> = r.body["controllers"]
         .as_array()
@@ -223,13 +223,11 @@ async fn the_record_of_processing_activities_is_generated_from_the_configuration
         .clone();
     assert_eq!(sf["setting"], "optional", "the demo's setting, as it is");
     assert_eq!(
-        app.get(ADMIN, "/processing-activities").await.status,
+        app.get(ADMIN, "/processing-record").await.status,
         StatusCode::OK
     );
     assert_eq!(
-        app.get(SOCIAL_BADAJOZ, "/processing-activities")
-            .await
-            .status,
+        app.get(SOCIAL_BADAJOZ, "/processing-record").await.status,
         StatusCode::FORBIDDEN
     );
     // The page in the four languages, with no untranslated code.

@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The record of processing activities (GDPR Art. 30), generated from the configuration
-#[utoipa::path(get, path = "/processing-activities", tag = "audit",
+#[utoipa::path(get, path = "/processing-record", tag = "audit",
     responses((status = 200, body = itinera_service::processing::ProcessingRecord), Unauthenticated, Forbidden))]
 async fn processing_record(
     State(s): State<AppState>,
