@@ -22,12 +22,13 @@ async fn subjects(app: &TestApp) -> Vec<Subject> {
     let crisol = app.programme("CRISOL").await;
     let sexpe = app.professional(SEXPE_BADAJOZ).await;
     let mut out = Vec::new();
-    let specs: [(&str, &str, u32); 5] = [
+    let specs: [(&str, &str, u32); 6] = [
         ("team+consent", SOCIAL_BADAJOZ, 60_000_001),
         ("team, no consent", SOCIAL_BADAJOZ, 60_000_002),
         ("consent, no team", SOCIAL_BADAJOZ, 60_000_003),
         ("team, consent withdrawn", SOCIAL_BADAJOZ, 60_000_004),
         ("other organisation", SOCIAL_MERIDA, 60_000_005),
+        ("team+consent, restricted", SOCIAL_BADAJOZ, 60_000_006),
     ];
     for (label, owner, n) in specs {
         let surname = format!("Matriz{}", n % 10);
@@ -70,6 +71,16 @@ async fn subjects(app: &TestApp) -> Vec<Subject> {
                     .await;
                 assert_eq!(w.status, StatusCode::OK);
             }
+        }
+        if label.contains("restricted") {
+            let r = app
+                .post(
+                    AUDITOR,
+                    &format!("/participants/{id}/restriction"),
+                    &json!({"reference": "RE-1", "reason": "Art. 18"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         }
         out.push(Subject {
             label,

@@ -554,3 +554,23 @@ pub async fn count(app: &TestApp, sql: &str) -> i64 {
     tx.rollback().await.expect("rollback");
     n
 }
+
+/// Runs a statement straight on the database (to date records in the past), with the
+/// id `id` bound as `$1`.
+pub async fn exec(app: &TestApp, sql: &str, id: &str) {
+    let id = uuid::Uuid::parse_str(id).expect("uuid");
+    let mut tx = app.store.write().await.expect("tx");
+    itinera_store::on_tx!(&mut tx, c => sqlx::query(sql).bind(id).execute(c).await.map(|_| ()).map_err(itinera_store::db_err))
+        .expect("exec");
+    tx.commit().await.expect("commit");
+}
+
+/// The number a counting query gives with the id `id` bound as `$1`.
+pub async fn count_id(app: &TestApp, sql: &str, id: &str) -> i64 {
+    let id = uuid::Uuid::parse_str(id).expect("uuid");
+    let mut tx = app.store.read().await.expect("tx");
+    let n: i64 = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(sql).bind(id).fetch_one(c).await.map_err(itinera_store::db_err))
+        .expect("count");
+    tx.rollback().await.expect("rollback");
+    n
+}

@@ -34,6 +34,7 @@ mod linkage;
 mod mail;
 mod participants;
 mod placements;
+mod privacy;
 mod probes;
 mod raw_codes;
 mod referrals;

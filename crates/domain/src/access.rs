@@ -233,6 +233,8 @@ pub struct PersonFacts {
     /// Organisations with at least one active member on a team of one of the person's cases.
     pub team_organisations: Vec<Uuid>,
     pub consents: Vec<SharingConsent>,
+    /// Frozen by the data-protection office (GDPR Art. 18): no one has a basis.
+    pub restricted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -255,6 +257,9 @@ pub fn person_basis(
     facts: &PersonFacts,
     today: NaiveDate,
 ) -> Option<Basis> {
+    if facts.restricted {
+        return None;
+    }
     if facts.registering_organisation == org {
         return Some(Basis::Registered);
     }
@@ -280,8 +285,9 @@ pub fn scoped_basis(
     linked: bool,
     today: NaiveDate,
 ) -> Option<Basis> {
-    let consented = facts.registering_organisation == org
-        || facts.consents.iter().any(|c| c.covers(org, kind, today));
+    let consented = !facts.restricted
+        && (facts.registering_organisation == org
+            || facts.consents.iter().any(|c| c.covers(org, kind, today)));
     (linked && consented).then_some(Basis::Scoped)
 }
 
@@ -395,6 +401,7 @@ mod tests {
             registering_organisation: me,
             team_organisations: vec![],
             consents: vec![],
+            restricted: false,
         };
         assert_eq!(
             person_basis(me, OrganisationKind::SocialServices, &f, day()),
@@ -410,6 +417,7 @@ mod tests {
             registering_organisation: reg,
             team_organisations: vec![sexpe],
             consents: vec![],
+            restricted: false,
         };
         let k = OrganisationKind::EmploymentService;
         assert_eq!(person_basis(sexpe, k, &f, day()), None);
@@ -431,6 +439,16 @@ mod tests {
         f.consents[1] = sharing(vec![sexpe], vec![]);
         f.consents[1].expires_on = Some(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
         assert_eq!(person_basis(sexpe, k, &f, day()), None);
+        // A restricted record is frozen for everyone, its registering organisation too.
+        f.consents[1].expires_on = None;
+        assert_eq!(
+            person_basis(sexpe, k, &f, day()),
+            Some(Basis::TeamWithConsent)
+        );
+        f.restricted = true;
+        assert_eq!(person_basis(sexpe, k, &f, day()), None);
+        assert_eq!(person_basis(reg, k, &f, day()), None);
+        assert_eq!(scoped_basis(reg, k, &f, true, day()), None);
     }
 
     #[test]
@@ -441,6 +459,7 @@ mod tests {
             registering_organisation: reg,
             team_organisations: vec![],
             consents: vec![sharing(vec![other], vec![])],
+            restricted: false,
         };
         assert_eq!(
             person_basis(other, OrganisationKind::ThirdSector, &f, day()),
@@ -457,6 +476,7 @@ mod tests {
             registering_organisation: reg,
             team_organisations: vec![],
             consents: vec![],
+            restricted: false,
         };
         assert_eq!(scoped_basis(ngo, k, &f, true, day()), None, "no consent");
         f.consents.push(sharing(vec![], vec![k]));

@@ -297,6 +297,21 @@ pub struct Snapshot {
     pub actions: Vec<SnapAction>,
 }
 
+impl Snapshot {
+    /// The version with the text written about the person cleared (anonymisation):
+    /// what was agreed stays as kinds, services, dates and statuses.
+    pub fn anonymised(mut self) -> Snapshot {
+        self.commitments.clear();
+        for g in &mut self.goals {
+            g.description.clear();
+        }
+        for a in &mut self.actions {
+            a.description.clear();
+        }
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnapGoal {
     pub id: Uuid,

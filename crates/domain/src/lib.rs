@@ -29,6 +29,7 @@ pub mod objectives;
 pub mod org;
 pub mod participant;
 pub mod placement;
+pub mod privacy;
 pub mod protocols;
 pub mod referral;
 pub mod resource;

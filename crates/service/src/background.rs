@@ -1,5 +1,7 @@
 //! The server's background work, started by `itinera serve`: every ten minutes the
-//! notices of what falls due (retention checks, follow-up contacts: `notify_due`), and
+//! notices of what falls due (retention checks, follow-up contacts: `notify_due`) and,
+//! once a day, the retention rules (`privacy::scheduled_retention`: the first server to
+//! claim the day runs them, the others find the day taken), and
 //! the e-mail outbox whenever a notice queued mail or half a minute passed
 //! (`mail::Services::send_mail`). Both are safe to run in several servers of one
 //! deployment at once: a notice is inserted once (unique keys), an e-mail is claimed
@@ -30,6 +32,14 @@ pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>
                     Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "notices of what falls due"),
+                }
+                match services.scheduled_retention(&Ctx::cli(services.now())).await {
+                    Ok(Some(run)) => tracing::info!(
+                        done = run.lines.iter().map(|l| l.done).sum::<u64>(),
+                        "retention rules applied"
+                    ),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "retention rules"),
                 }
             }
             _ = services.mail_woken() => {}

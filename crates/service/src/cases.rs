@@ -348,6 +348,7 @@ impl Services {
         let mut tx = self.store.write().await?;
         require_basis(&mut tx, actor, ctx, Capability::ReadPersonData, pid).await?;
         actor.require(Capability::ManageCases)?;
+        crate::guard::require_not_anonymised(&mut tx, pid).await?;
         let mut e = Errors::new();
         let programme = match Uuid::parse_str(input.programme_id.trim()) {
             Ok(id) => admin::programme(&mut tx, id).await?,

@@ -44,7 +44,21 @@ pub(crate) async fn require_basis(
         // Refused like a record that does not exist, and noted for the audit log.
         ctx.refusals.note(actor.user_id, actor.organisation_id, pid);
     }
-    basis.ok_or(Error::NotFound)
+    let basis = basis.ok_or(Error::NotFound)?;
+    if cap != Capability::ReadPersonData {
+        require_not_anonymised(tx, pid).await?;
+    }
+    Ok(basis)
+}
+
+/// An anonymised record is read, never written again (its data, a new case, the work on
+/// its cases): its identity is gone for good.
+pub(crate) async fn require_not_anonymised(tx: &mut Tx, pid: Uuid) -> Result<(), Error> {
+    if access::anonymised(tx, pid).await? {
+        Err(Error::Rule("privacy.anonymised"))
+    } else {
+        Ok(())
+    }
 }
 
 /// The case, if the actor's role allows `cap` and they have a basis for its person.
@@ -79,6 +93,7 @@ pub(crate) async fn require_team_writer(
     case: &Case,
 ) -> Result<(), Error> {
     actor.require(Capability::WritePersonData)?;
+    require_not_anonymised(tx, case.participant_id).await?;
     if on_team(tx, actor, case).await? {
         Ok(())
     } else {

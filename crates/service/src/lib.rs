@@ -32,6 +32,7 @@ pub mod mail;
 pub mod objectives;
 pub mod participants;
 pub mod placements;
+pub mod privacy;
 pub mod processing;
 pub mod protocols;
 pub mod referrals;

@@ -51,6 +51,9 @@ pub struct Participant {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the record was anonymised (erasure or retention): its identifying data are
+    /// gone, what the indicators count stays.
+    pub anonymised_at: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub data: ParticipantData,
 }
@@ -65,6 +68,7 @@ impl From<itinera_store::participants::Participant> for Participant {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            anonymised_at: r.anonymised_at,
             data: r.data,
         }
     }

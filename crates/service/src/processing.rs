@@ -32,6 +32,9 @@ pub struct ProcessingRecord {
     /// `org_kind.*`), under the access rule and the person's consent.
     pub recipients: Vec<String>,
     pub measures: Vec<Measure>,
+    /// How long each kind of record is kept, and what happens then (the retention
+    /// rules in force).
+    pub retention: Vec<crate::privacy::RetentionRule>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -81,6 +84,7 @@ impl Services {
         let instruments = assessments::current_instruments(&mut tx).await?;
         let second_factor = crate::second_factor::required(&mut tx).await?;
         tx.rollback().await?;
+        let retention = self.retention_rules(actor).await?;
         let mut controllers: Vec<ControllerGroup> = Vec::new();
         for o in orgs.iter().filter(|o| o.active) {
             match controllers.iter_mut().find(|g| g.kind == o.kind) {
@@ -165,6 +169,7 @@ impl Services {
                 m("no_transfers", None),
                 m("retention", None),
             ],
+            retention,
         })
     }
 }

@@ -8,7 +8,7 @@
 //! page. The answer is itself audited, under its reference, before it leaves.
 
 use chrono::{DateTime, Utc};
-use itinera_domain::access::{Actor, Capability};
+use itinera_domain::access::Actor;
 use itinera_domain::ids::{CaseId, OrganisationId, UserId};
 use itinera_domain::input::required_text;
 use itinera_domain::{Error, Errors, PageRequest};
@@ -148,15 +148,8 @@ impl Services {
         document: &str,
         reference: &str,
     ) -> Result<SubjectAccess, Error> {
-        actor.require(Capability::AnswerSubjectRequests)?;
         // A person answers: not an integration's token issued by an administrator.
-        if actor
-            .token
-            .as_ref()
-            .is_some_and(|t| t.issued_by.is_some_and(|by| by != actor.user_id))
-        {
-            return Err(Error::Forbidden);
-        }
+        crate::privacy::require_office(actor)?;
         let mut e = Errors::new();
         let number = itinera_domain::documents::normalise(document);
         e.take(

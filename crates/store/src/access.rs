@@ -17,13 +17,13 @@ use crate::{db_err, on_tx, Tx};
 /// as `$1`, or a column).
 pub fn visible_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
     format!(
-        "({p}.home_organisation_id = {org} OR (EXISTS (SELECT 1 FROM cases vc WHERE vc.participant_id = {p}.id \
+        "({p}.restricted_at IS NULL AND ({p}.home_organisation_id = {org} OR (EXISTS (SELECT 1 FROM cases vc WHERE vc.participant_id = {p}.id \
            AND EXISTS (SELECT 1 FROM case_team_members vm WHERE vm.case_id = vc.id AND vm.organisation_id = {org} AND vm.removed_at IS NULL)) \
          AND EXISTS (SELECT 1 FROM consents vk JOIN consent_scopes vs ON vs.consent_id = vk.id \
            WHERE vk.participant_id = {p}.id AND vk.purpose = 'sharing' AND vk.given_on <= {today} \
              AND (vk.withdrawn_on IS NULL OR vk.withdrawn_on > {today}) \
              AND (vk.expires_on IS NULL OR vk.expires_on >= {today}) \
-             AND (vs.organisation_id = {org} OR vs.organisation_kind = {kind}))))"
+             AND (vs.organisation_id = {org} OR vs.organisation_kind = {kind})))))"
     )
 }
 
@@ -32,12 +32,12 @@ pub fn visible_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
 /// covers it. The link (the course one trains, the contract one tutors) is the caller's.
 pub fn consented_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
     format!(
-        "({p}.home_organisation_id = {org} \
+        "({p}.restricted_at IS NULL AND ({p}.home_organisation_id = {org} \
          OR EXISTS (SELECT 1 FROM consents vk JOIN consent_scopes vs ON vs.consent_id = vk.id \
            WHERE vk.participant_id = {p}.id AND vk.purpose = 'sharing' AND vk.given_on <= {today} \
              AND (vk.withdrawn_on IS NULL OR vk.withdrawn_on > {today}) \
              AND (vk.expires_on IS NULL OR vk.expires_on >= {today}) \
-             AND (vs.organisation_id = {org} OR vs.organisation_kind = {kind})))"
+             AND (vs.organisation_id = {org} OR vs.organisation_kind = {kind}))))"
     )
 }
 
@@ -84,10 +84,12 @@ pub async fn basis(
 
 /// The facts the domain rule needs, loaded plainly (used to cross-check the SQL form).
 pub async fn facts(tx: &mut Tx, pid: Uuid) -> Result<Option<PersonFacts>, Error> {
-    let home: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT home_organisation_id FROM participants WHERE id = $1"
+    let row: Option<(Uuid, bool)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT home_organisation_id, restricted_at IS NOT NULL FROM participants WHERE id = $1"
     ).bind(pid).fetch_optional(c).await.map_err(db_err))?;
-    let Some(home) = home else { return Ok(None) };
+    let Some((home, restricted)) = row else {
+        return Ok(None);
+    };
     let team: Vec<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
         "SELECT DISTINCT m.organisation_id FROM case_team_members m JOIN cases c ON c.id = m.case_id \
          WHERE c.participant_id = $1 AND m.removed_at IS NULL"
@@ -123,6 +125,7 @@ pub async fn facts(tx: &mut Tx, pid: Uuid) -> Result<Option<PersonFacts>, Error>
         registering_organisation: home,
         team_organisations: team,
         consents,
+        restricted,
     }))
 }
 
@@ -142,5 +145,13 @@ pub async fn consented(
     let n: i64 = on_tx!(tx, c => sqlx::query_scalar(&sql)
         .bind(pid).bind(org).bind(kind).bind(today)
         .fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
+}
+
+/// Whether participant `pid` has been anonymised (erasure or retention).
+pub async fn anonymised(tx: &mut Tx, pid: Uuid) -> Result<bool, Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM participants WHERE id = $1 AND anonymised_at IS NOT NULL"
+    ).bind(pid).fetch_one(c).await.map_err(db_err))?;
     Ok(n > 0)
 }

@@ -33,6 +33,7 @@ pub mod mail;
 pub mod objectives;
 pub mod participants;
 pub mod placements;
+pub mod privacy;
 pub mod protocols;
 pub mod referrals;
 pub mod resources;

@@ -20,6 +20,8 @@ pub struct Participant {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the record was anonymised (erasure or retention), if it was.
+    pub anonymised_at: Option<DateTime<Utc>>,
     pub data: ParticipantData,
 }
 
@@ -56,6 +58,7 @@ struct Row {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    anonymised_at: Option<DateTime<Utc>>,
 }
 
 fn surname_key(d: &ParticipantData) -> String {
@@ -296,7 +299,7 @@ async fn replace_documents(
     Ok(())
 }
 
-const SELECT: &str = "SELECT p.id, p.home_organisation_id, o.name AS home_organisation_name, t.name AS territory_name, p.given_name, p.surname1, p.surname2, p.sex, p.birth_date, p.nationality, p.address, p.postcode, p.territory_id, p.phone, p.email, p.isced_level, p.labour_status, p.labour_status_since, p.disability, p.disability_degree, p.dependants, p.single_parent, p.homeless, p.migrant, p.minority, p.rural, p.disability_declined, p.minority_declined, p.version, p.created_at, p.updated_at \
+const SELECT: &str = "SELECT p.id, p.home_organisation_id, o.name AS home_organisation_name, t.name AS territory_name, p.given_name, p.surname1, p.surname2, p.sex, p.birth_date, p.nationality, p.address, p.postcode, p.territory_id, p.phone, p.email, p.isced_level, p.labour_status, p.labour_status_since, p.disability, p.disability_degree, p.dependants, p.single_parent, p.homeless, p.migrant, p.minority, p.rural, p.disability_declined, p.minority_declined, p.version, p.created_at, p.updated_at, p.anonymised_at \
      FROM participants p JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id";
 
 /// Loads a participant with no access check: callers check the basis first.
@@ -327,6 +330,7 @@ pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<Participant>, Error> {
         version: r.version,
         created_at: r.created_at,
         updated_at: r.updated_at,
+        anonymised_at: r.anonymised_at,
         data: ParticipantData {
             given_name: r.given_name,
             surname1: r.surname1,

@@ -160,6 +160,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "second_factor",
         sql: include_str!("../migrations/0029_second_factor.sql"),
     },
+    Migration {
+        version: 30,
+        name: "privacy_operations",
+        sql: include_str!("../migrations/0030_privacy_operations.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -255,6 +260,11 @@ pub const TABLES: &[&str] = &[
     "recovery_codes",
     "signin_challenges",
     "second_factor_resets",
+    "restrictions",
+    "legal_holds",
+    "retention_rules",
+    "retention_runs",
+    "erasures",
 ];
 
 /// The migration's SQL for one engine.

@@ -23,6 +23,7 @@ mod linkage;
 pub mod openapi;
 mod participants;
 mod placements;
+mod privacy;
 mod protocols;
 mod referrals;
 mod resources;
@@ -81,6 +82,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(indicators::router())
         .merge(admin::router())
         .merge(audit_log::router())
+        .merge(privacy::router())
         .split_for_parts();
     let (router, mut doc) = (router_and_doc.0, router_and_doc.1);
     // Every operation that takes a body may answer 413 when it is too large.

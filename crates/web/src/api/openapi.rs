@@ -47,6 +47,7 @@ use uuid::Uuid;
         (name = "indicators", description = "Indicators and evaluation: objectives sheets, ESF participant indicators"),
         (name = "admin", description = "Configuration: territories, organisations, programmes, users, tokens"),
         (name = "audit", description = "The audit log"),
+        (name = "privacy", description = "The data-protection office: restriction, legal holds, erasure; retention rules and runs"),
     )
 )]
 pub struct ApiDoc;

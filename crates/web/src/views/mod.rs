@@ -25,6 +25,7 @@ mod overview;
 pub(crate) mod page;
 mod participants;
 mod placements;
+mod privacy;
 mod protocols;
 mod referrals;
 mod resources;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(instruments::router())
         .merge(admin::router())
         .merge(audit::router())
+        .merge(privacy::router())
         .merge(overview::router())
         .merge(indicators::router())
         .merge(linkage::router())
