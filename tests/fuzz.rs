@@ -7,10 +7,14 @@
 //! Every parser that takes outside input, attacked with generated input: CSV and XLSX
 //! files (random bytes, and valid files mutated: bits flipped, parts cut, repeated or
 //! spliced, hostile characters put in), the document validators (DNI, NIE, codice
-//! fiscale), the dates people and files write, the import's value readers and the text
-//! normalisation of the master index. Nothing may panic, and what each parser accepts
-//! must hold its promise (a document it accepts validates again to itself, a date reads
-//! back to itself, clean text has no forbidden character, folding is idempotent).
+//! fiscale), the dates people and files write, the import's value readers, the text
+//! normalisation of the master index, the form decoder of every page and the query
+//! strings of the API and the pages (`views::decode_form`, `http::decode_query`: the
+//! functions the extractors call) and the iCalendar writer. Nothing may panic, and what
+//! each parser accepts must hold its promise (a document it accepts validates again to
+//! itself, a date reads back to itself, clean text has no forbidden character, folding
+//! is idempotent, a refused form or query is a 422 or 400, a calendar line keeps to 75
+//! octets with no control character and its text reads back).
 //!
 //! Deterministic (a seeded generator). The test command runs a short round
 //! (`ITINERA_FUZZ_ITERATIONS`, default 3,000 inputs per target); the long run, outside
@@ -284,5 +288,189 @@ fn text_normalisation_is_clean_and_idempotent() {
             let _ = itinera_linkage::text::skeleton(&t);
         }
         let _ = text::mask_document(&raw);
+    }
+}
+
+/// A form body or a query string: names and values of random text, with the shapes the
+/// decoder nests (`documents.0.kind`, `scores.income.level`), repeated names, and broken
+/// percent-encoding.
+fn random_pairs(rng: &mut ChaCha8Rng) -> String {
+    const NAMES: &[&str] = &[
+        "given_name",
+        "surname1",
+        "birth_date",
+        "sex",
+        "documents.0.kind",
+        "documents.0.number",
+        "documents.99999999999999999999.kind",
+        "documents.7.number",
+        "scores.income.level",
+        "scores..",
+        "a.b.c.d",
+        "..",
+        ".",
+        "day",
+        "name",
+        "territory_id",
+        "reference",
+        "reason",
+        "until",
+        "period",
+        "q",
+        "page",
+        "per_page",
+        "from",
+        "to",
+        "action",
+        "entity_id",
+        "organisation_kinds",
+        "organisation_kinds",
+        "csrf",
+        "dry_run",
+    ];
+    let mut out = String::new();
+    for i in 0..rng.gen_range(0..14) {
+        if i > 0 {
+            out.push('&');
+        }
+        let name = if rng.gen_bool(0.8) {
+            NAMES[rng.gen_range(0..NAMES.len())].to_string()
+        } else {
+            random_text(rng, 12)
+        };
+        let value = random_text(rng, 40);
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect()
+        };
+        match rng.gen_range(0..6) {
+            0 => out.push_str(&name),
+            1 => out.push_str(&format!("{name}={value}")),
+            2 => out.push_str(&format!("{}=%{}", enc(&name), random_text(rng, 3))),
+            _ => out.push_str(&format!("{}={}", enc(&name), enc(&value))),
+        }
+    }
+    out
+}
+
+#[test]
+fn forms_and_query_strings_never_break_the_decoders() {
+    use itinera_web::http::decode_query;
+    use itinera_web::views::decode_form;
+    let mut rng = ChaCha8Rng::seed_from_u64(0xf0f0);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    let (mut taken, mut refused) = (0usize, 0usize);
+    for _ in 0..iterations() {
+        let body = random_pairs(&mut rng);
+        let bytes = if rng.gen_bool(0.1) {
+            mutate(&mut rng, body.as_bytes())
+        } else {
+            body.clone().into_bytes()
+        };
+        // The forms people send, decoded and then validated as the services do.
+        match decode_form::<itinera_domain::participant::ParticipantInput>(&bytes) {
+            Ok((_, p)) => {
+                taken += 1;
+                let _ = p.validate(today);
+            }
+            Err(e) => {
+                refused += 1;
+                assert!(matches!(e, itinera_domain::Error::Invalid(_)), "{e:?}");
+            }
+        }
+        if let Ok((_, h)) = decode_form::<itinera_domain::holidays::HolidayInput>(&bytes) {
+            let _ = h.validate();
+        }
+        if let Ok((_, h)) = decode_form::<itinera_domain::privacy::LegalHoldInput>(&bytes) {
+            let _ = h.validate(today);
+        }
+        if let Ok((_, r)) = decode_form::<itinera_domain::privacy::RetentionRuleInput>(&bytes) {
+            for k in itinera_domain::privacy::RecordKind::ALL {
+                let _ = r.validate(*k);
+            }
+        }
+        let _ = decode_form::<std::collections::HashMap<String, String>>(&bytes);
+        let _ = decode_form::<serde_json::Value>(&bytes);
+        // The query strings of lists and searches.
+        let q = String::from_utf8_lossy(&bytes).to_string();
+        if let Err(e) = decode_query::<itinera_service::audit_log::AuditQuery>(&q) {
+            assert!(matches!(e, itinera_domain::Error::BadRequest(_)));
+        }
+        let _ = decode_query::<std::collections::HashMap<String, String>>(&q);
+        let _ = decode_query::<Vec<(String, String)>>(&q);
+    }
+    assert!(taken > 0 && refused > 0, "{taken} taken, {refused} refused");
+}
+
+fn unescape_ics(v: &str) -> String {
+    let mut out = String::new();
+    let mut it = v.chars();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            match it.next() {
+                Some('n') | Some('N') => out.push('\n'),
+                Some(o) => out.push(o),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_calendar_writer_keeps_its_format_whatever_the_text() {
+    use itinera_domain::calendar::{ics, Event};
+    let mut rng = ChaCha8Rng::seed_from_u64(0x1c5);
+    let now = chrono::DateTime::from_timestamp(1_796_000_000, 0).unwrap();
+    for _ in 0..iterations() {
+        let starts = chrono::DateTime::from_timestamp(rng.gen_range(0..4_000_000_000i64), 0)
+            .unwrap()
+            .naive_utc();
+        let summary = random_text(&mut rng, 200);
+        let place = random_text(&mut rng, 90);
+        let event = Event {
+            uid: random_text(&mut rng, 40),
+            starts,
+            ends: starts + chrono::Duration::minutes(rng.gen_range(0..600)),
+            summary: summary.clone(),
+            location: rng.gen_bool(0.5).then(|| place.clone()),
+            url: rng.gen_bool(0.3).then(|| random_text(&mut rng, 120)),
+            description: rng.gen_bool(0.5).then(|| random_text(&mut rng, 400)),
+        };
+        let name = random_text(&mut rng, 50);
+        let out = ics(&name, &[event], now);
+        // Lines end in CRLF, hold at most 75 octets, and carry no control character.
+        assert!(out.ends_with("\r\n"));
+        for line in out.split("\r\n") {
+            assert!(line.len() <= 75, "{line:?}");
+            assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        }
+        // Unfolded and unescaped, the summary reads back as written (control characters
+        // dropped, tabs as spaces).
+        let unfolded = out.replace("\r\n ", "");
+        let line = unfolded
+            .split("\r\n")
+            .find(|l| l.starts_with("SUMMARY:"))
+            .unwrap();
+        let expected: String = summary
+            .chars()
+            .filter_map(|c| match c {
+                '\t' => Some(' '),
+                '\n' => Some('\n'),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect();
+        assert_eq!(unescape_ics(&line["SUMMARY:".len()..]), expected);
+        assert_eq!(unfolded.matches("BEGIN:VEVENT").count(), 1);
     }
 }

@@ -92,12 +92,17 @@ pub struct Query<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(v)| Query(v))
-            .map_err(|_| HttpError(Error::BadRequest("error.bad_query")))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        decode_query(parts.uri.query().unwrap_or_default())
+            .map(Query)
+            .map_err(HttpError)
     }
+}
+
+/// A query string decoded as `T`; one that does not parse is `error.bad_query` (400).
+/// Fuzzed by `tests/fuzz.rs`.
+pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
+    serde_urlencoded::from_str(query).map_err(|_| Error::BadRequest("error.bad_query"))
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

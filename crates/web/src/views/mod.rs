@@ -23,6 +23,8 @@ mod linkage;
 mod notifications;
 mod overview;
 pub(crate) mod page;
+/// The form decoder every page uses (public for the fuzz tests).
+pub use page::decode_form;
 mod participants;
 mod placements;
 mod privacy;

@@ -485,20 +485,28 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
                 ViewError(Error::field("body", "error.bad_form"))
             }
         })?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| ViewError(Error::field("body", "error.bad_form")))?;
-        let token = pairs
-            .iter()
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.as_str());
-        if !token.is_some_and(|t| itinera_service::auth::same_secret(t, &session.csrf_token)) {
+        let (token, value) = decode_form::<T>(&bytes)?;
+        if !token.is_some_and(|t| itinera_service::auth::same_secret(&t, &session.csrf_token)) {
             return Err(ViewError(Error::Forbidden));
         }
-        let value = pairs_to_json(&pairs);
-        serde_json::from_value(value)
-            .map(CsrfForm)
-            .map_err(|_| ViewError(Error::field("body", "error.bad_form")))
+        Ok(CsrfForm(value))
     }
+}
+
+/// A form's body decoded: its CSRF token, if any, and the form as `T` (through
+/// `pairs_to_json`). A body that is not a form, or a form `T` cannot take, is
+/// `error.bad_form`. Fuzzed by `tests/fuzz.rs`.
+pub fn decode_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<(Option<String>, T), Error> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(bytes).map_err(|_| Error::field("body", "error.bad_form"))?;
+    let token = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone());
+    let value = pairs_to_json(&pairs);
+    serde_json::from_value(value)
+        .map(|v| (token, v))
+        .map_err(|_| Error::field("body", "error.bad_form"))
 }
 
 /// Form pairs as JSON: `documents.0.kind` nests, a repeated name becomes a list.
