@@ -46,3 +46,4 @@ mod segregation;
 mod subject_rights;
 mod training;
 mod visibility;
+mod xss;

@@ -382,7 +382,8 @@ const TABLES: &[(&str, &[&str])] = &[
 fn cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        // Opened in a spreadsheet, a text must not run as a formula.
+        Some(Value::String(s)) => itinera_tabular::write::defuse(s).into_owned(),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
         Some(other) => other.to_string(),

@@ -48,13 +48,28 @@ pub struct Table {
 #[error("the workbook could not be written: {0}")]
 pub struct WriteError(String);
 
-/// A leading = + - @ would be read as a formula by a spreadsheet: it is kept as text.
-fn safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
+/// **Formula defusing** (CSV injection): a cell a spreadsheet would read as a formula —
+/// one that starts with `=`, `@`, a tab or a carriage return, or with `+` or `-` followed
+/// by anything but a plain number or telephone number — is kept as text by a leading
+/// apostrophe. `+34 924 000 000` and `-6.97` stay as they are.
+pub fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
+    let formula = match s.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !s
+            .chars()
+            .skip(1)
+            .all(|c| c.is_ascii_digit() || " .,()/".contains(c)),
+        _ => false,
+    };
+    if formula {
+        std::borrow::Cow::Owned(format!("'{s}"))
     } else {
-        s.to_string()
+        std::borrow::Cow::Borrowed(s)
     }
+}
+
+fn safe(s: &str) -> String {
+    defuse(s).into_owned()
 }
 
 /// The tables one after the other, each under its title, separated by a blank line.
@@ -130,7 +145,9 @@ pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, WriteError> {
                 let col = u16::try_from(c).map_err(|_| WriteError("too many columns".into()))?;
                 match cell {
                     Cell::Text(s) => {
-                        ws.write_string(r, col, s).map_err(e)?;
+                        // A string cell is never evaluated; defused all the same, so a
+                        // sheet saved again as CSV stays harmless.
+                        ws.write_string(r, col, defuse(s)).map_err(e)?;
                     }
                     Cell::Number(n) => {
                         ws.write_number(r, col, *n).map_err(e)?;
@@ -167,6 +184,33 @@ mod tests {
                 ],
             },
         ]
+    }
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        for f in [
+            "=1+1",
+            "@SUM(A1)",
+            "+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0",
+            "\t=1",
+            "\r=1",
+            "=HYPERLINK(\"http://x\",\"y\")",
+        ] {
+            assert_eq!(defuse(f), format!("'{f}"), "{f:?}");
+        }
+        for k in [
+            "+34 924 000 000",
+            "-6.97",
+            "-38,87",
+            "Ana",
+            "",
+            "-",
+            "1=1",
+            "(+34) 600",
+        ] {
+            assert_eq!(defuse(k), k, "{k:?}");
+        }
     }
 
     #[test]
