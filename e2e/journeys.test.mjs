@@ -1193,7 +1193,7 @@ test('set an objective on a programme (a bad target first, kept as typed), read 
   await context.close();
 });
 
-test('the data-protection office answers a person\'s request to see their record: a missing reference is refused with the document kept, then the answer lists the record and who read it, and its JSON file is handed over', async () => {
+test('the data-protection office answers a person\'s request to see their record: a missing reference is refused with the document kept, then the answer lists the record and who read it, and its JSON file is handed over; then it restricts the record (gone for its own service), lifts it, and erases it with a confirmation', async () => {
   const n = 55667788;
   const dni = `${n}${'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23]}`;
   // A social worker registers the person and reads the record.
@@ -1238,6 +1238,40 @@ test('the data-protection office answers a person\'s request to see their record
   const json = await res.json();
   assert.equal(json.records[0].participant.given_name, 'Remedios');
   assert.ok(json.records[0].accesses.length >= 2, 'who read and who registered');
+
+  // The person asks to restrict the processing, then (registered by mistake) to erase.
+  await page.getByRole('link', { name: 'Limitar, bloquear o suprimir este registro' }).click();
+  await page.waitForURL(/\/privacy\/records\/[0-9a-f-]{36}/);
+  const record = page.url();
+  const pid = record.split('/').pop();
+  await page.locator('#restrict #reference').fill('RE-2026/0078');
+  await page.getByRole('button', { name: 'Limitar el registro' }).click();
+  assert.equal(await page.locator('#restrict #reason').getAttribute('aria-invalid'), 'true', 'the reason is asked for');
+  assert.equal(await page.locator('#restrict #reference').inputValue(), 'RE-2026/0078', 'the reference is kept');
+  await page.locator('#restrict #reason').fill('Reclamación pendiente');
+  await page.getByRole('button', { name: 'Limitar el registro' }).click();
+  assert.match(await page.locator('#done').innerText(), /limitado/);
+  const sw2 = await browser.newContext({ locale: 'es-ES' });
+  const p2 = await sw2.newPage();
+  await login(p2, 'ts.badajoz');
+  const frozen = await p2.goto(`${base}/participants/${pid}`);
+  assert.equal(frozen.status(), 404, 'frozen for its own service too');
+  await page.locator('#restrict #reference').fill('RE-2026/0079');
+  await page.locator('#restrict #reason').fill('Reclamación resuelta');
+  await page.getByRole('button', { name: 'Levantar la limitación' }).click();
+  assert.match(await page.locator('#done').innerText(), /levantado/);
+  await page.locator('#erase #reference').fill('SU-2026/0012');
+  await page.locator('#erase #reason').fill('Registrada por error');
+  await page.getByRole('button', { name: 'Anonimizar el registro' }).click();
+  assert.equal(await page.locator('#erase #reason').inputValue(), 'Registrada por error', 'kept without the confirmation');
+  await page.getByLabel('Entiendo que la anonimización no se puede deshacer.').check();
+  await page.getByRole('button', { name: 'Anonimizar el registro' }).click();
+  assert.match(await page.locator('#done').innerText(), /anonimizado/i);
+  const gone = await p2.goto(`${base}/participants/${pid}`);
+  assert.equal(gone.status(), 200);
+  assert.match(await p2.locator('h1').innerText(), /Persona anonimizada/);
+  assert.doesNotMatch(await p2.content(), /Remedios|Lozano/);
+  await sw2.close();
   await dpo.close();
 });
 

@@ -52,7 +52,9 @@ for user in ts.badajoz gestora.badajoz programa.junta auditoria admin; do
   fi
   n=$(grep -oE "[0-9]+ generated" "$log" | head -1 | awk '{print $1}')
   total=$((total + ${n:-0}))
-  printf '%-16s %6s requests  %s\n' "$user" "${n:-?}" "$(grep -E "^=+ .* in [0-9.]+s =+$" "$log" | tr -d '=' | xargs)"
+  ops=$(grep -oE "Tested: [0-9]+" "$log" | head -1 | awk '{print $2}')
+  cases=$(grep -E "^  [0-9]+ generated" "$log" | head -1 | xargs)
+  printf '%-16s %6s requests  %s operations tested  (%s)  %s\n' "$user" "${n:-?}" "${ops:-?}" "${cases:-?}" "$(grep -E "^=+ .* in [0-9.]+s =+$" "$log" | tr -d '=' | xargs)"
 done
 # A network error is retried (a loaded machine); the server must still be up, and have
 # logged no panic.

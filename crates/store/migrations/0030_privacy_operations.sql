@@ -66,3 +66,8 @@ CREATE TABLE erasures (
 );
 CREATE INDEX erasures_participant ON erasures (participant_id);
 CREATE INDEX cases_closed_on ON cases (closed_on);
+
+-- One holiday per day and territory (or nation), held by the database too: two
+-- administrators adding the same day at once cannot both succeed.
+CREATE UNIQUE INDEX public_holidays_national_day ON public_holidays (day) WHERE territory_id IS NULL;
+CREATE UNIQUE INDEX public_holidays_territory_day ON public_holidays (territory_id, day) WHERE territory_id IS NOT NULL;

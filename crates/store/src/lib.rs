@@ -149,6 +149,9 @@ pub fn db_err(e: sqlx::Error) -> Error {
                 Some("participant_documents_org_kind_number") => "participant.document.exists",
                 Some("cases_one_live_per_programme") => "case.already_open",
                 Some("users_username") => "user.username.exists",
+                Some("public_holidays_national_day" | "public_holidays_territory_day") => {
+                    "holiday.duplicate"
+                }
                 _ => "error.conflict",
             });
         }
