@@ -545,24 +545,63 @@ impl Services {
         actor.require(Capability::Administer)?;
         let kind = RecordKind::parse(kind).ok_or(Error::NotFound)?;
         let period = input.validate(kind)?;
+        self.save_retention_rules(actor, ctx, &[(kind, period)])
+            .await
+    }
+
+    /// Sets every kind's period at once (the rules page): each is checked first (a bad
+    /// one is reported as `period_<kind>`), then all are saved in one transaction.
+    pub async fn set_retention_rules(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        inputs: &[(RecordKind, RetentionRuleInput)],
+    ) -> Result<(), Error> {
+        actor.require(Capability::Administer)?;
+        let mut errors = itinera_domain::Errors::new();
+        let mut rules = Vec::new();
+        for (kind, input) in inputs {
+            match input.validate(*kind) {
+                Ok(p) => rules.push((*kind, p)),
+                Err(Error::Invalid(fields)) => {
+                    for f in fields {
+                        errors.add(format!("period_{}", kind.code()), f.code);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        errors.finish()?;
+        self.save_retention_rules(actor, ctx, &rules).await
+    }
+
+    async fn save_retention_rules(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        rules: &[(RecordKind, Option<u32>)],
+    ) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
-        store::set_rule(
-            &mut tx,
-            kind.code(),
-            period.and_then(|p| i32::try_from(p).ok()),
-            actor.user_id,
-            ctx.now,
-        )
-        .await?;
-        finish(
-            tx,
-            actor,
-            ctx,
-            Action::RetentionRuleSet,
-            None,
-            json!({"kind": kind.code(), "period": period}),
-        )
-        .await
+        for (kind, period) in rules {
+            store::set_rule(
+                &mut tx,
+                kind.code(),
+                period.and_then(|p| i32::try_from(p).ok()),
+                actor.user_id,
+                ctx.now,
+            )
+            .await?;
+            audit(
+                &mut tx,
+                actor,
+                ctx,
+                Action::RetentionRuleSet,
+                None,
+                json!({"kind": kind.code(), "period": period}),
+            )
+            .await?;
+        }
+        tx.commit().await
     }
 
     /// Applies the rules by hand (a dry run counts only).

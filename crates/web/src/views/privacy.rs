@@ -399,42 +399,25 @@ async fn set_rules(
     let lang = lang_of(&headers);
     session.actor.require(Capability::Administer)?;
     // Every period checked first: all are saved, or none.
-    let mut e = Errors::new();
     let mut typed = HashMap::new();
+    let mut inputs = Vec::new();
     for kind in RecordKind::ALL {
         let raw = form
             .get(&format!("period_{}", kind.code()))
             .cloned()
             .unwrap_or_default();
-        let input = RetentionRuleInput {
-            period: raw.clone(),
-        };
-        if let Err(Error::Invalid(fields)) = input.validate(*kind) {
-            for f in fields {
-                e.add(format!("period_{}", kind.code()), f.code);
-            }
-        }
+        inputs.push((
+            *kind,
+            RetentionRuleInput {
+                period: raw.clone(),
+            },
+        ));
         typed.insert(kind.code().to_string(), raw);
     }
-    let result = match e.finish() {
-        Err(err) => Err(err),
-        Ok(()) => {
-            let mut r = Ok(());
-            for kind in RecordKind::ALL {
-                let input = RetentionRuleInput {
-                    period: typed.get(kind.code()).cloned().unwrap_or_default(),
-                };
-                r = s
-                    .services
-                    .set_retention_rule(&session.actor, &ctx, kind.code(), &input)
-                    .await;
-                if r.is_err() {
-                    break;
-                }
-            }
-            r
-        }
-    };
+    let result = s
+        .services
+        .set_retention_rules(&session.actor, &ctx, &inputs)
+        .await;
     form_result(
         lang,
         result,
