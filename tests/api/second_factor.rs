@@ -97,6 +97,19 @@ async fn a_second_factor_is_set_up_once_then_asked_at_every_sign_in() {
     let code = itinera_service::second_factor::code_at(&secret, now).unwrap();
     let (status, html, _) = send_code(&b, &code).await;
     assert_eq!(status, StatusCode::OK, "{html}");
+    // The secret is sealed in the database: never there as the app was given it.
+    let sealed = count(
+        &app,
+        "SELECT COUNT(*) FROM second_factors WHERE secret LIKE 'v1:%'",
+    )
+    .await;
+    assert_eq!(sealed, 1);
+    let plain = count(
+        &app,
+        &format!("SELECT COUNT(*) FROM second_factors WHERE secret = '{secret}'"),
+    )
+    .await;
+    assert_eq!(plain, 0);
     let codes: Vec<String> = between(&html, "<ul id=\"recovery-codes\" class=\"codes\">", "</ul>")
         .split("<code>")
         .skip(1)

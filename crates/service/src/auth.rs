@@ -247,7 +247,7 @@ impl Services {
             ctx.now - self.settings.session_absolute,
         )
         .await?;
-        crate::second_factor::after_password(tx, ctx, user.id).await
+        crate::second_factor::after_password(tx, ctx, user.id, &self.settings.factor_key).await
     }
 
     /// Checks a password and opens a new session, for callers that have no second step

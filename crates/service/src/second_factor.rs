@@ -43,6 +43,56 @@ fn totp(secret: &[u8]) -> TOTP {
     TOTP::new_unchecked(Algorithm::SHA1, DIGITS, 1, STEP, secret.to_vec())
 }
 
+/// How a sealed secret starts (one without it was stored before secrets were sealed).
+const SEALED: &str = "v1:";
+
+fn cipher(key: &crate::settings::Secret) -> chacha20poly1305::ChaCha20Poly1305 {
+    use chacha20poly1305::KeyInit;
+    use sha2::Digest;
+    let k = sha2::Sha256::digest(key.expose());
+    chacha20poly1305::ChaCha20Poly1305::new(&k)
+}
+
+/// A factor's secret sealed for the database (ChaCha20-Poly1305, a random nonce, the
+/// deployment's factor key): a copy of the database without the key reveals no factor.
+pub(crate) fn seal(key: &crate::settings::Secret, secret: &str) -> Result<String, Error> {
+    use base64::Engine;
+    use chacha20poly1305::aead::Aead;
+    use rand::RngCore;
+    let mut nonce = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let sealed = cipher(key)
+        .encrypt(&nonce.into(), secret.as_bytes())
+        .map_err(|_| Error::Internal("sealing a second factor".into()))?;
+    let mut bytes = nonce.to_vec();
+    bytes.extend_from_slice(&sealed);
+    Ok(format!(
+        "{SEALED}{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+    ))
+}
+
+/// The secret of a sealed value (one stored before sealing passes as it is).
+pub(crate) fn open(key: &crate::settings::Secret, stored: &str) -> Result<String, Error> {
+    use base64::Engine;
+    use chacha20poly1305::aead::Aead;
+    let Some(body) = stored.strip_prefix(SEALED) else {
+        return Ok(stored.to_string());
+    };
+    let bad = || Error::Internal("a second factor that the factor key does not open".into());
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(body)
+        .map_err(|_| bad())?;
+    if bytes.len() < 12 {
+        return Err(bad());
+    }
+    let (nonce, sealed) = bytes.split_at(12);
+    let plain = cipher(key)
+        .decrypt(chacha20poly1305::Nonce::from_slice(nonce), sealed)
+        .map_err(|_| bad())?;
+    String::from_utf8(plain).map_err(|_| bad())
+}
+
 fn decode(secret_b32: &str) -> Result<Vec<u8>, Error> {
     totp_rs::Secret::Encoded(secret_b32.to_string())
         .to_bytes()
@@ -113,7 +163,12 @@ pub async fn required(tx: &mut Tx) -> Result<bool, Error> {
 }
 
 /// After a right password: a session, or the challenge of the second step.
-pub(crate) async fn after_password(mut tx: Tx, ctx: &Ctx, user_id: Uuid) -> Result<SignIn, Error> {
+pub(crate) async fn after_password(
+    mut tx: Tx,
+    ctx: &Ctx,
+    user_id: Uuid,
+    key: &crate::settings::Secret,
+) -> Result<SignIn, Error> {
     store::purge_challenges(&mut tx, ctx.now - Duration::minutes(CHALLENGE_MINUTES)).await?;
     let factor = store::factor(&mut tx, user_id).await?;
     let enrol = match &factor {
@@ -132,7 +187,11 @@ pub(crate) async fn after_password(mut tx: Tx, ctx: &Ctx, user_id: Uuid) -> Resu
             id_hash: secret_hash(&challenge),
             user_id,
             kind: if enrol { "enrol" } else { "verify" }.into(),
-            secret: enrol.then(new_secret),
+            secret: if enrol {
+                Some(seal(key, &new_secret())?)
+            } else {
+                None
+            },
             failures: 0,
             created_at: ctx.now,
         },
@@ -241,7 +300,11 @@ impl Services {
             .await?
             .ok_or(Error::Unauthenticated)?;
         tx.rollback().await?;
-        let enrol = c.secret.map(|secret| Enrolment {
+        let secret = match &c.secret {
+            Some(s) => Some(open(&self.settings.factor_key, s)?),
+            None => None,
+        };
+        let enrol = secret.map(|secret| Enrolment {
             otpauth: format!(
                 "otpauth://totp/Itinera:{}?secret={}&issuer=Itinera&algorithm=SHA1&digits={DIGITS}&period={STEP}",
                 url_part(&user.username),
@@ -272,7 +335,11 @@ impl Services {
         }
         let mut codes = Vec::new();
         let ok = match (&c.secret, store::factor(&mut tx, c.user_id).await?) {
-            (Some(secret), _) => match matching_step(&decode(secret)?, &typed, ctx.now) {
+            (Some(secret), _) => match matching_step(
+                &decode(&open(&self.settings.factor_key, secret)?)?,
+                &typed,
+                ctx.now,
+            ) {
                 Some(step) => {
                     store::remove(&mut tx, c.user_id).await?;
                     store::insert_factor(
@@ -311,7 +378,11 @@ impl Services {
                 None => false,
             },
             (None, Some(f)) => {
-                let by_code = match matching_step(&decode(&f.secret)?, &typed, ctx.now) {
+                let by_code = match matching_step(
+                    &decode(&open(&self.settings.factor_key, &f.secret)?)?,
+                    &typed,
+                    ctx.now,
+                ) {
                     Some(step) => store::use_step(&mut tx, c.user_id, step).await?,
                     None => false,
                 };
@@ -473,6 +544,25 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn secrets_are_sealed_and_open_only_with_their_key() {
+        let key = crate::settings::Secret::from("a deployment's factor key");
+        let other = crate::settings::Secret::from("another key");
+        let secret = new_secret();
+        let a = seal(&key, &secret).unwrap();
+        let b = seal(&key, &secret).unwrap();
+        assert!(a.starts_with(SEALED) && !a.contains(&secret));
+        assert_ne!(a, b, "a fresh nonce each time");
+        assert_eq!(open(&key, &a).unwrap(), secret);
+        assert!(open(&other, &a).is_err());
+        let mut tampered = a.clone();
+        tampered.pop();
+        tampered.push(if a.ends_with('A') { 'B' } else { 'A' });
+        assert!(open(&key, &tampered).is_err());
+        // A factor stored before sealing still opens.
+        assert_eq!(open(&key, &secret).unwrap(), secret);
+    }
 
     /// RFC 6238, appendix B: the SHA-1 column (eight digits, the 20-byte ASCII secret
     /// "12345678901234567890"), through the crate that computes the codes.

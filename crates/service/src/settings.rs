@@ -47,6 +47,10 @@ pub struct Settings {
     pub session_absolute: chrono::Duration,
     /// The key of the pseudonyms in aggregate lists.
     pub pseudonym_key: Secret,
+    /// The key that seals second-factor secrets at rest (`second_factor::seal`):
+    /// `ITINERA_FACTOR_KEY` when set (kept outside the database, so a copy of the
+    /// database alone reveals no factor), otherwise the database's own.
+    pub factor_key: Secret,
     /// Counts of people below this are not shown to programme managers and funders
     /// (`ITINERA_SMALL_COUNT_THRESHOLD`, default 5; see `domain::disclosure`).
     pub small_counts: u32,
@@ -57,11 +61,19 @@ pub struct Settings {
 
 impl Settings {
     /// The defaults, with this pseudonym key.
+    /// The factor key is derived from the pseudonym key (tests, benchmarks);
+    /// `of_deployment` gives each its own.
     pub fn new(pseudonym_key: Secret) -> Self {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"itinera second factor key\0");
+        h.update(pseudonym_key.expose());
+        let factor_key = Secret(h.finalize().to_vec());
         Settings {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
             pseudonym_key,
+            factor_key,
             small_counts: small_count_threshold(),
             aggregate_cache: aggregate_cache(),
         }
@@ -70,18 +82,27 @@ impl Settings {
     /// A deployment's settings: the pseudonym key from `ITINERA_PSEUDONYM_KEY` when it is
     /// set, otherwise the database's (made now if this is its first start).
     pub async fn of_deployment(store: &Store, now: DateTime<Utc>) -> Result<Settings, Error> {
-        if let Ok(k) = std::env::var("ITINERA_PSEUDONYM_KEY") {
-            if !k.trim().is_empty() {
-                return Ok(Settings::new(Secret::from(k.trim())));
-            }
-        }
-        let made = hex::encode(Secret::random().expose());
-        let mut tx = store.write().await?;
-        let key =
-            itinera_store::secrets::get_or_create(&mut tx, "pseudonym_key", &made, now).await?;
-        tx.commit().await?;
-        Ok(Settings::new(Secret::from(key.as_str())))
+        let pseudonym = key_of(store, "ITINERA_PSEUDONYM_KEY", "pseudonym_key", now).await?;
+        let factor = key_of(store, "ITINERA_FACTOR_KEY", "factor_key", now).await?;
+        let mut s = Settings::new(pseudonym);
+        s.factor_key = factor;
+        Ok(s)
     }
+}
+
+/// A deployment's key: the environment's `var` when set, otherwise the database's
+/// secret `name` (made now if this is its first start).
+async fn key_of(store: &Store, var: &str, name: &str, now: DateTime<Utc>) -> Result<Secret, Error> {
+    if let Ok(k) = std::env::var(var) {
+        if !k.trim().is_empty() {
+            return Ok(Secret::from(k.trim()));
+        }
+    }
+    let made = hex::encode(Secret::random().expose());
+    let mut tx = store.write().await?;
+    let key = itinera_store::secrets::get_or_create(&mut tx, name, &made, now).await?;
+    tx.commit().await?;
+    Ok(Secret::from(key.as_str()))
 }
 
 /// The deployment's threshold of small counts: `ITINERA_SMALL_COUNT_THRESHOLD` when it is
