@@ -41,15 +41,28 @@ for user in ts.badajoz gestora.badajoz programa.junta auditoria admin; do
   token=$("$BIN" token create --db "$DB" --username "$user" | tail -1)
   log="$WORK/$user.log"
   # Run in the work folder: Schemathesis keeps a cache in the current directory.
-  if ! (cd "$WORK" && "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
-      -H "Authorization: Bearer $token" -H "Accept-Language: es" \
-      --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
-      --max-examples "$EXAMPLES" --seed 20261204 --workers 2 --no-color \
-      --request-timeout 60 --request-retries 2) >"$log" 2>&1; then
+  attempt=0
+  while :; do
+    attempt=$((attempt + 1))
+    if (cd "$WORK" && "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+        -H "Authorization: Bearer $token" -H "Accept-Language: es" \
+        --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
+        --max-examples "$EXAMPLES" --seed 20261204 --workers 2 --no-color \
+        --request-timeout 60 --request-retries 2) >"$log" 2>&1; then
+      break
+    fi
+    # An error inside Schemathesis itself (its ERRORS section, no FAILURES: no answer of
+    # the API was at fault — e.g. a KeyError in its own source cache) is tried once more.
+    if [ "$attempt" -lt 2 ] && ! grep -q "FAILURES" "$log" && grep -q "ERRORS" "$log"; then
+      echo "$user: an error inside Schemathesis, not in an answer; trying again"
+      grep -E "^ *[A-Za-z]+Error" "$log" | cut -c1-200 | head -3 || true
+      continue
+    fi
     status=1
-    sed -n '/FAILURES\|ERRORS/,/WARNINGS/p' "$log" | head -150
-    tail -25 "$log"
-  fi
+    sed -n '/FAILURES\|ERRORS/,/WARNINGS/p' "$log" | cut -c1-400 | head -150
+    tail -25 "$log" | cut -c1-400
+    break
+  done
   n=$(grep -oE "[0-9]+ generated" "$log" | head -1 | awk '{print $1}')
   total=$((total + ${n:-0}))
   ops=$(grep -oE "Tested: [0-9]+" "$log" | head -1 | awk '{print $2}')
