@@ -28,6 +28,27 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# A reused target directory grows with every build (incremental caches, test binaries of
+# earlier commits). When its disk runs low, drop what a fresh build makes again anyway:
+# the incremental caches and all but the two newest binaries of each test target.
+prune_target() {
+  local deps="$CARGO_TARGET_DIR/debug/deps" free
+  [ -d "$CARGO_TARGET_DIR" ] || return 0
+  free=$(df -Pk "$CARGO_TARGET_DIR" | awk 'NR==2 {print int($4 / 1048576)}')
+  [ "$free" -lt 30 ] || return 0
+  step "pruning $CARGO_TARGET_DIR (${free} GB free)"
+  rm -rf "$CARGO_TARGET_DIR"/debug/incremental
+  if [ -d "$deps" ]; then
+    local name
+    for name in $(ls "$deps" | grep -E '^[a-z_]+-[0-9a-f]{16}$' | sed -E 's/-[0-9a-f]{16}$//' | sort -u); do
+      ls -t "$deps" | grep -E "^$name-[0-9a-f]{16}$" | tail -n +3 | sed "s|^|$deps/|" | xargs -r rm -f
+    done
+  fi
+  free=$(df -Pk "$CARGO_TARGET_DIR" | awk 'NR==2 {print int($4 / 1048576)}')
+  if [ "$free" -lt 12 ]; then rm -rf "$CARGO_TARGET_DIR"; fi
+}
+prune_target
+
 PGPORT="${ITINERA_TEST_PG_PORT:-54329}"
 WORK=$(mktemp -d /tmp/itinera-test.XXXXXX)
 # The cluster's directory is its own (the PostgreSQL user must be able to reach it).
