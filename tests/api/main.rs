@@ -43,6 +43,7 @@ mod rules;
 mod schema;
 mod second_factor;
 mod segregation;
+mod servers;
 mod subject_rights;
 mod training;
 mod visibility;

@@ -55,6 +55,11 @@ pub enum Error {
     /// A failure of the machinery (database, I/O). The text is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database cannot be reached or cannot write just now (a failover under way, a
+    /// connection lost): nothing of the request was kept; it may be tried again. The
+    /// text is logged, never shown.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl Error {
@@ -73,6 +78,7 @@ impl Error {
             Error::TooManyRequests => "error.too_many_requests",
             Error::TooLarge => "error.too_large",
             Error::Internal(_) => "error.internal",
+            Error::Unavailable(_) => "error.unavailable",
         }
     }
 
@@ -87,6 +93,7 @@ impl Error {
             Error::TooLarge => 413,
             Error::BadRequest(_) => 400,
             Error::Internal(_) => 500,
+            Error::Unavailable(_) => 503,
         }
     }
 }

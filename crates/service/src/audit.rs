@@ -683,6 +683,7 @@ pub async fn audit_many<'a>(
 ) -> Result<(), Error> {
     let by = by.into();
     let actor = by.actor();
+    crate::deployment::claim(tx, ctx).await?;
     let details: Vec<(Action, Option<Uuid>, String)> = entries
         .into_iter()
         .map(|(a, id, d)| (a, id, detail_of(by, d).to_string()))
@@ -716,6 +717,7 @@ pub async fn audit<'a>(
     let by = by.into();
     let actor = by.actor();
     let detail = detail_of(by, detail);
+    crate::deployment::claim(tx, ctx).await?;
     itinera_store::audit::append(
         tx,
         &NewEntry {

@@ -1,4 +1,7 @@
-//! The server's background work, started by `itinera serve`: every ten minutes the
+//! The server's background work, started by `itinera serve`. The sweep runs once per
+//! deployment: the server that holds the database lease `sweep` does it (the lease
+//! lasts two sweeps and is renewed at each, so another server takes over when the
+//! holder stops). Every ten minutes the
 //! notices of what falls due (retention checks, follow-up contacts: `notify_due`) and,
 //! once a day, the retention rules (`privacy::scheduled_retention`: the first server to
 //! claim the day runs them, the others find the day taken), and
@@ -18,8 +21,13 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(600);
 /// How often the outbox is looked at without being woken (retries).
 pub const MAIL_EVERY: Duration = Duration::from_secs(30);
 
+/// How long the sweep's lease lasts (two sweeps).
+const LEASE_SECS: i64 = 2 * SWEEP_EVERY.as_secs() as i64;
+
 pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>) {
     tokio::pin!(stop);
+    // This process, as a lease holder.
+    let holder = crate::clock::new_id(services.now()).to_string();
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
     sweep.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut mail = tokio::time::interval(MAIL_EVERY);
@@ -28,6 +36,17 @@ pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>
         tokio::select! {
             _ = &mut stop => break,
             _ = sweep.tick() => {
+                match services.take_lease("sweep", &holder, LEASE_SECS).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "background lease");
+                        continue;
+                    }
+                }
+                if let Err(e) = services.forget_expired_requests().await {
+                    tracing::warn!(error = %e, "expired idempotency keys and sign-in windows");
+                }
                 match services.notify_due(&Ctx::cli(services.now())).await {
                     Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),
                     Ok(_) => {}

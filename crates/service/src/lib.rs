@@ -20,6 +20,7 @@ pub mod compliance;
 pub mod contacts;
 pub mod coordination;
 pub mod dashboard;
+pub mod deployment;
 pub mod esf;
 mod guard;
 pub mod households;
@@ -63,6 +64,9 @@ pub struct Ctx {
     /// guard notes them, and `Services::record_refusals` audits them before the answer
     /// leaves.
     pub refusals: Refusals,
+    /// The request's idempotency key (API writes that carry one): claimed in the
+    /// transaction of its first write (see `deployment`).
+    pub idempotency: Option<std::sync::Arc<deployment::IdempotencyKey>>,
 }
 
 /// The refusals of one request: (user, organisation, person).
@@ -103,6 +107,7 @@ impl Ctx {
             request_id: format!("cli-{}", clock::new_id(now)),
             client_addr: "local".into(),
             refusals: Refusals::default(),
+            idempotency: None,
         }
     }
 }

@@ -24,7 +24,9 @@ pub mod contacts;
 pub mod coordination;
 pub mod coordination_report;
 pub mod dashboard;
+pub mod deployment;
 pub mod esf;
+pub mod failover;
 pub mod imports;
 pub mod incidents;
 pub mod itineraries;
@@ -141,8 +143,14 @@ impl SqliteTx {
 }
 
 /// Maps a database error to the domain's: unique violations become conflicts (named by
-/// the constraint where the engine names it), everything else is internal.
+/// the constraint where the engine names it); a database that cannot be reached or
+/// cannot write just now (a lost connection, a server shutting down or starting, a
+/// standby reached during a failover) is `Unavailable` (503: nothing was kept, try
+/// again); everything else is internal.
 pub fn db_err(e: sqlx::Error) -> Error {
+    if is_unavailable(&e) {
+        return Error::Unavailable(e.to_string());
+    }
     if let sqlx::Error::Database(d) = &e {
         if matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation) {
             return Error::Conflict(match d.constraint() {
@@ -159,6 +167,24 @@ pub fn db_err(e: sqlx::Error) -> Error {
     Error::Internal(e.to_string())
 }
 
+/// Whether `e` says the database is away rather than that the statement is wrong.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            // 08: connection exception; 57P01–57P03: the server is shutting down,
+            // crashed or starting; 25006: a read-only transaction (a standby).
+            c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03" | "25006")
+        }),
+        _ => false,
+    }
+}
+
 impl Store {
     /// Connects to `sqlite://PATH` (created if missing; WAL, foreign keys,
     /// `synchronous=FULL`) or `postgres://…`.
@@ -171,16 +197,41 @@ impl Store {
     /// holds the indexes.
     pub async fn connect_with_cache(url: &str, cache_mb: u32) -> Result<Store, Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            // Statement logs would print every query at INFO; request logs suffice.
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(db_err)?
-                .disable_statement_logging();
-            let pool = PgPoolOptions::new()
+            let options = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await
-                .map_err(db_err)?;
+                .acquire_timeout(Duration::from_secs(10));
+            let pool = if let Some(hosts) = failover::parse(url) {
+                // Several hosts (a pg_auto_failover formation): the pool follows the
+                // primary (see `failover`).
+                let opts = failover::options(&hosts)?;
+                let Some((i, primary, probe)) =
+                    failover::find_primary(&opts, hosts.connect_timeout).await
+                else {
+                    return Err(Error::Unavailable(format!(
+                        "no primary among the {} hosts of the database address",
+                        opts.len()
+                    )));
+                };
+                let pool = options
+                    .after_connect(|c, _| Box::pin(failover::refuse_standby(c)))
+                    .connect_with(primary)
+                    .await
+                    .map_err(db_err)?;
+                failover::watch(
+                    pool.clone(),
+                    opts,
+                    hosts.connect_timeout,
+                    std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(i)),
+                    Some(probe),
+                );
+                pool
+            } else {
+                // Statement logs would print every query at INFO; request logs suffice.
+                let opts = PgConnectOptions::from_str(url)
+                    .map_err(db_err)?
+                    .disable_statement_logging();
+                options.connect_with(opts).await.map_err(db_err)?
+            };
             Ok(Store {
                 pools: Pools::Postgres(pool),
                 writer: group::Writer::default(),
@@ -479,6 +530,14 @@ impl Store {
 }
 
 impl Tx {
+    /// Whether this transaction may write data (not a read, not an audited read).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Tx::Postgres(_) | Tx::Sqlite(SqliteTx::Own(_, Some(_)))
+        )
+    }
+
     pub async fn commit(self) -> Result<(), Error> {
         match self {
             // The writer's turn is released after the commit, when `_turn` drops.

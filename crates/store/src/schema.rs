@@ -165,6 +165,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "privacy_operations",
         sql: include_str!("../migrations/0030_privacy_operations.sql"),
     },
+    Migration {
+        version: 31,
+        name: "several_servers",
+        sql: include_str!("../migrations/0031_several_servers.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -265,6 +270,9 @@ pub const TABLES: &[&str] = &[
     "retention_rules",
     "retention_runs",
     "erasures",
+    "idempotency_keys",
+    "login_attempts",
+    "leases",
 ];
 
 /// The migration's SQL for one engine.

@@ -185,6 +185,7 @@ pub async fn request_context(
         request_id: request_id.clone(),
         client_addr,
         refusals: Default::default(),
+        idempotency: None,
     };
     let refusals = ctx.clone();
     req.extensions_mut().insert(RequestCtx(ctx));
@@ -330,12 +331,37 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
+/// The process is up (it answers); says nothing of the database. For a liveness probe.
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let _ = &state;
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],
         r#"{"status":"ok"}"#,
+    )
+}
+
+/// The server can take requests: its database answers and accepts writes (on
+/// PostgreSQL, a primary). 503 otherwise — during a failover, until the pool follows the
+/// new primary. For a load balancer's readiness probe.
+pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let check = tokio::time::timeout(std::time::Duration::from_secs(5), state.services.ready());
+    let ok = matches!(check.await, Ok(Ok(())));
+    (
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        if ok {
+            r#"{"status":"ready"}"#
+        } else {
+            r#"{"status":"unavailable"}"#
+        },
     )
 }
 

@@ -9,40 +9,11 @@ pub mod http;
 pub mod server;
 pub mod views;
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use itinera_service::Services;
-
-/// Per-IP login attempts in the current window (a second line of defence beside the
-/// per-account lock-out).
-#[derive(Default)]
-pub struct LoginLimiter {
-    hits: Mutex<HashMap<IpAddr, (u32, chrono::DateTime<chrono::Utc>)>>,
-}
-
-impl LoginLimiter {
-    pub const MAX: u32 = 30;
-    pub const WINDOW_SECS: i64 = 300;
-
-    /// Counts one attempt; false when the address is over the limit.
-    pub fn allow(&self, ip: IpAddr, now: chrono::DateTime<chrono::Utc>) -> bool {
-        let Ok(mut m) = self.hits.lock() else {
-            return true;
-        };
-        if m.len() > 100_000 {
-            m.retain(|_, (_, start)| (now - *start).num_seconds() < Self::WINDOW_SECS);
-        }
-        let e = m.entry(ip).or_insert((0, now));
-        if (now - e.1).num_seconds() >= Self::WINDOW_SECS {
-            *e = (0, now);
-        }
-        e.0 += 1;
-        e.0 <= Self::MAX
-    }
-}
 
 /// Counters for `/metrics` (Prometheus text format). Counts only: no identifiers.
 #[derive(Default)]
@@ -58,7 +29,6 @@ pub struct AppState {
     pub services: Services,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
-    pub limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
     /// The bearer token `/metrics` asks for; without one, `/metrics` is off (404).
     pub metrics_token: Option<Arc<str>>,
@@ -72,7 +42,6 @@ impl AppState {
         AppState {
             services,
             secure_cookies,
-            limiter: Arc::new(LoginLimiter::default()),
             metrics: Arc::new(Metrics::default()),
             metrics_token: None,
             trusted_proxies: Arc::from(Vec::new()),
@@ -96,8 +65,15 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(views::router())
-        .nest("/api/v1", api::router())
+        .nest(
+            "/api/v1",
+            api::router().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                api::idempotency::idempotency,
+            )),
+        )
         .route("/health", axum::routing::get(http::health))
+        .route("/health/ready", axum::routing::get(http::ready))
         .route("/metrics", axum::routing::get(http::metrics))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -15,6 +15,7 @@ mod cases;
 mod contacts;
 mod coordination;
 mod households;
+pub(crate) mod idempotency;
 mod imports;
 mod incidents;
 pub(crate) mod indicators;
@@ -154,6 +155,9 @@ pub fn problem(e: &Error, lang: Lang, request_id: &str) -> Problem {
     if let Error::Internal(detail) = e {
         tracing::error!(request_id, detail, "internal error");
     }
+    if let Error::Unavailable(detail) = e {
+        tracing::warn!(request_id, detail, "database unavailable");
+    }
     Problem {
         kind: format!("urn:itinera:problem:{key}"),
         title: t(lang, key).to_string(),
@@ -187,12 +191,22 @@ async fn render_problems(req: Request, next: Next) -> Response {
         return res;
     };
     let status = res.status();
-    let mut out = (status, Json(problem(&e, lang, &request_id))).into_response();
+    problem_with_status(&e, status, lang, &request_id)
+}
+
+/// The problem+json answer for an error, with the error's own status.
+pub(crate) fn problem_response(e: &Error, lang: Lang, request_id: &str) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    problem_with_status(e, status, lang, request_id)
+}
+
+fn problem_with_status(e: &Error, status: StatusCode, lang: Lang, request_id: &str) -> Response {
+    let mut out = (status, Json(problem(e, lang, request_id))).into_response();
     out.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
-    if matches!(*e, Error::Unauthenticated) {
+    if matches!(e, Error::Unauthenticated) {
         out.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }

@@ -65,13 +65,23 @@ async fn login(
         username: input.username.clone(),
         error: Some(error),
     };
-    if let Ok(ip) = ctx.client_addr.parse::<std::net::IpAddr>() {
-        if !s.limiter.allow(ip, ctx.now) {
-            return (
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                render(&page(itinera_i18n::t(lang, "error.too_many_requests"))),
-            )
-                .into_response();
+    // Attempts per client address, counted in the database (shared by every server);
+    // the per-account lock-out is the first line of defence.
+    if ctx.client_addr.parse::<std::net::IpAddr>().is_ok() {
+        match s
+            .services
+            .login_attempt_allowed(&ctx.client_addr, ctx.now)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return (
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    render(&page(itinera_i18n::t(lang, "error.too_many_requests"))),
+                )
+                    .into_response()
+            }
+            Err(e) => return crate::http::HttpError(e).into_response(),
         }
     }
     match s

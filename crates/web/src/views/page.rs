@@ -369,6 +369,9 @@ pub(super) async fn render_errors(req: Request, next: Next) -> Response {
     if let Error::Internal(detail) = &*e {
         tracing::error!(request_id, detail, "internal error");
     }
+    if let Error::Unavailable(detail) = &*e {
+        tracing::warn!(request_id, detail, "database unavailable");
+    }
     let page = ErrorPage {
         page: PageCtx::new(lang, None, "error.title"),
         message: t(lang, e.message_key()),

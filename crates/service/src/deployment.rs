@@ -1,0 +1,182 @@
+//! What makes several servers of one deployment behave as one: nothing a later request
+//! needs stays in a server's memory (see ARCHITECTURE.md, "Several servers").
+//!
+//! - **Idempotency keys.** An API write sent with `Idempotency-Key` claims the key in
+//!   the transaction of its first write (with its audit row: `audit::audit` calls
+//!   `claim`), so the key exists exactly when the write does. The answer is kept
+//!   beside it afterwards; a retry — after a failover or a server lost mid-answer —
+//!   gets that answer again (or, if the first server stopped between its commit and
+//!   keeping the answer, `idempotency.in_progress`), never a second write.
+//! - **Sign-in attempts per address** are counted in the database, so the limit holds
+//!   across servers.
+//! - **Leases** make background work run once per deployment: the server holding the
+//!   lease does it.
+//! - **Readiness**: the database answers and can write (`/health/ready`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+use itinera_domain::Error;
+use itinera_store::deployment as store;
+use itinera_store::Tx;
+
+use crate::{Ctx, Services};
+
+/// How long an idempotency key and its answer are kept.
+pub const KEYS_KEPT_HOURS: i64 = 24;
+/// Sign-in attempts per client address in one window (beside the per-account lock-out).
+pub const LOGIN_ATTEMPTS_PER_WINDOW: i64 = 30;
+/// The window of sign-in attempts, in seconds.
+pub const LOGIN_WINDOW_SECS: i64 = 300;
+
+/// An API request's idempotency key: the scope (SHA-256 of its credential), the key the
+/// client chose and the fingerprint of the request (method, address, body).
+#[derive(Debug)]
+pub struct IdempotencyKey {
+    pub scope: String,
+    pub key: String,
+    pub fingerprint: String,
+    claimed: AtomicBool,
+}
+
+impl IdempotencyKey {
+    pub fn new(scope: String, key: String, fingerprint: String) -> Self {
+        IdempotencyKey {
+            scope,
+            key,
+            fingerprint,
+            claimed: AtomicBool::new(false),
+        }
+    }
+}
+
+/// Claims the request's idempotency key in `tx` if it carries one and `tx` writes (once
+/// per request).
+pub(crate) async fn claim(tx: &mut Tx, ctx: &Ctx) -> Result<(), Error> {
+    let Some(k) = &ctx.idempotency else {
+        return Ok(());
+    };
+    if !tx.writes() || k.claimed.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    store::claim_key(tx, &k.scope, &k.key, &k.fingerprint, ctx.now).await?;
+    k.claimed.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// What a request with an idempotency key finds before it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replay {
+    /// The key is new: run the request.
+    Run,
+    /// The same request ran: its answer (status, content type, body).
+    Answer(u16, String, Vec<u8>),
+    /// The key was used for another request (`idempotency.key_reused`).
+    Reused,
+    /// The request that claimed the key has not kept its answer (running still, or its
+    /// server stopped after the write): `idempotency.in_progress`.
+    InProgress,
+}
+
+impl Services {
+    /// What the request `k` finds under its key.
+    pub async fn idempotency_replay(&self, k: &IdempotencyKey) -> Result<Replay, Error> {
+        let mut tx = self.store.read().await?;
+        let kept = store::kept_answer(&mut tx, &k.scope, &k.key).await?;
+        tx.rollback().await?;
+        Ok(match kept {
+            None => Replay::Run,
+            Some(a) if a.fingerprint != k.fingerprint => Replay::Reused,
+            Some(a) => match a.status.and_then(|s| u16::try_from(s).ok()) {
+                Some(status) => Replay::Answer(
+                    status,
+                    a.content_type.unwrap_or_else(|| "application/json".into()),
+                    a.body.unwrap_or_default(),
+                ),
+                None => Replay::InProgress,
+            },
+        })
+    }
+
+    /// Keeps the answer of a request that claimed its key (nothing when none of its
+    /// writes committed).
+    pub async fn keep_idempotent_answer(
+        &self,
+        k: &IdempotencyKey,
+        status: u16,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        if !k.claimed.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut tx = self.store.write().await?;
+        store::keep_answer(
+            &mut tx,
+            &k.scope,
+            &k.key,
+            i32::from(status),
+            content_type,
+            body,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Counts a sign-in attempt from `addr`; false when the address is over the limit of
+    /// its window (shared by every server of the deployment).
+    pub async fn login_attempt_allowed(
+        &self,
+        addr: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Error> {
+        let mut tx = self.store.write().await?;
+        let hits = store::count_login_attempt(
+            &mut tx,
+            addr,
+            now,
+            now - Duration::seconds(LOGIN_WINDOW_SECS),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(hits <= LOGIN_ATTEMPTS_PER_WINDOW)
+    }
+
+    /// Takes or renews the lease `name` for this server for `secs` seconds: true when
+    /// this server holds it and should do the work.
+    pub async fn take_lease(&self, name: &str, holder: &str, secs: i64) -> Result<bool, Error> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let got =
+            store::take_lease(&mut tx, name, holder, now, now + Duration::seconds(secs)).await?;
+        tx.commit().await?;
+        Ok(got)
+    }
+
+    /// Forgets idempotency keys and sign-in windows past their time (the background
+    /// sweep).
+    pub async fn forget_expired_requests(&self) -> Result<u64, Error> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let keys = store::forget_keys(&mut tx, now - Duration::hours(KEYS_KEPT_HOURS)).await?;
+        let logins =
+            store::forget_login_attempts(&mut tx, now - Duration::seconds(LOGIN_WINDOW_SECS))
+                .await?;
+        tx.commit().await?;
+        Ok(keys + logins)
+    }
+
+    /// Whether the database answers and accepts writes (for a load balancer).
+    pub async fn ready(&self) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let ok = store::writable(&mut tx).await?;
+        tx.rollback().await?;
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Unavailable(
+                "the database does not accept writes".into(),
+            ))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `Idempotency-Key` on the API's writes (POST, PUT, PATCH, DELETE): a client that lost
+//! an answer (a failover, a server gone) sends the same request with the same key again
+//! and gets the first answer, never a second write. The key is claimed in the
+//! transaction of the request's first write (`itinera_service::deployment`); here the
+//! request is fingerprinted before it runs and its answer kept after.
+//!
+//! - A key is 1–255 visible ASCII characters (`idempotency.bad_key`, 400).
+//! - The same key with another request (method, address or body) is refused
+//!   (`idempotency.key_reused`, 422).
+//! - While the first request runs, or if its server stopped between its write and
+//!   keeping its answer, a retry gets `idempotency.in_progress` (409): the write is
+//!   there, and it is not made twice.
+//! - A replayed answer carries `Idempotent-Replayed: true`. Keys are scoped by the
+//!   credential (the SHA-256 of the `Authorization` header) and kept a day.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use itinera_domain::Error;
+use itinera_service::deployment::{IdempotencyKey, Replay};
+use sha2::{Digest, Sha256};
+
+use crate::http::{lang_of, RequestCtx};
+use crate::AppState;
+
+/// The largest request body fingerprinted (larger ones are refused with the key).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+/// The largest answer kept for a replay.
+const MAX_ANSWER: usize = 1024 * 1024;
+
+pub const HEADER: &str = "idempotency-key";
+
+fn refuse(e: Error, req_lang: itinera_i18n::Lang, request_id: &str) -> Response {
+    super::problem_response(&e, req_lang, request_id)
+}
+
+fn valid_key(k: &str) -> bool {
+    !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic())
+}
+
+pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let Some(key) = req.headers().get(HEADER) else {
+        return next.run(req).await;
+    };
+    let lang = lang_of(req.headers());
+    let request_id = req
+        .extensions()
+        .get::<RequestCtx>()
+        .map(|c| c.0.request_id.clone())
+        .unwrap_or_default();
+    let key = match key.to_str() {
+        Ok(k) if valid_key(k) => k.to_string(),
+        _ => return refuse(Error::BadRequest("idempotency.bad_key"), lang, &request_id),
+    };
+    // Without a credential the request is refused anyway (401): nothing to key.
+    let Some(credential) = req.headers().get(header::AUTHORIZATION) else {
+        return next.run(req).await;
+    };
+    let scope = hex::encode(Sha256::digest(credential.as_bytes()));
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return refuse(Error::TooLarge, lang, &request_id);
+    };
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str().as_bytes());
+    h.update([0]);
+    h.update(
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    h.update([0]);
+    h.update(&bytes);
+    let k = Arc::new(IdempotencyKey::new(scope, key, hex::encode(h.finalize())));
+    match state.services.idempotency_replay(&k).await {
+        Err(e) => return refuse(e, lang, &request_id),
+        Ok(Replay::Reused) => {
+            return refuse(Error::Rule("idempotency.key_reused"), lang, &request_id)
+        }
+        Ok(Replay::InProgress) => {
+            return refuse(
+                Error::Conflict("idempotency.in_progress"),
+                lang,
+                &request_id,
+            )
+        }
+        Ok(Replay::Answer(status, content_type, body)) => {
+            let mut r = Response::new(Body::from(body));
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                r.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return r;
+        }
+        Ok(Replay::Run) => {}
+    }
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    if let Some(ctx) = req.extensions_mut().get_mut::<RequestCtx>() {
+        ctx.0.idempotency = Some(k.clone());
+    }
+    let res = next.run(req).await;
+    let (parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_string();
+    let kept: &[u8] = if bytes.len() <= MAX_ANSWER {
+        &bytes
+    } else {
+        &[]
+    };
+    if let Err(e) = state
+        .services
+        .keep_idempotent_answer(&k, parts.status.as_u16(), &content_type, kept)
+        .await
+    {
+        // The write stands; a retry is told it is in progress rather than redone.
+        tracing::warn!(request_id, error = %e, "idempotent answer not kept");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_key;
+
+    #[test]
+    fn keys_are_visible_ascii_up_to_255() {
+        assert!(valid_key("a1b2-c3d4"));
+        assert!(valid_key(&"k".repeat(255)));
+        assert!(!valid_key(""));
+        assert!(!valid_key(&"k".repeat(256)));
+        assert!(!valid_key("with space"));
+        assert!(!valid_key("ñ"));
+    }
+}

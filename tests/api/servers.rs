@@ -1,0 +1,257 @@
+//! Several servers on one database behave as one: a retried write is not made twice
+//! (idempotency keys), sign-in attempts are counted across servers, background work
+//! runs under a lease, and readiness says whether the database takes writes.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn post_keyed(
+    app: &TestApp,
+    base: &str,
+    user: &str,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> (StatusCode, Value, bool) {
+    let r = app
+        .client
+        .post(format!("{base}/api/v1{path}"))
+        .bearer_auth(app.token(user))
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status();
+    let replayed = r
+        .headers()
+        .get("idempotent-replayed")
+        .is_some_and(|v| v == "true");
+    let body = r.json().await.unwrap_or(Value::Null);
+    (status, body, replayed)
+}
+
+#[tokio::test]
+async fn a_retried_write_is_made_once_on_any_server() {
+    let app = spawn_app().await;
+    let second = app.second_server().await;
+    let body = person("Reintento", "Idempotente", "Prueba", 71_000_001);
+    let (s1, b1, r1) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "reg-1",
+        &body,
+    )
+    .await;
+    assert_eq!(s1, StatusCode::CREATED, "{b1}");
+    assert!(!r1);
+    // The same request again, through the other server: the first answer, no new record.
+    let (s2, b2, r2) = post_keyed(
+        &app,
+        &second,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "reg-1",
+        &body,
+    )
+    .await;
+    assert_eq!(s2, StatusCode::CREATED);
+    assert!(r2, "the answer is a replay");
+    assert_eq!(b1["id"], b2["id"]);
+    let id = b1["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM participants WHERE given_name = 'Reintento'"
+        )
+        .await,
+        1
+    );
+    // One registration audited, not two.
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'participant.create'",
+            &id
+        )
+        .await,
+        1
+    );
+    // The key with another request is refused, and nothing is written.
+    let other = person("Otra", "Persona", "Distinta", 71_000_002);
+    let (s3, b3, _) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "reg-1",
+        &other,
+    )
+    .await;
+    assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b3["type"], "urn:itinera:problem:idempotency.key_reused");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM participants WHERE given_name = 'Otra'"
+        )
+        .await,
+        0
+    );
+    // Keys belong to the credential: another user's same key is another request.
+    let (s4, b4, r4) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_MERIDA,
+        "/participants",
+        "reg-1",
+        &other,
+    )
+    .await;
+    assert_eq!(s4, StatusCode::CREATED, "{b4}");
+    assert!(!r4);
+    // A bad key is refused before anything runs.
+    let (s5, b5, _) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "a key",
+        &body,
+    )
+    .await;
+    assert_eq!(s5, StatusCode::BAD_REQUEST);
+    assert_eq!(b5["type"], "urn:itinera:problem:idempotency.bad_key");
+    // A server that stopped between its write and keeping its answer: the retry is told
+    // the request is in progress, and the write is not made again.
+    let third = person("Tercera", "Sin", "Respuesta", 71_000_003);
+    let (s6, _, _) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "reg-3",
+        &third,
+    )
+    .await;
+    assert_eq!(s6, StatusCode::CREATED);
+    let mut tx = app.store.write().await.expect("tx");
+    itinera_store::on_tx!(&mut tx, c => sqlx::query(
+        "UPDATE idempotency_keys SET status = NULL, body = NULL WHERE idem_key = 'reg-3'"
+    ).execute(c).await.map(|_| ()).map_err(itinera_store::db_err))
+    .expect("forget the answer");
+    tx.commit().await.expect("commit");
+    let (s7, b7, _) = post_keyed(
+        &app,
+        &second,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "reg-3",
+        &third,
+    )
+    .await;
+    assert_eq!(s7, StatusCode::CONFLICT);
+    assert_eq!(b7["type"], "urn:itinera:problem:idempotency.in_progress");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM participants WHERE given_name = 'Tercera'"
+        )
+        .await,
+        1
+    );
+    // A refused write claims nothing: the same key may carry the corrected request.
+    let mut bad = person("Corregida", "Tras", "Error", 71_000_004);
+    bad["birth_date"] = json!("no es una fecha");
+    let (s8, _, _) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "reg-4",
+        &bad,
+    )
+    .await;
+    assert_eq!(s8, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s9, b9, _) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "reg-4",
+        &bad,
+    )
+    .await;
+    assert_eq!(s9, StatusCode::UNPROCESSABLE_ENTITY, "{b9}");
+    assert_ne!(b9["type"], "urn:itinera:problem:idempotency.key_reused");
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_counted_across_servers() {
+    let app = spawn_app().await;
+    let second = app.second_server().await;
+    let one = Browser::new(&app.base);
+    let two = Browser::new(&second);
+    // 30 attempts from this address in the window, spread over both servers…
+    for i in 0..30 {
+        let b = if i % 2 == 0 { &one } else { &two };
+        let r = b.login_with(&format!("nadie.{i}"), "mal").await;
+        assert_ne!(r.status(), StatusCode::TOO_MANY_REQUESTS, "attempt {i}");
+    }
+    // …and the next is refused on either, even with the right password.
+    assert_eq!(
+        one.login(SOCIAL_BADAJOZ).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        two.login(SOCIAL_BADAJOZ).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The window passes.
+    app.clock.advance(chrono::Duration::seconds(301));
+    assert_eq!(
+        one.login(SOCIAL_BADAJOZ).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn background_work_runs_under_one_lease() {
+    let app = spawn_app().await;
+    let s = &app.services;
+    assert!(s.take_lease("sweep", "server-a", 60).await.expect("lease"));
+    assert!(!s.take_lease("sweep", "server-b", 60).await.expect("lease"));
+    // The holder renews it.
+    assert!(s.take_lease("sweep", "server-a", 60).await.expect("lease"));
+    app.clock.advance(chrono::Duration::seconds(59));
+    assert!(!s.take_lease("sweep", "server-b", 60).await.expect("lease"));
+    // Once it runs out, another server takes over.
+    app.clock.advance(chrono::Duration::seconds(2));
+    assert!(s.take_lease("sweep", "server-b", 60).await.expect("lease"));
+    assert!(!s.take_lease("sweep", "server-a", 60).await.expect("lease"));
+}
+
+#[tokio::test]
+async fn readiness_says_the_database_takes_writes() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(format!("{}/health/ready", app.base))
+        .send()
+        .await
+        .expect("ready");
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["status"], "ready");
+    let r = app
+        .client
+        .get(format!("{}/health", app.base))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(r.status(), StatusCode::OK);
+}
