@@ -6,8 +6,10 @@
 #   2. every unit and integration test on SQLite (with the schema comparison, which
 #      needs PostgreSQL too),
 #   3. the integration, command-line and crash tests again on PostgreSQL,
-#   4. the browser journeys in headless Chromium, on SQLite and on PostgreSQL,
-#   5. the API attacked by Schemathesis's generated requests (a short run).
+#   4. the failover test: two servers on a pg_auto_failover formation (a monitor, a
+#      primary and its synchronous standby on loopback), the primary killed 5 times,
+#   5. the browser journeys in headless Chromium, on SQLite and on PostgreSQL,
+#   6. the API attacked by Schemathesis's generated requests (a short run).
 # Pass or fail is decided by each runner's exit code; a step that ran no test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,6 +91,17 @@ ITINERA_TEST_DB=sqlite cargo_tests sqlite --workspace --quiet
 step "integration, command-line and crash tests on PostgreSQL"
 ITINERA_TEST_DB=postgres cargo_tests postgres --quiet --test api --test cli --test crash
 
+step "failover: two servers on a pg_auto_failover formation, the primary killed 5 times"
+# Installs pg_auto_failover's Debian packages when missing (scripts/ha-cluster.sh).
+if ! cargo test --quiet --test ha -- --ignored --nocapture >"$WORK/ha.log" 2>&1; then
+  grep -E "panicked|^error|test result|failover test" "$WORK/ha.log" | tail -30 || true
+  tail -40 "$WORK/ha.log"
+  fail "failover"
+fi
+grep -E "^failover test" "$WORK/ha.log" || true
+grep -qE "^test result: ok. 1 passed" "$WORK/ha.log" || fail "failover ran no test"
+echo 1 >"$WORK/ha.count"
+
 step "browser journeys (headless Chromium) on SQLite and on PostgreSQL"
 cargo build --quiet
 (cd e2e && npm ci --no-audit --no-fund --silent)
@@ -117,7 +130,7 @@ tail -6 "$WORK/schemathesis.log"
 
 step "summary"
 total=0
-for n in sqlite postgres e2e-sqlite e2e-postgres; do
+for n in sqlite postgres ha e2e-sqlite e2e-postgres; do
   c=$(cat "$WORK/$n.count"); total=$((total + c)); printf '%-13s %5d passed\n' "$n" "$c"
 done
 echo "$total passed, 0 failed"

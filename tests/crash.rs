@@ -24,7 +24,7 @@ use itinera_domain::documents::dni_letter;
 use itinera_store::Store;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::Mutex;
 
 const ROUNDS: usize = 20;
@@ -34,62 +34,9 @@ const PG_ROUNDS: usize = 6;
 const MIN_WRITES: usize = 6;
 const MIN_READS: usize = 6;
 
-fn exe() -> &'static str {
-    env!("CARGO_BIN_EXE_itinera")
-}
-
 mod common;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
-async fn start(url: &str, port: u16) -> Child {
-    let child = Command::new(exe())
-        .args([
-            "serve",
-            "--insecure-http",
-            "--db",
-            url,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("ITINERA_LOG", "error")
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn server");
-    let client = reqwest::Client::new();
-    for _ in 0..400 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the server did not start");
-}
-
-async fn run(args: &[&str]) -> String {
-    let out = Command::new(exe())
-        .args(args)
-        .env("ITINERA_LOG", "error")
-        .output()
-        .await
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use common::{free_port, run_cli as run, start_server as start};
 
 /// What the clients were told.
 #[derive(Default)]

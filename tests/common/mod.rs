@@ -59,3 +59,62 @@ pub fn fresh_database_url_blocking() -> String {
         .expect("runtime")
         .block_on(fresh_database_url())
 }
+
+/// The `itinera` binary built for these tests.
+pub fn exe() -> &'static str {
+    env!("CARGO_BIN_EXE_itinera")
+}
+
+/// A free port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+/// Starts `itinera serve` on `url` and `port`; returns once `/health` answers.
+pub async fn start_server(url: &str, port: u16) -> tokio::process::Child {
+    let child = tokio::process::Command::new(exe())
+        .args([
+            "serve",
+            "--insecure-http",
+            "--db",
+            url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("ITINERA_LOG", "error")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn server");
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return child;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the server did not start");
+}
+
+/// Runs an `itinera` command; its standard output, trimmed.
+pub async fn run_cli(args: &[&str]) -> String {
+    let out = tokio::process::Command::new(exe())
+        .args(args)
+        .env("ITINERA_LOG", "error")
+        .output()
+        .await
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

@@ -107,7 +107,11 @@ impl Services {
         content_type: &str,
         body: &[u8],
     ) -> Result<(), Error> {
-        if !k.claimed.load(Ordering::SeqCst) {
+        // Nothing claimed, nothing to keep. A failure of the machinery (5xx) is not kept
+        // either: the write may or may not have committed (a commit whose answer the
+        // database lost in a failover), and a retry must find out — it finds the key
+        // (`in_progress`, the write stands) or runs the request again (it never landed).
+        if !k.claimed.load(Ordering::SeqCst) || status >= 500 {
             return Ok(());
         }
         let mut tx = self.store.write().await?;
