@@ -25,7 +25,9 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use itinera_clock::Stopwatch;
 
 use common::{free_port, run_cli, start_server};
 use itinera_domain::documents::dni_letter;
@@ -82,8 +84,9 @@ struct Told {
     /// Writes whose retry found their key claimed without an answer
     /// (`idempotency.in_progress`): made once, answer lost. (table, marker).
     applied_unanswered: Vec<(&'static str, String)>,
-    /// When the attempt that was answered was sent, and when it was answered.
-    answered: Vec<(Instant, Instant)>,
+    /// When the attempt that was answered was sent, and when it was answered (since the
+    /// test began).
+    answered: Vec<(Duration, Duration)>,
     /// Answers of 503 or no answer at all, retried.
     retried: usize,
     /// Retries answered with the first answer (`Idempotent-Replayed`).
@@ -184,6 +187,7 @@ fn writer(
     told: Arc<Mutex<Told>>,
     counter: Arc<AtomicU32>,
     stop: Arc<AtomicBool>,
+    clock: Arc<Stopwatch>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let client = reqwest::Client::builder()
@@ -223,7 +227,7 @@ fn writer(
                     i = (i + 1) % ports.len();
                 }
                 attempt += 1;
-                let sent_at = Instant::now();
+                let sent_at = clock.elapsed();
                 let r = client
                     .post(format!("http://127.0.0.1:{}/api/v1{path}", ports[i]))
                     .bearer_auth(&s.token)
@@ -245,7 +249,7 @@ fn writer(
                         assert!(!id.is_empty(), "an answer without an id: {v}");
                         let mut t = told.lock().await;
                         t.acked.push((table, id));
-                        t.answered.push((sent_at, Instant::now()));
+                        t.answered.push((sent_at, clock.elapsed()));
                         if replayed {
                             t.replayed += 1;
                         }
@@ -282,12 +286,8 @@ fn writer(
     })
 }
 
-async fn acked(told: &Arc<Mutex<Told>>) -> usize {
-    told.lock().await.acked.len()
-}
-
 /// Writes acknowledged whose answered attempt was sent after `since`.
-async fn acked_since(told: &Arc<Mutex<Told>>, since: Instant) -> usize {
+async fn acked_since(told: &Arc<Mutex<Told>>, since: Duration) -> usize {
     told.lock()
         .await
         .answered
@@ -299,12 +299,12 @@ async fn acked_since(told: &Arc<Mutex<Told>>, since: Instant) -> usize {
 /// Waits for `more` acknowledged writes sent after `since`; panics after `limit`.
 async fn wait_for_writes(
     told: &Arc<Mutex<Told>>,
-    since: Instant,
+    since: Duration,
     more: usize,
     limit: Duration,
     what: &str,
 ) {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     while acked_since(told, since).await < more {
         assert!(
             started.elapsed() < limit,
@@ -322,16 +322,16 @@ async fn acknowledged_writes_survive_failover() {
         .to_string_lossy()
         .to_string();
     let port = std::env::var("ITINERA_TEST_HA_PORT").unwrap_or_else(|_| "56100".into());
-    let started = Instant::now();
+    let clock = Arc::new(Stopwatch::start());
     let url = sh(&["start", &dir, &port]);
     let _formation = Formation(dir.clone());
     println!(
         "failover test: formation up in {:.1} s: {url}",
-        started.elapsed().as_secs_f64()
+        clock.seconds()
     );
     let s = Arc::new(setup(&url).await);
     let ports = Arc::new(vec![free_port(), free_port()]);
-    let mut servers = vec![
+    let mut servers = [
         start_server(&url, ports[0]).await,
         start_server(&url, ports[1]).await,
     ];
@@ -349,6 +349,7 @@ async fn acknowledged_writes_survive_failover() {
                 told.clone(),
                 counter.clone(),
                 stop.clone(),
+                clock.clone(),
             )
         })
         .collect();
@@ -357,7 +358,7 @@ async fn acknowledged_writes_survive_failover() {
     for round in 0..ROUNDS {
         wait_for_writes(
             &told,
-            Instant::now(),
+            clock.elapsed(),
             MIN_WRITES,
             Duration::from_secs(60),
             &format!("round {round}"),
@@ -365,7 +366,7 @@ async fn acknowledged_writes_survive_failover() {
         .await;
         tokio::time::sleep(Duration::from_millis(rng.gen_range(0..500))).await;
         let node = sh(&["kill-primary", &dir]);
-        let killed_at = Instant::now();
+        let killed_at = clock.elapsed();
         // Writes sent after the kill are answered again (by either server, through the
         // new primary).
         wait_for_writes(
@@ -381,7 +382,7 @@ async fn acknowledged_writes_survive_failover() {
             t.answered
                 .iter()
                 .filter(|(sent, _)| *sent >= killed_at)
-                .map(|(_, answered)| answered.duration_since(killed_at))
+                .map(|(_, answered)| answered.saturating_sub(killed_at))
                 .min()
                 .unwrap_or_default()
         };
@@ -398,7 +399,7 @@ async fn acknowledged_writes_survive_failover() {
     alive[0].store(false, Ordering::SeqCst);
     servers[0].start_kill().expect("kill server");
     let _ = servers[0].wait().await;
-    let server_killed = Instant::now();
+    let server_killed = clock.elapsed();
     wait_for_writes(
         &told,
         server_killed,

@@ -255,3 +255,36 @@ async fn readiness_says_the_database_takes_writes() {
         .expect("health");
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_user_signed_in_on_one_server_continues_on_the_other() {
+    let app = spawn_app().await;
+    let second = app.second_server().await;
+    let one = Browser::new(&app.base);
+    assert_eq!(
+        one.login(SOCIAL_BADAJOZ).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, _) = one.page("/participants").await;
+    assert_eq!(status, StatusCode::OK);
+    // The same browser (its session cookie) on the other server.
+    let two = Browser {
+        client: one.client.clone(),
+        base: second.clone(),
+    };
+    let (status, html) = two.page("/participants").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    // A form of the other server accepts the session's CSRF token: sign out there.
+    let csrf = two.csrf().await;
+    let r = two
+        .client
+        .post(format!("{second}/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert!(r.status().is_redirection());
+    // …and the session has ended on the first server too.
+    let (status, _) = one.page("/participants").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
