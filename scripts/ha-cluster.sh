@@ -16,7 +16,12 @@
 #                                           killed node again (it comes back as the standby)
 #   scripts/ha-cluster.sh wait-healthy DIR  waits (up to 120 s) for one primary and one
 #                                           secondary
-#   scripts/ha-cluster.sh stop DIR          drops the nodes and the monitor, removes DIR
+#   scripts/ha-cluster.sh serve DIR [HTTP]  two Itinera servers on the formation, on
+#                                           127.0.0.1:HTTP and HTTP+1 (default 8081), with
+#                                           the demo's data the first time (the binary:
+#                                           $ITINERA_BIN, else `itinera` on the PATH)
+#   scripts/ha-cluster.sh stop DIR          stops the servers, drops the nodes and the
+#                                           monitor, removes DIR
 #
 # Timers are tuned for a test (failover in about 12 s instead of 50 s with the defaults):
 # health checks every second, a node unhealthy after 3 s, a primary demoted after 8 s.
@@ -25,7 +30,7 @@ PGBIN=/usr/lib/postgresql/15/bin
 OSUSER=itinera-test
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 cmd="${1:-}"; dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n 2,20p "$0" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n 2,26p "$0" >&2; exit 2; }
 dir=$(realpath -m "$dir")
 
 as_pg() {
@@ -81,7 +86,8 @@ case "$cmd" in
     chmod 700 "$dir/run"
     echo "$port" > "$dir/port"
     $SUDO chown -R "$OSUSER" "$dir"
-    chmod 755 "$dir"
+    $SUDO chmod 755 "$dir"
+    mkdir -p "$dir/ops"   # the caller's: the address, the Itinera servers' pids and logs
     as_pg "pg_autoctl create monitor --pgdata $dir/data/monitor --pgport $port \
       --hostname 127.0.0.1 --listen 127.0.0.1 --auth trust --no-ssl" >> "$dir/logs/create.log" 2>&1
     start_node monitor
@@ -113,7 +119,9 @@ case "$cmd" in
     if ! wait_for 120 healthy; then kill "$ckp" 2>/dev/null || true; tail -20 "$dir/logs/node2.log" >&2; exit 1; fi
     kill "$ckp" 2>/dev/null || true
     wait "$ckp" 2>/dev/null || true
-    echo "postgres://$OSUSER@127.0.0.1:$((port + 1)),127.0.0.1:$((port + 2))/itinera?target_session_attrs=read-write&connect_timeout=2"
+    url="postgres://$OSUSER@127.0.0.1:$((port + 1)),127.0.0.1:$((port + 2))/itinera?target_session_attrs=read-write&connect_timeout=2"
+    echo "$url" > "$dir/ops/url"
+    echo "$url"
     ;;
   state)
     msql "SELECT nodename, nodeport, reportedstate, goalstate FROM pgautofailover.node ORDER BY nodename"
@@ -156,7 +164,32 @@ case "$cmd" in
   wait-healthy)
     wait_for 120 healthy || { "$0" state "$dir" >&2; exit 1; }
     ;;
+  serve)
+    http="${3:-8081}"
+    bin="${ITINERA_BIN:-$(command -v itinera || true)}"
+    [ -x "$bin" ] || { echo "no itinera binary: set ITINERA_BIN" >&2; exit 1; }
+    url=$(cat "$dir/ops/url")
+    if [ ! -f "$dir/ops/seeded" ]; then
+      "$bin" demo --no-serve --db "$url" >> "$dir/ops/demo.log" 2>&1
+      touch "$dir/ops/seeded"
+    fi
+    for i in 0 1; do
+      p=$((http + i))
+      nohup "$bin" serve --insecure-http --db "$url" --listen "127.0.0.1:$p" \
+        >> "$dir/ops/itinera-$p.log" 2>&1 &
+      echo $! > "$dir/ops/itinera-$p.pid"
+    done
+    for i in 0 1; do
+      p=$((http + i))
+      wait_for 30 curl -fsS "http://127.0.0.1:$p/health/ready" \
+        || { tail -20 "$dir/ops/itinera-$p.log" >&2; exit 1; }
+      echo "http://127.0.0.1:$p"
+    done
+    ;;
   stop)
+    for f in "$dir"/ops/itinera-*.pid; do
+      [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    done
     if [ -f "$dir/port" ]; then
       for n in node2 node1 monitor; do
         [ -d "$dir/data/$n" ] || continue
@@ -170,5 +203,5 @@ case "$cmd" in
     fi
     $SUDO rm -rf "$dir"
     ;;
-  *) sed -n 2,20p "$0" >&2; exit 2 ;;
+  *) sed -n 2,26p "$0" >&2; exit 2 ;;
 esac

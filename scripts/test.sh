@@ -75,7 +75,7 @@ cargo_tests() {
   fi
   local passed
   passed=$(grep -E "^test result: ok" "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{p+=$1} END {print p+0}')
-  grep -oE "(access matrix|crash test|escalation matrix|schema: both)[^.]*" "$log" || true
+  grep -oE "(access matrix|crash test|escalation matrix|schema: both|distribution key)[^.]*" "$log" || true
   [ "$passed" -gt 0 ] || fail "$name ran no test"
   echo "$name: $passed passed"
   echo "$passed" >"$WORK/$name.count"

@@ -72,3 +72,118 @@ async fn the_seeded_demo_keeps_every_reference() {
         .expect("coordination");
     assert!(app.store.integrity_check().await.expect("check"));
 }
+
+/// Tables that hold or point at a person's data without carrying the distribution key
+/// `home_organisation_id`, and why: each is small, or spans organisations by nature.
+/// Under a sharded engine (Citus) they are reference tables or stay on the coordinator
+/// (ARCHITECTURE.md, "Scale").
+const NOT_DISTRIBUTED: &[(&str, &str)] = &[
+    (
+        "merges",
+        "the master index: one person's records across organisations",
+    ),
+    (
+        "merge_members",
+        "the master index: one person's records across organisations",
+    ),
+    (
+        "link_reviews",
+        "the master index: pairs of records of different organisations",
+    ),
+    (
+        "notifications",
+        "a professional's notices, read by user, few",
+    ),
+    ("agreements", "coordination bodies span organisations"),
+    ("meeting_items", "coordination bodies span organisations"),
+    ("board_cards", "coordination boards span organisations"),
+    ("board_votes", "coordination boards span organisations"),
+    (
+        "restrictions",
+        "the data-protection office's register, few rows",
+    ),
+    (
+        "legal_holds",
+        "the data-protection office's register, few rows",
+    ),
+    (
+        "erasures",
+        "the data-protection office's register, few rows",
+    ),
+];
+
+#[tokio::test]
+async fn the_distribution_key_is_carried_where_it_must() {
+    let app = crate::helpers::spawn_app().await;
+    itinera_seed::demo::coordination::seed(&app.services, crate::helpers::start_time())
+        .await
+        .expect("coordination");
+    let schema = describe(&app.store).await.expect("describe");
+    let keyed: std::collections::BTreeSet<&str> = schema
+        .columns
+        .iter()
+        .filter(|c| c.column == "home_organisation_id")
+        .map(|c| {
+            // NOT NULL: the engine refuses an insert that does not carry the key.
+            assert!(c.not_null, "{}.home_organisation_id may be null", c.table);
+            c.table.as_str()
+        })
+        .collect();
+    // Every table whose rows lead to a person (a chain of foreign keys to participants).
+    let mut person: std::collections::BTreeSet<&str> = ["participants"].into();
+    loop {
+        let before = person.len();
+        for fk in &schema.foreign_keys {
+            if person.contains(fk.references.as_str()) {
+                person.insert(fk.table.as_str());
+            }
+        }
+        if person.len() == before {
+            break;
+        }
+    }
+    for t in &person {
+        assert!(
+            keyed.contains(t) || NOT_DISTRIBUTED.iter().any(|(n, _)| n == t),
+            "{t} holds a person's data but carries no home_organisation_id (add it, or say in NOT_DISTRIBUTED why not)"
+        );
+    }
+    for (t, _) in NOT_DISTRIBUTED {
+        assert!(
+            person.contains(t),
+            "{t} is listed but holds no person's data"
+        );
+        assert!(!keyed.contains(t), "{t} is listed but carries the key");
+    }
+    // Co-location: a row carries the key of the row it belongs to, so that under
+    // sharding a person's records and their joins stay on one shard.
+    let mut checked = 0;
+    for fk in &schema.foreign_keys {
+        if !keyed.contains(fk.table.as_str())
+            || !keyed.contains(fk.references.as_str())
+            || fk.columns.contains(',')
+        {
+            continue;
+        }
+        let sql = format!(
+            "SELECT count(*) FROM {t} x JOIN {r} y ON y.{rc} = x.{c} WHERE x.home_organisation_id <> y.home_organisation_id",
+            t = fk.table,
+            r = fk.references,
+            rc = fk.referenced_columns,
+            c = fk.columns
+        );
+        let n = count(&app, &sql).await;
+        assert_eq!(
+            n, 0,
+            "{}.{} → {}: {n} rows of another organisation",
+            fk.table, fk.columns, fk.references
+        );
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked} links checked");
+    eprintln!(
+        "distribution key: {} tables keyed, {} not distributed, {checked} links co-located",
+        keyed.len(),
+        NOT_DISTRIBUTED.len()
+    );
+}
