@@ -15,7 +15,7 @@ use uuid::Uuid;
 #[openapi(
     info(
         title = "Itinera API",
-        description = "The shared workspace of integrated social and employment inclusion pathways. Every request carries a bearer token (`Authorization: Bearer itn_…`) of a user acting for one organisation, or of an integration. Errors are RFC 9457 problem documents (`application/problem+json`) in the `Accept-Language` language; a refusal to show a person's data is a 404, the same as a record that does not exist. Lists are paginated with `page` and `per_page` (at most 100).",
+        description = "The shared workspace of integrated social and employment inclusion pathways. Every request carries a bearer token (`Authorization: Bearer itn_…`) of a user acting for one organisation, or of an integration. Errors are RFC 9457 problem documents (`application/problem+json`) in the `Accept-Language` language; a refusal to show a person's data is a 404, the same as a record that does not exist. Lists are paginated with `page` and `per_page` (at most 100). Writes (POST, PUT, PATCH, DELETE) take an optional `Idempotency-Key` header (1 to 255 visible ASCII characters, kept a day per credential): the same request sent again with the same key gets the first answer with `Idempotent-Replayed: true`, never a second write; the key with another request is refused (422 `idempotency.key_reused`); while the first is running, or when its answer was lost after its write, the answer is 409 `idempotency.in_progress`. A 503 (`error.unavailable`) means the database was unreachable or changing over: nothing was kept, send the request again (with its key).",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
     servers((url = "/api/v1")),
