@@ -62,6 +62,24 @@ async fn a_restricted_record_is_frozen_for_everyone_but_the_office() {
         )
         .await;
     assert!(r.status.is_client_error(), "{:?}", r.body);
+    // The master index does not process it either: the same person registered by
+    // another service is not linked to the frozen record.
+    let other = app
+        .register(
+            SEXPE_MERIDA,
+            &person("Restituta", "Gordillo", "Pozo", 58_300_100),
+        )
+        .await;
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT count(*) FROM participants a JOIN participants b ON b.person_id = a.person_id WHERE a.id = $1 AND b.id <> a.id",
+            &pid
+        )
+        .await,
+        0,
+        "a new record was linked to the frozen one ({other})"
+    );
     // The office still reads it, whole.
     let r = app
         .post(

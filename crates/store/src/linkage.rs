@@ -96,12 +96,14 @@ pub struct Probe {
 
 /// Records that could be the person of `probe`: the same identity number, the same
 /// birth date (or swapped), or the same given name with either surname first. Every
-/// branch is an index range with a limit, whatever the size of the registry.
+/// branch is an index range with a limit, whatever the size of the registry. A frozen
+/// record (restricted by the data-protection office) is never a candidate: linking to
+/// it, or recording a source id on it, would be processing it.
 pub async fn candidates(tx: &mut Tx, probe: &Probe, limit: i64) -> Result<Vec<LinkRecord>, Error> {
     let mut out: Vec<LinkRecord> = Vec::new();
     for number in &probe.documents {
         let sql = format!(
-            "{RECORD} WHERE p.id IN (SELECT participant_id FROM participant_documents WHERE number = $1) LIMIT $2"
+            "{RECORD} WHERE p.id IN (SELECT participant_id FROM participant_documents WHERE number = $1) AND p.restricted_at IS NULL LIMIT $2"
         );
         let rows: Vec<LinkRecord> = on_tx!(tx, c => sqlx::query_as(&sql)
             .bind(number).bind(limit).fetch_all(c).await.map_err(db_err))?;
@@ -109,7 +111,7 @@ pub async fn candidates(tx: &mut Tx, probe: &Probe, limit: i64) -> Result<Vec<Li
     }
     for date in &probe.birth_dates {
         let sql = format!(
-            "{RECORD} WHERE p.birth_date = $1 ORDER BY p.birth_date, p.surname_key LIMIT $2"
+            "{RECORD} WHERE p.birth_date = $1 AND p.restricted_at IS NULL ORDER BY p.birth_date, p.surname_key LIMIT $2"
         );
         let rows: Vec<LinkRecord> = on_tx!(tx, c => sqlx::query_as(&sql)
             .bind(date).bind(limit).fetch_all(c).await.map_err(db_err))?;
@@ -118,7 +120,7 @@ pub async fn candidates(tx: &mut Tx, probe: &Probe, limit: i64) -> Result<Vec<Li
     if !probe.given_key.is_empty() {
         for surname in probe.surnames.iter().filter(|s| !s.is_empty()) {
             let sql = format!(
-                "{RECORD} WHERE p.given_key = $1 AND p.surname_key >= $2 AND p.surname_key < $3 ORDER BY p.given_key, p.surname_key LIMIT $4"
+                "{RECORD} WHERE p.given_key = $1 AND p.surname_key >= $2 AND p.surname_key < $3 AND p.restricted_at IS NULL ORDER BY p.given_key, p.surname_key LIMIT $4"
             );
             let rows: Vec<LinkRecord> = on_tx!(tx, c => sqlx::query_as(&sql)
                 .bind(&probe.given_key).bind(surname).bind(prefix_end(surname)).bind(limit)
