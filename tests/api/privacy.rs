@@ -428,8 +428,52 @@ async fn retention_rules_run_dry_then_for_real_and_once_a_day() {
     assert!(first.is_some());
     let second = app.services.scheduled_retention(&ctx).await.expect("run");
     assert!(second.is_none());
+    // A day's run that did not finish (it failed, or its server stopped) is left alone
+    // while it may still be running, and taken up again, under its own id, after that.
+    app.clock.advance(chrono::Duration::days(1));
+    let ctx = itinera_service::Ctx::cli(app.services.now());
+    let day_run = app
+        .services
+        .scheduled_retention(&ctx)
+        .await
+        .expect("run")
+        .expect("the next day's run");
+    let day_run_id = day_run.id.to_string();
+    exec(
+        &app,
+        "UPDATE retention_runs SET finished_at = NULL, report = NULL WHERE id = $1",
+        &day_run_id,
+    )
+    .await;
+    app.clock.advance(chrono::Duration::minutes(10));
+    let ctx = itinera_service::Ctx::cli(app.services.now());
+    assert!(app
+        .services
+        .scheduled_retention(&ctx)
+        .await
+        .expect("run")
+        .is_none());
+    app.clock.advance(chrono::Duration::minutes(25));
+    let ctx = itinera_service::Ctx::cli(app.services.now());
+    let again = app
+        .services
+        .scheduled_retention(&ctx)
+        .await
+        .expect("run")
+        .expect("taken up again");
+    assert_eq!(again.id, day_run.id);
+    assert!(again.finished_at.is_some());
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT count(*) FROM retention_runs WHERE id = $1 AND finished_at IS NOT NULL",
+            &day_run_id
+        )
+        .await,
+        1
+    );
     let r = app.get(AUDITOR, "/retention/runs").await;
-    assert_eq!(r.body.as_array().map(Vec::len), Some(3));
+    assert_eq!(r.body.as_array().map(Vec::len), Some(4));
     let id = r.body[0]["id"].as_str().unwrap();
     let r = app.get(ADMIN, &format!("/retention/runs/{id}")).await;
     assert_eq!(r.status, StatusCode::OK);

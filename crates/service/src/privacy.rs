@@ -302,6 +302,9 @@ async fn anonymise(tx: &mut Tx, pid: Uuid, now: DateTime<Utc>) -> Result<Vec<Cle
 
 /// Persons anonymised per transaction by a retention run.
 const BATCH: i64 = 100;
+/// A scheduled retention run left unfinished this long (it failed, or its server
+/// stopped) is taken up again by the next sweep.
+const RUN_TAKEN_UP_AFTER_MINUTES: i64 = 30;
 
 impl Services {
     /// The record's privacy state, for the data-protection office.
@@ -630,13 +633,22 @@ impl Services {
 
     /// The server's daily run: once per deployment and day (`None`: it ran already).
     pub async fn scheduled_retention(&self, ctx: &Ctx) -> Result<Option<RetentionRun>, Error> {
-        let id = ctx.new_id();
         let mut tx = self.store.write().await?;
-        if !store::start_run(&mut tx, id, Some(ctx.today()), false, None, ctx.now).await? {
+        let claimed = store::claim_scheduled_run(
+            &mut tx,
+            ctx.new_id(),
+            ctx.today(),
+            ctx.now,
+            ctx.now - chrono::Duration::minutes(RUN_TAKEN_UP_AFTER_MINUTES),
+        )
+        .await?;
+        let Some(id) = claimed else {
             tx.rollback().await?;
             return Ok(None);
-        }
+        };
         tx.commit().await?;
+        // A run that fails keeps its row unfinished: a later sweep takes it up again
+        // (each batch it completed stays done; what is due is looked for afresh).
         self.apply_retention(Caller::CommandLine, ctx, id, false)
             .await
             .map(Some)

@@ -429,6 +429,24 @@ pub async fn start_run(
     Ok(n > 0)
 }
 
+/// Claims the scheduled run of `day`: a new run (`id`), or the day's run left
+/// unfinished since before `stale_before` (it failed, or its server stopped), taken up
+/// again under its own id. `None` when the day's run is finished or still running.
+pub async fn claim_scheduled_run(
+    tx: &mut Tx,
+    id: Uuid,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    stale_before: DateTime<Utc>,
+) -> Result<Option<Uuid>, Error> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO retention_runs (id, scheduled_on, dry_run, run_by, started_at) VALUES ($1, $2, FALSE, NULL, $3) \
+         ON CONFLICT (scheduled_on) DO UPDATE SET started_at = $3 \
+         WHERE retention_runs.finished_at IS NULL AND retention_runs.started_at < $4 \
+         RETURNING id"
+    ).bind(id).bind(day).bind(now).bind(stale_before).fetch_optional(c).await.map_err(db_err))
+}
+
 pub async fn finish_run(
     tx: &mut Tx,
     id: Uuid,
