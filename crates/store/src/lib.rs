@@ -602,3 +602,49 @@ fn slow_statement_log<O: ConnectOptions>(opts: O) -> O {
         None => opts,
     }
 }
+
+#[cfg(test)]
+mod db_err_tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_is_away_is_unavailable_not_internal() {
+        for e in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "reset",
+            )),
+            sqlx::Error::Protocol("connected to a standby, not the primary".into()),
+        ] {
+            assert!(matches!(db_err(e), Error::Unavailable(_)));
+        }
+        assert!(matches!(
+            db_err(sqlx::Error::RowNotFound),
+            Error::Internal(_)
+        ));
+        assert_eq!(
+            Error::Unavailable(String::new()).status(),
+            503,
+            "a failover is a 503: try again"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_unique_violation_stays_a_conflict() {
+        // Told apart from a database that is away: the statement was wrong, not the
+        // connection.
+        let dir = std::env::temp_dir().join(format!("itinera-dberr-{}", uuid::Uuid::new_v4()));
+        let store = Store::connect(&format!("sqlite://{}", dir.display()))
+            .await
+            .expect("store");
+        let mut tx = store.write().await.expect("tx");
+        let r = on_tx!(&mut tx, c => sqlx::query("CREATE TABLE t (a INTEGER PRIMARY KEY); INSERT INTO t VALUES (1); INSERT INTO t VALUES (1)")
+            .execute(c).await.map(|_| ()).map_err(db_err));
+        assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
+        drop(tx);
+        store.close().await;
+        let _ = std::fs::remove_file(&dir);
+    }
+}
