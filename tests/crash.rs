@@ -36,7 +36,7 @@ const MIN_READS: usize = 6;
 
 mod common;
 
-use common::{free_port, run_cli as run, start_server as start};
+use common::{free_port, setup_casework as setup, start_server as start, Casework as Setup};
 
 /// What the clients were told.
 #[derive(Default)]
@@ -49,77 +49,6 @@ struct Told {
     refused: Vec<(u16, bool, String)>,
     /// Requests cut by the kill (no answer).
     cut: usize,
-}
-
-/// The demo, a token of the Badajoz social worker and a case of hers to write in.
-struct Setup {
-    token: String,
-    participant: String,
-    case: String,
-    /// The day the case was opened (contacts happen from then on).
-    opened_on: String,
-}
-
-async fn setup(url: &str) -> Setup {
-    run(&["demo", "--no-serve", "--participants", "10", "--db", url]).await;
-    let token = run(&["token", "create", "--username", "ts.badajoz", "--db", url]).await;
-    assert!(token.starts_with("itn_"));
-    let port = free_port();
-    let mut server = start(url, port).await;
-    let base = format!("http://127.0.0.1:{port}/api/v1");
-    let c = reqwest::Client::new();
-    let get = |path: &str| c.get(format!("{base}{path}")).bearer_auth(&token).send();
-    let me: Value = get("/me").await.unwrap().json().await.unwrap();
-    let programmes: Value = get("/programmes").await.unwrap().json().await.unwrap();
-    let crisol = programmes
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["code"] == "CRISOL")
-        .unwrap()["id"]
-        .clone();
-    let r: Value = c
-        .post(format!("{base}/participants"))
-        .bearer_auth(&token)
-        .json(&json!({"given_name": "Caso", "surname1": "Choque", "sex": "female", "birth_date": "1979-04-04",
-                      "labour_status": "unemployed", "documents": [{"kind": "dni", "number": format!("39999999{}", dni_letter(39_999_999))}]}))
-        .send().await.unwrap().json().await.unwrap();
-    let participant = r["id"].as_str().expect("participant").to_string();
-    let manager = format!(
-        "{}@{}",
-        me["user_id"].as_str().unwrap(),
-        me["organisation_id"].as_str().unwrap()
-    );
-    let r = c
-        .post(format!("{base}/participants/{participant}/cases"))
-        .bearer_auth(&token)
-        .json(&json!({"programme_id": crisol, "case_manager": manager}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let case = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let opened: Value = get(&format!("/cases/{case}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let opened_on = opened["case"]["opened_on"]
-        .as_str()
-        .expect("opened_on")
-        .to_string();
-    server.start_kill().expect("kill");
-    let _ = server.wait().await;
-    Setup {
-        token,
-        participant,
-        case,
-        opened_on,
-    }
 }
 
 /// Starts the clients of one round: three writers (one per kind) and three readers.

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use itinera_clock::Stopwatch;
 
-use common::{free_port, run_cli, start_server};
+use common::{free_port, setup_casework, start_server, Casework};
 use itinera_domain::documents::dni_letter;
 use itinera_store::Store;
 use rand::{Rng, SeedableRng};
@@ -93,89 +93,6 @@ struct Told {
     replayed: usize,
 }
 
-struct Setup {
-    token: String,
-    case: String,
-    opened_on: String,
-}
-
-async fn setup(url: &str) -> Setup {
-    run_cli(&["demo", "--no-serve", "--participants", "10", "--db", url]).await;
-    let token = run_cli(&["token", "create", "--username", "ts.badajoz", "--db", url]).await;
-    let port = free_port();
-    let mut server = start_server(url, port).await;
-    let base = format!("http://127.0.0.1:{port}/api/v1");
-    let c = reqwest::Client::new();
-    let me: Value = c
-        .get(format!("{base}/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let programmes: Value = c
-        .get(format!("{base}/programmes"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let crisol = programmes
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["code"] == "CRISOL")
-        .unwrap()["id"]
-        .clone();
-    let r: Value = c
-        .post(format!("{base}/participants"))
-        .bearer_auth(&token)
-        .json(&json!({"given_name": "Caso", "surname1": "Conmutación", "sex": "female", "birth_date": "1979-04-04",
-                      "labour_status": "unemployed", "documents": [{"kind": "dni", "number": format!("39999998{}", dni_letter(39_999_998))}]}))
-        .send().await.unwrap().json().await.unwrap();
-    let participant = r["id"].as_str().expect("participant").to_string();
-    let manager = format!(
-        "{}@{}",
-        me["user_id"].as_str().unwrap(),
-        me["organisation_id"].as_str().unwrap()
-    );
-    let r: Value = c
-        .post(format!("{base}/participants/{participant}/cases"))
-        .bearer_auth(&token)
-        .json(&json!({"programme_id": crisol, "case_manager": manager}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let case = r["id"].as_str().expect("case").to_string();
-    let opened: Value = c
-        .get(format!("{base}/cases/{case}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let opened_on = opened["case"]["opened_on"]
-        .as_str()
-        .expect("opened_on")
-        .to_string();
-    server.start_kill().expect("kill");
-    let _ = server.wait().await;
-    Setup {
-        token,
-        case,
-        opened_on,
-    }
-}
-
 /// One writer: registrations (`kind` 0) or contacts (1), each sent with its own key to
 /// the servers in turn, and sent again with the same key until it is answered.
 #[allow(clippy::too_many_arguments)]
@@ -183,7 +100,7 @@ fn writer(
     kind: usize,
     ports: Arc<Vec<u16>>,
     alive: Arc<Vec<AtomicBool>>,
-    s: Arc<Setup>,
+    s: Arc<Casework>,
     told: Arc<Mutex<Told>>,
     counter: Arc<AtomicU32>,
     stop: Arc<AtomicBool>,
@@ -329,7 +246,7 @@ async fn acknowledged_writes_survive_failover() {
         "failover test: formation up in {:.1} s: {url}",
         clock.seconds()
     );
-    let s = Arc::new(setup(&url).await);
+    let s = Arc::new(setup_casework(&url).await);
     let ports = Arc::new(vec![free_port(), free_port()]);
     let mut servers = [
         start_server(&url, ports[0]).await,

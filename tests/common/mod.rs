@@ -118,3 +118,74 @@ pub async fn run_cli(args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// The demo, a token of the Badajoz social worker and a case of hers to write in.
+pub struct Casework {
+    pub token: String,
+    pub participant: String,
+    pub case: String,
+    /// The day the case was opened (contacts happen from then on).
+    pub opened_on: String,
+}
+
+pub async fn setup_casework(url: &str) -> Casework {
+    run_cli(&["demo", "--no-serve", "--participants", "10", "--db", url]).await;
+    let token = run_cli(&["token", "create", "--username", "ts.badajoz", "--db", url]).await;
+    assert!(token.starts_with("itn_"));
+    let port = free_port();
+    let mut server = start_server(url, port).await;
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let c = reqwest::Client::new();
+    let get = |path: &str| c.get(format!("{base}{path}")).bearer_auth(&token).send();
+    let me: serde_json::Value = get("/me").await.unwrap().json().await.unwrap();
+    let programmes: serde_json::Value = get("/programmes").await.unwrap().json().await.unwrap();
+    let crisol = programmes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "CRISOL")
+        .unwrap()["id"]
+        .clone();
+    let r: serde_json::Value = c
+        .post(format!("{base}/participants"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"given_name": "Caso", "surname1": "Choque", "sex": "female", "birth_date": "1979-04-04",
+                      "labour_status": "unemployed", "documents": [{"kind": "dni", "number": format!("39999999{}", itinera_domain::documents::dni_letter(39_999_999))}]}))
+        .send().await.unwrap().json().await.unwrap();
+    let participant = r["id"].as_str().expect("participant").to_string();
+    let manager = format!(
+        "{}@{}",
+        me["user_id"].as_str().unwrap(),
+        me["organisation_id"].as_str().unwrap()
+    );
+    let r = c
+        .post(format!("{base}/participants/{participant}/cases"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"programme_id": crisol, "case_manager": manager}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let case = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let opened: serde_json::Value = get(&format!("/cases/{case}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let opened_on = opened["case"]["opened_on"]
+        .as_str()
+        .expect("opened_on")
+        .to_string();
+    server.start_kill().expect("kill");
+    let _ = server.wait().await;
+    Casework {
+        token,
+        participant,
+        case,
+        opened_on,
+    }
+}

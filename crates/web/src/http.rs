@@ -25,6 +25,16 @@ pub const LANG_COOKIE: &str = "itinera_lang";
 #[derive(Clone, Debug)]
 pub struct RequestCtx(pub Ctx);
 
+impl RequestCtx {
+    /// The id of the request (empty before `request_context` has run).
+    pub fn id_of(req: &axum::extract::Request) -> String {
+        req.extensions()
+            .get::<RequestCtx>()
+            .map(|c| c.0.request_id.clone())
+            .unwrap_or_default()
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = StatusCode;
 

@@ -50,11 +50,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         return next.run(req).await;
     };
     let lang = lang_of(req.headers());
-    let request_id = req
-        .extensions()
-        .get::<RequestCtx>()
-        .map(|c| c.0.request_id.clone())
-        .unwrap_or_default();
+    let request_id = RequestCtx::id_of(&req);
     let key = match key.to_str() {
         Ok(k) if valid_key(k) => k.to_string(),
         _ => return refuse(Error::BadRequest("idempotency.bad_key"), lang, &request_id),

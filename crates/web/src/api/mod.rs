@@ -181,11 +181,7 @@ pub fn problem(e: &Error, lang: Lang, request_id: &str) -> Problem {
 
 async fn render_problems(req: Request, next: Next) -> Response {
     let lang = lang_of(req.headers());
-    let request_id = req
-        .extensions()
-        .get::<RequestCtx>()
-        .map(|c| c.0.request_id.clone())
-        .unwrap_or_default();
+    let request_id = RequestCtx::id_of(&req);
     let res = next.run(req).await;
     let Some(PendingError(e)) = res.extensions().get::<PendingError>().cloned() else {
         return res;
