@@ -751,6 +751,27 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
         .await
         .body;
     assert!(sheet["lines"].as_array().unwrap().is_empty());
+    // A person the trainer's own organisation registered needs no consent: were the
+    // provider the registering organisation, the person would be in its group again.
+    exec(
+        &app,
+        "UPDATE participants SET home_organisation_id = (SELECT c.provider_id FROM courses c \
+         JOIN course_candidates cc ON cc.course_id = c.id JOIN cases k ON k.id = cc.case_id \
+         WHERE k.participant_id = $1) WHERE id = $1",
+        &pa,
+    )
+    .await;
+    let v = app.get(TRAINER, &path).await.body;
+    assert_eq!(v["candidates"][0]["id"], ids[0].as_str(), "{v:#}");
+    exec(
+        &app,
+        "UPDATE participants SET home_organisation_id = (SELECT home_organisation_id FROM cases \
+         WHERE participant_id = $1) WHERE id = $1",
+        &pa,
+    )
+    .await;
+    let v = app.get(TRAINER, &path).await.body;
+    assert!(v["candidates"].as_array().unwrap().is_empty(), "{v:#}");
     // A consent for another purpose shares nothing; a sharing consent naming the
     // trainer's organisation (rather than its kind) does.
     let r = app
