@@ -288,3 +288,25 @@ async fn a_user_signed_in_on_one_server_continues_on_the_other() {
     let (status, _) = one.page("/participants").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_key_never_makes_the_server_hold_a_larger_body() {
+    let app = spawn_app().await;
+    // 3 MB of JSON: the key does not buffer it; the route refuses it as it would any.
+    let big = json!({"given_name": "x".repeat(3 * 1024 * 1024)});
+    let (status, _, replayed) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "big-1",
+        &big,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(!replayed);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM idempotency_keys").await,
+        0
+    );
+}

@@ -12,6 +12,8 @@
 //!   there, and it is not made twice.
 //! - A replayed answer carries `Idempotent-Replayed: true`. Keys are scoped by the
 //!   credential (the SHA-256 of the `Authorization` header) and kept a day.
+//! - Keys apply to bodies up to `MAX_BODY` (every JSON body of the API); a file upload
+//!   larger than that goes through without its key.
 
 use std::sync::Arc;
 
@@ -27,8 +29,12 @@ use sha2::{Digest, Sha256};
 use crate::http::{lang_of, RequestCtx};
 use crate::AppState;
 
-/// The largest request body fingerprinted (larger ones are refused with the key).
-const MAX_BODY: usize = 64 * 1024 * 1024;
+/// The largest request body fingerprinted: the API's bodies (axum's default limit of
+/// 2 MB, and a margin). A larger body that says its length goes through without the key
+/// (file uploads, whose content an import recognises by itself); one that does not say
+/// it and runs past this is refused (413). Nothing is buffered beyond it, so a key
+/// cannot make the server hold more of a body than its route would.
+const MAX_BODY: usize = 2 * 1024 * 1024 + 64 * 1024;
 /// The largest answer kept for a replay.
 const MAX_ANSWER: usize = 1024 * 1024;
 
@@ -59,6 +65,14 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let Some(credential) = req.headers().get(header::AUTHORIZATION) else {
         return next.run(req).await;
     };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return next.run(req).await;
+    }
     let scope = hex::encode(Sha256::digest(credential.as_bytes()));
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
