@@ -170,9 +170,12 @@ impl Services {
         Ok(keys + logins)
     }
 
-    /// Whether the database answers and accepts writes (for a load balancer).
+    /// Whether the database answers and accepts writes (for a load balancer). Asked on
+    /// a reading connection: on SQLite a probe does not queue behind the writers (a
+    /// busy server is not an unready one); on PostgreSQL the answer says whether the
+    /// server is a primary.
     pub async fn ready(&self) -> Result<(), Error> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.store.single().await?;
         let ok = store::writable(&mut tx).await?;
         tx.rollback().await?;
         if ok {

@@ -110,7 +110,8 @@ pub async fn take_lease(
 }
 
 /// Whether the database answers and can write: a PostgreSQL primary (not a standby in
-/// recovery) whose transactions are not read-only; on SQLite a write transaction begins.
+/// recovery) whose transactions are not read-only; on SQLite, that it answers (its one
+/// file is written by this process's writer).
 pub async fn writable(tx: &mut Tx) -> Result<bool, Error> {
     match tx.engine() {
         crate::Engine::Postgres => {
