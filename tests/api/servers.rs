@@ -71,11 +71,21 @@ async fn a_retried_write_is_made_once_on_any_server() {
         .await,
         1
     );
-    // One registration audited, not two.
+    // One registration audited, not two; the replayed answer (it shows the person) is
+    // audited against the person too.
     assert_eq!(
         count_id(
             &app,
             "SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'participant.create'",
+            &id
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'request.replay'",
             &id
         )
         .await,
@@ -164,6 +174,25 @@ async fn a_retried_write_is_made_once_on_any_server() {
         .await,
         1
     );
+    // A revoked credential is not sent a kept answer.
+    let (user, _) = who(&app, SOCIAL_MERIDA).await;
+    exec(
+        &app,
+        "UPDATE api_tokens SET revoked_at = created_at WHERE user_id = $1",
+        &user,
+    )
+    .await;
+    let (s10, b10, r10) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_MERIDA,
+        "/participants",
+        "reg-1",
+        &other,
+    )
+    .await;
+    assert_eq!(s10, StatusCode::UNAUTHORIZED, "{b10}");
+    assert!(!r10);
     // A refused write claims nothing: the same key may carry the corrected request.
     let mut bad = person("Corregida", "Tras", "Error", 71_000_004);
     bad["birth_date"] = json!("no es una fecha");

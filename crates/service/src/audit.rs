@@ -38,6 +38,7 @@ pub enum Action {
     PrivacyRead,
     RetentionRuleSet,
     RetentionRun,
+    RequestReplay,
     AuthSecondFactorEnrol,
     AuthSecondFactorFailed,
     AuthRecoveryCodeUsed,
@@ -197,6 +198,7 @@ impl Action {
         Action::PrivacyRead,
         Action::RetentionRuleSet,
         Action::RetentionRun,
+        Action::RequestReplay,
         Action::AuthSecondFactorEnrol,
         Action::AuthSecondFactorFailed,
         Action::AuthRecoveryCodeUsed,
@@ -357,6 +359,7 @@ impl Action {
             Action::PrivacyRead => "participant.privacy_read",
             Action::RetentionRuleSet => "retention.rule_set",
             Action::RetentionRun => "retention.run",
+            Action::RequestReplay => "request.replay",
             Action::AuthSecondFactorEnrol => "auth.second_factor_enrol",
             Action::AuthSecondFactorFailed => "auth.second_factor_failed",
             Action::AuthRecoveryCodeUsed => "auth.recovery_code_used",
@@ -518,6 +521,7 @@ impl Action {
             Action::PrivacyRead => "participant",
             Action::RetentionRuleSet => "retention_rule",
             Action::RetentionRun => "retention_run",
+            Action::RequestReplay => "request",
             Action::AuthSecondFactorEnrol => "user",
             Action::AuthSecondFactorFailed => "user",
             Action::AuthRecoveryCodeUsed => "user",
@@ -683,7 +687,9 @@ pub async fn audit_many<'a>(
 ) -> Result<(), Error> {
     let by = by.into();
     let actor = by.actor();
-    crate::deployment::claim(tx, ctx).await?;
+    if let Some((action, entity_id, _)) = entries.first() {
+        crate::deployment::claim(tx, ctx, action.entity(), *entity_id).await?;
+    }
     let details: Vec<(Action, Option<Uuid>, String)> = entries
         .into_iter()
         .map(|(a, id, d)| (a, id, detail_of(by, d).to_string()))
@@ -717,7 +723,7 @@ pub async fn audit<'a>(
     let by = by.into();
     let actor = by.actor();
     let detail = detail_of(by, detail);
-    crate::deployment::claim(tx, ctx).await?;
+    crate::deployment::claim(tx, ctx, action.entity(), entity_id).await?;
     itinera_store::audit::append(
         tx,
         &NewEntry {

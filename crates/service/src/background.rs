@@ -37,28 +37,10 @@ pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>
             _ = &mut stop => break,
             _ = sweep.tick() => {
                 match services.take_lease("sweep", &holder, LEASE_SECS).await {
-                    Ok(true) => {}
-                    Ok(false) => continue,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "background lease");
-                        continue;
-                    }
-                }
-                if let Err(e) = services.forget_expired_requests().await {
-                    tracing::warn!(error = %e, "expired idempotency keys and sign-in windows");
-                }
-                match services.notify_due(&Ctx::cli(services.now())).await {
-                    Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "notices of what falls due"),
-                }
-                match services.scheduled_retention(&Ctx::cli(services.now())).await {
-                    Ok(Some(run)) => tracing::info!(
-                        done = run.lines.iter().map(|l| l.done).sum::<u64>(),
-                        "retention rules applied"
-                    ),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "retention rules"),
+                    Ok(true) => sweep_once(&services).await,
+                    // Another server holds the lease: it sweeps.
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "background lease"),
                 }
             }
             _ = services.mail_woken() => {}
@@ -67,5 +49,29 @@ pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>
         if let Err(e) = services.send_mail().await {
             tracing::warn!(error = %e, "mail outbox");
         }
+    }
+}
+
+/// One sweep: forget expired keys and sign-in windows, tell what falls due, apply the
+/// day's retention rules.
+async fn sweep_once(services: &Services) {
+    if let Err(e) = services.forget_expired_requests().await {
+        tracing::warn!(error = %e, "expired idempotency keys and sign-in windows");
+    }
+    match services.notify_due(&Ctx::cli(services.now())).await {
+        Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "notices of what falls due"),
+    }
+    match services
+        .scheduled_retention(&Ctx::cli(services.now()))
+        .await
+    {
+        Ok(Some(run)) => tracing::info!(
+            done = run.lines.iter().map(|l| l.done).sum::<u64>(),
+            "retention rules applied"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "retention rules"),
     }
 }

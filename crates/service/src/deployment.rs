@@ -16,10 +16,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
+use itinera_domain::access::Actor;
 use itinera_domain::Error;
 use itinera_store::deployment as store;
 use itinera_store::Tx;
+use serde_json::json;
+use uuid::Uuid;
 
+use crate::audit::{finish, Action};
 use crate::{Ctx, Services};
 
 /// How long an idempotency key and its answer are kept.
@@ -37,6 +41,8 @@ pub struct IdempotencyKey {
     pub key: String,
     pub fingerprint: String,
     claimed: AtomicBool,
+    /// Whether the claimed key names the write's entity yet.
+    named: AtomicBool,
 }
 
 impl IdempotencyKey {
@@ -46,22 +52,54 @@ impl IdempotencyKey {
             key,
             fingerprint,
             claimed: AtomicBool::new(false),
+            named: AtomicBool::new(false),
         }
     }
 }
 
 /// Claims the request's idempotency key in `tx` if it carries one and `tx` writes (once
-/// per request).
-pub(crate) async fn claim(tx: &mut Tx, ctx: &Ctx) -> Result<(), Error> {
+/// per request), with the entity of the audit row being written (the first that names
+/// one), so that a replay of the answer is audited against it.
+pub(crate) async fn claim(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    entity: &str,
+    entity_id: Option<Uuid>,
+) -> Result<(), Error> {
     let Some(k) = &ctx.idempotency else {
         return Ok(());
     };
-    if !tx.writes() || k.claimed.load(Ordering::SeqCst) {
+    if !tx.writes() {
         return Ok(());
     }
-    store::claim_key(tx, &k.scope, &k.key, &k.fingerprint, ctx.now).await?;
-    k.claimed.store(true, Ordering::SeqCst);
+    if !k.claimed.load(Ordering::SeqCst) {
+        store::claim_key(
+            tx,
+            &k.scope,
+            &k.key,
+            &k.fingerprint,
+            entity,
+            entity_id,
+            ctx.now,
+        )
+        .await?;
+        k.claimed.store(true, Ordering::SeqCst);
+        k.named.store(entity_id.is_some(), Ordering::SeqCst);
+    } else if let (Some(id), false) = (entity_id, k.named.load(Ordering::SeqCst)) {
+        store::name_key_entity(tx, &k.scope, &k.key, entity, id).await?;
+        k.named.store(true, Ordering::SeqCst);
+    }
     Ok(())
+}
+
+/// The answer of a request that ran, kept under its key, and what it wrote about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptAnswer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+    pub entity: String,
+    pub entity_id: Option<Uuid>,
 }
 
 /// What a request with an idempotency key finds before it runs.
@@ -69,8 +107,8 @@ pub(crate) async fn claim(tx: &mut Tx, ctx: &Ctx) -> Result<(), Error> {
 pub enum Replay {
     /// The key is new: run the request.
     Run,
-    /// The same request ran: its answer (status, content type, body).
-    Answer(u16, String, Vec<u8>),
+    /// The same request ran: its answer.
+    Answer(KeptAnswer),
     /// The key was used for another request (`idempotency.key_reused`).
     Reused,
     /// The request that claimed the key has not kept its answer (running still, or its
@@ -88,14 +126,37 @@ impl Services {
             None => Replay::Run,
             Some(a) if a.fingerprint != k.fingerprint => Replay::Reused,
             Some(a) => match a.status.and_then(|s| u16::try_from(s).ok()) {
-                Some(status) => Replay::Answer(
+                Some(status) => Replay::Answer(KeptAnswer {
                     status,
-                    a.content_type.unwrap_or_else(|| "application/json".into()),
-                    a.body.unwrap_or_default(),
-                ),
+                    content_type: a.content_type.unwrap_or_else(|| "application/json".into()),
+                    body: a.body.unwrap_or_default(),
+                    entity: a.entity,
+                    entity_id: a.entity_id,
+                }),
                 None => Replay::InProgress,
             },
         })
+    }
+
+    /// Before a kept answer is sent again: the credential must still be good (a revoked
+    /// or expired token gets 401, not the answer), and the replay is audited against
+    /// the entity the write was about, like any answer that may show a person's data.
+    pub async fn audit_replay(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        answer: &KeptAnswer,
+    ) -> Result<(), Error> {
+        let tx = self.store.write().await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::RequestReplay,
+            answer.entity_id,
+            json!({"entity": answer.entity}),
+        )
+        .await
     }
 
     /// Keeps the answer of a request that claimed its key (nothing when none of its

@@ -5,12 +5,16 @@
 -- claimed in the transaction of the write itself, so a request retried after a lost
 -- answer (a failover, a server gone) finds the key and gets the first answer again,
 -- never a second write. `scope` is the SHA-256 of the credential the request carried;
--- `fingerprint` that of its method, address and body. Kept a day.
+-- `fingerprint` that of its method, address and body; `entity`, `entity_id` what the
+-- write was about (from its audit row), so that a replayed answer is audited too.
+-- Kept a day.
 CREATE TABLE idempotency_keys (
     scope TEXT NOT NULL,
     idem_key TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id UUID,
     status INTEGER,
     content_type TEXT,
     body BYTEA,

@@ -11,6 +11,9 @@ use crate::{db_err, on_tx, Tx};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KeptAnswer {
     pub fingerprint: String,
+    /// What the write was about (the kind and id of its audit row's entity).
+    pub entity: String,
+    pub entity_id: Option<uuid::Uuid>,
     /// `None` while the request that claimed the key has not stored its answer (it is
     /// still running, or its server stopped after the write committed).
     pub status: Option<i32>,
@@ -26,21 +29,38 @@ pub async fn claim_key(
     scope: &str,
     key: &str,
     fingerprint: &str,
+    entity: &str,
+    entity_id: Option<uuid::Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let r = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO idempotency_keys (scope, idem_key, fingerprint, created_at) VALUES ($1,$2,$3,$4)"
-    ).bind(scope).bind(key).bind(fingerprint).bind(now).execute(c).await.map(|_| ()).map_err(db_err));
+        "INSERT INTO idempotency_keys (scope, idem_key, fingerprint, created_at, entity, entity_id) VALUES ($1,$2,$3,$4,$5,$6)"
+    ).bind(scope).bind(key).bind(fingerprint).bind(now).bind(entity).bind(entity_id)
+    .execute(c).await.map(|_| ()).map_err(db_err));
     match r {
         Err(Error::Conflict(_)) => Err(Error::Conflict("idempotency.in_progress")),
         other => other,
     }
 }
 
+/// Names the entity of a key claimed by an audit row that named none (a later row of the
+/// same write does).
+pub async fn name_key_entity(
+    tx: &mut Tx,
+    scope: &str,
+    key: &str,
+    entity: &str,
+    entity_id: uuid::Uuid,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE idempotency_keys SET entity = $3, entity_id = $4 WHERE scope = $1 AND idem_key = $2 AND entity_id IS NULL"
+    ).bind(scope).bind(key).bind(entity).bind(entity_id).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 /// The request kept under `(scope, key)`, if any.
 pub async fn kept_answer(tx: &mut Tx, scope: &str, key: &str) -> Result<Option<KeptAnswer>, Error> {
     on_tx!(tx, c => sqlx::query_as(
-        "SELECT fingerprint, status, content_type, body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2"
+        "SELECT fingerprint, entity, entity_id, status, content_type, body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2"
     ).bind(scope).bind(key).fetch_optional(c).await.map_err(db_err))
 }
 

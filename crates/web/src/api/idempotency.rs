@@ -10,7 +10,9 @@
 //! - While the first request runs, or if its server stopped between its write and
 //!   keeping its answer, a retry gets `idempotency.in_progress` (409): the write is
 //!   there, and it is not made twice.
-//! - A replayed answer carries `Idempotent-Replayed: true`. Keys are scoped by the
+//! - A replayed answer carries `Idempotent-Replayed: true`; it is sent only to a
+//!   credential still good, and audited (`request.replay`, against the entity the write
+//!   was about) before it leaves. Keys are scoped by the
 //!   credential (the SHA-256 of the `Authorization` header) and kept a day.
 //! - Keys apply to bodies up to `MAX_BODY` (every JSON body of the API); a file upload
 //!   larger than that goes through without its key.
@@ -62,7 +64,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         _ => return refuse(Error::BadRequest("idempotency.bad_key"), lang, &request_id),
     };
     // Without a credential the request is refused anyway (401): nothing to key.
-    let Some(credential) = req.headers().get(header::AUTHORIZATION) else {
+    let Some(credential) = req.headers().get(header::AUTHORIZATION).cloned() else {
         return next.run(req).await;
     };
     let declared = req
@@ -104,10 +106,30 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
                 &request_id,
             )
         }
-        Ok(Replay::Answer(status, content_type, body)) => {
-            let mut r = Response::new(Body::from(body));
-            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            if let Ok(v) = HeaderValue::from_str(&content_type) {
+        Ok(Replay::Answer(answer)) => {
+            // The credential must still be good, and the replay is audited before the
+            // answer leaves (it may show a person's data, as the first answer did).
+            let token = credential
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            let ctx = parts.extensions.get::<RequestCtx>().map(|c| c.0.clone());
+            let checked = match ctx {
+                Some(ctx) => match state.services.token_actor(&token, ctx.now).await {
+                    Ok(actor) => state.services.audit_replay(&actor, &ctx, &answer).await,
+                    Err(e) => Err(e),
+                },
+                None => Err(Error::Internal("no request context".into())),
+            };
+            if let Err(e) = checked {
+                return refuse(e, lang, &request_id);
+            }
+            let mut r = Response::new(Body::from(answer.body));
+            *r.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            if let Ok(v) = HeaderValue::from_str(&answer.content_type) {
                 r.headers_mut().insert(header::CONTENT_TYPE, v);
             }
             r.headers_mut()
