@@ -603,7 +603,11 @@ fn the_benchmark_runs_and_prints_its_figures() {
         "--searches",
         "5",
         "--rate",
-        "0",
+        "20",
+        "--offered-seconds",
+        "1",
+        "--offered-connections",
+        "4",
         "--courses",
         "30",
         "--dir",
@@ -619,8 +623,27 @@ fn the_benchmark_runs_and_prints_its_figures() {
         "training: 30 courses",
         "training: attendance of 25 saved: p50",
         "training: course page (service): p50",
+        "offered load: 20 pages/s for 1 s over 4 connections",
     ] {
         assert!(text.contains(line), "no «{line}» in:\n{text}");
+    }
+    // The short open loop: every kind answered, none refused (20 requests over 6 kinds).
+    for kind in [
+        "participant",
+        "case",
+        "itinerary",
+        "contacts",
+        "worklist",
+        "course",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{kind}: p50")))
+            .unwrap_or_else(|| panic!("no open-loop line for {kind} in:\n{text}"));
+        assert!(
+            line.ends_with(" 0 errors)") && !line.contains("(0 pages"),
+            "{line}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -78,9 +78,13 @@ pub struct BenchArgs {
     /// Also write every figure to this file as JSON.
     #[arg(long)]
     json: Option<String>,
-    /// Pages per second offered in the open-loop measurement (0: none).
-    #[arg(long, default_value_t = 1000.0)]
-    rate: f64,
+    /// Pages per second offered in the open-loop measurement, one run per rate
+    /// (`--rate 300,1000`; 0: none).
+    #[arg(long, value_delimiter = ',', default_value = "1000")]
+    rate: Vec<f64>,
+    /// Kept-alive connections of the open loop (requests are dealt out to them in turn).
+    #[arg(long, default_value_t = 100)]
+    offered_connections: usize,
     /// Seconds of the open-loop measurement.
     #[arg(long, default_value_t = 60)]
     offered_seconds: u64,
@@ -564,17 +568,24 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     if let Some(course) = measured_course {
         kinds.push(("course", clients(&|_| format!("/courses/{course}"))));
     }
-    if a.rate > 0.0 {
+    for rate in a.rate.iter().copied().filter(|r| *r > 0.0) {
         println!(
-            "offered load: {:.0} pages/s for {} s, mixed over the {} kinds (open loop; latency from the scheduled send)",
-            a.rate, a.offered_seconds, kinds.len()
+            "offered load: {:.0} pages/s for {} s over {} connections, mixed over the {} kinds (open loop; latency from when each request was due)",
+            rate, a.offered_seconds, a.offered_connections, kinds.len()
         );
-        for k in offered::run(http.clone(), kinds, a.rate, a.offered_seconds).await? {
+        for k in offered::run(
+            kinds.clone(),
+            rate,
+            a.offered_seconds,
+            a.offered_connections,
+        )
+        .await?
+        {
             let f = figure(
                 engine,
                 "offered",
                 Some(k.name),
-                Some(a.rate),
+                Some(rate),
                 Some(&k.latencies_ms),
                 None,
                 Some(a.offered_seconds as f64),

@@ -1,19 +1,22 @@
-//! Latency at an offered load (an open loop): requests are sent at a fixed rate
-//! whatever the answers do, and each one's latency is counted from the time it was
-//! scheduled to be sent, not from when it was sent — so a stall of the server (or of
+//! Latency at an offered load (an open loop), the way wrk2 measures it: requests are
+//! due at a fixed rate whatever the answers do, and each one's latency is counted from
+//! the time it was due, not from when it was sent — so a stall of the server (or of
 //! this generator) shows in the figures instead of slowing the load down (no
 //! coordinated omission).
+//!
+//! The requests go over a fixed set of kept-alive connections, request `k` on
+//! connection `k mod connections`, each connection sending its next request when it is
+//! due or, when the previous answer came late, at once. (The first version spawned a
+//! task per request on one shared connection pool: past the server's ceiling it opened
+//! a new connection for every waiting request, ran out of local ports and measured its
+//! own connection storms — half the requests failed to connect.)
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use itinera_clock::Stopwatch;
-use tokio::sync::Mutex;
 
 use crate::{Client, Result};
-
-/// The latencies and errors of one kind, as they come.
-type Slot = Mutex<(Vec<f64>, usize)>;
 
 /// What one kind of page got.
 pub struct Kind {
@@ -22,27 +25,30 @@ pub struct Kind {
     pub errors: usize,
 }
 
-/// Sends `rate` requests per second for `seconds`, spread in turn over `kinds` (each a
-/// name and its clients: a session and the pages it opens in turn).
+/// One request: when it is due (from the start), its kind, its page and session.
+struct Due {
+    at: Duration,
+    kind: usize,
+    url: String,
+    cookie: Option<String>,
+}
+
+/// Sends `rate` requests per second for `seconds` over `connections` connections,
+/// spread in turn over `kinds` (each a name and its clients: a session and the pages it
+/// opens in turn).
 pub async fn run(
-    http: reqwest::Client,
     kinds: Vec<(&'static str, Arc<Vec<Client>>)>,
     rate: f64,
     seconds: u64,
+    connections: usize,
 ) -> Result<Vec<Kind>> {
     let n = (rate * seconds as f64) as usize;
-    let results: Arc<Vec<Slot>> =
-        Arc::new(kinds.iter().map(|_| Mutex::new((Vec::new(), 0))).collect());
-    let clock = Arc::new(Stopwatch::start());
-    let mut handles = Vec::with_capacity(n);
+    let connections = connections.clamp(1, n.max(1));
+    // The schedule, dealt out to the connections.
+    let mut lanes: Vec<Vec<Due>> = (0..connections).map(|_| Vec::new()).collect();
     let mut next_url: Vec<usize> = vec![0; kinds.len()];
     for k in 0..n {
-        let due = Duration::from_secs_f64(k as f64 / rate);
-        let now = clock.elapsed();
-        if due > now {
-            tokio::time::sleep(due - now).await;
-        }
-        let which = k % kinds.len();
+        let which = k % kinds.len().max(1);
         let Some((_, clients)) = kinds.get(which) else {
             continue;
         };
@@ -60,43 +66,67 @@ pub async fn run(
         else {
             continue;
         };
-        let cookie = client.cookie.clone();
-        let (http, clock, results) = (http.clone(), clock.clone(), results.clone());
+        if let Some(lane) = lanes.get_mut(k % connections) {
+            lane.push(Due {
+                at: Duration::from_secs_f64(k as f64 / rate),
+                kind: which,
+                url,
+                cookie: client.cookie.clone(),
+            });
+        }
+    }
+    let clock = Arc::new(Stopwatch::start());
+    let mut handles = Vec::with_capacity(connections);
+    for lane in lanes {
+        // A client of its own per connection: one kept-alive connection each.
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let clock = clock.clone();
+        let kinds_n = kinds.len();
         handles.push(tokio::spawn(async move {
-            let mut req = http.get(&url);
-            if let Some(c) = &cookie {
-                req = req.header("cookie", c);
-            }
-            let ok = match req.send().await {
-                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                _ => false,
-            };
-            // From the scheduled send, not the actual one.
-            let ms = clock.elapsed().saturating_sub(due).as_secs_f64() * 1000.0;
-            if let Some(slot) = results.get(which) {
-                let mut s = slot.lock().await;
-                if ok {
-                    s.0.push(ms);
-                } else {
-                    s.1 += 1;
+            let mut got: Vec<(Vec<f64>, usize)> = (0..kinds_n).map(|_| (Vec::new(), 0)).collect();
+            for d in lane {
+                let now = clock.elapsed();
+                if d.at > now {
+                    tokio::time::sleep(d.at - now).await;
+                }
+                let mut req = http.get(&d.url);
+                if let Some(c) = &d.cookie {
+                    req = req.header("cookie", c);
+                }
+                let ok = match req.send().await {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                };
+                // From when it was due, not when it was sent.
+                let ms = clock.elapsed().saturating_sub(d.at).as_secs_f64() * 1000.0;
+                if let Some(slot) = got.get_mut(d.kind) {
+                    if ok {
+                        slot.0.push(ms);
+                    } else {
+                        slot.1 += 1;
+                    }
                 }
             }
+            got
         }));
     }
+    let mut all: Vec<(Vec<f64>, usize)> = (0..kinds.len()).map(|_| (Vec::new(), 0)).collect();
     for h in handles {
-        h.await?;
+        for (slot, (lat, errors)) in all.iter_mut().zip(h.await?) {
+            slot.0.extend(lat);
+            slot.1 += errors;
+        }
     }
-    let mut out = Vec::new();
-    for (i, (name, _)) in kinds.iter().enumerate() {
-        let (lat, errors) = match results.get(i) {
-            Some(s) => std::mem::take(&mut *s.lock().await),
-            None => (Vec::new(), 0),
-        };
-        out.push(Kind {
+    Ok(kinds
+        .iter()
+        .zip(all)
+        .map(|((name, _), (latencies_ms, errors))| Kind {
             name,
-            latencies_ms: lat,
+            latencies_ms,
             errors,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
