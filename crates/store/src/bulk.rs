@@ -96,17 +96,22 @@ async fn insert_with(
     if rows.is_empty() {
         return Ok(());
     }
+    if let Some(bad) = rows.iter().find(|r| r.len() != columns.len()) {
+        return Err(Error::Internal(format!(
+            "bulk insert into {table}: row of {} values",
+            bad.len()
+        )));
+    }
+    if tail.is_empty() && rows.len() >= COPY_FROM_ROWS {
+        if let Tx::Postgres(c) = tx {
+            return copy_in(c, table, columns, rows).await;
+        }
+    }
     let per = (MAX_PARAMS / columns.len()).clamp(1, MAX_ROWS);
     for chunk in rows.chunks(per) {
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
         let mut n = 0;
         for (i, row) in chunk.iter().enumerate() {
-            if row.len() != columns.len() {
-                return Err(Error::Internal(format!(
-                    "bulk insert into {table}: row of {} values",
-                    row.len()
-                )));
-            }
             if i > 0 {
                 sql.push(',');
             }
@@ -152,6 +157,93 @@ async fn insert_with(
         })?;
     }
     Ok(())
+}
+
+/// From how many rows PostgreSQL is given them with `COPY` instead of `INSERT`s (a
+/// registration's one row stays a prepared statement).
+const COPY_FROM_ROWS: usize = 50;
+/// How much `COPY` text is sent to PostgreSQL at a time.
+const COPY_CHUNK: usize = 1 << 20;
+
+/// PostgreSQL: the rows as `COPY … FROM STDIN` in its text format, a megabyte at a
+/// time, instead of multi-row `INSERT`s (no statement to parse and plan per 500 rows, no
+/// binary parameters to build). Inside the caller's transaction like any insert: a
+/// refused row (a unique key, a check) refuses them all, with the same error.
+async fn copy_in(
+    c: &mut sqlx::PgConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<V>],
+) -> Result<(), Error> {
+    let mut copy = c
+        .copy_in_raw(&format!("COPY {table} ({}) FROM STDIN", columns.join(", ")))
+        .await
+        .map_err(db_err)?;
+    let mut buf = String::with_capacity(COPY_CHUNK + 4096);
+    for row in rows {
+        for (j, v) in row.iter().enumerate() {
+            if j > 0 {
+                buf.push('\t');
+            }
+            copy_value(&mut buf, v);
+        }
+        buf.push('\n');
+        if buf.len() >= COPY_CHUNK {
+            copy.send(buf.as_bytes()).await.map_err(db_err)?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf.as_bytes()).await.map_err(db_err)?;
+    }
+    copy.finish().await.map_err(db_err)?;
+    Ok(())
+}
+
+/// One value in `COPY`'s text format: `\N` for null, text with its backslashes, tabs
+/// and line ends escaped, times in UTC with microseconds.
+fn copy_value(buf: &mut String, v: &V) {
+    use std::fmt::Write;
+    const NULL: &str = "\\N";
+    let text = |buf: &mut String, t: &str| {
+        for ch in t.chars() {
+            match ch {
+                '\\' => buf.push_str("\\\\"),
+                '\t' => buf.push_str("\\t"),
+                '\n' => buf.push_str("\\n"),
+                '\r' => buf.push_str("\\r"),
+                c => buf.push(c),
+            }
+        }
+    };
+    let ts = |buf: &mut String, t: &DateTime<Utc>| {
+        buf.push_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    };
+    // Writing to a `String` cannot fail.
+    let _ = match v {
+        V::Uuid(x) => write!(buf, "{}", x.hyphenated()),
+        V::OptUuid(Some(x)) => write!(buf, "{}", x.hyphenated()),
+        V::Text(x) | V::OptText(Some(x)) => {
+            text(buf, x);
+            Ok(())
+        }
+        V::Date(x) | V::OptDate(Some(x)) => write!(buf, "{}", x.format("%Y-%m-%d")),
+        V::Ts(x) | V::OptTs(Some(x)) => {
+            ts(buf, x);
+            Ok(())
+        }
+        V::Bool(x) => buf.write_str(if *x { "t" } else { "f" }),
+        V::I16(x) | V::OptI16(Some(x)) => write!(buf, "{x}"),
+        V::I32(x) => write!(buf, "{x}"),
+        V::I64(x) => write!(buf, "{x}"),
+        V::F64(x) | V::OptF64(Some(x)) => write!(buf, "{x}"),
+        V::OptUuid(None)
+        | V::OptText(None)
+        | V::OptDate(None)
+        | V::OptTs(None)
+        | V::OptI16(None)
+        | V::OptF64(None) => buf.write_str(NULL),
+    };
 }
 
 /// The secondary indexes of `tables`, as the statements that create them.
@@ -212,6 +304,38 @@ pub async fn restore_indexes(tx: &mut Tx, ddl: &[String]) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::{copy_value, V};
+
+    #[test]
+    fn copy_text_escapes_what_the_format_reads_as_syntax() {
+        let one = |v: V| {
+            let mut s = String::new();
+            copy_value(&mut s, &v);
+            s
+        };
+        assert_eq!(one(V::Text("a\\b\tc\nd\re".into())), "a\\\\b\\tc\\nd\\re");
+        assert_eq!(
+            one(V::Text("\\N".into())),
+            "\\\\N",
+            "a text \\N is not a null"
+        );
+        assert_eq!(one(V::OptText(None)), "\\N");
+        assert_eq!(one(V::OptUuid(None)), "\\N");
+        assert_eq!(one(V::Bool(true)) + &one(V::Bool(false)), "tf");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-04T20:33:08.000123Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(one(V::Ts(at)), "2026-12-04T20:33:08.000123Z");
+        assert_eq!(
+            one(V::Date(chrono::NaiveDate::from_ymd_opt(987, 1, 2).unwrap())),
+            "0987-01-02"
+        );
+        assert_eq!(
+            one(V::Uuid(uuid::Uuid::from_u128(1))),
+            "00000000-0000-0000-0000-000000000001"
+        );
+    }
+
     #[test]
     fn numbered_placeholders_become_anonymous_in_order() {
         assert_eq!(
