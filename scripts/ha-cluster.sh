@@ -103,8 +103,13 @@ case "$cmd" in
       name="node$i"; p=$((port + i))
       if [ "$i" = 2 ]; then
         # pg_basebackup waits for a spread checkpoint (~90 s): ask for checkpoints.
-        ( while :; do as_pg "psql -qX -h 127.0.0.1 -p $((port + 1)) -d itinera -c CHECKPOINT" >/dev/null 2>&1 || true; sleep 0.5; done ) &
+        # The loop holds no pipe of the caller's and ends with this script, however it
+        # ends: an orphaned loop kept a caller reading this script's output waiting for
+        # ever when a step below failed.
+        ( while :; do as_pg "psql -qX -h 127.0.0.1 -p $((port + 1)) -d itinera -c CHECKPOINT" || true; sleep 0.5; done ) \
+          </dev/null >/dev/null 2>&1 &
         ckp=$!
+        trap 'kill "$ckp" 2>/dev/null || true' EXIT
       fi
       as_pg "pg_autoctl create postgres --pgdata $dir/data/$name --pgport $p --name $name \
         --hostname 127.0.0.1 --listen 127.0.0.1 --dbname itinera --auth trust --no-ssl \

@@ -18,7 +18,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/itinera-target}"
 export CARGO_TERM_COLOR=never
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says when it began (seconds since the start), so a slow run shows where its
+# time went.
+step() { printf '\n== [%ds] %s\n' "$SECONDS" "$*"; }
 fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
 need=()
@@ -68,7 +70,8 @@ export ITINERA_REQUIRE_PG=1
 cargo_tests() {
   local name=$1; shift
   local log="$WORK/$name.log"
-  if ! cargo test "$@" -- --nocapture >"$log" 2>&1; then
+  # Bounded: a test that hangs fails the run with its output instead of holding it.
+  if ! timeout -k 30 2400 cargo test "$@" -- --nocapture >"$log" 2>&1; then
     grep -E "^test .*FAILED|panicked|^error|^failures:|test result" "$log" | tail -60 || true
     tail -40 "$log"
     fail "$name"
@@ -93,7 +96,8 @@ ITINERA_TEST_DB=postgres cargo_tests postgres --quiet --test api --test cli --te
 
 step "failover: two servers on a pg_auto_failover formation, the primary killed 5 times"
 # Installs pg_auto_failover's Debian packages when missing (scripts/ha-cluster.sh).
-if ! cargo test --quiet --test ha -- --ignored --nocapture >"$WORK/ha.log" 2>&1; then
+# The test bounds each of its own steps; this bound is for whatever else could hang.
+if ! timeout -k 30 1200 cargo test --quiet --test ha -- --ignored --nocapture >"$WORK/ha.log" 2>&1; then
   grep -E "panicked|^error|test result|failover test" "$WORK/ha.log" | tail -30 || true
   tail -40 "$WORK/ha.log"
   fail "failover"
@@ -109,7 +113,7 @@ e2e() {
   local name=$1 db=$2
   local log="$WORK/$name.log"
   if ! ITINERA_BIN="$CARGO_TARGET_DIR/debug/itinera" ITINERA_E2E_DB="$db" \
-      node --test --test-reporter=spec e2e/ >"$log" 2>&1; then
+      timeout -k 30 900 node --test --test-reporter=spec e2e/ >"$log" 2>&1; then
     cat "$log"; fail "$name"
   fi
   local pass
@@ -123,7 +127,7 @@ psql "$ITINERA_TEST_PG" -qc "CREATE DATABASE e2e" >/dev/null
 e2e e2e-postgres "${ITINERA_TEST_PG%/*}/e2e"
 
 step "the API attacked by generated requests (Schemathesis, short run)"
-if ! scripts/schemathesis.sh 3 >"$WORK/schemathesis.log" 2>&1; then
+if ! timeout -k 30 1200 scripts/schemathesis.sh 3 >"$WORK/schemathesis.log" 2>&1; then
   cat "$WORK/schemathesis.log"; fail "schemathesis"
 fi
 tail -6 "$WORK/schemathesis.log"
@@ -133,5 +137,5 @@ total=0
 for n in sqlite postgres ha e2e-sqlite e2e-postgres; do
   c=$(cat "$WORK/$n.count"); total=$((total + c)); printf '%-13s %5d passed\n' "$n" "$c"
 done
-echo "$total passed, 0 failed"
+echo "$total passed, 0 failed, in ${SECONDS} s"
 grep -E "^schemathesis:" "$WORK/schemathesis.log"

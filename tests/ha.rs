@@ -41,14 +41,24 @@ const ROUNDS: usize = 5;
 const MIN_WRITES: usize = 10;
 /// The longest a kill may keep writes from being answered.
 const BACK_WITHIN: Duration = Duration::from_secs(20);
+/// A write not answered for this long is a failure (reported at the end), not a wait.
+const GIVE_UP: Duration = Duration::from_secs(90);
 
 fn script() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ha-cluster.sh")
 }
 
+/// Runs a command of the formation's script, never for longer than its bound (the first
+/// start may install packages): a step that hangs fails the test with its output instead
+/// of holding the test command until CI's own limit.
 fn sh(args: &[&str]) -> String {
-    let out = std::process::Command::new("bash")
-        .arg(script())
+    let bound = if args.first() == Some(&"start") {
+        "600"
+    } else {
+        "200"
+    };
+    let out = std::process::Command::new("timeout")
+        .args(["-k", "10", bound, "bash", script()])
         .args(args)
         .output()
         .expect("ha-cluster.sh");
@@ -66,6 +76,28 @@ struct Formation(String);
 
 impl Drop for Formation {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // What the nodes and the monitor said last, before their files go.
+            for log in ["create", "monitor", "node1", "node2"] {
+                let path = format!("{}/logs/{log}.log", self.0);
+                if let Ok(out) = std::process::Command::new("tail")
+                    .args(["-n", "25", &path])
+                    .output()
+                {
+                    eprintln!("--- {path}\n{}", String::from_utf8_lossy(&out.stdout));
+                }
+            }
+            if let Ok(out) = std::process::Command::new("bash")
+                .arg(script())
+                .args(["state", &self.0])
+                .output()
+            {
+                eprintln!(
+                    "--- formation state\n{}",
+                    String::from_utf8_lossy(&out.stdout)
+                );
+            }
+        }
         if std::env::var_os("ITINERA_TEST_HA_KEEP").is_some() {
             return;
         }
@@ -91,6 +123,8 @@ struct Told {
     retried: usize,
     /// Retries answered with the first answer (`Idempotent-Replayed`).
     replayed: usize,
+    /// Writes still unanswered after `GIVE_UP`: (key, what the last attempt got).
+    stuck: Vec<(String, String)>,
 }
 
 /// One writer: registrations (`kind` 0) or contacts (1), each sent with its own key to
@@ -137,7 +171,13 @@ fn writer(
                 )
             };
             let mut attempt = n as usize;
+            let first_sent = clock.elapsed();
+            let mut last = String::new();
             loop {
+                if clock.elapsed().saturating_sub(first_sent) > GIVE_UP {
+                    told.lock().await.stuck.push((key.clone(), last));
+                    break;
+                }
                 // The servers in turn, skipping one that was killed.
                 let mut i = attempt % ports.len();
                 if !alive[i].load(Ordering::SeqCst) {
@@ -185,6 +225,7 @@ fn writer(
                         break;
                     }
                     Ok(r) if r.status().as_u16() == 503 => {
+                        last = format!("503 from :{}", ports[i]);
                         told.lock().await.retried += 1;
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
@@ -193,7 +234,8 @@ fn writer(
                         let text = r.text().await.unwrap_or_default();
                         panic!("write {key}: unexpected answer {status}: {text}");
                     }
-                    Err(_) => {
+                    Err(e) => {
+                        last = format!("no answer from :{}: {e}", ports[i]);
                         told.lock().await.retried += 1;
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
@@ -335,6 +377,11 @@ async fn acknowledged_writes_survive_failover() {
     // Every acknowledged write is on the primary; none was made twice.
     let store = Store::connect(&url).await.expect("connect");
     let t = told.lock().await;
+    assert!(
+        t.stuck.is_empty(),
+        "writes unanswered for {GIVE_UP:?}: {:?}",
+        t.stuck
+    );
     let mut tx = store.single().await.expect("tx");
     for table in ["participants", "contacts"] {
         let sql = format!("SELECT id FROM {table}");
