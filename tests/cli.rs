@@ -610,6 +610,8 @@ fn the_benchmark_runs_and_prints_its_figures() {
         "4",
         "--courses",
         "30",
+        "--statement-views",
+        "3",
         "--dir",
         dir.to_str().unwrap(),
         "--listen",
@@ -644,6 +646,26 @@ fn the_benchmark_runs_and_prints_its_figures() {
             line.ends_with(" 0 errors)") && !line.contains("(0 pages"),
             "{line}"
         );
+        // What the kind asks of the database per view: at least the session, the page's
+        // own read and its audit row, each with a time.
+        let line = text
+            .lines()
+            .find(|l| {
+                l.trim_start().starts_with(&format!("{kind}: "))
+                    && l.contains(" statements, database ")
+            })
+            .unwrap_or_else(|| panic!("no statements line for {kind} in:\n{text}"));
+        let number = |after: &str| -> f64 {
+            line.split(after)
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{line}"))
+        };
+        assert!(number(&format!("{kind}: ")) >= 3.0, "{line}");
+        assert!(number("database ") > 0.0, "{line}");
+        assert!(line.ends_with("(3 views)"), "{line}");
     }
+    assert!(text.contains(" ms in 1.0 × SELECT "), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

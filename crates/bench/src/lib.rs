@@ -22,6 +22,7 @@ use tokio::sync::Mutex;
 mod import;
 mod indicators;
 mod offered;
+mod statements;
 mod training;
 
 /// What can stop a benchmark run.
@@ -98,6 +99,10 @@ pub struct BenchArgs {
     /// read again after a first read (0: not measured).
     #[arg(long, default_value_t = 5)]
     indicator_repeats: usize,
+    /// Views of each page kind sent to a server that logs every statement, to count the
+    /// statements and the database time per view (0: not measured).
+    #[arg(long, default_value_t = 20)]
+    statement_views: usize,
 }
 
 fn ms(f: &serde_json::Value, key: &str) -> f64 {
@@ -719,6 +724,27 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     }
     let _ = child.start_kill();
     let _ = child.wait().await;
+    if a.statement_views > 0 {
+        let found = statements::measure(&url, &a.listen, &kinds, a.statement_views).await?;
+        statements::report(&found);
+        for k in &found {
+            let mut f = figure(
+                engine,
+                "per_view",
+                Some(k.name),
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
+            if let Some(o) = f.as_object_mut() {
+                o.insert("statements".into(), k.statements.into());
+                o.insert("db_ms".into(), k.db_ms.into());
+            }
+            figures.push(f);
+        }
+    }
     if a.import_rows > 0 {
         // How long the import held the writer, from its audit entry.
         let store = Store::connect(&url).await?;
