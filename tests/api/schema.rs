@@ -67,6 +67,18 @@ async fn the_seeded_demo_keeps_every_reference() {
     // the whole database is checked afterwards instead.
     let app = crate::helpers::spawn_app().await;
     assert!(app.store.integrity_check().await.expect("check"));
+    // The indexes and (on PostgreSQL) foreign keys suspended for the load are all back,
+    // as the migration made them.
+    let fresh = Store::connect(&fresh_database_url().await)
+        .await
+        .expect("fresh");
+    fresh.migrate(start_time()).await.expect("migrate");
+    let (seeded, made) = (
+        describe(&app.store).await.expect("describe seeded"),
+        describe(&fresh).await.expect("describe fresh"),
+    );
+    assert_eq!(seeded.indexes, made.indexes);
+    assert_eq!(seeded.foreign_keys, made.foreign_keys);
     itinera_seed::demo::coordination::seed(&app.services, crate::helpers::start_time())
         .await
         .expect("coordination");

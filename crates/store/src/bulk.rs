@@ -276,12 +276,37 @@ async fn index_ddl(tx: &mut Tx, tables: &[&str]) -> Result<Vec<(String, String)>
 /// For a load into empty tables: drops their secondary indexes and returns the
 /// statements that rebuild them (a sorted build after the load is much faster than
 /// keeping every index up to date row by row). Give the result to `restore_indexes`.
+///
+/// On PostgreSQL their foreign keys go too and come back last, each checked once over
+/// the whole table (what `pg_restore` does): row by row, every foreign key costs a
+/// trigger and an index probe per inserted row, most of a bulk load's time. SQLite
+/// checks foreign keys in the same B-tree walk and keeps them.
 pub async fn suspend_indexes(tx: &mut Tx, tables: &[&str]) -> Result<Vec<String>, Error> {
     let ddl = index_ddl(tx, tables).await?;
     for (name, _) in &ddl {
         on_tx!(tx, c => sqlx::query(&format!("DROP INDEX {name}")).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     }
-    Ok(ddl.into_iter().map(|(_, sql)| sql).collect())
+    let mut restore: Vec<String> = ddl.into_iter().map(|(_, sql)| sql).collect();
+    if let Tx::Postgres(c) | Tx::PostgresRead(c, _) = tx {
+        for t in tables {
+            let keys: Vec<(String, String)> = sqlx::query_as(
+                "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+                 WHERE contype = 'f' AND conrelid = to_regclass($1) ORDER BY 1",
+            )
+            .bind(*t)
+            .fetch_all(&mut **c)
+            .await
+            .map_err(db_err)?;
+            for (name, def) in keys {
+                sqlx::query(&format!("ALTER TABLE {t} DROP CONSTRAINT {name}"))
+                    .execute(&mut **c)
+                    .await
+                    .map_err(db_err)?;
+                restore.push(format!("ALTER TABLE {t} ADD CONSTRAINT {name} {def}"));
+            }
+        }
+    }
+    Ok(restore)
 }
 
 /// Builds the suspended indexes again.
