@@ -580,19 +580,18 @@ fn import_a_file_then_deduplicate_the_registry_from_the_command_line() {
 }
 
 /// The benchmark's short version: a small registry, a few courses, every measurement
-/// printed (the long runs are in the README and the closing notes). On SQLite only: it
-/// empties the database it is given.
+/// printed (the long runs are in the README and the closing notes). On SQLite in a
+/// directory of its own; on PostgreSQL in a fresh database (it empties the one it is
+/// given).
 #[test]
 fn the_benchmark_runs_and_prints_its_figures() {
-    if common::on_postgres() {
-        return;
-    }
+    let pg = common::on_postgres().then(common::fresh_database_url_blocking);
     let dir = std::env::temp_dir().join(format!("itinera-bench-{}", uuid::Uuid::new_v4().simple()));
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap();
-    let out = itinera(&[
+    let mut args = vec![
         "bench",
         "--participants",
         "2500",
@@ -614,9 +613,13 @@ fn the_benchmark_runs_and_prints_its_figures() {
         "3",
         "--dir",
         dir.to_str().unwrap(),
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-    ]);
+    ];
+    let listen = format!("127.0.0.1:{port}");
+    args.extend(["--listen", &listen]);
+    if let Some(url) = &pg {
+        args.extend(["--db", url]);
+    }
+    let out = itinera(&args);
     assert_ok(&out);
     let text = String::from_utf8_lossy(&out.stdout);
     for line in [

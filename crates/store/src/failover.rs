@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use itinera_domain::Error;
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use sqlx::{ConnectOptions, Connection, PgConnection};
+use sqlx::{Connection, PgConnection};
 
 /// The hosts of a multi-host URL and the single-host URL of each (the query's libpq-only
 /// parameters dropped), with the connect timeout it asks for.
@@ -94,7 +94,7 @@ pub(crate) fn options(hosts: &Hosts) -> Result<Vec<PgConnectOptions>, Error> {
         .iter()
         .map(|u| {
             PgConnectOptions::from_str(u)
-                .map(|o| o.disable_statement_logging())
+                .map(crate::slow_statement_log)
                 .map_err(crate::db_err)
         })
         .collect()

@@ -226,10 +226,9 @@ impl Store {
                 );
                 pool
             } else {
-                // Statement logs would print every query at INFO; request logs suffice.
-                let opts = PgConnectOptions::from_str(url)
-                    .map_err(db_err)?
-                    .disable_statement_logging();
+                // Statement logs would print every query at INFO; request logs suffice
+                // (unless `ITINERA_SLOW_SQL_US` asks for the slow ones).
+                let opts = slow_statement_log(PgConnectOptions::from_str(url).map_err(db_err)?);
                 options.connect_with(opts).await.map_err(db_err)?
             };
             Ok(Store {
@@ -590,7 +589,7 @@ impl Pending {
 /// Statements are not logged (they may name persons) unless `ITINERA_SLOW_SQL_US` asks
 /// for those slower than that many microseconds, at warn level, for diagnosis on a
 /// test or benchmark database.
-fn slow_statement_log<O: ConnectOptions>(opts: O) -> O {
+pub(crate) fn slow_statement_log<O: ConnectOptions>(opts: O) -> O {
     let opts = opts.disable_statement_logging();
     match std::env::var("ITINERA_SLOW_SQL_US")
         .ok()
