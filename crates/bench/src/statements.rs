@@ -40,8 +40,10 @@ fn collect<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
                 continue;
             };
             let field = |k: &str| v.get("fields").and_then(|f| f.get(k));
+            // Short statements (`COMMIT`) are logged by their summary only.
+            let text = |k: &str| field(k).and_then(|s| s.as_str()).filter(|s| !s.is_empty());
             let (Some(sql), Some(secs)) = (
-                field("db.statement").and_then(|s| s.as_str()),
+                text("db.statement").or_else(|| text("summary")),
                 field("elapsed_secs").and_then(|s| s.as_f64()),
             ) else {
                 continue;
