@@ -144,9 +144,12 @@ pub(crate) async fn measure(
         }
         req
     };
-    // Warm: every kind once, so that the pool is open and the statements prepared.
+    // Warm: every kind ten times, so that the pool is open, the statements prepared and,
+    // on PostgreSQL, past the five executions it plans one by one (custom plans) before
+    // it settles on a generic plan for a prepared statement — the steady state of a
+    // server that has been running.
     for (_, clients) in kinds {
-        for (cookie, u) in pages(clients, 3) {
+        for (cookie, u) in pages(clients, 10) {
             let _ = get(&cookie, &u).send().await?.bytes().await;
         }
     }
