@@ -80,6 +80,20 @@ fn try_sh(args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// The last lines of the formation's logs (its creation, the monitor, the nodes).
+fn print_logs(dir: &str) {
+    for log in ["create", "monitor", "node1", "node2"] {
+        let path = format!("{dir}/logs/{log}.log");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let tail: Vec<&str> = text.lines().rev().take(25).collect();
+            eprintln!("--- {path}");
+            for l in tail.iter().rev() {
+                eprintln!("{l}");
+            }
+        }
+    }
+}
+
 /// Starts a formation in a fresh directory; a start that fails (the standby's base
 /// backup on a slow machine) is reported and tried once more from nothing, since what
 /// is tested is the failover, not the set-up.
@@ -98,16 +112,7 @@ fn start_formation(port: &str) -> (String, String) {
                 return (dir, url);
             }
             Err(e) => {
-                for log in ["create", "monitor", "node1", "node2"] {
-                    let path = format!("{dir}/logs/{log}.log");
-                    if let Ok(text) = std::fs::read_to_string(&path) {
-                        let tail: Vec<&str> = text.lines().rev().take(25).collect();
-                        eprintln!("--- {path}");
-                        for l in tail.iter().rev() {
-                            eprintln!("{l}");
-                        }
-                    }
-                }
+                print_logs(&dir);
                 let _ = try_sh(&["stop", &dir]);
                 failures.push(e);
             }
@@ -123,15 +128,7 @@ impl Drop for Formation {
     fn drop(&mut self) {
         if std::thread::panicking() {
             // What the nodes and the monitor said last, before their files go.
-            for log in ["create", "monitor", "node1", "node2"] {
-                let path = format!("{}/logs/{log}.log", self.0);
-                if let Ok(out) = std::process::Command::new("tail")
-                    .args(["-n", "25", &path])
-                    .output()
-                {
-                    eprintln!("--- {path}\n{}", String::from_utf8_lossy(&out.stdout));
-                }
-            }
+            print_logs(&self.0);
             if let Ok(out) = std::process::Command::new("bash")
                 .arg(script())
                 .args(["state", &self.0])

@@ -236,6 +236,17 @@ pub(crate) async fn load_until(
     Ok((v, rps, errors.load(std::sync::atomic::Ordering::Relaxed)))
 }
 
+/// Waits (up to ten seconds) for a server just started at `base` to answer.
+pub(crate) async fn wait_up(http: &reqwest::Client, base: &str) -> Result<()> {
+    for _ in 0..100 {
+        if http.get(format!("{base}/health")).send().await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(BenchError::Failed("the server did not start"))
+}
+
 fn peak_memory_mb(pid: u32) -> Option<(f64, f64)> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb = |key: &str| {
@@ -519,17 +530,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         .pool_max_idle_per_host(a.concurrency)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let mut up = false;
-    for _ in 0..100 {
-        if http.get(format!("{base}/health")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !up {
-        return Err(BenchError::Failed("the server did not start"));
-    }
+    wait_up(&http, &base).await?;
     println!(
         "pages: {} professionals at once, each on their own cases ({cases_measured} cases in all)",
         desks.len()

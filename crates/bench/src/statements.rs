@@ -101,17 +101,7 @@ pub(crate) async fn measure(
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let base = format!("http://{listen}");
-    let mut up = false;
-    for _ in 0..100 {
-        if http.get(format!("{base}/health")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !up {
-        return Err(BenchError::Failed("the logging server did not start"));
-    }
+    crate::wait_up(&http, &base).await?;
     // The pages of each kind, from the clients in turn (each their own desk and cases).
     let pages = |clients: &[Client], n: usize| -> Vec<(Option<String>, String)> {
         let mut out = Vec::new();
