@@ -165,11 +165,20 @@ async fn metrics_need_their_token_and_cookies_are_secure_behind_tls() {
     );
     let r = get(Some("metrics-s3cret")).await.expect("m");
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("itinera_http_requests_total"));
+    let text = r.text().await.unwrap_or_default();
+    assert!(text.contains("itinera_http_requests_total"));
+    // On SQLite, the longest time one transaction held the writer, its commit included
+    // (the set-up's writes made some); PostgreSQL has no one writer.
+    let turn = text
+        .lines()
+        .find_map(|l| l.strip_prefix("itinera_sqlite_writer_longest_turn_seconds "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    match app.services.store.engine() {
+        itinera_store::Engine::Sqlite => {
+            assert!(turn.is_some_and(|t| t > 0.0 && t < 60.0), "{text}")
+        }
+        itinera_store::Engine::Postgres => assert_eq!(turn, None, "{text}"),
+    }
     // Sign in: the cookie is Secure, and HSTS is sent.
     let r = Browser::new(&base).login(SOCIAL_BADAJOZ).await;
     let cookie = r.headers()["set-cookie"].to_str().unwrap_or("").to_string();

@@ -92,6 +92,7 @@ pub async fn measure(
         });
         (task, waits)
     };
+    let turn_before = longest_turn_ms(&http, base).await;
     let t = Stopwatch::start();
     let r = http
         .post(format!("{base}/api/v1/imports"))
@@ -128,5 +129,32 @@ pub async fn measure(
     let longest = waits.iter().copied().fold(0.0, f64::max);
     let (p50, _, p99, n) = summary(waits);
     println!("another service's registrations during the import: p50 {p50:.2} ms, p99 {p99:.2} ms, longest {longest:.0} ms ({n} registrations)");
+    match (turn_before, longest_turn_ms(&http, base).await) {
+        (Some(before), Some(after)) if after > before => println!(
+            "import: held SQLite's writer {after:.0} ms in all, its commit included (the longest writer turn, {before:.0} ms before the import)"
+        ),
+        (Some(before), Some(_)) => println!(
+            "import: no writer turn longer than the {before:.0} ms before the import"
+        ),
+        _ => {}
+    }
     Ok(())
+}
+
+/// The longest writer turn of the server so far (ms), from its metrics; none on
+/// PostgreSQL.
+async fn longest_turn_ms(http: &reqwest::Client, base: &str) -> Option<f64> {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth(crate::METRICS_TOKEN)
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("itinera_sqlite_writer_longest_turn_seconds "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map(|s| s * 1000.0)
 }

@@ -42,6 +42,9 @@ pub enum BenchError {
 
 type Result<T, E = BenchError> = std::result::Result<T, E>;
 
+/// The metrics token of the benchmark's server (it listens on loopback only).
+pub(crate) const METRICS_TOKEN: &str = "itinera-bench-metrics";
+
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000_000)]
@@ -522,6 +525,8 @@ pub async fn run(a: BenchArgs) -> Result<()> {
             &a.listen,
         ])
         .env("ITINERA_LOG", "warn")
+        // For the import's figure: the longest writer turn (`import::longest_turn_ms`).
+        .env("ITINERA_METRICS_TOKEN", METRICS_TOKEN)
         .kill_on_drop(true)
         .spawn()?;
     let pid = child.id().unwrap_or(0);

@@ -24,6 +24,24 @@ use crate::audit::OwnedEntry;
 pub(crate) struct Writer {
     state: Arc<Mutex<WriterState>>,
     queued: Arc<AtomicUsize>,
+    /// The longest turn so far (µs), commit included: how long another writer may
+    /// have waited behind one.
+    longest: Arc<AtomicU64>,
+}
+
+/// A writer's turn: the lock, held from before `BEGIN IMMEDIATE` until the transaction
+/// has ended (the commit included). Its end records its length.
+pub struct Turn {
+    _guard: OwnedMutexGuard<WriterState>,
+    since: itinera_clock::Stopwatch,
+    longest: Arc<AtomicU64>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let us = u64::try_from(self.since.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.longest.fetch_max(us, Ordering::Relaxed);
+    }
 }
 
 /// What the writer lock guards (nothing but the turn itself).
@@ -54,9 +72,19 @@ impl Drop for Queued<'_> {
 
 impl Writer {
     /// The lock for a write, in order of arrival.
-    pub(crate) async fn exclusive(&self) -> OwnedMutexGuard<WriterState> {
+    pub(crate) async fn exclusive(&self) -> Turn {
         let _q = Queued::new(&self.queued);
-        self.state.clone().lock_owned().await
+        let guard = self.state.clone().lock_owned().await;
+        Turn {
+            _guard: guard,
+            since: itinera_clock::Stopwatch::start(),
+            longest: self.longest.clone(),
+        }
+    }
+
+    /// The longest turn so far.
+    pub(crate) fn longest_turn(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.longest.load(Ordering::Relaxed))
     }
 }
 
@@ -147,7 +175,7 @@ fn write<'a>(
             .flat_map(|w| w.entries.iter().map(OwnedEntry::as_new))
             .collect();
         let mut tx = store.append_tx().await?;
-        crate::audit::append_many(&mut tx, &entries).await?;
+        crate::audit::append_many(&mut tx, entries).await?;
         tx.commit().await
     })
 }

@@ -14,6 +14,7 @@ pub mod boards;
 pub mod bulk;
 pub mod caseload;
 pub mod cases;
+mod checkpoint;
 pub mod compliance;
 pub mod consents;
 mod group;
@@ -90,6 +91,8 @@ enum Pools {
     Sqlite {
         write: SqlitePool,
         read: SqlitePool,
+        /// Copies the write-ahead log back into the database file, off the writer.
+        checkpointer: std::sync::Arc<checkpoint::Checkpointer>,
     },
     Postgres(PgPool),
 }
@@ -123,10 +126,7 @@ pub struct Pending {
 /// ends; a plain read needs none), or an audited read (a snapshot on a reading
 /// connection whose audit entries wait to be appended when it ends).
 pub enum SqliteTx {
-    Own(
-        sqlx::Transaction<'static, Sqlite>,
-        Option<tokio::sync::OwnedMutexGuard<group::WriterState>>,
-    ),
+    Own(sqlx::Transaction<'static, Sqlite>, Option<group::Turn>),
     Read(sqlx::Transaction<'static, Sqlite>, Box<Pending>),
     /// A pooled connection for one read statement: no `BEGIN`, no `ROLLBACK`.
     Single(sqlx::pool::PoolConnection<Sqlite>),
@@ -154,7 +154,10 @@ pub fn db_err(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(d) = &e {
         if matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation) {
             return Error::Conflict(match d.constraint() {
-                Some("participant_documents_org_kind_number") => "participant.document.exists",
+                // (The second name: the key before migration 32.)
+                Some(
+                    "participant_documents_number_key" | "participant_documents_org_kind_number",
+                ) => "participant.document.exists",
                 Some("cases_one_live_per_programme") => "case.already_open",
                 Some("users_username") => "user.username.exists",
                 Some("public_holidays_national_day" | "public_holidays_territory_day") => {
@@ -261,10 +264,19 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(
                     opts.clone()
-                        .pragma("cache_size", format!("-{}", u64::from(cache_mb) * 1024)),
+                        .pragma("cache_size", format!("-{}", u64::from(cache_mb) * 1024))
+                        // Checkpoints are the checkpointer's (below); this is a backstop.
+                        .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES.to_string()),
                 )
                 .await
                 .map_err(db_err)?;
+            let checkpointer = checkpoint::Checkpointer::start(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(0)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with(opts.clone()),
+            );
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
@@ -278,7 +290,11 @@ impl Store {
                 .await
                 .map_err(db_err)?;
             Ok(Store {
-                pools: Pools::Sqlite { write, read },
+                pools: Pools::Sqlite {
+                    write,
+                    read,
+                    checkpointer,
+                },
                 writer: group::Writer::default(),
                 appender: group::Appender::default(),
             })
@@ -287,6 +303,16 @@ impl Store {
                 "unsupported database URL (use sqlite://PATH or postgres://…): {}",
                 url.split('@').next_back().unwrap_or("")
             )))
+        }
+    }
+
+    /// SQLite: the longest time one transaction held the writer so far (from its
+    /// turn to the end of its commit): the longest any other writer waited behind
+    /// one. None on PostgreSQL (no one writer there).
+    pub fn longest_writer_turn(&self) -> Option<Duration> {
+        match self.pools {
+            Pools::Sqlite { .. } => Some(self.writer.longest_turn()),
+            Pools::Postgres(_) => None,
         }
     }
 
@@ -519,7 +545,12 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { write, read } => {
+            Pools::Sqlite {
+                write,
+                read,
+                checkpointer,
+            } => {
+                checkpointer.close().await;
                 write.close().await;
                 read.close().await;
             }
@@ -645,5 +676,47 @@ mod db_err_tests {
         drop(tx);
         store.close().await;
         let _ = std::fs::remove_file(&dir);
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_log_is_copied_back_by_the_checkpointer_not_by_the_writer() {
+        let path = std::env::temp_dir().join(format!("itinera-ckpt-{}", uuid::Uuid::new_v4()));
+        let store = Store::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("store");
+        let mut tx = store.write().await.expect("tx");
+        // The writer checkpoints only as a backstop, far past SQLite's 1,000 pages.
+        let auto: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(c).await.map_err(db_err))
+        .expect("pragma");
+        assert_eq!(auto, i64::from(checkpoint::BACKSTOP_PAGES));
+        // About 12 MB of log, three times what the writer would have checkpointed.
+        on_tx!(&mut tx, c => sqlx::query(
+            "CREATE TABLE t (a BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO t SELECT zeroblob(4000) FROM n")
+            .execute(c).await.map(|_| ()).map_err(db_err))
+        .expect("insert");
+        tx.commit().await.expect("commit");
+        // The checkpointer copies it into the database file within a few of its ticks.
+        let mut size = 0;
+        for _ in 0..100 {
+            size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            if size >= 12_000_000 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            size >= 12_000_000,
+            "database file {size} bytes: the log was not copied back"
+        );
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

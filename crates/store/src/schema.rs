@@ -170,6 +170,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "several_servers",
         sql: include_str!("../migrations/0031_several_servers.sql"),
     },
+    Migration {
+        version: 32,
+        name: "documents_one_index",
+        sql: include_str!("../migrations/0032_documents_one_index.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

@@ -338,6 +338,12 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         g.members.load(Ordering::Relaxed),
         g.commits.load(Ordering::Relaxed)
     ));
+    if let Some(turn) = state.services.store.longest_writer_turn() {
+        out.push_str(&format!(
+            "# HELP itinera_sqlite_writer_longest_turn_seconds The longest time one transaction held SQLite's writer since the start, its commit included.\n# TYPE itinera_sqlite_writer_longest_turn_seconds gauge\nitinera_sqlite_writer_longest_turn_seconds {:.6}\n",
+            turn.as_secs_f64()
+        ));
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
