@@ -686,29 +686,46 @@ pub async fn audit_many<'a>(
     entries: Vec<(Action, Option<Uuid>, serde_json::Value)>,
 ) -> Result<(), Error> {
     let by = by.into();
+    let details = entries
+        .into_iter()
+        .map(|(a, id, d)| (a, id, render(by, d)))
+        .collect();
+    audit_many_rendered(tx, by, ctx, details).await
+}
+
+/// An entry's detail as it is kept for `by` (with the token it came through, if any):
+/// entries can be rendered ahead of their transaction (`audit_many_rendered`).
+pub fn render<'a>(by: impl Into<Caller<'a>>, detail: serde_json::Value) -> String {
+    detail_of(by.into(), detail).to_string()
+}
+
+/// Like `audit_many`, with details already rendered (`render`) for the same `by`.
+pub async fn audit_many_rendered<'a>(
+    tx: &mut Tx,
+    by: impl Into<Caller<'a>>,
+    ctx: &Ctx,
+    details: Vec<(Action, Option<Uuid>, String)>,
+) -> Result<(), Error> {
+    let by = by.into();
     let actor = by.actor();
-    if let Some((action, entity_id, _)) = entries.first() {
+    if let Some((action, entity_id, _)) = details.first() {
         crate::deployment::claim(tx, ctx, action.entity(), *entity_id).await?;
     }
-    let details: Vec<(Action, Option<Uuid>, String)> = entries
-        .into_iter()
-        .map(|(a, id, d)| (a, id, detail_of(by, d).to_string()))
-        .collect();
     let rows: Vec<NewEntry<'_>> = details
-        .iter()
+        .into_iter()
         .map(|(action, entity_id, detail)| NewEntry {
             at: ctx.now,
             actor_user_id: actor.map(|a| a.user_id),
             actor_organisation_id: actor.map(|a| a.organisation_id),
             action: action.code(),
             entity: action.entity(),
-            entity_id: *entity_id,
+            entity_id,
             request_id: &ctx.request_id,
             client_addr: &ctx.client_addr,
-            detail: detail.clone(),
+            detail,
         })
         .collect();
-    itinera_store::audit::append_many(tx, &rows).await
+    itinera_store::audit::append_many(tx, rows).await
 }
 
 /// Appends an audit entry for `by` in `tx`.

@@ -102,17 +102,64 @@ fn chain_hash(
     client_addr: &str,
     detail: &str,
 ) -> String {
-    let opt = |u: Option<Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
+    chain_hash_of(
+        prev,
+        seq,
+        &Texts::of(at, actor, org),
+        action,
+        entity,
+        entity_id,
+        request_id,
+        client_addr,
+        detail,
+    )
+}
+
+/// The texts an entry's hash takes of its time and actor: the same for every entry of
+/// one request, so `append_many` makes them once.
+struct Texts {
+    of: (DateTime<Utc>, Option<Uuid>, Option<Uuid>),
+    at: String,
+    actor: String,
+    org: String,
+}
+
+impl Texts {
+    fn of(at: DateTime<Utc>, actor: Option<Uuid>, org: Option<Uuid>) -> Texts {
+        let opt = |u: Option<Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
+        Texts {
+            of: (at, actor, org),
+            at: at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            actor: opt(actor),
+            org: opt(org),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chain_hash_of(
+    prev: &str,
+    seq: i64,
+    texts: &Texts,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    request_id: &str,
+    client_addr: &str,
+    detail: &str,
+) -> String {
+    let mut id = Uuid::encode_buffer();
+    let entity_id = entity_id.map_or("", |u| u.hyphenated().encode_lower(&mut id));
     let mut h = Sha256::new();
     for part in [
         prev,
         &seq.to_string(),
-        &at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        &opt(actor),
-        &opt(org),
+        &texts.at,
+        &texts.actor,
+        &texts.org,
         action,
         entity,
-        &opt(entity_id),
+        entity_id,
         request_id,
         client_addr,
         detail,
@@ -142,7 +189,7 @@ pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, Error> {
 
 /// Appends entries to the chain in order, inside `tx`, in as few statements as the
 /// bulk path allows (an import's thousands of entries).
-pub async fn append_many(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), Error> {
+pub async fn append_many(tx: &mut Tx, entries: Vec<NewEntry<'_>>) -> Result<(), Error> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -158,14 +205,18 @@ pub async fn append_many(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), Er
     let mut seq = last - n;
     let mut prev = prev;
     let mut rows = Vec::with_capacity(entries.len());
+    let mut texts: Option<Texts> = None;
     for e in entries {
         seq += 1;
-        let hash = chain_hash(
+        let key = (e.at, e.actor_user_id, e.actor_organisation_id);
+        let t = match texts {
+            Some(ref t) if t.of == key => t,
+            _ => texts.insert(Texts::of(key.0, key.1, key.2)),
+        };
+        let hash = chain_hash_of(
             &prev,
             seq,
-            e.at,
-            e.actor_user_id,
-            e.actor_organisation_id,
+            t,
             e.action,
             e.entity,
             e.entity_id,
@@ -184,13 +235,15 @@ pub async fn append_many(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), Er
             V::OptUuid(e.entity_id),
             V::Text(e.request_id.to_string()),
             V::Text(e.client_addr.to_string()),
-            V::Text(e.detail.clone()),
+            V::Text(e.detail),
             V::Text(std::mem::replace(&mut prev, hash.clone())),
             V::Text(hash),
         ]);
     }
-    crate::bulk::insert(
-        tx,
+    // Prepared, so that the rows' texts move into the statements instead of being
+    // copied again by the driver.
+    crate::bulk::Prepared::new(
+        tx.engine(),
         "audit_log",
         &[
             "seq",
@@ -206,8 +259,10 @@ pub async fn append_many(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), Er
             "prev_hash",
             "hash",
         ],
-        &rows,
-    )
+        rows,
+        None,
+    )?
+    .run(tx)
     .await?;
     on_tx!(tx, c => sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
         .bind(&prev).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;

@@ -5,7 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::Error;
 use uuid::Uuid;
 
-use crate::{db_err, on_tx, Tx};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::Arguments;
+
+use crate::{db_err, on_tx, Engine, Tx};
 
 /// A value to bind.
 #[derive(Debug, Clone)]
@@ -107,28 +110,13 @@ async fn insert_with(
             return copy_in(c, table, columns, rows).await;
         }
     }
-    let per = (MAX_PARAMS / columns.len()).clamp(1, MAX_ROWS);
+    let per = rows_per_statement(columns.len());
+    let engine = tx.engine();
+    let mut sql = String::new();
     for chunk in rows.chunks(per) {
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut n = 0;
-        for (i, row) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for j in 0..row.len() {
-                n += 1;
-                if j > 0 {
-                    sql.push(',');
-                }
-                sql.push('$');
-                sql.push_str(&n.to_string());
-            }
-            sql.push(')');
-        }
-        sql.push_str(tail);
-        if tx.engine() == crate::Engine::Sqlite {
-            sql = anonymous_placeholders(&sql);
+        // The statement's text is the same for every full chunk: built once.
+        if sql.is_empty() || chunk.len() != per {
+            sql = statement(engine, table, columns, chunk.len(), tail);
         }
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
@@ -157,6 +145,157 @@ async fn insert_with(
         })?;
     }
     Ok(())
+}
+
+/// How many rows one statement carries.
+fn rows_per_statement(columns: usize) -> usize {
+    (MAX_PARAMS / columns.max(1)).clamp(1, MAX_ROWS)
+}
+
+/// `INSERT INTO table (columns) VALUES (…), (…)` for `rows` rows, then `tail`; with
+/// anonymous placeholders on SQLite (see `anonymous_placeholders`).
+fn statement(engine: Engine, table: &str, columns: &[&str], rows: usize, tail: &str) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 0;
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for j in 0..columns.len() {
+            n += 1;
+            if j > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(tail);
+    if engine == Engine::Sqlite {
+        sql = anonymous_placeholders(&sql);
+    }
+    sql
+}
+
+/// Rows made ready to insert ahead of the transaction that inserts them. An import
+/// prepares its inserts before it takes SQLite's one writer, so that the writer only
+/// binds and runs them: the statements' text and their values, owned (the driver has
+/// nothing left to copy on its side), are built outside it. On PostgreSQL the rows
+/// wait as they are and go by `COPY` (see `insert`) when run: no writer to spare there.
+pub struct Prepared {
+    table: String,
+    columns: Vec<String>,
+    tail: String,
+    body: Body,
+}
+
+enum Body {
+    Sqlite(Vec<(std::sync::Arc<str>, SqliteArguments<'static>)>),
+    Rows(Vec<Vec<V>>),
+}
+
+impl Prepared {
+    /// `rows` for `table`, to insert on `engine`; with `skip_key`, leaving out the rows
+    /// that would break that unique key (as `insert_or_skip`).
+    pub fn new(
+        engine: Engine,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<V>>,
+        skip_key: Option<&str>,
+    ) -> Result<Prepared, Error> {
+        if let Some(bad) = rows.iter().find(|r| r.len() != columns.len()) {
+            return Err(Error::Internal(format!(
+                "bulk insert into {table}: row of {} values",
+                bad.len()
+            )));
+        }
+        let tail = skip_key.map_or(String::new(), |k| format!(" ON CONFLICT ({k}) DO NOTHING"));
+        let body = match engine {
+            Engine::Postgres => Body::Rows(rows),
+            Engine::Sqlite => {
+                let per = rows_per_statement(columns.len());
+                let mut statements = Vec::with_capacity(rows.len().div_ceil(per));
+                let mut full: Option<std::sync::Arc<str>> = None;
+                let mut rows = rows.into_iter().peekable();
+                while rows.peek().is_some() {
+                    let chunk: Vec<Vec<V>> = rows.by_ref().take(per).collect();
+                    let sql = match &full {
+                        Some(s) if chunk.len() == per => s.clone(),
+                        _ => {
+                            let s: std::sync::Arc<str> =
+                                statement(engine, table, columns, chunk.len(), &tail).into();
+                            if chunk.len() == per {
+                                full = Some(s.clone());
+                            }
+                            s
+                        }
+                    };
+                    let mut args = SqliteArguments::default();
+                    for v in chunk.into_iter().flatten() {
+                        add_owned(&mut args, v).map_err(|e| {
+                            Error::Internal(format!("bulk insert into {table}: {e}"))
+                        })?;
+                    }
+                    statements.push((sql, args));
+                }
+                Body::Sqlite(statements)
+            }
+        };
+        Ok(Prepared {
+            table: table.to_string(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            tail,
+            body,
+        })
+    }
+
+    /// Inserts the rows in `tx` (of the engine they were prepared for).
+    pub async fn run(self, tx: &mut Tx) -> Result<(), Error> {
+        match (self.body, tx) {
+            (Body::Sqlite(statements), Tx::Sqlite(t)) => {
+                let c = t.conn()?;
+                for (sql, args) in statements {
+                    sqlx::query_with(&sql, args)
+                        .execute(&mut *c)
+                        .await
+                        .map_err(db_err)?;
+                }
+                Ok(())
+            }
+            (Body::Rows(rows), tx) => {
+                let columns: Vec<&str> = self.columns.iter().map(String::as_str).collect();
+                insert_with(tx, &self.table, &columns, &rows, &self.tail).await
+            }
+            (Body::Sqlite(_), _) => Err(Error::Internal(format!(
+                "bulk insert into {}: prepared for SQLite, run on PostgreSQL",
+                self.table
+            ))),
+        }
+    }
+}
+
+/// Adds `v` to `args`, moving what it owns.
+fn add_owned(args: &mut SqliteArguments<'static>, v: V) -> Result<(), sqlx::error::BoxDynError> {
+    match v {
+        V::Uuid(x) => args.add(x),
+        V::OptUuid(x) => args.add(x),
+        V::Text(x) => args.add(x),
+        V::OptText(x) => args.add(x),
+        V::Date(x) => args.add(x),
+        V::OptDate(x) => args.add(x),
+        V::Ts(x) => args.add(x),
+        V::OptTs(x) => args.add(x),
+        V::Bool(x) => args.add(x),
+        V::I16(x) => args.add(x),
+        V::OptI16(x) => args.add(x),
+        V::I32(x) => args.add(x),
+        V::I64(x) => args.add(x),
+        V::F64(x) => args.add(x),
+        V::OptF64(x) => args.add(x),
+    }
 }
 
 /// From how many rows PostgreSQL is given them with `COPY` instead of `INSERT`s (a

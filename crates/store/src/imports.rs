@@ -153,16 +153,17 @@ pub async fn insert_source(
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
-/// Records where many participants came from: `(participant, external id)`. A source id
-/// recorded before is left as it was.
-pub async fn insert_sources(
-    tx: &mut Tx,
+/// Records where many participants came from: `(participant, external id)`, prepared
+/// for `engine` ahead of the write (`bulk::Prepared`). A source id recorded before is
+/// left as it was.
+pub fn prepare_sources(
+    engine: crate::Engine,
     org: Uuid,
     source: &str,
     rows: &[(Uuid, String)],
     batch: Uuid,
     now: DateTime<Utc>,
-) -> Result<(), Error> {
+) -> Result<crate::bulk::Prepared, Error> {
     use crate::bulk::V;
     let rows: Vec<Vec<V>> = rows
         .iter()
@@ -177,8 +178,8 @@ pub async fn insert_sources(
             ]
         })
         .collect();
-    crate::bulk::insert_or_skip(
-        tx,
+    crate::bulk::Prepared::new(
+        engine,
         "participant_sources",
         &[
             "participant_id",
@@ -188,10 +189,9 @@ pub async fn insert_sources(
             "batch_id",
             "created_at",
         ],
-        &rows,
-        "home_organisation_id, source, external_id",
+        rows,
+        Some("home_organisation_id, source, external_id"),
     )
-    .await
 }
 
 /// An uploaded file, for its owner (user and organisation) until it expires.

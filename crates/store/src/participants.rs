@@ -96,7 +96,7 @@ pub async fn insert(
 }
 
 /// The columns of a participant row, in the order bulk inserts give their values
-/// (`insert_many`, the demo's seeding).
+/// (`prepare_many`, the demo's seeding).
 pub const COLUMNS: [&str; 33] = [
     "id",
     "person_id",
@@ -141,9 +141,8 @@ pub struct NewParticipant<'a> {
     pub data: &'a ParticipantData,
 }
 
-/// Inserts many participants of one organisation and their documents, in few
-/// statements. The caller has checked the documents (`document_taken`) and the rows
-/// among themselves: a number taken breaks the unique key and fails the whole insert.
+/// Inserts many participants of one organisation and their documents (see
+/// `prepare_many`).
 pub async fn insert_many(
     tx: &mut Tx,
     home_org: Uuid,
@@ -151,6 +150,24 @@ pub async fn insert_many(
     created_by: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
+    for p in prepare_many(tx.engine(), home_org, rows, created_by, now)? {
+        p.run(tx).await?;
+    }
+    Ok(())
+}
+
+/// The inserts of many participants of one organisation and their documents, in few
+/// statements, prepared for `engine` ahead of the write (`bulk::Prepared`; run them in
+/// order: the participants, then their documents). The caller has checked the
+/// documents (`document_taken`) and the rows among themselves: a number taken breaks
+/// the unique key and fails the whole insert.
+pub fn prepare_many(
+    engine: crate::Engine,
+    home_org: Uuid,
+    rows: &[NewParticipant<'_>],
+    created_by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<[crate::bulk::Prepared; 2], Error> {
     use crate::bulk::V;
     let mut people = Vec::with_capacity(rows.len());
     let mut docs = Vec::new();
@@ -203,9 +220,9 @@ pub async fn insert_many(
             ]);
         }
     }
-    crate::bulk::insert(tx, "participants", &COLUMNS, &people).await?;
-    crate::bulk::insert(
-        tx,
+    let people = crate::bulk::Prepared::new(engine, "participants", &COLUMNS, people, None)?;
+    let docs = crate::bulk::Prepared::new(
+        engine,
         "participant_documents",
         &[
             "id",
@@ -216,9 +233,10 @@ pub async fn insert_many(
             "created_at",
             "letter_computed",
         ],
-        &docs,
-    )
-    .await
+        docs,
+        None,
+    )?;
+    Ok([people, docs])
 }
 
 /// Whether a record of organisation `home_org` holds one of `docs` (kind and number).

@@ -42,7 +42,7 @@ mod plan;
 mod run;
 
 use itinera_clock::Stopwatch;
-use run::{apply, disclose, fill, hide_unmade, rejected, CatchUp, Plan, MAX_PLANS};
+use run::{apply, disclose, fill, hide_unmade, prepare, rejected, CatchUp, Plan, MAX_PLANS};
 
 /// What to import and how.
 pub struct ImportRequest<'a> {
@@ -109,8 +109,7 @@ pub struct SavedMappingView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BatchReport {
     pub batch: Batch,
-    #[schema(value_type = Vec<LineReport>)]
-    pub lines: serde_json::Value,
+    pub lines: Vec<LineReport>,
 }
 
 /// How a file was read.
@@ -487,8 +486,9 @@ impl Services {
         let source = source.as_str();
         let resolved = mapping.resolve(&sheet.header)?;
         let batch_id = ctx.new_id();
+        let engine = self.store.engine();
         let mut attempt = 0;
-        let (mut tx, holding, catch_up_ms) = loop {
+        let (mut tx, holding, catch_up_ms, ready) = loop {
             attempt += 1;
             // Catch up on a snapshot first, so that the writer has only the last
             // moments to read again.
@@ -509,6 +509,8 @@ impl Services {
                 }
                 CatchUp::Stale => {}
             }
+            // The bulk writes, made ready before the writer is taken.
+            let mut ready = prepare(engine, actor, ctx, &plan.rows, &fates, batch_id, source)?;
             let mut tx = self.store.write().await?;
             let holding = Stopwatch::start();
             // First, so that on PostgreSQL every other writer of the registry either
@@ -529,7 +531,10 @@ impl Services {
             }
             match plan.catch_up(&mut tx, source).await? {
                 CatchUp::Unchanged => {}
-                CatchUp::Refreshed => fates = plan.decide(org, &document_column, ctx),
+                CatchUp::Refreshed => {
+                    fates = plan.decide(org, &document_column, ctx);
+                    ready = prepare(engine, actor, ctx, &plan.rows, &fates, batch_id, source)?;
+                }
                 CatchUp::Stale if attempt < MAX_PLANS => {
                     tx.rollback().await?;
                     plan = self
@@ -545,10 +550,11 @@ impl Services {
                     )
                     .await?;
                     fates = plan.decide(org, &document_column, ctx);
+                    ready = prepare(engine, actor, ctx, &plan.rows, &fates, batch_id, source)?;
                 }
             }
             let catch_up_ms = holding.elapsed().as_millis();
-            break (tx, holding, catch_up_ms);
+            break (tx, holding, catch_up_ms, ready);
         };
         if rejected(&fates) > 0 && !skip_invalid {
             // Rows the registry now refuses (a number registered since the plan).
@@ -569,7 +575,7 @@ impl Services {
             },
         )
         .await?;
-        let phases = apply(&mut tx, actor, ctx, &plan.rows, &fates, batch_id, source).await?;
+        let phases = apply(&mut tx, actor, ctx, &plan.rows, &fates, ready).await?;
         let apply_ms = holding.elapsed().as_millis() - catch_up_ms;
         let told = disclose(&mut tx, actor, ctx, &fates).await?;
         fill(&mut report, &plan.rows, &fates, &told);
@@ -581,17 +587,7 @@ impl Services {
             existing: count(report.existing),
             rejected: count(report.rejected),
         };
-        let kept: Vec<LineReport> = report
-            .lines
-            .iter()
-            .cloned()
-            .map(|mut l| {
-                l.name = None;
-                l
-            })
-            .collect();
-        let lines_json =
-            serde_json::to_string(&kept).map_err(|e| Error::Internal(e.to_string()))?;
+        let lines_json = kept_report(&report.lines)?;
         store::finish_batch(&mut tx, batch_id, &figures, &lines_json).await?;
         if save_mapping {
             let json =
@@ -695,12 +691,97 @@ impl Services {
             .await?
             .ok_or(Error::NotFound)?;
         tx.commit().await?;
-        let lines = serde_json::from_str(&report).map_err(|e| Error::Internal(e.to_string()))?;
+        let lines = read_kept_report(&report)?;
         Ok(BatchReport {
             batch: b.into(),
             lines,
         })
     }
+}
+
+/// A line of a report kept with its batch, as stored: an array of the line's values
+/// (the line, its source id, outcome, record, probability, the line it repeats and its
+/// problems), not an object naming them. No name: a kept report never names a
+/// person. A 100,000-line report is written while the import holds the writer, and in
+/// this form it is less than half the size (18 MB as objects).
+#[derive(Serialize)]
+struct KeptLine<'a>(
+    usize,
+    &'a Option<String>,
+    &'a str,
+    Option<Uuid>,
+    Option<f64>,
+    Option<usize>,
+    &'a [CellProblem],
+);
+
+/// A stored line read back: an array (`KeptLine`), or an object as reports were kept
+/// before (a `LineReport` without a name).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredLine {
+    Values(
+        usize,
+        Option<String>,
+        String,
+        Option<Uuid>,
+        Option<f64>,
+        Option<usize>,
+        Vec<CellProblem>,
+    ),
+    Object(LineReport),
+}
+
+/// The report to keep with a batch (see `KeptLine`).
+fn kept_report(lines: &[LineReport]) -> Result<String, Error> {
+    let kept: Vec<KeptLine<'_>> = lines
+        .iter()
+        .map(|l| {
+            KeptLine(
+                l.line,
+                &l.source_id,
+                &l.outcome,
+                l.participant_id,
+                l.probability,
+                l.same_as_line,
+                &l.problems,
+            )
+        })
+        .collect();
+    serde_json::to_string(&kept).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// A kept report read back, in either of its stored forms.
+fn read_kept_report(json: &str) -> Result<Vec<LineReport>, Error> {
+    let stored: Vec<StoredLine> =
+        serde_json::from_str(json).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(stored
+        .into_iter()
+        .map(|s| match s {
+            StoredLine::Values(
+                line,
+                source_id,
+                outcome,
+                participant_id,
+                probability,
+                same_as_line,
+                problems,
+            ) => LineReport {
+                line,
+                source_id,
+                name: None,
+                outcome: outcome.into(),
+                participant_id,
+                probability,
+                same_as_line,
+                problems,
+            },
+            StoredLine::Object(mut l) => {
+                l.name = None;
+                l
+            }
+        })
+        .collect())
 }
 
 /// An import planned and not yet applied (`Services::apply_import`), or finished
@@ -747,5 +828,83 @@ impl Services {
         check_source(source)?;
         let sheet = read_file(bytes)?;
         mapping.resolve(&sheet.header).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(n: usize, outcome: &'static str) -> LineReport {
+        LineReport {
+            line: n,
+            source_id: Some(format!("R-{n}")),
+            name: Some("Ana Pérez".into()),
+            outcome: outcome.into(),
+            participant_id: (outcome != "rejected").then(|| Uuid::from_u128(n as u128)),
+            probability: (outcome == "linked").then_some(0.97),
+            same_as_line: (outcome == "existing").then_some(2),
+            problems: if outcome == "rejected" {
+                vec![CellProblem {
+                    column: "birth_date".into(),
+                    code: "import.cell.date".into(),
+                }]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    #[test]
+    fn a_kept_report_reads_back_the_same_without_names() {
+        let lines = vec![
+            line(2, "created"),
+            line(3, "linked"),
+            line(4, "existing"),
+            line(5, "rejected"),
+        ];
+        let json = kept_report(&lines).unwrap();
+        assert!(
+            !json.contains("Pérez"),
+            "a kept report names no one: {json}"
+        );
+        assert!(json.starts_with("[[2,\"R-2\",\"created\""), "{json}");
+        let back = read_kept_report(&json).unwrap();
+        assert_eq!(back.len(), 4);
+        for (a, b) in lines.iter().zip(&back) {
+            assert_eq!(b.name, None);
+            assert_eq!(
+                (
+                    a.line,
+                    &a.source_id,
+                    &a.outcome,
+                    a.participant_id,
+                    a.probability,
+                    a.same_as_line,
+                    &a.problems
+                ),
+                (
+                    b.line,
+                    &b.source_id,
+                    &b.outcome,
+                    b.participant_id,
+                    b.probability,
+                    b.same_as_line,
+                    &b.problems
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn a_report_kept_as_objects_before_still_reads() {
+        let old = r#"[{"line":7,"source_id":"R-7","name":null,"outcome":"existing","participant_id":"00000000-0000-0000-0000-000000000007","probability":null,"same_as_line":3,"problems":[]},
+                      {"line":8,"outcome":"rejected","participant_id":null,"probability":null,"same_as_line":null,"problems":[{"column":"sex","code":"import.cell.sex"}]}]"#;
+        let back = read_kept_report(old).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].same_as_line, Some(3));
+        assert_eq!(back[0].participant_id, Some(Uuid::from_u128(7)));
+        assert_eq!(back[1].source_id, None);
+        assert_eq!(back[1].problems[0].code, "import.cell.sex");
     }
 }

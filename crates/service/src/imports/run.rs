@@ -9,10 +9,11 @@ use itinera_domain::linkage::Thresholds;
 use itinera_domain::text::fold;
 use itinera_domain::Error;
 use itinera_linkage::Lookup;
+use itinera_store::bulk::Prepared;
 use itinera_store::imports as store;
 use itinera_store::linkage as link_store;
 use itinera_store::participants::{self, NewParticipant};
-use itinera_store::{admin, Tx};
+use itinera_store::{admin, Engine, Tx};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -20,7 +21,7 @@ use super::plan::{
     decide_rows, prune, read_rows, score, Fate, FileIndex, Found, Row, Scores, Valid,
 };
 use super::{ImportReport, LineReport};
-use crate::audit::{audit_many, Action};
+use crate::audit::{audit_many_rendered, render, Action};
 use crate::linkage::{model_of, probe, thresholds, CANDIDATE_LIMIT};
 use crate::Ctx;
 
@@ -350,28 +351,39 @@ pub(super) fn hide_unmade(report: &mut ImportReport) {
     }
 }
 
-/// Writes the plan: the new records (with the persons they join), the pairs to review,
-/// the source ids, and an audit entry for each, in bulk. Returns when each step ended
-/// (ms from the start).
-pub(super) async fn apply(
-    tx: &mut Tx,
+/// The bulk part of an import's writes, made ready before the writer is taken (see
+/// `bulk::Prepared`): the new records with their documents, the links they join, and
+/// the source ids. `apply` writes them.
+pub(super) struct Ready {
+    inserts: [Prepared; 2],
+    sources: Prepared,
+    links: Vec<(Uuid, Uuid, f64)>,
+    /// The detail of each new record's audit entry, rendered (`audit::render`).
+    created: Vec<String>,
+}
+
+/// Prepares the writes of the plan's `rows` and their `fates` (no I/O).
+pub(super) fn prepare(
+    engine: Engine,
     actor: &Actor,
     ctx: &Ctx,
     rows: &[Row],
     fates: &[Fate],
     batch: Uuid,
     source: &str,
-) -> Result<Vec<(&'static str, u128)>, Error> {
+) -> Result<Ready, Error> {
     let mut people = Vec::new();
     let mut links = Vec::new();
     let mut sources = Vec::new();
     let mut seen_sources = HashSet::new();
+    let mut created = Vec::new();
     for (row, fate) in rows.iter().zip(fates) {
         let Some(v) = &row.valid else { continue };
         let record = match fate {
             Fate::Rejected(_) => continue,
             Fate::Existing { record, .. } => *record,
             Fate::Created { record, link, .. } => {
+                created.push(render(actor, json!({"batch": batch, "line": row.line})));
                 people.push(NewParticipant {
                     id: *record,
                     person_id: link.map_or(*record, |l| l.person),
@@ -389,46 +401,83 @@ pub(super) async fn apply(
             }
         }
     }
+    let org = actor.organisation_id;
+    Ok(Ready {
+        inserts: participants::prepare_many(engine, org, &people, actor.user_id, ctx.now)?,
+        sources: store::prepare_sources(engine, org, source, &sources, batch, ctx.now)?,
+        links,
+        created,
+    })
+}
+
+/// Writes the plan (made `ready` from `rows` and `fates`): the new records (with the
+/// persons they join), the pairs to review, the source ids, and an audit entry for
+/// each, in bulk. Returns when each step ended (ms from the start).
+pub(super) async fn apply(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    rows: &[Row],
+    fates: &[Fate],
+    ready: Ready,
+) -> Result<Vec<(&'static str, u128)>, Error> {
+    let Ready {
+        inserts,
+        sources,
+        links,
+        created,
+    } = ready;
+    let mut created = created.into_iter();
     let clock = itinera_clock::Stopwatch::start();
     let mut phases = Vec::new();
-    participants::insert_many(tx, actor.organisation_id, &people, actor.user_id, ctx.now).await?;
+    for insert in inserts {
+        insert.run(tx).await?;
+    }
     phases.push(("participants", clock.elapsed().as_millis()));
     let merges = link_store::record_auto_links(tx, &links, Some(actor.user_id), ctx.now).await?;
     let mut merge_of = links.iter().map(|l| l.0).zip(merges);
     let mut entries = Vec::new();
     for (row, fate) in rows.iter().zip(fates) {
-        let Fate::Created {
-            record,
-            link,
-            reviews,
-        } = fate
+        // The rows `prepare` made records of, in its order.
+        let (
+            Some(_),
+            Fate::Created {
+                record,
+                link,
+                reviews,
+            },
+        ) = (&row.valid, fate)
         else {
             continue;
         };
-        entries.push((
-            Action::ParticipantCreate,
-            Some(*record),
-            json!({"batch": batch, "line": row.line}),
-        ));
+        let Some(detail) = created.next() else {
+            return Err(Error::Internal(
+                "import: a new record without its audit entry".into(),
+            ));
+        };
+        entries.push((Action::ParticipantCreate, Some(*record), detail));
         if let Some(top) = link {
             let merge = merge_of.next().map(|(_, m)| m);
             entries.push((Action::ParticipantLink, Some(*record),
-                json!({"merge": merge, "person": top.person, "with": top.record, "probability": top.probability, "source": "import"})));
+                render(actor, json!({"merge": merge, "person": top.person, "with": top.record, "probability": top.probability, "source": "import"}))));
         }
         for c in reviews {
             if link_store::queue(tx, *record, c.record, c.probability, "import", ctx.now).await? {
                 entries.push((
                     Action::LinkageQueue,
                     Some(*record),
-                    json!({"with": c.record, "probability": c.probability, "source": "import"}),
+                    render(
+                        actor,
+                        json!({"with": c.record, "probability": c.probability, "source": "import"}),
+                    ),
                 ));
             }
         }
     }
     phases.push(("links_and_reviews", clock.elapsed().as_millis()));
-    audit_many(tx, actor, ctx, entries).await?;
+    audit_many_rendered(tx, actor, ctx, entries).await?;
     phases.push(("audit", clock.elapsed().as_millis()));
-    store::insert_sources(tx, actor.organisation_id, source, &sources, batch, ctx.now).await?;
+    sources.run(tx).await?;
     phases.push(("sources", clock.elapsed().as_millis()));
     Ok(phases)
 }

@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use itinera_domain::access::Capability;
-use itinera_domain::import::{ColumnMap, Mapping, Target};
+use itinera_domain::import::{CellProblem, ColumnMap, Mapping, Target};
 use itinera_domain::input::{lenient_bool, lenient_list};
 use itinera_domain::participant::LabourStatus;
 use itinera_domain::{Error, FieldError, Page, PageRequest};
@@ -546,33 +546,15 @@ async fn apply(
 struct BatchPage {
     page: PageCtx,
     batch: Batch,
-    lines: Vec<LineView>,
+    lines: Vec<LineReport>,
 }
 
 /// A stored report line.
-#[derive(Deserialize)]
-struct LineView {
-    line: usize,
-    #[serde(default)]
-    source_id: Option<String>,
-    outcome: String,
-    participant_id: Option<Uuid>,
-    same_as_line: Option<usize>,
-    #[serde(default)]
-    problems: Vec<StoredProblem>,
-}
-
-#[derive(Deserialize)]
-struct StoredProblem {
-    column: String,
-    code: String,
-}
-
 impl BatchPage {
-    fn line_outcome(&self, l: &LineView) -> String {
+    fn line_outcome(&self, l: &LineReport) -> String {
         outcome_text(&self.page, &l.outcome, l.same_as_line)
     }
-    fn problem(&self, p: &StoredProblem) -> String {
+    fn problem(&self, p: &CellProblem) -> String {
         if p.column.is_empty() {
             t(self.page.lang, &p.code).to_string()
         } else {
@@ -596,7 +578,6 @@ async fn batch_page(
 ) -> ViewResult {
     let itinera_service::imports::BatchReport { batch, lines } =
         s.services.import_batch(&session.actor, id).await?;
-    let lines: Vec<LineView> = serde_json::from_value(lines).unwrap_or_default();
     let lines = if q.all.is_some() {
         lines
     } else {
