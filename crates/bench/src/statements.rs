@@ -48,6 +48,10 @@ fn collect<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
             ) else {
                 continue;
             };
+            // The checkpointer's own statements (`store::checkpoint`) are no page's.
+            if sql.starts_with("PRAGMA wal_checkpoint") {
+                continue;
+            }
             into.lock().await.push((sql.to_string(), secs));
         }
     })
