@@ -204,6 +204,15 @@ async fn a_municipal_export_is_tried_then_imported_once() {
     assert_eq!(line(&r.body, 5)["source_id"], "SS-004");
     assert!(line(&r.body, 5)["name"].is_null(), "{}", r.body);
     assert!(!r.body.to_string().contains("Pedro"));
+    assert_eq!(line(&r.body, 4)["same_as_line"], 2, "{}", r.body);
+    // The batch's page reads the same kept report.
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page(&format!("/imports/batches/{batch}?all=1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("SS-004"), "{html}");
+    assert!(html.contains("misma persona que la línea 2"), "{html}");
+    assert!(!html.contains("Pedro"));
     assert_eq!(
         app.get(SEXPE_BADAJOZ, &format!("/imports/{batch}"))
             .await
