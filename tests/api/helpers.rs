@@ -565,6 +565,14 @@ pub async fn exec(app: &TestApp, sql: &str, id: &str) {
     tx.commit().await.expect("commit");
 }
 
+/// Runs a statement without parameters straight on the database.
+pub async fn exec_plain(app: &TestApp, sql: &str) {
+    let mut tx = app.store.write().await.expect("tx");
+    itinera_store::on_tx!(&mut tx, c => sqlx::query(sql).execute(c).await.map(|_| ()).map_err(itinera_store::db_err))
+        .expect("exec");
+    tx.commit().await.expect("commit");
+}
+
 /// The number a counting query gives with the id `id` bound as `$1`.
 pub async fn count_id(app: &TestApp, sql: &str, id: &str) -> i64 {
     let id = uuid::Uuid::parse_str(id).expect("uuid");

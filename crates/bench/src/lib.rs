@@ -86,6 +86,11 @@ pub struct BenchArgs {
     /// (`--rate 300,1000`; 0: none).
     #[arg(long, value_delimiter = ',', default_value = "1000")]
     rate: Vec<f64>,
+    /// The kinds of page the open loop mixes (`--offered-pages course`: that page alone);
+    /// by default every kind measured: participant, case, itinerary, contacts, worklist
+    /// and, with `--courses`, course.
+    #[arg(long, value_delimiter = ',')]
+    offered_pages: Vec<String>,
     /// Kept-alive connections of the open loop (requests are dealt out to them in turn).
     #[arg(long, default_value_t = 100)]
     offered_connections: usize,
@@ -262,6 +267,21 @@ fn peak_memory_mb(pid: u32) -> Option<(f64, f64)> {
 }
 
 pub async fn run(a: BenchArgs) -> Result<()> {
+    const KINDS: [&str; 6] = [
+        "participant",
+        "case",
+        "itinerary",
+        "contacts",
+        "worklist",
+        "course",
+    ];
+    if a.offered_pages.iter().any(|p| !KINDS.contains(&p.as_str()))
+        || (a.offered_pages.iter().any(|p| p == "course") && a.courses == 0)
+    {
+        return Err(BenchError::Failed(
+            "--offered-pages: participant, case, itinerary, contacts, worklist, course (course with --courses)",
+        ));
+    }
     let path = format!("{}/bench.db", a.dir);
     let on_pg = a.db.as_deref().is_some_and(|u| u.starts_with("postgres"));
     let engine = if on_pg { "postgres" } else { "sqlite" };
@@ -579,10 +599,21 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     if let Some(course) = measured_course {
         kinds.push(("course", clients(&|_| format!("/courses/{course}"))));
     }
+    if !a.offered_pages.is_empty() {
+        kinds.retain(|(name, _)| a.offered_pages.iter().any(|p| p == name));
+        if kinds.is_empty() {
+            return Err(BenchError::Failed(
+                "--offered-pages: none of the kinds measured in this run",
+            ));
+        }
+    }
     for rate in a.rate.iter().copied().filter(|r| *r > 0.0) {
         println!(
-            "offered load: {:.0} pages/s for {} s over {} connections, mixed over the {} kinds (open loop; latency from when each request was due)",
-            rate, a.offered_seconds, a.offered_connections, kinds.len()
+            "offered load: {:.0} pages/s for {} s over {} connections, mixed over {} (open loop; latency from when each request was due)",
+            rate,
+            a.offered_seconds,
+            a.offered_connections,
+            kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
         );
         for k in offered::run(
             kinds.clone(),

@@ -135,7 +135,13 @@ pub(crate) async fn run(
     bulk::insert(&mut w, "course_candidates", &cand_cols, &cand_rows).await?;
     w.commit().await?;
 
-    // The other courses, in bulk, a few hundred at a time.
+    // The other courses, in bulk, a few hundred at a time, with the counts of their
+    // marks that saving a sheet keeps (migration 33).
+    let counted_cols: Vec<&str> = cand_cols
+        .iter()
+        .copied()
+        .chain(["recorded", "absent"])
+        .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(23);
     let per_course_rows = (rows / courses.max(1)).max(1);
     let sessions_per_course = per_course_rows.div_ceil(PEOPLE_PER_COURSE).max(1);
@@ -167,19 +173,11 @@ pub(crate) async fn run(
                 V::Ts(now),
             ]);
             let sessions: Vec<Uuid> = (0..sessions_per_course)
-                .map(|k| {
-                    let s = itinera_clock::new_id(now);
-                    session_rows.push(vec![
-                        V::Uuid(s),
-                        V::Uuid(id),
-                        V::Date(start + Duration::days(k as i64 * 2)),
-                        V::Text("09:00".into()),
-                        V::Text("13:00".into()),
-                        V::Bool(false),
-                    ]);
-                    s
-                })
+                .map(|_| itinera_clock::new_id(now))
                 .collect();
+            // The marks recorded per session (the count the page shows, kept in the
+            // session's row).
+            let mut per_session = vec![0i64; sessions.len()];
             // Ten different cases: consecutive ones from a random place.
             let from = rng.gen_range(0..all.len());
             for j in 0..PEOPLE_PER_COURSE.min(all.len()) {
@@ -187,26 +185,19 @@ pub(crate) async fn run(
                     continue;
                 };
                 let c = itinera_clock::new_id(now);
-                cand.push(vec![
-                    V::Uuid(c),
-                    V::Uuid(id),
-                    V::Uuid(case),
-                    V::Uuid(home),
-                    V::Text("enrolled".into()),
-                    V::Uuid(actor.user_id),
-                    V::Ts(now),
-                    V::Bool(false),
-                    V::Ts(now),
-                ]);
-                for s in &sessions {
+                let (mut recorded, mut absent) = (0i64, 0i64);
+                for (s, n) in sessions.iter().zip(per_session.iter_mut()) {
                     if written >= rows {
                         break;
                     }
                     let status = if rng.gen_bool(0.1) {
+                        absent += 1;
                         "absent"
                     } else {
                         "present"
                     };
+                    recorded += 1;
+                    *n += 1;
                     marks.push(vec![
                         V::Uuid(*s),
                         V::Uuid(c),
@@ -218,6 +209,30 @@ pub(crate) async fn run(
                     ]);
                     written += 1;
                 }
+                cand.push(vec![
+                    V::Uuid(c),
+                    V::Uuid(id),
+                    V::Uuid(case),
+                    V::Uuid(home),
+                    V::Text("enrolled".into()),
+                    V::Uuid(actor.user_id),
+                    V::Ts(now),
+                    V::Bool(false),
+                    V::Ts(now),
+                    V::I64(recorded),
+                    V::I64(absent),
+                ]);
+            }
+            for (k, (s, n)) in sessions.iter().zip(per_session).enumerate() {
+                session_rows.push(vec![
+                    V::Uuid(*s),
+                    V::Uuid(id),
+                    V::Date(start + Duration::days(k as i64 * 2)),
+                    V::Text("09:00".into()),
+                    V::Text("13:00".into()),
+                    V::Bool(false),
+                    V::I64(n),
+                ]);
             }
         }
         let mut w = store.write().await?;
@@ -254,11 +269,12 @@ pub(crate) async fn run(
                 "starts_at",
                 "ends_at",
                 "cancelled",
+                "recorded",
             ],
             &session_rows,
         )
         .await?;
-        bulk::insert(&mut w, "course_candidates", &cand_cols, &cand).await?;
+        bulk::insert(&mut w, "course_candidates", &counted_cols, &cand).await?;
         bulk::insert(
             &mut w,
             "attendance",

@@ -289,6 +289,9 @@ pub struct SheetLine {
     pub status: Option<String>,
     pub reason: Option<String>,
     pub absent: i64,
+    /// The reader may save this line: the person is enrolled (or completed) and the
+    /// reader is on their case team or trains the course. Others are shown, not sent.
+    pub editable: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -665,14 +668,21 @@ impl Services {
         input: &SessionInput,
     ) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
+        let course_id = store::session(&mut tx, session_id)
+            .await?
+            .ok_or(Error::NotFound)?
+            .course_id;
+        self.schedule_editor(&mut tx, actor, course_id).await?;
+        // Then the course's row, and the session and course as they are now.
+        store::lock_course(&mut tx, course_id).await?;
         let session = store::session(&mut tx, session_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let course = self
-            .schedule_editor(&mut tx, actor, session.course_id)
-            .await?;
+        let course = store::course(&mut tx, course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let data = check_session(input, course.start_on, course.end_on)?;
-        if session.recorded > 0 {
+        if store::session_has_marks(&mut tx, session.id).await? {
             if data.cancelled {
                 return Err(Error::Rule("session.recorded"));
             }
@@ -789,6 +799,9 @@ impl Services {
         let (cand, case, course) = self
             .candidate_for_writer(&mut tx, actor, ctx, candidate_id)
             .await?;
+        if case.status == "closed" {
+            return Err(Error::Rule("case.closed"));
+        }
         let side = decides_as(actor).ok_or(Error::Rule("course.decision.service"))?;
         let from = CandidateStatus::parse(&cand.status)
             .ok_or_else(|| Error::Internal("candidate status".into()))?;
@@ -863,6 +876,12 @@ impl Services {
         let from = CandidateStatus::parse(&cand.status)
             .ok_or_else(|| Error::Internal("candidate status".into()))?;
         let (to, reason) = check_status_move(input, from)?;
+        // A closed case may still leave or finish a course, not take a place.
+        if case.status == "closed"
+            && !matches!(to, CandidateStatus::Dropped | CandidateStatus::Completed)
+        {
+            return Err(Error::Rule("case.closed"));
+        }
         if to == CandidateStatus::Enrolled && course.enrolled >= i64::from(course.places) {
             return Err(Error::Rule("course.full"));
         }
@@ -913,11 +932,17 @@ impl Services {
         ctx: &Ctx,
         candidate_id: Uuid,
     ) -> Result<(store::Candidate, cases::Case, store::Course), Error> {
+        let first = store::candidate(tx, candidate_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let case = load_case(tx, actor, ctx, Capability::ReadPersonData, first.case_id).await?;
+        require_team_writer(tx, actor, &case).await?;
+        // Then the course's row: its places, and this candidate's decisions and
+        // status, are read again as the last writer left them.
+        store::lock_course(tx, first.course_id).await?;
         let cand = store::candidate(tx, candidate_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let case = load_case(tx, actor, ctx, Capability::ReadPersonData, cand.case_id).await?;
-        require_team_writer(tx, actor, &case).await?;
         let course = store::course(tx, cand.course_id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -955,6 +980,28 @@ impl Services {
         .filter(|c| in_group(&c.status))
         .collect();
         let marks = store::session_marks(&mut tx, session.id).await?;
+        let can_record = as_trainer || actor.can(Capability::WritePersonData);
+        // Whose lines the reader may save (the rule `save_sheet` applies).
+        let writable: Vec<Uuid> = if can_record && !as_trainer {
+            let ids: Vec<Uuid> = group.iter().map(|c| c.id).collect();
+            store::sheet_people(
+                &mut tx,
+                course.id,
+                reach,
+                &ids,
+                actor.user_id,
+                actor.organisation_id,
+                kind,
+                ctx.today(),
+            )
+            .await?
+            .into_iter()
+            .filter(|p| p.visible && p.on_team)
+            .map(|p| p.id)
+            .collect()
+        } else {
+            Vec::new()
+        };
         finish(
             tx,
             actor,
@@ -979,6 +1026,9 @@ impl Services {
                     status: mine.map(|m| m.1.clone()),
                     reason: mine.and_then(|m| m.2.clone()),
                     absent: c.absent,
+                    editable: can_record
+                        && matches!(c.status.as_str(), "enrolled" | "completed")
+                        && (as_trainer || writable.contains(&c.id)),
                 })
             })
             .collect();
@@ -986,7 +1036,7 @@ impl Services {
             course: course.into(),
             session: session.into(),
             lines,
-            can_record: as_trainer || actor.can(Capability::WritePersonData),
+            can_record,
         })
     }
 
@@ -1008,13 +1058,15 @@ impl Services {
         self.save_sheet(tx, actor, ctx, session, lines).await
     }
 
-    /// Saves the sheet of the course's session held on `day` (the API's form).
+    /// Saves the sheet of the course's session held on `day` (the API's form); on a
+    /// day with more than one session, `starts_at` (`HH:MM`) says which.
     pub async fn save_attendance_on(
         &self,
         actor: &Actor,
         ctx: &Ctx,
         course_id: Uuid,
         day: &str,
+        starts_at: &str,
         input: &AttendanceInput,
     ) -> Result<AttendanceSaved, Error> {
         require_recorder(actor)?;
@@ -1024,9 +1076,29 @@ impl Services {
         store::course(&mut tx, course_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let session = store::session_on(&mut tx, course_id, day)
-            .await?
-            .ok_or_else(|| Error::field("held_on", "validation.attendance.not_a_session"))?;
+        let on_day = store::sessions_on(&mut tx, course_id, day).await?;
+        let starts_at = starts_at.trim();
+        let session = if starts_at.is_empty() {
+            match on_day.len() {
+                0 => {
+                    return Err(Error::field(
+                        "held_on",
+                        "validation.attendance.not_a_session",
+                    ))
+                }
+                // Two sessions that day (a make-up one): the sheet must say which.
+                1 => on_day.into_iter().next(),
+                _ => {
+                    return Err(Error::field(
+                        "starts_at",
+                        "validation.attendance.which_session",
+                    ))
+                }
+            }
+        } else {
+            on_day.into_iter().find(|s| s.starts_at == starts_at)
+        }
+        .ok_or_else(|| Error::field("starts_at", "validation.attendance.not_a_session"))?;
         self.save_sheet(tx, actor, ctx, session, lines).await
     }
 
@@ -1038,16 +1110,25 @@ impl Services {
         session: store::Session,
         lines: Vec<(Uuid, Presence, Option<String>)>,
     ) -> Result<AttendanceSaved, Error> {
+        let course = store::course(&mut tx, session.course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let (reach, as_trainer) = course_reach(&mut tx, actor, &course).await?;
+        // Then the course's row (see `lock_course`), and the session and course as
+        // they are now.
+        store::lock_course(&mut tx, course.id).await?;
+        let session = store::session(&mut tx, session.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let course = store::course(&mut tx, session.course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         if session.cancelled {
             return Err(Error::Rule("attendance.cancelled"));
         }
         if session.held_on > ctx.today() {
             return Err(Error::field("held_on", "validation.attendance.future"));
         }
-        let course = store::course(&mut tx, session.course_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let (reach, as_trainer) = course_reach(&mut tx, actor, &course).await?;
         // Every line: a person enrolled on this course, whom the actor may see and whose
         // case team they write on (or whose course they train) — checked for the whole
         // sheet in one statement, with the SQL form of the access rule. A person the
@@ -1097,6 +1178,12 @@ impl Services {
             let marks = store::marks(&mut tx, &absent).await?;
             let day = session.held_on;
             let month_start = day.with_day(1).unwrap_or(day);
+            // The whole calendar month: a sheet saved late, or corrected, for an
+            // earlier day of a month whose incident was already raised raises none.
+            let month_end = month_start
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(day);
             for (cand, case_id, _) in people.iter().filter(|p| p.2 == Presence::Absent) {
                 let mine: Vec<(NaiveDate, Presence)> = marks
                     .iter()
@@ -1112,12 +1199,16 @@ impl Services {
                 ) {
                     continue;
                 }
-                if store::absenteeism_reported(&mut tx, *cand, month_start, day).await? {
+                if store::absenteeism_reported(&mut tx, *cand, month_start, month_end).await? {
                     continue;
                 }
                 let case = cases::get(&mut tx, *case_id)
                     .await?
                     .ok_or(Error::NotFound)?;
+                // A closed case takes no new incident (none could be answered on it).
+                if case.status == "closed" {
+                    continue;
+                }
                 let dates: Vec<String> = mine
                     .iter()
                     .filter(|m| m.1 == Presence::Absent)

@@ -175,6 +175,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "documents_one_index",
         sql: include_str!("../migrations/0032_documents_one_index.sql"),
     },
+    Migration {
+        version: 33,
+        name: "course_counts",
+        sql: include_str!("../migrations/0033_course_counts.sql"),
+    },
+    Migration {
+        version: 34,
+        name: "attendance_by_status",
+        sql: include_str!("../migrations/0034_attendance_by_status.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

@@ -160,6 +160,15 @@ pub async fn course(tx: &mut Tx, id: Uuid) -> Result<Option<Course>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
 }
 
+/// Takes the course's row for the rest of the write transaction: on PostgreSQL two
+/// writes to one course's places, selections, schedule or sheets then run one after
+/// the other (each reads what the other committed), as they do behind SQLite's one
+/// writer. A row lock with the statement both engines share.
+pub async fn lock_course(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE courses SET places = places WHERE id = $1")
+        .bind(id).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Session {
     pub id: Uuid,
@@ -171,8 +180,8 @@ pub struct Session {
     pub recorded: i64,
 }
 
-const SESSION: &str = "SELECT s.id, s.course_id, s.held_on, s.starts_at, s.ends_at, s.cancelled, \
-    (SELECT COUNT(*) FROM attendance a WHERE a.session_id = s.id) AS recorded FROM course_sessions s";
+/// A session with the number of marks recorded (kept by `record_attendance`).
+const SESSION: &str = "SELECT s.id, s.course_id, s.held_on, s.starts_at, s.ends_at, s.cancelled, s.recorded FROM course_sessions s";
 
 pub async fn sessions(tx: &mut Tx, course: Uuid) -> Result<Vec<Session>, Error> {
     let sql = format!("{SESSION} WHERE s.course_id = $1 ORDER BY s.held_on, s.starts_at");
@@ -221,13 +230,18 @@ pub async fn update_session(
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
-pub async fn session_on(
-    tx: &mut Tx,
-    course: Uuid,
-    day: NaiveDate,
-) -> Result<Option<Session>, Error> {
-    let sql = format!("{SESSION} WHERE s.course_id = $1 AND s.held_on = $2 AND NOT s.cancelled ORDER BY s.starts_at LIMIT 1");
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(course).bind(day).fetch_optional(c).await.map_err(db_err))
+/// Whether any mark was recorded at the session (from the marks themselves, not the
+/// kept count: a rule relies on it).
+pub async fn session_has_marks(tx: &mut Tx, session: Uuid) -> Result<bool, Error> {
+    on_tx!(tx, c => sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM attendance WHERE session_id = $1)"
+    ).bind(session).fetch_one(c).await.map_err(db_err))
+}
+
+/// The course's sessions held on `day`, not cancelled, by their hour.
+pub async fn sessions_on(tx: &mut Tx, course: Uuid, day: NaiveDate) -> Result<Vec<Session>, Error> {
+    let sql = format!("{SESSION} WHERE s.course_id = $1 AND s.held_on = $2 AND NOT s.cancelled ORDER BY s.starts_at");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(course).bind(day).fetch_all(c).await.map_err(db_err))
 }
 
 /// A candidate as the rules need it (no person data).
@@ -281,8 +295,7 @@ pub async fn candidates(
     let sql = format!(
         "SELECT e.id, e.case_id, {NAME} AS participant_name, c.phase, e.status, e.social_decision, e.social_reason, su.display_name AS social_by_name, \
          e.employment_decision, e.employment_reason, eu.display_name AS employment_by_name, e.status_reason, e.certificate, \
-         (SELECT COUNT(*) FROM attendance a WHERE a.candidate_id = e.id) AS recorded, \
-         (SELECT COUNT(*) FROM attendance a WHERE a.candidate_id = e.id AND a.status = 'absent') AS absent \
+         e.recorded, e.absent \
          FROM course_candidates e JOIN cases c ON c.id = e.case_id JOIN participants p ON p.id = c.participant_id \
          LEFT JOIN users su ON su.id = e.social_by LEFT JOIN users eu ON eu.id = e.employment_by \
          WHERE e.course_id = $1 AND {} ORDER BY p.surname_key, p.given_key, e.id",
@@ -418,7 +431,8 @@ pub async fn pool(
         .fetch_all(c).await.map_err(db_err))
 }
 
-/// Records a session's sheet: each line replaces what was recorded before.
+/// Records a session's sheet: each line replaces what was recorded before for its
+/// person; the marks of people not on the sheet stay.
 pub async fn record_attendance(
     tx: &mut Tx,
     session: Uuid,
@@ -440,8 +454,26 @@ pub async fn record_attendance(
             ]
         })
         .collect();
-    on_tx!(tx, c => sqlx::query("DELETE FROM attendance WHERE session_id = $1")
-        .bind(session).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    let mut touched: Vec<Uuid> = lines.iter().map(|l| l.0).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    // Only the marks of the people on the sheet: a professional who sees part of the
+    // group saves the part they see, and the others' marks stay.
+    for chunk in touched.chunks(200) {
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql =
+            format!("DELETE FROM attendance WHERE session_id = $1 AND candidate_id IN ({list})");
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql).bind(session);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(c).await.map(|_| ()).map_err(db_err)
+        })?;
+    }
     bulk::insert(
         tx,
         "attendance",
@@ -456,7 +488,38 @@ pub async fn record_attendance(
         ],
         &rows,
     )
-    .await
+    .await?;
+    recount(tx, session, &touched).await
+}
+
+/// Recounts the marks the course page shows: the session's, and the marks and
+/// unjustified absences of each of `candidates` (from the index on candidate and
+/// status alone). Recounting rather than adding the difference mends a count left
+/// stale by an older server (migration 33).
+async fn recount(tx: &mut Tx, session: Uuid, candidates: &[Uuid]) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE course_sessions SET recorded = (SELECT COUNT(*) FROM attendance a WHERE a.session_id = $1) WHERE id = $1"
+    ).bind(session).execute(c).await.map(|_| ()).map_err(db_err))?;
+    for chunk in candidates.chunks(200) {
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "UPDATE course_candidates SET \
+             recorded = (SELECT COUNT(*) FROM attendance a WHERE a.candidate_id = course_candidates.id), \
+             absent = (SELECT COUNT(*) FROM attendance a WHERE a.candidate_id = course_candidates.id AND a.status = 'absent') \
+             WHERE id IN ({list})"
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(c).await.map(|_| ()).map_err(db_err)
+        })?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

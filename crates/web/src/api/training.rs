@@ -168,6 +168,8 @@ async fn save_attendance(
 pub struct DayAttendance {
     /// The day of the session (`YYYY-MM-DD`).
     pub held_on: String,
+    /// The hour it starts (`HH:MM`): needed only on a day with more than one session.
+    pub starts_at: String,
     pub lines: Vec<AttendanceLine>,
 }
 
@@ -186,7 +188,7 @@ async fn save_attendance_on(
     let sheet = AttendanceInput { lines: b.lines };
     Ok(Json(
         s.services
-            .save_attendance_on(&a, &ctx, id, &b.held_on, &sheet)
+            .save_attendance_on(&a, &ctx, id, &b.held_on, &b.starts_at, &sheet)
             .await?,
     ))
 }

@@ -502,11 +502,39 @@ pub fn decode_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<(Option<String>,
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.clone());
+    // A list longer than a form can hold is refused, not folded into its last item;
+    // and a list's items are numbered from 0 without gaps, so that no list names an
+    // item past as many as the body sends for it (one small body naming item 999 of
+    // thousands of lists would otherwise make millions of empty items).
+    let mut lists: std::collections::HashMap<&str, (usize, usize)> =
+        std::collections::HashMap::new();
+    for (k, _) in &pairs {
+        let mut parts = k.split('.');
+        if let (Some(name), Some(Ok(i)), Some(_)) = (
+            parts.next(),
+            parts.next().map(str::parse::<usize>),
+            parts.next(),
+        ) {
+            let e = lists.entry(name).or_insert((0, 0));
+            e.0 = e.0.max(i);
+            e.1 += 1;
+        }
+    }
+    if lists
+        .values()
+        .any(|&(max, sent)| max >= MAX_FORM_ITEMS || max >= sent)
+    {
+        return Err(Error::field("body", "error.bad_form"));
+    }
     let value = pairs_to_json(&pairs);
     serde_json::from_value(value)
         .map(|v| (token, v))
         .map_err(|_| Error::field("body", "error.bad_form"))
 }
+
+/// The most items of one list a form may send (`lines.0.status` … `lines.999.status`):
+/// a whole course group's attendance sheet, a household, a file's mapping.
+pub const MAX_FORM_ITEMS: usize = 1000;
 
 /// Form pairs as JSON: `documents.0.kind` nests, a repeated name becomes a list.
 pub fn pairs_to_json(pairs: &[(String, String)]) -> serde_json::Value {
@@ -521,10 +549,10 @@ pub fn pairs_to_json(pairs: &[(String, String)]) -> serde_json::Value {
             if let Ok(idx) = middle.parse::<usize>() {
                 let arr = root.entry(*outer).or_insert_with(|| Value::Array(vec![]));
                 if let Value::Array(a) = arr {
-                    while a.len() <= idx.min(50) {
+                    while a.len() <= idx.min(MAX_FORM_ITEMS) {
                         a.push(Value::Object(Map::new()));
                     }
-                    if let Some(Value::Object(o)) = a.get_mut(idx.min(50)) {
+                    if let Some(Value::Object(o)) = a.get_mut(idx.min(MAX_FORM_ITEMS)) {
                         o.insert(inner.to_string(), Value::String(v.clone()));
                     }
                 }
@@ -584,6 +612,25 @@ impl<T: AsF64 + ?Sized> AsF64 for &T {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_list_keeps_every_item_and_a_longer_one_is_refused() {
+        // A group of 60 on an attendance sheet: 60 lines, none folded into another.
+        let body: String = (0..60)
+            .map(|i| format!("lines.{i}.candidate_id=c{i}&lines.{i}.status=present&"))
+            .collect();
+        let (_, v) = decode_form::<serde_json::Value>(body.as_bytes()).unwrap();
+        let lines = v["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), 60);
+        assert_eq!(lines[59]["candidate_id"], "c59");
+        let far = format!("lines.{MAX_FORM_ITEMS}.status=present");
+        assert!(decode_form::<serde_json::Value>(far.as_bytes()).is_err());
+        // Items named past those sent make nothing: thousands of lists each naming
+        // item 999 are refused, not built.
+        let wide: String = (0..5000).map(|i| format!("a{i}.999.x=&")).collect();
+        assert!(decode_form::<serde_json::Value>(wide.as_bytes()).is_err());
+        assert!(decode_form::<serde_json::Value>(b"lines.1.status=present").is_err());
+    }
 
     #[test]
     fn form_pairs_nest_and_repeat() {

@@ -547,6 +547,14 @@ impl SheetPage {
         }
         recorded.clone().unwrap_or_default()
     }
+    /// The line's place in the form: lines the reader may not save are shown and not
+    /// sent, so the form counts only the others.
+    fn form_index(&self, n: &usize) -> usize {
+        self.v.lines.iter().take(*n).filter(|l| l.editable).count()
+    }
+    fn any_editable(&self) -> bool {
+        self.v.lines.iter().any(|l| l.editable)
+    }
     fn error_of(&self, n: &usize) -> Option<&'static str> {
         self.errors
             .get(&format!("lines.{n}.reason"))
