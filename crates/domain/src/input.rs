@@ -4,7 +4,7 @@
 //! text; a ticked box as "on"). Each returns the translation key of the problem; the
 //! caller names the field.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
@@ -67,10 +67,22 @@ pub fn optional_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
 /// Parses a calendar date typed as `YYYY-MM-DD` (the HTML date input) or `DD/MM/YYYY`.
 pub fn parse_date(s: &str) -> Result<NaiveDate, &'static str> {
     let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .map_err(|_| "validation.date.format")
+        .map_err(|_| "validation.date.format")?;
+    // Years a person's record can hold: the parser takes any signed year, and dates
+    // far outside these would overflow date arithmetic (periods, their previous
+    // period) or PostgreSQL's date range.
+    if (FIRST_YEAR..=LAST_YEAR).contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err("validation.date.range")
+    }
 }
+
+/// The first and last years a date typed in may have.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2199;
 
 /// An optional id: empty is none; anything but a UUID is not one of the choices.
 pub fn optional_id(raw: &str) -> Result<Option<Uuid>, &'static str> {
@@ -146,6 +158,23 @@ pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_typed_two_ways_within_the_years_a_record_holds() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 14).unwrap();
+        assert_eq!(parse_date(" 2026-03-14 "), Ok(d));
+        assert_eq!(parse_date("14/03/2026"), Ok(d));
+        assert_eq!(parse_date("2026-02-30"), Err("validation.date.format"));
+        assert_eq!(parse_date("1900-01-01").map(|d| d.year()), Ok(1900));
+        assert_eq!(parse_date("2199-12-31").map(|d| d.year()), Ok(2199));
+        // chrono reads any signed year: far ones are refused, not stored.
+        for far in ["-262143-01-02", "1899-12-31", "2200-01-01", "31/12/1899"] {
+            assert_eq!(parse_date(far), Err("validation.date.range"), "{far}");
+        }
+        for bad in ["01/01/99999", "+99999-01-01", "99999-01-01"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn user_names() {

@@ -193,8 +193,9 @@ fn hours(raw: &str) -> Result<f64, &'static str> {
     if s.is_empty() {
         return Err("validation.required");
     }
-    match s.parse::<f64>() {
-        Ok(h) if h.is_finite() && h > 0.0 && h <= 60.0 => Ok((h * 4.0).round() / 4.0),
+    // Rounded to the quarter first, so that 0.1 is not stored as a contract of 0 hours.
+    match s.parse::<f64>().map(|h| (h * 4.0).round() / 4.0) {
+        Ok(h) if h.is_finite() && h > 0.0 && h <= 60.0 => Ok(h),
         Ok(_) => Err("validation.contract.hours"),
         Err(_) => Err("validation.contract.hours"),
     }
@@ -390,6 +391,16 @@ mod tests {
                 .planned_end_on,
             None
         );
+    }
+
+    #[test]
+    fn hours_are_rounded_to_the_quarter_before_they_are_checked() {
+        assert_eq!(hours("37,5"), Ok(37.5));
+        assert_eq!(hours("0.3"), Ok(0.25));
+        assert_eq!(hours("60"), Ok(60.0));
+        for bad in ["0.1", "0,12", "0", "-4", "60.2", "NaN", "inf", "", "x"] {
+            assert!(hours(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

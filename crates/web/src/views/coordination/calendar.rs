@@ -71,7 +71,7 @@ pub(super) async fn calendar_page(
 ) -> Result<CalendarPage, ViewError> {
     use chrono::Datelike;
     let today = ctx.today();
-    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+    let first = itinera_domain::input::parse_date(&format!("{month}-01"))
         .unwrap_or_else(|_| today.with_day(1).unwrap_or(today));
     let last = first
         .checked_add_months(chrono::Months::new(1))
