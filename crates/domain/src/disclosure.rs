@@ -49,35 +49,52 @@ pub fn single(v: u64, threshold: u32) -> Option<u64> {
 
 /// Applies the rules above to a table. `threshold` ≤ 1 publishes everything.
 pub fn suppress(lines: &[Line], threshold: u32) -> Vec<Shown> {
+    suppress_related(lines, &Relations::default(), threshold)
+}
+
+/// What else a table's lines say of each other, beyond each line's `within`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Relations {
+    /// More (inner, outer) pairs: the long-term unemployed are within the unemployed
+    /// as well as within all the participants.
+    pub within: Vec<(usize, usize)>,
+    /// Lines that, with people the table does not count in any of them (whose fact is
+    /// missing), make up a whole line: the unemployed, the inactive and the employed
+    /// make up the participants.
+    pub splits: Vec<Split>,
+}
+
+/// Lines (`parts`) that, with a remainder, make up the line `whole`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    pub whole: usize,
+    pub parts: Vec<usize>,
+}
+
+/// Applies the rules above, and rule 4: **splits.** When lines make up a whole (with a
+/// remainder an outsider is taken to know), each cell of the whole that is shown is a
+/// total of the lines' same cells, and rule 2 holds across them: the cells suppressed
+/// among the lines are at least two and hold at least the threshold together, or the
+/// smallest other non-zero cell among them (or the whole's cell) is suppressed too.
+pub fn suppress_related(lines: &[Line], rel: &Relations, threshold: u32) -> Vec<Shown> {
     let small = |v: u64| is_small(v, threshold);
     // hidden[i] = (parts hidden, total hidden)
     let mut hidden: Vec<(Vec<bool>, bool)> = lines
         .iter()
         .map(|l| (l.parts.iter().map(|&v| small(v)).collect(), small(l.total)))
         .collect();
+    let pairs: Vec<(usize, usize)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.within.map(|j| (i, j)))
+        .chain(rel.within.iter().copied())
+        .collect();
     loop {
         let mut changed = false;
         for (i, line) in lines.iter().enumerate() {
-            // 3. Differences with the enclosing line.
-            if let Some(outer) = line.within.and_then(|j| lines.get(j).map(|o| (j, o))) {
-                let (j, o) = outer;
-                let outer_hidden = hidden.get(j).cloned();
-                if let (Some((oparts, ototal)), Some(h)) = (outer_hidden, hidden.get_mut(i)) {
-                    for (c, v) in line.parts.iter().enumerate() {
-                        let ov = o.parts.get(c).copied().unwrap_or(0);
-                        let o_shown = !oparts.get(c).copied().unwrap_or(true);
-                        if let Some(hc) = h.0.get_mut(c) {
-                            if !*hc && o_shown && small(ov.saturating_sub(*v)) {
-                                *hc = true;
-                                changed = true;
-                            }
-                        }
-                    }
-                    if !h.1 && !ototal && small(o.total.saturating_sub(line.total)) {
-                        h.1 = true;
-                        changed = true;
-                    }
-                }
+            // 3. Differences with the enclosing lines.
+            for &(_, j) in pairs.iter().filter(|p| p.0 == i) {
+                changed |= differences(lines, i, j, &mut hidden, threshold);
             }
             // 2. The line's own total.
             if let Some(h) = hidden.get_mut(i) {
@@ -86,6 +103,10 @@ pub fn suppress(lines: &[Line], threshold: u32) -> Vec<Shown> {
                     changed = true;
                 }
             }
+        }
+        // 4. Splits.
+        for split in &rel.splits {
+            changed |= split_needs_more(lines, split, &mut hidden, threshold);
         }
         if !changed {
             break;
@@ -104,6 +125,107 @@ pub fn suppress(lines: &[Line], threshold: u32) -> Vec<Shown> {
             total: (!ht).then_some(l.total),
         })
         .collect()
+}
+
+/// Rule 3 for line `i` within line `j`; whether it hid anything.
+fn differences(
+    lines: &[Line],
+    i: usize,
+    j: usize,
+    hidden: &mut [(Vec<bool>, bool)],
+    threshold: u32,
+) -> bool {
+    let small = |v: u64| is_small(v, threshold);
+    let (Some(line), Some(o)) = (lines.get(i), lines.get(j)) else {
+        return false;
+    };
+    let Some((oparts, ototal)) = hidden.get(j).cloned() else {
+        return false;
+    };
+    let Some(h) = hidden.get_mut(i) else {
+        return false;
+    };
+    let mut changed = false;
+    for (c, v) in line.parts.iter().enumerate() {
+        let ov = o.parts.get(c).copied().unwrap_or(0);
+        let o_shown = !oparts.get(c).copied().unwrap_or(true);
+        if let Some(hc) = h.0.get_mut(c) {
+            if !*hc && o_shown && small(ov.saturating_sub(*v)) {
+                *hc = true;
+                changed = true;
+            }
+        }
+    }
+    if !h.1 && !ototal && small(o.total.saturating_sub(line.total)) {
+        h.1 = true;
+        changed = true;
+    }
+    changed
+}
+
+/// Rule 4 for one split; whether it hid anything.
+fn split_needs_more(
+    lines: &[Line],
+    split: &Split,
+    hidden: &mut [(Vec<bool>, bool)],
+    threshold: u32,
+) -> bool {
+    let Some(whole) = lines.get(split.whole) else {
+        return false;
+    };
+    // A cell: a part (column < parts.len()) or the total (column = parts.len()).
+    let value = |l: &Line, c: usize| {
+        if c == l.parts.len() {
+            l.total
+        } else {
+            l.parts.get(c).copied().unwrap_or(0)
+        }
+    };
+    let is_hidden = |h: &[(Vec<bool>, bool)], i: usize, c: usize| {
+        h.get(i).is_none_or(|(p, t)| {
+            if c == lines.get(i).map_or(0, |l| l.parts.len()) {
+                *t
+            } else {
+                p.get(c).copied().unwrap_or(true)
+            }
+        })
+    };
+    let hide = |h: &mut [(Vec<bool>, bool)], i: usize, c: usize| {
+        let n = lines.get(i).map_or(0, |l| l.parts.len());
+        if let Some((p, t)) = h.get_mut(i) {
+            if c == n {
+                *t = true;
+            } else if let Some(x) = p.get_mut(c) {
+                *x = true;
+            }
+        }
+    };
+    let mut changed = false;
+    for c in 0..=whole.parts.len() {
+        if is_hidden(hidden, split.whole, c) {
+            continue;
+        }
+        let cells: Vec<(usize, u64, bool)> = split
+            .parts
+            .iter()
+            .filter_map(|&i| {
+                lines
+                    .get(i)
+                    .map(|l| (i, value(l, c), is_hidden(hidden, i, c)))
+            })
+            .collect();
+        let hidden_sum: u64 = cells.iter().filter(|x| x.2).map(|x| x.1).sum();
+        let n_hidden = cells.iter().filter(|x| x.2).count();
+        if n_hidden == 0 || (n_hidden >= 2 && hidden_sum >= u64::from(threshold)) {
+            continue;
+        }
+        match cells.iter().filter(|x| !x.2 && x.1 > 0).min_by_key(|x| x.1) {
+            Some(&(i, _, _)) => hide(hidden, i, c),
+            None => hide(hidden, split.whole, c),
+        }
+        changed = true;
+    }
+    changed
 }
 
 fn line_needs_more(line: &Line, h: &(Vec<bool>, bool), threshold: u32) -> bool {
@@ -201,6 +323,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn lines_that_split_a_whole_are_suppressed_together() {
+        // Women and men entering: 30 = 3 + 15 + 12 by education (women), 20 = 10 + 5 + 5
+        // (men). The 3 go, and so does another cell of that column; the men's column
+        // has nothing small.
+        let lines = vec![
+            line(&[30, 20], None),
+            line(&[3, 10], Some(0)),
+            line(&[15, 5], Some(0)),
+            line(&[12, 5], Some(0)),
+        ];
+        let rel = Relations {
+            within: vec![],
+            splits: vec![Split {
+                whole: 0,
+                parts: vec![1, 2, 3],
+            }],
+        };
+        let shown = suppress_related(&lines, &rel, 5);
+        check(&lines, &shown, 5);
+        assert_eq!(shown[1].parts[0], None);
+        // In each column whose whole is shown, the hidden cells of the split are none,
+        // or two or more holding at least 5 together: no one cell is whole − others.
+        for col in 0..2 {
+            let hidden: Vec<u64> = lines
+                .iter()
+                .zip(&shown)
+                .skip(1)
+                .filter(|(_, s)| s.parts[col].is_none())
+                .map(|(l, _)| l.parts[col])
+                .collect();
+            assert!(
+                hidden.is_empty() || (hidden.len() >= 2 && hidden.iter().sum::<u64>() >= 5),
+                "column {col}: {shown:?}"
+            );
+        }
+        // Without the split, 30 − 15 − 12 would have told the 3.
+        let plain = suppress(&lines, 5);
+        assert_eq!(plain[2].parts[0], Some(15));
+        assert_eq!(plain[3].parts[0], Some(12));
     }
 
     #[test]

@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::disclosure::{self, Line, Shown};
+use crate::disclosure::{self, Line, Relations, Shown, Split};
 use crate::participant::age_on;
 
 /// The sets shipped, by code.
@@ -155,6 +155,15 @@ pub struct Indicator {
     /// A special-category field whose "declined to answer" is counted beside it.
     #[serde(default)]
     pub declinable: Option<String>,
+    /// The indicator whose people this one's are a part of, besides its stage's
+    /// population (the long-term unemployed are unemployed).
+    #[serde(default)]
+    pub within: Option<String>,
+    /// A name shared by the indicators that, with the people whose fact is missing,
+    /// make up their stage's population (the unemployed, the inactive and the
+    /// employed): suppressed together, so that none comes out of the others.
+    #[serde(default)]
+    pub split: Option<String>,
 }
 
 /// An indicator set: one Regulation's annex.
@@ -181,6 +190,15 @@ pub fn set(code: &str) -> Result<IndicatorSet, String> {
     let s: IndicatorSet = serde_json::from_str(text).map_err(|e| format!("{code}: {e}"))?;
     for i in &s.indicators {
         check_rule(&i.rule).map_err(|f| format!("{code} {}: unknown field {f}", i.code))?;
+        if let Some(w) = &i.within {
+            if !s
+                .indicators
+                .iter()
+                .any(|o| o.code == *w && o.stage == i.stage)
+            {
+                return Err(format!("{code} {}: within {w}, not of its stage", i.code));
+            }
+        }
     }
     Ok(s)
 }
@@ -446,6 +464,9 @@ pub struct Computed {
     pub missing: Vec<uuid::Uuid>,
     /// Participants who declined to answer the indicator's special-category question.
     pub declined: u64,
+    /// As in the set (see [`Indicator`]).
+    pub within: Option<String>,
+    pub split: Option<String>,
 }
 
 /// The populations (all entrants, all leavers, all at six months) and each indicator.
@@ -497,6 +518,8 @@ pub fn compute(
                 code: ind.code.clone(),
                 stage: ind.stage,
                 reference: ind.reference.clone(),
+                within: ind.within.clone(),
+                split: ind.split.clone(),
                 counts,
                 missing,
                 declined,
@@ -551,8 +574,29 @@ pub fn publish(c: &Computation, threshold: u32) -> (Vec<Published>, Vec<Publishe
             within,
         });
     }
-    let shown = disclosure::suppress(&lines, threshold);
     let n = c.populations.len();
+    let index = |code: &str| {
+        c.indicators
+            .iter()
+            .position(|i| i.code == code)
+            .map(|k| n + k)
+    };
+    let mut rel = Relations::default();
+    let mut splits: BTreeMap<(usize, &str), Vec<usize>> = BTreeMap::new();
+    for (k, i) in c.indicators.iter().enumerate() {
+        if let Some(outer) = i.within.as_deref().and_then(index) {
+            rel.within.push((n + k, outer));
+        }
+        let pop = c.populations.iter().position(|(s, _)| *s == i.stage);
+        if let (Some(name), Some(whole)) = (i.split.as_deref(), pop) {
+            splits.entry((whole, name)).or_default().push(n + k);
+        }
+    }
+    rel.splits = splits
+        .into_iter()
+        .map(|((whole, _), parts)| Split { whole, parts })
+        .collect();
+    let shown = disclosure::suppress_related(&lines, &rel, threshold);
     let pops = shown
         .iter()
         .take(n)
@@ -889,6 +933,49 @@ mod tests {
         assert_eq!(l.left_on, d("2025-06-01"));
         assert!(l.employed && l.qualification && !l.in_education && !l.employed_six_months);
         assert_eq!(left[0].entry.sex, "female");
+    }
+
+    #[test]
+    fn no_indicator_comes_out_of_the_others_that_split_its_population() {
+        let set = set(DEFAULT_SET).unwrap();
+        let period = Period {
+            from: d("2025-01-01"),
+            to: d("2025-12-31"),
+        };
+        // 30 women: 3 at ISCED 0–2, 15 at 3–4, 12 at 5–8 (none missing); all
+        // unemployed, 27 of them long-term.
+        let ps: Vec<Participant> = (0..30u128)
+            .map(|n| {
+                let status = match n {
+                    0..=26 => "long_term_unemployed",
+                    _ => "unemployed",
+                };
+                let mut e = entry("female", "1990-01-01", "2025-02-01", status);
+                e.isced_level = Some(match n {
+                    0..=2 => 1,
+                    3..=17 => 3,
+                    _ => 6,
+                });
+                person(n, e, None)
+            })
+            .collect();
+        let c = compute(&set, &ps, period, d("2026-01-01"));
+        let (pops, inds) = publish(&c, 5);
+        assert_eq!(pops[0].total, Some(30));
+        let total = |code: &str| {
+            let k = set.indicators.iter().position(|i| i.code == code).unwrap();
+            (find(&c, code).counts.total, inds[k].total)
+        };
+        // ISCED: the 3 are hidden, and so is another level, or 30 − 15 − 12 tells.
+        assert_eq!(total("EECO09"), (3, None));
+        let shown: Vec<u64> = ["EECO09", "EECO10", "EECO11"]
+            .iter()
+            .filter_map(|c| total(c).1)
+            .collect();
+        assert!(shown.len() <= 1, "{shown:?}");
+        // The long-term unemployed (27) are 3 short of the unemployed (30, shown).
+        assert_eq!(total("EECO02"), (30, Some(30)));
+        assert_eq!(total("EECO03"), (27, None));
     }
 
     #[test]

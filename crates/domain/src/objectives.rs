@@ -46,14 +46,19 @@ coded_enum!(Measure {
 });
 
 impl Measure {
-    /// Whether the measure counts people (and so is suppressed when small).
+    /// Whether the measure counts people or what happened to them (and so is
+    /// suppressed when small): all but the bodies' meetings, the network's agreements
+    /// and what is entered by hand. A share is judged by its part and its whole.
     pub fn counts_people(self) -> bool {
         matches!(
             self,
             Measure::ParticipantsTakenInCharge
                 | Measure::IntegratedCare
+                | Measure::IntegratedCareShare
+                | Measure::JointInterviews
                 | Measure::PeopleTrained
                 | Measure::PeopleEmployed
+                | Measure::ReferralsCompleted
         )
     }
 }
@@ -259,7 +264,10 @@ pub fn previous_period(start: NaiveDate, end: NaiveDate) -> (NaiveDate, NaiveDat
         }
     }
     let len = end.signed_duration_since(start);
-    (prev_end - len, prev_end)
+    (
+        prev_end.checked_sub_signed(len).unwrap_or(NaiveDate::MIN),
+        prev_end,
+    )
 }
 
 /// The change from `before` to `now`, in per cent; none when there was nothing before.
@@ -395,6 +403,10 @@ mod tests {
             previous_period(d("2025-04-01"), d("2025-06-30")),
             (d("2025-01-01"), d("2025-03-31"))
         );
+        // A period stored from far dates (before they were refused) does not panic.
+        let far = NaiveDate::MIN.succ_opt().unwrap();
+        let (from, to) = previous_period(far, far + chrono::Duration::days(10));
+        assert_eq!((from, to), (NaiveDate::MIN, NaiveDate::MIN));
         assert_eq!(percent_change(20.0, 39.0), Some(95.0));
         assert_eq!(percent_change(0.0, 3.0), None);
         assert_eq!(

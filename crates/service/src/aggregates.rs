@@ -150,10 +150,35 @@ impl Services {
             total: raw.iter().map(|c| c.count.max(0) as u64).sum(),
             within: None,
         };
-        let shown = disclosure::suppress(std::slice::from_ref(&line), k)
+        let mut shown = disclosure::suppress(std::slice::from_ref(&line), k)
             .into_iter()
             .next()
             .ok_or_else(|| Error::Internal("suppression".into()))?;
+        // The dashboard's funnel publishes the cases not closed by phase: the open and
+        // the suspended of a phase together. One of the two hidden alone would come
+        // back as the funnel's figure minus the other, so the other goes too.
+        for (i, c) in raw.iter().enumerate() {
+            if c.status != "suspended" {
+                continue;
+            }
+            let open = raw
+                .iter()
+                .position(|o| o.status == "open" && o.phase == c.phase);
+            if let Some(j) = open {
+                let (a, b) = (
+                    shown.parts.get(i).copied().flatten(),
+                    shown.parts.get(j).copied().flatten(),
+                );
+                let hide = match (a, b) {
+                    (None, Some(v)) if v > 0 => Some(j),
+                    (Some(v), None) if v > 0 => Some(i),
+                    _ => None,
+                };
+                if let Some(x) = hide.and_then(|h| shown.parts.get_mut(h)) {
+                    *x = None;
+                }
+            }
+        }
         let counts: Vec<PhaseCount> = raw
             .into_iter()
             .zip(shown.parts)

@@ -107,21 +107,40 @@ fn safe_rate(t: &Tally, k: u32) -> Option<u64> {
     }
 }
 
+/// Each group's cases and rate. The groups' cases, their met and their not-met counts
+/// are each suppressed as a line whose total is published (the rule's cases and its
+/// met count), with the complementary cells hidden too, so that no group's met count
+/// comes out of the rule's total minus the others; a rate is shown only when its
+/// group's cases, met and not met all are.
 fn group_rates(groups: &BTreeMap<String, Tally>, k: u32) -> Vec<GroupRate> {
-    let line = Line {
-        parts: groups.values().map(Tally::total).collect(),
-        total: groups.values().map(Tally::total).sum(),
-        within: None,
+    let shown = |count: &dyn Fn(&Tally) -> u64| -> Vec<Option<u64>> {
+        let line = Line {
+            parts: groups.values().map(count).collect(),
+            total: groups.values().map(count).sum(),
+            within: None,
+        };
+        disclosure::suppress(std::slice::from_ref(&line), k)
+            .into_iter()
+            .next()
+            .map(|s| s.parts)
+            .unwrap_or_default()
     };
-    let shown = disclosure::suppress(std::slice::from_ref(&line), k);
-    let parts = shown.first().map(|s| s.parts.clone()).unwrap_or_default();
+    let instances = shown(&Tally::total);
+    let met = shown(&|t: &Tally| t.met);
+    let not_met = shown(&|t: &Tally| t.total() - t.met);
     groups
         .iter()
-        .zip(parts)
-        .map(|((g, t), n)| GroupRate {
-            group: g.clone(),
-            instances: n,
-            rate: n.and_then(|_| safe_rate(t, k)),
+        .enumerate()
+        .map(|(i, (g, t))| {
+            let n = instances.get(i).copied().flatten();
+            let visible = n.is_some()
+                && met.get(i).copied().flatten().is_some()
+                && not_met.get(i).copied().flatten().is_some();
+            GroupRate {
+                group: g.clone(),
+                instances: n,
+                rate: if visible { safe_rate(t, k) } else { None },
+            }
         })
         .collect()
 }
@@ -430,5 +449,48 @@ impl Services {
             lists_cases,
             out_of_protocol,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(met: u64, late: u64) -> Tally {
+        Tally {
+            met,
+            late,
+            overdue: 0,
+        }
+    }
+
+    #[test]
+    fn no_group_rate_comes_out_of_the_rules_met_count_minus_the_others() {
+        // B met 2 of 12: its rate is hidden, and so is another group's met count, so
+        // that the rule's met (27) minus the rates shown does not give B's 2.
+        let groups: BTreeMap<String, Tally> = [
+            ("A".to_string(), tally(10, 10)),
+            ("B".to_string(), tally(2, 10)),
+            ("C".to_string(), tally(15, 15)),
+        ]
+        .into_iter()
+        .collect();
+        let rates = group_rates(&groups, 5);
+        let hidden: Vec<&str> = rates
+            .iter()
+            .filter(|r| r.rate.is_none())
+            .map(|r| r.group.as_str())
+            .collect();
+        assert!(hidden.contains(&"B"), "{rates:?}");
+        assert!(hidden.len() >= 2, "a second rate hides B's: {rates:?}");
+        assert!(rates.iter().all(|r| r.instances.is_some()), "{rates:?}");
+        // Nothing small: every rate shown.
+        let groups: BTreeMap<String, Tally> = [
+            ("A".to_string(), tally(10, 10)),
+            ("B".to_string(), tally(6, 10)),
+        ]
+        .into_iter()
+        .collect();
+        assert!(group_rates(&groups, 5).iter().all(|r| r.rate.is_some()));
     }
 }

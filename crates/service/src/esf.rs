@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::case::CaseStatus;
+use itinera_domain::disclosure;
 use itinera_domain::esf::{
     self, Answer, CaseFacts, Computation, Entry, Period, Published, Records, Span, Stage,
 };
@@ -333,7 +334,13 @@ impl Services {
             .esf_compute(&mut tx, programme, None, &s, period, ctx.today())
             .await?;
         let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        // An indicator's missing count is published only when not small (see
+        // `esf::publish`); its list, which counts it too, likewise.
+        let k = self.settings.small_counts;
         for i in &c.indicators {
+            if disclosure::is_small(i.missing.len() as u64, k) {
+                continue;
+            }
             for who in &i.missing {
                 by.entry(self.pseudonym(*who))
                     .or_default()

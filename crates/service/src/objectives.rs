@@ -372,7 +372,10 @@ impl Services {
         let k = self.settings.small_counts;
         let (programme, project) = (o.programme_id, o.project_id);
         let current = match measure {
-            Measure::Manual => o.manual_value,
+            Measure::Manual => o.manual_value.map(|v| store::Measured {
+                value: v,
+                smallest: i64::MAX,
+            }),
             _ => {
                 store::measure(
                     tx,
@@ -386,25 +389,35 @@ impl Services {
                 .await?
             }
         };
-        let (previous, achieved_raw) = match baseline {
+        let prev = match baseline {
             Baseline::PreviousPeriod if measure != Measure::Manual => {
                 let (a, b) = previous_period(o.period_start, o.period_end);
-                let prev = store::measure(tx, measure, programme, project, a, b, today).await?;
-                let change = match (prev, current) {
-                    (Some(p), Some(c)) => percent_change(p, c),
-                    _ => None,
-                };
-                (prev, change)
+                store::measure(tx, measure, programme, project, a, b, today).await?
             }
-            _ => (None, current),
+            _ => None,
         };
-        let small = |v: Option<f64>| {
-            measure.counts_people() && v.is_some_and(|v| disclosure::is_small(v.max(0.0) as u64, k))
+        // A figure about people, or a change computed from one, is hidden when a count
+        // behind it is small (for a share: its part or its whole).
+        let small = |v: Option<store::Measured>| {
+            measure.counts_people()
+                && v.is_some_and(|v| disclosure::is_small(v.smallest.max(0) as u64, k))
         };
-        // A change computed from a small count would give it away as well.
-        let suppressed = small(current) || small(previous);
+        let suppressed = small(current) || small(prev);
+        let (current, previous) = (current.map(|m| m.value), prev.map(|m| m.value));
+        let achieved_raw = match baseline {
+            Baseline::PreviousPeriod if measure != Measure::Manual => match (previous, current) {
+                (Some(p), Some(c)) => percent_change(p, c),
+                _ => None,
+            },
+            _ => current,
+        };
         let achieved = if suppressed { None } else { achieved_raw };
-        let is_met = achieved_raw.map(|a| met(comparison, o.target, a));
+        // Whether a hidden figure meets a target the reader chose would give it away.
+        let is_met = if suppressed {
+            None
+        } else {
+            achieved_raw.map(|a| met(comparison, o.target, a))
+        };
         Ok(ObjectiveView {
             id: o.id,
             programme_id: o.programme_id,

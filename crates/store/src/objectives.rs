@@ -232,7 +232,7 @@ pub async fn measure(
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
-) -> Result<Option<f64>, Error> {
+) -> Result<Option<Measured>, Error> {
     let Some(q) = measure_sql(m) else {
         return Ok(None);
     };
@@ -242,7 +242,10 @@ pub async fn measure(
         to
     };
     if to < from {
-        return Ok(Some(0.0));
+        return Ok(Some(Measured {
+            value: 0.0,
+            smallest: 0,
+        }));
     }
     let b = Bounds {
         programme,
@@ -256,13 +259,27 @@ pub async fn measure(
             "SELECT count(DISTINCT c.participant_id) FROM cases c WHERE {CASES} AND c.opened_on <= $4 AND (c.closed_on IS NULL OR c.closed_on >= $3)"
         );
         let all = count(tx, &all_sql, 4, b).await?;
-        return Ok(Some(if all == 0 {
-            0.0
-        } else {
-            part as f64 * 100.0 / all as f64
+        return Ok(Some(Measured {
+            value: if all == 0 {
+                0.0
+            } else {
+                part as f64 * 100.0 / all as f64
+            },
+            smallest: part.min(all),
         }));
     }
-    Ok(Some(part as f64))
+    Ok(Some(Measured {
+        value: part as f64,
+        smallest: part,
+    }))
+}
+
+/// A measure's value and the smallest count behind it: the count itself, or for a
+/// share the lesser of its part and its whole (either small would single people out).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    pub value: f64,
+    pub smallest: i64,
 }
 
 /// One record behind a measure: a case and its person (none for meetings and
