@@ -62,7 +62,18 @@ pub struct Relations {
     /// missing), make up a whole line: the unemployed, the inactive and the employed
     /// make up the participants.
     pub splits: Vec<Split>,
+    /// Pairs of cells that are one figure published twice (the cases not closed are the
+    /// funnel's total and a part of all the cases): hidden in one, hidden in both.
+    pub same: Vec<(Cell, Cell)>,
+    /// Cells suppressed from the start although their count is not small: a count of
+    /// events (attendance marks, incidents) that are fewer people's than the threshold.
+    pub few_people: Vec<Cell>,
+    /// Lines of events, with the people each part's events are of: rule 5.
+    pub people: Vec<(usize, Vec<u64>)>,
 }
+
+/// A cell of a table: (line, column), the column `parts.len()` being the line's total.
+pub type Cell = (usize, usize);
 
 /// Lines (`parts`) that, with a remainder, make up the line `whole`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +86,12 @@ pub struct Split {
 /// remainder an outsider is taken to know), each cell of the whole that is shown is a
 /// total of the lines' same cells, and rule 2 holds across them: the cells suppressed
 /// among the lines are at least two and hold at least the threshold together, or the
-/// smallest other non-zero cell among them (or the whole's cell) is suppressed too.
+/// smallest other non-zero cell among them (or the whole's cell) is suppressed too; a
+/// cell of the whole that is suppressed while the lines' same cells are all shown is
+/// their sum, so one of them goes too. Cells that are one figure published twice
+/// (`same`) are suppressed together; cells counted for few people (`few_people`) are
+/// suppressed as small ones, and rule 5 (`events_need_more`) holds for lines of
+/// events.
 pub fn suppress_related(lines: &[Line], rel: &Relations, threshold: u32) -> Vec<Shown> {
     let small = |v: u64| is_small(v, threshold);
     // hidden[i] = (parts hidden, total hidden)
@@ -83,6 +99,9 @@ pub fn suppress_related(lines: &[Line], rel: &Relations, threshold: u32) -> Vec<
         .iter()
         .map(|l| (l.parts.iter().map(|&v| small(v)).collect(), small(l.total)))
         .collect();
+    for &cell in &rel.few_people {
+        hide(lines, &mut hidden, cell);
+    }
     let pairs: Vec<(usize, usize)> = lines
         .iter()
         .enumerate()
@@ -108,6 +127,19 @@ pub fn suppress_related(lines: &[Line], rel: &Relations, threshold: u32) -> Vec<
         for split in &rel.splits {
             changed |= split_needs_more(lines, split, &mut hidden, threshold);
         }
+        // 5. Events.
+        for (i, people) in &rel.people {
+            changed |= events_need_more(lines, *i, people, &mut hidden, threshold);
+        }
+        // One figure published twice.
+        for &(a, b) in &rel.same {
+            match (is_hidden(lines, &hidden, a), is_hidden(lines, &hidden, b)) {
+                (true, false) => hide(lines, &mut hidden, b),
+                (false, true) => hide(lines, &mut hidden, a),
+                _ => continue,
+            }
+            changed = true;
+        }
         if !changed {
             break;
         }
@@ -125,6 +157,109 @@ pub fn suppress_related(lines: &[Line], rel: &Relations, threshold: u32) -> Vec<
             total: (!ht).then_some(l.total),
         })
         .collect()
+}
+
+/// The cases of a programme by phase and status as they are published twice: the
+/// programme overview shows every (phase, status) count and the total, the dashboard's
+/// funnel the cases not closed by phase and their total. Both come out of this one
+/// suppression, so that neither gives back what the other hides (the funnel's figure
+/// minus the open would be the suspended; the total minus the funnel's total, the
+/// closed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhasesShown {
+    /// The (phase, status) counts, in the order given.
+    pub cells: Vec<Option<u64>>,
+    /// All the cases.
+    pub total: Option<u64>,
+    /// The cases not closed by phase, phases sorted by code.
+    pub not_closed: Vec<(String, Option<u64>)>,
+    pub not_closed_total: Option<u64>,
+}
+
+/// The status of a closed case (every other status is a case not closed).
+const CLOSED: &str = "closed";
+
+/// Suppresses the counts of cases by (phase, status) as [`PhasesShown`] says.
+pub fn suppress_phases(cells: &[(String, String, u64)], threshold: u32) -> PhasesShown {
+    let mut phases: Vec<&str> = Vec::new();
+    let mut statuses: Vec<&str> = Vec::new();
+    for (phase, status, _) in cells {
+        if !phases.contains(&phase.as_str()) {
+            phases.push(phase);
+        }
+        if status != CLOSED && !statuses.contains(&status.as_str()) {
+            statuses.push(status);
+        }
+    }
+    // Sorted, so that the same counts in any order are suppressed alike (which cell
+    // goes when two are as small depends on the order).
+    phases.sort_unstable();
+    statuses.sort_unstable();
+    let by_phase = |pick: &dyn Fn(&str) -> bool| -> Vec<u64> {
+        phases
+            .iter()
+            .map(|p| {
+                cells
+                    .iter()
+                    .filter(|(ph, st, _)| ph == p && pick(st))
+                    .map(|c| c.2)
+                    .sum()
+            })
+            .collect()
+    };
+    let with_total = |parts: Vec<u64>| Line {
+        total: parts.iter().sum(),
+        parts,
+        within: None,
+    };
+    // 0: not closed by phase (the funnel); 1: closed by phase; 2: all = not closed +
+    // closed; 3…: one line per status not closed, which together make up line 0.
+    let not_closed = with_total(by_phase(&|st| st != CLOSED));
+    let closed = with_total(by_phase(&|st| st == CLOSED));
+    let all = with_total(vec![not_closed.total, closed.total]);
+    let mut lines = vec![not_closed, closed, all];
+    for status in &statuses {
+        lines.push(with_total(by_phase(&|st| st == *status)));
+    }
+    let n = phases.len();
+    let rel = Relations {
+        splits: vec![Split {
+            whole: 0,
+            parts: (3..lines.len()).collect(),
+        }],
+        same: vec![((0, n), (2, 0)), ((1, n), (2, 1))],
+        ..Relations::default()
+    };
+    let shown = suppress_related(&lines, &rel, threshold);
+    let part = |line: usize, c: usize| {
+        shown
+            .get(line)
+            .and_then(|s| s.parts.get(c).copied().flatten())
+    };
+    PhasesShown {
+        cells: cells
+            .iter()
+            .map(|(phase, status, _)| {
+                let c = phases.iter().position(|p| p == phase).unwrap_or(n);
+                let line = if status == CLOSED {
+                    1
+                } else {
+                    3 + statuses
+                        .iter()
+                        .position(|s| s == status)
+                        .unwrap_or(usize::MAX - 3)
+                };
+                part(line, c)
+            })
+            .collect(),
+        total: shown.get(2).and_then(|s| s.total),
+        not_closed: phases
+            .iter()
+            .enumerate()
+            .map(|(c, p)| (p.to_string(), part(0, c)))
+            .collect(),
+        not_closed_total: shown.first().and_then(|s| s.total),
+    }
 }
 
 /// Rule 3 for line `i` within line `j`; whether it hid anything.
@@ -163,6 +298,44 @@ fn differences(
     changed
 }
 
+/// Rule 5 for a line of events: when its total is shown, the events of its suppressed
+/// cells (the total minus the others) must be of at least the threshold's people. A
+/// cell's people only bound the people of several cells (the same person may be in
+/// each), so one suppressed cell must be of that many people by itself; otherwise the
+/// smallest shown cell that is goes too, or the total.
+fn events_need_more(
+    lines: &[Line],
+    i: usize,
+    people: &[u64],
+    hidden: &mut [(Vec<bool>, bool)],
+    threshold: u32,
+) -> bool {
+    let (Some(line), Some(h)) = (lines.get(i), hidden.get_mut(i)) else {
+        return false;
+    };
+    if h.1 {
+        return false;
+    }
+    let enough = |c: usize| people.get(c).is_some_and(|&p| p >= u64::from(threshold));
+    let cells = || line.parts.iter().enumerate().filter(|(_, &v)| v > 0);
+    let hidden_cells: Vec<usize> = cells()
+        .filter(|(c, _)| h.0.get(*c).copied().unwrap_or(false))
+        .map(|(c, _)| c)
+        .collect();
+    if hidden_cells.is_empty() || hidden_cells.iter().any(|&c| enough(c)) {
+        return false;
+    }
+    let next = cells()
+        .filter(|(c, _)| !h.0.get(*c).copied().unwrap_or(true) && enough(*c))
+        .min_by_key(|(_, &v)| v)
+        .map(|(c, _)| c);
+    match next.and_then(|c| h.0.get_mut(c)) {
+        Some(x) => *x = true,
+        None => h.1 = true,
+    }
+    true
+}
+
 /// Rule 4 for one split; whether it hid anything.
 fn split_needs_more(
     lines: &[Line],
@@ -173,59 +346,71 @@ fn split_needs_more(
     let Some(whole) = lines.get(split.whole) else {
         return false;
     };
-    // A cell: a part (column < parts.len()) or the total (column = parts.len()).
-    let value = |l: &Line, c: usize| {
-        if c == l.parts.len() {
-            l.total
-        } else {
-            l.parts.get(c).copied().unwrap_or(0)
-        }
-    };
-    let is_hidden = |h: &[(Vec<bool>, bool)], i: usize, c: usize| {
-        h.get(i).is_none_or(|(p, t)| {
-            if c == lines.get(i).map_or(0, |l| l.parts.len()) {
-                *t
-            } else {
-                p.get(c).copied().unwrap_or(true)
-            }
-        })
-    };
-    let hide = |h: &mut [(Vec<bool>, bool)], i: usize, c: usize| {
-        let n = lines.get(i).map_or(0, |l| l.parts.len());
-        if let Some((p, t)) = h.get_mut(i) {
-            if c == n {
-                *t = true;
-            } else if let Some(x) = p.get_mut(c) {
-                *x = true;
-            }
-        }
-    };
     let mut changed = false;
     for c in 0..=whole.parts.len() {
-        if is_hidden(hidden, split.whole, c) {
-            continue;
-        }
         let cells: Vec<(usize, u64, bool)> = split
             .parts
             .iter()
             .filter_map(|&i| {
                 lines
                     .get(i)
-                    .map(|l| (i, value(l, c), is_hidden(hidden, i, c)))
+                    .map(|l| (i, value(l, c), is_hidden(lines, hidden, (i, c))))
             })
             .collect();
-        let hidden_sum: u64 = cells.iter().filter(|x| x.2).map(|x| x.1).sum();
         let n_hidden = cells.iter().filter(|x| x.2).count();
+        let smallest_shown = cells.iter().filter(|x| !x.2 && x.1 > 0).min_by_key(|x| x.1);
+        if is_hidden(lines, hidden, (split.whole, c)) {
+            // A suppressed whole must not be the sum of its shown lines.
+            if n_hidden == 0 {
+                if let Some(&(i, _, _)) = smallest_shown {
+                    hide(lines, hidden, (i, c));
+                    changed = true;
+                }
+            }
+            continue;
+        }
+        let hidden_sum: u64 = cells.iter().filter(|x| x.2).map(|x| x.1).sum();
         if n_hidden == 0 || (n_hidden >= 2 && hidden_sum >= u64::from(threshold)) {
             continue;
         }
-        match cells.iter().filter(|x| !x.2 && x.1 > 0).min_by_key(|x| x.1) {
-            Some(&(i, _, _)) => hide(hidden, i, c),
-            None => hide(hidden, split.whole, c),
+        match smallest_shown {
+            Some(&(i, _, _)) => hide(lines, hidden, (i, c)),
+            None => hide(lines, hidden, (split.whole, c)),
         }
         changed = true;
     }
     changed
+}
+
+/// A cell's count.
+fn value(l: &Line, c: usize) -> u64 {
+    if c == l.parts.len() {
+        l.total
+    } else {
+        l.parts.get(c).copied().unwrap_or(0)
+    }
+}
+
+/// Whether a cell is suppressed (a cell that does not exist is).
+fn is_hidden(lines: &[Line], hidden: &[(Vec<bool>, bool)], (i, c): Cell) -> bool {
+    hidden.get(i).is_none_or(|(p, t)| {
+        if c == lines.get(i).map_or(0, |l| l.parts.len()) {
+            *t
+        } else {
+            p.get(c).copied().unwrap_or(true)
+        }
+    })
+}
+
+fn hide(lines: &[Line], hidden: &mut [(Vec<bool>, bool)], (i, c): Cell) {
+    let n = lines.get(i).map_or(0, |l| l.parts.len());
+    if let Some((p, t)) = hidden.get_mut(i) {
+        if c == n {
+            *t = true;
+        } else if let Some(x) = p.get_mut(c) {
+            *x = true;
+        }
+    }
 }
 
 fn line_needs_more(line: &Line, h: &(Vec<bool>, bool), threshold: u32) -> bool {
@@ -342,6 +527,7 @@ mod tests {
                 whole: 0,
                 parts: vec![1, 2, 3],
             }],
+            ..Relations::default()
         };
         let shown = suppress_related(&lines, &rel, 5);
         check(&lines, &shown, 5);
@@ -431,6 +617,116 @@ mod tests {
             }
             let s = suppress(&lines, k);
             check(&lines, &s, k);
+        }
+    }
+
+    #[test]
+    fn the_overview_and_the_funnel_come_out_of_one_suppression() {
+        let cell = |p: &str, s: &str, n: u64| (p.to_string(), s.to_string(), n);
+        // 6 open and 2 suspended in intake, 5 open in plan: the funnel's 8 with the
+        // overview's 6 would give the 2 away.
+        let t = vec![
+            cell("intake", "open", 6),
+            cell("intake", "suspended", 2),
+            cell("plan", "open", 5),
+        ];
+        let s = suppress_phases(&t, 5);
+        assert_eq!(s.cells, vec![None, None, Some(5)]);
+        assert_eq!(s.total, Some(13));
+        assert_eq!(
+            s.not_closed,
+            vec![("intake".into(), Some(8)), ("plan".into(), Some(5))]
+        );
+        // 3 closed: the total minus the funnel's total would give them back.
+        let t = vec![
+            cell("intake", "open", 20),
+            cell("plan", "open", 10),
+            cell("plan", "closed", 3),
+        ];
+        let s = suppress_phases(&t, 5);
+        assert_eq!(s.cells.get(2), Some(&None));
+        assert!(
+            s.total.is_none() || s.not_closed_total.is_none(),
+            "{s:?}: 33 − 30 = 3"
+        );
+    }
+
+    #[test]
+    fn random_phase_tables_reveal_nobody() {
+        let mut seed: u64 = 0xca5e_5eed;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        let statuses = ["open", "suspended", "closed"];
+        for _ in 0..3000 {
+            let k = 2 + next(6) as u32;
+            let phases = 1 + next(5) as usize;
+            let mut t = Vec::new();
+            for p in 0..phases {
+                for st in statuses {
+                    if next(4) > 0 {
+                        let n = if next(3) == 0 { next(5) } else { next(40) };
+                        t.push((format!("p{p}"), st.to_string(), n));
+                    }
+                }
+            }
+            let s = suppress_phases(&t, k);
+            let small = |v: &Option<u64>| v.is_some_and(|v| is_small(v, k));
+            assert!(!s.cells.iter().any(small), "{t:?} → {s:?}");
+            assert!(!s.not_closed.iter().any(|x| small(&x.1)), "{t:?} → {s:?}");
+            assert!(!small(&s.total) && !small(&s.not_closed_total));
+            // What is hidden among a set of cells whose sum is published must be two
+            // cells or more holding the threshold together.
+            let guarded = |members: Vec<usize>, sum_shown: bool| {
+                let hidden: Vec<u64> = members
+                    .iter()
+                    .filter(|&&i| s.cells[i].is_none())
+                    .map(|&i| t[i].2)
+                    .collect();
+                if sum_shown && !hidden.is_empty() {
+                    assert!(hidden.len() >= 2, "{t:?} → {s:?}");
+                    assert!(hidden.iter().sum::<u64>() >= u64::from(k), "{t:?} → {s:?}");
+                }
+            };
+            for (name, shown) in &s.not_closed {
+                let members: Vec<usize> = (0..t.len())
+                    .filter(|&i| &t[i].0 == name && t[i].1 != "closed")
+                    .collect();
+                // A hidden phase is not the sum of its shown cells.
+                if shown.is_none() {
+                    assert!(
+                        members.iter().any(|&i| s.cells[i].is_none()),
+                        "{t:?} → {s:?}"
+                    );
+                }
+                guarded(members, shown.is_some());
+            }
+            // The funnel's total minus its shown phases.
+            if s.not_closed_total.is_some() {
+                let hidden: Vec<u64> = s
+                    .not_closed
+                    .iter()
+                    .filter(|x| x.1.is_none())
+                    .map(|(name, _)| {
+                        t.iter()
+                            .filter(|c| &c.0 == name && c.1 != "closed")
+                            .map(|c| c.2)
+                            .sum()
+                    })
+                    .collect();
+                if !hidden.is_empty() {
+                    assert!(hidden.len() >= 2, "{t:?} → {s:?}");
+                    assert!(hidden.iter().sum::<u64>() >= u64::from(k), "{t:?} → {s:?}");
+                }
+            }
+            // The closed are the total minus the funnel's total.
+            let closed = (0..t.len()).filter(|&i| t[i].1 == "closed").collect();
+            guarded(closed, s.total.is_some() && s.not_closed_total.is_some());
+            // Every cell adds up to the total.
+            guarded((0..t.len()).collect(), s.total.is_some());
         }
     }
 }

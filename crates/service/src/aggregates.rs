@@ -145,43 +145,16 @@ impl Services {
     ) -> Result<ProgrammeOverview, Error> {
         let raw = cases::counts_by_phase(tx, programme, project).await?;
         let k = self.settings.small_counts;
-        let line = disclosure::Line {
-            parts: raw.iter().map(|c| c.count.max(0) as u64).collect(),
-            total: raw.iter().map(|c| c.count.max(0) as u64).sum(),
-            within: None,
-        };
-        let mut shown = disclosure::suppress(std::slice::from_ref(&line), k)
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Internal("suppression".into()))?;
-        // The dashboard's funnel publishes the cases not closed by phase: the open and
-        // the suspended of a phase together. One of the two hidden alone would come
-        // back as the funnel's figure minus the other, so the other goes too.
-        for (i, c) in raw.iter().enumerate() {
-            if c.status != "suspended" {
-                continue;
-            }
-            let open = raw
-                .iter()
-                .position(|o| o.status == "open" && o.phase == c.phase);
-            if let Some(j) = open {
-                let (a, b) = (
-                    shown.parts.get(i).copied().flatten(),
-                    shown.parts.get(j).copied().flatten(),
-                );
-                let hide = match (a, b) {
-                    (None, Some(v)) if v > 0 => Some(j),
-                    (Some(v), None) if v > 0 => Some(i),
-                    _ => None,
-                };
-                if let Some(x) = hide.and_then(|h| shown.parts.get_mut(h)) {
-                    *x = None;
-                }
-            }
-        }
+        // One suppression with the dashboard's funnel, which publishes the same cases
+        // not closed by phase (see `disclosure::suppress_phases`).
+        let table: Vec<(String, String, u64)> = raw
+            .iter()
+            .map(|c| (c.phase.clone(), c.status.clone(), c.count.max(0) as u64))
+            .collect();
+        let shown = disclosure::suppress_phases(&table, k);
         let counts: Vec<PhaseCount> = raw
             .into_iter()
-            .zip(shown.parts)
+            .zip(shown.cells)
             .map(|(c, s)| PhaseCount {
                 status: c.status,
                 phase: c.phase,

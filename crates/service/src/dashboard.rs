@@ -10,7 +10,7 @@
 use chrono::{Datelike, NaiveDate};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::assessment::{text_in, Instrument, Score};
-use itinera_domain::disclosure::{self, Line};
+use itinera_domain::disclosure::{self, Line, Relations};
 use itinera_domain::input::optional_id;
 use itinera_domain::participant::age_on;
 use itinera_domain::{Error, Errors};
@@ -75,7 +75,10 @@ pub struct Chart {
     pub columns: Vec<String>,
     pub rows: Vec<ChartRow>,
     /// The sum of all its cells (absent when suppressed; for `groups`, the rows
-    /// overlap and this is the first row, every entrant).
+    /// overlap and this is the first row, every entrant; absent for `training`, whose
+    /// rows overlap: one person may be a candidate on one course and a trainee on
+    /// another). A cell of events (referrals, marks, incidents) of fewer people than
+    /// the threshold is suppressed like a small count.
     pub total: Option<u64>,
 }
 
@@ -127,6 +130,16 @@ enum Mode {
     /// One column; the first row is the whole and every other row is within it
     /// (overlapping groups of the entrants).
     Within,
+    /// A table of two variables (sex by age band) whose margins are published too,
+    /// here or elsewhere (the ESF+ table's entrants by sex, its age groups): each row
+    /// and each column is a line, and the cell they share is one figure.
+    Grid,
+    /// One column; each row is a figure of its own (one person may be in several:
+    /// candidate on one course, trainee on another), no total; a row named first in
+    /// `nested` is within the row named second (certificates within completions).
+    Apart {
+        nested: &'static [(&'static str, &'static str)],
+    },
 }
 
 /// What a chart is: rows in `order` (then any other, sorted), columns in `columns`.
@@ -140,6 +153,11 @@ struct Spec<'a> {
 }
 
 fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
+    // A grid of events says how many people they are of: all of them in its cell `*`.
+    let all = |c: &&Cell| c.a == "*" && c.b == "*";
+    let everyone = cells.iter().find(all).and_then(|c| c.people);
+    let cells: Vec<Cell> = cells.iter().filter(|c| !all(c)).cloned().collect();
+    let cells = cells.as_slice();
     let mut labels: Vec<String> = spec.order.clone();
     let mut extra: Vec<String> = cells
         .iter()
@@ -160,7 +178,41 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
         .iter()
         .map(|r| spec.columns.iter().map(|c| value(r, c)).collect())
         .collect();
+    // A grid of events: the people of each cell's events (row by row).
+    let events = cells.iter().any(|x| x.people.is_some());
+    let people: Vec<Vec<u64>> = labels
+        .iter()
+        .map(|row| {
+            spec.columns
+                .iter()
+                .map(|col| {
+                    cells
+                        .iter()
+                        .filter(|x| x.a == *row && x.b == *col)
+                        .filter_map(|x| x.people)
+                        .map(|p| p.max(0) as u64)
+                        .sum()
+                })
+                .collect()
+        })
+        .collect();
+    // The cells whose events are fewer people's than the threshold: (row, column).
+    let few: Vec<(usize, usize)> = people
+        .iter()
+        .enumerate()
+        .flat_map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .filter(|(_, &p)| disclosure::is_small(p, k))
+                .map(move |(c, _)| (r, c))
+        })
+        .collect();
+    let few_in_all = everyone.is_some_and(|p| disclosure::is_small(p.max(0) as u64, k));
     let width = spec.columns.len();
+    let related = |map: &dyn Fn(usize, usize) -> (usize, usize)| Relations {
+        few_people: few.iter().map(|&(r, c)| map(r, c)).collect(),
+        ..Relations::default()
+    };
     let (values, total): (Vec<Vec<Option<u64>>>, Option<u64>) = match spec.mode {
         Mode::OneLine => {
             let line = Line {
@@ -168,7 +220,14 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
                 total: grid.iter().flatten().sum(),
                 within: None,
             };
-            let shown = disclosure::suppress(std::slice::from_ref(&line), k);
+            let mut rel = related(&|r, c| (0, r * width + c));
+            if few_in_all {
+                rel.few_people.push((0, line.parts.len()));
+            }
+            if events {
+                rel.people = vec![(0, people.iter().flatten().copied().collect())];
+            }
+            let shown = disclosure::suppress_related(std::slice::from_ref(&line), &rel, k);
             let s = shown.into_iter().next();
             let parts = s.as_ref().map(|s| s.parts.clone()).unwrap_or_default();
             (
@@ -177,6 +236,48 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
                     .map(<[Option<u64>]>::to_vec)
                     .collect(),
                 s.and_then(|s| s.total),
+            )
+        }
+        Mode::Grid => {
+            let height = grid.len();
+            let with_total = |parts: Vec<u64>| Line {
+                total: parts.iter().sum(),
+                parts,
+                within: None,
+            };
+            // Rows 0..height, columns height..height + width, then the row totals and
+            // the column totals as two lines of the whole.
+            let mut lines: Vec<Line> = grid.iter().map(|g| with_total(g.clone())).collect();
+            for c in 0..width {
+                lines.push(with_total(
+                    grid.iter()
+                        .map(|g| g.get(c).copied().unwrap_or(0))
+                        .collect(),
+                ));
+            }
+            let (by_row, by_column) = (height + width, height + width + 1);
+            lines.push(with_total(grid.iter().map(|g| g.iter().sum()).collect()));
+            lines.push(with_total(
+                (0..width)
+                    .map(|c| grid.iter().map(|g| g.get(c).copied().unwrap_or(0)).sum())
+                    .collect(),
+            ));
+            let mut rel = related(&|r, c| (r, c));
+            for r in 0..height {
+                for c in 0..width {
+                    rel.same.push(((r, c), (height + c, r)));
+                }
+                rel.same.push(((r, width), (by_row, r)));
+            }
+            for c in 0..width {
+                rel.same.push(((height + c, height), (by_column, c)));
+            }
+            rel.same.push(((by_row, height), (by_column, width)));
+            let shown = disclosure::suppress_related(&lines, &rel, k);
+            let total = shown.get(by_row).and_then(|s| s.total);
+            (
+                shown.into_iter().take(height).map(|s| s.parts).collect(),
+                total,
             )
         }
         Mode::ByColumn => {
@@ -193,7 +294,7 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
                     }
                 })
                 .collect();
-            let shown = disclosure::suppress(&lines, k);
+            let shown = disclosure::suppress_related(&lines, &related(&|r, c| (c, r)), k);
             let values = (0..labels.len())
                 .map(|r| {
                     shown
@@ -213,7 +314,7 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
                     within: None,
                 })
                 .collect();
-            let shown = disclosure::suppress(&lines, k);
+            let shown = disclosure::suppress_related(&lines, &related(&|r, c| (r, c)), k);
             (shown.into_iter().map(|s| s.parts).collect(), None)
         }
         Mode::Within => {
@@ -226,9 +327,28 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
                     within: (i > 0).then_some(0),
                 })
                 .collect();
-            let shown = disclosure::suppress(&lines, k);
+            let shown = disclosure::suppress_related(&lines, &related(&|r, _| (r, 0)), k);
             let total = shown.first().and_then(|s| s.total);
             (shown.into_iter().map(|s| vec![s.total]).collect(), total)
+        }
+        Mode::Apart { nested } => {
+            let row = |name: &str| labels.iter().position(|l| l == name);
+            let lines: Vec<Line> = grid
+                .iter()
+                .enumerate()
+                .map(|(i, g)| Line {
+                    parts: Vec::new(),
+                    total: g.iter().sum(),
+                    within: labels.get(i).and_then(|l| {
+                        nested
+                            .iter()
+                            .find(|(inner, _)| inner == l)
+                            .and_then(|(_, outer)| row(outer))
+                    }),
+                })
+                .collect();
+            let shown = disclosure::suppress_related(&lines, &related(&|r, _| (r, 0)), k);
+            (shown.into_iter().map(|s| vec![s.total]).collect(), None)
         }
     };
     Chart {
@@ -246,6 +366,49 @@ fn chart(spec: Spec<'_>, cells: &[Cell], k: u32) -> Chart {
             })
             .collect(),
         total,
+    }
+}
+
+/// The funnel: the cases not closed by phase. Its cells are counted by phase and
+/// status and suppressed as the programme overview's are, in one suppression with the
+/// closed (`disclosure::suppress_phases`): the overview and the funnel read together
+/// give back nothing either hides.
+fn funnel_chart(order: &[String], cells: &[Cell], k: u32) -> Chart {
+    let table: Vec<(String, String, u64)> = cells
+        .iter()
+        .map(|c| (c.a.clone(), c.b.clone(), c.n.max(0) as u64))
+        .collect();
+    let shown = disclosure::suppress_phases(&table, k);
+    let mut labels: Vec<String> = order.to_vec();
+    labels.extend(
+        shown
+            .not_closed
+            .iter()
+            .filter(|(phase, v)| !order.contains(phase) && *v != Some(0))
+            .map(|(phase, _)| phase.clone()),
+    );
+    let rows = labels
+        .into_iter()
+        .map(|label| {
+            let v = shown
+                .not_closed
+                .iter()
+                .find(|(phase, _)| *phase == label)
+                .map_or(Some(0), |(_, v)| *v);
+            ChartRow {
+                label,
+                values: vec![v],
+                average: None,
+            }
+        })
+        .collect();
+    Chart {
+        id: "funnel".into(),
+        row_prefix: "phase".into(),
+        column_prefix: "dashboard.column".into(),
+        columns: strings(&["cases"]),
+        rows,
+        total: shown.not_closed_total,
     }
 }
 
@@ -276,6 +439,7 @@ fn assessment_charts(
             a,
             b: b.into(),
             n: 1,
+            people: None,
         }),
     };
     let mut by_case: BTreeMap<Uuid, (Option<&Assessed>, Option<&Assessed>)> = BTreeMap::new();
@@ -491,15 +655,11 @@ impl Services {
         );
         for name in store::grid_names() {
             let cells = store::grid(&mut tx, name, &f).await?;
+            if name == "funnel" {
+                charts.push(funnel_chart(&phases, &cells, k));
+                continue;
+            }
             let spec = match name {
-                "funnel" => Spec {
-                    id: "funnel",
-                    row_prefix: "phase",
-                    column_prefix: "dashboard.column",
-                    columns: strings(&["cases"]),
-                    order: phases.clone(),
-                    mode: Mode::OneLine,
-                },
                 "flow" => Spec {
                     id: "flow",
                     row_prefix: "",
@@ -556,7 +716,9 @@ impl Services {
                         "dropped",
                         "rejected",
                     ]),
-                    mode: Mode::OneLine,
+                    mode: Mode::Apart {
+                        nested: &[("certificate", "completed")],
+                    },
                 },
                 "attendance" => Spec {
                     id: "attendance",
@@ -611,6 +773,7 @@ impl Services {
                             a: sex,
                             b: band.into(),
                             n: 1,
+                            people: None,
                         }),
                     }
                 }
@@ -621,7 +784,7 @@ impl Services {
                         column_prefix: "age_band",
                         columns: strings(&["under_18", "18_29", "30_54", "55_plus"]),
                         order: strings(&["female", "male", "non_binary"]),
-                        mode: Mode::OneLine,
+                        mode: Mode::Grid,
                     },
                     &cells,
                     k,
@@ -764,16 +927,19 @@ mod tests {
                 a: "Badajoz".into(),
                 b: "entries".into(),
                 n: 40,
+                people: None,
             },
             Cell {
                 a: "Mérida".into(),
                 b: "entries".into(),
                 n: 2,
+                people: None,
             },
             Cell {
                 a: "Cáceres".into(),
                 b: "entries".into(),
                 n: 9,
+                people: None,
             },
         ];
         let c = chart(
@@ -792,5 +958,163 @@ mod tests {
         assert_eq!(get("Badajoz"), Some(40));
         assert_eq!(get("Mérida"), None);
         assert_eq!(get("Cáceres"), None, "the next smallest goes too");
+    }
+
+    fn cell(a: &str, b: &str, n: i64, people: Option<i64>) -> Cell {
+        Cell {
+            a: a.into(),
+            b: b.into(),
+            n,
+            people,
+        }
+    }
+
+    #[test]
+    fn events_of_few_people_are_hidden_like_small_counts() {
+        // Twelve absences, all one person's; 40 marks of present of 20 people.
+        let spec = || Spec {
+            id: "attendance",
+            row_prefix: "presence",
+            column_prefix: "dashboard.column",
+            columns: strings(&["marks"]),
+            order: strings(&["present", "late", "justified", "absent"]),
+            mode: Mode::OneLine,
+        };
+        let cells = vec![
+            cell("present", "marks", 40, Some(20)),
+            cell("absent", "marks", 12, Some(1)),
+            cell("late", "marks", 9, Some(6)),
+            cell("*", "*", 61, Some(20)),
+        ];
+        let c = chart(spec(), &cells, 5);
+        let get = |c: &Chart, l: &str| c.rows.iter().find(|r| r.label == l).unwrap().values[0];
+        assert_eq!(get(&c, "absent"), None, "one person's absences");
+        assert_eq!(get(&c, "late"), None, "else 61 − 40 − 0 would give 12 back");
+        assert_eq!(get(&c, "present"), Some(40));
+        assert_eq!(c.total, Some(61));
+        assert!(c.rows.iter().all(|r| r.label != "*"), "{:?}", c.rows);
+        // All the marks are three people's: nothing but zeros is published.
+        let cells = vec![
+            cell("present", "marks", 40, Some(3)),
+            cell("absent", "marks", 12, Some(2)),
+            cell("*", "*", 52, Some(3)),
+        ];
+        let c = chart(spec(), &cells, 5);
+        assert_eq!(get(&c, "present"), None);
+        assert_eq!(get(&c, "absent"), None);
+        assert_eq!(get(&c, "late"), Some(0));
+        assert_eq!(c.total, None);
+    }
+
+    #[test]
+    fn training_rows_overlap_and_certificates_are_within_completions() {
+        let spec = Spec {
+            id: "training",
+            row_prefix: "dashboard.training",
+            column_prefix: "dashboard.column",
+            columns: strings(&["people"]),
+            order: strings(&["enrolled", "completed", "certificate"]),
+            mode: Mode::Apart {
+                nested: &[("certificate", "completed")],
+            },
+        };
+        let cells = vec![
+            cell("enrolled", "people", 30, None),
+            cell("completed", "people", 12, None),
+            cell("certificate", "people", 10, None),
+        ];
+        let c = chart(spec, &cells, 5);
+        let get = |l: &str| c.rows.iter().find(|r| r.label == l).unwrap().values[0];
+        assert_eq!(get("enrolled"), Some(30));
+        assert_eq!(get("completed"), Some(12));
+        assert_eq!(
+            get("certificate"),
+            None,
+            "12 − 10: two completed without one"
+        );
+        assert_eq!(c.total, None, "the rows overlap: their sum counts no one");
+    }
+
+    #[test]
+    fn the_funnel_is_the_overview_suppressed_once() {
+        let cells = vec![
+            cell("intake", "open", 6, None),
+            cell("intake", "suspended", 2, None),
+            cell("plan", "open", 5, None),
+            cell("plan", "closed", 7, None),
+            cell("old", "closed", 9, None),
+        ];
+        let c = funnel_chart(&strings(&["intake", "plan", "job"]), &cells, 5);
+        let labels: Vec<&str> = c.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["intake", "plan", "job"],
+            "a phase with closed cases only is not a row"
+        );
+        assert_eq!(c.rows[0].values, vec![Some(8)]);
+        assert_eq!(c.rows[1].values, vec![Some(5)]);
+        assert_eq!(c.rows[2].values, vec![Some(0)]);
+        assert_eq!(c.total, Some(13));
+    }
+
+    #[test]
+    fn a_grid_keeps_its_margins_from_giving_a_cell_back() {
+        // 3 women under 18, 17 women 18–29, 10 men under 18. The ESF+ table publishes
+        // 20 women and 10 men: a grid suppressed as one line (3 and 10 hidden, 17
+        // shown) would give the 3 back as 20 − 17.
+        let cells = vec![
+            cell("female", "under_18", 3, None),
+            cell("female", "18_29", 17, None),
+            cell("male", "under_18", 10, None),
+        ];
+        let c = chart(
+            Spec {
+                id: "sex_age",
+                row_prefix: "sex",
+                column_prefix: "age_band",
+                columns: strings(&["under_18", "18_29", "30_54", "55_plus"]),
+                order: strings(&["female", "male", "non_binary"]),
+                mode: Mode::Grid,
+            },
+            &cells,
+            5,
+        );
+        let row = |l: &str| c.rows.iter().find(|r| r.label == l).unwrap().values.clone();
+        assert_eq!(row("female"), vec![None, None, Some(0), Some(0)]);
+        assert_eq!(row("male")[0], None);
+        assert_eq!(row("non_binary"), vec![Some(0); 4]);
+        assert_eq!(c.total, Some(30));
+    }
+
+    #[test]
+    fn the_events_hidden_under_a_total_are_of_enough_people() {
+        // 40 marks of present of 20 people; 12 absences and 8 justified ones, all one
+        // person's. Hidden alone, the two would come back as 60 − 40: one person's.
+        let cells = vec![
+            cell("present", "marks", 40, Some(20)),
+            cell("absent", "marks", 12, Some(1)),
+            cell("justified", "marks", 8, Some(1)),
+            cell("*", "*", 60, Some(20)),
+        ];
+        let c = chart(
+            Spec {
+                id: "attendance",
+                row_prefix: "presence",
+                column_prefix: "dashboard.column",
+                columns: strings(&["marks"]),
+                order: strings(&["present", "late", "justified", "absent"]),
+                mode: Mode::OneLine,
+            },
+            &cells,
+            5,
+        );
+        let get = |l: &str| c.rows.iter().find(|r| r.label == l).unwrap().values[0];
+        assert_eq!((get("absent"), get("justified")), (None, None));
+        assert!(
+            get("present").is_none() || c.total.is_none(),
+            "{:?} of {:?}",
+            get("present"),
+            c.total
+        );
     }
 }

@@ -38,19 +38,25 @@ impl Filter {
     }
 }
 
-/// One cell of a grid.
+/// One cell of a grid. A grid of events (referrals, attendance marks, contracts started,
+/// incidents) also
+/// says how many people they are of, and has a cell `*`, `*`: all its events and
+/// people.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Cell {
     pub a: String,
     pub b: String,
     pub n: i64,
+    /// The people the events are of (none: `n` counts people).
+    #[sqlx(default)]
+    pub people: Option<i64>,
 }
 
 /// The grids, by name: the statement after the scope.
 const GRIDS: &[(&str, &str)] = &[
     (
         "funnel",
-        "SELECT phase AS a, 'cases' AS b, count(*) AS n FROM scope WHERE status <> 'closed' GROUP BY phase",
+        "SELECT phase AS a, status AS b, count(*) AS n FROM scope GROUP BY phase, status",
     ),
     (
         "flow",
@@ -77,9 +83,11 @@ const GRIDS: &[(&str, &str)] = &[
     ),
     (
         "referrals",
-        "SELECT fo.kind AS a, tk.kind AS b, count(*) AS n FROM referrals r JOIN scope s ON s.id = r.case_id \
+        "SELECT fo.kind AS a, tk.kind AS b, count(*) AS n, count(DISTINCT s.participant_id) AS people FROM referrals r JOIN scope s ON s.id = r.case_id \
          JOIN organisations fo ON fo.id = r.from_organisation_id JOIN organisations tk ON tk.id = r.to_organisation_id \
-         WHERE r.sent_at >= $7 AND r.sent_at < $8 GROUP BY fo.kind, tk.kind",
+         WHERE r.sent_at >= $7 AND r.sent_at < $8 GROUP BY fo.kind, tk.kind \
+         UNION ALL SELECT '*', '*', count(*), count(DISTINCT s.participant_id) FROM referrals r JOIN scope s ON s.id = r.case_id \
+         WHERE r.sent_at >= $7 AND r.sent_at < $8",
     ),
     (
         "training",
@@ -88,24 +96,31 @@ const GRIDS: &[(&str, &str)] = &[
          WHERE co.start_on <= $6 AND co.end_on >= $5 GROUP BY cc.status \
          UNION ALL SELECT 'certificate' AS a, 'people' AS b, count(DISTINCT s.participant_id) AS n FROM course_candidates cc \
          JOIN courses co ON co.id = cc.course_id JOIN scope s ON s.id = cc.case_id \
-         WHERE co.start_on <= $6 AND co.end_on >= $5 AND cc.certificate",
+         WHERE co.start_on <= $6 AND co.end_on >= $5 AND cc.certificate AND cc.status = 'completed'",
     ),
     (
         "attendance",
-        "SELECT a.status AS a, 'marks' AS b, count(*) AS n FROM attendance a JOIN course_sessions se ON se.id = a.session_id \
-         JOIN course_candidates cc ON cc.id = a.candidate_id JOIN scope s ON s.id = cc.case_id \
-         WHERE se.held_on >= $5 AND se.held_on <= $6 GROUP BY a.status",
+        "SELECT a.status AS a, 'marks' AS b, count(*) AS n, count(DISTINCT s.participant_id) AS people FROM attendance a \
+         JOIN course_sessions se ON se.id = a.session_id JOIN course_candidates cc ON cc.id = a.candidate_id JOIN scope s ON s.id = cc.case_id \
+         WHERE se.held_on >= $5 AND se.held_on <= $6 GROUP BY a.status \
+         UNION ALL SELECT '*', '*', count(*), count(DISTINCT s.participant_id) FROM attendance a \
+         JOIN course_sessions se ON se.id = a.session_id JOIN course_candidates cc ON cc.id = a.candidate_id JOIN scope s ON s.id = cc.case_id \
+         WHERE se.held_on >= $5 AND se.held_on <= $6",
     ),
     (
         "placements",
-        "SELECT k.contract_type AS a, CASE WHEN k.insertion THEN 'insertion' ELSE 'ordinary' END AS b, count(DISTINCT s.participant_id) AS n \
-         FROM contracts k JOIN scope s ON s.id = k.case_id WHERE k.start_on >= $5 AND k.start_on <= $6 \
-         GROUP BY k.contract_type, CASE WHEN k.insertion THEN 'insertion' ELSE 'ordinary' END",
+        "SELECT k.contract_type AS a, CASE WHEN k.insertion THEN 'insertion' ELSE 'ordinary' END AS b, count(*) AS n, \
+         count(DISTINCT s.participant_id) AS people FROM contracts k JOIN scope s ON s.id = k.case_id WHERE k.start_on >= $5 AND k.start_on <= $6 \
+         GROUP BY k.contract_type, CASE WHEN k.insertion THEN 'insertion' ELSE 'ordinary' END \
+         UNION ALL SELECT '*', '*', count(*), count(DISTINCT s.participant_id) FROM contracts k JOIN scope s ON s.id = k.case_id \
+         WHERE k.start_on >= $5 AND k.start_on <= $6",
     ),
     (
         "incidents",
-        "SELECT i.kind AS a, i.severity AS b, count(*) AS n FROM incidents i JOIN scope s ON s.id = i.case_id \
-         WHERE i.occurred_on >= $5 AND i.occurred_on <= $6 GROUP BY i.kind, i.severity",
+        "SELECT i.kind AS a, i.severity AS b, count(*) AS n, count(DISTINCT s.participant_id) AS people FROM incidents i \
+         JOIN scope s ON s.id = i.case_id WHERE i.occurred_on >= $5 AND i.occurred_on <= $6 GROUP BY i.kind, i.severity \
+         UNION ALL SELECT '*', '*', count(*), count(DISTINCT s.participant_id) FROM incidents i \
+         JOIN scope s ON s.id = i.case_id WHERE i.occurred_on >= $5 AND i.occurred_on <= $6",
     ),
 ];
 
