@@ -498,6 +498,49 @@ async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
         .await,
         6
     );
+
+    // An anonymised record is read, never written again: its line is shown read-only
+    // and a sheet that marks it is refused, naming the line; the others' lines save.
+    exec(
+        &app,
+        "UPDATE participants SET anonymised_at = updated_at WHERE id = \
+         (SELECT c.participant_id FROM cases c JOIN course_candidates e ON e.case_id = c.id WHERE e.id = $1)",
+        &ids[0],
+    )
+    .await;
+    let d16 = day("2026-11-16");
+    let s = app.get(SOCIAL_BADAJOZ, &sheet(&d16)).await;
+    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    let line_of = |id: &str| {
+        s.body["lines"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["candidate_id"] == id).cloned())
+            .unwrap_or_else(|| panic!("no line {id}: {}", s.body))
+    };
+    assert_eq!(line_of(&ids[0])["editable"], false);
+    assert_eq!(line_of(&ids[1])["editable"], true);
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&d16),
+            &json!({"lines": [{"candidate_id": ids[1], "status": "present"}, {"candidate_id": ids[0], "status": "present"}]}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "lines.1.candidate_id".to_string(),
+            "privacy.anonymised".to_string()
+        )]
+    );
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &sheet(&d16),
+            &json!({"lines": [{"candidate_id": ids[1], "status": "present"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 }
 
 /// A trainer is named on a course of their organisation; they see its group — names
@@ -831,6 +874,27 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
         .await
         .body;
     assert!(sheet["lines"].as_array().unwrap().is_empty());
+    // What they reported of the person stays listed for what became of it, but says
+    // nothing of the person any more: no name, no words, no course.
+    let r = app.get(TRAINER, "/incidents/reported").await;
+    let mine = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == incident.as_str())
+        .expect("listed")
+        .clone();
+    assert_eq!(
+        (
+            &mine["participant_name"],
+            &mine["description"],
+            &mine["about"]
+        ),
+        (&Value::Null, &json!(""), &Value::Null),
+        "{mine}"
+    );
+    assert!(!r.body.to_string().contains("Se marea"), "{}", r.body);
     // A person the trainer's own organisation registered needs no consent: were the
     // provider the registering organisation, the person would be in its group again.
     exec(

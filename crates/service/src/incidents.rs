@@ -110,7 +110,8 @@ pub struct ReportedIncident {
     pub reported_at: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_on: Option<NaiveDate>,
-    /// Absent once the reporter's organisation may no longer see the person.
+    /// Absent once the reporter's organisation may no longer see the person (and then
+    /// the description is empty and `about` absent: what became of the report stays).
     pub participant_name: Option<String>,
     /// The course's title or the contract's position.
     pub about: Option<String>,
@@ -386,6 +387,11 @@ impl Services {
             .ok_or(Error::NotFound)?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, i.case_id).await?;
         require_team_writer(&mut tx, actor, &case).await?;
+        // As the incident's page offers no answer on a closed case: the work on it is
+        // over (reopening the case reopens it).
+        if case.status == "closed" {
+            return Err(Error::Rule("case.closed"));
+        }
         if i.resolved_on.is_some() {
             return Err(Error::Conflict("incident.already_resolved"));
         }

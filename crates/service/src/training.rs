@@ -981,8 +981,10 @@ impl Services {
         .collect();
         let marks = store::session_marks(&mut tx, session.id).await?;
         let can_record = as_trainer || actor.can(Capability::WritePersonData);
-        // Whose lines the reader may save (the rule `save_sheet` applies).
-        let writable: Vec<Uuid> = if can_record && !as_trainer {
+        // Whose lines the reader may save (the rule `save_sheet` applies): those of
+        // the group they see and write on the case team of — the trainer, all of
+        // them — but for the anonymised records.
+        let writable: Vec<Uuid> = if can_record {
             let ids: Vec<Uuid> = group.iter().map(|c| c.id).collect();
             store::sheet_people(
                 &mut tx,
@@ -996,7 +998,7 @@ impl Services {
             )
             .await?
             .into_iter()
-            .filter(|p| p.visible && p.on_team)
+            .filter(|p| p.visible && (as_trainer || p.on_team) && !p.anonymised)
             .map(|p| p.id)
             .collect()
         } else {
@@ -1028,7 +1030,7 @@ impl Services {
                     absent: c.absent,
                     editable: can_record
                         && matches!(c.status.as_str(), "enrolled" | "completed")
-                        && (as_trainer || writable.contains(&c.id)),
+                        && writable.contains(&c.id),
                 })
             })
             .collect();
@@ -1073,9 +1075,11 @@ impl Services {
         let day = itinera_domain::input::parse_date(day).map_err(|c| Error::field("held_on", c))?;
         let lines = check_attendance(input)?;
         let mut tx = self.store.write().await?;
-        store::course(&mut tx, course_id)
+        let course = store::course(&mut tx, course_id)
             .await?
             .ok_or(Error::NotFound)?;
+        // Who may not reach the course learns nothing of its schedule.
+        course_reach(&mut tx, actor, &course).await?;
         let on_day = store::sessions_on(&mut tx, course_id, day).await?;
         let starts_at = starts_at.trim();
         let session = if starts_at.is_empty() {
@@ -1161,6 +1165,12 @@ impl Services {
             };
             if !(p.on_team || as_trainer) {
                 return Err(Error::Rule("case.team.required"));
+            }
+            if p.anonymised {
+                return Err(Error::field(
+                    format!("lines.{n}.candidate_id"),
+                    "privacy.anonymised",
+                ));
             }
             rows.push((p.id, p.home_organisation_id, *presence, reason.clone()));
             people.push((p.id, p.case_id, *presence));

@@ -136,14 +136,17 @@ pub struct Reported {
     pub reported_at: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_on: Option<NaiveDate>,
-    /// `None` once the reporter may no longer see the person.
+    /// `None` (and the description empty, the course or post `None`) once the
+    /// reporter may no longer see the person.
     pub participant_name: Option<String>,
     /// The course's title or the contract's position.
     pub about: Option<String>,
 }
 
-/// The incidents `user` reported, newest first; the person's name only where `reach`
-/// still lets their organisation see them.
+/// The incidents `user` reported for `org`, newest first; what they said, the person's
+/// name and the course or post only where `reach` still lets the organisation see the
+/// person (after a consent is withdrawn, or the record restricted, only the kind, the
+/// dates and what became of it).
 pub async fn reported_by(
     tx: &mut Tx,
     user: Uuid,
@@ -153,13 +156,14 @@ pub async fn reported_by(
     today: NaiveDate,
 ) -> Result<Vec<Reported>, Error> {
     let sql = format!(
-        "SELECT i.id, i.kind, i.severity, i.occurred_on, i.description, i.reported_at, i.first_response_at, i.resolved_on, \
-         CASE WHEN {} THEN p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '') ELSE NULL END AS participant_name, \
-         COALESCE((SELECT k.position_title FROM contracts k WHERE k.id = i.contract_id), \
-                  (SELECT co.title FROM course_candidates e JOIN courses co ON co.id = e.course_id WHERE e.id = i.candidate_id)) AS about \
+        "SELECT i.id, i.kind, i.severity, i.occurred_on, i.reported_at, i.first_response_at, i.resolved_on, \
+         CASE WHEN {seen} THEN i.description ELSE '' END AS description, \
+         CASE WHEN {seen} THEN p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '') ELSE NULL END AS participant_name, \
+         CASE WHEN {seen} THEN COALESCE((SELECT k.position_title FROM contracts k WHERE k.id = i.contract_id), \
+                  (SELECT co.title FROM course_candidates e JOIN courses co ON co.id = e.course_id WHERE e.id = i.candidate_id)) ELSE NULL END AS about \
          FROM incidents i JOIN cases c ON c.id = i.case_id JOIN participants p ON p.id = c.participant_id \
-         WHERE i.reported_by = $1 ORDER BY i.reported_at DESC, i.id DESC LIMIT 300",
-        reach.sql("p", "$2", "$3", "$4")
+         WHERE i.reported_by = $1 AND i.reported_by_organisation_id = $2 ORDER BY i.reported_at DESC, i.id DESC LIMIT 300",
+        seen = reach.sql("p", "$2", "$3", "$4")
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today)
         .fetch_all(c).await.map_err(db_err))

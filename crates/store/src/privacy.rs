@@ -234,6 +234,14 @@ pub async fn anonymise(
     birth: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Cleared, Error> {
+    // The courses the person is a candidate on first, as every change of a course's
+    // candidates and marks takes them (`training::lock_course`): the candidacies and
+    // then the marks cleared below are taken in the order a sheet being saved takes
+    // them, not the other way round (a deadlock on PostgreSQL).
+    let lock = format!(
+        "UPDATE courses SET places = places WHERE id IN (SELECT course_id FROM course_candidates WHERE case_id IN {CASES})"
+    );
+    on_tx!(tx, c => sqlx::query(&lock).bind(pid).execute(c).await.map(|_| ()).map_err(db_err))?;
     let mut cleared = Cleared::default();
     for (kind, sql) in statements() {
         let n = on_tx!(tx, c => sqlx::query(&sql).bind(pid).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;

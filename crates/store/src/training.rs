@@ -604,6 +604,8 @@ pub struct SheetPerson {
     pub status: String,
     pub visible: bool,
     pub on_team: bool,
+    /// The person's record is anonymised: read, never written again.
+    pub anonymised: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -626,7 +628,8 @@ pub async fn sheet_people(
         let sql = format!(
             "SELECT e.id, e.case_id, e.home_organisation_id, e.status, \
              CASE WHEN {} THEN TRUE ELSE FALSE END AS visible, \
-             EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = e.case_id AND m.user_id = $5 AND m.organisation_id = $2 AND m.removed_at IS NULL) AS on_team \
+             EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = e.case_id AND m.user_id = $5 AND m.organisation_id = $2 AND m.removed_at IS NULL) AS on_team, \
+             p.anonymised_at IS NOT NULL AS anonymised \
              FROM course_candidates e JOIN cases c ON c.id = e.case_id JOIN participants p ON p.id = c.participant_id \
              WHERE e.course_id = $1 AND e.id IN ({list})",
             reach.sql("p", "$2", "$3", "$4")
