@@ -240,12 +240,14 @@ impl Resolved {
                     None => bad("import.value.sex"),
                 },
                 Target::BirthDate => match date(v) {
+                    Some(d) if !crate::input::within_years(d) => bad("validation.date.range"),
                     Some(d) => input.birth_date = d.to_string(),
                     None if v.is_empty() => {}
                     None if impossible_date(v) => bad("import.value.date_impossible"),
                     None => bad("import.value.date"),
                 },
                 Target::LabourStatusSince => match date(v) {
+                    Some(d) if !crate::input::within_years(d) => bad("validation.date.range"),
                     Some(d) => input.labour_status_since = d.to_string(),
                     None if v.is_empty() => {}
                     None if impossible_date(v) => bad("import.value.date_impossible"),
@@ -986,6 +988,18 @@ mod tests {
                 ("Discapacidad", "import.value.yes_no")
             ]
         );
+        // A year no record holds is told as such, in the files' both shapes.
+        for far in ["01/01/2500", "1850-06-01", "2958465"] {
+            let mut far_row = cells.clone();
+            far_row[4] = far.into();
+            let p: Vec<String> = r
+                .read(&far_row)
+                .problems
+                .iter()
+                .map(|p| p.code.to_string())
+                .collect();
+            assert_eq!(p, ["validation.date.range"], "{far}");
+        }
         assert_eq!(r.column_of("documents.0.number"), "DNI");
         assert_eq!(r.column_of("surname1"), "Apellidos");
         assert_eq!(r.column_of("labour_status"), "");

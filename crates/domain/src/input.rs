@@ -73,11 +73,16 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, &'static str> {
     // Years a person's record can hold: the parser takes any signed year, and dates
     // far outside these would overflow date arithmetic (periods, their previous
     // period) or PostgreSQL's date range.
-    if (FIRST_YEAR..=LAST_YEAR).contains(&d.year()) {
+    if within_years(d) {
         Ok(d)
     } else {
         Err("validation.date.range")
     }
+}
+
+/// Whether a date is within the years a record may hold (`FIRST_YEAR`–`LAST_YEAR`).
+pub fn within_years(d: NaiveDate) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&d.year())
 }
 
 /// The first and last years a date typed in may have.

@@ -70,7 +70,7 @@ impl Services {
     /// territories themselves).
     pub async fn holidays(&self, actor: &Actor, year: i32) -> Result<Vec<Holiday>, Error> {
         let _ = actor;
-        if !(1900..=2200).contains(&year) {
+        if !(itinera_domain::input::FIRST_YEAR..=itinera_domain::input::LAST_YEAR).contains(&year) {
             return Err(Error::field("year", "holiday.year_invalid"));
         }
         let (Some(from), Some(to)) = (

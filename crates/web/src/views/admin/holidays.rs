@@ -98,7 +98,9 @@ fn year_of(raw: &str, ctx: &Ctx) -> i32 {
     raw.trim()
         .parse::<i32>()
         .ok()
-        .filter(|y| (1900..=2200).contains(y))
+        .filter(|y| {
+            (itinera_domain::input::FIRST_YEAR..=itinera_domain::input::LAST_YEAR).contains(y)
+        })
         .unwrap_or(ctx.today().year())
 }
 
