@@ -107,6 +107,74 @@ async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_t
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // What the table says of Consuelo — the minutes of her item, an agreement about
+    // her — reaches no member who may not see her, and none of them writes it.
+    let case_item = items[1]["id"].as_str().unwrap().to_string();
+    let r = app
+        .put(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/items/{case_item}/minutes"),
+            &json!({"minutes": "Consuelo pide apoyo con el cuidado de su madre."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let (cm_user, _) = who(&app, CASE_MANAGER).await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/agreements"),
+            &json!({"text": "Consuelo: valorar plaza en centro de día para su madre", "owner": format!("user:{cm_user}"), "due_on": "2026-12-15", "case_id": case}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let own = r.body["id"].as_str().unwrap().to_string();
+    let r = app.get(SEXPE_BADAJOZ, &format!("/meetings/{m1}")).await;
+    assert!(!r.body.to_string().contains("Consuelo"), "{}", r.body);
+    assert_eq!(r.body["items"][1]["minutes"], Value::Null);
+    assert_eq!(r.body["items"][1]["case_id"], Value::Null);
+    let hidden = r.body["agreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == own.as_str())
+        .expect("listed")
+        .clone();
+    assert_eq!(
+        (&hidden["hidden"], &hidden["case_id"]),
+        (&json!(true), &Value::Null)
+    );
+    let r = app.get(SEXPE_BADAJOZ, &format!("/bodies/{body}")).await;
+    assert!(!r.body.to_string().contains("Consuelo"), "{}", r.body);
+    let r = app.get(CASE_MANAGER, &format!("/meetings/{m1}")).await;
+    assert!(r.body.to_string().contains("centro de día"), "{}", r.body);
+    let r = app
+        .put(
+            SEXPE_BADAJOZ,
+            &format!("/meetings/{m1}/items/{case_item}/minutes"),
+            &json!({"minutes": "Otra cosa"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "minutes".to_string(),
+            "coordination.case_unknown".to_string()
+        )]
+    );
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/agreements/{own}/status"),
+            &json!({"status": "done"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "status".to_string(),
+            "coordination.case_unknown".to_string()
+        )]
+    );
     let (ngo_user, _) = who(&app, NGO_BADAJOZ).await;
     let agreement = |owner: &str, case_id: &str| json!({"text": "Derivar a Consuelo al curso de cocina", "owner": owner, "due_on": "2026-11-27", "case_id": case_id});
     let r = app
@@ -145,6 +213,31 @@ async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_t
             "coordination.case_not_on_agenda".to_string()
         )]
     );
+    // The employment counsellor may not see Consuelo: an agreement about her is not
+    // theirs to own (its words would name her) until her consent covers them.
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/agreements"),
+            &agreement(&format!("user:{sexpe_user}"), &case),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "owner".to_string(),
+            "coordination.owner_cannot_see_case".to_string()
+        )]
+    );
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pid}/consents"),
+            &json!({"purpose": "sharing", "given_on": "2026-11-20", "evidence": "Firma en papel",
+                    "organisation_kinds": ["employment_service"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let r = app
         .post(
             CASE_MANAGER,
@@ -432,7 +525,9 @@ async fn the_pages_convene_a_table_plan_a_meeting_and_record_an_agreement() {
         .and_then(|s| s.split('"').next())
         .map(|id| format!("user:{id}"))
         .unwrap();
-    let (status, _, _) = b
+    // The employment counsellor may not see Amparo: an agreement about her is not
+    // theirs to own; the form says so and keeps what was typed.
+    let (status, html, _) = b
         .post_form(
             &format!("{meeting}/agreements"),
             &[
@@ -440,6 +535,19 @@ async fn the_pages_convene_a_table_plan_a_meeting_and_record_an_agreement() {
                 ("owner", &owner),
                 ("due_on", "2026-11-30"),
                 ("case_id", &case),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("El responsable no puede ver a la persona de ese expediente"));
+    assert!(html.contains("Inscribir en el curso"));
+    let (status, _, _) = b
+        .post_form(
+            &format!("{meeting}/agreements"),
+            &[
+                ("text", "Inscribir en el curso"),
+                ("owner", &owner),
+                ("due_on", "2026-11-30"),
             ],
         )
         .await;

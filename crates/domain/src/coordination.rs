@@ -323,8 +323,15 @@ impl MeetingInput {
             .filter(|t| !t.is_empty())
             .map(str::to_string)
             .collect();
-        if topics.iter().any(|t| t.chars().count() > 300) {
-            e.add("topics", "validation.too_long");
+        // Each topic a line of text (no control or direction-override characters);
+        // an agenda of at most 100.
+        if let Some(code) = topics
+            .iter()
+            .find_map(|t| crate::input::required_text(t, 300).err())
+        {
+            e.add("topics", code);
+        } else if topics.len() > 100 {
+            e.add("topics", "validation.too_many");
         }
         e.finish()?;
         let date = date.unwrap_or_default();
@@ -651,6 +658,43 @@ mod tests {
             };
             assert_eq!(e[0].code, "coordination.meeting.link_format", "{bad}");
         }
+    }
+
+    #[test]
+    fn a_meetings_topics_are_lines_of_text_and_not_too_many() {
+        let base = MeetingInput {
+            date: "2026-12-03".into(),
+            starts: "10:00".into(),
+            ends: "11:00".into(),
+            mode: "in_person".into(),
+            place: "Sala 1".into(),
+            ..Default::default()
+        };
+        let code = |topics: String| match (MeetingInput {
+            topics,
+            ..base.clone()
+        })
+        .validate()
+        {
+            Err(Error::Invalid(e)) => e.first().map(|f| (f.field.clone(), f.code)),
+            _ => None,
+        };
+        assert_eq!(
+            code("Plan\u{202e}gnitsop".into()),
+            Some(("topics".into(), "validation.text.characters"))
+        );
+        assert_eq!(
+            code("Plan\u{0}".into()),
+            Some(("topics".into(), "validation.text.characters"))
+        );
+        assert_eq!(
+            code((0..101).map(|i| format!("Tema {i}\n")).collect()),
+            Some(("topics".into(), "validation.too_many"))
+        );
+        assert_eq!(
+            code((0..100).map(|i| format!("Tema {i}\n")).collect()),
+            None
+        );
     }
 
     #[test]

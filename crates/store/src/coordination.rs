@@ -667,14 +667,15 @@ pub struct Notification {
 }
 
 /// The unread notices of user `u` working for `o`, newest first: of agreements (with
-/// the body and meeting) and of incidents (their kind and case, never the person).
+/// the body and meeting; the text only of one about no case, as a notice names no
+/// person) and of incidents (their kind and case, never the person).
 pub async fn unread_notifications(
     tx: &mut Tx,
     u: UserId,
     o: OrganisationId,
 ) -> Result<Vec<Notification>, Error> {
     on_tx!(tx, c => sqlx::query_as(
-        "SELECT n.id, n.kind, n.agreement_id, a.text AS agreement_text, a.meeting_id, b.name AS body_name, a.due_on, \
+        "SELECT n.id, n.kind, n.agreement_id, CASE WHEN a.case_id IS NULL THEN a.text ELSE NULL END AS agreement_text, a.meeting_id, b.name AS body_name, a.due_on, \
          n.incident_id, i.kind AS incident_kind, n.case_id, n.created_at, n.retention_check_id, r.months AS retention_months, \
          n.contract_id, n.due_on AS notice_due_on, n.referral_id \
          FROM notifications n LEFT JOIN agreements a ON a.id = n.agreement_id LEFT JOIN coordination_bodies b ON b.id = a.body_id \

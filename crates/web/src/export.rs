@@ -197,6 +197,11 @@ pub fn minutes_document(lang: Lang, v: &MeetingView) -> String {
                 Some(n) => format!("{}: {n}", t(lang, "coordination.case_item")),
                 None => t(lang, "coordination.hidden_case").to_string(),
             },
+            "followup" if !it.visible => format!(
+                "{}: {}",
+                t(lang, "coordination.followup"),
+                t(lang, "coordination.hidden_case")
+            ),
             "followup" => format!("{}: {}", t(lang, "coordination.followup"), it.item.title),
             _ => it.item.title.clone(),
         };
@@ -215,7 +220,11 @@ pub fn minutes_document(lang: Lang, v: &MeetingView) -> String {
         };
         out.push_str(&format!(
             "- {} — {owner} · {} {} · {}\n",
-            a.agreement.text,
+            if a.hidden {
+                t(lang, "coordination.hidden_case")
+            } else {
+                a.agreement.text.as_str()
+            },
             t(lang, "coordination.due_on"),
             a.agreement.due_on.format("%d/%m/%Y"),
             code("agreement_status", &a.agreement.status)

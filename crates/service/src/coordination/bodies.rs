@@ -142,6 +142,8 @@ impl Services {
         let role = MemberRole::parse(input.role.trim())
             .ok_or_else(|| Error::field("role", "validation.choice"))?;
         let mut tx = self.store.write().await?;
+        // Who does not run the body learns nothing, not even whether a user exists.
+        require_runs(&mut tx, actor, body).await?;
         if user.is_none() && !input.username.trim().is_empty() {
             user = Some(
                 admin::user_by_username(&mut tx, input.username.trim())
@@ -152,7 +154,6 @@ impl Services {
                     })?,
             );
         }
-        require_runs(&mut tx, actor, body).await?;
         if !store::reference_exists(&mut tx, Reference::Organisations, org).await? {
             return Err(Error::field("organisation_id", "validation.choice"));
         }
@@ -282,15 +283,17 @@ impl Services {
 
     pub async fn body(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<BodyView, Error> {
         actor.require(Capability::Coordinate)?;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store.audited_read().await?;
         let body = visible_body(&mut tx, actor, id).await?;
         let members = store::members(&mut tx, id).await?;
         let meetings = store::meetings(&mut tx, id).await?;
-        let open_agreements = store::agreements_of_body(&mut tx, id, true)
+        let mut open_agreements: Vec<AgreementView> = store::agreements_of_body(&mut tx, id, true)
             .await?
             .into_iter()
             .map(|a| view(a, ctx.today()))
             .collect();
+        // The words of an agreement about a case are a read of its person's data.
+        let shown = super::redact_agreements(&mut tx, actor, ctx, &mut open_agreements).await?;
         let runs = runs(actor, &members);
         let boards = itinera_store::boards::boards_of_body(&mut tx, id).await?;
         let protocols = self.protocol_lines(&mut tx, actor, ctx, Some(id)).await?;
@@ -311,7 +314,15 @@ impl Services {
             ctx.today() + chrono::Duration::days(800),
         )
         .await?;
-        tx.commit().await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::BodyRead,
+            Some(id),
+            json!({"participants": shown}),
+        )
+        .await?;
         let frequency = Frequency::parse(&body.frequency).unwrap_or(Frequency::Monthly);
         let anchor = body
             .first_meeting_on

@@ -97,25 +97,9 @@ impl Services {
             let id = optional_id(raw)
                 .map_err(|c| Error::field(format!("cases.{i}"), c))?
                 .unwrap_or_default();
-            let case = cases::get(&mut tx, id).await?;
-            let visible = match &case {
-                Some(c) => access::basis(
-                    &mut tx,
-                    ParticipantId(c.participant_id),
-                    actor.organisation(),
-                    actor.organisation_kind,
-                    ctx.today(),
-                )
-                .await?
-                .is_some(),
-                None => false,
-            };
-            if !visible {
-                return Err(Error::field(
-                    format!("cases.{i}"),
-                    "coordination.case_unknown",
-                ));
-            }
+            // Who may read the person, of a record not anonymised (the rule of
+            // every write about a case).
+            super::require_case_writable(&mut tx, actor, ctx, id, &format!("cases.{i}")).await?;
             cases.push(id);
         }
         let id = ctx.new_id();
@@ -194,8 +178,18 @@ impl Services {
                 }
                 None => (true, None),
             };
+            let mut item: AgendaItem = item.into();
+            if !visible {
+                // Nothing said of a person this member may not see: not the minutes,
+                // not the case, not the text of an agreement about them.
+                item.minutes = None;
+                item.case_id = None;
+                if item.kind != "case" {
+                    item.title = String::new();
+                }
+            }
             items.push(ItemView {
-                item: item.into(),
+                item,
                 participant_name: name,
                 visible,
             });
@@ -203,11 +197,16 @@ impl Services {
         let members = store::members(&mut tx, body.id).await?;
         let invited = store::invitees(&mut tx, id).await?;
         let attendance = store::attendance(&mut tx, id).await?;
-        let agreements = store::agreements_of_meeting(&mut tx, id)
+        let mut agreements: Vec<AgreementView> = store::agreements_of_meeting(&mut tx, id)
             .await?
             .into_iter()
             .map(|a| view(a, ctx.today()))
             .collect();
+        for pid in super::redact_agreements(&mut tx, actor, ctx, &mut agreements).await? {
+            if !shown.contains(&pid) {
+                shown.push(pid);
+            }
+        }
         finish(
             tx,
             actor,
@@ -259,6 +258,14 @@ impl Services {
         let mut tx = self.store.write().await?;
         let (m, _) = meeting_and_body(&mut tx, actor, meeting).await?;
         frozen(&m)?;
+        let of_case = store::items(&mut tx, meeting)
+            .await?
+            .into_iter()
+            .find(|i| i.id == item)
+            .and_then(|i| i.case_id);
+        if let Some(case) = of_case {
+            super::require_case_writable(&mut tx, actor, ctx, case, "minutes").await?;
+        }
         store::set_minutes(&mut tx, meeting, item, text.as_deref()).await?;
         finish(
             tx,
@@ -288,11 +295,8 @@ impl Services {
         frozen(&m)?;
         let members = store::members(&mut tx, b.id).await?;
         let invited = store::invitees(&mut tx, meeting).await?;
-        let items: Vec<Uuid> = store::items(&mut tx, meeting)
-            .await?
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
+        let all_items = store::items(&mut tx, meeting).await?;
+        let items: Vec<Uuid> = all_items.iter().map(|i| i.id).collect();
         let mut errors = Vec::new();
         let mut texts = Vec::new();
         for (item, text) in minutes {
@@ -317,6 +321,25 @@ impl Services {
                     format!("minutes-{id}"),
                     "validation.too_long",
                 ));
+            }
+            let of_case = all_items
+                .iter()
+                .find(|i| i.id == id)
+                .and_then(|i| i.case_id);
+            if let Some(case) = of_case {
+                match super::require_case_writable(
+                    &mut tx,
+                    actor,
+                    ctx,
+                    case,
+                    &format!("minutes-{id}"),
+                )
+                .await
+                {
+                    Ok(()) => {}
+                    Err(Error::Invalid(mut e)) => errors.append(&mut e),
+                    Err(other) => return Err(other),
+                }
             }
             texts.push((id, text));
         }
@@ -427,8 +450,12 @@ impl Services {
             .await?
             .ok_or(Error::NotFound)?;
         visible_body(&mut tx, actor, a.body_id).await?;
+        if let Some(case) = a.case_id {
+            super::require_case_writable(&mut tx, actor, ctx, case, "status").await?;
+        }
         let from = AgreementStatus::parse(&a.status).unwrap_or(AgreementStatus::Open);
-        let reason = itinera_domain::text::clean(reason);
+        let reason = itinera_domain::input::optional_text(reason, 2000)
+            .map_err(|c| Error::field("reason", c))?;
         check_transition(from, to, reason.as_deref()).map_err(|code| match code {
             "coordination.agreement.reason_required" => Error::field("reason", code),
             _ => Error::Rule(code),
@@ -465,12 +492,13 @@ impl Services {
         days: i64,
     ) -> Result<(Vec<AgreementView>, Vec<Uuid>), Error> {
         let until = ctx.today() + Duration::days(days);
-        let due: Vec<AgreementView> =
+        let mut due: Vec<AgreementView> =
             store::agreements_due(tx, actor.user(), actor.organisation(), until)
                 .await?
                 .into_iter()
                 .map(|a| view(a, ctx.today()))
                 .collect();
+        super::redact_agreements(tx, actor, ctx, &mut due).await?;
         let overdue: Vec<Uuid> = due
             .iter()
             .filter(|a| a.overdue)
@@ -534,6 +562,20 @@ pub(crate) async fn agreement_in(
         let items = store::items(tx, meeting).await?;
         if !items.iter().any(|i| i.case_id == Some(c)) {
             return Err(Error::field("case_id", "coordination.case_not_on_agenda"));
+        }
+        super::require_case_writable(tx, actor, ctx, c, "case_id").await?;
+        // Its owner acts on it with the person: the person's record is their
+        // organisation's, or the person's sharing consent covers it.
+        let pid = cases::get(tx, c)
+            .await?
+            .ok_or(Error::NotFound)?
+            .participant_id;
+        let kind = itinera_store::admin::organisation(tx, owner_org)
+            .await?
+            .map(|o| o.kind)
+            .ok_or_else(|| Error::field("owner", "coordination.owner_not_member"))?;
+        if !access::consented(tx, pid, owner_org, &kind, ctx.today()).await? {
+            return Err(Error::field("owner", "coordination.owner_cannot_see_case"));
         }
     }
     let id = ctx.new_id();

@@ -90,16 +90,19 @@ pub use notifications::Notification;
 pub use report::BodyReport;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use itinera_domain::access::Actor;
+use itinera_domain::access::{Actor, Capability};
 use itinera_domain::coordination::AgreementStatus;
+use itinera_domain::ids::ParticipantId;
 use itinera_domain::Error;
 use itinera_store::coordination as store;
-use itinera_store::Tx;
+use itinera_store::{access, cases, Tx};
 use serde::Serialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::guard::visible_body;
+use crate::Ctx;
 
 // ---- What leaves the server -------------------------------------------------------
 
@@ -268,6 +271,9 @@ pub struct AgreementView {
     #[serde(flatten)]
     pub agreement: Agreement,
     pub overdue: bool,
+    /// About a case whose person this reader may not see: its text, its case and its
+    /// reason are left out.
+    pub hidden: bool,
 }
 
 pub(super) fn view(a: store::Agreement, today: NaiveDate) -> AgreementView {
@@ -275,7 +281,102 @@ pub(super) fn view(a: store::Agreement, today: NaiveDate) -> AgreementView {
     AgreementView {
         overdue: itinera_domain::coordination::is_overdue(status, a.due_on, today),
         agreement: a.into(),
+        hidden: false,
     }
+}
+
+/// The person of a case, when the actor may be told of them at a coordination table:
+/// their role reads people, and their organisation has a basis for the person or is
+/// covered by the person's sharing consent (the owner of an agreement about a case
+/// acts on it before joining the team); never a restricted record. The rule every
+/// agreement about a case, and every write about one, follows. `seen` keeps the
+/// answers of one request.
+pub(crate) async fn case_person_seen(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    seen: &mut HashMap<Uuid, Option<Uuid>>,
+    case: Uuid,
+) -> Result<Option<Uuid>, Error> {
+    if let Some(v) = seen.get(&case) {
+        return Ok(*v);
+    }
+    let v = match cases::get(tx, case).await? {
+        Some(c) if actor.can(Capability::ReadPersonData) => {
+            let pid = c.participant_id;
+            let basis = access::basis(
+                tx,
+                ParticipantId(pid),
+                actor.organisation(),
+                actor.organisation_kind,
+                ctx.today(),
+            )
+            .await?
+            .is_some();
+            let told = basis
+                || access::consented(
+                    tx,
+                    pid,
+                    actor.organisation_id,
+                    actor.organisation_kind.code(),
+                    ctx.today(),
+                )
+                .await?;
+            told.then_some(pid)
+        }
+        _ => None,
+    };
+    seen.insert(case, v);
+    Ok(v)
+}
+
+/// Writing about a case (its minutes, an agreement about it, an agreement's status)
+/// is for who may read its person, and never on an anonymised record.
+pub(crate) async fn require_case_writable(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    case: Uuid,
+    field: &str,
+) -> Result<(), Error> {
+    let pid = case_person_seen(tx, actor, ctx, &mut HashMap::new(), case)
+        .await?
+        .ok_or_else(|| Error::field(field, "coordination.case_unknown"))?;
+    if itinera_store::access::anonymised(tx, pid).await? {
+        return Err(Error::field(field, "privacy.anonymised"));
+    }
+    Ok(())
+}
+
+/// Leaves out the words of the agreements about a case whose person the actor may not
+/// read; gives the people whose agreements are shown (for the read's audit entry).
+pub(crate) async fn redact_agreements(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    list: &mut [AgreementView],
+) -> Result<Vec<Uuid>, Error> {
+    let mut seen = HashMap::new();
+    let mut shown = Vec::new();
+    for a in list.iter_mut() {
+        let Some(case) = a.agreement.case_id else {
+            continue;
+        };
+        match case_person_seen(tx, actor, ctx, &mut seen, case).await? {
+            Some(pid) => {
+                if !shown.contains(&pid) {
+                    shown.push(pid);
+                }
+            }
+            None => {
+                a.hidden = true;
+                a.agreement.text = String::new();
+                a.agreement.case_id = None;
+                a.agreement.status_reason = None;
+            }
+        }
+    }
+    Ok(shown)
 }
 
 pub(super) async fn meeting_and_body(
