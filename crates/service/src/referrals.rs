@@ -140,7 +140,8 @@ pub struct ReferralView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReferralSummary {
     pub id: Uuid,
-    pub case_id: Uuid,
+    /// Absent, as the name is, for a reader who may not see the person.
+    pub case_id: Option<Uuid>,
     pub programme_code: String,
     /// Absent for a reader who may not see the person.
     pub participant_name: Option<String>,
@@ -163,7 +164,7 @@ fn summary(r: InboxLine, now: DateTime<Utc>) -> ReferralSummary {
         overdue: r.status == "sent" && answer_overdue(r.sent_at, days, now),
         answer_due_at: answer_due(r.sent_at, days),
         id: r.id,
-        case_id: r.case_id,
+        case_id: r.participant_name.as_ref().map(|_| r.case_id),
         programme_code: r.programme_code,
         participant_name: r.participant_name,
         from_organisation_name: r.from_organisation_name,
@@ -806,6 +807,12 @@ impl Services {
         let case = itinera_store::cases::get(&mut tx, r.case_id)
             .await?
             .ok_or(Error::NotFound)?;
+        // A restricted record is processed by no one (it is gone from every list);
+        // an anonymised one is never written again, an answer's reason included.
+        if itinera_store::access::restricted(&mut tx, case.participant_id).await? {
+            return Err(Error::NotFound);
+        }
+        crate::guard::require_not_anonymised(&mut tx, case.participant_id).await?;
         let (to, change_note) = match &answer {
             Answer::Accept { .. } => (status_of(&r)?.after(Step::Accept)?, None),
             Answer::Reject { reason } => {

@@ -148,6 +148,15 @@ pub async fn consented(
     Ok(n > 0)
 }
 
+/// Whether the person's record is restricted (GDPR art. 18): nothing in it is
+/// processed until the restriction is lifted.
+pub async fn restricted(tx: &mut Tx, pid: Uuid) -> Result<bool, Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM participants WHERE id = $1 AND restricted_at IS NOT NULL"
+    ).bind(pid).fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
+}
+
 /// Whether participant `pid` has been anonymised (erasure or retention).
 pub async fn anonymised(tx: &mut Tx, pid: Uuid) -> Result<bool, Error> {
     let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
