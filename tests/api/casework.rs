@@ -561,3 +561,73 @@ async fn administrators_publish_and_export_instruments_in_the_browser() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Seeing a person through one case does not hand over another: another organisation
+/// on the team of her first case neither joins her next one by itself nor changes its
+/// phase or status; the home organisation does.
+#[tokio::test]
+async fn seeing_a_person_through_one_case_does_not_take_over_the_next() {
+    let app = spawn_app().await;
+    let (_, first) = shared_case(&app, 41_000_077).await;
+    let pid = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{first}"))
+        .await
+        .body["case"]["participant_id"]
+        .as_str()
+        .expect("participant")
+        .to_string();
+    let v = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{first}"))
+        .await
+        .body["case"]["version"]
+        .clone();
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{first}/status-changes"),
+            &json!({"action": "close", "reason": "Fin", "exit_reason": "employed", "exit_on": "2026-11-23", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let next = app.open_case(SOCIAL_BADAJOZ, &pid, SOCIAL_BADAJOZ).await;
+    // The employment counsellor still sees her (team of the first case, consent)…
+    let r = app.get(SEXPE_BADAJOZ, &format!("/cases/{next}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // …but runs nothing of the next case.
+    let sexpe = app.professional(SEXPE_BADAJOZ).await;
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/cases/{next}/team-members"),
+            &json!({"professional": sexpe, "role": "employment_reference"}),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"], "urn:itinera:problem:case.team.required",
+        "{:?}",
+        r.body
+    );
+    let version =
+        app.get(SEXPE_BADAJOZ, &format!("/cases/{next}")).await.body["case"]["version"].clone();
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/cases/{next}/status-changes"),
+            &json!({"action": "suspend", "reason": "Por mi cuenta", "version": version}),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"], "urn:itinera:problem:case.team.required",
+        "{:?}",
+        r.body
+    );
+    // The home organisation adds them; then they are on the team.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{next}/team-members"),
+            &json!({"professional": sexpe, "role": "employment_reference"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}

@@ -602,7 +602,7 @@ impl Services {
     ) -> Result<i32, Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
-        actor.require(Capability::ManageCases)?;
+        crate::guard::require_case_runner(&mut tx, actor, &case).await?;
         let why = reason(&input.reason).map_err(|c| Error::field("reason", c))?;
         let phases: Vec<String> = admin::phases(&mut tx, case.programme_id)
             .await?
@@ -738,7 +738,7 @@ impl Services {
     ) -> Result<i32, Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
-        actor.require(Capability::ManageCases)?;
+        crate::guard::require_case_runner(&mut tx, actor, &case).await?;
         let kind = match input.action.as_str() {
             "suspend" => CaseEventKind::Suspended,
             "resume" => CaseEventKind::Resumed,
@@ -832,7 +832,7 @@ impl Services {
     ) -> Result<Uuid, Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
-        actor.require(Capability::ManageCases)?;
+        crate::guard::require_case_runner(&mut tx, actor, &case).await?;
         let mut e = Errors::new();
         let role = e.take(
             "role",
@@ -903,7 +903,7 @@ impl Services {
     ) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
-        actor.require(Capability::ManageCases)?;
+        crate::guard::require_case_runner(&mut tx, actor, &case).await?;
         let team = cases::team(&mut tx, id).await?;
         let m = team
             .iter()

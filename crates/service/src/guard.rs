@@ -86,6 +86,23 @@ pub(crate) fn in_team(team: &[TeamMember], actor: &Actor) -> bool {
         .any(|m| m.user_id == actor.user_id && m.organisation_id == actor.organisation_id)
 }
 
+/// Running a case (its phase, its status, its team) is for case managers of its home
+/// organisation or on its team, never on an anonymised record: seeing the person
+/// through another case or a consent is not enough to take over this one.
+pub(crate) async fn require_case_runner(
+    tx: &mut Tx,
+    actor: &Actor,
+    case: &Case,
+) -> Result<(), Error> {
+    actor.require(Capability::ManageCases)?;
+    require_not_anonymised(tx, case.participant_id).await?;
+    if case.home_organisation_id == actor.organisation_id || on_team(tx, actor, case).await? {
+        Ok(())
+    } else {
+        Err(Error::Rule("case.team.required"))
+    }
+}
+
 /// Writing into a case (assessments, itinerary, contacts) is for writers on its team.
 pub(crate) async fn require_team_writer(
     tx: &mut Tx,
