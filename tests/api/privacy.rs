@@ -152,6 +152,18 @@ async fn erasure_is_refused_while_a_hold_applies_then_anonymises_and_the_figures
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // An assessment whose health score carries a note about her.
+    let inst = crate::casework::default_instrument(&app).await;
+    let mut scores = crate::casework::scores(&[("housing", "2")], "3");
+    scores["health"]["note"] = json!("Diabetes en tratamiento");
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cases/{case}/assessments"),
+            &json!({"instrument_id": inst, "assessed_on": "2026-11-23", "scores": scores}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let check = format!("/participants/{pid}/erasure");
     let r = app.get(AUDITOR, &check).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -228,11 +240,49 @@ async fn erasure_is_refused_while_a_hold_applies_then_anonymises_and_the_figures
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
     assert!(
-        kinds.contains(&"documents") && kinds.contains(&"contacts"),
+        kinds.contains(&"documents")
+            && kinds.contains(&"contacts")
+            && kinds.contains(&"assessment_scores")
+            && kinds.contains(&"legal_holds"),
         "{kinds:?}"
+    );
+    // The notes of the scores and the reasons of the office's records are gone; the
+    // levels the figures count stay.
+    let left = count_id(
+        &app,
+        "SELECT COUNT(*) FROM assessments WHERE case_id IN (SELECT id FROM cases WHERE participant_id = $1) \
+         AND (scores LIKE '%Diabetes%' OR scores NOT LIKE '%\"level\":2%')",
+        &pid,
+    )
+    .await;
+    assert_eq!(left, 0);
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT COUNT(*) FROM legal_holds WHERE participant_id = $1 AND reason <> ''",
+            &pid
+        )
+        .await,
+        0
     );
     let r = app.post(AUDITOR, &check, &request("SU-2026/3")).await;
     assert_eq!(r.body["type"], "urn:itinera:problem:privacy.anonymised");
+    // Nor is the case run again: reopened, it would take new work on a record whose
+    // identity is gone.
+    let v = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await;
+    assert_eq!(v.status, StatusCode::OK, "{:?}", v.body);
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/status-changes"),
+            &json!({"action": "reopen", "reason": "Vuelve", "version": v.body["case"]["version"]}),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"], "urn:itinera:problem:privacy.anonymised",
+        "{:?}",
+        r.body
+    );
 
     // The identity is gone everywhere; the record, its case and the figures stay.
     let r = app

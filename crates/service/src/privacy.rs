@@ -282,6 +282,19 @@ async fn anonymise(tx: &mut Tx, pid: Uuid, now: DateTime<Utc>) -> Result<Vec<Cle
         store::set_snapshot(tx, id, &s).await?;
         versions += 1;
     }
+    // The notes of each domain's score (the levels are what the figures count).
+    let mut notes = 0;
+    for (id, scores) in store::assessment_scores(tx, pid).await? {
+        let mut v: Vec<itinera_domain::assessment::Score> =
+            serde_json::from_str(&scores).map_err(|e| Error::Internal(e.to_string()))?;
+        if v.iter().all(|s| s.note.is_none()) {
+            continue;
+        }
+        v.iter_mut().for_each(|s| s.note = None);
+        let v = serde_json::to_string(&v).map_err(|e| Error::Internal(e.to_string()))?;
+        store::set_scores(tx, id, &v).await?;
+        notes += 1;
+    }
     let cleared = store::anonymise(tx, pid, birth, now).await?;
     let mut out: Vec<Cleared> = cleared
         .counts
@@ -295,6 +308,12 @@ async fn anonymise(tx: &mut Tx, pid: Uuid, now: DateTime<Utc>) -> Result<Vec<Cle
         out.push(Cleared {
             kind: "itinerary_snapshots".into(),
             count: versions,
+        });
+    }
+    if notes > 0 {
+        out.push(Cleared {
+            kind: "assessment_scores".into(),
+            count: notes,
         });
     }
     Ok(out)

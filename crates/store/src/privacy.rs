@@ -196,6 +196,7 @@ fn statements() -> Vec<(&'static str, String)> {
         ("itinerary_goals", format!("UPDATE itinerary_goals SET description = '' WHERE itinerary_id IN (SELECT id FROM itineraries WHERE case_id IN {c})")),
         ("itinerary_actions", format!("UPDATE itinerary_actions SET description = '', status_reason = NULL WHERE itinerary_id IN (SELECT id FROM itineraries WHERE case_id IN {c})")),
         ("itinerary_versions", format!("UPDATE itinerary_versions SET signatories = '[]' WHERE itinerary_id IN (SELECT id FROM itineraries WHERE case_id IN {c})")),
+        ("itinerary_reviews", format!("UPDATE itinerary_reviews SET progress = '' WHERE itinerary_id IN (SELECT id FROM itineraries WHERE case_id IN {c}) AND progress <> ''")),
         ("contacts", format!("UPDATE contacts SET summary = '', next_step = NULL WHERE case_id IN {c}")),
         ("meeting_items", format!("UPDATE meeting_items SET title = '', minutes = NULL WHERE case_id IN {c}")),
         ("agreements", format!("UPDATE agreements SET text = '', status_reason = NULL WHERE case_id IN {c}")),
@@ -208,6 +209,15 @@ fn statements() -> Vec<(&'static str, String)> {
         ("referral_steps", format!("UPDATE referral_steps SET note = NULL WHERE referral_id IN (SELECT id FROM referrals WHERE case_id IN {c})")),
         ("esf_followups", format!("UPDATE esf_followups SET note = NULL WHERE case_id IN {c}")),
         ("benefits", "UPDATE benefits SET conditions = NULL WHERE participant_id = $1".into()),
+        // What the office's own records of the person's requests say of them: the
+        // references stay (they account for what was done), the reasons go.
+        ("restrictions", "UPDATE restrictions SET reason = '', lift_reason = NULL WHERE participant_id = $1".into()),
+        ("legal_holds", "UPDATE legal_holds SET reason = '' WHERE participant_id = $1".into()),
+        // The person's own line in a household and the changes about it, whoever else
+        // keeps their identity in it.
+        ("household_own_notes", "UPDATE household_members SET left_note = NULL WHERE participant_id = $1 AND left_note IS NOT NULL".into()),
+        ("household_own_changes", "UPDATE household_changes SET note = NULL WHERE note IS NOT NULL AND member_id IN \
+           (SELECT id FROM household_members WHERE participant_id = $1)".into()),
         // The person's household, when no other person of the network who keeps their
         // identity belongs to it: its notes and the names of its other members.
         ("households", "UPDATE households SET notes = NULL WHERE id IN (SELECT household_id FROM household_members WHERE participant_id = $1) \
@@ -258,6 +268,17 @@ pub async fn anonymise(
          updated_at = $3, version = version + 1 WHERE id = $1"
     ).bind(pid).bind(birth).bind(now).execute(c).await.map(|_| ()).map_err(db_err))?;
     Ok(cleared)
+}
+
+/// The scores of the person's assessments (id, scores JSON).
+pub async fn assessment_scores(tx: &mut Tx, pid: Uuid) -> Result<Vec<(Uuid, String)>, Error> {
+    let sql = format!("SELECT id, scores FROM assessments WHERE case_id IN {CASES}");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(pid).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn set_scores(tx: &mut Tx, id: Uuid, scores: &str) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE assessments SET scores = $2 WHERE id = $1")
+        .bind(id).bind(scores).execute(c).await.map(|_| ()).map_err(db_err))
 }
 
 /// The signed itinerary versions of the person's cases (id, snapshot JSON).
