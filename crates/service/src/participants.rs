@@ -446,7 +446,8 @@ impl Services {
             "consent.already_withdrawn" => Error::Rule(code),
             _ => Error::field("withdrawn_on", code),
         })?;
-        let note = itinera_domain::text::clean(note);
+        let note = itinera_domain::input::optional_text(note, 2000)
+            .map_err(|c| Error::field("note", c))?;
         consents::withdraw(&mut tx, consent_id, on, note.as_deref()).await?;
         finish(
             tx,

@@ -388,17 +388,16 @@ impl Store {
     }
 
     /// The transaction that appends a group of audited reads' entries: on SQLite the
-    /// writer's turn, committed to the WAL without its own flush (`synchronous =
-    /// NORMAL`: durable against a crash of the process; the next data write or
-    /// checkpoint flushes it to disk); on PostgreSQL a plain transaction, committed and
-    /// flushed.
+    /// writer's turn, committed and flushed to disk (`synchronous = FULL`: durable
+    /// against a power loss, as a data write is; one flush serves the whole group); on
+    /// PostgreSQL a plain transaction, committed and flushed.
     pub(crate) async fn append_tx(&self) -> Result<Tx, Error> {
         match &self.pools {
             Pools::Sqlite { write: p, .. } => {
                 let turn = self.writer.exclusive().await;
                 Ok(Tx::Sqlite(SqliteTx::Own(
                     p.begin_with(
-                        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE",
+                        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE",
                     )
                     .await
                     .map_err(db_err)?,

@@ -473,7 +473,10 @@ pub async fn search(
         });
     }
 
-    let wanted = (page.offset() + page.limit() + 1) as usize;
+    // A search pages through its first matches only (a person is found by narrowing
+    // it): a page far beyond them would load every record the actor may see.
+    const MAX_MATCHES: i64 = 10_000;
+    let wanted = (page.offset() + page.limit() + 1).min(MAX_MATCHES + 1) as usize;
     let mut found: Vec<Summary> = Vec::new();
     for (i, b) in branches.iter().enumerate() {
         if found.len() >= wanted {
