@@ -16,7 +16,7 @@ fn line<'a>(c: &'a Value, case: &str) -> Option<&'a Value> {
 #[tokio::test]
 async fn the_caseload_says_what_is_next_and_the_next_step_reaches_the_work_list() {
     let app = spawn_app().await;
-    let (_, case) = shared_case(&app, 42_000_001).await;
+    let (pid, case) = shared_case(&app, 42_000_001).await;
     let contacts = format!("/cases/{case}/contacts");
 
     // A date with no step, and a step before its contact: each refused, nothing saved.
@@ -136,6 +136,15 @@ async fn the_caseload_says_what_is_next_and_the_next_step_reaches_the_work_list(
         )
         .await;
     assert!(!a.body["items"].as_array().expect("items").is_empty());
+    // It says whose data the list showed.
+    assert!(a.body.to_string().contains(&pid), "{}", a.body);
+    let a = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?action=worklist.read&actor={SOCIAL_BADAJOZ}"),
+        )
+        .await;
+    assert!(a.body.to_string().contains(&case), "{}", a.body);
 }
 
 #[tokio::test]

@@ -172,7 +172,8 @@ impl Services {
             ctx,
             Action::CaseloadRead,
             Some(actor.user().0),
-            json!({"cases": lines.len(), "scope": p.scope, "status": status}),
+            json!({"cases": lines.len(), "scope": p.scope, "status": status,
+                   "participants": lines.iter().map(|l| l.participant_id).collect::<Vec<_>>()}),
         )
         .await?;
         Ok(Caseload {

@@ -278,13 +278,35 @@ impl Services {
             ("agreements_due", agreements_due.len()),
             ("protocols_to_read", protocols_to_read.len()),
         ];
+        // Whose data the list shows: the cases of its lines, for the audit entry.
+        let mut cases: Vec<Uuid> = actions_due
+            .iter()
+            .chain(&reviews_due)
+            .chain(&assessments_missing)
+            .chain(&retention_due)
+            .chain(&follow_ups_due)
+            .chain(&incidents_open)
+            .map(|i| i.case_id)
+            .chain(
+                incidents_overdue
+                    .iter()
+                    .chain(&referrals_waiting)
+                    .chain(&referrals_overdue)
+                    .chain(&benefits_due)
+                    .chain(&esf_followups_due)
+                    .chain(&next_steps_due)
+                    .map(|i| i.case_id),
+            )
+            .collect();
+        cases.sort_unstable();
+        cases.dedup();
         finish(
             tx,
             actor,
             ctx,
             Action::WorklistRead,
             Some(u.0),
-            json!({"items": counts.iter().map(|c| c.1).sum::<usize>()}),
+            json!({"items": counts.iter().map(|c| c.1).sum::<usize>(), "cases": cases}),
         )
         .await?;
         self.tell_overdue(actor, ctx, &untold).await?;
