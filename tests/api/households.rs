@@ -268,10 +268,20 @@ async fn a_household_keeps_its_members_history_and_each_members_privacy() {
         .post(
             SOCIAL_BADAJOZ,
             &format!("{path}/members/{pablo_m}/departure"),
-            &json!({"left_on": "2026-11-10"}),
+            &json!({"left_on": "2026-11-10", "note": "Pablo se va con su padre a Zafra"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // What was written of Pablo reaches who sees him, and only them.
+    assert!(app
+        .get(SOCIAL_BADAJOZ, &path)
+        .await
+        .body
+        .to_string()
+        .contains("Zafra"));
+    let r = app.get(SEXPE_BADAJOZ, &path).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(!r.body.to_string().contains("Zafra"), "{}", r.body);
     let r = app
         .post(
             SOCIAL_BADAJOZ,

@@ -118,7 +118,11 @@ fn member_view(m: &store::Member) -> MemberView {
         dependent: m.dependent,
         joined_on: m.joined_on,
         left_on: m.left_on,
-        left_note: m.left_note.clone(),
+        // What was written of a participant the reader may not see stays with them.
+        left_note: m
+            .left_note
+            .clone()
+            .filter(|_| visible || m.participant_id.is_none()),
     }
 }
 
@@ -198,7 +202,13 @@ async fn view_in(
             member_name: name_of(c.member_id),
             kind: c.kind,
             on_date: c.on_date,
-            note: c.note,
+            note: c.note.filter(|_| {
+                c.member_id.is_none_or(|id| {
+                    rows.iter()
+                        .find(|m| m.id == id)
+                        .is_none_or(|m| m.visible == 1 || m.participant_id.is_none())
+                })
+            }),
             by_name: c.by_name,
             by_organisation_name: c.by_organisation_name,
             at: c.at,
