@@ -31,6 +31,20 @@ async fn the_data_protection_office_answers_a_persons_request_to_see_their_recor
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     }
+    // Her case is suspended, with its reason: the answer tells her that too.
+    let v = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{case}"))
+        .await
+        .body["case"]["version"]
+        .clone();
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cases/{case}/status-changes"),
+            &json!({"action": "suspend", "reason": "Baja temporal por enfermedad", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     // Someone reads the record: the person will see who.
     assert_eq!(
         app.get(SOCIAL_BADAJOZ, &format!("/participants/{pid}"))
@@ -61,6 +75,18 @@ async fn the_data_protection_office_answers_a_persons_request_to_see_their_recor
         !summaries.contains(&"Nota personal de la trabajadora"),
         "a professional's private note stays out"
     );
+    // Who worked her case, and what happened to it, with its reasons.
+    let k = &rec["cases"][0];
+    assert!(!k["team"].as_array().unwrap().is_empty(), "{k}");
+    assert!(
+        k["timeline"]
+            .to_string()
+            .contains("Baja temporal por enfermedad"),
+        "{k}"
+    );
+    for kind in ["referrals", "courses", "contracts", "incidents", "reviews"] {
+        assert!(k[kind].is_array(), "{kind}: {k}");
+    }
     let accesses: Vec<(String, String)> = rec["accesses"]
         .as_array()
         .unwrap()

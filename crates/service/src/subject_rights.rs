@@ -1,18 +1,20 @@
 //! A person's right to see their own record (GDPR Art. 15) and to take it with them
 //! (Art. 20): the data-protection office answers a request it records with its
 //! reference, by the person's document number (exact: never a search), and gets every
-//! record of that person in the network — the data, consents, cases with their
-//! assessments, itinerary and contacts (as the record's own organisation sees them:
-//! a professional's private notes stay out), and who accessed each record and its
-//! cases, and when, from the audit log. As JSON (the API) and as a readable, printable
+//! record of that person in the network — the data, consents, benefits, cases with
+//! their team, timeline, assessments, itinerary (its commitments, goals, actions and
+//! reviews), contacts (as the record's own organisation sees them: a professional's
+//! private notes stay out), referrals, places on courses, contracts and incidents —
+//! and who accessed each record and its cases, and when, from the audit log. As JSON (the API) and as a readable, printable
 //! page. The answer is itself audited, under its reference, before it leaves.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::Actor;
 use itinera_domain::ids::{CaseId, OrganisationId, UserId};
 use itinera_domain::input::required_text;
 use itinera_domain::{Error, Errors, PageRequest};
 use itinera_store::{admin, assessments, audit, cases, consents, contacts, itineraries};
+use itinera_store::{incidents, placements, referrals, training};
 use itinera_store::{participants, subject_rights as store, Tx};
 use serde::Serialize;
 use serde_json::json;
@@ -22,9 +24,10 @@ use uuid::Uuid;
 
 use crate::assessments::Assessment;
 use crate::audit::{finish, Action};
-use crate::cases::Case;
+use crate::cases::{Case, CaseEvent, TeamMember};
 use crate::contacts::Contact;
-use crate::itineraries::{ItineraryAction, ItineraryGoal};
+use crate::incidents::Incident;
+use crate::itineraries::{ItineraryAction, ItineraryGoal, ItineraryPlan, ItineraryReview};
 use crate::participants::{Consent, Participant};
 use crate::{Ctx, Services};
 
@@ -51,10 +54,61 @@ pub struct SubjectRecord {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SubjectCase {
     pub case: Case,
+    /// Who worked the case, and when they joined.
+    pub team: Vec<TeamMember>,
+    /// What happened to the case: phases, statuses, team changes, with their reasons.
+    pub timeline: Vec<CaseEvent>,
     pub assessments: Vec<Assessment>,
+    pub itinerary: Option<ItineraryPlan>,
     pub goals: Vec<ItineraryGoal>,
     pub actions: Vec<ItineraryAction>,
+    pub reviews: Vec<ItineraryReview>,
     pub contacts: Vec<Contact>,
+    pub referrals: Vec<SubjectReferral>,
+    pub courses: Vec<SubjectCourse>,
+    pub contracts: Vec<SubjectContract>,
+    pub incidents: Vec<Incident>,
+}
+
+/// A referral of the person's case, as the person may read it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectReferral {
+    pub sent_at: DateTime<Utc>,
+    pub from_organisation_name: String,
+    pub sent_by_name: String,
+    pub to_organisation_name: String,
+    pub reason: String,
+    /// What the sender shared with the receiver.
+    pub shared: String,
+    pub status: String,
+    pub rejection_reason: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_note: Option<String>,
+}
+
+/// A place of the person on a course.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectCourse {
+    pub course_title: String,
+    pub provider_name: String,
+    pub status: String,
+    pub certificate: bool,
+    /// Marks of attendance recorded, and unjustified absences among them.
+    pub recorded: i64,
+    pub absent: i64,
+}
+
+/// A contract of the person.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectContract {
+    pub employer_name: String,
+    pub position_title: String,
+    pub contract_type: String,
+    pub hours_per_week: f64,
+    pub start_on: NaiveDate,
+    pub planned_end_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub end_reason: Option<String>,
 }
 
 /// One entry of the audit log about the person's record, as the person may read it.
@@ -179,13 +233,21 @@ impl Services {
             for c in cases::for_participant(&mut tx, *pid).await? {
                 entity_ids.push(c.id);
                 let assessment_list = assessments::for_case(&mut tx, c.id).await?;
-                let (goals, actions) = match itineraries::for_case(&mut tx, c.id).await? {
+                let plan = itineraries::for_case(&mut tx, c.id).await?;
+                let (goals, actions, reviews) = match &plan {
                     Some(it) => (
                         itineraries::goals(&mut tx, it.id).await?,
                         itineraries::actions(&mut tx, it.id).await?,
+                        itineraries::reviews(&mut tx, it.id).await?,
                     ),
-                    None => (Vec::new(), Vec::new()),
+                    None => (Vec::new(), Vec::new(), Vec::new()),
                 };
+                let team = cases::team(&mut tx, c.id).await?;
+                let timeline = cases::events(&mut tx, c.id).await?;
+                let referral_list = referrals::of_case(&mut tx, c.id).await?;
+                let course_list = training::places_of_case(&mut tx, c.id).await?;
+                let contract_list = placements::contracts_of_case(&mut tx, c.id).await?;
+                let incident_list = incidents::of_case(&mut tx, c.id).await?;
                 // As the record's own organisation sees them: no professional's
                 // private notes (the reader is no one in particular).
                 let contact_list = contacts::for_case(
@@ -197,10 +259,54 @@ impl Services {
                 .await?;
                 case_views.push(SubjectCase {
                     case: c.into(),
+                    team: team.into_iter().map(Into::into).collect(),
+                    timeline: timeline.into_iter().map(Into::into).collect(),
                     assessments: assessment_list.into_iter().map(Into::into).collect(),
+                    itinerary: plan.map(Into::into),
                     goals: goals.into_iter().map(Into::into).collect(),
                     actions: actions.into_iter().map(Into::into).collect(),
+                    reviews: reviews.into_iter().map(Into::into).collect(),
                     contacts: contact_list.into_iter().map(Into::into).collect(),
+                    referrals: referral_list
+                        .into_iter()
+                        .map(|r| SubjectReferral {
+                            sent_at: r.sent_at,
+                            from_organisation_name: r.from_organisation_name,
+                            sent_by_name: r.sent_by_name,
+                            to_organisation_name: r.to_organisation_name,
+                            reason: r.reason,
+                            shared: r.shared,
+                            status: r.status,
+                            rejection_reason: r.rejection_reason,
+                            outcome: r.outcome,
+                            outcome_note: r.outcome_note,
+                        })
+                        .collect(),
+                    courses: course_list
+                        .into_iter()
+                        .map(|k| SubjectCourse {
+                            course_title: k.course_title,
+                            provider_name: k.provider_name,
+                            status: k.status,
+                            certificate: k.certificate,
+                            recorded: k.recorded,
+                            absent: k.absent,
+                        })
+                        .collect(),
+                    contracts: contract_list
+                        .into_iter()
+                        .map(|k| SubjectContract {
+                            employer_name: k.employer_name,
+                            position_title: k.position_title,
+                            contract_type: k.contract_type,
+                            hours_per_week: k.hours_per_week,
+                            start_on: k.start_on,
+                            planned_end_on: k.planned_end_on,
+                            ended_on: k.ended_on,
+                            end_reason: k.end_reason,
+                        })
+                        .collect(),
+                    incidents: incident_list.into_iter().map(Into::into).collect(),
                 });
             }
             let accesses = accesses_of(&mut tx, &entity_ids, &mut names, &mut orgs).await?;

@@ -645,3 +645,23 @@ pub async fn sheet_people(
     }
     Ok(out)
 }
+
+/// A person's place on a course, for the answer to their request to see their data.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Place {
+    pub course_title: String,
+    pub provider_name: String,
+    pub status: String,
+    pub certificate: bool,
+    pub recorded: i64,
+    pub absent: i64,
+}
+
+/// The places on courses of a case, oldest first.
+pub async fn places_of_case(tx: &mut Tx, case_id: Uuid) -> Result<Vec<Place>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT co.title AS course_title, o.name AS provider_name, e.status, e.certificate, e.recorded, e.absent \
+         FROM course_candidates e JOIN courses co ON co.id = e.course_id JOIN organisations o ON o.id = co.provider_id \
+         WHERE e.case_id = $1 ORDER BY co.start_on, e.id"
+    ).bind(case_id).fetch_all(c).await.map_err(db_err))
+}
