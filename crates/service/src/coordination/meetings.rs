@@ -7,7 +7,7 @@ use itinera_domain::access::{Actor, Capability};
 use itinera_domain::coordination::{
     check_transition, AgreementInput, AgreementStatus, Attendance, Level, MeetingInput, Owner,
 };
-use itinera_domain::ids::{AgreementId, BodyId, MeetingId, OrganisationId, ParticipantId, UserId};
+use itinera_domain::ids::{AgreementId, BodyId, MeetingId, OrganisationId, UserId};
 use itinera_domain::input::optional_id;
 use itinera_domain::Error;
 use itinera_store::coordination as store;
@@ -151,29 +151,24 @@ impl Services {
         let (meeting, body) = meeting_and_body(&mut tx, actor, id).await?;
         let mut items = Vec::new();
         let mut shown = Vec::new();
+        let mut seen = std::collections::HashMap::new();
         for item in store::items(&mut tx, id).await? {
-            let (visible, name) = match item.participant_id {
-                Some(pid) => {
-                    let ok = actor.can(Capability::ReadPersonData)
-                        && access::basis(
-                            &mut tx,
-                            ParticipantId(pid),
-                            actor.organisation(),
-                            actor.organisation_kind,
-                            ctx.today(),
-                        )
-                        .await?
-                        .is_some();
-                    if ok {
-                        shown.push(pid);
-                        (
-                            true,
-                            participants::get(&mut tx, pid)
-                                .await?
-                                .map(|p| p.data.full_name()),
-                        )
-                    } else {
-                        (false, None)
+            // The rule of everything a table says of a person (`case_person_seen`).
+            let (visible, name) = match item.case_id {
+                Some(case) => {
+                    match super::case_person_seen(&mut tx, actor, ctx, &mut seen, case).await? {
+                        Some(pid) => {
+                            if !shown.contains(&pid) {
+                                shown.push(pid);
+                            }
+                            (
+                                true,
+                                participants::get(&mut tx, pid)
+                                    .await?
+                                    .map(|p| p.data.full_name()),
+                            )
+                        }
+                        None => (false, None),
                     }
                 }
                 None => (true, None),
