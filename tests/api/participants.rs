@@ -374,3 +374,40 @@ async fn a_refused_consent_withdrawal_keeps_where_cancel_goes_and_what_was_typed
         .await;
     assert_eq!(r.body["consents"][0]["state"], "active", "nothing changed");
 }
+
+/// Another service on the team edits the person's record, but not her identity
+/// documents: those are the registering organisation's (a number taken in its registry
+/// would otherwise tell who is registered there).
+#[tokio::test]
+async fn identity_documents_are_changed_by_the_registering_organisation_only() {
+    let app = spawn_app().await;
+    let (pid, _) = crate::casework::shared_case(&app, 12_345_090).await;
+    let r = app
+        .get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let version = r.body["participant"]["version"].as_i64().unwrap_or(0);
+    let mut edit = person("Rocío", "Campos", "Durán", 12_345_090);
+    edit["version"] = json!(version);
+    edit["homeless"] = json!(true);
+    let r = app
+        .put(SEXPE_BADAJOZ, &format!("/participants/{pid}"), &edit)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let mut other = person("Rocío", "Campos", "Durán", 12_345_091);
+    other["version"] = r.body["version"].clone();
+    let r = app
+        .put(SEXPE_BADAJOZ, &format!("/participants/{pid}"), &other)
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "documents.0.number".to_string(),
+            "participant.document.home_only".to_string()
+        )]
+    );
+    let r = app
+        .put(SOCIAL_BADAJOZ, &format!("/participants/{pid}"), &other)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}

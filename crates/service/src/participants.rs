@@ -328,6 +328,25 @@ impl Services {
         let current = participants::get(&mut tx, id)
             .await?
             .ok_or(Error::NotFound)?;
+        // Identity documents are kept by the organisation whose registry holds the
+        // record: it alone changes them (a number taken in its registry is refused,
+        // which would tell another service who is registered there).
+        let numbers = |d: &[itinera_domain::participant::Document]| {
+            let mut v: Vec<(String, String)> = d
+                .iter()
+                .map(|x| (x.kind.code().to_string(), x.number.clone()))
+                .collect();
+            v.sort();
+            v
+        };
+        if current.home_organisation_id != actor.organisation_id
+            && numbers(&current.data.documents) != numbers(&data.documents)
+        {
+            return Err(Error::field(
+                "documents.0.number",
+                "participant.document.home_only",
+            ));
+        }
         let v = participants::update(
             &mut tx,
             id,
