@@ -90,6 +90,18 @@ async fn a_benefit_is_recorded_changed_and_planned_beside_the_itinerary() {
     assert_eq!(r.body["can_write"], true);
     let list = r.body["benefits"].as_array().expect("benefits");
     assert_eq!(list.len(), 2);
+    // The person who asks to see her data is told of them too.
+    let a = app
+        .post(
+            AUDITOR,
+            "/subject-access",
+            &json!({"document": dni(9_301), "reference": "RE-2026/77"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let told = &a.body["records"][0]["benefits"];
+    assert_eq!(told.as_array().map(Vec::len), Some(2), "{told}");
+    assert!(told.to_string().contains("Cáritas"), "{told}");
     let b = list
         .iter()
         .find(|b| b["id"] == id.as_str())

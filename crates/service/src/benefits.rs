@@ -52,7 +52,7 @@ pub struct BenefitView {
     pub version: i32,
 }
 
-fn view(b: store::Benefit, today: NaiveDate) -> BenefitView {
+pub(crate) fn view(b: store::Benefit, today: NaiveDate) -> BenefitView {
     let status = BenefitStatus::parse(&b.status).unwrap_or(BenefitStatus::Ended);
     BenefitView {
         in_force: in_force(status, b.start_on, b.end_on, today),

@@ -46,6 +46,8 @@ pub struct SubjectAccess {
 pub struct SubjectRecord {
     pub participant: Participant,
     pub consents: Vec<Consent>,
+    /// The benefits recorded beside the itinerary, with their conditions.
+    pub benefits: Vec<crate::benefits::BenefitView>,
     pub cases: Vec<SubjectCase>,
     /// Who read or changed this record or its cases, and when (newest first).
     pub accesses: Vec<Access>,
@@ -228,6 +230,7 @@ impl Services {
             };
             let home = p.home_organisation_id;
             let consent_list = consents::list(&mut tx, *pid).await?;
+            let benefit_list = itinera_store::benefits::of_participant(&mut tx, *pid).await?;
             let mut case_views = Vec::new();
             let mut entity_ids = vec![*pid];
             for c in cases::for_participant(&mut tx, *pid).await? {
@@ -313,6 +316,10 @@ impl Services {
             records.push(SubjectRecord {
                 participant: p.into(),
                 consents: consent_list.into_iter().map(Into::into).collect(),
+                benefits: benefit_list
+                    .into_iter()
+                    .map(|b| crate::benefits::view(b, ctx.today()))
+                    .collect(),
                 cases: case_views,
                 accesses,
             });
