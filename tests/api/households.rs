@@ -155,8 +155,9 @@ async fn a_household_keeps_its_members_history_and_each_members_privacy() {
     );
     assert_eq!(h["can_write"], true);
 
-    // The employment office sees Ana (team and consent) but not Pablo: his name, id and
-    // birth year stay hidden, his membership shows.
+    // The employment office sees Ana (team and consent) but not Pablo: he is left out of
+    // the household as it reads it (that a member is known to another service is not
+    // told), with the changes about him and who recorded them.
     let case = app.open_case(SOCIAL_BADAJOZ, &ana, SOCIAL_BADAJOZ).await;
     let sexpe = app.professional(SEXPE_BADAJOZ).await;
     let r = app
@@ -176,12 +177,18 @@ async fn a_household_keeps_its_members_history_and_each_members_privacy() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert!(!r.body.to_string().contains("Pablo"), "{:?}", r.body);
     assert!(!r.body.to_string().contains(&pablo));
-    let hidden_member = members(&r.body)
-        .into_iter()
-        .find(|m| m["relationship"] == "child")
-        .expect("the child");
-    assert_eq!(hidden_member["is_participant"], true);
-    assert!(hidden_member["name"].is_null() && hidden_member["birth_year"].is_null());
+    assert_eq!(members(&r.body).len(), 2, "{}", r.body);
+    assert!(members(&r.body)
+        .iter()
+        .all(|m| m["relationship"] != "child" && !m["name"].is_null()));
+    let seen: Vec<&str> = r.body["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
+    assert_eq!(seen, ["joined", "formed"], "{}", r.body);
+    assert!(r.body["as_of"].is_null());
     // Nobody without a basis on a member sees the household.
     for user in [SOCIAL_MERIDA, NGO_BADAJOZ, ADMIN, AUDITOR] {
         let r = app.get(user, &path).await;
@@ -214,6 +221,27 @@ async fn a_household_keeps_its_members_history_and_each_members_privacy() {
         .as_str()
         .expect("id")
         .to_string();
+    // A member the office may not see is not one it can record a departure of, nor
+    // make head.
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("{path}/members/{pablo_m}/departure"),
+            &json!({"left_on": "2026-11-01", "note": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("{path}/head"),
+            &json!({"member_id": pablo_m, "former_head_relationship": "partner"}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("member_id".to_string(), "validation.choice".to_string())]
+    );
     let r = app
         .post(
             SOCIAL_BADAJOZ,
@@ -290,6 +318,20 @@ async fn a_household_keeps_its_members_history_and_each_members_privacy() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // The employment office saw the household through Ana, who left on 1 November: it
+    // reads it as it was then — Carmen still in it, nothing after, no notes — and
+    // cannot change it.
+    let r = app.get(SEXPE_BADAJOZ, &path).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["as_of"], "2026-11-01");
+    assert!(r.body["ended_on"].is_null() && r.body["notes"].is_null());
+    assert_eq!(r.body["can_write"], false);
+    assert!(member_named(&r.body, "Carmen").is_some(), "{}", r.body);
+    assert!(r.body["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .all(|c| c["on_date"].as_str() <= Some("2026-11-01")));
     let r = app.get(SOCIAL_BADAJOZ, &path).await;
     assert_eq!(r.body["ended_on"], "2026-11-10");
     assert_eq!(r.body["can_write"], false);

@@ -1,9 +1,13 @@
 //! Households (`domain::household`): formed from a participant (its head), with members
 //! who are participants — each keeping their own record and access rule — or people
 //! who are not; members join and leave on dates and the headship passes, all kept as
-//! the household's history. Read by whoever may read one of its participant members;
-//! changed by a writer who may read one of its current participant members. Another
-//! member's name is shown only to those who may see that member.
+//! the household's history. Read whole by whoever may read one of its current
+//! participant members (when none is left, one of those who left it last); a reader
+//! who may see only someone who left reads it as it was on the day that person left,
+//! without its notes, and changes nothing. A participant member the reader may not see
+//! is left out of the household as they read it — with the changes about them and who
+//! recorded those — and cannot be written about. Changed by a writer who reads it
+//! whole.
 
 use chrono::NaiveDate;
 use itinera_domain::access::{Actor, Capability};
@@ -68,6 +72,9 @@ pub struct HouseholdView {
     /// When its last member left.
     pub ended_on: Option<NaiveDate>,
     pub notes: Option<String>,
+    /// Shown as it was on this day (the last day a member the reader may see was in
+    /// it); none: as it is.
+    pub as_of: Option<NaiveDate>,
     /// Current members, the head first.
     pub members: Vec<MemberView>,
     /// Those who left.
@@ -100,11 +107,10 @@ pub struct ParticipantHousehold {
 }
 
 fn member_view(m: &store::Member) -> MemberView {
-    let visible = m.visible == 1;
     MemberView {
         id: m.id,
         is_participant: m.participant_id.is_some(),
-        participant_id: m.participant_id.filter(|_| visible),
+        participant_id: m.participant_id,
         name: match m.participant_id {
             Some(_) => m.participant_name.clone(),
             None => m.name.clone(),
@@ -118,12 +124,16 @@ fn member_view(m: &store::Member) -> MemberView {
         dependent: m.dependent,
         joined_on: m.joined_on,
         left_on: m.left_on,
-        // What was written of a participant the reader may not see stays with them.
-        left_note: m
-            .left_note
-            .clone()
-            .filter(|_| visible || m.participant_id.is_none()),
+        left_note: m.left_note.clone(),
     }
+}
+
+/// Whether a member is shown to the reader: a person who is not a participant, or a
+/// participant the reader may see. Any other participant is left out of the household
+/// as the reader reads it — with the changes about them and who recorded those — so
+/// that it does not tell that someone of the household is known to another service.
+fn shown(m: &store::Member) -> bool {
+    m.participant_id.is_none() || m.visible == 1
 }
 
 /// Whether the actor may read any participant among `pids`.
@@ -145,35 +155,60 @@ async fn sees_any(tx: &mut Tx, actor: &Actor, ctx: &Ctx, pids: &[Uuid]) -> Resul
     Ok(false)
 }
 
-/// The household, if the actor may read one of its (current or former) participant
-/// members; refused like a household that does not exist otherwise.
+/// How much of a household the reader may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// All of it: the reader may see one of its current participant members (or, when
+    /// none is left, one of the participants who left it last).
+    Whole,
+    /// Only as it was up to the day the last member the reader may see left it: what
+    /// happened after is no longer that person's household.
+    Until(NaiveDate),
+}
+
+/// The household, if the actor may read one of its participant members, and how much
+/// of it; refused like a household that does not exist otherwise.
 async fn readable(
     tx: &mut Tx,
     actor: &Actor,
     ctx: &Ctx,
     id: Uuid,
-) -> Result<store::Household, Error> {
+) -> Result<(store::Household, Reach), Error> {
     actor.require_person(Capability::ReadPersonData)?;
     let h = store::get(tx, id).await?.ok_or(Error::NotFound)?;
-    let pids = store::participant_members(tx, id, false).await?;
-    if !sees_any(tx, actor, ctx, &pids).await? {
-        return Err(Error::NotFound);
+    let memberships = store::participant_memberships(tx, id).await?;
+    let with = |pred: &dyn Fn(Option<NaiveDate>) -> bool| -> Vec<Uuid> {
+        memberships
+            .iter()
+            .filter(|(_, left)| pred(*left))
+            .map(|(p, _)| *p)
+            .collect()
+    };
+    let current = with(&|left| left.is_none());
+    if sees_any(tx, actor, ctx, &current).await? {
+        return Ok((h, Reach::Whole));
     }
-    Ok(h)
-}
-
-/// Whether the actor may change the household: a writer who may read one of its
-/// current participant members (when none is left — only people who are not
-/// participants remain — one of its former participant members).
-async fn writable(tx: &mut Tx, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<bool, Error> {
-    if !actor.can(Capability::WritePersonData) {
-        return Ok(false);
+    // No participant is left in it (it has ended, or only people who are not
+    // participants remain): it is still the household of those who left it last.
+    if current.is_empty() {
+        let last = memberships.iter().filter_map(|(_, left)| *left).max();
+        if sees_any(tx, actor, ctx, &with(&|left| left.is_some() && left == last)).await? {
+            return Ok((h, Reach::Whole));
+        }
     }
-    let mut pids = store::participant_members(tx, id, true).await?;
-    if pids.is_empty() {
-        pids = store::participant_members(tx, id, false).await?;
+    let mut until: Option<NaiveDate> = None;
+    for (pid, left) in &memberships {
+        let Some(left) = *left else { continue };
+        if until.is_some_and(|u| u >= left) {
+            continue;
+        }
+        if sees_any(tx, actor, ctx, &[*pid]).await? {
+            until = Some(left);
+        }
     }
-    sees_any(tx, actor, ctx, &pids).await
+    until
+        .map(|u| (h, Reach::Until(u)))
+        .ok_or(Error::NotFound)
 }
 
 async fn view_in(
@@ -181,8 +216,9 @@ async fn view_in(
     actor: &Actor,
     ctx: &Ctx,
     h: store::Household,
+    reach: Reach,
 ) -> Result<HouseholdView, Error> {
-    let rows = store::members(
+    let all = store::members(
         tx,
         h.id,
         actor.organisation_id,
@@ -190,6 +226,25 @@ async fn view_in(
         ctx.today(),
     )
     .await?;
+    let cut = match reach {
+        Reach::Whole => None,
+        Reach::Until(day) => Some(day),
+    };
+    let hidden: Vec<Uuid> = all.iter().filter(|m| !shown(m)).map(|m| m.id).collect();
+    // As it was on the cut: who had joined, and a departure after it not yet made.
+    let rows: Vec<store::Member> = all
+        .into_iter()
+        .filter(|m| shown(m) && cut.is_none_or(|day| m.joined_on <= day))
+        .map(|mut m| {
+            if let (Some(day), Some(left)) = (cut, m.left_on) {
+                if left > day {
+                    m.left_on = None;
+                    m.left_note = None;
+                }
+            }
+            m
+        })
+        .collect();
     let (current, former): (Vec<_>, Vec<_>) = rows.iter().partition(|m| m.left_on.is_none());
     let name_of = |id: Option<Uuid>| {
         id.and_then(|id| rows.iter().find(|m| m.id == id))
@@ -198,28 +253,27 @@ async fn view_in(
     let history = store::changes(tx, h.id)
         .await?
         .into_iter()
+        .filter(|c| c.member_id.is_none_or(|id| !hidden.contains(&id)))
+        .filter(|c| cut.is_none_or(|day| c.on_date <= day))
         .map(|c| ChangeView {
             member_name: name_of(c.member_id),
             kind: c.kind,
             on_date: c.on_date,
-            note: c.note.filter(|_| {
-                c.member_id.is_none_or(|id| {
-                    rows.iter()
-                        .find(|m| m.id == id)
-                        .is_none_or(|m| m.visible == 1 || m.participant_id.is_none())
-                })
-            }),
+            note: c.note,
             by_name: c.by_name,
             by_organisation_name: c.by_organisation_name,
             at: c.at,
         })
         .collect();
-    let can_write = h.ended_on.is_none() && writable(tx, actor, ctx, h.id).await?;
+    let can_write =
+        reach == Reach::Whole && h.ended_on.is_none() && actor.can(Capability::WritePersonData);
     Ok(HouseholdView {
         id: h.id,
         formed_on: h.formed_on,
-        ended_on: h.ended_on,
-        notes: h.notes,
+        ended_on: h.ended_on.filter(|end| cut.is_none_or(|day| *end <= day)),
+        // Notes are the household's as it is now: not for a reader of its past.
+        notes: if cut.is_none() { h.notes } else { None },
+        as_of: cut,
         dependants: dependants(&current.iter().map(|m| m.dependent).collect::<Vec<_>>()),
         members: current.into_iter().map(member_view).collect(),
         former_members: former.into_iter().map(member_view).collect(),
@@ -236,15 +290,44 @@ async fn for_change(
     ctx: &Ctx,
     id: Uuid,
 ) -> Result<store::Household, Error> {
-    let h = readable(tx, actor, ctx, id).await?;
+    let (h, reach) = readable(tx, actor, ctx, id).await?;
     actor.require(Capability::WritePersonData)?;
     if h.ended_on.is_some() {
         return Err(Error::Rule("household.ended"));
     }
-    if !writable(tx, actor, ctx, id).await? {
+    if reach != Reach::Whole {
         return Err(Error::NotFound);
     }
     Ok(h)
+}
+
+/// The current member a change is about, if the reader may see them: a participant
+/// the reader may not see is refused like one who is not a member, and an anonymised
+/// one is not written about again.
+async fn member_to_change(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    hid: Uuid,
+    member: Uuid,
+) -> Result<(Vec<store::Member>, store::Member), Error> {
+    let rows = store::members(
+        tx,
+        hid,
+        actor.organisation_id,
+        actor.organisation_kind.code(),
+        ctx.today(),
+    )
+    .await?;
+    let m = rows
+        .iter()
+        .find(|m| m.id == member && m.left_on.is_none() && shown(m))
+        .cloned()
+        .ok_or(Error::NotFound)?;
+    if let Some(pid) = m.participant_id {
+        crate::guard::require_not_anonymised(tx, pid).await?;
+    }
+    Ok((rows, m))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -276,6 +359,15 @@ async fn change(
     .await
 }
 
+/// The participants a household view names (for the audit row of its read).
+fn shown_participants(v: &HouseholdView) -> Vec<Uuid> {
+    v.members
+        .iter()
+        .chain(&v.former_members)
+        .filter_map(|m| m.participant_id)
+        .collect()
+}
+
 impl Services {
     /// A participant's household (audited read).
     pub async fn participant_household(
@@ -292,7 +384,7 @@ impl Services {
         let household = match store::current_of(&mut tx, pid).await? {
             Some(hid) => {
                 let h = store::get(&mut tx, hid).await?.ok_or(Error::NotFound)?;
-                Some(view_in(&mut tx, actor, ctx, h).await?)
+                Some(view_in(&mut tx, actor, ctx, h, Reach::Whole).await?)
             }
             None => None,
         };
@@ -311,7 +403,8 @@ impl Services {
             ctx,
             Action::HouseholdRead,
             household.as_ref().map(|h| h.id),
-            json!({"participant": pid}),
+            json!({"participant": pid,
+                   "participants": household.as_ref().map(shown_participants)}),
         )
         .await?;
         Ok(ParticipantHousehold {
@@ -331,9 +424,17 @@ impl Services {
         id: Uuid,
     ) -> Result<HouseholdView, Error> {
         let mut tx = self.store.audited_read().await?;
-        let h = readable(&mut tx, actor, ctx, id).await?;
-        let v = view_in(&mut tx, actor, ctx, h).await?;
-        finish(tx, actor, ctx, Action::HouseholdRead, Some(id), json!({})).await?;
+        let (h, reach) = readable(&mut tx, actor, ctx, id).await?;
+        let v = view_in(&mut tx, actor, ctx, h, reach).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::HouseholdRead,
+            Some(id),
+            json!({"participants": shown_participants(&v), "as_of": v.as_of}),
+        )
+        .await?;
         Ok(v)
     }
 
@@ -515,14 +616,7 @@ impl Services {
     ) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
         let h = for_change(&mut tx, actor, ctx, id).await?;
-        let rows = store::members(
-            &mut tx,
-            id,
-            actor.organisation_id,
-            actor.organisation_kind.code(),
-            ctx.today(),
-        )
-        .await?;
+        let (rows, _) = member_to_change(&mut tx, actor, ctx, id, member).await?;
         let current: Vec<Current> = rows
             .iter()
             .filter(|m| m.left_on.is_none())
@@ -579,18 +673,15 @@ impl Services {
         let mut tx = self.store.write().await?;
         let h = for_change(&mut tx, actor, ctx, id).await?;
         let (member, former) = input.validate()?;
-        let rows = store::members(
-            &mut tx,
-            id,
-            actor.organisation_id,
-            actor.organisation_kind.code(),
-            ctx.today(),
-        )
-        .await?;
-        match rows.iter().find(|m| m.id == member && m.left_on.is_none()) {
-            None => return Err(Error::field("member_id", "validation.choice")),
-            Some(m) if m.head => return Err(Error::field("member_id", "household.already_head")),
-            Some(_) => {}
+        let m = member_to_change(&mut tx, actor, ctx, id, member)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound => Error::field("member_id", "validation.choice"),
+                e => e,
+            })?
+            .1;
+        if m.head {
+            return Err(Error::field("member_id", "household.already_head"));
         }
         store::set_head(&mut tx, id, member, former).await?;
         change(

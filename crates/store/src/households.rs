@@ -43,6 +43,20 @@ pub async fn former_of(tx: &mut Tx, pid: Uuid) -> Result<Vec<(Uuid, NaiveDate, N
     ).bind(pid).fetch_all(c).await.map_err(db_err))
 }
 
+/// The participant members of a household, with the day each left (none: current).
+pub async fn participant_memberships(
+    tx: &mut Tx,
+    hid: Uuid,
+) -> Result<Vec<(Uuid, Option<NaiveDate>)>, Error> {
+    let rows: Vec<(Option<Uuid>, Option<NaiveDate>)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT participant_id, left_on FROM household_members WHERE household_id = $1 AND participant_id IS NOT NULL"
+    ).bind(hid).fetch_all(c).await.map_err(db_err))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, l)| p.map(|p| (p, l)))
+        .collect())
+}
+
 /// The participants who are (or were) members of a household.
 pub async fn participant_members(
     tx: &mut Tx,
