@@ -272,3 +272,147 @@ async fn the_record_of_processing_activities_is_generated_from_the_configuration
         assert!(!html.contains("processing."), "{lang}: a raw code");
     }
 }
+
+/// The person index of a record (to join records as a match would).
+async fn person_of(app: &TestApp, pid: &str) -> uuid::Uuid {
+    let id = uuid::Uuid::parse_str(pid).expect("uuid");
+    let mut tx = app.store.read().await.expect("tx");
+    let p: uuid::Uuid = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar("SELECT person_id FROM participants WHERE id = $1")
+        .bind(id).fetch_one(c).await.map_err(itinera_store::db_err))
+    .expect("person");
+    tx.rollback().await.expect("rollback");
+    p
+}
+
+#[tokio::test]
+async fn the_answer_holds_the_households_and_leaves_out_records_only_a_machine_matched() {
+    let app = spawn_app().await;
+    let own = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Remedios", "Gallardo", "Vera", 58_300_001),
+        )
+        .await;
+    let matched = app
+        .register(
+            SOCIAL_MERIDA,
+            &person("Extraña", "Otra", "Persona", 58_300_002),
+        )
+        .await;
+    let confirmed = app
+        .register(
+            SOCIAL_MERIDA,
+            &person("Remedios", "Galardo", "Vera", 58_300_003),
+        )
+        .await;
+    // One record joined by an automatic match, one by a person's decision.
+    let (p_own, p_matched, p_confirmed) = (
+        person_of(&app, &own).await,
+        person_of(&app, &matched).await,
+        person_of(&app, &confirmed).await,
+    );
+    let mut tx = app.store.write().await.expect("tx");
+    let now = chrono::Utc::now();
+    itinera_store::linkage::merge(
+        &mut tx,
+        p_own,
+        p_matched,
+        "auto",
+        Some(0.93),
+        None,
+        None,
+        now,
+    )
+    .await
+    .expect("auto");
+    itinera_store::linkage::merge(
+        &mut tx,
+        p_own,
+        p_confirmed,
+        "review",
+        Some(0.7),
+        None,
+        None,
+        now,
+    )
+    .await
+    .expect("review");
+    tx.commit().await.expect("commit");
+
+    // Her household: she heads it with her nephew, who leaves with a note.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{own}/household"),
+            &json!({"formed_on": "2026-01-15", "notes": "Piso cedido por la parroquia"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let hid = r.body["id"].as_str().expect("id").to_string();
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/households/{hid}/members"),
+            &json!({"name": "Sobrino Gallardo Ruiz", "relationship": "other_relative", "joined_on": "2026-02-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &format!("/households/{hid}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let r = app
+        .post(
+            AUDITOR,
+            "/subject-access",
+            &json!({"document": dni(58_300_001), "reference": "RE-2026/0077"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let ids: Vec<&str> = r.body["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|x| x["participant"]["id"].as_str())
+        .collect();
+    assert_eq!(ids, [own.as_str(), confirmed.as_str()], "{}", r.body);
+    assert_eq!(r.body["unconfirmed_records"], 1);
+    assert!(!r.body.to_string().contains("Extraña"), "{}", r.body);
+    let h = &r.body["records"][0]["households"][0];
+    assert_eq!(h["relationship"], "head", "{}", r.body);
+    assert_eq!(h["notes"], "Piso cedido por la parroquia");
+    assert_eq!(h["others"][0]["relationship"], "other_relative");
+    assert_eq!(h["changes"][0]["kind"], "formed");
+    assert!(
+        !r.body.to_string().contains("Sobrino"),
+        "other people's names stay out"
+    );
+    // Reads of her household are in her access history.
+    assert!(
+        r.body["records"][0]["accesses"]
+            .as_array()
+            .expect("accesses")
+            .iter()
+            .any(|a| a["action"] == "household.read"),
+        "{}",
+        r.body["records"][0]["accesses"]
+    );
+    // The page says what was left out.
+    let b = Browser::new(&app.base);
+    b.login(AUDITOR).await;
+    let (status, page, _) = b
+        .post_form(
+            "/privacy/access",
+            &[
+                ("document", dni(58_300_001).as_str()),
+                ("reference", "RE-2026/0078"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"unconfirmed\""), "{page}");
+    assert!(page.contains("Piso cedido por la parroquia"));
+}

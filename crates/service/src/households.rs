@@ -192,7 +192,14 @@ async fn readable(
     // participants remain): it is still the household of those who left it last.
     if current.is_empty() {
         let last = memberships.iter().filter_map(|(_, left)| *left).max();
-        if sees_any(tx, actor, ctx, &with(&|left| left.is_some() && left == last)).await? {
+        if sees_any(
+            tx,
+            actor,
+            ctx,
+            &with(&|left| left.is_some() && left == last),
+        )
+        .await?
+        {
             return Ok((h, Reach::Whole));
         }
     }
@@ -206,9 +213,7 @@ async fn readable(
             until = Some(left);
         }
     }
-    until
-        .map(|u| (h, Reach::Until(u)))
-        .ok_or(Error::NotFound)
+    until.map(|u| (h, Reach::Until(u))).ok_or(Error::NotFound)
 }
 
 async fn view_in(

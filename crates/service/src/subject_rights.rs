@@ -1,7 +1,9 @@
 //! A person's right to see their own record (GDPR Art. 15) and to take it with them
 //! (Art. 20): the data-protection office answers a request it records with its
 //! reference, by the person's document number (exact: never a search), and gets every
-//! record of that person in the network — the data, consents, benefits, cases with
+//! record of that person in the network (those holding the document, and those a
+//! person — not an automatic match — joined to them) — the data, consents, benefits,
+//! households, cases with
 //! their team, timeline, assessments, itinerary (its commitments, goals, actions and
 //! reviews), contacts (as the record's own organisation sees them: a professional's
 //! private notes stay out), referrals, places on courses, contracts and incidents —
@@ -14,7 +16,7 @@ use itinera_domain::ids::{CaseId, OrganisationId, UserId};
 use itinera_domain::input::required_text;
 use itinera_domain::{Error, Errors, PageRequest};
 use itinera_store::{admin, assessments, audit, cases, consents, contacts, itineraries};
-use itinera_store::{incidents, placements, referrals, training};
+use itinera_store::{households, incidents, placements, referrals, training};
 use itinera_store::{participants, subject_rights as store, Tx};
 use serde::Serialize;
 use serde_json::json;
@@ -40,6 +42,10 @@ pub struct SubjectAccess {
     pub produced_by: String,
     /// Every record of the person in the network (none: no record holds the document).
     pub records: Vec<SubjectRecord>,
+    /// Records joined to the person only by an automatic match that no one confirmed:
+    /// left out, since they may be someone else's, until a reviewer of the master index
+    /// confirms or undoes the match.
+    pub unconfirmed_records: usize,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -49,7 +55,11 @@ pub struct SubjectRecord {
     /// The benefits recorded beside the itinerary, with their conditions.
     pub benefits: Vec<crate::benefits::BenefitView>,
     pub cases: Vec<SubjectCase>,
-    /// Who read or changed this record or its cases, and when (newest first).
+    /// The households the person is or was a member of.
+    pub households: Vec<SubjectHousehold>,
+    /// Who read or changed this record, its cases or what is recorded in them (a
+    /// referral, a contact, a contract, an incident, a benefit, a household), and when
+    /// (newest first).
     pub accesses: Vec<Access>,
 }
 
@@ -70,6 +80,39 @@ pub struct SubjectCase {
     pub courses: Vec<SubjectCourse>,
     pub contracts: Vec<SubjectContract>,
     pub incidents: Vec<Incident>,
+}
+
+/// A household of the person: their own place in it, the other members by relationship
+/// only (they are other people), and the changes about the person.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectHousehold {
+    pub formed_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    pub notes: Option<String>,
+    pub relationship: String,
+    pub head: bool,
+    pub dependent: bool,
+    pub joined_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    pub left_note: Option<String>,
+    pub others: Vec<SubjectHouseholdMember>,
+    pub changes: Vec<SubjectHouseholdChange>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectHouseholdMember {
+    pub relationship: String,
+    pub joined_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectHouseholdChange {
+    /// `formed`, `joined`, `left` or `head_changed`.
+    pub kind: String,
+    pub on_date: NaiveDate,
+    pub note: Option<String>,
+    pub by_organisation_name: String,
 }
 
 /// A referral of the person's case, as the person may read it.
@@ -220,7 +263,13 @@ impl Services {
         e.finish()?;
         let reference = reference.unwrap_or_default();
         let mut tx = self.store.audited_read().await?;
-        let ids = store::records_of_document(&mut tx, &number).await?;
+        let found = store::records_of_document(&mut tx, &number).await?;
+        let ids: Vec<Uuid> = found
+            .iter()
+            .filter(|(_, c)| *c)
+            .map(|(id, _)| *id)
+            .collect();
+        let unconfirmed_records = found.len() - ids.len();
         let mut names = HashMap::new();
         let mut orgs = HashMap::new();
         let mut records = Vec::with_capacity(ids.len());
@@ -233,6 +282,45 @@ impl Services {
             let benefit_list = itinera_store::benefits::of_participant(&mut tx, *pid).await?;
             let mut case_views = Vec::new();
             let mut entity_ids = vec![*pid];
+            entity_ids.extend(benefit_list.iter().map(|b| b.id));
+            let mut household_views = Vec::new();
+            for m in households::memberships_of(&mut tx, *pid).await? {
+                entity_ids.push(m.household_id);
+                let others = households::others_of(&mut tx, m.household_id, m.member_id)
+                    .await?
+                    .into_iter()
+                    .map(
+                        |(relationship, joined_on, left_on)| SubjectHouseholdMember {
+                            relationship,
+                            joined_on,
+                            left_on,
+                        },
+                    )
+                    .collect();
+                let changes = households::changes_about(&mut tx, m.member_id)
+                    .await?
+                    .into_iter()
+                    .map(|c| SubjectHouseholdChange {
+                        kind: c.kind,
+                        on_date: c.on_date,
+                        note: c.note,
+                        by_organisation_name: c.by_organisation_name,
+                    })
+                    .collect();
+                household_views.push(SubjectHousehold {
+                    formed_on: m.formed_on,
+                    ended_on: m.ended_on,
+                    notes: m.notes,
+                    relationship: m.relationship,
+                    head: m.head,
+                    dependent: m.dependent,
+                    joined_on: m.joined_on,
+                    left_on: m.left_on,
+                    left_note: m.left_note,
+                    others,
+                    changes,
+                });
+            }
             for c in cases::for_participant(&mut tx, *pid).await? {
                 entity_ids.push(c.id);
                 let assessment_list = assessments::for_case(&mut tx, c.id).await?;
@@ -260,6 +348,12 @@ impl Services {
                     OrganisationId(home),
                 )
                 .await?;
+                entity_ids.extend(assessment_list.iter().map(|a| a.row.id));
+                entity_ids.extend(plan.iter().map(|p| p.id));
+                entity_ids.extend(referral_list.iter().map(|r| r.id));
+                entity_ids.extend(contract_list.iter().map(|k| k.id));
+                entity_ids.extend(incident_list.iter().map(|i| i.id));
+                entity_ids.extend(contact_list.iter().map(|k| k.row.id));
                 case_views.push(SubjectCase {
                     case: c.into(),
                     team: team.into_iter().map(Into::into).collect(),
@@ -321,6 +415,7 @@ impl Services {
                     .map(|b| crate::benefits::view(b, ctx.today()))
                     .collect(),
                 cases: case_views,
+                households: household_views,
                 accesses,
             });
         }
@@ -330,7 +425,8 @@ impl Services {
             ctx,
             Action::SubjectAccess,
             ids.first().copied(),
-            json!({"reference": reference, "records": ids}),
+            json!({"reference": reference, "records": ids,
+                   "unconfirmed_records": unconfirmed_records}),
         )
         .await?;
         Ok(SubjectAccess {
@@ -338,6 +434,7 @@ impl Services {
             produced_at: ctx.now,
             produced_by: actor.display_name.clone(),
             records,
+            unconfirmed_records,
         })
     }
 }

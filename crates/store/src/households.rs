@@ -253,3 +253,49 @@ pub async fn by_document(tx: &mut Tx, number: &str) -> Result<Vec<Uuid>, Error> 
 pub async fn count(tx: &mut Tx) -> Result<i64, Error> {
     on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM households").fetch_one(c).await.map_err(db_err))
 }
+
+/// A participant's place in a household, for their own request to see their record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Membership {
+    pub household_id: Uuid,
+    pub member_id: Uuid,
+    pub formed_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    pub notes: Option<String>,
+    pub relationship: String,
+    pub head: bool,
+    pub dependent: bool,
+    pub joined_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    pub left_note: Option<String>,
+}
+
+/// Every household the participant is or was a member of, oldest first.
+pub async fn memberships_of(tx: &mut Tx, pid: Uuid) -> Result<Vec<Membership>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT h.id AS household_id, m.id AS member_id, h.formed_on, h.ended_on, h.notes, m.relationship, m.head, m.dependent, \
+         m.joined_on, m.left_on, m.left_note FROM household_members m JOIN households h ON h.id = m.household_id \
+         WHERE m.participant_id = $1 ORDER BY m.joined_on, m.id"
+    ).bind(pid).fetch_all(c).await.map_err(db_err))
+}
+
+/// The other members of a household by relationship and dates only (no names: they
+/// are other people's data): (relationship, joined, left).
+pub async fn others_of(
+    tx: &mut Tx,
+    hid: Uuid,
+    member: Uuid,
+) -> Result<Vec<(String, NaiveDate, Option<NaiveDate>)>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT relationship, joined_on, left_on FROM household_members WHERE household_id = $1 AND id <> $2 ORDER BY joined_on, id"
+    ).bind(hid).bind(member).fetch_all(c).await.map_err(db_err))
+}
+
+/// The changes of a household about one member, oldest first.
+pub async fn changes_about(tx: &mut Tx, member: Uuid) -> Result<Vec<Change>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT h.member_id, h.kind, h.on_date, h.note, u.display_name AS by_name, o.name AS by_organisation_name, h.at \
+         FROM household_changes h JOIN users u ON u.id = h.by_user JOIN organisations o ON o.id = h.by_organisation_id \
+         WHERE h.member_id = $1 ORDER BY h.at, h.id"
+    ).bind(member).fetch_all(c).await.map_err(db_err))
+}

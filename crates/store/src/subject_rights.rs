@@ -7,11 +7,22 @@ use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
 
-/// The records of the person who holds this (normalised) document number, oldest first.
-pub async fn records_of_document(tx: &mut Tx, number: &str) -> Result<Vec<Uuid>, Error> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT p.id FROM participants p WHERE p.person_id IN \
-         (SELECT q.person_id FROM participants q JOIN participant_documents d ON d.participant_id = q.id WHERE d.number = $1) \
-         ORDER BY p.created_at, p.id"
-    ).bind(number).fetch_all(c).await.map_err(db_err))
+/// The records of the person who holds this (normalised) document number, oldest
+/// first, each with whether it is confirmed as theirs: it holds the document, or it was
+/// joined to them only by merges a person decided (`review`) and none of the records
+/// that hold the document was moved by an automatic one. A record joined by an
+/// automatic match (at registration, an import or a registry pass) may be a stranger's.
+pub async fn records_of_document(tx: &mut Tx, number: &str) -> Result<Vec<(Uuid, bool)>, Error> {
+    let rows: Vec<(Uuid, i32)> = on_tx!(tx, c => sqlx::query_as(
+        "WITH holders AS (SELECT DISTINCT q.id, q.person_id FROM participants q \
+           JOIN participant_documents d ON d.participant_id = q.id WHERE d.number = $1), \
+         automatic AS (SELECT mm.participant_id FROM merge_members mm JOIN merges m ON m.id = mm.merge_id \
+           WHERE m.undone_at IS NULL AND m.kind <> 'review') \
+         SELECT p.id, CASE WHEN p.id IN (SELECT id FROM holders) THEN 1 \
+           WHEN p.id IN (SELECT participant_id FROM automatic) THEN 0 \
+           WHEN EXISTS (SELECT 1 FROM holders h WHERE h.person_id = p.person_id AND h.id IN (SELECT participant_id FROM automatic)) THEN 0 \
+           ELSE 1 END AS confirmed \
+         FROM participants p WHERE p.person_id IN (SELECT person_id FROM holders) ORDER BY p.created_at, p.id"
+    ).bind(number).fetch_all(c).await.map_err(db_err))?;
+    Ok(rows.into_iter().map(|(id, c)| (id, c == 1)).collect())
 }
