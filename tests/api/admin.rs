@@ -92,7 +92,7 @@ async fn administrators_configure_the_network() {
     // Users, memberships, tokens.
     let r = app.post(ADMIN, "/users", &json!({"username": "nueva.tecnica", "display_name": "Nueva Técnica", "password": "corta"})).await;
     assert_eq!(r.body["errors"][0]["code"], "validation.password.too_short");
-    let r = app.post(ADMIN, "/users", &json!({"username": "nueva.tecnica", "display_name": "Nueva Técnica", "password": "una contraseña larga", "service_account": true})).await;
+    let r = app.post(ADMIN, "/users", &json!({"username": "nueva.tecnica", "display_name": "Nueva Técnica", "password": "una contraseña larga"})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let uid = r.body["id"].as_str().unwrap_or("").to_string();
     // A role that reaches people's data: requested by one administrator…
@@ -106,7 +106,20 @@ async fn administrators_configure_the_network() {
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
     assert_eq!(r.body["outcome"], "requested");
     let grant = r.body["grant_id"].as_str().unwrap_or("").to_string();
-    // …approved by another.
+    // …never approved by the one who created the account (they chose its password)…
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/role-grants/{grant}/decision"),
+            &json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"], "urn:itinera:problem:membership.grant.four_eyes",
+        "{:?}",
+        r.body
+    );
+    // …but by another.
     let r = app
         .post(
             ADMIN2,
@@ -115,6 +128,36 @@ async fn administrators_configure_the_network() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // An integration's account: never a role that reaches people (its tokens are in an
+    // administrator's hands), one that configures or counts.
+    let r = app.post(ADMIN, "/users", &json!({"username": "svc.integracion", "display_name": "Integración", "password": "una contraseña larga", "service_account": true})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let uid = r.body["id"].as_str().unwrap_or("").to_string();
+    for role in ["technician", "social_worker", "trainer"] {
+        let r = app
+            .post(
+                ADMIN,
+                &format!("/users/{uid}/memberships"),
+                &json!({"organisation_id": org, "role": role}),
+            )
+            .await;
+        assert_eq!(
+            codes(&r.body),
+            [(
+                "role".to_string(),
+                "membership.segregation.service_person".to_string()
+            )],
+            "{role}"
+        );
+    }
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/users/{uid}/memberships"),
+            &json!({"organisation_id": org, "role": "programme_manager"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let r = app
         .post(
             ADMIN,
@@ -132,8 +175,8 @@ async fn administrators_configure_the_network() {
         .await
         .expect("me");
     let me: serde_json::Value = me.json().await.expect("json");
-    assert_eq!(me["username"], "nueva.tecnica");
-    assert_eq!(me["roles"][0], "technician");
+    assert_eq!(me["username"], "svc.integracion");
+    assert_eq!(me["roles"][0], "programme_manager");
     // Revoked tokens stop working.
     let list = app.get(ADMIN, "/tokens").await;
     let tid = list

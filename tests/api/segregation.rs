@@ -438,3 +438,69 @@ async fn a_person_creates_their_own_token_and_every_use_names_its_issuer() {
         )]
     );
 }
+
+#[tokio::test]
+async fn administering_is_granted_by_a_second_administrator_and_a_membership_is_removed_from_its_own_user(
+) {
+    let app = spawn_app().await;
+    let (_, admin_org) = who(&app, ADMIN).await;
+    // One administrator making a second one to approve their own requests: the grant
+    // waits for another administrator, and is never theirs to decide.
+    let r = app
+        .post(ADMIN, "/users", &json!({"username": "otra.admin", "display_name": "Otra", "password": "una contraseña larga"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let a2 = r.body["id"].as_str().unwrap_or("").to_string();
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/users/{a2}/memberships"),
+            &json!({"organisation_id": admin_org, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    assert_eq!(r.body["outcome"], "requested");
+    let g = r.body["grant_id"].as_str().unwrap_or("").to_string();
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/role-grants/{g}/decision"),
+            &json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:membership.grant.four_eyes"
+    );
+    let users = app.get(ADMIN, "/users").await;
+    let held = |users: &Value, id: &str| -> Vec<(String, String)> {
+        users
+            .as_array()
+            .and_then(|a| a.iter().find(|u| u["user"]["id"] == id))
+            .and_then(|u| u["memberships"].as_array())
+            .map(|m| {
+                m.iter()
+                    .map(|m| {
+                        (
+                            m["id"].as_str().unwrap_or("").to_string(),
+                            m["role"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(held(&users.body, &a2).is_empty(), "{}", users.body);
+    // A membership is removed from the user it belongs to, not through another's path.
+    let (auditor_id, _) = who(&app, AUDITOR).await;
+    let (mid, _) = held(&users.body, &auditor_id)
+        .into_iter()
+        .next()
+        .expect("the auditor's membership");
+    let r = app
+        .delete(ADMIN, &format!("/users/{a2}/memberships/{mid}"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let users = app.get(ADMIN, "/users").await;
+    assert!(!held(&users.body, &auditor_id).is_empty());
+}

@@ -115,18 +115,24 @@ impl Role {
     }
 
     /// Four eyes: an administrator asks, a second one approves — for the roles that
-    /// reach people, and for the auditor (the data-protection office answers people's
-    /// requests to see their whole record).
+    /// reach people, for the auditor (the data-protection office answers people's
+    /// requests to see their whole record) and for administering itself (else one
+    /// administrator could make a second one to approve their own requests).
     pub fn needs_second_approval(self) -> bool {
-        self.reaches_person_data() || self == Role::Auditor
+        self.reaches_person_data() || self == Role::Auditor || self == Role::Admin
     }
 }
 
 /// **Segregation of duties** (ENS, category ALTA): whoever administers configures and
 /// never reaches a person's data, nor audits their own work; an integration's service
-/// account never administers. `held` are the roles the account holds in any
-/// organisation. The answer is the translation key of the refusal.
+/// account never administers, and never reaches a person's data either (its tokens are
+/// issued to an administrator: an integration that works with people acts through the
+/// token of a professional, who creates it signed in). `held` are the roles the account
+/// holds in any organisation. The answer is the translation key of the refusal.
 pub fn segregation(held: &[Role], new: Role, service_account: bool) -> Result<(), &'static str> {
+    if service_account && new.reaches_person_data() {
+        return Err("membership.segregation.service_person");
+    }
     let admin = held.contains(&Role::Admin);
     if new == Role::Admin {
         if service_account {
@@ -347,7 +353,12 @@ mod tests {
             );
             assert_eq!(
                 r.needs_second_approval(),
-                person || *r == R::Auditor,
+                person || *r == R::Auditor || *r == R::Admin,
+                "{r:?}"
+            );
+            assert_eq!(
+                segregation(&[], *r, true).is_err(),
+                person || *r == R::Admin,
                 "{r:?}"
             );
             let to_admin = segregation(&[*r], R::Admin, false);
@@ -372,7 +383,11 @@ mod tests {
             segregation(&[], R::Admin, true),
             Err("membership.segregation.service_admin")
         );
-        assert_eq!(segregation(&[], R::Technician, true), Ok(()));
+        assert_eq!(
+            segregation(&[], R::Technician, true),
+            Err("membership.segregation.service_person")
+        );
+        assert_eq!(segregation(&[], R::ProgrammeManager, true), Ok(()));
         assert_eq!(
             segregation(&[R::SocialWorker], R::Coordinator, false),
             Ok(())

@@ -263,6 +263,19 @@ pub async fn insert_user(tx: &mut Tx, u: &User, now: DateTime<Utc>) -> Result<()
     Ok(())
 }
 
+/// Records the administrator who created an account.
+pub async fn set_created_by(tx: &mut Tx, user: Uuid, by: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET created_by = $2 WHERE id = $1")
+        .bind(user).bind(by).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// The administrator who created an account (none: the command line or the demo).
+pub async fn created_by(tx: &mut Tx, user: Uuid) -> Result<Option<Uuid>, Error> {
+    let v: Option<Option<Uuid>> = on_tx!(tx, c => sqlx::query_scalar("SELECT created_by FROM users WHERE id = $1")
+        .bind(user).fetch_optional(c).await.map_err(db_err))?;
+    Ok(v.flatten())
+}
+
 pub async fn update_user(tx: &mut Tx, u: &User) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE users SET display_name = $2, email = $3, password_hash = $4, locale = $5, active = $6 WHERE id = $1"
@@ -388,8 +401,9 @@ pub async fn add_membership(
     Ok(())
 }
 
-pub async fn remove_membership(tx: &mut Tx, id: Uuid) -> Result<bool, Error> {
-    let r = on_tx!(tx, c => sqlx::query("DELETE FROM memberships WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+/// Removes a membership of `user` (false: no such membership of that user).
+pub async fn remove_membership(tx: &mut Tx, user: Uuid, id: Uuid) -> Result<bool, Error> {
+    let r = on_tx!(tx, c => sqlx::query("DELETE FROM memberships WHERE id = $1 AND user_id = $2").bind(id).bind(user).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(r == 1)
 }
 

@@ -185,6 +185,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "attendance_by_status",
         sql: include_str!("../migrations/0034_attendance_by_status.sql"),
     },
+    Migration {
+        version: 35,
+        name: "user_creator",
+        sql: include_str!("../migrations/0035_user_creator.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

@@ -212,7 +212,13 @@ impl Services {
         if g.decided_at.is_some() {
             return Err(Error::Conflict("membership.grant.decided"));
         }
-        if g.requested_by == Some(actor.user_id) || g.user_id == actor.user_id {
+        // Nor by the administrator who created the account: they chose its first
+        // password.
+        let creator = admin::created_by(&mut tx, g.user_id).await?;
+        if g.requested_by == Some(actor.user_id)
+            || g.user_id == actor.user_id
+            || creator == Some(actor.user_id)
+        {
             return Err(Error::Conflict("membership.grant.four_eyes"));
         }
         let role = Role::parse(&g.role).ok_or_else(|| Error::Internal("role".into()))?;
@@ -342,6 +348,9 @@ impl Services {
             ctx.now,
         )
         .await?;
+        if let Some(a) = actor.actor() {
+            admin::set_created_by(&mut tx, id, a.user_id).await?;
+        }
         finish(tx, actor, ctx, Action::UserCreate, Some(id), json!({})).await?;
         Ok(id)
     }
@@ -466,7 +475,7 @@ impl Services {
     ) -> Result<(), Error> {
         actor.require(Capability::Administer)?;
         let mut tx = self.store.write().await?;
-        if !admin::remove_membership(&mut tx, membership_id).await? {
+        if !admin::remove_membership(&mut tx, user_id, membership_id).await? {
             return Err(Error::NotFound);
         }
         finish(
