@@ -298,3 +298,39 @@ async fn integrators_of_administration_reset_a_factor_through_the_api_with_four_
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "decided already");
 }
+
+#[tokio::test]
+async fn wrong_codes_over_many_sign_ins_make_the_account_wait() {
+    let app = spawn_app().await;
+    require_second_factor(&app).await;
+    let b = Browser::new(&app.base);
+    let secret = enrol(&app, &b, NGO_BADAJOZ).await;
+    // Whoever knows the password cannot get new tries without end by signing in
+    // again: ten wrong codes in a row, over two sign-ins, and the second step waits.
+    for _ in 0..2 {
+        let b = Browser::new(&app.base);
+        password(&b, NGO_BADAJOZ).await;
+        for _ in 0..5 {
+            let (status, _, _) = send_code(&b, "000001").await;
+            assert_ne!(status, StatusCode::SEE_OTHER);
+        }
+    }
+    let b = Browser::new(&app.base);
+    let r = b.login(NGO_BADAJOZ).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_refused' AND detail LIKE '%second_factor_waiting%'"
+        )
+        .await,
+        1
+    );
+    // An hour later the right code opens the session, and the count starts again.
+    app.clock.advance(Duration::minutes(61));
+    let b = Browser::new(&app.base);
+    password(&b, NGO_BADAJOZ).await;
+    let code = itinera_service::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let (status, html, _) = send_code(&b, &code).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+}

@@ -197,7 +197,10 @@ impl Services {
         let user = admin::user_by_username(&mut tx, username.trim()).await?;
         let ok = match &user {
             Some(u) => {
-                u.active && !u.service_account && verify_password(password, &u.password_hash)
+                // The hash is checked first, whatever the account: an inactive or a
+                // service account answers in the same time as any other.
+                let right = verify_password(password, &u.password_hash);
+                right && u.active && !u.service_account
             }
             None => {
                 // Spend the same time as a real check so that names cannot be probed.

@@ -34,6 +34,11 @@ use crate::{Caller, Ctx, Services};
 pub const CHALLENGE_MINUTES: i64 = 5;
 /// Wrong codes a challenge takes before it is dropped.
 pub const CHALLENGE_TRIES: i32 = 5;
+/// Wrong codes in a row, over all of an account's challenges, before its second step
+/// waits (`ACCOUNT_WAIT_MINUTES`): new challenges do not give new tries without end.
+/// Only whoever knows the password gets this far, so no one locks a colleague out.
+pub const ACCOUNT_TRIES: i32 = 10;
+pub const ACCOUNT_WAIT_MINUTES: i64 = 60;
 const STEP: u64 = 30;
 const DIGITS: usize = 6;
 const RECOVERY_CODES: usize = 10;
@@ -163,6 +168,14 @@ pub async fn required(tx: &mut Tx) -> Result<bool, Error> {
 }
 
 /// After a right password: a session, or the challenge of the second step.
+/// Whether the account's second step is waiting after too many wrong codes.
+async fn waiting(tx: &mut Tx, user_id: Uuid, ctx: &Ctx) -> Result<bool, Error> {
+    Ok(admin::user(tx, user_id)
+        .await?
+        .and_then(|u| u.locked_until)
+        .is_some_and(|t| t > ctx.now))
+}
+
 pub(crate) async fn after_password(
     mut tx: Tx,
     ctx: &Ctx,
@@ -171,6 +184,18 @@ pub(crate) async fn after_password(
 ) -> Result<SignIn, Error> {
     store::purge_challenges(&mut tx, ctx.now - Duration::minutes(CHALLENGE_MINUTES)).await?;
     let factor = store::factor(&mut tx, user_id).await?;
+    if factor.is_some() && waiting(&mut tx, user_id, ctx).await? {
+        finish(
+            tx,
+            Caller::SigningIn,
+            ctx,
+            Action::AuthLoginRefused,
+            Some(user_id),
+            json!({"reason": "second_factor_waiting"}),
+        )
+        .await?;
+        return Err(Error::TooManyRequests);
+    }
     let enrol = match &factor {
         Some(_) => false,
         None if required(&mut tx).await? => true,
@@ -333,6 +358,12 @@ impl Services {
         if typed.is_empty() {
             return Err(Error::field("code", "validation.required"));
         }
+        if waiting(&mut tx, c.user_id, ctx).await? {
+            return Err(Error::TooManyRequests);
+        }
+        if !store::take_try(&mut tx, &c.id_hash, CHALLENGE_TRIES).await? {
+            return Err(Error::TooManyRequests);
+        }
         let mut codes = Vec::new();
         let ok = match (&c.secret, store::factor(&mut tx, c.user_id).await?) {
             (Some(secret), _) => match matching_step(
@@ -410,7 +441,13 @@ impl Services {
             (None, None) => return Err(Error::Unauthenticated),
         };
         if !ok {
-            store::fail_challenge(&mut tx, &c.id_hash).await?;
+            store::fail_account(
+                &mut tx,
+                c.user_id,
+                ACCOUNT_TRIES,
+                ctx.now + Duration::minutes(ACCOUNT_WAIT_MINUTES),
+            )
+            .await?;
             finish(
                 tx,
                 Caller::SigningIn,
@@ -427,6 +464,7 @@ impl Services {
             });
         }
         store::delete_challenge(&mut tx, &c.id_hash).await?;
+        store::clear_account(&mut tx, c.user_id).await?;
         let session = open_session(tx, ctx, c.user_id).await?;
         Ok((session, codes))
     }
@@ -517,15 +555,18 @@ impl Services {
         let r = store::pending_reset(&mut tx, id)
             .await?
             .ok_or(Error::NotFound)?;
-        if r.requested_by == actor.user_id {
+        // Four eyes: neither the administrator who asked nor the account itself.
+        if r.requested_by == actor.user_id || r.user_id == actor.user_id {
             return Err(Error::Rule("second_factor.reset_same_admin"));
         }
         if !store::decide_reset(&mut tx, id, actor.user_id, approve, ctx.now).await? {
             return Err(Error::Conflict("second_factor.reset_decided"));
         }
         if approve {
+            // A lost factor may be a stolen one: whatever the account held ends.
             store::remove(&mut tx, r.user_id).await?;
             store::end_sessions(&mut tx, r.user_id).await?;
+            admin::revoke_tokens_of(&mut tx, r.user_id, ctx.now).await?;
         }
         finish(
             tx,

@@ -467,6 +467,13 @@ pub async fn insert_token(tx: &mut Tx, t: &NewToken<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// Revokes every token a user holds themselves (not those issued to them by an
+/// administrator for a service account: a person has none of those).
+pub async fn revoke_tokens_of(tx: &mut Tx, user: Uuid, now: DateTime<Utc>) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user).bind(now).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 pub async fn revoke_token(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool, Error> {
     let r = on_tx!(tx, c => sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
         .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;

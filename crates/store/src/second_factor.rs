@@ -101,9 +101,32 @@ pub async fn challenge(tx: &mut Tx, id_hash: &str) -> Result<Option<Challenge>, 
     ).bind(id_hash).fetch_optional(c).await.map_err(db_err))
 }
 
-pub async fn fail_challenge(tx: &mut Tx, id_hash: &str) -> Result<(), Error> {
-    on_tx!(tx, c => sqlx::query("UPDATE signin_challenges SET failures = failures + 1 WHERE id_hash = $1")
-        .bind(id_hash).execute(c).await.map(|_| ()).map_err(db_err))
+/// Takes one of a challenge's tries before its code is checked (false: none is left).
+/// One statement, so that tries sent at once cannot all pass a count read before.
+pub async fn take_try(tx: &mut Tx, id_hash: &str, tries: i32) -> Result<bool, Error> {
+    let n = on_tx!(tx, c => sqlx::query("UPDATE signin_challenges SET failures = failures + 1 WHERE id_hash = $1 AND failures < $2")
+        .bind(id_hash).bind(tries).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(n == 1)
+}
+
+/// One more wrong second-factor code for the account, over all its challenges; at
+/// `limit` in a row the account's second step waits until `lock_until`.
+pub async fn fail_account(
+    tx: &mut Tx,
+    user: Uuid,
+    limit: i32,
+    lock_until: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END, \
+         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END WHERE id = $1"
+    ).bind(user).bind(limit).bind(lock_until).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// A right second-factor code: the account's count of wrong ones starts again.
+pub async fn clear_account(tx: &mut Tx, user: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user).execute(c).await.map(|_| ()).map_err(db_err))
 }
 
 pub async fn delete_challenge(tx: &mut Tx, id_hash: &str) -> Result<(), Error> {

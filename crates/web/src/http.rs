@@ -447,6 +447,24 @@ mod tests {
     }
 
     #[test]
+    fn only_local_paths_are_gone_back_to() {
+        assert_eq!(local_path("/cases/1?x=2"), Some("/cases/1?x=2"));
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+            assert_eq!(crate::views::page::local_back(bad, "/"), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
     fn origin_checks() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("localhost:8080"));

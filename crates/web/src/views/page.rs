@@ -434,11 +434,9 @@ pub struct ConfirmPage {
 
 /// A local path to go back to (`/…`, not `//host`), else `fallback`.
 pub fn local_back(back: &str, fallback: &str) -> String {
-    let b = back.trim();
-    if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && b.len() < 512 {
-        b.to_string()
-    } else {
-        fallback.to_string()
+    match crate::http::local_path(back.trim()) {
+        Some(b) if b.len() < 512 => b.to_string(),
+        _ => fallback.to_string(),
     }
 }
 

@@ -325,10 +325,5 @@ pub(super) async fn agreement_status(
         .set_agreement_status(&session.actor, &ctx, id, &form.status, &form.reason)
         .await?;
     // Back to the meeting or the body the form was on (a local path only).
-    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
-        form.back
-    } else {
-        "/".to_string()
-    };
-    Ok(see_other(&back))
+    Ok(see_other(&crate::views::page::local_back(&form.back, "/")))
 }
