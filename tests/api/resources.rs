@@ -381,3 +381,72 @@ async fn a_referral_to_a_resource_goes_to_its_provider() {
     let (_, html) = b.page("/resources?q=ropero").await;
     assert!(html.contains("Ropero") && html.contains("Fuera de la red"));
 }
+
+#[tokio::test]
+async fn each_organisation_keeps_its_own_services_and_the_network_keepers_all() {
+    let app = spawn_app().await;
+    let sexpe = app.org("SEXPE Badajoz").await;
+    let (_, own) = who(&app, CASE_MANAGER).await;
+    // The network's coordinator enters a service of the employment office.
+    let r = app.post(COORDINATOR, "/resources", &taller(&sexpe)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let orienta = r.body["id"].as_str().unwrap_or("").to_string();
+    // A case manager of another organisation may not change it, nor give a service to
+    // another organisation…
+    let mut changed = taller(&sexpe);
+    changed["status"] = json!("defunct");
+    let r = app
+        .put(CASE_MANAGER, &format!("/resources/{orienta}"), &changed)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    let r = app.post(CASE_MANAGER, "/resources", &taller(&sexpe)).await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "organisation_id".to_string(),
+            "resource.provider.not_yours".to_string()
+        )]
+    );
+    let r = app.get(COORDINATOR, &format!("/resources/{orienta}")).await;
+    assert_eq!(r.body["status"], "active");
+    // …but keeps its own organisation's, and those it entered for a provider outside
+    // the network, which another organisation's keeper cannot change.
+    let r = app.post(CASE_MANAGER, "/resources", &taller(&own)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let ropero = json!({"organisation_name": "Parroquia San Roque", "name": "Ropero", "kind": "service", "category": "food_material"});
+    let r = app.post(CASE_MANAGER, "/resources", &ropero).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let rid = r.body["id"].as_str().unwrap_or("").to_string();
+    let mut closed = ropero.clone();
+    closed["status"] = json!("temporarily_closed");
+    closed["version"] = json!("1");
+    let r = app
+        .put(PROGRAMME_MANAGER, &format!("/resources/{rid}"), &closed)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    let r = app
+        .put(CASE_MANAGER, &format!("/resources/{rid}"), &closed)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // A catalogue file is the network keepers' to import, and it does not rename a
+    // network organisation.
+    let (status, _) = import(&app, CASE_MANAGER, "", b"{}".to_vec(), "es").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, file) = raw_get(&app, COORDINATOR, "/resources/hsds/export.json").await;
+    let sexpe_name = app
+        .get(COORDINATOR, &format!("/resources/{orienta}"))
+        .await
+        .body["provider_name"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let renamed = String::from_utf8(file)
+        .expect("utf-8")
+        .replace(&sexpe_name, "Centro falso");
+    assert!(renamed.contains("Centro falso"));
+    let (status, report) = import(&app, COORDINATOR, "", renamed.into_bytes(), "es").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["applied"], true, "{report}");
+    let r = app.get(COORDINATOR, &format!("/resources/{orienta}")).await;
+    assert_eq!(r.body["provider_name"], sexpe_name.as_str(), "{}", r.body);
+}

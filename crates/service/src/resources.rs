@@ -7,7 +7,7 @@
 //! organisations can be referred to (`referrals`).
 
 use chrono::{DateTime, Utc};
-use itinera_domain::access::{Actor, Capability};
+use itinera_domain::access::{Actor, Capability, Role};
 use itinera_domain::resource::{Category, Provider, ResourceInput, ResourceKind};
 use itinera_domain::{Error, Page, PageRequest};
 use itinera_hsds::{Catalogue, Organisation, Resource};
@@ -30,6 +30,8 @@ pub struct ResourceView {
     pub provider_name: String,
     /// The network organisation that provides it: a referral can be sent to it.
     pub provider_organisation_id: Option<Uuid>,
+    /// For a provider outside the network, the organisation that entered it and keeps it.
+    pub owner_organisation_id: Option<Uuid>,
     pub name: String,
     /// `service`, `course`, `programme` or `insertion_company`.
     pub kind: String,
@@ -70,6 +72,7 @@ impl From<store::Row> for ResourceView {
             referable: r.provider_organisation_id.is_some() && r.status == "active",
             id: r.id,
             provider_id: r.provider_id,
+            owner_organisation_id: r.owner_organisation_id,
             provider_name: r.provider_name,
             provider_organisation_id: r.provider_organisation_id,
             name: d.name,
@@ -200,7 +203,9 @@ pub struct HsdsImportReport {
     pub problems: Vec<HsdsProblem>,
 }
 
-/// Who keeps the catalogue.
+/// Who keeps the catalogue: the network's keepers (administrators and coordinators)
+/// all of it; case managers and programme managers their own organisation's services
+/// and those of providers outside the network their organisation entered.
 fn require_keeper(actor: &Actor) -> Result<(), Error> {
     if actor.can(Capability::Administer) || actor.can(Capability::ConveneBodies) {
         Ok(())
@@ -209,9 +214,31 @@ fn require_keeper(actor: &Actor) -> Result<(), Error> {
     }
 }
 
-/// Whether the actor may keep the catalogue.
+/// Whether the actor keeps the whole catalogue (and may import a catalogue file).
+fn keeps_all(actor: &Actor) -> bool {
+    actor.can(Capability::Administer) || actor.roles.contains(&Role::Coordinator)
+}
+
+/// Whether the actor may keep the catalogue (some of it).
 pub fn can_keep(actor: &Actor) -> bool {
     require_keeper(actor).is_ok()
+}
+
+/// Whether the actor may import a catalogue file.
+pub fn can_import(actor: &Actor) -> bool {
+    keeps_all(actor)
+}
+
+/// Whether the actor may change this resource: a keeper of the whole catalogue, or of
+/// the organisation that provides it (or, for a provider outside the network, entered
+/// it).
+pub fn can_edit(actor: &Actor, r: &ResourceView) -> bool {
+    can_keep(actor)
+        && (keeps_all(actor)
+            || match r.provider_organisation_id {
+                Some(org) => org == actor.organisation_id,
+                None => r.owner_organisation_id == Some(actor.organisation_id),
+            })
 }
 
 /// Saves a provider for `p`: the network's organisation (same id), or one outside it by
@@ -221,20 +248,9 @@ async fn provider_for(tx: &mut Tx, ctx: &Ctx, p: &Provider) -> Result<(Uuid, Str
         Provider::Network(org) => {
             let o = admin::organisation(tx, *org)
                 .await?
+                .filter(|o| o.active)
                 .ok_or_else(|| Error::field("organisation_id", "validation.choice"))?;
-            store::upsert_provider(
-                tx,
-                &ProviderRow {
-                    id: o.id,
-                    organisation_id: Some(o.id),
-                    name: &o.name,
-                    description: &o.name,
-                    email: None,
-                    website: None,
-                    now: ctx.now,
-                },
-            )
-            .await?;
+            store::ensure_network_provider(tx, o.id, &o.name, ctx.now).await?;
             Ok((o.id, o.name))
         }
         Provider::Named(name) => {
@@ -295,18 +311,35 @@ impl Services {
         let expected = match id {
             None => None,
             Some(id) => {
-                let current = store::version(&mut tx, id).await?.ok_or(Error::NotFound)?;
+                let current: ResourceView = store::get(&mut tx, id)
+                    .await?
+                    .ok_or(Error::NotFound)?
+                    .into();
+                if !can_edit(actor, &current) {
+                    return Err(Error::Forbidden);
+                }
                 Some(
-                    itinera_domain::input::version_or(&input.version, current)
+                    itinera_domain::input::version_or(&input.version, current.version)
                         .map_err(|c| Error::field("version", c))?,
                 )
             }
         };
+        // A resource is given only to the keeper's own organisation, or to a provider
+        // outside the network.
+        if let Provider::Network(org) = &data.provider {
+            if !keeps_all(actor) && *org != actor.organisation_id {
+                return Err(Error::field(
+                    "organisation_id",
+                    "resource.provider.not_yours",
+                ));
+            }
+        }
         let (provider, provider_name) = provider_for(&mut tx, ctx, &data.provider).await?;
         let rid = id.unwrap_or_else(|| ctx.new_id());
         if !store::save(
             &mut tx,
             rid,
+            Some(actor.organisation_id),
             provider,
             &provider_name,
             &data,
@@ -339,7 +372,10 @@ impl Services {
         bytes: &[u8],
         dry_run: bool,
     ) -> Result<HsdsImportReport, Error> {
-        require_keeper(actor)?;
+        // A catalogue file can touch any organisation's services: the network's keepers.
+        if !keeps_all(actor) {
+            return Err(Error::Forbidden);
+        }
         let tabular = bytes.starts_with(b"PK\x03\x04");
         let name = if file_name.trim().is_empty() {
             if tabular {
@@ -404,16 +440,20 @@ impl Services {
         report.organisations = catalogue.organisations.len();
         let mut names = std::collections::HashMap::new();
         for o in &catalogue.organisations {
-            let network = admin::organisation(&mut tx, o.id).await?.is_some();
-            if network {
+            // A network organisation keeps its own name: a file does not rename it.
+            let network = admin::organisation(&mut tx, o.id).await?;
+            if network.is_some() {
                 report.network_organisations += 1;
             }
+            let name = network
+                .as_ref()
+                .map_or(o.name.as_str(), |n| n.name.as_str());
             store::upsert_provider(
                 &mut tx,
                 &ProviderRow {
                     id: o.id,
-                    organisation_id: network.then_some(o.id),
-                    name: &o.name,
+                    organisation_id: network.as_ref().map(|n| n.id),
+                    name,
                     description: &o.description,
                     email: o.email.as_deref(),
                     website: o.website.as_deref(),
@@ -421,14 +461,17 @@ impl Services {
                 },
             )
             .await?;
-            names.insert(o.id, o.name.clone());
+            names.insert(o.id, name.to_string());
         }
+        let mut touched = Vec::with_capacity(catalogue.resources.len());
         for r in &catalogue.resources {
             let current = store::version(&mut tx, r.id).await?;
             let provider_name = names.get(&r.organisation_id).cloned().unwrap_or_default();
+            touched.push(r.id);
             if !store::save(
                 &mut tx,
                 r.id,
+                None,
                 r.organisation_id,
                 &provider_name,
                 &r.data,
@@ -455,7 +498,8 @@ impl Services {
             Action::ResourceImport,
             None,
             json!({"file": report.file_name, "format": report.format, "created": report.created,
-                   "updated": report.updated, "organisations": report.organisations}),
+                   "updated": report.updated, "organisations": report.organisations,
+                   "resources": touched}),
         )
         .await?;
         report.applied = true;

@@ -32,6 +32,22 @@ pub async fn upsert_provider(tx: &mut Tx, p: &ProviderRow<'_>) -> Result<(), Err
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
+/// Makes sure a network organisation is a provider, under its own name, keeping the
+/// description, e-mail and website it has (from a catalogue file, perhaps).
+pub async fn ensure_network_provider(
+    tx: &mut Tx,
+    org: Uuid,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO resource_providers (id, organisation_id, name, name_key, description, email, website, updated_at) \
+         VALUES ($1,$1,$2,$3,$2,NULL,NULL,$4) ON CONFLICT (id) DO UPDATE SET organisation_id = excluded.organisation_id, \
+         name = excluded.name, name_key = excluded.name_key, updated_at = excluded.updated_at"
+    ).bind(org).bind(name).bind(fold(name)).bind(now)
+    .execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 /// A provider outside the network with this name (accents and case aside).
 pub async fn named_provider(tx: &mut Tx, name: &str) -> Result<Option<Uuid>, Error> {
     on_tx!(tx, c => sqlx::query_scalar(
@@ -60,11 +76,13 @@ fn keys(d: &ResourceData, provider_name: &str) -> (String, String, String) {
     )
 }
 
-/// Inserts a resource (`expected`: None), or replaces it at version `expected`
-/// (false when it changed meanwhile).
+/// Inserts a resource (`expected`: None) kept by `owner`, or replaces it at version
+/// `expected` (false when it changed meanwhile; its keeper stays).
+#[allow(clippy::too_many_arguments)]
 pub async fn save(
     tx: &mut Tx,
     id: Uuid,
+    owner: Option<Uuid>,
     provider_id: Uuid,
     provider_name: &str,
     d: &ResourceData,
@@ -77,8 +95,8 @@ pub async fn save(
     let sql = match expected {
         None => "INSERT INTO resources (id, provider_id, name, kind, category, status, description, eligibility, minimum_age, maximum_age, \
                  territory, schedule, capacity, places_available, phone, email, url, address, city, postal_code, province, country, languages, \
-                 fees, cost_cents, application_process, search_key, territory_key, eligibility_key, created_at, updated_at, version) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$30,1)",
+                 fees, cost_cents, application_process, search_key, territory_key, eligibility_key, created_at, updated_at, version, owner_organisation_id) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$30,1,$32)",
         Some(_) => "UPDATE resources SET provider_id = $2, name = $3, kind = $4, category = $5, status = $6, description = $7, eligibility = $8, \
                  minimum_age = $9, maximum_age = $10, territory = $11, schedule = $12, capacity = $13, places_available = $14, phone = $15, \
                  email = $16, url = $17, address = $18, city = $19, postal_code = $20, province = $21, country = $22, languages = $23, fees = $24, \
@@ -92,7 +110,7 @@ pub async fn save(
         .bind(d.email.as_deref()).bind(d.url.as_deref()).bind(d.address.as_deref()).bind(d.city.as_deref())
         .bind(d.postal_code.as_deref()).bind(d.province.as_deref()).bind(d.country.as_deref()).bind(&languages)
         .bind(d.fees.as_deref()).bind(d.cost_cents).bind(d.application_process.as_deref())
-        .bind(&search).bind(&territory_key).bind(&eligibility_key).bind(now).bind(expected.unwrap_or(0))
+        .bind(&search).bind(&territory_key).bind(&eligibility_key).bind(now).bind(expected.unwrap_or(0)).bind(owner)
         .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(n == 1)
 }
@@ -102,6 +120,7 @@ pub struct Row {
     pub id: Uuid,
     pub provider_id: Uuid,
     pub provider_organisation_id: Option<Uuid>,
+    pub owner_organisation_id: Option<Uuid>,
     pub provider_name: String,
     pub provider_description: String,
     pub provider_email: Option<String>,
@@ -178,7 +197,7 @@ impl Row {
     }
 }
 
-const SELECT: &str = "SELECT r.id, r.provider_id, p.organisation_id AS provider_organisation_id, p.name AS provider_name, \
+const SELECT: &str = "SELECT r.id, r.provider_id, p.organisation_id AS provider_organisation_id, r.owner_organisation_id, p.name AS provider_name, \
     p.description AS provider_description, p.email AS provider_email, p.website AS provider_website, r.name, r.kind, r.category, r.status, \
     r.description, r.eligibility, r.minimum_age, r.maximum_age, r.territory, r.schedule, r.capacity, r.places_available, r.phone, r.email, \
     r.url, r.address, r.city, r.postal_code, r.province, r.country, r.languages, r.fees, r.cost_cents, r.application_process, r.updated_at, r.version \

@@ -190,6 +190,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "user_creator",
         sql: include_str!("../migrations/0035_user_creator.sql"),
     },
+    Migration {
+        version: 36,
+        name: "resource_owner",
+        sql: include_str!("../migrations/0036_resource_owner.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

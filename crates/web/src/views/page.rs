@@ -214,6 +214,20 @@ impl PageCtx {
             .is_some_and(itinera_service::resources::can_keep)
     }
 
+    /// May import a catalogue file (keeps the whole catalogue).
+    pub fn can_import_catalogue(&self) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(itinera_service::resources::can_import)
+    }
+
+    /// May change this resource of the catalogue.
+    pub fn can_edit_resource(&self, r: &itinera_service::resources::ResourceView) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|a| itinera_service::resources::can_edit(a, r))
+    }
+
     pub fn can_coordinate(&self) -> bool {
         self.can(Capability::Coordinate)
     }
