@@ -15,6 +15,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability, Role};
+use itinera_domain::disclosure::{is_small, suppress_related, Line, Relations, Shown, Split};
 use itinera_domain::ids::ParticipantId;
 use itinera_domain::org::OrganisationKind;
 use itinera_domain::referral::{
@@ -243,17 +244,22 @@ pub struct ReferralInbox {
     pub referrals: Vec<ReferralSummary>,
 }
 
-/// Referral figures of an organisation, or of a pair of organisations.
+/// Referral figures of an organisation, or of a pair of organisations. A figure is
+/// absent when it is of fewer people than the threshold (or would give one such away,
+/// by difference with the others: `domain::disclosure`).
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct FlowFigures {
-    pub sent: usize,
-    pub accepted: usize,
-    pub rejected: usize,
-    pub completed: usize,
-    pub cancelled: usize,
+    pub sent: Option<usize>,
+    /// Taken on by the receiver: accepted or in progress, or completed.
+    pub accepted: Option<usize>,
+    pub rejected: Option<usize>,
+    pub completed: Option<usize>,
+    pub cancelled: Option<usize>,
     /// Still waiting for an answer.
-    pub waiting: usize,
+    pub waiting: Option<usize>,
+    /// Shown over at least the threshold's number of answers.
     pub median_answer_hours: Option<i64>,
+    /// Shown over at least the threshold's number of completions.
     pub median_complete_hours: Option<i64>,
 }
 
@@ -280,8 +286,8 @@ pub struct PairFlow {
 pub struct KindFlow {
     pub from_kind: String,
     pub to_kind: String,
-    pub sent: usize,
-    pub completed: usize,
+    pub sent: Option<usize>,
+    pub completed: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -289,6 +295,8 @@ pub struct ReferralStats {
     pub from: NaiveDate,
     /// The last day counted.
     pub to: NaiveDate,
+    /// Figures of fewer people than this are not shown.
+    pub threshold: u32,
     pub total: FlowFigures,
     pub organisations: Vec<OrganisationFlow>,
     pub pairs: Vec<PairFlow>,
@@ -297,34 +305,100 @@ pub struct ReferralStats {
 
 // ---- Figures (no I/O) -----------------------------------------------------------------
 
-fn figures<'a>(rows: impl Iterator<Item = &'a store::FlowRow>) -> FlowFigures {
-    let mut f = FlowFigures::default();
-    let (mut answer, mut complete) = (Vec::new(), Vec::new());
-    for r in rows {
-        f.sent += 1;
-        match r.status.as_str() {
-            "rejected" => f.rejected += 1,
-            "completed" => f.completed += 1,
-            "cancelled" => f.cancelled += 1,
-            "sent" => f.waiting += 1,
-            _ => {}
-        }
-        if r.answered_at.is_some() && r.status != "rejected" {
-            f.accepted += 1;
-        }
-        if let Some(a) = r.answered_at {
-            answer.push((a - r.sent_at).num_hours());
-        }
-        if let (Some(c), "completed") = (r.closed_at, r.status.as_str()) {
-            complete.push((c - r.sent_at).num_hours());
-        }
+/// The parts a referral's status falls in, in the order of a line's cells: waiting,
+/// taken on (accepted or in progress), completed, rejected, cancelled.
+const PARTS: usize = 5;
+
+fn part_of(status: &str) -> usize {
+    match status {
+        "sent" => 0,
+        "completed" => 2,
+        "rejected" => 3,
+        "cancelled" => 4,
+        _ => 1,
     }
-    f.median_answer_hours = median_hours(answer);
-    f.median_complete_hours = median_hours(complete);
-    f
 }
 
-fn stats_of(rows: &[store::FlowRow], from: NaiveDate, to: NaiveDate) -> ReferralStats {
+/// A line of the figures: the referrals in each part, the people they are of, and the
+/// medians' values.
+struct FlowLine {
+    counts: [u64; PARTS],
+    people: [Vec<Uuid>; PARTS],
+    answer: Vec<i64>,
+    complete: Vec<i64>,
+}
+
+impl FlowLine {
+    fn of<'a>(rows: impl Iterator<Item = &'a store::FlowRow>) -> FlowLine {
+        let mut l = FlowLine {
+            counts: [0; PARTS],
+            people: Default::default(),
+            answer: Vec::new(),
+            complete: Vec::new(),
+        };
+        for r in rows {
+            let p = part_of(&r.status);
+            l.counts[p] += 1;
+            if !l.people[p].contains(&r.participant_id) {
+                l.people[p].push(r.participant_id);
+            }
+            if let Some(a) = r.answered_at {
+                l.answer.push((a - r.sent_at).num_hours());
+            }
+            if let (Some(c), "completed") = (r.closed_at, r.status.as_str()) {
+                l.complete.push((c - r.sent_at).num_hours());
+            }
+        }
+        l
+    }
+
+    fn all_people(&self) -> u64 {
+        let mut all: Vec<Uuid> = self.people.iter().flatten().copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        all.len() as u64
+    }
+
+    fn line(&self, within: Option<usize>) -> Line {
+        Line {
+            parts: self.counts.to_vec(),
+            total: self.counts.iter().sum(),
+            within,
+        }
+    }
+
+    fn published(&self, shown: &Shown, threshold: u32) -> FlowFigures {
+        let part = |i: usize| shown.parts.get(i).copied().flatten().map(|v| v as usize);
+        let median = |values: &[i64]| {
+            (shown.total.is_some() && values.len() >= threshold as usize)
+                .then(|| median_hours(values.to_vec()))
+                .flatten()
+        };
+        FlowFigures {
+            sent: shown.total.map(|v| v as usize),
+            accepted: part(1).zip(part(2)).map(|(a, b)| a + b),
+            waiting: part(0),
+            completed: part(2),
+            rejected: part(3),
+            cancelled: part(4),
+            median_answer_hours: median(&self.answer),
+            median_complete_hours: median(&self.complete),
+        }
+    }
+}
+
+/// The referral figures of a period, each published as `domain::disclosure` allows:
+/// the total, each organisation as sender and as receiver (each side splits the total),
+/// each pair (within its sender's and its receiver's lines, and splitting them) and
+/// each pair of kinds (splitting the total) — lines of referrals (events), with the
+/// people they are of: a cell of fewer people than the threshold is hidden however
+/// many referrals it counts.
+fn stats_of(
+    rows: &[store::FlowRow],
+    from: NaiveDate,
+    to: NaiveDate,
+    threshold: u32,
+) -> ReferralStats {
     let mut orgs: Vec<(Uuid, String, String)> = Vec::new();
     let mut pairs: Vec<(Uuid, Uuid, String, String)> = Vec::new();
     let mut kinds: Vec<(String, String)> = Vec::new();
@@ -367,15 +441,121 @@ fn stats_of(rows: &[store::FlowRow], from: NaiveDate, to: NaiveDate) -> Referral
     orgs.sort_by(|a, b| a.1.cmp(&b.1));
     pairs.sort_by(|a, b| (&a.2, &a.3).cmp(&(&b.2, &b.3)));
     kinds.sort();
+
+    // The lines: 0 the total; then each organisation sent (1 + 2i) and received
+    // (2 + 2i); then the pairs; then the kinds.
+    let mut flow: Vec<FlowLine> = vec![FlowLine::of(rows.iter())];
+    let mut lines = vec![flow[0].line(None)];
+    let mut rel = Relations::default();
+    let (mut sent_lines, mut received_lines) = (Vec::new(), Vec::new());
+    for (id, _, _) in &orgs {
+        for sent in [true, false] {
+            let l = FlowLine::of(rows.iter().filter(|r| {
+                if sent {
+                    r.from_organisation_id == *id
+                } else {
+                    r.to_organisation_id == *id
+                }
+            }));
+            lines.push(l.line(Some(0)));
+            if sent {
+                sent_lines.push(lines.len() - 1);
+            } else {
+                received_lines.push(lines.len() - 1);
+            }
+            flow.push(l);
+        }
+    }
+    let line_of_org = |id: Uuid, sent: bool| {
+        orgs.iter().position(|o| o.0 == id).map(|i| {
+            if sent {
+                sent_lines[i]
+            } else {
+                received_lines[i]
+            }
+        })
+    };
+    let first_pair = lines.len();
+    for (f, t, _, _) in &pairs {
+        let l = FlowLine::of(
+            rows.iter()
+                .filter(|r| r.from_organisation_id == *f && r.to_organisation_id == *t),
+        );
+        let (sender, receiver) = (line_of_org(*f, true), line_of_org(*t, false));
+        lines.push(l.line(sender));
+        if let Some(receiver) = receiver {
+            rel.within.push((lines.len() - 1, receiver));
+        }
+        flow.push(l);
+    }
+    let first_kind = lines.len();
+    for (fk, tk) in &kinds {
+        let l = FlowLine::of(
+            rows.iter()
+                .filter(|r| &r.from_organisation_kind == fk && &r.to_organisation_kind == tk),
+        );
+        lines.push(l.line(Some(0)));
+        flow.push(l);
+    }
+    // Each side of the organisations, and the kinds, split the total; each
+    // organisation's pairs split its line.
+    rel.splits.push(Split {
+        whole: 0,
+        parts: sent_lines.clone(),
+    });
+    rel.splits.push(Split {
+        whole: 0,
+        parts: received_lines.clone(),
+    });
+    rel.splits.push(Split {
+        whole: 0,
+        parts: (first_kind..lines.len()).collect(),
+    });
+    for (i, (id, _, _)) in orgs.iter().enumerate() {
+        let from: Vec<usize> = (first_pair..first_kind)
+            .filter(|&k| pairs[k - first_pair].0 == *id)
+            .collect();
+        let to: Vec<usize> = (first_pair..first_kind)
+            .filter(|&k| pairs[k - first_pair].1 == *id)
+            .collect();
+        rel.splits.push(Split {
+            whole: sent_lines[i],
+            parts: from,
+        });
+        rel.splits.push(Split {
+            whole: received_lines[i],
+            parts: to,
+        });
+    }
+    // Referrals are events: a cell is judged by the people they are of.
+    for (i, l) in flow.iter().enumerate() {
+        let people: Vec<u64> = l.people.iter().map(|p| p.len() as u64).collect();
+        for (c, &n) in people.iter().enumerate() {
+            if l.counts[c] > 0 && is_small(n, threshold) {
+                rel.few_people.push((i, c));
+            }
+        }
+        let everyone = l.all_people();
+        if lines[i].total > 0 && is_small(everyone, threshold) {
+            rel.few_people.push((i, PARTS));
+        }
+        let mut with_total = people;
+        with_total.push(everyone);
+        rel.people.push((i, with_total));
+    }
+    let shown = suppress_related(&lines, &rel, threshold);
+    let published = |i: usize| flow[i].published(&shown[i], threshold);
     ReferralStats {
         from,
         to,
-        total: figures(rows.iter()),
+        threshold,
+        total: published(0),
         organisations: orgs
             .into_iter()
-            .map(|(id, name, kind)| OrganisationFlow {
-                sent: figures(rows.iter().filter(|r| r.from_organisation_id == id)),
-                received: figures(rows.iter().filter(|r| r.to_organisation_id == id)),
+            .enumerate()
+            .map(|(i, (id, name, kind))| OrganisationFlow {
+                sent: published(sent_lines[i]),
+                received: published(received_lines[i]),
                 organisation_id: id,
                 organisation_name: name,
                 organisation_kind: kind,
@@ -383,24 +563,21 @@ fn stats_of(rows: &[store::FlowRow], from: NaiveDate, to: NaiveDate) -> Referral
             .collect(),
         pairs: pairs
             .into_iter()
-            .map(|(f, t, fname, tname)| PairFlow {
-                figures: figures(
-                    rows.iter()
-                        .filter(|r| r.from_organisation_id == f && r.to_organisation_id == t),
-                ),
+            .enumerate()
+            .map(|(k, (_, _, fname, tname))| PairFlow {
+                figures: published(first_pair + k),
                 from_organisation_name: fname,
                 to_organisation_name: tname,
             })
             .collect(),
         kinds: kinds
             .into_iter()
-            .map(|(fk, tk)| {
-                let of = rows
-                    .iter()
-                    .filter(|r| r.from_organisation_kind == fk && r.to_organisation_kind == tk);
+            .enumerate()
+            .map(|(k, (fk, tk))| {
+                let f = published(first_kind + k);
                 KindFlow {
-                    sent: of.clone().count(),
-                    completed: of.filter(|r| r.status == "completed").count(),
+                    sent: f.sent,
+                    completed: f.completed,
                     from_kind: fk,
                     to_kind: tk,
                 }
@@ -1099,7 +1276,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         let rows = store::flow(&mut tx, start, end).await?;
         tx.rollback().await?;
-        Ok(stats_of(&rows, from, to))
+        Ok(stats_of(&rows, from, to, self.settings.small_counts))
     }
 
     /// The receiver's side of working a referral: its organisation, a writer on the
@@ -1186,7 +1363,21 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// A referral of a person of its own.
     fn row(
+        from: u128,
+        to: u128,
+        status: &str,
+        answer_h: Option<i64>,
+        close_h: Option<i64>,
+    ) -> store::FlowRow {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let person = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        row_of(u128::from(person), from, to, status, answer_h, close_h)
+    }
+
+    fn row_of(
+        person: u128,
         from: u128,
         to: u128,
         status: &str,
@@ -1208,6 +1399,7 @@ mod tests {
             sent_at: sent,
             answered_at: answer_h.map(|h| sent + chrono::Duration::hours(h)),
             closed_at: close_h.map(|h| sent + chrono::Duration::hours(h)),
+            participant_id: Uuid::from_u128(1 << 64 | person),
         }
     }
 
@@ -1221,7 +1413,8 @@ mod tests {
             row(3, 2, "cancelled", None, Some(5)),
         ];
         let d = NaiveDate::from_ymd_opt(2026, 5, 1).expect("d");
-        let s = stats_of(&rows, d, d);
+        // Threshold 1: everything is published.
+        let s = stats_of(&rows, d, d, 1);
         assert_eq!(
             (
                 s.total.sent,
@@ -1231,7 +1424,7 @@ mod tests {
                 s.total.cancelled,
                 s.total.waiting
             ),
-            (5, 2, 1, 1, 1, 1)
+            (Some(5), Some(2), Some(1), Some(1), Some(1), Some(1))
         );
         assert_eq!(s.total.median_answer_hours, Some(30));
         assert_eq!(s.total.median_complete_hours, Some(100));
@@ -1241,12 +1434,111 @@ mod tests {
             .iter()
             .find(|o| o.organisation_id == Uuid::from_u128(2))
             .expect("receiver");
-        assert_eq!((receiver.received.sent, receiver.sent.sent), (5, 0));
+        assert_eq!(
+            (receiver.received.sent, receiver.sent.sent),
+            (Some(5), Some(0))
+        );
         let social = s
             .kinds
             .iter()
             .find(|k| k.from_kind == "social_services")
             .expect("kind");
-        assert_eq!((social.sent, social.completed), (3, 1));
+        assert_eq!((social.sent, social.completed), (Some(3), Some(1)));
+    }
+
+    /// Every published whole minus its published parts is nobody or at least the
+    /// threshold's people's referrals.
+    fn check_no_small_difference(whole: Option<usize>, parts: &[(Option<usize>, usize)]) {
+        if let Some(w) = whole {
+            let shown: usize = parts.iter().filter_map(|(p, _)| *p).sum();
+            let hidden = w - shown;
+            assert!(hidden == 0 || hidden >= 5, "whole {w}, parts {parts:?}");
+        }
+    }
+
+    fn cells(f: &FlowFigures) -> [Option<usize>; 4] {
+        [f.waiting, f.completed, f.rejected, f.cancelled]
+    }
+
+    #[test]
+    fn small_figures_are_hidden_and_not_given_away_by_the_others() {
+        // Twelve people sent from 1 to 2 (six completed, six waiting); one from 1 to 3,
+        // rejected; one person referred seven times from 4 to 2, all rejected.
+        let mut rows = Vec::new();
+        for _ in 0..6 {
+            rows.push(row(1, 2, "completed", Some(2), Some(40)));
+            rows.push(row(1, 2, "sent", None, None));
+        }
+        rows.push(row(1, 3, "rejected", Some(5), Some(5)));
+        for _ in 0..7 {
+            rows.push(row_of(999, 4, 2, "rejected", Some(1), Some(1)));
+        }
+        let d = NaiveDate::from_ymd_opt(2026, 5, 1).expect("d");
+        let s = stats_of(&rows, d, d, 5);
+        let every = std::iter::once(&s.total)
+            .chain(s.organisations.iter().flat_map(|o| [&o.sent, &o.received]))
+            .chain(s.pairs.iter().map(|p| &p.figures));
+        for f in every {
+            for v in cells(f).into_iter().chain([f.sent, f.accepted]).flatten() {
+                assert!(v == 0 || v >= 5, "a small figure shown: {f:?}");
+            }
+            // Within a line: its total and its cells.
+            let c = cells(f);
+            let accepted_open = f.accepted.zip(f.completed).map(|(a, b)| a - b);
+            check_no_small_difference(
+                f.sent,
+                &[
+                    (c[0], 0),
+                    (accepted_open, 0),
+                    (c[1], 0),
+                    (c[2], 0),
+                    (c[3], 0),
+                ],
+            );
+        }
+        // The seven rejections of one person: many referrals, one person: hidden.
+        let pair = |a: &str, b: &str| {
+            s.pairs
+                .iter()
+                .find(|p| p.from_organisation_name == a && p.to_organisation_name == b)
+                .expect("pair")
+        };
+        assert_eq!(pair("org 4", "org 2").figures.sent, None);
+        assert_eq!(pair("org 4", "org 2").figures.rejected, None);
+        assert_eq!(pair("org 1", "org 3").figures.sent, None);
+        // Across lines: the senders split the total, the pairs split each sender.
+        let sent_by: Vec<(Option<usize>, usize)> =
+            s.organisations.iter().map(|o| (o.sent.sent, 0)).collect();
+        check_no_small_difference(s.total.sent, &sent_by);
+        let received_by: Vec<(Option<usize>, usize)> = s
+            .organisations
+            .iter()
+            .map(|o| (o.received.sent, 0))
+            .collect();
+        check_no_small_difference(s.total.sent, &received_by);
+        let one = s
+            .organisations
+            .iter()
+            .find(|o| o.organisation_name == "org 1")
+            .expect("org 1");
+        check_no_small_difference(
+            one.sent.sent,
+            &[
+                (pair("org 1", "org 2").figures.sent, 0),
+                (pair("org 1", "org 3").figures.sent, 0),
+            ],
+        );
+        for k in 0..4 {
+            let by_org: Vec<(Option<usize>, usize)> = s
+                .organisations
+                .iter()
+                .map(|o| (cells(&o.sent)[k], 0))
+                .collect();
+            check_no_small_difference(cells(&s.total)[k], &by_org);
+        }
+        // A median over fewer answers than the threshold is not given.
+        assert_eq!(pair("org 1", "org 3").figures.median_answer_hours, None);
+        assert_eq!(s.threshold, 5);
+        assert_eq!(s.total.sent, Some(20), "the whole is shown: {s:?}");
     }
 }

@@ -410,6 +410,9 @@ pub struct FlowRow {
     pub sent_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Whom the referral is about: counted, never shown (a figure of few people's
+    /// referrals is hidden).
+    pub participant_id: Uuid,
 }
 
 /// The referrals sent in `[from, to)`.
@@ -420,8 +423,9 @@ pub async fn flow(
 ) -> Result<Vec<FlowRow>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT r.from_organisation_id, fo.name AS from_organisation_name, fo.kind AS from_organisation_kind, \
-         r.to_organisation_id, tor.name AS to_organisation_name, tor.kind AS to_organisation_kind, r.status, r.sent_at, r.answered_at, r.closed_at \
-         FROM referrals r JOIN organisations fo ON fo.id = r.from_organisation_id JOIN organisations tor ON tor.id = r.to_organisation_id \
+         r.to_organisation_id, tor.name AS to_organisation_name, tor.kind AS to_organisation_kind, r.status, r.sent_at, r.answered_at, r.closed_at, \
+         k.participant_id FROM referrals r JOIN cases k ON k.id = r.case_id \
+         JOIN organisations fo ON fo.id = r.from_organisation_id JOIN organisations tor ON tor.id = r.to_organisation_id \
          WHERE r.sent_at >= $1 AND r.sent_at < $2 ORDER BY r.sent_at, r.id"
     ).bind(from).bind(to).fetch_all(c).await.map_err(db_err))
 }

@@ -516,6 +516,15 @@ impl StatsPage {
     fn hours(&self, h: &Option<i64>) -> String {
         h.map(|h| h.to_string()).unwrap_or_else(|| "—".into())
     }
+
+    /// A figure as published: the number, or "< threshold" when it is hidden.
+    fn n(&self, v: &Option<usize>) -> String {
+        match (v, &self.v) {
+            (Some(n), _) => self.page.int(*n as i128),
+            (None, Some(s)) => format!("< {}", s.threshold),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
