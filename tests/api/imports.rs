@@ -872,3 +872,43 @@ async fn what_others_write_while_an_import_is_planned_is_caught_up() {
         .unwrap_or_else(|_| run["detail"].clone());
     assert_eq!(detail["plans"], 2, "{run}");
 }
+
+#[tokio::test]
+async fn a_restricted_record_is_not_told_by_an_import() {
+    let app = spawn_app().await;
+    let body = |file: &[u8], dry_run: bool| {
+        json!({
+            "file_name": "siuss.csv", "content_base64": b64(file), "source": "SIUSS Badajoz",
+            "mapping": mapping(), "dry_run": dry_run, "skip_invalid": true
+        })
+    };
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/imports", &body(&municipal_csv(""), false))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let dolores = line(&r.body, 2)["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The office restricts her record: the same file again names no record of hers.
+    let r = app
+        .post(
+            AUDITOR,
+            &format!("/participants/{dolores}/restriction"),
+            &json!({"reference": "RE-2026/9", "reason": "Solicitud de la persona interesada"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // (Another month's export: the same rows and one more.)
+    let next = municipal_csv("SS-007;Ana;Perez Gil;M;01/01/1990;;ES;\r\n");
+    for dry_run in [true, false] {
+        let r = app
+            .post(SOCIAL_BADAJOZ, "/imports", &body(&next, dry_run))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert!(!r.body.to_string().contains(&dolores), "{}", r.body);
+        let l = line(&r.body, 2);
+        assert_eq!(l["outcome"], "rejected", "{l}");
+        assert_eq!(l["problems"][0]["code"], "import.restricted_record", "{l}");
+    }
+}

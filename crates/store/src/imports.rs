@@ -125,16 +125,19 @@ pub async fn finish_batch(tx: &mut Tx, id: Uuid, f: &Figures, report: &str) -> R
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
-/// The record an organisation imported from `source` with that id there, if any.
+/// The record an organisation imported from `source` with that id there, if any, and
+/// whether it is restricted (the data-protection office froze it: nothing reads it).
 pub async fn source_record(
     tx: &mut Tx,
     org: Uuid,
     source: &str,
     external_id: &str,
-) -> Result<Option<Uuid>, Error> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT participant_id FROM participant_sources WHERE home_organisation_id = $1 AND source = $2 AND external_id = $3"
-    ).bind(org).bind(source).bind(external_id).fetch_optional(c).await.map_err(db_err))
+) -> Result<Option<(Uuid, bool)>, Error> {
+    let row: Option<(Uuid, i32)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT s.participant_id, CASE WHEN p.restricted_at IS NULL THEN 0 ELSE 1 END FROM participant_sources s \
+         JOIN participants p ON p.id = s.participant_id WHERE s.home_organisation_id = $1 AND s.source = $2 AND s.external_id = $3"
+    ).bind(org).bind(source).bind(external_id).fetch_optional(c).await.map_err(db_err))?;
+    Ok(row.map(|(id, r)| (id, r == 1)))
 }
 
 pub async fn insert_source(

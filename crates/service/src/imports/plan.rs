@@ -137,6 +137,9 @@ pub(crate) struct Found {
     pub candidates: Vec<LinkRecord>,
     /// A record of this organisation holds one of the row's identity numbers.
     pub document_taken: bool,
+    /// The record this organisation imported before with the row's source id is
+    /// restricted: nothing is done with it, and its id is not told.
+    pub restricted: bool,
 }
 
 /// The rows of the file seen so far, by the registry's blocking keys: the same
@@ -350,6 +353,13 @@ pub(crate) fn decide_rows(
         };
         let f = found.get(j).unwrap_or(&none);
         let s = scores.get(j).unwrap_or(&no_scores);
+        if f.restricted {
+            out.push(Fate::Rejected(vec![CellProblem {
+                column: document_column.to_string(),
+                code: "import.restricted_record".into(),
+            }]));
+            continue;
+        }
         // The same source id imported before (or above): that record.
         if let Some(ext) = v.external_id.as_deref() {
             if let Some(pid) = f.source_record.or_else(|| by_source.get(ext).copied()) {

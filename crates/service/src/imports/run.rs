@@ -72,6 +72,14 @@ async fn fetch(tx: &mut Tx, org: Uuid, source: &str, v: &Valid) -> Result<Found,
         Some(ext) => store::source_record(tx, org, source, ext).await?,
         None => None,
     };
+    if let Some((_, true)) = source_record {
+        // Its record is restricted: the row is refused, without the record's id.
+        return Ok(Found {
+            restricted: true,
+            ..Found::default()
+        });
+    }
+    let source_record = source_record.map(|(id, _)| id);
     if source_record.is_some() {
         return Ok(Found {
             source_record,
@@ -82,6 +90,7 @@ async fn fetch(tx: &mut Tx, org: Uuid, source: &str, v: &Valid) -> Result<Found,
         source_record,
         candidates: link_store::candidates(tx, &probe(&v.data, None), CANDIDATE_LIMIT).await?,
         document_taken: participants::document_taken(tx, org, &v.data.documents).await?,
+        restricted: false,
     })
 }
 
