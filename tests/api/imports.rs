@@ -911,4 +911,34 @@ async fn a_restricted_record_is_not_told_by_an_import() {
         assert_eq!(l["outcome"], "rejected", "{l}");
         assert_eq!(l["problems"][0]["code"], "import.restricted_record", "{l}");
     }
+    // Erased, the first batch's kept report forgets her line's record and source id;
+    // reading a batch is an audited read.
+    let r = app
+        .post(
+            AUDITOR,
+            &format!("/participants/{dolores}/erasure"),
+            &json!({"reference": "SU-2026/9", "reason": "Solicitud de la persona interesada"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body.to_string().contains("import_reports"), "{}", r.body);
+    let batches = app.get(SOCIAL_BADAJOZ, "/imports").await;
+    let first = batches.body["items"]
+        .as_array()
+        .and_then(|a| a.last())
+        .and_then(|b| b["id"].as_str())
+        .expect("batch")
+        .to_string();
+    let r = app.get(SOCIAL_BADAJOZ, &format!("/imports/{first}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(!r.body.to_string().contains(&dolores), "{}", r.body);
+    assert!(!r.body.to_string().contains("SS-001"), "{}", r.body);
+    assert!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'import.read'"
+        )
+        .await
+            >= 1
+    );
 }

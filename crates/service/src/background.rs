@@ -58,6 +58,9 @@ async fn sweep_once(services: &Services) {
     if let Err(e) = services.forget_expired_requests().await {
         tracing::warn!(error = %e, "expired idempotency keys and sign-in windows");
     }
+    if let Err(e) = services.sweep_uploads().await {
+        tracing::warn!(error = %e, "expired uploads and import jobs");
+    }
     match services.notify_due(&Ctx::cli(services.now())).await {
         Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),
         Ok(_) => {}

@@ -14,8 +14,10 @@ use itinera_domain::access::{Actor, Capability};
 use itinera_domain::import::Mapping;
 use itinera_domain::Error;
 use itinera_store::imports as store;
+use serde_json::json;
 use uuid::Uuid;
 
+use crate::audit::{finish, Action};
 use crate::imports::{ImportReport, ImportRequest};
 use crate::{Ctx, Services};
 
@@ -97,6 +99,14 @@ fn expiry(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl Services {
+    /// Forgets the uploaded files and import jobs past their time (the background
+    /// sweep; uploading does it too).
+    pub async fn sweep_uploads(&self) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        store::sweep(&mut tx, self.now()).await?;
+        tx.commit().await
+    }
+
     /// Keeps an uploaded file for its owner (the actor, for their organisation).
     pub async fn save_upload(
         &self,
@@ -268,11 +278,24 @@ impl Services {
     /// The actor's job: how far it got, its report or what went wrong.
     pub async fn import_job(&self, actor: &Actor, ctx: &Ctx, id: Uuid) -> Result<JobView, Error> {
         actor.require(Capability::WritePersonData)?;
-        let mut tx = self.store.read().await?;
-        let j = store::job(&mut tx, id, actor.user(), actor.organisation())
+        let mut tx = self.store.audited_read().await?;
+        let j = store::job(&mut tx, id, actor.user(), actor.organisation(), ctx.now)
             .await?
             .ok_or(Error::NotFound)?;
-        tx.rollback().await?;
+        // Its report names the people of the file: an audited read, once there is one.
+        if j.report.is_some() {
+            finish(
+                tx,
+                actor,
+                ctx,
+                Action::ImportRead,
+                Some(id),
+                json!({"job": id, "upload": j.upload_id}),
+            )
+            .await?;
+        } else {
+            tx.rollback().await?;
+        }
         let mapping =
             serde_json::from_str(&j.mapping).map_err(|e| Error::Internal(e.to_string()))?;
         let mut status = match j.status.as_str() {

@@ -296,6 +296,7 @@ async fn anonymise(tx: &mut Tx, pid: Uuid, now: DateTime<Utc>) -> Result<Vec<Cle
         notes += 1;
     }
     let cleared = store::anonymise(tx, pid, birth, now).await?;
+    let imports = crate::imports::forget_record_in_imports(tx, pid).await?;
     let mut out: Vec<Cleared> = cleared
         .counts
         .into_iter()
@@ -304,6 +305,12 @@ async fn anonymise(tx: &mut Tx, pid: Uuid, now: DateTime<Utc>) -> Result<Vec<Cle
             count,
         })
         .collect();
+    if imports > 0 {
+        out.push(Cleared {
+            kind: "import_reports".into(),
+            count: imports,
+        });
+    }
     if versions > 0 {
         out.push(Cleared {
             kind: "itinerary_snapshots".into(),

@@ -243,6 +243,26 @@ pub async fn delete_upload(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
         .bind(id).execute(c).await.map(|_| ()).map_err(db_err))
 }
 
+/// The batches whose kept report names a record: (batch, report).
+pub async fn batches_naming(tx: &mut Tx, record: Uuid) -> Result<Vec<(Uuid, String)>, Error> {
+    on_tx!(tx, c => sqlx::query_as("SELECT id, report FROM import_batches WHERE report LIKE $1")
+        .bind(format!("%{record}%")).fetch_all(c).await.map_err(db_err))
+}
+
+pub async fn set_batch_report(tx: &mut Tx, id: Uuid, report: &str) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE import_batches SET report = $2 WHERE id = $1")
+        .bind(id).bind(report).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
+/// Forgets the import jobs whose report names a record, and their files: how many.
+pub async fn forget_jobs_naming(tx: &mut Tx, record: Uuid) -> Result<u64, Error> {
+    let pattern = format!("%{record}%");
+    on_tx!(tx, c => sqlx::query("DELETE FROM uploads WHERE id IN (SELECT upload_id FROM import_jobs WHERE report LIKE $1)")
+        .bind(&pattern).execute(c).await.map(|_| ()).map_err(db_err))?;
+    on_tx!(tx, c => sqlx::query("DELETE FROM import_jobs WHERE report LIKE $1")
+        .bind(&pattern).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
+}
+
 /// Forgets expired uploads and jobs.
 pub async fn sweep(tx: &mut Tx, now: DateTime<Utc>) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query("DELETE FROM uploads WHERE expires_at <= $1")
@@ -294,17 +314,18 @@ pub async fn insert_job(tx: &mut Tx, j: &NewJob<'_>) -> Result<(), Error> {
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
-/// The job, if it is this user's for this organisation.
+/// The job, if it is this user's for this organisation and not past its time.
 pub async fn job(
     tx: &mut Tx,
     id: Uuid,
     user: UserId,
     org: OrganisationId,
+    now: DateTime<Utc>,
 ) -> Result<Option<Job>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT id, upload_id, mapping, save_mapping, skip_invalid, dry_run, status, done_rows, total_rows, report, failure, updated_at \
-         FROM import_jobs WHERE id = $1 AND user_id = $2 AND organisation_id = $3"
-    ).bind(id).bind(user.0).bind(org.0).fetch_optional(c).await.map_err(db_err))
+         FROM import_jobs WHERE id = $1 AND user_id = $2 AND organisation_id = $3 AND expires_at > $4"
+    ).bind(id).bind(user.0).bind(org.0).bind(now).fetch_optional(c).await.map_err(db_err))
 }
 
 /// Records how far a running job got (a finished job is left as it is).

@@ -684,19 +684,61 @@ impl Services {
     }
 
     /// One batch of the organisation with its row-by-row report.
-    pub async fn import_batch(&self, actor: &Actor, id: Uuid) -> Result<BatchReport, Error> {
+    /// (An audited read: its lines name the organisation's records.)
+    pub async fn import_batch(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<BatchReport, Error> {
         actor.require(Capability::WritePersonData)?;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store.audited_read().await?;
         let (b, report) = store::batch(&mut tx, actor.organisation_id, id)
             .await?
             .ok_or(Error::NotFound)?;
-        tx.commit().await?;
         let lines = read_kept_report(&report)?;
+        let participants: Vec<Uuid> = lines.iter().filter_map(|l| l.participant_id).collect();
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::ImportRead,
+            Some(id),
+            json!({"participants": participants}),
+        )
+        .await?;
         Ok(BatchReport {
             batch: b.into(),
             lines,
         })
     }
+}
+
+/// Erasure: the kept reports forget which line was the record and its id in the source
+/// system (the source id would name the person again), and the import jobs whose
+/// report names it go with their files. How many reports and jobs changed.
+pub(crate) async fn forget_record_in_imports(
+    tx: &mut itinera_store::Tx,
+    record: Uuid,
+) -> Result<u64, Error> {
+    let mut changed = 0;
+    for (batch, report) in store::batches_naming(tx, record).await? {
+        let mut lines = read_kept_report(&report)?;
+        let mut touched = false;
+        for l in lines
+            .iter_mut()
+            .filter(|l| l.participant_id == Some(record))
+        {
+            l.participant_id = None;
+            l.source_id = None;
+            touched = true;
+        }
+        if touched {
+            store::set_batch_report(tx, batch, &kept_report(&lines)?).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed + store::forget_jobs_naming(tx, record).await?)
 }
 
 /// A line of a report kept with its batch, as stored: an array of the line's values

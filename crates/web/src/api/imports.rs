@@ -111,9 +111,10 @@ async fn preview(
 async fn show(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<itinera_service::imports::BatchReport>> {
-    Ok(Json(s.services.import_batch(&a, id).await?))
+    Ok(Json(s.services.import_batch(&a, &ctx, id).await?))
 }
 /// The organisation's saved mappings, one per source
 #[utoipa::path(get, path = "/import-mappings", tag = "imports",

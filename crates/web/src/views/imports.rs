@@ -573,11 +573,12 @@ async fn batch_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     Query(q): Query<BatchParams>,
 ) -> ViewResult {
     let itinera_service::imports::BatchReport { batch, lines } =
-        s.services.import_batch(&session.actor, id).await?;
+        s.services.import_batch(&session.actor, &ctx, id).await?;
     let lines = if q.all.is_some() {
         lines
     } else {
