@@ -342,7 +342,9 @@ async fn erasure_is_refused_while_a_hold_applies_then_anonymises_and_the_figures
 #[tokio::test]
 async fn retention_rules_run_dry_then_for_real_and_once_a_day() {
     let app = spawn_app().await;
-    // Rules: administrators set them; nobody else.
+    // Rules: how long people's records are kept is the data-protection office's to
+    // set (one administrator alone could otherwise have everyone anonymised);
+    // administrators set the rest; nobody else.
     let r = app.get(ADMIN, "/retention/rules").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body.as_array().map(Vec::len), Some(5));
@@ -352,7 +354,7 @@ async fn retention_rules_run_dry_then_for_real_and_once_a_day() {
     );
     let r = app
         .put(
-            AUDITOR,
+            ADMIN,
             "/retention/rules/closed_cases",
             &json!({"period": "3"}),
         )
@@ -360,19 +362,35 @@ async fn retention_rules_run_dry_then_for_real_and_once_a_day() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
         .put(
+            AUDITOR,
+            "/retention/rules/sent_mail",
+            &json!({"period": "30"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .put(
             ADMIN,
+            "/retention/rules/sent_mail",
+            &json!({"period": "30"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(
+            AUDITOR,
             "/retention/rules/closed_cases",
             &json!({"period": "0"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = app
-        .put(ADMIN, "/retention/rules/nothing", &json!({"period": "3"}))
+        .put(AUDITOR, "/retention/rules/nothing", &json!({"period": "3"}))
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = app
         .put(
-            ADMIN,
+            AUDITOR,
             "/retention/rules/closed_cases",
             &json!({"period": "3"}),
         )
@@ -442,6 +460,11 @@ async fn retention_rules_run_dry_then_for_real_and_once_a_day() {
         "a dry run changes nothing"
     );
 
+    // A real run anonymises people: the office's, never an administrator's.
+    let r = app
+        .post(ADMIN, "/retention/runs", &json!({"dry_run": false}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     let r = app
         .post(AUDITOR, "/retention/runs", &json!({"dry_run": false}))
         .await;
@@ -646,27 +669,28 @@ async fn the_office_works_a_record_from_its_privacy_page() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(r.body["type"], "urn:itinera:problem:privacy.anonymised");
 
-    // Retention: administrators set the rules on the page, all or none; a real run needs
-    // its confirmation.
+    // Retention: administrators set the periods of what is not a person's record on
+    // the page, all or none; only a dry run.
     let admin = Browser::new(&app.base);
     admin.login(ADMIN).await;
     let (status, html) = admin.page("/privacy/retention").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("name=\"period_closed_cases\""));
+    assert!(html.contains("name=\"period_import_reports\""));
+    assert!(!html.contains("name=\"period_closed_cases\""));
+    assert!(!html.contains("value=\"real\""), "no real run offered");
     let (status, html, _) = admin
         .post_form(
             "/privacy/retention/rules",
             &[
-                ("period_closed_cases", "6"),
-                ("period_without_case", "cero"),
-                ("period_import_reports", "30"),
+                ("period_closed_cases", "1"),
+                ("period_import_reports", "cero"),
                 ("period_sent_mail", "90"),
                 ("period_read_notifications", ""),
             ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("value=\"cero\"") && html.contains("value=\"6\""));
+    assert!(html.contains("value=\"cero\"") && html.contains("value=\"90\""));
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM retention_rules").await,
         0,
@@ -676,8 +700,7 @@ async fn the_office_works_a_record_from_its_privacy_page() {
         .post_form(
             "/privacy/retention/rules",
             &[
-                ("period_closed_cases", "6"),
-                ("period_without_case", "3"),
+                ("period_closed_cases", "1"),
                 ("period_import_reports", "30"),
                 ("period_sent_mail", "90"),
                 ("period_read_notifications", ""),
@@ -685,10 +708,22 @@ async fn the_office_works_a_record_from_its_privacy_page() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM retention_rules WHERE kind = 'closed_cases'"
+        )
+        .await,
+        0,
+        "a period of people's records is not the administrator's"
+    );
     let (status, _, _) = admin
-        .post_form("/privacy/retention/runs", &[("mode", "real")])
+        .post_form(
+            "/privacy/retention/runs",
+            &[("mode", "real"), ("confirm", "yes")],
+        )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, to) = admin
         .post_form("/privacy/retention/runs", &[("mode", "dry")])
         .await;
@@ -696,10 +731,16 @@ async fn the_office_works_a_record_from_its_privacy_page() {
     let (status, html) = admin.page(to.as_deref().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("id=\"report\""));
-    // The office sees the rules but does not set them.
+    // The office sets how long people's records are kept, and a real run needs its
+    // confirmation.
     let (status, html) = b.page("/privacy/retention").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(!html.contains("name=\"period_closed_cases\""));
+    assert!(html.contains("name=\"period_closed_cases\""));
+    assert!(!html.contains("name=\"period_import_reports\""));
+    let (status, _, _) = b
+        .post_form("/privacy/retention/runs", &[("mode", "real")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = sw.page("/privacy/retention").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

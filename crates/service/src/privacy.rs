@@ -149,8 +149,11 @@ pub struct RetentionRule {
     /// The period in force (none: kept until a rule is set).
     pub period: Option<u32>,
     pub default_period: Option<u32>,
-    /// Whether an administrator set it (otherwise the default holds).
+    /// Whether someone set it (otherwise the default holds).
     pub set: bool,
+    /// Whether the reader may set it: an administrator the periods of what is not a
+    /// person's record; the data-protection office those of people's records.
+    pub settable: bool,
 }
 
 /// One kind's line of a retention run.
@@ -224,7 +227,7 @@ impl Default for RetentionRunInput {
 // ---- Rules ---------------------------------------------------------------------
 
 /// The office acts in person: not through a token an administrator issued.
-pub(crate) fn require_office(actor: &Actor) -> Result<(), Error> {
+pub fn require_office(actor: &Actor) -> Result<(), Error> {
     actor.require(Capability::AnswerSubjectRequests)?;
     if actor
         .token
@@ -234,6 +237,19 @@ pub(crate) fn require_office(actor: &Actor) -> Result<(), Error> {
         return Err(Error::Forbidden);
     }
     Ok(())
+}
+
+/// Who sets a kind's period. How long people's records are kept (after which they are
+/// anonymised for good) is the data-protection office's decision, not one
+/// administrator's: otherwise one administrator could shorten it and have the day's run
+/// anonymise everyone past it. Administrators set the rest (import reports, mail,
+/// notifications).
+pub fn may_set_retention(actor: &Actor, kind: RecordKind) -> bool {
+    if kind.effect() == RetentionEffect::Anonymise {
+        require_office(actor).is_ok()
+    } else {
+        actor.can(Capability::Administer)
+    }
 }
 
 fn require_office_or_admin(actor: &Actor) -> Result<(), Error> {
@@ -558,6 +574,7 @@ impl Services {
                     period,
                     default_period: k.default_period(),
                     set,
+                    settable: may_set_retention(actor, *k),
                 }
             })
             .collect())
@@ -571,8 +588,11 @@ impl Services {
         kind: &str,
         input: &RetentionRuleInput,
     ) -> Result<(), Error> {
-        actor.require(Capability::Administer)?;
+        require_office_or_admin(actor)?;
         let kind = RecordKind::parse(kind).ok_or(Error::NotFound)?;
+        if !may_set_retention(actor, kind) {
+            return Err(Error::Forbidden);
+        }
         let period = input.validate(kind)?;
         self.save_retention_rules(actor, ctx, &[(kind, period)])
             .await
@@ -586,7 +606,10 @@ impl Services {
         ctx: &Ctx,
         inputs: &[(RecordKind, RetentionRuleInput)],
     ) -> Result<(), Error> {
-        actor.require(Capability::Administer)?;
+        require_office_or_admin(actor)?;
+        if inputs.iter().any(|(k, _)| !may_set_retention(actor, *k)) {
+            return Err(Error::Forbidden);
+        }
         let mut errors = itinera_domain::Errors::new();
         let mut rules = Vec::new();
         for (kind, input) in inputs {
@@ -640,7 +663,12 @@ impl Services {
         ctx: &Ctx,
         input: &RetentionRunInput,
     ) -> Result<RetentionRun, Error> {
-        require_office_or_admin(actor)?;
+        // A dry run counts; a real one anonymises people: the office's act.
+        if input.dry_run {
+            require_office_or_admin(actor)?;
+        } else {
+            require_office(actor)?;
+        }
         let id = ctx.new_id();
         let mut tx = self.store.write().await?;
         store::start_run(

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
-use itinera_domain::access::Capability;
 use itinera_domain::privacy::{
     LegalHoldInput, PeriodUnit, PrivacyRequestInput, RecordKind, RetentionRuleInput,
 };
@@ -315,7 +314,14 @@ struct RetentionPage {
     typed: HashMap<String, String>,
     rule_errors: FormErrors,
     run_errors: FormErrors,
-    admin: bool,
+    /// The data-protection office: runs the rules for real.
+    office: bool,
+}
+
+impl RetentionPage {
+    fn any_settable(&self) -> bool {
+        self.rules.iter().any(|r| r.settable)
+    }
 }
 
 impl RetentionPage {
@@ -366,7 +372,7 @@ async fn retention_page(
         typed,
         rule_errors,
         run_errors,
-        admin: session.actor.can(Capability::Administer),
+        office: itinera_service::privacy::require_office(&session.actor).is_ok(),
     })
 }
 
@@ -397,11 +403,13 @@ async fn set_rules(
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    session.actor.require(Capability::Administer)?;
-    // Every period checked first: all are saved, or none.
+    // Every period the reader sets checked first: all are saved, or none.
     let mut typed = HashMap::new();
     let mut inputs = Vec::new();
-    for kind in RecordKind::ALL {
+    for kind in RecordKind::ALL
+        .iter()
+        .filter(|k| itinera_service::privacy::may_set_retention(&session.actor, **k))
+    {
         let raw = form
             .get(&format!("period_{}", kind.code()))
             .cloned()
