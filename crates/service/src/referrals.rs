@@ -877,11 +877,9 @@ impl Services {
             overdue: status == ReferralStatus::Sent && answer_overdue(r.sent_at, days, ctx.now),
             answered_at: r.answered_at,
             answer_hours: r.answered_at.map(|a| (a - r.sent_at).num_hours()),
-            rejection_reason: if sees || receiver {
-                r.rejection_reason
-            } else {
-                None
-            },
+            // Text about the person: for who may see them (the receiver that rejected
+            // no longer does).
+            rejection_reason: if sees { r.rejection_reason } else { None },
             assignee_name: r.assignee_name,
             started_at: r.started_at,
             closed_at: r.closed_at,

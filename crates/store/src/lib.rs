@@ -159,6 +159,7 @@ pub fn db_err(e: sqlx::Error) -> Error {
                     "participant_documents_number_key" | "participant_documents_org_kind_number",
                 ) => "participant.document.exists",
                 Some("cases_one_live_per_programme") => "case.already_open",
+                Some("referrals_one_open") => "referral.already_open",
                 Some("users_username") => "user.username.exists",
                 Some("public_holidays_national_day" | "public_holidays_territory_day") => {
                     "holiday.duplicate"

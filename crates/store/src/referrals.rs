@@ -213,15 +213,27 @@ pub async fn inbox(
     open_only: bool,
     limit: i64,
 ) -> Result<Vec<InboxLine>, Error> {
-    let name = name_seen("$1", "$2", "$3");
-    let column = match side {
-        Side::Received => "r.to_organisation_id",
-        Side::Sent => "r.from_organisation_id",
-    };
     let open = if open_only {
         " AND r.status IN ('sent','accepted','in_progress')"
     } else {
         ""
+    };
+    inbox_where(tx, side, org, kind, today, open, limit).await
+}
+
+async fn inbox_where(
+    tx: &mut Tx,
+    side: Side,
+    org: Uuid,
+    kind: &str,
+    today: NaiveDate,
+    open: &str,
+    limit: i64,
+) -> Result<Vec<InboxLine>, Error> {
+    let name = name_seen("$1", "$2", "$3");
+    let column = match side {
+        Side::Received => "r.to_organisation_id",
+        Side::Sent => "r.from_organisation_id",
     };
     let sql = format!(
         "SELECT r.id, r.case_id, g.code AS programme_code, g.referral_answer_days AS answer_days, fo.name AS from_organisation_name, \
@@ -273,8 +285,18 @@ pub async fn waiting_for(
     today: NaiveDate,
     limit: i64,
 ) -> Result<Vec<InboxLine>, Error> {
-    let mut rows = inbox(tx, Side::Received, org, kind, today, true, limit).await?;
-    rows.retain(|r| r.status == "sent" && r.participant_name.is_some());
+    // Only those still waiting, before the limit (the oldest are the overdue ones).
+    let mut rows = inbox_where(
+        tx,
+        Side::Received,
+        org,
+        kind,
+        today,
+        " AND r.status = 'sent'",
+        limit,
+    )
+    .await?;
+    rows.retain(|r| r.participant_name.is_some());
     rows.reverse();
     Ok(rows)
 }

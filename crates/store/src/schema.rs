@@ -195,6 +195,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "resource_owner",
         sql: include_str!("../migrations/0036_resource_owner.sql"),
     },
+    Migration {
+        version: 37,
+        name: "referrals_one_open",
+        sql: include_str!("../migrations/0037_referrals_one_open.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

@@ -74,6 +74,18 @@ impl Services {
     ) -> Result<Uuid, Error> {
         actor.require(Capability::ConveneBodies)?;
         let d = input.validate()?;
+        // An agreement is recorded by one of its parties (or the network's coordinator):
+        // no one records a protocol in other organisations' names.
+        if !d.parties.contains(&actor.organisation_id)
+            && !actor
+                .roles
+                .contains(&itinera_domain::access::Role::Coordinator)
+        {
+            return Err(Error::field("parties", "network.not_a_party"));
+        }
+        if d.signed_on > ctx.today() {
+            return Err(Error::field("signed_on", "validation.date.future"));
+        }
         let mut tx = self.store.write().await?;
         for o in &d.parties {
             if !store::reference_exists(&mut tx, Reference::Organisations, *o).await? {
