@@ -312,7 +312,7 @@ async fn the_answer_holds_the_households_and_leaves_out_records_only_a_machine_m
         person_of(&app, &confirmed).await,
     );
     let mut tx = app.store.write().await.expect("tx");
-    let now = chrono::Utc::now();
+    let now = itinera_service::Clock::now(&*app.clock);
     itinera_store::linkage::merge(
         &mut tx,
         p_own,

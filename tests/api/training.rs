@@ -136,6 +136,22 @@ async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
         codes(&r.body),
         [("reason".to_string(), "validation.required".to_string())]
     );
+    // On the page, a refused "reject" comes back as "reject", with the message beside
+    // the reason (never turned into the first option, "approve").
+    let page = Browser::new(&app.base);
+    page.login(SOCIAL_BADAJOZ).await;
+    let (st, html, _) = page
+        .post_form(
+            &format!("{path}{}", decide(1)),
+            &[("decision", "reject"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("<option value=\"reject\" selected>"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("id=\"reason-{}-error\"", ids[1])));
     let r = app
         .post(
             NGO_BADAJOZ,

@@ -833,6 +833,11 @@ impl Services {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
         crate::guard::require_case_runner(&mut tx, actor, &case).await?;
+        // The team of a closed case stays as it was: joining it would open the person's
+        // record to a new organisation with no work to do.
+        if case.status == "closed" {
+            return Err(Error::Rule("case.closed"));
+        }
         let mut e = Errors::new();
         let role = e.take(
             "role",
@@ -904,6 +909,11 @@ impl Services {
         let mut tx = self.store.write().await?;
         let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
         crate::guard::require_case_runner(&mut tx, actor, &case).await?;
+        // The team of a closed case stays as it was: joining it would open the person's
+        // record to a new organisation with no work to do.
+        if case.status == "closed" {
+            return Err(Error::Rule("case.closed"));
+        }
         let team = cases::team(&mut tx, id).await?;
         let m = team
             .iter()

@@ -314,7 +314,8 @@ impl Services {
             .ok_or(Error::NotFound)?;
         let rows = store::contracts_of_case(&mut tx, case_id).await?;
         let mut checks = store::retention_of_case(&mut tx, case_id).await?;
-        let last_contact = store::last_contact(&mut tx, case_id).await?;
+        let last_contact =
+            store::last_contact(&mut tx, case_id, actor.user_id, actor.organisation_id).await?;
         let team = itinera_store::cases::team(&mut tx, case_id).await?;
         let can_record = actor.can(Capability::WritePersonData)
             && case.status != "closed"

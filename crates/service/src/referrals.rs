@@ -338,9 +338,13 @@ impl FlowLine {
         };
         for r in rows {
             let p = part_of(&r.status);
-            l.counts[p] += 1;
-            if !l.people[p].contains(&r.participant_id) {
-                l.people[p].push(r.participant_id);
+            if let Some(n) = l.counts.get_mut(p) {
+                *n += 1;
+            }
+            if let Some(people) = l.people.get_mut(p) {
+                if !people.contains(&r.participant_id) {
+                    people.push(r.participant_id);
+                }
             }
             if let Some(a) = r.answered_at {
                 l.answer.push((a - r.sent_at).num_hours());
@@ -444,8 +448,9 @@ fn stats_of(
 
     // The lines: 0 the total; then each organisation sent (1 + 2i) and received
     // (2 + 2i); then the pairs; then the kinds.
-    let mut flow: Vec<FlowLine> = vec![FlowLine::of(rows.iter())];
-    let mut lines = vec![flow[0].line(None)];
+    let whole = FlowLine::of(rows.iter());
+    let mut lines = vec![whole.line(None)];
+    let mut flow: Vec<FlowLine> = vec![whole];
     let mut rel = Relations::default();
     let (mut sent_lines, mut received_lines) = (Vec::new(), Vec::new());
     for (id, _, _) in &orgs {
@@ -467,11 +472,11 @@ fn stats_of(
         }
     }
     let line_of_org = |id: Uuid, sent: bool| {
-        orgs.iter().position(|o| o.0 == id).map(|i| {
+        orgs.iter().position(|o| o.0 == id).and_then(|i| {
             if sent {
-                sent_lines[i]
+                sent_lines.get(i).copied()
             } else {
-                received_lines[i]
+                received_lines.get(i).copied()
             }
         })
     };
@@ -511,32 +516,34 @@ fn stats_of(
         whole: 0,
         parts: (first_kind..lines.len()).collect(),
     });
-    for (i, (id, _, _)) in orgs.iter().enumerate() {
-        let from: Vec<usize> = (first_pair..first_kind)
-            .filter(|&k| pairs[k - first_pair].0 == *id)
-            .collect();
-        let to: Vec<usize> = (first_pair..first_kind)
-            .filter(|&k| pairs[k - first_pair].1 == *id)
-            .collect();
+    for (((id, _, _), sent), received) in orgs.iter().zip(&sent_lines).zip(&received_lines) {
+        let of = |side: fn(&(Uuid, Uuid, String, String)) -> Uuid| -> Vec<usize> {
+            pairs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| side(p) == *id)
+                .map(|(k, _)| first_pair + k)
+                .collect()
+        };
         rel.splits.push(Split {
-            whole: sent_lines[i],
-            parts: from,
+            whole: *sent,
+            parts: of(|p| p.0),
         });
         rel.splits.push(Split {
-            whole: received_lines[i],
-            parts: to,
+            whole: *received,
+            parts: of(|p| p.1),
         });
     }
     // Referrals are events: a cell is judged by the people they are of.
     for (i, l) in flow.iter().enumerate() {
         let people: Vec<u64> = l.people.iter().map(|p| p.len() as u64).collect();
-        for (c, &n) in people.iter().enumerate() {
-            if l.counts[c] > 0 && is_small(n, threshold) {
+        for (c, (&n, &count)) in people.iter().zip(&l.counts).enumerate() {
+            if count > 0 && is_small(n, threshold) {
                 rel.few_people.push((i, c));
             }
         }
         let everyone = l.all_people();
-        if lines[i].total > 0 && is_small(everyone, threshold) {
+        if l.counts.iter().sum::<u64>() > 0 && is_small(everyone, threshold) {
             rel.few_people.push((i, PARTS));
         }
         let mut with_total = people;
@@ -544,7 +551,12 @@ fn stats_of(
         rel.people.push((i, with_total));
     }
     let shown = suppress_related(&lines, &rel, threshold);
-    let published = |i: usize| flow[i].published(&shown[i], threshold);
+    let published = |i: usize| {
+        flow.get(i)
+            .zip(shown.get(i))
+            .map(|(f, s)| f.published(s, threshold))
+            .unwrap_or_default()
+    };
     ReferralStats {
         from,
         to,
@@ -553,13 +565,16 @@ fn stats_of(
         organisations: orgs
             .into_iter()
             .enumerate()
-            .map(|(i, (id, name, kind))| OrganisationFlow {
-                sent: published(sent_lines[i]),
-                received: published(received_lines[i]),
-                organisation_id: id,
-                organisation_name: name,
-                organisation_kind: kind,
-            })
+            .zip(sent_lines.iter().zip(&received_lines))
+            .map(
+                |((_, (id, name, kind)), (sent, received))| OrganisationFlow {
+                    sent: published(*sent),
+                    received: published(*received),
+                    organisation_id: id,
+                    organisation_name: name,
+                    organisation_kind: kind,
+                },
+            )
             .collect(),
         pairs: pairs
             .into_iter()

@@ -582,7 +582,10 @@ impl Services {
             ctx,
             Action::CourseRead,
             Some(id),
-            json!({"candidates": candidates.len(), "pool": pool.len()}),
+            // Whose data was read: the cases of the candidates and of the pool.
+            json!({"candidates": candidates.len(), "pool": pool.len(),
+                   "cases": candidates.iter().map(|c| c.case_id)
+                       .chain(pool.iter().map(|p| p.case_id)).collect::<Vec<_>>()}),
         )
         .await?;
         Ok(CourseView {
@@ -1010,7 +1013,8 @@ impl Services {
             ctx,
             Action::AttendanceRead,
             Some(session_id),
-            json!({"course": course.id, "lines": group.len()}),
+            json!({"course": course.id, "lines": group.len(),
+                   "cases": group.iter().map(|c| c.case_id).collect::<Vec<_>>()}),
         )
         .await?;
         let lines = group

@@ -9,7 +9,7 @@ use itinera_domain::Error;
 use uuid::Uuid;
 
 use crate::access::visible_sql;
-use crate::{db_err, on_tx, Tx};
+use crate::{contacts, db_err, on_tx, Tx};
 
 const NAME: &str = "p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '')";
 
@@ -70,6 +70,11 @@ pub async fn lines(
         "all" => "1 = 1",
         _ => "c.status <> 'closed'",
     };
+    let (vt, vt2, vt3) = (
+        contacts::visible_as("t", "$1", "$2"),
+        contacts::visible_as("t2", "$1", "$2"),
+        contacts::visible_as("t3", "$1", "$2"),
+    );
     let sql = format!(
         "SELECT c.id AS case_id, p.id AS participant_id, {NAME} AS participant_name, c.programme_id, pr.code AS programme_code, \
          c.phase, c.status, c.opened_on, u.display_name AS case_manager_name, \
@@ -77,10 +82,10 @@ pub async fn lines(
          (SELECT min(i.review_on) FROM itineraries i WHERE i.case_id = c.id) AS review_on, \
          (SELECT min(a.due_on) FROM itineraries i2 JOIN itinerary_actions a ON a.itinerary_id = i2.id \
             WHERE i2.case_id = c.id AND a.status IN ('planned', 'in_progress')) AS next_action_on, \
-         (SELECT max(t.happened_on) FROM contacts t WHERE t.case_id = c.id) AS last_contact_on, \
+         (SELECT max(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND {vt}) AS last_contact_on, \
          (SELECT min(t2.next_step_on) FROM contacts t2 WHERE t2.case_id = c.id AND t2.next_step_on IS NOT NULL \
-            AND NOT EXISTS (SELECT 1 FROM contacts t3 WHERE t3.case_id = c.id AND t3.happened_on > t2.happened_on) \
-            AND (t2.visibility = 'team' OR (t2.visibility = 'service' AND t2.author_organisation_id = $2) OR (t2.visibility = 'author' AND t2.author_id = $1))) AS next_step_on \
+            AND NOT EXISTS (SELECT 1 FROM contacts t3 WHERE t3.case_id = c.id AND t3.happened_on > t2.happened_on AND {vt3}) \
+            AND {vt2}) AS next_step_on \
          FROM cases c JOIN participants p ON p.id = c.participant_id JOIN programmes pr ON pr.id = c.programme_id \
          JOIN users u ON u.id = c.case_manager_id \
          WHERE c.id IN (SELECT m.case_id FROM case_team_members m WHERE {member} AND m.removed_at IS NULL) \

@@ -15,6 +15,15 @@ pub const VISIBLE: &str =
     "(k.visibility = 'team' OR (k.visibility = 'service' AND k.author_organisation_id = $3) \
     OR (k.visibility = 'author' AND k.author_id = $2))";
 
+/// `VISIBLE` for a contact aliased `t`, the reader being `user` and `org` (parameters):
+/// every date drawn from contacts (the last one, the next step) counts only those.
+pub fn visible_as(t: &str, user: &str, org: &str) -> String {
+    format!(
+        "({t}.visibility = 'team' OR ({t}.visibility = 'service' AND {t}.author_organisation_id = {org}) \
+         OR ({t}.visibility = 'author' AND {t}.author_id = {user}))"
+    )
+}
+
 pub struct NewContact<'a> {
     pub id: Uuid,
     pub case_id: Uuid,

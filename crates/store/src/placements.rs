@@ -199,11 +199,20 @@ pub async fn record_retention(
     Ok(n == 1)
 }
 
-/// The day of the last contact on a case (the follow-up of a running contract).
-pub async fn last_contact(tx: &mut Tx, case_id: Uuid) -> Result<Option<NaiveDate>, Error> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT MAX(happened_on) FROM contacts WHERE case_id = $1"
-    ).bind(case_id).fetch_one(c).await.map_err(db_err))
+/// The day of the last contact on a case the reader (`user` of `org`) may read (the
+/// follow-up of a running contract).
+pub async fn last_contact(
+    tx: &mut Tx,
+    case_id: Uuid,
+    user: Uuid,
+    org: Uuid,
+) -> Result<Option<NaiveDate>, Error> {
+    let sql = format!(
+        "SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = $1 AND {}",
+        crate::contacts::visible_as("t", "$2", "$3")
+    );
+    on_tx!(tx, c => sqlx::query_scalar(&sql).bind(case_id).bind(user).bind(org)
+        .fetch_one(c).await.map_err(db_err))
 }
 
 /// A contract as its workplace tutor sees it: the person's name and the job.

@@ -8,7 +8,7 @@ use itinera_domain::Error;
 use uuid::Uuid;
 
 use crate::access::visible_sql;
-use crate::{db_err, on_tx, Tx};
+use crate::{contacts, db_err, on_tx, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Item {
@@ -72,6 +72,7 @@ pub async fn case_items(
     let follow_up_cutoff =
         until - chrono::Duration::days(itinera_domain::placement::FOLLOW_UP_DAYS);
     let visible = visible_sql("p", "$2", "$3", "$4");
+    let vt = contacts::visible_as("t", "$1", "$2");
     let sql = format!(
         "SELECT k, case_id, participant_name, item_id, label, due_on FROM ( \
            SELECT * FROM (SELECT CAST(1 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, a.id AS item_id, a.description AS label, a.due_on, a.due_on AS s1, a.id AS s2 \
@@ -98,11 +99,11 @@ pub async fn case_items(
              ORDER BY s1, s2 LIMIT 200) retention \
            UNION ALL \
            SELECT * FROM (SELECT DISTINCT CAST(5 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, k.id AS item_id, k.position_title AS label, \
-             COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on), k.start_on) AS due_on, k.start_on AS s1, k.id AS s2 \
+             COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on AND {vt}), k.start_on) AS due_on, k.start_on AS s1, k.id AS s2 \
              FROM case_team_members m CROSS JOIN cases c CROSS JOIN contracts k CROSS JOIN participants p \
              WHERE {MINE} AND k.case_id = c.id AND k.ended_on IS NULL AND k.start_on <= $4 AND (k.planned_end_on IS NULL OR k.planned_end_on >= $4) \
              AND c.status = 'open' AND (m.role = 'employment_reference' OR k.created_by = $1) \
-             AND COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on), k.start_on) <= $6 AND {visible} \
+             AND COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on AND {vt}), k.start_on) <= $6 AND {visible} \
              ORDER BY s1, s2 LIMIT 200) follow_ups \
            UNION ALL \
            SELECT * FROM (SELECT DISTINCT CAST(6 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, i.id AS item_id, i.kind AS label, i.occurred_on AS due_on, i.occurred_on AS s1, i.id AS s2 \
@@ -184,12 +185,13 @@ pub async fn next_steps(
     until: NaiveDate,
 ) -> Result<Vec<Item>, Error> {
     let visible = visible_sql("p", "$2", "$3", "$4");
+    let vk2 = contacts::visible_as("k2", "$1", "$2");
     let sql = format!(
         "SELECT DISTINCT c.id AS case_id, {NAME} AS participant_name, k.id AS item_id, k.next_step AS label, k.next_step_on AS due_on \
          FROM case_team_members m CROSS JOIN cases c CROSS JOIN participants p CROSS JOIN contacts k \
          WHERE {MINE} AND k.case_id = c.id AND k.author_id = $1 AND k.next_step_on IS NOT NULL AND k.next_step_on <= $5 \
          AND c.status <> 'closed' \
-         AND NOT EXISTS (SELECT 1 FROM contacts k2 WHERE k2.case_id = c.id AND k2.happened_on > k.happened_on) \
+         AND NOT EXISTS (SELECT 1 FROM contacts k2 WHERE k2.case_id = c.id AND k2.happened_on > k.happened_on AND {vk2}) \
          AND {visible} ORDER BY k.next_step_on, k.id LIMIT 200"
     );
     type StepRow = (Uuid, String, Uuid, Option<String>, Option<NaiveDate>);

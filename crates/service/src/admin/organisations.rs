@@ -93,7 +93,13 @@ impl Services {
             territory_name: None,
             active: input.active,
         };
-        admin::upsert_organisation(&mut tx, &o, ctx.now).await?;
+        admin::upsert_organisation(&mut tx, &o, ctx.now)
+            .await
+            .map_err(|e| match e {
+                // The unique index (both engines): said on the field.
+                Error::Conflict(_) => Error::field("name", "validation.name_taken"),
+                e => e,
+            })?;
         finish(
             tx,
             actor,

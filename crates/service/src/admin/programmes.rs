@@ -247,7 +247,13 @@ impl Services {
             end_date: end,
             active: input.active,
         };
-        admin::upsert_programme(&mut tx, &p, ctx.now).await?;
+        admin::upsert_programme(&mut tx, &p, ctx.now)
+            .await
+            .map_err(|e| match e {
+                // The unique index (both engines): said on the field.
+                Error::Conflict(_) => Error::field("code", "validation.code_taken"),
+                e => e,
+            })?;
         let phases: Vec<(String, String)> = phases
             .unwrap_or_default()
             .into_iter()
@@ -317,7 +323,12 @@ impl Services {
             },
             ctx.now,
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The unique index (both engines): said on the field.
+            Error::Conflict(_) => Error::field("code", "validation.code_taken"),
+            e => e,
+        })?;
         finish(
             tx,
             actor,

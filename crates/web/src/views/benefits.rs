@@ -3,7 +3,7 @@
 
 use crate::http::Path;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
@@ -15,7 +15,7 @@ use itinera_service::Ctx;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::http::{lang_of, RequestCtx};
+use crate::http::{lang_of, Query, RequestCtx};
 use crate::views::page::{
     form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
 };

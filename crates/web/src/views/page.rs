@@ -625,6 +625,46 @@ impl<T: AsF64 + ?Sized> AsF64 for &T {
 mod tests {
     use super::*;
 
+    /// Every text a template asks for by a literal key (`page.t("…")`, `page.tv("…"`)
+    /// is in the translation files: a missing one would show as "⟨?⟩".
+    #[test]
+    fn every_key_a_template_names_is_translated() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "html") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+            &mut files,
+        );
+        assert!(files.len() > 50);
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for opener in ["page.t(\"", "page.tv(\""] {
+                for part in text.split(opener).skip(1) {
+                    let Some(key) = part.split('"').next() else {
+                        continue;
+                    };
+                    seen += 1;
+                    if !itinera_i18n::has(key) {
+                        missing.push(format!("{}: {key}", f.display()));
+                    }
+                }
+            }
+        }
+        assert!(seen > 500, "{seen}");
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+
     #[test]
     fn a_long_list_keeps_every_item_and_a_longer_one_is_refused() {
         // A group of 60 on an attendance sheet: 60 lines, none folded into another.

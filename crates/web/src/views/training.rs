@@ -325,9 +325,19 @@ struct ShowPage {
     v: CourseView,
     q: PoolQuery,
     errors: FormErrors,
-    /// The candidate whose form was rejected, with what was typed.
+    /// The candidate whose form was rejected, with what was typed and chosen.
     target: Option<Uuid>,
     typed_reason: String,
+    /// The decision (`approve`, `reject`) or the new status chosen.
+    typed_choice: String,
+    typed_certificate: bool,
+}
+
+/// What was typed in a candidate's form that was refused.
+struct Typed {
+    reason: String,
+    choice: String,
+    certificate: bool,
 }
 
 impl ShowPage {
@@ -364,11 +374,18 @@ async fn show_page(
     id: Uuid,
     q: PoolQuery,
     errors: FormErrors,
-    target: Option<(Uuid, String)>,
+    target: Option<(Uuid, Typed)>,
 ) -> Result<ShowPage, ViewError> {
-    let (target, typed_reason) = match target {
-        Some((t, r)) => (Some(t), r),
-        None => (None, String::new()),
+    let (target, typed) = match target {
+        Some((t, typed)) => (Some(t), typed),
+        None => (
+            None,
+            Typed {
+                reason: String::new(),
+                choice: String::new(),
+                certificate: false,
+            },
+        ),
     };
     Ok(ShowPage {
         page: PageCtx::new(lang, Some(session), "course.title"),
@@ -376,7 +393,9 @@ async fn show_page(
         q,
         errors,
         target,
-        typed_reason,
+        typed_reason: typed.reason,
+        typed_choice: typed.choice,
+        typed_certificate: typed.certificate,
     })
 }
 
@@ -469,7 +488,14 @@ async fn decide(
                 id,
                 PoolQuery::default(),
                 errors,
-                Some((cand, input.reason.clone())),
+                Some((
+                    cand,
+                    Typed {
+                        reason: input.reason.clone(),
+                        choice: input.decision.clone(),
+                        certificate: false,
+                    },
+                )),
             )
         },
     )
@@ -502,7 +528,14 @@ async fn status(
                 id,
                 PoolQuery::default(),
                 errors,
-                Some((cand, input.reason.clone())),
+                Some((
+                    cand,
+                    Typed {
+                        reason: input.reason.clone(),
+                        choice: input.status.clone(),
+                        certificate: input.certificate,
+                    },
+                )),
             )
         },
     )
