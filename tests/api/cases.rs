@@ -193,6 +193,29 @@ async fn the_case_team_spans_organisations() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    // The team of a closed case stays as it was.
+    let closed = app
+        .register(SOCIAL_BADAJOZ, &person("Amparo", "Cerrada", "", 30_000_003))
+        .await;
+    let closed = app.open_case(SOCIAL_BADAJOZ, &closed, CASE_MANAGER).await;
+    exec(
+        &app,
+        "UPDATE cases SET status = 'closed', closed_on = '2026-11-01' WHERE id = $1",
+        &closed,
+    )
+    .await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{closed}/team-members"),
+            &json!({"professional": ngo, "role": "tutor"}),
+        )
+        .await;
+    assert_eq!(
+        r.body["type"], "urn:itinera:problem:case.closed",
+        "{:?}",
+        r.body
+    );
     // Only professionals: the auditor cannot be put on a team.
     let auditor = app.professional(AUDITOR).await;
     let r = app

@@ -689,6 +689,28 @@ async fn network_agreements_are_recorded_searched_and_counted() {
             .status,
         StatusCode::FORBIDDEN
     );
+    // A case manager records only agreements its organisation is a party to, and none
+    // signed in the future.
+    let (_, own) = who(&app, CASE_MANAGER).await;
+    let (_, ngo) = who(&app, NGO_BADAJOZ).await;
+    assert!(own != ngo && own != sexpe);
+    let r = app
+        .post(CASE_MANAGER, "/network-agreements", &json!({"subject": "Protocolo ajeno", "kind": "protocol", "parties": [ngo, sexpe], "signed_on": "2025-01-10"}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("parties".to_string(), "network.not_a_party".to_string())]
+    );
+    let r = app
+        .post(CASE_MANAGER, "/network-agreements", &json!({"subject": "Protocolo futuro", "kind": "protocol", "parties": [own, sexpe], "signed_on": "2027-01-10"}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "signed_on".to_string(),
+            "validation.date.future".to_string()
+        )]
+    );
     let r = app.get(SOCIAL_BADAJOZ, "/network-agreements").await;
     assert_eq!(
         (r.body["total"].as_u64(), r.body["in_force"].as_u64()),
