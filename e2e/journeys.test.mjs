@@ -1260,10 +1260,10 @@ test('the data-protection office answers a person\'s request to see their record
   await page.locator('#restrict #reason').fill('Reclamación resuelta');
   await page.getByRole('button', { name: 'Levantar la limitación' }).click();
   assert.match(await page.locator('#done').innerText(), /levantado/);
-  await page.locator('#erase #reference').fill('SU-2026/0012');
-  await page.locator('#erase #reason').fill('Registrada por error');
+  await page.locator('#erase-reference').fill('SU-2026/0012');
+  await page.locator('#erase-reason').fill('Registrada por error');
   await page.getByRole('button', { name: 'Anonimizar el registro' }).click();
-  assert.equal(await page.locator('#erase #reason').inputValue(), 'Registrada por error', 'kept without the confirmation');
+  assert.equal(await page.locator('#erase-reason').inputValue(), 'Registrada por error', 'kept without the confirmation');
   await page.getByLabel('Entiendo que la anonimización no se puede deshacer.').check();
   await page.getByRole('button', { name: 'Anonimizar el registro' }).click();
   assert.match(await page.locator('#done').innerText(), /anonimizado/i);

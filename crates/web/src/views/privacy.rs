@@ -232,7 +232,7 @@ async fn place_hold(
         |errors| {
             let mut f = Forms::empty();
             f.hold = input.clone();
-            f.hold_errors = Some(errors);
+            f.hold_errors = Some(errors.renamed(|n| format!("hold-{n}")));
             record_page(&s, lang, &session, &ctx, id, f, None)
         },
     )
@@ -295,7 +295,7 @@ async fn erase(
         |errors| {
             let mut f = Forms::empty();
             f.erase = input.clone();
-            f.erase_errors = Some(errors);
+            f.erase_errors = Some(errors.renamed(|n| format!("erase-{n}")));
             record_page(&s, lang, &session, &ctx, id, f, None)
         },
     )
