@@ -592,9 +592,37 @@ pub fn publish(c: &Computation, threshold: u32) -> (Vec<Published>, Vec<Publishe
             splits.entry((whole, name)).or_default().push(n + k);
         }
     }
-    rel.splits = splits
+    // What the lines of a split leave of their whole (the people of the values no
+    // indicator names — aged 30 to 54, ISCED 0 in the 2014–2020 set — and those whose
+    // fact is missing) is their whole minus their sum: an outsider works it out, so it
+    // is a line of the split too, never published, judged like the others.
+    let mut rest: Vec<(usize, Vec<usize>)> = Vec::new();
+    for ((whole, _), parts) in splits {
+        let Some(w) = lines.get(whole).cloned() else {
+            continue;
+        };
+        let mut remainder = w.parts.clone();
+        let mut total = w.total;
+        for p in &parts {
+            if let Some(l) = lines.get(*p) {
+                for (r, v) in remainder.iter_mut().zip(&l.parts) {
+                    *r = r.saturating_sub(*v);
+                }
+                total = total.saturating_sub(l.total);
+            }
+        }
+        lines.push(Line {
+            parts: remainder,
+            total,
+            within: Some(whole),
+        });
+        let mut parts = parts;
+        parts.push(lines.len() - 1);
+        rest.push((whole, parts));
+    }
+    rel.splits = rest
         .into_iter()
-        .map(|((whole, _), parts)| Split { whole, parts })
+        .map(|(whole, parts)| Split { whole, parts })
         .collect();
     let shown = disclosure::suppress_related(&lines, &rel, threshold);
     let pops = shown
@@ -976,6 +1004,69 @@ mod tests {
         // The long-term unemployed (27) are 3 short of the unemployed (30, shown).
         assert_eq!(total("EECO02"), (30, Some(30)));
         assert_eq!(total("EECO03"), (27, None));
+    }
+
+    #[test]
+    fn what_the_age_groups_and_the_older_set_leave_out_is_not_given_away() {
+        let period = Period {
+            from: d("2025-01-01"),
+            to: d("2025-12-31"),
+        };
+        // 30 women: 14 aged 18–29, 13 aged 55 or more, 3 aged 30–54 (no indicator
+        // names them: entrants − the age groups would); all unemployed, 27 long-term
+        // (the 2014–2020 set's CO02 is within CO01); ISCED 0 for 3 (no 2014–2020
+        // indicator names ISCED 0).
+        let ps: Vec<Participant> = (0..30u128)
+            .map(|n| {
+                let born = match n {
+                    0..=13 => "2000-01-01",
+                    14..=26 => "1960-01-01",
+                    _ => "1985-01-01",
+                };
+                let status = if n < 27 {
+                    "long_term_unemployed"
+                } else {
+                    "unemployed"
+                };
+                let mut e = entry("female", born, "2025-02-01", status);
+                e.isced_level = Some(if n < 3 { 0 } else { 3 });
+                person(n, e, None)
+            })
+            .collect();
+        for code in [DEFAULT_SET, "esf_2014_2020"] {
+            let set = set(code).unwrap();
+            let c = compute(&set, &ps, period, d("2026-01-01"));
+            let (pops, inds) = publish(&c, 5);
+            let entrants = pops[0].total.unwrap_or(0);
+            let shown = |codes: &[&str]| -> Option<u64> {
+                codes
+                    .iter()
+                    .map(|code| {
+                        let k = set.indicators.iter().position(|i| i.code == *code)?;
+                        inds[k].total
+                    })
+                    .sum()
+            };
+            let ages: &[&str] = if code == DEFAULT_SET {
+                &["EECO06", "EECO07", "EECO08"]
+            } else {
+                &["CO06", "CO07"]
+            };
+            if let Some(all) = shown(ages) {
+                let rest = entrants - all;
+                assert!(rest == 0 || rest >= 5, "{code}: ages leave {rest}");
+            }
+            if code != DEFAULT_SET {
+                if let (Some(unemployed), Some(long)) = (shown(&["CO01"]), shown(&["CO02"])) {
+                    let short = unemployed - long;
+                    assert!(short == 0 || short >= 5, "CO01 − CO02 = {short}");
+                }
+                if let Some(levels) = shown(&["CO09", "CO10", "CO11"]) {
+                    let rest = entrants - levels;
+                    assert!(rest == 0 || rest >= 5, "ISCED leaves {rest}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -265,7 +265,9 @@ pub async fn measure(
             } else {
                 part as f64 * 100.0 / all as f64
             },
-            smallest: part.min(all),
+            // Those not in integrated care (the whole minus the part) single people
+            // out as much as the part does.
+            smallest: part.min(all).min(all - part),
         }));
     }
     Ok(Some(Measured {

@@ -38,7 +38,7 @@ impl Services {
         actor.require(Capability::Coordinate)?;
         let today = ctx.today();
         let period = Period::parse(from, to, today)?;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store.audited_read().await?;
         let b = visible_body(&mut tx, actor, body).await?;
         let meetings = facts::meetings(&mut tx, body, period.from, period.to).await?;
         let attendance = facts::attendance(&mut tx, body, period.from, period.to).await?;
@@ -50,7 +50,15 @@ impl Services {
         let cases = facts::cases_reviewed(&mut tx, body, period.from, period.to).await?;
         let (joint, joint_total) =
             facts::joint_interviews(&mut tx, body, period.from, period.to).await?;
-        tx.commit().await?;
+        crate::audit::finish(
+            tx,
+            actor,
+            ctx,
+            crate::audit::Action::BodyRead,
+            Some(body),
+            serde_json::json!({"report": {"from": period.from, "to": period.to}}),
+        )
+        .await?;
         let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         let schedule = Schedule {
             anchor: b.first_meeting_on.unwrap_or(b.created_at.date_naive()),
