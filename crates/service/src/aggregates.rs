@@ -66,6 +66,16 @@ impl Services {
         format!("P-{}", &hex::encode(h.finalize())[..10])
     }
 
+    /// A pseudonym that holds within one list only (`scope`): its lines cannot be
+    /// joined with those of another list that names the same person.
+    pub fn pseudonym_in(&self, scope: Uuid, participant: Uuid) -> String {
+        let mut h = Sha256::new();
+        h.update(self.settings.pseudonym_key.expose());
+        h.update(scope.as_bytes());
+        h.update(participant.as_bytes());
+        format!("R-{}", &hex::encode(h.finalize())[..10])
+    }
+
     pub async fn programme_overview(
         &self,
         actor: &Actor,

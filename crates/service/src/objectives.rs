@@ -252,12 +252,16 @@ impl Services {
                         participant_name: Some(n),
                         pseudonym: None,
                     }),
+                    // A person the reader may not see: a pseudonym of this list only
+                    // (not joined with the overview's or the data-quality page's),
+                    // the month and no label (a post, a course: with a day, they
+                    // would say who it is in a small programme).
                     (Some(p), None) if shown => Some(RecordLine {
-                        day: r.day,
-                        label: r.label,
+                        day: r.day.get(..7).unwrap_or(&r.day).to_string(),
+                        label: String::new(),
                         case_id: None,
                         participant_name: None,
-                        pseudonym: Some(self.pseudonym(p)),
+                        pseudonym: Some(self.pseudonym_in(id, p)),
                     }),
                     (Some(_), None) => None,
                 }
