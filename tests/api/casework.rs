@@ -364,7 +364,27 @@ async fn an_itinerary_with_actions_of_two_services_is_signed_versioned_and_revie
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // A change made on the version read before that one is refused, not written over
+    // it (the action moved on to version 2).
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &format!("{base}/actions/{orientation}"),
+            &json!({"kind": "orientation", "service": "employment", "description": "Itinerario de orientación laboral", "responsible": sexpe, "starts_on": "2026-11-20", "due_on": "2026-11-27", "status": "planned", "version": "1"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    assert_eq!(r.body["type"], "urn:itinera:problem:error.stale_version");
     let v = app.get(SOCIAL_BADAJOZ, &base).await.body;
+    let now = v["actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == orientation.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (now["status"].as_str(), now["version"].as_i64()),
+        (Some("in_progress"), Some(2))
+    );
     assert_eq!(
         v["versions"][0]["snapshot"]["actions"][1]["status"],
         "planned"

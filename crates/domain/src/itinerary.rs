@@ -68,6 +68,10 @@ pub struct GoalInput {
     #[serde(deserialize_with = "lenient_string")]
     pub target_on: String,
     pub status: String,
+    /// The version read (a change on one changed meanwhile is refused); empty: the
+    /// current one.
+    #[serde(deserialize_with = "lenient_string")]
+    pub version: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +132,10 @@ pub struct ActionInput {
     pub due_on: String,
     pub status: String,
     pub status_reason: String,
+    /// The version read (a change on one changed meanwhile is refused); empty: the
+    /// current one.
+    #[serde(deserialize_with = "lenient_string")]
+    pub version: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -91,6 +91,8 @@ pub struct ItineraryGoal {
     pub target_on: Option<NaiveDate>,
     pub status: String,
     pub position: i32,
+    /// Sent back with a change (a change on one changed meanwhile is refused).
+    pub version: i32,
 }
 
 impl From<itinera_store::itineraries::Goal> for ItineraryGoal {
@@ -102,6 +104,7 @@ impl From<itinera_store::itineraries::Goal> for ItineraryGoal {
             target_on: r.target_on,
             status: r.status,
             position: r.position,
+            version: r.version,
         }
     }
 }
@@ -121,6 +124,8 @@ pub struct ItineraryAction {
     pub due_on: NaiveDate,
     pub status: String,
     pub status_reason: Option<String>,
+    /// Sent back with a change (a change on one changed meanwhile is refused).
+    pub version: i32,
 }
 
 impl From<itinera_store::itineraries::Action> for ItineraryAction {
@@ -139,6 +144,7 @@ impl From<itinera_store::itineraries::Action> for ItineraryAction {
             due_on: r.due_on,
             status: r.status,
             status_reason: r.status_reason,
+            version: r.version,
         }
     }
 }
@@ -461,9 +467,16 @@ impl Services {
             .itinerary_for_change(&mut tx, actor, ctx, case_id)
             .await?;
         let domains = Self::goal_domains(&mut tx, &case).await?;
+        let current = itineraries::goals(&mut tx, it.id)
+            .await?
+            .into_iter()
+            .find(|g| g.id == goal_id)
+            .ok_or(Error::NotFound)?;
+        let expected = itinera_domain::input::version_or(&input.version, current.version)
+            .map_err(|c| Error::field("version", c))?;
         let g = check_goal(input, &domains)?;
-        if !itineraries::update_goal(&mut tx, it.id, goal_id, &g, ctx.now).await? {
-            return Err(Error::NotFound);
+        if !itineraries::update_goal(&mut tx, it.id, goal_id, &g, expected, ctx.now).await? {
+            return Err(Error::Conflict("error.stale_version"));
         }
         itineraries::touch(&mut tx, it.id, ctx.now).await?;
         finish(
@@ -536,9 +549,16 @@ impl Services {
         let (case, it) = self
             .itinerary_for_change(&mut tx, actor, ctx, case_id)
             .await?;
+        let current = itineraries::actions(&mut tx, it.id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == action_id)
+            .ok_or(Error::NotFound)?;
+        let expected = itinera_domain::input::version_or(&input.version, current.version)
+            .map_err(|c| Error::field("version", c))?;
         let a = self.checked_action(&mut tx, &case, &it, input).await?;
-        if !itineraries::update_action(&mut tx, it.id, action_id, &a, ctx.now).await? {
-            return Err(Error::NotFound);
+        if !itineraries::update_action(&mut tx, it.id, action_id, &a, expected, ctx.now).await? {
+            return Err(Error::Conflict("error.stale_version"));
         }
         itineraries::touch(&mut tx, it.id, ctx.now).await?;
         finish(

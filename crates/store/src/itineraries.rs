@@ -90,11 +90,12 @@ pub struct Goal {
     pub target_on: Option<NaiveDate>,
     pub status: String,
     pub position: i32,
+    pub version: i32,
 }
 
 pub async fn goals(tx: &mut Tx, itinerary_id: Uuid) -> Result<Vec<Goal>, Error> {
     on_tx!(tx, c => sqlx::query_as(
-        "SELECT id, domain, description, target_on, status, position FROM itinerary_goals WHERE itinerary_id = $1 ORDER BY position, id"
+        "SELECT id, domain, description, target_on, status, position, version FROM itinerary_goals WHERE itinerary_id = $1 ORDER BY position, id"
     ).bind(itinerary_id).fetch_all(c).await.map_err(db_err))
 }
 
@@ -113,16 +114,19 @@ pub async fn insert_goal(
     Ok(id)
 }
 
+/// Changes a goal at version `expected` (false: it changed meanwhile, or is not there).
 pub async fn update_goal(
     tx: &mut Tx,
     itinerary_id: Uuid,
     id: Uuid,
     g: &GoalData,
+    expected: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let n = on_tx!(tx, c => sqlx::query(
-        "UPDATE itinerary_goals SET domain = $3, description = $4, target_on = $5, status = $6, updated_at = $7 WHERE id = $2 AND itinerary_id = $1"
-    ).bind(itinerary_id).bind(id).bind(&g.domain).bind(&g.description).bind(g.target_on).bind(g.status.code()).bind(now)
+        "UPDATE itinerary_goals SET domain = $3, description = $4, target_on = $5, status = $6, updated_at = $7, version = version + 1 \
+         WHERE id = $2 AND itinerary_id = $1 AND version = $8"
+    ).bind(itinerary_id).bind(id).bind(&g.domain).bind(&g.description).bind(g.target_on).bind(g.status.code()).bind(now).bind(expected)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(n == 1)
 }
@@ -142,12 +146,13 @@ pub struct Action {
     pub due_on: NaiveDate,
     pub status: String,
     pub status_reason: Option<String>,
+    pub version: i32,
 }
 
 pub async fn actions(tx: &mut Tx, itinerary_id: Uuid) -> Result<Vec<Action>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT a.id, a.goal_id, a.kind, a.service, a.description, a.organisation_id, o.name AS organisation_name, a.responsible_id, \
-         u.display_name AS responsible_name, a.starts_on, a.due_on, a.status, a.status_reason \
+         u.display_name AS responsible_name, a.starts_on, a.due_on, a.status, a.status_reason, a.version \
          FROM itinerary_actions a JOIN organisations o ON o.id = a.organisation_id JOIN users u ON u.id = a.responsible_id \
          WHERE a.itinerary_id = $1 ORDER BY a.starts_on, a.id"
     ).bind(itinerary_id).fetch_all(c).await.map_err(db_err))
@@ -169,19 +174,24 @@ pub async fn insert_action(
     Ok(id)
 }
 
+/// Changes an action at version `expected` (false: it changed meanwhile, or is not
+/// there).
+#[allow(clippy::too_many_arguments)]
 pub async fn update_action(
     tx: &mut Tx,
     itinerary_id: Uuid,
     id: Uuid,
     a: &ActionData,
+    expected: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE itinerary_actions SET goal_id = $3, kind = $4, service = $5, description = $6, organisation_id = $7, responsible_id = $8, \
-         starts_on = $9, due_on = $10, status = $11, status_reason = $12, updated_at = $13 WHERE id = $2 AND itinerary_id = $1"
+         starts_on = $9, due_on = $10, status = $11, status_reason = $12, updated_at = $13, version = version + 1 \
+         WHERE id = $2 AND itinerary_id = $1 AND version = $14"
     ).bind(itinerary_id).bind(id).bind(a.goal_id).bind(a.kind.code()).bind(a.service.code()).bind(&a.description)
     .bind(a.organisation_id).bind(a.responsible_id).bind(a.starts_on).bind(a.due_on).bind(a.status.code())
-    .bind(&a.status_reason).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    .bind(&a.status_reason).bind(now).bind(expected).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(n == 1)
 }
 

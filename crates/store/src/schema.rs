@@ -200,6 +200,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "referrals_one_open",
         sql: include_str!("../migrations/0037_referrals_one_open.sql"),
     },
+    Migration {
+        version: 38,
+        name: "goal_action_versions",
+        sql: include_str!("../migrations/0038_goal_action_versions.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

@@ -87,7 +87,7 @@ async fn add_goal(
 #[utoipa::path(put, path = "/cases/{id}/itinerary/goals/{goal}", tag = "itineraries",
     params(("id" = Uuid, Path), ("goal" = Uuid, Path)),
     request_body = GoalInput,
-    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
 async fn update_goal(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
@@ -117,7 +117,7 @@ async fn add_action(
 #[utoipa::path(put, path = "/cases/{id}/itinerary/actions/{action}", tag = "itineraries",
     params(("id" = Uuid, Path), ("action" = Uuid, Path)),
     request_body = ActionInput,
-    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
 async fn update_action(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,

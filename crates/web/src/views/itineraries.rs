@@ -186,6 +186,7 @@ impl ShowPage {
                 description: g.description.clone(),
                 target_on: g.target_on.map(|d| d.to_string()).unwrap_or_default(),
                 status: g.status.clone(),
+                version: g.version.to_string(),
             },
         }
     }
@@ -202,6 +203,7 @@ impl ShowPage {
                 due_on: a.due_on.to_string(),
                 status: a.status.clone(),
                 status_reason: a.status_reason.clone().unwrap_or_default(),
+                version: a.version.to_string(),
             },
         }
     }
