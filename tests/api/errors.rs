@@ -2,6 +2,7 @@
 //! layer they came through: problem+json for the API, an error page for the browser.
 
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -111,5 +112,37 @@ async fn an_unknown_address_is_a_page_in_the_users_language_or_a_problem_in_the_
     assert_eq!(
         r.headers()["content-type"].to_str().unwrap_or_default(),
         "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn a_value_of_the_wrong_type_is_named_by_its_field() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            ADMIN,
+            "/holidays/national",
+            &json!({"country": "es", "year": "dos mil"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        codes(&r.body),
+        [("year".to_string(), "error.json_type".to_string())]
+    );
+    // Not JSON at all stays what it is.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/holidays/national", app.base))
+        .bearer_auth(app.token(ADMIN))
+        .header("content-type", "application/json")
+        .body("{year:")
+        .send()
+        .await
+        .expect("post");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(
+        codes(&body),
+        [("body".to_string(), "error.bad_json".to_string())]
     );
 }

@@ -117,8 +117,11 @@ impl Services {
         actor.require(Capability::ReadAggregates)?;
         let (from, to) = crate::esf::optional_period(from, to)?;
         let mut tx = self.store.audited_read().await?;
+        // (The day too: progress through the period and the meetings held so far
+        // depend on it.)
         let key = format!(
-            "{programme}|{from:?}|{to:?}|{}",
+            "{programme}|{from:?}|{to:?}|{}|{}",
+            ctx.today(),
             store::fingerprint(&mut tx, programme).await?
         );
         if let Some((at, sheet)) = (!fresh)

@@ -245,6 +245,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 Err(ApiError(Error::field("body", "error.json_content_type")))
             }
             Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError(Error::TooLarge)),
+            // Valid JSON with a value of the wrong type: said on its field.
+            Err(JsonRejection::JsonDataError(e)) => {
+                let text = e.body_text();
+                let field = text
+                    .split_once("target type: ")
+                    .and_then(|(_, rest)| rest.split_once(": "))
+                    .map(|(path, _)| path.trim())
+                    .filter(|p| {
+                        !p.is_empty()
+                            && p.len() <= 100
+                            && p.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
+                    })
+                    .unwrap_or("body");
+                Err(ApiError(Error::field(field, "error.json_type")))
+            }
             Err(_) => Err(ApiError(Error::field("body", "error.bad_json"))),
         }
     }
