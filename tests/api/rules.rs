@@ -262,6 +262,22 @@ async fn an_administrator_issues_tokens_only_to_service_accounts_of_the_organisa
         "people are not"
     );
     let owner = format!("{svc}@{org}");
+    // A refused form keeps the owner chosen.
+    let (status, html, _) = b
+        .post_form(
+            "/admin/tokens",
+            &[
+                ("owner", owner.as_str()),
+                ("name", "solo auditoría"),
+                ("expires_in_days", "9999"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!("value=\"{owner}\" selected")),
+        "{html}"
+    );
     let (status, html, _) = b
         .post_form(
             "/admin/tokens",

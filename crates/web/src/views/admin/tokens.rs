@@ -48,6 +48,11 @@ impl TokensPage {
             .collect()
     }
 
+    /// The owner chosen in a refused form (`user@organisation`).
+    fn chosen(&self) -> String {
+        format!("{}@{}", self.input.user_id, self.input.organisation_id)
+    }
+
     fn choices(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for UserView {
