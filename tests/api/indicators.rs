@@ -651,6 +651,41 @@ async fn the_objectives_sheet_computes_checks_and_hides_small_counts() {
     let (status, html) = b.page(&format!("/programmes/{prog}/esf")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("EECO01"), "{html}");
+    // A report asked with a period that is not one: the default report, the message
+    // beside the filter, what was typed kept (not a bare error page).
+    for page in ["indicators", "esf", "dashboard", "compliance"] {
+        let (status, html) = b
+            .page(&format!(
+                "/programmes/{prog}/{page}?from=2026-12-31&to=2026-01-01&project_id=nonsense"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+        assert!(
+            html.contains("El final no puede ser anterior al inicio.")
+                && html.contains(r#"id="to-error""#)
+                && html.contains(r##"href="#to""##)
+                && html.contains(r#"value="2026-12-31""#)
+                && html.contains(r#"value="2026-01-01""#)
+                && html.contains(r#"card filters""#),
+            "{page}: {html}"
+        );
+    }
+    let (status, html) = b
+        .page(&format!("/programmes/{prog}/esf?project_id=nonsense"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(r#"id="project_id-error""#), "{html}");
+    assert!(
+        html.contains("EECO01"),
+        "the default table is shown: {html}"
+    );
+    let (status, html) = b
+        .page(&format!(
+            "/programmes/{prog}/esf/data-quality?from=0026-01-01"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("La fecha está fuera"), "{html}");
     // Removed after a confirmation page.
     let (status, html) = b.page(&format!("/indicators/{ob1}/delete")).await;
     assert_eq!(status, StatusCode::OK);

@@ -27,7 +27,8 @@ use crate::api::indicators::{ChartParams, EsfParams};
 use crate::export::{self, Format, PeriodParams};
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    form_result, render, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
+    form_result, render, report_or_default, respond, CsrfForm, FormErrors, PageCtx, Session,
+    ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -124,6 +125,8 @@ struct SheetPage {
     c: Choices,
     input: ObjectiveInput,
     errors: FormErrors,
+    /// The period filter's messages, when it was not valid (`report_or_default`).
+    fe: FormErrors,
 }
 
 impl SheetPage {
@@ -142,6 +145,9 @@ impl SheetPage {
         o.progress_percent.unwrap_or(0).clamp(0, 150) * 2
     }
     fn query(&self) -> String {
+        if self.fe.any() {
+            return "?from=&to=".into();
+        }
         format!("?from={}&to={}", self.period.from, self.period.to)
     }
 }
@@ -162,7 +168,7 @@ async fn sheet_page(
     errors: FormErrors,
 ) -> Result<SheetPage, ViewError> {
     let page = PageCtx::new(lang, Some(session), "objectives.title");
-    let sh = s
+    let asked = s
         .services
         .objectives_sheet(
             &session.actor,
@@ -172,7 +178,12 @@ async fn sheet_page(
             &period.to,
             period.fresh,
         )
-        .await?;
+        .await;
+    let (sh, fe) = report_or_default(lang, asked, || {
+        s.services
+            .objectives_sheet(&session.actor, ctx, id, "", "", false)
+    })
+    .await?;
     let projects = projects_of(s, id).await?;
     Ok(SheetPage {
         c: choices(&page, &projects),
@@ -181,6 +192,7 @@ async fn sheet_page(
         period,
         input,
         errors,
+        fe,
     })
 }
 
@@ -207,19 +219,18 @@ async fn sheet(
 ) -> ViewResult {
     let lang = lang_of(&headers);
     let input = blank(&ctx);
-    Ok(render(
-        &sheet_page(
-            &s,
-            lang,
-            &session,
-            &ctx,
-            id,
-            period,
-            input,
-            FormErrors::none(lang),
-        )
-        .await?,
-    ))
+    let page = sheet_page(
+        &s,
+        lang,
+        &session,
+        &ctx,
+        id,
+        period,
+        input,
+        FormErrors::none(lang),
+    )
+    .await?;
+    Ok(respond(&page, &page.fe))
 }
 
 async fn create(
@@ -442,9 +453,33 @@ struct EsfPage {
     t: EsfTable,
     p: EsfParams,
     projects: Vec<(Uuid, String)>,
+    /// The filters' messages, when they were not valid (`report_or_default`).
+    fe: FormErrors,
 }
 
 impl EsfPage {
+    /// What the filters show: what was typed when it was refused, else the table's.
+    fn from(&self) -> String {
+        if self.fe.any() {
+            self.p.from.clone()
+        } else {
+            self.t.period.from.to_string()
+        }
+    }
+    fn to(&self) -> String {
+        if self.fe.any() {
+            self.p.to.clone()
+        } else {
+            self.t.period.to.to_string()
+        }
+    }
+    fn set_chosen(&self, code: &str) -> bool {
+        if self.fe.any() && !self.p.set.is_empty() {
+            self.p.set == code
+        } else {
+            self.t.set == code
+        }
+    }
     fn fig(&self, v: &Option<u64>) -> String {
         match v {
             Some(n) => self.page.int(*n),
@@ -474,32 +509,48 @@ async fn esf(
     Query(p): Query<EsfParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let project = itinera_domain::input::optional_id(&p.project_id)
-        .map_err(|c| itinera_domain::Error::field("project_id", c))?;
-    let t = s
-        .services
-        .esf_table(
-            &session.actor,
-            &ctx,
-            id,
-            project,
-            Some(&p.set),
-            &p.from,
-            &p.to,
-            p.fresh,
-        )
-        .await?;
+    use itinera_domain::{Error, FieldError};
+    let period = itinera_service::esf::period_or_year(&p.from, &p.to, ctx.today());
+    let asked = match (itinera_domain::input::optional_id(&p.project_id), period) {
+        (Ok(project), _) => {
+            s.services
+                .esf_table(
+                    &session.actor,
+                    &ctx,
+                    id,
+                    project,
+                    Some(&p.set),
+                    &p.from,
+                    &p.to,
+                    p.fresh,
+                )
+                .await
+        }
+        // Every filter's message at once.
+        (Err(c), Err(Error::Invalid(mut fields))) => {
+            fields.push(FieldError::new("project_id", c));
+            Err(Error::Invalid(fields))
+        }
+        (Err(c), _) => Err(Error::field("project_id", c)),
+    };
+    let (t, fe) = report_or_default(lang, asked, || {
+        s.services
+            .esf_table(&session.actor, &ctx, id, None, None, "", "", false)
+    })
+    .await?;
     let projects = projects_of(&s, id)
         .await?
         .into_iter()
         .map(|p| (p.id, format!("{} — {}", p.code, p.name)))
         .collect();
-    Ok(render(&EsfPage {
+    let page = EsfPage {
         page: PageCtx::new(lang, Some(&session), "esf.title"),
         t,
         p,
         projects,
-    }))
+        fe,
+    };
+    Ok(respond(&page, &page.fe))
 }
 
 async fn esf_file(
@@ -556,6 +607,8 @@ async fn esf_xlsx(
 struct QualityPage {
     page: PageCtx,
     q: EsfDataQuality,
+    /// Why the list is of the default choices, when those asked for were not valid.
+    fe: FormErrors,
 }
 
 async fn quality(
@@ -567,14 +620,21 @@ async fn quality(
     Query(p): Query<EsfParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let q = s
+    let asked = s
         .services
         .esf_data_quality(&session.actor, &ctx, id, Some(&p.set), &p.from, &p.to)
-        .await?;
-    Ok(render(&QualityPage {
+        .await;
+    let (q, fe) = report_or_default(lang, asked, || {
+        s.services
+            .esf_data_quality(&session.actor, &ctx, id, None, "", "")
+    })
+    .await?;
+    let page = QualityPage {
         page: PageCtx::new(lang, Some(&session), "esf.quality"),
         q,
-    }))
+        fe,
+    };
+    Ok(respond(&page, &page.fe))
 }
 
 #[derive(Template)]
@@ -660,9 +720,38 @@ pub(crate) struct Bar {
 struct DashboardPage {
     page: PageCtx,
     d: Dashboard,
+    /// The filters as typed and their messages, when they were not valid.
+    p: DashboardParams,
+    fe: FormErrors,
 }
 
 impl DashboardPage {
+    /// What the filters show: what was typed when it was refused, else the figures'.
+    fn from(&self) -> String {
+        if self.fe.any() {
+            self.p.from.clone()
+        } else {
+            self.d.from.to_string()
+        }
+    }
+    fn to(&self) -> String {
+        if self.fe.any() {
+            self.p.to.clone()
+        } else {
+            self.d.to.to_string()
+        }
+    }
+    fn chosen(&self, field: &str, v: &Option<Uuid>, id: &Uuid) -> bool {
+        if !self.fe.any() {
+            return v.as_ref() == Some(id);
+        }
+        let typed = match field {
+            "project_id" => &self.p.project_id,
+            "territory_id" => &self.p.territory_id,
+            _ => &self.p.organisation_id,
+        };
+        typed.trim() == id.to_string()
+    }
     fn label(&self, prefix: &str, code: &str) -> String {
         export::chart_label(self.page.lang, prefix, code)
     }
@@ -755,9 +844,6 @@ impl DashboardPage {
                 .unwrap_or_default()
         )
     }
-    fn is(&self, v: &Option<Uuid>, id: &Uuid) -> bool {
-        v.as_ref() == Some(id)
-    }
 }
 
 async fn dashboard(
@@ -769,14 +855,23 @@ async fn dashboard(
     Query(p): Query<DashboardParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let d = s
+    let asked = s
         .services
         .dashboard(&session.actor, &ctx, lang, id, &p)
-        .await?;
-    Ok(render(&DashboardPage {
+        .await;
+    let defaults = DashboardParams::default();
+    let (d, fe) = report_or_default(lang, asked, || {
+        s.services
+            .dashboard(&session.actor, &ctx, lang, id, &defaults)
+    })
+    .await?;
+    let page = DashboardPage {
         page: PageCtx::new(lang, Some(&session), "dashboard.title"),
         d,
-    }))
+        p,
+        fe,
+    };
+    Ok(respond(&page, &page.fe))
 }
 
 async fn dashboard_csv(
@@ -801,9 +896,34 @@ struct CompliancePage {
     v: ComplianceView,
     input: RulesInput,
     errors: FormErrors,
+    /// The filters as typed and their messages, when they were not valid.
+    p: ComplianceParams,
+    fe: FormErrors,
 }
 
 impl CompliancePage {
+    /// What the filters show: what was typed when it was refused, else the figures'.
+    fn from(&self) -> String {
+        if self.fe.any() {
+            self.p.from.clone()
+        } else {
+            self.v.from.to_string()
+        }
+    }
+    fn to(&self) -> String {
+        if self.fe.any() {
+            self.p.to.clone()
+        } else {
+            self.v.to.to_string()
+        }
+    }
+    fn by_chosen(&self, b: &str) -> bool {
+        if self.fe.any() && !self.p.by.is_empty() {
+            self.p.by == b
+        } else {
+            self.v.by == b
+        }
+    }
     fn fig(&self, v: &Option<u64>) -> String {
         match v {
             Some(n) => n.to_string(),
@@ -870,7 +990,12 @@ async fn compliance_page(
     input: Option<RulesInput>,
     errors: FormErrors,
 ) -> Result<CompliancePage, ViewError> {
-    let v = s.services.compliance(&session.actor, ctx, id, p).await?;
+    let asked = s.services.compliance(&session.actor, ctx, id, p).await;
+    let defaults = ComplianceParams::default();
+    let (v, fe) = report_or_default(lang, asked, || {
+        s.services.compliance(&session.actor, ctx, id, &defaults)
+    })
+    .await?;
     let input = match input {
         Some(i) => i,
         None => limits_input(&v.rules),
@@ -880,6 +1005,8 @@ async fn compliance_page(
         v,
         input,
         errors,
+        p: p.clone(),
+        fe,
     })
 }
 
@@ -892,19 +1019,18 @@ async fn compliance(
     Query(p): Query<ComplianceParams>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    Ok(render(
-        &compliance_page(
-            &s,
-            lang,
-            &session,
-            &ctx,
-            id,
-            &p,
-            None,
-            FormErrors::none(lang),
-        )
-        .await?,
-    ))
+    let page = compliance_page(
+        &s,
+        lang,
+        &session,
+        &ctx,
+        id,
+        &p,
+        None,
+        FormErrors::none(lang),
+    )
+    .await?;
+    Ok(respond(&page, &page.fe))
 }
 
 async fn save_limits(

@@ -425,6 +425,36 @@ where
     }
 }
 
+/// A report asked for with filters that are not valid (a period ending before it
+/// starts, a day that does not exist, a project of another programme): the report of
+/// its default filters, with the messages for the filter form. The page keeps what was
+/// typed in the filters and is answered with `respond` (422). Other errors pass through.
+pub async fn report_or_default<T, Fut>(
+    lang: Lang,
+    asked: Result<T, Error>,
+    default: impl FnOnce() -> Fut,
+) -> Result<(T, FormErrors), ViewError>
+where
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    match asked {
+        Err(e @ Error::Invalid(_)) => {
+            let errors = FormErrors::from_error(lang, e)?;
+            Ok((default().await?, errors))
+        }
+        other => Ok((other?, FormErrors::none(lang))),
+    }
+}
+
+/// A page that may carry messages about what was sent: 422 when it does, 200 otherwise.
+pub fn respond<T: Template>(tpl: &T, errors: &FormErrors) -> Response {
+    if errors.any() {
+        render_invalid(tpl)
+    } else {
+        render(tpl)
+    }
+}
+
 /// The confirmation of an action with big consequences (withdrawing a consent, removing a
 /// team member, approving minutes): a page of its own, so that it works without
 /// JavaScript. Its button posts the same form again with `confirm=yes`.
