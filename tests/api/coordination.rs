@@ -248,7 +248,7 @@ async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_t
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let ag = r.body["id"].as_str().unwrap().to_string();
 
-    // It is in its owner's work list.
+    // It is in its owner's work list, whose audit entry names its case.
     let r = app.get(SEXPE_BADAJOZ, "/tasks").await;
     assert_eq!(
         r.body["agreements_due"][0]["id"],
@@ -256,23 +256,63 @@ async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_t
         "{:?}",
         r.body
     );
+    assert_eq!(
+        count_id(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'worklist.read' AND actor_user_id = $1 AND detail LIKE '%{case}%'"
+            ),
+            &sexpe_user
+        )
+        .await,
+        1
+    );
     assert!(r.body["counts"]
         .as_array()
         .unwrap()
         .iter()
         .any(|c| c[0] == "agreements_due" && c[1] == 1));
 
-    // Approved minutes are frozen.
-    assert_eq!(
-        app.post(
+    // Minutes are approved by who runs the body, once the meeting is held; then
+    // they are frozen.
+    let r = app
+        .post(
             CASE_MANAGER,
             &format!("/meetings/{m1}/approval"),
-            &json!({})
+            &json!({}),
         )
-        .await
-        .status,
-        StatusCode::OK
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        r.body["type"],
+        "urn:itinera:problem:coordination.minutes.not_yet_held"
     );
+    assert_eq!(
+        app.get(CASE_MANAGER, &format!("/meetings/{m1}")).await.body["may_approve"],
+        false
+    );
+    app.clock.advance(chrono::Duration::days(4));
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/meetings/{m1}/approval"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a member, not the chair");
+    assert_eq!(
+        app.get(CASE_MANAGER, &format!("/meetings/{m1}")).await.body["may_approve"],
+        true
+    );
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/meetings/{m1}/approval"),
+            &json!({}),
+        )
+        .await;
+    app.clock.advance(chrono::Duration::days(-4));
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let r = app
         .put(
             CASE_MANAGER,
@@ -349,6 +389,24 @@ async fn a_programme_table_never_puts_a_case_on_its_agenda_and_outsiders_see_not
         StatusCode::FORBIDDEN,
         "a social worker does not convene"
     );
+    // A programme table sees its programme's figures: a case manager convenes one
+    // only for a programme their organisation works in.
+    let r = app
+        .post(ADMIN, "/programmes", &json!({"code": "ajeno", "name": "Programa ajeno", "phases": "intake\nplan", "active": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let other = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(CASE_MANAGER, "/bodies", &json!({"name": "Comisión ajena", "level": "1", "programme_id": other, "frequency": "quarterly"}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("level".into(), "coordination.level_needs_aggregates".into())]
+    );
+    let r = app
+        .post(COORDINATOR, "/bodies", &json!({"name": "Comisión ajena", "level": "1", "programme_id": other, "frequency": "quarterly"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let r = app
         .post(COORDINATOR, "/bodies", &json!({"name": "Comisión de seguimiento CRISOL", "level": "1", "frequency": "quarterly"}))
         .await;
@@ -398,7 +456,11 @@ async fn a_programme_table_never_puts_a_case_on_its_agenda_and_outsiders_see_not
         .unwrap()
         .is_empty());
     let r = app.get(COORDINATOR, "/bodies").await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        r.body.as_array().unwrap().len(),
+        2,
+        "CRISOL's and the other one"
+    );
 }
 
 #[tokio::test]

@@ -298,6 +298,9 @@ impl Services {
                     .map(|i| i.case_id),
             )
             .collect();
+        // An agreement about a case shows its words only to who may read its person
+        // (`redact_agreements` leaves the case of the others out).
+        cases.extend(agreements_due.iter().filter_map(|a| a.agreement.case_id));
         cases.sort_unstable();
         cases.dedup();
         finish(

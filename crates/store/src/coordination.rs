@@ -178,6 +178,13 @@ pub async fn meetings(tx: &mut Tx, body: Uuid) -> Result<Vec<Meeting>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).bind(body).fetch_all(c).await.map_err(db_err))
 }
 
+/// Takes the meeting's row for the rest of the write transaction (a row lock with the
+/// statement both engines share): its changes and its approval run one after the other.
+pub async fn lock_meeting(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE meetings SET minutes_approved_at = minutes_approved_at WHERE id = $1")
+        .bind(id).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 pub async fn approve_minutes(
     tx: &mut Tx,
     id: Uuid,
@@ -373,6 +380,22 @@ pub async fn project_programme(tx: &mut Tx, project: Uuid) -> Result<Option<Uuid
 
 /// Whether a row of a reference table exists (`programmes`, `projects`, `territories`,
 /// `organisations`): a form's choice is checked before it is stored.
+/// Whether an organisation works in a programme or project: a project of it is the
+/// organisation's, or the organisation is on the team of one of its cases.
+pub async fn takes_part(
+    tx: &mut Tx,
+    organisation: Uuid,
+    programme: Option<Uuid>,
+    project: Option<Uuid>,
+) -> Result<bool, Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 AS x FROM projects p WHERE p.organisation_id = $1 AND (p.programme_id = $2 OR p.id = $3) \
+         UNION ALL SELECT 1 FROM (SELECT 1 AS x FROM case_team_members t JOIN cases c ON c.id = t.case_id \
+         WHERE t.organisation_id = $1 AND (c.programme_id = $2 OR c.project_id = $3) LIMIT 1) one) found"
+    ).bind(organisation).bind(programme).bind(project).fetch_one(c).await.map_err(db_err))?;
+    Ok(n > 0)
+}
+
 pub async fn reference_exists(tx: &mut Tx, table: Reference, id: Uuid) -> Result<bool, Error> {
     let sql = format!("SELECT COUNT(*) FROM {} WHERE id = $1", table.name());
     let n: i64 =

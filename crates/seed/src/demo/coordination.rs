@@ -181,7 +181,7 @@ pub async fn seed(s: &Services, now: DateTime<Utc>) -> Result<bool, Error> {
                 m,
                 &AgreementInput {
                     text: "Enviar al SEXPE la relación de personas derivadas cada mes".into(),
-                    owner: format!("organisation:{}", social.organisation_id),
+                    owner: format!("user:{}", social.user_id),
                     due_on: day(-5),
                     ..Default::default()
                 },

@@ -95,6 +95,16 @@ impl Services {
                 }
             }
         }
+        // A programme (1) or project (2) table's members see the programme's figures
+        // and its pseudonymised list (`body_overview`): such a table is convened by who
+        // may read those, or by an organisation that works in that programme.
+        if d.level.number() < 3
+            && !actor.can(Capability::ReadAggregates)
+            && !store::takes_part(&mut tx, actor.organisation_id, d.programme_id, d.project_id)
+                .await?
+        {
+            return Err(Error::field("level", "coordination.level_needs_aggregates"));
+        }
         let id = ctx.new_id();
         store::insert_body(
             &mut tx,

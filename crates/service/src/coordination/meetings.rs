@@ -21,7 +21,9 @@ use crate::audit::{audit, finish, Action};
 use crate::guard::visible_body;
 use crate::{Ctx, Services};
 
-use super::{frozen, meeting_and_body, view, AgendaItem, AgreementView, Body, BodyMember, Meeting};
+use super::{
+    meeting_and_body, meeting_to_change, view, AgendaItem, AgreementView, Body, BodyMember, Meeting,
+};
 
 /// An agenda item as a member sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -44,6 +46,9 @@ pub struct MeetingView {
     /// (member, attendance).
     pub attendance: Vec<(Uuid, String)>,
     pub agreements: Vec<AgreementView>,
+    /// Whether this member may approve the minutes now: they run the body (chair,
+    /// secretary), the meeting has been held and its minutes are not approved yet.
+    pub may_approve: bool,
 }
 
 /// The longest minutes of one agenda item, in characters.
@@ -97,9 +102,8 @@ impl Services {
             let id = optional_id(raw)
                 .map_err(|c| Error::field(format!("cases.{i}"), c))?
                 .unwrap_or_default();
-            // Who may read the person, of a record not anonymised (the rule of
-            // every write about a case).
-            super::require_case_writable(&mut tx, actor, ctx, id, &format!("cases.{i}")).await?;
+            // Who has a basis for the person, of a record not anonymised.
+            super::require_case_listable(&mut tx, actor, ctx, id, &format!("cases.{i}")).await?;
             cases.push(id);
         }
         let id = ctx.new_id();
@@ -190,6 +194,9 @@ impl Services {
             });
         }
         let members = store::members(&mut tx, body.id).await?;
+        let may_approve = meeting.minutes_approved_at.is_none()
+            && meeting.meeting_date <= ctx.today()
+            && crate::guard::runs(actor, &members);
         let invited = store::invitees(&mut tx, id).await?;
         let attendance = store::attendance(&mut tx, id).await?;
         let mut agreements: Vec<AgreementView> = store::agreements_of_meeting(&mut tx, id)
@@ -219,6 +226,7 @@ impl Services {
             invited,
             attendance,
             agreements,
+            may_approve,
         })
     }
 
@@ -251,8 +259,7 @@ impl Services {
             return Err(Error::field("minutes", "validation.too_long"));
         }
         let mut tx = self.store.write().await?;
-        let (m, _) = meeting_and_body(&mut tx, actor, meeting).await?;
-        frozen(&m)?;
+        let _ = meeting_to_change(&mut tx, actor, meeting).await?;
         let of_case = store::items(&mut tx, meeting)
             .await?
             .into_iter()
@@ -286,8 +293,7 @@ impl Services {
     ) -> Result<(), Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.write().await?;
-        let (m, b) = meeting_and_body(&mut tx, actor, meeting).await?;
-        frozen(&m)?;
+        let (_, b) = meeting_to_change(&mut tx, actor, meeting).await?;
         let members = store::members(&mut tx, b.id).await?;
         let invited = store::invitees(&mut tx, meeting).await?;
         let all_items = store::items(&mut tx, meeting).await?;
@@ -398,7 +404,15 @@ impl Services {
     ) -> Result<(), Error> {
         actor.require(Capability::Coordinate)?;
         let mut tx = self.store.write().await?;
-        meeting_and_body(&mut tx, actor, meeting).await?;
+        let (m, b) = meeting_to_change(&mut tx, actor, meeting).await?;
+        // Those who run the body (its chair, its secretary) approve its minutes, once
+        // the meeting has been held: approved minutes are never changed again.
+        if !crate::guard::runs(actor, &store::members(&mut tx, b.id).await?) {
+            return Err(Error::Forbidden);
+        }
+        if m.meeting_date > ctx.today() {
+            return Err(Error::Rule("coordination.minutes.not_yet_held"));
+        }
         store::approve_minutes(&mut tx, meeting, actor.user_id, ctx.now).await?;
         finish(
             tx,
@@ -539,17 +553,18 @@ pub(crate) async fn agreement_in(
     input: &AgreementInput,
 ) -> Result<Uuid, Error> {
     let d = input.validate(ctx.today())?;
-    let (m, b) = meeting_and_body(tx, actor, meeting).await?;
-    frozen(&m)?;
+    let (_, b) = meeting_to_change(tx, actor, meeting).await?;
     let members = store::members(tx, b.id).await?;
     let owner_org = match d.owner {
         Owner::User(u) => members
             .iter()
             .find(|x| x.user_id == Some(u))
             .map(|x| x.organisation_id),
+        // An organisation owns an agreement when it is a member as a whole (a member
+        // row naming one of its professionals makes that professional a member).
         Owner::Organisation(o) => members
             .iter()
-            .find(|x| x.organisation_id == o)
+            .find(|x| x.organisation_id == o && x.user_id.is_none())
             .map(|x| x.organisation_id),
     }
     .ok_or_else(|| Error::field("owner", "coordination.owner_not_member"))?;

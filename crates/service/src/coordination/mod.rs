@@ -348,6 +348,42 @@ pub(crate) async fn require_case_writable(
     Ok(())
 }
 
+/// Putting a case on an agenda tells the body's members about its person: it is for
+/// who has a basis for the person (their organisation registered them or is on the
+/// team, the rule of the case's own pages), not for an organisation that the person's
+/// sharing consent merely covers — that may read what a table says about the case, not
+/// bring the person to a table. Never an anonymised record.
+pub(crate) async fn require_case_listable(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    case: Uuid,
+    field: &str,
+) -> Result<(), Error> {
+    let unknown = || Error::field(field, "coordination.case_unknown");
+    let c = cases::get(tx, case).await?.ok_or_else(unknown)?;
+    if !actor.can(Capability::ReadPersonData) {
+        return Err(unknown());
+    }
+    let basis = access::basis(
+        tx,
+        ParticipantId(c.participant_id),
+        actor.organisation(),
+        actor.organisation_kind,
+        ctx.today(),
+    )
+    .await?;
+    if basis.is_none() {
+        ctx.refusals
+            .note(actor.user_id, actor.organisation_id, c.participant_id);
+        return Err(unknown());
+    }
+    if itinera_store::access::anonymised(tx, c.participant_id).await? {
+        return Err(Error::field(field, "privacy.anonymised"));
+    }
+    Ok(())
+}
+
 /// Leaves out the words of the agreements about a case whose person the actor may not
 /// read; gives the people whose agreements are shown (for the read's audit entry).
 pub(crate) async fn redact_agreements(
@@ -386,6 +422,20 @@ pub(super) async fn meeting_and_body(
 ) -> Result<(store::Meeting, store::Body), Error> {
     let m = store::meeting(tx, id).await?.ok_or(Error::NotFound)?;
     let b = visible_body(tx, actor, m.body_id).await?;
+    Ok((m, b))
+}
+
+/// A meeting about to be changed (its minutes, attendance, agreements): its row is
+/// taken for the rest of the transaction first, so that on PostgreSQL an approval
+/// committed meanwhile is seen, and refused when its minutes are approved.
+pub(super) async fn meeting_to_change(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(store::Meeting, store::Body), Error> {
+    store::lock_meeting(tx, id).await?;
+    let (m, b) = meeting_and_body(tx, actor, id).await?;
+    frozen(&m)?;
     Ok((m, b))
 }
 

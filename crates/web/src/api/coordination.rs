@@ -370,7 +370,7 @@ async fn minutes(
 /// Approve the minutes (frozen from then on)
 #[utoipa::path(post, path = "/meetings/{id}/approval", tag = "coordination",
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Approved), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict))]
+    responses((status = 200, body = Approved), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
 async fn approve(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
