@@ -904,10 +904,43 @@ async fn the_owner_is_notified_when_an_agreement_is_assigned_and_when_it_is_over
     b.login(SEXPE_BADAJOZ).await;
     let (_, html) = b.page("/").await;
     assert!(html.contains("Acuerdo vencido: Revisar las ofertas"));
-    let (status, _, _) = b.post_form("/notifications/read", &[]).await;
+    // "Mark read" marks what the page showed: a notice that came since stays unread.
+    let shown: Vec<String> = app
+        .get(SEXPE_BADAJOZ, "/notifications")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(html.contains(&shown.join(",")), "{html}");
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/meetings/{meeting}/agreements"),
+            &json!({"text": "Llamar a la empresa", "owner": format!("user:{sexpe_user}"), "due_on": "2026-12-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let (status, _, _) = b
+        .post_form("/notifications/read", &[("shown", &shown.join(","))])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, html) = b.page("/").await;
     assert!(!html.contains("Acuerdo vencido"));
+    let left = app.get(SEXPE_BADAJOZ, "/notifications").await.body;
+    assert_eq!(left.as_array().unwrap().len(), 1, "{left}");
+    assert_eq!(left[0]["kind"], "agreement_assigned");
+    let (status, _, _) = b.post_form("/notifications/read", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(app
+        .get(SEXPE_BADAJOZ, "/notifications")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]

@@ -697,6 +697,25 @@ async fn a_workplace_tutor_sees_the_placement_they_tutor_and_nothing_else() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // An ended contract stays the tutor's for a month, then is no longer theirs.
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &format!("/contracts/{contract}/end"),
+            &json!({"ended_on": "2026-11-23", "end_reason": "resignation"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    assert!(mine_of(
+        &app.get(TUTOR, "/tutored-contracts").await.body,
+        &contract
+    ));
+    app.clock.advance(chrono::Duration::days(32));
+    assert!(!mine_of(
+        &app.get(TUTOR, "/tutored-contracts").await.body,
+        &contract
+    ));
+    app.clock.advance(chrono::Duration::days(-32));
     // The consent withdrawn: the placement and the name are gone.
     let r = app
         .post(

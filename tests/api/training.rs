@@ -961,6 +961,17 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
     let before = count(&app, reads).await;
     assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::OK);
     assert_eq!(count(&app, reads).await, before + 1);
+    // A trainer reaches the course's people until a month after it ends (18 December
+    // + 31 days), then no more.
+    app.clock.advance(chrono::Duration::days(56));
+    assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::days(2));
+    assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &path).await.status,
+        StatusCode::OK,
+        "the team still reads it"
+    );
 }
 
 /// The schedule is editable: a make-up session added, a session moved or cancelled —

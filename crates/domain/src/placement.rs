@@ -23,6 +23,15 @@ pub const RETENTION_MONTHS: [u32; 3] = [3, 6, 12];
 /// Days between two follow-up contacts while a contract runs (monthly by default).
 pub const FOLLOW_UP_DAYS: i64 = 30;
 
+/// A workplace tutor reaches a contract they tutor while it runs and until this many
+/// days after it ends.
+pub const TUTOR_REACH_DAYS: i64 = 31;
+
+/// Whether the tutor of a contract that ended on `ended_on` (if it has) still reaches it.
+pub fn tutor_reaches(ended_on: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> bool {
+    ended_on.is_none_or(|e| today <= e + chrono::Duration::days(TUTOR_REACH_DAYS))
+}
+
 coded_enum!(
     /// Why a contract ended before or at its planned end.
     EndReason {

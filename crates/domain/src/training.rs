@@ -14,6 +14,16 @@ use crate::input::{lenient_list, lenient_string, optional_date, optional_text, r
 /// The most sessions a course may have (a year of weekdays and some).
 pub const MAX_SESSIONS: usize = 400;
 
+/// A named trainer reaches a course's people (its sheets, its candidates, reporting an
+/// incident about them) until this many days after the course ends; then the course's
+/// people are, for them, no longer there.
+pub const TRAINER_REACH_DAYS: i64 = 31;
+
+/// Whether a trainer named on a course ending `end_on` still reaches its people today.
+pub fn trainer_reaches(end_on: chrono::NaiveDate, today: chrono::NaiveDate) -> bool {
+    today <= end_on + chrono::Duration::days(TRAINER_REACH_DAYS)
+}
+
 coded_enum!(
     /// Where a case stands on a course.
     CandidateStatus {

@@ -189,7 +189,7 @@ impl Services {
         let course = training::course(&mut tx, cand.course_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let trains = crate::training::trains(&mut tx, actor, &course).await?;
+        let trains = crate::training::trains(&mut tx, actor, ctx, &course).await?;
         if !trains || !crate::training::in_group(&cand.status) {
             return Err(Error::NotFound);
         }

@@ -345,14 +345,17 @@ pub(crate) fn in_group(status: &str) -> bool {
 }
 
 /// Whether the actor is one of the course's trainers: the trainer role, a course of
-/// their organisation, and named on it.
+/// their organisation, named on it, and the course not ended more than
+/// `TRAINER_REACH_DAYS` ago.
 pub(crate) async fn trains(
     tx: &mut Tx,
     actor: &Actor,
+    ctx: &Ctx,
     course: &store::Course,
 ) -> Result<bool, Error> {
     Ok(actor.can(Capability::TakeAttendance)
         && course.provider_id == actor.organisation_id
+        && itinera_domain::training::trainer_reaches(course.end_on, ctx.today())
         && store::is_trainer(tx, course.id, actor.user_id).await?)
 }
 
@@ -363,9 +366,10 @@ pub(crate) async fn trains(
 async fn course_reach(
     tx: &mut Tx,
     actor: &Actor,
+    ctx: &Ctx,
     course: &store::Course,
 ) -> Result<(Reach, bool), Error> {
-    let trainer = trains(tx, actor, course).await?;
+    let trainer = trains(tx, actor, ctx, course).await?;
     if actor.can(Capability::ReadPersonData) {
         Ok((Reach::Team, trainer))
     } else if trainer {
@@ -550,7 +554,7 @@ impl Services {
         };
         let mut tx = self.store.audited_read().await?;
         let course = store::course(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        let (reach, as_trainer) = course_reach(&mut tx, actor, &course).await?;
+        let (reach, as_trainer) = course_reach(&mut tx, actor, ctx, &course).await?;
         let sessions = store::sessions(&mut tx, id).await?;
         let trainers = store::trainers(&mut tx, id).await?;
         let kind = actor.organisation_kind.code();
@@ -640,7 +644,7 @@ impl Services {
         input: &SessionInput,
     ) -> Result<Uuid, Error> {
         let mut tx = self.store.write().await?;
-        let course = self.schedule_editor(&mut tx, actor, course_id).await?;
+        let course = self.schedule_editor(&mut tx, actor, ctx, course_id).await?;
         let data = check_session(input, course.start_on, course.end_on)?;
         if store::session_taken(&mut tx, course.id, data.held_on, &data.starts_at, None).await? {
             return Err(Error::field("held_on", "validation.session.taken"));
@@ -675,7 +679,7 @@ impl Services {
             .await?
             .ok_or(Error::NotFound)?
             .course_id;
-        self.schedule_editor(&mut tx, actor, course_id).await?;
+        self.schedule_editor(&mut tx, actor, ctx, course_id).await?;
         // Then the course's row, and the session and course as they are now.
         store::lock_course(&mut tx, course_id).await?;
         let session = store::session(&mut tx, session_id)
@@ -725,13 +729,14 @@ impl Services {
         &self,
         tx: &mut Tx,
         actor: &Actor,
+        ctx: &Ctx,
         course_id: Uuid,
     ) -> Result<store::Course, Error> {
         let course = store::course(tx, course_id).await?.ok_or(Error::NotFound)?;
         if actor.can(Capability::Coordinate) {
             return Ok(course);
         }
-        if trains(tx, actor, &course).await? {
+        if trains(tx, actor, ctx, &course).await? {
             Ok(course)
         } else if actor.can(Capability::ReadPersonData) {
             Err(Error::Forbidden)
@@ -968,7 +973,7 @@ impl Services {
         let course = store::course(&mut tx, session.course_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let (reach, as_trainer) = course_reach(&mut tx, actor, &course).await?;
+        let (reach, as_trainer) = course_reach(&mut tx, actor, ctx, &course).await?;
         let kind = actor.organisation_kind.code();
         let group: Vec<_> = store::candidates(
             &mut tx,
@@ -1083,7 +1088,7 @@ impl Services {
             .await?
             .ok_or(Error::NotFound)?;
         // Who may not reach the course learns nothing of its schedule.
-        course_reach(&mut tx, actor, &course).await?;
+        course_reach(&mut tx, actor, ctx, &course).await?;
         let on_day = store::sessions_on(&mut tx, course_id, day).await?;
         let starts_at = starts_at.trim();
         let session = if starts_at.is_empty() {
@@ -1121,7 +1126,7 @@ impl Services {
         let course = store::course(&mut tx, session.course_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let (reach, as_trainer) = course_reach(&mut tx, actor, &course).await?;
+        let (reach, as_trainer) = course_reach(&mut tx, actor, ctx, &course).await?;
         // Then the course's row (see `lock_course`), and the session and course as
         // they are now.
         store::lock_course(&mut tx, course.id).await?;

@@ -707,13 +707,25 @@ pub async fn unread_notifications(
     ).bind(u.0).bind(o.0).fetch_all(c).await.map_err(db_err))
 }
 
+/// Marks read the unread notices of `u` working for `o`: all of them, or only those
+/// of `only` (the ones a page showed).
 pub async fn mark_notifications_read(
     tx: &mut Tx,
     u: UserId,
     o: OrganisationId,
     now: DateTime<Utc>,
+    only: Option<&[Uuid]>,
 ) -> Result<u64, Error> {
-    on_tx!(tx, c => sqlx::query(
-        "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND organisation_id = $2 AND read_at IS NULL"
-    ).bind(u.0).bind(o.0).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
+    let Some(ids) = only else {
+        return on_tx!(tx, c => sqlx::query(
+            "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND organisation_id = $2 AND read_at IS NULL"
+        ).bind(u.0).bind(o.0).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err));
+    };
+    let mut n = 0;
+    for id in ids {
+        n += on_tx!(tx, c => sqlx::query(
+            "UPDATE notifications SET read_at = $3 WHERE id = $4 AND user_id = $1 AND organisation_id = $2 AND read_at IS NULL"
+        ).bind(u.0).bind(o.0).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    }
+    Ok(n)
 }

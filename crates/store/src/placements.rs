@@ -38,10 +38,11 @@ pub async fn employers(tx: &mut Tx) -> Result<Vec<Employer>, Error> {
     ).fetch_all(c).await.map_err(db_err))
 }
 
-/// Whether `user` works for `org` (any role).
+/// Whether `user` is an active workplace tutor of `org` (who may be named a contract's tutor).
 pub async fn works_for(tx: &mut Tx, user: Uuid, org: Uuid) -> Result<bool, Error> {
     let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND organisation_id = $2"
+        "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.user_id = $1 AND m.organisation_id = $2 AND m.role = 'workplace_tutor' AND u.active"
     ).bind(user).bind(org).fetch_one(c).await.map_err(db_err))?;
     Ok(n > 0)
 }
@@ -53,12 +54,12 @@ pub struct Person {
     pub organisation_id: Uuid,
 }
 
-/// The users of the employers (who may be named workplace tutors).
+/// The active workplace tutors of the employers (who may be named a contract's tutor).
 pub async fn employer_staff(tx: &mut Tx) -> Result<Vec<Person>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT DISTINCT u.id, u.display_name AS name, m.organisation_id FROM memberships m \
          JOIN users u ON u.id = m.user_id JOIN organisations o ON o.id = m.organisation_id \
-         WHERE o.active AND o.kind IN ('employer', 'insertion_company') ORDER BY name, u.id"
+         WHERE o.active AND u.active AND m.role = 'workplace_tutor' AND o.kind IN ('employer', 'insertion_company') ORDER BY name, u.id"
     ).fetch_all(c).await.map_err(db_err))
 }
 
@@ -250,7 +251,8 @@ fn tutored_sql(one: bool) -> String {
 }
 
 /// The contracts `user` tutors for their organisation `org` (of kind `kind`), whose
-/// person has consented to sharing with it (or it registered them): running first.
+/// person has consented to sharing with it (or it registered them), running or ended
+/// within `TUTOR_REACH_DAYS`: running first.
 pub async fn tutored(
     tx: &mut Tx,
     user: Uuid,
@@ -259,8 +261,11 @@ pub async fn tutored(
     today: NaiveDate,
 ) -> Result<Vec<Tutored>, Error> {
     let sql = tutored_sql(false);
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today)
-        .fetch_all(c).await.map_err(db_err))
+    let mut rows: Vec<Tutored> = on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today)
+        .fetch_all(c).await.map_err(db_err))?;
+    // A contract ended long ago is no longer the tutor's.
+    rows.retain(|k| itinera_domain::placement::tutor_reaches(k.ended_on, today));
+    Ok(rows)
 }
 
 /// One contract `user` tutors, under the same rule as `tutored`.
@@ -273,8 +278,9 @@ pub async fn tutored_one(
     today: NaiveDate,
 ) -> Result<Option<Tutored>, Error> {
     let sql = tutored_sql(true);
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today).bind(id)
-        .fetch_optional(c).await.map_err(db_err))
+    let row: Option<Tutored> = on_tx!(tx, c => sqlx::query_as(&sql).bind(user).bind(org).bind(kind).bind(today).bind(id)
+        .fetch_optional(c).await.map_err(db_err))?;
+    Ok(row.filter(|k| itinera_domain::placement::tutor_reaches(k.ended_on, today)))
 }
 
 /// Someone to tell that a retention check or a follow-up contact falls due.

@@ -82,13 +82,24 @@ impl Services {
         Ok(n.into_iter().map(Into::into).collect())
     }
 
-    /// Marks the actor's notices read.
-    pub async fn read_notifications(&self, actor: &Actor, ctx: &Ctx) -> Result<u64, Error> {
+    /// Marks the actor's notices read: all of them, or only those of `only` (what a
+    /// page showed: a notice that arrived after it was drawn stays unread).
+    pub async fn read_notifications(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        only: Option<&[Uuid]>,
+    ) -> Result<u64, Error> {
         require_notified(actor)?;
         let mut tx = self.store.write().await?;
-        let n =
-            store::mark_notifications_read(&mut tx, actor.user(), actor.organisation(), ctx.now)
-                .await?;
+        let n = store::mark_notifications_read(
+            &mut tx,
+            actor.user(),
+            actor.organisation(),
+            ctx.now,
+            only,
+        )
+        .await?;
         tx.commit().await?;
         Ok(n)
     }

@@ -511,6 +511,6 @@ async fn read_notifications(
     ApiActor(a): ApiActor,
     RequestCtx(ctx): RequestCtx,
 ) -> ApiResult<Json<NoticesRead>> {
-    let n = s.services.read_notifications(&a, &ctx).await?;
+    let n = s.services.read_notifications(&a, &ctx, None).await?;
     Ok(Json(NoticesRead { read: n }))
 }

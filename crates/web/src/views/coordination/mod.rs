@@ -19,6 +19,7 @@ use bodies::*;
 use calendar::*;
 use meetings::*;
 use network::*;
+use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -53,8 +54,24 @@ async fn read_notifications(
     State(s): State<AppState>,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
-    CsrfForm(_): CsrfForm<serde_json::Value>,
+    CsrfForm(f): CsrfForm<ShownNotices>,
 ) -> ViewResult {
-    s.services.read_notifications(&session.actor, &ctx).await?;
+    // The notices the page showed (a notice that came after it stays unread); a form
+    // without the list marks them all.
+    let shown: Option<Vec<Uuid>> = f.shown.map(|list| {
+        list.split(',')
+            .filter_map(|id| Uuid::parse_str(id.trim()).ok())
+            .collect()
+    });
+    s.services
+        .read_notifications(&session.actor, &ctx, shown.as_deref())
+        .await?;
     Ok(see_other("/"))
+}
+
+/// The "mark read" form: the ids of the notices shown, separated by commas.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ShownNotices {
+    shown: Option<String>,
 }
