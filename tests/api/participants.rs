@@ -279,6 +279,68 @@ async fn the_html_form_keeps_what_was_typed_and_marks_the_bad_field() {
     assert!(html.contains("Manuela Barroso"));
 }
 
+/// The edit form shows what the record holds even where the form's lists do not have
+/// it (a nationality an import gave, a DNI letter computed on import), so that saving
+/// something else never loses it.
+#[tokio::test]
+async fn the_edit_form_keeps_what_it_does_not_offer() {
+    let app = spawn_app().await;
+    let mut p = person("Greta", "Müller", "", 12_345_091);
+    p["nationality"] = json!("AT");
+    let id = app.register(SOCIAL_BADAJOZ, &p).await;
+    exec(
+        &app,
+        "UPDATE participant_documents SET letter_computed = TRUE WHERE participant_id = $1",
+        &id,
+    )
+    .await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page(&format!("/participants/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<option value="AT" selected>"#), "{html}");
+    assert!(
+        html.contains(r#"name="documents.0.letter_computed" value="true""#),
+        "{html}"
+    );
+    let version = html
+        .split(r#"name="version" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's version")
+        .to_string();
+    let (status, html, _) = b
+        .post_form(
+            &format!("/participants/{id}/edit"),
+            &[
+                ("version", version.as_str()),
+                ("given_name", "Greta"),
+                ("surname1", "Müller"),
+                ("sex", "female"),
+                ("birth_date", p["birth_date"].as_str().unwrap()),
+                ("nationality", "AT"),
+                ("labour_status", "unemployed"),
+                ("labour_status_since", "2025-09-01"),
+                ("phone", "+34 600 000 001"),
+                ("documents.0.kind", "dni"),
+                ("documents.0.number", &dni(12_345_091)),
+                ("documents.0.letter_computed", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{id}"))
+        .await;
+    assert_eq!(r.body["participant"]["nationality"], "AT", "{:?}", r.body);
+    assert_eq!(
+        r.body["participant"]["documents"][0]["letter_computed"], true,
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["participant"]["phone"], "+34600000001");
+}
+
 #[tokio::test]
 async fn search_lists_surname_matches_first_and_pages_without_repeats() {
     let app = spawn_app().await;

@@ -87,7 +87,9 @@ pub struct DocumentInput {
     pub kind: String,
     pub number: String,
     /// The DNI or NIE came without its control letter and it was computed from the
-    /// number (an import, see `documents::with_computed_letter`).
+    /// number (an import, see `documents::with_computed_letter`); the edit form carries
+    /// it on, so that saving the record keeps it.
+    #[serde(deserialize_with = "lenient_bool")]
     pub letter_computed: bool,
 }
 

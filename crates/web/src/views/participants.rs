@@ -135,11 +135,18 @@ impl FormPage {
             .map(|k| (k.code(), self.page.code("document", k.code())))
             .collect()
     }
-    fn nationalities(&self) -> Vec<(&'static str, String)> {
-        COMMON_NATIONALITIES
+    /// The common nationalities, and the record's own when it is another (an import
+    /// or the API may hold any ISO code): saving the form never loses it.
+    fn nationalities(&self) -> Vec<(String, String)> {
+        let mut list: Vec<(String, String)> = COMMON_NATIONALITIES
             .iter()
-            .map(|c| (*c, self.page.code("country", c)))
-            .collect()
+            .map(|c| (c.to_string(), self.page.code("country", c)))
+            .collect();
+        let own = self.input.nationality.trim();
+        if !own.is_empty() && !COMMON_NATIONALITIES.contains(&own) {
+            list.push((own.to_string(), own.to_string()));
+        }
+        list
     }
     fn isced(&self) -> Vec<(String, String)> {
         (0..=8)
