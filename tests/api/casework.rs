@@ -465,6 +465,46 @@ async fn an_itinerary_with_actions_of_two_services_is_signed_versioned_and_revie
         .unwrap()
         .iter()
         .any(|i| i["case_id"] == case.as_str()));
+
+    // Its professional leaves the team: the action can still be closed as it stands,
+    // but not given to someone off the team.
+    let team = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{case}"))
+        .await
+        .body["team"]
+        .clone();
+    let member = team
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| sexpe.starts_with(m["user_id"].as_str().unwrap_or("-")))
+        .unwrap_or_else(|| panic!("{team}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .delete(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/team-members/{member}"),
+        )
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &format!("{base}/actions/{orientation}"),
+            &json!({"kind": "orientation", "service": "employment", "description": "Itinerario de orientación laboral", "responsible": sexpe, "starts_on": "2026-11-20", "due_on": "2026-11-29", "status": "done"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &format!("{base}/actions/{orientation}"),
+            &json!({"kind": "orientation", "service": "employment", "description": "Itinerario de orientación laboral", "responsible": ngo, "starts_on": "2026-11-20", "due_on": "2026-11-29", "status": "done"}),
+        )
+        .await;
+    assert_eq!(r.body["errors"][0]["code"], "validation.action.not_on_team");
 }
 
 #[tokio::test]

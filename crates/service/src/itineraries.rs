@@ -490,15 +490,22 @@ impl Services {
         .await
     }
 
+    /// An action as typed, checked: its responsible on the case team — when it is new
+    /// or its responsible changes (`kept`: the action's present responsible and
+    /// organisation). An action whose professional has left the team can still be
+    /// updated, its status closed, without naming someone else first.
     async fn checked_action(
         &self,
         tx: &mut Tx,
         case: &Case,
         it: &Itinerary,
         input: &ActionInput,
+        kept: Option<(Uuid, Uuid)>,
     ) -> Result<itinera_domain::itinerary::ActionData, Error> {
         let a = check_action(input)?;
-        check_responsible(tx, case, a.responsible_id, a.organisation_id).await?;
+        if kept != Some((a.responsible_id, a.organisation_id)) {
+            check_responsible(tx, case, a.responsible_id, a.organisation_id).await?;
+        }
         if let Some(g) = a.goal_id {
             if !itineraries::goals(tx, it.id)
                 .await?
@@ -522,7 +529,9 @@ impl Services {
         let (case, it) = self
             .itinerary_for_change(&mut tx, actor, ctx, case_id)
             .await?;
-        let a = self.checked_action(&mut tx, &case, &it, input).await?;
+        let a = self
+            .checked_action(&mut tx, &case, &it, input, None)
+            .await?;
         let id = itineraries::insert_action(&mut tx, &it, &a, ctx.now).await?;
         itineraries::touch(&mut tx, it.id, ctx.now).await?;
         finish(
@@ -556,7 +565,10 @@ impl Services {
             .ok_or(Error::NotFound)?;
         let expected = itinera_domain::input::version_or(&input.version, current.version)
             .map_err(|c| Error::field("version", c))?;
-        let a = self.checked_action(&mut tx, &case, &it, input).await?;
+        let kept = Some((current.responsible_id, current.organisation_id));
+        let a = self
+            .checked_action(&mut tx, &case, &it, input, kept)
+            .await?;
         if !itineraries::update_action(&mut tx, it.id, action_id, &a, expected, ctx.now).await? {
             return Err(Error::Conflict("error.stale_version"));
         }
