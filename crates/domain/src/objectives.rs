@@ -131,16 +131,46 @@ pub struct ObjectiveData {
     pub evidence: Option<String>,
 }
 
-/// A number typed with a comma or a point for decimals.
+/// A number typed with a comma or a point for decimals, and perhaps the other as the
+/// thousands separator: with both, the last one is the decimal mark ("1.500,5",
+/// "1,500.5"); one mark used twice or more separates thousands ("1.500.000"). One
+/// point followed by exactly three digits ("1.500") is fifteen hundred to a Spanish,
+/// Catalan or Italian reader and one and a half to an English one: it is refused
+/// (`validation.decimal_ambiguous`) rather than read one way silently.
 pub fn parse_number(raw: &str) -> Result<Option<f64>, &'static str> {
-    let t = raw.trim().replace(' ', "");
+    let t = raw.trim().replace([' ', '\u{a0}'], "");
     if t.is_empty() {
         return Ok(None);
     }
-    let normal = if t.contains(',') && !t.contains('.') {
-        t.replace(',', ".")
-    } else {
-        t.replace(',', "")
+    let commas = t.matches(',').count();
+    let points = t.matches('.').count();
+    let normal = match (commas, points) {
+        (0, 0) => t.clone(),
+        (_, 0) if commas > 1 => t.replace(',', ""),
+        (1, 0) => t.replace(',', "."),
+        (0, _) if points > 1 => t.replace('.', ""),
+        (0, 1) => {
+            let (whole, decimals) = t.split_once('.').unwrap_or((&t, ""));
+            let digits = whole.trim_start_matches(['-', '+']);
+            if decimals.len() == 3
+                && decimals.chars().all(|c| c.is_ascii_digit())
+                && !digits.is_empty()
+                && digits.chars().all(|c| c.is_ascii_digit())
+                && !digits.trim_start_matches('0').is_empty()
+            {
+                return Err("validation.decimal_ambiguous");
+            }
+            t.clone()
+        }
+        _ => {
+            let last_comma = t.rfind(',').unwrap_or(0);
+            let last_point = t.rfind('.').unwrap_or(0);
+            if last_comma > last_point {
+                t.replace('.', "").replace(',', ".")
+            } else {
+                t.replace(',', "")
+            }
+        }
     };
     match normal.parse::<f64>() {
         Ok(v) if v.is_finite() && v.abs() < 1e12 => Ok(Some(v)),
@@ -379,6 +409,15 @@ mod tests {
     fn numbers_take_a_comma_or_a_point() {
         assert_eq!(parse_number("30,5"), Ok(Some(30.5)));
         assert_eq!(parse_number("1,000.5"), Ok(Some(1000.5)));
+        assert_eq!(parse_number("1.500,5"), Ok(Some(1500.5)));
+        assert_eq!(parse_number("1.500.000"), Ok(Some(1_500_000.0)));
+        assert_eq!(parse_number("1,500,000"), Ok(Some(1_500_000.0)));
+        assert_eq!(parse_number("2.5"), Ok(Some(2.5)));
+        assert_eq!(parse_number("0.125"), Ok(Some(0.125)));
+        assert_eq!(parse_number("12.75"), Ok(Some(12.75)));
+        assert_eq!(parse_number("1.500"), Err("validation.decimal_ambiguous"));
+        assert_eq!(parse_number("-30.000"), Err("validation.decimal_ambiguous"));
+        assert_eq!(parse_number("1500"), Ok(Some(1500.0)));
         assert_eq!(parse_number(""), Ok(None));
         assert!(parse_number("NaN").is_err());
         assert!(parse_number("inf").is_err());
