@@ -339,6 +339,25 @@ async fn the_edit_form_keeps_what_it_does_not_offer() {
         r.body
     );
     assert_eq!(r.body["participant"]["phone"], "+34600000001");
+
+    // A sharing consent without whom it covers: the summary's link reaches the list.
+    let (status, html, _) = b
+        .post_form(
+            &format!("/participants/{id}/consents/new"),
+            &[
+                ("purpose", "sharing"),
+                ("given_on", "2026-11-20"),
+                ("evidence", "Firma en papel"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(r##"href="#organisations""##) && html.contains(r#"id="organisations""#),
+        "{html}"
+    );
+    assert!(html.contains(r#"id="organisations-error""#), "{html}");
+    assert!(html.contains("Firma en papel"), "what was typed stays");
 }
 
 #[tokio::test]
