@@ -60,6 +60,18 @@ async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
     ] {
         assert!(cs.contains(&(want.0.into(), want.1.into())), "{cs:?}");
     }
+    // A programme manager creates a course and opens it: the course and its
+    // schedule, none of its people.
+    let r = app.post(PROGRAMME_MANAGER, "/courses", &course).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let theirs = r.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .get(PROGRAMME_MANAGER, &format!("/courses/{theirs}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body["candidates"].as_array().unwrap().is_empty());
+    assert_eq!(r.body["can_preselect"], false);
+    assert!(!r.body["sessions"].as_array().unwrap().is_empty());
     let r = app.post(SOCIAL_BADAJOZ, "/courses", &course).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let id = r.body["id"].as_str().unwrap().to_string();

@@ -536,7 +536,9 @@ impl Services {
         id: Uuid,
         q: &PoolQuery,
     ) -> Result<CourseView, Error> {
-        require_reader(actor)?;
+        if !actor.can(Capability::Coordinate) {
+            require_reader(actor)?;
+        }
         let today = ctx.today();
         let filter = PoolFilter {
             phase: q.phase.clone().filter(|s| !s.trim().is_empty()),
@@ -554,16 +556,26 @@ impl Services {
         };
         let mut tx = self.store.audited_read().await?;
         let course = store::course(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        let (reach, as_trainer) = course_reach(&mut tx, actor, ctx, &course).await?;
+        // Who may create courses and reads no person (a programme manager) sees the
+        // course and its schedule, without its people.
+        let (reach, as_trainer) = match course_reach(&mut tx, actor, ctx, &course).await {
+            Ok((r, t)) => (Some(r), t),
+            Err(Error::NotFound) if actor.can(Capability::Coordinate) => (None, false),
+            Err(e) => return Err(e),
+        };
         let sessions = store::sessions(&mut tx, id).await?;
         let trainers = store::trainers(&mut tx, id).await?;
         let kind = actor.organisation_kind.code();
-        let mut candidates =
-            store::candidates(&mut tx, id, reach, actor.organisation_id, kind, today).await?;
-        if reach == Reach::Scoped {
+        let mut candidates = match reach {
+            Some(r) => {
+                store::candidates(&mut tx, id, r, actor.organisation_id, kind, today).await?
+            }
+            None => Vec::new(),
+        };
+        if reach == Some(Reach::Scoped) {
             candidates.retain(|c| in_group(&c.status));
         }
-        let can_preselect = reach == Reach::Team && actor.can(Capability::WritePersonData);
+        let can_preselect = reach == Some(Reach::Team) && actor.can(Capability::WritePersonData);
         let pool_listed = can_preselect && q.asked();
         let pool = if pool_listed {
             store::pool(
@@ -605,7 +617,7 @@ impl Services {
                 .into_iter()
                 .map(|c| {
                     let c = Candidate::from(c);
-                    if reach == Reach::Scoped {
+                    if reach == Some(Reach::Scoped) {
                         c.for_trainer()
                     } else {
                         c
