@@ -232,6 +232,16 @@ async fn a_course_selects_jointly_takes_attendance_and_raises_absenteeism() {
             "validation.course.status_move".to_string()
         )]
     );
+    // Once the course is over (18 December), no one joins it.
+    app.clock.advance(chrono::Duration::days(26));
+    let r = app
+        .post(SOCIAL_BADAJOZ, &status(2), &json!({"status": "enrolled"}))
+        .await;
+    app.clock.advance(chrono::Duration::days(-26));
+    assert_eq!(
+        codes(&r.body),
+        [("status".to_string(), "course.ended".to_string())]
+    );
     let case_a = app.get(SOCIAL_BADAJOZ, &format!("/cases/{a}")).await.body;
     assert_eq!(case_a["case"]["phase"], "training");
 

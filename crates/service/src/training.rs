@@ -902,6 +902,15 @@ impl Services {
         {
             return Err(Error::Rule("case.closed"));
         }
+        // No one joins a course that is over, nor finishes one that has not begun.
+        if matches!(to, CandidateStatus::Enrolled | CandidateStatus::Waiting)
+            && ctx.today() > course.end_on
+        {
+            return Err(Error::field("status", "course.ended"));
+        }
+        if to == CandidateStatus::Completed && ctx.today() < course.start_on {
+            return Err(Error::field("status", "course.not_started"));
+        }
         if to == CandidateStatus::Enrolled && course.enrolled >= i64::from(course.places) {
             return Err(Error::Rule("course.full"));
         }
