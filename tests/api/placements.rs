@@ -688,6 +688,15 @@ async fn a_workplace_tutor_sees_the_placement_they_tutor_and_nothing_else() {
     assert_eq!(mine["participant_name"], "Rocío Campos Durán");
     assert!(mine["first_response_at"].is_string());
     assert!(!r.body.to_string().contains("situación familiar"));
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'incident.reported_read' AND detail LIKE '%{incident}%'")
+        )
+        .await,
+        1,
+        "the read names the incidents whose person it shows"
+    );
     // Another tutor of the company does not reach it; nor a professional's route.
     let r = app
         .post(

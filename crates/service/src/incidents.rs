@@ -165,8 +165,10 @@ impl Services {
             ctx,
             Action::IncidentReportedRead,
             Some(actor.user_id),
+            // Whose data was read: the incidents that name their person.
             json!({"count": rows.len(),
-                   "named": rows.iter().filter(|r| r.participant_name.is_some()).count()}),
+                   "named": rows.iter().filter(|r| r.participant_name.is_some()).count(),
+                   "incidents": rows.iter().filter(|r| r.participant_name.is_some()).map(|r| r.id).collect::<Vec<_>>()}),
         )
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
