@@ -166,7 +166,12 @@ async fn forms_need_the_session_token_and_our_origin() {
         .send()
         .await
         .expect("post");
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.expect("page");
+    assert!(
+        html.contains("Este formulario se abrió en una sesión anterior"),
+        "{html}"
+    );
     // Right token, foreign site.
     let csrf = b.csrf().await;
     let r = b

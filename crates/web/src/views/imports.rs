@@ -136,7 +136,7 @@ async fn read_upload(
         .as_deref()
         .is_some_and(|t| itinera_service::auth::same_secret(t, &session.csrf_token))
     {
-        return Err(Error::Forbidden);
+        return Err(Error::BadRequest("error.csrf"));
     }
     Ok(UploadForm {
         source,

@@ -527,8 +527,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             }
         })?;
         let (token, value) = decode_form::<T>(&bytes)?;
+        // A form of an earlier session (signed out and in again, another tab) or sent
+        // from elsewhere: refused, saying what to do.
         if !token.is_some_and(|t| itinera_service::auth::same_secret(&t, &session.csrf_token)) {
-            return Err(ViewError(Error::Forbidden));
+            return Err(ViewError(Error::BadRequest("error.csrf")));
         }
         Ok(CsrfForm(value))
     }
