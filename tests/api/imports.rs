@@ -474,6 +474,14 @@ async fn the_browser_uploads_checks_the_columns_tries_and_imports() {
     let html = r.text().await.unwrap();
     assert!(html.contains("Este dato es obligatorio."));
     assert!(html.contains("No se puede leer el fichero"));
+    // A file past the limit: the message, and the source typed is kept.
+    let r = upload(vec![b'a'; 50 * 1024 * 1024 + 128 * 1024], "SIUSS Badajoz")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(r#"value="SIUSS Badajoz""#), "{html}");
+    assert!(html.contains(r#"id="file-error""#), "{html}");
 
     let r = upload(municipal_csv(""), "SIUSS Badajoz").await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

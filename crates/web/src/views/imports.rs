@@ -103,31 +103,33 @@ struct UploadForm {
     bytes: Vec<u8>,
 }
 
+/// On a refusal, the error with the source typed so far (the form sends it before the
+/// file), so that the page keeps it.
 async fn read_upload(
     req: Request,
     s: &AppState,
     session: &SessionInfo,
-) -> Result<UploadForm, Error> {
+) -> Result<UploadForm, (Error, String)> {
     let mut mp = Multipart::from_request(req, s)
         .await
-        .map_err(|_| Error::field("file", "error.bad_form"))?;
+        .map_err(|_| (Error::field("file", "error.bad_form"), String::new()))?;
     let (mut csrf, mut source, mut file_name, mut bytes) =
         (None, String::new(), String::new(), Vec::new());
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|_| Error::field("file", "import.file.too_large"))?
-    {
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return Err((Error::field("file", "import.file.too_large"), source)),
+        };
         match field.name().unwrap_or_default() {
             "csrf" => csrf = field.text().await.ok(),
             "source" => source = field.text().await.unwrap_or_default(),
             "file" => {
                 file_name = field.file_name().unwrap_or_default().to_string();
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| Error::field("file", "import.file.too_large"))?
-                    .to_vec();
+                bytes = match field.bytes().await {
+                    Ok(b) => b.to_vec(),
+                    Err(_) => return Err((Error::field("file", "import.file.too_large"), source)),
+                };
             }
             _ => {}
         }
@@ -136,7 +138,7 @@ async fn read_upload(
         .as_deref()
         .is_some_and(|t| itinera_service::auth::same_secret(t, &session.csrf_token))
     {
-        return Err(Error::BadRequest("error.csrf"));
+        return Err((Error::BadRequest("error.csrf"), source));
     }
     Ok(UploadForm {
         source,
@@ -157,11 +159,10 @@ async fn upload(
     let form = read_upload(req, &s, &session).await;
     let form = match form {
         Ok(f) => f,
-        Err(Error::Forbidden) => return Err(ViewError(Error::Forbidden)),
-        Err(e) => {
+        Err((e, source)) => {
             let errors = FormErrors::from_error(lang, e)?;
             return Ok(render_invalid(
-                &index_page(&s, lang, &session, String::new(), errors).await?,
+                &index_page(&s, lang, &session, source, errors).await?,
             ));
         }
     };
