@@ -106,7 +106,24 @@ pub struct AgreementCounts {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct JointInterviews {
     pub organisation: String,
+    /// Absent when the people behind it are fewer than the threshold.
+    pub count: Option<u32>,
+}
+
+/// A count of things about people (cases reviewed, joint interviews) with how many
+/// different people are behind it: what small-count suppression judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeopleCount {
     pub count: u32,
+    pub people: u32,
+}
+
+impl PeopleCount {
+    /// The count as published: hidden when some but fewer than `threshold` people
+    /// are behind it (none singles out no one).
+    pub fn shown(self, threshold: u32) -> Option<u32> {
+        (self.people == 0 || self.people >= threshold).then_some(self.count)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -121,9 +138,15 @@ pub struct Report {
     pub not_held: u32,
     pub attendance: Vec<OrganisationAttendance>,
     pub agreements: AgreementCounts,
-    pub cases_reviewed: u32,
+    /// Cases on the agenda of meetings held; absent when fewer than `threshold`.
+    pub cases_reviewed: Option<u32>,
+    /// Joint interviews by member organisation; a line behind fewer than `threshold`
+    /// people is hidden (and, when it would be the only hidden one while the total is
+    /// shown, the next smallest too: the total less the others would give it away).
     pub joint_interviews: Vec<JointInterviews>,
-    pub joint_interviews_total: u32,
+    pub joint_interviews_total: Option<u32>,
+    /// The small-count threshold the figures about people were judged by.
+    pub threshold: u32,
 }
 
 /// Percent with one decimal.
@@ -139,9 +162,10 @@ pub fn build(
     meetings: &[MeetingFact],
     attendance: &[AttendanceFact],
     agreements: &[AgreementFact],
-    cases_reviewed: u32,
-    joint: Vec<JointInterviews>,
-    joint_total: u32,
+    cases_reviewed: PeopleCount,
+    joint: Vec<(String, PeopleCount)>,
+    joint_total: PeopleCount,
+    threshold: u32,
 ) -> Report {
     let planned = planned_dates(
         schedule.anchor,
@@ -221,10 +245,37 @@ pub fn build(
         not_held: u32::try_from(past.len() - held).unwrap_or(u32::MAX),
         attendance: orgs,
         agreements: ag,
-        cases_reviewed,
-        joint_interviews: joint,
-        joint_interviews_total: joint_total,
+        cases_reviewed: cases_reviewed.shown(threshold),
+        joint_interviews: joint_lines(&joint, joint_total, threshold),
+        joint_interviews_total: joint_total.shown(threshold),
+        threshold,
     }
+}
+
+/// The joint interviews by organisation as published (see `Report::joint_interviews`).
+fn joint_lines(
+    joint: &[(String, PeopleCount)],
+    total: PeopleCount,
+    threshold: u32,
+) -> Vec<JointInterviews> {
+    let mut lines: Vec<JointInterviews> = joint
+        .iter()
+        .map(|(organisation, n)| JointInterviews {
+            organisation: organisation.clone(),
+            count: n.shown(threshold),
+        })
+        .collect();
+    let hidden = lines.iter().filter(|l| l.count.is_none()).count();
+    if hidden == 1 && total.shown(threshold).is_some() {
+        if let Some(next) = lines
+            .iter_mut()
+            .filter(|l| l.count.is_some())
+            .min_by_key(|l| l.count)
+        {
+            next.count = None;
+        }
+    }
+    lines
 }
 
 impl Report {
@@ -352,10 +403,8 @@ mod tests {
             ),
             ag(d(2026, 8, 14), AgreementStatus::Open, d(2026, 8, 20), None), // outside
         ];
-        let joint = vec![JointInterviews {
-            organisation: "SEXPE".into(),
-            count: 4,
-        }];
+        let n = |count, people| PeopleCount { count, people };
+        let joint = vec![("SEXPE".to_string(), n(7, 6))];
         let r = build(
             period,
             today,
@@ -363,9 +412,10 @@ mod tests {
             &meetings,
             &attendance,
             &agreements,
-            5,
+            n(5, 5),
             joint,
-            4,
+            n(7, 6),
+            5,
         );
         assert_eq!((r.planned, r.held, r.not_held), (3, 2, 1));
         assert_eq!(r.held_rate(), Some(66.7));
@@ -389,6 +439,47 @@ mod tests {
             }
         );
         assert_eq!(r.on_time_rate(), Some(20.0));
-        assert_eq!((r.cases_reviewed, r.joint_interviews_total), (5, 4));
+        assert_eq!(
+            (r.cases_reviewed, r.joint_interviews_total),
+            (Some(5), Some(7))
+        );
+        assert_eq!(r.joint_interviews[0].count, Some(7));
+    }
+
+    #[test]
+    fn figures_behind_few_people_are_hidden_and_cannot_be_had_by_difference() {
+        let n = |count, people| PeopleCount { count, people };
+        let period = Period {
+            from: d(2026, 1, 1),
+            to: d(2026, 3, 31),
+        };
+        let schedule = Schedule {
+            anchor: d(2026, 1, 1),
+            frequency: Frequency::Monthly,
+            custom_days: None,
+        };
+        let joint = vec![
+            ("Cáritas".to_string(), n(2, 2)),
+            ("SEXPE".to_string(), n(9, 8)),
+            ("Servicios sociales".to_string(), n(12, 10)),
+        ];
+        let r = build(
+            period,
+            d(2026, 4, 1),
+            schedule,
+            &[],
+            &[],
+            &[],
+            n(3, 3),
+            joint,
+            n(20, 16),
+            5,
+        );
+        assert_eq!(r.cases_reviewed, None, "three cases single people out");
+        assert_eq!(r.joint_interviews_total, Some(20));
+        let counts: Vec<Option<u32>> = r.joint_interviews.iter().map(|j| j.count).collect();
+        // Cáritas is hidden; SEXPE too, or the total less the others would give it.
+        assert_eq!(counts, vec![None, None, Some(12)]);
+        assert_eq!(n(0, 0).shown(5), Some(0), "none singles out no one");
     }
 }

@@ -39,6 +39,11 @@ pub fn tables(lang: Lang, r: &BodyReport) -> Vec<Table> {
     let x = &r.report;
     let a = &x.agreements;
     let row = |k: &str, v: Cell| vec![Cell::from(t(lang, k)), v];
+    // A figure about people hidden for being small: "< threshold".
+    let fig = |v: Option<u32>| match v {
+        Some(n) => Cell::from(n),
+        None => Cell::from(format!("< {}", x.threshold)),
+    };
     vec![
         Table {
             title: t(lang, "report.summary").into(),
@@ -61,8 +66,8 @@ pub fn tables(lang: Lang, r: &BodyReport) -> Vec<Table> {
                 row("report.open", a.open.into()),
                 row("report.dropped", a.dropped.into()),
                 row("report.on_time_rate", x.on_time_rate().into()),
-                row("report.cases_reviewed", x.cases_reviewed.into()),
-                row("report.joint_interviews", x.joint_interviews_total.into()),
+                row("report.cases_reviewed", fig(x.cases_reviewed)),
+                row("report.joint_interviews", fig(x.joint_interviews_total)),
             ],
         },
         Table {
@@ -97,7 +102,7 @@ pub fn tables(lang: Lang, r: &BodyReport) -> Vec<Table> {
             rows: x
                 .joint_interviews
                 .iter()
-                .map(|j| vec![j.organisation.clone().into(), j.count.into()])
+                .map(|j| vec![j.organisation.clone().into(), fig(j.count)])
                 .collect(),
         },
     ]

@@ -22,7 +22,8 @@ pub struct BodyReport {
 
 impl Services {
     /// The coordination report of a body the actor is a member of: counts only (no
-    /// person is named in it), so any member may read it.
+    /// person is named in it), those about people hidden when fewer than the
+    /// small-count threshold are behind them, so any member may read it.
     pub async fn coordination_report(
         &self,
         actor: &Actor,
@@ -32,7 +33,7 @@ impl Services {
         to: &str,
     ) -> Result<BodyReport, Error> {
         use itinera_domain::coordination_report::{
-            build, AgreementFact, AttendanceFact, JointInterviews, MeetingFact, Period, Schedule,
+            build, AgreementFact, AttendanceFact, MeetingFact, PeopleCount, Period, Schedule,
         };
         use itinera_store::coordination_report as facts;
         actor.require(Capability::Coordinate)?;
@@ -48,8 +49,15 @@ impl Services {
             .and_utc();
         let agreements = facts::agreements(&mut tx, body, start, end).await?;
         let cases = facts::cases_reviewed(&mut tx, body, period.from, period.to).await?;
+        // Joint interviews about the cases the table works on: its programme's, its
+        // project's, or (a case table) those on its agendas.
+        let scope = match (b.level, b.programme_id, b.project_id) {
+            (2, _, Some(p)) => facts::Scope::Project(p),
+            (1 | 2, Some(p), _) => facts::Scope::Programme(p),
+            _ => facts::Scope::Agenda,
+        };
         let (joint, joint_total) =
-            facts::joint_interviews(&mut tx, body, period.from, period.to).await?;
+            facts::joint_interviews(&mut tx, body, scope, period.from, period.to).await?;
         crate::audit::finish(
             tx,
             actor,
@@ -60,6 +68,10 @@ impl Services {
         )
         .await?;
         let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        let people = |(n, p): (i64, i64)| PeopleCount {
+            count: count(n),
+            people: count(p),
+        };
         let schedule = Schedule {
             anchor: b.first_meeting_on.unwrap_or(b.created_at.date_naive()),
             frequency: Frequency::parse(&b.frequency).unwrap_or(Frequency::Monthly),
@@ -96,15 +108,13 @@ impl Services {
                     done_on,
                 })
                 .collect::<Vec<_>>(),
-            count(cases),
+            people(cases),
             joint
                 .into_iter()
-                .map(|(organisation, n)| JointInterviews {
-                    organisation,
-                    count: count(n),
-                })
+                .map(|(organisation, n, p)| (organisation, people((n, p))))
                 .collect(),
-            count(joint_total),
+            people(joint_total),
+            self.settings.small_counts,
         );
         Ok(BodyReport {
             body: b.into(),

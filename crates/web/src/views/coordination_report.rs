@@ -46,9 +46,17 @@ impl ReportPage {
     fn rate_bar(&self, rate: &Option<f64>) -> u32 {
         rate.map_or(0, |r| (r * 3.0).round() as u32)
     }
+    /// A percentage (0–100) with one decimal, in the reader's language.
     fn pct(&self, rate: impl std::borrow::Borrow<Option<f64>>) -> String {
         rate.borrow()
-            .map_or("—".into(), |r| format!("{r:.1} %").replace('.', ","))
+            .map_or("—".into(), |r| format!("{} %", self.page.fixed(r, 1)))
+    }
+    /// A figure about people as published: the number, or "< threshold" when hidden.
+    fn fig(&self, v: &Option<u32>) -> String {
+        match v {
+            Some(n) => self.page.int(*n),
+            None => format!("< {}", self.r.report.threshold),
+        }
     }
     fn planned_or_held_max(&self) -> u32 {
         self.r.report.planned.max(self.r.report.held).max(1)
