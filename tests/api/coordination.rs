@@ -625,6 +625,52 @@ async fn the_pages_convene_a_table_plan_a_meeting_and_record_an_agreement() {
     let (_, html) = o.page(&meeting).await;
     assert!(html.contains("Un caso que usted no puede ver"));
     assert!(!html.contains("Cidoncha"));
+
+    // Two pages of the record open at once: what one saves is not undone by the
+    // other, and a change of the same item meanwhile is not written over.
+    let (_, html) = b.page(&meeting).await;
+    let items: Vec<String> = html
+        .split("name=\"item\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(items.len(), 2, "{html}");
+    let record = |texts: [&'static str; 2]| {
+        let items = items.clone();
+        let b = &b;
+        let meeting = meeting.clone();
+        async move {
+            b.post_form(
+                &format!("{meeting}/record"),
+                &[
+                    ("item", items[0].as_str()),
+                    ("was", ""),
+                    ("minutes", texts[0]),
+                    ("item", items[1].as_str()),
+                    ("was", ""),
+                    ("minutes", texts[1]),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, _, _) = record(["Primera acta", ""]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = record(["", "Segunda acta"]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = b.page(&meeting).await;
+    assert!(
+        html.contains("Primera acta") && html.contains("Segunda acta"),
+        "{html}"
+    );
+    let (status, html, _) = record(["Otra cosa", ""]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Otra persona ha cambiado el acta"), "{html}");
+    assert!(
+        html.contains("Texto guardado ahora:") && html.contains("Otra cosa"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

@@ -51,6 +51,15 @@ pub struct MeetingView {
     pub may_approve: bool,
 }
 
+/// One agenda item's minutes as a page sends them: the item, the text, and the text
+/// the page showed (absent: write the text whatever is there now).
+#[derive(Debug, Clone, Default)]
+pub struct ItemMinutes {
+    pub item: String,
+    pub text: String,
+    pub was: Option<String>,
+}
+
 /// The longest minutes of one agenda item, in characters.
 const MAX_MINUTES: usize = 20_000;
 
@@ -288,7 +297,7 @@ impl Services {
         actor: &Actor,
         ctx: &Ctx,
         meeting: Uuid,
-        minutes: &[(String, String)],
+        minutes: &[ItemMinutes],
         attendance: &[(String, String)],
     ) -> Result<(), Error> {
         actor.require(Capability::Coordinate)?;
@@ -300,7 +309,7 @@ impl Services {
         let items: Vec<Uuid> = all_items.iter().map(|i| i.id).collect();
         let mut errors = Vec::new();
         let mut texts = Vec::new();
-        for (item, text) in minutes {
+        for ItemMinutes { item, text, was } in minutes {
             let Some(id) = item
                 .trim()
                 .parse::<Uuid>()
@@ -322,6 +331,26 @@ impl Services {
                     format!("minutes-{id}"),
                     "validation.too_long",
                 ));
+            }
+            let stored = all_items
+                .iter()
+                .find(|i| i.id == id)
+                .and_then(|i| i.minutes.clone());
+            // The page says what each item's minutes were when it was drawn: an item
+            // left as it was is not written (someone else may have written it since),
+            // and one changed here and by someone else meanwhile is not written over.
+            if let Some(was) = was {
+                let was = itinera_domain::text::clean_paragraphs(was);
+                if text == was || text == stored {
+                    continue;
+                }
+                if was != stored {
+                    errors.push(itinera_domain::FieldError::new(
+                        format!("minutes-{id}"),
+                        "coordination.minutes_changed_meanwhile",
+                    ));
+                    continue;
+                }
             }
             let of_case = all_items
                 .iter()

@@ -84,7 +84,7 @@ mod report;
 pub use bodies::{BoardLine, BodyView, MemberInput};
 pub use calendar::CalendarEntry;
 pub(crate) use meetings::agreement_in;
-pub use meetings::{ItemView, MeetingView};
+pub use meetings::{ItemMinutes, ItemView, MeetingView};
 pub use network::{NetworkAgreement, NetworkAgreementView, NetworkAgreements};
 pub use notifications::Notification;
 pub use report::BodyReport;

@@ -8,7 +8,7 @@ use itinera_domain::coordination::{AgreementInput, Attendance};
 use itinera_domain::input::lenient_list;
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
-use itinera_service::coordination::MeetingView;
+use itinera_service::coordination::{ItemMinutes, MeetingView};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -49,6 +49,13 @@ impl MeetingPage {
         self.errors
             .get(&format!("minutes-{}", item.item.id))
             .map(str::to_string)
+    }
+    /// When the record was refused with this item's minutes in error and what is saved
+    /// now is not what was typed (someone saved meanwhile): the saved text, to show.
+    fn saved_meanwhile(&self, item: &itinera_service::coordination::ItemView) -> Option<String> {
+        self.minutes_error(item)?;
+        let saved = item.item.minutes.clone().unwrap_or_default();
+        (saved != self.minutes_of(item)).then_some(saved)
     }
     /// An item's minutes: as typed when the record was refused, else as saved.
     fn minutes_of(&self, item: &itinera_service::coordination::ItemView) -> String {
@@ -117,6 +124,9 @@ pub(super) struct RecordForm {
     item: Vec<String>,
     #[serde(deserialize_with = "lenient_list")]
     minutes: Vec<String>,
+    /// Each item's minutes as the page showed them (see `ItemMinutes::was`).
+    #[serde(deserialize_with = "lenient_list")]
+    was: Vec<String>,
     #[serde(deserialize_with = "lenient_list")]
     member: Vec<String>,
     #[serde(deserialize_with = "lenient_list")]
@@ -132,11 +142,21 @@ pub(super) async fn record(
     CsrfForm(form): CsrfForm<RecordForm>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
-    let minutes: Vec<(String, String)> = form
+    let shown = form.was.len() == form.item.len();
+    let minutes: Vec<ItemMinutes> = form
         .item
         .iter()
-        .cloned()
-        .zip(form.minutes.iter().cloned())
+        .zip(form.minutes.iter())
+        .enumerate()
+        .map(|(i, (item, text))| ItemMinutes {
+            item: item.clone(),
+            text: text.clone(),
+            was: if shown {
+                form.was.get(i).cloned()
+            } else {
+                None
+            },
+        })
         .collect();
     let attendance: Vec<(String, String)> = form
         .member
