@@ -340,6 +340,40 @@ async fn the_edit_form_keeps_what_it_does_not_offer() {
     );
     assert_eq!(r.body["participant"]["phone"], "+34600000001");
 
+    // Saved meanwhile by someone else: what was typed comes back on the version saved
+    // now, so that saving again is possible.
+    let stale = [
+        ("version", version.as_str()),
+        ("given_name", "Greta"),
+        ("surname1", "Müller"),
+        ("sex", "female"),
+        ("birth_date", p["birth_date"].as_str().unwrap()),
+        ("nationality", "AT"),
+        ("labour_status", "unemployed"),
+        ("phone", "+34 600 000 002"),
+        ("documents.0.kind", "dni"),
+        ("documents.0.number", &dni(12_345_091)),
+    ];
+    let (status, html, _) = b
+        .post_form(&format!("/participants/{id}/edit"), &stale)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Otra persona ha guardado cambios"), "{html}");
+    assert!(html.contains("+34 600 000 002"), "what was typed stays");
+    let now = html
+        .split(r#"name="version" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_ne!(now, version);
+    let mut again = stale.to_vec();
+    again[0] = ("version", now.as_str());
+    let (status, _, _) = b
+        .post_form(&format!("/participants/{id}/edit"), &again)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
     // A sharing consent without whom it covers: the summary's link reaches the list.
     let (status, html, _) = b
         .post_form(

@@ -381,6 +381,30 @@ async fn update(
         .services
         .update_participant(&session.actor, &ctx, id, version, &input.data)
         .await;
+    // Someone saved the record meanwhile: the form comes back with what was typed, on
+    // the version saved now (so that saving again keeps this version), saying so.
+    if matches!(
+        result,
+        Err(itinera_domain::Error::Conflict("error.stale_version"))
+    ) {
+        let now = s.services.participant(&session.actor, &ctx, id).await?;
+        let errors = FormErrors::from_error(
+            lang,
+            itinera_domain::Error::Conflict("participant.changed_meanwhile"),
+        )?;
+        return Ok(render_invalid(
+            &form_page(
+                &s,
+                lang,
+                &session,
+                input.data,
+                errors,
+                Some(id),
+                now.participant.version,
+            )
+            .await?,
+        ));
+    }
     form_result(
         lang,
         result,
