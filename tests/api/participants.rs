@@ -279,6 +279,47 @@ async fn the_html_form_keeps_what_was_typed_and_marks_the_bad_field() {
     assert!(html.contains("Manuela Barroso"));
 }
 
+/// Registering someone already recorded by the organisation creates nothing, and
+/// loses nothing: her edit form comes back with what was typed laid over her record.
+#[tokio::test]
+async fn registering_someone_already_recorded_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let p = person("Lucía", "Rengifo", "Mesa", 12_345_092);
+    let id = app.register(SOCIAL_BADAJOZ, &p).await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html, _) = b
+        .post_form(
+            "/participants",
+            &[
+                ("given_name", "Lucía"),
+                ("surname1", "Rengifo"),
+                ("surname2", "Mesa"),
+                ("sex", "female"),
+                ("birth_date", p["birth_date"].as_str().unwrap()),
+                ("labour_status", "unemployed"),
+                ("phone", "+34 699 111 222"),
+                ("dependants", "0"),
+                ("documents.0.kind", "dni"),
+                ("documents.0.number", &dni(12_345_092)),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Esta persona ya tiene ficha"), "{html}");
+    assert!(html.contains("+34 699 111 222"), "the phone typed stays");
+    assert!(html.contains(&format!("/participants/{id}/edit")), "{html}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM participants WHERE surname1 = 'Rengifo'"
+        )
+        .await,
+        1,
+        "no other record"
+    );
+}
+
 /// The edit form shows what the record holds even where the form's lists do not have
 /// it (a nationality an import gave, a DNI letter computed on import), so that saving
 /// something else never loses it.

@@ -211,6 +211,54 @@ async fn new(
     ))
 }
 
+/// What was typed laid over a record's own form: every field typed replaces hers,
+/// and her documents stay with those typed added.
+fn typed_over(record: ParticipantInput, typed: &ParticipantInput) -> ParticipantInput {
+    use serde_json::Value;
+    let (Ok(Value::Object(mut base)), Ok(Value::Object(over))) =
+        (serde_json::to_value(&record), serde_json::to_value(typed))
+    else {
+        return record;
+    };
+    for (k, v) in over {
+        let given = match &v {
+            // The new form's dependants start at 0: not something typed.
+            Value::String(t) if k == "dependants" => !matches!(t.trim(), "" | "0"),
+            Value::String(t) => !t.trim().is_empty(),
+            Value::Bool(b) => *b,
+            Value::Array(a) => !a.is_empty(),
+            Value::Null => false,
+            _ => true,
+        };
+        if !given {
+            continue;
+        }
+        if k == "documents" {
+            let mut docs = match base.remove("documents") {
+                Some(Value::Array(d)) => d,
+                _ => Vec::new(),
+            };
+            if let Value::Array(new) = v {
+                for d in new {
+                    let number = d.get("number").and_then(Value::as_str).unwrap_or("").trim();
+                    let same = |x: &Value| {
+                        x.get("kind") == d.get("kind")
+                            && x.get("number").and_then(Value::as_str).map(str::trim)
+                                == Some(number)
+                    };
+                    if !number.is_empty() && !docs.iter().any(same) {
+                        docs.push(d);
+                    }
+                }
+            }
+            base.insert(k, Value::Array(docs));
+        } else {
+            base.insert(k, v);
+        }
+    }
+    serde_json::from_value(Value::Object(base)).unwrap_or(record)
+}
+
 async fn create(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -226,6 +274,29 @@ async fn create(
     {
         // A plain new person needs no word from the index; anything else is told.
         Ok(r) if r.link.outcome == "new" => Ok(see_other(&format!("/participants/{}", r.id))),
+        // The person is already recorded here: nothing was created. What was typed is
+        // not lost: the record's edit form comes back with it laid over the record
+        // (documents added to hers), to save or to leave.
+        Ok(r) if r.link.outcome == "existing" => {
+            let v = s.services.participant(&session.actor, &ctx, r.id).await?;
+            let merged = typed_over(v.participant.data.to_input(), &input);
+            let errors = FormErrors::from_error(
+                lang,
+                itinera_domain::Error::Rule("participant.existing_typed_kept"),
+            )?;
+            Ok(render(
+                &form_page(
+                    &s,
+                    lang,
+                    &session,
+                    merged,
+                    errors,
+                    Some(r.id),
+                    v.participant.version,
+                )
+                .await?,
+            ))
+        }
         Ok(r) => Ok(see_other(&format!(
             "/participants/{}?index={}",
             r.id, r.link.outcome
