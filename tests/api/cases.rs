@@ -406,4 +406,28 @@ async fn a_network_too_large_for_one_list_is_searched_instead() {
         .post_form(&format!("/cases/{case}/team/find"), &[("find", "extra 20")])
         .await;
     assert!(html.contains("Trabajadora social extra 200"));
+    // One of them chosen, the role forgotten: the page comes back with the same list
+    // and the one chosen.
+    let chosen = html
+        .split("<option value=\"")
+        .map(|s| s.split('"').next().unwrap_or(""))
+        .find(|v| v.contains('@'))
+        .expect("a professional in the list")
+        .to_string();
+    let (status, html, _) = b
+        .post_form(
+            &format!("/cases/{case}/team"),
+            &[
+                ("find", "extra 20"),
+                ("professional", &chosen),
+                ("role", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!(r#"<option value="{chosen}" selected"#)),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="extra 20""#));
 }

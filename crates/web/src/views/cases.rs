@@ -152,6 +152,16 @@ struct FindForm {
     find: String,
 }
 
+/// A form whose list of professionals came from a search: the search is sent with it
+/// (hidden), so that a refused form shows the same list with the one chosen.
+#[derive(serde::Deserialize)]
+struct WithFind<T> {
+    #[serde(default)]
+    find: String,
+    #[serde(flatten)]
+    input: T,
+}
+
 async fn new_find(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -185,7 +195,7 @@ async fn create(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(pid): Path<Uuid>,
-    CsrfForm(input): CsrfForm<OpenCaseInput>,
+    CsrfForm(WithFind { find, input }): CsrfForm<WithFind<OpenCaseInput>>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     let result = s
@@ -196,17 +206,7 @@ async fn create(
         lang,
         result,
         |id| format!("/cases/{id}"),
-        |errors| {
-            new_page(
-                &s,
-                lang,
-                &session,
-                &ctx,
-                pid,
-                (input, String::new()),
-                errors,
-            )
-        },
+        |errors| new_page(&s, lang, &session, &ctx, pid, (input, find), errors),
     )
     .await
 }
@@ -450,7 +450,7 @@ async fn add_member(
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    CsrfForm(input): CsrfForm<MemberInput>,
+    CsrfForm(WithFind { find, input }): CsrfForm<WithFind<MemberInput>>,
 ) -> ViewResult {
     let lang = lang_of(&headers);
     match s
@@ -469,6 +469,7 @@ async fn add_member(
                 e,
                 Retry {
                     member_input: input,
+                    find,
                     ..retry("team", lang)
                 },
             )
