@@ -273,6 +273,24 @@ async fn a_contract_schedules_its_retention_checks_and_follow_ups_into_the_work_
     let w = app.get(SEXPE_BADAJOZ, "/tasks").await.body;
     assert!(items(&w, "retention_due").is_empty());
 
+    // The end form of the page: a missing reason is named beside its field, and the
+    // summary's link reaches it.
+    let b = Browser::new(&app.base);
+    b.login(SEXPE_BADAJOZ).await;
+    let (status, html, _) = b
+        .post_form(
+            &format!("/cases/{case}/contracts/{contract}/end"),
+            &[("ended_on", "2027-02-15"), ("end_reason", "")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!(r##"href="#end_reason-{contract}""##))
+            && html.contains(&format!(r#"id="end_reason-{contract}-error""#))
+            && html.contains(r#"value="2027-02-15""#),
+        "{html}"
+    );
+
     // The end: not before the start, once.
     let end = format!("/contracts/{contract}/end");
     let r = app

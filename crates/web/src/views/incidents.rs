@@ -244,6 +244,11 @@ impl ShowPage {
     fn is_target(&self, id: &Uuid) -> bool {
         self.target == Some(*id)
     }
+    /// The message of a field of one item's form (its errors are named `field-{id}`,
+    /// the field's element id, so that the summary's links reach it).
+    fn item_err(&self, field: &str, id: &Uuid) -> Option<&'static str> {
+        self.item_errors.get(&format!("{field}-{id}"))
+    }
     fn kinds(&self) -> Vec<(&'static str, String)> {
         IncidentKind::ALL
             .iter()
@@ -373,7 +378,7 @@ async fn respond(
                 case,
                 blank(&ctx),
                 FormErrors::none(lang),
-                Some((id, input, item_errors)),
+                Some((id, input, item_errors.renamed(|f| format!("{f}-{id}")))),
             )
         },
     )

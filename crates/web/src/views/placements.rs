@@ -72,6 +72,11 @@ impl ShowPage {
     fn is_target(&self, id: &Uuid) -> bool {
         self.target == Some(*id)
     }
+    /// The message of a field of one item's form (its errors are named `field-{id}`,
+    /// the field's element id, so that the summary's links reach it).
+    fn item_err(&self, field: &str, id: &Uuid) -> Option<&'static str> {
+        self.item_errors.get(&format!("{field}-{id}"))
+    }
     fn end_reasons(&self) -> Vec<(&'static str, String)> {
         EndReason::ALL
             .iter()
@@ -224,7 +229,7 @@ async fn end(
                     target: Some(id),
                     end_input: input,
                     retention_input: RetentionInput::default(),
-                    item_errors,
+                    item_errors: item_errors.renamed(|f| format!("{f}-{id}")),
                 },
             )
         },
@@ -262,7 +267,7 @@ async fn retention(
                     target: Some(id),
                     end_input: ContractEndInput::default(),
                     retention_input: input,
-                    item_errors,
+                    item_errors: item_errors.renamed(|f| format!("{f}-{id}")),
                 },
             )
         },
