@@ -517,6 +517,21 @@ async fn an_incident_reaches_the_social_worker_at_once_and_the_coordinator_when_
     assert!(i["resolved_on"].is_null());
     let w = app.get(COORDINATOR, "/tasks").await.body;
     assert!(items(&w, "incidents_overdue").is_empty());
+    // Actions agreed later are added after the first ones, not written over them.
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &answer,
+            &json!({"actions_agreed": "Cambio al turno de mañana", "version": i["version"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let i = &v["incidents"][0];
+    assert_eq!(
+        i["actions_agreed"],
+        "Entrevista con la persona y la empresa el lunes\n\n[2026-11-26] Cambio al turno de mañana"
+    );
     // Resolved: closed, out of the work list, and no second resolution.
     let r = app
         .post(SOCIAL_BADAJOZ, &answer, &json!({"resolution": "Justifica las faltas; se ajusta el horario", "version": i["version"]}))
@@ -529,10 +544,10 @@ async fn an_incident_reaches_the_social_worker_at_once_and_the_coordinator_when_
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
     let v = app.get(SOCIAL_BADAJOZ, &path).await.body;
-    assert_eq!(
-        v["incidents"][0]["actions_agreed"],
-        "Entrevista con la persona y la empresa el lunes"
-    );
+    assert!(v["incidents"][0]["actions_agreed"]
+        .as_str()
+        .unwrap()
+        .starts_with("Entrevista con la persona y la empresa el lunes"));
     assert!(v["incidents"][0]["resolved_on"].is_string());
 
     // Nobody without a basis learns the incident exists.

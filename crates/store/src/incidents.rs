@@ -69,8 +69,9 @@ pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Option<Incident>, Error> {
 }
 
 /// Records a response at the version it was read at: the first one sets the time of
-/// the first response; a resolution closes the incident. False when the incident
-/// changed meanwhile.
+/// the first response (and who gave it); actions agreed later are added after those
+/// agreed before, each under its day, never over them; a resolution closes the
+/// incident. False when the incident changed meanwhile.
 pub async fn respond(
     tx: &mut Tx,
     id: Uuid,
@@ -83,11 +84,13 @@ pub async fn respond(
         Some((text, on)) => (Some(text.as_str()), Some(*on)),
         None => (None, None),
     };
+    let later = format!("\n\n[{}] ", now.date_naive());
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE incidents SET first_response_at = COALESCE(first_response_at, $3), responded_by = COALESCE(responded_by, $4), \
-         actions_agreed = COALESCE($5, actions_agreed), resolution = $6, resolved_on = $7, resolved_by = CASE WHEN $6 IS NULL THEN NULL ELSE $4 END, \
+         actions_agreed = CASE WHEN $5 IS NULL THEN actions_agreed WHEN actions_agreed IS NULL THEN $5 ELSE actions_agreed || $8 || $5 END, \
+         resolution = $6, resolved_on = $7, resolved_by = CASE WHEN $6 IS NULL THEN NULL ELSE $4 END, \
          version = version + 1 WHERE id = $1 AND version = $2 AND resolved_on IS NULL"
-    ).bind(id).bind(version).bind(now).bind(by).bind(r.actions_agreed.as_deref()).bind(resolution).bind(resolved_on)
+    ).bind(id).bind(version).bind(now).bind(by).bind(r.actions_agreed.as_deref()).bind(resolution).bind(resolved_on).bind(later)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(n == 1)
 }
