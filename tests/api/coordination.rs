@@ -671,6 +671,46 @@ async fn the_pages_convene_a_table_plan_a_meeting_and_record_an_agreement() {
         html.contains("Texto guardado ahora:") && html.contains("Otra cosa"),
         "{html}"
     );
+
+    // Dropping an agreement needs a reason: the page says so beside the field.
+    let (_, html) = b.page(&meeting).await;
+    let agreement = html
+        .split("action=\"/agreements/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_string();
+    let meeting_id = meeting.trim_start_matches("/meetings/").to_string();
+    let (status, html, _) = b
+        .post_form(
+            &format!("/agreements/{agreement}/status"),
+            &[
+                ("status", "dropped"),
+                ("reason", ""),
+                ("meeting", &meeting_id),
+                ("back", &format!("{meeting}#agreements")),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!(r#"id="reason-{agreement}-error""#)),
+        "{html}"
+    );
+    let (status, _, _) = b
+        .post_form(
+            &format!("/agreements/{agreement}/status"),
+            &[
+                ("status", "dropped"),
+                ("reason", "La persona ya no está en el programa"),
+                ("meeting", &meeting_id),
+                ("back", &format!("{meeting}#agreements")),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = b.page(&meeting).await;
+    assert!(html.contains("Reabrir el acuerdo"), "{html}");
 }
 
 #[tokio::test]

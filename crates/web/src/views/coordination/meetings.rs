@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use crate::http::{lang_of, RequestCtx};
 use crate::views::page::{
-    form_result, render, see_other, CsrfForm, FormErrors, PageCtx, Session, ViewError, ViewResult,
+    form_result, render, render_invalid, see_other, CsrfForm, FormErrors, PageCtx, Session,
+    ViewError, ViewResult,
 };
 use crate::AppState;
 
@@ -29,6 +30,11 @@ pub(super) struct MeetingPage {
     errors: FormErrors,
     /// The meeting's record as typed, when it was refused (nothing of it is lost).
     typed: RecordForm,
+    /// An agreement whose change of status was refused: its id, the reason typed and
+    /// the messages (named `field-{id}`).
+    status_target: Option<Uuid>,
+    status_reason: String,
+    status_errors: FormErrors,
 }
 
 impl MeetingPage {
@@ -88,6 +94,24 @@ impl MeetingPage {
             .filter(|m| self.v.invited.contains(&m.id))
             .collect()
     }
+    /// The reason typed for an agreement whose change of status was refused.
+    fn reason_of(&self, id: &Uuid) -> &str {
+        if self.status_target == Some(*id) {
+            &self.status_reason
+        } else {
+            ""
+        }
+    }
+    fn status_err(&self, field: &str, id: &Uuid) -> Option<&'static str> {
+        self.status_errors.get(&format!("{field}-{id}"))
+    }
+    fn status_general(&self, id: &Uuid) -> Option<&'static str> {
+        if self.status_target == Some(*id) {
+            self.status_errors.general()
+        } else {
+            None
+        }
+    }
     fn agenda_cases(&self) -> Vec<(Uuid, String)> {
         self.v
             .items
@@ -112,6 +136,9 @@ pub(super) async fn meeting_page(
         agreement,
         errors,
         typed: RecordForm::default(),
+        status_target: None,
+        status_reason: String::new(),
+        status_errors: FormErrors::none(lang),
     })
 }
 
@@ -332,18 +359,45 @@ pub(super) struct StatusForm {
     status: String,
     reason: String,
     back: String,
+    /// The meeting whose page the form is on: a refusal comes back there, with the
+    /// reason typed and the message beside it.
+    meeting: String,
 }
 
 pub(super) async fn agreement_status(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> ViewResult {
-    s.services
+    let lang = lang_of(&headers);
+    let result = s
+        .services
         .set_agreement_status(&session.actor, &ctx, id, &form.status, &form.reason)
-        .await?;
-    // Back to the meeting or the body the form was on (a local path only).
-    Ok(see_other(&crate::views::page::local_back(&form.back, "/")))
+        .await;
+    let meeting = form.meeting.trim().parse::<Uuid>().ok();
+    match (result, meeting) {
+        // Back to the meeting or the body the form was on (a local path only).
+        (Ok(()), _) => Ok(see_other(&crate::views::page::local_back(&form.back, "/"))),
+        (Err(e), Some(meeting)) => {
+            let errors = FormErrors::from_error(lang, e)?.renamed(|f| format!("{f}-{id}"));
+            let mut page = meeting_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                meeting,
+                AgreementInput::default(),
+                FormErrors::none(lang),
+            )
+            .await?;
+            page.status_target = Some(id);
+            page.status_reason = form.reason;
+            page.status_errors = errors;
+            Ok(render_invalid(&page))
+        }
+        (Err(e), None) => Err(e.into()),
+    }
 }
