@@ -146,3 +146,69 @@ async fn a_value_of_the_wrong_type_is_named_by_its_field() {
         [("body".to_string(), "error.bad_json".to_string())]
     );
 }
+
+/// An address asked with a method it does not take: 405 as a problem document; lists
+/// past what one request may carry are refused whole, before anything is looked up,
+/// and no answer names more than a hundred errors.
+#[tokio::test]
+async fn a_wrong_method_and_oversized_lists_get_bounded_problems() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .patch(format!(
+            "{}/api/v1/participants/01a207d9-2100-7058-b75a-575c13455414",
+            app.base
+        ))
+        .bearer_auth(app.token(SOCIAL_BADAJOZ))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap_or(""),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = r.json().await.expect("problem");
+    assert_eq!(body["type"], "urn:itinera:problem:error.method_not_allowed");
+
+    let lines: Vec<serde_json::Value> = (0..600).map(|_| json!({})).collect();
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            "/sessions/01a207d9-2100-7058-b75a-575c13455414/attendance",
+            &json!({ "lines": lines }),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [("lines".to_string(), "validation.too_many".to_string())]
+    );
+    let lines: Vec<serde_json::Value> = (0..400).map(|_| json!({})).collect();
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            "/sessions/01a207d9-2100-7058-b75a-575c13455414/attendance",
+            &json!({ "lines": lines }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"].as_array().map(Vec::len), Some(100));
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Olga", "Larga", "", 12_345_093))
+        .await;
+    let orgs: Vec<String> = (0..600).map(|_| "x".to_string()).collect();
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pid}/consents"),
+            &json!({"purpose": "sharing", "given_on": "2026-11-20", "evidence": "Firma", "organisations": orgs}),
+        )
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "organisations".to_string(),
+            "validation.too_many".to_string()
+        )]
+    );
+}

@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::coded_enum;
-use crate::error::{Errors, Result};
+use crate::error::{Error, Errors, Result};
+
+/// The most organisations one consent may name.
+pub const MAX_ORGANISATIONS: usize = 500;
 use crate::input::{lenient_list, lenient_string, parse_date};
 use crate::org::OrganisationKind;
 use crate::text::clean;
@@ -88,6 +91,11 @@ impl ConsentInput {
             },
         );
         let mut organisations = Vec::new();
+        // A consent names organisations one by one: hundreds at most (the kinds cover
+        // whole sectors). A longer list is refused before it is looked at.
+        if self.organisations.len() > MAX_ORGANISATIONS {
+            return Err(Error::field("organisations", "validation.too_many"));
+        }
         for o in self.organisations.iter().filter(|o| !o.trim().is_empty()) {
             match Uuid::parse_str(o.trim()) {
                 Ok(id) if !organisations.contains(&id) => organisations.push(id),

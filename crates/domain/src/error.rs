@@ -98,6 +98,9 @@ impl Error {
     }
 }
 
+/// The most field errors one answer names.
+pub const MAX_ERRORS: usize = 100;
+
 /// Collects field errors while validating a whole input, so that every bad field is
 /// reported at once.
 #[derive(Debug, Default)]
@@ -108,8 +111,12 @@ impl Errors {
         Self::default()
     }
 
+    /// Records a field's error; past `MAX_ERRORS` the rest are dropped (an input with
+    /// thousands of bad items gets a bounded answer, its first errors named).
     pub fn add(&mut self, field: impl Into<String>, code: &'static str) {
-        self.0.push(FieldError::new(field, code));
+        if self.0.len() < MAX_ERRORS {
+            self.0.push(FieldError::new(field, code));
+        }
     }
 
     /// Keeps the value when Ok, records the error under `field` otherwise.

@@ -14,6 +14,9 @@ use crate::input::{lenient_list, lenient_string, optional_date, optional_text, r
 /// The most sessions a course may have (a year of weekdays and some).
 pub const MAX_SESSIONS: usize = 400;
 
+/// The most lines one attendance sheet may carry (a group, not a register).
+pub const MAX_SHEET_LINES: usize = 500;
+
 /// A named trainer reaches a course's people (its sheets, its candidates, reporting an
 /// incident about them) until this many days after the course ends; then the course's
 /// people are, for them, no longer there.
@@ -492,6 +495,10 @@ pub fn check_attendance(
     let mut out: Vec<(Uuid, Presence, Option<String>)> = Vec::new();
     if i.lines.is_empty() {
         e.add("lines", "validation.required");
+    }
+    // A sheet is one group: a longer one is refused before its lines are looked at.
+    if i.lines.len() > MAX_SHEET_LINES {
+        return Err(Error::field("lines", "validation.too_many"));
     }
     for (n, l) in i.lines.iter().enumerate() {
         let who = e.take(&format!("lines.{n}.candidate_id"), id(&l.candidate_id));

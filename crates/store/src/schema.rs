@@ -205,6 +205,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "goal_action_versions",
         sql: include_str!("../migrations/0038_goal_action_versions.sql"),
     },
+    Migration {
+        version: 39,
+        name: "scale_indexes",
+        sql: include_str!("../migrations/0039_scale_indexes.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

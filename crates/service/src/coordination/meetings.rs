@@ -63,6 +63,11 @@ pub struct ItemMinutes {
 /// The longest minutes of one agenda item, in characters.
 const MAX_MINUTES: usize = 20_000;
 
+/// The most cases one meeting's agenda may bring (as many as its topics), and the
+/// most members it may name as invited.
+const MAX_AGENDA_CASES: usize = 100;
+const MAX_INVITED: usize = 500;
+
 impl Services {
     /// Plans a meeting. Its agenda starts with the body's open agreements (to follow
     /// them up), then the topics, then — at level 3 only — the cases, each of which the
@@ -78,6 +83,14 @@ impl Services {
     ) -> Result<Uuid, Error> {
         actor.require(Capability::Coordinate)?;
         let d = input.validate()?;
+        // An agenda of a meeting, not a register: its lists are bounded before the
+        // writer is taken.
+        if case_ids.len() > MAX_AGENDA_CASES {
+            return Err(Error::field("cases", "validation.too_many"));
+        }
+        if invited.len() > MAX_INVITED {
+            return Err(Error::field("invited", "validation.too_many"));
+        }
         let mut tx = self.store.write().await?;
         let b = visible_body(&mut tx, actor, body).await?;
         // Everyone, unless the meeting names whom it invites (members of the body).
@@ -111,6 +124,9 @@ impl Services {
             let id = optional_id(raw)
                 .map_err(|c| Error::field(format!("cases.{i}"), c))?
                 .unwrap_or_default();
+            if cases.contains(&id) {
+                continue;
+            }
             // Who has a basis for the person, of a record not anonymised.
             super::require_case_listable(&mut tx, actor, ctx, id, &format!("cases.{i}")).await?;
             cases.push(id);
@@ -301,6 +317,13 @@ impl Services {
         attendance: &[(String, String)],
     ) -> Result<(), Error> {
         actor.require(Capability::Coordinate)?;
+        // One line per agenda item and per member: bounded before the writer is taken.
+        if minutes.len() > MAX_AGENDA_CASES * 10 {
+            return Err(Error::field("minutes", "validation.too_many"));
+        }
+        if attendance.len() > MAX_INVITED {
+            return Err(Error::field("attendance", "validation.too_many"));
+        }
         let mut tx = self.store.write().await?;
         let (_, b) = meeting_to_change(&mut tx, actor, meeting).await?;
         let members = store::members(&mut tx, b.id).await?;

@@ -139,7 +139,16 @@ pub fn router() -> Router<AppState> {
             }),
         )
         .fallback(crate::http::no_such_address)
+        .method_not_allowed_fallback(no_such_method)
         .layer(axum::middleware::from_fn(render_problems))
+}
+
+/// A method the address does not answer: 405, as a problem document like every error.
+async fn no_such_method() -> Response {
+    let mut r =
+        crate::http::HttpError(Error::BadRequest("error.method_not_allowed")).into_response();
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
 }
 
 /// The actor behind the token: user, organisation, roles and capabilities.
