@@ -217,6 +217,38 @@ async fn a_retried_write_is_made_once_on_any_server() {
     .await;
     assert_eq!(s9, StatusCode::UNPROCESSABLE_ENTITY, "{b9}");
     assert_ne!(b9["type"], "urn:itinera:problem:idempotency.key_reused");
+    // An answer with a secret shown once (a calendar feed's address) is not kept: a
+    // retry is told the request was done, and gets no secret.
+    let (s11, b11, _) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/calendar/feed",
+        "feed-1",
+        &json!({}),
+    )
+    .await;
+    assert_eq!(s11, StatusCode::OK, "{b11}");
+    let (s12, b12, _) = post_keyed(
+        &app,
+        &app.base,
+        SOCIAL_BADAJOZ,
+        "/calendar/feed",
+        "feed-1",
+        &json!({}),
+    )
+    .await;
+    assert_eq!(s12, StatusCode::CONFLICT, "{b12}");
+    assert_eq!(b12["type"], "urn:itinera:problem:idempotency.not_kept");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM idempotency_keys WHERE content_type = '' AND length(body) > 0"
+        )
+        .await,
+        0,
+        "the secret is not in the table"
+    );
 }
 
 #[tokio::test]

@@ -93,6 +93,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     );
     h.update([0]);
     h.update(&bytes);
+    let keeps_answer = answer_kept(parts.uri.path());
     let k = Arc::new(IdempotencyKey::new(scope, key, hex::encode(h.finalize())));
     match state.services.idempotency_replay(&k).await {
         Err(e) => return refuse(e, lang, &request_id),
@@ -127,6 +128,11 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             if let Err(e) = checked {
                 return refuse(e, lang, &request_id);
             }
+            // Done before, its answer not kept (a secret shown once, people's names,
+            // or too large): said so, not answered empty.
+            if answer.content_type.is_empty() {
+                return refuse(Error::Conflict("idempotency.not_kept"), lang, &request_id);
+            }
             let mut r = Response::new(Body::from(answer.body));
             *r.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
             if let Ok(v) = HeaderValue::from_str(&answer.content_type) {
@@ -153,10 +159,11 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json")
         .to_string();
-    let kept: &[u8] = if bytes.len() <= MAX_ANSWER {
-        &bytes
+    // What is not kept is recorded with no body and no type (see the replay).
+    let (content_type, kept): (String, &[u8]) = if keeps_answer && bytes.len() <= MAX_ANSWER {
+        (content_type, &bytes)
     } else {
-        &[]
+        (String::new(), &[])
     };
     if let Err(e) = state
         .services
@@ -169,9 +176,29 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// Whether an answer may be kept for replays: not one that carries a secret shown once
+/// (a new token, a calendar feed's address) or the names of an import's lines — kept a
+/// day in a table no erasure reaches.
+fn answer_kept(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    !(path.ends_with("/tokens")
+        || path.ends_with("/calendar/feed")
+        || path.ends_with("/imports")
+        || path.contains("/imports/"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::valid_key;
+    use super::{answer_kept, valid_key};
+
+    #[test]
+    fn answers_with_secrets_or_names_are_not_kept() {
+        assert!(!answer_kept("/api/v1/tokens"));
+        assert!(!answer_kept("/api/v1/account/tokens"));
+        assert!(!answer_kept("/api/v1/calendar/feed"));
+        assert!(!answer_kept("/api/v1/imports"));
+        assert!(answer_kept("/api/v1/participants"));
+    }
 
     #[test]
     fn keys_are_visible_ascii_up_to_255() {
