@@ -141,23 +141,41 @@ pub fn lenient_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::E
     let v = serde_json::Value::deserialize(d)?;
     Ok(match v {
         serde_json::Value::String(s) => vec![s],
+        // An item that is not text is kept as text (`42`), so that its check names it
+        // rather than the list losing it.
         serde_json::Value::Array(a) => a
             .into_iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
+            .filter(|x| !x.is_null())
+            .map(|x| match x {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            })
             .collect(),
-        _ => vec![],
+        serde_json::Value::Null => vec![],
+        other => vec![other.to_string()],
     })
 }
 
-/// Accepts `true`/`false`, and the strings a form sends for a ticked box.
+/// Accepts `true`/`false`, the strings a form sends for a ticked box, and yes/no in
+/// words (any case); anything else is refused (the field is named), never read as no.
 pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    use serde::de::Error as _;
     let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::Bool(b) => b,
-        serde_json::Value::String(s) => matches!(s.as_str(), "on" | "true" | "1" | "yes"),
-        serde_json::Value::Number(n) => n.as_i64() == Some(1),
-        _ => false,
-    })
+    match v {
+        serde_json::Value::Bool(b) => Ok(b),
+        serde_json::Value::Null => Ok(false),
+        serde_json::Value::String(s) => match s.trim().to_lowercase().as_str() {
+            "on" | "true" | "1" | "yes" | "sí" | "si" | "sì" => Ok(true),
+            "" | "off" | "false" | "0" | "no" => Ok(false),
+            _ => Err(D::Error::custom("not a yes or a no")),
+        },
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(1) => Ok(true),
+            Some(0) => Ok(false),
+            _ => Err(D::Error::custom("not a yes or a no")),
+        },
+        _ => Err(D::Error::custom("not a yes or a no")),
+    }
 }
 
 #[cfg(test)]
@@ -264,5 +282,22 @@ mod tests {
         assert_eq!(f.list, vec!["one".to_string()]);
         assert_eq!(f.version, 7);
         assert_eq!(f.text, "12");
+    }
+
+    #[test]
+    fn a_yes_or_no_is_read_as_said_or_refused() {
+        let read = |v: serde_json::Value| {
+            serde_json::from_value::<Form>(serde_json::json!({ "ticked": v })).map(|f| f.ticked)
+        };
+        for yes in ["Yes", "TRUE", "sí", "on", "1"] {
+            assert!(read(serde_json::json!(yes)).unwrap_or(false), "{yes}");
+        }
+        for no in ["no", "False", "", "0", "off"] {
+            assert!(!read(serde_json::json!(no)).unwrap_or(true), "{no}");
+        }
+        assert!(read(serde_json::json!("maybe")).is_err());
+        assert!(read(serde_json::json!(2)).is_err());
+        let f: Result<Form, _> = serde_json::from_value(serde_json::json!({"list": [42, "a"]}));
+        assert_eq!(f.map(|f| f.list).unwrap_or_default(), vec!["42", "a"]);
     }
 }
