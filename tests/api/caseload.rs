@@ -112,6 +112,17 @@ async fn the_caseload_says_what_is_next_and_the_next_step_reaches_the_work_list(
     assert!(line(&c, &case).is_some());
     let c = app.get(SOCIAL_BADAJOZ, "/caseload?q=nadie").await.body;
     assert!(line(&c, &case).is_none());
+    // Given name and surname together, accents and case aside.
+    let c = app
+        .get(SOCIAL_BADAJOZ, "/caseload?q=ROCÍO%20CAM")
+        .await
+        .body;
+    assert!(line(&c, &case).is_some(), "{c}");
+    let c = app
+        .get(SOCIAL_BADAJOZ, "/caseload?q=campos%20rocio")
+        .await
+        .body;
+    assert!(line(&c, &case).is_none(), "{c}");
     assert!(line(&app.get(SEXPE_BADAJOZ, "/caseload").await.body, &case).is_some());
     // Another city's social worker is not on the team: not in hers, nor in her
     // organisation's.

@@ -105,6 +105,7 @@ impl Services {
                 scope,
                 programme,
                 status,
+                name: Some(itinera_domain::text::fold(&p.q)).filter(|q| !q.is_empty()),
             },
         )
         .await?;

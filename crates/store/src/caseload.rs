@@ -29,6 +29,9 @@ pub struct Filter {
     pub programme: Option<Uuid>,
     /// `open`, `closed` or `all`.
     pub status: &'static str,
+    /// Part of the person's name, folded (`text::fold`): searched before the page's
+    /// limit, so that a name is found in a caseload of any size.
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -89,9 +92,17 @@ pub async fn lines(
          FROM cases c JOIN participants p ON p.id = c.participant_id JOIN programmes pr ON pr.id = c.programme_id \
          JOIN users u ON u.id = c.case_manager_id \
          WHERE c.id IN (SELECT m.case_id FROM case_team_members m WHERE {member} AND m.removed_at IS NULL) \
-         AND {status} AND ($5 IS NULL OR c.programme_id = $5) AND {visible} \
+         AND {status} AND ($5 IS NULL OR c.programme_id = $5) \
+         AND ($6 IS NULL OR (p.given_key || ' ' || p.surname_key) LIKE $6 ESCAPE '\\') AND {visible} \
          ORDER BY c.opened_on, c.id LIMIT {MAX_LINES}"
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0).bind(kind).bind(today).bind(f.programme)
+    let name = f.name.as_deref().map(|n| {
+        let escaped = n
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0).bind(kind).bind(today).bind(f.programme).bind(name)
         .fetch_all(c).await.map_err(db_err))
 }
