@@ -75,6 +75,23 @@ async fn a_failed_write_leaves_no_audit_row_and_no_data() {
         .as_array()
         .map(Vec::len);
     assert_eq!(after, before.map(|n| n + 1));
+    // The days filter with the others: today's, then none from tomorrow.
+    let n = |q: &'static str| {
+        let app = &app;
+        async move {
+            app.get(AUDITOR, q).await.body["items"]
+                .as_array()
+                .map(Vec::len)
+        }
+    };
+    assert_eq!(
+        n("/audit-entries?action=participant.create&entity=participant&from=2026-11-23&to=2026-11-23").await,
+        after
+    );
+    assert_eq!(
+        n("/audit-entries?action=participant.create&from=2026-11-24").await,
+        Some(0)
+    );
 }
 
 #[tokio::test]

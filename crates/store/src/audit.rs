@@ -350,17 +350,53 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: PageRequest) -> Result<Page<Ent
         f.to.and_then(|d| d.succ_opt())
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map(|d| d.and_utc());
-    let rows: Vec<Entry> = on_tx!(tx, c => sqlx::query_as(
+    // Only the filters given are in the statement (a `($n IS NULL OR …)` form keeps
+    // either engine from using the indexes on the log's columns).
+    let mut conds: Vec<String> = Vec::new();
+    let mut n = 0;
+    let mut next = |cond: &str| {
+        n += 1;
+        conds.push(cond.replace('?', &format!("${n}")));
+    };
+    if f.actor_user_id.is_some() {
+        next("actor_user_id = ?");
+    }
+    if f.action.is_some() {
+        next("action = ?");
+    }
+    if f.entity.is_some() {
+        next("entity = ?");
+    }
+    if f.entity_id.is_some() {
+        next("entity_id = ?");
+    }
+    if from.is_some() {
+        next("at >= ?");
+    }
+    if to.is_some() {
+        next("at < ?");
+    }
+    let sql = format!(
         "SELECT seq, at, actor_user_id, actor_organisation_id, action, entity, entity_id, request_id, client_addr, detail, prev_hash, hash \
-         FROM audit_log \
-         WHERE ($1 IS NULL OR actor_user_id = $1) AND ($2 IS NULL OR action = $2) \
-           AND ($3 IS NULL OR entity = $3) AND ($4 IS NULL OR entity_id = $4) \
-           AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) \
-         ORDER BY seq DESC LIMIT $7 OFFSET $8"
-    )
-    .bind(f.actor_user_id).bind(f.action.as_deref()).bind(f.entity.as_deref()).bind(f.entity_id)
-    .bind(from).bind(to).bind(page.limit() + 1).bind(page.offset())
-    .fetch_all(c).await.map_err(db_err))?;
+         FROM audit_log {} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
+        if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        },
+        n + 1,
+        n + 2
+    );
+    let rows: Vec<Entry> = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(&sql);
+        if let Some(v) = f.actor_user_id { q = q.bind(v); }
+        if let Some(v) = f.action.as_deref() { q = q.bind(v); }
+        if let Some(v) = f.entity.as_deref() { q = q.bind(v); }
+        if let Some(v) = f.entity_id { q = q.bind(v); }
+        if let Some(v) = from { q = q.bind(v); }
+        if let Some(v) = to { q = q.bind(v); }
+        q.bind(page.limit() + 1).bind(page.offset()).fetch_all(c).await.map_err(db_err)
+    })?;
     Ok(Page::from_overfetch(rows, page))
 }
 
