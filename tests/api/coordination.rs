@@ -776,6 +776,11 @@ async fn the_calendar_feed_carries_the_meetings_and_no_person_and_can_be_revoked
         Some("Sala 2, Centro Cívico")
     );
     assert!(events[0].get_uid().unwrap().ends_with("@itinera"));
+    // Its times are instants: 09:30 in Badajoz is 08:30 UTC in winter.
+    assert!(
+        text.contains("DTSTART:20261126T083000Z") && text.contains("DTSTART:20261217T083000Z"),
+        "{text}"
+    );
     // A new link revokes the old one; revoking leaves none.
     let r = app.post(CASE_MANAGER, "/calendar/feed", &json!({})).await;
     let new_path = r.body["path"].as_str().unwrap().to_string();

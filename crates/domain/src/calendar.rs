@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 
-/// One event of a feed. Times are the body's local ones, written as "floating" times
-/// (as agreed, in whatever time zone the reader is).
+/// One event of a feed. Its times are instants, written in UTC (`…Z`): a subscriber
+/// in another time zone sees the meeting at the right hour of theirs.
 pub struct Event {
     pub uid: String,
-    pub starts: NaiveDateTime,
-    pub ends: NaiveDateTime,
+    pub starts: DateTime<Utc>,
+    pub ends: DateTime<Utc>,
     pub summary: String,
     pub location: Option<String>,
     pub url: Option<String>,
@@ -65,14 +65,17 @@ pub fn ics(name: &str, events: &[Event], now: DateTime<Utc>) -> String {
         line("BEGIN:VEVENT".into());
         line(format!("UID:{}", escape(&e.uid)));
         line(format!("DTSTAMP:{}Z", stamp(now.naive_utc())));
-        line(format!("DTSTART:{}", stamp(e.starts)));
-        line(format!("DTEND:{}", stamp(e.ends)));
+        line(format!("DTSTART:{}Z", stamp(e.starts.naive_utc())));
+        line(format!("DTEND:{}Z", stamp(e.ends.naive_utc())));
         line(format!("SUMMARY:{}", escape(&e.summary)));
         if let Some(l) = &e.location {
             line(format!("LOCATION:{}", escape(l)));
         }
+        // A URI value is written as it is (a text value's escapes would break a
+        // link with a comma or a semicolon); no control character is ever one.
         if let Some(u) = &e.url {
-            line(format!("URL:{}", escape(u)));
+            let u: String = u.chars().filter(|c| !c.is_control()).collect();
+            line(format!("URL:{u}"));
         }
         if let Some(d) = &e.description {
             line(format!("DESCRIPTION:{}", escape(d)));
@@ -117,11 +120,14 @@ mod tests {
 
     #[test]
     fn lines_are_escaped_and_folded() {
+        // 10:00 in Madrid on 3 December (winter time) is 09:00 UTC.
         let t = |h| {
-            NaiveDate::from_ymd_opt(2026, 12, 3)
-                .unwrap()
-                .and_hms_opt(h, 0, 0)
-                .unwrap()
+            crate::time::Zone::CentralEuropean.utc_of(
+                NaiveDate::from_ymd_opt(2026, 12, 3)
+                    .unwrap()
+                    .and_hms_opt(h, 0, 0)
+                    .unwrap(),
+            )
         };
         let e = Event {
             uid: "m1@itinera".into(),
@@ -140,7 +146,7 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap(),
         );
         assert!(s.contains("SUMMARY:Mesa técnica de casos\\; Badajoz\\, seguimiento\r\n"));
-        assert!(s.contains("DTSTART:20261203T100000\r\n"));
+        assert!(s.contains("DTSTART:20261203T090000Z\r\n"), "{s}");
         assert!(s.contains("DESCRIPTION:línea 1\\nlínea 2\r\n"));
         assert!(s.lines().all(|l| l.len() <= 76), "{s}");
         assert!(s.contains("\r\n "), "the long location is folded");

@@ -40,6 +40,24 @@ impl Zone {
     }
 }
 
+impl Zone {
+    /// The instant of a local wall-clock time (a meeting at 10:00 in Badajoz). In the
+    /// hour the clocks go back, the first of the two; in the hour that does not exist
+    /// when they go forward, as if the clocks had not changed yet.
+    pub fn utc_of(self, local: NaiveDateTime) -> DateTime<Utc> {
+        let base = match self {
+            Zone::CentralEuropean => 1,
+            Zone::WesternEuropean => 0,
+            Zone::Utc => return Utc.from_utc_datetime(&local),
+        };
+        let summer = Utc.from_utc_datetime(&(local - Duration::hours(base + 1)));
+        if self.local(summer) == local {
+            return summer;
+        }
+        Utc.from_utc_datetime(&(local - Duration::hours(base)))
+    }
+}
+
 fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
     let first_next = if month == 12 {
         NaiveDate::from_ymd_opt(year + 1, 1, 1)?
@@ -100,5 +118,34 @@ mod tests {
         assert_eq!(Zone::parse("Europe/Rome"), Some(Zone::CentralEuropean));
         assert_eq!(Zone::parse("Atlantic/Canary"), Some(Zone::WesternEuropean));
         assert_eq!(Zone::parse("Mars/Olympus"), None);
+    }
+}
+
+#[cfg(test)]
+mod utc_of_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_local_time_is_the_instant_it_names() {
+        let at = |y, m, d, h| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+        };
+        let z = Zone::CentralEuropean;
+        assert_eq!(
+            z.utc_of(at(2026, 12, 3, 10)).naive_utc(),
+            at(2026, 12, 3, 9)
+        );
+        assert_eq!(z.utc_of(at(2026, 7, 3, 10)).naive_utc(), at(2026, 7, 3, 8));
+        assert_eq!(
+            Zone::WesternEuropean.utc_of(at(2026, 7, 3, 10)).naive_utc(),
+            at(2026, 7, 3, 9)
+        );
+        for t in [at(2026, 12, 3, 10), at(2026, 7, 3, 10), at(2026, 3, 29, 12)] {
+            assert_eq!(z.local(z.utc_of(t)), t);
+        }
     }
 }

@@ -57,6 +57,9 @@ pub struct Settings {
     /// How long a computed objectives sheet, ESF table or dashboard is kept
     /// (`ITINERA_AGGREGATE_CACHE_SECONDS`, default 300; 0 keeps nothing; see `cache`).
     pub aggregate_cache: chrono::Duration,
+    /// The deployment's time zone (`ITINERA_TIME_ZONE`, Europe/Madrid by default): the
+    /// local times of meetings are instants in it (the calendar feed).
+    pub zone: itinera_domain::time::Zone,
 }
 
 impl Settings {
@@ -76,6 +79,10 @@ impl Settings {
             factor_key,
             small_counts: small_count_threshold(),
             aggregate_cache: aggregate_cache(),
+            zone: std::env::var("ITINERA_TIME_ZONE")
+                .ok()
+                .and_then(|z| itinera_domain::time::Zone::parse(&z))
+                .unwrap_or_default(),
         }
     }
 

@@ -130,7 +130,8 @@ impl Services {
         if !actor.can(Capability::Coordinate) {
             return Err(Error::NotFound);
         }
-        let today = now.date_naive();
+        let zone = self.settings.zone;
+        let today = zone.local(now).date();
         let entries = store::calendar(
             &mut tx,
             actor.user(),
@@ -147,8 +148,8 @@ impl Services {
             .iter()
             .map(|e| itinera_domain::calendar::Event {
                 uid: format!("{}@itinera", e.id),
-                starts: time(e.meeting_date, &e.starts),
-                ends: time(e.meeting_date, &e.ends),
+                starts: zone.utc_of(time(e.meeting_date, &e.starts)),
+                ends: zone.utc_of(time(e.meeting_date, &e.ends)),
                 summary: e.body_name.clone(),
                 location: e.place.clone(),
                 url: e.link.clone(),
