@@ -241,7 +241,11 @@ pub async fn reviews_for(
     Ok(Page::from_overfetch(rows, page))
 }
 
-/// The number of open reviews `org` can act on (the work list).
+/// The most open reviews the work list counts ("100 or more" past it).
+pub const OPEN_COUNT_CAP: i64 = 100;
+
+/// The number of open reviews `org` can act on (the work list), up to `OPEN_COUNT_CAP`:
+/// the count stops there rather than judging every open pair of the country.
 pub async fn open_count(
     tx: &mut Tx,
     org: Uuid,
@@ -249,8 +253,8 @@ pub async fn open_count(
     today: NaiveDate,
 ) -> Result<i64, Error> {
     let sql = format!(
-        "SELECT COUNT(*) FROM link_reviews r WHERE r.status = 'open' AND (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.left_id AND {vl}) \
-           AND EXISTS (SELECT 1 FROM participants p WHERE p.id = r.right_id AND {vl}))",
+        "SELECT COUNT(*) FROM (SELECT 1 AS x FROM link_reviews r WHERE r.status = 'open' AND (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.left_id AND {vl}) \
+           AND EXISTS (SELECT 1 FROM participants p WHERE p.id = r.right_id AND {vl})) LIMIT {OPEN_COUNT_CAP}) open_ones",
         vl = visible_sql("p", "$1", "$2", "$3"),
     );
     on_tx!(tx, c => sqlx::query_scalar(&sql).bind(org).bind(kind.code()).bind(today)
