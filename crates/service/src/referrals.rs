@@ -1342,7 +1342,7 @@ async fn step(
 pub(crate) async fn overdue_notices(tx: &mut Tx, ctx: &Ctx) -> Result<usize, Error> {
     let shortest = chrono::Duration::days(1);
     let mut told = 0;
-    for r in store::all_unanswered(tx, ctx.now - shortest, 5000).await? {
+    for r in store::all_unanswered(tx, ctx.now - shortest, NOTICE_OVERDUE, 5000).await? {
         if !answer_overdue(r.sent_at, i64::from(r.answer_days), ctx.now) {
             continue;
         }

@@ -342,16 +342,22 @@ pub struct Unanswered {
     pub answer_days: i16,
 }
 
+/// Referrals still unanswered, sent before `before`, whose sender has not yet had the
+/// notice `told` about them (so that each pass reaches new ones, not the same oldest
+/// ones again), oldest first, at most `limit`.
 pub async fn all_unanswered(
     tx: &mut Tx,
     before: DateTime<Utc>,
+    told: &str,
     limit: i64,
 ) -> Result<Vec<Unanswered>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT r.id, r.case_id, r.sent_by, r.from_organisation_id, r.sent_at, g.referral_answer_days AS answer_days \
          FROM referrals r JOIN cases c ON c.id = r.case_id JOIN programmes g ON g.id = c.programme_id \
-         WHERE r.status = 'sent' AND r.sent_at < $1 ORDER BY r.sent_at, r.id LIMIT $2"
-    ).bind(before).bind(limit).fetch_all(c).await.map_err(db_err))
+         WHERE r.status = 'sent' AND r.sent_at < $1 \
+           AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = r.sent_by AND n.kind = $3 AND n.referral_id = r.id) \
+         ORDER BY r.sent_at, r.id LIMIT $2"
+    ).bind(before).bind(limit).bind(told).fetch_all(c).await.map_err(db_err))
 }
 
 /// The users of organisation `org` holding one of `roles` there.
