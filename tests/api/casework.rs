@@ -186,6 +186,37 @@ async fn an_assessment_derives_a_profile_and_is_compared_over_time() {
     assert_eq!(r.body["errors"][0]["field"], "assessed_on");
 }
 
+/// Notes too long are named beside their fields in the assessment form, which keeps
+/// what was typed.
+#[tokio::test]
+async fn an_assessment_form_names_a_note_too_long_beside_it() {
+    let app = spawn_app().await;
+    let (_, case) = shared_case(&app, 41_000_009).await;
+    let inst = default_instrument(&app).await;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let long = "a".repeat(4_001);
+    let (status, html, _) = b
+        .post_form(
+            &format!("/cases/{case}/assessments"),
+            &[
+                ("instrument_id", inst.as_str()),
+                ("assessed_on", "2026-11-23"),
+                ("scores.income.level", "2"),
+                ("scores.income.note", "Sin ingresos propios"),
+                ("note", long.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(r#"id="note-error""#), "{html}");
+    assert!(html.contains(r##"href="#note""##), "{html}");
+    assert!(
+        html.contains("Sin ingresos propios"),
+        "what was typed stays"
+    );
+}
+
 #[tokio::test]
 async fn instruments_are_published_as_new_versions_and_exported() {
     let app = spawn_app().await;

@@ -256,6 +256,10 @@ impl NewPage {
     fn field(&self, d: &Domain) -> String {
         format!("scores.{}", d.code)
     }
+    /// The message of a domain's note, if it was refused.
+    fn note_error(&self, d: &Domain) -> Option<&'static str> {
+        self.errors.get(&format!("scores.{}.note", d.code))
+    }
 }
 
 #[derive(Deserialize, Default)]
