@@ -437,18 +437,25 @@ async function meetingJourney(page, bodyUrl) {
   await page.waitForURL(/#agreements$/);
   assert.match(await page.locator('#agreements').innerText(), /cumplido/);
 
-  // Approving the minutes asks first (no JavaScript needed); cancelling changes nothing.
-  await page.getByRole('link', { name: 'Aprobar el acta' }).click();
-  await page.waitForURL(/\/approval$/);
-  assert.match(await page.locator('main').innerText(), /no se puede cambiar/);
-  await page.getByRole('link', { name: 'Cancelar' }).click();
-  await page.waitForURL(meetingUrl);
-  assert.equal(await page.locator('#agenda textarea').count(), 3);
-  await page.getByRole('link', { name: 'Aprobar el acta' }).click();
-  await page.getByRole('button', { name: 'Aprobar el acta' }).click();
-  await page.waitForURL(meetingUrl);
-  assert.equal(await page.locator('#agenda textarea').count(), 0);
-  assert.match(await page.locator('#agenda').innerText(), /Primera persona: empieza el curso de cocina/);
+  // The minutes are approved by who runs the table (its chair), not by a member.
+  assert.equal(await page.getByRole('link', { name: 'Aprobar el acta' }).count(), 0);
+  const chairContext = await browser.newContext({ locale: 'es-ES' });
+  const chair = await chairContext.newPage();
+  await login(chair, 'gestora.badajoz');
+  await chair.goto(meetingUrl);
+  // Approving asks first (no JavaScript needed); cancelling changes nothing.
+  await chair.getByRole('link', { name: 'Aprobar el acta' }).click();
+  await chair.waitForURL(/\/approval$/);
+  assert.match(await chair.locator('main').innerText(), /no se puede cambiar/);
+  await chair.getByRole('link', { name: 'Cancelar' }).click();
+  await chair.waitForURL(meetingUrl);
+  assert.equal(await chair.locator('#agenda textarea').count(), 3);
+  await chair.getByRole('link', { name: 'Aprobar el acta' }).click();
+  await chair.getByRole('button', { name: 'Aprobar el acta' }).click();
+  await chair.waitForURL(meetingUrl);
+  assert.equal(await chair.locator('#agenda textarea').count(), 0);
+  assert.match(await chair.locator('#agenda').innerText(), /Primera persona: empieza el curso de cocina/);
+  await chairContext.close();
 }
 
 test('withdraw a consent through its confirmation page: a date before it was given is refused with the note kept, then it is withdrawn with its date and note', async () => {
