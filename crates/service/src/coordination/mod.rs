@@ -64,8 +64,12 @@
 //! **Who runs a body.** Its chair and its secretary (members in person, holding a role
 //! that may convene: `domain::coordination::runs_the_body`, checked by
 //! `service::coordination::require_runs`) name and change its members, edit it, open its
-//! boards, group cards and turn them into agreements or protocol changes; other members
-//! take part (meetings, minutes, agreements, cards, votes). A programme's protocol is
+//! boards, group cards and turn them into agreements or protocol changes, and approve a
+//! meeting's minutes once it has been held; other members take part (meetings, minutes,
+//! agreements, cards, votes). A programme (1) or project (2) table, whose members see
+//! the programme's figures, is convened by who reads aggregates or by an organisation
+//! working in that programme (`store::coordination::takes_part`); a case goes on an
+//! agenda only from who has a basis for its person (`require_case_listable`). A programme's protocol is
 //! published, and its versions, by the organisation that owns it; a body's protocol also
 //! by those who run the body. A level-2 (project) body's overview covers its project.
 //!
