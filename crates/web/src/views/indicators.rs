@@ -156,6 +156,16 @@ async fn projects_of(s: &AppState, programme: Uuid) -> Result<Vec<Project>, View
     Ok(s.services.programme(programme).await?.projects)
 }
 
+/// A filter's day as its form shows it: what was typed when the filters were refused
+/// (`report_or_default`), else the day the figures are of.
+fn as_shown(fe: &FormErrors, typed: &str, day: chrono::NaiveDate) -> String {
+    if fe.any() {
+        typed.to_string()
+    } else {
+        day.to_string()
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn sheet_page(
     s: &AppState,
@@ -460,18 +470,10 @@ struct EsfPage {
 impl EsfPage {
     /// What the filters show: what was typed when it was refused, else the table's.
     fn from(&self) -> String {
-        if self.fe.any() {
-            self.p.from.clone()
-        } else {
-            self.t.period.from.to_string()
-        }
+        as_shown(&self.fe, &self.p.from, self.t.period.from)
     }
     fn to(&self) -> String {
-        if self.fe.any() {
-            self.p.to.clone()
-        } else {
-            self.t.period.to.to_string()
-        }
+        as_shown(&self.fe, &self.p.to, self.t.period.to)
     }
     fn set_chosen(&self, code: &str) -> bool {
         if self.fe.any() && !self.p.set.is_empty() {
@@ -728,18 +730,10 @@ struct DashboardPage {
 impl DashboardPage {
     /// What the filters show: what was typed when it was refused, else the figures'.
     fn from(&self) -> String {
-        if self.fe.any() {
-            self.p.from.clone()
-        } else {
-            self.d.from.to_string()
-        }
+        as_shown(&self.fe, &self.p.from, self.d.from)
     }
     fn to(&self) -> String {
-        if self.fe.any() {
-            self.p.to.clone()
-        } else {
-            self.d.to.to_string()
-        }
+        as_shown(&self.fe, &self.p.to, self.d.to)
     }
     fn chosen(&self, field: &str, v: &Option<Uuid>, id: &Uuid) -> bool {
         if !self.fe.any() {
@@ -904,18 +898,10 @@ struct CompliancePage {
 impl CompliancePage {
     /// What the filters show: what was typed when it was refused, else the figures'.
     fn from(&self) -> String {
-        if self.fe.any() {
-            self.p.from.clone()
-        } else {
-            self.v.from.to_string()
-        }
+        as_shown(&self.fe, &self.p.from, self.v.from)
     }
     fn to(&self) -> String {
-        if self.fe.any() {
-            self.p.to.clone()
-        } else {
-            self.v.to.to_string()
-        }
+        as_shown(&self.fe, &self.p.to, self.v.to)
     }
     fn by_chosen(&self, b: &str) -> bool {
         if self.fe.any() && !self.p.by.is_empty() {
