@@ -130,6 +130,15 @@ async fn a_value_of_the_wrong_type_is_named_by_its_field() {
         codes(&r.body),
         [("year".to_string(), "error.json_type".to_string())]
     );
+    // A field left out is named too, at the top level and inside a list.
+    let r = app
+        .post(ADMIN, "/holidays/national", &json!({"year": 2027}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        codes(&r.body),
+        [("country".to_string(), "error.json_missing".to_string())]
+    );
     // Not JSON at all stays what it is.
     let r = app
         .client

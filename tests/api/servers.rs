@@ -7,6 +7,24 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
+async fn send_keyed(
+    app: &TestApp,
+    base: &str,
+    user: &str,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.client
+        .post(format!("{base}/api/v1{path}"))
+        .bearer_auth(app.token(user))
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
+}
+
 async fn post_keyed(
     app: &TestApp,
     base: &str,
@@ -15,15 +33,7 @@ async fn post_keyed(
     key: &str,
     body: &Value,
 ) -> (StatusCode, Value, bool) {
-    let r = app
-        .client
-        .post(format!("{base}/api/v1{path}"))
-        .bearer_auth(app.token(user))
-        .header("idempotency-key", key)
-        .json(body)
-        .send()
-        .await
-        .expect("request");
+    let r = send_keyed(app, base, user, path, key, body).await;
     let status = r.status();
     let replayed = r
         .headers()
@@ -90,6 +100,24 @@ async fn a_retried_write_is_made_once_on_any_server() {
         )
         .await,
         1
+    );
+    // A replay gives the first answer's address too.
+    let r = send_keyed(
+        &app,
+        &second,
+        SOCIAL_BADAJOZ,
+        "/participants",
+        "reg-1",
+        &body,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        r.headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+        format!("/api/v1/participants/{id}")
     );
     // The key with another request is refused, and nothing is written.
     let other = person("Otra", "Persona", "Distinta", 71_000_002);

@@ -16,7 +16,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
-use itinera_domain::access::Actor;
+use itinera_domain::access::{Actor, Capability};
 use itinera_domain::Error;
 use itinera_store::deployment as store;
 use itinera_store::Tx;
@@ -24,6 +24,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{finish, Action};
+use crate::guard::{load_case, require_basis};
 use crate::{Ctx, Services};
 
 /// How long an idempotency key and its answer are kept.
@@ -98,6 +99,8 @@ pub struct KeptAnswer {
     pub status: u16,
     pub content_type: String,
     pub body: Vec<u8>,
+    /// The `Location` the first answer carried (a creation's).
+    pub location: Option<String>,
     pub entity: String,
     pub entity_id: Option<Uuid>,
 }
@@ -130,6 +133,7 @@ impl Services {
                     status,
                     content_type: a.content_type.unwrap_or_else(|| "application/json".into()),
                     body: a.body.unwrap_or_default(),
+                    location: a.location,
                     entity: a.entity,
                     entity_id: a.entity_id,
                 }),
@@ -147,7 +151,21 @@ impl Services {
         ctx: &Ctx,
         answer: &KeptAnswer,
     ) -> Result<(), Error> {
-        let tx = self.store.write().await?;
+        let mut tx = self.store.write().await?;
+        // An answer that shows a person (not a bare acknowledgement) is given again only
+        // to whom may still see them: a consent withdrawn or a team left since the first
+        // answer counts.
+        if let (Some(id), true) = (answer.entity_id, shows_more_than_id(&answer.body)) {
+            match answer.entity.as_str() {
+                "participant" => {
+                    require_basis(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
+                }
+                "case" => {
+                    load_case(&mut tx, actor, ctx, Capability::ReadPersonData, id).await?;
+                }
+                _ => {}
+            }
+        }
         finish(
             tx,
             actor,
@@ -167,6 +185,7 @@ impl Services {
         status: u16,
         content_type: &str,
         body: &[u8],
+        location: Option<&str>,
     ) -> Result<(), Error> {
         // Nothing claimed, nothing to keep. A failure of the machinery (5xx) is not kept
         // either: the write may or may not have committed (a commit whose answer the
@@ -183,6 +202,7 @@ impl Services {
             i32::from(status),
             content_type,
             body,
+            location,
         )
         .await?;
         tx.commit().await
@@ -246,5 +266,29 @@ impl Services {
                 "the database does not accept writes".into(),
             ))
         }
+    }
+}
+
+/// Whether a kept answer says more than the id (and version) of what was written.
+fn shows_more_than_id(body: &[u8]) -> bool {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(m)) => m.keys().any(|k| k != "id" && k != "version"),
+        Ok(_) => true,
+        Err(_) => !body.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows_more_than_id;
+
+    #[test]
+    fn acknowledgements_are_told_from_answers_that_show_a_person() {
+        assert!(!shows_more_than_id(br#"{"id":"0190"}"#));
+        assert!(!shows_more_than_id(br#"{"id":"0190","version":3}"#));
+        assert!(shows_more_than_id(br#"{"id":"0190","given_name":"Ana"}"#));
+        assert!(shows_more_than_id(br#"[{"id":"0190"}]"#));
+        assert!(shows_more_than_id(b"not json"));
+        assert!(!shows_more_than_id(b""));
     }
 }

@@ -19,6 +19,8 @@ pub struct KeptAnswer {
     pub status: Option<i32>,
     pub content_type: Option<String>,
     pub body: Option<Vec<u8>>,
+    /// The `Location` of a creation's answer.
+    pub location: Option<String>,
 }
 
 /// Claims `(scope, key)` in `tx`, the transaction of the request's write: it stands or
@@ -60,7 +62,7 @@ pub async fn name_key_entity(
 /// The request kept under `(scope, key)`, if any.
 pub async fn kept_answer(tx: &mut Tx, scope: &str, key: &str) -> Result<Option<KeptAnswer>, Error> {
     on_tx!(tx, c => sqlx::query_as(
-        "SELECT fingerprint, entity, entity_id, status, content_type, body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2"
+        "SELECT fingerprint, entity, entity_id, status, content_type, body, location FROM idempotency_keys WHERE scope = $1 AND idem_key = $2"
     ).bind(scope).bind(key).fetch_optional(c).await.map_err(db_err))
 }
 
@@ -73,10 +75,11 @@ pub async fn keep_answer(
     status: i32,
     content_type: &str,
     body: &[u8],
+    location: Option<&str>,
 ) -> Result<bool, Error> {
     let n = on_tx!(tx, c => sqlx::query(
-        "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5 WHERE scope = $1 AND idem_key = $2 AND status IS NULL"
-    ).bind(scope).bind(key).bind(status).bind(content_type).bind(body)
+        "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5, location = $6 WHERE scope = $1 AND idem_key = $2 AND status IS NULL"
+    ).bind(scope).bind(key).bind(status).bind(content_type).bind(body).bind(location)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(n > 0)
 }

@@ -210,6 +210,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "scale_indexes",
         sql: include_str!("../migrations/0039_scale_indexes.sql"),
     },
+    Migration {
+        version: 40,
+        name: "replay_location_member_once",
+        sql: include_str!("../migrations/0040_replay_location_member_once.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

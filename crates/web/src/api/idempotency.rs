@@ -138,6 +138,13 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             if let Ok(v) = HeaderValue::from_str(&answer.content_type) {
                 r.headers_mut().insert(header::CONTENT_TYPE, v);
             }
+            if let Some(v) = answer
+                .location
+                .as_deref()
+                .and_then(|l| HeaderValue::from_str(l).ok())
+            {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
             r.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             return r;
@@ -165,9 +172,14 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     } else {
         (String::new(), &[])
     };
+    let location = parts
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| !content_type.is_empty());
     if let Err(e) = state
         .services
-        .keep_idempotent_answer(&k, parts.status.as_u16(), &content_type, kept)
+        .keep_idempotent_answer(&k, parts.status.as_u16(), &content_type, kept, location)
         .await
     {
         // The write stands; a retry is told it is in progress rather than redone.

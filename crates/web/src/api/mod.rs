@@ -86,8 +86,45 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(privacy::router())
         .split_for_parts();
     let (router, mut doc) = (router_and_doc.0, router_and_doc.1);
-    // Every operation that takes a body may answer 413 when it is too large.
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    conventions(&mut doc);
+    (router, doc)
+}
+
+/// What every operation shares, written into the document once: a body too large is
+/// 413; a write takes an `Idempotency-Key` (a bad key is 400, a key reused for another
+/// request 422, one whose first request is still running 409); the database out of
+/// reach is 503 on any operation.
+fn conventions(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let key = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Sent again with the same request, gets the first answer instead of a second write (kept a day per credential).",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255)),
+        ))
+        .build();
     for item in doc.paths.paths.values_mut() {
         for op in [&mut item.post, &mut item.put, &mut item.patch]
             .into_iter()
@@ -96,22 +133,64 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             if op.request_body.is_some() {
                 op.responses.responses.insert(
                     "413".into(),
-                    RefOr::T(
-                        ResponseBuilder::new()
-                            .description("The body is larger than this operation accepts")
-                            .content(
-                                "application/problem+json",
-                                ContentBuilder::new()
-                                    .schema(Some(Ref::from_schema_name("Problem")))
-                                    .build(),
-                            )
-                            .build(),
-                    ),
+                    problem("The body is larger than this operation accepts"),
                 );
             }
         }
+        for op in [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.parameters.get_or_insert_with(Vec::new).push(key.clone());
+            let r = &mut op.responses.responses;
+            for (status, description) in [
+                ("400", "The Idempotency-Key is not 1 to 255 visible ASCII characters"),
+                ("409", "The first request with this Idempotency-Key is still running, or its answer was not kept"),
+                ("422", "The Idempotency-Key was used for another request"),
+            ] {
+                match r.get_mut(status) {
+                    None => {
+                        r.insert(status.into(), problem(description));
+                    }
+                    // An operation whose own answer of that status is another document
+                    // (an import's report) answers a key's refusal as a problem too.
+                    Some(RefOr::T(existing)) => {
+                        existing
+                            .content
+                            .entry("application/problem+json".into())
+                            .or_insert_with(|| {
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Problem")))
+                                    .build()
+                            });
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                }
+            }
+        }
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.responses
+                .responses
+                .entry("503".into())
+                .or_insert_with(|| {
+                    problem("The database is out of reach or changing over: send the request again")
+                });
+        }
     }
-    (router, doc)
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
@@ -257,21 +336,42 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             // Valid JSON with a value of the wrong type: said on its field.
             Err(JsonRejection::JsonDataError(e)) => {
                 let text = e.body_text();
-                let field = text
-                    .split_once("target type: ")
-                    .and_then(|(_, rest)| rest.split_once(": "))
-                    .map(|(path, _)| path.trim())
-                    .filter(|p| {
-                        !p.is_empty()
-                            && p.len() <= 100
-                            && p.chars()
-                                .all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
-                    })
-                    .unwrap_or("body");
-                Err(ApiError(Error::field(field, "error.json_type")))
+                let (field, key) = json_error_field(&text);
+                Err(ApiError(Error::field(field, key)))
             }
             Err(_) => Err(ApiError(Error::field("body", "error.bad_json"))),
         }
+    }
+}
+
+/// The field a JSON body's data error is about, from serde's message (`target type:
+/// documents[0]: invalid type…`, `target type: missing field `surname1` at…`), and
+/// the message: a field left out is said so, a value of the wrong type too; the whole
+/// body when the message names nothing usable.
+fn json_error_field(text: &str) -> (String, &'static str) {
+    let usable = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 100
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
+    };
+    let Some((_, rest)) = text.split_once("target type: ") else {
+        return ("body".into(), "error.json_type");
+    };
+    let (path, message) = match rest.split_once(": ") {
+        Some((p, m)) if usable(p.trim()) => (Some(p.trim()), m),
+        _ => (None, rest),
+    };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split_once('`'))
+        .map(|(name, _)| name)
+        .filter(|n| usable(n));
+    match (path, missing) {
+        (Some(p), Some(m)) => (format!("{p}.{m}"), "error.json_missing"),
+        (None, Some(m)) => (m.to_string(), "error.json_missing"),
+        (Some(p), None) => (p.to_string(), "error.json_type"),
+        (None, None) => ("body".into(), "error.json_type"),
     }
 }
 
@@ -296,4 +396,24 @@ pub fn created(location: String, id: uuid::Uuid) -> Response {
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_error_field;
+
+    #[test]
+    fn a_data_error_names_its_field() {
+        let cases = [
+            ("Failed to deserialize the JSON body into the target type: year: invalid type: string \"x\", expected i32 at line 1 column 10", ("year", "error.json_type")),
+            ("Failed to deserialize the JSON body into the target type: missing field `country` at line 1 column 13", ("country", "error.json_missing")),
+            ("Failed to deserialize the JSON body into the target type: documents[0]: missing field `kind` at line 1 column 40", ("documents[0].kind", "error.json_missing")),
+            ("Failed to deserialize the JSON body into the target type: invalid type: integer `1`, expected a map at line 1 column 1", ("body", "error.json_type")),
+            ("something else", ("body", "error.json_type")),
+            ("Failed to deserialize the JSON body into the target type: a b: missing field `x y` at line 1", ("body", "error.json_type")),
+        ];
+        for (text, (field, key)) in cases {
+            assert_eq!(json_error_field(text), (field.to_string(), key), "{text}");
+        }
+    }
 }
