@@ -23,6 +23,11 @@ async fn a_malformed_id_or_query_is_a_problem_in_the_users_language() {
         "L'adreça no és vàlida: un dels seus identificadors no té el format esperat."
     );
     assert_eq!(r.body["status"], 400);
+    // The segment is named.
+    assert_eq!(
+        codes(&r.body),
+        [("id".to_string(), "error.bad_path".to_string())]
+    );
 
     // Two path ids, one malformed.
     let r = app
@@ -37,6 +42,10 @@ async fn a_malformed_id_or_query_is_a_problem_in_the_users_language() {
         r.body["title"],
         "L'indirizzo non è valido: uno dei suoi identificativi non ha il formato previsto."
     );
+    assert_eq!(
+        codes(&r.body),
+        [("n".to_string(), "error.bad_path".to_string())]
+    );
 
     // A query string whose value does not parse.
     let r = app
@@ -47,6 +56,10 @@ async fn a_malformed_id_or_query_is_a_problem_in_the_users_language() {
     assert_eq!(
         r.body["title"],
         "The address is not valid: one of its parameters is not in the expected form."
+    );
+    assert_eq!(
+        codes(&r.body),
+        [("page".to_string(), "error.bad_query".to_string())]
     );
 
     // Without a token the answer is still a problem document, in Spanish by default.

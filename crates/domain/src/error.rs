@@ -52,6 +52,10 @@ pub enum Error {
     /// before any input field is looked at (translation key).
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// A parameter of the address (a path segment or a query parameter) is malformed:
+    /// 400, naming it (`field`) with the message's key (`code`).
+    #[error("bad parameter: {0:?}")]
+    BadParameter(FieldError),
     /// A failure of the machinery (database, I/O). The text is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -72,6 +76,7 @@ impl Error {
         match self {
             Error::Invalid(_) => "error.invalid",
             Error::Rule(k) | Error::Conflict(k) | Error::BadRequest(k) => k,
+            Error::BadParameter(f) => f.code,
             Error::NotFound => "error.not_found",
             Error::Forbidden => "error.forbidden",
             Error::Unauthenticated => "error.unauthenticated",
@@ -91,7 +96,7 @@ impl Error {
             Error::Conflict(_) => 409,
             Error::TooManyRequests => 429,
             Error::TooLarge => 413,
-            Error::BadRequest(_) => 400,
+            Error::BadRequest(_) | Error::BadParameter(_) => 400,
             Error::Internal(_) => 500,
             Error::Unavailable(_) => 503,
         }

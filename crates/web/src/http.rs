@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use itinera_domain::Error;
+use itinera_domain::{Error, FieldError};
 use itinera_i18n::Lang;
 use itinera_service::Ctx;
 use serde::de::DeserializeOwned;
@@ -89,10 +89,32 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        let rejection = match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => return Ok(Path(v)),
+            Err(r) => r,
+        };
+        // The segment's name, from the error or from the route (one parameter).
+        let names: Vec<String> = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
-            .map(|axum::extract::Path(v)| Path(v))
-            .map_err(|_| HttpError(Error::BadRequest("error.bad_path")))
+            .map(|p| p.iter().map(|(k, _)| k.to_string()).collect())
+            .unwrap_or_default();
+        let name = match &rejection {
+            PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                ErrorKind::ParseErrorAtKey { key, .. }
+                | ErrorKind::InvalidUtf8InPathParam { key }
+                | ErrorKind::DeserializeError { key, .. } => Some(key.clone()),
+                ErrorKind::ParseErrorAtIndex { index, .. } => names.get(*index).cloned(),
+                _ if names.len() == 1 => names.first().cloned(),
+                _ => None,
+            },
+            _ => None,
+        };
+        Err(HttpError(match name {
+            Some(n) => Error::BadParameter(FieldError::new(n, "error.bad_path")),
+            None => Error::BadRequest("error.bad_path"),
+        }))
     }
 }
 
@@ -112,7 +134,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 /// A query string decoded as `T`; one that does not parse is `error.bad_query` (400).
 /// Fuzzed by `tests/fuzz.rs`.
 pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
-    serde_urlencoded::from_str(query).map_err(|_| Error::BadRequest("error.bad_query"))
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        // The parameter's name: where the error is, or the one said missing.
+        let path = e.path().to_string();
+        let text = e.inner().to_string();
+        let name = if path.is_empty() || path == "." {
+            text.strip_prefix("missing field `")
+                .and_then(|m| m.split_once('`'))
+                .map(|(n, _)| n.to_string())
+        } else {
+            Some(path)
+        };
+        match name.filter(|n| {
+            n.len() <= 100
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._[]-".contains(c))
+        }) {
+            Some(n) => Error::BadParameter(FieldError::new(n, "error.bad_query")),
+            None => Error::BadRequest("error.bad_query"),
+        }
+    })
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -252,18 +252,18 @@ pub fn problem(e: &Error, lang: Lang, request_id: &str) -> Problem {
         status: e.status(),
         instance: format!("urn:itinera:request:{request_id}"),
         errors: match e {
-            Error::Invalid(fields) => Some(
-                fields
-                    .iter()
-                    .map(|f| ProblemField {
-                        field: f.field.clone(),
-                        code: f.code.to_string(),
-                        message: t(lang, f.code).to_string(),
-                    })
-                    .collect(),
-            ),
+            Error::Invalid(fields) => Some(fields.iter().map(|f| problem_field(f, lang)).collect()),
+            Error::BadParameter(f) => Some(vec![problem_field(f, lang)]),
             _ => None,
         },
+    }
+}
+
+fn problem_field(f: &itinera_domain::FieldError, lang: Lang) -> ProblemField {
+    ProblemField {
+        field: f.field.clone(),
+        code: f.code.to_string(),
+        message: t(lang, f.code).to_string(),
     }
 }
 
