@@ -692,6 +692,8 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
     assert_eq!(group[0]["id"], ids[0].as_str());
     assert_eq!(group[0]["phase"], "");
     assert!(group[0]["social_reason"].is_null() && group[0]["employment_reason"].is_null());
+    // Nor the case: a trainer's reach is the course.
+    assert!(group[0]["case_id"].is_null(), "{:#}", group[0]);
     assert!(v.body["pool"].as_array().unwrap().is_empty());
     assert_eq!(v.body["as_trainer"], true);
     let text = v.body.to_string();
@@ -759,6 +761,7 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
     assert_eq!(sheet.status, StatusCode::OK, "{:?}", sheet.body);
     assert_eq!(sheet.body["can_record"], true);
     assert_eq!(sheet.body["lines"].as_array().unwrap().len(), 1);
+    assert!(sheet.body["lines"][0]["case_id"].is_null(), "{:#}", sheet.body);
     let r = app
         .put(TRAINER, &format!("/sessions/{day}/attendance"), &json!({"lines": [
             {"candidate_id": ids[0], "status": "present"}, {"candidate_id": ids[1], "status": "absent"}]}))

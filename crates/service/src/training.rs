@@ -155,7 +155,8 @@ impl From<store::Session> for Session {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Candidate {
     pub id: Uuid,
-    pub case_id: Uuid,
+    /// The person's case; not shown to a trainer (whose reach is the course, not cases).
+    pub case_id: Option<Uuid>,
     pub participant_name: String,
     pub phase: String,
     /// `candidate`, `selected`, `rejected`, `waiting`, `enrolled`, `dropped`, `completed`.
@@ -180,7 +181,7 @@ impl From<store::CandidateLine> for Candidate {
         Candidate {
             absence_rate: absence_rate(r.absent, r.recorded),
             id: r.id,
-            case_id: r.case_id,
+            case_id: Some(r.case_id),
             participant_name: r.participant_name,
             phase: r.phase,
             status: r.status,
@@ -204,6 +205,7 @@ impl Candidate {
     /// and reasons.
     fn for_trainer(self) -> Self {
         Candidate {
+            case_id: None,
             phase: String::new(),
             social_decision: None,
             social_reason: None,
@@ -283,7 +285,8 @@ pub struct CourseView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SheetLine {
     pub candidate_id: Uuid,
-    pub case_id: Uuid,
+    /// The person's case; not shown to a trainer.
+    pub case_id: Option<Uuid>,
     pub participant_name: String,
     /// What is recorded for this session, if anything.
     pub status: Option<String>,
@@ -1053,7 +1056,7 @@ impl Services {
                 }
                 Some(SheetLine {
                     candidate_id: c.id,
-                    case_id: c.case_id,
+                    case_id: (reach != Reach::Scoped).then_some(c.case_id),
                     participant_name: c.participant_name,
                     status: mine.map(|m| m.1.clone()),
                     reason: mine.and_then(|m| m.2.clone()),
