@@ -787,3 +787,123 @@ async fn a_workplace_tutor_sees_the_placement_they_tutor_and_nothing_else() {
 fn mine_of(b: &Value, contract: &str) -> bool {
     b.as_array().unwrap().iter().any(|k| k["id"] == contract)
 }
+
+#[tokio::test]
+async fn another_workplace_tutor_is_named_and_the_former_one_loses_the_placement() {
+    let app = spawn_app().await;
+    let (pid, case) = shared_case(&app, 43_000_301).await;
+    let employer = app.org("Reciclajes Guadiana").await;
+    let (first, _) = who(&app, TUTOR).await;
+    let second = tutor(&app, "tutor.relevo", "Reciclajes Guadiana").await;
+    let elsewhere = tutor(&app, "tutora.alcantara", "Limpiezas Alcántara").await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pid}/consents"),
+            &json!({
+            "purpose": "sharing", "given_on": "2026-11-16", "evidence": "Firma",
+            "organisation_kinds": ["insertion_company"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(SEXPE_BADAJOZ, &format!("/cases/{case}/contracts"), &json!({
+            "employer_id": employer, "position_title": "Peón de clasificación", "isco_code": "9613",
+            "contract_type": "es_indefinido", "insertion": true, "hours_per_week": "40",
+            "start_on": "2026-11-23", "tutor_id": first
+        }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let contract = r.body["id"].as_str().unwrap().to_string();
+    let tutored = |b: &Value| b.to_string().contains(&contract);
+    assert!(tutored(&app.get(TUTOR, "/tutored-contracts").await.body));
+    let path = format!("/contracts/{contract}/tutor");
+
+    // A tutor of another employer, or a stale version, is refused and changes nothing.
+    let r = app
+        .put(SEXPE_BADAJOZ, &path, &json!({"tutor_id": elsewhere}))
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "tutor_id".to_string(),
+            "validation.contract.tutor_other_employer".to_string()
+        )]
+    );
+    let r = app
+        .put(
+            SEXPE_BADAJOZ,
+            &path,
+            &json!({"tutor_id": second, "version": "0"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    // The tutor cannot hand the placement on, nor can whoever has no basis.
+    let r = app.put(TUTOR, &path, &json!({"tutor_id": second})).await;
+    assert!(
+        matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+        "{:?}",
+        r.body
+    );
+    let r = app
+        .put(SOCIAL_MERIDA, &path, &json!({"tutor_id": second}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    assert!(tutored(&app.get(TUTOR, "/tutored-contracts").await.body));
+
+    // Named another: the former tutor loses the placement at once.
+    let r = app
+        .put(SEXPE_BADAJOZ, &path, &json!({"tutor_id": second}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(!tutored(&app.get(TUTOR, "/tutored-contracts").await.body));
+    let report = json!({"kind": "absenteeism", "severity": "low", "occurred_on": "2026-11-23",
+                        "description": "No vino el lunes."});
+    let r = app
+        .post(TUTOR, &format!("/contracts/{contract}/incidents"), &report)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    let k = app
+        .get(SEXPE_BADAJOZ, &format!("/cases/{case}/contracts"))
+        .await
+        .body;
+    assert!(
+        k.to_string()
+            .contains(&format!("\"tutor_id\":\"{second}\"")),
+        "{k}"
+    );
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'contract.tutor'",
+            &contract
+        )
+        .await,
+        1
+    );
+
+    // The page's form: a refused choice comes back chosen with its message; none is
+    // a choice too.
+    let mut b = Browser::new(&app.base);
+    b.login(SEXPE_BADAJOZ).await;
+    let form = format!("/cases/{case}/contracts/{contract}/tutor");
+    let (status, html, _) = b
+        .post_form(&form, &[("tutor_id", &elsewhere), ("version", "0")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(&format!("id=\"tutor_id-{contract}-error\"")),
+        "{html}"
+    );
+    let (status, _, _) = b.post_form(&form, &[("tutor_id", "")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT count(*) FROM contracts WHERE id = $1 AND tutor_id IS NULL",
+            &contract
+        )
+        .await,
+        1
+    );
+}

@@ -761,7 +761,11 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
     assert_eq!(sheet.status, StatusCode::OK, "{:?}", sheet.body);
     assert_eq!(sheet.body["can_record"], true);
     assert_eq!(sheet.body["lines"].as_array().unwrap().len(), 1);
-    assert!(sheet.body["lines"][0]["case_id"].is_null(), "{:#}", sheet.body);
+    assert!(
+        sheet.body["lines"][0]["case_id"].is_null(),
+        "{:#}",
+        sheet.body
+    );
     let r = app
         .put(TRAINER, &format!("/sessions/{day}/attendance"), &json!({"lines": [
             {"candidate_id": ids[0], "status": "present"}, {"candidate_id": ids[1], "status": "absent"}]}))
@@ -1332,4 +1336,115 @@ async fn a_courses_schedule_is_edited_and_attendance_holds_its_day() {
         "{:?}",
         r.body
     );
+}
+
+#[tokio::test]
+async fn a_courses_trainers_are_replaced_and_whoever_leaves_loses_the_group() {
+    let app = spawn_app().await;
+    let crisol = app.programme("CRISOL").await;
+    let (trainer, provider) = who(&app, TRAINER).await;
+    let (other_trainer, _) = who(&app, "formador.merida").await;
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/courses",
+            &json!({
+                "programme_id": crisol, "provider_id": provider, "title": "Carretillas elevadoras",
+                "theory_hours": "20", "practice_hours": "20",
+                "start_on": "2026-11-02", "end_on": "2026-12-18", "weekdays": ["mon"],
+                "starts_at": "09:00", "ends_at": "13:00", "places": "8",
+                "trainer_ids": [trainer]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/courses/{id}");
+    let trainers = format!("{path}/trainers");
+    assert_eq!(app.get(TRAINER, &path).await.body["as_trainer"], true);
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, &path).await.body["can_set_trainers"],
+        true
+    );
+
+    // Another city's services neither name the trainers nor are offered to.
+    let r = app
+        .put(SOCIAL_MERIDA, &trainers, &json!({"trainer_ids": []}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    let r = app
+        .put(TRAINER, &trainers, &json!({"trainer_ids": []}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    // Bad choices are named and change nothing.
+    for (ids, code) in [
+        (
+            json!([other_trainer]),
+            "validation.course.trainer_other_provider",
+        ),
+        (json!(["no-es-un-id"]), "validation.choice"),
+    ] {
+        let r = app
+            .put(SOCIAL_BADAJOZ, &trainers, &json!({"trainer_ids": ids}))
+            .await;
+        assert_eq!(
+            codes(&r.body),
+            [("trainer_ids".to_string(), code.to_string())]
+        );
+    }
+    assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::OK);
+
+    // Taken off the course, the trainer loses it at once; named again, has it back.
+    let r = app
+        .put(SOCIAL_BADAJOZ, &trainers, &json!({"trainer_ids": []}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::NOT_FOUND);
+    let listed = app.get(TRAINER, "/courses").await.body;
+    assert!(!listed.to_string().contains(&id));
+    let r = app
+        .put(
+            SOCIAL_BADAJOZ,
+            &trainers,
+            &json!({"trainer_ids": [trainer]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(app.get(TRAINER, &path).await.body["as_trainer"], true);
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'course.trainers'",
+            &id
+        )
+        .await,
+        2
+    );
+
+    // The page: the provider's trainers, ticked as saved; a refused form keeps the ticks.
+    let mut b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page(&trainers).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("value=\"{trainer}\" checked")),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&other_trainer),
+        "only the provider's trainers"
+    );
+    let (status, html, _) = b
+        .post_form(&trainers, &[("trainer_ids", &other_trainer)])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"trainer_ids-error\""), "{html}");
+    assert!(
+        !html.contains(&format!("value=\"{trainer}\" checked")),
+        "{html}"
+    );
+    let (status, _, location) = b.post_form(&trainers, &[("trainer_ids", "")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some(path.as_str()));
+    assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::NOT_FOUND);
 }

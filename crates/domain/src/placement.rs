@@ -332,6 +332,17 @@ pub fn follow_up_due(start: NaiveDate, last_contact: Option<NaiveDate>) -> Naive
     from + chrono::Duration::days(FOLLOW_UP_DAYS)
 }
 
+/// A contract's workplace tutor changed, as chosen (empty: none).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct TutorInput {
+    #[serde(deserialize_with = "lenient_string")]
+    pub tutor_id: String,
+    /// The contract's version the change was made on (optimistic concurrency).
+    #[serde(deserialize_with = "lenient_string")]
+    pub version: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -233,14 +233,9 @@ pub fn check_course(c: &CourseInput) -> Result<CourseData, Error> {
         }
     }
     let trainers = e.take("trainers", optional_text(&c.trainers, 1000));
-    let mut trainer_ids = Vec::new();
-    for t in c.trainer_ids.iter().filter(|t| !t.trim().is_empty()) {
-        match Uuid::parse_str(t.trim()) {
-            Ok(u) if !trainer_ids.contains(&u) => trainer_ids.push(u),
-            Ok(_) => {}
-            Err(_) => e.add("trainer_ids", "validation.choice"),
-        }
-    }
+    let trainer_ids = e
+        .take("trainer_ids", trainer_ids(&c.trainer_ids))
+        .unwrap_or_default();
     let project_id = match c.project_id.trim() {
         "" => None,
         p => e.take(
@@ -555,6 +550,27 @@ pub fn absenteeism(
 /// the `recorded` sessions, in per cent to one decimal (None before any session).
 pub fn absence_rate(absent: i64, recorded: i64) -> Option<f64> {
     (recorded > 0).then(|| ((absent as f64) * 1000.0 / (recorded as f64)).round() / 10.0)
+}
+
+/// The trainers of a course as ticked: user ids, each once; empty lines ignored.
+pub fn trainer_ids(typed: &[String]) -> Result<Vec<Uuid>, &'static str> {
+    let mut ids = Vec::new();
+    for t in typed.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        let u = Uuid::parse_str(t).map_err(|_| "validation.choice")?;
+        if !ids.contains(&u) {
+            ids.push(u);
+        }
+    }
+    Ok(ids)
+}
+
+/// A course's trainers replaced, as ticked in a form or sent by an integrator (an empty
+/// list names none: attendance is then taken by the case teams).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct TrainersInput {
+    #[serde(deserialize_with = "lenient_list")]
+    pub trainer_ids: Vec<String>,
 }
 
 #[cfg(test)]

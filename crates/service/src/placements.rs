@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::placement::{
     check_contract, check_end, check_retention, follow_up_due, retention_due, ContractEndInput,
-    ContractInput, RetentionInput, RetentionOutcome, FOLLOW_UP_DAYS,
+    ContractInput, RetentionInput, RetentionOutcome, TutorInput, FOLLOW_UP_DAYS,
 };
 use itinera_domain::Error;
 use itinera_store::participants;
@@ -507,6 +507,51 @@ impl Services {
             Action::ContractEnd,
             Some(contract_id),
             json!({"case": k.case_id, "ended_on": ended_on, "reason": reason.code()}),
+        )
+        .await
+    }
+
+    /// Names another workplace tutor of a running contract, or none (the tutor left, or
+    /// is away): an active workplace tutor of the contract's employer. The former tutor's
+    /// reach ends at once; the new one's starts.
+    pub async fn change_contract_tutor(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        contract_id: Uuid,
+        input: &TutorInput,
+    ) -> Result<(), Error> {
+        let mut tx = self.store.write().await?;
+        let k = store::contract(&mut tx, contract_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, k.case_id).await?;
+        require_team_writer(&mut tx, actor, &case).await?;
+        if k.ended_on.is_some() {
+            return Err(Error::Conflict("contract.already_ended"));
+        }
+        let tutor = itinera_domain::input::optional_id(&input.tutor_id)
+            .map_err(|c| Error::field("tutor_id", c))?;
+        if let Some(t) = tutor {
+            if !store::works_for(&mut tx, t, k.employer_id).await? {
+                return Err(Error::field(
+                    "tutor_id",
+                    "validation.contract.tutor_other_employer",
+                ));
+            }
+        }
+        let version = itinera_domain::input::version_or(&input.version, k.version)
+            .map_err(|c| Error::field("version", c))?;
+        if !store::set_tutor(&mut tx, contract_id, version, tutor).await? {
+            return Err(Error::Conflict("error.stale_version"));
+        }
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::ContractTutor,
+            Some(contract_id),
+            json!({"case": k.case_id, "from": k.tutor_id, "to": tutor}),
         )
         .await
     }

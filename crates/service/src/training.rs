@@ -17,6 +17,7 @@ use itinera_domain::training::{
     absence_rate, absenteeism, check_attendance, check_course, check_decision, check_session,
     check_status_move, joint_status, schedule, AttendanceInput, CandidateStatus,
     CandidateStatusInput, CourseInput, Decision, DecisionInput, Presence, SessionInput,
+    TrainersInput,
 };
 use itinera_domain::Error;
 use itinera_store::access::Reach;
@@ -219,6 +220,14 @@ impl Candidate {
     }
 }
 
+/// Whether the actor may name a course's trainers: one who coordinates, for the
+/// organisation that created the course or the one that gives it.
+fn names_trainers(actor: &Actor, course: &store::Course) -> bool {
+    actor.can(Capability::Coordinate)
+        && (actor.organisation_id == course.created_by_organisation_id
+            || actor.organisation_id == course.provider_id)
+}
+
 /// A case of the programme that may be preselected.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PoolCase {
@@ -269,6 +278,10 @@ pub struct CourseView {
     pub as_trainer: bool,
     /// The reader may add, move and cancel sessions.
     pub can_schedule: bool,
+    /// The reader may name other trainers (`PUT /courses/{id}/trainers`), among these:
+    /// the users with the role trainer at the course's provider.
+    pub can_set_trainers: bool,
+    pub trainer_choices: Vec<Choice>,
     pub sessions: Vec<Session>,
     /// The candidates whose person the reader may see.
     pub candidates: Vec<Candidate>,
@@ -568,6 +581,17 @@ impl Services {
         };
         let sessions = store::sessions(&mut tx, id).await?;
         let trainers = store::trainers(&mut tx, id).await?;
+        let can_set_trainers = names_trainers(actor, &course);
+        let trainer_choices = if can_set_trainers {
+            store::trainer_choices(&mut tx)
+                .await?
+                .into_iter()
+                .filter(|c| c.2 == course.provider_id)
+                .map(|(id, name, _)| Choice { id, name })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let kind = actor.organisation_kind.code();
         let mut candidates = match reach {
             Some(r) => {
@@ -615,6 +639,8 @@ impl Services {
                 .collect(),
             as_trainer,
             can_schedule: as_trainer || actor.can(Capability::Coordinate),
+            can_set_trainers,
+            trainer_choices,
             sessions: sessions.into_iter().map(Into::into).collect(),
             candidates: candidates
                 .into_iter()
@@ -758,6 +784,56 @@ impl Services {
         } else {
             Err(Error::NotFound)
         }
+    }
+
+    /// Replaces the named trainers of a course (those who coordinate): users with the
+    /// role `trainer` at the course's provider. One taken off the course loses its group
+    /// at once; attendance they took stays, signed with their name.
+    pub async fn set_course_trainers(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        course_id: Uuid,
+        input: &TrainersInput,
+    ) -> Result<(), Error> {
+        actor.require(Capability::Coordinate)?;
+        let ids = itinera_domain::training::trainer_ids(&input.trainer_ids)
+            .map_err(|c| Error::field("trainer_ids", c))?;
+        let mut tx = self.store.write().await?;
+        let course = store::course(&mut tx, course_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !names_trainers(actor, &course) {
+            return Err(Error::Forbidden);
+        }
+        if !ids.is_empty() {
+            let choices = store::trainer_choices(&mut tx).await?;
+            if ids.iter().any(|t| {
+                !choices
+                    .iter()
+                    .any(|c| c.0 == *t && c.2 == course.provider_id)
+            }) {
+                return Err(Error::field(
+                    "trainer_ids",
+                    "validation.course.trainer_other_provider",
+                ));
+            }
+        }
+        let before: Vec<Uuid> = store::trainers(&mut tx, course_id)
+            .await?
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
+        store::set_trainers(&mut tx, course_id, &ids).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::CourseTrainers,
+            Some(course_id),
+            json!({"from": before, "to": ids}),
+        )
+        .await
     }
 
     /// Preselects a case of the course's programme (a writer on the case's team).

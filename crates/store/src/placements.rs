@@ -143,6 +143,21 @@ pub async fn contract(tx: &mut Tx, id: Uuid) -> Result<Option<Contract>, Error> 
     on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
 }
 
+/// Names another workplace tutor (or none) of a running contract, at the version it was
+/// read at; false when it changed meanwhile or has ended.
+pub async fn set_tutor(
+    tx: &mut Tx,
+    id: Uuid,
+    version: i32,
+    tutor: Option<Uuid>,
+) -> Result<bool, Error> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE contracts SET tutor_id = $3, version = version + 1 WHERE id = $1 AND version = $2 AND ended_on IS NULL"
+    ).bind(id).bind(version).bind(tutor)
+    .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(n == 1)
+}
+
 /// Ends a contract at the version it was read at; false when it changed meanwhile or
 /// had already ended.
 pub async fn end_contract(

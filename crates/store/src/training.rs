@@ -95,6 +95,7 @@ pub struct Course {
     pub alternance_to: Option<NaiveDate>,
     pub sessions: i64,
     pub enrolled: i64,
+    pub created_by_organisation_id: Uuid,
 }
 
 const COURSE: &str = "SELECT k.id, k.programme_id, g.code AS programme_code, k.project_id, \
@@ -102,7 +103,8 @@ const COURSE: &str = "SELECT k.id, k.programme_id, g.code AS programme_code, k.p
     k.theory_hours, k.practice_hours, k.start_on, k.end_on, k.place, k.places, k.weekdays, k.starts_at, k.ends_at, k.trainers, \
     k.alternance_from, k.alternance_to, \
     (SELECT COUNT(*) FROM course_sessions s WHERE s.course_id = k.id AND NOT s.cancelled) AS sessions, \
-    (SELECT COUNT(*) FROM course_candidates e WHERE e.course_id = k.id AND e.status IN ('enrolled', 'completed')) AS enrolled \
+    (SELECT COUNT(*) FROM course_candidates e WHERE e.course_id = k.id AND e.status IN ('enrolled', 'completed')) AS enrolled, \
+    k.created_by_organisation_id \
     FROM courses k JOIN programmes g ON g.id = k.programme_id JOIN organisations o ON o.id = k.provider_id";
 
 /// Courses, newest first, at most `limit`.
@@ -144,6 +146,13 @@ pub async fn add_trainers(tx: &mut Tx, course: Uuid, users: &[Uuid]) -> Result<(
         ).bind(course).bind(*u).execute(c).await.map(|_| ()).map_err(db_err))?;
     }
     Ok(())
+}
+
+/// Replaces the named trainers of a course.
+pub async fn set_trainers(tx: &mut Tx, course: Uuid, users: &[Uuid]) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM course_trainers WHERE course_id = $1")
+        .bind(course).execute(c).await.map(|_| ()).map_err(db_err))?;
+    add_trainers(tx, course, users).await
 }
 
 /// Users who may be named trainers: active, with the role `trainer` at an

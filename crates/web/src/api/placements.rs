@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use itinera_domain::placement::{ContractEndInput, ContractInput, RetentionInput};
+use itinera_domain::placement::{ContractEndInput, ContractInput, RetentionInput, TutorInput};
 use itinera_service::placements::{ContractType, ContractsView, TutoredContract};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(contracts, record_contract))
         .routes(routes!(end_contract))
+        .routes(routes!(change_tutor))
         .routes(routes!(record_retention))
         .routes(routes!(contract_types))
         .routes(routes!(tutored_contracts))
@@ -77,6 +78,22 @@ async fn end_contract(
     ApiJson(b): ApiJson<ContractEndInput>,
 ) -> ApiResult<Json<Saved>> {
     s.services.end_contract(&a, &ctx, id, &b).await?;
+    Ok(Json(Saved { id }))
+}
+
+/// Name another workplace tutor of a running contract (an active tutor of its employer), or none
+#[utoipa::path(put, path = "/contracts/{id}/tutor", tag = "placements",
+    params(("id" = Uuid, Path)),
+    request_body = TutorInput,
+    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Invalid))]
+async fn change_tutor(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<TutorInput>,
+) -> ApiResult<Json<Saved>> {
+    s.services.change_contract_tutor(&a, &ctx, id, &b).await?;
     Ok(Json(Saved { id }))
 }
 

@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use itinera_domain::training::{
-    AttendanceInput, AttendanceLine, CandidateStatusInput, CourseInput, DecisionInput, SessionInput,
+    AttendanceInput, AttendanceLine, CandidateStatusInput, CourseInput, DecisionInput,
+    SessionInput, TrainersInput,
 };
 use itinera_service::training::{
     AttendanceSaved, AttendanceView, CourseView, CoursesView, PoolQuery,
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(courses, create_course))
         .routes(routes!(course))
+        .routes(routes!(set_trainers))
         .routes(routes!(preselect))
         .routes(routes!(decide))
         .routes(routes!(candidate_status))
@@ -32,6 +34,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(save_attendance_on))
         .routes(routes!(add_session))
         .routes(routes!(change_session))
+}
+
+/// Replace the named trainers of a course (users with the role trainer at its provider; an empty list names none)
+#[utoipa::path(put, path = "/courses/{id}/trainers", tag = "training",
+    params(("id" = Uuid, Path)),
+    request_body = TrainersInput,
+    responses((status = 200, body = Saved), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid))]
+async fn set_trainers(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    ApiJson(b): ApiJson<TrainersInput>,
+) -> ApiResult<Json<Saved>> {
+    s.services.set_course_trainers(&a, &ctx, id, &b).await?;
+    Ok(Json(Saved { id }))
 }
 
 /// The courses, and what a form to create one offers

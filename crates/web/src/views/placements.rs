@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use itinera_domain::placement::{
-    ContractEndInput, ContractInput, EndReason, RetentionInput, RetentionOutcome,
+    ContractEndInput, ContractInput, EndReason, RetentionInput, RetentionOutcome, TutorInput,
 };
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/cases/{id}/contracts", get(show).post(create))
         .route("/cases/{case}/contracts/{id}/end", post(end))
+        .route("/cases/{case}/contracts/{id}/tutor", post(tutor))
         .route("/cases/{case}/retention-checks/{id}", post(retention))
         .route("/tutoring", get(tutoring))
 }
@@ -65,12 +66,25 @@ struct ShowPage {
     target: Option<Uuid>,
     end_input: ContractEndInput,
     retention_input: RetentionInput,
+    /// The tutor chosen, when the refused form was a contract's change of tutor.
+    tutor_input: Option<TutorInput>,
     item_errors: FormErrors,
 }
 
 impl ShowPage {
     fn is_target(&self, id: &Uuid) -> bool {
-        self.target == Some(*id)
+        self.target == Some(*id) && self.tutor_input.is_none()
+    }
+    fn is_tutor_target(&self, id: &Uuid) -> bool {
+        self.target == Some(*id) && self.tutor_input.is_some()
+    }
+    /// Whether `tutor` is the one selected in contract `k`'s tutor form: as chosen in a
+    /// refused form, or as saved.
+    fn tutor_selected(&self, k: &itinera_service::placements::Contract, tutor: &Uuid) -> bool {
+        match &self.tutor_input {
+            Some(t) if self.target == Some(k.id) => t.tutor_id.trim() == tutor.to_string(),
+            _ => k.tutor_id == Some(*tutor),
+        }
     }
     /// The message of a field of one item's form (its errors are named `field-{id}`,
     /// the field's element id, so that the summary's links reach it).
@@ -98,6 +112,7 @@ struct Rejected {
     target: Option<Uuid>,
     end_input: ContractEndInput,
     retention_input: RetentionInput,
+    tutor_input: Option<TutorInput>,
     item_errors: FormErrors,
 }
 
@@ -107,6 +122,7 @@ impl Rejected {
             target: None,
             end_input: ContractEndInput::default(),
             retention_input: RetentionInput::default(),
+            tutor_input: None,
             item_errors: FormErrors::none(lang),
         }
     }
@@ -131,6 +147,7 @@ async fn page(
         target: rejected.target,
         end_input: rejected.end_input,
         retention_input: rejected.retention_input,
+        tutor_input: rejected.tutor_input,
         item_errors: rejected.item_errors,
     })
 }
@@ -229,6 +246,7 @@ async fn end(
                     target: Some(id),
                     end_input: input,
                     retention_input: RetentionInput::default(),
+                    tutor_input: None,
                     item_errors: item_errors.renamed(|f| format!("{f}-{id}")),
                 },
             )
@@ -267,6 +285,46 @@ async fn retention(
                     target: Some(id),
                     end_input: ContractEndInput::default(),
                     retention_input: input,
+                    tutor_input: None,
+                    item_errors: item_errors.renamed(|f| format!("{f}-{id}")),
+                },
+            )
+        },
+    )
+    .await
+}
+
+async fn tutor(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path((case, id)): Path<(Uuid, Uuid)>,
+    CsrfForm(input): CsrfForm<TutorInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .change_contract_tutor(&session.actor, &ctx, id, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/cases/{case}/contracts#contract-{id}"),
+        |item_errors| {
+            page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                case,
+                blank(&ctx),
+                FormErrors::none(lang),
+                Rejected {
+                    target: Some(id),
+                    end_input: ContractEndInput::default(),
+                    retention_input: RetentionInput::default(),
+                    tutor_input: Some(input),
                     item_errors: item_errors.renamed(|f| format!("{f}-{id}")),
                 },
             )

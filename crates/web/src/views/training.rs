@@ -11,7 +11,7 @@ use axum::Router;
 use itinera_domain::case::DEFAULT_PHASES;
 use itinera_domain::training::{
     weekday_codes, AttendanceInput, CandidateStatusInput, CourseInput, DecisionInput, Presence,
-    SessionInput,
+    SessionInput, TrainersInput,
 };
 use itinera_i18n::Lang;
 use itinera_service::auth::SessionInfo;
@@ -42,6 +42,95 @@ pub fn router() -> Router<AppState> {
             "/courses/{course}/sessions/{id}/edit",
             get(edit_session).post(change_session),
         )
+        .route("/courses/{id}/trainers", get(trainers).post(set_trainers))
+}
+
+// ---- The trainers named -----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "training/trainers.html")]
+struct TrainersPage {
+    page: PageCtx,
+    v: CourseView,
+    /// Ticked: as saved, or as sent in a refused form.
+    ticked: Vec<String>,
+    errors: FormErrors,
+}
+
+impl TrainersPage {
+    fn ticked(&self, id: &Uuid) -> bool {
+        let id = id.to_string();
+        self.ticked.iter().any(|t| t.trim() == id)
+    }
+}
+
+async fn trainers_page(
+    s: &AppState,
+    lang: Lang,
+    session: &SessionInfo,
+    ctx: &Ctx,
+    course: Uuid,
+    ticked: Option<Vec<String>>,
+    errors: FormErrors,
+) -> Result<TrainersPage, ViewError> {
+    let v = s
+        .services
+        .course(&session.actor, ctx, course, &Default::default())
+        .await?;
+    if !v.can_set_trainers {
+        return Err(itinera_domain::Error::Forbidden.into());
+    }
+    let ticked = ticked.unwrap_or_else(|| v.trainers.iter().map(|t| t.id.to_string()).collect());
+    Ok(TrainersPage {
+        page: PageCtx::new(lang, Some(session), "course.trainers_title"),
+        v,
+        ticked,
+        errors,
+    })
+}
+
+async fn trainers(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let p = trainers_page(&s, lang, &session, &ctx, id, None, FormErrors::none(lang)).await?;
+    Ok(render(&p))
+}
+
+async fn set_trainers(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Session(session): Session,
+    RequestCtx(ctx): RequestCtx,
+    Path(id): Path<Uuid>,
+    CsrfForm(input): CsrfForm<TrainersInput>,
+) -> ViewResult {
+    let lang = lang_of(&headers);
+    let result = s
+        .services
+        .set_course_trainers(&session.actor, &ctx, id, &input)
+        .await;
+    form_result(
+        lang,
+        result,
+        |_| format!("/courses/{id}"),
+        |errors| {
+            trainers_page(
+                &s,
+                lang,
+                &session,
+                &ctx,
+                id,
+                Some(input.trainer_ids),
+                errors,
+            )
+        },
+    )
+    .await
 }
 
 // ---- The schedule: a session added, moved or cancelled ----------------------------
