@@ -884,7 +884,7 @@ async fn another_workplace_tutor_is_named_and_the_former_one_loses_the_placement
 
     // The page's form: a refused choice comes back chosen with its message; none is
     // a choice too.
-    let mut b = Browser::new(&app.base);
+    let b = Browser::new(&app.base);
     b.login(SEXPE_BADAJOZ).await;
     let form = format!("/cases/{case}/contracts/{contract}/tutor");
     let (status, html, _) = b

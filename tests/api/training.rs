@@ -1422,7 +1422,7 @@ async fn a_courses_trainers_are_replaced_and_whoever_leaves_loses_the_group() {
     );
 
     // The page: the provider's trainers, ticked as saved; a refused form keeps the ticks.
-    let mut b = Browser::new(&app.base);
+    let b = Browser::new(&app.base);
     b.login(SOCIAL_BADAJOZ).await;
     let (status, html) = b.page(&trainers).await;
     assert_eq!(status, StatusCode::OK);
