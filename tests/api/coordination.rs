@@ -128,6 +128,51 @@ async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_t
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let own = r.body["id"].as_str().unwrap().to_string();
+    // Her request to see her record carries what the table said of her and agreed
+    // about her, and who read the meeting.
+    let r = app
+        .post(
+            AUDITOR,
+            "/subject-access",
+            &json!({"document": dni(57_000_001), "reference": "RE-2026/0077"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let k = &r.body["records"][0]["cases"][0];
+    assert_eq!(
+        k["discussions"][0]["minutes"],
+        "Consuelo pide apoyo con el cuidado de su madre."
+    );
+    assert_eq!(
+        k["discussions"][0]["body_name"],
+        "Mesa técnica de casos de Badajoz"
+    );
+    assert_eq!(
+        k["agreements"][0]["text"],
+        "Consuelo: valorar plaza en centro de día para su madre"
+    );
+    assert_eq!(k["agreements"][0]["status"], "open");
+    let accesses = r.body["records"][0]["accesses"].to_string();
+    assert!(accesses.contains("meeting.read"), "{accesses}");
+    assert!(accesses.contains("agreement.create"), "{accesses}");
+    let b = Browser::new(&app.base);
+    b.login(AUDITOR).await;
+    let (status, html, _) = b
+        .post_form(
+            "/privacy/access",
+            &[
+                ("document", &dni(57_000_001)),
+                ("reference", "RE-2026/0078"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Reuniones de coordinación que trataron el caso"),
+        "{html}"
+    );
+    assert!(html.contains("Consuelo pide apoyo con el cuidado de su madre."));
+    assert!(html.contains("valorar plaza en centro de día"));
     let r = app.get(SEXPE_BADAJOZ, &format!("/meetings/{m1}")).await;
     assert!(!r.body.to_string().contains("Consuelo"), "{}", r.body);
     assert_eq!(r.body["items"][1]["minutes"], Value::Null);

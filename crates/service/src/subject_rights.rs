@@ -6,7 +6,9 @@
 //! households, cases with
 //! their team, timeline, assessments, itinerary (its commitments, goals, actions and
 //! reviews), contacts (as the record's own organisation sees them: a professional's
-//! private notes stay out), referrals, places on courses, contracts and incidents —
+//! private notes stay out), referrals, places on courses, contracts and incidents, the
+//! coordination meetings that discussed a case (their minutes of it) and the agreements
+//! taken about it —
 //! and who accessed each record and its cases, and when, from the audit log. As JSON (the API) and as a readable, printable
 //! page. The answer is itself audited, under its reference, before it leaves.
 
@@ -80,6 +82,32 @@ pub struct SubjectCase {
     pub courses: Vec<SubjectCourse>,
     pub contracts: Vec<SubjectContract>,
     pub incidents: Vec<Incident>,
+    /// The coordination meetings that discussed the case, with their minutes of it.
+    pub discussions: Vec<SubjectDiscussion>,
+    /// The agreements coordination bodies took about the case.
+    pub agreements: Vec<SubjectAgreement>,
+}
+
+/// A meeting's item about the person's case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectDiscussion {
+    pub body_name: String,
+    pub meeting_date: NaiveDate,
+    pub title: String,
+    pub minutes: Option<String>,
+}
+
+/// An agreement about the person's case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubjectAgreement {
+    pub body_name: String,
+    pub meeting_date: NaiveDate,
+    pub text: String,
+    pub owner_organisation_name: String,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub done_on: Option<NaiveDate>,
 }
 
 /// A household of the person: their own place in it, the other members by relationship
@@ -339,6 +367,8 @@ impl Services {
                 let course_list = training::places_of_case(&mut tx, c.id).await?;
                 let contract_list = placements::contracts_of_case(&mut tx, c.id).await?;
                 let incident_list = incidents::of_case(&mut tx, c.id).await?;
+                let discussions = store::case_discussions(&mut tx, c.id).await?;
+                let agreement_list = store::case_agreements(&mut tx, c.id).await?;
                 // As the record's own organisation sees them: no professional's
                 // private notes (the reader is no one in particular).
                 let contact_list = contacts::for_case(
@@ -354,6 +384,13 @@ impl Services {
                 entity_ids.extend(contract_list.iter().map(|k| k.id));
                 entity_ids.extend(incident_list.iter().map(|i| i.id));
                 entity_ids.extend(contact_list.iter().map(|k| k.row.id));
+                entity_ids.extend(agreement_list.iter().map(|a| a.id));
+                // Whoever read a meeting that discussed the case read its minutes of it.
+                for d in &discussions {
+                    if !entity_ids.contains(&d.meeting_id) {
+                        entity_ids.push(d.meeting_id);
+                    }
+                }
                 case_views.push(SubjectCase {
                     case: c.into(),
                     team: team.into_iter().map(Into::into).collect(),
@@ -404,6 +441,28 @@ impl Services {
                         })
                         .collect(),
                     incidents: incident_list.into_iter().map(Into::into).collect(),
+                    discussions: discussions
+                        .into_iter()
+                        .map(|d| SubjectDiscussion {
+                            body_name: d.body_name,
+                            meeting_date: d.meeting_date,
+                            title: d.title,
+                            minutes: d.minutes,
+                        })
+                        .collect(),
+                    agreements: agreement_list
+                        .into_iter()
+                        .map(|a| SubjectAgreement {
+                            body_name: a.body_name,
+                            meeting_date: a.meeting_date,
+                            text: a.text,
+                            owner_organisation_name: a.owner_organisation_name,
+                            due_on: a.due_on,
+                            status: a.status,
+                            status_reason: a.status_reason,
+                            done_on: a.done_on,
+                        })
+                        .collect(),
                 });
             }
             let accesses = accesses_of(&mut tx, &entity_ids, &mut names, &mut orgs).await?;

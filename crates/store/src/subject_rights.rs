@@ -2,6 +2,7 @@
 //! holds a document number, and every record the master index joined to the same
 //! person).
 
+use chrono::NaiveDate;
 use itinera_domain::Error;
 use uuid::Uuid;
 
@@ -25,4 +26,49 @@ pub async fn records_of_document(tx: &mut Tx, number: &str) -> Result<Vec<(Uuid,
          FROM participants p WHERE p.person_id IN (SELECT person_id FROM holders) ORDER BY p.created_at, p.id"
     ).bind(number).fetch_all(c).await.map_err(db_err))?;
     Ok(rows.into_iter().map(|(id, c)| (id, c == 1)).collect())
+}
+
+/// A meeting's item about a case: where and when it was discussed, and its minutes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseDiscussion {
+    pub item_id: Uuid,
+    pub meeting_id: Uuid,
+    pub body_name: String,
+    pub meeting_date: NaiveDate,
+    pub title: String,
+    pub minutes: Option<String>,
+}
+
+/// The items of meetings about a case, oldest first.
+pub async fn case_discussions(tx: &mut Tx, case: Uuid) -> Result<Vec<CaseDiscussion>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT i.id AS item_id, m.id AS meeting_id, b.name AS body_name, m.meeting_date, i.title, i.minutes \
+         FROM meeting_items i JOIN meetings m ON m.id = i.meeting_id JOIN coordination_bodies b ON b.id = m.body_id \
+         WHERE i.case_id = $1 ORDER BY m.meeting_date, i.position, i.id"
+    ).bind(case).fetch_all(c).await.map_err(db_err))
+}
+
+/// An agreement a coordination body took about a case.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseAgreement {
+    pub id: Uuid,
+    pub body_name: String,
+    pub meeting_date: NaiveDate,
+    pub text: String,
+    pub owner_organisation_name: String,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub done_on: Option<NaiveDate>,
+}
+
+/// The agreements about a case, oldest first.
+pub async fn case_agreements(tx: &mut Tx, case: Uuid) -> Result<Vec<CaseAgreement>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT a.id, b.name AS body_name, m.meeting_date, a.text, o.name AS owner_organisation_name, \
+         a.due_on, a.status, a.status_reason, a.done_on \
+         FROM agreements a JOIN meetings m ON m.id = a.meeting_id JOIN coordination_bodies b ON b.id = a.body_id \
+         JOIN organisations o ON o.id = a.owner_organisation_id \
+         WHERE a.case_id = $1 ORDER BY m.meeting_date, a.created_at, a.id"
+    ).bind(case).fetch_all(c).await.map_err(db_err))
 }
