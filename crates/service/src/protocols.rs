@@ -172,10 +172,11 @@ fn current(versions: &[Version], today: chrono::NaiveDate) -> Option<&Version> {
 
 /// The concerned professionals (one line each) of a version.
 fn concerned(readers: Vec<Reader>, roles: &[Role]) -> Vec<Reader> {
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Reader> = Vec::new();
     for r in readers {
         let held: Vec<Role> = Role::parse(&r.role).into_iter().collect();
-        if concerns(roles, &held) && !out.iter().any(|o| o.user_id == r.user_id) {
+        if concerns(roles, &held) && seen.insert(r.user_id) {
             out.push(r);
         }
     }
@@ -365,17 +366,15 @@ impl Services {
         if let Some(v) = &cur {
             let roles = parse_roles(&v.roles);
             concerns_me = concerns(&roles, &actor.roles);
-            let reads = store::reads(&mut tx, v.id).await?;
-            read_by_me = reads.iter().any(|(u, _)| *u == actor.user_id);
+            let reads: std::collections::HashMap<Uuid, _> =
+                store::reads(&mut tx, v.id).await?.into_iter().collect();
+            read_by_me = reads.contains_key(&actor.user_id);
             let sees_readers = protocol.body_id.is_some() || actor.can(Capability::ConveneBodies);
             if sees_readers {
                 readers = concerned(store::readers(&mut tx, protocol.body_id).await?, &roles)
                     .into_iter()
                     .map(|r| ReaderStatus {
-                        read_at: reads
-                            .iter()
-                            .find(|(u, _)| *u == r.user_id)
-                            .map(|(_, at)| *at),
+                        read_at: reads.get(&r.user_id).copied(),
                         user_id: r.user_id,
                         display_name: r.display_name,
                         organisation_name: r.organisation_name,

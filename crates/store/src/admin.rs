@@ -301,6 +301,15 @@ pub async fn memberships(tx: &mut Tx, user_id: Uuid) -> Result<Vec<Membership>, 
     ).bind(user_id).fetch_all(c).await.map_err(db_err))
 }
 
+/// Every membership, by user then organisation name (the users page: one statement,
+/// not one per user).
+pub async fn all_memberships(tx: &mut Tx) -> Result<Vec<Membership>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT m.id, m.user_id, m.organisation_id, o.name AS organisation_name, o.kind AS organisation_kind, m.role \
+         FROM memberships m JOIN organisations o ON o.id = m.organisation_id ORDER BY m.user_id, o.name, m.role"
+    ).fetch_all(c).await.map_err(db_err))
+}
+
 /// The professionals of an organisation (for case teams), with their roles there.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Professional {

@@ -266,16 +266,22 @@ impl Services {
     /// Users and memberships for the command line (run by whoever holds the database).
     pub async fn users_for_cli(&self) -> Result<Vec<UserView>, Error> {
         let mut tx = self.store.read().await?;
-        let mut out = Vec::new();
-        for u in admin::users(&mut tx).await? {
-            let m = admin::memberships(&mut tx, u.id).await?;
-            out.push(UserView {
-                user: u.into(),
-                memberships: m.into_iter().map(Into::into).collect(),
-            });
+        let users = admin::users(&mut tx).await?;
+        let mut by_user: std::collections::HashMap<Uuid, Vec<_>> = std::collections::HashMap::new();
+        for m in admin::all_memberships(&mut tx).await? {
+            by_user.entry(m.user_id).or_default().push(m);
         }
         tx.rollback().await?;
-        Ok(out)
+        Ok(users
+            .into_iter()
+            .map(|u| {
+                let m = by_user.remove(&u.id).unwrap_or_default();
+                UserView {
+                    user: u.into(),
+                    memberships: m.into_iter().map(Into::into).collect(),
+                }
+            })
+            .collect())
     }
 
     /// Every user's id and username (for the audit log's "who").
