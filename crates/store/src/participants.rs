@@ -466,12 +466,21 @@ pub async fn search(
             });
         }
     }
-    if branches.is_empty() {
+    // With nothing typed, the list starts from who the organisation may see at all —
+    // its own records and the people of the cases it is on the team of — rather than
+    // walking the whole registry in name order until a page of them turns up (a
+    // million records for an organisation that sees a few hundred).
+    let from = if branches.is_empty() {
         branches.push(Branch {
-            cond: "1 = 1".into(),
+            cond: "p.id = cand.id".into(),
             order: BY_SURNAME,
         });
-    }
+        "(SELECT id FROM participants WHERE home_organisation_id = $1 \
+           UNION SELECT vc.participant_id FROM case_team_members vm JOIN cases vc ON vc.id = vm.case_id \
+           WHERE vm.organisation_id = $1 AND vm.removed_at IS NULL) cand CROSS JOIN participants p"
+    } else {
+        "participants p"
+    };
 
     // A search pages through its first matches only (a person is found by narrowing
     // it): a page far beyond them would load every record the actor may see.
@@ -491,7 +500,7 @@ pub async fn search(
         let sql = format!(
             "SELECT p.id, p.given_name, p.surname1, p.surname2, p.birth_date, o.name AS home_organisation_name, t.name AS territory_name, \
                (SELECT d.number FROM participant_documents d WHERE d.participant_id = p.id ORDER BY d.created_at LIMIT 1) AS document \
-             FROM participants p JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id \
+             FROM {from} JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id \
              WHERE {cond}{earlier} AND {vis} ORDER BY {order} LIMIT ${l}",
             cond = b.cond,
             vis = visible_sql("p", "$1", "$2", "$3"),
