@@ -431,3 +431,85 @@ async fn a_network_too_large_for_one_list_is_searched_instead() {
     );
     assert!(html.contains(r#"value="extra 20""#));
 }
+
+#[tokio::test]
+async fn the_case_pages_forms_summarise_their_errors_and_link_each_field() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Eulalia", "Pozo", "Real", 57_300_001),
+        )
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, CASE_MANAGER).await;
+    let b = Browser::new(&app.base);
+    b.login(CASE_MANAGER).await;
+    let (status, html, _) = b
+        .post_form(
+            &format!("/cases/{case}/status"),
+            &[
+                ("action", "close"),
+                ("reason", "Fin"),
+                ("exit_reason", ""),
+                ("exit_on", "31/02/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("class=\"error-summary\""), "{html}");
+    assert!(html.contains("href=\"#exit_on\""), "{html}");
+    assert!(
+        html.contains("aria-describedby=\"exit_on-error\"")
+            && html.contains("id=\"exit_on-error\""),
+        "{html}"
+    );
+    // What was typed is kept.
+    assert!(html.contains("value=\"31/02/2026\""), "{html}");
+    let (status, html, _) = b
+        .post_form(
+            &format!("/cases/{case}/team"),
+            &[("professional", ""), ("role", "support")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("href=\"#professional\""), "{html}");
+    assert!(html.contains("id=\"professional-error\""), "{html}");
+}
+
+#[tokio::test]
+async fn the_itinerary_pages_forms_summarise_their_errors_and_link_each_field() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Remedios", "Calle", "Alta", 57_300_002),
+        )
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, CASE_MANAGER).await;
+    let b = Browser::new(&app.base);
+    b.login(CASE_MANAGER).await;
+    let (status, html, _) = b
+        .post_form(
+            &format!("/cases/{case}/itinerary/actions"),
+            &[
+                ("kind", ""),
+                ("service", ""),
+                ("description", ""),
+                ("starts_on", "2026-11-30"),
+                ("due_on", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("class=\"error-summary\""), "{html}");
+    for id in ["action-kind", "action-description"] {
+        assert!(html.contains(&format!("href=\"#{id}\"")), "{id}: {html}");
+        assert!(
+            html.contains(&format!("aria-describedby=\"{id}-error\""))
+                && html.contains(&format!("id=\"{id}-error\"")),
+            "{id}: {html}"
+        );
+    }
+    // What was typed is kept.
+    assert!(html.contains("value=\"2026-11-30\""), "{html}");
+}

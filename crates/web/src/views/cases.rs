@@ -255,6 +255,31 @@ impl ShowPage {
             None
         }
     }
+    /// The element id of a field of one of the page's forms.
+    fn field_id(form: &str, field: &str) -> Option<&'static str> {
+        Some(match (form, field) {
+            ("phase", "to_phase") => "to_phase",
+            ("phase", "reason") => "phase-reason",
+            ("status", "action") => "status-action",
+            ("status", "reason") => "status-reason",
+            ("status", "exit_reason") => "exit_reason",
+            ("status", "exit_on") => "exit_on",
+            ("team", "professional") => "professional",
+            ("team", "role") => "member-role",
+            _ => return None,
+        })
+    }
+    /// The fields in error of `form`, as (element id, message), for its summary.
+    fn summary(&self, form: &str) -> Vec<(String, &'static str)> {
+        if self.form != form {
+            return Vec::new();
+        }
+        self.errors
+            .list()
+            .into_iter()
+            .filter_map(|(field, msg)| Some((Self::field_id(form, &field)?.to_string(), msg)))
+            .collect()
+    }
     fn general(&self, form: &str) -> Option<&'static str> {
         if self.form == form {
             self.errors.general()

@@ -110,6 +110,48 @@ impl ShowPage {
     fn general(&self, form: &str) -> Option<&'static str> {
         (self.form == form).then(|| self.errors.general()).flatten()
     }
+    /// The element id of a field of one of the page's forms.
+    fn field_id(form: &str, field: &str) -> Option<&'static str> {
+        Some(match (form, field) {
+            ("goal", "domain") => "goal-domain",
+            ("goal", "description") => "goal-description",
+            ("goal", "target_on") => "goal-target",
+            ("action", "goal_id") => "action-goal",
+            ("action", "kind") => "action-kind",
+            ("action", "service") => "action-service",
+            ("action", "description") => "action-description",
+            ("action", "responsible") => "action-responsible",
+            ("action", "starts_on") => "action-starts",
+            ("action", "due_on") => "action-due",
+            ("plan", "commitments") => "commitments",
+            ("plan", "language") => "plan-language",
+            ("plan", "review_on") => "review-on",
+            ("sign", "signed_on") => "signed-on",
+            ("sign", "signatories") => "signatories",
+            ("review", "reviewed_on") => "reviewed-on",
+            ("review", "next_review_on") => "next-review-on",
+            ("review", "progress") => "progress",
+            _ => return None,
+        })
+    }
+    /// The fields in error of `form`, as (element id, message), for its summary; a
+    /// field without an element of its own is said in the summary without a link
+    /// target of its own (the form's first field).
+    fn summary(&self, form: &str) -> Vec<(String, &'static str)> {
+        if self.form != form {
+            return Vec::new();
+        }
+        self.errors
+            .list()
+            .into_iter()
+            .map(|(field, msg)| {
+                let id = Self::field_id(form, &field)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{form}-form"));
+                (id, msg)
+            })
+            .collect()
+    }
     fn domain_label(&self, code: &str) -> String {
         self.v
             .instrument
