@@ -907,3 +907,27 @@ async fn another_workplace_tutor_is_named_and_the_former_one_loses_the_placement
         1
     );
 }
+
+#[tokio::test]
+async fn an_incident_of_a_closed_case_leaves_the_work_list() {
+    let app = spawn_app().await;
+    let (_, case) = shared_case(&app, 43_000_401).await;
+    let r = app
+        .post(SEXPE_BADAJOZ, &format!("/cases/{case}/incidents"), &json!({"kind": "absenteeism", "severity": "low", "reporter": "counsellor", "description": "Dos faltas"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    assert_eq!(items(&w, "incidents_open").len(), 1, "{w:#?}");
+    let v = app
+        .get(SOCIAL_BADAJOZ, &format!("/cases/{case}"))
+        .await
+        .body["case"]["version"]
+        .clone();
+    let r = app
+        .post(SOCIAL_BADAJOZ, &format!("/cases/{case}/status-changes"), &json!({"action": "close", "reason": "Traslado", "exit_reason": "other", "exit_on": "2026-11-23", "version": v}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // It can no longer be answered there, so it is no longer asked for.
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    assert!(items(&w, "incidents_open").is_empty(), "{w:#?}");
+}

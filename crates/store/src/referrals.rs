@@ -218,9 +218,10 @@ pub async fn inbox(
     } else {
         ""
     };
-    inbox_where(tx, side, org, kind, today, open, limit).await
+    inbox_where(tx, side, org, kind, today, open, false, limit).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn inbox_where(
     tx: &mut Tx,
     side: Side,
@@ -228,9 +229,15 @@ async fn inbox_where(
     kind: &str,
     today: NaiveDate,
     open: &str,
+    oldest_first: bool,
     limit: i64,
 ) -> Result<Vec<InboxLine>, Error> {
     let name = name_seen("$1", "$2", "$3");
+    let order = if oldest_first {
+        "r.sent_at, r.id"
+    } else {
+        "r.sent_at DESC, r.id DESC"
+    };
     let column = match side {
         Side::Received => "r.to_organisation_id",
         Side::Sent => "r.from_organisation_id",
@@ -242,7 +249,7 @@ async fn inbox_where(
          FROM referrals r JOIN cases c ON c.id = r.case_id JOIN participants p ON p.id = c.participant_id \
          JOIN programmes g ON g.id = c.programme_id JOIN organisations fo ON fo.id = r.from_organisation_id \
          JOIN organisations tor ON tor.id = r.to_organisation_id JOIN users su ON su.id = r.sent_by \
-         WHERE {column} = $1{open} ORDER BY r.sent_at DESC, r.id DESC LIMIT $4"
+         WHERE {column} = $1{open} ORDER BY {order} LIMIT $4"
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(kind).bind(today).bind(limit)
         .fetch_all(c).await.map_err(db_err))
@@ -285,20 +292,13 @@ pub async fn waiting_for(
     today: NaiveDate,
     limit: i64,
 ) -> Result<Vec<InboxLine>, Error> {
-    // Only those still waiting, before the limit (the oldest are the overdue ones).
-    let mut rows = inbox_where(
-        tx,
-        Side::Received,
-        org,
-        kind,
-        today,
-        " AND r.status = 'sent'",
-        limit,
-    )
-    .await?;
-    rows.retain(|r| r.participant_name.is_some());
-    rows.reverse();
-    Ok(rows)
+    // Only those still waiting whose person it may see, oldest first (the overdue
+    // ones), both before the limit.
+    let open = format!(
+        " AND r.status = 'sent' AND {} IS NOT NULL",
+        name_seen("$1", "$2", "$3")
+    );
+    inbox_where(tx, Side::Received, org, kind, today, &open, true, limit).await
 }
 
 /// Referrals still unanswered that were sent before `before` by user `by` (or, with

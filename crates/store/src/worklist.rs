@@ -108,7 +108,7 @@ pub async fn case_items(
            UNION ALL \
            SELECT * FROM (SELECT DISTINCT CAST(6 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, i.id AS item_id, i.kind AS label, i.occurred_on AS due_on, i.occurred_on AS s1, i.id AS s2 \
              FROM case_team_members m CROSS JOIN cases c CROSS JOIN incidents i CROSS JOIN participants p \
-             WHERE {MINE} AND i.case_id = c.id AND i.resolved_on IS NULL \
+             WHERE {MINE} AND i.case_id = c.id AND i.resolved_on IS NULL AND c.status <> 'closed' \
              AND (m.role IN ('case_manager', 'social_reference') OR c.case_manager_id = $1) AND {visible} \
              ORDER BY s1, s2 LIMIT 200) incidents \
          ) items ORDER BY k, s1, s2"
