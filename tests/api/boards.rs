@@ -744,3 +744,50 @@ async fn concurrent_votes_of_one_member_stay_within_the_limit() {
     let r = app.get(SEXPE_BADAJOZ, &format!("/boards/{board}")).await;
     assert_eq!(r.body["votes_left"], 0);
 }
+
+#[tokio::test]
+async fn a_member_who_does_not_run_the_body_is_told_so_on_the_scope_and_keeps_the_form() {
+    let app = spawn_app().await;
+    let body = body_with_members(&app).await;
+    let (u, o) = who(&app, COORDINATOR).await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/bodies/{body}/members"),
+            &json!({"organisation_id": o, "user_id": u, "role": "reference_technician"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = app
+        .post(
+            COORDINATOR,
+            "/protocols",
+            &json!({"title": "Guía de la mesa", "kind": "guide", "body_id": body, "owner_organisation_id": o,
+                    "summary": "Un resumen largo", "valid_from": "2026-11-01", "roles": ["social_worker"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(
+        codes(&r.body),
+        [("body_id".to_string(), "protocols.body_not_run".to_string())]
+    );
+    let b = Browser::new(&app.base);
+    b.login(COORDINATOR).await;
+    let (status, html, _) = b
+        .post_form(
+            "/protocols",
+            &[
+                ("title", "Guía de la mesa"),
+                ("kind", "guide"),
+                ("scope", &format!("body:{body}")),
+                ("owner_organisation_id", &o),
+                ("summary", "Un resumen que no se pierde"),
+                ("valid_from", "2026-11-01"),
+                ("roles", "social_worker"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("Un resumen que no se pierde"), "{html}");
+    assert!(html.contains("id=\"scope-error\""), "{html}");
+}

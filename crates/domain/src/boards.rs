@@ -41,19 +41,19 @@ impl BoardInput {
         let question = e.take("question", required_text(&self.question, 500));
         let mut columns: Vec<String> = Vec::new();
         for line in self.columns.iter().flat_map(|c| c.lines()) {
-            let t = line.trim();
-            if t.is_empty() {
+            if line.trim().is_empty() {
                 continue;
             }
-            if t.chars().count() > 80 {
-                e.add("columns", "validation.too_long");
-            } else if columns.iter().any(|c| c.to_lowercase() == t.to_lowercase()) {
-                e.add("columns", "boards.column_twice");
-            } else {
-                columns.push(t.to_string());
+            // Each title as any text typed: no control or direction characters.
+            match required_text(line, 80) {
+                Err(code) => e.add("columns", code),
+                Ok(t) if columns.iter().any(|c| c.to_lowercase() == t.to_lowercase()) => {
+                    e.add("columns", "boards.column_twice")
+                }
+                Ok(t) => columns.push(t),
             }
         }
-        if columns.is_empty() {
+        if columns.is_empty() && !e.has("columns") {
             e.add("columns", "validation.required");
         } else if columns.len() > MAX_COLUMNS {
             e.add("columns", "boards.too_many_columns");
@@ -251,6 +251,21 @@ mod tests {
             ..bad
         };
         assert!(codes(none.validate()).contains(&("columns".into(), "validation.required")));
+        // A control or direction character in a title is named, not stored.
+        let odd = BoardInput {
+            columns: vec!["A\u{0}B".into(), "\u{202E}C".into()],
+            ..none
+        };
+        assert_eq!(
+            codes(odd.validate())
+                .into_iter()
+                .filter(|c| c.0 == "columns")
+                .collect::<Vec<_>>(),
+            [
+                ("columns".into(), "validation.text.characters"),
+                ("columns".into(), "validation.text.characters")
+            ]
+        );
     }
 
     #[test]

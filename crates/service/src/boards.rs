@@ -406,7 +406,9 @@ impl Services {
         let mut tx = self.store.write().await?;
         let (b, body, c, all) = card_on(&mut tx, actor, card).await?;
         require_runs(&mut tx, actor, body.id).await?;
-        if c.agreement_id.is_some() {
+        if c.agreement_id.is_some()
+            || !store::lock_unlinked(&mut tx, card, store::CardLink::Agreement).await?
+        {
             return Err(Error::Conflict("boards.already_agreement"));
         }
         let meeting = input
@@ -452,7 +454,9 @@ impl Services {
         let mut tx = self.store.write().await?;
         let (b, body, c, all) = card_on(&mut tx, actor, card).await?;
         require_runs(&mut tx, actor, body.id).await?;
-        if c.protocol_change_id.is_some() {
+        if c.protocol_change_id.is_some()
+            || !store::lock_unlinked(&mut tx, card, store::CardLink::ProtocolChange).await?
+        {
             return Err(Error::Conflict("boards.already_change"));
         }
         let protocol = input

@@ -238,7 +238,13 @@ impl Services {
                 {
                     return Err(Error::field("body_id", "validation.choice"));
                 }
-                crate::guard::require_runs(&mut tx, actor, id).await?;
+                // Said on the choice, so that the form comes back with what was typed.
+                crate::guard::require_runs(&mut tx, actor, id)
+                    .await
+                    .map_err(|e| match e {
+                        Error::Forbidden => Error::field("body_id", "protocols.body_not_run"),
+                        e => e,
+                    })?;
             }
         }
         // A programme's protocol is published by the organisation that owns it.

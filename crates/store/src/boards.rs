@@ -183,6 +183,30 @@ pub async fn set_group(tx: &mut Tx, card: Uuid, group: Uuid) -> Result<(), Error
 }
 
 /// Links cards to the agreement or the protocol change they became.
+/// What a card is turned into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardLink {
+    Agreement,
+    ProtocolChange,
+}
+
+/// Locks a card not yet turned into `link` (its row, until the transaction ends): false
+/// when it already was. Two requests turning the same card at once: the second waits
+/// for the first, then finds it turned.
+pub async fn lock_unlinked(tx: &mut Tx, card: Uuid, link: CardLink) -> Result<bool, Error> {
+    let sql = match link {
+        CardLink::Agreement => {
+            "UPDATE board_cards SET agreement_id = agreement_id WHERE id = $1 AND agreement_id IS NULL"
+        }
+        CardLink::ProtocolChange => {
+            "UPDATE board_cards SET protocol_change_id = protocol_change_id WHERE id = $1 AND protocol_change_id IS NULL"
+        }
+    };
+    let n = on_tx!(tx, c => sqlx::query(sql).bind(card)
+        .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(n == 1)
+}
+
 pub async fn link_cards(
     tx: &mut Tx,
     cards: &[Uuid],
