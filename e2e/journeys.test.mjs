@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
 
-// The server runs on the real clock: dates are typed relative to today.
-const dayIn = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+// The server runs on the real clock: dates are typed relative to today — the server's
+// today, in its time zone (Europe/Madrid by default), not UTC's.
+const dayIn = (n) =>
+  new Date(Date.now() + n * 86400000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Madrid' });
 const BIN = process.env.ITINERA_BIN ?? '../target/debug/itinera';
 const PASSWORD = 'itinera-demo';
 let server;
@@ -411,7 +413,7 @@ async function meetingJourney(page, bodyUrl) {
   const sexpe = await page.locator('#owner option', { hasText: 'SEXPE' }).getAttribute('value');
   await page.locator('#owner').selectOption(sexpe);
   // Due in three days: within the owner's work-list horizon, whenever this runs.
-  const soon = new Date(Date.now() + 3 * 86400000).toISOString().slice(0, 10);
+  const soon = dayIn(3);
   await page.locator('#due_on').fill(soon);
   await page.getByRole('button', { name: 'Añadir el acuerdo' }).click();
   await page.waitForURL(/#agreements$/);
@@ -563,7 +565,7 @@ test('the main pages have no serious or critical accessibility problem (axe-core
 });
 
 test('open an improvement board, post and vote cards as two members, turn a card into an agreement', async () => {
-  const inDays = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+  const inDays = dayIn;
   const context = await browser.newContext({ locale: 'es-ES' });
   const page = await context.newPage();
   await login(page, 'gestora.badajoz');

@@ -11,7 +11,7 @@ use clap::Args;
 use itinera_domain::import::{ColumnMap, Mapping};
 use itinera_i18n::{t, tf, Lang};
 use itinera_service::imports::{ImportReport, ImportRequest};
-use itinera_service::{Ctx, Services};
+use itinera_service::Services;
 
 use crate::text::{err, msg};
 
@@ -211,7 +211,7 @@ pub async fn run(services: &Services, args: ImportArgs) -> Result<()> {
             }
         }
     };
-    let ctx = Ctx::cli(services.now());
+    let ctx = services.cli_ctx();
     let report = match services
         .import_participants(&actor, &ctx, &req, &progress)
         .await

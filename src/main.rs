@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use itinera_seed::demo::{self, DemoOptions};
 use itinera_service::admin::{InitInput, MembershipInput, TokenInput, UserInput};
-use itinera_service::{Caller, Ctx, Services, Settings, SystemClock};
+use itinera_service::{Caller, Services, Settings, SystemClock};
 use itinera_store::Store;
 
 #[derive(Parser)]
@@ -508,7 +508,7 @@ async fn user_add(
     role: String,
 ) -> Result<()> {
     let services = open(db).await?;
-    let ctx = Ctx::cli(services.now());
+    let ctx = services.cli_ctx();
     let org = find_org(&services, organisation).await?;
     let id = services
         .create_user(
@@ -544,7 +544,7 @@ async fn user_add(
 /// `itinera init`: the first territory, organisation and administrator; what next.
 async fn init(db: &DbArg, mut input: InitInput) -> Result<()> {
     let services = open(db).await?;
-    let ctx = Ctx::cli(services.now());
+    let ctx = services.cli_ctx();
     let made = match std::env::var("ITINERA_PASSWORD") {
         Ok(p) if !p.is_empty() => {
             input.password = p;
@@ -595,7 +595,7 @@ async fn token_create(
     days: Option<u32>,
 ) -> Result<()> {
     let services = open(db).await?;
-    let ctx = Ctx::cli(services.now());
+    let ctx = services.cli_ctx();
     let users = services.users_for_cli().await.map_err(anyerr)?;
     let Some(found) = users.into_iter().find(|u| u.user.username == username) else {
         return Err(text::err("cli.no_user", &[("user", username)]));
@@ -684,7 +684,7 @@ async fn restore(from: &str, to: &str) -> Result<()> {
 /// `itinera link registry`: deduplicates the whole registry.
 async fn link_registry(db: &DbArg, apply: bool, report: Option<std::path::PathBuf>) -> Result<()> {
     let services = open(db).await?;
-    let ctx = Ctx::cli(services.now());
+    let ctx = services.cli_ctx();
     let r = services
         .dedupe_registry(&ctx, apply)
         .await

@@ -393,6 +393,18 @@ async fn protocols_are_versioned_and_the_body_sees_who_has_not_read_the_one_in_f
         Value::Null,
         "those who have not read come first"
     );
+    // Another organisation follows its own people's reading only, not the network's.
+    let r = app
+        .get(PROGRAMME_MANAGER, &format!("/protocols/{guide}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let theirs = r.body["readers"].as_array().unwrap();
+    assert!(
+        theirs
+            .iter()
+            .all(|x| x["user_id"] != social_user.as_str() && x["user_id"] != sexpe_user.as_str()),
+        "{theirs:?}"
+    );
 
     // A change is proposed and a new version applies it: it must be read again.
     let r = app

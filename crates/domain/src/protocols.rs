@@ -116,9 +116,11 @@ pub struct VersionData {
     pub applies: Vec<uuid::Uuid>,
 }
 
-/// The roles a protocol may concern: those who do the network's work.
+/// The roles a protocol may concern: those who do the network's work and may open the
+/// protocols (a trainer or a workplace tutor never can: a version addressed to them
+/// could never be read).
 pub fn concernable(r: Role) -> bool {
-    !matches!(r, Role::Admin | Role::Auditor)
+    !matches!(r, Role::Admin | Role::Auditor) && r.grants(crate::access::Capability::Coordinate)
 }
 
 impl VersionInput {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::time::MissedTickBehavior;
 
-use crate::{Ctx, Services};
+use crate::Services;
 
 /// How often the due notices are looked for.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(600);
@@ -61,15 +61,12 @@ async fn sweep_once(services: &Services) {
     if let Err(e) = services.sweep_uploads().await {
         tracing::warn!(error = %e, "expired uploads and import jobs");
     }
-    match services.notify_due(&Ctx::cli(services.now())).await {
+    match services.notify_due(&services.cli_ctx()).await {
         Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "notices of what falls due"),
     }
-    match services
-        .scheduled_retention(&Ctx::cli(services.now()))
-        .await
-    {
+    match services.scheduled_retention(&services.cli_ctx()).await {
         Ok(Some(run)) => tracing::info!(
             done = run.lines.iter().map(|l| l.done).sum::<u64>(),
             "retention rules applied"

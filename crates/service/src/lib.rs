@@ -58,6 +58,8 @@ pub use clock::{Clock, FixedClock, ShiftedClock, SystemClock};
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub now: DateTime<Utc>,
+    /// The deployment's time zone: what day it is (`today`) is its day, not UTC's.
+    pub zone: itinera_domain::time::Zone,
     pub request_id: String,
     pub client_addr: String,
     /// Reads of a person refused in this request (the 404 that hides existence): the
@@ -91,8 +93,15 @@ impl Refusals {
 }
 
 impl Ctx {
+    /// The day it is where the deployment works (in Spain, from midnight to 1 or 2 am
+    /// the UTC date is still the day before).
     pub fn today(&self) -> NaiveDate {
-        self.now.date_naive()
+        self.zone.local(self.now).date()
+    }
+
+    /// The same context in the deployment's zone.
+    pub fn in_zone(self, zone: itinera_domain::time::Zone) -> Ctx {
+        Ctx { zone, ..self }
     }
 
     /// A new id for something made in this request (UUID v7 of the request's time).
@@ -104,6 +113,7 @@ impl Ctx {
     pub fn cli(now: DateTime<Utc>) -> Ctx {
         Ctx {
             now,
+            zone: itinera_domain::time::Zone::default(),
             request_id: format!("cli-{}", clock::new_id(now)),
             client_addr: "local".into(),
             refusals: Refusals::default(),
@@ -154,6 +164,12 @@ impl Services {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+
+    /// A context for work started here (the command line, background passes): now, in
+    /// the deployment's zone.
+    pub fn cli_ctx(&self) -> Ctx {
+        Ctx::cli(self.now()).in_zone(self.settings.zone)
+    }
 }
 
 /// Who a service acts for. Most services take an `&Actor`: a professional signed in, or
@@ -192,5 +208,39 @@ impl<'a> Caller<'a> {
             Caller::CommandLine => Ok(()),
             Caller::SigningIn => Err(Error::Unauthenticated),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ctx;
+    use itinera_domain::time::Zone;
+
+    #[test]
+    fn today_is_the_deployments_day_not_utcs() {
+        // 23:30 UTC on 5 December is 00:30 on 6 December in Madrid (winter, UTC+1), and
+        // 23:30 UTC on 30 June is 01:30 on 1 July (summer, UTC+2).
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let madrid = |s: &str| Ctx::cli(at(s)).in_zone(Zone::CentralEuropean).today();
+        assert_eq!(madrid("2026-12-05T23:30:00Z"), d("2026-12-06"));
+        assert_eq!(madrid("2026-12-05T22:59:00Z"), d("2026-12-05"));
+        assert_eq!(madrid("2026-06-30T22:30:00Z"), d("2026-07-01"));
+        assert_eq!(
+            Ctx::cli(at("2026-12-05T23:30:00Z"))
+                .in_zone(Zone::Utc)
+                .today(),
+            d("2026-12-05")
+        );
+        assert_eq!(
+            Ctx::cli(at("2026-12-05T23:30:00Z"))
+                .in_zone(Zone::WesternEuropean)
+                .today(),
+            d("2026-12-05")
+        );
     }
 }

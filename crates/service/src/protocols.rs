@@ -367,6 +367,10 @@ impl Services {
         let versions = store::versions(&mut tx, id).await?;
         let changes = store::changes(&mut tx, id).await?;
         let cur = current(&versions, ctx.today()).cloned();
+        // Who publishes a programme's protocol follows its reading across the network;
+        // others, their own organisation's.
+        let can_publish = may_publish(&mut tx, actor, &protocol).await?;
+        let readers_of = (!can_publish).then_some(actor.organisation_id);
         let mut readers = Vec::new();
         let (mut concerns_me, mut read_by_me) = (false, false);
         if let Some(v) = &cur {
@@ -377,20 +381,22 @@ impl Services {
             read_by_me = reads.contains_key(&actor.user_id);
             let sees_readers = protocol.body_id.is_some() || actor.can(Capability::ConveneBodies);
             if sees_readers {
-                readers = concerned(store::readers(&mut tx, protocol.body_id).await?, &roles)
-                    .into_iter()
-                    .map(|r| ReaderStatus {
-                        read_at: reads.get(&r.user_id).copied(),
-                        user_id: r.user_id,
-                        display_name: r.display_name,
-                        organisation_name: r.organisation_name,
-                    })
-                    .collect();
+                readers = concerned(
+                    store::readers(&mut tx, protocol.body_id, readers_of).await?,
+                    &roles,
+                )
+                .into_iter()
+                .map(|r| ReaderStatus {
+                    read_at: reads.get(&r.user_id).copied(),
+                    user_id: r.user_id,
+                    display_name: r.display_name,
+                    organisation_name: r.organisation_name,
+                })
+                .collect();
                 // Those who have not read first.
                 readers.sort_by_key(|r| r.read_at.is_some());
             }
         }
-        let can_publish = may_publish(&mut tx, actor, &protocol).await?;
         tx.commit().await?;
         let n = cur.as_ref().map(|v| v.version);
         Ok(ProtocolView {

@@ -149,8 +149,11 @@ impl Services {
                     item_id: Some(i.incident_id),
                     label: i.kind,
                     due_on: Some(
-                        (i.reported_at + chrono::Duration::days(i64::from(i.response_days)))
-                            .date_naive(),
+                        ctx.zone
+                            .local(
+                                i.reported_at + chrono::Duration::days(i64::from(i.response_days)),
+                            )
+                            .date(),
                     ),
                 })
                 .collect()
@@ -163,8 +166,12 @@ impl Services {
             item_id: Some(r.id),
             label,
             due_on: Some(
-                itinera_domain::referral::answer_due(r.sent_at, i64::from(r.answer_days))
-                    .date_naive(),
+                ctx.zone
+                    .local(itinera_domain::referral::answer_due(
+                        r.sent_at,
+                        i64::from(r.answer_days),
+                    ))
+                    .date(),
             ),
         };
         let referrals_waiting: Vec<WorkItem> = if actor.can(Capability::ManageCases) {

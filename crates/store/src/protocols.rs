@@ -172,16 +172,22 @@ pub struct Reader {
     pub role: String,
 }
 
-/// The active professionals and their roles: of a body (members in person, and the
-/// professionals of member organisations), or of the whole network.
-pub async fn readers(tx: &mut Tx, body: Option<Uuid>) -> Result<Vec<Reader>, Error> {
+/// The active professionals (people, not integrations' accounts) and their roles: of a
+/// body (members in person, and the professionals of member organisations), or, for a
+/// programme's protocol, of the network — or of organisation `org` alone when given.
+pub async fn readers(
+    tx: &mut Tx,
+    body: Option<Uuid>,
+    org: Option<Uuid>,
+) -> Result<Vec<Reader>, Error> {
     on_tx!(tx, c => sqlx::query_as(
         "SELECT u.id AS user_id, u.display_name, o.name AS organisation_name, ms.role \
          FROM memberships ms JOIN users u ON u.id = ms.user_id JOIN organisations o ON o.id = ms.organisation_id \
-         WHERE u.active AND ($1 IS NULL OR EXISTS (SELECT 1 FROM body_members bm WHERE bm.body_id = $1 AND bm.removed_at IS NULL \
+         WHERE u.active AND NOT u.service_account \
+         AND (($1 IS NULL AND ($2 IS NULL OR ms.organisation_id = $2)) OR EXISTS (SELECT 1 FROM body_members bm WHERE bm.body_id = $1 AND bm.removed_at IS NULL \
              AND bm.organisation_id = ms.organisation_id AND (bm.user_id IS NULL OR bm.user_id = u.id))) \
          ORDER BY o.name, u.display_name, u.id"
-    ).bind(body).fetch_all(c).await.map_err(db_err))
+    ).bind(body).bind(org).fetch_all(c).await.map_err(db_err))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -234,6 +234,7 @@ pub async fn request_context(
     };
     let ctx = Ctx {
         now,
+        zone: state.services.settings.zone,
         request_id: request_id.clone(),
         client_addr,
         refusals: Default::default(),
