@@ -131,7 +131,7 @@ impl Services {
             .min();
             let since = r
                 .phase_changed_at
-                .map(|t| t.date_naive())
+                .map(|t| ctx.zone.local(t).date())
                 .unwrap_or(r.opened_on);
             let line = CaseloadLine {
                 case_id: r.case_id,

@@ -337,8 +337,8 @@ impl Services {
                     rule,
                     Instance {
                         case_id: *case_id,
-                        start: at.date_naive(),
-                        done: answered.map(|a| a.date_naive()),
+                        start: self.settings.zone.local(*at).date(),
+                        done: answered.map(|a| self.settings.zone.local(a).date()),
                         moot_after: None,
                     },
                 ));

@@ -336,7 +336,7 @@ impl Services {
         let frequency = Frequency::parse(&body.frequency).unwrap_or(Frequency::Monthly);
         let anchor = body
             .first_meeting_on
-            .unwrap_or(body.created_at.date_naive());
+            .unwrap_or(self.settings.zone.local(body.created_at).date());
         let meeting_days: Vec<NaiveDate> = meetings.iter().map(|m| m.meeting_date).collect();
         let planned = plan_meetings(
             anchor,

@@ -73,7 +73,9 @@ impl Services {
             people: count(p),
         };
         let schedule = Schedule {
-            anchor: b.first_meeting_on.unwrap_or(b.created_at.date_naive()),
+            anchor: b
+                .first_meeting_on
+                .unwrap_or(self.settings.zone.local(b.created_at).date()),
             frequency: Frequency::parse(&b.frequency).unwrap_or(Frequency::Monthly),
             custom_days: b.custom_days.map(|d| d.max(1) as u16),
         };
@@ -102,7 +104,7 @@ impl Services {
             &agreements
                 .into_iter()
                 .map(|(made, status, due_on, done_on)| AgreementFact {
-                    made_on: made.date_naive(),
+                    made_on: self.settings.zone.local(made).date(),
                     status: AgreementStatus::parse(&status).unwrap_or(AgreementStatus::Open),
                     due_on,
                     done_on,
