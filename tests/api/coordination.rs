@@ -57,6 +57,20 @@ async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_t
             "coordination.meeting.ends_before".to_string()
         )]
     );
+    // A day decades away is a typing slip, named on the date.
+    let mut far = meeting.clone();
+    far["ends"] = json!("11:30");
+    far["date"] = json!("2062-11-26");
+    let r = app
+        .post(CASE_MANAGER, &format!("/bodies/{body}/meetings"), &far)
+        .await;
+    assert_eq!(
+        codes(&r.body),
+        [(
+            "date".to_string(),
+            "coordination.meeting.date_far".to_string()
+        )]
+    );
     let mut ok = meeting.clone();
     ok["ends"] = json!("11:30");
     let r = app

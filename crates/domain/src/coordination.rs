@@ -415,6 +415,13 @@ impl AgreementInput {
     }
 }
 
+/// Whether a meeting's day is one a person means on `today`: at most a year back (the
+/// minutes of a meeting recorded late) and two years ahead. Outside, it is a typing
+/// slip (2062 for 2026) that would sit in calendars and reports.
+pub fn meeting_day_plausible(date: NaiveDate, today: NaiveDate) -> bool {
+    date >= today - Duration::days(366) && date <= today + Duration::days(2 * 366)
+}
+
 /// Whether an agreement is overdue on `today`: open past its due date.
 pub fn is_overdue(status: AgreementStatus, due_on: NaiveDate, today: NaiveDate) -> bool {
     status == AgreementStatus::Open && due_on < today
@@ -701,6 +708,10 @@ mod tests {
     fn agreements_move_through_their_statuses() {
         use AgreementStatus as S;
         let today = d(2026, 11, 30);
+        assert!(meeting_day_plausible(d(2025, 12, 1), today));
+        assert!(meeting_day_plausible(d(2028, 11, 30), today));
+        assert!(!meeting_day_plausible(d(2025, 11, 28), today));
+        assert!(!meeting_day_plausible(d(2062, 11, 30), today));
         let a = AgreementInput {
             text: "Derivar a formación de cocina".into(),
             owner: format!("user:{}", uuid::Uuid::nil()),

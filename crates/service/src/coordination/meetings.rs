@@ -83,6 +83,9 @@ impl Services {
     ) -> Result<Uuid, Error> {
         actor.require(Capability::Coordinate)?;
         let d = input.validate()?;
+        if !itinera_domain::coordination::meeting_day_plausible(d.starts_at.date(), ctx.today()) {
+            return Err(Error::field("date", "coordination.meeting.date_far"));
+        }
         // An agenda of a meeting, not a register: its lists are bounded before the
         // writer is taken.
         if case_ids.len() > MAX_AGENDA_CASES {
