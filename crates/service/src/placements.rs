@@ -10,8 +10,8 @@ use itinera_domain::placement::{
     ContractInput, RetentionInput, RetentionOutcome, TutorInput, FOLLOW_UP_DAYS,
 };
 use itinera_domain::Error;
-use itinera_store::participants;
 use itinera_store::placements::{self as store, NewContract};
+use itinera_store::{participants, Tx};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -181,6 +181,24 @@ impl From<store::Tutored> for TutoredContract {
 pub const NOTICE_RETENTION: &str = "retention_due";
 /// The notice that a placement's monthly follow-up contact is due.
 pub const NOTICE_FOLLOW_UP: &str = "follow_up_due";
+
+/// A contract not yet ended that the actor, a writer on its case's team, may change.
+async fn running_contract(
+    tx: &mut Tx,
+    actor: &Actor,
+    ctx: &Ctx,
+    contract_id: Uuid,
+) -> Result<store::Contract, Error> {
+    let k = store::contract(tx, contract_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let case = load_case(tx, actor, ctx, Capability::ReadPersonData, k.case_id).await?;
+    require_team_writer(tx, actor, &case).await?;
+    if k.ended_on.is_some() {
+        return Err(Error::Conflict("contract.already_ended"));
+    }
+    Ok(k)
+}
 
 impl Services {
     /// Tells, once, those who follow a placement — whoever registered the contract and
@@ -486,14 +504,7 @@ impl Services {
         input: &ContractEndInput,
     ) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
-        let k = store::contract(&mut tx, contract_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, k.case_id).await?;
-        require_team_writer(&mut tx, actor, &case).await?;
-        if k.ended_on.is_some() {
-            return Err(Error::Conflict("contract.already_ended"));
-        }
+        let k = running_contract(&mut tx, actor, ctx, contract_id).await?;
         let (ended_on, reason) = check_end(input, k.start_on, ctx.today())?;
         let version = itinera_domain::input::version_or(&input.version, k.version)
             .map_err(|c| Error::field("version", c))?;
@@ -522,14 +533,7 @@ impl Services {
         input: &TutorInput,
     ) -> Result<(), Error> {
         let mut tx = self.store.write().await?;
-        let k = store::contract(&mut tx, contract_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let case = load_case(&mut tx, actor, ctx, Capability::ReadPersonData, k.case_id).await?;
-        require_team_writer(&mut tx, actor, &case).await?;
-        if k.ended_on.is_some() {
-            return Err(Error::Conflict("contract.already_ended"));
-        }
+        let k = running_contract(&mut tx, actor, ctx, contract_id).await?;
         let tutor = itinera_domain::input::optional_id(&input.tutor_id)
             .map_err(|c| Error::field("tutor_id", c))?;
         if let Some(t) = tutor {

@@ -274,11 +274,7 @@ impl ShowPage {
         if self.form != form {
             return Vec::new();
         }
-        self.errors
-            .list()
-            .into_iter()
-            .filter_map(|(field, msg)| Some((Self::field_id(form, &field)?.to_string(), msg)))
-            .collect()
+        self.errors.linked(|f| Self::field_id(form, f), form)
     }
     fn general(&self, form: &str) -> Option<&'static str> {
         if self.form == form {

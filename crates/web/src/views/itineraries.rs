@@ -135,22 +135,13 @@ impl ShowPage {
         })
     }
     /// The fields in error of `form`, as (element id, message), for its summary; a
-    /// field without an element of its own is said in the summary without a link
-    /// target of its own (the form's first field).
+    /// field without an element of its own links to the form.
     fn summary(&self, form: &str) -> Vec<(String, &'static str)> {
         if self.form != form {
             return Vec::new();
         }
         self.errors
-            .list()
-            .into_iter()
-            .map(|(field, msg)| {
-                let id = Self::field_id(form, &field)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{form}-form"));
-                (id, msg)
-            })
-            .collect()
+            .linked(|f| Self::field_id(form, f), &format!("{form}-form"))
     }
     fn domain_label(&self, code: &str) -> String {
         self.v

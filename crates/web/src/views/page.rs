@@ -342,6 +342,23 @@ impl FormErrors {
         self.general.map(|k| t(self.lang, k))
     }
 
+    /// (element id, message) for the summary of one of a page's several forms, whose
+    /// fields have ids of their own (`id_of`); a field without one links to `fallback`
+    /// (the form or its section).
+    pub fn linked(
+        &self,
+        id_of: impl Fn(&str) -> Option<&'static str>,
+        fallback: &str,
+    ) -> Vec<(String, &'static str)> {
+        self.fields
+            .iter()
+            .map(|f| {
+                let id = id_of(&f.field).unwrap_or(fallback).to_string();
+                (id, t(self.lang, f.code))
+            })
+            .collect()
+    }
+
     /// (field id, message) for the summary at the top of a form.
     pub fn list(&self) -> Vec<(String, &'static str)> {
         self.fields
