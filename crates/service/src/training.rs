@@ -583,11 +583,10 @@ impl Services {
         let trainers = store::trainers(&mut tx, id).await?;
         let can_set_trainers = names_trainers(actor, &course);
         let trainer_choices = if can_set_trainers {
-            store::trainer_choices(&mut tx)
+            store::trainers_of(&mut tx, course.provider_id)
                 .await?
                 .into_iter()
-                .filter(|c| c.2 == course.provider_id)
-                .map(|(id, name, _)| Choice { id, name })
+                .map(|(id, name)| Choice { id, name })
                 .collect()
         } else {
             Vec::new()
@@ -807,12 +806,8 @@ impl Services {
             return Err(Error::Forbidden);
         }
         if !ids.is_empty() {
-            let choices = store::trainer_choices(&mut tx).await?;
-            if ids.iter().any(|t| {
-                !choices
-                    .iter()
-                    .any(|c| c.0 == *t && c.2 == course.provider_id)
-            }) {
+            let choices = store::trainers_of(&mut tx, course.provider_id).await?;
+            if ids.iter().any(|t| !choices.iter().any(|c| c.0 == *t)) {
                 return Err(Error::field(
                     "trainer_ids",
                     "validation.course.trainer_other_provider",

@@ -155,6 +155,15 @@ pub async fn set_trainers(tx: &mut Tx, course: Uuid, users: &[Uuid]) -> Result<(
     add_trainers(tx, course, users).await
 }
 
+/// The users who may be named trainers of a course given by `org`: active, with the
+/// role `trainer` there (id, name).
+pub async fn trainers_of(tx: &mut Tx, org: Uuid) -> Result<Vec<(Uuid, String)>, Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT DISTINCT u.id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.organisation_id = $1 AND m.role = 'trainer' AND u.active ORDER BY u.display_name, u.id"
+    ).bind(org).fetch_all(c).await.map_err(db_err))
+}
+
 /// Users who may be named trainers: active, with the role `trainer` at an
 /// organisation (user, name, organisation).
 pub async fn trainer_choices(tx: &mut Tx) -> Result<Vec<(Uuid, String, Uuid)>, Error> {
