@@ -206,6 +206,37 @@ async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
     // Six months after: no contract recorded, and the improvement is not known yet.
     assert_eq!(line(&t, "EECR05")["total"], 0);
     assert_eq!(line(&t, "EECR06")["missing"], 5);
+    // Narrower periods count only those whose entry, leaving or six months fall in
+    // them (the computation reads only the people a period may count, and all of
+    // their cases): in April the woman who came back is no new entrant; in March the
+    // five men left (she came back, so she has not); from September the five men
+    // reach six months, having neither entered nor left then.
+    let pops = |from: &str, to: &str| {
+        let path = format!("/programmes/{prog}/esf?from={from}&to={to}");
+        let app = &app;
+        async move {
+            let t = app.get(PROGRAMME_MANAGER, &path).await;
+            assert_eq!(t.status, StatusCode::OK, "{:?}", t.body);
+            ["entry", "leaving", "six_months"]
+                .map(|s| line(&t.body, &format!("population.{s}"))["total"].clone())
+        }
+    };
+    assert_eq!(
+        pops("2026-04-01", "2026-04-30").await,
+        [json!(0), json!(0), json!(0)]
+    );
+    assert_eq!(
+        pops("2026-03-01", "2026-03-31").await,
+        [json!(0), json!(5), json!(0)]
+    );
+    assert_eq!(
+        pops("2026-09-01", "2026-12-31").await,
+        [json!(0), json!(0), json!(5)]
+    );
+    assert_eq!(
+        pops("2026-02-01", "2026-02-28").await,
+        [json!(17), json!(0), json!(0)]
+    );
 
     // The data-quality list names the missing facts, pseudonymised, of the indicators
     // whose missing count is published: the one woman without an education level is
@@ -1067,4 +1098,152 @@ async fn the_overview_and_the_funnel_do_not_give_each_other_away() {
             assert!(n == 0 || n >= 5, "{c}");
         }
     }
+}
+
+/// What a manager opens first is prepared ahead of them (`Services::prepare_figures`,
+/// which each server's background pass runs at start and every hour): each active
+/// programme's sheet, ESF table and dashboard for this year are then read as kept
+/// answers — audited each time, the dashboard's assessment charts named in each
+/// reader's language — while other filters, and "compute now", are computed on request,
+/// and a prepared answer runs out after two preparations' time.
+#[tokio::test]
+async fn each_programmes_figures_for_the_year_are_prepared_ahead_of_its_first_reader() {
+    // Nothing computed on request is kept: what is kept was prepared.
+    let app = spawn_app().await;
+    let prog = programme(&app).await;
+    let mut n = 0u32;
+    let mut enter = |k: u32| {
+        let from = n;
+        n += k;
+        from..n
+    };
+    for i in enter(6) {
+        let p = person("Eva", &format!("Antes{i}"), "Prep", 7_600 + i);
+        let pid = app.register(SOCIAL_BADAJOZ, &p).await;
+        open(&app, &prog, &pid, "2026-03-02").await;
+    }
+    let prepared = app.services.prepare_figures().await.expect("prepared");
+    assert!(
+        prepared >= 2,
+        "the demo's programmes and this one: {prepared}"
+    );
+    let entries = |d: &Value| -> Value {
+        d["charts"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "groups"))
+            .map(|c| c["rows"][0]["values"][0].clone())
+            .expect("groups")
+    };
+    let dash = format!("/programmes/{prog}/dashboard");
+    let first = app.get(PROGRAMME_MANAGER, &dash).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(entries(&first.body), 6);
+    let prepared_at = first.body["computed_at"].clone();
+
+    // Half an hour on, five more have entered: the first views are the prepared ones.
+    app.clock.advance(chrono::Duration::minutes(30));
+    for i in enter(5) {
+        let p = person("Eva", &format!("Antes{i}"), "Prep", 7_600 + i);
+        let pid = app.register(SOCIAL_BADAJOZ, &p).await;
+        open(&app, &prog, &pid, "2026-03-02").await;
+    }
+    let d = app.get(PROGRAMME_MANAGER, &dash).await.body;
+    assert_eq!((entries(&d), &d["computed_at"]), (json!(6), &prepared_at));
+    let year = app
+        .get(
+            PROGRAMME_MANAGER,
+            &format!("{dash}?from=2026-01-01&to=2026-12-31"),
+        )
+        .await
+        .body;
+    assert_eq!(year["computed_at"], prepared_at, "the same year typed");
+    let esf = app
+        .get(PROGRAMME_MANAGER, &format!("/programmes/{prog}/esf"))
+        .await
+        .body;
+    assert_eq!(line(&esf, "population.entry")["total"], 6);
+    assert_eq!(esf["computed_at"], prepared_at);
+    let sheet = app
+        .get(PROGRAMME_MANAGER, &format!("/programmes/{prog}/indicators"))
+        .await
+        .body;
+    assert_eq!(sheet["computed_at"], prepared_at, "{sheet:?}");
+
+    // Another period, and "compute now", are computed on request.
+    let march = app
+        .get(
+            PROGRAMME_MANAGER,
+            &format!("{dash}?from=2026-03-01&to=2026-12-31"),
+        )
+        .await
+        .body;
+    assert_eq!(entries(&march), 11);
+    assert_ne!(march["computed_at"], prepared_at);
+    let fresh = app
+        .get(PROGRAMME_MANAGER, &format!("{dash}?fresh=true"))
+        .await
+        .body;
+    assert_eq!(entries(&fresh), 11);
+    // The answer computed now replaces the prepared one, for the rest of its time.
+    let again = app.get(PROGRAMME_MANAGER, &dash).await.body;
+    assert_eq!(
+        (entries(&again), &again["computed_at"]),
+        (json!(11), &fresh["computed_at"])
+    );
+
+    // One preparation serves every language: the demo programme's assessment charts
+    // are named in each reader's.
+    let crisol = app.programme("CRISOL").await;
+    let path = format!("/programmes/{crisol}/dashboard");
+    let labels = |d: &Value| -> Vec<String> {
+        d["charts"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "profiles"))
+            .and_then(|c| c["rows"].as_array())
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| r["label"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let es = app.get_lang(PROGRAMME_MANAGER, &path, "es").await.body;
+    let en = app.get_lang(PROGRAMME_MANAGER, &path, "en").await.body;
+    assert_eq!(es["computed_at"], prepared_at);
+    assert_eq!(en["computed_at"], prepared_at);
+    assert!(
+        labels(&es)
+            .iter()
+            .any(|l| l == "Necesita trabajo prelaboral"),
+        "{:?}",
+        labels(&es)
+    );
+    assert!(
+        labels(&en).iter().any(|l| l == "Needs pre-labour work"),
+        "{:?}",
+        labels(&en)
+    );
+    assert_eq!(
+        es["charts"].as_array().map(Vec::len),
+        en["charts"].as_array().map(Vec::len)
+    );
+
+    // Two hours on (two preparations' time, and none ran), nothing prepared is given.
+    app.clock.advance(chrono::Duration::hours(2));
+    let later = app.get(PROGRAMME_MANAGER, &dash).await.body;
+    assert_eq!(entries(&later), 11);
+    assert_ne!(later["computed_at"], fresh["computed_at"]);
+    // Each read was audited, prepared or not.
+    let audit = app
+        .get(
+            AUDITOR,
+            &format!("/audit-entries?action=dashboard.read&entity_id={prog}"),
+        )
+        .await;
+    assert_eq!(
+        audit.body["items"].as_array().map(Vec::len),
+        Some(7),
+        "{:?}",
+        audit.body
+    );
 }

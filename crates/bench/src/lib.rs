@@ -461,7 +461,27 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     }
     if a.indicator_repeats > 0 {
         let f = indicators::run(&services, a.indicator_repeats).await?;
-        for (name, first, rest) in &f.pages {
+        figures.push(figure(
+            engine,
+            "indicators_prepare",
+            None,
+            None,
+            Some(&[f.prepare_ms]),
+            None,
+            None,
+            None,
+        ));
+        for (name, first, rest, on_demand) in &f.pages {
+            figures.push(figure(
+                engine,
+                "indicators_on_demand",
+                Some(name),
+                None,
+                Some(&[*on_demand]),
+                None,
+                None,
+                None,
+            ));
             figures.push(figure(
                 engine,
                 "indicators_first",

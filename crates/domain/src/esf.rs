@@ -418,6 +418,18 @@ impl Period {
     pub fn contains(&self, d: NaiveDate) -> bool {
         self.from <= d && d <= self.to
     }
+
+    /// The first day on which a participant may have left and still be in one of the
+    /// period's populations: six months after it may fall in the period (a little
+    /// earlier than six months back, for the months without such a day). The people
+    /// who entered in the period or left since this day are all the period counts: the
+    /// computation may leave the others out before it starts.
+    pub fn left_since(&self) -> NaiveDate {
+        self.from
+            .checked_sub_months(Months::new(6))
+            .and_then(|d| d.checked_sub_days(chrono::Days::new(4)))
+            .unwrap_or(NaiveDate::MIN)
+    }
 }
 
 /// Whether a participant belongs to the population an indicator of `stage` counts in
@@ -910,6 +922,25 @@ mod tests {
         assert_eq!(dis.counts.total, 1);
         assert_eq!(dis.declined, 1);
         assert!(dis.missing.is_empty());
+    }
+
+    #[test]
+    fn whoever_reaches_six_months_in_a_period_left_since_its_bound() {
+        let mut from = d("2023-01-01");
+        while from < d("2025-01-01") {
+            let p = Period {
+                from,
+                to: from + chrono::Days::new(40),
+            };
+            let mut left = from - chrono::Days::new(400);
+            while left <= p.to {
+                if p.contains(six_months_after(left)) {
+                    assert!(left >= p.left_since(), "{left} for {from}");
+                }
+                left = left + chrono::Days::new(1);
+            }
+            from = from + chrono::Days::new(1);
+        }
     }
 
     #[test]

@@ -9,6 +9,12 @@
 //! (`mail::Services::send_mail`). Both are safe to run in several servers of one
 //! deployment at once: a notice is inserted once (unique keys), an e-mail is claimed
 //! before it is sent.
+//!
+//! Apart from these, each server prepares its own kept answers (`cache`: every active
+//! programme's objectives sheet, ESF table and dashboard for this year, so that a
+//! manager's first view does not wait minutes at a national programme's size): at
+//! start and every `Settings::aggregate_prepare`, in a task of its own, so that a long
+//! preparation holds back neither the sweep nor the outbox.
 
 use std::time::Duration;
 
@@ -32,6 +38,7 @@ pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>
     sweep.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut mail = tokio::time::interval(MAIL_EVERY);
     mail.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let preparer = tokio::spawn(prepare_figures(services.clone()));
     loop {
         tokio::select! {
             _ = &mut stop => break,
@@ -48,6 +55,32 @@ pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>
         }
         if let Err(e) = services.send_mail().await {
             tracing::warn!(error = %e, "mail outbox");
+        }
+    }
+    preparer.abort();
+}
+
+/// Prepares the programmes' figures at start and then every `aggregate_prepare` (never
+/// two at once: a preparation longer than the interval skips the ticks it overran).
+async fn prepare_figures(services: Services) {
+    let Ok(every) = services.settings.aggregate_prepare.to_std() else {
+        return;
+    };
+    if every.is_zero() {
+        return;
+    }
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let started = crate::clock::Stopwatch::start();
+        match services.prepare_figures().await {
+            Ok(n) => tracing::info!(
+                programmes = n,
+                seconds = started.elapsed().as_secs_f64(),
+                "programmes' figures prepared"
+            ),
+            Err(e) => tracing::warn!(error = %e, "preparing the programmes' figures"),
         }
     }
 }

@@ -15,9 +15,9 @@ use itinera_domain::input::optional_id;
 use itinera_domain::participant::age_on;
 use itinera_domain::{Error, Errors};
 use itinera_i18n::Lang;
-use itinera_store::admin;
 use itinera_store::assessments;
 use itinera_store::dashboard::{self as store, Assessed, Cell, Filter};
+use itinera_store::{admin, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -412,59 +412,140 @@ fn funnel_chart(order: &[String], cells: &[Cell], k: u32) -> Chart {
     }
 }
 
-/// The profile distribution at the first and at the latest assessment of each case, and
-/// per domain how many cases improved, stayed or worsened between the two (same
-/// instrument, two different assessments) with the mean change of level. Rows are
-/// named in `lang` from the instruments' own texts.
-fn assessment_charts(
-    assessed: &[Assessed],
-    instruments: &BTreeMap<Uuid, Instrument>,
-    lang: Lang,
-    k: u32,
-) -> (Chart, Chart) {
-    let profile_name = |instrument: Uuid, code: &str| -> String {
-        instruments
-            .get(&instrument)
-            .and_then(|i| i.profile(code))
-            .map(|p| text_in(&p.label, lang.code()).to_string())
-            .unwrap_or_else(|| code.to_string())
-    };
-    let mut profile_cells: Vec<Cell> = Vec::new();
-    let bump = |cells: &mut Vec<Cell>, a: String, b: &str| match cells
+/// The assessments' figures before they are named in a language: cases by (instrument,
+/// profile) at the first and at the latest assessment, and by (instrument, domain) that
+/// improved, stayed or worsened, with the sums of the changes. Kept with a dashboard, so
+/// that one computation serves its readers in every language.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AssessmentTally {
+    /// (instrument, profile code, column, cases), in the order first met.
+    profiles: Vec<(Uuid, String, &'static str, u64)>,
+    /// (instrument, domain code, column, cases), in the order first met.
+    domains: Vec<(Uuid, String, &'static str, u64)>,
+    /// The domains compared, in the order first met (with or without a change counted).
+    domain_order: Vec<(Uuid, String)>,
+    /// (instrument, domain) → (sum of the changes, cases).
+    sums: BTreeMap<(Uuid, String), (i64, u64)>,
+    instruments: BTreeMap<Uuid, Instrument>,
+}
+
+fn tally_bump(
+    cells: &mut Vec<(Uuid, String, &'static str, u64)>,
+    instrument: Uuid,
+    code: &str,
+    column: &'static str,
+) {
+    match cells
         .iter_mut()
-        .find(|c| c.a == a && c.b == b)
+        .find(|c| c.0 == instrument && c.1 == code && c.2 == column)
     {
-        Some(c) => c.n += 1,
-        None => cells.push(Cell {
-            a,
-            b: b.into(),
-            n: 1,
-            people: None,
-        }),
-    };
+        Some(c) => c.3 += 1,
+        None => cells.push((instrument, code.to_string(), column, 1)),
+    }
+}
+
+/// Tallies the first and the latest assessment of each case (see `AssessmentTally`).
+fn assessment_tally(
+    assessed: &[Assessed],
+    instruments: BTreeMap<Uuid, Instrument>,
+) -> AssessmentTally {
+    let mut t = AssessmentTally::default();
     let mut by_case: BTreeMap<Uuid, (Option<&Assessed>, Option<&Assessed>)> = BTreeMap::new();
     for a in assessed {
         let e = by_case.entry(a.case_id).or_default();
         if a.first {
             e.0 = Some(a);
-            bump(
-                &mut profile_cells,
-                profile_name(a.instrument_id, &a.profile),
-                "first",
-            );
+            tally_bump(&mut t.profiles, a.instrument_id, &a.profile, "first");
         }
         if a.latest {
             e.1 = Some(a);
-            bump(
-                &mut profile_cells,
-                profile_name(a.instrument_id, &a.profile),
-                "latest",
-            );
+            tally_bump(&mut t.profiles, a.instrument_id, &a.profile, "latest");
         }
     }
+    let scores = |a: &Assessed| -> BTreeMap<String, i16> {
+        serde_json::from_str::<Vec<Score>>(&a.scores)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| s.level.map(|l| (s.domain, l)))
+            .collect()
+    };
+    for (first, latest) in by_case.values() {
+        let (Some(first), Some(latest)) = (first, latest) else {
+            continue;
+        };
+        if first.first && first.latest || first.instrument_id != latest.instrument_id {
+            continue;
+        }
+        let Some(instrument) = instruments.get(&first.instrument_id) else {
+            continue;
+        };
+        let (before, after) = (scores(first), scores(latest));
+        for d in &instrument.domains {
+            let key = (first.instrument_id, d.code.clone());
+            if !t.domain_order.contains(&key) {
+                t.domain_order.push(key.clone());
+            }
+            let (Some(b), Some(a)) = (before.get(&d.code), after.get(&d.code)) else {
+                continue;
+            };
+            let change = i64::from(*a) - i64::from(*b);
+            let column = match change.cmp(&0) {
+                std::cmp::Ordering::Greater => "improved",
+                std::cmp::Ordering::Equal => "same",
+                std::cmp::Ordering::Less => "worse",
+            };
+            tally_bump(&mut t.domains, first.instrument_id, &d.code, column);
+            let s = t.sums.entry(key).or_default();
+            s.0 += change;
+            s.1 += 1;
+        }
+    }
+    t.instruments = instruments;
+    t
+}
+
+/// The profile distribution at the first and at the latest assessment of each case, and
+/// per domain how many cases improved, stayed or worsened between the two (same
+/// instrument, two different assessments) with the mean change of level. Rows are
+/// named in `lang` from the instruments' own texts (two instruments' profiles or
+/// domains of the same name are one row).
+fn assessment_charts(t: &AssessmentTally, lang: Lang, k: u32) -> (Chart, Chart) {
+    let profile_name = |instrument: &Uuid, code: &str| -> String {
+        t.instruments
+            .get(instrument)
+            .and_then(|i| i.profile(code))
+            .map(|p| text_in(&p.label, lang.code()).to_string())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let domain_name = |instrument: &Uuid, code: &str| -> String {
+        t.instruments
+            .get(instrument)
+            .and_then(|i| i.domains.iter().find(|d| d.code == code))
+            .map(|d| text_in(&d.label, lang.code()).to_string())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let named = |cells: &[(Uuid, String, &'static str, u64)],
+                 name: &dyn Fn(&Uuid, &str) -> String|
+     -> Vec<Cell> {
+        let mut out: Vec<Cell> = Vec::new();
+        for (i, code, column, n) in cells {
+            let a = name(i, code);
+            let n = i64::try_from(*n).unwrap_or(i64::MAX);
+            match out.iter_mut().find(|c| c.a == a && c.b == *column) {
+                Some(c) => c.n += n,
+                None => out.push(Cell {
+                    a,
+                    b: (*column).into(),
+                    n,
+                    people: None,
+                }),
+            }
+        }
+        out
+    };
     // Profiles in the instruments' order, then any other.
     let mut order: Vec<String> = Vec::new();
-    for i in instruments.values() {
+    for i in t.instruments.values() {
         for p in &i.profiles {
             let name = text_in(&p.label, lang.code()).to_string();
             if !order.contains(&name) {
@@ -481,50 +562,21 @@ fn assessment_charts(
             order,
             mode: Mode::ByColumn,
         },
-        &profile_cells,
+        &named(&t.profiles, &profile_name),
         k,
     );
-
-    let scores = |a: &Assessed| -> BTreeMap<String, i16> {
-        serde_json::from_str::<Vec<Score>>(&a.scores)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|s| s.level.map(|l| (s.domain, l)))
-            .collect()
-    };
-    let mut cells: Vec<Cell> = Vec::new();
-    let mut sums: BTreeMap<String, (i64, u64)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
-    for (first, latest) in by_case.values() {
-        let (Some(first), Some(latest)) = (first, latest) else {
-            continue;
-        };
-        if first.first && first.latest || first.instrument_id != latest.instrument_id {
-            continue;
+    for (i, code) in &t.domain_order {
+        let name = domain_name(i, code);
+        if !order.contains(&name) {
+            order.push(name);
         }
-        let Some(instrument) = instruments.get(&first.instrument_id) else {
-            continue;
-        };
-        let (before, after) = (scores(first), scores(latest));
-        for d in &instrument.domains {
-            let name = text_in(&d.label, lang.code()).to_string();
-            if !order.contains(&name) {
-                order.push(name.clone());
-            }
-            let (Some(b), Some(a)) = (before.get(&d.code), after.get(&d.code)) else {
-                continue;
-            };
-            let change = i64::from(*a) - i64::from(*b);
-            let column = match change.cmp(&0) {
-                std::cmp::Ordering::Greater => "improved",
-                std::cmp::Ordering::Equal => "same",
-                std::cmp::Ordering::Less => "worse",
-            };
-            bump(&mut cells, name.clone(), column);
-            let s = sums.entry(name).or_default();
-            s.0 += change;
-            s.1 += 1;
-        }
+    }
+    let mut sums: BTreeMap<String, (i64, u64)> = BTreeMap::new();
+    for ((i, code), (sum, n)) in &t.sums {
+        let s = sums.entry(domain_name(i, code)).or_default();
+        s.0 += sum;
+        s.1 += n;
     }
     let mut progress = chart(
         Spec {
@@ -535,7 +587,7 @@ fn assessment_charts(
             order,
             mode: Mode::ByRow,
         },
-        &cells,
+        &named(&t.domains, &domain_name),
         k,
     );
     // A mean over at least the threshold's number of cases singles nobody out.
@@ -590,14 +642,17 @@ impl Services {
             .take("organisation_id", optional_id(&p.organisation_id))
             .flatten();
         e.finish()?;
+        let f = Filter {
+            programme,
+            project,
+            territory,
+            organisation,
+            from: period.from,
+            to: period.to,
+        };
         let mut tx = self.store.audited_read().await?;
         let audit_detail = json!({"from": period.from, "to": period.to, "project": project, "territory": territory, "organisation": organisation});
-        let key = format!(
-            "{programme}|{project:?}|{territory:?}|{organisation:?}|{}|{}|{}",
-            period.from,
-            period.to,
-            lang.code()
-        );
+        let key = dashboard_key(&f);
         if let Some((at, d)) = (!p.fresh)
             .then(|| self.aggregates.dashboards.get(&key, ctx.now))
             .flatten()
@@ -615,38 +670,61 @@ impl Services {
                 detail,
             )
             .await?;
-            return Ok(d);
+            return Ok(d.in_lang(lang));
         }
-        let prog = admin::programme(&mut tx, programme)
+        let figures = self.dashboard_compute(&mut tx, ctx, &f).await?;
+        finish(
+            tx,
+            actor,
+            ctx,
+            Action::DashboardRead,
+            Some(programme),
+            audit_detail,
+        )
+        .await?;
+        let d = figures.in_lang(lang);
+        self.aggregates.dashboards.put(key, ctx.now, figures);
+        Ok(d)
+    }
+
+    /// A dashboard's figures computed now, in no language yet (the callers audit their
+    /// reads).
+    async fn dashboard_compute(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        f: &Filter,
+    ) -> Result<DashboardFigures, Error> {
+        let prog = admin::programme(tx, f.programme)
             .await?
             .ok_or(Error::NotFound)?;
-        let projects = admin::projects(&mut tx, programme).await?;
-        if project.is_some_and(|pj| !projects.iter().any(|x| x.id == pj)) {
+        let projects = admin::projects(tx, f.programme).await?;
+        if f.project
+            .is_some_and(|pj| !projects.iter().any(|x| x.id == pj))
+        {
             return Err(Error::field("project_id", "validation.choice"));
         }
-        let territories = store::territories(&mut tx).await?;
-        if territory.is_some_and(|t| !territories.iter().any(|x| x.0 == t)) {
+        let territories = store::territories(tx).await?;
+        if f.territory
+            .is_some_and(|t| !territories.iter().any(|x| x.0 == t))
+        {
             return Err(Error::field("territory_id", "validation.choice"));
         }
-        let organisations = store::organisations(&mut tx).await?;
-        if organisation.is_some_and(|o| !organisations.iter().any(|x| x.0 == o)) {
+        let organisations = store::organisations(tx).await?;
+        if f.organisation
+            .is_some_and(|o| !organisations.iter().any(|x| x.0 == o))
+        {
             return Err(Error::field("organisation_id", "validation.choice"));
         }
-        let f = Filter {
-            programme,
-            project,
-            territory,
-            organisation,
-            from: period.from,
-            to: period.to,
-        };
-        let phases: Vec<String> = admin::phases(&mut tx, programme)
+        let phases: Vec<String> = admin::phases(tx, f.programme)
             .await?
             .into_iter()
             .map(|p| p.code)
             .collect();
         let k = self.settings.small_counts;
         let mut charts = Vec::new();
+        let mut tally = AssessmentTally::default();
+        let mut assessment_at = 0;
         let kinds = strings(
             &itinera_domain::org::OrganisationKind::ALL
                 .iter()
@@ -654,7 +732,7 @@ impl Services {
                 .collect::<Vec<_>>(),
         );
         for name in store::grid_names() {
-            let cells = store::grid(&mut tx, name, &f).await?;
+            let cells = store::grid(tx, name, f).await?;
             if name == "funnel" {
                 charts.push(funnel_chart(&phases, &cells, k));
                 continue;
@@ -665,7 +743,7 @@ impl Services {
                     row_prefix: "",
                     column_prefix: "dashboard.column",
                     columns: strings(&["entries", "exits"]),
-                    order: months(period.from, period.to),
+                    order: months(f.from, f.to),
                     mode: Mode::ByColumn,
                 },
                 "territory" => Spec {
@@ -748,22 +826,21 @@ impl Services {
             let c = chart(spec, &cells, k);
             charts.push(c);
             if name == "groups" {
-                let assessed = store::first_and_latest_assessments(&mut tx, &f).await?;
+                let assessed = store::first_and_latest_assessments(tx, f).await?;
                 let ids: std::collections::BTreeSet<Uuid> =
                     assessed.iter().map(|a| a.instrument_id).collect();
                 let mut instruments = BTreeMap::new();
                 for id in ids {
-                    if let Some(row) = assessments::instrument(&mut tx, id).await? {
+                    if let Some(row) = assessments::instrument(tx, id).await? {
                         instruments.insert(id, Instrument::from_json(&row.definition)?);
                     }
                 }
-                let (profiles, progress) = assessment_charts(&assessed, &instruments, lang, k);
-                charts.push(profiles);
-                charts.push(progress);
+                tally = assessment_tally(&assessed, instruments);
+                assessment_at = charts.len();
             }
             if name == "flow" {
                 // Entrants by sex and age band at entry, after the flow.
-                let entrants = store::entrants(&mut tx, &f).await?;
+                let entrants = store::entrants(tx, f).await?;
                 let mut cells: Vec<Cell> = Vec::new();
                 for (sex, birth, on) in entrants {
                     let band = age_band(age_on(birth, on));
@@ -791,24 +868,15 @@ impl Services {
                 ));
             }
         }
-        finish(
-            tx,
-            actor,
-            ctx,
-            Action::DashboardRead,
-            Some(programme),
-            audit_detail,
-        )
-        .await?;
-        let d = Dashboard {
+        let dashboard = Dashboard {
             programme_id: prog.id,
             programme_code: prog.code,
             programme_name: prog.name,
-            from: period.from,
-            to: period.to,
-            project_id: project,
-            territory_id: territory,
-            organisation_id: organisation,
+            from: f.from,
+            to: f.to,
+            project_id: f.project,
+            territory_id: f.territory,
+            organisation_id: f.organisation,
             threshold: k,
             charts,
             projects: choices(
@@ -821,8 +889,67 @@ impl Services {
             organisations: choices(organisations),
             computed_at: ctx.now,
         };
-        self.aggregates.dashboards.put(key, ctx.now, d.clone());
-        Ok(d)
+        Ok(DashboardFigures {
+            dashboard,
+            tally,
+            assessment_at,
+        })
+    }
+
+    /// Prepares a programme's dashboard as its readers open it first (this year, no
+    /// filter), see `cache`.
+    pub(crate) async fn prepare_dashboard(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        programme: Uuid,
+    ) -> Result<(), Error> {
+        let period = period_or_year("", "", ctx.today())?;
+        let f = Filter {
+            programme,
+            project: None,
+            territory: None,
+            organisation: None,
+            from: period.from,
+            to: period.to,
+        };
+        let figures = self.dashboard_compute(tx, ctx, &f).await?;
+        self.aggregates.dashboards.prepare(
+            dashboard_key(&f),
+            ctx.now,
+            figures,
+            self.prepared_lasting(),
+        );
+        Ok(())
+    }
+}
+
+/// A dashboard's key among the kept answers: its filters and period (the same figures
+/// serve every language).
+fn dashboard_key(f: &Filter) -> String {
+    format!(
+        "{}|{:?}|{:?}|{:?}|{}|{}",
+        f.programme, f.project, f.territory, f.organisation, f.from, f.to
+    )
+}
+
+/// A dashboard as kept: every chart but the assessments' two, whose rows are named in
+/// the reader's language from the tally.
+#[derive(Debug, Clone)]
+pub(crate) struct DashboardFigures {
+    dashboard: Dashboard,
+    tally: AssessmentTally,
+    /// Where the assessments' charts go among the others.
+    assessment_at: usize,
+}
+
+impl DashboardFigures {
+    fn in_lang(&self, lang: Lang) -> Dashboard {
+        let mut d = self.dashboard.clone();
+        let (profiles, progress) = assessment_charts(&self.tally, lang, d.threshold);
+        let at = self.assessment_at.min(d.charts.len());
+        d.charts.splice(at..at, [profiles, progress]);
+        d
     }
 }
 
@@ -893,7 +1020,8 @@ mod tests {
         // Two instruments: not compared.
         rows.push(assessed(31, a, "pre_labour", Some(1), true, false));
         rows.push(assessed(31, b, "pre_labour", Some(5), false, true));
-        let (profiles, progress) = assessment_charts(&rows, &instruments, Lang::Es, 5);
+        let (profiles, progress) =
+            assessment_charts(&assessment_tally(&rows, instruments), Lang::Es, 5);
 
         let row = |c: &Chart, l: &str| c.rows.iter().find(|r| r.label == l).cloned().unwrap();
         // First: 10 intensive, 2 pre-labour; latest: 12 pre-labour. Column "first" as a

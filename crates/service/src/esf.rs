@@ -124,6 +124,21 @@ fn line(code: String, stage: Stage, reference: Option<String>, p: &Published) ->
     }
 }
 
+/// An ESF table's key among the kept answers (the follow-ups due six months after
+/// leaving depend on the day too).
+fn esf_key(
+    programme: Uuid,
+    project: Option<Uuid>,
+    set: &str,
+    period: Period,
+    today: NaiveDate,
+) -> String {
+    format!(
+        "{programme}|{project:?}|{set}|{}|{}|{today}",
+        period.from, period.to
+    )
+}
+
 /// The bounds typed for a period (`YYYY-MM-DD` or `DD/MM/YYYY`), each optional.
 pub fn optional_period(
     from: &str,
@@ -167,7 +182,13 @@ impl Services {
         period: Period,
         today: NaiveDate,
     ) -> Result<Computation, Error> {
-        let rows = store::cases(tx, programme, project).await?;
+        // Only the people the period may count (and every case of theirs).
+        let r = store::Reach {
+            from: period.from,
+            to: period.to,
+            left_since: period.left_since(),
+        };
+        let rows = store::cases(tx, programme, project, r).await?;
         let spans = |v: Vec<store::SpanRow>| -> Vec<Span> {
             v.into_iter()
                 .map(|s| Span {
@@ -178,9 +199,9 @@ impl Services {
                 .collect()
         };
         let records = Records {
-            contracts: spans(store::contracts(tx, programme, project).await?),
-            courses: spans(store::courses(tx, programme, project, false).await?),
-            certificates: spans(store::courses(tx, programme, project, true).await?),
+            contracts: spans(store::contracts(tx, programme, project, r).await?),
+            courses: spans(store::courses(tx, programme, project, r, false).await?),
+            certificates: spans(store::courses(tx, programme, project, r, true).await?),
         };
         let cases: Vec<CaseFacts> = rows
             .into_iter()
@@ -238,14 +259,7 @@ impl Services {
         let s = Self::esf_set(set)?;
         let period = period_or_year(from, to, ctx.today())?;
         let mut tx = self.store.audited_read().await?;
-        // The follow-ups due six months after leaving depend on the day too.
-        let key = format!(
-            "{programme}|{project:?}|{}|{}|{}|{}",
-            s.code,
-            period.from,
-            period.to,
-            ctx.today()
-        );
+        let key = esf_key(programme, project, &s.code, period, ctx.today());
         let audit_detail =
             json!({"set": s.code, "from": period.from, "to": period.to, "project": project});
         if let Some((at, table)) = (!fresh)
@@ -259,23 +273,9 @@ impl Services {
             finish(tx, actor, ctx, Action::EsfRead, Some(programme), detail).await?;
             return Ok(table);
         }
-        let p = admin::programme(&mut tx, programme)
-            .await?
-            .ok_or(Error::NotFound)?;
-        if let Some(pj) = project {
-            if !admin::projects(&mut tx, programme)
-                .await?
-                .iter()
-                .any(|x| x.id == pj)
-            {
-                return Err(Error::field("project_id", "validation.choice"));
-            }
-        }
-        let c = self
-            .esf_compute(&mut tx, programme, project, &s, period, ctx.today())
+        let table = self
+            .esf_table_compute(&mut tx, ctx, programme, project, &s, period)
             .await?;
-        let k = self.settings.small_counts;
-        let (pops, inds) = esf::publish(&c, k);
         finish(
             tx,
             actor,
@@ -285,7 +285,38 @@ impl Services {
             audit_detail,
         )
         .await?;
-        let table = EsfTable {
+        self.aggregates.esf.put(key, ctx.now, table.clone());
+        Ok(table)
+    }
+
+    /// A programme's ESF table computed now (the callers audit their reads).
+    async fn esf_table_compute(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        programme: Uuid,
+        project: Option<Uuid>,
+        s: &esf::IndicatorSet,
+        period: Period,
+    ) -> Result<EsfTable, Error> {
+        let p = admin::programme(tx, programme)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if let Some(pj) = project {
+            if !admin::projects(tx, programme)
+                .await?
+                .iter()
+                .any(|x| x.id == pj)
+            {
+                return Err(Error::field("project_id", "validation.choice"));
+            }
+        }
+        let c = self
+            .esf_compute(tx, programme, project, s, period, ctx.today())
+            .await?;
+        let k = self.settings.small_counts;
+        let (pops, inds) = esf::publish(&c, k);
+        Ok(EsfTable {
             programme_id: p.id,
             programme_code: p.code,
             programme_name: p.name,
@@ -308,9 +339,27 @@ impl Services {
                 .map(|(i, p)| line(i.code.clone(), i.stage, Some(i.reference.clone()), p))
                 .collect(),
             computed_at: ctx.now,
-        };
-        self.aggregates.esf.put(key, ctx.now, table.clone());
-        Ok(table)
+        })
+    }
+
+    /// Prepares a programme's ESF table as its readers open it first (the default set,
+    /// this year, the whole programme), see `cache`.
+    pub(crate) async fn prepare_esf(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        programme: Uuid,
+    ) -> Result<(), Error> {
+        let s = Self::esf_set(None)?;
+        let period = period_or_year("", "", ctx.today())?;
+        let key = esf_key(programme, None, &s.code, period, ctx.today());
+        let table = self
+            .esf_table_compute(tx, ctx, programme, None, &s, period)
+            .await?;
+        self.aggregates
+            .esf
+            .prepare(key, ctx.now, table, self.prepared_lasting());
+        Ok(())
     }
 
     /// The participants whose missing facts keep them out of a count, pseudonymised.

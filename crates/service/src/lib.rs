@@ -142,7 +142,7 @@ pub struct Services {
 struct Aggregates {
     sheets: cache::AggregateCache<objectives::ObjectivesSheet>,
     esf: cache::AggregateCache<esf::EsfTable>,
-    dashboards: cache::AggregateCache<dashboard::Dashboard>,
+    dashboards: cache::AggregateCache<dashboard::DashboardFigures>,
 }
 
 impl Services {

@@ -99,6 +99,23 @@ pub struct ObjectiveRecords {
     pub records: Vec<RecordLine>,
 }
 
+/// A sheet's key among the kept answers: the programme, the period typed, the day
+/// (progress through the period and the meetings held so far depend on it) and the
+/// objectives' own version.
+async fn sheet_key(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    programme: Uuid,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<String, Error> {
+    Ok(format!(
+        "{programme}|{from:?}|{to:?}|{}|{}",
+        ctx.today(),
+        store::fingerprint(tx, programme).await?
+    ))
+}
+
 /// The measures offered, for forms and integrators.
 pub fn measures() -> Vec<&'static str> {
     Measure::ALL.iter().map(|m| m.code()).collect()
@@ -117,13 +134,7 @@ impl Services {
         actor.require(Capability::ReadAggregates)?;
         let (from, to) = crate::esf::optional_period(from, to)?;
         let mut tx = self.store.audited_read().await?;
-        // (The day too: progress through the period and the meetings held so far
-        // depend on it.)
-        let key = format!(
-            "{programme}|{from:?}|{to:?}|{}|{}",
-            ctx.today(),
-            store::fingerprint(&mut tx, programme).await?
-        );
+        let key = sheet_key(&mut tx, ctx, programme, from, to).await?;
         if let Some((at, sheet)) = (!fresh)
             .then(|| self.aggregates.sheets.get(&key, ctx.now))
             .flatten()
@@ -139,14 +150,9 @@ impl Services {
             .await?;
             return Ok(sheet);
         }
-        let p = admin::programme(&mut tx, programme)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let rows = store::list(&mut tx, programme, from, to).await?;
-        let mut objectives = Vec::with_capacity(rows.len());
-        for o in rows {
-            objectives.push(self.objective_achieved(&mut tx, ctx, o).await?);
-        }
+        let sheet = self
+            .sheet_compute(&mut tx, ctx, programme, from, to)
+            .await?;
         finish(
             tx,
             actor,
@@ -156,16 +162,51 @@ impl Services {
             json!({"from": from, "to": to}),
         )
         .await?;
-        let sheet = ObjectivesSheet {
+        self.aggregates.sheets.put(key, ctx.now, sheet.clone());
+        Ok(sheet)
+    }
+
+    /// A programme's sheet computed now (the callers audit their reads).
+    async fn sheet_compute(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        programme: Uuid,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<ObjectivesSheet, Error> {
+        let p = admin::programme(tx, programme)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let rows = store::list(tx, programme, from, to).await?;
+        let mut objectives = Vec::with_capacity(rows.len());
+        for o in rows {
+            objectives.push(self.objective_achieved(tx, ctx, o).await?);
+        }
+        Ok(ObjectivesSheet {
             programme_id: p.id,
             programme_code: p.code,
             programme_name: p.name,
             threshold: self.settings.small_counts,
             objectives,
             computed_at: ctx.now,
-        };
-        self.aggregates.sheets.put(key, ctx.now, sheet.clone());
-        Ok(sheet)
+        })
+    }
+
+    /// Prepares a programme's sheet as its readers open it first (no period typed), see
+    /// `cache`.
+    pub(crate) async fn prepare_sheet(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        programme: Uuid,
+    ) -> Result<(), Error> {
+        let key = sheet_key(tx, ctx, programme, None, None).await?;
+        let sheet = self.sheet_compute(tx, ctx, programme, None, None).await?;
+        self.aggregates
+            .sheets
+            .prepare(key, ctx.now, sheet, self.prepared_lasting());
+        Ok(())
     }
 
     pub async fn objective(

@@ -57,6 +57,10 @@ pub struct Settings {
     /// How long a computed objectives sheet, ESF table or dashboard is kept
     /// (`ITINERA_AGGREGATE_CACHE_SECONDS`, default 300; 0 keeps nothing; see `cache`).
     pub aggregate_cache: chrono::Duration,
+    /// How often the background pass prepares each active programme's sheet, ESF table
+    /// and dashboard ahead of their readers (`ITINERA_AGGREGATE_PREPARE_SECONDS`,
+    /// default 3600; 0 prepares nothing; see `cache`).
+    pub aggregate_prepare: chrono::Duration,
     /// The deployment's time zone (`ITINERA_TIME_ZONE`, Europe/Madrid by default): the
     /// local times of meetings are instants in it (the calendar feed).
     pub zone: itinera_domain::time::Zone,
@@ -78,7 +82,8 @@ impl Settings {
             pseudonym_key,
             factor_key,
             small_counts: small_count_threshold(),
-            aggregate_cache: aggregate_cache(),
+            aggregate_cache: seconds_setting("ITINERA_AGGREGATE_CACHE_SECONDS", 300),
+            aggregate_prepare: seconds_setting("ITINERA_AGGREGATE_PREPARE_SECONDS", 3600),
             zone: std::env::var("ITINERA_TIME_ZONE")
                 .ok()
                 .and_then(|z| itinera_domain::time::Zone::parse(&z))
@@ -122,14 +127,14 @@ fn small_count_threshold() -> u32 {
         .unwrap_or(itinera_domain::disclosure::DEFAULT_THRESHOLD)
 }
 
-/// How long computed aggregates are kept: `ITINERA_AGGREGATE_CACHE_SECONDS` when it is a
-/// whole number of seconds up to a day, otherwise five minutes.
-fn aggregate_cache() -> chrono::Duration {
-    let seconds = std::env::var("ITINERA_AGGREGATE_CACHE_SECONDS")
+/// A span of time from the environment's `var`: a whole number of seconds up to a day,
+/// otherwise `default` seconds.
+fn seconds_setting(var: &str, default: i64) -> chrono::Duration {
+    let seconds = std::env::var(var)
         .ok()
         .and_then(|v| v.trim().parse::<i64>().ok())
         .filter(|v| (0..=86_400).contains(v))
-        .unwrap_or(300);
+        .unwrap_or(default);
     chrono::Duration::seconds(seconds)
 }
 

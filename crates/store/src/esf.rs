@@ -73,20 +73,41 @@ pub struct CaseRow {
     pub improved: Option<bool>,
 }
 
-/// The cases of a programme (or of one of its projects), with their snapshots.
+/// The people of a programme (or of one of its projects) that a period may count: who
+/// entered in it (`$3`–`$4`), or left since `$5` (see `domain::esf::Period::left_since`)
+/// and by its end.
+const PEOPLE: &str = "SELECT e2.participant_id FROM esf_entries e2 LEFT JOIN esf_exits x2 ON x2.case_id = e2.case_id \
+    WHERE e2.programme_id = $1 AND ($2 IS NULL OR e2.project_id = $2) \
+    AND ((e2.entered_on >= $3 AND e2.entered_on <= $4) OR (x2.left_on >= $5 AND x2.left_on <= $4))";
+
+/// The period's bounds as the statements take them: its first and last day, and the
+/// first day of leaving it may count.
+#[derive(Debug, Clone, Copy)]
+pub struct Reach {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub left_since: NaiveDate,
+}
+
+/// The cases of a programme (or of one of its projects), with their snapshots: every
+/// case of the people the period may count.
 pub async fn cases(
     tx: &mut Tx,
     programme: Uuid,
     project: Option<Uuid>,
+    r: Reach,
 ) -> Result<Vec<CaseRow>, Error> {
-    on_tx!(tx, c => sqlx::query_as(
+    let sql = format!(
         "SELECT e.case_id, e.participant_id, e.entered_on, e.sex, e.birth_date, e.nationality, e.isced_level, e.labour_status, \
          e.disability, e.minority, e.migrant, e.homeless, e.rural, e.single_parent, e.dependants, \
          x.left_on, c.exit_reason, x.labour_status AS exit_labour_status, f.improved \
          FROM esf_entries e JOIN cases c ON c.id = e.case_id \
          LEFT JOIN esf_exits x ON x.case_id = e.case_id LEFT JOIN esf_followups f ON f.case_id = e.case_id \
-         WHERE e.programme_id = $1 AND ($2 IS NULL OR e.project_id = $2) ORDER BY e.participant_id, e.entered_on"
-    ).bind(programme).bind(project).fetch_all(c).await.map_err(db_err))
+         WHERE e.programme_id = $1 AND ($2 IS NULL OR e.project_id = $2) AND e.participant_id IN ({PEOPLE}) \
+         ORDER BY e.participant_id, e.entered_on"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(programme).bind(project).bind(r.from).bind(r.to).bind(r.left_since)
+        .fetch_all(c).await.map_err(db_err))
 }
 
 /// A span of a contract or a course of one of the operation's participants.
@@ -97,20 +118,19 @@ pub struct SpanRow {
     pub to_on: Option<NaiveDate>,
 }
 
-const PEOPLE: &str =
-    "SELECT participant_id FROM esf_entries WHERE programme_id = $1 AND ($2 IS NULL OR project_id = $2)";
-
 /// The contracts of the operation's participants (with any programme's case).
 pub async fn contracts(
     tx: &mut Tx,
     programme: Uuid,
     project: Option<Uuid>,
+    r: Reach,
 ) -> Result<Vec<SpanRow>, Error> {
     let sql = format!(
         "SELECT kc.participant_id, k.start_on AS from_on, k.ended_on AS to_on FROM contracts k JOIN cases kc ON kc.id = k.case_id \
          WHERE kc.participant_id IN ({PEOPLE})"
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(programme).bind(project).fetch_all(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(programme).bind(project).bind(r.from).bind(r.to).bind(r.left_since)
+        .fetch_all(c).await.map_err(db_err))
 }
 
 /// The course enrolments (running or completed) of the operation's participants; with
@@ -119,6 +139,7 @@ pub async fn courses(
     tx: &mut Tx,
     programme: Uuid,
     project: Option<Uuid>,
+    r: Reach,
     certified: bool,
 ) -> Result<Vec<SpanRow>, Error> {
     let sql = format!(
@@ -131,7 +152,8 @@ pub async fn courses(
             "cc.status IN ('enrolled', 'completed')"
         }
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(programme).bind(project).fetch_all(c).await.map_err(db_err))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(programme).bind(project).bind(r.from).bind(r.to).bind(r.left_since)
+        .fetch_all(c).await.map_err(db_err))
 }
 
 /// Records the six-month follow-up of a case (once; a second answer replaces the first).
