@@ -93,6 +93,20 @@ fn nothing_small(t: &Value) {
 async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
     let app = spawn_app().await;
     let prog = programme(&app).await;
+    // They all live in Badajoz (the dashboard's territory filter).
+    let territories = app.get(ADMIN, "/territories").await;
+    let badajoz = territories.body["items"]
+        .as_array()
+        .or(territories.body.as_array())
+        .and_then(|a| a.iter().find(|t| t["name"] == "Badajoz"))
+        .and_then(|t| t["id"].as_str())
+        .unwrap_or_else(|| panic!("Badajoz in {:?}", territories.body))
+        .to_string();
+    let person = |given: &str, surname: &str, second: &str, n: u32| {
+        let mut p = person(given, surname, second, n);
+        p["territory_id"] = json!(badajoz);
+        p
+    };
     let mut women = Vec::new();
     let mut first = Value::Null;
     for i in 0..10u32 {
@@ -453,6 +467,51 @@ async fn esf_indicators_count_each_participant_once_as_they_were_at_entry() {
         .get(PROGRAMME_MANAGER, &format!("{dash}&territory_id=nowhere"))
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Where they live, and the organisation on their cases' teams: all of them, in
+    // every chart the filters narrow; another organisation: none.
+    let (_, social) = who(&app, SOCIAL_BADAJOZ).await;
+    let (_, sexpe) = who(&app, SEXPE_BADAJOZ).await;
+    for filter in [
+        format!("territory_id={badajoz}"),
+        format!("organisation_id={social}"),
+        format!("territory_id={badajoz}&organisation_id={social}"),
+    ] {
+        let f = app
+            .get(PROGRAMME_MANAGER, &format!("{dash}&{filter}"))
+            .await;
+        assert_eq!(f.status, StatusCode::OK, "{:?}", f.body);
+        assert_eq!(
+            row(&chart(&f.body, "groups"), "all")["values"],
+            json!([18]),
+            "{filter}"
+        );
+        assert_eq!(
+            row(&chart(&f.body, "funnel"), "intake")["values"],
+            json!([12]),
+            "{filter}"
+        );
+        assert_eq!(
+            row(&chart(&f.body, "progress"), "Vivienda")["values"],
+            json!([5, 0, 0]),
+            "{filter}"
+        );
+        assert_eq!(
+            row(&chart(&f.body, "groups"), "long_term_unemployed")["values"],
+            json!([5]),
+            "{filter}"
+        );
+    }
+    let elsewhere = app
+        .get(
+            PROGRAMME_MANAGER,
+            &format!("{dash}&organisation_id={sexpe}"),
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "{:?}", elsewhere.body);
+    assert_eq!(
+        row(&chart(&elsewhere.body, "groups"), "all")["values"],
+        json!([0])
+    );
     // A chart's table as CSV.
     let csv = app
         .client

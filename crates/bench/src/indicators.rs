@@ -40,11 +40,21 @@ pub(crate) async fn run(services: &Services, repeats: usize) -> Result<Figures> 
         use chrono::Datelike;
         ctx.today().year()
     };
+    // (On a database an earlier run left, `--reuse`, the objectives are there.)
+    let existing: Vec<String> = {
+        let mut tx = services.store.read().await?;
+        let l = itinera_store::objectives::list(&mut tx, crisol.id, None, None).await?;
+        tx.rollback().await?;
+        l.into_iter().map(|o| o.code).collect()
+    };
     for (n, m) in Measure::ALL
         .iter()
         .filter(|m| **m != Measure::Manual)
         .enumerate()
     {
+        if existing.contains(&format!("B-{n}")) {
+            continue;
+        }
         services
             .create_objective(
                 &actor,
@@ -77,6 +87,8 @@ pub(crate) async fn run(services: &Services, repeats: usize) -> Result<Figures> 
             // are views again (the kept answer), audited all the same; the last is
             // computed on demand.
             let fresh = i == repeats + 1;
+            // Each view is a request of its own, at its own time.
+            let ctx = services.cli_ctx();
             let t = Stopwatch::start();
             match name {
                 "objectives_sheet" => {

@@ -1,24 +1,21 @@
 //! The programme dashboard's counts: each a grid of (row, column, count) over the cases
 //! of a programme in the filters' scope (project, territory with its sub-territories,
 //! an organisation on the case's team) and period.
+//!
+//! Each statement is written for the filters given (a filter not given is no condition
+//! at all, so that an index can answer it) and starts from what bounds it: the entry
+//! snapshots of the period (`esf_entries_programme`), the cases closed in it, the
+//! courses and sessions of it, the events of it — never from every case of the
+//! programme materialised and joined, which at a million cases cost a dozen seconds a
+//! statement. Every statement takes the same eight values: `$1` programme, `$2`
+//! project, `$3` territory, `$4` organisation, `$5`–`$6` the period's days, `$7`–`$8`
+//! its first instant and the instant after it (each is named at least once).
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use itinera_domain::Error;
 use uuid::Uuid;
 
 use crate::{db_err, on_tx, Tx};
-
-/// The scope: `$1` programme, `$2` project, `$3` territory (and those below it), `$4` an
-/// organisation on the case's team; `$5`–`$6` the period's days; `$7`–`$8` its first
-/// instant and the instant after it.
-const SCOPE: &str = "WITH RECURSIVE terr(id) AS (SELECT id FROM territories WHERE id = $3 \
-    UNION ALL SELECT x.id FROM territories x JOIN terr ON x.parent_id = terr.id), \
-    scope AS (SELECT c.id, c.participant_id, c.phase, c.status, c.opened_on, c.closed_on, e.sex, e.birth_date, e.entered_on, \
-    e.territory_id, e.disability, e.minority, e.migrant, e.homeless, e.rural, e.single_parent, e.labour_status \
-    FROM cases c JOIN esf_entries e ON e.case_id = c.id WHERE c.programme_id = $1 AND ($2 IS NULL OR c.project_id = $2) \
-    AND ($3 IS NULL OR e.territory_id IN (SELECT id FROM terr)) \
-    AND ($4 IS NULL OR EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = c.id AND m.organisation_id = $4)) \
-    AND $5 <= $6 AND $7 < $8) ";
 
 #[derive(Debug, Clone, Copy)]
 pub struct Filter {
@@ -52,92 +49,206 @@ pub struct Cell {
     pub people: Option<i64>,
 }
 
-/// The grids, by name: the statement after the scope.
-const GRIDS: &[(&str, &str)] = &[
+/// The territory `$3` and those below it, when it is given.
+fn with(f: &Filter, more: &str) -> String {
+    let terr = "terr(id) AS (SELECT id FROM territories WHERE id = $3 \
+        UNION ALL SELECT x.id FROM territories x JOIN terr ON x.parent_id = terr.id)";
+    match (f.territory.is_some(), more.is_empty()) {
+        (true, true) => format!("WITH RECURSIVE {terr} "),
+        (true, false) => format!("WITH RECURSIVE {terr}, {more} "),
+        (false, true) => String::new(),
+        (false, false) => format!("WITH {more} "),
+    }
+}
+
+/// The case `c` is in the filters' scope (every value named).
+fn case_in_scope(f: &Filter) -> String {
+    let mut s = String::from("c.programme_id = $1");
+    s.push_str(if f.project.is_some() {
+        " AND c.project_id = $2"
+    } else {
+        " AND $2 IS NULL"
+    });
+    s.push_str(if f.territory.is_some() {
+        " AND EXISTS (SELECT 1 FROM esf_entries te WHERE te.case_id = c.id AND te.territory_id IN (SELECT id FROM terr))"
+    } else {
+        " AND $3 IS NULL"
+    });
+    s.push_str(if f.organisation.is_some() {
+        " AND EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = c.id AND m.organisation_id = $4)"
+    } else {
+        " AND $4 IS NULL"
+    });
+    s.push_str(" AND $5 <= $6 AND $7 < $8");
+    s
+}
+
+/// The entry snapshot `e` is of a case in the filters' scope that entered in the
+/// period (a case's project and territory at entry are its snapshot's).
+fn entry_in_scope(f: &Filter) -> String {
+    let mut s = String::from("e.programme_id = $1 AND e.entered_on >= $5 AND e.entered_on <= $6");
+    s.push_str(if f.project.is_some() {
+        " AND e.project_id = $2"
+    } else {
+        " AND $2 IS NULL"
+    });
+    s.push_str(if f.territory.is_some() {
+        " AND e.territory_id IN (SELECT id FROM terr)"
+    } else {
+        " AND $3 IS NULL"
+    });
+    s.push_str(if f.organisation.is_some() {
+        " AND EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = e.case_id AND m.organisation_id = $4)"
+    } else {
+        " AND $4 IS NULL"
+    });
+    s.push_str(" AND $7 < $8");
+    s
+}
+
+/// The groups of the `groups` grid: (row, condition on the entry snapshot `e`).
+const GROUPS: &[(&str, &str)] = &[
     (
-        "funnel",
-        "SELECT phase AS a, status AS b, count(*) AS n FROM scope GROUP BY phase, status",
+        "long_term_unemployed",
+        "e.labour_status = 'long_term_unemployed'",
     ),
-    (
-        "flow",
-        "SELECT substr(CAST(entered_on AS TEXT), 1, 7) AS a, 'entries' AS b, count(*) AS n FROM scope \
-         WHERE entered_on >= $5 AND entered_on <= $6 GROUP BY substr(CAST(entered_on AS TEXT), 1, 7) \
-         UNION ALL SELECT substr(CAST(closed_on AS TEXT), 1, 7) AS a, 'exits' AS b, count(*) AS n FROM scope \
-         WHERE status = 'closed' AND closed_on >= $5 AND closed_on <= $6 GROUP BY substr(CAST(closed_on AS TEXT), 1, 7)",
-    ),
-    (
-        "territory",
-        "SELECT coalesce(t.name, '—') AS a, 'entries' AS b, count(*) AS n FROM scope s LEFT JOIN territories t ON t.id = s.territory_id \
-         WHERE s.entered_on >= $5 AND s.entered_on <= $6 GROUP BY coalesce(t.name, '—')",
-    ),
-    (
-        "groups",
-        "SELECT 'all' AS a, 'entries' AS b, count(*) AS n FROM scope WHERE entered_on >= $5 AND entered_on <= $6 \
-         UNION ALL SELECT 'long_term_unemployed', 'entries', count(*) FROM scope WHERE entered_on >= $5 AND entered_on <= $6 AND labour_status = 'long_term_unemployed' \
-         UNION ALL SELECT 'disability', 'entries', count(*) FROM scope WHERE entered_on >= $5 AND entered_on <= $6 AND disability = 'yes' \
-         UNION ALL SELECT 'foreign_background', 'entries', count(*) FROM scope WHERE entered_on >= $5 AND entered_on <= $6 AND migrant \
-         UNION ALL SELECT 'minority', 'entries', count(*) FROM scope WHERE entered_on >= $5 AND entered_on <= $6 AND minority = 'yes' \
-         UNION ALL SELECT 'homeless', 'entries', count(*) FROM scope WHERE entered_on >= $5 AND entered_on <= $6 AND homeless \
-         UNION ALL SELECT 'rural', 'entries', count(*) FROM scope WHERE entered_on >= $5 AND entered_on <= $6 AND rural \
-         UNION ALL SELECT 'single_parent', 'entries', count(*) FROM scope WHERE entered_on >= $5 AND entered_on <= $6 AND single_parent",
-    ),
-    (
-        "referrals",
-        "SELECT fo.kind AS a, tk.kind AS b, count(*) AS n, count(DISTINCT s.participant_id) AS people FROM referrals r JOIN scope s ON s.id = r.case_id \
-         JOIN organisations fo ON fo.id = r.from_organisation_id JOIN organisations tk ON tk.id = r.to_organisation_id \
-         WHERE r.sent_at >= $7 AND r.sent_at < $8 GROUP BY fo.kind, tk.kind \
-         UNION ALL SELECT '*', '*', count(*), count(DISTINCT s.participant_id) FROM referrals r JOIN scope s ON s.id = r.case_id \
-         WHERE r.sent_at >= $7 AND r.sent_at < $8",
-    ),
-    (
-        "training",
-        "SELECT cc.status AS a, 'people' AS b, count(DISTINCT s.participant_id) AS n FROM course_candidates cc \
-         JOIN courses co ON co.id = cc.course_id JOIN scope s ON s.id = cc.case_id \
-         WHERE co.start_on <= $6 AND co.end_on >= $5 GROUP BY cc.status \
-         UNION ALL SELECT 'certificate' AS a, 'people' AS b, count(DISTINCT s.participant_id) AS n FROM course_candidates cc \
-         JOIN courses co ON co.id = cc.course_id JOIN scope s ON s.id = cc.case_id \
-         WHERE co.start_on <= $6 AND co.end_on >= $5 AND cc.certificate AND cc.status = 'completed'",
-    ),
-    (
-        "attendance",
-        "SELECT a.status AS a, 'marks' AS b, count(*) AS n, count(DISTINCT s.participant_id) AS people FROM attendance a \
-         JOIN course_sessions se ON se.id = a.session_id JOIN course_candidates cc ON cc.id = a.candidate_id JOIN scope s ON s.id = cc.case_id \
-         WHERE se.held_on >= $5 AND se.held_on <= $6 GROUP BY a.status \
-         UNION ALL SELECT '*', '*', count(*), count(DISTINCT s.participant_id) FROM attendance a \
-         JOIN course_sessions se ON se.id = a.session_id JOIN course_candidates cc ON cc.id = a.candidate_id JOIN scope s ON s.id = cc.case_id \
-         WHERE se.held_on >= $5 AND se.held_on <= $6",
-    ),
-    (
-        "placements",
-        "SELECT k.contract_type AS a, CASE WHEN k.insertion THEN 'insertion' ELSE 'ordinary' END AS b, count(*) AS n, \
-         count(DISTINCT s.participant_id) AS people FROM contracts k JOIN scope s ON s.id = k.case_id WHERE k.start_on >= $5 AND k.start_on <= $6 \
-         GROUP BY k.contract_type, CASE WHEN k.insertion THEN 'insertion' ELSE 'ordinary' END \
-         UNION ALL SELECT '*', '*', count(*), count(DISTINCT s.participant_id) FROM contracts k JOIN scope s ON s.id = k.case_id \
-         WHERE k.start_on >= $5 AND k.start_on <= $6",
-    ),
-    (
-        "incidents",
-        "SELECT i.kind AS a, i.severity AS b, count(*) AS n, count(DISTINCT s.participant_id) AS people FROM incidents i \
-         JOIN scope s ON s.id = i.case_id WHERE i.occurred_on >= $5 AND i.occurred_on <= $6 GROUP BY i.kind, i.severity \
-         UNION ALL SELECT '*', '*', count(*), count(DISTINCT s.participant_id) FROM incidents i \
-         JOIN scope s ON s.id = i.case_id WHERE i.occurred_on >= $5 AND i.occurred_on <= $6",
-    ),
+    ("disability", "e.disability = 'yes'"),
+    ("foreign_background", "e.migrant"),
+    ("minority", "e.minority = 'yes'"),
+    ("homeless", "e.homeless"),
+    ("rural", "e.rural"),
+    ("single_parent", "e.single_parent"),
 ];
 
 /// The names of the grids.
 pub fn grid_names() -> Vec<&'static str> {
-    GRIDS.iter().map(|(n, _)| *n).collect()
+    vec![
+        "funnel",
+        "flow",
+        "territory",
+        "groups",
+        "referrals",
+        "training",
+        "attendance",
+        "placements",
+        "incidents",
+    ]
+}
+
+/// A grid's statement for these filters.
+fn grid_sql(name: &str, f: &Filter) -> Option<String> {
+    let case = case_in_scope(f);
+    let entry = entry_in_scope(f);
+    let sql = match name {
+        "funnel" => format!(
+            "{}SELECT c.phase AS a, c.status AS b, count(*) AS n FROM cases c WHERE {case} GROUP BY c.phase, c.status",
+            with(f, "")
+        ),
+        "flow" => format!(
+            "{}SELECT substr(CAST(e.entered_on AS TEXT), 1, 7) AS a, 'entries' AS b, count(*) AS n FROM esf_entries e \
+             WHERE {entry} GROUP BY substr(CAST(e.entered_on AS TEXT), 1, 7) \
+             UNION ALL SELECT substr(CAST(c.closed_on AS TEXT), 1, 7) AS a, 'exits' AS b, count(*) AS n FROM cases c \
+             WHERE c.status = 'closed' AND c.closed_on >= $5 AND c.closed_on <= $6 AND {case} \
+             GROUP BY substr(CAST(c.closed_on AS TEXT), 1, 7)",
+            with(f, "")
+        ),
+        "territory" => format!(
+            "{}SELECT coalesce(t.name, '—') AS a, 'entries' AS b, count(*) AS n FROM esf_entries e \
+             LEFT JOIN territories t ON t.id = e.territory_id WHERE {entry} GROUP BY coalesce(t.name, '—')",
+            with(f, "")
+        ),
+        "groups" => {
+            // One pass over the period's entrants, each group a sum.
+            let sums: Vec<String> = GROUPS
+                .iter()
+                .enumerate()
+                .map(|(i, (_, cond))| format!("coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS g{i}"))
+                .collect();
+            let mut rows = vec!["SELECT 'all' AS a, 'entries' AS b, n_all AS n FROM g".to_string()];
+            for (i, (code, _)) in GROUPS.iter().enumerate() {
+                rows.push(format!("SELECT '{code}', 'entries', g{i} FROM g"));
+            }
+            format!(
+                "{}{}",
+                with(
+                    f,
+                    &format!(
+                        "g AS (SELECT count(*) AS n_all, {} FROM esf_entries e WHERE {entry})",
+                        sums.join(", ")
+                    )
+                ),
+                rows.join(" UNION ALL ")
+            )
+        }
+        "referrals" => format!(
+            "{}SELECT fo.kind AS a, tk.kind AS b, count(*) AS n, count(DISTINCT c.participant_id) AS people \
+             FROM referrals r JOIN cases c ON c.id = r.case_id \
+             JOIN organisations fo ON fo.id = r.from_organisation_id JOIN organisations tk ON tk.id = r.to_organisation_id \
+             WHERE r.sent_at >= $7 AND r.sent_at < $8 AND {case} GROUP BY fo.kind, tk.kind \
+             UNION ALL SELECT '*', '*', count(*), count(DISTINCT c.participant_id) FROM referrals r JOIN cases c ON c.id = r.case_id \
+             WHERE r.sent_at >= $7 AND r.sent_at < $8 AND {case}",
+            with(f, "")
+        ),
+        // From the period's courses to their candidates, then each one's case (SQLite
+        // keeps a CROSS JOIN's order; PostgreSQL plans it as any join).
+        "training" => format!(
+            "{}SELECT cc.status AS a, 'people' AS b, count(DISTINCT c.participant_id) AS n \
+             FROM courses co JOIN course_candidates cc ON cc.course_id = co.id CROSS JOIN cases c \
+             WHERE c.id = cc.case_id AND co.start_on <= $6 AND co.end_on >= $5 AND {case} GROUP BY cc.status \
+             UNION ALL SELECT 'certificate' AS a, 'people' AS b, count(DISTINCT c.participant_id) AS n \
+             FROM courses co JOIN course_candidates cc ON cc.course_id = co.id CROSS JOIN cases c \
+             WHERE c.id = cc.case_id AND co.start_on <= $6 AND co.end_on >= $5 AND cc.certificate AND cc.status = 'completed' AND {case}",
+            with(f, "")
+        ),
+        // From the candidates (far fewer than the cases) to their marks in the period.
+        "attendance" => format!(
+            "{}SELECT a.status AS a, 'marks' AS b, count(*) AS n, count(DISTINCT c.participant_id) AS people \
+             FROM course_candidates cc CROSS JOIN cases c JOIN attendance a ON a.candidate_id = cc.id \
+             JOIN course_sessions se ON se.id = a.session_id \
+             WHERE c.id = cc.case_id AND se.held_on >= $5 AND se.held_on <= $6 AND {case} GROUP BY a.status \
+             UNION ALL SELECT '*', '*', count(*), count(DISTINCT c.participant_id) \
+             FROM course_candidates cc CROSS JOIN cases c JOIN attendance a ON a.candidate_id = cc.id \
+             JOIN course_sessions se ON se.id = a.session_id \
+             WHERE c.id = cc.case_id AND se.held_on >= $5 AND se.held_on <= $6 AND {case}",
+            with(f, "")
+        ),
+        "placements" => format!(
+            "{}SELECT k.contract_type AS a, CASE WHEN k.insertion THEN 'insertion' ELSE 'ordinary' END AS b, count(*) AS n, \
+             count(DISTINCT c.participant_id) AS people FROM contracts k CROSS JOIN cases c \
+             WHERE c.id = k.case_id AND k.start_on >= $5 AND k.start_on <= $6 AND {case} \
+             GROUP BY k.contract_type, CASE WHEN k.insertion THEN 'insertion' ELSE 'ordinary' END \
+             UNION ALL SELECT '*', '*', count(*), count(DISTINCT c.participant_id) FROM contracts k CROSS JOIN cases c \
+             WHERE c.id = k.case_id AND k.start_on >= $5 AND k.start_on <= $6 AND {case}",
+            with(f, "")
+        ),
+        "incidents" => format!(
+            "{}SELECT i.kind AS a, i.severity AS b, count(*) AS n, count(DISTINCT c.participant_id) AS people \
+             FROM incidents i CROSS JOIN cases c WHERE c.id = i.case_id AND i.occurred_on >= $5 AND i.occurred_on <= $6 AND {case} \
+             GROUP BY i.kind, i.severity \
+             UNION ALL SELECT '*', '*', count(*), count(DISTINCT c.participant_id) FROM incidents i CROSS JOIN cases c \
+             WHERE c.id = i.case_id AND i.occurred_on >= $5 AND i.occurred_on <= $6 AND {case}",
+            with(f, "")
+        ),
+        _ => return None,
+    };
+    Some(sql)
 }
 
 /// One grid's cells.
 pub async fn grid(tx: &mut Tx, name: &str, f: &Filter) -> Result<Vec<Cell>, Error> {
-    let (_, body) = GRIDS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .ok_or_else(|| Error::Internal(format!("no grid {name}")))?;
-    let sql = format!("{SCOPE}{body}");
+    let sql = grid_sql(name, f).ok_or_else(|| Error::Internal(format!("no grid {name}")))?;
+    fetch_cells(tx, &sql, f).await
+}
+
+async fn fetch_cells<T>(tx: &mut Tx, sql: &str, f: &Filter) -> Result<Vec<T>, Error>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
     let (first, after) = f.instants();
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(f.programme).bind(f.project).bind(f.territory).bind(f.organisation)
+    on_tx!(tx, c => sqlx::query_as(sql).bind(f.programme).bind(f.project).bind(f.territory).bind(f.organisation)
         .bind(f.from).bind(f.to).bind(first).bind(after).fetch_all(c).await.map_err(db_err))
 }
 
@@ -147,11 +258,11 @@ pub async fn entrants(
     f: &Filter,
 ) -> Result<Vec<(String, NaiveDate, NaiveDate)>, Error> {
     let sql = format!(
-        "{SCOPE}SELECT sex, birth_date, entered_on FROM scope WHERE entered_on >= $5 AND entered_on <= $6"
+        "{}SELECT e.sex, e.birth_date, e.entered_on FROM esf_entries e WHERE {}",
+        with(f, ""),
+        entry_in_scope(f)
     );
-    let (first, after) = f.instants();
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(f.programme).bind(f.project).bind(f.territory).bind(f.organisation)
-        .bind(f.from).bind(f.to).bind(first).bind(after).fetch_all(c).await.map_err(db_err))
+    fetch_cells(tx, &sql, f).await
 }
 
 /// A case's first or latest assessment (or both, when it has one).
@@ -171,20 +282,24 @@ pub struct Assessed {
 pub async fn first_and_latest_assessments(tx: &mut Tx, f: &Filter) -> Result<Vec<Assessed>, Error> {
     // Two index searches per case (`assessments_case`), not a sort of every assessment.
     let sql = format!(
-        "{SCOPE}, picked AS (SELECT s.id AS case_id, \
-         (SELECT a.id FROM assessments a WHERE a.case_id = s.id AND a.assessed_on <= $6 \
-          ORDER BY a.assessed_on, a.created_at, a.id LIMIT 1) AS first_id, \
-         (SELECT a.id FROM assessments a WHERE a.case_id = s.id AND a.assessed_on <= $6 \
-          ORDER BY a.assessed_on DESC, a.created_at DESC, a.id DESC LIMIT 1) AS latest_id \
-         FROM scope s WHERE s.opened_on <= $6 AND (s.closed_on IS NULL OR s.closed_on >= $5)) \
-         SELECT a.case_id, a.instrument_id, a.profile, a.scores, TRUE AS first, p.latest_id = p.first_id AS latest \
+        "{}SELECT a.case_id, a.instrument_id, a.profile, a.scores, TRUE AS first, p.latest_id = p.first_id AS latest \
          FROM picked p JOIN assessments a ON a.id = p.first_id \
          UNION ALL SELECT a.case_id, a.instrument_id, a.profile, a.scores, FALSE AS first, TRUE AS latest \
-         FROM picked p JOIN assessments a ON a.id = p.latest_id WHERE p.latest_id <> p.first_id"
+         FROM picked p JOIN assessments a ON a.id = p.latest_id WHERE p.latest_id <> p.first_id",
+        with(
+            f,
+            &format!(
+                "picked AS (SELECT c.id AS case_id, \
+                 (SELECT a.id FROM assessments a WHERE a.case_id = c.id AND a.assessed_on <= $6 \
+                  ORDER BY a.assessed_on, a.created_at, a.id LIMIT 1) AS first_id, \
+                 (SELECT a.id FROM assessments a WHERE a.case_id = c.id AND a.assessed_on <= $6 \
+                  ORDER BY a.assessed_on DESC, a.created_at DESC, a.id DESC LIMIT 1) AS latest_id \
+                 FROM cases c WHERE {} AND c.opened_on <= $6 AND (c.closed_on IS NULL OR c.closed_on >= $5))",
+                case_in_scope(f)
+            )
+        )
     );
-    let (first, after) = f.instants();
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(f.programme).bind(f.project).bind(f.territory).bind(f.organisation)
-        .bind(f.from).bind(f.to).bind(first).bind(after).fetch_all(c).await.map_err(db_err))
+    fetch_cells(tx, &sql, f).await
 }
 
 /// The territories and organisations a dashboard can be filtered by.
