@@ -77,6 +77,10 @@ macro_rules! on_tx {
 /// The page cache of each reading SQLite connection (MB).
 const READER_CACHE_MB: u64 = 16;
 
+/// How much of the database file each reading SQLite connection maps (SQLite's
+/// compiled-in limit: a larger value is taken as this).
+const READER_MMAP_BYTES: u64 = 0x7fff_0000;
+
 /// The engine behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -284,8 +288,13 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 // Reading connections cannot write (`query_only`): a write that strays into
                 // a read fails loudly instead of being rolled back unseen.
+                // They map the file (`mmap_size`, up to SQLite's own limit of 2 GB): a
+                // page they read again after a commit dropped their cache, or that a
+                // whole-programme report walks, comes from the kernel's page cache
+                // without a copy into the connection's.
                 .connect_with(
                     opts.pragma("cache_size", format!("-{}", READER_CACHE_MB * 1024))
+                        .pragma("mmap_size", READER_MMAP_BYTES.to_string())
                         .pragma("query_only", "ON"),
                 )
                 .await
