@@ -334,3 +334,40 @@ async fn wrong_codes_over_many_sign_ins_make_the_account_wait() {
     let (status, html, _) = send_code(&b, &code).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
 }
+
+/// The administrator who created an account chose its password: after a reset,
+/// whoever signs in first sets the new factor up, so they may neither ask for the
+/// reset nor approve it.
+#[tokio::test]
+async fn the_administrator_who_created_an_account_takes_no_part_in_resetting_its_factor() {
+    let app = spawn_app().await;
+    require_second_factor(&app).await;
+    let b = Browser::new(&app.base);
+    enrol(&app, &b, SOCIAL_MERIDA).await;
+    let (user, _) = who(&app, SOCIAL_MERIDA).await;
+    let (creator, _) = who(&app, ADMIN).await;
+    let mut tx = app.store.write().await.unwrap();
+    itinera_store::admin::set_created_by(&mut tx, user.parse().unwrap(), creator.parse().unwrap())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let path = format!("/users/{user}/second-factor/resets");
+    let r = app.post(ADMIN, &path, &serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(r.body.to_string().contains("quien la creó"), "{:?}", r.body);
+    let r = app.post(ADMIN2, &path, &serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let decision = format!(
+        "/second-factor-resets/{}/decision",
+        r.body["id"].as_str().unwrap()
+    );
+    let r = app
+        .post(ADMIN, &decision, &serde_json::json!({"approve": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = app
+        .get(ADMIN2, &format!("/users/{user}/second-factor"))
+        .await;
+    assert_eq!(r.body["enrolled"], true, "nothing was reset");
+}

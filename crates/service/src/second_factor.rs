@@ -358,6 +358,8 @@ impl Services {
         if typed.is_empty() {
             return Err(Error::field("code", "validation.required"));
         }
+        // One attempt of an account at a time (the account's count of wrong codes).
+        store::lock_account(&mut tx, c.user_id).await?;
         if waiting(&mut tx, c.user_id, ctx).await? {
             return Err(Error::TooManyRequests);
         }
@@ -520,6 +522,13 @@ impl Services {
         if store::factor(&mut tx, user_id).await?.is_none() {
             return Err(Error::Rule("second_factor.none"));
         }
+        // Nor asked for by the administrator who created the account (see
+        // `decide_second_factor_reset`), nor by the account itself.
+        if admin::created_by(&mut tx, user_id).await? == Some(actor.user_id)
+            || user_id == actor.user_id
+        {
+            return Err(Error::Rule("second_factor.reset_same_admin"));
+        }
         if store::pending_resets(&mut tx)
             .await?
             .iter()
@@ -555,8 +564,14 @@ impl Services {
         let r = store::pending_reset(&mut tx, id)
             .await?
             .ok_or(Error::NotFound)?;
-        // Four eyes: neither the administrator who asked nor the account itself.
-        if r.requested_by == actor.user_id || r.user_id == actor.user_id {
+        // Four eyes: neither the administrator who asked nor the account itself, nor
+        // the one who created it (they chose its password, which no one else knows:
+        // after a reset, whoever signs in first sets the new factor up).
+        let creator = admin::created_by(&mut tx, r.user_id).await?;
+        if r.requested_by == actor.user_id
+            || r.user_id == actor.user_id
+            || creator == Some(actor.user_id)
+        {
             return Err(Error::Rule("second_factor.reset_same_admin"));
         }
         if !store::decide_reset(&mut tx, id, actor.user_id, approve, ctx.now).await? {
@@ -567,6 +582,7 @@ impl Services {
             store::remove(&mut tx, r.user_id).await?;
             store::end_sessions(&mut tx, r.user_id).await?;
             admin::revoke_tokens_of(&mut tx, r.user_id, ctx.now).await?;
+            itinera_store::coordination::revoke_all_feeds(&mut tx, r.user_id, ctx.now).await?;
         }
         finish(
             tx,

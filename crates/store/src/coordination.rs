@@ -534,6 +534,13 @@ pub async fn revoke_feeds(
     ).bind(u.0).bind(o.0).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
 }
 
+/// Revokes every live feed of a user, in any organisation (a reset second factor).
+pub async fn revoke_all_feeds(tx: &mut Tx, u: Uuid, now: DateTime<Utc>) -> Result<u64, Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE calendar_feeds SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL"
+    ).bind(u).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
+}
+
 /// The (user, organisation) of a live feed.
 pub async fn feed_owner(tx: &mut Tx, token_hash: &str) -> Result<Option<(Uuid, Uuid)>, Error> {
     on_tx!(tx, c => sqlx::query_as(

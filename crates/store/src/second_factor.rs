@@ -111,6 +111,15 @@ pub async fn take_try(tx: &mut Tx, id_hash: &str, tries: i32) -> Result<bool, Er
 
 /// One more wrong second-factor code for the account, over all its challenges; at
 /// `limit` in a row the account's second step waits until `lock_until`.
+/// Locks the account's row until the transaction ends (PostgreSQL: a second sign-in
+/// step in flight for the same account waits here; SQLite has one writer anyway), so
+/// that its wrong codes are counted one after the other, none read before another's
+/// is written.
+pub async fn lock_account(tx: &mut Tx, user: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET failed_logins = failed_logins WHERE id = $1")
+        .bind(user).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 pub async fn fail_account(
     tx: &mut Tx,
     user: Uuid,
