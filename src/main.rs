@@ -642,7 +642,13 @@ async fn audit_verify(db: &DbArg) -> Result<()> {
                     "entry",
                     &v.broken_at.map(|n| n.to_string()).unwrap_or_default(),
                 ),
-                ("problem", &v.problem.clone().unwrap_or_default()),
+                (
+                    "problem",
+                    &text::msg(
+                        &format!("audit.problem.{}", v.problem.as_deref().unwrap_or("")),
+                        &[],
+                    ),
+                ),
             ],
         ));
     }

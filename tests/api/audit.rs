@@ -114,12 +114,14 @@ async fn tampering_with_the_log_is_found_where_it_happened() {
     let r = app.get(AUDITOR, "/audit-entries/verification").await;
     assert_eq!(r.body["intact"], false);
     assert_eq!(r.body["broken_at"], target);
-    // The auditor's page says so too.
+    assert_eq!(r.body["problem"], "altered");
+    // The auditor's page says so too, in words.
     let b = Browser::new(&app.base);
     b.login(AUDITOR).await;
     let (_, html) = b.page("/audit?verify=1").await;
     assert!(html.contains("El registro está alterado"));
     assert!(html.contains(&format!("#{target}")));
+    assert!(html.contains("una entrada ha sido modificada"), "{html}");
     let _ = json!({});
 }
 

@@ -406,12 +406,17 @@ pub struct Verification {
     pub intact: bool,
     /// The first entry whose hash or link does not hold.
     pub broken_at: Option<i64>,
+    /// What is wrong there: `missing` (an entry is gone), `link` (an entry does not
+    /// name the hash of the one before), `altered` (an entry's hash is not of its
+    /// contents) or `truncated` (entries were removed from the end).
     pub problem: Option<String>,
 }
 
 /// Recomputes the whole chain, in batches, and says where it first breaks.
 pub async fn verify(store: &Store) -> Result<Verification, Error> {
-    let mut tx = store.read().await?;
+    // One snapshot: the head and every batch as they stood together (on PostgreSQL a
+    // plain transaction would see the entries appended meanwhile, past the head read).
+    let mut tx = store.snapshot().await?;
     let head: (i64, String) = on_tx!(&mut tx, c => sqlx::query_as(
         "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
     ).fetch_one(c).await.map_err(db_err))?;
@@ -436,11 +441,11 @@ pub async fn verify(store: &Store) -> Result<Verification, Error> {
             count += 1;
             if e.seq != expected_seq {
                 tx.rollback().await?;
-                return Ok(broken(expected_seq, count, "missing entry"));
+                return Ok(broken(expected_seq, count, "missing"));
             }
             if e.prev_hash != prev_hash {
                 tx.rollback().await?;
-                return Ok(broken(e.seq, count, "link to previous entry broken"));
+                return Ok(broken(e.seq, count, "link"));
             }
             let h = chain_hash(
                 &e.prev_hash,
@@ -457,7 +462,7 @@ pub async fn verify(store: &Store) -> Result<Verification, Error> {
             );
             if h != e.hash {
                 tx.rollback().await?;
-                return Ok(broken(e.seq, count, "entry altered"));
+                return Ok(broken(e.seq, count, "altered"));
             }
             prev_hash = e.hash;
             expected_seq += 1;
@@ -465,7 +470,7 @@ pub async fn verify(store: &Store) -> Result<Verification, Error> {
     }
     tx.rollback().await?;
     if head.0 != expected_seq - 1 || head.1 != prev_hash {
-        return Ok(broken(expected_seq, count, "entries removed from the end"));
+        return Ok(broken(expected_seq, count, "truncated"));
     }
     Ok(Verification {
         entries: count,
