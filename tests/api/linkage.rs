@@ -126,6 +126,23 @@ async fn one_person_registered_by_two_organisations_is_linked_without_sharing_th
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.body["type"], "urn:itinera:problem:linkage.merge.undone");
+    // Undone, the merge is still shown to whoever sees every record it moved; Badajoz,
+    // who never saw Mérida's, is not told that it once was linked to her record.
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{id_a}"))
+        .await;
+    assert_eq!(
+        r.body["person"]["merges"],
+        json!([]),
+        "{:?}",
+        r.body["person"]
+    );
+    assert!(!r.body.to_string().contains(&id_b));
+    let r = app
+        .get(SOCIAL_MERIDA, &format!("/participants/{id_b}"))
+        .await;
+    let shown = r.body["person"]["merges"].as_array().unwrap().clone();
+    assert!(shown.iter().all(|m| !m["undone_at"].is_null()), "{shown:?}");
 
     // Every step is in the audit log.
     let r = app
@@ -613,7 +630,22 @@ async fn the_review_queue_and_the_thresholds_work_in_the_browser() {
         .and_then(|s| s.split('/').next())
         .unwrap()
         .to_string();
-    let (status, _, location) = b.post_form(&format!("/merges/{merge}/undo"), &[]).await;
+    // The button asks first: nothing is undone until the page's own button says so.
+    let back = format!("/participants/{id_a}");
+    let (status, html, _) = b
+        .post_form(&format!("/merges/{merge}/undo"), &[("back", back.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("¿Deshacer la unión de registros?"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"{back}\"")),
+        "cancel goes back"
+    );
+    let (_, still) = b.page(&back).await;
+    assert!(still.contains(&format!("action=\"/merges/{merge}/undo\"")));
+    let (status, _, location) = b
+        .post_form(&format!("/merges/{merge}/undo"), &[("confirm", "yes")])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, html) = b.page(location.as_deref().unwrap()).await;
     assert!(html.contains("Se ha deshecho la unión"));

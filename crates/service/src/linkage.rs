@@ -641,10 +641,16 @@ pub(crate) async fn person_links(
     let found = store::merges_of(tx, person_id, record).await?;
     let sees_all =
         found.is_empty() || store::person_records_all(tx, person_id).await?.len() == records.len();
-    for m in found.into_iter().filter(|_| sees_all) {
+    'merges: for m in found.into_iter().filter(|_| sees_all) {
+        // An undone merge moved records that are no longer the person's: it is shown
+        // only when the actor may see each of them too.
         let mut moved = Vec::new();
         for id in store::merge_members(tx, m.id).await? {
-            moved.push(side(tx, actor, ctx, id).await?);
+            let s = side(tx, actor, ctx, id).await?;
+            if !s.visible {
+                continue 'merges;
+            }
+            moved.push(s);
         }
         let can_undo = m.undone_at.is_none() && actor.can(Capability::WritePersonData);
         merges.push(MergeView {

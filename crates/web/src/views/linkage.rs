@@ -225,13 +225,39 @@ async fn decide(
     }
 }
 
+#[derive(Deserialize, Default)]
+struct UndoInput {
+    #[serde(default)]
+    confirm: String,
+    /// The page the button was on (cancel goes back to it).
+    #[serde(default)]
+    back: String,
+}
+
+/// Undoing a merge separates the records for good (each pair is remembered as two
+/// people, never offered again): a page asks first.
 async fn undo(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Session(session): Session,
     RequestCtx(ctx): RequestCtx,
     Path(id): Path<Uuid>,
-    CsrfForm(_): CsrfForm<serde_json::Value>,
+    CsrfForm(input): CsrfForm<UndoInput>,
 ) -> ViewResult {
+    if input.confirm != "yes" {
+        let lang = lang_of(&headers);
+        return Ok(render(&crate::views::page::ConfirmPage {
+            page: PageCtx::new(lang, Some(&session), "linkage.unmerge_title"),
+            heading: "linkage.unmerge_title",
+            consequence: "linkage.unmerge_consequence",
+            button: "linkage.unmerge",
+            subject: None,
+            action: format!("/merges/{id}/undo"),
+            back: crate::views::page::local_back(&input.back, "/links"),
+            errors: crate::views::page::FormErrors::none(lang),
+            withdrawal: None,
+        }));
+    }
     let back = s.services.unmerge(&session.actor, &ctx, id).await?;
     Ok(see_other(&format!("/participants/{back}?index=unmerged")))
 }
