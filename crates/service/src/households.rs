@@ -295,6 +295,10 @@ async fn for_change(
     ctx: &Ctx,
     id: Uuid,
 ) -> Result<store::Household, Error> {
+    // One change of a household at a time (on PostgreSQL two would each read the
+    // members before the other's write: a head change and the new head's departure
+    // would leave it with none); what follows reads it as the last change left it.
+    store::lock(tx, id).await?;
     let (h, reach) = readable(tx, actor, ctx, id).await?;
     actor.require(Capability::WritePersonData)?;
     if h.ended_on.is_some() {

@@ -24,6 +24,9 @@ use crate::{Ctx, Services};
 /// After this many failed attempts an e-mail is given up (kept, with its last error).
 pub const MAX_ATTEMPTS: i32 = 8;
 
+/// The e-mails claimed at a time (see `send_mail`).
+const BATCH: i64 = 10;
+
 /// How a deployment sends e-mail.
 #[derive(Debug, Clone)]
 pub struct MailSettings {
@@ -167,39 +170,51 @@ impl Services {
         let Some(m) = self.mail.clone() else {
             return Ok(0);
         };
-        let now = self.now();
-        let mut tx = self.store.write().await?;
-        let due = store::due(&mut tx, now, MAX_ATTEMPTS, 50).await?;
-        let mut mine = Vec::with_capacity(due.len());
-        for d in due {
-            if store::claim(
-                &mut tx,
-                d.id,
-                d.next_attempt_at,
-                now + Duration::minutes(10),
-            )
-            .await?
-            {
-                mine.push(d);
-            }
-        }
-        tx.commit().await?;
         let mut sent = 0;
-        for d in mine {
-            let result = m.send(&d).await;
+        loop {
+            let now = self.now();
             let mut tx = self.store.write().await?;
-            match result {
-                Ok(()) => {
-                    store::sent(&mut tx, d.id, self.now()).await?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    let wait = Duration::minutes(1i64 << d.attempts.clamp(0, 9));
-                    tracing::warn!(mail = %d.id, attempt = d.attempts + 1, error = %e, "e-mail not sent");
-                    store::failed(&mut tx, d.id, self.now() + wait, &e).await?;
+            // As many as can be tried, each within its 20-second timeout, well inside
+            // the claim's ten minutes: no claim runs out while its e-mail is still being
+            // sent (another server would send it again). Then the next ones.
+            let due = store::due(&mut tx, now, MAX_ATTEMPTS, BATCH).await?;
+            let full = due.len() as i64 == BATCH;
+            let mut mine = Vec::with_capacity(due.len());
+            for d in due {
+                if store::claim(
+                    &mut tx,
+                    d.id,
+                    d.next_attempt_at,
+                    now + Duration::minutes(10),
+                )
+                .await?
+                {
+                    mine.push(d);
                 }
             }
             tx.commit().await?;
+            if mine.is_empty() {
+                break;
+            }
+            for d in mine {
+                let result = m.send(&d).await;
+                let mut tx = self.store.write().await?;
+                match result {
+                    Ok(()) => {
+                        store::sent(&mut tx, d.id, self.now()).await?;
+                        sent += 1;
+                    }
+                    Err(e) => {
+                        let wait = Duration::minutes(1i64 << d.attempts.clamp(0, 9));
+                        tracing::warn!(mail = %d.id, attempt = d.attempts + 1, error = %e, "e-mail not sent");
+                        store::failed(&mut tx, d.id, self.now() + wait, &e).await?;
+                    }
+                }
+                tx.commit().await?;
+            }
+            if !full {
+                break;
+            }
         }
         Ok(sent)
     }

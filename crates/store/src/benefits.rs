@@ -127,12 +127,14 @@ pub async fn due_for(
 ) -> Result<Vec<Due>, Error> {
     let visible = visible_sql("p", "$2", "$3", "$4");
     let sql = format!(
-        "SELECT DISTINCT c.id AS case_id, {NAME} AS participant_name, b.id AS benefit_id, b.benefit_type, b.end_on, b.review_on \
+        "SELECT DISTINCT c.id AS case_id, {NAME} AS participant_name, b.id AS benefit_id, b.benefit_type, b.end_on, b.review_on, \
+         CASE WHEN b.end_on IS NULL THEN b.review_on WHEN b.review_on IS NULL THEN b.end_on \
+         WHEN b.review_on < b.end_on THEN b.review_on ELSE b.end_on END AS due_on \
          FROM case_team_members m JOIN cases c ON c.id = m.case_id JOIN participants p ON p.id = c.participant_id \
          JOIN benefits b ON b.participant_id = c.participant_id \
          WHERE m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.status <> 'closed' AND b.status = 'granted' \
          AND ((b.end_on >= $4 AND b.end_on <= $5) OR b.review_on <= $6) AND {visible} \
-         ORDER BY b.id LIMIT 200"
+         ORDER BY due_on, b.id LIMIT 200"
     );
     let mut rows: Vec<Due> = on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(kind).bind(today).bind(ends_by).bind(review_by)
         .fetch_all(c).await.map_err(db_err))?;

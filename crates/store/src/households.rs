@@ -90,6 +90,12 @@ pub async fn insert(tx: &mut Tx, h: &NewHousehold<'_>) -> Result<(), Error> {
 }
 
 /// Marks a change of the household (its version moves on); `ended_on` ends it.
+/// Locks a household's row until the transaction ends.
+pub async fn lock(tx: &mut Tx, id: Uuid) -> Result<(), Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE households SET version = version WHERE id = $1")
+        .bind(id).execute(c).await.map(|_| ()).map_err(db_err))
+}
+
 pub async fn touch(
     tx: &mut Tx,
     id: Uuid,

@@ -72,6 +72,6 @@ pub async fn sent(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<(), Error
 
 pub async fn failed(tx: &mut Tx, id: Uuid, next: DateTime<Utc>, error: &str) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1"
+        "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1 AND sent_at IS NULL"
     ).bind(id).bind(next).bind(error).execute(c).await.map(|_| ()).map_err(db_err))
 }

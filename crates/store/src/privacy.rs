@@ -412,7 +412,9 @@ pub async fn technical(
         K::ImportReports => {
             "FROM import_jobs WHERE status IN ('done', 'failed') AND updated_at < $1"
         }
-        K::SentMail => "FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1",
+        // Sent, or never sent (given up on) and as old: either way a staff address
+        // kept no longer than the rule says.
+        K::SentMail => "FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < $1) OR (sent_at IS NULL AND created_at < $1)",
         K::ReadNotifications => "FROM notifications WHERE read_at IS NOT NULL AND read_at < $1",
         _ => return Ok(0),
     };
