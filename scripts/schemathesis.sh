@@ -42,19 +42,23 @@ for user in ts.badajoz gestora.badajoz programa.junta auditoria admin; do
   log="$WORK/$user.log"
   # Run in the work folder: Schemathesis keeps a cache in the current directory.
   attempt=0
+  workers=2
   while :; do
     attempt=$((attempt + 1))
     if (cd "$WORK" && "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
         -H "Authorization: Bearer $token" -H "Accept-Language: es" \
         --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
-        --max-examples "$EXAMPLES" --seed 20261204 --workers 2 --no-color \
+        --max-examples "$EXAMPLES" --seed 20261204 --workers "$workers" --no-color \
         --request-timeout 60 --request-retries 2) >"$log" 2>&1; then
       break
     fi
     # An error inside Schemathesis itself (its ERRORS section, no FAILURES: no answer of
-    # the API was at fault — e.g. a KeyError in its own source cache) is tried once more.
-    if [ "$attempt" -lt 2 ] && ! grep -q "FAILURES" "$log" && grep -q "ERRORS" "$log"; then
-      echo "$user: an error inside Schemathesis, not in an answer; trying again"
+    # the API was at fault — e.g. a KeyError in its own source cache, or Python 3.11's
+    # "AST constructor recursion depth mismatch" when two of its threads parse source
+    # at once) is tried again, with one worker (no threads), up to three times.
+    if [ "$attempt" -lt 4 ] && ! grep -q "FAILURES" "$log" && grep -q "ERRORS" "$log"; then
+      echo "$user: an error inside Schemathesis, not in an answer; trying again with one worker"
+      workers=1
       grep -E "^ *[A-Za-z]+Error" "$log" | cut -c1-200 | head -3 || true
       continue
     fi

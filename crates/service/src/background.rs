@@ -13,7 +13,7 @@
 //! Apart from these, each server prepares its own kept answers (`cache`: every active
 //! programme's objectives sheet, ESF table and dashboard for this year, so that a
 //! manager's first view does not wait minutes at a national programme's size): at
-//! start and every `Settings::aggregate_prepare`, in a task of its own, so that a long
+//! start, every `Settings::aggregate_prepare` and after midnight, in a task of its own, so that a long
 //! preparation holds back neither the sweep nor the outbox.
 
 use std::time::Duration;
@@ -60,8 +60,9 @@ pub async fn run(services: Services, stop: impl std::future::Future<Output = ()>
     preparer.abort();
 }
 
-/// Prepares the programmes' figures at start and then every `aggregate_prepare` (never
-/// two at once: a preparation longer than the interval skips the ticks it overran).
+/// Prepares the programmes' figures at start, then every `aggregate_prepare` and just
+/// after the deployment's midnight (the sheet and the ESF table of a new day are new
+/// answers); never two at once.
 async fn prepare_figures(services: Services) {
     let Ok(every) = services.settings.aggregate_prepare.to_std() else {
         return;
@@ -69,10 +70,7 @@ async fn prepare_figures(services: Services) {
     if every.is_zero() {
         return;
     }
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
-        tick.tick().await;
         let started = crate::clock::Stopwatch::start();
         match services.prepare_figures().await {
             Ok(n) => tracing::info!(
@@ -82,7 +80,24 @@ async fn prepare_figures(services: Services) {
             ),
             Err(e) => tracing::warn!(error = %e, "preparing the programmes' figures"),
         }
+        let wait = until_next_preparation(services.now(), services.settings.zone, every);
+        tokio::time::sleep(wait).await;
     }
+}
+
+/// The interval, or less when the deployment's day ends sooner (a minute past its
+/// midnight).
+fn until_next_preparation(
+    now: chrono::DateTime<chrono::Utc>,
+    zone: itinera_domain::time::Zone,
+    every: Duration,
+) -> Duration {
+    zone.local(now)
+        .date()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 1, 0))
+        .and_then(|t| (zone.utc_of(t) - now).to_std().ok())
+        .map_or(every, |d| d.min(every))
 }
 
 /// One sweep: forget expired keys and sign-in windows, tell what falls due, apply the
@@ -106,5 +121,36 @@ async fn sweep_once(services: &Services) {
         ),
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "retention rules"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use itinera_domain::time::Zone;
+
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_next_preparation_is_within_the_interval_or_just_after_the_local_midnight() {
+        let hour = Duration::from_secs(3600);
+        let madrid = Zone::parse("Europe/Madrid").unwrap();
+        // 22:30 UTC is 23:30 in Madrid in winter: its midnight is 31 minutes away.
+        assert_eq!(
+            until_next_preparation(at("2026-12-05T22:30:00Z"), madrid, hour),
+            Duration::from_secs(31 * 60)
+        );
+        // In summer (UTC+2) 21:30 UTC is 23:30 too.
+        assert_eq!(
+            until_next_preparation(at("2026-07-05T21:30:00Z"), madrid, hour),
+            Duration::from_secs(31 * 60)
+        );
+        // Midday: the interval.
+        assert_eq!(
+            until_next_preparation(at("2026-12-05T11:00:00Z"), madrid, hour),
+            hour
+        );
     }
 }

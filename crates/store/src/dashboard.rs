@@ -61,49 +61,53 @@ fn with(f: &Filter, more: &str) -> String {
     }
 }
 
-/// The case `c` is in the filters' scope (every value named).
-fn case_in_scope(f: &Filter) -> String {
-    let mut s = String::from("c.programme_id = $1");
-    s.push_str(if f.project.is_some() {
-        " AND c.project_id = $2"
-    } else {
-        " AND $2 IS NULL"
+/// The filters' conditions (every value named, a filter not given as `$n IS NULL`):
+/// `project` is the project's column, `territory` the condition that a territory is
+/// within `terr`, `case_id` the case's id.
+fn filters(f: &Filter, project: &str, territory: &str, case_id: &str) -> String {
+    let mut s = String::new();
+    s.push_str(&match f.project {
+        Some(_) => format!(" AND {project} = $2"),
+        None => " AND $2 IS NULL".into(),
     });
-    s.push_str(if f.territory.is_some() {
-        " AND EXISTS (SELECT 1 FROM esf_entries te WHERE te.case_id = c.id AND te.territory_id IN (SELECT id FROM terr))"
-    } else {
-        " AND $3 IS NULL"
+    s.push_str(&match f.territory {
+        Some(_) => format!(" AND {territory}"),
+        None => " AND $3 IS NULL".into(),
     });
-    s.push_str(if f.organisation.is_some() {
-        " AND EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = c.id AND m.organisation_id = $4)"
-    } else {
-        " AND $4 IS NULL"
+    s.push_str(&match f.organisation {
+        Some(_) => format!(
+            " AND EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = {case_id} AND m.organisation_id = $4)"
+        ),
+        None => " AND $4 IS NULL".into(),
     });
-    s.push_str(" AND $5 <= $6 AND $7 < $8");
     s
+}
+
+/// The case `c` is in the filters' scope.
+fn case_in_scope(f: &Filter) -> String {
+    format!(
+        "c.programme_id = $1{} AND $5 <= $6 AND $7 < $8",
+        filters(
+            f,
+            "c.project_id",
+            "EXISTS (SELECT 1 FROM esf_entries te WHERE te.case_id = c.id AND te.territory_id IN (SELECT id FROM terr))",
+            "c.id"
+        )
+    )
 }
 
 /// The entry snapshot `e` is of a case in the filters' scope that entered in the
 /// period (a case's project and territory at entry are its snapshot's).
 fn entry_in_scope(f: &Filter) -> String {
-    let mut s = String::from("e.programme_id = $1 AND e.entered_on >= $5 AND e.entered_on <= $6");
-    s.push_str(if f.project.is_some() {
-        " AND e.project_id = $2"
-    } else {
-        " AND $2 IS NULL"
-    });
-    s.push_str(if f.territory.is_some() {
-        " AND e.territory_id IN (SELECT id FROM terr)"
-    } else {
-        " AND $3 IS NULL"
-    });
-    s.push_str(if f.organisation.is_some() {
-        " AND EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = e.case_id AND m.organisation_id = $4)"
-    } else {
-        " AND $4 IS NULL"
-    });
-    s.push_str(" AND $7 < $8");
-    s
+    format!(
+        "e.programme_id = $1 AND e.entered_on >= $5 AND e.entered_on <= $6{} AND $7 < $8",
+        filters(
+            f,
+            "e.project_id",
+            "e.territory_id IN (SELECT id FROM terr)",
+            "e.case_id"
+        )
+    )
 }
 
 /// The groups of the `groups` grid: (row, condition on the entry snapshot `e`).
