@@ -130,6 +130,18 @@ impl<T: Clone> AggregateCache<T> {
     }
 }
 
+/// A read's audit detail, saying when the answer given was computed if it was a kept
+/// one (`kept_at`).
+pub(crate) fn audit_detail(
+    mut detail: serde_json::Value,
+    kept_at: Option<DateTime<Utc>>,
+) -> serde_json::Value {
+    if let (Some(at), Some(o)) = (kept_at, detail.as_object_mut()) {
+        o.insert("computed_at".into(), serde_json::json!(at));
+    }
+    detail
+}
+
 impl crate::Services {
     /// How long a prepared answer lasts: two preparations.
     pub(crate) fn prepared_lasting(&self) -> Duration {

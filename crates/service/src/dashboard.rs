@@ -653,37 +653,26 @@ impl Services {
         let mut tx = self.store.audited_read().await?;
         let audit_detail = json!({"from": period.from, "to": period.to, "project": project, "territory": territory, "organisation": organisation});
         let key = dashboard_key(&f);
-        if let Some((at, d)) = (!p.fresh)
+        let (figures, kept_at) = match (!p.fresh)
             .then(|| self.aggregates.dashboards.get(&key, ctx.now))
             .flatten()
         {
-            let mut detail = audit_detail;
-            if let Some(o) = detail.as_object_mut() {
-                o.insert("computed_at".into(), json!(at));
-            }
-            finish(
-                tx,
-                actor,
-                ctx,
-                Action::DashboardRead,
-                Some(programme),
-                detail,
-            )
-            .await?;
-            return Ok(d.in_lang(lang));
-        }
-        let figures = self.dashboard_compute(&mut tx, ctx, &f).await?;
+            Some((at, figures)) => (figures, Some(at)),
+            None => (self.dashboard_compute(&mut tx, ctx, &f).await?, None),
+        };
         finish(
             tx,
             actor,
             ctx,
             Action::DashboardRead,
             Some(programme),
-            audit_detail,
+            crate::cache::audit_detail(audit_detail, kept_at),
         )
         .await?;
         let d = figures.in_lang(lang);
-        self.aggregates.dashboards.put(key, ctx.now, figures);
+        if kept_at.is_none() {
+            self.aggregates.dashboards.put(key, ctx.now, figures);
+        }
         Ok(d)
     }
 

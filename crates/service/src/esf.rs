@@ -260,32 +260,31 @@ impl Services {
         let period = period_or_year(from, to, ctx.today())?;
         let mut tx = self.store.audited_read().await?;
         let key = esf_key(programme, project, &s.code, period, ctx.today());
-        let audit_detail =
-            json!({"set": s.code, "from": period.from, "to": period.to, "project": project});
-        if let Some((at, table)) = (!fresh)
+        let (table, kept_at) = match (!fresh)
             .then(|| self.aggregates.esf.get(&key, ctx.now))
             .flatten()
         {
-            let mut detail = audit_detail;
-            if let Some(o) = detail.as_object_mut() {
-                o.insert("computed_at".into(), json!(at));
-            }
-            finish(tx, actor, ctx, Action::EsfRead, Some(programme), detail).await?;
-            return Ok(table);
-        }
-        let table = self
-            .esf_table_compute(&mut tx, ctx, programme, project, &s, period)
-            .await?;
+            Some((at, table)) => (table, Some(at)),
+            None => (
+                self.esf_table_compute(&mut tx, ctx, programme, project, &s, period)
+                    .await?,
+                None,
+            ),
+        };
+        let detail =
+            json!({"set": s.code, "from": period.from, "to": period.to, "project": project});
         finish(
             tx,
             actor,
             ctx,
             Action::EsfRead,
             Some(programme),
-            audit_detail,
+            crate::cache::audit_detail(detail, kept_at),
         )
         .await?;
-        self.aggregates.esf.put(key, ctx.now, table.clone());
+        if kept_at.is_none() {
+            self.aggregates.esf.put(key, ctx.now, table.clone());
+        }
         Ok(table)
     }
 

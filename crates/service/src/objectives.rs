@@ -135,34 +135,29 @@ impl Services {
         let (from, to) = crate::esf::optional_period(from, to)?;
         let mut tx = self.store.audited_read().await?;
         let key = sheet_key(&mut tx, ctx, programme, from, to).await?;
-        if let Some((at, sheet)) = (!fresh)
+        let (sheet, kept_at) = match (!fresh)
             .then(|| self.aggregates.sheets.get(&key, ctx.now))
             .flatten()
         {
-            finish(
-                tx,
-                actor,
-                ctx,
-                Action::ObjectivesRead,
-                Some(programme),
-                json!({"from": from, "to": to, "computed_at": at}),
-            )
-            .await?;
-            return Ok(sheet);
-        }
-        let sheet = self
-            .sheet_compute(&mut tx, ctx, programme, from, to)
-            .await?;
+            Some((at, sheet)) => (sheet, Some(at)),
+            None => (
+                self.sheet_compute(&mut tx, ctx, programme, from, to)
+                    .await?,
+                None,
+            ),
+        };
         finish(
             tx,
             actor,
             ctx,
             Action::ObjectivesRead,
             Some(programme),
-            json!({"from": from, "to": to}),
+            crate::cache::audit_detail(json!({"from": from, "to": to}), kept_at),
         )
         .await?;
-        self.aggregates.sheets.put(key, ctx.now, sheet.clone());
+        if kept_at.is_none() {
+            self.aggregates.sheets.put(key, ctx.now, sheet.clone());
+        }
         Ok(sheet)
     }
 
