@@ -1448,3 +1448,101 @@ async fn a_courses_trainers_are_replaced_and_whoever_leaves_loses_the_group() {
     assert_eq!(location.as_deref(), Some(path.as_str()));
     assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::NOT_FOUND);
 }
+
+/// A long course's page opens on the sessions nearest today (the last five held and the
+/// next six), with the whole schedule a link away; the API gives the whole schedule
+/// unless asked for the near part.
+#[tokio::test]
+async fn a_long_courses_page_opens_on_the_sessions_near_today() {
+    let app = spawn_app().await;
+    let crisol = app.programme("CRISOL").await;
+    let (trainer, provider) = who(&app, TRAINER).await;
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/courses", &json!({
+            "programme_id": crisol, "provider_id": provider, "title": "Operaciones de almacén",
+            "theory_hours": "300", "practice_hours": "80", "start_on": "2026-09-01", "end_on": "2027-01-29",
+            "weekdays": ["mon", "tue", "wed", "thu", "fri"], "starts_at": "09:00", "ends_at": "14:00",
+            "places": "15", "trainer_ids": [trainer]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/courses/{id}");
+    // The API: the whole schedule by default, and with `schedule=all`.
+    let whole = app.get(SOCIAL_BADAJOZ, &path).await.body;
+    let all = sessions(&whole);
+    assert!(all.len() > 100, "{}", all.len());
+    assert_eq!(whole["schedule_whole"], true);
+    assert_eq!(whole["course"]["sessions"], all.len());
+    assert_eq!(
+        sessions(
+            &app.get(SOCIAL_BADAJOZ, &format!("{path}?schedule=all"))
+                .await
+                .body
+        ),
+        all
+    );
+    // `schedule=near`: today is Monday 23 November 2026.
+    let near = app
+        .get(SOCIAL_BADAJOZ, &format!("{path}?schedule=near"))
+        .await
+        .body;
+    assert_eq!(near["schedule_whole"], false);
+    let days: Vec<String> = sessions(&near).into_iter().map(|(d, _)| d).collect();
+    assert_eq!(
+        days,
+        [
+            "2026-11-16",
+            "2026-11-17",
+            "2026-11-18",
+            "2026-11-19",
+            "2026-11-20",
+            "2026-11-23",
+            "2026-11-24",
+            "2026-11-25",
+            "2026-11-26",
+            "2026-11-27",
+            "2026-11-30"
+        ]
+    );
+    // A cancelled session near today is still listed, marked.
+    let (_, thursday) = all.iter().find(|(d, _)| d == "2026-11-19").unwrap().clone();
+    let r = app
+        .put(SOCIAL_BADAJOZ, &format!("/sessions/{thursday}"), &json!({"held_on": "2026-11-19", "starts_at": "09:00", "ends_at": "14:00", "cancelled": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let near = app
+        .get(SOCIAL_BADAJOZ, &format!("{path}?schedule=near"))
+        .await
+        .body;
+    let listed = near["sessions"].as_array().unwrap();
+    assert_eq!(listed.len(), 11);
+    assert!(listed
+        .iter()
+        .any(|s| s["id"] == thursday.as_str() && s["cancelled"] == true));
+
+    // The page: the near sessions, a link to the whole schedule with its count.
+    let far = &all.first().unwrap().1;
+    let today = &all.iter().find(|(d, _)| d == "2026-11-23").unwrap().1;
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("id=\"session-{today}\"")), "{html}");
+    assert!(!html.contains(&format!("id=\"session-{far}\"")));
+    assert!(html.contains("las cinco últimas y las seis siguientes"));
+    let count = all.len() - 1;
+    assert!(
+        html.contains(&format!(
+            "href=\"/courses/{id}?schedule=all#sessions\">Ver el calendario completo ({count} sesiones)"
+        )),
+        "{html}"
+    );
+    // The whole schedule, and the way back.
+    let (status, html) = b.page(&format!("{path}?schedule=all")).await;
+    assert_eq!(status, StatusCode::OK);
+    for (_, s) in &all {
+        assert!(html.contains(&format!("id=\"session-{s}\"")));
+    }
+    assert!(html.contains(&format!("href=\"/courses/{id}?schedule=near#sessions\"")));
+    assert!(!html.contains("las cinco últimas y las seis siguientes"));
+}

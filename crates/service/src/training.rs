@@ -252,7 +252,16 @@ pub struct PoolQuery {
     /// `true`: list the pool (any filter lists it too). The course's page does not
     /// search the programme's cases until asked.
     pub pool: Option<String>,
+    /// `near`: of the schedule, only the sessions nearest today (the last
+    /// [`SESSIONS_BEFORE_TODAY`] held and the next [`SESSIONS_FROM_TODAY`]), as the
+    /// course's page opens; `all` or none: every session.
+    pub schedule: Option<String>,
 }
+
+/// Sessions held before today that the course's page lists (`schedule=near`).
+pub const SESSIONS_BEFORE_TODAY: i64 = 5;
+/// Sessions from today on that the course's page lists (`schedule=near`).
+pub const SESSIONS_FROM_TODAY: i64 = 6;
 
 impl PoolQuery {
     /// Whether the pool is asked for: `pool=true` or any filter.
@@ -265,6 +274,11 @@ impl PoolQuery {
             || set(&self.profile)
             || set(&self.territory_id)
             || set(&self.available)
+    }
+
+    /// Whether only the sessions nearest today are asked for (`schedule=near`).
+    pub fn near_schedule(&self) -> bool {
+        self.schedule.as_deref().map(str::trim) == Some("near")
     }
 }
 
@@ -282,7 +296,10 @@ pub struct CourseView {
     /// the users with the role trainer at the course's provider.
     pub can_set_trainers: bool,
     pub trainer_choices: Vec<Choice>,
+    /// The whole schedule, or with `schedule=near` the sessions nearest today.
     pub sessions: Vec<Session>,
+    /// `sessions` is the whole schedule (`schedule=near` lists only part of it).
+    pub schedule_whole: bool,
     /// The candidates whose person the reader may see.
     pub candidates: Vec<Candidate>,
     /// Cases to preselect from, by the filters — when asked (`pool=true` or a filter).
@@ -579,7 +596,19 @@ impl Services {
             Err(Error::NotFound) if actor.can(Capability::Coordinate) => (None, false),
             Err(e) => return Err(e),
         };
-        let sessions = store::sessions(&mut tx, id).await?;
+        let schedule_whole = !q.near_schedule();
+        let sessions = if schedule_whole {
+            store::sessions(&mut tx, id).await?
+        } else {
+            store::sessions_around(
+                &mut tx,
+                id,
+                today,
+                SESSIONS_BEFORE_TODAY,
+                SESSIONS_FROM_TODAY,
+            )
+            .await?
+        };
         let trainers = store::trainers(&mut tx, id).await?;
         let can_set_trainers = names_trainers(actor, &course);
         let trainer_choices = if can_set_trainers {
@@ -641,6 +670,7 @@ impl Services {
             can_set_trainers,
             trainer_choices,
             sessions: sessions.into_iter().map(Into::into).collect(),
+            schedule_whole,
             candidates: candidates
                 .into_iter()
                 .map(|c| {

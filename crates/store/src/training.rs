@@ -113,6 +113,18 @@ pub async fn courses(tx: &mut Tx, limit: i64) -> Result<Vec<Course>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).bind(limit).fetch_all(c).await.map_err(db_err))
 }
 
+/// The newest course titled `title` that `created_by` created (the benchmark finds the
+/// course it measured again).
+pub async fn course_titled(
+    tx: &mut Tx,
+    created_by: Uuid,
+    title: &str,
+) -> Result<Option<Uuid>, Error> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM courses WHERE created_by = $1 AND title = $2 ORDER BY created_at DESC, id DESC LIMIT 1"
+    ).bind(created_by).bind(title).fetch_optional(c).await.map_err(db_err))
+}
+
 /// The courses `user` is a named trainer of, newest first.
 pub async fn courses_of_trainer(tx: &mut Tx, user: Uuid, limit: i64) -> Result<Vec<Course>, Error> {
     let sql = format!(
@@ -204,6 +216,27 @@ const SESSION: &str = "SELECT s.id, s.course_id, s.held_on, s.starts_at, s.ends_
 pub async fn sessions(tx: &mut Tx, course: Uuid) -> Result<Vec<Session>, Error> {
     let sql = format!("{SESSION} WHERE s.course_id = $1 ORDER BY s.held_on, s.starts_at");
     on_tx!(tx, c => sqlx::query_as(&sql).bind(course).fetch_all(c).await.map_err(db_err))
+}
+
+/// The sessions nearest `today`: the last `before` held before it and the first
+/// `from_today` on or after it, in order (a course's page; its whole schedule is
+/// [`sessions`]).
+pub async fn sessions_around(
+    tx: &mut Tx,
+    course: Uuid,
+    today: NaiveDate,
+    before: i64,
+    from_today: i64,
+) -> Result<Vec<Session>, Error> {
+    let sql = format!(
+        "SELECT * FROM ({SESSION} WHERE s.course_id = $1 AND s.held_on < $2 \
+           ORDER BY s.held_on DESC, s.starts_at DESC LIMIT $3) AS earlier \
+         UNION ALL SELECT * FROM ({SESSION} WHERE s.course_id = $1 AND s.held_on >= $2 \
+           ORDER BY s.held_on, s.starts_at LIMIT $4) AS coming \
+         ORDER BY held_on, starts_at"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(course).bind(today).bind(before).bind(from_today)
+        .fetch_all(c).await.map_err(db_err))
 }
 
 pub async fn session(tx: &mut Tx, id: Uuid) -> Result<Option<Session>, Error> {

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use itinera_domain::access::{Actor, Capability};
 use itinera_domain::{Error, FieldError};
 use itinera_i18n::{t, Lang};
@@ -85,7 +85,9 @@ impl PageCtx {
     }
 
     pub fn date(&self, d: &NaiveDate) -> String {
-        d.format("%d/%m/%Y").to_string()
+        // Written directly: `format("%d/%m/%Y")` parses its pattern at every call, and a
+        // course page writes a few hundred dates.
+        format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
     }
 
     pub fn opt_date(&self, d: &Option<NaiveDate>) -> String {
@@ -673,6 +675,16 @@ impl<T: AsF64 + ?Sized> AsF64 for &T {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Dates are written day/month/year with leading zeros, as chrono's `%d/%m/%Y`.
+    #[test]
+    fn a_date_is_written_as_its_pattern_would() {
+        let page = PageCtx::new(Lang::Es, None, "home.title");
+        for (y, m, d) in [(2026, 1, 5), (2026, 11, 23), (999, 12, 31), (2027, 2, 28)] {
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(page.date(&day), day.format("%d/%m/%Y").to_string());
+        }
+    }
 
     /// Every text a template asks for by a literal key (`page.t("…")`, `page.tv("…"`)
     /// is in the translation files: a missing one would show as "⟨?⟩".

@@ -465,6 +465,11 @@ async fn show_page(
     errors: FormErrors,
     target: Option<(Uuid, Typed)>,
 ) -> Result<ShowPage, ViewError> {
+    // The page opens on the sessions nearest today; the whole schedule is a link away.
+    let mut q = q;
+    if q.schedule.as_deref().is_none_or(|v| v.trim().is_empty()) {
+        q.schedule = Some("near".into());
+    }
     let (target, typed) = match target {
         Some((t, typed)) => (Some(t), typed),
         None => (
