@@ -92,6 +92,7 @@ pub(crate) async fn measure(
         .args(["serve", "--insecure-http", "--db", url, "--listen", listen])
         .env("ITINERA_LOG", "warn")
         .env("ITINERA_SLOW_SQL_US", "0")
+        .env("ITINERA_AGGREGATE_PREPARE_SECONDS", "0")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)

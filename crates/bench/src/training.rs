@@ -18,6 +18,9 @@ use uuid::Uuid;
 
 use crate::{summary, BenchError, Result};
 
+/// The measured course's title (found again with `--reuse`).
+const BENCH_TITLE: &str = "Bench";
+
 /// Sessions and candidates of each bulk-loaded course.
 const PEOPLE_PER_COURSE: usize = 10;
 
@@ -35,6 +38,7 @@ pub(crate) async fn run(
     actor: &Actor,
     courses: usize,
     rows: usize,
+    reuse: bool,
 ) -> Result<Figures> {
     let now = services.now();
     let ctx = Ctx::cli(now);
@@ -52,6 +56,95 @@ pub(crate) async fn run(
         .first()
         .map(|p| p.id)
         .ok_or(BenchError::Failed("training: no provider"))?;
+    // On a database a previous run loaded (`--reuse`), its measured course again.
+    let mut tx = store.read().await?;
+    let earlier = if reuse {
+        itinera_store::training::course_titled(&mut tx, actor.user_id, BENCH_TITLE).await?
+    } else {
+        None
+    };
+    tx.rollback().await?;
+    let (course, enrolled) = match earlier {
+        Some(course) => {
+            let view = services
+                .course(actor, &ctx, course, &Default::default())
+                .await?;
+            let enrolled: Vec<Uuid> = view.candidates.iter().map(|c| c.id).collect();
+            println!(
+                "training: the {} courses loaded earlier, measured again (--reuse)",
+                courses
+            );
+            (course, enrolled)
+        }
+        None => load(store, services, actor, crisol.id, provider, courses, rows).await?,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(29);
+
+    // Saving sheets of 25 for the past sessions of the measured course.
+    let view = services
+        .course(actor, &ctx, course, &Default::default())
+        .await?;
+    let past: Vec<Uuid> = view
+        .sessions
+        .iter()
+        .filter(|s| s.held_on <= today)
+        .map(|s| s.id)
+        .collect();
+    let mut save_ms = Vec::new();
+    for s in past.iter().take(60) {
+        let lines = enrolled
+            .iter()
+            .map(|c| AttendanceLine {
+                candidate_id: c.to_string(),
+                status: if rng.gen_bool(0.05) {
+                    "absent"
+                } else {
+                    "present"
+                }
+                .into(),
+                reason: String::new(),
+            })
+            .collect();
+        let t = Stopwatch::start();
+        services
+            .save_attendance(actor, &ctx, *s, &AttendanceInput { lines })
+            .await?;
+        save_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut course_ms = Vec::new();
+    let mut sheet_ms = Vec::new();
+    for s in past.iter().take(60) {
+        let t = Stopwatch::start();
+        services
+            .course(actor, &ctx, course, &Default::default())
+            .await?;
+        course_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Stopwatch::start();
+        services.attendance(actor, &ctx, *s).await?;
+        sheet_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Figures {
+        course,
+        save_ms,
+        course_ms,
+        sheet_ms,
+    })
+}
+
+/// The measured course (25 of the social worker's CRISOL cases, enrolled) and `courses`
+/// others in bulk with `rows` attendance rows: the measured course and its candidates.
+async fn load(
+    store: &Store,
+    services: &Services,
+    actor: &Actor,
+    crisol: Uuid,
+    provider: Uuid,
+    courses: usize,
+    rows: usize,
+) -> Result<(Uuid, Vec<Uuid>)> {
+    let now = services.now();
+    let ctx = Ctx::cli(now);
+    let today = now.date_naive();
     // The measured course: 25 of the social worker's CRISOL cases, enrolled.
     let mut tx = store.read().await?;
     let own = itinera_store::cases::open_team_cases(
@@ -66,7 +159,7 @@ pub(crate) async fn run(
     let mut mine = Vec::new();
     for (case, _, _) in own {
         if let Some(c) = itinera_store::cases::get(&mut tx, case).await? {
-            if c.programme_id == crisol.id {
+            if c.programme_id == crisol {
                 mine.push((c.id, c.home_organisation_id));
             }
         }
@@ -85,9 +178,9 @@ pub(crate) async fn run(
             actor,
             &ctx,
             &CourseInput {
-                programme_id: crisol.id.to_string(),
+                programme_id: crisol.to_string(),
                 provider_id: provider.to_string(),
-                title: "Bench".into(),
+                title: BENCH_TITLE.into(),
                 theory_hours: "200".into(),
                 practice_hours: "100".into(),
                 start_on: (today - Duration::days(150)).to_string(),
@@ -157,7 +250,7 @@ pub(crate) async fn run(
             let start = today - Duration::days(rng.gen_range(30..400));
             course_rows.push(vec![
                 V::Uuid(id),
-                V::Uuid(crisol.id),
+                V::Uuid(crisol),
                 V::Uuid(provider),
                 V::Text(format!("Curso {n}")),
                 V::I32(100),
@@ -298,55 +391,7 @@ pub(crate) async fn run(
         t.seconds()
     );
 
-    // Saving sheets of 25 for the past sessions of the measured course.
-    let view = services
-        .course(actor, &ctx, course, &Default::default())
-        .await?;
-    let past: Vec<Uuid> = view
-        .sessions
-        .iter()
-        .filter(|s| s.held_on <= today)
-        .map(|s| s.id)
-        .collect();
-    let mut save_ms = Vec::new();
-    for s in past.iter().take(60) {
-        let lines = enrolled
-            .iter()
-            .map(|c| AttendanceLine {
-                candidate_id: c.to_string(),
-                status: if rng.gen_bool(0.05) {
-                    "absent"
-                } else {
-                    "present"
-                }
-                .into(),
-                reason: String::new(),
-            })
-            .collect();
-        let t = Stopwatch::start();
-        services
-            .save_attendance(actor, &ctx, *s, &AttendanceInput { lines })
-            .await?;
-        save_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    let mut course_ms = Vec::new();
-    let mut sheet_ms = Vec::new();
-    for s in past.iter().take(60) {
-        let t = Stopwatch::start();
-        services
-            .course(actor, &ctx, course, &Default::default())
-            .await?;
-        course_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        let t = Stopwatch::start();
-        services.attendance(actor, &ctx, *s).await?;
-        sheet_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    Ok(Figures {
-        course,
-        save_ms,
-        course_ms,
-        sheet_ms,
-    })
+    Ok((course, enrolled))
 }
 
 /// Prints the figures.
