@@ -1545,4 +1545,24 @@ async fn a_long_courses_page_opens_on_the_sessions_near_today() {
     }
     assert!(html.contains(&format!("href=\"/courses/{id}?schedule=near#sessions\"")));
     assert!(!html.contains("las cinco últimas y las seis siguientes"));
+
+    // A short course is its whole schedule even near today: no hint, no links.
+    let r = app
+        .post(SOCIAL_BADAJOZ, "/courses", &json!({
+            "programme_id": crisol, "provider_id": provider, "title": "Manipulación de alimentos",
+            "theory_hours": "10", "practice_hours": "0", "start_on": "2026-11-16", "end_on": "2026-11-27",
+            "weekdays": ["mon", "wed"], "starts_at": "09:00", "ends_at": "14:00", "places": "15"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let short = r.body["id"].as_str().unwrap().to_string();
+    let near = app
+        .get(SOCIAL_BADAJOZ, &format!("/courses/{short}?schedule=near"))
+        .await
+        .body;
+    assert_eq!(sessions(&near).len(), 4);
+    assert_eq!(near["schedule_whole"], true);
+    let (status, html) = b.page(&format!("/courses/{short}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("las cinco últimas y las seis siguientes"));
+    assert!(!html.contains("schedule="), "{html}");
 }

@@ -298,7 +298,8 @@ pub struct CourseView {
     pub trainer_choices: Vec<Choice>,
     /// The whole schedule, or with `schedule=near` the sessions nearest today.
     pub sessions: Vec<Session>,
-    /// `sessions` is the whole schedule (`schedule=near` lists only part of it).
+    /// `sessions` is the whole schedule (`schedule=near` lists only part of a schedule
+    /// with more sessions than it lists).
     pub schedule_whole: bool,
     /// The candidates whose person the reader may see.
     pub candidates: Vec<Candidate>,
@@ -390,6 +391,22 @@ pub(crate) async fn trains(
         && course.provider_id == actor.organisation_id
         && itinera_domain::training::trainer_reaches(course.end_on, ctx.today())
         && store::is_trainer(tx, course.id, actor.user_id).await?)
+}
+
+/// Of the sessions around `today` (in order, one more on each side than the page
+/// lists), the ones it lists, and whether they are the whole schedule.
+fn near_today(mut around: Vec<store::Session>, today: NaiveDate) -> (Vec<store::Session>, bool) {
+    let earlier = around.iter().filter(|s| s.held_on < today).count();
+    let coming = around.len() - earlier;
+    let more_earlier = earlier as i64 > SESSIONS_BEFORE_TODAY;
+    let more_coming = coming as i64 > SESSIONS_FROM_TODAY;
+    if more_coming {
+        around.pop();
+    }
+    if more_earlier {
+        around.remove(0);
+    }
+    (around, !more_earlier && !more_coming)
 }
 
 /// How the actor reaches a course's people, and whether they are one of its named
@@ -596,18 +613,19 @@ impl Services {
             Err(Error::NotFound) if actor.can(Capability::Coordinate) => (None, false),
             Err(e) => return Err(e),
         };
-        let schedule_whole = !q.near_schedule();
-        let sessions = if schedule_whole {
-            store::sessions(&mut tx, id).await?
-        } else {
-            store::sessions_around(
+        let (sessions, schedule_whole) = if q.near_schedule() {
+            // One more on each side than listed tells whether there are more.
+            let around = store::sessions_around(
                 &mut tx,
                 id,
                 today,
-                SESSIONS_BEFORE_TODAY,
-                SESSIONS_FROM_TODAY,
+                SESSIONS_BEFORE_TODAY + 1,
+                SESSIONS_FROM_TODAY + 1,
             )
-            .await?
+            .await?;
+            near_today(around, today)
+        } else {
+            (store::sessions(&mut tx, id).await?, true)
         };
         let trainers = store::trainers(&mut tx, id).await?;
         let can_set_trainers = names_trainers(actor, &course);
@@ -1431,5 +1449,63 @@ fn course_reason(c: &store::Course) -> String {
     match &c.specialty {
         Some(s) => format!("{} ({s})", c.title),
         None => c.title.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(days: &[u32]) -> Vec<store::Session> {
+        days.iter()
+            .map(|d| store::Session {
+                id: Uuid::nil(),
+                course_id: Uuid::nil(),
+                held_on: NaiveDate::from_ymd_opt(2026, 11, *d).unwrap_or_default(),
+                starts_at: "09:00".into(),
+                ends_at: "14:00".into(),
+                cancelled: false,
+                recorded: 0,
+            })
+            .collect()
+    }
+
+    fn days(s: &[store::Session]) -> Vec<u32> {
+        s.iter()
+            .map(|s| chrono::Datelike::day(&s.held_on))
+            .collect()
+    }
+
+    #[test]
+    fn the_page_lists_five_sessions_before_today_and_six_from_it() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        // One more on each side: there are more, both ways.
+        let (s, whole) = near_today(
+            on(&[13, 16, 17, 18, 19, 20, 23, 24, 25, 26, 27, 28, 30]),
+            today,
+        );
+        assert_eq!(days(&s), [16, 17, 18, 19, 20, 23, 24, 25, 26, 27, 28]);
+        assert!(!whole);
+        // Exactly what is listed: the whole schedule.
+        let (s, whole) = near_today(on(&[16, 17, 18, 19, 20, 23, 24, 25, 26, 27, 28]), today);
+        assert_eq!(s.len(), 11);
+        assert!(whole);
+        // A short course, all before today, or all from today.
+        let (s, whole) = near_today(on(&[2, 9, 16]), today);
+        assert_eq!(days(&s), [2, 9, 16]);
+        assert!(whole);
+        let (s, whole) = near_today(
+            on(&[1, 2, 3, 4, 5, 6, 9]),
+            NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        );
+        assert_eq!(days(&s), [1, 2, 3, 4, 5, 6]);
+        assert!(!whole);
+        // More only before today.
+        let (s, whole) = near_today(on(&[10, 11, 12, 13, 16, 17, 24]), today);
+        assert_eq!(days(&s), [11, 12, 13, 16, 17, 24]);
+        assert!(!whole);
+        // None at all.
+        let (s, whole) = near_today(Vec::new(), today);
+        assert!(s.is_empty() && whole);
     }
 }
