@@ -16,14 +16,30 @@ use crate::{db_err, on_tx, Tx};
 /// `{p}.id` on day `today`": each argument is an SQL expression (a placeholder such
 /// as `$1`, or a column).
 pub fn visible_sql(p: &str, org: &str, kind: &str, today: &str) -> String {
+    visible_with(p, org, kind, today, "")
+}
+
+/// [`visible_sql`] checked row by row as an index delivers them: for a statement that
+/// walks an index in order and stops at a page (a search by name). Under the rule's
+/// `OR`, PostgreSQL may instead build the set of everyone reached through a case team
+/// once ("hashed SubPlan": for a large organisation 184,000 rows, 650 ms at a million
+/// people; 3 ms row by row) because its estimate ignores the `LIMIT`. `LIMIT 1 OFFSET 0`
+/// in the subqueries rules that out (an `EXISTS` with an offset is not turned into a
+/// set; one row is all an `EXISTS` reads anyway), and changes nothing on SQLite. The
+/// rule is the same.
+pub fn visible_sql_each_row(p: &str, org: &str, kind: &str, today: &str) -> String {
+    visible_with(p, org, kind, today, " LIMIT 1 OFFSET 0")
+}
+
+fn visible_with(p: &str, org: &str, kind: &str, today: &str, tail: &str) -> String {
     format!(
         "({p}.restricted_at IS NULL AND ({p}.home_organisation_id = {org} OR (EXISTS (SELECT 1 FROM cases vc WHERE vc.participant_id = {p}.id \
-           AND EXISTS (SELECT 1 FROM case_team_members vm WHERE vm.case_id = vc.id AND vm.organisation_id = {org} AND vm.removed_at IS NULL)) \
+           AND EXISTS (SELECT 1 FROM case_team_members vm WHERE vm.case_id = vc.id AND vm.organisation_id = {org} AND vm.removed_at IS NULL){tail}) \
          AND EXISTS (SELECT 1 FROM consents vk JOIN consent_scopes vs ON vs.consent_id = vk.id \
            WHERE vk.participant_id = {p}.id AND vk.purpose = 'sharing' AND vk.given_on <= {today} \
              AND (vk.withdrawn_on IS NULL OR vk.withdrawn_on > {today}) \
              AND (vk.expires_on IS NULL OR vk.expires_on >= {today}) \
-             AND (vs.organisation_id = {org} OR vs.organisation_kind = {kind})))))"
+             AND (vs.organisation_id = {org} OR vs.organisation_kind = {kind}){tail}))))"
     )
 }
 

@@ -8,7 +8,7 @@ use itinera_domain::text::{fold, prefix_end};
 use itinera_domain::{Error, Page, PageRequest};
 use uuid::Uuid;
 
-use crate::access::visible_sql;
+use crate::access::visible_sql_each_row;
 use crate::{db_err, on_tx, Tx};
 
 #[derive(Debug, Clone)]
@@ -503,7 +503,7 @@ pub async fn search(
              FROM {from} JOIN organisations o ON o.id = p.home_organisation_id LEFT JOIN territories t ON t.id = p.territory_id \
              WHERE {cond}{earlier} AND {vis} ORDER BY {order} LIMIT ${l}",
             cond = b.cond,
-            vis = visible_sql("p", "$1", "$2", "$3"),
+            vis = visible_sql_each_row("p", "$1", "$2", "$3"),
             order = b.order,
             l = binds.len() + 4,
         );
