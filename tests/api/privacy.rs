@@ -744,3 +744,44 @@ async fn the_office_works_a_record_from_its_privacy_page() {
     let (status, _) = sw.page("/privacy/retention").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// An anonymised record leaves its person: the same person's record at another service
+/// no longer leads to it, through the person, a merge or a review.
+#[tokio::test]
+async fn an_erased_record_is_no_longer_linked_to_the_persons_other_records() {
+    let app = spawn_app().await;
+    let gone = app
+        .register(
+            SOCIAL_BADAJOZ,
+            &person("Leocadia", "Murillo", "Santos", 58_300_300),
+        )
+        .await;
+    let kept = app
+        .register(
+            SEXPE_MERIDA,
+            &person("Leocadia", "Murillo", "Santos", 58_300_300),
+        )
+        .await;
+    let same_person = "SELECT count(*) FROM participants a JOIN participants b ON b.person_id = a.person_id WHERE a.id = $1 AND b.id <> a.id";
+    assert_eq!(
+        count_id(&app, same_person, &kept).await,
+        1,
+        "the same document links the two records"
+    );
+    let check = format!("/participants/{gone}/erasure");
+    let r = app.post(AUDITOR, &check, &request("SU-9")).await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    assert_eq!(count_id(&app, same_person, &kept).await, 0);
+    assert_eq!(count_id(&app, same_person, &gone).await, 0);
+    for sql in [
+        "SELECT count(*) FROM merge_members WHERE participant_id = $1",
+        "SELECT count(*) FROM link_reviews WHERE left_id = $1 OR right_id = $1",
+    ] {
+        assert_eq!(count_id(&app, sql, &gone).await, 0, "{sql}");
+    }
+    // The record at the other service still stands, alone.
+    let r = app
+        .get(SEXPE_MERIDA, &format!("/participants/{kept}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}

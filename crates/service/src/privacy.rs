@@ -311,7 +311,7 @@ async fn anonymise(tx: &mut Tx, pid: Uuid, now: DateTime<Utc>) -> Result<Vec<Cle
         store::set_scores(tx, id, &v).await?;
         notes += 1;
     }
-    let cleared = store::anonymise(tx, pid, birth, now).await?;
+    let cleared = store::anonymise(tx, pid, birth, itinera_clock::new_id(now), now).await?;
     let imports = crate::imports::forget_record_in_imports(tx, pid).await?;
     let mut out: Vec<Cleared> = cleared
         .counts

@@ -228,6 +228,12 @@ fn statements() -> Vec<(&'static str, String)> {
            AND NOT EXISTS (SELECT 1 FROM household_members o JOIN participants op ON op.id = o.participant_id \
              WHERE o.household_id = household_members.household_id AND op.id <> $1 AND op.anonymised_at IS NULL) \
            AND (participant_id IS NULL OR participant_id = $1)".into()),
+        // What tied the record to the person's other records: its place in merges and
+        // the reviews that paired it (a merge keeps its decision, not the pair).
+        ("merge_members", "DELETE FROM merge_members WHERE participant_id = $1".into()),
+        ("merge_reviews", "UPDATE merges SET review_id = NULL WHERE review_id IN \
+           (SELECT id FROM link_reviews WHERE left_id = $1 OR right_id = $1)".into()),
+        ("link_reviews", "DELETE FROM link_reviews WHERE left_id = $1 OR right_id = $1".into()),
         ("household_changes", "UPDATE household_changes SET note = NULL WHERE household_id IN \
            (SELECT household_id FROM household_members WHERE participant_id = $1) \
            AND NOT EXISTS (SELECT 1 FROM household_members o JOIN participants op ON op.id = o.participant_id \
@@ -237,11 +243,14 @@ fn statements() -> Vec<(&'static str, String)> {
 
 /// Anonymises the record: identifying data removed, free text about the person cleared,
 /// the birth date replaced by `birth` (the generalised one), what indicators count
-/// kept. The person's itinerary versions' snapshots are the caller's (they are JSON).
+/// kept, and the record taken out of its person (`alone`, a person id of its own: the
+/// person's other records keep theirs and no longer lead to it). The person's itinerary
+/// versions' snapshots are the caller's (they are JSON).
 pub async fn anonymise(
     tx: &mut Tx,
     pid: Uuid,
     birth: NaiveDate,
+    alone: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Cleared, Error> {
     // The courses the person is a candidate on first, as every change of a course's
@@ -265,8 +274,8 @@ pub async fn anonymise(
     on_tx!(tx, c => sqlx::query(
         "UPDATE participants SET given_name = '', surname1 = '', surname2 = NULL, birth_date = $2, address = NULL, \
          postcode = NULL, phone = NULL, email = NULL, surname_key = '', given_key = '', anonymised_at = $3, \
-         updated_at = $3, version = version + 1 WHERE id = $1"
-    ).bind(pid).bind(birth).bind(now).execute(c).await.map(|_| ()).map_err(db_err))?;
+         updated_at = $3, version = version + 1, person_id = $4 WHERE id = $1"
+    ).bind(pid).bind(birth).bind(now).bind(alone).execute(c).await.map(|_| ()).map_err(db_err))?;
     Ok(cleared)
 }
 
