@@ -267,13 +267,24 @@ pub async fn measure(
             },
             // Those not in integrated care (the whole minus the part) single people
             // out as much as the part does.
-            smallest: part.min(all).min(all - part),
+            smallest: share_smallest(part, all),
         }));
     }
     Ok(Some(Measured {
         value: part as f64,
         smallest: part,
     }))
+}
+
+/// The smallest count behind a share of `part` in `all`: the whole, the part and the
+/// rest, each when there is any (a part of none, or of all, says as much of a small
+/// whole as the whole itself: 3 of 3 is 100 %).
+fn share_smallest(part: i64, all: i64) -> i64 {
+    [all, part, all - part]
+        .into_iter()
+        .filter(|n| *n > 0)
+        .min()
+        .unwrap_or(0)
 }
 
 /// A measure's value and the smallest count behind it: the count itself, or for a
@@ -352,4 +363,22 @@ async fn count(tx: &mut Tx, sql: &str, n: usize, b: Bounds) -> Result<i64, Error
         let q = if n > 4 { q.bind(first).bind(after) } else { q };
         q.fetch_one(c).await.map_err(db_err)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share_smallest;
+
+    /// A share is as small as the least of its whole, its part and the rest that are
+    /// not empty: all of three people, or none of them, is three people.
+    #[test]
+    fn a_share_of_a_small_whole_is_small_whatever_its_part() {
+        assert_eq!(share_smallest(3, 3), 3);
+        assert_eq!(share_smallest(0, 3), 3);
+        assert_eq!(share_smallest(2, 100), 2);
+        assert_eq!(share_smallest(98, 100), 2);
+        assert_eq!(share_smallest(0, 100), 100);
+        assert_eq!(share_smallest(100, 100), 100);
+        assert_eq!(share_smallest(0, 0), 0);
+    }
 }
