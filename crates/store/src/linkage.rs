@@ -74,9 +74,12 @@ pub async fn record(tx: &mut Tx, id: Uuid) -> Result<Option<LinkRecord>, Error> 
     on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))
 }
 
-/// Every record of the registry, in id order (the batch deduplication).
+/// Every record of the registry the batch deduplication may process, in id order: not
+/// a frozen one (restricted by the data-protection office: linking it would be
+/// processing it), nor an anonymised one.
 pub async fn all_records(tx: &mut Tx) -> Result<Vec<LinkRecord>, Error> {
-    let sql = format!("{RECORD} ORDER BY p.id");
+    let sql =
+        format!("{RECORD} WHERE p.restricted_at IS NULL AND p.anonymised_at IS NULL ORDER BY p.id");
     on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
 }
 
