@@ -283,6 +283,38 @@ async fn a_municipal_export_is_tried_then_imported_once() {
         1
     );
 
+    // The source system drops a column: the saved mapping's preview leaves it out and
+    // the file is tried with it, no "column not in the file".
+    let fewer = format!(
+        "Nº Expediente;Nombre;Apellidos;Sexo;F. Nacimiento;DNI/NIE;Nacionalidad\r\nSS-010;Rosa;Vega Luna;M;05/05/1985;{};ES\r\n",
+        dni(55_333_999)
+    );
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports/preview",
+            &json!({"content_base64": b64(fewer.as_bytes()), "source": "SIUSS Badajoz"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let columns: Vec<&str> = r.body["mapping"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["column"].as_str().unwrap())
+        .collect();
+    assert!(!columns.contains(&"Teléfono"), "{columns:?}");
+    assert!(columns.contains(&"DNI/NIE"), "{columns:?}");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports",
+            &json!({"file_name": "siuss-3.csv", "content_base64": b64(fewer.as_bytes()), "source": "SIUSS Badajoz", "mapping": r.body["mapping"], "dry_run": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_ne!(line(&r.body, 2)["outcome"], "rejected", "{:?}", r.body);
+
     // Someone else with a number the organisation already holds: that row is refused
     // with its column, and the rest of the file goes in.
     let clash = format!(
@@ -489,6 +521,10 @@ async fn the_browser_uploads_checks_the_columns_tries_and_imports() {
     let (status, html) = b.page(&location).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Nº Expediente"), "the columns are listed");
+    assert!(
+        html.contains("CSV (;, Windows-1252 (ANSI))"),
+        "the file's format, in words: {html}"
+    );
     assert!(
         html.contains("<option value=\"external_id\" selected>"),
         "guessed from the header"

@@ -91,13 +91,6 @@ impl Mapping {
         let mut errors = Vec::new();
         let mut columns = Vec::new();
         for (i, c) in self.columns.iter().enumerate() {
-            let Some(pos) = header.iter().position(|h| h.trim() == c.column.trim()) else {
-                errors.push(FieldError::new(
-                    format!("columns.{i}.column"),
-                    "import.mapping.unknown_column",
-                ));
-                continue;
-            };
             let Some(target) = Target::parse(&c.target) else {
                 errors.push(FieldError::new(
                     format!("columns.{i}.target"),
@@ -105,9 +98,18 @@ impl Mapping {
                 ));
                 continue;
             };
+            // An ignored column need not be in the file (a saved mapping outlives a
+            // column the source system dropped).
             if target == Target::Ignore {
                 continue;
             }
+            let Some(pos) = header.iter().position(|h| h.trim() == c.column.trim()) else {
+                errors.push(FieldError::new(
+                    format!("columns.{i}.column"),
+                    "import.mapping.unknown_column",
+                ));
+                continue;
+            };
             if columns.iter().any(|(_, t, _)| *t == target) {
                 errors.push(FieldError::new(
                     format!("columns.{i}.target"),

@@ -282,15 +282,21 @@ impl Services {
         let j = store::job(&mut tx, id, actor.user(), actor.organisation(), ctx.now)
             .await?
             .ok_or(Error::NotFound)?;
-        // Its report names the people of the file: an audited read, once there is one.
-        if j.report.is_some() {
+        let report: Option<ImportReport> = match &j.report {
+            Some(r) => Some(serde_json::from_str(r).map_err(|e| Error::Internal(e.to_string()))?),
+            None => None,
+        };
+        // Its report names the people of the file: an audited read, once there is one,
+        // naming the records it shows.
+        if let Some(r) = &report {
+            let participants: Vec<Uuid> = r.lines.iter().filter_map(|l| l.participant_id).collect();
             finish(
                 tx,
                 actor,
                 ctx,
                 Action::ImportRead,
                 Some(id),
-                json!({"job": id, "upload": j.upload_id}),
+                json!({"job": id, "upload": j.upload_id, "participants": participants}),
             )
             .await?;
         } else {
@@ -318,10 +324,6 @@ impl Services {
                 None => {}
             }
         }
-        let report = match &j.report {
-            Some(r) => Some(serde_json::from_str(r).map_err(|e| Error::Internal(e.to_string()))?),
-            None => None,
-        };
         Ok(JobView {
             id: j.id,
             upload_id: j.upload_id,

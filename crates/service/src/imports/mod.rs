@@ -296,7 +296,10 @@ impl Services {
         };
         let mapping = match saved {
             Some(mut m) => {
-                // Columns of the file the saved mapping does not know are shown too.
+                // Columns the file no longer has are dropped (a field they filled is
+                // then asked for again); columns it does not know are shown too.
+                m.columns
+                    .retain(|c| sheet.header.iter().any(|h| h.trim() == c.column.trim()));
                 for h in &sheet.header {
                     if !m.columns.iter().any(|c| c.column == *h) {
                         m.columns.push(itinera_domain::import::ColumnMap {

@@ -255,11 +255,11 @@ impl MappingPage {
                 format!(
                     "CSV ({}, {})",
                     if *delimiter == '\t' {
-                        "tab".into()
+                        self.page.t("import.delimiter_tab").to_string()
                     } else {
                         delimiter.to_string()
                     },
-                    encoding
+                    self.page.code("import.encoding", encoding)
                 )
             }
             FileFormat::Xlsx { sheet } => format!("XLSX ({sheet})"),
