@@ -677,26 +677,42 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         a.concurrency
     );
     let mut participant_rps = 0.0;
-    for (label, page) in [
-        (
-            "participant page",
-            &(|c: &(uuid::Uuid, uuid::Uuid)| format!("/participants/{}", c.1))
-                as &dyn Fn(&(uuid::Uuid, uuid::Uuid)) -> String,
-        ),
-        ("case page", &|c| format!("/cases/{}", c.0)),
-        ("itinerary page", &|c| format!("/cases/{}/itinerary", c.0)),
-        ("contacts page", &|c| format!("/cases/{}/contacts", c.0)),
+    type Page<'a> = &'a dyn Fn(&(uuid::Uuid, uuid::Uuid)) -> String;
+    let page_kinds: [(&str, &str, Page); 5] = [
+        ("participant", "participant page", &|c| {
+            format!("/participants/{}", c.1)
+        }),
+        ("case", "case page", &|c| format!("/cases/{}", c.0)),
+        ("itinerary", "itinerary page", &|c| {
+            format!("/cases/{}/itinerary", c.0)
+        }),
+        ("contacts", "contacts page", &|c| {
+            format!("/cases/{}/contacts", c.0)
+        }),
         // The start page: each professional's work list.
-        ("work list (start page)", &|_| "/".to_string()),
-    ] {
-        let (lat, rps, errs) = load(http.clone(), clients(page), a.seconds).await?;
-        let name = match label {
-            "participant page" => "participant",
-            "case page" => "case",
-            "itinerary page" => "itinerary",
-            "contacts page" => "contacts",
-            _ => "worklist",
-        };
+        ("worklist", "work list (start page)", &|_| "/".to_string()),
+    ];
+    let mut ceilings: Vec<(&str, &str, Arc<Vec<Client>>)> = page_kinds
+        .into_iter()
+        .map(|(name, label, page)| (name, label, clients(page)))
+        .collect();
+    // The measured course's page at saturation, with 10,000 courses and their
+    // attendance loaded (`--courses`). The page opens on the sessions nearest today;
+    // its whole schedule (about 130 sessions here) is a link away.
+    if let Some(course) = measured_course {
+        ceilings.push((
+            "course",
+            "course page",
+            clients(&|_| format!("/courses/{course}")),
+        ));
+        ceilings.push((
+            "course_schedule",
+            "course page, whole schedule",
+            clients(&|_| format!("/courses/{course}?schedule=all")),
+        ));
+    }
+    for (name, label, who) in ceilings {
+        let (lat, rps, errs) = load(http.clone(), who, a.seconds).await?;
         figures.push(figure(
             engine,
             "ceiling",
@@ -709,41 +725,8 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         ));
         let (p50, _, p99, n) = summary(lat);
         println!("{label}: p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
-        if label == "participant page" {
+        if name == "participant" {
             participant_rps = rps;
-        }
-    }
-    // The measured course's page at saturation, with 10,000 courses and their
-    // attendance loaded (`--courses`).
-    // The page opens on the sessions nearest today; its whole schedule (about 130
-    // sessions here) is a link away.
-    if let Some(course) = measured_course {
-        for (kind, label, query) in [
-            ("course", "course page", ""),
-            (
-                "course_schedule",
-                "course page, whole schedule",
-                "?schedule=all",
-            ),
-        ] {
-            let (lat, rps, errs) = load(
-                http.clone(),
-                clients(&|_| format!("/courses/{course}{query}")),
-                a.seconds,
-            )
-            .await?;
-            figures.push(figure(
-                engine,
-                "ceiling",
-                Some(kind),
-                None,
-                Some(&lat),
-                Some(rps),
-                Some(a.seconds as f64),
-                None,
-            ));
-            let (p50, _, p99, n) = summary(lat);
-            println!("{label}: p50 {p50:.2} ms, p99 {p99:.2} ms, {rps:.0} req/s ({n} requests, {errs} errors)");
         }
     }
     let health = Arc::new(
