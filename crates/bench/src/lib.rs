@@ -667,6 +667,25 @@ pub async fn run(a: BenchArgs) -> Result<()> {
                 k.latencies_ms.len(),
                 k.errors
             );
+            // Where the slow answers were: seconds over 25 ms, the worst first.
+            let mut worst: Vec<(usize, f64)> = k
+                .worst_by_second_ms
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, w)| *w > 25.0)
+                .collect();
+            worst.sort_by(|a, b| b.1.total_cmp(&a.1));
+            println!(
+                "    seconds with an answer over 25 ms: {} of {}{}",
+                worst.len(),
+                k.worst_by_second_ms.len(),
+                worst
+                    .iter()
+                    .take(12)
+                    .map(|(s, w)| format!(" [{s} s: {w:.0} ms]"))
+                    .collect::<String>()
+            );
             figures.push(f);
         }
     }

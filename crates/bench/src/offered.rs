@@ -23,6 +23,9 @@ pub struct Kind {
     pub name: &'static str,
     pub latencies_ms: Vec<f64>,
     pub errors: usize,
+    /// The worst latency of each second of the run (by when the requests were due):
+    /// stalls show as a few bad seconds, a queue as many.
+    pub worst_by_second_ms: Vec<f64>,
 }
 
 /// One request: when it is due (from the start), its kind, its page and session.
@@ -86,7 +89,8 @@ pub async fn run(
         let clock = clock.clone();
         let kinds_n = kinds.len();
         handles.push(tokio::spawn(async move {
-            let mut got: Vec<(Vec<f64>, usize)> = (0..kinds_n).map(|_| (Vec::new(), 0)).collect();
+            let mut got: Vec<(Vec<f64>, usize, Vec<f64>)> =
+                (0..kinds_n).map(|_| (Vec::new(), 0, Vec::new())).collect();
             for d in lane {
                 let now = clock.elapsed();
                 if d.at > now {
@@ -103,6 +107,13 @@ pub async fn run(
                 // From when it was due, not when it was sent.
                 let ms = clock.elapsed().saturating_sub(d.at).as_secs_f64() * 1000.0;
                 if let Some(slot) = got.get_mut(d.kind) {
+                    let second = d.at.as_secs() as usize;
+                    if slot.2.len() <= second {
+                        slot.2.resize(second + 1, 0.0);
+                    }
+                    if let Some(w) = slot.2.get_mut(second) {
+                        *w = w.max(ms);
+                    }
                     if ok {
                         slot.0.push(ms);
                     } else {
@@ -113,20 +124,31 @@ pub async fn run(
             got
         }));
     }
-    let mut all: Vec<(Vec<f64>, usize)> = (0..kinds.len()).map(|_| (Vec::new(), 0)).collect();
+    let mut all: Vec<(Vec<f64>, usize, Vec<f64>)> = (0..kinds.len())
+        .map(|_| (Vec::new(), 0, Vec::new()))
+        .collect();
     for h in handles {
-        for (slot, (lat, errors)) in all.iter_mut().zip(h.await?) {
+        for (slot, (lat, errors, worst)) in all.iter_mut().zip(h.await?) {
             slot.0.extend(lat);
             slot.1 += errors;
+            if slot.2.len() < worst.len() {
+                slot.2.resize(worst.len(), 0.0);
+            }
+            for (w, x) in slot.2.iter_mut().zip(worst) {
+                *w = w.max(x);
+            }
         }
     }
     Ok(kinds
         .iter()
         .zip(all)
-        .map(|((name, _), (latencies_ms, errors))| Kind {
-            name,
-            latencies_ms,
-            errors,
-        })
+        .map(
+            |((name, _), (latencies_ms, errors, worst_by_second_ms))| Kind {
+                name,
+                latencies_ms,
+                errors,
+                worst_by_second_ms,
+            },
+        )
         .collect())
 }
