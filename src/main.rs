@@ -657,8 +657,10 @@ async fn audit_verify(db: &DbArg) -> Result<()> {
 
 /// `itinera backup` (SQLite, online).
 async fn backup(db: &DbArg, to: &str) -> Result<()> {
-    if std::path::Path::new(to).exists() {
-        return Err(text::err("cli.file_exists", &[("path", to)]));
+    for path in [to.to_string(), itinera_store::read_audit::path_of(to)] {
+        if std::path::Path::new(&path).exists() {
+            return Err(text::err("cli.file_exists", &[("path", &path)]));
+        }
     }
     let store = Store::connect(&db.url).await.map_err(anyerr)?;
     store.backup_sqlite(to).await.map_err(anyerr)?;
@@ -674,12 +676,33 @@ async fn restore(from: &str, to: &str) -> Result<()> {
     if !check.integrity_check().await.map_err(anyerr)? {
         return Err(text::err("cli.integrity_failed", &[("path", from)]));
     }
+    let reads_complete = check.read_audit_present().await.map_err(anyerr)?;
     check.close().await;
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{to}{suffix}"));
+    if !reads_complete {
+        let path = itinera_store::read_audit::path_of(from);
+        return Err(text::err("cli.read_audit_missing", &[("path", &path)]));
     }
-    std::fs::copy(from, to)
-        .with_context(|| text::msg("cli.copy_failed", &[("from", from), ("to", to)]))?;
+    // The database file and its log of audited reads, both.
+    let pairs = [
+        (from.to_string(), to.to_string()),
+        (
+            itinera_store::read_audit::path_of(from),
+            itinera_store::read_audit::path_of(to),
+        ),
+    ];
+    for (_, dest) in &pairs {
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{dest}{suffix}"));
+        }
+    }
+    for (src, dest) in &pairs {
+        std::fs::copy(src, dest).with_context(|| {
+            text::msg(
+                "cli.copy_failed",
+                &[("from", src.as_str()), ("to", dest.as_str())],
+            )
+        })?;
+    }
     println!(
         "{}",
         text::msg("cli.restored", &[("from", from), ("to", to)])

@@ -233,6 +233,30 @@ fn backup_and_restore() {
         "--db",
         &url,
     ]));
+    // Reads of person data leave entries in the log of reads, a file of its own.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = itinera_store::Store::connect(&url).await.unwrap();
+        let mut tx = store.audited_read().await.unwrap();
+        itinera_store::audit::append(
+            &mut tx,
+            &itinera_store::audit::NewEntry {
+                at: chrono::Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap(),
+                actor_user_id: None,
+                actor_organisation_id: None,
+                action: "participant.read",
+                entity: "participant",
+                entity_id: None,
+                request_id: "backup-test",
+                client_addr: "127.0.0.1",
+                detail: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+    assert!(dir.join("live.db-read-audit").exists());
     assert_ok(&itinera(&[
         "backup",
         "--db",
@@ -240,6 +264,7 @@ fn backup_and_restore() {
         "--to",
         backup.to_str().unwrap(),
     ]));
+    assert!(dir.join("backup.db-read-audit").exists());
     // Never over an existing file.
     let out = itinera(&["backup", "--db", &url, "--to", backup.to_str().unwrap()]);
     assert!(!out.status.success());
@@ -262,6 +287,34 @@ fn backup_and_restore() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["intact"], true);
     assert!(report["entries"].as_i64().unwrap() >= 1);
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = itinera_store::Store::connect(&format!("sqlite://{}", restored.display()))
+            .await
+            .unwrap();
+        let mut tx = store.read().await.unwrap();
+        let n: i64 = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_read_log WHERE request_id = 'backup-test'"
+        ).fetch_one(c).await.map_err(itinera_store::db_err))
+        .unwrap();
+        assert_eq!(n, 1, "the restored copy has the log of reads");
+        tx.rollback().await.unwrap();
+        store.close().await;
+    });
+    // The main file without its log of reads is refused, saying which file is missing.
+    let alone = dir.join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    std::fs::copy(&backup, alone.join("backup.db")).unwrap();
+    let out = itinera(&[
+        "restore",
+        "--from",
+        alone.join("backup.db").to_str().unwrap(),
+        "--to",
+        dir.join("other.db").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("backup.db-read-audit"), "{err}");
+    assert!(!dir.join("other.db").exists());
 }
 
 #[test]

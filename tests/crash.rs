@@ -182,7 +182,7 @@ async fn check(url: &str, told: &Told, round: usize) -> Store {
         }
     }
     let audited: Vec<String> = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(
-        "SELECT request_id FROM audit_log WHERE action IN ('participant.read', 'case.read', 'contact.read')"
+        "SELECT request_id FROM audit_read_log WHERE action IN ('participant.read', 'case.read', 'contact.read')"
     ).fetch_all(c).await.map_err(itinera_store::db_err)).expect("audit");
     let audited: HashSet<String> = audited.into_iter().collect();
     for r in &told.reads {

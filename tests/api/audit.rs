@@ -146,7 +146,7 @@ async fn concurrent_reads_and_writes_keep_one_audit_row_each_and_an_intact_chain
         async move {
             let mut tx = store.read().await.expect("tx");
             let n: i64 = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(
-                "SELECT count(*) FROM audit_log WHERE action = $1"
+                "SELECT (SELECT count(*) FROM audit_log WHERE action = $1) + (SELECT count(*) FROM audit_read_log WHERE action = $1)"
             ).bind(action).fetch_one(c).await.map_err(itinera_store::db_err))
             .expect("count");
             tx.rollback().await.expect("rollback");
@@ -223,4 +223,207 @@ async fn concurrent_reads_and_writes_keep_one_audit_row_each_and_an_intact_chain
         eprintln!("group commit: {members} audited reads in {commits} commits");
         assert!(commits < members, "{members} reads, {commits} commits");
     }
+}
+
+/// The audited reads' entries have a log of their own (on SQLite a file of its own, so
+/// that appending them does not make the reading connections drop their caches); the
+/// chain runs across both logs, the auditor's list merges them newest first, and
+/// verification finds an entry altered, taken out or cut off the end in either.
+#[tokio::test]
+async fn the_chain_runs_across_the_logs_of_writes_and_of_reads() {
+    let app = spawn_app().await;
+    let mut people = Vec::new();
+    for n in 0..3 {
+        let pid = app
+            .register(
+                SOCIAL_BADAJOZ,
+                &person("Nuria", "Pardo", "", 20_000_300 + n),
+            )
+            .await;
+        let r = app
+            .get(SOCIAL_BADAJOZ, &format!("/participants/{pid}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        people.push(pid);
+    }
+    // Enough reads of cases to fill the auditor's first page (50) and more.
+    for _ in 0..20 {
+        for pid in &people[..2] {
+            let r = app
+                .get(SOCIAL_BADAJOZ, &format!("/participants/{pid}"))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        }
+    }
+    let seqs = |table: &'static str, action: &'static str| {
+        let store = app.store.clone();
+        async move {
+            let mut tx = store.read().await.expect("tx");
+            let sql = format!("SELECT seq FROM {table} WHERE action = $1 ORDER BY seq");
+            let v: Vec<i64> = itinera_store::on_tx!(&mut tx, c => sqlx::query_scalar(&sql)
+                .bind(action).fetch_all(c).await.map_err(itinera_store::db_err))
+            .expect("seqs");
+            tx.rollback().await.expect("rollback");
+            v
+        }
+    };
+    // Each kind in its log, numbered in one sequence, alternating.
+    let created = seqs("audit_log", "participant.create").await;
+    let read = seqs("audit_read_log", "participant.read").await;
+    assert_eq!((created.len(), read.len()), (3, 43));
+    assert!(seqs("audit_read_log", "participant.create")
+        .await
+        .is_empty());
+    assert!(seqs("audit_log", "participant.read").await.is_empty());
+    for (c, r) in created.iter().zip(&read) {
+        assert!(c < r, "{created:?} {read:?}");
+    }
+    assert!(read[0] < created[1] && read[1] < created[2] && created[2] < read[2]);
+    // The auditor's list: both logs, newest first, paged across them.
+    let page = |n: u32| {
+        let app = &app;
+        async move {
+            let r = app.get(AUDITOR, &format!("/audit-entries?page={n}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            r.body["items"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e["seq"].as_i64())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }
+    };
+    let (first, second) = (page(1).await, page(2).await);
+    assert_eq!(first.len(), 50);
+    assert!(!second.is_empty());
+    // Reading page 1 appended its own entry, so page 2 starts one entry later.
+    let mut listed: Vec<i64> = first.into_iter().chain(second).collect();
+    listed.dedup();
+    assert!(listed.windows(2).all(|w| w[0] == w[1] + 1), "{listed:?}");
+    assert_eq!(listed.first().copied(), read.last().copied());
+    assert!(listed.contains(&created[0]) && listed.contains(&read[0]));
+    let r = app
+        .get(AUDITOR, &format!("/audit-entries?entity_id={}", people[1]))
+        .await;
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(actions.len(), 22, "{actions:?}");
+    assert!(
+        actions.starts_with(&["participant.read"]) && actions.ends_with(&["participant.create"])
+    );
+    let verify = || async {
+        app.services
+            .verify_audit(itinera_service::Caller::CommandLine)
+            .await
+            .expect("verify")
+    };
+    let v = verify().await;
+    assert!(v.intact, "{v:?}");
+    let change = |sql: String| {
+        let store = app.store.clone();
+        async move {
+            let mut tx = store.write().await.expect("tx");
+            itinera_store::on_tx!(&mut tx, c => sqlx::query(&sql).execute(c).await.map(|_| ()).map_err(itinera_store::db_err)).expect("change");
+            tx.commit().await.expect("commit");
+        }
+    };
+    // A read's entry altered…
+    change(format!(
+        "UPDATE audit_read_log SET client_addr = '10.9.9.9' WHERE seq = {}",
+        read[0]
+    ))
+    .await;
+    let v = verify().await;
+    assert_eq!(
+        (v.intact, v.broken_at, v.problem.as_deref()),
+        (false, Some(read[0]), Some("altered"))
+    );
+    change(format!(
+        "UPDATE audit_read_log SET client_addr = '127.0.0.1' WHERE seq = {}",
+        read[0]
+    ))
+    .await;
+    assert!(verify().await.intact);
+    // …one taken out of the middle…
+    let kept: Vec<(i64, String)> = {
+        let mut tx = app.store.read().await.expect("tx");
+        let rows = itinera_store::on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT seq, detail FROM audit_read_log WHERE seq = $1"
+        ).bind(read[1]).fetch_all(c).await.map_err(itinera_store::db_err))
+        .expect("row");
+        tx.rollback().await.expect("rollback");
+        rows
+    };
+    assert_eq!(kept.len(), 1);
+    change(format!(
+        "CREATE TABLE kept_entry AS SELECT * FROM audit_read_log WHERE seq = {}",
+        read[1]
+    ))
+    .await;
+    change(format!(
+        "DELETE FROM audit_read_log WHERE seq = {}",
+        read[1]
+    ))
+    .await;
+    let v = verify().await;
+    assert_eq!(
+        (v.broken_at, v.problem.as_deref()),
+        (Some(read[1]), Some("missing"))
+    );
+    change("INSERT INTO audit_read_log SELECT * FROM kept_entry".into()).await;
+    change("DROP TABLE kept_entry".into()).await;
+    assert!(verify().await.intact);
+    // …and the last one cut off the end.
+    let r = app
+        .get(SOCIAL_BADAJOZ, &format!("/participants/{}", people[0]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    change(
+        "DELETE FROM audit_read_log WHERE seq = (SELECT MAX(seq) FROM audit_read_log) \
+         AND action = 'participant.read'"
+            .into(),
+    )
+    .await;
+    let v = verify().await;
+    assert_eq!(v.problem.as_deref(), Some("truncated"), "{v:?}");
+}
+
+/// On SQLite, a page view's audit entry is committed to the file of reads, so a reading
+/// connection sees no change to the main file (`data_version`) and keeps its cache; a
+/// data write changes it.
+#[tokio::test]
+async fn an_audited_read_leaves_the_main_file_unchanged_on_sqlite() {
+    let app = spawn_app().await;
+    if app.store.engine() != itinera_store::Engine::Sqlite {
+        return;
+    }
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Olga", "Prieto", "", 20_000_320))
+        .await;
+    let mut held = app.store.single().await.expect("connection");
+    let before = data_version(&mut held).await;
+    for _ in 0..3 {
+        let r = app
+            .get(SOCIAL_BADAJOZ, &format!("/participants/{pid}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    assert_eq!(
+        data_version(&mut held).await,
+        before,
+        "reads changed the main file"
+    );
+    app.register(SOCIAL_BADAJOZ, &person("Olga", "Prieto", "", 20_000_321))
+        .await;
+    assert_ne!(data_version(&mut held).await, before, "a write is seen");
+}
+
+async fn data_version(tx: &mut itinera_store::Tx) -> i64 {
+    itinera_store::on_tx!(tx, c => sqlx::query_scalar::<_, i64>("PRAGMA main.data_version")
+        .fetch_one(c).await.map_err(itinera_store::db_err))
+    .expect("data_version")
 }

@@ -162,7 +162,7 @@ async fn a_benefit_is_recorded_changed_and_planned_beside_the_itinerary() {
     assert!(
         count(
             &app,
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'benefit.read'"
+            "SELECT COUNT(*) FROM audit_read_log WHERE action = 'benefit.read'"
         )
         .await
             >= 2

@@ -319,7 +319,7 @@ async fn a_case_table_plans_a_meeting_records_minutes_and_follows_an_agreement_t
         count_id(
             &app,
             &format!(
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'worklist.read' AND actor_user_id = $1 AND detail LIKE '%{case}%'"
+                "SELECT COUNT(*) FROM audit_read_log WHERE action = 'worklist.read' AND actor_user_id = $1 AND detail LIKE '%{case}%'"
             ),
             &sexpe_user
         )

@@ -374,7 +374,7 @@ async fn a_household_keeps_its_members_history_and_each_members_privacy() {
     assert!(
         count(
             &app,
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'household.read'"
+            "SELECT COUNT(*) FROM audit_read_log WHERE action = 'household.read'"
         )
         .await
             >= 4

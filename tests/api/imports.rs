@@ -980,7 +980,7 @@ async fn a_restricted_record_is_not_told_by_an_import() {
     assert!(
         count(
             &app,
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'import.read'"
+            "SELECT COUNT(*) FROM audit_read_log WHERE action = 'import.read'"
         )
         .await
             >= 1

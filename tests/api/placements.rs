@@ -724,7 +724,7 @@ async fn a_workplace_tutor_sees_the_placement_they_tutor_and_nothing_else() {
     assert_eq!(
         count(
             &app,
-            &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'incident.reported_read' AND detail LIKE '%{incident}%'")
+            &format!("SELECT COUNT(*) FROM audit_read_log WHERE action = 'incident.reported_read' AND detail LIKE '%{incident}%'")
         )
         .await,
         1,

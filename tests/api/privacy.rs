@@ -126,7 +126,7 @@ async fn a_restricted_record_is_frozen_for_everyone_but_the_office() {
     ] {
         let n = count_id(
             &app,
-            &format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND entity_id = $1"),
+            &format!("SELECT (SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND entity_id = $1) + (SELECT COUNT(*) FROM audit_read_log WHERE action = '{action}' AND entity_id = $1)"),
             &pid,
         )
         .await;
@@ -307,6 +307,8 @@ async fn erasure_is_refused_while_a_hold_applies_then_anonymises_and_the_figures
         ),
         "SELECT COUNT(*) FROM contacts WHERE summary LIKE '%Eulalia%'".into(),
         "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%Eulalia%' OR detail LIKE '%Barrantes%'"
+            .into(),
+        "SELECT COUNT(*) FROM audit_read_log WHERE detail LIKE '%Eulalia%' OR detail LIKE '%Barrantes%'"
             .into(),
     ] {
         assert_eq!(count(&app, &sql).await, 0, "{sql}");

@@ -322,7 +322,7 @@ async fn a_referral_closes_the_loop_between_social_services_and_the_employment_o
         assert!(
             count(
                 &app,
-                &format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'")
+                &format!("SELECT (SELECT COUNT(*) FROM audit_log WHERE action = '{action}') + (SELECT COUNT(*) FROM audit_read_log WHERE action = '{action}')")
             )
             .await
                 >= 1,

@@ -986,7 +986,7 @@ async fn a_trainer_takes_attendance_and_reports_but_sees_nothing_else() {
     let v = app.get(TRAINER, &path).await.body;
     assert_eq!(v["candidates"][0]["id"], ids[1].as_str(), "{v:#}");
     // A trainer's read is audited like any other.
-    let reads = "SELECT COUNT(*) FROM audit_log WHERE action = 'course.read'";
+    let reads = "SELECT COUNT(*) FROM audit_read_log WHERE action = 'course.read'";
     let before = count(&app, reads).await;
     assert_eq!(app.get(TRAINER, &path).await.status, StatusCode::OK);
     assert_eq!(count(&app, reads).await, before + 1);

@@ -5,8 +5,14 @@
 //! **Invariants:** a write's entry is appended in the write's own transaction. A read's
 //! entry waits in the read's snapshot transaction and is appended, with those of other
 //! reads (group commit), when that transaction commits — before its answer may leave
-//! the server (`Store::audited_read`). `audit_head` holds the chain's tip; updating it
-//! first serialises appenders, so the chain stays strict.
+//! the server (`Store::audited_read`).
+//!
+//! The chain is kept in two logs (see `read_audit` for why): `audit_log`, the entries
+//! appended in writing transactions, and `audit_read_log`, those of the audited reads'
+//! group commits. Entries are numbered across both; each log has its head
+//! (`audit_head`, `audit_read_head`), and the chain's tip is the later of the two.
+//! Taking the lock of `audit_head` first serialises appenders, so the chain stays
+//! strict.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use itinera_domain::{Error, Page, PageRequest};
@@ -170,6 +176,73 @@ fn chain_hash_of(
     hex::encode(h.finalize())
 }
 
+/// The hash an empty chain's first entry links to.
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Which log an append goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Log {
+    /// `audit_log`: entries appended in a writing transaction (with the data they tell
+    /// of).
+    Writes,
+    /// `audit_read_log`: the group commit of audited reads' entries.
+    Reads,
+}
+
+impl Log {
+    fn table(self) -> &'static str {
+        match self {
+            Log::Writes => "audit_log",
+            Log::Reads => "audit_read_log",
+        }
+    }
+
+    fn head(self) -> &'static str {
+        match self {
+            Log::Writes => "audit_head",
+            Log::Reads => "audit_read_head",
+        }
+    }
+}
+
+/// Takes the chain for an append to `log`: locks it (the row of `audit_head`, whichever
+/// the log, so that appenders of both logs wait for each other) and returns its tip,
+/// the later of the two heads. On SQLite the writer's `BEGIN IMMEDIATE` already holds
+/// both files' write locks, and an append of reads must not write the main file (its
+/// commit would make every reading connection drop its cache), so there it only reads.
+async fn take_tip(tx: &mut Tx, log: Log) -> Result<(i64, String), Error> {
+    let lock = match (log, tx.engine()) {
+        // Writing the row takes its lock on PostgreSQL; on SQLite the main file is
+        // being written anyway.
+        (Log::Writes, _) => {
+            "UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash"
+        }
+        (Log::Reads, crate::Engine::Postgres) => {
+            "SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE"
+        }
+        (Log::Reads, crate::Engine::Sqlite) => {
+            "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
+        }
+    };
+    let writes: (i64, String) =
+        on_tx!(tx, c => sqlx::query_as(lock).fetch_one(c).await.map_err(db_err))?;
+    let reads: (i64, String) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT last_seq, last_hash FROM audit_read_head WHERE id = 1"
+    ).fetch_one(c).await.map_err(db_err))?;
+    Ok(if reads.0 > writes.0 { reads } else { writes })
+}
+
+/// Moves `log`'s head to entry `seq` with `hash`.
+async fn set_head(tx: &mut Tx, log: Log, seq: i64, hash: &str) -> Result<(), Error> {
+    let sql = format!(
+        "UPDATE {} SET last_seq = $1, last_hash = $2 WHERE id = 1",
+        log.head()
+    );
+    on_tx!(tx, c => sqlx::query(&sql).bind(seq).bind(hash)
+        .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    Ok(())
+}
+
 /// Appends one entry to the chain, inside `tx` (in an audited read: when it commits;
 /// the number is then 0).
 pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, Error> {
@@ -177,13 +250,10 @@ pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<i64, Error> {
         p.entries.push(OwnedEntry::of(e));
         return Ok(0);
     }
-    // The head row is locked first, which serialises appenders.
-    let (seq, prev): (i64, String) = on_tx!(tx, c => sqlx::query_as(
-        "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
-    ).fetch_one(c).await.map_err(db_err))?;
+    let (last, prev) = take_tip(tx, Log::Writes).await?;
+    let seq = last + 1;
     let hash = insert_entry(tx, e, seq, &prev).await?;
-    on_tx!(tx, c => sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(&hash).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    set_head(tx, Log::Writes, seq, &hash).await?;
     Ok(seq)
 }
 
@@ -197,13 +267,20 @@ pub async fn append_many(tx: &mut Tx, entries: Vec<NewEntry<'_>>) -> Result<(), 
         p.entries.extend(entries.iter().map(OwnedEntry::of));
         return Ok(());
     }
-    let n = i64::try_from(entries.len()).map_err(|e| Error::Internal(e.to_string()))?;
-    // Takes the numbers of all entries at once (the head row stays locked).
-    let (last, prev): (i64, String) = on_tx!(tx, c => sqlx::query_as(
-        "UPDATE audit_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq, last_hash"
-    ).bind(n).fetch_one(c).await.map_err(db_err))?;
-    let mut seq = last - n;
-    let mut prev = prev;
+    append_to(tx, Log::Writes, entries).await
+}
+
+/// Appends a group of audited reads' entries to the log of reads, inside `tx` (the
+/// group commit's own transaction).
+pub(crate) async fn append_reads(tx: &mut Tx, entries: Vec<NewEntry<'_>>) -> Result<(), Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    append_to(tx, Log::Reads, entries).await
+}
+
+async fn append_to(tx: &mut Tx, log: Log, entries: Vec<NewEntry<'_>>) -> Result<(), Error> {
+    let (mut seq, mut prev) = take_tip(tx, log).await?;
     let mut rows = Vec::with_capacity(entries.len());
     let mut texts: Option<Texts> = None;
     for e in entries {
@@ -244,7 +321,7 @@ pub async fn append_many(tx: &mut Tx, entries: Vec<NewEntry<'_>>) -> Result<(), 
     // copied again by the driver.
     crate::bulk::Prepared::new(
         tx.engine(),
-        "audit_log",
+        log.table(),
         &[
             "seq",
             "at",
@@ -264,14 +341,12 @@ pub async fn append_many(tx: &mut Tx, entries: Vec<NewEntry<'_>>) -> Result<(), 
     )?
     .run(tx)
     .await?;
-    on_tx!(tx, c => sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(&prev).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    Ok(())
+    set_head(tx, log, seq, &prev).await
 }
 
-/// The number of the chain's last entry as `tx` sees it (0 for an empty log). Every
-/// write of person data appends an entry in its own transaction, so entries after
-/// this number are exactly the writes `tx` does not see.
+/// The number of the last entry of the log of writes as `tx` sees it (0 for an empty
+/// log). Every write of person data appends an entry there in its own transaction, so
+/// entries of that log after this number are exactly the writes `tx` does not see.
 pub async fn tip(tx: &mut Tx) -> Result<i64, Error> {
     on_tx!(tx, c => sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
         .fetch_one(c).await.map_err(db_err))
@@ -376,14 +451,23 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: PageRequest) -> Result<Page<Ent
     if to.is_some() {
         next("at < ?");
     }
+    // Both logs, each cut at the page's last row before they are merged (each is read
+    // newest first on its own index).
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let branch = |table: &str| {
+        format!(
+            "SELECT * FROM (SELECT {ENTRY_COLUMNS} FROM {table} {filter} ORDER BY seq DESC LIMIT ${}) {table}",
+            n + 3
+        )
+    };
     let sql = format!(
-        "SELECT seq, at, actor_user_id, actor_organisation_id, action, entity, entity_id, request_id, client_addr, detail, prev_hash, hash \
-         FROM audit_log {} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
-        if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        },
+        "SELECT {ENTRY_COLUMNS} FROM ({} UNION ALL {}) entries ORDER BY seq DESC LIMIT ${} OFFSET ${}",
+        branch("audit_log"),
+        branch("audit_read_log"),
         n + 1,
         n + 2
     );
@@ -395,7 +479,8 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: PageRequest) -> Result<Page<Ent
         if let Some(v) = f.entity_id { q = q.bind(v); }
         if let Some(v) = from { q = q.bind(v); }
         if let Some(v) = to { q = q.bind(v); }
-        q.bind(page.limit() + 1).bind(page.offset()).fetch_all(c).await.map_err(db_err)
+        q.bind(page.limit() + 1).bind(page.offset()).bind(page.offset() + page.limit() + 1)
+            .fetch_all(c).await.map_err(db_err)
     })?;
     Ok(Page::from_overfetch(rows, page))
 }
@@ -412,15 +497,64 @@ pub struct Verification {
     pub problem: Option<String>,
 }
 
-/// Recomputes the whole chain, in batches, and says where it first breaks.
+/// The columns of an entry, in `Entry`'s order.
+const ENTRY_COLUMNS: &str = "seq, at, actor_user_id, actor_organisation_id, action, entity, entity_id, request_id, client_addr, detail, prev_hash, hash";
+
+/// One log's entries in order of number, read in batches.
+struct Cursor {
+    table: &'static str,
+    buffered: std::collections::VecDeque<Entry>,
+    next: i64,
+    done: bool,
+}
+
+impl Cursor {
+    fn of(log: Log) -> Cursor {
+        Cursor {
+            table: log.table(),
+            buffered: std::collections::VecDeque::new(),
+            next: 1,
+            done: false,
+        }
+    }
+
+    /// The number of the next entry (None at the end of the log).
+    async fn peek(&mut self, tx: &mut Tx) -> Result<Option<i64>, Error> {
+        if self.buffered.is_empty() && !self.done {
+            const BATCH: usize = 5000;
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} FROM {} WHERE seq >= $1 ORDER BY seq LIMIT {BATCH}",
+                self.table
+            );
+            let batch: Vec<Entry> = on_tx!(tx, c => sqlx::query_as(&sql)
+                .bind(self.next).fetch_all(c).await.map_err(db_err))?;
+            self.done = batch.len() < BATCH;
+            if let Some(last) = batch.last() {
+                self.next = last.seq + 1;
+            }
+            self.buffered.extend(batch);
+        }
+        Ok(self.buffered.front().map(|e| e.seq))
+    }
+}
+
+/// Recomputes the whole chain, in batches, and says where it first breaks: both logs,
+/// merged in order of number.
 pub async fn verify(store: &Store) -> Result<Verification, Error> {
-    // One snapshot: the head and every batch as they stood together (on PostgreSQL a
-    // plain transaction would see the entries appended meanwhile, past the head read).
+    // One snapshot: the heads and every batch as they stood together (on PostgreSQL a
+    // plain transaction would see the entries appended meanwhile, past the heads read).
+    // On SQLite the two files' snapshots are taken apart: an append between them may
+    // show past the heads; it is not read (the walk stops at the later head).
     let mut tx = store.snapshot().await?;
-    let head: (i64, String) = on_tx!(&mut tx, c => sqlx::query_as(
+    let writes: (i64, String) = on_tx!(&mut tx, c => sqlx::query_as(
         "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
     ).fetch_one(c).await.map_err(db_err))?;
-    let mut prev_hash = "0".repeat(64);
+    let reads: (i64, String) = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT last_seq, last_hash FROM audit_read_head WHERE id = 1"
+    ).fetch_one(c).await.map_err(db_err))?;
+    let head = if reads.0 > writes.0 { reads } else { writes };
+    let mut logs = [Cursor::of(Log::Writes), Cursor::of(Log::Reads)];
+    let mut prev_hash = GENESIS.to_string();
     let mut expected_seq = 1i64;
     let mut count = 0i64;
     let broken = |seq: i64, count: i64, why: &str| Verification {
@@ -430,43 +564,46 @@ pub async fn verify(store: &Store) -> Result<Verification, Error> {
         problem: Some(why.to_string()),
     };
     loop {
-        let batch: Vec<Entry> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT seq, at, actor_user_id, actor_organisation_id, action, entity, entity_id, request_id, client_addr, detail, prev_hash, hash \
-             FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000"
-        ).bind(expected_seq).fetch_all(c).await.map_err(db_err))?;
-        if batch.is_empty() {
+        // The log whose next entry has the lower number.
+        let mut pick: Option<(usize, i64)> = None;
+        for (i, log) in logs.iter_mut().enumerate() {
+            if let Some(seq) = log.peek(&mut tx).await? {
+                if seq <= head.0 && pick.is_none_or(|(_, s)| seq < s) {
+                    pick = Some((i, seq));
+                }
+            }
+        }
+        let Some(e) = pick.and_then(|(i, _)| logs.get_mut(i)?.buffered.pop_front()) else {
             break;
+        };
+        count += 1;
+        if e.seq != expected_seq {
+            tx.rollback().await?;
+            return Ok(broken(expected_seq, count, "missing"));
         }
-        for e in batch {
-            count += 1;
-            if e.seq != expected_seq {
-                tx.rollback().await?;
-                return Ok(broken(expected_seq, count, "missing"));
-            }
-            if e.prev_hash != prev_hash {
-                tx.rollback().await?;
-                return Ok(broken(e.seq, count, "link"));
-            }
-            let h = chain_hash(
-                &e.prev_hash,
-                e.seq,
-                e.at,
-                e.actor_user_id,
-                e.actor_organisation_id,
-                &e.action,
-                &e.entity,
-                e.entity_id,
-                &e.request_id,
-                &e.client_addr,
-                &e.detail,
-            );
-            if h != e.hash {
-                tx.rollback().await?;
-                return Ok(broken(e.seq, count, "altered"));
-            }
-            prev_hash = e.hash;
-            expected_seq += 1;
+        if e.prev_hash != prev_hash {
+            tx.rollback().await?;
+            return Ok(broken(e.seq, count, "link"));
         }
+        let h = chain_hash(
+            &e.prev_hash,
+            e.seq,
+            e.at,
+            e.actor_user_id,
+            e.actor_organisation_id,
+            &e.action,
+            &e.entity,
+            e.entity_id,
+            &e.request_id,
+            &e.client_addr,
+            &e.detail,
+        );
+        if h != e.hash {
+            tx.rollback().await?;
+            return Ok(broken(e.seq, count, "altered"));
+        }
+        prev_hash = e.hash;
+        expected_seq += 1;
     }
     tx.rollback().await?;
     if head.0 != expected_seq - 1 || head.1 != prev_hash {
@@ -488,6 +625,7 @@ pub async fn count_by(
     since: DateTime<Utc>,
 ) -> Result<i64, Error> {
     on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE actor_user_id = $1 AND action = $2 AND at >= $3"
+        "SELECT (SELECT COUNT(*) FROM audit_log WHERE actor_user_id = $1 AND action = $2 AND at >= $3) \
+              + (SELECT COUNT(*) FROM audit_read_log WHERE actor_user_id = $1 AND action = $2 AND at >= $3)"
     ).bind(user).bind(action).bind(since).fetch_one(c).await.map_err(db_err))
 }

@@ -20,6 +20,7 @@ pub mod consents;
 mod group;
 pub mod holidays;
 pub mod households;
+pub mod read_audit;
 pub use group::GroupStats;
 pub mod contacts;
 pub mod coordination;
@@ -263,10 +264,20 @@ impl Store {
             // whole cache when another one has committed since its last transaction),
             // and it gets the large cache. The reading connections' caches are dropped
             // at every commit of the writer, so a small one serves them as well.
+            // The audited reads' entries have a file of their own (see `read_audit`),
+            // attached to every connection as `reads`.
+            let reads = read_audit::path_of(path);
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
+                .after_connect({
+                    let reads = reads.clone();
+                    move |c, _| {
+                        let reads = reads.clone();
+                        Box::pin(async move { read_audit::attach(c, &reads, true).await })
+                    }
+                })
                 .connect_with(
                     opts.clone()
                         .pragma("cache_size", format!("-{}", u64::from(cache_mb) * 1024))
@@ -280,12 +291,23 @@ impl Store {
                     .max_connections(1)
                     .min_connections(0)
                     .acquire_timeout(Duration::from_secs(10))
+                    .after_connect({
+                        let reads = reads.clone();
+                        move |c, _| {
+                            let reads = reads.clone();
+                            Box::pin(async move { read_audit::attach(c, &reads, false).await })
+                        }
+                    })
                     .connect_lazy_with(opts.clone()),
             );
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
+                .after_connect(move |c, _| {
+                    let reads = reads.clone();
+                    Box::pin(async move { read_audit::attach(c, &reads, false).await })
+                })
                 // Reading connections cannot write (`query_only`): a write that strays into
                 // a read fails loudly instead of being rolled back unseen.
                 // They map the file (`mmap_size`, up to SQLite's own limit of 2 GB): a
@@ -395,6 +417,23 @@ impl Store {
             store: self.clone(),
         })))
         .await
+    }
+
+    /// SQLite: copies the log of reads' write-ahead log back into its file, in the
+    /// writer's turn, so that the next commit starts the log again (see `group`).
+    /// Nothing on PostgreSQL.
+    pub(crate) async fn checkpoint_read_log(&self) -> Result<(), Error> {
+        match &self.pools {
+            Pools::Sqlite { write: p, .. } => {
+                let _turn = self.writer.exclusive().await;
+                sqlx::query("PRAGMA reads.wal_checkpoint(PASSIVE)")
+                    .execute(p)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_err)
+            }
+            Pools::Postgres(_) => Ok(()),
+        }
     }
 
     /// The transaction that appends a group of audited reads' entries: on SQLite the
@@ -507,7 +546,41 @@ impl Store {
         Ok(ok)
     }
 
-    /// Online backup of a SQLite database into a new file (`VACUUM INTO`).
+    /// SQLite: whether the log of audited reads is there (or the database is older than
+    /// it). A copy of the main file without its `-read-audit` file has it empty. Always
+    /// true on PostgreSQL (one database).
+    pub async fn read_audit_present(&self) -> Result<bool, Error> {
+        match &self.pools {
+            Pools::Sqlite { read: p, .. } => {
+                let mut c = p.acquire().await.map_err(db_err)?;
+                let needed: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'schema_migrations'",
+                )
+                .fetch_one(&mut *c)
+                .await
+                .map_err(db_err)?;
+                let needed = needed > 0
+                    && sqlx::query_scalar::<_, i64>(
+                        "SELECT COUNT(*) FROM schema_migrations WHERE version = 41",
+                    )
+                    .fetch_one(&mut *c)
+                    .await
+                    .map_err(db_err)?
+                        > 0;
+                let present: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM reads.sqlite_master WHERE name = 'audit_read_log'",
+                )
+                .fetch_one(&mut *c)
+                .await
+                .map_err(db_err)?;
+                Ok(!needed || present > 0)
+            }
+            Pools::Postgres(_) => Ok(true),
+        }
+    }
+
+    /// Online backup of a SQLite database into a new file (`VACUUM INTO`), its log of
+    /// audited reads into the file beside it (`read_audit::path_of`).
     pub async fn backup_sqlite(&self, dest: &str) -> Result<(), Error> {
         match &self.pools {
             Pools::Sqlite { read: p, .. } => {
@@ -518,11 +591,20 @@ impl Store {
                     .execute(&mut *c)
                     .await
                     .map_err(db_err)?;
-                let copied = sqlx::query("VACUUM INTO $1")
+                // The main file first, then the log of reads (see `read_audit`).
+                let reads_dest = read_audit::path_of(dest);
+                let mut copied = sqlx::query("VACUUM INTO $1")
                     .bind(dest)
                     .execute(&mut *c)
                     .await
                     .map_err(db_err);
+                if copied.is_ok() {
+                    copied = sqlx::query("VACUUM reads INTO $1")
+                        .bind(&reads_dest)
+                        .execute(&mut *c)
+                        .await
+                        .map_err(db_err);
+                }
                 let back = sqlx::query("PRAGMA query_only = ON")
                     .execute(&mut *c)
                     .await
@@ -530,8 +612,16 @@ impl Store {
                 if back.is_err() {
                     // Never hand a writable reading connection back to the pool.
                     c.detach();
+                } else {
+                    drop(c);
                 }
-                copied.map(|_| ())
+                copied?;
+                // The copy of the reads may hold entries appended after the main
+                // file's copy: the pair is made one chain again.
+                let copy = Store::connect(&format!("sqlite://{dest}")).await?;
+                let trimmed = read_audit::trim_copy(&copy).await;
+                copy.close().await;
+                trimmed.map(|_| ())
             }
             Pools::Postgres(_) => Err(Error::Rule("backup.use_pg_dump")),
         }

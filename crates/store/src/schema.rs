@@ -215,6 +215,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "replay_location_member_once",
         sql: include_str!("../migrations/0040_replay_location_member_once.sql"),
     },
+    Migration {
+        version: 41,
+        name: "audit_read_log",
+        sql: include_str!("../migrations/0041_audit_read_log.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -238,6 +243,8 @@ pub const TABLES: &[&str] = &[
     "case_events",
     "audit_head",
     "audit_log",
+    "audit_read_head",
+    "audit_read_log",
     "instruments",
     "assessments",
     "itineraries",
@@ -326,7 +333,14 @@ pub fn render(sql: &str, engine: Engine) -> String {
         Engine::Sqlite => "",
         Engine::Postgres => "COLLATE \"C\"",
     };
+    // The log of audited reads: on SQLite in its own file, attached as `reads` (see
+    // `read_audit`); on PostgreSQL in the one database.
+    let reads = match engine {
+        Engine::Sqlite => "reads.",
+        Engine::Postgres => "",
+    };
     sql.replace("{collate_c}", collate)
+        .replace("{reads}", reads)
 }
 
 fn checksum(sql: &str) -> String {
