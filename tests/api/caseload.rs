@@ -107,6 +107,31 @@ async fn the_caseload_says_what_is_next_and_the_next_step_reaches_the_work_list(
             .all(|i| i["case_id"] != case.as_str())
     );
 
+    // The phase filter keeps the cases in that phase; the filters still offer every
+    // phase and programme of the caseload; what falls due first comes first.
+    let all = app.get(SOCIAL_BADAJOZ, "/caseload").await.body;
+    let phase = line(&all, &case).expect("case")["phase"]
+        .as_str()
+        .expect("phase")
+        .to_string();
+    let c = app
+        .get(SOCIAL_BADAJOZ, &format!("/caseload?phase={phase}"))
+        .await
+        .body;
+    let lines = c["lines"].as_array().expect("lines");
+    assert!(!lines.is_empty() && lines.iter().all(|l| l["phase"] == phase.as_str()));
+    assert_eq!(c["phases"], all["phases"]);
+    assert_eq!(c["programmes"], all["programmes"]);
+    let due: Vec<Option<&str>> = all["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["next_due_on"].as_str())
+        .collect();
+    let mut sorted = due.clone();
+    sorted.sort_by_key(|d| (d.is_none(), *d));
+    assert_eq!(due, sorted);
+
     // By name; the employment counsellor on the team finds it among hers.
     let c = app.get(SOCIAL_BADAJOZ, "/caseload?q=rocio").await.body;
     assert!(line(&c, &case).is_some());

@@ -255,7 +255,10 @@ pub(crate) async fn wait_up(http: &reqwest::Client, base: &str) -> Result<()> {
     Err(BenchError::Failed("the server did not start"))
 }
 
-fn peak_memory_mb(pid: u32) -> Option<(f64, f64)> {
+/// The server's peak and current resident memory, and of the current its own
+/// (anonymous) memory: the rest is the database file mapped by SQLite's reading
+/// connections, each mapping counted on its own though they share the kernel's pages.
+fn peak_memory_mb(pid: u32) -> Option<(f64, f64, f64)> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb = |key: &str| {
         s.lines()
@@ -263,7 +266,11 @@ fn peak_memory_mb(pid: u32) -> Option<(f64, f64)> {
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|v| v.parse::<f64>().ok())
     };
-    Some((kb("VmHWM:")? / 1024.0, kb("VmRSS:")? / 1024.0))
+    Some((
+        kb("VmHWM:")? / 1024.0,
+        kb("VmRSS:")? / 1024.0,
+        kb("RssAnon:")? / 1024.0,
+    ))
 }
 
 pub async fn run(a: BenchArgs) -> Result<()> {
@@ -784,8 +791,10 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         )
         .await?;
     }
-    if let Some((peak, rss)) = peak_memory_mb(pid) {
-        println!("server memory: peak {peak:.0} MB, now {rss:.0} MB");
+    if let Some((peak, rss, own)) = peak_memory_mb(pid) {
+        println!(
+            "server memory: peak {peak:.0} MB, now {rss:.0} MB, of which {own:.0} MB its own (the rest the mapped database file, counted once per mapping)"
+        );
         figures.push(figure(
             engine,
             "memory",

@@ -106,21 +106,27 @@ impl Services {
                 programme,
                 status,
                 name: Some(itinera_domain::text::fold(&p.q)).filter(|q| !q.is_empty()),
+                phase: Some(p.phase.trim().to_string()).filter(|x| !x.is_empty()),
+                overdue: p.overdue,
             },
         )
         .await?;
         let truncated = rows.len() as i64 >= store::MAX_LINES;
         let mut programmes: Vec<(Uuid, String)> = Vec::new();
         let mut phases: Vec<String> = Vec::new();
+        for (id, code, phase) in
+            store::facets(&mut tx, actor.user(), actor.organisation(), scope, status).await?
+        {
+            if !programmes.iter().any(|x| x.0 == id) {
+                programmes.push((id, code));
+            }
+            if !phases.contains(&phase) {
+                phases.push(phase);
+            }
+        }
         let q = itinera_domain::text::fold(&p.q);
         let mut lines: Vec<CaseloadLine> = Vec::new();
         for r in rows {
-            if !programmes.iter().any(|x| x.0 == r.programme_id) {
-                programmes.push((r.programme_id, r.programme_code.clone()));
-            }
-            if !phases.contains(&r.phase) {
-                phases.push(r.phase.clone());
-            }
             let due = [
                 (r.review_on, "review"),
                 (r.next_action_on, "action"),
@@ -149,10 +155,9 @@ impl Services {
                 overdue: r.status != "closed" && due.is_some_and(|d| d.0 < today),
                 last_contact_on: r.last_contact_on,
             };
-            let keep = (p.phase.trim().is_empty() || line.phase == p.phase.trim())
-                && (!p.overdue || line.overdue)
-                && (q.is_empty()
-                    || itinera_domain::text::fold(&line.participant_name).contains(&q));
+            // The phase and overdue filters are the statement's (before its limit).
+            let keep =
+                q.is_empty() || itinera_domain::text::fold(&line.participant_name).contains(&q);
             if keep {
                 lines.push(line);
             }

@@ -32,6 +32,11 @@ pub struct Filter {
     /// Part of the person's name, folded (`text::fold`): searched before the page's
     /// limit, so that a name is found in a caseload of any size.
     pub name: Option<String>,
+    /// Only the cases in this phase.
+    pub phase: Option<String>,
+    /// Only the open cases with something overdue (a review, an action or a next step
+    /// due before today).
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -78,8 +83,20 @@ pub async fn lines(
         contacts::visible_as("t2", "$1", "$2"),
         contacts::visible_as("t3", "$1", "$2"),
     );
+    // The filters and the order (what falls due first, then those with nothing due, by
+    // name) come before the list's limit, so that a caseload of any size shows its most
+    // urgent cases, and every overdue one a filter asks for.
+    let due = "CASE WHEN coalesce(x.review_on, $7) <= coalesce(x.next_action_on, $7) \
+                    AND coalesce(x.review_on, $7) <= coalesce(x.next_step_on, $7) THEN coalesce(x.review_on, $7) \
+               WHEN coalesce(x.next_action_on, $7) <= coalesce(x.next_step_on, $7) THEN coalesce(x.next_action_on, $7) \
+               ELSE coalesce(x.next_step_on, $7) END";
+    let overdue = if f.overdue {
+        format!("AND x.status <> 'closed' AND {due} < $4")
+    } else {
+        String::new()
+    };
     let sql = format!(
-        "SELECT c.id AS case_id, p.id AS participant_id, {NAME} AS participant_name, c.programme_id, pr.code AS programme_code, \
+        "SELECT x.* FROM (SELECT c.id AS case_id, p.id AS participant_id, {NAME} AS participant_name, c.programme_id, pr.code AS programme_code, \
          c.phase, c.status, c.opened_on, u.display_name AS case_manager_name, \
          (SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id AND e.to_phase IS NOT NULL) AS phase_changed_at, \
          (SELECT min(i.review_on) FROM itineraries i WHERE i.case_id = c.id) AS review_on, \
@@ -93,8 +110,10 @@ pub async fn lines(
          JOIN users u ON u.id = c.case_manager_id \
          WHERE c.id IN (SELECT m.case_id FROM case_team_members m WHERE {member} AND m.removed_at IS NULL) \
          AND {status} AND ($5 IS NULL OR c.programme_id = $5) \
-         AND ($6 IS NULL OR (p.given_key || ' ' || p.surname_key) LIKE $6 ESCAPE '\\') AND {visible} \
-         ORDER BY c.opened_on, c.id LIMIT {MAX_LINES}"
+         AND ($6 IS NULL OR (p.given_key || ' ' || p.surname_key) LIKE $6 ESCAPE '\\') \
+         AND ($8 IS NULL OR c.phase = $8) AND {visible}) x \
+         WHERE 1 = 1 {overdue} \
+         ORDER BY {due}, x.participant_name, x.case_id LIMIT {MAX_LINES}"
     );
     let name = f.name.as_deref().map(|n| {
         let escaped = n
@@ -103,6 +122,36 @@ pub async fn lines(
             .replace('_', "\\_");
         format!("%{escaped}%")
     });
+    // Nothing due sorts last (a date both engines compare as a date; SQLite keeps dates
+    // as text, where chrono's `MAX`, written with a sign, would sort first).
+    let never = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
     on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0).bind(kind).bind(today).bind(f.programme).bind(name)
+        .bind(never).bind(f.phase.as_deref())
+        .fetch_all(c).await.map_err(db_err))
+}
+
+/// What the list's filters offer: the programmes (id, code) and phases of the cases in
+/// `scope` and `status`, whatever the other filters (codes, no person).
+pub async fn facets(
+    tx: &mut Tx,
+    user: UserId,
+    org: OrganisationId,
+    scope: Scope,
+    status: &str,
+) -> Result<Vec<(Uuid, String, String)>, Error> {
+    let member = match scope {
+        Scope::Mine => "m.user_id = $1 AND m.organisation_id = $2",
+        Scope::Organisation => "m.organisation_id = $2",
+    };
+    let status = match status {
+        "closed" => "c.status = 'closed'",
+        "all" => "1 = 1",
+        _ => "c.status <> 'closed'",
+    };
+    let sql = format!(
+        "SELECT DISTINCT c.programme_id, pr.code, c.phase FROM cases c JOIN programmes pr ON pr.id = c.programme_id \
+         WHERE c.id IN (SELECT m.case_id FROM case_team_members m WHERE {member} AND m.removed_at IS NULL) AND {status}"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0)
         .fetch_all(c).await.map_err(db_err))
 }

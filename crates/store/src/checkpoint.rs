@@ -66,6 +66,15 @@ impl Checkpointer {
         Arc::new(Checkpointer { pool, _stop: stop })
     }
 
+    /// A passive checkpoint of one attached database (`schema`), now.
+    pub(crate) async fn passive(&self, schema: &str) -> Result<(), itinera_domain::Error> {
+        sqlx::query(&format!("PRAGMA {schema}.wal_checkpoint(PASSIVE)"))
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(crate::db_err)
+    }
+
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }

@@ -10,14 +10,14 @@
 //!   (the chain stays strict: one transaction orders them) and commits; only then does
 //!   each read's `commit` return, and only then may its answer leave the server. One
 //!   commit serves many page views.
-//! - **The log of reads is checkpointed by its writer** (SQLite), every
-//!   [`CHECKPOINT_EVERY`] group commits, in the writer's turn. Commits follow each other
-//!   too closely for the checkpointer's passive checkpoints (`checkpoint`) ever to find
-//!   the write-ahead log wholly copied at the start of a commit, which is when SQLite
-//!   starts it again from its beginning: it grew to the writer's backstop (200 MB) and
-//!   the backstop's checkpoint paused every read behind it (55–150 ms). Between two
-//!   commits, with the turn held, a passive checkpoint copies the few pages the last
-//!   groups changed, and the next commit starts the log again.
+//! - **The log of reads is started again** (SQLite) every [`CHECKPOINT_EVERY`] group
+//!   commits. Commits follow each other too closely for the checkpointer's passive
+//!   checkpoints (`checkpoint`) ever to find the write-ahead log wholly copied at the
+//!   start of a commit, which is when SQLite starts it again from its beginning: it
+//!   grew to the writer's backstop (200 MB) and the backstop's checkpoint paused every
+//!   read behind it (55–150 ms). So a task copies the log back beside the writer, then
+//!   copies the few pages committed meanwhile in the writer's turn, and the next commit
+//!   starts the log again (`Store::checkpoint_read_log`).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -118,10 +118,24 @@ pub(crate) struct Appender {
     queue: Arc<std::sync::Mutex<Vec<Waiting>>>,
     turn: Arc<Mutex<()>>,
     stats: Arc<GroupStats>,
+    /// A checkpoint of the log of reads is under way.
+    checkpointing: Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// How many group commits the writer makes between two checkpoints of the log of reads.
+/// How many group commits the writer makes between two checkpoints of the log of reads
+/// (`ITINERA_READ_LOG_CHECKPOINT_COMMITS` overrides it; 0: none but the checkpointer's
+/// and the backstop's).
 pub(crate) const CHECKPOINT_EVERY: u64 = 200;
+
+fn checkpoint_every() -> u64 {
+    static EVERY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *EVERY.get_or_init(|| {
+        std::env::var("ITINERA_READ_LOG_CHECKPOINT_COMMITS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(CHECKPOINT_EVERY)
+    })
+}
 
 impl std::fmt::Debug for Appender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -165,11 +179,20 @@ impl Appender {
                 for w in batch {
                     let _ = w.done.send(outcome.clone());
                 }
-                if n % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
-                    // The answers are on their way; the next group waits for this.
-                    if let Err(e) = store.checkpoint_read_log().await {
-                        tracing::warn!(error = %e, "checkpoint of the log of reads");
-                    }
+                let every = checkpoint_every();
+                if every > 0
+                    && n % every == every - 1
+                    && !self.checkpointing.swap(true, Ordering::SeqCst)
+                {
+                    // Beside the reads: only its last step holds the writer.
+                    let store = store.clone();
+                    let flag = self.checkpointing.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = store.checkpoint_read_log().await {
+                            tracing::warn!(error = %e, "checkpoint of the log of reads");
+                        }
+                        flag.store(false, Ordering::SeqCst);
+                    });
                 }
             }
         }

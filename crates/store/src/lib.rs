@@ -419,12 +419,17 @@ impl Store {
         .await
     }
 
-    /// SQLite: copies the log of reads' write-ahead log back into its file, in the
-    /// writer's turn, so that the next commit starts the log again (see `group`).
-    /// Nothing on PostgreSQL.
+    /// SQLite: copies the log of reads' write-ahead log back into its file — most of it
+    /// beside the writer, the pages committed meanwhile in the writer's turn — so that
+    /// the next commit starts the log again (see `group`). Nothing on PostgreSQL.
     pub(crate) async fn checkpoint_read_log(&self) -> Result<(), Error> {
         match &self.pools {
-            Pools::Sqlite { write: p, .. } => {
+            Pools::Sqlite {
+                write: p,
+                checkpointer,
+                ..
+            } => {
+                checkpointer.passive("reads").await?;
                 let _turn = self.writer.exclusive().await;
                 sqlx::query("PRAGMA reads.wal_checkpoint(PASSIVE)")
                     .execute(p)

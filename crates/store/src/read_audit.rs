@@ -160,7 +160,7 @@ mod tests {
         }
         let per_commit = (wal() - before) / first;
         assert!(per_commit > 0);
-        let commits = 5 * crate::group::CHECKPOINT_EVERY;
+        let commits = 3 * crate::group::CHECKPOINT_EVERY;
         for _ in first..commits {
             read(&store).await;
         }
