@@ -138,11 +138,11 @@ mod tests {
         n
     }
 
-    #[tokio::test]
-    async fn the_log_of_reads_starts_again_instead_of_growing() {
+    /// A migrated database in a directory of its own: (directory, file, store).
+    async fn fresh(name: &str) -> (std::path::PathBuf, std::path::PathBuf, Store) {
         let dir = std::env::temp_dir().join(format!("itinera-reads-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("grow.db");
+        let path = dir.join(format!("{name}.db"));
         let store = Store::connect(&format!("sqlite://{}", path.display()))
             .await
             .expect("store");
@@ -150,6 +150,12 @@ mod tests {
             .migrate(chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default())
             .await
             .expect("migrate");
+        (dir, path, store)
+    }
+
+    #[tokio::test]
+    async fn the_log_of_reads_starts_again_instead_of_growing() {
+        let (dir, path, store) = fresh("grow").await;
         let wal_path = format!("{}-wal", path_of(&path.display().to_string()));
         let wal = || std::fs::metadata(&wal_path).map(|m| m.len()).unwrap_or(0);
         // What a group commit adds to the log (the entry, its indexes, the head).
@@ -178,16 +184,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_copy_taken_in_two_steps_is_cut_back_to_one_chain() {
-        let dir = std::env::temp_dir().join(format!("itinera-reads-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("copy.db");
-        let store = Store::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .expect("store");
-        store
-            .migrate(chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default())
-            .await
-            .expect("migrate");
+        let (dir, _, store) = fresh("copy").await;
         let base = count(&store, "SELECT COUNT(*) FROM audit_log").await;
         // W R W R R: the main file copied after the first read, the reads' file at
         // the end — the copy of the main file lacks the second write.
