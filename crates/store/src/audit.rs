@@ -543,15 +543,21 @@ impl Cursor {
 pub async fn verify(store: &Store) -> Result<Verification, Error> {
     // One snapshot: the heads and every batch as they stood together (on PostgreSQL a
     // plain transaction would see the entries appended meanwhile, past the heads read).
-    // On SQLite the two files' snapshots are taken apart: an append between them may
-    // show past the heads; it is not read (the walk stops at the later head).
+    // On SQLite each file's snapshot begins at its first read: both are taken in the
+    // writer's turn, so that no append falls between them (a write seen without the
+    // read entry it follows would look like a gap).
     let mut tx = store.snapshot().await?;
+    let turn = match tx.engine() {
+        crate::Engine::Sqlite => Some(store.writer.exclusive().await),
+        crate::Engine::Postgres => None,
+    };
     let writes: (i64, String) = on_tx!(&mut tx, c => sqlx::query_as(
         "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
     ).fetch_one(c).await.map_err(db_err))?;
     let reads: (i64, String) = on_tx!(&mut tx, c => sqlx::query_as(
         "SELECT last_seq, last_hash FROM audit_read_head WHERE id = 1"
     ).fetch_one(c).await.map_err(db_err))?;
+    drop(turn);
     let head = if reads.0 > writes.0 { reads } else { writes };
     let mut logs = [Cursor::of(Log::Writes), Cursor::of(Log::Reads)];
     let mut prev_hash = GENESIS.to_string();
