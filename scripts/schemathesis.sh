@@ -35,43 +35,63 @@ for _ in $(seq 50); do
   curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
   sleep 0.2
 done
-status=0
-total=0
-for user in ts.badajoz gestora.badajoz programa.junta auditoria admin; do
+# One user's run, in a folder of its own (Schemathesis keeps a cache in the current
+# directory). One worker per run: two threads in one Python process share one core (the
+# GIL) and trip over Schemathesis's own source cache; two runs side by side use both cores.
+# Writes the run's summary line to $WORK/$user.summary and its outcome to $WORK/$user.status.
+run_user() {
+  local user=$1 token dir="$WORK/$1" log="$WORK/$1.log" attempt=0 n ops cases
+  mkdir -p "$dir"
   token=$("$BIN" token create --db "$DB" --username "$user" | tail -1)
-  log="$WORK/$user.log"
-  # Run in the work folder: Schemathesis keeps a cache in the current directory.
-  attempt=0
-  workers=2
+  echo 0 >"$WORK/$user.status"
   while :; do
     attempt=$((attempt + 1))
-    if (cd "$WORK" && "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+    if (cd "$dir" && "$VENV/bin/st" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
         -H "Authorization: Bearer $token" -H "Accept-Language: es" \
         --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
-        --max-examples "$EXAMPLES" --seed 20261204 --workers "$workers" --no-color \
+        --max-examples "$EXAMPLES" --seed 20261204 --workers 1 --no-color \
         --request-timeout 60 --request-retries 2) >"$log" 2>&1; then
       break
     fi
     # An error inside Schemathesis itself (its ERRORS section, no FAILURES: no answer of
-    # the API was at fault — e.g. a KeyError in its own source cache, or Python 3.11's
-    # "AST constructor recursion depth mismatch" when two of its threads parse source
-    # at once) is tried again, with one worker (no threads), up to three times.
+    # the API was at fault) is tried again, up to three times.
     if [ "$attempt" -lt 4 ] && ! grep -q "FAILURES" "$log" && grep -q "ERRORS" "$log"; then
-      echo "$user: an error inside Schemathesis, not in an answer; trying again with one worker"
-      workers=1
-      grep -E "^ *[A-Za-z]+Error" "$log" | cut -c1-200 | head -3 || true
+      { echo "$user: an error inside Schemathesis, not in an answer; trying again"
+        grep -E "^ *[A-Za-z]+Error" "$log" | cut -c1-200 | head -3 || true; } >>"$WORK/$user.summary"
       continue
     fi
-    status=1
-    sed -n '/FAILURES\|ERRORS/,/WARNINGS/p' "$log" | cut -c1-400 | head -150
-    tail -25 "$log" | cut -c1-400
+    echo 1 >"$WORK/$user.status"
+    { sed -n '/FAILURES\|ERRORS/,/WARNINGS/p' "$log" | cut -c1-400 | head -150
+      tail -25 "$log" | cut -c1-400; } >>"$WORK/$user.summary"
     break
   done
   n=$(grep -oE "[0-9]+ generated" "$log" | head -1 | awk '{print $1}')
-  total=$((total + ${n:-0}))
+  echo "${n:-0}" >"$WORK/$user.count"
   ops=$(grep -oE "Tested: [0-9]+" "$log" | head -1 | awk '{print $2}')
   cases=$(grep -E "^  [0-9]+ generated" "$log" | head -1 | xargs)
-  printf '%-16s %6s requests  %s operations tested  (%s)  %s\n' "$user" "${n:-?}" "${ops:-?}" "${cases:-?}" "$(grep -E "^=+ .* in [0-9.]+s =+$" "$log" | tr -d '=' | xargs)"
+  printf '%-16s %6s requests  %s operations tested  (%s)  %s\n' "$user" "${n:-?}" "${ops:-?}" \
+    "${cases:-?}" "$(grep -E "^=+ .* in [0-9.]+s =+$" "$log" | tr -d '=' | xargs)" >>"$WORK/$user.summary"
+}
+USERS=(ts.badajoz gestora.badajoz programa.junta auditoria admin)
+# Two runs at a time (`wait -n` and `wait` name the runs: the server is a job too).
+runs=()
+for user in "${USERS[@]}"; do
+  if [ "${#runs[@]}" -ge 2 ]; then
+    wait -n "${runs[@]}" || true
+    alive=()
+    for pid in "${runs[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    runs=("${alive[@]}")
+  fi
+  run_user "$user" &
+  runs+=($!)
+done
+wait "${runs[@]}" || true
+status=0
+total=0
+for user in "${USERS[@]}"; do
+  cat "$WORK/$user.summary"
+  [ "$(cat "$WORK/$user.status")" = 0 ] || status=1
+  total=$((total + $(cat "$WORK/$user.count")))
 done
 # A network error is retried (a loaded machine); the server must still be up, and have
 # logged no panic.
