@@ -144,17 +144,7 @@ pub async fn measure(
 /// The longest writer turn of the server so far (ms), from its metrics; none on
 /// PostgreSQL.
 async fn longest_turn_ms(http: &reqwest::Client, base: &str) -> Option<f64> {
-    let text = http
-        .get(format!("{base}/metrics"))
-        .bearer_auth(crate::METRICS_TOKEN)
-        .send()
+    crate::metric(http, base, "itinera_sqlite_writer_longest_turn_seconds")
         .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("itinera_sqlite_writer_longest_turn_seconds "))
-        .and_then(|v| v.trim().parse::<f64>().ok())
         .map(|s| s * 1000.0)
 }

@@ -244,6 +244,22 @@ pub(crate) async fn load_until(
     Ok((v, rps, errors.load(std::sync::atomic::Ordering::Relaxed)))
 }
 
+/// One value of the server's metrics (`/metrics`), if it has it.
+pub(crate) async fn metric(http: &reqwest::Client, base: &str, name: &str) -> Option<f64> {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+}
+
 /// Waits (up to ten seconds) for a server just started at `base` to answer.
 pub(crate) async fn wait_up(http: &reqwest::Client, base: &str) -> Result<()> {
     for _ in 0..100 {
@@ -647,14 +663,29 @@ pub async fn run(a: BenchArgs) -> Result<()> {
             a.offered_connections,
             kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
         );
-        for k in offered::run(
+        let reads_before = metric(&http, &base, "itinera_audited_reads_total").await;
+        let commits_before = metric(&http, &base, "itinera_group_commits_total").await;
+        let got = offered::run(
             kinds.clone(),
             rate,
             a.offered_seconds,
             a.offered_connections,
         )
-        .await?
-        {
+        .await?;
+        // How well the group commit grouped: audited reads per commit of their entries.
+        if let (Some(r0), Some(c0), Some(r1), Some(c1)) = (
+            reads_before,
+            commits_before,
+            metric(&http, &base, "itinera_audited_reads_total").await,
+            metric(&http, &base, "itinera_group_commits_total").await,
+        ) {
+            let (reads, commits) = (r1 - r0, c1 - c0);
+            println!(
+                "  audit: {reads:.0} audited reads appended in {commits:.0} group commits ({:.2} per commit)",
+                reads / commits.max(1.0)
+            );
+        }
+        for k in got {
             let f = figure(
                 engine,
                 "offered",
