@@ -219,7 +219,7 @@ pub async fn run(services: &Services, args: ImportArgs) -> Result<()> {
         Ok(r) => r,
         Err(itinera_domain::Error::Invalid(fields)) => {
             for f in &fields {
-                eprintln!("{}: {}", f.field, t(lang, f.code));
+                eprintln!("{}: {}", f.field, itinera_web::http::field_message(lang, f));
             }
             bail!("{}", t(lang, "error.invalid"));
         }

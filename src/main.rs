@@ -305,7 +305,7 @@ fn anyerr(e: itinera_domain::Error) -> anyhow::Error {
             "{}",
             fields
                 .iter()
-                .map(|f| format!("{}: {}", f.field, itinera_i18n::t(lang, f.code)))
+                .map(|f| format!("{}: {}", f.field, itinera_web::http::field_message(lang, f)))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),

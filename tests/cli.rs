@@ -576,6 +576,26 @@ fn import_a_file_then_deduplicate_the_registry_from_the_command_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("Line 3, column Nacimiento"), "{err}");
+    // A file that cannot be read because of one line names the line.
+    let unreadable = dir.join("largo.csv");
+    std::fs::write(
+        &unreadable,
+        format!("Nombre,Apellidos\nAna,Gil\nLuis,{}\n", "x".repeat(4_001)),
+    )
+    .unwrap();
+    let mut args: Vec<&str> = base.to_vec();
+    args[1] = unreadable.to_str().unwrap();
+    args.extend([
+        "--map",
+        "Nombre=given_name",
+        "--map",
+        "Apellidos=surnames",
+        "--dry-run",
+    ]);
+    let out = itinera(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("file: ") && err.contains("(línea 3)"), "{err}");
     // Leaving the bad row out, and saving the mapping; a re-run changes nothing.
     let mut args: Vec<&str> = base.to_vec();
     args.extend(maps);

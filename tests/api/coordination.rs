@@ -1223,6 +1223,22 @@ async fn a_body_is_edited_its_members_change_and_the_minutes_are_exported() {
         .unwrap()
         .contains("acta-2026-11-25.txt"));
     let text = r.text().await.unwrap();
+    // The file is named in the reader's language.
+    let it = app
+        .client
+        .get(format!(
+            "{}/api/v1/meetings/{meeting}/minutes.txt",
+            app.base
+        ))
+        .bearer_auth(app.token(SEXPE_BADAJOZ))
+        .header("accept-language", "it")
+        .send()
+        .await
+        .unwrap();
+    assert!(it.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("verbale-2026-11-25.txt"));
     assert!(
         text.starts_with("Mesa técnica de casos (Badajoz) — 25/11/2026 10:00–11:00\n"),
         "{text}"

@@ -788,6 +788,81 @@ async fn hostile_files_are_refused_and_the_service_stays_up() {
     );
 }
 
+/// A file that cannot be read because of one line says which: the API's problem gives
+/// the line and says it in the message, and the upload form keeps the typed source
+/// and says it beside the file.
+#[tokio::test]
+async fn a_bad_line_of_a_file_is_named_by_its_number() {
+    let app = spawn_app().await;
+    let long = "x".repeat(itinera_tabular::MAX_CELL_CHARS + 1);
+    let csv = format!("Nombre;Apellidos\r\nAna;López\r\n\r\nLuis;{long}\r\n");
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports/preview",
+            &json!({"file_name": "largo.csv", "content_base64": b64(csv.as_bytes()), "source": "Padrón"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let e = &r.body["errors"][0];
+    assert_eq!(e["field"], "file");
+    assert_eq!(e["code"], "import.file.cell_too_long");
+    assert_eq!(e["line"], 4, "{}", r.body);
+    assert!(
+        e["message"].as_str().unwrap().ends_with("(línea 4)"),
+        "{}",
+        r.body
+    );
+    // A problem of the whole file has no line.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/imports/preview",
+            &json!({"file_name": "vacio.csv", "content_base64": b64(b"  \n"), "source": "Padrón"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["code"], "import.file.empty");
+    assert!(r.body["errors"][0].get("line").is_none(), "{}", r.body);
+
+    // The upload form, in Catalan.
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let csrf = b.csrf().await;
+    let upload = |bytes: Vec<u8>, source: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("source", source)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("llarg.csv"),
+            );
+        b.client
+            .post(format!("{}/imports", app.base))
+            .header("accept-language", "ca")
+            .multipart(form)
+            .send()
+    };
+    let r = upload(csv.into_bytes(), "Padró municipal".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("(línia 4)"), "{html}");
+    assert!(html.contains("value=\"Padró municipal\""), "{html}");
+    // A source longer than allowed is refused on the form, not by an error page.
+    let r = upload(b"Nombre\nAna\n".to_vec(), "s".repeat(101))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"source-error\""), "{html}");
+    assert!(
+        html.contains("aria-describedby=\"source-error source-hint\""),
+        "{html}"
+    );
+}
+
 /// The import plans its rows on a snapshot, without the writer, and applies them in a
 /// short write: what others wrote in between is caught up — a person registered by
 /// hand meanwhile is that row's record, not a second one — and a change to the

@@ -203,7 +203,7 @@ async fn the_answer_is_a_readable_page_and_a_file_to_take_away() {
     assert!(r.headers()["content-disposition"]
         .to_str()
         .unwrap()
-        .contains("attachment"));
+        .contains("attachment; filename=\"acceso-datos.json\""));
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["records"][0]["participant"]["surname1"], "Fuentes");
     // Professionals do not reach the page.

@@ -7,11 +7,15 @@ use serde::Serialize;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A problem with one input field: the field's path (`given_name`, `documents.0.number`)
-/// and the translation key of the message.
+/// and the translation key of the message; for a file, the line the problem is on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub code: &'static str,
+    /// The line of the uploaded file the problem is on (1 is the first), when it is
+    /// on one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
 }
 
 impl FieldError {
@@ -19,6 +23,16 @@ impl FieldError {
         Self {
             field: field.into(),
             code,
+            line: None,
+        }
+    }
+
+    /// A problem on one line of a file given in `field`.
+    pub fn on_line(field: impl Into<String>, code: &'static str, line: Option<usize>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            line,
         }
     }
 }

@@ -120,7 +120,7 @@ impl TabularError {
         match self {
             TabularError::Csv { line, .. }
             | TabularError::TooManyColumns { line }
-            | TabularError::CellTooLong { line } => Some(*line),
+            | TabularError::CellTooLong { line } => Some(*line).filter(|l| *l > 0),
             _ => None,
         }
     }

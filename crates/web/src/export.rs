@@ -249,7 +249,8 @@ pub fn minutes_download(lang: Lang, v: &MeetingView) -> axum::response::Response
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"acta-{}.txt\"",
+                    "attachment; filename=\"{}-{}.txt\"",
+                    itinera_i18n::t(lang, "download.minutes"),
                     v.meeting.meeting_date
                 ),
             ),

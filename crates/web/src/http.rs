@@ -527,3 +527,19 @@ mod tests {
         assert!(same_origin(&h));
     }
 }
+
+/// A field's message in `lang`, with the line of the file it is on when it is on one
+/// (the API's problem and the pages' messages say the same).
+pub fn field_message(
+    lang: itinera_i18n::Lang,
+    f: &itinera_domain::FieldError,
+) -> std::borrow::Cow<'static, str> {
+    let text = itinera_i18n::t(lang, f.code);
+    match f.line {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(line) => std::borrow::Cow::Owned(format!(
+            "{text} {}",
+            itinera_i18n::tf(lang, "error.on_line", &[("line", &line.to_string())])
+        )),
+    }
+}

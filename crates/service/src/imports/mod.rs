@@ -208,7 +208,11 @@ pub struct Preview {
 }
 
 fn file_error(e: itinera_tabular::TabularError) -> Error {
-    Error::field("file", e.code())
+    Error::Invalid(vec![itinera_domain::FieldError::on_line(
+        "file",
+        e.code(),
+        e.line(),
+    )])
 }
 
 /// Reads the file, or names what is wrong with it.
@@ -216,7 +220,9 @@ pub fn read_file(bytes: &[u8]) -> Result<itinera_tabular::Sheet, Error> {
     itinera_tabular::read(bytes).map_err(file_error)
 }
 
-fn check_source(source: &str) -> Result<&str, Error> {
+/// The name of the file's source (the system it came from): required, 100 characters
+/// at most.
+pub fn check_source(source: &str) -> Result<&str, Error> {
     let s = source.trim();
     if s.is_empty() {
         Err(Error::field("source", "validation.required"))

@@ -263,7 +263,8 @@ fn problem_field(f: &itinera_domain::FieldError, lang: Lang) -> ProblemField {
     ProblemField {
         field: f.field.clone(),
         code: f.code.to_string(),
-        message: t(lang, f.code).to_string(),
+        message: crate::http::field_message(lang, f).into_owned(),
+        line: f.line,
     }
 }
 

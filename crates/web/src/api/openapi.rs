@@ -88,8 +88,12 @@ pub struct ProblemField {
     pub field: String,
     /// The message's key.
     pub code: String,
-    /// The message, in the request's language.
+    /// The message, in the request's language (with the line, when there is one).
     pub message: String,
+    /// The line of the uploaded file the problem is on (1 is the first), when it is
+    /// on one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
 }
 
 /// 400: the address is malformed (an id that is not a UUID, a query that does not

@@ -257,7 +257,7 @@ impl NewPage {
         format!("scores.{}", d.code)
     }
     /// The message of a domain's note, if it was refused.
-    fn note_error(&self, d: &Domain) -> Option<&'static str> {
+    fn note_error(&self, d: &Domain) -> Option<std::borrow::Cow<'static, str>> {
         self.errors.get(&format!("scores.{}.note", d.code))
     }
 }

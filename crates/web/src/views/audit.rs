@@ -123,7 +123,10 @@ async fn access(
                     ),
                     (
                         axum::http::header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"acceso-datos.json\"".to_string(),
+                        format!(
+                            "attachment; filename=\"{}.json\"",
+                            itinera_i18n::t(lang, "download.data_access")
+                        ),
                     ),
                 ],
                 body,

@@ -248,7 +248,7 @@ impl ShowPage {
     fn prof_value(&self, p: &Professional) -> String {
         format!("{}@{}", p.user_id, p.organisation_id)
     }
-    fn err(&self, form: &str, field: &str) -> Option<&'static str> {
+    fn err(&self, form: &str, field: &str) -> Option<std::borrow::Cow<'static, str>> {
         if self.form == form {
             self.errors.get(field)
         } else {
@@ -270,7 +270,7 @@ impl ShowPage {
         })
     }
     /// The fields in error of `form`, as (element id, message), for its summary.
-    fn summary(&self, form: &str) -> Vec<(String, &'static str)> {
+    fn summary(&self, form: &str) -> Vec<(String, std::borrow::Cow<'static, str>)> {
         if self.form != form {
             return Vec::new();
         }

@@ -167,8 +167,8 @@ async fn upload(
         }
     };
     let mut problems = Vec::new();
-    if form.source.trim().is_empty() {
-        problems.push(FieldError::new("source", "validation.required"));
+    if let Err(Error::Invalid(mut f)) = itinera_service::imports::check_source(&form.source) {
+        problems.append(&mut f);
     }
     if form.bytes.is_empty() {
         problems.push(FieldError::new("file", "import.file.required"));
@@ -244,7 +244,7 @@ impl MappingPage {
         self.errors
             .get(&format!("columns.{i}.column"))
             .or_else(|| self.errors.get(&format!("columns.{i}.target")))
-            .map(str::to_string)
+            .map(std::borrow::Cow::into_owned)
     }
     fn format(&self) -> String {
         match &self.preview.format {

@@ -102,7 +102,7 @@ fn prof(m: &TeamMember) -> String {
 }
 
 impl ShowPage {
-    fn err(&self, form: &str, field: &str) -> Option<&'static str> {
+    fn err(&self, form: &str, field: &str) -> Option<std::borrow::Cow<'static, str>> {
         (self.form == form)
             .then(|| self.errors.get(field))
             .flatten()
@@ -136,7 +136,7 @@ impl ShowPage {
     }
     /// The fields in error of `form`, as (element id, message), for its summary; a
     /// field without an element of its own links to the form.
-    fn summary(&self, form: &str) -> Vec<(String, &'static str)> {
+    fn summary(&self, form: &str) -> Vec<(String, std::borrow::Cow<'static, str>)> {
         if self.form != form {
             return Vec::new();
         }

@@ -3,6 +3,8 @@
 //! signed-in session (`Session`) and CSRF-checked forms (`CsrfForm`), rendering, and the
 //! error page every view's error becomes (`render_errors`).
 
+use std::borrow::Cow;
+
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -317,19 +319,25 @@ impl FormErrors {
         self
     }
 
-    pub fn get(&self, field: &str) -> Option<&'static str> {
+    /// A field's message, in the reader's language, with the line of the file it is
+    /// on when it is on one.
+    fn message(&self, f: &FieldError) -> Cow<'static, str> {
+        crate::http::field_message(self.lang, f)
+    }
+
+    pub fn get(&self, field: &str) -> Option<Cow<'static, str>> {
         self.fields
             .iter()
             .find(|f| f.field == field)
-            .map(|f| t(self.lang, f.code))
+            .map(|f| self.message(f))
     }
 
     /// The first message for a field of a list (`prefix` like `cases.`).
-    pub fn list_for(&self, prefix: &str) -> Option<&'static str> {
+    pub fn list_for(&self, prefix: &str) -> Option<Cow<'static, str>> {
         self.fields
             .iter()
             .find(|f| f.field.starts_with(prefix))
-            .map(|f| t(self.lang, f.code))
+            .map(|f| self.message(f))
     }
 
     pub fn has(&self, field: &str) -> bool {
@@ -351,21 +359,21 @@ impl FormErrors {
         &self,
         id_of: impl Fn(&str) -> Option<&'static str>,
         fallback: &str,
-    ) -> Vec<(String, &'static str)> {
+    ) -> Vec<(String, Cow<'static, str>)> {
         self.fields
             .iter()
             .map(|f| {
                 let id = id_of(&f.field).unwrap_or(fallback).to_string();
-                (id, t(self.lang, f.code))
+                (id, self.message(f))
             })
             .collect()
     }
 
     /// (field id, message) for the summary at the top of a form.
-    pub fn list(&self) -> Vec<(String, &'static str)> {
+    pub fn list(&self) -> Vec<(String, Cow<'static, str>)> {
         self.fields
             .iter()
-            .map(|f| (f.field.replace('.', "-"), t(self.lang, f.code)))
+            .map(|f| (f.field.replace('.', "-"), self.message(f)))
             .collect()
     }
 }

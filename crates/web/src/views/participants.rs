@@ -164,7 +164,7 @@ impl FormPage {
         }
         d.into_iter().enumerate().collect()
     }
-    fn doc_error(&self, i: &usize, part: &str) -> Option<&'static str> {
+    fn doc_error(&self, i: &usize, part: &str) -> Option<std::borrow::Cow<'static, str>> {
         self.errors.get(&format!("documents.{i}.{part}"))
     }
 }

@@ -88,7 +88,7 @@ impl ShowPage {
     }
     /// The message of a field of one item's form (its errors are named `field-{id}`,
     /// the field's element id, so that the summary's links reach it).
-    fn item_err(&self, field: &str, id: &Uuid) -> Option<&'static str> {
+    fn item_err(&self, field: &str, id: &Uuid) -> Option<std::borrow::Cow<'static, str>> {
         self.item_errors.get(&format!("{field}-{id}"))
     }
     fn end_reasons(&self) -> Vec<(&'static str, String)> {

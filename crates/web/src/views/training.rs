@@ -682,7 +682,7 @@ impl SheetPage {
     fn any_editable(&self) -> bool {
         self.v.lines.iter().any(|l| l.editable)
     }
-    fn error_of(&self, n: &usize) -> Option<&'static str> {
+    fn error_of(&self, n: &usize) -> Option<std::borrow::Cow<'static, str>> {
         self.errors
             .get(&format!("lines.{n}.reason"))
             .or_else(|| self.errors.get(&format!("lines.{n}.status")))

@@ -127,10 +127,10 @@ impl BodyPage {
     fn allows_cases(&self) -> bool {
         self.v.body.level == 3
     }
-    fn cases_error(&self) -> Option<&'static str> {
+    fn cases_error(&self) -> Option<std::borrow::Cow<'static, str>> {
         self.errors.list_for("cases.")
     }
-    fn invited_error(&self) -> Option<&'static str> {
+    fn invited_error(&self) -> Option<std::borrow::Cow<'static, str>> {
         self.errors.list_for("invited.")
     }
     fn case_chosen(&self, id: &Uuid) -> bool {

@@ -54,7 +54,7 @@ impl MeetingPage {
     fn minutes_error(&self, item: &itinera_service::coordination::ItemView) -> Option<String> {
         self.errors
             .get(&format!("minutes-{}", item.item.id))
-            .map(str::to_string)
+            .map(std::borrow::Cow::into_owned)
     }
     /// When the record was refused with this item's minutes in error and what is saved
     /// now is not what was typed (someone saved meanwhile): the saved text, to show.
@@ -102,7 +102,7 @@ impl MeetingPage {
             ""
         }
     }
-    fn status_err(&self, field: &str, id: &Uuid) -> Option<&'static str> {
+    fn status_err(&self, field: &str, id: &Uuid) -> Option<std::borrow::Cow<'static, str>> {
         self.status_errors.get(&format!("{field}-{id}"))
     }
     fn status_general(&self, id: &Uuid) -> Option<&'static str> {
