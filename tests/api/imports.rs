@@ -562,6 +562,24 @@ async fn the_browser_uploads_checks_the_columns_tries_and_imports() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("Ninguna columna da la situación laboral"));
     assert!(html.contains("<option value=\"surnames\" selected>"));
+    // Two columns to one target: the summary links to the second column's select,
+    // which says why; a target left without a column is named above the table.
+    let mut twice = fields.clone();
+    twice[15] = ("target", "given_name");
+    twice.push(("default_labour_status", "unemployed"));
+    twice.push(("mode", "dry"));
+    let (status, html, _) = b.post_form(&location, &twice).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("href=\"#target-7\""), "{html}");
+    assert!(html.contains("id=\"target-7\""), "{html}");
+    assert!(html.contains("id=\"target-7-error\""), "{html}");
+    for href in html.split("href=\"#").skip(1) {
+        let id = href.split('"').next().unwrap();
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "#{id} links nowhere: {html}"
+        );
+    }
     fields.push(("default_labour_status", "unemployed"));
     fields.push(("save_mapping", "true"));
     fields.push(("mode", "dry"));

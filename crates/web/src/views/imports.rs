@@ -242,8 +242,7 @@ impl MappingPage {
     }
     fn error_at(&self, i: &usize) -> Option<String> {
         self.errors
-            .get(&format!("columns.{i}.column"))
-            .or_else(|| self.errors.get(&format!("columns.{i}.target")))
+            .get(&format!("target-{i}"))
             .map(std::borrow::Cow::into_owned)
     }
     fn format(&self) -> String {
@@ -292,7 +291,13 @@ async fn mapping_view(
     let mut missing = Vec::new();
     let errors = match error {
         Some(Error::Invalid(fields)) => {
-            for f in &fields {
+            // A target no column goes to is listed by its name above the table; a
+            // column's problem is said beside its select (`target-N`), which the summary
+            // links to.
+            let (targets, others): (Vec<_>, Vec<_>) = fields
+                .into_iter()
+                .partition(|f| f.field.starts_with("targets."));
+            for f in &targets {
                 if let Some(target) = f.field.strip_prefix("targets.") {
                     missing.push(format!(
                         "{}: {}",
@@ -301,7 +306,15 @@ async fn mapping_view(
                     ));
                 }
             }
-            FormErrors::from_error(lang, Error::Invalid(fields))?
+            FormErrors::from_error(lang, Error::Invalid(others))?.renamed(|field| {
+                match field
+                    .strip_prefix("columns.")
+                    .and_then(|rest| rest.split_once('.'))
+                {
+                    Some((i, _)) => format!("target-{i}"),
+                    None => field.to_string(),
+                }
+            })
         }
         Some(e) => FormErrors::from_error(lang, e)?,
         None => FormErrors::none(lang),
