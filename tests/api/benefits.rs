@@ -289,6 +289,17 @@ async fn only_a_writer_on_the_team_records_benefits_and_the_pages_keep_what_was_
     );
     let r = app.get(SOCIAL_BADAJOZ, &format!("/benefits/{id}")).await;
     assert_eq!(r.body["benefit"]["status"], "suspended");
+    assert_eq!(r.body["can_write"], true);
+    // A case manager who reads the person but is not on the team is told so, and gets
+    // no form to fill in vain.
+    let r = app.get(CASE_MANAGER, &format!("/benefits/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["can_write"], false);
+    let reader = Browser::new(&app.base);
+    reader.login(CASE_MANAGER).await;
+    let (status, html) = reader.page(&format!("/benefits/{id}/edit")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!html.contains("name=\"version\""), "{html}");
     // Another organisation's browser sees neither the page nor the edit form.
     let m = Browser::new(&app.base);
     m.login(SOCIAL_MERIDA).await;

@@ -115,6 +115,9 @@ pub struct BenefitEdit {
     pub benefit: BenefitView,
     pub participant_name: String,
     pub types: Vec<BenefitTypeOption>,
+    /// The reader may change it (a writer on the team of one of the person's open
+    /// cases).
+    pub can_write: bool,
 }
 
 async fn type_options(tx: &mut itinera_store::Tx) -> Result<Vec<BenefitTypeOption>, Error> {
@@ -237,6 +240,7 @@ impl Services {
             .await?
             .ok_or(Error::NotFound)?;
         let types = type_options(&mut tx).await?;
+        let can_write = writes_for(&mut tx, actor, b.participant_id).await?;
         finish(
             tx,
             actor,
@@ -250,6 +254,7 @@ impl Services {
             benefit: view(b, ctx.today()),
             participant_name: p.data.full_name(),
             types,
+            can_write,
         })
     }
 

@@ -168,6 +168,10 @@ async fn edit_page(
 ) -> Result<EditPage, ViewError> {
     let page = PageCtx::new(lang, Some(session), "benefit.edit");
     let v = s.services.benefit(&session.actor, ctx, id).await?;
+    // A reader who may not change it gets no form to fill in vain.
+    if !v.can_write {
+        return Err(itinera_domain::Error::Forbidden.into());
+    }
     let input = input.unwrap_or_else(|| {
         let b = &v.benefit;
         BenefitInput {
