@@ -593,6 +593,11 @@ async fn the_browser_uploads_checks_the_columns_tries_and_imports() {
             html = h;
             break;
         }
+        // While it runs, the page refreshes itself every few seconds, and says so.
+        assert!(
+            h.contains("content=\"3\"") && h.contains("Actualizar ahora"),
+            "{h}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(html.contains("Prueba: no se ha guardado nada."), "{html}");
