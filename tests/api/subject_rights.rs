@@ -31,6 +31,34 @@ async fn the_data_protection_office_answers_a_persons_request_to_see_their_recor
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     }
+    // The employment office joins the team with her consent and keeps a note for its
+    // own service: the answer gives her that note too.
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            &format!("/participants/{pid}/consents"),
+            &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma",
+                    "organisation_kinds": ["employment_service"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sexpe = app.professional(SEXPE_BADAJOZ).await;
+    let r = app
+        .post(
+            CASE_MANAGER,
+            &format!("/cases/{case}/team-members"),
+            &json!({"professional": sexpe, "role": "employment_reference"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            &path,
+            &json!({"kind": "individual_interview", "summary": "Nota del servicio de empleo", "visibility": "service"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     // Her case is suspended, with its reason: the answer tells her that too.
     let v = app
         .get(SOCIAL_BADAJOZ, &format!("/cases/{case}"))
@@ -71,6 +99,10 @@ async fn the_data_protection_office_answers_a_persons_request_to_see_their_recor
         "{summaries:?}"
     );
     assert!(summaries.contains(&"Nota del servicio"), "{summaries:?}");
+    assert!(
+        summaries.contains(&"Nota del servicio de empleo"),
+        "another organisation's note for its own service: {summaries:?}"
+    );
     assert!(
         !summaries.contains(&"Nota personal de la trabajadora"),
         "a professional's private note stays out"

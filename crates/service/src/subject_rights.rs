@@ -14,7 +14,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::access::Actor;
-use itinera_domain::ids::{CaseId, OrganisationId, UserId};
+use itinera_domain::ids::CaseId;
 use itinera_domain::input::required_text;
 use itinera_domain::{Error, Errors, PageRequest};
 use itinera_store::{admin, assessments, audit, cases, consents, contacts, itineraries};
@@ -305,7 +305,6 @@ impl Services {
             let Some(p) = participants::get(&mut tx, *pid).await? else {
                 continue;
             };
-            let home = p.home_organisation_id;
             let consent_list = consents::list(&mut tx, *pid).await?;
             let benefit_list = itinera_store::benefits::of_participant(&mut tx, *pid).await?;
             let mut case_views = Vec::new();
@@ -369,15 +368,9 @@ impl Services {
                 let incident_list = incidents::of_case(&mut tx, c.id).await?;
                 let discussions = store::case_discussions(&mut tx, c.id).await?;
                 let agreement_list = store::case_agreements(&mut tx, c.id).await?;
-                // As the record's own organisation sees them: no professional's
-                // private notes (the reader is no one in particular).
-                let contact_list = contacts::for_case(
-                    &mut tx,
-                    CaseId(c.id),
-                    UserId(Uuid::nil()),
-                    OrganisationId(home),
-                )
-                .await?;
+                // The team's and every service's own, whichever organisation wrote
+                // them; not the professionals' personal notes.
+                let contact_list = contacts::for_subject(&mut tx, CaseId(c.id)).await?;
                 entity_ids.extend(assessment_list.iter().map(|a| a.row.id));
                 entity_ids.extend(plan.iter().map(|p| p.id));
                 entity_ids.extend(referral_list.iter().map(|r| r.id));

@@ -88,14 +88,39 @@ pub async fn for_case(
     reader: UserId,
     reader_org: OrganisationId,
 ) -> Result<Vec<Contact>, Error> {
+    of_case(tx, case_id, Some((reader, reader_org))).await
+}
+
+/// The contacts of a case that a subject access gives the person: those of the team
+/// and every service's own, whichever organisation wrote them — all but the
+/// professionals' personal notes (their own working annotations).
+pub async fn for_subject(tx: &mut Tx, case_id: CaseId) -> Result<Vec<Contact>, Error> {
+    of_case(tx, case_id, None).await
+}
+
+/// The contacts of a case that `reader` (a user of an organisation) sees, or, with no
+/// reader, those a subject access gives.
+async fn of_case(
+    tx: &mut Tx,
+    case_id: CaseId,
+    reader: Option<(UserId, OrganisationId)>,
+) -> Result<Vec<Contact>, Error> {
+    let visible = match reader {
+        Some(_) => VISIBLE,
+        None => "k.visibility IN ('team', 'service')",
+    };
     let sql = format!(
         "SELECT k.id, k.happened_on, k.kind, k.summary, k.next_step, k.next_step_on, k.visibility, k.author_id, u.display_name AS author_name, \
          k.author_organisation_id, o.name AS author_organisation_name, k.created_at \
          FROM contacts k JOIN users u ON u.id = k.author_id JOIN organisations o ON o.id = k.author_organisation_id \
-         WHERE k.case_id = $1 AND {VISIBLE} ORDER BY k.happened_on DESC, k.created_at DESC"
+         WHERE k.case_id = $1 AND {visible} ORDER BY k.happened_on DESC, k.created_at DESC"
     );
-    let rows: Vec<ContactRow> = on_tx!(tx, c => sqlx::query_as(&sql)
-        .bind(case_id.0).bind(reader.0).bind(reader_org.0).fetch_all(c).await.map_err(db_err))?;
+    let rows: Vec<ContactRow> = match reader {
+        Some((user, org)) => on_tx!(tx, c => sqlx::query_as(&sql)
+            .bind(case_id.0).bind(user.0).bind(org.0).fetch_all(c).await.map_err(db_err))?,
+        None => on_tx!(tx, c => sqlx::query_as(&sql)
+            .bind(case_id.0).fetch_all(c).await.map_err(db_err))?,
+    };
     let people: Vec<(Uuid, Uuid, String, Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
         "SELECT p.contact_id, p.user_id, u.display_name, p.organisation_id, o.name FROM contact_participants p \
          JOIN contacts k ON k.id = p.contact_id JOIN users u ON u.id = p.user_id JOIN organisations o ON o.id = p.organisation_id \
