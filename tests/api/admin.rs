@@ -258,3 +258,71 @@ async fn admin_pages_work_in_every_language() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("This is required."));
 }
+
+/// The administrators' list of users comes a page at a time, in username order, and
+/// finds a user by part of the username or the name; a user's page reads that user
+/// alone.
+#[tokio::test]
+async fn the_users_page_is_paged_and_searched() {
+    let app = spawn_app().await;
+    for i in 0..110 {
+        let r = app
+            .post(
+                ADMIN,
+                "/users",
+                &json!({"username": format!("zz.usuaria{i:03}"), "display_name": format!("Usuaria Número {i:03}"), "password": "una contraseña larga"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let b = Browser::new(&app.base);
+    b.login(ADMIN).await;
+    let rows = |html: &str| html.matches("<tr><td><a href=\"/admin/users/").count();
+    let (status, first) = b.page("/admin/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows(&first), itinera_service::admin::USERS_PAGE_SIZE);
+    let next = first
+        .split("class=\"button\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a link to the next page")
+        .replace("&amp;", "&");
+    assert!(next.starts_with("/admin/users?after="), "{next}");
+    let (_, second) = b.page(&next).await;
+    let total = count(&app, "SELECT COUNT(*) FROM users").await as usize;
+    assert_eq!(rows(&first) + rows(&second), total);
+    assert!(!second.contains("class=\"button\" href=\"/admin/users?"));
+    // Usernames in order across the pages, none twice.
+    let names = |html: &str| -> Vec<String> {
+        html.split("<tr><td><a href=\"/admin/users/")
+            .skip(1)
+            .filter_map(|s| s.split('>').nth(1)?.split('<').next().map(str::to_string))
+            .collect()
+    };
+    let all: Vec<String> = names(&first).into_iter().chain(names(&second)).collect();
+    let mut sorted = all.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(all, sorted);
+    // By part of the name, any case; a wildcard is a character like any other.
+    let (_, found) = b.page("/admin/users?q=N%C3%9AMERO+007").await;
+    assert_eq!(names(&found), vec!["zz.usuaria007".to_string()], "{found}");
+    assert!(found.contains("value=\"NÚMERO 007\""));
+    let (_, found) = b.page("/admin/users?q=usuaria10").await;
+    assert_eq!(names(&found).len(), 10);
+    let (_, none) = b.page("/admin/users?q=%25").await;
+    assert_eq!(rows(&none), 0);
+    assert!(none.contains("Ningún usuario coincide"));
+    // A user's page.
+    let id = first
+        .split("<tr><td><a href=\"/admin/users/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let (status, html) = b.page(&format!("/admin/users/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&names(&first)[0]));
+    let (status, _) = b.page(&format!("/admin/users/{}", uuid::Uuid::nil())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -242,6 +242,30 @@ pub async fn users(tx: &mut Tx) -> Result<Vec<User>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
 }
 
+/// Up to `limit` users after `after` (by username) whose username or name holds
+/// `needle` (already lower-case; empty: all), in username order.
+pub async fn users_matching(
+    tx: &mut Tx,
+    needle: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<User>, Error> {
+    let escaped: String = needle
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = format!("%{escaped}%");
+    let sql = format!(
+        "{USER_SELECT} WHERE (lower(username) LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\') \
+         AND username > $2 ORDER BY username LIMIT $3"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(&pattern).bind(after).bind(limit)
+        .fetch_all(c).await.map_err(db_err))
+}
+
 pub async fn user(tx: &mut Tx, id: Uuid) -> Result<Option<User>, Error> {
     let sql = format!("{USER_SELECT} WHERE id = $1");
     on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await.map_err(db_err))

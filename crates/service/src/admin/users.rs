@@ -181,6 +181,9 @@ async fn held_roles(tx: &mut itinera_store::Tx, user_id: Uuid) -> Result<Vec<Rol
         .collect())
 }
 
+/// Users on one page of the administrators' list.
+pub const USERS_PAGE_SIZE: usize = 100;
+
 impl Services {
     /// Requests of roles that reach a person's data: for administrators (to decide the
     /// waiting ones) and for the auditor (every one, with who asked and who approved).
@@ -261,6 +264,51 @@ impl Services {
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>, Error> {
         actor.require(Capability::Administer)?;
         self.users_for_cli().await
+    }
+
+    /// One page of users (`PAGE_SIZE`, in username order, after `after`) whose
+    /// username or name holds `q` (any case), with their memberships; and the username
+    /// the next page starts after, when there is one.
+    pub async fn users_page(
+        &self,
+        actor: &Actor,
+        q: &str,
+        after: &str,
+    ) -> Result<(Vec<UserView>, Option<String>), Error> {
+        actor.require(Capability::Administer)?;
+        let needle = q.trim().to_lowercase();
+        let mut tx = self.store.read().await?;
+        let mut users =
+            admin::users_matching(&mut tx, &needle, after, USERS_PAGE_SIZE as i64 + 1).await?;
+        let next = if users.len() > USERS_PAGE_SIZE {
+            users.truncate(USERS_PAGE_SIZE);
+            users.last().map(|u| u.username.clone())
+        } else {
+            None
+        };
+        let mut views = Vec::with_capacity(users.len());
+        for u in users {
+            let memberships = admin::memberships(&mut tx, u.id).await?;
+            views.push(UserView {
+                user: u.into(),
+                memberships: memberships.into_iter().map(Into::into).collect(),
+            });
+        }
+        tx.rollback().await?;
+        Ok((views, next))
+    }
+
+    /// One user with their memberships.
+    pub async fn user_view(&self, actor: &Actor, id: Uuid) -> Result<UserView, Error> {
+        actor.require(Capability::Administer)?;
+        let mut tx = self.store.read().await?;
+        let user = admin::user(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let memberships = admin::memberships(&mut tx, id).await?;
+        tx.rollback().await?;
+        Ok(UserView {
+            user: user.into(),
+            memberships: memberships.into_iter().map(Into::into).collect(),
+        })
     }
 
     /// Users and memberships for the command line (run by whoever holds the database).

@@ -26,8 +26,19 @@ use super::require_admin;
 pub(super) struct UsersPage {
     page: PageCtx,
     users: Vec<UserView>,
+    /// The search typed, and the address of the next page when there is one.
+    q: String,
+    next: Option<String>,
     errors: FormErrors,
     input: UserInput,
+}
+
+/// The list's search and where its page starts (after a username).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct UsersQuery {
+    q: String,
+    after: String,
 }
 
 impl UsersPage {
@@ -55,12 +66,27 @@ pub(super) async fn users_page(
     s: &AppState,
     lang: Lang,
     session: &SessionInfo,
+    query: UsersQuery,
     input: UserInput,
     errors: FormErrors,
 ) -> Result<UsersPage, ViewError> {
+    let (users, next) = s
+        .services
+        .users_page(&session.actor, &query.q, &query.after)
+        .await?;
+    let next = next.map(|after| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if !query.q.trim().is_empty() {
+            q.append_pair("q", query.q.trim());
+        }
+        q.append_pair("after", &after);
+        format!("/admin/users?{}", q.finish())
+    });
     Ok(UsersPage {
         page: PageCtx::new(lang, Some(session), "admin.users"),
-        users: s.services.users(&session.actor).await?,
+        users,
+        q: query.q,
+        next,
         errors,
         input,
     })
@@ -70,6 +96,7 @@ pub(super) async fn users(
     State(s): State<AppState>,
     headers: HeaderMap,
     Session(session): Session,
+    axum::extract::Query(query): axum::extract::Query<UsersQuery>,
 ) -> ViewResult {
     require_admin(&session)?;
     let lang = lang_of(&headers);
@@ -78,6 +105,7 @@ pub(super) async fn users(
             &s,
             lang,
             &session,
+            query,
             UserInput {
                 locale: "es".into(),
                 ..Default::default()
@@ -108,7 +136,7 @@ pub(super) async fn create_user(
             // A password is never sent back to the browser.
             input.password.clear();
             Ok(render_invalid(
-                &users_page(&s, lang, &session, input, errors).await?,
+                &users_page(&s, lang, &session, UsersQuery::default(), input, errors).await?,
             ))
         }
     }
@@ -152,14 +180,9 @@ pub(super) async fn user_page(
     input: MembershipInput,
     errors: FormErrors,
 ) -> Result<UserPage, ViewError> {
-    let (user, memberships) = s
-        .services
-        .users(&session.actor)
-        .await?
-        .into_iter()
-        .find(|v| v.user.id == id)
-        .map(|v| (v.user, v.memberships))
-        .ok_or(ViewError(itinera_domain::Error::NotFound))?;
+    let UserView {
+        user, memberships, ..
+    } = s.services.user_view(&session.actor, id).await?;
     Ok(UserPage {
         page: PageCtx::new(lang, Some(session), "admin.user"),
         user,
