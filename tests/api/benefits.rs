@@ -201,24 +201,8 @@ async fn only_a_writer_on_the_team_records_benefits_and_the_pages_keep_what_was_
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // With consent and on the team, the employment counsellor records.
-    let r = app
-        .post(
-            SOCIAL_BADAJOZ,
-            &format!("/participants/{pid}/consents"),
-            &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma",
-                    "organisation_kinds": ["employment_service"]}),
-        )
+    app.share_with_employment(SOCIAL_BADAJOZ, &pid, &case, SEXPE_BADAJOZ)
         .await;
-    assert_eq!(r.status, StatusCode::CREATED);
-    let sexpe = app.professional(SEXPE_BADAJOZ).await;
-    let r = app
-        .post(
-            SOCIAL_BADAJOZ,
-            &format!("/cases/{case}/team-members"),
-            &json!({"professional": sexpe, "role": "employment_reference"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let r = app
         .post(SEXPE_BADAJOZ, &format!("/cases/{case}/benefits"), &imv())
         .await;

@@ -416,6 +416,29 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::CREATED, "open case: {:?}", r.body);
         r.body["id"].as_str().expect("id").to_string()
     }
+
+    /// The person consents (recorded by `by`) to sharing with the employment service,
+    /// and `by` adds `counsellor` of it to the case's team as its employment reference.
+    pub async fn share_with_employment(&self, by: &str, pid: &str, case: &str, counsellor: &str) {
+        let r = self
+            .post(
+                by,
+                &format!("/participants/{pid}/consents"),
+                &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma",
+                        "organisation_kinds": ["employment_service"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "consent: {:?}", r.body);
+        let professional = self.professional(counsellor).await;
+        let r = self
+            .post(
+                by,
+                &format!("/cases/{case}/team-members"),
+                &json!({"professional": professional, "role": "employment_reference"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "team member: {:?}", r.body);
+    }
 }
 
 /// A valid DNI for a number.

@@ -33,24 +33,8 @@ async fn the_data_protection_office_answers_a_persons_request_to_see_their_recor
     }
     // The employment office joins the team with her consent and keeps a note for its
     // own service: the answer gives her that note too.
-    let r = app
-        .post(
-            SOCIAL_BADAJOZ,
-            &format!("/participants/{pid}/consents"),
-            &json!({"purpose": "sharing", "given_on": "2026-11-01", "evidence": "Firma",
-                    "organisation_kinds": ["employment_service"]}),
-        )
+    app.share_with_employment(CASE_MANAGER, &pid, &case, SEXPE_BADAJOZ)
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let sexpe = app.professional(SEXPE_BADAJOZ).await;
-    let r = app
-        .post(
-            CASE_MANAGER,
-            &format!("/cases/{case}/team-members"),
-            &json!({"professional": sexpe, "role": "employment_reference"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let r = app
         .post(
             SEXPE_BADAJOZ,
