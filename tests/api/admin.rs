@@ -313,6 +313,24 @@ async fn the_users_page_is_paged_and_searched() {
     let (_, none) = b.page("/admin/users?q=%25").await;
     assert_eq!(rows(&none), 0);
     assert!(none.contains("Ningún usuario coincide"));
+    // The API's list: numbered pages, the same search.
+    let r = app.get(ADMIN, "/users?q=USUARIA1&per_page=7&page=2").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let items: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["user"]["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(items, ["zz.usuaria107", "zz.usuaria108", "zz.usuaria109"]);
+    assert_eq!(r.body["has_more"], false);
+    let r = app.get(ADMIN, "/users?per_page=100").await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 100);
+    assert_eq!(r.body["has_more"], true);
+    assert_eq!(
+        app.get(SOCIAL_BADAJOZ, "/users").await.status,
+        StatusCode::FORBIDDEN
+    );
     // A user's page.
     let id = first
         .split("<tr><td><a href=\"/admin/users/")

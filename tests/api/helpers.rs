@@ -379,9 +379,10 @@ impl TestApp {
 
     /// `USER_ID@ORG_ID` of a demo professional (their first organisation).
     pub async fn professional(&self, username: &str) -> String {
-        let r = self.get(ADMIN, "/users").await;
-        let entry = r
-            .body
+        let r = self
+            .get(ADMIN, &format!("/users?q={username}&per_page=100"))
+            .await;
+        let entry = r.body["items"]
             .as_array()
             .and_then(|a| a.iter().find(|e| e["user"]["username"] == username))
             .unwrap_or_else(|| panic!("no user {username}"))

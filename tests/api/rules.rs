@@ -371,8 +371,8 @@ async fn a_deactivated_user_and_a_removed_membership_end_access_at_once() {
     );
 
     // Removing the membership the token acts under ends the token.
-    let users = app.get(ADMIN, "/users").await;
-    let membership = users.body.as_array().and_then(|a| {
+    let users = app.get(ADMIN, "/users?per_page=100").await;
+    let membership = users.body["items"].as_array().and_then(|a| {
         a.iter()
             .find(|u| u["user"]["id"] == user.as_str())
             .and_then(|u| {

@@ -472,9 +472,9 @@ async fn administering_is_granted_by_a_second_administrator_and_a_membership_is_
         r.body["type"],
         "urn:itinera:problem:membership.grant.four_eyes"
     );
-    let users = app.get(ADMIN, "/users").await;
+    let users = app.get(ADMIN, "/users?per_page=100").await;
     let held = |users: &Value, id: &str| -> Vec<(String, String)> {
-        users
+        users["items"]
             .as_array()
             .and_then(|a| a.iter().find(|u| u["user"]["id"] == id))
             .and_then(|u| u["memberships"].as_array())
@@ -501,6 +501,6 @@ async fn administering_is_granted_by_a_second_administrator_and_a_membership_is_
         .delete(ADMIN, &format!("/users/{a2}/memberships/{mid}"))
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
-    let users = app.get(ADMIN, "/users").await;
+    let users = app.get(ADMIN, "/users?per_page=100").await;
     assert!(!held(&users.body, &auditor_id).is_empty());
 }

@@ -242,12 +242,14 @@ pub async fn users(tx: &mut Tx) -> Result<Vec<User>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
 }
 
-/// Up to `limit` users after `after` (by username) whose username or name holds
-/// `needle` (already lower-case; empty: all), in username order.
+/// Up to `limit` users after `after` (by username), `offset` of them skipped, whose
+/// username or name holds `needle` (already lower-case; empty: all), in username
+/// order.
 pub async fn users_matching(
     tx: &mut Tx,
     needle: &str,
     after: &str,
+    offset: i64,
     limit: i64,
 ) -> Result<Vec<User>, Error> {
     let escaped: String = needle
@@ -260,9 +262,9 @@ pub async fn users_matching(
     let pattern = format!("%{escaped}%");
     let sql = format!(
         "{USER_SELECT} WHERE (lower(username) LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\') \
-         AND username > $2 ORDER BY username LIMIT $3"
+         AND username > $2 ORDER BY username LIMIT $3 OFFSET $4"
     );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(&pattern).bind(after).bind(limit)
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(&pattern).bind(after).bind(limit).bind(offset)
         .fetch_all(c).await.map_err(db_err))
 }
 

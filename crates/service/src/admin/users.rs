@@ -266,7 +266,7 @@ impl Services {
         self.users_for_cli().await
     }
 
-    /// One page of users (`PAGE_SIZE`, in username order, after `after`) whose
+    /// One page of users (`USERS_PAGE_SIZE`, in username order, after `after`) whose
     /// username or name holds `q` (any case), with their memberships; and the username
     /// the next page starts after, when there is one.
     pub async fn users_page(
@@ -275,17 +275,43 @@ impl Services {
         q: &str,
         after: &str,
     ) -> Result<(Vec<UserView>, Option<String>), Error> {
-        actor.require(Capability::Administer)?;
-        let needle = q.trim().to_lowercase();
-        let mut tx = self.store.read().await?;
-        let mut users =
-            admin::users_matching(&mut tx, &needle, after, USERS_PAGE_SIZE as i64 + 1).await?;
+        let mut users = self
+            .users_matching(actor, q, after, 0, USERS_PAGE_SIZE as i64 + 1)
+            .await?;
         let next = if users.len() > USERS_PAGE_SIZE {
             users.truncate(USERS_PAGE_SIZE);
-            users.last().map(|u| u.username.clone())
+            users.last().map(|u| u.user.username.clone())
         } else {
             None
         };
+        Ok((users, next))
+    }
+
+    /// The API's list: a numbered page of users whose username or name holds `q`.
+    pub async fn users_listed(
+        &self,
+        actor: &Actor,
+        q: &str,
+        page: itinera_domain::PageRequest,
+    ) -> Result<itinera_domain::Page<UserView>, Error> {
+        let users = self
+            .users_matching(actor, q, "", page.offset(), page.limit() + 1)
+            .await?;
+        Ok(itinera_domain::Page::from_overfetch(users, page))
+    }
+
+    async fn users_matching(
+        &self,
+        actor: &Actor,
+        q: &str,
+        after: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<UserView>, Error> {
+        actor.require(Capability::Administer)?;
+        let needle = q.trim().to_lowercase();
+        let mut tx = self.store.read().await?;
+        let users = admin::users_matching(&mut tx, &needle, after, offset, limit).await?;
         let mut views = Vec::with_capacity(users.len());
         for u in users {
             let memberships = admin::memberships(&mut tx, u.id).await?;
@@ -295,7 +321,7 @@ impl Services {
             });
         }
         tx.rollback().await?;
-        Ok((views, next))
+        Ok(views)
     }
 
     /// One user with their memberships.

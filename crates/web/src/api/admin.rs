@@ -246,12 +246,29 @@ async fn add_project(
 }
 /// Users and their memberships
 #[utoipa::path(get, path = "/users", tag = "admin",
-    responses((status = 200, body = Vec<itinera_service::admin::UserView>), Unauthenticated, Forbidden))]
+    params(UsersParams),
+    responses((status = 200, body = itinera_domain::Page<itinera_service::admin::UserView>), Unauthenticated, Forbidden))]
 async fn users(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
-) -> ApiResult<Json<Vec<itinera_service::admin::UserView>>> {
-    Ok(Json(s.services.users(&a).await?))
+    Query(p): Query<UsersParams>,
+) -> ApiResult<Json<itinera_domain::Page<itinera_service::admin::UserView>>> {
+    let page = itinera_domain::PageRequest::new(p.page, p.per_page);
+    Ok(Json(
+        s.services
+            .users_listed(&a, p.q.as_deref().unwrap_or(""), page)
+            .await?,
+    ))
+}
+
+/// The users whose username or name holds `q` (any case; all without it), in username
+/// order, `page` (from 1) and `per_page` (at most 100, 20 by default).
+#[derive(Debug, serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct UsersParams {
+    q: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
 }
 /// Create a user
 #[utoipa::path(post, path = "/users", tag = "admin",
