@@ -247,7 +247,7 @@ async fn add_project(
 /// Users and their memberships
 #[utoipa::path(get, path = "/users", tag = "admin",
     params(UsersParams),
-    responses((status = 200, body = itinera_domain::Page<itinera_service::admin::UserView>), Unauthenticated, Forbidden))]
+    responses((status = 200, body = itinera_domain::Page<itinera_service::admin::UserView>), BadRequest, Unauthenticated, Forbidden))]
 async fn users(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
