@@ -125,6 +125,8 @@ pub enum Tx {
 pub struct Pending {
     pub(crate) entries: Vec<audit::OwnedEntry>,
     store: Store,
+    /// Counted among the reads under way until it hands in its entries.
+    flight: group::Flight,
 }
 
 /// A SQLite transaction: one of its own (a data write holds the writer's turn until it
@@ -267,9 +269,13 @@ impl Store {
             // The audited reads' entries have a file of their own (see `read_audit`),
             // attached to every connection as `reads`.
             let reads = read_audit::path_of(path);
+            // No ping before each acquire (sqlx's default): the connections are in
+            // this process and cannot have been hung up on, and each ping is a round trip
+            // to the connection's thread — three more per page view.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .after_connect({
                     let reads = reads.clone();
@@ -303,6 +309,7 @@ impl Store {
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .after_connect(move |c, _| {
                     let reads = reads.clone();
@@ -415,6 +422,7 @@ impl Store {
         self.begin_snapshot(Some(Box::new(Pending {
             entries: Vec::new(),
             store: self.clone(),
+            flight: self.appender.take_off(),
         })))
         .await
     }
@@ -716,8 +724,12 @@ impl Tx {
 
 impl Pending {
     async fn append(self: Box<Self>) -> Result<(), Error> {
-        let Pending { entries, store } = *self;
-        store.appender.append(&store, entries).await
+        let Pending {
+            entries,
+            store,
+            flight,
+        } = *self;
+        store.appender.append(&store, entries, flight).await
     }
 }
 

@@ -154,6 +154,69 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_appender_waits_for_the_reads_under_way() {
+        let (dir, _path, store) = fresh("gather").await;
+        // A wait no test run reaches: what follows does not depend on timing.
+        store.appender.set_wait(std::time::Duration::from_secs(600));
+        let stats = || {
+            let s = store.group_stats();
+            (
+                s.members.load(std::sync::atomic::Ordering::SeqCst),
+                s.commits.load(std::sync::atomic::Ordering::SeqCst),
+            )
+        };
+        let within = std::time::Duration::from_secs(60);
+        // A read alone waits for no one.
+        tokio::time::timeout(within, read(&store))
+            .await
+            .expect("a read alone does not wait");
+        // Two under way: the first to end waits for the second, and one commit
+        // carries both.
+        let (m0, c0) = stats();
+        let begin = || async {
+            let mut tx = store.audited_read().await.expect("tx");
+            audit::append(&mut tx, &entry("participant.read"))
+                .await
+                .expect("append");
+            tx
+        };
+        let a = begin().await;
+        let b = begin().await;
+        let first = tokio::spawn(async move { a.commit().await });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!first.is_finished(), "the first waits for the second");
+        tokio::time::timeout(within, b.commit())
+            .await
+            .expect("the second ends")
+            .expect("commit");
+        tokio::time::timeout(within, first)
+            .await
+            .expect("the first ends")
+            .expect("task")
+            .expect("commit");
+        assert_eq!(stats(), (m0 + 2, c0 + 1), "one commit for both reads");
+        // A read under way that ends without an entry (dropped) is waited for no more.
+        let gone = store.audited_read().await.expect("tx");
+        let c = begin().await;
+        let waiting = tokio::spawn(async move { c.commit().await });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "it waits for the read under way");
+        drop(gone);
+        tokio::time::timeout(within, waiting)
+            .await
+            .expect("it ends once the other is gone")
+            .expect("task")
+            .expect("commit");
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM audit_read_log").await,
+            4,
+            "every entry appended"
+        );
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
     async fn the_log_of_reads_starts_again_instead_of_growing() {
         let (dir, path, store) = fresh("grow").await;
         let wal_path = format!("{}-wal", path_of(&path.display().to_string()));
