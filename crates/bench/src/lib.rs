@@ -97,6 +97,10 @@ pub struct BenchArgs {
     /// Seconds of the open-loop measurement.
     #[arg(long, default_value_t = 60)]
     offered_seconds: u64,
+    /// Seconds of warm-up at the same rate before the open-loop measurement (reported
+    /// apart, not counted).
+    #[arg(long, default_value_t = 5)]
+    offered_warmup: u64,
     /// Also load this many training courses and measure attendance (0: none).
     #[arg(long, default_value_t = 0)]
     courses: usize,
@@ -657,9 +661,10 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     }
     for rate in a.rate.iter().copied().filter(|r| *r > 0.0) {
         println!(
-            "offered load: {:.0} pages/s for {} s over {} connections, mixed over {} (open loop; latency from when each request was due)",
+            "offered load: {:.0} pages/s for {} s after a warm-up of {} s, over {} connections, mixed over {} (open loop; latency from when each request was due)",
             rate,
             a.offered_seconds,
+            a.offered_warmup,
             a.offered_connections,
             kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
         );
@@ -668,6 +673,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         let got = offered::run(
             kinds.clone(),
             rate,
+            a.offered_warmup,
             a.offered_seconds,
             a.offered_connections,
         )
@@ -681,7 +687,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         ) {
             let (reads, commits) = (r1 - r0, c1 - c0);
             println!(
-                "  audit: {reads:.0} audited reads appended in {commits:.0} group commits ({:.2} per commit)",
+                "  audit: {reads:.0} audited reads appended in {commits:.0} group commits ({:.2} per commit, warm-up included)",
                 reads / commits.max(1.0)
             );
         }
@@ -705,6 +711,17 @@ pub async fn run(a: BenchArgs) -> Result<()> {
                 k.latencies_ms.len(),
                 k.errors
             );
+            if !k.warmup_ms.is_empty() {
+                let mut w = k.warmup_ms.clone();
+                w.sort_by(|a, b| a.total_cmp(b));
+                println!(
+                    "    warm-up (not counted): p50 {:.2} ms, p99 {:.2} ms, worst {:.2} ms ({} pages)",
+                    pct(&w, 0.50),
+                    pct(&w, 0.99),
+                    w.last().copied().unwrap_or(0.0),
+                    w.len()
+                );
+            }
             // Where the slow answers were: seconds over 25 ms, the worst first.
             let mut worst: Vec<(usize, f64)> = k
                 .worst_by_second_ms

@@ -10,6 +10,11 @@
 //! task per request on one shared connection pool: past the server's ceiling it opened
 //! a new connection for every waiting request, ran out of local ports and measured its
 //! own connection storms — half the requests failed to connect.)
+//!
+//! A warm-up comes first at the same rate, as wrk2's calibration period does: the
+//! connections are opened and the server's connections to its database made and their
+//! statements prepared. Its answers are reported apart and not counted in the figures
+//! (on a server just started, its first second was the run's worst: 250–290 ms).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +31,17 @@ pub struct Kind {
     /// The worst latency of each second of the run (by when the requests were due):
     /// stalls show as a few bad seconds, a queue as many.
     pub worst_by_second_ms: Vec<f64>,
+    /// The warm-up's latencies (not in `latencies_ms`).
+    pub warmup_ms: Vec<f64>,
+}
+
+/// What one connection got for each kind: latencies, errors, worst by second, warm-up.
+type Got = (Vec<f64>, usize, Vec<f64>, Vec<f64>);
+
+fn empty(kinds: usize) -> Vec<Got> {
+    (0..kinds)
+        .map(|_| (Vec::new(), 0, Vec::new(), Vec::new()))
+        .collect()
 }
 
 /// One request: when it is due (from the start), its kind, its page and session.
@@ -36,16 +52,18 @@ struct Due {
     cookie: Option<String>,
 }
 
-/// Sends `rate` requests per second for `seconds` over `connections` connections,
-/// spread in turn over `kinds` (each a name and its clients: a session and the pages it
-/// opens in turn).
+/// Sends `rate` requests per second for `warmup` and then `seconds` seconds over
+/// `connections` connections, spread in turn over `kinds` (each a name and its clients:
+/// a session and the pages it opens in turn).
 pub async fn run(
     kinds: Vec<(&'static str, Arc<Vec<Client>>)>,
     rate: f64,
+    warmup: u64,
     seconds: u64,
     connections: usize,
 ) -> Result<Vec<Kind>> {
-    let n = (rate * seconds as f64) as usize;
+    let n = (rate * (warmup + seconds) as f64) as usize;
+    let warmup = Duration::from_secs(warmup);
     let connections = connections.clamp(1, n.max(1));
     // The schedule, dealt out to the connections.
     let mut lanes: Vec<Vec<Due>> = (0..connections).map(|_| Vec::new()).collect();
@@ -89,8 +107,7 @@ pub async fn run(
         let clock = clock.clone();
         let kinds_n = kinds.len();
         handles.push(tokio::spawn(async move {
-            let mut got: Vec<(Vec<f64>, usize, Vec<f64>)> =
-                (0..kinds_n).map(|_| (Vec::new(), 0, Vec::new())).collect();
+            let mut got = empty(kinds_n);
             for d in lane {
                 let now = clock.elapsed();
                 if d.at > now {
@@ -107,7 +124,11 @@ pub async fn run(
                 // From when it was due, not when it was sent.
                 let ms = clock.elapsed().saturating_sub(d.at).as_secs_f64() * 1000.0;
                 if let Some(slot) = got.get_mut(d.kind) {
-                    let second = d.at.as_secs() as usize;
+                    if d.at < warmup {
+                        slot.3.push(ms);
+                        continue;
+                    }
+                    let second = (d.at - warmup).as_secs() as usize;
                     if slot.2.len() <= second {
                         slot.2.resize(second + 1, 0.0);
                     }
@@ -124,13 +145,12 @@ pub async fn run(
             got
         }));
     }
-    let mut all: Vec<(Vec<f64>, usize, Vec<f64>)> = (0..kinds.len())
-        .map(|_| (Vec::new(), 0, Vec::new()))
-        .collect();
+    let mut all = empty(kinds.len());
     for h in handles {
-        for (slot, (lat, errors, worst)) in all.iter_mut().zip(h.await?) {
+        for (slot, (lat, errors, worst, warm)) in all.iter_mut().zip(h.await?) {
             slot.0.extend(lat);
             slot.1 += errors;
+            slot.3.extend(warm);
             if slot.2.len() < worst.len() {
                 slot.2.resize(worst.len(), 0.0);
             }
@@ -143,11 +163,12 @@ pub async fn run(
         .iter()
         .zip(all)
         .map(
-            |((name, _), (latencies_ms, errors, worst_by_second_ms))| Kind {
+            |((name, _), (latencies_ms, errors, worst_by_second_ms, warmup_ms))| Kind {
                 name,
                 latencies_ms,
                 errors,
                 worst_by_second_ms,
+                warmup_ms,
             },
         )
         .collect())
