@@ -242,6 +242,13 @@ pub async fn users(tx: &mut Tx) -> Result<Vec<User>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
 }
 
+/// The service accounts (integrations' accounts, whose tokens administrators issue),
+/// in username order: few, however many people use the system.
+pub async fn service_accounts(tx: &mut Tx) -> Result<Vec<User>, Error> {
+    let sql = format!("{USER_SELECT} WHERE service_account ORDER BY username");
+    on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
+}
+
 /// Up to `limit` users after `after` (by username), `offset` of them skipped, whose
 /// username or name holds `needle` (already lower-case; empty: all), in username
 /// order.

@@ -266,6 +266,24 @@ impl Services {
         self.users_for_cli().await
     }
 
+    /// The service accounts with their memberships: whom an administrator may issue a
+    /// token to (the tokens page reads these alone, not every user).
+    pub async fn service_accounts(&self, actor: &Actor) -> Result<Vec<UserView>, Error> {
+        actor.require(Capability::Administer)?;
+        let mut tx = self.store.read().await?;
+        let users = admin::service_accounts(&mut tx).await?;
+        let mut views = Vec::with_capacity(users.len());
+        for u in users {
+            let memberships = admin::memberships(&mut tx, u.id).await?;
+            views.push(UserView {
+                user: u.into(),
+                memberships: memberships.into_iter().map(Into::into).collect(),
+            });
+        }
+        tx.rollback().await?;
+        Ok(views)
+    }
+
     /// One page of users (`USERS_PAGE_SIZE`, in username order, after `after`) whose
     /// username or name holds `q` (any case), with their memberships; and the username
     /// the next page starts after, when there is one.

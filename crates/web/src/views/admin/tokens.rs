@@ -25,6 +25,7 @@ use super::require_admin;
 pub(super) struct TokensPage {
     page: PageCtx,
     tokens: Vec<Token>,
+    /// The service accounts (tokens are issued to these only).
     users: Vec<UserView>,
     errors: FormErrors,
     input: TokenInput,
@@ -86,7 +87,7 @@ pub(super) async fn tokens_page(
     Ok(TokensPage {
         page: PageCtx::new(lang, Some(session), "admin.tokens"),
         tokens: s.services.tokens(&session.actor).await?,
-        users: s.services.users(&session.actor).await?,
+        users: s.services.service_accounts(&session.actor).await?,
         errors,
         input,
         created,
