@@ -678,6 +678,8 @@ fn the_benchmark_runs_and_prints_its_figures() {
         "20",
         "--offered-seconds",
         "1",
+        "--offered-warmup",
+        "1",
         "--offered-connections",
         "4",
         "--courses",
@@ -701,7 +703,9 @@ fn the_benchmark_runs_and_prints_its_figures() {
         "training: 30 courses",
         "training: attendance of 25 saved: p50",
         "training: course page (service): p50",
-        "offered load: 20 pages/s for 1 s over 4 connections",
+        "offered load: 20 pages/s for 1 s after a warm-up of 1 s, over 4 connections",
+        // The warm-up's answers, reported apart.
+        "warm-up (not counted): p50",
     ] {
         assert!(text.contains(line), "no «{line}» in:\n{text}");
     }

@@ -173,6 +173,23 @@ impl From<admin::RoleGrant> for RoleGrant {
 }
 
 /// Every role a user holds, in any organisation.
+/// Users with their memberships (one query each: the lists are pages of at most
+/// `USERS_PAGE_SIZE`, or the few service accounts).
+async fn with_memberships(
+    tx: &mut itinera_store::Tx,
+    users: Vec<admin::User>,
+) -> Result<Vec<UserView>, Error> {
+    let mut views = Vec::with_capacity(users.len());
+    for u in users {
+        let memberships = admin::memberships(tx, u.id).await?;
+        views.push(UserView {
+            user: u.into(),
+            memberships: memberships.into_iter().map(Into::into).collect(),
+        });
+    }
+    Ok(views)
+}
+
 async fn held_roles(tx: &mut itinera_store::Tx, user_id: Uuid) -> Result<Vec<Role>, Error> {
     Ok(admin::memberships(tx, user_id)
         .await?
@@ -272,14 +289,7 @@ impl Services {
         actor.require(Capability::Administer)?;
         let mut tx = self.store.read().await?;
         let users = admin::service_accounts(&mut tx).await?;
-        let mut views = Vec::with_capacity(users.len());
-        for u in users {
-            let memberships = admin::memberships(&mut tx, u.id).await?;
-            views.push(UserView {
-                user: u.into(),
-                memberships: memberships.into_iter().map(Into::into).collect(),
-            });
-        }
+        let views = with_memberships(&mut tx, users).await?;
         tx.rollback().await?;
         Ok(views)
     }
@@ -330,14 +340,7 @@ impl Services {
         let needle = q.trim().to_lowercase();
         let mut tx = self.store.read().await?;
         let users = admin::users_matching(&mut tx, &needle, after, offset, limit).await?;
-        let mut views = Vec::with_capacity(users.len());
-        for u in users {
-            let memberships = admin::memberships(&mut tx, u.id).await?;
-            views.push(UserView {
-                user: u.into(),
-                memberships: memberships.into_iter().map(Into::into).collect(),
-            });
-        }
+        let views = with_memberships(&mut tx, users).await?;
         tx.rollback().await?;
         Ok(views)
     }
