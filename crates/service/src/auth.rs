@@ -98,20 +98,18 @@ impl Services {
     /// The actor a user is for work started from the command line: working for `org`,
     /// or for their first organisation.
     pub async fn cli_actor(&self, username: &str, org: Option<Uuid>) -> Result<Actor, Error> {
-        let users = self.users_for_cli().await?;
-        let found = users
-            .into_iter()
-            .find(|u| u.user.username == username)
+        let mut tx = self.store.read().await?;
+        let user = itinera_store::admin::user_by_username(&mut tx, username)
+            .await?
             .ok_or(Error::NotFound)?;
-        let (user, memberships) = (found.user, found.memberships);
         let org = match org {
             Some(o) => o,
-            None => memberships
+            None => itinera_store::admin::memberships(&mut tx, user.id)
+                .await?
                 .first()
                 .map(|m| m.organisation_id)
                 .ok_or(Error::Unauthenticated)?,
         };
-        let mut tx = self.store.read().await?;
         let actor = actor_for(&mut tx, user.id, org).await?;
         tx.commit().await?;
         Ok(actor)

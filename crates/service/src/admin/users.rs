@@ -172,7 +172,6 @@ impl From<admin::RoleGrant> for RoleGrant {
     }
 }
 
-/// Every role a user holds, in any organisation.
 /// Users with their memberships (one query each: the lists are pages of at most
 /// `USERS_PAGE_SIZE`, or the few service accounts).
 async fn with_memberships(
@@ -190,6 +189,7 @@ async fn with_memberships(
     Ok(views)
 }
 
+/// Every role a user holds, in any organisation.
 async fn held_roles(tx: &mut itinera_store::Tx, user_id: Uuid) -> Result<Vec<Role>, Error> {
     Ok(admin::memberships(tx, user_id)
         .await?
@@ -278,11 +278,6 @@ impl Services {
         .await
     }
 
-    pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>, Error> {
-        actor.require(Capability::Administer)?;
-        self.users_for_cli().await
-    }
-
     /// The service accounts with their memberships: whom an administrator may issue a
     /// token to (the tokens page reads these alone, not every user).
     pub async fn service_accounts(&self, actor: &Actor) -> Result<Vec<UserView>, Error> {
@@ -350,12 +345,9 @@ impl Services {
         actor.require(Capability::Administer)?;
         let mut tx = self.store.read().await?;
         let user = admin::user(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        let memberships = admin::memberships(&mut tx, id).await?;
+        let view = with_memberships(&mut tx, vec![user]).await?.pop();
         tx.rollback().await?;
-        Ok(UserView {
-            user: user.into(),
-            memberships: memberships.into_iter().map(Into::into).collect(),
-        })
+        view.ok_or(Error::NotFound)
     }
 
     /// Users and memberships for the command line (run by whoever holds the database).
