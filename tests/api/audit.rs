@@ -427,3 +427,51 @@ async fn data_version(tx: &mut itinera_store::Tx) -> i64 {
         .fetch_one(c).await.map_err(itinera_store::db_err))
     .expect("data_version")
 }
+
+/// On PostgreSQL a group commit whose chain still ends at the server's own last entry
+/// is one statement; one after an entry written by anything else (here a write) goes
+/// the long way, and the next is one statement again. The chain verifies either way.
+#[tokio::test]
+async fn a_group_commit_after_the_servers_own_entry_is_one_statement() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Ona", "Vidal", "", 20_000_900))
+        .await;
+    let stats = || {
+        let g = app.store.group_stats();
+        (
+            g.commits.load(std::sync::atomic::Ordering::SeqCst),
+            g.one_statement.load(std::sync::atomic::Ordering::SeqCst),
+        )
+    };
+    let read = || async {
+        let r = app
+            .get(SOCIAL_BADAJOZ, &format!("/participants/{pid}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    };
+    let (c0, s0) = stats();
+    // Just after the registration (a write): the long way, then one statement each.
+    for _ in 0..3 {
+        read().await;
+    }
+    let (c1, s1) = stats();
+    assert_eq!(c1 - c0, 3);
+    let postgres = app.store.engine() == itinera_store::Engine::Postgres;
+    assert_eq!(s1 - s0, if postgres { 2 } else { 0 });
+    let other = app
+        .register(SOCIAL_BADAJOZ, &person("Pau", "Vidal", "", 20_000_901))
+        .await;
+    assert!(!other.is_empty());
+    read().await;
+    read().await;
+    let (c2, s2) = stats();
+    assert_eq!(c2 - c1, 2);
+    assert_eq!(s2 - s1, if postgres { 1 } else { 0 });
+    let v = app
+        .services
+        .verify_audit(itinera_service::Caller::CommandLine)
+        .await
+        .expect("verify");
+    assert!(v.intact, "{v:?}");
+}

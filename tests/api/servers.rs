@@ -1,6 +1,7 @@
 //! Several servers on one database behave as one: a retried write is not made twice
 //! (idempotency keys), sign-in attempts are counted across servers, background work
-//! runs under a lease, and readiness says whether the database takes writes.
+//! runs under a lease, readiness says whether the database takes writes, and the
+//! audited reads of both servers go into one intact chain.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -398,4 +399,93 @@ async fn a_key_never_makes_the_server_hold_a_larger_body() {
         count(&app, "SELECT count(*) FROM idempotency_keys").await,
         0
     );
+}
+
+/// Each server appends its audited reads after the entry it wrote last while the chain
+/// still ends there (on PostgreSQL in one statement); reads on two servers at once,
+/// with writes among them, move the chain's end under each other's feet. Every read
+/// keeps its one entry and the chain verifies.
+#[tokio::test]
+async fn reads_on_two_servers_at_once_keep_one_intact_chain() {
+    let app = spawn_app().await;
+    let second = app.second_server().await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(
+            app.register(
+                SOCIAL_BADAJOZ,
+                &person("Sara", "Quintana", "", 72_000_001 + n),
+            )
+            .await,
+        );
+    }
+    let reads_before = count(
+        &app,
+        "SELECT count(*) FROM audit_read_log WHERE action = 'participant.read'",
+    )
+    .await;
+    let token = app.token(SOCIAL_BADAJOZ).to_string();
+    let mut tasks = Vec::new();
+    for k in 0..80usize {
+        let (client, token) = (app.client.clone(), token.clone());
+        let base = if k % 2 == 0 {
+            app.base.clone()
+        } else {
+            second.clone()
+        };
+        let id = ids[k % ids.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            let r = if k % 10 == 3 {
+                client
+                    .post(format!("{base}/api/v1/participants"))
+                    .bearer_auth(&token)
+                    .json(&person("Teo", "Urrutia", "", 72_100_000 + k as u32))
+                    .send()
+                    .await
+            } else {
+                client
+                    .get(format!("{base}/api/v1/participants/{id}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+            };
+            let r = r.expect("request");
+            (k, r.status(), r.text().await.unwrap_or_default())
+        }));
+    }
+    let mut reads = 0i64;
+    for t in tasks {
+        let (k, status, body) = t.await.expect("task");
+        if k % 10 == 3 {
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        } else {
+            assert_eq!(status, StatusCode::OK, "{body}");
+            reads += 1;
+        }
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM audit_read_log WHERE action = 'participant.read'"
+        )
+        .await
+            - reads_before,
+        reads
+    );
+    // One numbering across both logs: no number twice, none missing.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM audit_read_log) \
+             - (SELECT COALESCE(MAX(seq), 0) FROM (SELECT seq FROM audit_log UNION ALL SELECT seq FROM audit_read_log) s)"
+        )
+        .await,
+        0
+    );
+    let v = app
+        .services
+        .verify_audit(itinera_service::Caller::CommandLine)
+        .await
+        .expect("verify");
+    assert!(v.intact, "{v:?}");
 }

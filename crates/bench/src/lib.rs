@@ -670,6 +670,7 @@ pub async fn run(a: BenchArgs) -> Result<()> {
         );
         let reads_before = metric(&http, &base, "itinera_audited_reads_total").await;
         let commits_before = metric(&http, &base, "itinera_group_commits_total").await;
+        let short_before = metric(&http, &base, "itinera_group_commits_one_statement_total").await;
         let got = offered::run(
             kinds.clone(),
             rate,
@@ -686,8 +687,17 @@ pub async fn run(a: BenchArgs) -> Result<()> {
             metric(&http, &base, "itinera_group_commits_total").await,
         ) {
             let (reads, commits) = (r1 - r0, c1 - c0);
+            let short = match (
+                short_before,
+                metric(&http, &base, "itinera_group_commits_one_statement_total").await,
+            ) {
+                (Some(s0), Some(s1)) if s1 > s0 => {
+                    format!(", {:.0} of them in one statement", s1 - s0)
+                }
+                _ => String::new(),
+            };
             println!(
-                "  audit: {reads:.0} audited reads appended in {commits:.0} group commits ({:.2} per commit, warm-up included)",
+                "  audit: {reads:.0} audited reads appended in {commits:.0} group commits ({:.2} per commit, warm-up included{short})",
                 reads / commits.max(1.0)
             );
         }

@@ -211,8 +211,8 @@ impl Log {
 /// both files' write locks, and an append of reads must not write the main file (its
 /// commit would make every reading connection drop its cache), so there it only reads.
 async fn take_tip(tx: &mut Tx, log: Log) -> Result<(i64, String), Error> {
-    // For a group commit of reads, both heads in one statement (one round trip to the
-    // connection's worker, or to the server, fewer per commit).
+    // For a group commit of reads on SQLite, both heads in one statement (one round
+    // trip to the connection's worker fewer per commit).
     let sql = match (log, tx.engine()) {
         // Writing the row takes its lock on PostgreSQL; on SQLite the main file is
         // being written anyway.
@@ -225,9 +225,19 @@ async fn take_tip(tx: &mut Tx, log: Log) -> Result<(i64, String), Error> {
             ).fetch_one(c).await.map_err(db_err))?;
             return Ok(if reads.0 > writes.0 { reads } else { writes });
         }
+        // The lock first, then the head of the reads in a statement of its own: under
+        // `READ COMMITTED` a statement that waited for the lock reads the locked row
+        // again in its newest version, but not the other rows of its join, which it
+        // read before it waited — another server's appender may have moved the head of
+        // the reads meanwhile (found by the test of two servers at once).
         (Log::Reads, crate::Engine::Postgres) => {
-            "SELECT w.last_seq, w.last_hash, r.last_seq, r.last_hash \
-             FROM audit_head w, audit_read_head r WHERE w.id = 1 AND r.id = 1 FOR UPDATE OF w"
+            let writes: (i64, String) = on_tx!(tx, c => sqlx::query_as(
+                "SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE"
+            ).fetch_one(c).await.map_err(db_err))?;
+            let reads: (i64, String) = on_tx!(tx, c => sqlx::query_as(
+                "SELECT last_seq, last_hash FROM audit_read_head WHERE id = 1"
+            ).fetch_one(c).await.map_err(db_err))?;
+            return Ok(if reads.0 > writes.0 { reads } else { writes });
         }
         (Log::Reads, crate::Engine::Sqlite) => {
             "SELECT w.last_seq, w.last_hash, r.last_seq, r.last_hash \
@@ -274,20 +284,68 @@ pub async fn append_many(tx: &mut Tx, entries: Vec<NewEntry<'_>>) -> Result<(), 
         p.entries.extend(entries.iter().map(OwnedEntry::of));
         return Ok(());
     }
-    append_to(tx, Log::Writes, entries).await
+    append_to(tx, Log::Writes, entries).await.map(|_| ())
 }
 
 /// Appends a group of audited reads' entries to the log of reads, inside `tx` (the
-/// group commit's own transaction).
-pub(crate) async fn append_reads(tx: &mut Tx, entries: Vec<NewEntry<'_>>) -> Result<(), Error> {
+/// group commit's own transaction); returns the chain's new tip.
+pub(crate) async fn append_reads(
+    tx: &mut Tx,
+    entries: Vec<NewEntry<'_>>,
+) -> Result<Option<Tip>, Error> {
     if entries.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    append_to(tx, Log::Reads, entries).await
+    append_to(tx, Log::Reads, entries).await.map(Some)
 }
 
-async fn append_to(tx: &mut Tx, log: Log, entries: Vec<NewEntry<'_>>) -> Result<(), Error> {
-    let (mut seq, mut prev) = take_tip(tx, log).await?;
+/// The most entries `append_reads_after` writes in its one statement (12 parameters
+/// each, well under PostgreSQL's 65,535).
+const ONE_STATEMENT_ROWS: usize = 1000;
+
+/// The last entry of the chain: its number and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tip {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The columns of both logs, in the order `chain` makes the rows' values.
+const COLUMNS: [&str; 12] = [
+    "seq",
+    "at",
+    "actor_user_id",
+    "actor_organisation_id",
+    "action",
+    "entity",
+    "entity_id",
+    "request_id",
+    "client_addr",
+    "detail",
+    "prev_hash",
+    "hash",
+];
+
+async fn append_to(tx: &mut Tx, log: Log, entries: Vec<NewEntry<'_>>) -> Result<Tip, Error> {
+    let (seq, prev) = take_tip(tx, log).await?;
+    let (rows, tip) = chain(Tip { seq, hash: prev }, entries);
+    // Prepared, so that the rows' texts move into the statements instead of being
+    // copied again by the driver.
+    crate::bulk::Prepared::new(tx.engine(), log.table(), &COLUMNS, rows, None)?
+        .run(tx)
+        .await?;
+    set_head(tx, log, tip.seq, &tip.hash).await?;
+    Ok(tip)
+}
+
+/// The rows of `entries` chained after `tip` (values in the order of [`COLUMNS`]), and
+/// the new tip.
+fn chain(tip: Tip, entries: Vec<NewEntry<'_>>) -> (Vec<Vec<crate::bulk::V>>, Tip) {
+    use crate::bulk::V;
+    let Tip {
+        mut seq,
+        hash: mut prev,
+    } = tip;
     let mut rows = Vec::with_capacity(entries.len());
     let mut texts: Option<Texts> = None;
     for e in entries {
@@ -308,7 +366,6 @@ async fn append_to(tx: &mut Tx, log: Log, entries: Vec<NewEntry<'_>>) -> Result<
             e.client_addr,
             &e.detail,
         );
-        use crate::bulk::V;
         rows.push(vec![
             V::I64(seq),
             V::Ts(e.at),
@@ -324,31 +381,73 @@ async fn append_to(tx: &mut Tx, log: Log, entries: Vec<NewEntry<'_>>) -> Result<
             V::Text(hash),
         ]);
     }
-    // Prepared, so that the rows' texts move into the statements instead of being
-    // copied again by the driver.
-    crate::bulk::Prepared::new(
-        tx.engine(),
-        log.table(),
-        &[
-            "seq",
-            "at",
-            "actor_user_id",
-            "actor_organisation_id",
-            "action",
-            "entity",
-            "entity_id",
-            "request_id",
-            "client_addr",
-            "detail",
-            "prev_hash",
-            "hash",
-        ],
-        rows,
-        None,
-    )?
-    .run(tx)
-    .await?;
-    set_head(tx, log, seq, &prev).await
+    (rows, Tip { seq, hash: prev })
+}
+
+/// PostgreSQL: appends a group of audited reads' entries after `tip` — the entry this
+/// server's appender wrote last — in one statement, its own transaction (one round trip
+/// to the server instead of five: `BEGIN`, the heads, the rows, the head, `COMMIT`).
+/// The statement takes the chain's lock (the row of `audit_head`, as `take_tip`), then
+/// moves the head of the log of reads only if the chain still ends at `tip`, and
+/// inserts the rows only if it moved it. Returns the new tip, or `None` when the chain
+/// has grown meanwhile (a write, or another server's reads): nothing is written then,
+/// and the caller takes the chain the long way (`append_reads`).
+///
+/// Under `READ COMMITTED` a row locked or updated by a transaction that committed while
+/// the statement waited is read again in its newest version (the lock on
+/// `audit_head`; the update of `audit_read_head` checks its conditions again on the
+/// newest row), so a tip that moved while it waited is seen.
+pub(crate) async fn append_reads_after(
+    c: &mut sqlx::PgConnection,
+    tip: &Tip,
+    entries: Vec<NewEntry<'_>>,
+) -> Result<Option<Tip>, Error> {
+    if entries.is_empty() {
+        return Ok(Some(tip.clone()));
+    }
+    // A group too large for one statement's parameters goes the long way.
+    if entries.len() > ONE_STATEMENT_ROWS {
+        return Ok(None);
+    }
+    let (rows, new) = chain(tip.clone(), entries);
+    let width = COLUMNS.len();
+    let mut sql = format!(
+        "WITH w AS (SELECT last_seq FROM audit_head WHERE id = 1 FOR UPDATE), \
+         h AS (UPDATE audit_read_head SET last_seq = $1, last_hash = $2 \
+           WHERE id = 1 AND last_seq = $3 AND last_hash = $4 AND (SELECT last_seq FROM w) < $3 RETURNING 1) \
+         INSERT INTO {} ({}) SELECT * FROM (VALUES ",
+        Log::Reads.table(),
+        COLUMNS.join(", ")
+    );
+    for i in 0..rows.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for j in 0..width {
+            if j > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", 5 + i * width + j));
+        }
+        sql.push(')');
+    }
+    sql.push_str(&format!(
+        ") AS v ({}) WHERE EXISTS (SELECT 1 FROM h)",
+        COLUMNS.join(", ")
+    ));
+    let q = sqlx::query(&sql)
+        .bind(new.seq)
+        .bind(new.hash.as_str())
+        .bind(tip.seq)
+        .bind(tip.hash.as_str());
+    let q = crate::bulk::bind_all!(q, &rows);
+    let n = q
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db_err)?;
+    Ok((n > 0).then_some(new))
 }
 
 /// The number of the last entry of the log of writes as `tx` sees it (0 for an empty

@@ -119,33 +119,43 @@ async fn insert_with(
             sql = statement(engine, table, columns, chunk.len(), tail);
         }
         on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql);
-            for row in chunk {
-                for v in row {
-                    q = match v {
-                        V::Uuid(x) => q.bind(*x),
-                        V::OptUuid(x) => q.bind(*x),
-                        V::Text(x) => q.bind(x.as_str()),
-                        V::OptText(x) => q.bind(x.as_deref()),
-                        V::Date(x) => q.bind(*x),
-                        V::OptDate(x) => q.bind(*x),
-                        V::Ts(x) => q.bind(*x),
-                        V::OptTs(x) => q.bind(*x),
-                        V::Bool(x) => q.bind(*x),
-                        V::I16(x) => q.bind(*x),
-                        V::OptI16(x) => q.bind(*x),
-                        V::I32(x) => q.bind(*x),
-                        V::I64(x) => q.bind(*x),
-                        V::F64(x) => q.bind(*x),
-                        V::OptF64(x) => q.bind(*x),
-                    };
-                }
-            }
+            let q = bind_all!(sqlx::query(&sql), chunk);
             q.execute(c).await.map(|r| r.rows_affected()).map_err(db_err)
         })?;
     }
     Ok(())
 }
+
+/// Binds the values of `rows` (`&[Vec<V>]`), in order, to the query `q` (a macro: the
+/// same text for either engine's query type).
+macro_rules! bind_all {
+    ($q:expr, $rows:expr) => {{
+        let mut q = $q;
+        for row in $rows {
+            for v in row {
+                q = match v {
+                    $crate::bulk::V::Uuid(x) => q.bind(*x),
+                    $crate::bulk::V::OptUuid(x) => q.bind(*x),
+                    $crate::bulk::V::Text(x) => q.bind(x.as_str()),
+                    $crate::bulk::V::OptText(x) => q.bind(x.as_deref()),
+                    $crate::bulk::V::Date(x) => q.bind(*x),
+                    $crate::bulk::V::OptDate(x) => q.bind(*x),
+                    $crate::bulk::V::Ts(x) => q.bind(*x),
+                    $crate::bulk::V::OptTs(x) => q.bind(*x),
+                    $crate::bulk::V::Bool(x) => q.bind(*x),
+                    $crate::bulk::V::I16(x) => q.bind(*x),
+                    $crate::bulk::V::OptI16(x) => q.bind(*x),
+                    $crate::bulk::V::I32(x) => q.bind(*x),
+                    $crate::bulk::V::I64(x) => q.bind(*x),
+                    $crate::bulk::V::F64(x) => q.bind(*x),
+                    $crate::bulk::V::OptF64(x) => q.bind(*x),
+                };
+            }
+        }
+        q
+    }};
+}
+pub(crate) use bind_all;
 
 /// How many rows one statement carries.
 fn rows_per_statement(columns: usize) -> usize {
@@ -389,24 +399,14 @@ fn copy_value(buf: &mut String, v: &V) {
 async fn index_ddl(tx: &mut Tx, tables: &[&str]) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
     for t in tables {
-        let rows: Vec<(String, String)> = match tx {
-            Tx::Sqlite(c) => sqlx::query_as(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL ORDER BY name",
-            )
-            .bind(*t)
-            .fetch_all(c.conn()?)
-            .await
-            .map_err(db_err)?,
-            Tx::Postgres(c) | Tx::PostgresRead(c, _) => sqlx::query_as(
-                "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
+        let sql = match tx.engine() {
+            Engine::Sqlite => "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL ORDER BY name",
+            Engine::Postgres => "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
                  WHERE i.schemaname = current_schema() AND i.tablename = $1 \
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname) ORDER BY 1",
-            )
-            .bind(*t)
-            .fetch_all(&mut **c)
-            .await
-            .map_err(db_err)?,
         };
+        let rows: Vec<(String, String)> =
+            on_tx!(tx, c => sqlx::query_as(sql).bind(*t).fetch_all(c).await.map_err(db_err))?;
         out.extend(rows);
     }
     Ok(out)

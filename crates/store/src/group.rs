@@ -32,7 +32,7 @@ use std::sync::Arc;
 use itinera_domain::Error;
 use tokio::sync::{oneshot, Mutex, Notify, OwnedMutexGuard};
 
-use crate::audit::OwnedEntry;
+use crate::audit::{OwnedEntry, Tip};
 
 /// The writer queue of one SQLite database.
 #[derive(Clone, Default)]
@@ -109,6 +109,9 @@ impl Writer {
 pub struct GroupStats {
     pub members: AtomicU64,
     pub commits: AtomicU64,
+    /// Of the commits, those made in one statement after this appender's own last
+    /// entry (PostgreSQL).
+    pub one_statement: AtomicU64,
 }
 
 type Outcome = Result<(), String>;
@@ -123,7 +126,9 @@ struct Waiting {
 #[derive(Clone, Default)]
 pub(crate) struct Appender {
     queue: Arc<std::sync::Mutex<Vec<Waiting>>>,
-    turn: Arc<Mutex<()>>,
+    /// The turn, and with it the chain's tip as this appender left it (PostgreSQL:
+    /// the next group goes in one statement while the chain still ends there).
+    turn: Arc<Mutex<Option<Tip>>>,
     stats: Arc<GroupStats>,
     /// A checkpoint of the log of reads is under way.
     checkpointing: Arc<std::sync::atomic::AtomicBool>,
@@ -258,7 +263,7 @@ impl Appender {
         {
             // One appender at a time: whoever holds the turn writes all that waits,
             // once the reads under way have handed theirs in.
-            let _turn = self.turn.lock().await;
+            let mut tip = self.turn.lock().await;
             // Only if something still waits: a read whose entries an earlier turn
             // wrote must not make the next ones wait again.
             if !self
@@ -277,7 +282,9 @@ impl Appender {
             );
             if !batch.is_empty() {
                 let n = self.stats.commits.fetch_add(1, Ordering::Relaxed);
-                let outcome = write(store, &batch).await.map_err(|e| e.to_string());
+                let outcome = write(store, &batch, &mut tip, &self.stats)
+                    .await
+                    .map_err(|e| e.to_string());
                 for w in batch {
                     let _ = w.done.send(outcome.clone());
                 }
@@ -306,18 +313,36 @@ impl Appender {
     }
 }
 
-/// Writes a batch in one transaction (boxed: a commit may append, which writes).
+/// Writes a batch in one transaction (boxed: a commit may append, which writes). On
+/// PostgreSQL, while the chain still ends at `tip`, in one statement
+/// (`audit::append_reads_after`); otherwise the long way. `tip` is left where the
+/// chain ends after the batch, or unknown after a failure.
 fn write<'a>(
     store: &'a crate::Store,
     batch: &'a [Waiting],
+    tip: &'a mut Option<Tip>,
+    stats: &'a GroupStats,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send + 'a>> {
     Box::pin(async move {
-        let entries: Vec<crate::audit::NewEntry<'_>> = batch
-            .iter()
-            .flat_map(|w| w.entries.iter().map(OwnedEntry::as_new))
-            .collect();
+        let entries = || -> Vec<crate::audit::NewEntry<'_>> {
+            batch
+                .iter()
+                .flat_map(|w| w.entries.iter().map(OwnedEntry::as_new))
+                .collect()
+        };
+        let last = tip.take();
+        if let (Some(last), Some(pool)) = (last, store.postgres_pool()) {
+            let mut c = pool.acquire().await.map_err(crate::db_err)?;
+            if let Some(new) = crate::audit::append_reads_after(&mut c, &last, entries()).await? {
+                *tip = Some(new);
+                stats.one_statement.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+        }
         let mut tx = store.append_tx().await?;
-        crate::audit::append_reads(&mut tx, entries).await?;
-        tx.commit().await
+        let new = crate::audit::append_reads(&mut tx, entries()).await?;
+        tx.commit().await?;
+        *tip = new;
+        Ok(())
     })
 }

@@ -495,6 +495,7 @@ pub async fn describe(store: &Store) -> Result<SchemaInfo, Error> {
             crate::Tx::Postgres(t) | crate::Tx::PostgresRead(t, _) => {
                 describe_postgres(t, table, &mut out).await?
             }
+            crate::Tx::PostgresSingle(c) => describe_postgres(c, table, &mut out).await?,
         }
     }
     tx.rollback().await?;
@@ -639,7 +640,7 @@ fn count_checks(sql: &str) -> i64 {
 }
 
 async fn describe_postgres(
-    t: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    c: &mut sqlx::PgConnection,
     table: &str,
     out: &mut SchemaInfo,
 ) -> Result<(), Error> {
@@ -647,7 +648,7 @@ async fn describe_postgres(
         "SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
     )
     .bind(table)
-    .fetch_all(&mut **t)
+    .fetch_all(&mut *c)
     .await
     .map_err(db_err)?;
     for (column, ty, nullable) in cols {
@@ -668,7 +669,7 @@ async fn describe_postgres(
          WHERE n.nspname = current_schema() AND t.relname = $1",
     )
     .bind(table)
-    .fetch_all(&mut **t)
+    .fetch_all(&mut *c)
     .await
     .map_err(db_err)?;
     for (name, unique, primary, partial, constraint, columns) in indexes {
@@ -700,7 +701,7 @@ async fn describe_postgres(
          WHERE k.contype = 'f' AND n.nspname = current_schema() AND t.relname = $1",
     )
     .bind(table)
-    .fetch_all(&mut **t)
+    .fetch_all(&mut *c)
     .await
     .map_err(db_err)?;
     for (references, columns, referenced_columns, on_delete) in fks {
@@ -718,7 +719,7 @@ async fn describe_postgres(
          WHERE k.contype = 'c' AND n.nspname = current_schema() AND t.relname = $1",
     )
     .bind(table)
-    .fetch_one(&mut **t)
+    .fetch_one(&mut *c)
     .await
     .map_err(db_err)?;
     out.checks.push((table.to_string(), checks));

@@ -377,9 +377,11 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let g = state.services.store.group_stats();
     out.push_str(&format!(
         "# HELP itinera_audited_reads_total Audited reads of person data (snapshot reads whose audit entries were appended).\n# TYPE itinera_audited_reads_total counter\nitinera_audited_reads_total {}\n\
-         # HELP itinera_group_commits_total Group commits that appended their audit entries.\n# TYPE itinera_group_commits_total counter\nitinera_group_commits_total {}\n",
+         # HELP itinera_group_commits_total Group commits that appended their audit entries.\n# TYPE itinera_group_commits_total counter\nitinera_group_commits_total {}\n\
+         # HELP itinera_group_commits_one_statement_total Of the group commits, those made in one statement (PostgreSQL, while the chain ends at the server's own last entry).\n# TYPE itinera_group_commits_one_statement_total counter\nitinera_group_commits_one_statement_total {}\n",
         g.members.load(Ordering::Relaxed),
-        g.commits.load(Ordering::Relaxed)
+        g.commits.load(Ordering::Relaxed),
+        g.one_statement.load(Ordering::Relaxed)
     ));
     if let Some(turn) = state.services.store.longest_writer_turn() {
         out.push_str(&format!(
