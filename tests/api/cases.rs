@@ -458,6 +458,11 @@ async fn the_case_pages_forms_summarise_their_errors_and_link_each_field() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(html.contains("class=\"error-summary\""), "{html}");
     assert!(html.contains("href=\"#exit_on\""), "{html}");
+    // The summary's line names its field (the field's own label).
+    assert!(
+        html.contains("href=\"#exit_on\"><span class=\"summary-field\">Fecha de salida</span>: "),
+        "{html}"
+    );
     assert!(
         html.contains("aria-describedby=\"exit_on-error\"")
             && html.contains("id=\"exit_on-error\""),

@@ -421,12 +421,82 @@ pub(super) async fn render_errors(req: Request, next: Next) -> Response {
 /// Renders a template to an HTML response.
 pub fn render<T: Template>(tpl: &T) -> Response {
     match tpl.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => Html(labelled_summaries(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// Names the field in each line of a page's error summaries: a line links to its field
+/// (`href="#id"`), and the field's label (`<label for="id">`) goes before the message,
+/// so that "Este dato es obligatorio." says which. The label's text is taken from the
+/// page as rendered (already escaped; without its required mark), so every form gets
+/// it without passing its labels twice. A line whose field has no label stays as it is.
+fn labelled_summaries(html: String) -> String {
+    const SUMMARY: &str = "<div class=\"error-summary\"";
+    if !html.contains(SUMMARY) {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find(SUMMARY) {
+        let end = rest[start..]
+            .find("</div>")
+            .map_or(rest.len(), |e| start + e);
+        out.push_str(&rest[..start]);
+        out.push_str(&label_links(&rest[start..end], &html));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The links of one summary (`part`) with their fields' labels found in `page`.
+fn label_links(part: &str, page: &str) -> String {
+    const LINK: &str = "<a href=\"#";
+    let mut out = String::with_capacity(part.len() + 128);
+    let mut rest = part;
+    while let Some(at) = rest.find(LINK) {
+        let after = &rest[at + LINK.len()..];
+        let (Some(quote), Some(close)) = (after.find('"'), after.find('>')) else {
+            break;
+        };
+        let id = &after[..quote];
+        out.push_str(&rest[..at + LINK.len() + close + 1]);
+        rest = &after[close + 1..];
+        if let Some(label) = label_of(page, id) {
+            out.push_str(&format!("<span class=\"summary-field\">{label}</span>: "));
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text of the label for element `id` in `page`, without tags or the required mark.
+fn label_of(page: &str, id: &str) -> Option<String> {
+    let open = format!("<label for=\"{id}\"");
+    let start = page.find(&open)?;
+    let body_start = start + page[start..].find('>')? + 1;
+    let body = &page[body_start..body_start + page[body_start..].find("</label>")?];
+    // Drop the required mark (`<span class="req">…</span>`), then any other tag.
+    let mut text = String::new();
+    let mut rest = body;
+    while let Some(t) = rest.find('<') {
+        text.push_str(&rest[..t]);
+        let tag_end = rest[t..].find('>').map_or(rest.len(), |e| t + e + 1);
+        if rest[t..].starts_with("<span class=\"req\"") {
+            rest = rest[tag_end..]
+                .find("</span>")
+                .map_or("", |e| &rest[tag_end + e + "</span>".len()..]);
+        } else {
+            rest = &rest[tag_end..];
+        }
+    }
+    text.push_str(rest);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then_some(text)
 }
 
 /// The end of a form's POST: on success, to the address `to` gives (303); on a
@@ -683,6 +753,37 @@ impl<T: AsF64 + ?Sized> AsF64 for &T {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each line of an error summary is led by its field's label, taken from the page
+    /// without the required mark; a line whose field has no label keeps its message
+    /// alone, and a page without a summary is not touched.
+    #[test]
+    fn a_summary_line_names_its_field() {
+        let page = r##"<div class="error-summary" role="alert" tabindex="-1">
+  <h2>Revise</h2>
+  <ul>
+  <li><a href="#given_name">Este dato es obligatorio.</a></li><li><a href="#nowhere">Falta.</a></li>
+  </ul>
+</div>
+<form><div class="field"><label for="given_name">Nombre <span class="req">(obligatorio)</span></label>
+<input id="given_name"></div><label for="other">Otro &amp; más</label></form>"##;
+        let out = labelled_summaries(page.to_string());
+        assert!(
+            out.contains(
+                r##"<a href="#given_name"><span class="summary-field">Nombre</span>: Este dato es obligatorio.</a>"##
+            ),
+            "{out}"
+        );
+        assert!(out.contains(r##"<a href="#nowhere">Falta.</a>"##), "{out}");
+        // The rest of the page as it was.
+        assert!(
+            out.ends_with(&page[page.find("</div>").unwrap()..]),
+            "{out}"
+        );
+        let plain = "<p><a href=\"#given_name\">x</a></p><label for=\"given_name\">Nombre</label>";
+        assert_eq!(labelled_summaries(plain.to_string()), plain);
+        assert_eq!(label_of(page, "other").as_deref(), Some("Otro &amp; más"));
+    }
 
     /// Dates are written day/month/year with leading zeros, as chrono's `%d/%m/%Y`.
     #[test]
