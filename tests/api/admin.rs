@@ -128,6 +128,37 @@ async fn administrators_configure_the_network() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // The list carries each user's own memberships (read for the whole page at once).
+    let r = app.get(ADMIN, "/users?per_page=100").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let items = r.body["items"].as_array().cloned().unwrap_or_default();
+    assert!(items.len() > 2, "{:?}", r.body);
+    for item in &items {
+        let id = &item["user"]["id"];
+        for m in item["memberships"].as_array().into_iter().flatten() {
+            assert_eq!(&m["user_id"], id, "{item}");
+        }
+    }
+    let new = items
+        .iter()
+        .find(|i| i["user"]["username"] == "nueva.tecnica")
+        .expect("the new user is listed");
+    let roles: Vec<(&str, &str)> = new["memberships"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["organisation_id"].as_str().unwrap_or(""),
+                m["role"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(roles, vec![(org.as_str(), "technician")], "{new}");
+    assert!(items
+        .iter()
+        .filter(|i| i["user"]["username"] != "nueva.tecnica")
+        .any(|i| i["memberships"].as_array().is_some_and(|m| !m.is_empty())));
     // An integration's account: never a role that reaches people (its tokens are in an
     // administrator's hands), one that configures or counts.
     let r = app.post(ADMIN, "/users", &json!({"username": "svc.integracion", "display_name": "Integración", "password": "una contraseña larga", "service_account": true})).await;

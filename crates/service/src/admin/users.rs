@@ -172,21 +172,28 @@ impl From<admin::RoleGrant> for RoleGrant {
     }
 }
 
-/// Users with their memberships (one query each: the lists are pages of at most
-/// `USERS_PAGE_SIZE`, or the few service accounts).
+/// Users with their memberships (one statement for a page of at most
+/// `USERS_PAGE_SIZE`, or the few service accounts), in the users' order.
 async fn with_memberships(
     tx: &mut itinera_store::Tx,
     users: Vec<admin::User>,
 ) -> Result<Vec<UserView>, Error> {
-    let mut views = Vec::with_capacity(users.len());
-    for u in users {
-        let memberships = admin::memberships(tx, u.id).await?;
-        views.push(UserView {
-            user: u.into(),
-            memberships: memberships.into_iter().map(Into::into).collect(),
-        });
+    let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
+    let mut by_user: std::collections::HashMap<Uuid, Vec<admin::Membership>> =
+        std::collections::HashMap::new();
+    for m in admin::memberships_of(tx, &ids).await? {
+        by_user.entry(m.user_id).or_default().push(m);
     }
-    Ok(views)
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let memberships = by_user.remove(&u.id).unwrap_or_default();
+            UserView {
+                user: u.into(),
+                memberships: memberships.into_iter().map(Into::into).collect(),
+            }
+        })
+        .collect())
 }
 
 /// Every role a user holds, in any organisation.
