@@ -337,27 +337,14 @@ pub async fn memberships(tx: &mut Tx, user_id: Uuid) -> Result<Vec<Membership>, 
 /// The memberships of `users`, by user then organisation name (a page of the users'
 /// list: one statement per 200 users, not one per user).
 pub async fn memberships_of(tx: &mut Tx, users: &[Uuid]) -> Result<Vec<Membership>, Error> {
-    let mut out = Vec::new();
-    for chunk in users.chunks(200) {
-        let list = (0..chunk.len())
-            .map(|i| format!("${}", i + 1))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
+    crate::rows_for_ids(tx, users, |list| {
+        format!(
             "SELECT m.id, m.user_id, m.organisation_id, o.name AS organisation_name, o.kind AS organisation_kind, m.role \
              FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id IN ({list}) \
              ORDER BY m.user_id, o.name, m.role"
-        );
-        let rows: Vec<Membership> = on_tx!(tx, c => {
-            let mut q = sqlx::query_as(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.fetch_all(c).await.map_err(db_err)
-        })?;
-        out.extend(rows);
-    }
-    Ok(out)
+        )
+    })
+    .await
 }
 
 /// Every membership, by user then organisation name (the users page: one statement,

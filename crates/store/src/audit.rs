@@ -464,10 +464,7 @@ pub async fn since(
     seq: i64,
     actions: &[&str],
 ) -> Result<Vec<(String, Option<Uuid>)>, Error> {
-    let list = (0..actions.len())
-        .map(|i| format!("${}", i + 2))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::placeholders(2, actions.len());
     let sql = format!(
         "SELECT action, entity_id FROM audit_log WHERE seq > $1 AND action IN ({list}) ORDER BY seq"
     );

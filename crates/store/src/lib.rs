@@ -79,6 +79,45 @@ macro_rules! on_tx {
     };
 }
 
+/// How many ids one statement's `IN (…)` list carries.
+pub(crate) const IDS_PER_STATEMENT: usize = 200;
+
+/// The placeholders `$first, …` of an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The rows a statement whose only parameters are ids returns for `ids`, a statement
+/// per [`IDS_PER_STATEMENT`] of them: `sql` makes it from its `IN (…)` list.
+pub(crate) async fn rows_for_ids<T>(
+    tx: &mut Tx,
+    ids: &[uuid::Uuid],
+    sql: impl Fn(&str) -> String,
+) -> Result<Vec<T>, Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let sql = sql(&placeholders(1, chunk.len()));
+        let rows: Vec<T> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await.map_err(db_err)
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// The page cache of each reading SQLite connection (MB).
 const READER_CACHE_MB: u64 = 16;
 

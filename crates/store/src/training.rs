@@ -510,11 +510,8 @@ pub async fn record_attendance(
     touched.dedup();
     // Only the marks of the people on the sheet: a professional who sees part of the
     // group saves the part they see, and the others' marks stay.
-    for chunk in touched.chunks(200) {
-        let list = (0..chunk.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(",");
+    for chunk in touched.chunks(crate::IDS_PER_STATEMENT) {
+        let list = crate::placeholders(2, chunk.len());
         let sql =
             format!("DELETE FROM attendance WHERE session_id = $1 AND candidate_id IN ({list})");
         on_tx!(tx, c => {
@@ -551,11 +548,8 @@ async fn recount(tx: &mut Tx, session: Uuid, candidates: &[Uuid]) -> Result<(), 
     on_tx!(tx, c => sqlx::query(
         "UPDATE course_sessions SET recorded = (SELECT COUNT(*) FROM attendance a WHERE a.session_id = $1) WHERE id = $1"
     ).bind(session).execute(c).await.map(|_| ()).map_err(db_err))?;
-    for chunk in candidates.chunks(200) {
-        let list = (0..chunk.len())
-            .map(|i| format!("${}", i + 1))
-            .collect::<Vec<_>>()
-            .join(",");
+    for chunk in candidates.chunks(crate::IDS_PER_STATEMENT) {
+        let list = crate::placeholders(1, chunk.len());
         let sql = format!(
             "UPDATE course_candidates SET \
              recorded = (SELECT COUNT(*) FROM attendance a WHERE a.candidate_id = course_candidates.id), \
@@ -593,26 +587,13 @@ pub async fn session_marks(
 }
 
 pub async fn marks(tx: &mut Tx, candidates: &[Uuid]) -> Result<Vec<Mark>, Error> {
-    let mut out = Vec::new();
-    for chunk in candidates.chunks(200) {
-        let list = (0..chunk.len())
-            .map(|i| format!("${}", i + 1))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
+    crate::rows_for_ids(tx, candidates, |list| {
+        format!(
             "SELECT a.candidate_id, s.held_on, a.status, a.reason FROM attendance a JOIN course_sessions s ON s.id = a.session_id \
              WHERE a.candidate_id IN ({list}) ORDER BY s.held_on"
-        );
-        let rows: Vec<Mark> = on_tx!(tx, c => {
-            let mut q = sqlx::query_as(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.fetch_all(c).await.map_err(db_err)
-        })?;
-        out.extend(rows);
-    }
-    Ok(out)
+        )
+    })
+    .await
 }
 
 /// Whether an absenteeism incident of `candidate` occurred in [`from`, `to`].
@@ -671,11 +652,8 @@ pub async fn sheet_people(
     today: NaiveDate,
 ) -> Result<Vec<SheetPerson>, Error> {
     let mut out = Vec::new();
-    for chunk in ids.chunks(200) {
-        let list = (0..chunk.len())
-            .map(|i| format!("${}", i + 6))
-            .collect::<Vec<_>>()
-            .join(",");
+    for chunk in ids.chunks(crate::IDS_PER_STATEMENT) {
+        let list = crate::placeholders(6, chunk.len());
         let sql = format!(
             "SELECT e.id, e.case_id, e.home_organisation_id, e.status, \
              CASE WHEN {} THEN TRUE ELSE FALSE END AS visible, \
