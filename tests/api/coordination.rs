@@ -854,6 +854,38 @@ async fn the_calendar_feed_carries_the_meetings_and_no_person_and_can_be_revoked
         fetch("/calendar/feed/cal_guess.ics".into()).await.status(),
         StatusCode::NOT_FOUND
     );
+    // A feed made with an API token ends with the token: revoked, or expired.
+    let r = app.post(CASE_MANAGER, "/calendar/feed", &json!({})).await;
+    let by_token = r.body["path"].as_str().unwrap().to_string();
+    assert_eq!(fetch(by_token.clone()).await.status(), StatusCode::OK);
+    let of_manager = format!("user_id = (SELECT id FROM users WHERE username = '{CASE_MANAGER}')");
+    exec_plain(
+        &app,
+        &format!("UPDATE api_tokens SET expires_at = created_at WHERE {of_manager}"),
+    )
+    .await;
+    assert_eq!(
+        fetch(by_token.clone()).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    exec_plain(
+        &app,
+        &format!(
+            "UPDATE api_tokens SET expires_at = NULL, revoked_at = created_at WHERE {of_manager}"
+        ),
+    )
+    .await;
+    assert_eq!(
+        fetch(by_token.clone()).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // The token back in use: its feed answers again (it was never revoked itself).
+    exec_plain(
+        &app,
+        &format!("UPDATE api_tokens SET revoked_at = NULL WHERE {of_manager}"),
+    )
+    .await;
+    assert_eq!(fetch(by_token).await.status(), StatusCode::OK);
     // The page, with its month grid.
     let b = Browser::new(&app.base);
     b.login(CASE_MANAGER).await;

@@ -514,12 +514,13 @@ pub async fn replace_feed(
     u: UserId,
     o: OrganisationId,
     token_hash: &str,
+    api_token: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     revoke_feeds(tx, u, o, now).await?;
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO calendar_feeds (id, user_id, organisation_id, token_hash, created_at) VALUES ($1,$2,$3,$4,$5)"
-    ).bind(itinera_clock::new_id(now)).bind(u.0).bind(o.0).bind(token_hash).bind(now)
+        "INSERT INTO calendar_feeds (id, user_id, organisation_id, token_hash, token_id, created_at) VALUES ($1,$2,$3,$4,$5,$6)"
+    ).bind(itinera_clock::new_id(now)).bind(u.0).bind(o.0).bind(token_hash).bind(api_token).bind(now)
     .execute(c).await.map(|_| ()).map_err(db_err))
 }
 
@@ -541,11 +542,30 @@ pub async fn revoke_all_feeds(tx: &mut Tx, u: Uuid, now: DateTime<Utc>) -> Resul
     ).bind(u).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))
 }
 
-/// The (user, organisation) of a live feed.
-pub async fn feed_owner(tx: &mut Tx, token_hash: &str) -> Result<Option<(Uuid, Uuid)>, Error> {
-    on_tx!(tx, c => sqlx::query_as(
-        "SELECT user_id, organisation_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL"
-    ).bind(token_hash).fetch_optional(c).await.map_err(db_err))
+/// The (user, organisation) of a live feed at `now`: not revoked, and, when an API
+/// token made it, that token neither revoked nor expired.
+pub async fn feed_owner(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Uuid, Uuid)>, Error> {
+    type FeedRow = (
+        Uuid,
+        Uuid,
+        Option<Uuid>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
+    let row: Option<FeedRow> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT f.user_id, f.organisation_id, f.token_id, t.expires_at, t.revoked_at \
+         FROM calendar_feeds f LEFT JOIN api_tokens t ON t.id = f.token_id \
+         WHERE f.token_hash = $1 AND f.revoked_at IS NULL"
+    ).bind(token_hash).fetch_optional(c).await.map_err(db_err))?;
+    Ok(row.and_then(|(u, o, token, expires, revoked)| {
+        let token_ended =
+            token.is_some() && (revoked.is_some() || expires.is_some_and(|e| e <= now));
+        (!token_ended).then_some((u, o))
+    }))
 }
 
 /// Whether (user, organisation) has a live feed.

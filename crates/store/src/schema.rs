@@ -220,6 +220,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audit_read_log",
         sql: include_str!("../migrations/0041_audit_read_log.sql"),
     },
+    Migration {
+        version: 42,
+        name: "calendar_feed_token",
+        sql: include_str!("../migrations/0042_calendar_feed_token.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.

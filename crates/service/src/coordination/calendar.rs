@@ -71,7 +71,8 @@ impl Services {
     }
 
     /// A new secret feed token for the actor (the previous one stops working). Shown
-    /// once; only its hash is kept.
+    /// once; only its hash is kept. Made with an API token, it ends with that token
+    /// (revoked or expired).
     pub async fn create_calendar_feed(&self, actor: &Actor, ctx: &Ctx) -> Result<String, Error> {
         actor.require(Capability::Coordinate)?;
         let token = format!("cal_{}", crate::auth::random_secret(32));
@@ -81,6 +82,7 @@ impl Services {
             actor.user(),
             actor.organisation(),
             &crate::auth::secret_hash(&token),
+            actor.token.as_ref().map(|t| t.token_id),
             ctx.now,
         )
         .await?;
@@ -121,7 +123,7 @@ impl Services {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<String, Error> {
         let mut tx = self.store.read().await?;
-        let (u, o) = store::feed_owner(&mut tx, &crate::auth::secret_hash(token))
+        let (u, o) = store::feed_owner(&mut tx, &crate::auth::secret_hash(token), now)
             .await?
             .ok_or(Error::NotFound)?;
         let actor = crate::auth::actor_for(&mut tx, u, o)
