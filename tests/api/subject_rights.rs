@@ -64,6 +64,30 @@ async fn the_data_protection_office_answers_a_persons_request_to_see_their_recor
             .status,
         StatusCode::OK
     );
+    // Lists show her too, and their entries name her only in their detail: the
+    // employment office finds her by name, her case manager reads the caseload. A
+    // search that does not find her is not about her.
+    let r = app
+        .post(
+            SEXPE_BADAJOZ,
+            "/participants/search",
+            &json!({"q": "Visitación Moreno"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body.to_string().contains(&pid), "{:?}", r.body);
+    let r = app
+        .post(
+            SOCIAL_MERIDA,
+            "/participants/search",
+            &json!({"q": "Visitación Moreno"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(!r.body.to_string().contains(&pid), "{:?}", r.body);
+    let r = app.get(CASE_MANAGER, "/caseload").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert!(r.body.to_string().contains(&pid), "{:?}", r.body);
     let request = json!({"document": dni(58_100_200).to_lowercase(), "reference": "RE-2026/0042"});
     let r = app.post(AUDITOR, "/subject-access", &request).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -126,6 +150,33 @@ async fn the_data_protection_office_answers_a_persons_request_to_see_their_recor
             .any(|(a, _)| a == "case.create" || a == "case.open"),
         "{accesses:?}"
     );
+    let searches: Vec<&String> = accesses
+        .iter()
+        .filter(|(a, _)| a == "participant.search")
+        .map(|(_, w)| w)
+        .collect();
+    assert_eq!(
+        searches.len(),
+        1,
+        "the search that found her, once: {accesses:?}"
+    );
+    assert!(searches[0].contains("Orientador laboral"), "{accesses:?}");
+    assert_eq!(
+        accesses
+            .iter()
+            .filter(|(a, _)| a == "caseload.read")
+            .count(),
+        1,
+        "{accesses:?}"
+    );
+    // Newest first, each entry once.
+    let times: Vec<&str> = rec["accesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["at"].as_str().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
     assert_eq!(r.body["reference"], "RE-2026/0042");
 
     // The answer is in the audit log, with its reference.

@@ -198,14 +198,20 @@ pub struct Access {
 /// At most this many audit entries per record and case are listed.
 const MAX_ACCESSES: u32 = 2_000;
 
+/// The audit entries about the person: those of each of `entity_ids` (their record,
+/// cases, benefits…) and those of the lists that showed them, whose detail names one of
+/// `mentioned` (their record or a case: a course's candidates, a caseload, a search's
+/// results) since `since`, newest first, each once.
 async fn accesses_of(
     tx: &mut Tx,
-    ids: &[Uuid],
+    entity_ids: &[Uuid],
+    mentioned: &[Uuid],
+    since: DateTime<Utc>,
     names: &mut HashMap<Uuid, Option<String>>,
     orgs: &mut HashMap<Uuid, Option<String>>,
 ) -> Result<Vec<Access>, Error> {
-    let mut out = Vec::new();
-    for id in ids {
+    let mut entries: Vec<audit::Entry> = Vec::new();
+    for id in entity_ids {
         let filter = audit::Filter {
             actor_user_id: None,
             action: None,
@@ -225,43 +231,47 @@ async fn accesses_of(
                 },
             )
             .await?;
-            for e in p.items {
-                let who = match e.actor_user_id {
-                    Some(u) => match names.get(&u) {
-                        Some(n) => n.clone(),
-                        None => {
-                            let n = admin::user(tx, u).await?.map(|u| u.display_name);
-                            names.insert(u, n.clone());
-                            n
-                        }
-                    },
-                    None => None,
-                };
-                let organisation = match e.actor_organisation_id {
-                    Some(o) => match orgs.get(&o) {
-                        Some(n) => n.clone(),
-                        None => {
-                            let n = admin::organisation(tx, o).await?.map(|o| o.name);
-                            orgs.insert(o, n.clone());
-                            n
-                        }
-                    },
-                    None => None,
-                };
-                out.push(Access {
-                    at: e.at,
-                    who,
-                    organisation,
-                    action: e.action,
-                });
-            }
+            entries.extend(p.items);
             if !p.has_more || page * PageRequest::MAX_PER_PAGE >= MAX_ACCESSES {
                 break;
             }
             page += 1;
         }
     }
-    out.sort_by_key(|a| std::cmp::Reverse(a.at));
+    entries.extend(audit::mentioning(tx, mentioned, since, i64::from(MAX_ACCESSES)).await?);
+    entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    entries.dedup_by_key(|e| e.seq);
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let who = match e.actor_user_id {
+            Some(u) => match names.get(&u) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = admin::user(tx, u).await?.map(|u| u.display_name);
+                    names.insert(u, n.clone());
+                    n
+                }
+            },
+            None => None,
+        };
+        let organisation = match e.actor_organisation_id {
+            Some(o) => match orgs.get(&o) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = admin::organisation(tx, o).await?.map(|o| o.name);
+                    orgs.insert(o, n.clone());
+                    n
+                }
+            },
+            None => None,
+        };
+        out.push(Access {
+            at: e.at,
+            who,
+            organisation,
+            action: e.action,
+        });
+    }
     Ok(out)
 }
 
@@ -348,8 +358,10 @@ impl Services {
                     changes,
                 });
             }
+            let mut case_ids = Vec::new();
             for c in cases::for_participant(&mut tx, *pid).await? {
                 entity_ids.push(c.id);
+                case_ids.push(c.id);
                 let assessment_list = assessments::for_case(&mut tx, c.id).await?;
                 let plan = itineraries::for_case(&mut tx, c.id).await?;
                 let (goals, actions, reviews) = match &plan {
@@ -458,7 +470,17 @@ impl Services {
                         .collect(),
                 });
             }
-            let accesses = accesses_of(&mut tx, &entity_ids, &mut names, &mut orgs).await?;
+            // The lists that showed the person name their record or one of their cases.
+            let mentioned: Vec<Uuid> = std::iter::once(*pid).chain(case_ids).collect();
+            let accesses = accesses_of(
+                &mut tx,
+                &entity_ids,
+                &mentioned,
+                p.created_at,
+                &mut names,
+                &mut orgs,
+            )
+            .await?;
             records.push(SubjectRecord {
                 participant: p.into(),
                 consents: consent_list.into_iter().map(Into::into).collect(),

@@ -588,6 +588,52 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: PageRequest) -> Result<Page<Ent
     Ok(Page::from_overfetch(rows, page))
 }
 
+/// At most this many ids are looked for in one statement of [`mentioning`].
+const MENTIONS_PER_STATEMENT: usize = 40;
+
+/// Entries of both logs at or after `since` whose detail names one of `ids` (a list
+/// read records whose people it showed there: the cases of a course's candidates, a
+/// search's results), newest first, at most `limit`. It reads every entry since
+/// `since`: for the rare questions that need it (a person's subject access), not for
+/// pages.
+pub async fn mentioning(
+    tx: &mut Tx,
+    ids: &[Uuid],
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Entry>, Error> {
+    let mut out: Vec<Entry> = Vec::new();
+    for chunk in ids.chunks(MENTIONS_PER_STATEMENT) {
+        let likes = (0..chunk.len())
+            .map(|i| format!("detail LIKE ${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let branch = |table: &str| {
+            format!(
+                "SELECT * FROM (SELECT {ENTRY_COLUMNS} FROM {table} WHERE at >= $1 AND ({likes}) ORDER BY seq DESC LIMIT $2) {table}"
+            )
+        };
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM ({} UNION ALL {}) entries ORDER BY seq DESC LIMIT $2",
+            branch("audit_log"),
+            branch("audit_read_log"),
+        );
+        let rows: Vec<Entry> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql).bind(since).bind(limit);
+            for id in chunk {
+                // A uuid's text has no `%` or `_`: the pattern is the id itself.
+                q = q.bind(format!("%{id}%"));
+            }
+            q.fetch_all(c).await.map_err(db_err)
+        })?;
+        out.extend(rows);
+    }
+    out.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    out.dedup_by_key(|e| e.seq);
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     pub entries: i64,
