@@ -893,6 +893,18 @@ async fn the_calendar_feed_carries_the_meetings_and_no_person_and_can_be_revoked
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("diciembre 2026"));
     assert!(html.contains("09:30 Mesa de casos; Badajoz, sur"));
+    // The page knows the feed is live while its token is, and not after.
+    assert!(html.contains("Crear un enlace nuevo"), "a live feed");
+    exec_plain(
+        &app,
+        &format!("UPDATE api_tokens SET expires_at = created_at WHERE {of_manager}"),
+    )
+    .await;
+    let (_, html) = b.page("/calendar?month=2026-12").await;
+    assert!(
+        html.contains("Crear el enlace") && !html.contains("Crear un enlace nuevo"),
+        "the feed ended with its token"
+    );
     let (status, html, _) = b.post_form("/calendar/feed", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("/calendar/feed/cal_"));

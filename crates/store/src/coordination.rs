@@ -549,30 +549,32 @@ pub async fn feed_owner(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Uuid, Uuid)>, Error> {
-    type FeedRow = (
-        Uuid,
-        Uuid,
-        Option<Uuid>,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
+    let sql = format!(
+        "SELECT f.user_id, f.organisation_id FROM calendar_feeds f LEFT JOIN api_tokens t ON t.id = f.token_id \
+         WHERE f.token_hash = $1 AND {FEED_LIVE}"
     );
-    let row: Option<FeedRow> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT f.user_id, f.organisation_id, f.token_id, t.expires_at, t.revoked_at \
-         FROM calendar_feeds f LEFT JOIN api_tokens t ON t.id = f.token_id \
-         WHERE f.token_hash = $1 AND f.revoked_at IS NULL"
-    ).bind(token_hash).fetch_optional(c).await.map_err(db_err))?;
-    Ok(row.and_then(|(u, o, token, expires, revoked)| {
-        let token_ended =
-            token.is_some() && (revoked.is_some() || expires.is_some_and(|e| e <= now));
-        (!token_ended).then_some((u, o))
-    }))
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(token_hash).bind(now)
+        .fetch_optional(c).await.map_err(db_err))
 }
 
-/// Whether (user, organisation) has a live feed.
-pub async fn has_feed(tx: &mut Tx, u: UserId, o: OrganisationId) -> Result<bool, Error> {
-    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM calendar_feeds WHERE user_id = $1 AND organisation_id = $2 AND revoked_at IS NULL"
-    ).bind(u.0).bind(o.0).fetch_one(c).await.map_err(db_err))?;
+/// A feed (`f`, its API token `t` joined) is live on `$2`: not revoked, and the token
+/// it was made with, if any, neither revoked nor expired.
+const FEED_LIVE: &str = "f.revoked_at IS NULL AND (f.token_id IS NULL \
+    OR (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)))";
+
+/// Whether (user, organisation) has a live feed on `now`.
+pub async fn has_feed(
+    tx: &mut Tx,
+    u: UserId,
+    o: OrganisationId,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM calendar_feeds f LEFT JOIN api_tokens t ON t.id = f.token_id \
+         WHERE f.user_id = $1 AND {FEED_LIVE} AND f.organisation_id = $3"
+    );
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(&sql).bind(u.0).bind(now).bind(o.0)
+        .fetch_one(c).await.map_err(db_err))?;
     Ok(n > 0)
 }
 

@@ -62,10 +62,11 @@ impl Services {
         Ok(c.into_iter().map(Into::into).collect())
     }
 
-    /// Whether the actor has a live calendar feed.
-    pub async fn has_calendar_feed(&self, actor: &Actor) -> Result<bool, Error> {
+    /// Whether the actor has a live calendar feed (one made with an API token ends
+    /// with the token).
+    pub async fn has_calendar_feed(&self, actor: &Actor, ctx: &Ctx) -> Result<bool, Error> {
         let mut tx = self.store.read().await?;
-        let has = store::has_feed(&mut tx, actor.user(), actor.organisation()).await?;
+        let has = store::has_feed(&mut tx, actor.user(), actor.organisation(), ctx.now).await?;
         tx.commit().await?;
         Ok(has)
     }

@@ -83,7 +83,7 @@ pub(super) async fn calendar_page(
         month: first,
         weeks: itinera_domain::calendar::month_weeks(first.year(), first.month()),
         entries,
-        has_feed: s.services.has_calendar_feed(&session.actor).await?,
+        has_feed: s.services.has_calendar_feed(&session.actor, ctx).await?,
         new_feed,
     })
 }
