@@ -225,6 +225,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "calendar_feed_token",
         sql: include_str!("../migrations/0042_calendar_feed_token.sql"),
     },
+    Migration {
+        version: 43,
+        name: "course_candidates_status",
+        sql: include_str!("../migrations/0043_course_candidates_status.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
