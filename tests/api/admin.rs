@@ -344,6 +344,73 @@ async fn the_users_page_is_paged_and_searched() {
     let (_, none) = b.page("/admin/users?q=%25").await;
     assert_eq!(rows(&none), 0);
     assert!(none.contains("Ningún usuario coincide"));
+    // Accents and capitals do not matter, on either engine: "angela nunez" and
+    // "ÁNGELA" find "Ángela Núñez", and so does the professionals' picker.
+    let r = app
+        .post(
+            ADMIN,
+            "/users",
+            &json!({"username": "angela.nunez", "display_name": "Ángela Núñez Ibáñez", "password": "una contraseña larga"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    for q in ["nunez+ibanez", "%C3%81NGELA", "N%C3%BA%C3%B1ez"] {
+        let (_, found) = b.page(&format!("/admin/users?q={q}")).await;
+        assert_eq!(names(&found), vec!["angela.nunez".to_string()], "{q}");
+    }
+    let r = app.get(ADMIN, "/users?q=%C3%81ngela").await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{:?}", r.body);
+    // Every name has its key; one made before the keys existed gets it when the
+    // server migrates.
+    for table in ["users", "organisations"] {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE name_key IS NULL");
+        assert_eq!(count(&app, &sql).await, 0, "{table}");
+    }
+    exec_plain(
+        &app,
+        "UPDATE users SET name_key = NULL WHERE username = 'angela.nunez'",
+    )
+    .await;
+    exec_plain(&app, "UPDATE organisations SET name_key = NULL").await;
+    assert_eq!(app.store.migrate(start_time()).await.expect("migrate"), 0);
+    let (_, found) = b.page("/admin/users?q=angela").await;
+    assert_eq!(names(&found), vec!["angela.nunez".to_string()]);
+    let sql = "SELECT COUNT(*) FROM organisations WHERE name_key IS NULL";
+    assert_eq!(count(&app, sql).await, 0);
+    let uid = r.body["items"][0]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, org) = who(&app, SOCIAL_BADAJOZ).await;
+    let r = app
+        .post(
+            ADMIN,
+            &format!("/users/{uid}/memberships"),
+            &json!({"organisation_id": org, "role": "social_worker"}),
+        )
+        .await;
+    let grant = r.body["grant_id"].as_str().unwrap_or("").to_string();
+    let r = app
+        .post(
+            ADMIN2,
+            &format!("/role-grants/{grant}/decision"),
+            &json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Leonor", "Gil", "", 58_300_400))
+        .await;
+    let social = Browser::new(&app.base);
+    social.login(SOCIAL_BADAJOZ).await;
+    let (status, html, _) = social
+        .post_form(
+            &format!("/participants/{pid}/cases/new/find"),
+            &[("find", "angela nunez")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Ángela Núñez Ibáñez"), "{html}");
     // The API's list: numbered pages, the same search.
     let r = app.get(ADMIN, "/users?q=USUARIA1&per_page=7&page=2").await;
     assert_eq!(r.status, StatusCode::OK);

@@ -385,7 +385,7 @@ impl TestApp {
         let entry = r.body["items"]
             .as_array()
             .and_then(|a| a.iter().find(|e| e["user"]["username"] == username))
-            .unwrap_or_else(|| panic!("no user {username}"))
+            .unwrap_or_else(|| panic!("no user {username}: {:?}", r.body))
             .clone();
         format!(
             "{}@{}",

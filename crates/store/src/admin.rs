@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use itinera_domain::ids::{OrganisationId, UserId};
+use itinera_domain::text::fold;
 use itinera_domain::Error;
 use uuid::Uuid;
 
@@ -79,9 +80,9 @@ pub async fn upsert_organisation(
         return Err(Error::field("name", "validation.name_taken"));
     }
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO organisations (id, name, kind, territory_id, active, created_at) VALUES ($1,$2,$3,$4,$5,$6) \
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, territory_id = excluded.territory_id, active = excluded.active"
-    ).bind(o.id).bind(&o.name).bind(&o.kind).bind(o.territory_id).bind(o.active).bind(now)
+        "INSERT INTO organisations (id, name, kind, territory_id, active, created_at, name_key) VALUES ($1,$2,$3,$4,$5,$6,$7) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, territory_id = excluded.territory_id, active = excluded.active, name_key = excluded.name_key"
+    ).bind(o.id).bind(&o.name).bind(&o.kind).bind(o.territory_id).bind(o.active).bind(now).bind(fold(&o.name))
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }
@@ -249,9 +250,29 @@ pub async fn service_accounts(tx: &mut Tx) -> Result<Vec<User>, Error> {
     on_tx!(tx, c => sqlx::query_as(&sql).fetch_all(c).await.map_err(db_err))
 }
 
+/// A user's search key: their username and name, folded (`text::fold`).
+pub fn user_key(username: &str, display_name: &str) -> String {
+    fold(&format!("{username} {display_name}"))
+}
+
+/// The `LIKE` pattern of a search for `needle` among folded keys; `None` for a blank
+/// needle (no search). A needle of punctuation alone (`%`) folds to nothing and finds
+/// nothing (`LIKE ''`: no key is empty); folding leaves neither `%` nor `_` in a pattern.
+pub fn key_pattern(needle: &str) -> Option<String> {
+    if needle.trim().is_empty() {
+        return None;
+    }
+    let q = fold(needle);
+    Some(if q.is_empty() {
+        String::new()
+    } else {
+        format!("%{q}%")
+    })
+}
+
 /// Up to `limit` users after `after` (by username), `offset` of them skipped, whose
-/// username or name holds `needle` (already lower-case; empty: all), in username
-/// order.
+/// username or name holds `needle` (compared folded: "angela" finds "Ángela"; empty:
+/// all), in username order.
 pub async fn users_matching(
     tx: &mut Tx,
     needle: &str,
@@ -259,17 +280,9 @@ pub async fn users_matching(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<User>, Error> {
-    let escaped: String = needle
-        .chars()
-        .flat_map(|c| match c {
-            '\\' | '%' | '_' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    let pattern = format!("%{escaped}%");
+    let pattern = key_pattern(needle);
     let sql = format!(
-        "{USER_SELECT} WHERE (lower(username) LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\') \
-         AND username > $2 ORDER BY username LIMIT $3 OFFSET $4"
+        "{USER_SELECT} WHERE ($1 IS NULL OR name_key LIKE $1) AND username > $2 ORDER BY username LIMIT $3 OFFSET $4"
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(&pattern).bind(after).bind(limit).bind(offset)
         .fetch_all(c).await.map_err(db_err))
@@ -290,9 +303,9 @@ pub async fn insert_user(tx: &mut Tx, u: &User, now: DateTime<Utc>) -> Result<()
         return Err(Error::field("username", "user.username.exists"));
     }
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO users (id, username, display_name, email, password_hash, locale, active, failed_logins, locked_until, created_at, service_account) VALUES ($1,$2,$3,$4,$5,$6,$7,0,NULL,$8,$9)"
+        "INSERT INTO users (id, username, display_name, email, password_hash, locale, active, failed_logins, locked_until, created_at, service_account, name_key) VALUES ($1,$2,$3,$4,$5,$6,$7,0,NULL,$8,$9,$10)"
     ).bind(u.id).bind(&u.username).bind(&u.display_name).bind(&u.email).bind(&u.password_hash).bind(&u.locale)
-    .bind(u.active).bind(now).bind(u.service_account).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    .bind(u.active).bind(now).bind(u.service_account).bind(user_key(&u.username, &u.display_name)).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }
 
@@ -311,8 +324,9 @@ pub async fn created_by(tx: &mut Tx, user: Uuid) -> Result<Option<Uuid>, Error> 
 
 pub async fn update_user(tx: &mut Tx, u: &User) -> Result<(), Error> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE users SET display_name = $2, email = $3, password_hash = $4, locale = $5, active = $6 WHERE id = $1"
+        "UPDATE users SET display_name = $2, email = $3, password_hash = $4, locale = $5, active = $6, name_key = $7 WHERE id = $1"
     ).bind(u.id).bind(&u.display_name).bind(&u.email).bind(&u.password_hash).bind(&u.locale).bind(u.active)
+    .bind(user_key(&u.username, &u.display_name))
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
     Ok(())
 }
@@ -369,8 +383,8 @@ pub struct Professional {
 /// At most this many professionals are offered in one list; a search narrows it.
 pub const PICK_LIMIT: i64 = 200;
 
-/// Professionals to choose from: those whose name or user name contains `find` (folded
-/// to lower case), or, without a search, those of the actor's organisation, of the
+/// Professionals to choose from: those whose name or user name contains `find` (compared
+/// folded), or, without a search, those of the actor's organisation, of the
 /// organisations of its territory and of the organisations on the case's team — when
 /// they fit in one list (`PICK_LIMIT`); a larger network is searched, not listed.
 pub async fn professionals_near(
@@ -380,24 +394,13 @@ pub async fn professionals_near(
     case_id: Option<Uuid>,
     me: Uuid,
 ) -> Result<(Vec<Professional>, bool), Error> {
-    let needle: String = find
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| *c != '%' && *c != '_')
-        .collect();
-    let pattern = if needle.is_empty() {
-        String::new()
-    } else {
-        format!("%{needle}%")
-    };
     const ROLES: &str =
         "m.role IN ('social_worker','employment_counsellor','technician','case_manager','coordinator')";
-    if !pattern.is_empty() {
+    if let Some(pattern) = key_pattern(find) {
         let sql = format!(
             "SELECT u.id AS user_id, u.display_name, o.id AS organisation_id, o.name AS organisation_name, m.role \
              FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.organisation_id \
-             WHERE u.active AND {ROLES} AND (lower(u.display_name) LIKE $1 OR lower(u.username) LIKE $1) \
+             WHERE u.active AND {ROLES} AND u.name_key LIKE $1 \
              ORDER BY o.name, u.display_name, m.role LIMIT $2"
         );
         let found = on_tx!(tx, c => sqlx::query_as(&sql).bind(&pattern).bind(PICK_LIMIT)

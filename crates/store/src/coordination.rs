@@ -639,10 +639,10 @@ pub async fn network_agreements(
     let mut rows: Vec<NetworkAgreement> = on_tx!(tx, c => sqlx::query_as(
         "SELECT a.id, a.subject, a.kind, a.signed_on, a.valid_until, a.document_ref, a.created_at FROM network_agreements a \
          WHERE ($1 = '' OR a.subject_key LIKE $2 OR EXISTS (SELECT 1 FROM network_agreement_parties p JOIN organisations o ON o.id = p.organisation_id \
-           WHERE p.agreement_id = a.id AND lower(o.name) LIKE $3)) \
-           AND ($4 IS NULL OR EXISTS (SELECT 1 FROM network_agreement_bodies nb WHERE nb.agreement_id = a.id AND nb.body_id = $4)) \
+           WHERE p.agreement_id = a.id AND o.name_key LIKE $2)) \
+           AND ($3 IS NULL OR EXISTS (SELECT 1 FROM network_agreement_bodies nb WHERE nb.agreement_id = a.id AND nb.body_id = $3)) \
          ORDER BY a.signed_on DESC, a.id LIMIT 500"
-    ).bind(&q).bind(&pattern).bind(format!("%{}%", query.trim().to_lowercase().replace(['%', '_'], ""))).bind(body)
+    ).bind(&q).bind(&pattern).bind(body)
     .fetch_all(c).await.map_err(db_err))?;
     for r in &mut rows {
         r.parties = on_tx!(tx, c => sqlx::query_scalar(

@@ -230,6 +230,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "course_candidates_status",
         sql: include_str!("../migrations/0043_course_candidates_status.sql"),
     },
+    Migration {
+        version: 44,
+        name: "name_keys",
+        sql: include_str!("../migrations/0044_name_keys.sql"),
+    },
 ];
 
 /// Every table of the schema, in creation order.
@@ -391,7 +396,40 @@ pub async fn migrate(store: &Store, now: DateTime<Utc>) -> Result<usize, Error> 
         count += 1;
     }
     install_default_instrument(store, now).await?;
+    fill_name_keys(store).await?;
     Ok(count)
+}
+
+/// Folds the names of the users and organisations that have no search key yet (rows
+/// made before migration 44): the key is computed in Rust (`text::fold`), which SQL on
+/// either engine cannot do alike. Nothing to do once they all have one.
+async fn fill_name_keys(store: &Store) -> Result<(), Error> {
+    let mut tx = store.write().await?;
+    let users: Vec<(uuid::Uuid, String, String)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT id, username, display_name FROM users WHERE name_key IS NULL"
+    ).fetch_all(c).await.map_err(db_err))?;
+    for (id, username, name) in &users {
+        let key = crate::admin::user_key(username, name);
+        on_tx!(&mut tx, c => sqlx::query("UPDATE users SET name_key = $2 WHERE id = $1")
+            .bind(id).bind(&key).execute(c).await.map(|_| ()).map_err(db_err))?;
+    }
+    let orgs: Vec<(uuid::Uuid, String)> = on_tx!(&mut tx, c => sqlx::query_as(
+        "SELECT id, name FROM organisations WHERE name_key IS NULL"
+    ).fetch_all(c).await.map_err(db_err))?;
+    for (id, name) in &orgs {
+        let key = itinera_domain::text::fold(name);
+        on_tx!(&mut tx, c => sqlx::query("UPDATE organisations SET name_key = $2 WHERE id = $1")
+            .bind(id).bind(&key).execute(c).await.map(|_| ()).map_err(db_err))?;
+    }
+    tx.commit().await?;
+    if !users.is_empty() || !orgs.is_empty() {
+        tracing::info!(
+            users = users.len(),
+            organisations = orgs.len(),
+            "search keys of names filled"
+        );
+    }
+    Ok(())
 }
 
 /// Publishes the built-in assessment instrument (version by version) if it is missing.

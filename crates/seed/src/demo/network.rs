@@ -69,6 +69,7 @@ pub(super) async fn write(
         let id = ids.next();
         org_rows.push(vec![
             V::Uuid(id),
+            V::Text(itinera_domain::text::fold(&name)),
             V::Text(name),
             V::Text(kind.into()),
             V::OptUuid(territory),
@@ -95,6 +96,7 @@ pub(super) async fn write(
             V::Bool(true),
             V::I32(0),
             V::Ts(now),
+            V::Text(itinera_store::admin::user_key(username, display)),
         ]);
         for (org, role) in memberships {
             member_rows.push(vec![
@@ -332,7 +334,15 @@ pub(super) async fn write(
     insert(
         tx,
         "organisations",
-        &["id", "name", "kind", "territory_id", "active", "created_at"],
+        &[
+            "id",
+            "name_key",
+            "name",
+            "kind",
+            "territory_id",
+            "active",
+            "created_at",
+        ],
         &org_rows,
     )
     .await?;
@@ -349,6 +359,7 @@ pub(super) async fn write(
             "active",
             "failed_logins",
             "created_at",
+            "name_key",
         ],
         &user_rows,
     )

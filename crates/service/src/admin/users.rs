@@ -339,9 +339,8 @@ impl Services {
         limit: i64,
     ) -> Result<Vec<UserView>, Error> {
         actor.require(Capability::Administer)?;
-        let needle = q.trim().to_lowercase();
         let mut tx = self.store.read().await?;
-        let users = admin::users_matching(&mut tx, &needle, after, offset, limit).await?;
+        let users = admin::users_matching(&mut tx, q, after, offset, limit).await?;
         let views = with_memberships(&mut tx, users).await?;
         tx.rollback().await?;
         Ok(views)
