@@ -2,7 +2,7 @@
 //! loopback (greeting, EHLO, MAIL, RCPT, DATA, QUIT) and keeps what it receives. A new
 //! incident e-mails the case manager — in their language, with a link, naming no
 //! person — after the incident is committed; a mail server that is down loses nothing
-//! and blocks nothing.
+//! and blocks nothing; two servers sending at once send each e-mail once.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -305,4 +305,76 @@ async fn a_mail_server_that_is_down_loses_nothing_and_blocks_nothing() {
     assert_eq!(failed, 1, "kept for a later attempt, with its error");
     // Not due again before its wait: nothing is sent twice in a row.
     assert_eq!(app.services.send_mail().await.expect("send"), 0);
+}
+
+#[tokio::test]
+async fn two_servers_sending_mail_send_each_e_mail_once() {
+    let (url, inbox) = smtp_sink().await;
+    // The first server's sender runs in the background; a second server over the same
+    // database sends too, as fast as it can, while the incidents come in.
+    let app = spawn_app_with_mail(&url).await;
+    set_email(&app, SOCIAL_BADAJOZ, "ts.badajoz@itinera.test", "es").await;
+    let (_, case) = shared_case(&app, 45_000_003).await;
+    let store = itinera_store::Store::connect(&app.db_url)
+        .await
+        .expect("connect");
+    let settings = itinera_service::Settings::of_deployment(&store, start_time())
+        .await
+        .expect("settings");
+    let other = itinera_service::Services::new(store, app.clock.clone(), settings)
+        .with_mail(&itinera_service::mail::MailSettings {
+            smtp_url: url.clone(),
+            from: "Itinera <no-reply@itinera.test>".into(),
+            public_url: "https://itinera.test".into(),
+        })
+        .expect("mail settings");
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let racing = {
+        let (other, done) = (other.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                other.send_mail().await.expect("second server sends");
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    const INCIDENTS: usize = 12;
+    let mut ids = Vec::new();
+    for i in 0..INCIDENTS {
+        let r = app
+            .post(
+                SEXPE_BADAJOZ,
+                &format!("/cases/{case}/incidents"),
+                &json!({"kind": "absenteeism", "severity": "low", "reporter": "counsellor",
+                        "description": format!("Ausencia número {i}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        ids.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let got = wait_for(&inbox, INCIDENTS).await;
+    // Both senders have run dry: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    // (In runs here the second server sent between 1 and 11 of the 12.)
+    racing.await.expect("racing sender");
+    assert_eq!(other.send_mail().await.expect("send"), 0);
+    assert_eq!(app.services.send_mail().await.expect("send"), 0);
+    let got_now = inbox.lock().expect("inbox").clone();
+    assert_eq!(got_now.len(), INCIDENTS, "each e-mail once: {got:?}");
+    for id in &ids {
+        let with_link = got_now
+            .iter()
+            .filter(|m| text_of(&m.data).1.contains(&format!("#incident-{id}")))
+            .count();
+        assert_eq!(with_link, 1, "incident {id}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NOT NULL AND attempts = 1"
+        )
+        .await,
+        INCIDENTS as i64
+    );
 }
