@@ -296,3 +296,70 @@ async fn only_a_writer_on_the_team_records_benefits_and_the_pages_keep_what_was_
         assert!(!html.contains("Lucio"));
     }
 }
+
+#[tokio::test]
+async fn the_work_list_says_when_it_shows_only_the_most_urgent() {
+    let app = spawn_app().await;
+    let pid = app
+        .register(SOCIAL_BADAJOZ, &person("Ciriaco", "Benítez", "", 9_302))
+        .await;
+    let case = app.open_case(SOCIAL_BADAJOZ, &pid, SOCIAL_BADAJOZ).await;
+    let path = format!("/cases/{case}/benefits");
+    // 205 benefits whose review is overdue, one a day from 1 January 2025: more than
+    // the 200 a kind of the work list shows.
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    for i in 0..205 {
+        let review = first + chrono::Duration::days(i);
+        let r = app
+            .post(
+                SOCIAL_BADAJOZ,
+                &path,
+                &json!({"benefit_type": "es_alimentos", "granting_body": "Cáritas", "start_on": "2024-06-01",
+                        "status": "granted", "review_on": review.to_string()}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    let due = w["benefits_due"].as_array().unwrap();
+    assert_eq!(due.len(), 200);
+    // The most urgent: the 200 oldest reviews, in order.
+    let dates: Vec<&str> = due.iter().map(|i| i["due_on"].as_str().unwrap()).collect();
+    assert_eq!(dates[0], "2025-01-01");
+    assert_eq!(
+        dates[199],
+        (first + chrono::Duration::days(199)).to_string()
+    );
+    assert!(dates.windows(2).all(|d| d[0] <= d[1]));
+    let counts: Vec<(String, u64)> = w["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c[0].as_str().unwrap().to_string(), c[1].as_u64().unwrap()))
+        .collect();
+    assert!(
+        counts.contains(&("benefits_due".to_string(), 200)),
+        "{counts:?}"
+    );
+    assert_eq!(w["more"], json!(["benefits_due"]), "{:?}", w["more"]);
+    // The page says so: "200+" and why.
+    let b = Browser::new(&app.base);
+    b.login(SOCIAL_BADAJOZ).await;
+    let (status, html) = b.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<strong>200+</strong>"), "{html}");
+    assert!(html.contains("se muestran los 200 más urgentes"), "{html}");
+    // With fewer, no mark.
+    let all = count(&app, "SELECT COUNT(*) FROM benefits").await;
+    assert_eq!(all, 205);
+    exec_plain(
+        &app,
+        "UPDATE benefits SET status = 'ended' WHERE review_on >= '2025-07-01'",
+    )
+    .await;
+    let w = app.get(SOCIAL_BADAJOZ, "/tasks").await.body;
+    assert!(w["benefits_due"].as_array().unwrap().len() < 200);
+    assert_eq!(w["more"], json!([]));
+    let (_, html) = b.page("/").await;
+    assert!(!html.contains("worklist-more"));
+}

@@ -88,8 +88,12 @@ pub struct WorkList {
     /// Protocols and guides in force that concern the actor and that they have not
     /// confirmed reading.
     pub protocols_to_read: Vec<crate::protocols::ProtocolLine>,
-    /// Counts per kind, in display order.
+    /// Counts per kind, in display order (of the items listed: at most
+    /// `ITEMS_SHOWN` of a kind).
     pub counts: Vec<(&'static str, usize)>,
+    /// The kinds that have more items than the list shows (it shows the first
+    /// `ITEMS_SHOWN`, the most urgent).
+    pub more: Vec<&'static str>,
     pub today: chrono::NaiveDate,
 }
 
@@ -97,6 +101,23 @@ impl WorkList {
     pub fn total(&self) -> usize {
         self.counts.iter().map(|c| c.1).sum()
     }
+
+    /// How many items of a kind the list shows at most.
+    pub fn items_shown(&self) -> usize {
+        worklist::ITEMS_SHOWN
+    }
+
+    /// Whether the list of `kind` shows only its first items.
+    pub fn has_more(&self, kind: &str) -> bool {
+        self.more.contains(&kind)
+    }
+}
+
+/// Cuts a kind's items to those the list shows; whether there were more.
+fn shown<T>(items: &mut Vec<T>) -> bool {
+    let more = items.len() > worklist::ITEMS_SHOWN;
+    items.truncate(worklist::ITEMS_SHOWN);
+    more
 }
 
 impl Services {
@@ -130,14 +151,14 @@ impl Services {
 
         let mut tx = self.store.audited_read().await?;
         let worklist::CaseItems {
-            actions_due,
-            reviews_due,
-            assessments_missing,
-            retention_due,
-            follow_ups_due,
+            mut actions_due,
+            mut reviews_due,
+            mut assessments_missing,
+            mut retention_due,
+            mut follow_ups_due,
             incidents_open,
         } = worklist::case_items(&mut tx, u, o, kind, today, until).await?;
-        let incidents_overdue: Vec<WorkItem> = if actor.roles.contains(&Role::Coordinator) {
+        let mut incidents_overdue: Vec<WorkItem> = if actor.roles.contains(&Role::Coordinator) {
             let shortest = chrono::Duration::days(1);
             worklist::unanswered_incidents(&mut tx, o, kind, today, ctx.now - shortest)
                 .await?
@@ -174,8 +195,8 @@ impl Services {
                     .date(),
             ),
         };
-        let referrals_waiting: Vec<WorkItem> = if actor.can(Capability::ManageCases) {
-            itinera_store::referrals::waiting_for(&mut tx, o.0, kind, today, 200)
+        let mut referrals_waiting: Vec<WorkItem> = if actor.can(Capability::ManageCases) {
+            itinera_store::referrals::waiting_for(&mut tx, o.0, kind, today, worklist::ITEMS_READ)
                 .await?
                 .into_iter()
                 .map(|r| {
@@ -186,7 +207,7 @@ impl Services {
         } else {
             Vec::new()
         };
-        let referrals_overdue: Vec<WorkItem> = itinera_store::referrals::unanswered_sent(
+        let mut referrals_overdue: Vec<WorkItem> = itinera_store::referrals::unanswered_sent(
             &mut tx,
             u.0,
             o.0,
@@ -205,7 +226,7 @@ impl Services {
             referral_item(r, to)
         })
         .collect();
-        let benefits_due: Vec<WorkItem> = itinera_store::benefits::due_for(
+        let mut benefits_due: Vec<WorkItem> = itinera_store::benefits::due_for(
             &mut tx,
             u,
             o,
@@ -228,7 +249,7 @@ impl Services {
         })
         .collect();
         let six = chrono::Months::new(6);
-        let esf_followups_due: Vec<WorkItem> = itinera_store::esf::followups_due(
+        let mut esf_followups_due: Vec<WorkItem> = itinera_store::esf::followups_due(
             &mut tx,
             u,
             o,
@@ -251,7 +272,7 @@ impl Services {
         .collect();
         // No item twice: an incident overdue for an answer is listed there, not also
         // among the open ones.
-        let incidents_open: Vec<worklist::Item> = incidents_open
+        let mut incidents_open: Vec<worklist::Item> = incidents_open
             .into_iter()
             .filter(|i| {
                 !incidents_overdue
@@ -259,15 +280,34 @@ impl Services {
                     .any(|o| o.item_id.is_some() && o.item_id == i.item_id)
             })
             .collect();
-        let next_steps_due: Vec<WorkItem> = worklist::next_steps(&mut tx, u, o, kind, today, until)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect();
+        let mut next_steps_due: Vec<WorkItem> =
+            worklist::next_steps(&mut tx, u, o, kind, today, until)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect();
         // An agreement found overdue is told to its owner (a write, after the read).
-        let (agreements_due, untold) = self
+        let (mut agreements_due, untold) = self
             .agreements_due(&mut tx, actor, ctx, HORIZON_DAYS)
             .await?;
+        let more: Vec<&'static str> = [
+            ("actions_due", shown(&mut actions_due)),
+            ("reviews_due", shown(&mut reviews_due)),
+            ("assessments_missing", shown(&mut assessments_missing)),
+            ("retention_due", shown(&mut retention_due)),
+            ("follow_ups_due", shown(&mut follow_ups_due)),
+            ("incidents_open", shown(&mut incidents_open)),
+            ("incidents_overdue", shown(&mut incidents_overdue)),
+            ("referrals_waiting", shown(&mut referrals_waiting)),
+            ("referrals_overdue", shown(&mut referrals_overdue)),
+            ("benefits_due", shown(&mut benefits_due)),
+            ("esf_followups_due", shown(&mut esf_followups_due)),
+            ("next_steps_due", shown(&mut next_steps_due)),
+            ("agreements_due", shown(&mut agreements_due)),
+        ]
+        .into_iter()
+        .filter_map(|(kind, more)| more.then_some(kind))
+        .collect();
         let counts = vec![
             ("actions_due", actions_due.len()),
             ("reviews_due", reviews_due.len()),
@@ -316,7 +356,7 @@ impl Services {
             ctx,
             Action::WorklistRead,
             Some(u.0),
-            json!({"items": counts.iter().map(|c| c.1).sum::<usize>(), "cases": cases}),
+            json!({"items": counts.iter().map(|c| c.1).sum::<usize>(), "more": more, "cases": cases}),
         )
         .await?;
         self.tell_overdue(actor, ctx, &untold).await?;
@@ -344,6 +384,7 @@ impl Services {
             notifications: notifications.into_iter().map(Into::into).collect(),
             protocols_to_read,
             counts,
+            more,
             today,
         })
     }

@@ -8,6 +8,7 @@ use itinera_domain::Error;
 use uuid::Uuid;
 
 use crate::access::visible_sql;
+use crate::worklist::ITEMS_READ;
 use crate::{db_err, on_tx, Tx};
 
 const NAME: &str = "p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '')";
@@ -115,7 +116,7 @@ pub struct Due {
 
 /// Benefits in force of the people on the open cases whose team user `u` (for `o`) is
 /// on, that end in `[today, ends_by]` or whose review falls on or before `review_by`;
-/// at most 200, soonest first.
+/// at most `ITEMS_READ`, soonest first.
 pub async fn due_for(
     tx: &mut Tx,
     u: UserId,
@@ -134,7 +135,7 @@ pub async fn due_for(
          JOIN benefits b ON b.participant_id = c.participant_id \
          WHERE m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.status <> 'closed' AND b.status = 'granted' \
          AND ((b.end_on >= $4 AND b.end_on <= $5) OR b.review_on <= $6) AND {visible} \
-         ORDER BY due_on, b.id LIMIT 200"
+         ORDER BY due_on, b.id LIMIT {ITEMS_READ}"
     );
     let mut rows: Vec<Due> = on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(kind).bind(today).bind(ends_by).bind(review_by)
         .fetch_all(c).await.map_err(db_err))?;

@@ -7,6 +7,7 @@ use itinera_domain::ids::{AgreementId, BodyId, MeetingId, OrganisationId, UserId
 use itinera_domain::Error;
 use uuid::Uuid;
 
+use crate::worklist::ITEMS_READ;
 use crate::{db_err, on_tx, Tx};
 
 /// A body is visible to its members: a professional named as one, or anyone of a
@@ -367,7 +368,7 @@ pub async fn agreements_due(
     let sql = format!(
         "{AGREEMENT} WHERE a.status = 'open' AND a.due_on <= $3 \
            AND (a.owner_user_id = $1 OR (a.owner_user_id IS NULL AND a.owner_organisation_id = $2)) \
-         ORDER BY a.due_on, a.id LIMIT 200"
+         ORDER BY a.due_on, a.id LIMIT {ITEMS_READ}"
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(until).fetch_all(c).await.map_err(db_err))
 }

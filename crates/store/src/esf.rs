@@ -7,6 +7,7 @@ use itinera_domain::Error;
 use uuid::Uuid;
 
 use crate::access::visible_sql;
+use crate::worklist::ITEMS_READ;
 use crate::{db_err, on_tx, Tx};
 
 const SNAPSHOT: &str = "INSERT INTO esf_entries (case_id, participant_id, home_organisation_id, programme_id, project_id, \
@@ -216,7 +217,7 @@ pub async fn followups_due(
          AND x.left_on >= $5 AND x.left_on <= $6 \
          AND NOT EXISTS (SELECT 1 FROM esf_followups f WHERE f.case_id = c.id) \
          AND NOT EXISTS (SELECT 1 FROM cases c2 WHERE c2.participant_id = c.participant_id AND c2.programme_id = c.programme_id AND c2.status <> 'closed') \
-         AND {visible} ORDER BY x.left_on, c.id LIMIT 200"
+         AND {visible} ORDER BY x.left_on, c.id LIMIT {ITEMS_READ}"
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(u.0).bind(o.0).bind(kind).bind(today).bind(left_from).bind(left_by)
         .fetch_all(c).await.map_err(db_err))

@@ -7,6 +7,7 @@ use itinera_domain::Error;
 use uuid::Uuid;
 
 use crate::access::{consented_sql, visible_sql};
+use crate::worklist::ITEMS_READ;
 use crate::{db_err, on_tx, Tx};
 
 const NAME: &str = "p.given_name || ' ' || p.surname1 || coalesce(' ' || p.surname2, '')";
@@ -320,7 +321,7 @@ pub async fn unanswered_sent(
          FROM referrals r JOIN cases c ON c.id = r.case_id JOIN participants p ON p.id = c.participant_id \
          JOIN programmes g ON g.id = c.programme_id JOIN organisations fo ON fo.id = r.from_organisation_id \
          JOIN organisations tor ON tor.id = r.to_organisation_id JOIN users su ON su.id = r.sent_by \
-         WHERE r.from_organisation_id = $1 AND r.status = 'sent' AND r.sent_at < $4 AND ($6 OR r.sent_by = $5) ORDER BY r.sent_at, r.id LIMIT 200"
+         WHERE r.from_organisation_id = $1 AND r.status = 'sent' AND r.sent_at < $4 AND ($6 OR r.sent_by = $5) ORDER BY r.sent_at, r.id LIMIT {ITEMS_READ}"
     );
     let rows: Vec<InboxLine> = on_tx!(tx, c => sqlx::query_as(&sql).bind(org).bind(kind).bind(today).bind(before).bind(by).bind(whole_org)
         .fetch_all(c).await.map_err(db_err))?;

@@ -10,6 +10,12 @@ use uuid::Uuid;
 use crate::access::visible_sql;
 use crate::{contacts, db_err, on_tx, Tx};
 
+/// A work list shows at most this many items of each kind, the most urgent first.
+pub const ITEMS_SHOWN: usize = 200;
+
+/// Each kind's statement reads one more than it shows, to tell that there are more.
+pub const ITEMS_READ: i64 = ITEMS_SHOWN as i64 + 1;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Item {
     pub case_id: Uuid,
@@ -57,7 +63,7 @@ struct Row {
 /// order and means a plain inner join to PostgreSQL.
 const MINE: &str = "m.user_id = $1 AND m.organisation_id = $2 AND m.removed_at IS NULL AND c.id = m.case_id AND p.id = c.participant_id";
 
-/// The three kinds of case items, at most 200 of each, in one statement (one trip to
+/// The kinds of case items, at most [`ITEMS_READ`] of each, in one statement (one trip to
 /// the database inside the audited read). Every part carries the access predicate.
 pub async fn case_items(
     tx: &mut Tx,
@@ -79,24 +85,24 @@ pub async fn case_items(
              FROM itinerary_actions a JOIN itineraries i ON i.id = a.itinerary_id JOIN cases c ON c.id = i.case_id \
              JOIN participants p ON p.id = c.participant_id \
              WHERE a.responsible_id = $1 AND a.status IN ('planned', 'in_progress') AND a.due_on <= $5 AND a.organisation_id = $2 \
-             AND c.status = 'open' AND {visible} ORDER BY a.due_on, a.id LIMIT 200) actions \
+             AND c.status = 'open' AND {visible} ORDER BY a.due_on, a.id LIMIT {ITEMS_READ}) actions \
            UNION ALL \
            SELECT * FROM (SELECT DISTINCT CAST(2 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, i.id AS item_id, '' AS label, i.review_on AS due_on, i.review_on AS s1, i.id AS s2 \
              FROM case_team_members m CROSS JOIN cases c CROSS JOIN itineraries i CROSS JOIN participants p \
              WHERE {MINE} AND i.case_id = c.id AND i.review_on <= $5 AND c.status = 'open' AND {visible} \
-             ORDER BY s1, s2 LIMIT 200) reviews \
+             ORDER BY s1, s2 LIMIT {ITEMS_READ}) reviews \
            UNION ALL \
            SELECT * FROM (SELECT DISTINCT CAST(3 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, CAST(NULL AS UUID) AS item_id, '' AS label, CAST(NULL AS DATE) AS due_on, c.opened_on AS s1, c.id AS s2 \
              FROM case_team_members m CROSS JOIN cases c CROSS JOIN participants p \
              WHERE {MINE} AND c.phase = 'diagnosis' AND c.status = 'open' \
              AND NOT EXISTS (SELECT 1 FROM assessments s WHERE s.case_id = c.id) AND {visible} \
-             ORDER BY s1, s2 LIMIT 200) missing \
+             ORDER BY s1, s2 LIMIT {ITEMS_READ}) missing \
            UNION ALL \
            SELECT * FROM (SELECT DISTINCT CAST(4 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, r.id AS item_id, CAST(r.months AS TEXT) AS label, r.due_on, r.due_on AS s1, r.id AS s2 \
              FROM case_team_members m CROSS JOIN cases c CROSS JOIN retention_checks r CROSS JOIN contracts k CROSS JOIN participants p \
              WHERE {MINE} AND r.case_id = c.id AND r.checked_on IS NULL AND r.due_on <= $5 AND k.id = r.contract_id \
              AND (m.role = 'employment_reference' OR k.created_by = $1) AND {visible} \
-             ORDER BY s1, s2 LIMIT 200) retention \
+             ORDER BY s1, s2 LIMIT {ITEMS_READ}) retention \
            UNION ALL \
            SELECT * FROM (SELECT DISTINCT CAST(5 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, k.id AS item_id, k.position_title AS label, \
              COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on AND {vt}), k.start_on) AS due_on, k.start_on AS s1, k.id AS s2 \
@@ -104,13 +110,13 @@ pub async fn case_items(
              WHERE {MINE} AND k.case_id = c.id AND k.ended_on IS NULL AND k.start_on <= $4 AND (k.planned_end_on IS NULL OR k.planned_end_on >= $4) \
              AND c.status = 'open' AND (m.role = 'employment_reference' OR k.created_by = $1) \
              AND COALESCE((SELECT MAX(t.happened_on) FROM contacts t WHERE t.case_id = c.id AND t.happened_on > k.start_on AND {vt}), k.start_on) <= $6 AND {visible} \
-             ORDER BY s1, s2 LIMIT 200) follow_ups \
+             ORDER BY s1, s2 LIMIT {ITEMS_READ}) follow_ups \
            UNION ALL \
            SELECT * FROM (SELECT DISTINCT CAST(6 AS BIGINT) AS k, c.id AS case_id, {NAME} AS participant_name, i.id AS item_id, i.kind AS label, i.occurred_on AS due_on, i.occurred_on AS s1, i.id AS s2 \
              FROM case_team_members m CROSS JOIN cases c CROSS JOIN incidents i CROSS JOIN participants p \
              WHERE {MINE} AND i.case_id = c.id AND i.resolved_on IS NULL AND c.status <> 'closed' \
              AND (m.role IN ('case_manager', 'social_reference') OR c.case_manager_id = $1) AND {visible} \
-             ORDER BY s1, s2 LIMIT 200) incidents \
+             ORDER BY s1, s2 LIMIT {ITEMS_READ}) incidents \
          ) items ORDER BY k, s1, s2"
     );
     let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(&sql).bind(user.0).bind(org.0).bind(kind).bind(today).bind(until).bind(follow_up_cutoff)
@@ -168,7 +174,7 @@ pub async fn unanswered_incidents(
          FROM incidents i JOIN cases c ON c.id = i.case_id JOIN programmes g ON g.id = c.programme_id JOIN participants p ON p.id = c.participant_id \
          WHERE i.first_response_at IS NULL AND i.reported_at < $4 AND c.status <> 'closed' \
          AND EXISTS (SELECT 1 FROM case_team_members m WHERE m.case_id = c.id AND m.organisation_id = $1 AND m.removed_at IS NULL) \
-         AND {visible} ORDER BY i.reported_at, i.id LIMIT 200"
+         AND {visible} ORDER BY i.reported_at, i.id LIMIT {ITEMS_READ}"
     );
     on_tx!(tx, c => sqlx::query_as(&sql).bind(org.0).bind(kind).bind(today).bind(before)
         .fetch_all(c).await.map_err(db_err))
@@ -192,7 +198,7 @@ pub async fn next_steps(
          WHERE {MINE} AND k.case_id = c.id AND k.author_id = $1 AND k.next_step_on IS NOT NULL AND k.next_step_on <= $5 \
          AND c.status <> 'closed' \
          AND NOT EXISTS (SELECT 1 FROM contacts k2 WHERE k2.case_id = c.id AND k2.happened_on > k.happened_on AND {vk2}) \
-         AND {visible} ORDER BY k.next_step_on, k.id LIMIT 200"
+         AND {visible} ORDER BY k.next_step_on, k.id LIMIT {ITEMS_READ}"
     );
     type StepRow = (Uuid, String, Uuid, Option<String>, Option<NaiveDate>);
     let rows: Vec<StepRow> = on_tx!(tx, c => sqlx::query_as(&sql)
