@@ -382,22 +382,7 @@ async fn the_users_page_is_paged_and_searched() {
         .unwrap()
         .to_string();
     let (_, org) = who(&app, SOCIAL_BADAJOZ).await;
-    let r = app
-        .post(
-            ADMIN,
-            &format!("/users/{uid}/memberships"),
-            &json!({"organisation_id": org, "role": "social_worker"}),
-        )
-        .await;
-    let grant = r.body["grant_id"].as_str().unwrap_or("").to_string();
-    let r = app
-        .post(
-            ADMIN2,
-            &format!("/role-grants/{grant}/decision"),
-            &json!({"approve": true}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    app.grant_role(&uid, &org, "social_worker").await;
     let pid = app
         .register(SOCIAL_BADAJOZ, &person("Leonor", "Gil", "", 58_300_400))
         .await;

@@ -377,6 +377,28 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no programme {code}"))
     }
 
+    /// Grants `role` at `org` to user `uid` as a deployment does: one administrator asks,
+    /// the second approves (four eyes).
+    pub async fn grant_role(&self, uid: &str, org: &str, role: &str) {
+        let r = self
+            .post(
+                ADMIN,
+                &format!("/users/{uid}/memberships"),
+                &json!({"organisation_id": org, "role": role}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+        let grant = r.body["grant_id"].as_str().unwrap_or("").to_string();
+        let r = self
+            .post(
+                ADMIN2,
+                &format!("/role-grants/{grant}/decision"),
+                &json!({"approve": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+
     /// `USER_ID@ORG_ID` of a demo professional (their first organisation).
     pub async fn professional(&self, username: &str) -> String {
         let r = self

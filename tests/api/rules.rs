@@ -230,25 +230,9 @@ async fn an_administrator_issues_tokens_only_to_service_accounts_of_the_organisa
     let (admin_id, _) = who(&app, ADMIN).await;
     assert_eq!(t["issued_by"], admin_id.as_str());
     // From the admin page, scoped to one of the account's roles.
-    let r = app
-        .post(
-            ADMIN,
-            &format!("/users/{svc}/memberships"),
-            &json!({"organisation_id": org, "role": "auditor"}),
-        )
-        .await;
     // The auditor answers people's requests for their record: a second administrator
     // approves the grant.
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-    let grant = r.body["grant_id"].as_str().unwrap().to_string();
-    let r = app
-        .post(
-            ADMIN2,
-            &format!("/role-grants/{grant}/decision"),
-            &json!({"approve": true}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    app.grant_role(&svc, &org, "auditor").await;
     let b = Browser::new(&app.base);
     b.login(ADMIN).await;
     let (status, html) = b.page("/admin/tokens").await;
