@@ -635,15 +635,14 @@ pub async fn network_agreements(
     u: UserId,
     o: OrganisationId,
 ) -> Result<Vec<NetworkAgreement>, Error> {
-    let q = itinera_domain::text::fold(query);
-    let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+    let pattern = crate::admin::key_pattern(query);
     let mut rows: Vec<NetworkAgreement> = on_tx!(tx, c => sqlx::query_as(
         "SELECT a.id, a.subject, a.kind, a.signed_on, a.valid_until, a.document_ref, a.created_at FROM network_agreements a \
-         WHERE ($1 = '' OR a.subject_key LIKE $2 OR EXISTS (SELECT 1 FROM network_agreement_parties p JOIN organisations o ON o.id = p.organisation_id \
-           WHERE p.agreement_id = a.id AND o.name_key LIKE $2)) \
-           AND ($3 IS NULL OR EXISTS (SELECT 1 FROM network_agreement_bodies nb WHERE nb.agreement_id = a.id AND nb.body_id = $3)) \
+         WHERE ($1 IS NULL OR a.subject_key LIKE $1 OR EXISTS (SELECT 1 FROM network_agreement_parties p JOIN organisations o ON o.id = p.organisation_id \
+           WHERE p.agreement_id = a.id AND o.name_key LIKE $1)) \
+           AND ($2 IS NULL OR EXISTS (SELECT 1 FROM network_agreement_bodies nb WHERE nb.agreement_id = a.id AND nb.body_id = $2)) \
          ORDER BY a.signed_on DESC, a.id LIMIT 500"
-    ).bind(&q).bind(&pattern).bind(body)
+    ).bind(&pattern).bind(body)
     .fetch_all(c).await.map_err(db_err))?;
     for r in &mut rows {
         r.parties = on_tx!(tx, c => sqlx::query_scalar(
