@@ -854,3 +854,82 @@ async fn every_person_route_under_every_consent_and_team_state() {
         ]
     );
 }
+
+/// The rule's team condition reads the person named on each membership (migration 45).
+/// A membership added through the service names its case's person; one written
+/// without it (by a server older than the migration) does not count — the rule fails
+/// closed — until a server starts and fills it; a removed membership never counts.
+#[tokio::test]
+async fn team_memberships_name_their_person_and_unnamed_ones_are_filled_at_start() {
+    let app = spawn_app().await;
+    let (pid, case) = crate::casework::shared_case(&app, 42_500_001).await;
+    assert_eq!(
+        count_id(
+            &app,
+            "SELECT count(*) FROM case_team_members m JOIN cases c ON c.id = m.case_id \
+             WHERE m.case_id = $1 AND m.participant_id = c.participant_id",
+            &case,
+        )
+        .await,
+        2,
+        "the case manager and the employment reference name the person"
+    );
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    exec(
+        &app,
+        "UPDATE case_team_members SET participant_id = NULL WHERE case_id = $1",
+        &case,
+    )
+    .await;
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a membership that names no person gives no access"
+    );
+    assert_eq!(app.store.migrate(start_time()).await.expect("migrate"), 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM case_team_members WHERE participant_id IS NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Removed from the team: no access, whatever the membership names.
+    let members = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await;
+    let member = members.body["team"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|m| m["role"] == "employment_reference")
+                .and_then(|m| m["id"].as_str())
+        })
+        .unwrap_or_default()
+        .to_string();
+    let r = app
+        .delete(
+            SOCIAL_BADAJOZ,
+            &format!("/cases/{case}/team-members/{member}"),
+        )
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.body);
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

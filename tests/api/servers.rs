@@ -489,3 +489,41 @@ async fn reads_on_two_servers_at_once_keep_one_intact_chain() {
         .expect("verify");
     assert!(v.intact, "{v:?}");
 }
+
+/// PostgreSQL: connections cut under the server (an administrator's
+/// `pg_terminate_backend`, a database restart while the server is idle) are found dead
+/// before they are used again — a connection idle for a second is pinged before it is
+/// handed out — so the next requests are answered, not refused.
+#[tokio::test]
+async fn connections_cut_while_idle_are_replaced_before_use() {
+    let app = spawn_app().await;
+    if !app.db_url.starts_with("postgres") {
+        return;
+    }
+    let r = app.get(SOCIAL_BADAJOZ, "/participants?q=a").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&app.db_url)
+        .await
+        .expect("connect");
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .expect("terminate");
+    assert!(cut > 0, "the server's connections were cut");
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    for _ in 0..20 {
+        let r = app.get(SOCIAL_BADAJOZ, "/participants?q=a").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let r = app
+        .post(
+            SOCIAL_BADAJOZ,
+            "/participants",
+            &person("Cortada", "Conexión", "Prueba", 71_000_900),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}

@@ -33,8 +33,8 @@ pub fn visible_sql_each_row(p: &str, org: &str, kind: &str, today: &str) -> Stri
 
 fn visible_with(p: &str, org: &str, kind: &str, today: &str, tail: &str) -> String {
     format!(
-        "({p}.restricted_at IS NULL AND ({p}.home_organisation_id = {org} OR (EXISTS (SELECT 1 FROM cases vc WHERE vc.participant_id = {p}.id \
-           AND EXISTS (SELECT 1 FROM case_team_members vm WHERE vm.case_id = vc.id AND vm.organisation_id = {org} AND vm.removed_at IS NULL){tail}) \
+        "({p}.restricted_at IS NULL AND ({p}.home_organisation_id = {org} OR (EXISTS (SELECT 1 FROM case_team_members vm \
+           WHERE vm.participant_id = {p}.id AND vm.organisation_id = {org} AND vm.removed_at IS NULL{tail}) \
          AND EXISTS (SELECT 1 FROM consents vk JOIN consent_scopes vs ON vs.consent_id = vk.id \
            WHERE vk.participant_id = {p}.id AND vk.purpose = 'sharing' AND vk.given_on <= {today} \
              AND (vk.withdrawn_on IS NULL OR vk.withdrawn_on > {today}) \

@@ -121,6 +121,9 @@ where
 /// The page cache of each reading SQLite connection (MB).
 const READER_CACHE_MB: u64 = 16;
 
+/// A PostgreSQL connection idle this long is pinged before it is handed out again.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// How much of the database file each reading SQLite connection maps (SQLite's
 /// compiled-in limit: a larger value is taken as this).
 const READER_MMAP_BYTES: u64 = 0x7fff_0000;
@@ -254,9 +257,24 @@ impl Store {
     /// holds the indexes.
     pub async fn connect_with_cache(url: &str, cache_mb: u32) -> Result<Store, Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // sqlx pings a connection when it comes back to the pool (a round trip that
+            // also finds a broken one) and, by default, once more before handing it out.
+            // The second ping is kept only for a connection that has been idle long
+            // enough for the server to have gone away meanwhile (a restart, a failover):
+            // on a busy server a connection comes back and goes out again within
+            // milliseconds, and that ping was one more round trip per transaction.
             let options = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10));
+                .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|c, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_AFTER_IDLE {
+                            sqlx::Connection::ping(c).await?;
+                        }
+                        Ok(true)
+                    })
+                });
             let pool = if let Some(hosts) = failover::parse(url) {
                 // Several hosts (a pg_auto_failover formation): the pool follows the
                 // primary (see `failover`).

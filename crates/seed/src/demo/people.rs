@@ -425,6 +425,7 @@ fn person(
             V::Text(role.into()),
             V::Ts(at(opened, 9)),
             V::OptTs(None),
+            V::Uuid(pid),
         ]);
     };
     member(rows, ids, case_id, sw, city.social.id, "case_manager");

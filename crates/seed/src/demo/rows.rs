@@ -133,6 +133,7 @@ impl Rows {
                 "role",
                 "added_at",
                 "removed_at",
+                "participant_id",
             ],
             &self.members,
         )
