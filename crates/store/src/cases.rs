@@ -136,11 +136,16 @@ pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> Result<Uuid, Error> {
         return Err(Error::Conflict("case.team.already_member"));
     }
     let id = itinera_clock::new_id(m.now);
-    on_tx!(tx, c => sqlx::query(
+    let n = on_tx!(tx, c => sqlx::query(
         "INSERT INTO case_team_members (id, case_id, home_organisation_id, user_id, organisation_id, role, added_at, participant_id) \
          SELECT $1,$2,$3,$4,$5,$6,$7,c.participant_id FROM cases c WHERE c.id = $2"
     ).bind(id).bind(m.case_id).bind(m.home_organisation_id).bind(m.user_id).bind(m.organisation_id).bind(m.role).bind(m.now)
     .execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+    // The membership names its case's person (the access rule reads it): no case, no
+    // membership.
+    if n != 1 {
+        return Err(Error::NotFound);
+    }
     Ok(id)
 }
 
