@@ -13,8 +13,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/itinera-target}"
 # the consent conditions of `visible_sql`, which comes first in the file]
 mutants=(
   "crates/store/src/access.rs|{p}.home_organisation_id = {org} OR|1=0 OR"
+  "crates/store/src/access.rs|WHERE vm.participant_id = {p}.id AND |WHERE "
   "crates/store/src/access.rs| AND vm.removed_at IS NULL|"
   "crates/store/src/access.rs|AND vm.organisation_id = {org} |"
+  "crates/store/src/access.rs|WHERE vk.participant_id = {p}.id AND|WHERE"
   "crates/store/src/access.rs|vk.purpose = 'sharing' AND |"
   "crates/store/src/access.rs|AND vk.given_on <= {today} |"
   "crates/store/src/access.rs|vk.withdrawn_on > {today}|vk.withdrawn_on >= {today}"

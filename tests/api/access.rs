@@ -858,9 +858,10 @@ async fn every_person_route_under_every_consent_and_team_state() {
 /// The rule's team condition reads the person named on each membership (migration 45).
 /// A membership added through the service names its case's person; one written
 /// without it (by a server older than the migration) does not count — the rule fails
-/// closed — until a server starts and fills it; a removed membership never counts.
+/// closed — until a server starts or the background sweep names it; a removed
+/// membership never counts.
 #[tokio::test]
-async fn team_memberships_name_their_person_and_unnamed_ones_are_filled_at_start() {
+async fn team_memberships_name_their_person_and_unnamed_ones_are_named_at_start_and_by_the_sweep() {
     let app = spawn_app().await;
     let (pid, case) = crate::casework::shared_case(&app, 42_500_001).await;
     assert_eq!(
@@ -902,6 +903,22 @@ async fn team_memberships_name_their_person_and_unnamed_ones_are_filled_at_start
         .await,
         0
     );
+    assert_eq!(
+        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // The background sweep names them too (memberships an older server wrote while a
+    // newer one was already serving).
+    exec(
+        &app,
+        "UPDATE case_team_members SET participant_id = NULL WHERE case_id = $1",
+        &case,
+    )
+    .await;
+    assert_eq!(app.services.fill_team_persons().await.expect("fill"), 2);
+    assert_eq!(app.services.fill_team_persons().await.expect("fill"), 0);
     assert_eq!(
         app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
             .await

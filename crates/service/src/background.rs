@@ -1,7 +1,8 @@
 //! The server's background work, started by `itinera serve`. The sweep runs once per
 //! deployment: the server that holds the database lease `sweep` does it (the lease
 //! lasts two sweeps and is renewed at each, so another server takes over when the
-//! holder stops). Every ten minutes the
+//! holder stops). Every ten minutes the persons of team memberships that a server
+//! older than migration 45 wrote without one (`cases::fill_team_persons`), the
 //! notices of what falls due (retention checks, follow-up contacts: `notify_due`) and,
 //! once a day, the retention rules (`privacy::scheduled_retention`: the first server to
 //! claim the day runs them, the others find the day taken), and
@@ -100,14 +101,18 @@ fn until_next_preparation(
         .map_or(every, |d| d.min(every))
 }
 
-/// One sweep: forget expired keys and sign-in windows, tell what falls due, apply the
-/// day's retention rules.
+/// One sweep: forget expired keys and sign-in windows, name the person on team
+/// memberships an older server wrote, tell what falls due, apply the day's retention
+/// rules.
 async fn sweep_once(services: &Services) {
     if let Err(e) = services.forget_expired_requests().await {
         tracing::warn!(error = %e, "expired idempotency keys and sign-in windows");
     }
     if let Err(e) = services.sweep_uploads().await {
         tracing::warn!(error = %e, "expired uploads and import jobs");
+    }
+    if let Err(e) = services.fill_team_persons().await {
+        tracing::warn!(error = %e, "persons of team memberships");
     }
     match services.notify_due(&services.cli_ctx()).await {
         Ok(n) if n > 0 => tracing::info!(told = n, "notices of what falls due"),

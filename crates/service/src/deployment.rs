@@ -238,6 +238,12 @@ impl Services {
         Ok(got)
     }
 
+    /// Names the person on current team memberships written without it by a server
+    /// older than migration 45 (the background sweep; see `cases::fill_team_persons`).
+    pub async fn fill_team_persons(&self) -> Result<u64, Error> {
+        itinera_store::cases::fill_team_persons(&self.store).await
+    }
+
     /// Forgets idempotency keys and sign-in windows past their time (the background
     /// sweep).
     pub async fn forget_expired_requests(&self) -> Result<u64, Error> {

@@ -149,6 +149,35 @@ pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> Result<Uuid, Error> {
     Ok(id)
 }
 
+/// How many team memberships `fill_team_persons` names in one transaction.
+const FILL_BATCH: i64 = 5_000;
+
+/// Names the person on the current team memberships that have none — all of them once,
+/// after migration 45; afterwards those a server older than it wrote meanwhile (the
+/// access rule's team condition reads the person; until it is named the membership is
+/// not counted). In batches of `FILL_BATCH`, each its own transaction, so that a large
+/// table is not locked at once. The partial index of migration 46 finds them: nothing to
+/// read once every current membership has one. Returns how many were named.
+pub async fn fill_team_persons(store: &crate::Store) -> Result<u64, Error> {
+    let mut named = 0;
+    loop {
+        let mut tx = store.write().await?;
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE case_team_members SET participant_id = (SELECT c.participant_id FROM cases c WHERE c.id = case_team_members.case_id) \
+             WHERE id IN (SELECT id FROM case_team_members WHERE participant_id IS NULL AND removed_at IS NULL LIMIT $1)"
+        ).bind(FILL_BATCH).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
+        tx.commit().await?;
+        named += n;
+        if n < FILL_BATCH as u64 {
+            break;
+        }
+    }
+    if named > 0 {
+        tracing::info!(memberships = named, "persons of team memberships named");
+    }
+    Ok(named)
+}
+
 pub async fn remove_member(
     tx: &mut Tx,
     case_id: Uuid,

@@ -257,24 +257,9 @@ impl Store {
     /// holds the indexes.
     pub async fn connect_with_cache(url: &str, cache_mb: u32) -> Result<Store, Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            // sqlx pings a connection when it comes back to the pool (a round trip that
-            // also finds a broken one) and, by default, once more before handing it out.
-            // The second ping is kept only for a connection that has been idle long
-            // enough for the server to have gone away meanwhile (a restart, a failover):
-            // on a busy server a connection comes back and goes out again within
-            // milliseconds, and that ping was one more round trip per transaction.
             let options = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .test_before_acquire(false)
-                .before_acquire(|c, meta| {
-                    Box::pin(async move {
-                        if meta.idle_for >= PING_AFTER_IDLE {
-                            sqlx::Connection::ping(c).await?;
-                        }
-                        Ok(true)
-                    })
-                });
+                .acquire_timeout(Duration::from_secs(10));
             let pool = if let Some(hosts) = failover::parse(url) {
                 // Several hosts (a pg_auto_failover formation): the pool follows the
                 // primary (see `failover`).
@@ -287,6 +272,9 @@ impl Store {
                         opts.len()
                     )));
                 };
+                // Each connection is pinged before it is handed out (sqlx's default),
+                // under `acquire_timeout`: a primary lost without its connections being
+                // reset (a partition, a power cut) is then found within that time.
                 let pool = options
                     .after_connect(|c, _| Box::pin(failover::refuse_standby(c)))
                     .connect_with(primary)
@@ -304,7 +292,27 @@ impl Store {
                 // Statement logs would print every query at INFO; request logs suffice
                 // (unless `ITINERA_SLOW_SQL_US` asks for the slow ones).
                 let opts = slow_statement_log(PgConnectOptions::from_str(url).map_err(db_err)?);
-                options.connect_with(opts).await.map_err(db_err)?
+                // sqlx pings a connection when it comes back to the pool (a round trip
+                // that also finds a broken one) and, by default, once more before
+                // handing it out. With one host, the second ping is kept only for a
+                // connection idle long enough for the server to have gone away
+                // meanwhile (a restart): on a busy server a connection comes back and
+                // goes out again within milliseconds, and that ping was one more round
+                // trip per transaction. (With several hosts every connection is pinged:
+                // see above.)
+                options
+                    .test_before_acquire(false)
+                    .before_acquire(|c, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= PING_AFTER_IDLE {
+                                sqlx::Connection::ping(c).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
+                    .connect_with(opts)
+                    .await
+                    .map_err(db_err)?
             };
             Ok(Store {
                 pools: Pools::Postgres(pool),

@@ -407,7 +407,7 @@ pub async fn migrate(store: &Store, now: DateTime<Utc>) -> Result<usize, Error> 
     }
     install_default_instrument(store, now).await?;
     fill_name_keys(store).await?;
-    fill_team_persons(store).await?;
+    crate::cases::fill_team_persons(store).await?;
     Ok(count)
 }
 
@@ -439,23 +439,6 @@ async fn fill_name_keys(store: &Store) -> Result<(), Error> {
             organisations = orgs.len(),
             "search keys of names filled"
         );
-    }
-    Ok(())
-}
-
-/// Names the person on the current team memberships that have none (written by a
-/// server older than migration 45 while a newer one ran beside it): the access rule's
-/// team condition reads it. The partial index of migration 46 finds them; nothing to do
-/// once every membership has one.
-async fn fill_team_persons(store: &Store) -> Result<(), Error> {
-    let mut tx = store.write().await?;
-    let n = on_tx!(&mut tx, c => sqlx::query(
-        "UPDATE case_team_members SET participant_id = (SELECT c.participant_id FROM cases c WHERE c.id = case_team_members.case_id) \
-         WHERE participant_id IS NULL AND removed_at IS NULL"
-    ).execute(c).await.map(|r| r.rows_affected()).map_err(db_err))?;
-    tx.commit().await?;
-    if n > 0 {
-        tracing::info!(memberships = n, "persons of team memberships filled");
     }
     Ok(())
 }
