@@ -306,14 +306,20 @@ async fn training(s: &Services, now: DateTime<Utc>) -> Result<(), Error> {
                 counsellor.organisation_id,
                 counsellor.organisation_kind.code(),
                 today,
-                10,
+                40,
             )
             .await?;
             tx.rollback().await?;
             cs
         };
         let mut enrolled = Vec::new();
-        for (k, (case_id, _, _)) in cases.iter().skip(4).take(4).enumerate() {
+        // The selection is dated 35 days ago: only cases open (and their sharing consent
+        // given, on the day the case opened) by then, or the counsellor could not see
+        // the person on that day and the decision would be refused.
+        let selectable = cases
+            .iter()
+            .filter(|(_, _, opened_on)| *opened_on <= today - Duration::days(35));
+        for (k, (case_id, _, _)) in selectable.skip(4).take(4).enumerate() {
             let ctx = at(35);
             let Ok(cand) = s.preselect(&social, &ctx, course, *case_id).await else {
                 continue;
