@@ -864,6 +864,20 @@ async fn every_person_route_under_every_consent_and_team_state() {
 async fn team_memberships_name_their_person_and_unnamed_ones_are_named_at_start_and_by_the_sweep() {
     let app = spawn_app().await;
     let (pid, case) = crate::casework::shared_case(&app, 42_500_001).await;
+    // What the employment office (on the team) gets for the person's record.
+    let sexpe_reads = || async {
+        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
+            .await
+            .status
+    };
+    // The memberships of the case as a server older than migration 45 wrote them.
+    let unname = || {
+        exec(
+            &app,
+            "UPDATE case_team_members SET participant_id = NULL WHERE case_id = $1",
+            &case,
+        )
+    };
     assert_eq!(
         count_id(
             &app,
@@ -875,22 +889,10 @@ async fn team_memberships_name_their_person_and_unnamed_ones_are_named_at_start_
         2,
         "the case manager and the employment reference name the person"
     );
+    assert_eq!(sexpe_reads().await, StatusCode::OK);
+    unname().await;
     assert_eq!(
-        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    exec(
-        &app,
-        "UPDATE case_team_members SET participant_id = NULL WHERE case_id = $1",
-        &case,
-    )
-    .await;
-    assert_eq!(
-        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
-            .await
-            .status,
+        sexpe_reads().await,
         StatusCode::NOT_FOUND,
         "a membership that names no person gives no access"
     );
@@ -903,28 +905,13 @@ async fn team_memberships_name_their_person_and_unnamed_ones_are_named_at_start_
         .await,
         0
     );
-    assert_eq!(
-        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(sexpe_reads().await, StatusCode::OK);
     // The background sweep names them too (memberships an older server wrote while a
     // newer one was already serving).
-    exec(
-        &app,
-        "UPDATE case_team_members SET participant_id = NULL WHERE case_id = $1",
-        &case,
-    )
-    .await;
+    unname().await;
     assert_eq!(app.services.fill_team_persons().await.expect("fill"), 2);
     assert_eq!(app.services.fill_team_persons().await.expect("fill"), 0);
-    assert_eq!(
-        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(sexpe_reads().await, StatusCode::OK);
     // Removed from the team: no access, whatever the membership names.
     let members = app.get(SOCIAL_BADAJOZ, &format!("/cases/{case}")).await;
     let member = members.body["team"]
@@ -943,10 +930,5 @@ async fn team_memberships_name_their_person_and_unnamed_ones_are_named_at_start_
         )
         .await;
     assert!(r.status.is_success(), "{} {}", r.status, r.body);
-    assert_eq!(
-        app.get(SEXPE_BADAJOZ, &format!("/participants/{pid}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(sexpe_reads().await, StatusCode::NOT_FOUND);
 }
